@@ -1,0 +1,158 @@
+"""The intermediate representation: what an API *is*, whatever format described it.
+
+Front ends (the nova spec language, AsyncAPI) build an :class:`Api`; the planner names it;
+templates and the local test server read it. Wire-level parts (envelope, heartbeat,
+auth, reconnect, rate limit) reuse the runtime's own description types from
+:mod:`nova_gen.runtime.protocol`, so the generator and the runtime cannot disagree on
+what they mean. Payload types are JSON Schemas whose references all point into
+:attr:`Api.schemas` as ``#/$defs/<Name>``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .runtime.protocol import (
+    Auth,
+    Envelope,
+    ErrorCode,
+    Heartbeat,
+    Match,
+    RateLimit,
+    ReconnectPolicy,
+)
+
+JsonSchema = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where something was written: for diagnostics that point at the spec."""
+
+    file: str
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class Server:
+    name: str
+    url: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Param:
+    """A named, typed value: a request param or a channel parameter."""
+
+    name: str
+    """The name on the wire."""
+    schema: JsonSchema
+    required: bool = True
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class RequestExample:
+    params: dict[str, Any]
+    result: Any = None
+    error: dict[str, Any] | None = None
+    """``{"code": ..., "message": ..., "data"?: ...}`` when the example is an error reply."""
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Request:
+    name: str
+    """The Python method name."""
+    method: str
+    """The wire method."""
+    params: tuple[Param, ...]
+    result: JsonSchema
+    summary: str = ""
+    description: str = ""
+    requires_auth: bool = False
+    cost: float = 1.0
+    idempotent: bool = False
+    timeout: float | None = None
+    examples: tuple[RequestExample, ...] = ()
+    location: Location | None = None
+
+
+@dataclass(frozen=True)
+class SubscriptionMethod:
+    name: str
+    subscribe: str
+    """Name of the subscribe request (a key of :attr:`Api.requests`)."""
+    unsubscribe: str | None
+    addresses: str = "/channels"
+    batch: bool = True
+    requires_auth: bool = False
+
+
+@dataclass(frozen=True)
+class ChannelExample:
+    parameters: dict[str, Any]
+    message: Any
+
+
+@dataclass(frozen=True)
+class Channel:
+    name: str
+    address: str
+    parameters: tuple[Param, ...]
+    """In the order they appear in :attr:`address`."""
+    subscription: str
+    """Name of the :class:`SubscriptionMethod`."""
+    message: JsonSchema
+    summary: str = ""
+    description: str = ""
+    examples: tuple[ChannelExample, ...] = ()
+    location: Location | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    name: str
+    when: Match
+    payload: str
+    message: JsonSchema
+    summary: str = ""
+    description: str = ""
+    examples: tuple[Any, ...] = ()
+    location: Location | None = None
+
+
+@dataclass(frozen=True)
+class Api:
+    name: str
+    title: str
+    version: str
+    description: str
+    source: str
+    """The spec path as given on the command line, for the generated header."""
+    servers: tuple[Server, ...]
+    default_server: str | None
+    envelope: Envelope
+    requests: tuple[Request, ...] = ()
+    subscriptions: tuple[SubscriptionMethod, ...] = ()
+    channels: tuple[Channel, ...] = ()
+    events: tuple[Event, ...] = ()
+    auth: Auth | None = None
+    auth_request: str | None = None
+    """Name of the login request, when :attr:`auth` is set."""
+    heartbeat: Heartbeat = Heartbeat()
+    reconnect: ReconnectPolicy = ReconnectPolicy()
+    rate_limit: RateLimit | None = None
+    max_lifetime: float | None = None
+    subprotocols: tuple[str, ...] = ()
+    errors: tuple[ErrorCode, ...] = ()
+    schemas: dict[str, JsonSchema] = field(default_factory=dict)
+    """Named schemas, by class name; every ``$ref`` in the IR is ``#/$defs/<name>``."""
+
+    def request(self, name: str) -> Request:
+        return next(r for r in self.requests if r.name == name)
+
+    def request_by_method(self, method: str) -> Request | None:
+        return next((r for r in self.requests if r.method == method), None)
