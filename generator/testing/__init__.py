@@ -1,0 +1,9 @@
+"""Test support: a local WebSocket server that speaks a spec, built from its examples.
+
+``python -m nova_gen.testing SPEC`` serves a spec on 127.0.0.1 until Ctrl-C.
+"""
+
+from .framing import Framer, IncomingRequest
+from .server import ErrorReply, SpecServer
+
+__all__ = ["ErrorReply", "Framer", "IncomingRequest", "SpecServer"]

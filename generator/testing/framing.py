@@ -1,0 +1,163 @@
+"""Frames the test server sends, built by inverting the spec's envelope rules.
+
+The client recognises a frame by a :class:`~nova_gen.runtime.protocol.Match` and reads its
+parts at JSON pointers; the server does the reverse: it starts from the envelope template,
+writes every ``equals`` constant of the rule, puts each part at its pointer, and makes sure
+every ``present`` pointer resolves and no ``absent`` one does. A frame built here is
+therefore recognised by the very rule it was built from.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any
+
+from ..ir import Event
+from ..runtime.protocol import Envelope, Match, ServerPing
+from . import _pointer
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingRequest:
+    """What the server read from a client frame."""
+
+    method: str | None
+    id: Any
+    """The request id as sent (None when the frame has none)."""
+    has_id: bool
+    params: Any
+
+
+class Framer:
+    """Builds outgoing frames and reads incoming requests for one envelope."""
+
+    def __init__(self, envelope: Envelope) -> None:
+        self.envelope = envelope
+
+    # -- building ---------------------------------------------------------------------
+
+    def _base(self) -> dict[str, Any]:
+        return copy.deepcopy(dict(self.envelope.template))
+
+    @staticmethod
+    def _apply(frame: dict[str, Any], when: Match | None) -> dict[str, Any]:
+        if when is None:
+            return frame
+        for pointer, value in when.equals:
+            _pointer.set_(frame, pointer, copy.deepcopy(value))
+        for pointer in when.present:
+            if not _pointer.has(frame, pointer):
+                _pointer.set_(frame, pointer, None)
+        for pointer in when.absent:
+            _pointer.remove(frame, pointer)
+        return frame
+
+    def reply(self, request_id: Any, result: Any, *, has_id: bool = True) -> dict[str, Any]:
+        """A successful reply to the request with ``request_id``."""
+        rule = self.envelope.response
+        frame = self._base()
+        if rule is None:
+            # No response rule: the closest sensible frame is JSON-RPC shaped.
+            if has_id:
+                frame["id"] = request_id
+            frame["result"] = copy.deepcopy(result)
+            return frame
+        if has_id:
+            _pointer.set_(frame, rule.id, request_id)
+        _pointer.set_(frame, rule.result, copy.deepcopy(result))
+        return self._apply(frame, rule.when)
+
+    def error(
+        self,
+        request_id: Any,
+        code: Any,
+        message: str,
+        data: Any = None,
+        *,
+        has_id: bool = True,
+    ) -> dict[str, Any]:
+        """An error reply to the request with ``request_id``."""
+        rule = self.envelope.error
+        frame = self._base()
+        if rule is None:
+            if has_id:
+                frame["id"] = request_id
+            err: dict[str, Any] = {"code": code, "message": message}
+            if data is not None:
+                err["data"] = copy.deepcopy(data)
+            frame["error"] = err
+            return frame
+        if has_id:
+            _pointer.set_(frame, rule.id, request_id)
+        _pointer.set_(frame, rule.code, code)
+        _pointer.set_(frame, rule.message, message)
+        if data is not None and rule.data is not None:
+            _pointer.set_(frame, rule.data, copy.deepcopy(data))
+        return self._apply(frame, rule.when)
+
+    def notification(self, address: str, payload: Any) -> dict[str, Any]:
+        """A channel message for ``address``."""
+        rule = self.envelope.notification
+        if rule is None:
+            raise ValueError("the envelope has no notification rule")
+        frame = self._base()
+        # Constants first: a payload pointer of "" merges over them, never the reverse.
+        self._apply(frame, rule.when)
+        _pointer.set_(frame, rule.payload, copy.deepcopy(payload))
+        _pointer.set_(frame, rule.channel, address)
+        return frame
+
+    def event(self, event: Event, payload: Any) -> dict[str, Any]:
+        """An unsolicited event frame carrying ``payload``."""
+        frame = self._base()
+        self._apply(frame, event.when)
+        if event.payload == "":
+            if payload is not None:
+                if not isinstance(payload, dict):
+                    raise ValueError(
+                        f"event {event.name!r} merges its payload: it must be an object"
+                    )
+                frame.update(copy.deepcopy(payload))
+                # The constants win: the frame must still be recognised as this event.
+                self._apply(frame, event.when)
+        else:
+            _pointer.set_(frame, event.payload, copy.deepcopy(payload))
+        return frame
+
+    def server_ping(self, ping: ServerPing) -> dict[str, Any] | str:
+        """The probe frame for ``ping``: its raw text, or a frame built from its ``when``."""
+        if ping.text is not None:
+            return ping.text
+        return self._apply(self._base(), ping.when)
+
+    # -- reading ----------------------------------------------------------------------
+
+    def read_request(self, frame: Any) -> IncomingRequest:
+        """Method, id and params of a client frame, per ``envelope.request``."""
+        spec = self.envelope.request
+        method = _pointer.get(frame, spec.method) if spec.method is not None else None
+        has_id = spec.id is not None and _pointer.has(frame, spec.id)
+        request_id = _pointer.get(frame, spec.id) if spec.id is not None else None
+        if spec.params is None:
+            params: Any = {}
+        elif spec.params == "":
+            skip = set(self.envelope.template)
+            for pointer in (spec.method, spec.id):
+                if pointer is not None:
+                    keys = _pointer.parts(pointer)
+                    if len(keys) == 1:
+                        skip.add(keys[0])
+            params = (
+                {k: v for k, v in frame.items() if k not in skip}
+                if isinstance(frame, dict)
+                else {}
+            )
+        else:
+            params = _pointer.get(frame, spec.params, {})
+        return IncomingRequest(
+            method=method if isinstance(method, str) else None,
+            id=request_id,
+            has_id=has_id,
+            params=params,
+        )
