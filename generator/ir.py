@@ -149,7 +149,8 @@ class Api:
     subprotocols: tuple[str, ...] = ()
     errors: tuple[ErrorCode, ...] = ()
     schemas: dict[str, JsonSchema] = field(default_factory=dict)
-    """Named schemas, by class name; every ``$ref`` in the IR is ``#/$defs/<name>``."""
+    """Named schemas, by name; every ``$ref`` in the IR is ``#/$defs/<name>``."""
+    schema_locations: dict[str, Location] = field(default_factory=dict)
 
     def request(self, name: str) -> Request:
         return next(r for r in self.requests if r.name == name)

@@ -1,0 +1,171 @@
+"""Semantic checks on the IR, shared by every front end.
+
+What is checked here can only be seen once the API is assembled: schemas that are not
+valid JSON Schema, incoming messages the dispatcher could not tell apart, examples that
+contradict their own schemas.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import jsonschema
+
+from . import ir
+from .diagnostics import Diagnostics, Position
+from .runtime.protocol import Match
+
+
+def check_api(api: ir.Api, diagnostics: Diagnostics) -> None:
+    _check_schemas(api, diagnostics)
+    _check_dispatch(api, diagnostics)
+    _check_examples(api, diagnostics)
+
+
+def _at(location: ir.Location | None, api: ir.Api) -> Position:
+    if location is None:
+        return Position(api.source, 1, 1)
+    return Position(location.file, location.line, location.column)
+
+
+def _schemas(api: ir.Api) -> Iterator[tuple[str, ir.JsonSchema, ir.Location | None]]:
+    for name, schema in api.schemas.items():
+        yield f"schema {name!r}", schema, api.schema_locations.get(name)
+    for r in api.requests:
+        for param in r.params:
+            yield f"param {param.name!r} of request {r.name!r}", param.schema, r.location
+        yield f"result of request {r.name!r}", r.result, r.location
+    for c in api.channels:
+        for param in c.parameters:
+            yield f"parameter {param.name!r} of channel {c.name!r}", param.schema, c.location
+        yield f"message of channel {c.name!r}", c.message, c.location
+    for e in api.events:
+        yield f"message of event {e.name!r}", e.message, e.location
+
+
+def _check_schemas(api: ir.Api, diagnostics: Diagnostics) -> None:
+    for what, schema, location in _schemas(api):
+        try:
+            jsonschema.Draft202012Validator.check_schema(schema)
+        except jsonschema.SchemaError as exc:
+            path = "/".join(str(t) for t in exc.absolute_path)
+            diagnostics.error(
+                "NOVA012",
+                f"{what} is not valid JSON Schema: {exc.message}" + (f" (at {path})" if path else ""),
+                _at(location, api),
+                hint="types are JSON Schema: type is one of string, number, integer, boolean, "
+                "object, array, null",
+            )
+
+
+# -- dispatch ----------------------------------------------------------------------------
+
+
+def disjoint(a: Match, b: Match) -> bool:
+    """True when no frame can satisfy both ``a`` and ``b``."""
+    a_eq, b_eq = dict(a.equals), dict(b.equals)
+    if any(k in b_eq and b_eq[k] != v for k, v in a_eq.items()):
+        return True
+    a_has = set(a.present) | set(a_eq)
+    b_has = set(b.present) | set(b_eq)
+    return bool(a_has & set(b.absent) or b_has & set(a.absent))
+
+
+def template_regex(address: str) -> re.Pattern[str]:
+    parts = re.split(r"\{[^{}]*\}", address)
+    return re.compile("(.+?)".join(re.escape(p) for p in parts) + r"\Z")
+
+
+def _check_dispatch(api: ir.Api, diagnostics: Diagnostics) -> None:
+    events = list(api.events)
+    for i, e in enumerate(events):
+        if not (e.when.present or e.when.absent or e.when.equals):
+            diagnostics.warning(
+                "NOVA042",
+                f"event {e.name!r} has an empty `when`, so it matches every frame",
+                _at(e.location, api),
+                hint="add a condition such as `equals: {/type: ...}`",
+            )
+            continue
+        for other in events[:i]:
+            if not disjoint(e.when, other.when):
+                diagnostics.error(
+                    "NOVA032",
+                    f"events {other.name!r} and {e.name!r} cannot be told apart: a frame can match both",
+                    _at(e.location, api),
+                    hint="make their `when` conditions exclude each other, e.g. different `equals` values",
+                )
+        rule = api.envelope.notification
+        if rule is not None and not disjoint(e.when, rule.when):
+            diagnostics.error(
+                "NOVA032",
+                f"event {e.name!r} cannot be told apart from channel notifications",
+                _at(e.location, api),
+                hint="its `when` must exclude the envelope's notification `when`",
+            )
+    channels = list(api.channels)
+    for i, c in enumerate(channels):
+        probe_c = re.sub(r"\{[^{}]*\}", "x", c.address)
+        for other in channels[:i]:
+            probe_o = re.sub(r"\{[^{}]*\}", "x", other.address)
+            if template_regex(other.address).match(probe_c) and template_regex(c.address).match(probe_o):
+                diagnostics.error(
+                    "NOVA032",
+                    f"channels {other.name!r} and {c.name!r} have addresses that cannot be told apart "
+                    f"({other.address!r}, {c.address!r})",
+                    _at(c.location, api),
+                    hint="give one of them a different literal part",
+                )
+
+
+# -- examples ----------------------------------------------------------------------------
+
+
+def _validator(api: ir.Api, schema: ir.JsonSchema) -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator({**schema, "$defs": api.schemas})
+
+
+def _example_errors(api: ir.Api, schema: ir.JsonSchema, value: Any) -> str | None:
+    error = jsonschema.exceptions.best_match(_validator(api, schema).iter_errors(value))
+    if error is None:
+        return None
+    path = "/".join(str(t) for t in error.absolute_path)
+    return f"{error.message}" + (f" (at /{path})" if path else "")
+
+
+def _check_examples(api: ir.Api, diagnostics: Diagnostics) -> None:
+    def report(what: str, problem: str | None, location: ir.Location | None) -> None:
+        if problem is not None:
+            diagnostics.error(
+                "NOVA036",
+                f"{what} does not match its schema: {problem}",
+                _at(location, api),
+                hint="fix the example or the schema; the local test server answers from examples",
+            )
+
+    for r in api.requests:
+        params_schema: ir.JsonSchema = {
+            "type": "object",
+            "properties": {p.name: p.schema for p in r.params},
+            "required": [p.name for p in r.params if p.required],
+        }
+        for n, ex in enumerate(r.examples):
+            label = f"example {ex.name or n + 1} of request {r.name!r}"
+            report(f"params of {label}", _example_errors(api, params_schema, ex.params), r.location)
+            if ex.error is None:
+                report(f"result of {label}", _example_errors(api, r.result, ex.result), r.location)
+    for c in api.channels:
+        params = {p.name: p.schema for p in c.parameters}
+        for n, cex in enumerate(c.examples):
+            label = f"example {n + 1} of channel {c.name!r}"
+            report(f"message of {label}", _example_errors(api, c.message, cex.message), c.location)
+            for name, value in cex.parameters.items():
+                if name not in params:
+                    report(f"parameters of {label}", f"unknown parameter {name!r}", c.location)
+                else:
+                    report(f"parameter {name!r} of {label}", _example_errors(api, params[name], value), c.location)
+    for e in api.events:
+        for n, value in enumerate(e.examples):
+            report(f"example {n + 1} of event {e.name!r}", _example_errors(api, e.message, value), e.location)

@@ -1,0 +1,59 @@
+"""Loading specs: files with positions, ``$ref`` resolution, format detection."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .. import ir
+from ..checks import check_api
+from ..diagnostics import Diagnostics, Position, SpecError
+from .source import load_document
+
+
+def display_path(path: Path) -> str:
+    """How a spec path is shown: relative to the working directory when inside it.
+
+    This string ends up in generated headers, so it must not depend on where the
+    repository happens to be checked out.
+    """
+    resolved = path.resolve()
+    try:
+        shown = resolved.relative_to(Path.cwd().resolve())
+    except ValueError:
+        shown = Path(resolved.name)
+    return shown.as_posix()
+
+
+def load_api(path: Path | str, diagnostics: Diagnostics | None = None) -> ir.Api:
+    """Load a spec of any supported format into the IR.
+
+    Raises :class:`SpecError` with every diagnostic found; warnings are left in
+    ``diagnostics`` for the caller to show.
+    """
+    diagnostics = diagnostics if diagnostics is not None else Diagnostics()
+    path = Path(path)
+    display = display_path(path)
+    if not path.is_file():
+        diagnostics.error("NOVA011", f"spec file {os.fspath(path)!r} not found", Position(display, 1, 1))
+        raise SpecError(diagnostics)
+    doc = load_document(path.resolve(), display, diagnostics)
+    if doc is None:
+        raise SpecError(diagnostics)
+    api: ir.Api | None
+    if isinstance(doc.data, dict) and "asyncapi" in doc.data:
+        diagnostics.error(
+            "NOVA005",
+            "AsyncAPI documents are not supported by this version yet",
+            doc.source.position("/asyncapi"),
+            hint="describe the API in the nova spec language (docs/spec-language.md)",
+        )
+        raise SpecError(diagnostics)
+    from ..nova import load_nova
+
+    api = load_nova(doc, diagnostics)
+    if api is None:
+        raise SpecError(diagnostics)
+    check_api(api, diagnostics)
+    diagnostics.raise_if_errors()
+    return api

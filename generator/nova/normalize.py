@@ -1,0 +1,473 @@
+"""Turn a structurally valid nova spec into the IR, checking what a schema cannot.
+
+Each section has its own small function. Cross-references between sections (a channel
+naming its subscription method, auth naming its login request) are checked here, where
+both ends are known; checks that apply to any front end live in :mod:`nova_gen.checks`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .. import ir
+from ..diagnostics import Diagnostics
+from ..loader.refs import RefResolver
+from ..loader.source import Document, join_pointer
+from ..runtime import protocol as p
+
+PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+class Normalizer:
+    def __init__(self, doc: Document, diagnostics: Diagnostics) -> None:
+        self.doc = doc
+        self.data: dict[str, Any] = doc.data
+        self.diagnostics = diagnostics
+        self.refs = RefResolver(doc, diagnostics)
+        self.request_methods: dict[str, str] = {}
+
+    # -- helpers ---------------------------------------------------------------------
+
+    def pos(self, pointer: str, *, key: bool = False) -> Any:
+        return self.doc.source.position(pointer, key=key)
+
+    def location(self, pointer: str) -> ir.Location:
+        position = self.pos(pointer, key=True)
+        return ir.Location(position.file, position.line, position.column)
+
+    def schema(self, value: Any, pointer: str) -> ir.JsonSchema:
+        if value is None:
+            return {}
+        if value is True:
+            return {}
+        rewritten = self.refs.rewrite(value, self.doc, pointer)
+        return rewritten if isinstance(rewritten, dict) else {}
+
+    def method_of(self, request_name: str, pointer: str) -> str | None:
+        method = self.request_methods.get(request_name)
+        if method is None:
+            import difflib
+
+            close = difflib.get_close_matches(request_name, list(self.request_methods), 1)
+            self.diagnostics.error(
+                "NOVA033",
+                f"unknown request {request_name!r}",
+                self.pos(pointer),
+                hint=f"did you mean {close[0]!r}?" if close else "name a key of `requests`",
+            )
+        return method
+
+    # -- the document --------------------------------------------------------------------
+
+    def run(self, source: str) -> ir.Api:
+        d = self.data
+        for name in d.get("schemas", {}):
+            self.refs.name_target(self.doc, join_pointer("/schemas", name), name)
+        servers = self.servers()
+        default_server = self.default_server(servers)
+        envelope = envelope_from(d["envelope"])
+        requests = self.requests()
+        subscriptions = self.subscriptions()
+        channels = self.channels({s.name for s in subscriptions})
+        events = self.events()
+        auth, auth_request = self.auth()
+        heartbeat = self.heartbeat()
+        self.refs.finish()
+        return ir.Api(
+            name=d["name"],
+            title=str(d.get("title", d["name"])),
+            version=str(d.get("version", "")),
+            description=str(d.get("description", "")),
+            source=source,
+            servers=servers,
+            default_server=default_server,
+            envelope=envelope,
+            requests=requests,
+            subscriptions=subscriptions,
+            channels=channels,
+            events=events,
+            auth=auth,
+            auth_request=auth_request,
+            heartbeat=heartbeat,
+            reconnect=self.reconnect(),
+            rate_limit=self.rate_limit(),
+            max_lifetime=d.get("max_lifetime"),
+            subprotocols=tuple(d.get("subprotocols", ())),
+            errors=self.errors(),
+            schemas=dict(self.refs.schemas),
+            schema_locations=self.schema_locations(),
+        )
+
+    def schema_locations(self) -> dict[str, ir.Location]:
+        out = {}
+        for name in self.refs.schemas:
+            owner = self.refs.position_of(name)
+            if owner is not None:
+                position = owner[0].source.position(owner[1], key=True)
+                out[name] = ir.Location(position.file, position.line, position.column)
+        return out
+
+    def servers(self) -> tuple[ir.Server, ...]:
+        out = []
+        for name, server in self.data["servers"].items():
+            url = server["url"]
+            if not url.startswith(("ws://", "wss://")):
+                self.diagnostics.error(
+                    "NOVA038",
+                    f"server {name!r} has URL {url!r}, which is not a WebSocket URL",
+                    self.pos(f"/servers/{name}/url"),
+                    hint="WebSocket URLs start with wss:// (or ws:// for local servers)",
+                )
+            out.append(ir.Server(name, url, server.get("description", "")))
+        return tuple(out)
+
+    def default_server(self, servers: tuple[ir.Server, ...]) -> str | None:
+        name = self.data.get("default_server")
+        if name is None:
+            return servers[0].name if servers else None
+        if name not in {s.name for s in servers}:
+            self.diagnostics.error(
+                "NOVA037",
+                f"default_server {name!r} is not one of the servers",
+                self.pos("/default_server"),
+                hint="known servers: " + ", ".join(s.name for s in servers),
+            )
+        return str(name)
+
+    def requests(self) -> tuple[ir.Request, ...]:
+        out = []
+        seen_methods: dict[str, str] = {}
+        for name, r in self.data.get("requests", {}).items():
+            base = join_pointer("/requests", name)
+            method = r["method"]
+            if method in seen_methods:
+                self.diagnostics.error(
+                    "NOVA020",
+                    f"requests {seen_methods[method]!r} and {name!r} both use method {method!r}",
+                    self.pos(join_pointer(base, "method")),
+                    hint="each wire method is described once",
+                )
+            seen_methods[method] = name
+            self.request_methods[name] = method
+            out.append(
+                ir.Request(
+                    name=name,
+                    method=method,
+                    params=self.params(r.get("params"), join_pointer(base, "params")),
+                    result=self.schema(r.get("result"), join_pointer(base, "result")),
+                    summary=r.get("summary", ""),
+                    description=r.get("description", ""),
+                    requires_auth=r.get("auth", False),
+                    cost=float(r.get("cost", 1)),
+                    idempotent=r.get("idempotent", False),
+                    timeout=r.get("timeout"),
+                    examples=tuple(
+                        ir.RequestExample(
+                            params=e.get("params", {}),
+                            result=e.get("result"),
+                            error=e.get("error"),
+                            name=e.get("name", ""),
+                        )
+                        for e in r.get("examples", ())
+                    ),
+                    location=self.location(base),
+                )
+            )
+        return tuple(out)
+
+    def params(self, value: Any, pointer: str) -> tuple[ir.Param, ...]:
+        if value is None:
+            return ()
+        schema = self.schema(value, pointer)
+        if schema.get("type", "object") != "object" or "$ref" in schema or not isinstance(
+            schema.get("properties", {}), dict
+        ):
+            self.diagnostics.error(
+                "NOVA039",
+                "request params must be an object schema with its `properties` written inline",
+                self.pos(pointer),
+                hint="each property becomes a keyword argument; properties may use $ref",
+            )
+            return ()
+        required = set(schema.get("required", ()))
+        return tuple(
+            ir.Param(name, prop, name in required, prop.get("description", "") if isinstance(prop, dict) else "")
+            for name, prop in schema.get("properties", {}).items()
+        )
+
+    def subscriptions(self) -> tuple[ir.SubscriptionMethod, ...]:
+        out = []
+        for name, s in self.data.get("subscriptions", {}).items():
+            base = join_pointer("/subscriptions", name)
+            self.method_of(s["subscribe"], join_pointer(base, "subscribe"))
+            if "unsubscribe" in s:
+                self.method_of(s["unsubscribe"], join_pointer(base, "unsubscribe"))
+            out.append(
+                ir.SubscriptionMethod(
+                    name=name,
+                    subscribe=s["subscribe"],
+                    unsubscribe=s.get("unsubscribe"),
+                    addresses=s.get("addresses", "/channels"),
+                    batch=s.get("batch", True),
+                    requires_auth=s.get("auth", False),
+                )
+            )
+        return tuple(out)
+
+    def channels(self, methods: set[str]) -> tuple[ir.Channel, ...]:
+        out = []
+        for name, c in self.data.get("channels", {}).items():
+            base = join_pointer("/channels", name)
+            declared = c.get("parameters", {})
+            used = PLACEHOLDER.findall(c["address"])
+            for param in used:
+                if param not in declared:
+                    self.diagnostics.error(
+                        "NOVA031",
+                        f"address parameter {{{param}}} of channel {name!r} is not declared",
+                        self.pos(join_pointer(base, "address")),
+                        hint=f"add `{param}: {{type: string}}` under parameters",
+                    )
+            for param in declared:
+                if param not in used:
+                    self.diagnostics.error(
+                        "NOVA030",
+                        f"parameter {param!r} of channel {name!r} is missing from its address "
+                        f"{c['address']!r}",
+                        self.pos(join_pointer(join_pointer(base, "parameters"), param), key=True),
+                        hint=f"write {{{param}}} in the address, or remove the parameter",
+                    )
+            out.append(
+                ir.Channel(
+                    name=name,
+                    address=c["address"],
+                    parameters=tuple(
+                        ir.Param(
+                            param,
+                            self.schema(declared[param], join_pointer(join_pointer(base, "parameters"), param)),
+                        )
+                        for param in dict.fromkeys(used)
+                        if param in declared
+                    ),
+                    subscription=self.channel_subscription(name, c, methods, base),
+                    message=self.schema(c["message"], join_pointer(base, "message")),
+                    summary=c.get("summary", ""),
+                    description=c.get("description", ""),
+                    examples=tuple(
+                        ir.ChannelExample(e.get("parameters", {}), e["message"]) for e in c.get("examples", ())
+                    ),
+                    location=self.location(base),
+                )
+            )
+        return tuple(out)
+
+    def channel_subscription(self, name: str, c: dict[str, Any], methods: set[str], base: str) -> str:
+        chosen = c.get("subscription")
+        if chosen is None:
+            if len(methods) == 1:
+                return next(iter(methods))
+            self.diagnostics.error(
+                "NOVA034",
+                f"channel {name!r} does not say which subscription method it uses",
+                self.pos(base, key=True),
+                hint="add `subscription: <name>`; known: " + (", ".join(sorted(methods)) or "none, add `subscriptions`"),
+            )
+            return ""
+        if chosen not in methods:
+            self.diagnostics.error(
+                "NOVA034",
+                f"channel {name!r} uses unknown subscription method {chosen!r}",
+                self.pos(join_pointer(base, "subscription")),
+                hint="known: " + (", ".join(sorted(methods)) or "none, add `subscriptions`"),
+            )
+        return str(chosen)
+
+    def events(self) -> tuple[ir.Event, ...]:
+        return tuple(
+            ir.Event(
+                name=name,
+                when=match_from(e["when"]),
+                payload=e.get("payload", ""),
+                message=self.schema(e["message"], join_pointer(join_pointer("/events", name), "message")),
+                summary=e.get("summary", ""),
+                description=e.get("description", ""),
+                examples=tuple(e.get("examples", ())),
+                location=self.location(join_pointer("/events", name)),
+            )
+            for name, e in self.data.get("events", {}).items()
+        )
+
+    def auth(self) -> tuple[p.Auth | None, str | None]:
+        a = self.data.get("auth")
+        if a is None:
+            return None, None
+        method = self.method_of(a["request"], "/auth/request") or ""
+        credentials = tuple(
+            p.Credential(name, c.get("env"), c.get("secret", False)) for name, c in a.get("credentials", {}).items()
+        )
+        known = {c.name for c in credentials} | {"refresh_token"}
+        for key in ("params", "refresh"):
+            for pointer, text in _strings(a.get(key, {}), f"/auth/{key}"):
+                for name in PLACEHOLDER.findall(text):
+                    if name not in known:
+                        self.diagnostics.error(
+                            "NOVA040",
+                            f"{{{name}}} is not a credential",
+                            self.pos(pointer),
+                            hint="declare it under auth.credentials",
+                        )
+        return (
+            p.Auth(
+                request=method,
+                params=a.get("params", {}),
+                credentials=credentials,
+                token=a.get("token", "/access_token"),
+                expires_in=a.get("expires_in", "/expires_in"),
+                refresh_token=a.get("refresh_token", "/refresh_token"),
+                refresh_params=a.get("refresh"),
+                recipe=a.get("recipe"),
+            ),
+            a["request"],
+        )
+
+    def reply(self, value: dict[str, Any], pointer: str) -> p.Reply:
+        request = value.get("request")
+        method = self.method_of(request, join_pointer(pointer, "request")) if request else None
+        return p.Reply(request=method, params=value.get("params", {}), text=value.get("text"))
+
+    def heartbeat(self) -> p.Heartbeat:
+        h = self.data.get("heartbeat", {})
+        ws_ping = h.get("ws_ping", {"interval": 20.0, "timeout": 20.0})
+        client = h.get("client_ping")
+        return p.Heartbeat(
+            ws_ping_interval=ws_ping.get("interval", 20.0) if ws_ping is not None else None,
+            ws_ping_timeout=ws_ping.get("timeout", 20.0) if ws_ping is not None else None,
+            on_connect=self.reply(h["on_connect"], "/heartbeat/on_connect") if "on_connect" in h else None,
+            server_pings=tuple(
+                p.ServerPing(
+                    when=match_from(s.get("when", {})),
+                    reply=self.reply(s["reply"], f"/heartbeat/server_pings/{i}/reply"),
+                    text=s.get("text"),
+                )
+                for i, s in enumerate(h.get("server_pings", ()))
+            ),
+            client_ping=(
+                p.ClientPing(
+                    send=self.reply(client["send"], "/heartbeat/client_ping/send"),
+                    interval=client["interval"],
+                    timeout=client["timeout"],
+                    pong=match_from(client["pong"]) if "pong" in client else None,
+                    pong_text=client.get("pong_text"),
+                )
+                if client
+                else None
+            ),
+        )
+
+    def reconnect(self) -> p.ReconnectPolicy:
+        r = dict(self.data.get("reconnect", {}))
+        codes = {int(code): action for code, action in r.pop("close_codes", {}).items()}
+        return p.ReconnectPolicy(**r, close_codes=codes)
+
+    def rate_limit(self) -> p.RateLimit | None:
+        r = self.data.get("rate_limit")
+        return p.RateLimit(**r) if r else None
+
+    def errors(self) -> tuple[p.ErrorCode, ...]:
+        return tuple(
+            p.ErrorCode(
+                code=int(code) if re.fullmatch(r"-?[0-9]+", code) else code,
+                name=e["name"],
+                action=e.get("action", "raise"),
+                description=e.get("description", ""),
+            )
+            for code, e in self.data.get("errors", {}).items()
+        )
+
+
+def _strings(value: Any, pointer: str) -> list[tuple[str, str]]:
+    if isinstance(value, str):
+        return [(pointer, value)]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in _strings(v, join_pointer(pointer, k))]
+    if isinstance(value, list):
+        return [s for i, v in enumerate(value) for s in _strings(v, join_pointer(pointer, i))]
+    return []
+
+
+def _pointers(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def match_from(when: dict[str, Any]) -> p.Match:
+    return p.Match(
+        present=_pointers(when.get("present")),
+        absent=_pointers(when.get("absent")),
+        equals=tuple(when.get("equals", {}).items()),
+    )
+
+
+JSONRPC2: dict[str, Any] = {
+    "template": {"jsonrpc": "2.0"},
+    "request": {"id": "/id", "method": "/method", "params": "/params", "id_kind": "int"},
+    "response": {"when": {"present": ["/id", "/result"]}, "id": "/id", "result": "/result"},
+    "error": {
+        "when": {"present": ["/id", "/error"]},
+        "id": "/id",
+        "code": "/error/code",
+        "message": "/error/message",
+        "data": "/error/data",
+    },
+    "notification": {
+        "when": {"equals": {"/method": "subscription"}},
+        "channel": "/params/channel",
+        "payload": "/params/data",
+    },
+}
+PRESETS = {"jsonrpc2": JSONRPC2}
+
+
+def envelope_from(value: dict[str, Any]) -> p.Envelope:
+    """Expand a preset, let keys written beside it win, and build the runtime's Envelope."""
+    merged = {**PRESETS.get(value.get("preset", ""), {}), **{k: v for k, v in value.items() if k != "preset"}}
+    request = merged.get("request", {})
+    response = merged.get("response")
+    error = merged.get("error")
+    notification = merged.get("notification")
+    return p.Envelope(
+        template=merged.get("template", {}),
+        request=p.RequestFrame(
+            method=request.get("method", "/method"),
+            params=request.get("params", "/params"),
+            id=request.get("id", "/id"),
+            id_kind=request.get("id_kind", "int"),
+        ),
+        response=(
+            p.ResponseRule(match_from(response["when"]), response.get("id", "/id"), response.get("result", "/result"))
+            if response
+            else None
+        ),
+        error=(
+            p.ErrorRule(
+                match_from(error["when"]),
+                id=error.get("id", "/id"),
+                code=error.get("code", "/error/code"),
+                message=error.get("message", "/error/message"),
+                data=error.get("data"),
+            )
+            if error
+            else None
+        ),
+        notification=(
+            p.NotificationRule(
+                match_from(notification["when"]),
+                channel=notification.get("channel", "/params/channel"),
+                payload=notification.get("payload", "/params/data"),
+            )
+            if notification
+            else None
+        ),
+    )
