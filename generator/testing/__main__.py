@@ -72,7 +72,9 @@ def _parser() -> argparse.ArgumentParser:
 
 async def _serve(server: SpecServer) -> None:
     async with server:
-        print(f"nova-gen test server for {server.api.name!r} on {server.url}", flush=True)
+        print(
+            f"nova-gen test server for {server.api.name!r} on {server.url}", flush=True
+        )
         await server.serve_forever()
 
 

@@ -81,8 +81,12 @@ def remove(doc: Any, pointer: str) -> None:
     keys = parts(pointer)
     if not keys:
         return
-    parent = get(doc, "".join("/" + k.replace("~", "~0").replace("/", "~1") for k in keys[:-1]))
+    parent = get(
+        doc, "".join("/" + k.replace("~", "~0").replace("/", "~1") for k in keys[:-1])
+    )
     if isinstance(parent, dict):
         parent.pop(keys[-1], None)
-    elif isinstance(parent, list) and keys[-1].isdigit() and int(keys[-1]) < len(parent):
+    elif (
+        isinstance(parent, list) and keys[-1].isdigit() and int(keys[-1]) < len(parent)
+    ):
         del parent[int(keys[-1])]

@@ -20,7 +20,9 @@ class AddressTemplate:
 
     def __init__(self, channel: Channel) -> None:
         self.channel = channel
-        schemas: dict[str, dict[str, Any]] = {p.name: p.schema for p in channel.parameters}
+        schemas: dict[str, dict[str, Any]] = {
+            p.name: p.schema for p in channel.parameters
+        }
         self.names: list[str] = []
         pattern: list[str] = []
         pos = 0
@@ -48,7 +50,9 @@ def _value_pattern(schema: dict[str, Any]) -> str:
     elif isinstance(schema.get("enum"), list):
         values = list(schema["enum"])
     if values:
-        alternatives = sorted((re.escape(_text(v)) for v in values), key=len, reverse=True)
+        alternatives = sorted(
+            (re.escape(_text(v)) for v in values), key=len, reverse=True
+        )
         return "|".join(alternatives)
     return ".+?"
 

@@ -53,7 +53,9 @@ class Framer:
             _pointer.remove(frame, pointer)
         return frame
 
-    def reply(self, request_id: Any, result: Any, *, has_id: bool = True) -> dict[str, Any]:
+    def reply(
+        self, request_id: Any, result: Any, *, has_id: bool = True
+    ) -> dict[str, Any]:
         """A successful reply to the request with ``request_id``."""
         rule = self.envelope.response
         frame = self._base()
@@ -102,11 +104,11 @@ class Framer:
         if rule is None:
             raise ValueError("the envelope has no notification rule")
         frame = self._base()
-        # Constants first: a payload pointer of "" merges over them, never the reverse.
         self._apply(frame, rule.when)
         _pointer.set_(frame, rule.payload, copy.deepcopy(payload))
         _pointer.set_(frame, rule.channel, address)
-        return frame
+        # Again, in case a payload merged into the frame ("") overwrote a constant.
+        return self._apply(frame, rule.when)
 
     def event(self, event: Event, payload: Any) -> dict[str, Any]:
         """An unsolicited event frame carrying ``payload``."""

@@ -246,7 +246,9 @@ class SpecServer:
     def fail_next(self, method: str, code: Any, message: str, data: Any = None) -> None:
         """The next request of wire ``method`` gets this error reply (calls queue up)."""
         with self._lock:
-            self._failures.setdefault(method, deque()).append(ErrorReply(code, message, data))
+            self._failures.setdefault(method, deque()).append(
+                ErrorReply(code, message, data)
+            )
 
     def never_answer(self, method: str) -> None:
         """Requests of wire ``method`` get no reply at all (until :meth:`answer`)."""
@@ -276,7 +278,9 @@ class SpecServer:
         event = self._event(name)
         if payload is None and event.examples:
             payload = event.examples[0]
-        await self._on_loop(self._broadcast(self._encode(self.framer.event(event, payload))))
+        await self._on_loop(
+            self._broadcast(self._encode(self.framer.event(event, payload)))
+        )
 
     def drop_connections(self) -> None:
         """Abort every open connection at the TCP level: no close frame, no handshake."""
@@ -329,14 +333,20 @@ class SpecServer:
 
     @staticmethod
     def _encode(frame: Any) -> str:
-        return frame if isinstance(frame, str) else json.dumps(frame, separators=(",", ":"))
+        return (
+            frame
+            if isinstance(frame, str)
+            else json.dumps(frame, separators=(",", ":"))
+        )
 
     async def _send(self, conn: _Connection, frame: Any) -> None:
         text = self._encode(frame)
         logger.debug("conn %d <- %s", conn.number, text)
         await conn.ws.send(text)
 
-    def _spawn(self, conn: _Connection, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+    def _spawn(
+        self, conn: _Connection, coro: Coroutine[Any, Any, None]
+    ) -> asyncio.Task[None]:
         task = asyncio.create_task(coro)
         conn.tasks.add(task)
         task.add_done_callback(conn.tasks.discard)
@@ -352,7 +362,11 @@ class SpecServer:
             self._spawn(conn, self._ping_loop(conn))
         try:
             async for message in ws:
-                text = message if isinstance(message, str) else message.decode("utf-8", "replace")
+                text = (
+                    message
+                    if isinstance(message, str)
+                    else message.decode("utf-8", "replace")
+                )
                 logger.debug("conn %d -> %s", conn.number, text)
                 await self._on_text(conn, text)
         except ConnectionClosed:
@@ -365,7 +379,10 @@ class SpecServer:
             for task in [*streams, *conn.tasks]:
                 task.cancel()
             logger.info(
-                "conn %d closed (code=%s reason=%r)", conn.number, ws.close_code, ws.close_reason
+                "conn %d closed (code=%s reason=%r)",
+                conn.number,
+                ws.close_code,
+                ws.close_reason,
             )
 
     async def _on_text(self, conn: _Connection, text: str) -> None:
@@ -378,16 +395,22 @@ class SpecServer:
                     conn.outstanding_pings -= 1
                     self.pings_answered += 1
                     return
-            logger.warning("conn %d sent a frame that is not JSON: %.200r", conn.number, text)
+            logger.warning(
+                "conn %d sent a frame that is not JSON: %.200r", conn.number, text
+            )
             return
         with self._lock:
             self.received.append(frame)
         if not isinstance(frame, dict):
-            logger.warning("conn %d sent a frame that is not an object: %.200r", conn.number, text)
+            logger.warning(
+                "conn %d sent a frame that is not an object: %.200r", conn.number, text
+            )
             return
         request = self.framer.read_request(frame)
         if request.method is None:
-            logger.warning("conn %d sent a frame with no method: %.200r", conn.number, text)
+            logger.warning(
+                "conn %d sent a frame with no method: %.200r", conn.number, text
+            )
             return
         await self._on_request(conn, request)
 
@@ -400,13 +423,17 @@ class SpecServer:
                 self._ping_replies[method] += 1
                 self.pings_answered += 1
             if method in self._silenced:
-                logger.info("conn %d: not answering %s (never_answer)", conn.number, method)
+                logger.info(
+                    "conn %d: not answering %s (never_answer)", conn.number, method
+                )
                 return
             queue = self._failures.get(method)
             failure = queue.popleft() if queue else None
 
         if failure is not None:
-            logger.info("conn %d: failing %s with %r (fail_next)", conn.number, method, failure)
+            logger.info(
+                "conn %d: failing %s with %r (fail_next)", conn.number, method, failure
+            )
             await self._send(conn, self._error(req, failure))
             return
 
@@ -421,7 +448,9 @@ class SpecServer:
             await self._send(conn, self._error(req, self.unknown_method_error))
         elif example.error is not None:
             err = example.error
-            reply = ErrorReply(err.get("code"), str(err.get("message", "")), err.get("data"))
+            reply = ErrorReply(
+                err.get("code"), str(err.get("message", "")), err.get("data")
+            )
             await self._send(conn, self._error(req, reply))
         else:
             await self._send(
@@ -429,7 +458,9 @@ class SpecServer:
             )
 
     def _error(self, req: IncomingRequest, err: ErrorReply) -> dict[str, Any]:
-        return self.framer.error(req.id, err.code, err.message, err.data, has_id=req.has_id)
+        return self.framer.error(
+            req.id, err.code, err.message, err.data, has_id=req.has_id
+        )
 
     def _pick_example(self, method: str, params: Any) -> RequestExample | None:
         request = self._requests.get(method)
@@ -466,7 +497,9 @@ class SpecServer:
         self, conn: _Connection, req: IncomingRequest, route: _SubscribeRoute
     ) -> None:
         raw = _pointer.get(req.params, route.method.addresses, [])
-        addresses = [raw] if isinstance(raw, str) else raw if isinstance(raw, list) else []
+        addresses = (
+            [raw] if isinstance(raw, str) else raw if isinstance(raw, list) else []
+        )
         acked: list[str] = []
         to_start: list[tuple[str, Channel, dict[str, str]]] = []
         for address in addresses:
@@ -475,7 +508,9 @@ class SpecServer:
             found = self._match_address(route.method, address)
             if found is None:
                 logger.info(
-                    "conn %d: %r matches no channel, not acknowledged", conn.number, address
+                    "conn %d: %r matches no channel, not acknowledged",
+                    conn.number,
+                    address,
                 )
                 continue
             if address not in acked:
@@ -501,18 +536,27 @@ class SpecServer:
     async def _stream(
         self, conn: _Connection, address: str, channel: Channel, params: dict[str, str]
     ) -> None:
-        preferred = [e for e in channel.examples if same_parameters(e.parameters, params)]
+        preferred = [
+            e for e in channel.examples if same_parameters(e.parameters, params)
+        ]
         examples: list[ChannelExample] = preferred or list(channel.examples)
         if not examples or self.max_notifications == 0:
             if not examples:
-                logger.info("channel %s has no examples: nothing to stream", channel.name)
+                logger.info(
+                    "channel %s has no examples: nothing to stream", channel.name
+                )
             return
         sent = 0
         try:
             for example in itertools.cycle(examples):
-                if self.max_notifications is not None and sent >= self.max_notifications:
+                if (
+                    self.max_notifications is not None
+                    and sent >= self.max_notifications
+                ):
                     break
-                await self._send(conn, self.framer.notification(address, example.message))
+                await self._send(
+                    conn, self.framer.notification(address, example.message)
+                )
                 sent += 1
                 with self._lock:
                     self.notifications_sent += 1

@@ -1,0 +1,164 @@
+"""Pure tests of the frame builder, the address templates and the pointer helper."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from nova_gen.ir import Channel, Event, Param
+from nova_gen.runtime.protocol import (
+    Envelope,
+    ErrorRule,
+    Match,
+    NotificationRule,
+    RequestFrame,
+    ResponseRule,
+    ServerPing,
+)
+from nova_gen.testing import Framer
+from nova_gen.testing import _pointer as ptr
+from nova_gen.testing.addresses import AddressTemplate, same_parameters
+
+from .deribit_like import ENVELOPE, deribit_like_api
+
+
+def matches(frame: Any, when: Match) -> bool:
+    return (
+        all(ptr.has(frame, p) for p in when.present)
+        and not any(ptr.has(frame, p) for p in when.absent)
+        and all(ptr.has(frame, p) and ptr.get(frame, p) == v for p, v in when.equals)
+    )
+
+
+def test_jsonrpc_frames() -> None:
+    f = Framer(ENVELOPE)
+    assert f.reply(7, {"a": 1}) == {"jsonrpc": "2.0", "id": 7, "result": {"a": 1}}
+    assert f.error(8, 10020, "bad", {"x": 1}) == {
+        "jsonrpc": "2.0",
+        "id": 8,
+        "error": {"code": 10020, "message": "bad", "data": {"x": 1}},
+    }
+    assert f.error(9, 1, "m") == {
+        "jsonrpc": "2.0",
+        "id": 9,
+        "error": {"code": 1, "message": "m"},
+    }
+    assert f.notification("ticker.X.raw", {"p": 1}) == {
+        "jsonrpc": "2.0",
+        "method": "subscription",
+        "params": {"channel": "ticker.X.raw", "data": {"p": 1}},
+    }
+    # A null result is still present, so the response rule recognises it.
+    assert f.reply(1, None) == {"jsonrpc": "2.0", "id": 1, "result": None}
+
+
+def test_event_and_ping_frames() -> None:
+    api = deribit_like_api()
+    f = Framer(api.envelope)
+    assert f.event(api.events[0], {"type": "heartbeat"}) == {
+        "jsonrpc": "2.0",
+        "method": "heartbeat",
+        "params": {"type": "heartbeat"},
+    }
+    assert f.server_ping(api.heartbeat.server_pings[0]) == {
+        "jsonrpc": "2.0",
+        "method": "heartbeat",
+        "params": {"type": "test_request"},
+    }
+    assert (
+        f.server_ping(
+            ServerPing(
+                when=Match(), reply=api.heartbeat.server_pings[0].reply, text="ping"
+            )
+        )
+        == "ping"
+    )
+
+
+def test_op_tagged_envelope_inverts_rules() -> None:
+    env = Envelope(
+        template={},
+        request=RequestFrame(method="/op", params="", id="/req_id"),
+        response=ResponseRule(
+            when=Match(equals=(("/type", "response"),), present=("/ok",)),
+            id="/req_id",
+            result="/data",
+        ),
+        error=ErrorRule(
+            when=Match(equals=(("/type", "error"),)),
+            id="/req_id",
+            code="/code",
+            message="/msg",
+            data=None,
+        ),
+        notification=NotificationRule(
+            when=Match(equals=(("/type", "update"), ("/v", 2))),
+            channel="/topic",
+            payload="",
+        ),
+    )
+    f = Framer(env)
+    reply = f.reply("a1", [1])
+    assert reply == {"type": "response", "req_id": "a1", "data": [1], "ok": None}
+    assert env.response is not None and matches(reply, env.response.when)
+    err = f.error("a2", "E1", "nope", {"ignored": True})
+    assert err == {"type": "error", "req_id": "a2", "code": "E1", "msg": "nope"}
+    note = f.notification("trades:BTC", {"price": 1, "type": "spoofed"})
+    assert note == {"type": "update", "v": 2, "topic": "trades:BTC", "price": 1}
+    req = f.read_request({"op": "subscribe", "req_id": 5, "args": ["x"]})
+    assert (req.method, req.id, req.has_id, req.params) == (
+        "subscribe",
+        5,
+        True,
+        {"args": ["x"]},
+    )
+    ev = Event("status", Match(equals=(("/type", "status"),)), "", {})
+    assert f.event(ev, {"type": "other", "up": True}) == {"type": "status", "up": True}
+
+
+def test_read_request_without_id() -> None:
+    req = Framer(ENVELOPE).read_request({"jsonrpc": "2.0", "method": "m"})
+    assert (req.method, req.has_id, req.params) == ("m", False, {})
+
+
+def test_address_templates() -> None:
+    ticker = deribit_like_api().channels[0]
+    t = AddressTemplate(ticker)
+    assert t.match("ticker.BTC-PERPETUAL.100ms") == {
+        "instrument_name": "BTC-PERPETUAL",
+        "interval": "100ms",
+    }
+    # The enum pins the last parameter, so a dotted instrument name still splits right.
+    assert t.match("ticker.A.B.raw") == {"instrument_name": "A.B", "interval": "raw"}
+    assert t.match("ticker.BTC-PERPETUAL.1s") is None
+    assert t.match("book.BTC-PERPETUAL.100ms") is None
+    assert t.match("ticker..100ms") is None
+    plain = AddressTemplate(Channel("p", "a+b(c).{x}", (Param("x", {}),), "s", {}))
+    assert plain.match("a+b(c).1") == {"x": "1"}
+    assert plain.match("aab(c).1") is None
+    assert same_parameters({"x": 1, "y": True}, {"x": "1", "y": "true"})
+    assert not same_parameters({"x": 1}, {"x": "1", "y": "true"})
+
+
+def test_pointer_helper() -> None:
+    doc: dict[str, Any] = {}
+    ptr.set_(doc, "/a/b~1c/d~0e", 1)
+    assert doc == {"a": {"b/c": {"d~e": 1}}}
+    assert ptr.get(doc, "/a/b~1c/d~0e") == 1 and ptr.has(doc, "/a")
+    assert not ptr.has(doc, "/a/x")
+    ptr.set_(doc, "", {"z": 2})
+    assert doc["z"] == 2
+    ptr.remove(doc, "/a/b~1c")
+    assert doc == {"a": {}, "z": 2}
+    lst: dict[str, Any] = {"l": [0, 1]}
+    ptr.set_(lst, "/l/-", 2)
+    ptr.set_(lst, "/l/0", 9)
+    assert (
+        lst == {"l": [9, 1, 2]}
+        and ptr.get(lst, "/l/2") == 2
+        and ptr.get(lst, "/l/7") is None
+    )
+    with pytest.raises(ValueError):
+        ptr.set_(doc, "", [1])
+    with pytest.raises(ValueError):
+        ptr.get(doc, "no-slash")
