@@ -14,13 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 JsonValue = Any
 """Any value JSON can hold: dict, list, str, int, float, bool or None."""
 
-Parser = Callable[[Any], Any]
-"""Turns decoded JSON into a typed value (usually ``TypeAdapter(T).validate_python``)."""
+T = TypeVar("T")
+M = TypeVar("M")
+C = TypeVar("C")
+
 
 IdKind = Literal["int", "str", "uuid"]
 CloseAction = Literal["retry", "fatal", "reauth"]
@@ -96,14 +98,14 @@ class Envelope:
 
 
 @dataclass(frozen=True, slots=True)
-class RequestSpec:
+class RequestSpec(Generic[T]):
     """One request the client can send and the typed reply it waits for."""
 
     name: str
     """The Python method name, e.g. ``get_time``."""
     method: str
     """The method on the wire, e.g. ``public/get_time``."""
-    parse_result: Parser
+    parse_result: Callable[[Any], T]
     cost: float = 1.0
     """Tokens this request takes from the rate limiter."""
     requires_auth: bool = False
@@ -129,7 +131,7 @@ class SubscribeMethod:
 
 
 @dataclass(frozen=True, slots=True)
-class ChannelSpec:
+class ChannelSpec(Generic[M, C]):
     """A family of channels sharing one address template and one message type."""
 
     name: str
@@ -137,21 +139,26 @@ class ChannelSpec:
     """The address template, e.g. ``ticker.{instrument_name}.{interval}``."""
     parameters: tuple[str, ...]
     """Parameter names, in the order they appear in the address."""
-    parse: Parser
+    parse: Callable[[Any], M]
+    channel_type: Callable[..., C]
+    """Builds the typed channel object (a generated frozen dataclass) from its parameters."""
     hook: str
     """Name of the handlers method that receives these messages, e.g. ``on_ticker``."""
     via: str
     """Name of the SubscribeMethod used for this channel."""
+    fields: tuple[str, ...] = ()
+    """The channel object's attribute for each parameter, when they differ from the
+    parameter names (a wire name may be a Python keyword); empty means the same."""
 
 
 @dataclass(frozen=True, slots=True)
-class EventSpec:
+class EventSpec(Generic[M]):
     """A message the server sends unasked (hello, heartbeat, status, ...)."""
 
     name: str
     when: Match
     payload: str
-    parse: Parser
+    parse: Callable[[Any], M]
     hook: str
 
 
@@ -257,11 +264,11 @@ class Protocol:
     servers: Mapping[str, str]
     default_server: str | None
     envelope: Envelope
-    requests: Mapping[str, RequestSpec]
+    requests: Mapping[str, RequestSpec[Any]]
     """Keyed by wire method."""
-    channels: tuple[ChannelSpec, ...] = ()
+    channels: tuple[ChannelSpec[Any, Any], ...] = ()
     subscribe_methods: Mapping[str, SubscribeMethod] = field(default_factory=dict)
-    events: tuple[EventSpec, ...] = ()
+    events: tuple[EventSpec[Any], ...] = ()
     heartbeat: Heartbeat = Heartbeat()
     auth: Auth | None = None
     reconnect: ReconnectPolicy = ReconnectPolicy()
