@@ -31,7 +31,6 @@ __all__ = [
     "Outcome",
     "PingReceived",
     "Response",
-    "SendText",
     "StrayReply",
     "TemplateNotification",
     "Unknown",
@@ -133,21 +132,12 @@ class Unknown(Outcome):
 
 
 class PingReceived(Outcome):
-    """A server probe; the session turns it into a :class:`SendText`."""
+    """A server probe; answer it with ``Session.build_reply(reply)`` right away."""
 
     __slots__ = ("reply",)
 
     def __init__(self, reply: Reply) -> None:
         self.reply = reply
-
-
-class SendText(Outcome):
-    """Send ``text`` right away (the answer to a server ping)."""
-
-    __slots__ = ("text",)
-
-    def __init__(self, text: str) -> None:
-        self.text = text
 
 
 def _short(data: Any, limit: int = 200) -> str:

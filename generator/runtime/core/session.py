@@ -23,9 +23,7 @@ from .dispatcher import (
     ErrorReply,
     Malformed,
     Outcome,
-    PingReceived,
     Response,
-    SendText,
 )
 from .subscriptions import SubEntry, Subscriptions
 
@@ -109,14 +107,20 @@ class Session:
         pending = self.correlator.add(method, rspec, kind, now, timeout, addresses)
         return pending, self.frame(method, params, pending.id)
 
-    def build_reply(self, reply: Reply, *, now: float) -> str | None:
-        """The frame answering a server ping or sent on connect (``Reply``)."""
+    def build_reply(self, reply: Reply, *, now: float) -> tuple[Pending | None, str | None]:
+        """The frame answering a server ping or sent on connect (a ``Reply``).
+
+        A reply that is a request registers an ``internal`` pending entry (returned so
+        the caller can time it out); its own reply is swallowed.
+        """
         if reply.text is not None:
-            return reply.text
+            return None, reply.text
         if reply.request is None:
-            return None
-        _, text = self.build_request(reply.request, reply.params, now=now, timeout=self.internal_timeout, kind="internal")
-        return text
+            return None, None
+        pending, text = self.build_request(
+            reply.request, reply.params, now=now, timeout=self.internal_timeout, kind="internal"
+        )
+        return pending, text
 
     def subscribe(
         self, spec: ChannelSpec[Any, Any], channel: Any, sink: Any, *, now: float, timeout: float
@@ -167,11 +171,11 @@ class Session:
 
     # -- incoming ----------------------------------------------------------------
 
-    def receive(self, data: str | bytes, *, now: float = 0.0) -> Outcome:
+    def receive(self, data: str | bytes) -> Outcome:
         """Classify one received frame and update the state it touches. Never raises.
 
-        ``now`` is only needed when the frame is a server ping answered by a request
-        (its deadline).
+        A server ping comes back as ``PingReceived``: answer it with :meth:`build_reply`
+        straight away.
         """
         outcome = self.dispatcher.receive(data)
         kind = type(outcome)
@@ -185,10 +189,6 @@ class Session:
                 failed = self.subscriptions.mark_failed(pending.addresses, outcome.error)
                 return SubscribeFailed(pending, failed, outcome.error)
             return outcome
-        if kind is PingReceived:
-            assert isinstance(outcome, PingReceived)
-            text = self.build_reply(outcome.reply, now=now)
-            return SendText(text) if text is not None else outcome
         return outcome
 
     def _on_response(self, outcome: Response) -> Outcome:

@@ -83,7 +83,7 @@ class _Template:
 
                 adapter: TypeAdapter[Any] = TypeAdapter(self.spec.channel_type)  # type: ignore[arg-type]
                 self._build = adapter.validate_python
-            except Exception:  # noqa: BLE001 - user-supplied parsers may raise anything  # not a type pydantic understands: call it as is
+            except Exception:  # noqa: BLE001 - not a type pydantic understands: call it as is
                 self._build = lambda v: self.spec.channel_type(**v)
         return self._build(values)
 
