@@ -13,31 +13,22 @@ from typing import cast
 from ..ir import Api
 from .server import SpecServer
 
-LoadApi = Callable[[str], Api]
 
-# The spec loader is written separately from this server. Until its final name is settled,
-# look for it here, in order, at run time (so importing this module never depends on it).
-_LOADER_CANDIDATES: tuple[tuple[str, str], ...] = (
-    ("nova_gen", "load_api"),
-    ("nova_gen.loader", "load_api"),
-    ("nova_gen.loader", "load"),
-)
-
-
-def _find_loader() -> LoadApi:
-    for module_name, attr in _LOADER_CANDIDATES:
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        loader = getattr(module, attr, None)
-        if callable(loader):
-            return cast(LoadApi, loader)
-    raise SystemExit(
-        "nova_gen.testing: no spec loader found (looked for "
-        + ", ".join(f"{m}.{a}" for m, a in _LOADER_CANDIDATES)
-        + ")"
-    )
+def _load(path: str) -> Api:
+    """Load a spec; on errors print its diagnostics and exit with status 2."""
+    # The loader is imported dynamically, here: importing the server never pulls it in,
+    # and type-checking this package does not depend on the loader's modules.
+    loader = importlib.import_module("nova_gen.loader")
+    load_api = cast(Callable[[str], Api], loader.load_api)
+    try:
+        return load_api(path)
+    except Exception as exc:  # SpecError carries the diagnostics to show
+        diagnostics = getattr(exc, "diagnostics", None)
+        if diagnostics is None:
+            raise
+        for item in getattr(diagnostics, "items", ()):
+            print(item.format(), file=sys.stderr)
+        raise SystemExit(2) from exc
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -86,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if not args.verbose:
         logging.getLogger("nova.testing.server.ws").setLevel(logging.WARNING)
-    api = _find_loader()(args.spec)
+    api = _load(args.spec)
     server = SpecServer(
         api,
         port=args.port,
