@@ -376,8 +376,10 @@ class SpecServer:
                 self._open.pop(conn.number, None)
                 streams = list(conn.streams.values())
                 conn.streams.clear()
-            for task in [*streams, *conn.tasks]:
+            tasks = [*streams, *conn.tasks]
+            for task in tasks:
                 task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
             logger.info(
                 "conn %d closed (code=%s reason=%r)",
                 conn.number,
@@ -540,6 +542,9 @@ class SpecServer:
             e for e in channel.examples if same_parameters(e.parameters, params)
         ]
         examples: list[ChannelExample] = preferred or list(channel.examples)
+        if self.api.envelope.notification is None:
+            logger.warning("the envelope has no notification rule: nothing to stream")
+            return
         if not examples or self.max_notifications == 0:
             if not examples:
                 logger.info(
