@@ -9,9 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel, TypeAdapter
-
-from nova_gen.runtime import BaseClient, BaseHandlers, ConnectOptions, Connector, ServerError, Subscription, default_hook
+from nova_gen.runtime import (
+    BaseClient,
+    BaseHandlers,
+    ConnectOptions,
+    Connector,
+    ServerError,
+    Subscription,
+    default_hook,
+)
 from nova_gen.runtime.protocol import (
     ChannelSpec,
     Envelope,
@@ -28,6 +34,7 @@ from nova_gen.runtime.protocol import (
     ServerPing,
     SubscribeMethod,
 )
+from pydantic import BaseModel, TypeAdapter
 
 
 class Ticker(BaseModel):

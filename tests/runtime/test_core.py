@@ -7,7 +7,6 @@ import uuid
 from typing import Any
 
 import pytest
-
 from nova_gen.runtime.core import (
     ErrorReply,
     Event,
@@ -27,7 +26,14 @@ from nova_gen.runtime.errors import MalformedFrame, ServerError, SubscriptionErr
 from nova_gen.runtime.pointer import MISSING, compile_pointer, get, getter, set_at
 from nova_gen.runtime.protocol import Match
 
-from .nova_fake_api import GET_TIME, TICKER, Ticker, TickerChannel, TooManyRequests, make_protocol
+from .nova_fake_api import (
+    GET_TIME,
+    TICKER,
+    Ticker,
+    TickerChannel,
+    TooManyRequests,
+    make_protocol,
+)
 
 
 def dumps(obj: Any) -> str:

@@ -13,6 +13,7 @@ by :meth:`Subscriptions.match_template`, slower but off the hot path.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -55,28 +56,42 @@ class RestoreStep:
     params: dict[str, Any]
 
 
-def _template_regex(template: str, parameters: tuple[str, ...]) -> re.Pattern[str]:
-    """``ticker.{a}.{b}`` -> a full-match regex with one named group per parameter."""
-    pattern = []
-    pos = 0
-    for m in re.finditer(r"\{([A-Za-z_][A-Za-z0-9_]*)\}", template):
-        pattern.append(re.escape(template[pos : m.start()]))
-        pattern.append(f"(?P<{m.group(1)}>.+?)")
+_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+
+
+@functools.lru_cache(maxsize=256)
+def _template_parts(template: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``ticker.{a}.{b}`` -> literal pieces ``("ticker.", ".", "")`` and names ``("a", "b")``."""
+    literals, names, pos = [], [], 0
+    for m in _PLACEHOLDER.finditer(template):
+        literals.append(template[pos : m.start()])
+        names.append(m.group(1))
         pos = m.end()
-    pattern.append(re.escape(template[pos:]))
-    return re.compile("".join(pattern))
+    literals.append(template[pos:])
+    return tuple(literals), tuple(names)
+
+
+def _attribute_names(spec: ChannelSpec[Any, Any]) -> dict[str, str]:
+    """Parameter (wire) name -> attribute of the channel object (``fields`` when given)."""
+    return dict(zip(spec.parameters, spec.fields or spec.parameters, strict=True))
 
 
 class _Template:
-    __slots__ = ("_build", "regex", "spec")
+    """A channel template compiled for matching addresses back to channel objects."""
+
+    __slots__ = ("_build", "attributes", "regex", "spec")
 
     def __init__(self, spec: ChannelSpec[Any, Any]) -> None:
         self.spec = spec
-        self.regex = _template_regex(spec.address, spec.parameters)
+        literals, names = _template_parts(spec.address)
+        attrs = _attribute_names(spec)
+        self.attributes = tuple(attrs.get(n, n) for n in names)
+        self.regex = re.compile("(.+?)".join(re.escape(lit) for lit in literals))
         self._build: Any = None
 
-    def channel(self, values: dict[str, str]) -> Any:
+    def channel(self, groups: tuple[str, ...]) -> Any:
         """Build the typed channel object, coercing strings to the field types if we can."""
+        values = dict(zip(self.attributes, groups, strict=True))
         if self._build is None:
             try:
                 from pydantic import TypeAdapter
@@ -104,14 +119,20 @@ class Subscriptions:
     @staticmethod
     def address_of(spec: ChannelSpec[Any, Any], channel: Any) -> str:
         """The concrete address of ``channel``: the template filled from its attributes."""
-        return spec.address.format_map({p: getattr(channel, p) for p in spec.parameters})
+        literals, names = _template_parts(spec.address)
+        attrs = _attribute_names(spec)
+        out = [literals[0]]
+        for name, literal in zip(names, literals[1:], strict=True):
+            out.append(str(getattr(channel, attrs.get(name, name))))
+            out.append(literal)
+        return "".join(out)
 
     def match_template(self, address: str) -> tuple[ChannelSpec[Any, Any], Any] | None:
         """The channel family and typed channel object an address belongs to, if any."""
         for template in self._templates:
             m = template.regex.fullmatch(address)
             if m is not None:
-                return template.spec, template.channel(m.groupdict())
+                return template.spec, template.channel(m.groups())
         return None
 
     # -- the desired set ---------------------------------------------------------
