@@ -99,10 +99,16 @@ class BaseClient(Generic[H]):
         self._loop = loop
         if self.log.isEnabledFor(logging.INFO):
             self.log.info("connecting to %s", self.url)
-        self._ws = await connect(self.url, **websockets_kwargs(self.protocol, self.options, self.url))
+        self._ws = await connect(
+            self.url, **websockets_kwargs(self.protocol, self.options, self.url)
+        )
         self._state = "open"
-        self._receiver = loop.create_task(self._receive_loop(self._ws), name=f"nova.{self.protocol.name}.receive")
-        self._runner = loop.create_task(self._runner_hooks.run(), name=f"nova.{self.protocol.name}.handlers")
+        self._receiver = loop.create_task(
+            self._receive_loop(self._ws), name=f"nova.{self.protocol.name}.receive"
+        )
+        self._runner = loop.create_task(
+            self._runner_hooks.run(), name=f"nova.{self.protocol.name}.handlers"
+        )
         reply = self.protocol.heartbeat.on_connect
         if reply is not None:
             pending, text = self._session.build_reply(reply, now=loop.time())
@@ -120,7 +126,9 @@ class BaseClient(Generic[H]):
         if self._receiver is not None:
             self._receiver.cancel()
             await asyncio.gather(self._receiver, return_exceptions=True)
-        self._teardown(ConnectionClosed("the client was closed"), clean=True, reason="closed by the client")
+        self._teardown(
+            ConnectionClosed("the client was closed"), clean=True, reason="closed by the client"
+        )
         if self._ws is not None:
             await self._ws.close(1000)
         if self._runner is not None:  # let queued hooks (on_disconnect) run, within bounds
@@ -132,7 +140,10 @@ class BaseClient(Generic[H]):
         return self
 
     async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         await self.close()
 
@@ -159,7 +170,9 @@ class BaseClient(Generic[H]):
             code, reason = exc.rcvd.code, exc.rcvd.reason
         message = f"connection lost: {exc}" if exc is not None else "connection lost"
         self.log.warning("%s", message)
-        self._teardown(ConnectionLost(message, code=code, reason=reason), clean=False, reason=message)
+        self._teardown(
+            ConnectionLost(message, code=code, reason=reason), clean=False, reason=message
+        )
 
     def _check_open(self) -> ClientConnection:
         if self._state != "open" or self._ws is None:
@@ -176,7 +189,9 @@ class BaseClient(Generic[H]):
 
     # -- requests ------------------------------------------------------------------
 
-    async def _request(self, spec: RequestSpec[T], params: Mapping[str, Any], *, timeout: float | None = None) -> T:
+    async def _request(
+        self, spec: RequestSpec[T], params: Mapping[str, Any], *, timeout: float | None = None
+    ) -> T:
         """Send a request and return its parsed result (generated methods call this)."""
         self._check_open()
         loop = self._loop
@@ -222,7 +237,9 @@ class BaseClient(Generic[H]):
     def _subscribe(self, spec: ChannelSpec[M, C], channel: C) -> Subscription[M, C]:
         """A new subscription to ``channel``; the subscribe request goes out in a task."""
         address = Subscriptions.address_of(spec, channel)
-        sub: Subscription[M, C] = Subscription(self, spec, channel, address, self.options.subscription_buffer)
+        sub: Subscription[M, C] = Subscription(
+            self, spec, channel, address, self.options.subscription_buffer
+        )
         sub._task = asyncio.get_running_loop().create_task(self._start(sub))
         return sub
 
@@ -254,7 +271,9 @@ class BaseClient(Generic[H]):
         sub._close()
         if entry is None or self._state != "open":
             return
-        request = self._session.unsubscribe(entry, sub, now=self._loop.time(), timeout=self.request_timeout)
+        request = self._session.unsubscribe(
+            entry, sub, now=self._loop.time(), timeout=self.request_timeout
+        )
         if request is not None:
             await self._roundtrip(*request)
 
@@ -264,7 +283,9 @@ class BaseClient(Generic[H]):
         if entry is None:
             return
         sinks = list(entry.sinks)
-        request = self._session.unsubscribe(entry, None, now=self._loop.time(), timeout=self.request_timeout)
+        request = self._session.unsubscribe(
+            entry, None, now=self._loop.time(), timeout=self.request_timeout
+        )
         for sink in sinks:
             sink._close()
         if request is not None and self._state == "open":
@@ -329,7 +350,11 @@ class BaseClient(Generic[H]):
                     sink._acked()
             for entry in outcome.refused:
                 for sink in entry.sinks:
-                    sink._fail(SubscriptionError(entry.address, "the server did not confirm the subscription"))
+                    sink._fail(
+                        SubscriptionError(
+                            entry.address, "the server did not confirm the subscription"
+                        )
+                    )
         elif kind is SubscribeFailed:
             assert isinstance(outcome, SubscribeFailed)
             for entry in outcome.entries:
@@ -341,7 +366,9 @@ class BaseClient(Generic[H]):
             if outcome.pending is not None and outcome.pending.waiter is not None:
                 self._fail_waiter(outcome.pending, outcome.error)
             else:
-                what = outcome.pending.method if outcome.pending is not None else "an unknown request"
+                what = (
+                    outcome.pending.method if outcome.pending is not None else "an unknown request"
+                )
                 self._call_hook("on_error", outcome.error, f"error reply to {what}")
         elif kind is Malformed:
             assert isinstance(outcome, Malformed)
@@ -350,11 +377,16 @@ class BaseClient(Generic[H]):
             self._call_hook("on_error", outcome.error, "malformed frame")
         elif kind is StrayReply:
             assert isinstance(outcome, StrayReply)
-            reason = f"late reply to request {outcome.id!r}" if outcome.late else f"reply with unknown id {outcome.id!r}"
+            reason = (
+                f"late reply to request {outcome.id!r}"
+                if outcome.late
+                else f"reply with unknown id {outcome.id!r}"
+            )
             self._call_hook("on_unknown_message", outcome.frame, reason)
         elif kind is Unknown:
             assert isinstance(outcome, Unknown)
             self._call_hook("on_unknown_message", outcome.frame, outcome.reason)
+
 
 class Connector(Generic[ClientT_co]):
     """What the generated ``connect()`` returns: await it, or ``async with`` it."""
@@ -400,7 +432,10 @@ class Connector(Generic[ClientT_co]):
         return await self._connect()
 
     async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         if self._client is not None:
             await self._client.close()

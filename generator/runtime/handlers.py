@@ -56,7 +56,7 @@ class BaseHandlers:
 
     @default_hook
     async def on_unknown_message(self, frame: Any, reason: str) -> None:
-        """A frame no rule claims, a reply nobody waits for, or a notification on an unknown address.
+        """A frame no rule claims, a reply nobody waits for, or a message on an unknown address.
 
         ``frame`` is the decoded JSON (or the raw ``str``/``bytes`` if it was not JSON).
         By default it is logged at DEBUG level.

@@ -23,9 +23,13 @@ __all__ = ["HookRunner"]
 class HookRunner:
     """A bounded queue of hook calls and the coroutine that drains it."""
 
-    def __init__(self, handlers: object, names: Iterable[str], log: logging.Logger, maxsize: int = 10_000) -> None:
+    def __init__(
+        self, handlers: object, names: Iterable[str], log: logging.Logger, maxsize: int = 10_000
+    ) -> None:
         all_names = set(names) | {"on_connect", "on_disconnect", "on_unknown_message", "on_error"}
-        self.hooks: dict[str, Callable[..., Any] | None] = {n: resolve_hook(handlers, n) for n in all_names}
+        self.hooks: dict[str, Callable[..., Any] | None] = {
+            n: resolve_hook(handlers, n) for n in all_names
+        }
         """Hook name -> bound method if overridden, else None (looked up on the hot path)."""
         self.dropped = 0
         self.maxsize = maxsize

@@ -51,7 +51,9 @@ def resolve_url(protocol: Protocol, server: str | None, url: str | None) -> str:
         return protocol.servers[name]
     except KeyError:
         known = ", ".join(repr(s) for s in protocol.servers) or "none"
-        raise ValueError(f"{protocol.name}: unknown server {name!r}; known servers: {known}") from None
+        raise ValueError(
+            f"{protocol.name}: unknown server {name!r}; known servers: {known}"
+        ) from None
 
 
 def websockets_kwargs(protocol: Protocol, options: ConnectOptions, url: str) -> dict[str, Any]:

@@ -41,7 +41,12 @@ class Subscription(Generic[M, C]):
     """A typed stream of messages ``M`` from one channel ``C``."""
 
     def __init__(
-        self, client: BaseClient[Any], spec: ChannelSpec[M, C], channel: C, address: str, maxsize: int = 1000
+        self,
+        client: BaseClient[Any],
+        spec: ChannelSpec[M, C],
+        channel: C,
+        address: str,
+        maxsize: int = 1000,
     ) -> None:
         self.spec = spec
         self.channel = channel
@@ -65,7 +70,7 @@ class Subscription(Generic[M, C]):
 
     @property
     def state(self) -> SubState:
-        """``pending`` until the server acks, then ``active``; ``failed`` or ``unsubscribed`` at the end."""
+        """``pending`` until the ack, then ``active``; ``failed`` or ``unsubscribed`` at the end."""
         return self._state
 
     async def unsubscribe(self) -> None:
@@ -85,7 +90,10 @@ class Subscription(Generic[M, C]):
         return await self._wait_ack()
 
     async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         await self.unsubscribe()
 
@@ -110,7 +118,10 @@ class Subscription(Generic[M, C]):
         return buffer.popleft()
 
     def __repr__(self) -> str:
-        return f"<Subscription {self.address} {self._state} buffered={len(self._buffer)} dropped={self.dropped}>"
+        return (
+            f"<Subscription {self.address} {self._state}"
+            f" buffered={len(self._buffer)} dropped={self.dropped}>"
+        )
 
     # -- fed by the client ---------------------------------------------------------
 

@@ -60,7 +60,9 @@ class TooManyRequests(ServerError):
 GET_TIME: RequestSpec[int] = RequestSpec(
     name="get_time", method="public/get_time", parse_result=TypeAdapter(int).validate_python
 )
-SLOW: RequestSpec[int] = RequestSpec(name="slow", method="public/slow", parse_result=TypeAdapter(int).validate_python)
+SLOW: RequestSpec[int] = RequestSpec(
+    name="slow", method="public/slow", parse_result=TypeAdapter(int).validate_python
+)
 SUBSCRIBE: RequestSpec[list[str]] = RequestSpec(
     name="subscribe", method="public/subscribe", parse_result=TypeAdapter(list[str]).validate_python
 )
@@ -82,7 +84,9 @@ HEARTBEAT: EventSpec[Heartbeat_] = EventSpec(
 )
 
 
-def make_protocol(*, id_kind: Literal["int", "str", "uuid"] = "int", batch: bool = True) -> Protocol:
+def make_protocol(
+    *, id_kind: Literal["int", "str", "uuid"] = "int", batch: bool = True
+) -> Protocol:
     return Protocol(
         name="fake",
         servers={"local": "ws://127.0.0.1:1/", "other": "ws://127.0.0.1:2/"},
@@ -98,7 +102,10 @@ def make_protocol(*, id_kind: Literal["int", "str", "uuid"] = "int", batch: bool
         channels=(TICKER,),
         subscribe_methods={
             "public": SubscribeMethod(
-                name="public", subscribe="public/subscribe", unsubscribe="public/unsubscribe", batch=batch
+                name="public",
+                subscribe="public/subscribe",
+                unsubscribe="public/unsubscribe",
+                batch=batch,
             )
         },
         events=(HEARTBEAT,),
@@ -159,7 +166,13 @@ class FakeClient(BaseClient[FakeHandlers]):
     def subscribe_ticker(
         self, *, instrument_name: str, interval: Literal["100ms", "raw"]
     ) -> Subscription[Ticker, TickerChannel]:
-        return self._subscribe(TICKER, TickerChannel(instrument_name=instrument_name, interval=interval))
+        return self._subscribe(
+            TICKER, TickerChannel(instrument_name=instrument_name, interval=interval)
+        )
 
-    async def unsubscribe_ticker(self, *, instrument_name: str, interval: Literal["100ms", "raw"]) -> None:
-        await self._unsubscribe(TICKER, TickerChannel(instrument_name=instrument_name, interval=interval))
+    async def unsubscribe_ticker(
+        self, *, instrument_name: str, interval: Literal["100ms", "raw"]
+    ) -> None:
+        await self._unsubscribe(
+            TICKER, TickerChannel(instrument_name=instrument_name, interval=interval)
+        )

@@ -81,7 +81,11 @@ class FakeServer:
                 for channel in channels:
                     name = channel.split(".")[1]
                     data = {"instrument_name": name, "last_price": 100.0 + seq, "seq": seq}
-                    frame = {"jsonrpc": "2.0", "method": "subscription", "params": {"channel": channel, "data": data}}
+                    frame = {
+                        "jsonrpc": "2.0",
+                        "method": "subscription",
+                        "params": {"channel": channel, "data": data},
+                    }
                     await ws.send(json.dumps(frame))
         elif method in ("public/unsubscribe", "public/set_heartbeat", "public/test"):
             await reply(params.get("channels", "ok"))
@@ -143,7 +147,9 @@ async def test_request_response_and_on_connect(server: tuple[FakeServer, str]) -
             assert results == [TIME] * 20
             await until(lambda: handlers.events == ["connect"])
         assert fake.received[0]["method"] == "public/set_heartbeat"
-        assert fake.received[0]["params"] == {"interval": 10} and fake.received[0]["jsonrpc"] == "2.0"
+        assert (
+            fake.received[0]["params"] == {"interval": 10} and fake.received[0]["jsonrpc"] == "2.0"
+        )
         assert client.state == "closed"
 
 
@@ -190,14 +196,20 @@ async def test_error_reply_raises_typed_exception(server: tuple[FakeServer, str]
             fake.error_code = 10028
             with pytest.raises(TooManyRequests) as info:
                 await client.get_time()
-            assert (info.value.code, info.value.message, info.value.data) == (10028, "nope", {"why": "test"})
+            assert (info.value.code, info.value.message, info.value.data) == (
+                10028,
+                "nope",
+                {"why": "test"},
+            )
             fake.error_code = 42
             with pytest.raises(ServerError) as info2:
                 await client.get_time()
             assert type(info2.value) is ServerError and info2.value.code == 42
 
 
-async def test_subscription_delivers_to_iterator_and_handler(server: tuple[FakeServer, str]) -> None:
+async def test_subscription_delivers_to_iterator_and_handler(
+    server: tuple[FakeServer, str],
+) -> None:
     fake, url = server
     handlers = Recorder()
     async with asyncio.timeout(10):
@@ -215,19 +227,28 @@ async def test_subscription_delivers_to_iterator_and_handler(server: tuple[FakeS
             await until(lambda: len(handlers.tickers) == fake.ticks)
             assert handlers.tickers[0][1] == sub.channel
             # Events go to their hook; server pings are answered with public/test.
-            await fake.send_all({"jsonrpc": "2.0", "method": "heartbeat", "params": {"type": "heartbeat"}})
-            await fake.send_all({"jsonrpc": "2.0", "method": "heartbeat", "params": {"type": "test_request"}})
+            await fake.send_all(
+                {"jsonrpc": "2.0", "method": "heartbeat", "params": {"type": "heartbeat"}}
+            )
+            await fake.send_all(
+                {"jsonrpc": "2.0", "method": "heartbeat", "params": {"type": "test_request"}}
+            )
             await until(lambda: len(handlers.heartbeats) == 1)
             await until(lambda: any(m.get("method") == "public/test" for m in fake.received))
             # An address only matching the template goes to the handler alone.
             data = {"instrument_name": "ETH", "last_price": 1.0}
-            frame = {"method": "subscription", "params": {"channel": "ticker.ETH.raw", "data": data}}
+            frame = {
+                "method": "subscription",
+                "params": {"channel": "ticker.ETH.raw", "data": data},
+            }
             await fake.send_all(frame)
             await until(lambda: handlers.tickers[-1][1].instrument_name == "ETH")
             assert not handlers.errors and not handlers.unknown
 
 
-async def test_subscription_await_context_manager_and_unsubscribe(server: tuple[FakeServer, str]) -> None:
+async def test_subscription_await_context_manager_and_unsubscribe(
+    server: tuple[FakeServer, str],
+) -> None:
     fake, url = server
     fake.ticks = 0
     async with asyncio.timeout(5):
@@ -260,7 +281,9 @@ async def test_subscription_error(server: tuple[FakeServer, str]) -> None:
             assert await client.get_time() == TIME
 
 
-async def test_malformed_frames_and_failing_hook_keep_connection(server: tuple[FakeServer, str]) -> None:
+async def test_malformed_frames_and_failing_hook_keep_connection(
+    server: tuple[FakeServer, str],
+) -> None:
     fake, url = server
     fake.ticks = 1
 
@@ -273,7 +296,10 @@ async def test_malformed_frames_and_failing_hook_keep_connection(server: tuple[F
         async with FakeClient.connect(url=url, handlers=handlers) as client:
             sub = await client.subscribe_ticker(instrument_name="BTC", interval="raw")
             await fake.send_all("{garbage")
-            bad = {"method": "subscription", "params": {"channel": "ticker.BTC.raw", "data": {"x": 1}}}
+            bad = {
+                "method": "subscription",
+                "params": {"channel": "ticker.BTC.raw", "data": {"x": 1}},
+            }
             await fake.send_all(bad)
             await fake.send_all({"jsonrpc": "2.0", "method": "who_knows"})
             assert await client.get_time() == TIME

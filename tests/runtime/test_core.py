@@ -41,7 +41,13 @@ def dumps(obj: Any) -> str:
 
 
 def notification(address: str, data: Any) -> str:
-    return dumps({"jsonrpc": "2.0", "method": "subscription", "params": {"channel": address, "data": data}})
+    return dumps(
+        {
+            "jsonrpc": "2.0",
+            "method": "subscription",
+            "params": {"channel": address, "data": data},
+        }
+    )
 
 
 TICK = {"instrument_name": "BTC-PERPETUAL", "last_price": 64000.5}
@@ -93,7 +99,12 @@ def test_match_conditions() -> None:
 def test_build_request_frame() -> None:
     s = Session(make_protocol())
     pending, text = s.build_request(GET_TIME, {"a": 1}, now=100.0, timeout=5.0)
-    assert json.loads(text) == {"jsonrpc": "2.0", "method": "public/get_time", "params": {"a": 1}, "id": 1}
+    assert json.loads(text) == {
+        "jsonrpc": "2.0",
+        "method": "public/get_time",
+        "params": {"a": 1},
+        "id": 1,
+    }
     assert pending.deadline == 105.0 and pending.kind == "request" and pending.spec is GET_TIME
     pending2, _ = s.build_request(GET_TIME, {}, now=100.0, timeout=5.0)
     assert pending2.id == 2
@@ -153,10 +164,25 @@ def test_late_and_unknown_replies_are_reported_not_mixed_up() -> None:
 def test_error_reply_typed_by_code() -> None:
     s = Session(make_protocol())
     p, _ = s.build_request(GET_TIME, {}, now=0, timeout=1)
-    out = s.receive(dumps({"id": p.id, "error": {"code": 10028, "message": "too_many_requests", "data": {"x": 1}}}))
+    out = s.receive(
+        dumps(
+            {
+                "id": p.id,
+                "error": {
+                    "code": 10028,
+                    "message": "too_many_requests",
+                    "data": {"x": 1},
+                },
+            }
+        )
+    )
     assert isinstance(out, ErrorReply) and out.pending is p
     assert type(out.error) is TooManyRequests
-    assert (out.error.code, out.error.message, out.error.data) == (10028, "too_many_requests", {"x": 1})
+    assert (out.error.code, out.error.message, out.error.data) == (
+        10028,
+        "too_many_requests",
+        {"x": 1},
+    )
     p, _ = s.build_request(GET_TIME, {}, now=0, timeout=1)
     out = s.receive(dumps({"id": p.id, "error": {"code": 1, "message": "other"}}))
     assert isinstance(out, ErrorReply) and type(out.error) is ServerError and out.error.data is None
@@ -178,7 +204,15 @@ def test_connection_lost_fails_all_pending() -> None:
 def test_classification_order() -> None:
     s = Session(make_protocol())
     # A server ping wins even over the event rule that also matches it.
-    ping = s.receive(dumps({"jsonrpc": "2.0", "method": "heartbeat", "params": {"type": "test_request"}}))
+    ping = s.receive(
+        dumps(
+            {
+                "jsonrpc": "2.0",
+                "method": "heartbeat",
+                "params": {"type": "test_request"},
+            }
+        )
+    )
     assert isinstance(ping, PingReceived)
     pending, text = s.build_reply(ping.reply, now=0.0)
     assert pending is not None and pending.kind == "internal"
@@ -190,7 +224,9 @@ def test_classification_order() -> None:
     p, _ = s.build_request(GET_TIME, {}, now=0, timeout=1)
     both = s.receive(dumps({"id": p.id, "result": 1, "error": {"code": 1, "message": "x"}}))
     assert isinstance(both, ErrorReply)
-    ev = s.receive(dumps({"jsonrpc": "2.0", "method": "heartbeat", "params": {"type": "heartbeat"}}))
+    ev = s.receive(
+        dumps({"jsonrpc": "2.0", "method": "heartbeat", "params": {"type": "heartbeat"}})
+    )
     assert isinstance(ev, Event) and ev.message.type == "heartbeat"
     unk = s.receive(dumps({"jsonrpc": "2.0", "method": "something_else"}))
     assert isinstance(unk, Unknown)
@@ -298,7 +334,10 @@ def test_restore_plan(batch: bool) -> None:
         assert [step.addresses for step in plan] == [("ticker.A.raw", "ticker.B.raw")]
         assert plan[0].params == {"channels": ["ticker.A.raw", "ticker.B.raw"]}
     else:
-        assert [step.addresses for step in plan] == [("ticker.A.raw",), ("ticker.B.raw",)]
+        assert [step.addresses for step in plan] == [
+            ("ticker.A.raw",),
+            ("ticker.B.raw",),
+        ]
     assert all(step.method.name == "public" for step in plan)
     s.connection_lost()
     assert s.subscriptions.get("ticker.A.raw").state == "pending"  # type: ignore[union-attr]
@@ -307,3 +346,25 @@ def test_restore_plan(batch: bool) -> None:
     assert all(json.loads(t)["method"] == "public/subscribe" for _, t in frames)
     ack = s.receive(dumps({"id": frames[0][0].id, "result": list(frames[0][0].addresses)}))
     assert isinstance(ack, SubscribeAck) and ack.entries[0].state == "active"
+
+
+def test_channel_fields_map_wire_parameters_to_attributes() -> None:
+    from dataclasses import dataclass, replace
+
+    @dataclass(frozen=True)
+    class FromChannel:
+        from_: str
+
+    spec = replace(
+        TICKER,
+        name="trades",
+        address="trades.{from}",
+        parameters=("from",),
+        fields=("from_",),
+        channel_type=FromChannel,
+    )
+    s = Session(make_protocol())
+    assert s.subscriptions.address_of(spec, FromChannel(from_="x")) == "trades.x"
+    s.subscriptions._templates.append(type(s.subscriptions._templates[0])(spec))
+    hit = s.subscriptions.match_template("trades.y")
+    assert hit is not None and hit[1] == FromChannel(from_="y")

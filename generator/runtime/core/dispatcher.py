@@ -112,7 +112,7 @@ class Event(Outcome):
 
 
 class Malformed(Outcome):
-    """Not JSON, or a payload/result that failed validation; ``pending`` if a request was waiting."""
+    """Not JSON, or a payload/result that failed validation (``pending``: who waited)."""
 
     __slots__ = ("error", "pending")
 
@@ -148,7 +148,9 @@ def _short(data: Any, limit: int = 200) -> str:
 class Dispatcher:
     """Turns one incoming frame into one :class:`Outcome`."""
 
-    def __init__(self, protocol: Protocol, correlator: Correlator, subscriptions: Subscriptions) -> None:
+    def __init__(
+        self, protocol: Protocol, correlator: Correlator, subscriptions: Subscriptions
+    ) -> None:
         self._correlator = correlator
         self._subs = subscriptions
         self._routes = subscriptions.routes
@@ -211,7 +213,9 @@ class Dispatcher:
                 try:
                     return Event(spec, spec.parse(payload))
                 except Exception as exc:  # noqa: BLE001 - user-supplied parsers may raise anything
-                    return Malformed(MalformedFrame(f"event {spec.name!r}: invalid payload: {exc}", frame))
+                    return Malformed(
+                        MalformedFrame(f"event {spec.name!r}: invalid payload: {exc}", frame)
+                    )
         return Unknown(frame, "no rule of the spec matches this frame")
 
     # -- kinds -------------------------------------------------------------------
@@ -227,11 +231,15 @@ class Dispatcher:
             try:
                 return Notification(entry, entry.spec.parse(payload))
             except Exception as exc:  # noqa: BLE001 - user-supplied parsers may raise anything
-                return Malformed(MalformedFrame(f"channel {address!r}: invalid message: {exc}", frame))
+                return Malformed(
+                    MalformedFrame(f"channel {address!r}: invalid message: {exc}", frame)
+                )
         try:
             hit = self._subs.match_template(address)
         except Exception as exc:  # noqa: BLE001 - user-supplied parsers may raise anything
-            return Malformed(MalformedFrame(f"channel {address!r}: invalid address parameters: {exc}", frame))
+            return Malformed(
+                MalformedFrame(f"channel {address!r}: invalid address parameters: {exc}", frame)
+            )
         if hit is None:
             return Unknown(frame, f"notification on unknown channel {address!r}")
         spec, channel = hit
@@ -248,11 +256,17 @@ class Dispatcher:
             return StrayReply(id, self._correlator.is_late(id), frame)
         result = self._resp_result(frame)
         if result is MISSING:
-            return Malformed(MalformedFrame(f"{pending.method}: reply has no result", frame), pending)
+            return Malformed(
+                MalformedFrame(f"{pending.method}: reply has no result", frame), pending
+            )
         return Response(pending, result)
 
     def _error(self, frame: Any) -> Outcome:
-        assert self._err_id is not None and self._err_code is not None and self._err_message is not None
+        assert (
+            self._err_id is not None
+            and self._err_code is not None
+            and self._err_message is not None
+        )
         code = self._err_code(frame)
         code = None if code is MISSING else code
         message = self._err_message(frame)
@@ -282,7 +296,8 @@ class Dispatcher:
         return error
 
     def __repr__(self) -> str:
-        return f"<Dispatcher pings={len(self._pings) + len(self._ping_texts)} events={len(self._events)}>"
+        pings = len(self._pings) + len(self._ping_texts)
+        return f"<Dispatcher pings={pings} events={len(self._events)}>"
 
     @staticmethod
     def describe(data: Any) -> str:

@@ -66,15 +66,21 @@ class Session:
         self.internal_timeout = internal_timeout
         self._template = dict(env.template)
         self._nested = any(isinstance(v, (dict, list)) for v in self._template.values())
-        self._method_at = compile_pointer(env.request.method) if env.request.method is not None else None
-        self._params_at = compile_pointer(env.request.params) if env.request.params is not None else None
+        self._method_at = (
+            compile_pointer(env.request.method) if env.request.method is not None else None
+        )
+        self._params_at = (
+            compile_pointer(env.request.params) if env.request.params is not None else None
+        )
         self._id_at = compile_pointer(env.request.id) if env.request.id is not None else None
 
     # -- outgoing ----------------------------------------------------------------
 
     def frame(self, method: str, params: Mapping[str, Any], id: Any) -> str:
         """The text of a request frame: the envelope template with method, params and id set."""
-        frame: dict[str, Any] = copy.deepcopy(self._template) if self._nested else dict(self._template)
+        frame: dict[str, Any] = (
+            copy.deepcopy(self._template) if self._nested else dict(self._template)
+        )
         if self._method_at is not None:
             set_at(frame, self._method_at, method)
         if self._params_at is not None:
@@ -131,7 +137,9 @@ class Session:
             return entry, None
         return entry, self._sub_request(entry.method, (entry.address,), now=now, timeout=timeout)[0]
 
-    def unsubscribe(self, entry: SubEntry, sink: Any | None, *, now: float, timeout: float) -> tuple[Pending, str] | None:
+    def unsubscribe(
+        self, entry: SubEntry, sink: Any | None, *, now: float, timeout: float
+    ) -> tuple[Pending, str] | None:
         """Drop one consumer (or, with ``sink=None``, the whole address).
 
         Returns the unsubscribe frame when the address left the desired set and its
@@ -145,7 +153,9 @@ class Session:
             last = self.subscriptions.remove_sink(entry, sink)
         if not last or entry.method.unsubscribe is None:
             return None
-        return self._sub_request(entry.method, (entry.address,), now=now, timeout=timeout, unsubscribe=True)[0]
+        return self._sub_request(
+            entry.method, (entry.address,), now=now, timeout=timeout, unsubscribe=True
+        )[0]
 
     def restore_requests(self, *, now: float, timeout: float) -> list[tuple[Pending, str]]:
         """After a reconnect: the subscribe frames that re-establish the desired set."""
@@ -153,13 +163,24 @@ class Session:
         out = []
         for step in self.subscriptions.restore_plan():
             pending, text = self.build_request(
-                step.method.subscribe, step.params, now=now, timeout=timeout, kind="subscribe", addresses=step.addresses
+                step.method.subscribe,
+                step.params,
+                now=now,
+                timeout=timeout,
+                kind="subscribe",
+                addresses=step.addresses,
             )
             out.append((pending, text))
         return out
 
     def _sub_request(
-        self, method: SubscribeMethod, addresses: tuple[str, ...], *, now: float, timeout: float, unsubscribe: bool = False
+        self,
+        method: SubscribeMethod,
+        addresses: tuple[str, ...],
+        *,
+        now: float,
+        timeout: float,
+        unsubscribe: bool = False,
     ) -> list[tuple[Pending, str]]:
         wire = method.unsubscribe if unsubscribe else method.subscribe
         assert wire is not None
@@ -199,7 +220,10 @@ class Session:
                 try:
                     outcome.result = spec.parse_result(outcome.result)
                 except Exception as exc:  # noqa: BLE001 - user-supplied parsers may raise anything
-                    return Malformed(MalformedFrame(f"{pending.method}: invalid result: {exc}", outcome.result), pending)
+                    return Malformed(
+                        MalformedFrame(f"{pending.method}: invalid result: {exc}", outcome.result),
+                        pending,
+                    )
             return outcome
         if pending.kind == "subscribe":
             result = outcome.result
@@ -212,7 +236,9 @@ class Session:
             entries = self.subscriptions.mark_active(accepted)
             refused = []
             if refused_addresses:
-                error = SubscriptionError(refused_addresses[0], "the server did not confirm the subscription")
+                error = SubscriptionError(
+                    refused_addresses[0], "the server did not confirm the subscription"
+                )
                 refused = self.subscriptions.mark_failed(refused_addresses, error)
             return SubscribeAck(pending, entries, refused)
         return outcome

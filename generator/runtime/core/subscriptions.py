@@ -32,7 +32,9 @@ class SubEntry:
 
     __slots__ = ("address", "channel", "error", "method", "sinks", "spec", "state")
 
-    def __init__(self, address: str, spec: ChannelSpec[Any, Any], channel: Any, method: SubscribeMethod) -> None:
+    def __init__(
+        self, address: str, spec: ChannelSpec[Any, Any], channel: Any, method: SubscribeMethod
+    ) -> None:
         self.address = address
         self.spec = spec
         self.channel = channel
@@ -112,7 +114,9 @@ class Subscriptions:
         """Address -> entry, for every entry that is pending or active."""
         self._entries: dict[str, SubEntry] = {}
         self._templates = [_Template(spec) for spec in protocol.channels]
-        self._address_tokens = {name: compile_pointer(m.addresses) for name, m in self.methods.items()}
+        self._address_tokens = {
+            name: compile_pointer(m.addresses) for name, m in self.methods.items()
+        }
 
     # -- addresses ---------------------------------------------------------------
 
@@ -138,7 +142,7 @@ class Subscriptions:
     # -- the desired set ---------------------------------------------------------
 
     def add(self, spec: ChannelSpec[Any, Any], channel: Any, sink: Any) -> tuple[SubEntry, bool]:
-        """Add ``sink`` as a consumer of ``channel``; True if the address is new (send a subscribe)."""
+        """Add ``sink`` as a consumer of ``channel``; True if the address is new (subscribe it)."""
         address = self.address_of(spec, channel)
         entry = self.routes.get(address)
         if entry is not None:
@@ -147,7 +151,9 @@ class Subscriptions:
         try:
             method = self.methods[spec.via]
         except KeyError:
-            raise ValueError(f"channel {spec.name!r} uses unknown subscribe method {spec.via!r}") from None
+            raise ValueError(
+                f"channel {spec.name!r} uses unknown subscribe method {spec.via!r}"
+            ) from None
         entry = SubEntry(address, spec, channel, method)
         entry.sinks.append(sink)
         self._entries[address] = entry
@@ -211,7 +217,9 @@ class Subscriptions:
 
     # -- requests ----------------------------------------------------------------
 
-    def params_for(self, method: SubscribeMethod, addresses: Iterable[str]) -> list[tuple[tuple[str, ...], dict[str, Any]]]:
+    def params_for(
+        self, method: SubscribeMethod, addresses: Iterable[str]
+    ) -> list[tuple[tuple[str, ...], dict[str, Any]]]:
         """Params of the (un)subscribe requests carrying ``addresses``.
 
         One request for all of them when the method batches, else one per address. Each
@@ -231,7 +239,9 @@ class Subscriptions:
             if tokens:
                 set_at(params, tokens, list(group))
             else:
-                raise ValueError(f"subscribe method {method.name!r}: addresses pointer must not be ''")
+                raise ValueError(
+                    f"subscribe method {method.name!r}: addresses pointer must not be ''"
+                )
             out.append((group, params))
         return out
 
