@@ -153,8 +153,8 @@ def _check_examples(api: ir.Api, diagnostics: Diagnostics) -> None:
         }
         for n, ex in enumerate(r.examples):
             label = f"example {ex.name or n + 1} of request {r.name!r}"
-            report(f"params of {label}", _example_errors(api, params_schema, ex.params), r.location)
-            if ex.error is None:
+            if ex.error is None:  # an error example may show params the server rejects
+                report(f"params of {label}", _example_errors(api, params_schema, ex.params), r.location)
                 report(f"result of {label}", _example_errors(api, r.result, ex.result), r.location)
     for c in api.channels:
         params = {p.name: p.schema for p in c.parameters}

@@ -64,6 +64,17 @@ class RefResolver:
             return self._rewrite_ref(value, doc, pointer)
         return {k: self.rewrite(v, doc, join_pointer(pointer, k)) for k, v in value.items()}
 
+    def follow(self, value: Any, doc: Document, pointer: str) -> tuple[Any, Document, str]:
+        """Where a ``$ref`` leads (value, file, pointer); a non-reference stays where it is."""
+        seen = set()
+        while isinstance(value, dict) and isinstance(value.get("$ref"), str):
+            target = self._target(value["$ref"], doc, join_pointer(pointer, "$ref"))
+            if target is None or (target.doc.path, target.pointer) in seen:
+                return {}, doc, pointer
+            seen.add((target.doc.path, target.pointer))
+            value, doc, pointer = self._lookup(target), target.doc, target.pointer
+        return value, doc, pointer
+
     def finish(self) -> None:
         """Rewrite every registered target until no new ones turn up."""
         while self._queue:

@@ -177,24 +177,27 @@ class Normalizer:
         return tuple(out)
 
     def params(self, value: Any, pointer: str) -> tuple[ir.Param, ...]:
+        """One Param per property of the params object (which may be a ``$ref``)."""
         if value is None:
             return ()
-        schema = self.schema(value, pointer)
-        if schema.get("type", "object") != "object" or "$ref" in schema or not isinstance(
-            schema.get("properties", {}), dict
-        ):
+        value, doc, pointer = self.refs.follow(value, self.doc, pointer)
+        properties = value.get("properties", {}) if isinstance(value, dict) else None
+        if not isinstance(value, dict) or value.get("type", "object") != "object" or not isinstance(properties, dict):
             self.diagnostics.error(
                 "NOVA039",
-                "request params must be an object schema with its `properties` written inline",
-                self.pos(pointer),
-                hint="each property becomes a keyword argument; properties may use $ref",
+                "request params must be an object schema with `properties`",
+                doc.source.position(pointer),
+                hint="each property becomes a keyword argument of the generated method",
             )
             return ()
-        required = set(schema.get("required", ()))
-        return tuple(
-            ir.Param(name, prop, name in required, prop.get("description", "") if isinstance(prop, dict) else "")
-            for name, prop in schema.get("properties", {}).items()
-        )
+        required = set(value.get("required", ()))
+        base = join_pointer(pointer, "properties")
+        out = []
+        for name, prop in properties.items():
+            schema = self.refs.rewrite(prop, doc, join_pointer(base, name))
+            description = prop.get("description", "") if isinstance(prop, dict) else ""
+            out.append(ir.Param(name, schema if isinstance(schema, dict) else {}, name in required, description))
+        return tuple(out)
 
     def subscriptions(self) -> tuple[ir.SubscriptionMethod, ...]:
         out = []

@@ -1,0 +1,198 @@
+"""The ``nova-gen`` command.
+
+    nova-gen SPEC -o DIR [--runtime-import MOD] [--templates DIR] [--check | --diff]
+    nova-gen [--check | --diff]          every target of [tool.nova-gen] in pyproject.toml
+    nova-gen validate SPEC...            diagnostics only
+    nova-gen schema                      the nova spec language's JSON Schema, for editors
+    nova-gen runtime -o DIR              a shared copy of the runtime (see --runtime-import)
+    nova-gen serve SPEC [--port N]       a local server that speaks SPEC from its examples
+
+Exit status: 0 success, 1 ``--check`` found differences, 2 the spec or the command line
+is wrong, 3 an internal error (a bug in nova-gen: please report it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .config import ConfigError, Target, find_pyproject, load_targets
+from .diagnostics import Diagnostics, SpecError
+from .output import NotOurFolder, compare, write
+from .render import RenderOptions
+
+EXIT_OK, EXIT_CHECK, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def _print_diagnostics(diagnostics: Diagnostics) -> None:
+    for d in diagnostics.sorted():
+        print(d.format(), file=sys.stderr)
+    errors = sum(d.severity == "error" for d in diagnostics.items)
+    warnings = len(diagnostics.items) - errors
+    if diagnostics.items:
+        print(f"{errors} error(s), {warnings} warning(s)", file=sys.stderr)
+
+
+def _generate_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="nova-gen",
+        description="Generate a typed Python WebSocket client from a nova spec. "
+        "Other commands: validate, schema, runtime, serve (nova-gen COMMAND --help).",
+    )
+    parser.add_argument("spec", nargs="?", type=Path, help="the spec; without it, the targets in pyproject.toml")
+    parser.add_argument("-o", "--output", type=Path, help="folder that receives the package folder <name>/")
+    parser.add_argument("--runtime-import", metavar="MODULE", help="import the runtime from MODULE instead of vendoring _runtime/")
+    parser.add_argument("--templates", type=Path, metavar="DIR", help="templates that override the built-in ones")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--check", action="store_true", help="write nothing; exit 1 and show a diff if files are out of date")
+    mode.add_argument("--diff", action="store_true", help="write nothing; show what would change")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+    parser.add_argument("--version", action="version", version=f"nova-gen {__version__}")
+    return parser
+
+
+def _targets(args: argparse.Namespace) -> list[Target]:
+    if args.spec is not None:
+        if args.output is None:
+            raise ConfigError("-o DIR is required with a spec (the package is written to DIR/<name>/)")
+        return [Target(args.spec, args.output, args.runtime_import, args.templates)]
+    pyproject = find_pyproject(Path.cwd())
+    if pyproject is None:
+        raise ConfigError("no spec given and no pyproject.toml found; usage: nova-gen SPEC -o DIR")
+    return load_targets(pyproject)
+
+
+def _run_target(target: Target, args: argparse.Namespace) -> int:
+    from .pipeline import generate
+
+    diagnostics = Diagnostics()
+    started = time.monotonic()
+    try:
+        generated = generate(
+            target.spec, RenderOptions(target.runtime_import, target.templates), diagnostics
+        )
+    except SpecError:
+        _print_diagnostics(diagnostics)
+        return EXIT_USAGE
+    _print_diagnostics(diagnostics)
+    folder = target.output / generated.package
+    if args.check or args.diff:
+        result = compare(folder, generated.files, folder.as_posix())
+        if result.clean:
+            if not args.quiet:
+                print(f"{folder.as_posix()}: up to date ({len(generated.files)} files)")
+            return EXIT_OK
+        sys.stdout.write(result.diff)
+        for kind, names in (("missing", result.missing), ("stale", result.stale), ("changed", result.changed)):
+            for name in names:
+                print(f"{folder.as_posix()}/{name}: {kind}", file=sys.stderr)
+        if args.check:
+            print(f"{folder.as_posix()}: out of date; run nova-gen to regenerate", file=sys.stderr)
+            return EXIT_CHECK
+        return EXIT_OK
+    result = write(folder, generated.files)
+    if not args.quiet:
+        changed = len(result.missing) + len(result.changed) + len(result.stale)
+        print(
+            f"{folder.as_posix()}: {len(generated.files)} files, {changed} changed "
+            f"({time.monotonic() - started:.1f}s)"
+        )
+    return EXIT_OK
+
+
+def cmd_generate(argv: Sequence[str]) -> int:
+    args = _generate_parser().parse_args(argv)
+    try:
+        targets = _targets(args)
+    except ConfigError as exc:
+        print(f"nova-gen: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    status = EXIT_OK
+    for target in targets:
+        try:
+            status = max(status, _run_target(target, args))
+        except NotOurFolder as exc:
+            print(f"nova-gen: {exc}", file=sys.stderr)
+            status = EXIT_USAGE
+    return status
+
+
+def cmd_validate(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(prog="nova-gen validate", description="Check specs and print diagnostics.")
+    parser.add_argument("specs", nargs="+", type=Path)
+    args = parser.parse_args(argv)
+    from .loader import load_api
+    from .planner import plan
+
+    status = EXIT_OK
+    for spec in args.specs:
+        diagnostics = Diagnostics()
+        try:
+            plan(load_api(spec, diagnostics), diagnostics)
+        except SpecError:
+            status = EXIT_USAGE
+        _print_diagnostics(diagnostics)
+        if not diagnostics.has_errors:
+            print(f"{spec}: ok")
+    return status
+
+
+def cmd_schema(argv: Sequence[str]) -> int:
+    argparse.ArgumentParser(prog="nova-gen schema", description="Print the nova spec language's JSON Schema.").parse_args(argv)
+    from .nova.validate import language_schema
+
+    print(json.dumps(language_schema(), indent=2))
+    return EXIT_OK
+
+
+def cmd_runtime(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="nova-gen runtime",
+        description="Write a shared copy of the runtime, for clients generated with --runtime-import.",
+    )
+    parser.add_argument("-o", "--output", type=Path, required=True, help="the runtime package folder to write")
+    args = parser.parse_args(argv)
+    from .render import runtime_files
+
+    files = runtime_files()
+    for name, text in files.items():
+        path = args.output / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8", newline="\n")
+    print(f"{args.output.as_posix()}: runtime {__version__}, {len(files)} files")
+    return EXIT_OK
+
+
+def cmd_serve(argv: Sequence[str]) -> int:
+    from .testing.__main__ import main as serve_main
+
+    return serve_main(list(argv))
+
+
+COMMANDS = {"validate": cmd_validate, "schema": cmd_schema, "runtime": cmd_runtime, "serve": cmd_serve}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = COMMANDS.get(argv[0]) if argv else None
+    try:
+        if command is not None:
+            return command(argv[1:])
+        return cmd_generate(argv)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: never a bare traceback
+        if os.environ.get("NOVA_GEN_DEBUG"):
+            raise
+        print(
+            f"nova-gen: internal error: {exc.__class__.__name__}: {exc}\n"
+            "  this is a bug in nova-gen; rerun with NOVA_GEN_DEBUG=1 for the traceback and report it",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL

@@ -1,0 +1,80 @@
+"""The naming policy: how spec names become Python names. One place, written down.
+
+- Methods, hooks, keyword arguments and fields are ``snake_case``; classes ``PascalCase``.
+- A Python keyword gets a trailing ``_`` (``from`` -> ``from_``); the wire name is kept as
+  an alias wherever the value travels, so the frame is unchanged.
+- Names that the generated code itself defines (``connect``, ``close``, ``on_error``,
+  ``BaseModel``, ``Field``...) are reserved: a spec name that lands on one is a
+  diagnostic, never a silent rename.
+- Two spec names that sanitise to the same Python name are a diagnostic. We never append
+  order-dependent numbers.
+- Spec strings reach generated code only through :func:`py_str` (``repr``) or
+  :func:`docstring`, never by pasting.
+"""
+
+from __future__ import annotations
+
+import builtins
+import keyword
+import re
+
+# Names the generated models module imports or that pydantic reserves on a model class.
+RESERVED_CLASS_NAMES = frozenset(
+    {
+        "Any", "AwareDatetime", "BaseModel", "ConfigDict", "Field", "Literal", "Model", "RootModel",
+        "annotations", "Annotated", "Optional", "Union", "Enum", "AnyUrl", "constr", "conint",
+        "confloat", "date", "datetime", "time", "timedelta", "UUID", "Decimal",
+    }
+) | frozenset(n for n in dir(builtins) if n[:1].isupper())
+
+
+def words(text: str) -> list[str]:
+    return [w for w in re.split(r"[^0-9A-Za-z]+|(?<=[a-z0-9])(?=[A-Z])", text) if w]
+
+
+def snake_case(text: str) -> str:
+    name = "_".join(w.lower() for w in words(text))
+    if not name or name[0].isdigit():
+        name = "_" + name
+    return name
+
+
+def pascal_case(text: str) -> str:
+    name = "".join(w[:1].upper() + w[1:] for w in words(text))
+    if not name or name[0].isdigit():
+        name = "N" + name
+    return name
+
+
+def constant_case(text: str) -> str:
+    return snake_case(text).upper().lstrip("_") or "_"
+
+
+def escape_keyword(name: str) -> str:
+    return name + "_" if keyword.iskeyword(name) or keyword.issoftkeyword(name) else name
+
+
+def py_identifier(wire: str) -> str:
+    """A wire name as a Python identifier: kept when it already is one, else snake_cased."""
+    name = wire if wire.isidentifier() else snake_case(wire)
+    return escape_keyword(name)
+
+
+def py_str(value: object) -> str:
+    """A Python literal for a JSON scalar; ``repr`` is injection-safe for these types."""
+    if isinstance(value, bool) or value is None or isinstance(value, (int, float, str)):
+        return repr(value)
+    raise TypeError(f"not a JSON scalar: {type(value).__name__}")
+
+
+def docstring(text: str) -> str:
+    """Text safe to place between triple double quotes."""
+    text = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"').strip()
+    if text.endswith('"'):
+        text += " "
+    return text
+
+
+def comment(text: str) -> str:
+    """Text safe to place after ``#`` on one line."""
+    return " ".join(text.split())

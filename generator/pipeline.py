@@ -1,0 +1,27 @@
+"""The whole pipeline for one spec: load, check, plan, render. No file is written here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .diagnostics import Diagnostics
+from .loader import load_api
+from .planner import plan
+from .render import RenderOptions, render_package
+
+
+@dataclass(frozen=True)
+class Generated:
+    package: str
+    files: dict[str, str]
+    """File text by path relative to the package folder."""
+
+
+def generate(spec: Path, options: RenderOptions, diagnostics: Diagnostics) -> Generated:
+    """Generate the package for ``spec``; raises SpecError with diagnostics on bad input."""
+    api = load_api(spec, diagnostics)
+    planned = plan(api, diagnostics)
+    files = render_package(planned, options, diagnostics)
+    diagnostics.raise_if_errors()
+    return Generated(planned.package, files)
