@@ -19,9 +19,10 @@ from .runtime.protocol import Match
 
 
 def check_api(api: ir.Api, diagnostics: Diagnostics) -> None:
-    _check_schemas(api, diagnostics)
+    schemas_ok = _check_schemas(api, diagnostics)
     _check_dispatch(api, diagnostics)
-    _check_examples(api, diagnostics)
+    if schemas_ok:  # examples cannot be checked against schemas jsonschema rejects
+        _check_examples(api, diagnostics)
 
 
 def _at(location: ir.Location | None, api: ir.Api) -> Position:
@@ -45,11 +46,13 @@ def _schemas(api: ir.Api) -> Iterator[tuple[str, ir.JsonSchema, ir.Location | No
         yield f"message of event {e.name!r}", e.message, e.location
 
 
-def _check_schemas(api: ir.Api, diagnostics: Diagnostics) -> None:
+def _check_schemas(api: ir.Api, diagnostics: Diagnostics) -> bool:
+    ok = True
     for what, schema, location in _schemas(api):
         try:
             jsonschema.Draft202012Validator.check_schema(schema)
         except jsonschema.SchemaError as exc:
+            ok = False
             path = "/".join(str(t) for t in exc.absolute_path)
             diagnostics.error(
                 "NOVA012",
@@ -58,6 +61,7 @@ def _check_schemas(api: ir.Api, diagnostics: Diagnostics) -> None:
                 hint="types are JSON Schema: type is one of string, number, integer, boolean, "
                 "object, array, null",
             )
+    return ok
 
 
 # -- dispatch ----------------------------------------------------------------------------
