@@ -90,7 +90,8 @@ class Plan:
         return next(r.const for r in self.requests if r.source.method == method)
 
 
-RESERVED_METHODS = frozenset(n for n in dir(BaseClient) if not n.startswith("__"))
+RESERVED_METHODS = frozenset(n for n in dir(BaseClient) if not n.startswith("__")) | {"connect"}
+"""Attributes of BaseClient, plus ``connect``, which the generated client class defines."""
 RESERVED_HOOKS = frozenset(n for n in dir(BaseHandlers) if not n.startswith("__"))
 RESERVED_ERRORS = frozenset({"ServerError", "NovaError", "errors"})
 RESERVED_KWARGS = frozenset({"self", "timeout"})

@@ -7,6 +7,7 @@ both ends are known; checks that apply to any front end live in :mod:`nova_gen.c
 
 from __future__ import annotations
 
+import keyword
 import re
 from typing import Any
 
@@ -17,6 +18,8 @@ from ..loader.source import Document, join_pointer
 from ..runtime import protocol as p
 
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+CONNECT_KWARGS = frozenset({"cls", "server", "url", "handlers", "request_timeout", "options"})
+"""Keyword arguments the generated ``connect()`` has besides one per credential."""
 
 
 class Normalizer:
@@ -310,6 +313,15 @@ class Normalizer:
             p.Credential(name, c.get("env"), c.get("secret", False)) for name, c in a.get("credentials", {}).items()
         )
         known = {c.name for c in credentials} | {"refresh_token"}
+        for name in a.get("credentials", {}):
+            if not name.isidentifier() or keyword.iskeyword(name) or name in CONNECT_KWARGS:
+                self.diagnostics.error(
+                    "NOVA022",
+                    f"credential {name!r} cannot be a keyword argument of connect()",
+                    self.pos(join_pointer("/auth/credentials", name), key=True),
+                    hint="use a snake_case identifier that is not a Python keyword nor one of "
+                    + ", ".join(sorted(CONNECT_KWARGS)),
+                )
         for key in ("params", "refresh"):
             for pointer, text in _strings(a.get(key, {}), f"/auth/{key}"):
                 for name in PLACEHOLDER.findall(text):
