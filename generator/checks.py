@@ -110,16 +110,16 @@ def _check_dispatch(api: ir.Api, diagnostics: Diagnostics) -> None:
                 hint="its `when` must exclude the envelope's notification `when`",
             )
     channels = list(api.channels)
-    for i, c in enumerate(channels):
-        probe_c = re.sub(r"\{[^{}]*\}", "x", c.address)
-        for other in channels[:i]:
-            probe_o = re.sub(r"\{[^{}]*\}", "x", other.address)
-            if template_regex(other.address).match(probe_c) and template_regex(c.address).match(probe_o):
+    for i, channel in enumerate(channels):
+        probe_c = re.sub(r"\{[^{}]*\}", "x", channel.address)
+        for previous in channels[:i]:
+            probe_o = re.sub(r"\{[^{}]*\}", "x", previous.address)
+            if template_regex(previous.address).match(probe_c) and template_regex(channel.address).match(probe_o):
                 diagnostics.error(
                     "NOVA032",
-                    f"channels {other.name!r} and {c.name!r} have addresses that cannot be told apart "
-                    f"({other.address!r}, {c.address!r})",
-                    _at(c.location, api),
+                    f"channels {previous.name!r} and {channel.name!r} have addresses that cannot be "
+                    f"told apart ({previous.address!r}, {channel.address!r})",
+                    _at(channel.location, api),
                     hint="give one of them a different literal part",
                 )
 

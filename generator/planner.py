@@ -300,10 +300,11 @@ class Planner:
         handlers_class = pascal_case(api.name) + "Handlers"
         for name, what in ((client_class, "the client class"), (handlers_class, "the handlers class")):
             if name in types:
+                raw = next((r for r, renamed in self.renames.items() if renamed == name), None)
                 self.diagnostics.error(
                     "NOVA021",
                     f"{types[name]} collides with {what} {name!r}",
-                    Position(api.source, 1, 1),
+                    self.at(api.schema_locations.get(raw) if raw is not None else None),
                     hint="rename the schema",
                 )
         return Plan(

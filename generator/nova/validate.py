@@ -59,7 +59,8 @@ def _report(error: jsonschema.ValidationError, doc: Document, diagnostics: Diagn
     for token in error.absolute_path:
         pointer = join_pointer(pointer, token)
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = list(error.schema.get("properties", {}))
+        schema = error.schema if isinstance(error.schema, dict) else {}
+        allowed = list(schema.get("properties", {}))
         known = set(allowed)
         for key in sorted(k for k in error.instance if k not in known):
             close = difflib.get_close_matches(key, allowed, 1)
@@ -80,4 +81,6 @@ def _report(error: jsonschema.ValidationError, doc: Document, diagnostics: Diagn
         hint = "see docs/spec-language.md for what this section needs"
     elif error.validator == "pattern" and error.absolute_path and error.absolute_path[-1] == "name":
         hint = "use a lowercase identifier such as `deribit`"
-    diagnostics.error("NOVA003", f"{where}: {message}", doc.source.position(pointer), hint=hint)
+    # A missing key is reported at the key of the mapping that lacks it, not at its first child.
+    position = doc.source.position(pointer, key=error.validator == "required")
+    diagnostics.error("NOVA003", f"{where}: {message}", position, hint=hint)

@@ -33,7 +33,7 @@ ACTIONS = {
     "fatal": "raises this exception and does not reconnect.",
 }
 
-_BLACK_MODE = black.Mode(target_versions={black.TargetVersion.PY311}, line_length=100)
+_BLACK_MODE = black.Mode(target_versions={black.mode.TargetVersion.PY311}, line_length=100)
 
 
 @dataclass(frozen=True)

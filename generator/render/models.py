@@ -22,13 +22,10 @@ class ModelGenerationError(Exception):
 
 def render_models(models: dict[str, Any], header: str, source: str, diagnostics: Diagnostics) -> str:
     # Imported here: datamodel-code-generator is slow to import and only this stage needs it.
-    from datamodel_code_generator import (
-        DataModelType,
-        Formatter,
-        InputFileType,
-        PythonVersion,
-        generate,
-    )
+    from datamodel_code_generator import generate
+    from datamodel_code_generator.enums import DataModelType, InputFileType
+    from datamodel_code_generator.format import Formatter, PythonVersion
+    from datamodel_code_generator.parser import LiteralType
 
     if not models:
         return f'{header}\n"""No payload models."""\n'
@@ -41,7 +38,7 @@ def render_models(models: dict[str, Any], header: str, source: str, diagnostics:
                 input_file_type=InputFileType.JsonSchema,
                 output_model_type=DataModelType.PydanticV2BaseModel,
                 target_python_version=PythonVersion.PY_311,
-                enum_field_as_literal="all",
+                enum_field_as_literal=LiteralType.All,
                 use_standard_collections=True,
                 use_union_operator=True,
                 use_type_alias=True,

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from pydantic import BaseModel, TypeAdapter
+
 from nova_gen.runtime import (
     BaseClient,
     BaseHandlers,
@@ -34,7 +36,6 @@ from nova_gen.runtime.protocol import (
     ServerPing,
     SubscribeMethod,
 )
-from pydantic import BaseModel, TypeAdapter
 
 
 class Ticker(BaseModel):

@@ -8,6 +8,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from websockets.asyncio.server import ServerConnection, serve
+
 from nova_gen.runtime import (
     ConnectionClosed,
     ConnectionLost,
@@ -17,7 +19,6 @@ from nova_gen.runtime import (
     SubscriptionError,
 )
 from nova_gen.runtime.options import ConnectOptions, resolve_url, websockets_kwargs
-from websockets.asyncio.server import ServerConnection, serve
 
 from .nova_fake_api import (
     PROTOCOL,

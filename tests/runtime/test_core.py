@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 import pytest
+
 from nova_gen.runtime.core import (
     ErrorReply,
     Event,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from nova_gen.ir import Channel, Event, Param
 from nova_gen.runtime.protocol import (
     Envelope,

@@ -8,9 +8,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from nova_gen.testing import SpecServer
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, ConnectionClosedError
+
+from nova_gen.testing import SpecServer
 
 from .deribit_like import (
     INSTRUMENTS_BTC,
