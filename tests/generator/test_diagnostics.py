@@ -1,0 +1,237 @@
+"""Every diagnostic code: a small broken spec, the exact code, severity, line and column,
+and what `nova-gen validate` prints for it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from nova_gen.cli import main
+
+from .conftest import BASE, add_section, diagnose, mutate, write_files
+
+PARAMS = """    params:
+      type: object
+      required: [channels]
+      properties:
+        channels: { type: array, items: { type: string } }"""
+TICKER_MSG = 'message: { $ref: "#/schemas/Ticker" }'
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    spec: str
+    code: str
+    severity: str = "error"
+    hint: str = ""
+    message: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+    generate: bool = False
+    """Only the full generator (rendering) can find it, not `validate`."""
+
+
+CASES = [
+    # -- loading ------------------------------------------------------------------------
+    Case("001-flow", mutate('version: "1.0"', 'version@@: "1.0"', mutate("Example ticker API", "[a, b")),
+         "NOVA001", message="invalid YAML", hint="flow sequence"),
+    Case("001-python-tag", mutate("title: Example", "title: @@!!python/name:os.system Example"),
+         "NOVA001", message="unsupported YAML"),
+    Case("001-in-ref-file", mutate("#/schemas/Ticker", "common.yaml#/schemas/T"), "NOVA001",
+         extra={"common.yaml": "schemas:\n  T: {type: [\n@@"}),
+    Case("002-duplicate", mutate('version: "1.0"\n', 'version: "1.0"\n@@title: again\n'), "NOVA002",
+         message="duplicate key 'title'", hint="YAML keeps only the last value"),
+    Case("002-complex-key", mutate('version: "1.0"\n', 'version: "1.0"\n? @@[a, b]\n: 1\n'), "NOVA002",
+         message="mapping keys must be scalars"),
+    Case("003-unknown-key", mutate("title: Example", "@@titel: Example"), "NOVA003",
+         message="unknown key 'titel'", hint="did you mean 'title'?"),
+    Case("003-wrong-type", mutate("    summary: Current", "    timeout: @@soon\n    summary: Current"),
+         "NOVA003", message="'soon' is not of type 'number'"),
+    Case("003-missing-key", mutate("  get_time:\n    method: public/get_time\n", "  @@get_time:\n"),
+         "NOVA003", message="'method' is a required property"),
+    Case("003-missing-key-flow", mutate('  local: { url: "ws://127.0.0.1:8765/ws" }', "  @@local: { description: x }"),
+         "NOVA003", message="'url' is a required property"),
+    Case("003-not-a-mapping", "@@- nova\n- 1\n", "NOVA003", message="must be a mapping"),
+    Case("003-name-pattern", mutate("name: tickers", "name: @@Tickers"), "NOVA003",
+         hint="lowercase identifier"),
+    Case("004-version", mutate("nova: 1", "nova: @@2"), "NOVA004", hint="write `nova: 1`"),
+    Case("005-asyncapi", "asyncapi: @@2.6.0\ninfo: { title: x, version: '1' }\n", "NOVA005"),
+    # -- references and schemas -------------------------------------------------------------
+    Case("010-local", mutate(TICKER_MSG, 'message: { $ref: @@"#/schemas/Tickr" }'), "NOVA010",
+         message="points to nothing", hint="did you mean /schemas/Ticker?"),
+    Case("010-other-file", mutate(TICKER_MSG, 'message: { $ref: @@"common.yaml#/schemas/Nope" }'),
+         "NOVA010", hint="known names here: Other",
+         extra={"common.yaml": "schemas:\n  Other: { type: string }\n"}),
+    Case("010-not-a-string", mutate(TICKER_MSG, "message: { $ref: @@5 }"), "NOVA010",
+         message="$ref must be a string"),
+    Case("010-not-a-pointer", mutate(TICKER_MSG, 'message: { $ref: @@"#schemas/Ticker" }'), "NOVA010",
+         message="is not a JSON pointer"),
+    Case("011-ref-file", mutate(TICKER_MSG, 'message: { $ref: @@"missing.yaml#/schemas/Ticker" }'),
+         "NOVA011", message="$ref file 'missing.yaml' not found"),
+    Case("011-remote", mutate(TICKER_MSG, 'message: { $ref: @@"https://example.com/t.yaml#/T" }'),
+         "NOVA011", message="is not fetched"),
+    Case("012-named-schema", mutate("  Ticker:\n", "  @@Ticker:\n", mutate("type: number", "type: numbr")),
+         "NOVA012", message="'numbr' is not valid", hint="type is one of string"),
+    Case("012-inline", mutate("  get_time:", "  @@get_time:", mutate("type: integer", "type: strng")),
+         "NOVA012", message="result of request 'get_time' is not valid JSON Schema"),
+    # -- names ----------------------------------------------------------------------------------
+    Case("020-duplicate-method", mutate("method: public/subscribe", "method: @@public/get_time"),
+         "NOVA020", message="both use method 'public/get_time'"),
+    Case("021-schemas", BASE + "  ticker_data: { type: string }\n  @@TickerData: { type: integer }\n",
+         "NOVA021", message="both become the Python name 'TickerData'"),
+    Case("021-request-vs-channel-method",
+         mutate("  ticker:\n", "  @@ticker:\n", mutate("requests:\n", "requests:\n  subscribe_ticker:\n    method: x/sub\n")),
+         "NOVA021", message="both become the Python name 'subscribe_ticker'"),
+    Case("021-channel-hook-vs-event-hook",
+         add_section("events:\n  @@ticker:\n    when: { equals: { /method: tick } }\n    message: { type: object }\n"),
+         "NOVA021", message="both become the Python name 'on_ticker'"),
+    Case("021-two-channels",
+         mutate("channels:\n", 'channels:\n  ticker__x:\n    address: "a.b"\n    message: { type: string }\n'
+                '  @@ticker_x:\n    address: "c.d"\n    message: { type: string }\n'),
+         "NOVA021", message="both become the Python name 'TICKER_X_CHANNEL'"),
+    Case("021-client-class", BASE + "  @@TickersClient: { type: string }\n", "NOVA021",
+         message="collides with the client class 'TickersClient'"),
+    Case("021-schema-in-two-files", mutate(TICKER_MSG, 'message: { $ref: "common.yaml#/schemas/Ticker" }'),
+         "NOVA021", message="two different schemas are both named 'Ticker'",
+         extra={"common.yaml": "schemas:\n  Ticker: @@{ type: string }\n"}),
+    Case("022-keyword-request", mutate("  get_time:", "  @@import:"), "NOVA022",
+         message="'import' is not a usable Python name", hint="'import_'"),
+    Case("022-close", mutate("  get_time:", "  @@close:"), "NOVA022", message="reserved"),
+    Case("022-connect", mutate("  get_time:", "  @@connect:"), "NOVA022", message="reserved"),
+    Case("022-base-model", BASE + "  @@BaseModel: { type: string }\n", "NOVA022", hint="'BaseModelData'"),
+    Case("022-field", BASE + "  @@Field: { type: string }\n", "NOVA022", message="'Field'"),
+    Case("022-event-error",
+         add_section("events:\n  @@error:\n    when: { equals: { /method: oops } }\n    message: { type: object }\n"),
+         "NOVA022", message="event hook name 'on_error' is reserved"),
+    Case("022-credential", BASE + 'auth:\n  request: get_time\n  credentials:\n    @@url: { env: X_URL }\n'
+         '  params: { key: "{url}" }\n', "NOVA022", message="credential 'url'"),
+    Case("022-credential-keyword", BASE + "auth:\n  request: get_time\n  credentials:\n    @@class: {}\n",
+         "NOVA022", message="credential 'class'"),
+    # -- cross-references -------------------------------------------------------------------------
+    Case("030-unused-parameter", mutate("      symbol: { type: string }",
+                                        "      symbol: { type: string }\n      @@depth: { type: integer }"),
+         "NOVA030", hint="write {depth} in the address"),
+    Case("031-undeclared-placeholder", mutate('address: "ticker', 'address: @@"ticker', mutate("{interval}", "{interval}.{depth}")),
+         "NOVA031", message="{depth}"),
+    Case("032-events",
+         add_section("events:\n  a:\n    when: { equals: { /method: tick } }\n    message: { type: object }\n"
+                     "  @@b:\n    when: { equals: { /method: tick }, present: [/params] }\n    message: { type: object }\n"),
+         "NOVA032", message="events 'a' and 'b' cannot be told apart"),
+    Case("032-event-vs-notification",
+         add_section("events:\n  @@a:\n    when: { present: [/params] }\n    message: { type: object }\n"),
+         "NOVA032", message="channel notifications"),
+    Case("032-channels",
+         mutate("channels:\n", 'channels:\n  other:\n    address: "ticker.{a}.{b}"\n'
+                "    parameters: { a: { type: string }, b: { type: string } }\n    message: { type: string }\n",
+                mutate("  ticker:\n", "  @@ticker:\n")),
+         "NOVA032", message="addresses that cannot be told apart"),
+    Case("033-subscription", mutate("    subscribe: subscribe\n", "    subscribe: @@subscrib\n"), "NOVA033",
+         hint="did you mean 'subscribe'?"),
+    Case("033-auth", BASE + "auth:\n  request: @@login\n", "NOVA033", message="unknown request 'login'"),
+    Case("033-heartbeat", BASE + "heartbeat:\n  on_connect:\n    request: @@set_heartbeat\n", "NOVA033"),
+    Case("034-unknown", mutate("subscription: public", "subscription: @@privat"), "NOVA034", hint="known: public"),
+    Case("034-missing",
+         mutate("    subscription: public\n", "", mutate("  ticker:\n", "  @@ticker:\n", mutate(
+             "subscriptions:\n", "subscriptions:\n  private:\n    subscribe: subscribe\n"))),
+         "NOVA034", message="does not say which subscription method"),
+    Case("036-channel-example", mutate("  ticker:\n", "  @@ticker:\n", mutate("price: 64000.5", "price: high")),
+         "NOVA036", message="'high' is not of type 'number' (at /price)"),
+    Case("036-request-example", mutate("  get_time:", "  @@get_time:", mutate("result: 1700000000000", "result: soon")),
+         "NOVA036", message="result of example 1 of request 'get_time'"),
+    Case("037-default-server", mutate("default_server: production", "default_server: @@staging"), "NOVA037",
+         hint="known servers: production, local"),
+    Case("038-url", mutate('{ url: "wss://api', '{ url: @@"https://api'), "NOVA038"),
+    Case("039-params", mutate(PARAMS, "    params: @@{ type: string }"), "NOVA039"),
+    Case("039-params-ref", mutate(PARAMS, '    params: { $ref: "#/schemas/Ticker/properties/symbol" }',
+                                  mutate("symbol: { type: string }\n      price", "symbol: @@{ type: string }\n      price")),
+         "NOVA039"),
+    Case("040-credential", BASE + 'auth:\n  request: get_time\n  credentials:\n    client_id: { env: X_ID }\n'
+         '  params: { id: "{client_id}", secret: @@"{client_secret}" }\n', "NOVA040", message="{client_secret}"),
+    Case("042-empty-when", add_section("events:\n  @@anything:\n    when: {}\n    message: { type: object }\n"),
+         "NOVA042", severity="warning", message="matches every frame"),
+    Case("050-model-generator", "@@" + BASE + "  Loop: { allOf: [{ $ref: '#/schemas/Loop' }] }\n", "NOVA050",
+         message="datamodel-code-generator could not build models", generate=True),
+]
+
+
+def _write(case: Case, folder: Path):
+    where = write_files(folder, {"spec.yaml": case.spec, **case.extra})
+    if where is None:  # the marker-less cases point at the start of the spec
+        raise AssertionError("each case marks its position with @@")
+    return folder / "spec.yaml", where
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if not c.generate], ids=lambda c: c.id)
+def test_diagnostic_position(case: Case, in_tmp: Path) -> None:
+    spec, where = _write(case, in_tmp)
+    found = diagnose(spec).sorted()
+    hits = [d for d in found if d.code == case.code]
+    assert hits, [d.format() for d in found]
+    d = hits[0]
+    assert (d.severity, d.position.file, d.position.line, d.position.column) == (
+        case.severity, where.file, where.line, where.column,
+    ), d.format()
+    assert case.message in d.message
+    assert case.hint in d.hint
+    if case.severity == "warning":
+        assert not any(x.severity == "error" for x in found), [x.format() for x in found]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_cli_prints_position(case: Case, in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec, where = _write(case, in_tmp)
+    if case.generate:
+        status = main([str(spec), "-o", str(in_tmp / "out")])
+    else:
+        status = main(["validate", str(spec)])
+    out, err = capsys.readouterr()
+    assert status == (0 if case.severity == "warning" else 2), out + err
+    assert f"{where.file}:{where.line}:{where.column}: {case.severity} {case.code}: " in err, err
+    if case.hint:
+        assert "\n  hint: " in err
+    assert "Traceback" not in out + err
+    if case.generate:
+        assert not (in_tmp / "out").exists()
+
+
+def test_missing_spec_file(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "nope.yaml"]) == 2
+    err = capsys.readouterr().err
+    assert "nope.yaml:1:1: error NOVA011: spec file 'nope.yaml' not found" in err
+
+
+def test_every_code_is_covered_and_documented() -> None:
+    import re
+
+    root = Path(__file__).parents[2]
+    emitted = {
+        m for f in (root / "generator").rglob("*.py") for m in re.findall(r'"(NOVA\d{3})"', f.read_text("utf-8"))
+    }
+    covered = {c.code for c in CASES}
+    assert emitted <= covered, sorted(emitted - covered)
+    documented = re.findall(r"^\| `(NOVA\d{3})`", (root / "docs" / "diagnostics.md").read_text("utf-8"), re.M)
+    assert documented == sorted(documented), "codes in numeric order"
+    assert emitted <= set(documented), sorted(emitted - set(documented))
+
+
+@pytest.mark.parametrize(
+    "command",
+    [[sys.executable, "-m", "nova_gen"], [str(Path(sys.executable).parent / "nova-gen")]],
+    ids=["python-m", "script"],
+)
+def test_subprocess_exit_status(command: list[str], in_tmp: Path) -> None:
+    spec_text = mutate('version: "1.0"\n', 'version: "1.0"\ntitle: again\n', mutate("nova: 1", "nova: 2"))
+    (in_tmp / "spec.yaml").write_text(spec_text, encoding="utf-8")
+    (in_tmp / "bad.yaml").write_text("a: [1,\n", encoding="utf-8")
+    proc = subprocess.run(
+        [*command, "validate", "spec.yaml", "bad.yaml"], capture_output=True, text=True, cwd=in_tmp, timeout=60
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "spec.yaml:1:7: error NOVA004: unsupported language version 2" in proc.stderr
+    assert "spec.yaml:5:1: error NOVA002: duplicate key 'title'" in proc.stderr
+    assert "bad.yaml:2:1: error NOVA001: invalid YAML" in proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
