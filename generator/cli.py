@@ -68,6 +68,13 @@ def _targets(args: argparse.Namespace) -> list[Target]:
     return load_targets(pyproject)
 
 
+def _shown(folder: Path) -> str:
+    try:
+        return folder.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return folder.as_posix()
+
+
 def _run_target(target: Target, args: argparse.Namespace) -> int:
     from .pipeline import generate
 
@@ -75,32 +82,33 @@ def _run_target(target: Target, args: argparse.Namespace) -> int:
     started = time.monotonic()
     try:
         generated = generate(
-            target.spec, RenderOptions(target.runtime_import, target.templates), diagnostics
+            target.spec, RenderOptions(target.runtime_import, target.templates), diagnostics, target.base
         )
     except SpecError:
         _print_diagnostics(diagnostics)
         return EXIT_USAGE
     _print_diagnostics(diagnostics)
     folder = target.output / generated.package
+    shown = _shown(folder)
     if args.check or args.diff:
-        result = compare(folder, generated.files, folder.as_posix())
+        result = compare(folder, generated.files, shown)
         if result.clean:
             if not args.quiet:
-                print(f"{folder.as_posix()}: up to date ({len(generated.files)} files)")
+                print(f"{shown}: up to date ({len(generated.files)} files)")
             return EXIT_OK
         sys.stdout.write(result.diff)
         for kind, names in (("missing", result.missing), ("stale", result.stale), ("changed", result.changed)):
             for name in names:
-                print(f"{folder.as_posix()}/{name}: {kind}", file=sys.stderr)
+                print(f"{shown}/{name}: {kind}", file=sys.stderr)
         if args.check:
-            print(f"{folder.as_posix()}: out of date; run nova-gen to regenerate", file=sys.stderr)
+            print(f"{shown}: out of date; run nova-gen to regenerate", file=sys.stderr)
             return EXIT_CHECK
         return EXIT_OK
     result = write(folder, generated.files)
     if not args.quiet:
         changed = len(result.missing) + len(result.changed) + len(result.stale)
         print(
-            f"{folder.as_posix()}: {len(generated.files)} files, {changed} changed "
+            f"{shown}: {len(generated.files)} files, {changed} changed "
             f"({time.monotonic() - started:.1f}s)"
         )
     return EXIT_OK

@@ -33,6 +33,8 @@ class Target:
     output: Path
     runtime_import: str | None = None
     templates: Path | None = None
+    base: Path | None = None
+    """Folder the spec path is shown relative to: the pyproject's for configured targets."""
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -70,6 +72,7 @@ def load_targets(pyproject: Path) -> list[Target]:
                 output=root / t.get("output", default_output),
                 runtime_import=t.get("runtime-import"),
                 templates=root / t["templates"] if "templates" in t else None,
+                base=root,
             )
         )
     return out

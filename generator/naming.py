@@ -50,8 +50,13 @@ def constant_case(text: str) -> str:
     return snake_case(text).upper().lstrip("_") or "_"
 
 
+SOFT_KEYWORDS = frozenset({"_", "case", "match", "type"})
+"""Python 3.12's soft keywords, fixed here: ``keyword.softkwlist`` differs between
+interpreters (3.11 lacks ``type``), and generated code must not depend on which one runs."""
+
+
 def escape_keyword(name: str) -> str:
-    return name + "_" if keyword.iskeyword(name) or keyword.issoftkeyword(name) else name
+    return name + "_" if keyword.iskeyword(name) or name in SOFT_KEYWORDS else name
 
 
 def py_identifier(wire: str) -> str:

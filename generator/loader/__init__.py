@@ -11,21 +11,22 @@ from ..diagnostics import Diagnostics, Position, SpecError
 from .source import load_document
 
 
-def display_path(path: Path) -> str:
-    """How a spec path is shown: relative to the working directory when inside it.
+def display_path(path: Path, base: Path | None = None) -> str:
+    """How a spec path is shown: relative to ``base`` (default: the working directory)
+    when inside it, else its file name.
 
     This string ends up in generated headers, so it must not depend on where the
     repository happens to be checked out.
     """
     resolved = path.resolve()
     try:
-        shown = resolved.relative_to(Path.cwd().resolve())
+        shown = resolved.relative_to((base or Path.cwd()).resolve())
     except ValueError:
         shown = Path(resolved.name)
     return shown.as_posix()
 
 
-def load_api(path: Path | str, diagnostics: Diagnostics | None = None) -> ir.Api:
+def load_api(path: Path | str, diagnostics: Diagnostics | None = None, base: Path | None = None) -> ir.Api:
     """Load a spec of any supported format into the IR.
 
     Raises :class:`SpecError` with every diagnostic found; warnings are left in
@@ -33,7 +34,7 @@ def load_api(path: Path | str, diagnostics: Diagnostics | None = None) -> ir.Api
     """
     diagnostics = diagnostics if diagnostics is not None else Diagnostics()
     path = Path(path)
-    display = display_path(path)
+    display = display_path(path, base)
     if not path.is_file():
         diagnostics.error("NOVA011", f"spec file {os.fspath(path)!r} not found", Position(display, 1, 1))
         raise SpecError(diagnostics)
