@@ -50,9 +50,10 @@ def constant_case(text: str) -> str:
     return snake_case(text).upper().lstrip("_") or "_"
 
 
-SOFT_KEYWORDS = frozenset({"_", "case", "match", "type"})
-"""Python 3.12's soft keywords, fixed here: ``keyword.softkwlist`` differs between
-interpreters (3.11 lacks ``type``), and generated code must not depend on which one runs."""
+SOFT_KEYWORDS = frozenset({"_", "case", "match"})
+"""Soft keywords that get a trailing ``_``, fixed here: ``keyword.softkwlist`` differs between
+interpreters (3.12 adds ``type``), and generated code must not depend on which one runs.
+``type`` stays ``type``: it is a valid parameter and field name in every version."""
 
 
 def escape_keyword(name: str) -> str:

@@ -43,7 +43,7 @@ def kwds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
 def test_request_keywords_are_escaped(kwds: ModuleType) -> None:
     client = importlib.import_module("kwds.client").KwdsClient
     signature = inspect.signature(client.find)
-    assert list(signature.parameters) == ["self", "from_", "class_", "type_", "user_name", "timeout"]
+    assert list(signature.parameters) == ["self", "from_", "class_", "type", "user_name", "timeout"]
     assert all(p.kind is p.KEYWORD_ONLY for name, p in signature.parameters.items() if name != "self")
     assert signature.parameters["from_"].default is inspect.Parameter.empty
     assert signature.parameters["class_"].default is None
@@ -59,7 +59,7 @@ def test_request_sends_wire_names(kwds: ModuleType) -> None:
 
     client = client_cls.__new__(client_cls)
     client._request = fake_request
-    asyncio.run(client.find(from_="a", class_=2, type_="t", user_name="u"))
+    asyncio.run(client.find(from_="a", class_=2, type="t", user_name="u"))
     asyncio.run(client.find(from_="b"))
     assert [params for _, params in sent] == [
         {"from": "a", "class": 2, "type": "t", "user-name": "u"},
@@ -107,12 +107,12 @@ def test_names_are_deterministic() -> None:
     assert first == second
     assert [r.name for r in first.requests] == ["find", "subscribe"]
     assert list(first.models) == list(second.models)
-    assert [p.name for p in first.requests[0].params] == ["from_", "class_", "type_", "user_name"]
+    assert [p.name for p in first.requests[0].params] == ["from_", "class_", "type", "user_name"]
 
 
 @pytest.mark.parametrize(
     ("wire", "python"),
-    [("from", "from_"), ("class", "class_"), ("type", "type_"), ("match", "match_"), ("user-name", "user_name"),
+    [("from", "from_"), ("class", "class_"), ("type", "type"), ("match", "match_"), ("user-name", "user_name"),
      ("userName", "userName"), ("9lives", "_9lives"), ("ok", "ok")],
 )
 def test_py_identifier(wire: str, python: str) -> None:
