@@ -73,9 +73,14 @@ def py_str(value: object) -> str:
     raise TypeError(f"not a JSON scalar: {type(value).__name__}")
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
 def docstring(text: str) -> str:
     """Text safe to place between triple double quotes."""
     text = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"').strip()
+    # Control characters (a NUL makes the file unparsable) are written as escapes.
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
     if text.endswith('"'):
         text += " "
     return text
@@ -83,4 +88,4 @@ def docstring(text: str) -> str:
 
 def comment(text: str) -> str:
     """Text safe to place after ``#`` on one line."""
-    return " ".join(text.split())
+    return " ".join(_CONTROL.sub(" ", text).split())
