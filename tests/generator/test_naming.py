@@ -16,7 +16,14 @@ import pytest
 
 from nova_gen.diagnostics import Diagnostics
 from nova_gen.loader import load_api
-from nova_gen.naming import constant_case, docstring, escape_keyword, pascal_case, py_identifier, snake_case
+from nova_gen.naming import (
+    constant_case,
+    docstring,
+    escape_keyword,
+    pascal_case,
+    py_identifier,
+    snake_case,
+)
 from nova_gen.output import write
 from nova_gen.pipeline import generate
 from nova_gen.planner import plan
