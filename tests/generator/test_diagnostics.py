@@ -98,6 +98,8 @@ CASES = [
     Case("021-schema-in-two-files", mutate(TICKER_MSG, 'message: { $ref: "common.yaml#/schemas/Ticker" }'),
          "NOVA021", message="two different schemas are both named 'Ticker'",
          extra={"common.yaml": "schemas:\n  Ticker: @@{ type: string }\n"}),
+    Case("021-error-names", "@@" + BASE.replace("schemas:\n", "errors:\n  1: { name: too_many }\n  2: { name: TooMany }\n\nschemas:\n", 1),
+         "NOVA021", message="both become the Python name 'TooMany'"),
     Case("022-keyword-request", mutate("  get_time:", "  @@import:"), "NOVA022",
          message="'import' is not a usable Python name", hint="'import_'"),
     Case("022-close", mutate("  get_time:", "  @@close:"), "NOVA022", message="reserved"),
