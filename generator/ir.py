@@ -151,6 +151,9 @@ class Api:
     schemas: dict[str, JsonSchema] = field(default_factory=dict)
     """Named schemas, by name; every ``$ref`` in the IR is ``#/$defs/<name>``."""
     schema_locations: dict[str, Location] = field(default_factory=dict)
+    fingerprint: str = ""
+    """A hash of the spec's content (every file it reaches), blind to comments and layout:
+    the generated package records it, so ``--check`` notices any change to the spec."""
 
     def request(self, name: str) -> Request:
         return next(r for r in self.requests if r.name == name)

@@ -20,6 +20,9 @@ from .channels import (
     UserTradesChannel,
 )
 
+SPEC_FINGERPRINT = "sha256:ddb48690566a4fdd548e2701dfc3368fe51d2e32ff423e56eb8ff88ed38867dd"
+"""The content of the spec this package was generated from (comments and layout aside)."""
+
 AUTH: p.RequestSpec[models.AuthResult] = p.RequestSpec(
     name="auth",
     method="public/auth",

@@ -11,6 +11,8 @@ file is named by its ``title`` or its file name; anything else by its last point
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,6 +83,14 @@ class RefResolver:
             name, target = self._queue.pop(0)
             value = self._lookup(target)
             self.schemas[name] = self.rewrite(value, target.doc, target.pointer)
+
+    def fingerprint(self) -> str:
+        """sha256 over the content of every file read, in a canonical JSON form."""
+        digest = hashlib.sha256()
+        for doc in sorted(self._docs.values(), key=lambda d: d.display):
+            digest.update(doc.display.encode())
+            digest.update(json.dumps(doc.data, sort_keys=True, default=str).encode())
+        return "sha256:" + digest.hexdigest()
 
     def position_of(self, name: str) -> tuple[Document, str] | None:
         owner = self._owners.get(name)

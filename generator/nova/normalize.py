@@ -100,6 +100,7 @@ class Normalizer:
             errors=self.errors(),
             schemas=dict(self.refs.schemas),
             schema_locations=self.schema_locations(),
+            fingerprint=self.refs.fingerprint(),
         )
 
     def schema_locations(self) -> dict[str, ir.Location]:
