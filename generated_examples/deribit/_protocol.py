@@ -20,7 +20,7 @@ from .channels import (
     UserTradesChannel,
 )
 
-SPEC_FINGERPRINT = "sha256:ddb48690566a4fdd548e2701dfc3368fe51d2e32ff423e56eb8ff88ed38867dd"
+SPEC_FINGERPRINT = "sha256:3b4b726c5d60aee3d38e63751a564a4f2be02928d077449960885d31ee86fb5c"
 """The content of the spec this package was generated from (comments and layout aside)."""
 
 AUTH: p.RequestSpec[models.AuthResult] = p.RequestSpec(

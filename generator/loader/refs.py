@@ -87,8 +87,11 @@ class RefResolver:
     def fingerprint(self) -> str:
         """sha256 over the content of every file read, in a canonical JSON form."""
         digest = hashlib.sha256()
-        for doc in sorted(self._docs.values(), key=lambda d: d.display):
-            digest.update(doc.display.encode())
+        base = self.root.path.parent
+        for path, doc in sorted(self._docs.items()):
+            # Paths relative to the spec, so the hash does not depend on where it is run from.
+            name = path.relative_to(base).as_posix() if path.is_relative_to(base) else path.name
+            digest.update(name.encode())
             digest.update(json.dumps(doc.data, sort_keys=True, default=str).encode())
         return "sha256:" + digest.hexdigest()
 
