@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from ..ir import Event
 from ..runtime.protocol import Envelope, Match, ServerPing
-from . import _pointer
+from ..runtime.pointer import MISSING, Tokens, compile_pointer, get, set_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,12 +46,12 @@ class Framer:
         if when is None:
             return frame
         for pointer, value in when.equals:
-            _pointer.set_(frame, pointer, copy.deepcopy(value))
+            write_at(frame, pointer, copy.deepcopy(value))
         for pointer in when.present:
-            if not _pointer.has(frame, pointer):
-                _pointer.set_(frame, pointer, None)
+            if not has_at(frame, pointer):
+                write_at(frame, pointer, None)
         for pointer in when.absent:
-            _pointer.remove(frame, pointer)
+            remove_at(frame, pointer)
         return frame
 
     def reply(
@@ -66,8 +67,8 @@ class Framer:
             frame["result"] = copy.deepcopy(result)
             return frame
         if has_id:
-            _pointer.set_(frame, rule.id, request_id)
-        _pointer.set_(frame, rule.result, copy.deepcopy(result))
+            write_at(frame, rule.id, request_id)
+        write_at(frame, rule.result, copy.deepcopy(result))
         return self._apply(frame, rule.when)
 
     def error(
@@ -91,11 +92,11 @@ class Framer:
             frame["error"] = err
             return frame
         if has_id:
-            _pointer.set_(frame, rule.id, request_id)
-        _pointer.set_(frame, rule.code, code)
-        _pointer.set_(frame, rule.message, message)
+            write_at(frame, rule.id, request_id)
+        write_at(frame, rule.code, code)
+        write_at(frame, rule.message, message)
         if data is not None and rule.data is not None:
-            _pointer.set_(frame, rule.data, copy.deepcopy(data))
+            write_at(frame, rule.data, copy.deepcopy(data))
         return self._apply(frame, rule.when)
 
     def notification(self, address: str, payload: Any) -> dict[str, Any]:
@@ -105,8 +106,8 @@ class Framer:
             raise ValueError("the envelope has no notification rule")
         frame = self._base()
         self._apply(frame, rule.when)
-        _pointer.set_(frame, rule.payload, copy.deepcopy(payload))
-        _pointer.set_(frame, rule.channel, address)
+        write_at(frame, rule.payload, copy.deepcopy(payload))
+        write_at(frame, rule.channel, address)
         # Again, in case a payload merged into the frame ("") overwrote a constant.
         return self._apply(frame, rule.when)
 
@@ -124,8 +125,12 @@ class Framer:
                 # The constants win: the frame must still be recognised as this event.
                 self._apply(frame, event.when)
         else:
-            _pointer.set_(frame, event.payload, copy.deepcopy(payload))
+            write_at(frame, event.payload, copy.deepcopy(payload))
         return frame
+
+    def hello(self, when: Match) -> dict[str, Any]:
+        """A server hello: the envelope template with every constant of ``when``."""
+        return self._apply(self._base(), when)
 
     def server_ping(self, ping: ServerPing) -> dict[str, Any] | str:
         """The probe frame for ``ping``: its raw text, or a frame built from its ``when``."""
@@ -138,16 +143,16 @@ class Framer:
     def read_request(self, frame: Any) -> IncomingRequest:
         """Method, id and params of a client frame, per ``envelope.request``."""
         spec = self.envelope.request
-        method = _pointer.get(frame, spec.method) if spec.method is not None else None
-        has_id = spec.id is not None and _pointer.has(frame, spec.id)
-        request_id = _pointer.get(frame, spec.id) if spec.id is not None else None
+        method = read_at(frame, spec.method) if spec.method is not None else None
+        has_id = spec.id is not None and has_at(frame, spec.id)
+        request_id = read_at(frame, spec.id) if spec.id is not None else None
         if spec.params is None:
             params: Any = {}
         elif spec.params == "":
             skip = set(self.envelope.template)
             for pointer in (spec.method, spec.id):
                 if pointer is not None:
-                    keys = _pointer.parts(pointer)
+                    keys = _tokens(pointer)
                     if len(keys) == 1:
                         skip.add(keys[0])
             params = (
@@ -156,10 +161,43 @@ class Framer:
                 else {}
             )
         else:
-            params = _pointer.get(frame, spec.params, {})
+            params = read_at(frame, spec.params, {})
         return IncomingRequest(
             method=method if isinstance(method, str) else None,
             id=request_id,
             has_id=has_id,
             params=params,
         )
+
+
+# -- JSON pointers: the runtime's own helpers (nova_gen.runtime.pointer), by string --------
+
+
+@lru_cache(maxsize=256)
+def _tokens(pointer: str) -> Tokens:
+    return compile_pointer(pointer)
+
+
+def read_at(doc: Any, pointer: str, default: Any = None) -> Any:
+    """The value at ``pointer``, or ``default`` when it does not resolve."""
+    value = get(doc, _tokens(pointer))
+    return default if value is MISSING else value
+
+
+def has_at(doc: Any, pointer: str) -> bool:
+    return get(doc, _tokens(pointer)) is not MISSING
+
+
+def write_at(doc: dict[str, Any], pointer: str, value: Any) -> None:
+    """Write ``value`` at ``pointer`` (``""`` merges an object into the frame)."""
+    set_at(doc, _tokens(pointer), value)
+
+
+def remove_at(doc: Any, pointer: str) -> None:
+    """Remove the member at ``pointer`` if it exists."""
+    tokens = _tokens(pointer)
+    if not tokens:
+        return
+    parent = get(doc, tokens[:-1])
+    if isinstance(parent, dict):
+        parent.pop(tokens[-1], None)

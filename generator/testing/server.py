@@ -42,7 +42,7 @@ from ..ir import (
     SubscriptionMethod,
 )
 from ..runtime.protocol import ServerPing
-from . import _pointer
+from .framing import read_at
 from .addresses import AddressTemplate, same_parameters
 from .framing import Framer, IncomingRequest
 
@@ -498,7 +498,7 @@ class SpecServer:
     async def _on_subscription_request(
         self, conn: _Connection, req: IncomingRequest, route: _SubscribeRoute
     ) -> None:
-        raw = _pointer.get(req.params, route.method.addresses, [])
+        raw = read_at(req.params, route.method.addresses, [])
         addresses = (
             [raw] if isinstance(raw, str) else raw if isinstance(raw, list) else []
         )

@@ -17,7 +17,7 @@ from nova_gen.runtime.protocol import (
     ServerPing,
 )
 from nova_gen.testing import Framer
-from nova_gen.testing import _pointer as ptr
+from nova_gen.testing import framing as ptr
 from nova_gen.testing.addresses import AddressTemplate, same_parameters
 
 from .deribit_like import ENVELOPE, deribit_like_api
@@ -25,9 +25,9 @@ from .deribit_like import ENVELOPE, deribit_like_api
 
 def matches(frame: Any, when: Match) -> bool:
     return (
-        all(ptr.has(frame, p) for p in when.present)
-        and not any(ptr.has(frame, p) for p in when.absent)
-        and all(ptr.has(frame, p) and ptr.get(frame, p) == v for p, v in when.equals)
+        all(ptr.has_at(frame, p) for p in when.present)
+        and not any(ptr.has_at(frame, p) for p in when.absent)
+        and all(ptr.has_at(frame, p) and ptr.read_at(frame, p) == v for p, v in when.equals)
     )
 
 
@@ -141,25 +141,22 @@ def test_address_templates() -> None:
     assert not same_parameters({"x": 1}, {"x": "1", "y": "true"})
 
 
-def test_pointer_helper() -> None:
+def test_pointer_helpers_wrap_the_runtime() -> None:
     doc: dict[str, Any] = {}
-    ptr.set_(doc, "/a/b~1c/d~0e", 1)
+    ptr.write_at(doc, "/a/b~1c/d~0e", 1)
     assert doc == {"a": {"b/c": {"d~e": 1}}}
-    assert ptr.get(doc, "/a/b~1c/d~0e") == 1 and ptr.has(doc, "/a")
-    assert not ptr.has(doc, "/a/x")
-    ptr.set_(doc, "", {"z": 2})
+    assert ptr.read_at(doc, "/a/b~1c/d~0e") == 1 and ptr.has_at(doc, "/a")
+    assert not ptr.has_at(doc, "/a/x") and ptr.read_at(doc, "/a/x", 7) == 7
+    ptr.write_at(doc, "", {"z": 2})
     assert doc["z"] == 2
-    ptr.remove(doc, "/a/b~1c")
+    ptr.remove_at(doc, "/a/b~1c")
+    ptr.remove_at(doc, "/nope/x")
     assert doc == {"a": {}, "z": 2}
     lst: dict[str, Any] = {"l": [0, 1]}
-    ptr.set_(lst, "/l/-", 2)
-    ptr.set_(lst, "/l/0", 9)
-    assert (
-        lst == {"l": [9, 1, 2]}
-        and ptr.get(lst, "/l/2") == 2
-        and ptr.get(lst, "/l/7") is None
-    )
+    assert ptr.read_at(lst, "/l/1") == 1 and ptr.read_at(lst, "/l/7") is None
+    # JSON null is a value, not a missing member
+    assert ptr.has_at({"n": None}, "/n") and not ptr.has_at({}, "/n")
+    with pytest.raises(TypeError):
+        ptr.write_at(doc, "", [1])
     with pytest.raises(ValueError):
-        ptr.set_(doc, "", [1])
-    with pytest.raises(ValueError):
-        ptr.get(doc, "no-slash")
+        ptr.read_at(doc, "no-slash")
