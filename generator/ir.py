@@ -18,6 +18,7 @@ from .runtime.protocol import (
     Envelope,
     ErrorCode,
     Heartbeat,
+    Hello,
     Match,
     RateLimit,
     ReconnectPolicy,
@@ -147,6 +148,7 @@ class Api:
     rate_limit: RateLimit | None = None
     max_lifetime: float | None = None
     subprotocols: tuple[str, ...] = ()
+    hello: Hello | None = None
     errors: tuple[ErrorCode, ...] = ()
     schemas: dict[str, JsonSchema] = field(default_factory=dict)
     """Named schemas, by name; every ``$ref`` in the IR is ``#/$defs/<name>``."""

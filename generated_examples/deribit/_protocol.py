@@ -535,4 +535,5 @@ PROTOCOL = p.Protocol(
     },
     max_lifetime=None,
     subprotocols=(),
+    hello=None,
 )

@@ -97,6 +97,7 @@ class Normalizer:
             rate_limit=self.rate_limit(),
             max_lifetime=d.get("max_lifetime"),
             subprotocols=tuple(d.get("subprotocols", ())),
+            hello=self.hello(),
             errors=self.errors(),
             schemas=dict(self.refs.schemas),
             schema_locations=self.schema_locations(),
@@ -387,8 +388,22 @@ class Normalizer:
         return p.ReconnectPolicy(**r, close_codes=codes)
 
     def rate_limit(self) -> p.RateLimit | None:
-        r = self.data.get("rate_limit")
-        return p.RateLimit(**r) if r else None
+        r = dict(self.data.get("rate_limit") or {})
+        if not r:
+            return None
+        connections = r.pop("connections", None) or {}
+        return p.RateLimit(**r, connect_rate=connections.get("rate"), connect_burst=connections.get("burst"))
+
+    def hello(self) -> p.Hello | None:
+        h = self.data.get("hello")
+        if h is None:
+            return None
+        return p.Hello(
+            when=match_from(h["when"]),
+            timeout=h.get("timeout", 10.0),
+            heartbeat_interval=h.get("heartbeat_interval"),
+            interval_scale=0.001 if h.get("interval_unit") == "ms" else 1.0,
+        )
 
     def errors(self) -> tuple[p.ErrorCode, ...]:
         return tuple(

@@ -245,6 +245,23 @@ class RateLimit:
     burst: float
     """Bucket size."""
     on_limit: Literal["wait", "raise"] = "wait"
+    connect_rate: float | None = None
+    """Connection attempts added per second (e.g. 300 per 5 minutes = 1.0); None: no limit
+    beyond the reconnect backoff."""
+    connect_burst: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Hello:
+    """A message the server sends first, which the client waits for before anything else."""
+
+    when: Match
+    timeout: float = 10.0
+    """Seconds to wait for it before the connection attempt counts as failed."""
+    heartbeat_interval: str | None = None
+    """Pointer in the hello to the interval at which the client must ping (Discord-style)."""
+    interval_scale: float = 1.0
+    """Multiply the value found by this to get seconds (0.001 for milliseconds)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,3 +295,4 @@ class Protocol:
     """Generated exception class for each known error code."""
     max_lifetime: float | None = None
     subprotocols: tuple[str, ...] = ()
+    hello: Hello | None = None

@@ -162,3 +162,22 @@ def test_deribit_spec_loads_completely() -> None:
     assert api.heartbeat.server_pings[0].reply.request == "public/test"
     assert all(r.examples for r in api.requests)
     assert all(c.examples for c in api.channels)
+
+
+def test_hello_and_connection_limit(tmp_path: Path) -> None:
+    spec = write(
+        tmp_path,
+        "spec.yaml",
+        BASE.format(
+            rest="""\
+hello: { when: { equals: { /op: 10 } }, heartbeat_interval: /d/heartbeat_interval, interval_unit: ms }
+rate_limit: { rate: 5, burst: 10, connections: { rate: 1, burst: 300 } }
+"""
+        ),
+    )
+    api = load_api(spec, base=tmp_path)
+    assert api.hello is not None
+    assert api.hello.when.equals == (("/op", 10),)
+    assert api.hello.interval_scale == 0.001
+    assert api.rate_limit is not None
+    assert (api.rate_limit.connect_rate, api.rate_limit.connect_burst) == (1, 300)
