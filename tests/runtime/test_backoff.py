@@ -1,0 +1,112 @@
+"""Reconnect backoff (full jitter, cap, max attempts, reset) and close-code classification."""
+
+from __future__ import annotations
+
+import random
+from statistics import mean
+
+import pytest
+
+from nova_gen.runtime.core import DEFAULT_CLOSE_CODES, Backoff, classify_close
+from nova_gen.runtime.protocol import ReconnectPolicy
+
+POLICY = ReconnectPolicy(initial_delay=0.5, multiplier=2.0, max_delay=8.0, reset_after=60.0)
+
+
+def test_bounds_grow_then_cap() -> None:
+    b = Backoff(POLICY)
+    caps = [b.bounds(n)[1] for n in range(8)]
+    assert caps == [0.5, 1.0, 2.0, 4.0, 8.0, 8.0, 8.0, 8.0]
+    assert all(b.bounds(n)[0] == 0.0 for n in range(8))
+    assert b.bounds(10_000) == (0.0, 8.0)  # no OverflowError
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_delays_within_bounds(seed: int) -> None:
+    b = Backoff(POLICY, random.Random(seed))
+    for n in range(30):
+        low, cap = b.bounds(n)
+        delay = b.next_delay()
+        assert delay is not None
+        assert low <= delay <= cap <= min(8.0, 0.5 * 2.0**n)
+        assert b.attempts == n + 1
+
+
+def test_mean_grows_then_caps() -> None:
+    rng = random.Random(1234)
+    draws: list[list[float]] = [[] for _ in range(8)]
+    for _ in range(2000):
+        b = Backoff(POLICY, rng)
+        for n in range(8):
+            d = b.next_delay()
+            assert d is not None
+            draws[n].append(d)
+    means = [mean(d) for d in draws]
+    # full jitter: the mean is half the cap
+    for n, m in enumerate(means):
+        assert m == pytest.approx(min(8.0, 0.5 * 2**n) / 2, rel=0.1)
+    assert means[0] < means[1] < means[2] < means[3] < means[4]
+    assert means[5] == pytest.approx(means[4], rel=0.1)
+    assert means[7] == pytest.approx(means[4], rel=0.1)
+
+
+def test_max_attempts_gives_none_exactly_after_n() -> None:
+    b = Backoff(ReconnectPolicy(max_attempts=3), random.Random(0))
+    assert [b.next_delay() is not None for _ in range(3)] == [True, True, True]
+    assert b.next_delay() is None
+    assert b.next_delay() is None
+    assert b.attempts == 3
+    b.reset()
+    assert b.next_delay() is not None
+
+
+def test_zero_max_attempts_never_retries() -> None:
+    assert Backoff(ReconnectPolicy(max_attempts=0)).next_delay() is None
+
+
+def test_reset_after_stable_period() -> None:
+    b = Backoff(POLICY, random.Random(0))
+    for _ in range(4):
+        b.next_delay()
+    b.connected(100.0)
+    b.disconnected(160.0)  # up exactly reset_after
+    assert b.attempts == 0
+
+
+def test_no_reset_after_short_connection() -> None:
+    b = Backoff(POLICY, random.Random(0))
+    for _ in range(4):
+        b.next_delay()
+    b.connected(100.0)
+    b.disconnected(159.9)
+    assert b.attempts == 4
+    b.next_delay()
+    assert b.attempts == 5
+
+
+def test_disconnected_without_connected_keeps_attempts() -> None:
+    b = Backoff(POLICY)
+    b.next_delay()
+    b.disconnected(1e9)
+    assert b.attempts == 1
+
+
+def test_default_close_code_table() -> None:
+    policy = ReconnectPolicy()
+    for code in (1000, 1001, 1006, 1011, 1012, 1013, 1014):
+        assert classify_close(code, policy) == "retry"
+    for code in (1002, 1003, 1007, 1008, 1009, 1010, 1015):
+        assert classify_close(code, policy) == "fatal"
+    assert classify_close(4321, policy) == "retry"  # unknown application code
+    assert classify_close(None, policy) == "retry"  # no close frame (TCP reset)
+    with pytest.raises(TypeError):
+        DEFAULT_CLOSE_CODES[1000] = "fatal"  # type: ignore[index]
+
+
+def test_spec_close_codes_win() -> None:
+    policy = ReconnectPolicy(close_codes={4004: "fatal", 1008: "retry", 4009: "reauth"})
+    assert classify_close(4004, policy) == "fatal"
+    assert classify_close(1008, policy) == "retry"
+    assert classify_close(4009, policy) == "reauth"
+    assert classify_close(1002, policy) == "fatal"
+    assert classify_close(None, policy) == "retry"
