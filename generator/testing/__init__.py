@@ -3,7 +3,8 @@
 ``python -m nova_gen.testing SPEC`` serves a spec on 127.0.0.1 until Ctrl-C.
 """
 
+from .faults import ErrorReply
 from .framing import Framer, IncomingRequest
-from .server import ErrorReply, SpecServer
+from .server import SpecServer
 
 __all__ = ["ErrorReply", "Framer", "IncomingRequest", "SpecServer"]

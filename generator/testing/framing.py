@@ -15,8 +15,8 @@ from functools import lru_cache
 from typing import Any
 
 from ..ir import Event
-from ..runtime.protocol import Envelope, Match, ServerPing
 from ..runtime.pointer import MISSING, Tokens, compile_pointer, get, set_at
+from ..runtime.protocol import Envelope, Match, ServerPing
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,9 +9,13 @@ End-to-end tests and the README demo run generated clients against it over real 
 
 It answers each request from the request's examples, acknowledges subscriptions and streams
 each subscribed channel's example messages, sends the spec's server pings when asked to, and
-offers fault controls (:meth:`SpecServer.fail_next`, :meth:`SpecServer.never_answer`,
-:meth:`SpecServer.send_raw`, :meth:`SpecServer.drop_connections`,
-:meth:`SpecServer.close_connections`). Everything it receives is recorded.
+plays the spec's login (``api.auth``: fresh tokens, refresh, expiry, ``requires_auth``;
+see :mod:`.auth`), sends the spec's hello first when it has one, and offers fault controls
+(:meth:`SpecServer.fail_next`, :meth:`SpecServer.never_answer`, :meth:`SpecServer.throttle`,
+:meth:`SpecServer.refuse_connections`, :meth:`SpecServer.stall`,
+:meth:`SpecServer.drop_connections`, :meth:`SpecServer.drop_every`,
+:meth:`SpecServer.close_connections`, :meth:`SpecServer.send_raw`). Everything it receives
+is recorded, per connection and in order (:meth:`SpecServer.connection_log`).
 """
 
 from __future__ import annotations
@@ -22,7 +26,6 @@ import itertools
 import json
 import logging
 import threading
-from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -30,6 +33,8 @@ from typing import Any, Self, TypeVar
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request as HttpRequest
+from websockets.http11 import Response as HttpResponse
 from websockets.typing import Subprotocol
 
 from ..ir import (
@@ -41,10 +46,11 @@ from ..ir import (
     RequestExample,
     SubscriptionMethod,
 )
-from ..runtime.protocol import ServerPing
-from .framing import read_at
+from ..runtime.protocol import Hello, ServerPing
 from .addresses import AddressTemplate, same_parameters
-from .framing import Framer, IncomingRequest
+from .auth import UNAUTHORIZED, AuthServer
+from .faults import ErrorReply, Faults
+from .framing import Framer, IncomingRequest, read_at
 
 __all__ = ["ErrorReply", "SpecServer"]
 
@@ -54,14 +60,7 @@ _T = TypeVar("_T")
 
 HOST = "127.0.0.1"
 
-
-@dataclass(frozen=True, slots=True)
-class ErrorReply:
-    """An error the server answers with."""
-
-    code: Any
-    message: str
-    data: Any = None
+METHOD_NOT_FOUND = ErrorReply(-32601, "Method not found")
 
 
 @dataclass(eq=False)
@@ -72,6 +71,12 @@ class _Connection:
     """Active subscriptions: address -> the task streaming its notifications."""
     outstanding_pings: int = 0
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    log: list[tuple[str, Any]] = field(default_factory=list)
+    """Every request received, in order: (wire method, params)."""
+    token: str | None = None
+    """The token of the last successful login on this connection."""
+    running: asyncio.Event = field(default_factory=asyncio.Event)
+    """Cleared while the connection is stalled: nothing is read or streamed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,10 +92,11 @@ class SpecServer:
     Use it as ``async with SpecServer(api) as server`` (or :meth:`start` / :meth:`stop`);
     :attr:`url` is ``ws://127.0.0.1:<port>``.
 
-    The sync controls (:meth:`fail_next`, :meth:`never_answer`, :meth:`drop_connections`,
-    ...) may be called from any thread; the async ones (:meth:`send_raw`,
-    :meth:`close_connections`, :meth:`send_event`) may be awaited on any event loop and run
-    on the server's.
+    The sync controls (:meth:`fail_next`, :meth:`never_answer`, :meth:`throttle`,
+    :meth:`refuse_connections`, :meth:`stall`, :meth:`drop_connections`,
+    :meth:`drop_every`, :meth:`expire_tokens`, ...) may be called from any thread; the
+    async ones (:meth:`send_raw`, :meth:`close_connections`, :meth:`send_event`) may be
+    awaited on any event loop and run on the server's.
     """
 
     def __init__(
@@ -102,8 +108,12 @@ class SpecServer:
         max_notifications: int | None = None,
         server_pings: bool = False,
         ping_interval: float = 1.0,
-        unknown_method_error: ErrorReply = ErrorReply(-32601, "Method not found"),
+        unknown_method_error: ErrorReply = METHOD_NOT_FOUND,
         ws_ping_interval: float | None = 20.0,
+        token_lifetime: float | None = None,
+        expected_credentials: dict[str, Any] | None = None,
+        unauthorized_error: ErrorReply = UNAUTHORIZED,
+        hello_delay: float = 0.0,
     ) -> None:
         """
         :param api: the API to speak.
@@ -116,6 +126,15 @@ class SpecServer:
         :param unknown_method_error: the reply to a method the spec does not know or that
             has no examples.
         :param ws_ping_interval: WebSocket-level pings from the server (None: off).
+        :param token_lifetime: seconds a login token lives, also sent as ``expires_in``;
+            None takes the login example's ``expires_in``.
+        :param expected_credentials: the credentials a login must carry, e.g.
+            ``{"client_id": ..., "client_secret": ...}`` (a ``client_signature`` login is
+            verified with the secret); None accepts any login.
+        :param unauthorized_error: the reply to a request that requires auth on a
+            connection that is not (or no longer) authenticated.
+        :param hello_delay: seconds between accepting a connection and sending the spec's
+            hello (``api.hello``), when it has one.
         """
         self.api = api
         self.port = port
@@ -126,6 +145,17 @@ class SpecServer:
         self.unknown_method_error = unknown_method_error
         self.ws_ping_interval = ws_ping_interval
         self.framer = Framer(api.envelope)
+        self.faults = Faults()
+        """Pending injected faults; the controls below set them."""
+        self.auth = AuthServer(
+            api,
+            token_lifetime=token_lifetime,
+            expected_credentials=expected_credentials,
+            unauthorized_error=unauthorized_error,
+        )
+        """Login handling; :attr:`logins`, :attr:`refreshes`, :attr:`login_params`."""
+        self.hello: Hello | None = getattr(api, "hello", None)
+        self.hello_delay = hello_delay
 
         self.received: list[Any] = []
         """Every decoded JSON frame clients sent, in order (all connections)."""
@@ -136,11 +166,15 @@ class SpecServer:
         self.pings_sent = 0
         self.pings_answered = 0
         self.notifications_sent = 0
+        self.drops = 0
+        """Connections aborted by :meth:`drop_connections` or :meth:`drop_every`."""
+        self.hellos_sent = 0
 
         self._lock = threading.Lock()
-        self._failures: dict[str, deque[ErrorReply]] = {}
-        self._silenced: set[str] = set()
         self._open: dict[int, _Connection] = {}
+        self._logs: dict[int, list[tuple[str, Any]]] = {}
+        self._drop_task: asyncio.Task[None] | None = None
+        self._unstall_handle: asyncio.TimerHandle | None = None
         self._server: Server | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -183,6 +217,7 @@ class SpecServer:
             self.port,
             subprotocols=[Subprotocol(s) for s in self.api.subprotocols] or None,
             ping_interval=self.ws_ping_interval,
+            process_request=self._process_request,
             logger=logging.getLogger("nova.testing.server.ws"),
         )
         self.port = int(self._server.sockets[0].getsockname()[1])
@@ -193,6 +228,8 @@ class SpecServer:
         server, self._server = self._server, None
         if server is None:
             return
+        self._cancel_drop_task()
+        self._unstall_all()
         server.close()
         await server.wait_closed()
         logger.info("stopped serving %s", self.api.name)
@@ -227,6 +264,44 @@ class SpecServer:
         with self._lock:
             return {n: frozenset(c.streams) for n, c in self._open.items()}
 
+    def connection_log(self, n: int) -> list[tuple[str, Any]]:
+        """Every request connection ``n`` (1-based, open or closed) sent, in order, as
+        ``(wire method, params)``; ``[]`` for an unknown connection."""
+        with self._lock:
+            return list(self._logs.get(n, ()))
+
+    @property
+    def refused(self) -> int:
+        """Connection attempts refused by :meth:`refuse_connections` so far."""
+        return self.faults.refused
+
+    @property
+    def throttled(self) -> int:
+        """Requests answered with the :meth:`throttle` error so far."""
+        return self.faults.throttled
+
+    @property
+    def logins(self) -> int:
+        """Successful credential logins so far (refreshes not included)."""
+        return self.auth.logins
+
+    @property
+    def refreshes(self) -> int:
+        """Successful refresh-token logins so far."""
+        return self.auth.refreshes
+
+    @property
+    def login_params(self) -> list[Any]:
+        """The params of every login attempt, in order (to check signatures and grants)."""
+        with self.auth._lock:
+            return list(self.auth.login_params)
+
+    def authenticated(self, n: int) -> bool:
+        """Whether open connection ``n`` holds a valid, unexpired token."""
+        with self._lock:
+            conn = self._open.get(n)
+        return conn is not None and self.auth.valid(conn.token)
+
     def requests_of(self, method: str) -> list[Any]:
         """The received frames whose wire method is ``method``."""
         with self._lock:
@@ -245,26 +320,75 @@ class SpecServer:
 
     def fail_next(self, method: str, code: Any, message: str, data: Any = None) -> None:
         """The next request of wire ``method`` gets this error reply (calls queue up)."""
-        with self._lock:
-            self._failures.setdefault(method, deque()).append(
-                ErrorReply(code, message, data)
-            )
+        self.faults.fail_next(method, ErrorReply(code, message, data))
 
     def never_answer(self, method: str) -> None:
         """Requests of wire ``method`` get no reply at all (until :meth:`answer`)."""
-        with self._lock:
-            self._silenced.add(method)
+        self.faults.never_answer(method)
 
     def answer(self, method: str) -> None:
         """Undo :meth:`never_answer` for ``method``."""
-        with self._lock:
-            self._silenced.discard(method)
+        self.faults.answer(method)
 
     def clear_faults(self) -> None:
-        """Forget every pending :meth:`fail_next` and :meth:`never_answer`."""
-        with self._lock:
-            self._failures.clear()
-            self._silenced.clear()
+        """Forget every pending :meth:`fail_next`, :meth:`never_answer`,
+        :meth:`refuse_connections` and :meth:`throttle`."""
+        self.faults.clear()
+
+    def throttle(
+        self,
+        n: int,
+        code: Any = 10028,
+        message: str = "too_many_requests",
+        *,
+        close_after: bool = False,
+    ) -> None:
+        """The next ``n`` requests, of any method, get this error instead of an answer.
+
+        With ``close_after`` the connection is closed with 1008 (policy violation) right
+        after the error is sent, as Deribit does after 10028. Replaces an earlier
+        throttle; :attr:`throttled` counts throttled requests.
+        """
+        self.faults.throttle(n, ErrorReply(code, message), close_after)
+
+    def refuse_connections(self, n: int, status: int = 503) -> None:
+        """Reject the next ``n`` connection attempts during the HTTP handshake with
+        ``status`` (no WebSocket is opened). :attr:`refused` counts them."""
+        self.faults.refuse_connections(n, status)
+
+    def stall(self, seconds: float | None = None) -> None:
+        """Freeze every open connection: stop reading from its socket (so neither
+        WebSocket pings nor messages are answered, and a client's ping timeout fires)
+        and stop its notifications and server pings.
+
+        ``None`` stalls until :meth:`unstall`; otherwise for ``seconds``. Connections
+        opened later are served normally, so a client that gives up and reconnects
+        gets a working connection.
+        """
+        self._call_on_loop(lambda: self._stall_all(seconds))
+
+    def unstall(self) -> None:
+        """Resume every stalled connection (undo :meth:`stall`)."""
+        self._call_on_loop(self._unstall_all)
+
+    def drop_connections(self) -> None:
+        """Abort every open connection at the TCP level: no close frame, no handshake."""
+        self._call_on_loop(self._abort_all)
+
+    def drop_every(self, seconds: float | None) -> None:
+        """Abort every open connection every ``seconds`` (soak tests); None stops it.
+
+        Each call replaces the previous schedule; :attr:`drops` counts aborted
+        connections.
+        """
+        if seconds is not None and seconds <= 0:
+            raise ValueError("seconds must be > 0")
+        self._call_on_loop(lambda: self._schedule_drops(seconds))
+
+    def expire_tokens(self) -> None:
+        """Expire every login token now: requests that require auth get
+        ``unauthorized_error`` until the client logs in (or refreshes) again."""
+        self.auth.expire_tokens()
 
     async def send_raw(self, text: str) -> None:
         """Send ``text`` as-is, as a text frame, to every open connection."""
@@ -282,22 +406,9 @@ class SpecServer:
             self._broadcast(self._encode(self.framer.event(event, payload)))
         )
 
-    def drop_connections(self) -> None:
-        """Abort every open connection at the TCP level: no close frame, no handshake."""
-        loop = self._loop
-        if loop is None:
-            return
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is loop:
-            self._abort_all()
-        else:
-            loop.call_soon_threadsafe(self._abort_all)
-
     async def close_connections(self, code: int = 1000, reason: str = "") -> None:
-        """Close every open connection with a close frame carrying ``code`` and ``reason``."""
+        """Close every open connection with a close frame carrying ``code`` and ``reason``
+        (e.g. 1001 going away, 1011 internal error, or an application code 4000-4999)."""
 
         async def close_all() -> None:
             conns = list(self._open.values())
@@ -314,11 +425,78 @@ class SpecServer:
             return await coro
         return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, loop))
 
+    def _call_on_loop(self, fn: Callable[[], None]) -> None:
+        """Run ``fn`` on the server's loop: now if called from it, else soon."""
+        loop = self._loop
+        if loop is None:
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            fn()
+        else:
+            loop.call_soon_threadsafe(fn)
+
     def _abort_all(self) -> None:
         conns = list(self._open.values())
         logger.info("dropping %d connection(s)", len(conns))
+        with self._lock:
+            self.drops += len(conns)
         for conn in conns:
             conn.ws.transport.abort()
+
+    def _schedule_drops(self, seconds: float | None) -> None:
+        self._cancel_drop_task()
+        if seconds is not None:
+            self._drop_task = asyncio.get_running_loop().create_task(
+                self._drop_loop(seconds)
+            )
+
+    def _cancel_drop_task(self) -> None:
+        task, self._drop_task = self._drop_task, None
+        if task is not None:
+            task.cancel()
+
+    async def _drop_loop(self, seconds: float) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            self._abort_all()
+
+    def _stall_all(self, seconds: float | None) -> None:
+        if self._unstall_handle is not None:
+            self._unstall_handle.cancel()
+            self._unstall_handle = None
+        conns = list(self._open.values())
+        logger.info("stalling %d connection(s) for %s s", len(conns), seconds)
+        for conn in conns:
+            if conn.running.is_set():
+                conn.running.clear()
+                conn.ws.transport.pause_reading()
+        if seconds is not None:
+            self._unstall_handle = asyncio.get_running_loop().call_later(
+                seconds, self._unstall_all
+            )
+
+    def _unstall_all(self) -> None:
+        if self._unstall_handle is not None:
+            self._unstall_handle.cancel()
+            self._unstall_handle = None
+        for conn in list(self._open.values()):
+            if not conn.running.is_set():
+                conn.running.set()
+                if not conn.ws.transport.is_closing():
+                    conn.ws.transport.resume_reading()
+
+    def _process_request(
+        self, connection: ServerConnection, request: HttpRequest
+    ) -> HttpResponse | None:
+        status = self.faults.take_refusal()
+        if status is None:
+            return None
+        logger.info("refusing a connection attempt with HTTP %d", status)
+        return connection.respond(status, "refused by the test server\n")
 
     async def _broadcast(self, text: str) -> None:
         for conn in list(self._open.values()):
@@ -356,11 +534,15 @@ class SpecServer:
         with self._lock:
             self.connections += 1
             conn = _Connection(self.connections, ws)
+            conn.running.set()
             self._open[conn.number] = conn
+            self._logs[conn.number] = conn.log
         logger.info("conn %d open from %s", conn.number, ws.remote_address)
-        if self.server_pings and self.api.heartbeat.server_pings:
-            self._spawn(conn, self._ping_loop(conn))
         try:
+            if self.hello is not None:
+                await self._send_hello(conn, self.hello)
+            if self.server_pings and self.api.heartbeat.server_pings:
+                self._spawn(conn, self._ping_loop(conn))
             async for message in ws:
                 text = (
                     message
@@ -369,6 +551,8 @@ class SpecServer:
                 )
                 logger.debug("conn %d -> %s", conn.number, text)
                 await self._on_text(conn, text)
+                # A stalled connection takes no further message, even one already read.
+                await conn.running.wait()
         except ConnectionClosed:
             pass
         finally:
@@ -386,6 +570,13 @@ class SpecServer:
                 ws.close_code,
                 ws.close_reason,
             )
+
+    async def _send_hello(self, conn: _Connection, hello: Hello) -> None:
+        if self.hello_delay > 0:
+            await asyncio.sleep(self.hello_delay)
+        await self._send(conn, self.framer.hello(hello.when))
+        with self._lock:
+            self.hellos_sent += 1
 
     async def _on_text(self, conn: _Connection, text: str) -> None:
         try:
@@ -420,23 +611,42 @@ class SpecServer:
         method = req.method
         assert method is not None
         with self._lock:
+            conn.log.append((method, req.params))
             if method in self._ping_replies and conn.outstanding_pings > 0:
                 conn.outstanding_pings -= 1
                 self._ping_replies[method] += 1
                 self.pings_answered += 1
-            if method in self._silenced:
-                logger.info(
-                    "conn %d: not answering %s (never_answer)", conn.number, method
-                )
-                return
-            queue = self._failures.get(method)
-            failure = queue.popleft() if queue else None
-
+        if self.faults.silenced(method):
+            logger.info("conn %d: not answering %s (never_answer)", conn.number, method)
+            return
+        throttle = self.faults.take_throttle()
+        if throttle is not None:
+            logger.info("conn %d: throttling %s", conn.number, method)
+            await self._send(conn, self._error(req, throttle.error))
+            if throttle.close_after:
+                await conn.ws.close(1008, throttle.error.message)
+            return
+        failure = self.faults.take_failure(method)
         if failure is not None:
             logger.info(
                 "conn %d: failing %s with %r (fail_next)", conn.number, method, failure
             )
             await self._send(conn, self._error(req, failure))
+            return
+
+        if self.auth.is_login(method):
+            login = self.auth.login(req.params)
+            if login.error is not None:
+                await self._send(conn, self._error(req, login.error))
+            else:
+                conn.token = login.token
+                await self._send(
+                    conn, self.framer.reply(req.id, login.result, has_id=req.has_id)
+                )
+            return
+        if self.auth.requires_auth(method) and not self._authorised(conn, req):
+            logger.info("conn %d: %s needs auth", conn.number, method)
+            await self._send(conn, self._error(req, self.auth.unauthorized_error))
             return
 
         route = self._routes.get(method)
@@ -458,6 +668,14 @@ class SpecServer:
             await self._send(
                 conn, self.framer.reply(req.id, example.result, has_id=req.has_id)
             )
+
+    def _authorised(self, conn: _Connection, req: IncomingRequest) -> bool:
+        """The connection's token, or an ``access_token`` param, is valid (Deribit-like)."""
+        if self.auth.valid(conn.token):
+            return True
+        params = req.params
+        token = params.get("access_token") if isinstance(params, dict) else None
+        return isinstance(token, str) and self.auth.valid(token)
 
     def _error(self, req: IncomingRequest, err: ErrorReply) -> dict[str, Any]:
         return self.framer.error(
@@ -559,6 +777,7 @@ class SpecServer:
                     and sent >= self.max_notifications
                 ):
                     break
+                await conn.running.wait()
                 await self._send(
                     conn, self.framer.notification(address, example.message)
                 )
@@ -577,6 +796,7 @@ class SpecServer:
         try:
             while True:
                 await asyncio.sleep(self.ping_interval)
+                await conn.running.wait()
                 for ping in pings:
                     await self._send(conn, self.framer.server_ping(ping))
                     with self._lock:
