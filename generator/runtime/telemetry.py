@@ -72,7 +72,7 @@ class TelemetryEvent:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ConnectionOpened(TelemetryEvent):
-    """The WebSocket handshake succeeded. ``attempt`` is 1 for a first connect, n for the nth try."""
+    """The WebSocket handshake succeeded; ``attempt`` is 1 on a first connect, n on the nth."""
 
     name: ClassVar[str] = "connection_opened"
 
