@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from nova_gen.ir import (
     Api,
     Channel,
@@ -14,6 +16,7 @@ from nova_gen.ir import (
     SubscriptionMethod,
 )
 from nova_gen.runtime.protocol import (
+    Auth,
     Envelope,
     ErrorRule,
     Heartbeat,
@@ -194,4 +197,95 @@ def deribit_like_api() -> Api:
                 ),
             ),
         ),
+    )
+
+
+AUTH_RESULT = {
+    "access_token": "example-token",
+    "expires_in": 900,
+    "refresh_token": "example-refresh",
+    "scope": "connection",
+    "token_type": "bearer",
+}
+POSITIONS = [{"instrument_name": "BTC-PERPETUAL", "size": 10}]
+ORDERS_CHANNEL = "user.orders.BTC-PERPETUAL.raw"
+
+
+def deribit_auth_api(*, error_example: bool = True) -> Api:
+    """The Deribit-like API plus ``public/auth``, a private request and a private
+    subscription method, with ``api.auth`` set the way the Deribit spec sets it."""
+    base = deribit_like_api()
+    auth_examples = [
+        RequestExample(
+            params={"grant_type": "client_credentials", "client_id": "id"},
+            result=AUTH_RESULT,
+        )
+    ]
+    if error_example:
+        auth_examples.append(
+            RequestExample(
+                name="wrong secret",
+                params={"grant_type": "client_credentials", "client_secret": "bad"},
+                error={"code": 13004, "message": "invalid_credentials"},
+            )
+        )
+    requests = (
+        *base.requests,
+        Request(
+            name="auth",
+            method="public/auth",
+            params=(Param("grant_type", STRING),),
+            result={"type": "object"},
+            examples=tuple(auth_examples),
+        ),
+        Request(
+            name="get_positions",
+            method="private/get_positions",
+            params=(),
+            result={"type": "array"},
+            requires_auth=True,
+            examples=(RequestExample(params={}, result=POSITIONS),),
+        ),
+        Request(
+            name="private_subscribe",
+            method="private/subscribe",
+            params=(CHANNELS,),
+            result={"type": "array"},
+        ),
+    )
+    orders = Channel(
+        name="orders",
+        address="user.orders.{instrument_name}.raw",
+        parameters=(Param("instrument_name", STRING),),
+        subscription="private",
+        message={"type": "object"},
+        examples=(ChannelExample({"instrument_name": "BTC-PERPETUAL"}, {"o": 1}),),
+    )
+    return replace(
+        base,
+        requests=requests,
+        subscriptions=(
+            *base.subscriptions,
+            SubscriptionMethod(
+                name="private",
+                subscribe="private_subscribe",
+                unsubscribe=None,
+                requires_auth=True,
+            ),
+        ),
+        channels=(*base.channels, orders),
+        auth=Auth(
+            request="public/auth",
+            params={
+                "grant_type": "client_credentials",
+                "client_id": "{client_id}",
+                "client_secret": "{client_secret}",
+            },
+            refresh_params={
+                "grant_type": "refresh_token",
+                "refresh_token": "{refresh_token}",
+            },
+            recipe="deribit_client_signature",
+        ),
+        auth_request="auth",
     )
