@@ -104,6 +104,11 @@ class AuthServer:
 
     # -- questions ----------------------------------------------------------------------
 
+    def recorded_logins(self) -> list[Any]:
+        """A copy of :attr:`login_params`."""
+        with self._lock:
+            return list(self.login_params)
+
     def is_login(self, method: str) -> bool:
         return self.auth is not None and method == self.auth.request
 

@@ -293,8 +293,7 @@ class SpecServer:
     @property
     def login_params(self) -> list[Any]:
         """The params of every login attempt, in order (to check signatures and grants)."""
-        with self.auth._lock:
-            return list(self.auth.login_params)
+        return self.auth.recorded_logins()
 
     def authenticated(self, n: int) -> bool:
         """Whether open connection ``n`` holds a valid, unexpired token."""
@@ -379,7 +378,7 @@ class SpecServer:
         """Abort every open connection every ``seconds`` (soak tests); None stops it.
 
         Each call replaces the previous schedule; :attr:`drops` counts aborted
-        connections.
+        connections. Like the other socket controls, it needs a started server.
         """
         if seconds is not None and seconds <= 0:
             raise ValueError("seconds must be > 0")
