@@ -96,7 +96,7 @@ class Diagnostics:
             row("state", f"{self.state} since {since} ({_ago(now - self.connected_since)})")
         else:
             row("state", self.state)
-        row("server", f"{self.server} {self.url}" if self.server else self.url)
+        row("server", f"{self.server} ({self.url})" if self.server else self.url)
         row("reconnects", str(self.reconnects))
         row("last error", self.last_error if self.last_error is not None else "none")
         auth = {None: "n/a", True: "yes", False: "no"}[self.authenticated]
