@@ -8,6 +8,7 @@ secrets (credentials, tokens) rewrites each record so no secret value reaches a 
 
 from __future__ import annotations
 
+import json
 import logging
 import traceback
 from collections.abc import Callable, Iterable
@@ -26,12 +27,20 @@ def get_logger(api: str) -> logging.Logger:
 
 
 def _usable(secrets: Iterable[str | None]) -> list[str]:
-    # Longest first, so a secret that contains another is replaced whole.
-    return sorted({s for s in secrets if isinstance(s, str) and s}, key=len, reverse=True)
+    """Every form a secret takes in logs: as is, and escaped inside a JSON string (both
+    with and without ``ensure_ascii``). Longest first, so a secret that contains another
+    is replaced whole."""
+    forms: set[str] = set()
+    for s in secrets:
+        if isinstance(s, str) and s:
+            forms.add(s)
+            forms.add(json.dumps(s, ensure_ascii=False)[1:-1])
+            forms.add(json.dumps(s)[1:-1])
+    return sorted(forms, key=len, reverse=True)
 
 
 def redact(text: str, secrets: Iterable[str | None], replacement: str = REDACTED) -> str:
-    """``text`` with every occurrence of every non-empty secret replaced."""
+    """``text`` with every occurrence of every non-empty secret (raw or JSON-escaped) replaced."""
     for secret in _usable(secrets):
         if secret in text:
             text = text.replace(secret, replacement)

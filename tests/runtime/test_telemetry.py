@@ -442,6 +442,15 @@ def test_redact_overlapping_secrets() -> None:
     assert redact("nothing here", ["", None]) == "nothing here"
 
 
+def test_redact_json_escaped_forms() -> None:
+    secret = 'pa"ss\\wörd'
+    frame = json.dumps({"password": secret})
+    assert secret not in frame  # escaped on the wire
+    assert redact(frame, [secret]) == '{"password": "***"}'
+    frame_utf8 = json.dumps({"password": secret}, ensure_ascii=False)
+    assert redact(frame_utf8, [secret]) == '{"password": "***"}'
+
+
 def test_frame_preview() -> None:
     assert frame_preview('{"a":1}') == '[7 chars] {"a":1}'
     long = "x" * 1000
