@@ -85,6 +85,8 @@ class Plan:
     errors: tuple[PlannedError, ...]
     models: dict[str, ir.JsonSchema]
     """Every schema that becomes a class or alias in models.py, by class name."""
+    field_names: dict[str, str]
+    """Python names for wire fields, as ``{"Class.wire": "python_name"}`` (from ``x-nova-name``)."""
 
     def request_const(self, method: str) -> str:
         return next(r.const for r in self.requests if r.source.method == method)
@@ -317,7 +319,29 @@ class Planner:
             events=tuple(events),
             errors=tuple(errors),
             models=self.models,
+            field_names=self.field_names(),
         )
+
+    def field_names(self) -> dict[str, str]:
+        """Readable Python names for terse wire fields (Binance ``e`` -> ``event_type``).
+
+        Written in the spec as ``x-nova-name`` on a property of a named schema; the wire
+        name stays the alias, so frames are unchanged.
+        """
+        out: dict[str, str] = {}
+        for class_name, schema in sorted(self.models.items()):
+            properties = schema.get("properties", {}) if isinstance(schema, dict) else {}
+            taken: dict[str, str] = {}
+            for wire, prop in properties.items():
+                name = prop.get("x-nova-name") if isinstance(prop, dict) else None
+                location = self.api.schema_locations.get(class_name)
+                if name is None:
+                    self.claim(taken, wire, f"field {wire!r} of {class_name}", location)
+                    continue
+                self.check_snake(str(name), f"x-nova-name of {class_name}.{wire}", location, ())
+                self.claim(taken, str(name), f"field {wire!r} of {class_name}", location)
+                out[f"{class_name}.{wire}"] = str(name)
+        return out
 
 
 def plan(api: ir.Api, diagnostics: Diagnostics) -> Plan:

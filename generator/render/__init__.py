@@ -157,7 +157,7 @@ def render_package(plan: Plan, options: RenderOptions, diagnostics: Diagnostics)
     files: dict[str, str] = {}
     for name in TEMPLATES:
         files[name] = format_python(env.get_template(name + ".jinja").render(ctx))
-    files["models.py"] = format_python(render_models(plan.models, head, plan.api.source, diagnostics))
+    files["models.py"] = format_python(render_models(plan.models, head, plan.api.source, diagnostics, plan.field_names))
     files["py.typed"] = ""
     if options.runtime_import is None:
         for name, text in runtime_files().items():

@@ -20,7 +20,13 @@ class ModelGenerationError(Exception):
     pass
 
 
-def render_models(models: dict[str, Any], header: str, source: str, diagnostics: Diagnostics) -> str:
+def render_models(
+    models: dict[str, Any],
+    header: str,
+    source: str,
+    diagnostics: Diagnostics,
+    field_names: dict[str, str] | None = None,
+) -> str:
     # Imported here: datamodel-code-generator is slow to import and only this stage needs it.
     from datamodel_code_generator import generate
     from datamodel_code_generator.enums import DataModelType, InputFileType
@@ -49,6 +55,7 @@ def render_models(models: dict[str, Any], header: str, source: str, diagnostics:
                 skip_root_model=True,
                 formatters=[Formatter.ISORT],
                 custom_file_header=header,
+                aliases=field_names or None,
             )
         except Exception as exc:  # noqa: BLE001 - a third-party failure becomes a diagnostic
             diagnostics.error(
