@@ -11,7 +11,7 @@ what they mean. Payload types are JSON Schemas whose references all point into
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from .runtime.protocol import (
     Auth,
@@ -79,6 +79,41 @@ class Request:
     timeout: float | None = None
     examples: tuple[RequestExample, ...] = ()
     location: Location | None = None
+    reply: bool = True
+    """False for a fire-and-forget send: the method sends the frame and returns None."""
+    correlated: bool = True
+    """False when the reply carries no correlation id: the method waits for the next
+    frame matching :attr:`reply_when` instead (AsyncAPI replies without ``correlationId``)."""
+    reply_when: Match | None = None
+    """How the reply of an uncorrelated request is recognised."""
+
+
+ConnectParamKind = Literal[
+    "path", "server", "query", "header", "cookie", "bearer", "basic_user", "basic_password"
+]
+
+
+@dataclass(frozen=True)
+class ConnectParam:
+    """A typed argument of the generated ``connect()`` that shapes the WebSocket handshake.
+
+    ``kind`` says where its value goes: a ``{name}`` of the channel address (``path``) or of
+    the server URL (``server``), the query string, a handshake header or cookie, or the
+    ``Authorization`` header (``bearer``, ``basic_user``/``basic_password``).
+    """
+
+    name: str
+    """The name on the wire (query key, header name, placeholder); also the Python name's source."""
+    kind: ConnectParamKind
+    schema: JsonSchema = field(default_factory=dict)
+    required: bool = False
+    default: Any = None
+    description: str = ""
+    secret: bool = False
+    env: str | None = None
+    """Environment variable read when the argument is not given (secrets)."""
+    token_provider: bool = False
+    """A ``bearer`` whose value may also be a callable returning the token (OAuth2/OIDC)."""
 
 
 @dataclass(frozen=True)
@@ -156,6 +191,14 @@ class Api:
     fingerprint: str = ""
     """A hash of the spec's content (every file it reaches), blind to comments and layout:
     the generated package records it, so ``--check`` notices any change to the spec."""
+    connect_params: tuple[ConnectParam, ...] = ()
+    """Handshake arguments of ``connect()`` (AsyncAPI server variables, channel parameters,
+    ``ws`` binding query and headers, security schemes)."""
+    address: str = ""
+    """A path template appended to the server URL (an AsyncAPI channel address), with
+    ``{name}`` placeholders filled from :attr:`connect_params` of kind ``path``."""
+    source_format: str = "nova"
+    """``nova`` or ``asyncapi``."""
 
     def request(self, name: str) -> Request:
         return next(r for r in self.requests if r.name == name)

@@ -74,6 +74,19 @@ class PlannedError:
 
 
 @dataclass(frozen=True)
+class PlannedConnectParam:
+    """A handshake argument of ``connect()`` (AsyncAPI clients)."""
+
+    source: ir.ConnectParam
+    name: str
+    annotation: str
+    default: str | None
+    """The default's source text; None for a required argument."""
+    value: str
+    """The expression passed to the handshake (``name``, or ``secret(name, "ENV")``)."""
+
+
+@dataclass(frozen=True)
 class Plan:
     api: ir.Api
     package: str
@@ -87,6 +100,7 @@ class Plan:
     """Every schema that becomes a class or alias in models.py, by class name."""
     field_names: dict[str, str]
     """Python names for wire fields, as ``{"Class.wire": "python_name"}`` (from ``x-nova-name``)."""
+    connect_params: tuple[PlannedConnectParam, ...] = ()
 
     def request_const(self, method: str) -> str:
         return next(r.const for r in self.requests if r.source.method == method)
@@ -97,6 +111,7 @@ RESERVED_METHODS = frozenset(n for n in dir(BaseClient) if not n.startswith("__"
 RESERVED_HOOKS = frozenset(n for n in dir(BaseHandlers) if not n.startswith("__"))
 RESERVED_ERRORS = frozenset({"ServerError", "NovaError", "errors"})
 RESERVED_KWARGS = frozenset({"self", "timeout"})
+RESERVED_CONNECT = frozenset({"cls", "server", "url", "handlers", "request_timeout", "options"})
 
 
 class Planner:
@@ -298,6 +313,7 @@ class Planner:
             name = pascal_case(code.name)
             self.claim(error_names, name, f"error {code.code}", None)
             errors.append(PlannedError(code, name))
+        connect_params = self.plan_connect(types)
         client_class = pascal_case(api.name) + "Client"
         handlers_class = pascal_case(api.name) + "Handlers"
         for name, what in ((client_class, "the client class"), (handlers_class, "the handlers class")):
@@ -320,7 +336,35 @@ class Planner:
             errors=tuple(errors),
             models=self.models,
             field_names=self.field_names(),
+            connect_params=connect_params,
         )
+
+    def plan_connect(self, types: dict[str, str]) -> tuple[PlannedConnectParam, ...]:
+        """Python names and types of the handshake arguments of ``connect()`` (AsyncAPI)."""
+        taken: dict[str, str] = {n: "connect()" for n in RESERVED_CONNECT}
+        for cred in self.api.auth.credentials if self.api.auth else ():
+            taken[cred.name] = f"credential {cred.name!r}"
+        out = []
+        for cp in self.api.connect_params:
+            name = py_identifier(cp.name)
+            self.claim(taken, name, f"the {cp.kind} argument {cp.name!r} of connect()", None)
+            if cp.secret or cp.kind in ("basic_user", "basic_password", "bearer"):
+                base = "str | TokenProvider" if cp.token_provider else "str"
+            else:
+                base = self.annotate(cp.schema, "Connect" + pascal_case(cp.name), types, None)
+            if cp.required:
+                annotation, default = base, None
+            elif cp.default is not None and not cp.secret:
+                annotation, default = base, py_str(cp.default)
+            else:
+                annotation, default = f"{base} | None", "None"
+            value = name
+            if cp.env and cp.token_provider:
+                value = f"{name} if {name} is not None else secret(None, {py_str(cp.env)})"
+            elif cp.env:
+                value = f"secret({name}, {py_str(cp.env)})"
+            out.append(PlannedConnectParam(cp, name, annotation, default, value))
+        return tuple(out)
 
     def field_names(self) -> dict[str, str]:
         """Readable Python names for terse wire fields (Binance ``e`` -> ``event_type``).

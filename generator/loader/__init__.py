@@ -26,8 +26,16 @@ def display_path(path: Path, base: Path | None = None) -> str:
     return shown.as_posix()
 
 
-def load_api(path: Path | str, diagnostics: Diagnostics | None = None, base: Path | None = None) -> ir.Api:
+def load_api(
+    path: Path | str,
+    diagnostics: Diagnostics | None = None,
+    base: Path | None = None,
+    perspective: str | None = None,
+) -> ir.Api:
     """Load a spec of any supported format into the IR.
+
+    ``perspective`` (``server`` or ``client``) says whose side an AsyncAPI document is
+    written from; None means the default (``server``). Nova specs ignore it.
 
     Raises :class:`SpecError` with every diagnostic found; warnings are left in
     ``diagnostics`` for the caller to show.
@@ -43,18 +51,28 @@ def load_api(path: Path | str, diagnostics: Diagnostics | None = None, base: Pat
         raise SpecError(diagnostics)
     api: ir.Api | None
     if isinstance(doc.data, dict) and "asyncapi" in doc.data:
-        diagnostics.error(
-            "NOVA005",
-            "AsyncAPI documents are not supported by this version yet",
-            doc.source.position("/asyncapi"),
-            hint="describe the API in the nova spec language (docs/spec-language.md)",
-        )
-        raise SpecError(diagnostics)
-    from ..nova import load_nova
+        from ..asyncapi import load_asyncapi
 
-    api = load_nova(doc, diagnostics)
+        if perspective not in (None, "server", "client"):
+            raise ValueError(f"perspective must be 'server' or 'client', not {perspective!r}")
+        api = load_asyncapi(doc, diagnostics, perspective)  # type: ignore[arg-type]
+    else:
+        from ..nova import load_nova
+
+        api = load_nova(doc, diagnostics)
     if api is None:
         raise SpecError(diagnostics)
-    check_api(api, diagnostics)
+    if api.source_format == "asyncapi":
+        # Examples in AsyncAPI documents are illustrations written by third parties: one
+        # that contradicts its schema is worth a warning, not a refusal to generate.
+        checked = Diagnostics()
+        check_api(api, checked)
+        for d in checked.items:
+            if d.code == "NOVA036" and d.severity == "error":
+                diagnostics.warning(d.code, d.message, d.position, d.hint)
+            else:
+                diagnostics.items.append(d)
+    else:
+        check_api(api, diagnostics)
     diagnostics.raise_if_errors()
     return api

@@ -93,6 +93,11 @@ def context(plan: Plan, options: RenderOptions) -> dict[str, Any]:
     """The documented template context (see docs/templates.md)."""
     channel_types = [prm.annotation for c in plan.channels for prm in c.params]
     request_types = [prm.annotation for r in plan.requests for prm in r.params] + [r.result for r in plan.requests]
+    client_types = (
+        [prm.annotation for r in plan.requests for prm in r.params]
+        + [r.result for r in plan.requests if r.source.reply]
+        + [cp.annotation for cp in plan.connect_params]
+    )
     message_types = [c.message for c in plan.channels] + [e.message for e in plan.events]
     credentials = [
         {"name": cred.name, "wire": cred.name, "env": cred.env or "", "secret": cred.secret}
@@ -105,8 +110,10 @@ def context(plan: Plan, options: RenderOptions) -> dict[str, Any]:
         "runtime": options.runtime_import or "._runtime",
         "runtime_is_relative": options.runtime_import is None,
         "credentials": credentials,
-        "server_literal": "Literal[" + ", ".join(py_str(s) for s in servers) + "]",
-        "typing_names": sorted(set(_typing_names(request_types + channel_types + message_types)) | {"Literal"}),
+        "server_literal": ("Literal[" + ", ".join(py_str(s) for s in servers) + "]") if servers else "str",
+        "typing_names": sorted(
+            set(_typing_names(client_types + channel_types + message_types)) | ({"Literal"} if servers else set())
+        ),
         "handler_typing_names": _typing_names(message_types),
         "channel_typing_names": _typing_names(channel_types),
         "protocol_typing_names": _typing_names(request_types + message_types),
@@ -123,7 +130,39 @@ def context(plan: Plan, options: RenderOptions) -> dict[str, Any]:
         },
         "base_error": plan.client_class.removesuffix("Client") + "Error",
         "actions": ACTIONS,
+        # Added for AsyncAPI clients (additive: nova specs render as before).
+        "handshake": plan.api.source_format == "asyncapi",
+        "handshake_imports": _handshake_imports(plan),
+        "handshake_fields": HANDSHAKE_FIELDS,
+        "kind_docs": KIND_DOCS,
+        "sends_imports": sorted(
+            {"send_only" for r in plan.requests if not r.source.reply}
+            | {"request_next" for r in plan.requests if r.source.reply and not r.source.correlated}
+        ),
+        "reply_consts": [r.const + "_REPLY" for r in plan.requests if r.source.reply and not r.source.correlated],
     }
+
+
+HANDSHAKE_FIELDS = (("path", "path"), ("server", "server"), ("query", "query"), ("header", "headers"), ("cookie", "cookies"))
+KIND_DOCS = {
+    "path": "channel address parameter",
+    "server": "server variable",
+    "query": "query parameter",
+    "header": "handshake header",
+    "cookie": "cookie",
+    "bearer": "bearer token (``Authorization``), as",
+    "basic_user": "user name for Basic auth, as",
+    "basic_password": "password for Basic auth, as",
+}
+
+
+def _handshake_imports(plan: Plan) -> list[str]:
+    names = {"Handshake"}
+    if any(cp.source.env for cp in plan.connect_params):
+        names.add("secret")
+    if any(cp.source.token_provider for cp in plan.connect_params):
+        names.add("TokenProvider")
+    return import_order(names)
 
 
 TEMPLATES = ("__init__.py", "_protocol.py", "channels.py", "client.py", "errors.py", "handlers.py")

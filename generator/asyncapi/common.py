@@ -1,0 +1,58 @@
+"""Helpers shared by the 2.x and 3.x readers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..diagnostics import Diagnostics
+from ..loader.refs import RefResolver
+from ..loader.source import Document, join_pointer, unescape_token
+from .model import Message
+from .traits import apply_traits
+
+
+class Reader:
+    def __init__(self, doc: Document, refs: RefResolver, diagnostics: Diagnostics, major: int) -> None:
+        self.doc = doc
+        self.refs = refs
+        self.diagnostics = diagnostics
+        self.major = major
+
+    def follow(self, value: Any, doc: Document, pointer: str) -> tuple[Any, Document, str]:
+        return self.refs.follow(value, doc, pointer)
+
+    def traits(self, value: dict[str, Any], doc: Document, pointer: str) -> dict[str, Any]:
+        raw = value.get("traits")
+        if not isinstance(raw, list):
+            return value
+        resolved = []
+        for i, trait in enumerate(raw):
+            target, _, _ = self.follow(trait, doc, join_pointer(join_pointer(pointer, "traits"), i))
+            if isinstance(target, dict):
+                resolved.append(target)
+        return apply_traits(value, resolved, self.major)
+
+    def message(self, value: Any, doc: Document, pointer: str, fallback: str) -> Message | None:
+        target, mdoc, mptr = self.follow(value, doc, pointer)
+        if not isinstance(target, dict):
+            self.diagnostics.error(
+                "NOVA102",
+                "a message must be a mapping",
+                doc.source.position(pointer),
+                hint="see the Message Object of the AsyncAPI specification",
+            )
+            return None
+        merged = self.traits(target, mdoc, mptr)
+        return Message(message_key(merged, mptr, fallback, self.major), merged, mdoc, mptr)
+
+
+def message_key(value: dict[str, Any], pointer: str, fallback: str, major: int) -> str:
+    for field in ("name",) + (("messageId",) if major == 2 else ()):
+        if isinstance(value.get(field), str) and value[field]:
+            return str(value[field])
+    parts = pointer.split("/")
+    if len(parts) >= 2 and parts[-2] == "messages":
+        return unescape_token(parts[-1])
+    if isinstance(value.get("title"), str) and value["title"]:
+        return str(value["title"])
+    return fallback

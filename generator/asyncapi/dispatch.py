@@ -1,0 +1,129 @@
+"""Discriminator discovery: what every frame of a message must carry, as a Match.
+
+A message's payload schema is read for values it pins down: ``const``, a single-value
+``enum``, the ``discriminator`` keyword (the property whose value is the schema's name),
+in nested objects too (``/data/kind``), through ``$ref``, ``allOf`` (all members count)
+and ``oneOf``/``anyOf`` (only what every branch agrees on; a property every branch pins
+to *some* value becomes a ``present`` condition). The dispatcher then tells incoming
+messages apart by these conditions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..loader.refs import RefResolver
+from ..loader.source import Document, join_pointer, unescape_token
+from ..runtime.protocol import Match
+
+MAX_DEPTH = 3
+
+
+@dataclass
+class Shape:
+    equals: dict[str, Any] = field(default_factory=dict)
+    """Pointer -> the only value allowed there."""
+    keyed: set[str] = field(default_factory=set)
+    """Pointers that are pinned to some value in every alternative."""
+
+    def match(self) -> Match:
+        present = tuple(sorted(self.keyed - set(self.equals)))
+        return Match(present=present, equals=tuple(sorted(self.equals.items())))
+
+
+def _pinned(schema: Any) -> tuple[bool, Any]:
+    if not isinstance(schema, dict):
+        return False, None
+    if "const" in schema:
+        return True, schema["const"]
+    enum = schema.get("enum")
+    if isinstance(enum, list) and len(enum) == 1:
+        return True, enum[0]
+    return False, None
+
+
+def _discriminator_property(schema: dict[str, Any]) -> str | None:
+    value = schema.get("discriminator")
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and isinstance(value.get("propertyName"), str):
+        return str(value["propertyName"])
+    return None
+
+
+def _schema_name(pointer: str) -> str:
+    return unescape_token(pointer.rsplit("/", 1)[-1]) if pointer else ""
+
+
+class ShapeReader:
+    def __init__(self, refs: RefResolver) -> None:
+        self.refs = refs
+
+    def shape(self, value: Any, doc: Document, pointer: str, prefix: str = "", depth: int = 0) -> Shape:
+        value, doc, pointer = self.refs.follow(value, doc, pointer)
+        out = Shape()
+        if not isinstance(value, dict) or depth > MAX_DEPTH:
+            return out
+        properties = value.get("properties")
+        required = set(value.get("required", ())) if isinstance(value.get("required"), list) else set()
+        if isinstance(properties, dict):
+            for name, prop in properties.items():
+                where = join_pointer(join_pointer(pointer, "properties"), name)
+                target, tdoc, tptr = self.refs.follow(prop, doc, where)
+                path = join_pointer(prefix, name)
+                pinned, const = _pinned(target)
+                if pinned:
+                    out.equals[path] = const
+                    out.keyed.add(path)
+                elif name in required and isinstance(target, dict) and "properties" in target:
+                    self._merge(out, self.shape(target, tdoc, tptr, path, depth + 1))
+        for i, member in enumerate(value.get("allOf", ()) or ()):
+            where = join_pointer(join_pointer(pointer, "allOf"), i)
+            target, tdoc, tptr = self.refs.follow(member, doc, where)
+            prop = _discriminator_property(target) if isinstance(target, dict) else None
+            name = _schema_name(pointer)
+            if prop is not None and name:
+                mapping = target.get("discriminator", {})
+                mapping = mapping.get("mapping", {}) if isinstance(mapping, dict) else {}
+                value_for = next((k for k, v in mapping.items() if str(v).endswith("/" + name)), name)
+                path = join_pointer(prefix, prop)
+                out.equals.setdefault(path, value_for)
+                out.keyed.add(path)
+            self._merge(out, self.shape(target, tdoc, tptr, prefix, depth))
+        for key in ("oneOf", "anyOf"):
+            branches = value.get(key)
+            if isinstance(branches, list) and branches:
+                shapes = [
+                    self.shape(b, doc, join_pointer(join_pointer(pointer, key), i), prefix, depth)
+                    for i, b in enumerate(branches)
+                ]
+                common = Shape()
+                first = shapes[0]
+                for path, const in first.equals.items():
+                    if all(s.equals.get(path, object()) == const for s in shapes[1:]):
+                        common.equals[path] = const
+                common.keyed = set.intersection(*(s.keyed for s in shapes))
+                prop = _discriminator_property(value)
+                if prop is not None:
+                    common.keyed.add(join_pointer(prefix, prop))
+                self._merge(out, common)
+        return out
+
+    @staticmethod
+    def _merge(into: Shape, other: Shape) -> None:
+        for path, const in other.equals.items():
+            into.equals.setdefault(path, const)
+        into.keyed |= other.keyed
+
+
+def example_from(shape: Shape) -> dict[str, Any]:
+    """The smallest frame a shape describes (its constants), for a local test server."""
+    frame: dict[str, Any] = {}
+    for pointer, value in sorted(shape.equals.items()):
+        tokens = [unescape_token(t) for t in pointer[1:].split("/")]
+        node = frame
+        for token in tokens[:-1]:
+            node = node.setdefault(token, {})
+        node[tokens[-1]] = value
+    return frame

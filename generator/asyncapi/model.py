@@ -1,0 +1,60 @@
+"""The version-neutral shape both AsyncAPI versions are read into before the IR.
+
+2.x ``publish``/``subscribe`` become 3.0-style ``receive``/``send`` *from the point of
+view of the application the document describes* (the converter's rule: ``publish`` means
+the application receives). The perspective setting later decides whether that
+application is the server (the client does the opposite) or the client itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ..loader.source import Document
+
+Action = Literal["send", "receive"]
+
+
+@dataclass
+class Message:
+    key: str
+    """Identifier: ``name``, else 2.x ``messageId``, else its key, else ``title``."""
+    value: dict[str, Any]
+    """The message object with its traits merged."""
+    doc: Document
+    pointer: str
+    """Where the message object is (after following references): its identity."""
+
+    @property
+    def identity(self) -> tuple[str, str]:
+        return (str(self.doc.path), self.pointer)
+
+
+@dataclass
+class Channel:
+    key: str
+    address: str | None
+    value: dict[str, Any]
+    doc: Document
+    pointer: str
+
+
+@dataclass
+class Operation:
+    key: str
+    action: Action
+    channel: Channel
+    messages: list[Message]
+    value: dict[str, Any]
+    doc: Document
+    pointer: str
+    reply: list[Message] | None = None
+    """Messages of the 3.0 ``reply``; None without a reply."""
+    reply_pointer: str = ""
+
+
+@dataclass
+class Parsed:
+    operations: list[Operation] = field(default_factory=list)
+    channels: list[Channel] = field(default_factory=list)

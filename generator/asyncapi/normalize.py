@@ -1,0 +1,544 @@
+"""Turn a structurally valid AsyncAPI document (2.x or 3.x) into the IR.
+
+The reading is version-specific (:mod:`.v2`, :mod:`.v3`) and ends in the neutral
+:class:`~.model.Parsed`; everything from there on is shared:
+
+- perspective: which operations the *client* sends and which it receives;
+- the connection: servers, the channel address and its parameters, ``ws`` bindings and
+  security schemes become typed ``connect()`` arguments (:mod:`.security`);
+- incoming messages become :class:`~nova_gen.ir.Event` s told apart by discriminators
+  found in their payloads (:mod:`.dispatch`);
+- outgoing messages become requests: with a correlated reply (3.x ``reply`` plus a
+  payload ``correlationId``) a typed request/reply method, without a reply a
+  fire-and-forget send;
+- ``x-nova-*`` extensions and a ``<stem>.nova.yaml`` overlay add heartbeats, reconnect,
+  rate limits, errors and auth (:mod:`.overlay`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from .. import ir
+from ..checks import disjoint
+from ..diagnostics import Diagnostics
+from ..loader.refs import RefResolver
+from ..loader.source import Document, join_pointer
+from ..naming import RESERVED_CLASS_NAMES, pascal_case, snake_case
+from ..nova.normalize import Normalizer as NovaNormalizer
+from ..nova.normalize import envelope_from, match_from
+from ..runtime import protocol as p
+from . import v2, v3
+from .common import Reader
+from .dispatch import Shape, ShapeReader, example_from
+from .model import Channel, Message, Operation
+from .overlay import Overlay, read_overlay
+from .security import Handshake
+
+Perspective = Literal["server", "client"]
+DEFAULT_PERSPECTIVE: Perspective = "server"
+JSON_FORMATS = (
+    "application/vnd.aai.asyncapi",
+    "application/schema+json",
+    "application/schema+yaml",
+)
+GENERIC_WORDS = {"api", "apis", "websocket", "websockets", "ws", "asyncapi", "the"}
+
+
+def api_name_from(title: str, fallback: str) -> str:
+    words = [w for w in re.split(r"[^0-9A-Za-z]+", title) if w and w.lower() not in GENERIC_WORDS]
+    name = snake_case(" ".join(words)) if words else snake_case(fallback)
+    name = name.strip("_")
+    if not name or not name[0].isalpha():
+        name = "api_" + name
+    return name
+
+
+class AsyncApiNormalizer:
+    def __init__(self, doc: Document, diagnostics: Diagnostics, major: int, perspective: Perspective) -> None:
+        self.doc = doc
+        self.data: dict[str, Any] = doc.data
+        self.diagnostics = diagnostics
+        self.major = major
+        self.perspective = perspective
+        self.refs = RefResolver(doc, diagnostics)
+        self.shapes = ShapeReader(self.refs)
+        self.overlay: Overlay = read_overlay(doc, diagnostics)
+
+    # -- helpers ---------------------------------------------------------------------
+
+    def location(self, doc: Document, pointer: str) -> ir.Location:
+        position = doc.source.position(pointer, key=True)
+        return ir.Location(position.file, position.line, position.column)
+
+    def client_sends(self, op: Operation) -> bool:
+        """Whether the client sends this operation's messages (else it receives them)."""
+        if self.perspective == "server":
+            return op.action == "receive"
+        return op.action == "send"
+
+    def payload(self, msg: Message) -> tuple[Any, str] | None:
+        """The payload schema of ``msg`` and its pointer, or None (reported) for non-JSON formats."""
+        value = msg.value.get("payload")
+        pointer = join_pointer(msg.pointer, "payload")
+        fmt = msg.value.get("schemaFormat")
+        if isinstance(value, dict) and "schemaFormat" in value and "schema" in value and self.major >= 3:
+            fmt = value["schemaFormat"]
+            value, pointer = value["schema"], join_pointer(pointer, "schema")
+        if isinstance(fmt, str) and not fmt.startswith(JSON_FORMATS):
+            self.diagnostics.error(
+                "NOVA112",
+                f"message {msg.key!r} has schemaFormat {fmt!r}, which nova-gen cannot read",
+                msg.doc.source.position(join_pointer(msg.pointer, "schemaFormat")),
+                hint="payloads must be JSON Schema (the AsyncAPI Schema Object); convert this one",
+            )
+            return None
+        return value, pointer
+
+    def message_schema(self, msg: Message) -> ir.JsonSchema:
+        found = self.payload(msg)
+        if found is None:
+            return {}
+        value, pointer = found
+        if value is None:
+            return {}
+        if isinstance(value, dict) and "$ref" not in value and (
+            "properties" in value or value.get("type") == "object" or "oneOf" in value or "allOf" in value
+        ):
+            wanted = pascal_case(msg.key)
+            if wanted in RESERVED_CLASS_NAMES:
+                wanted += "Message"
+            name = self.refs.name_target(msg.doc, pointer, wanted)
+            return {"$ref": f"#/$defs/{name}"} if name else {}
+        rewritten = self.refs.rewrite(value, msg.doc, pointer)
+        return rewritten if isinstance(rewritten, dict) else {}
+
+    def shape(self, msg: Message) -> Shape:
+        found = self.payload(msg)
+        if found is None or found[0] is None:
+            return Shape()
+        return self.shapes.shape(found[0], msg.doc, found[1])
+
+    def when(self, msg: Message, shape: Shape) -> p.Match:
+        overrides = self.overlay.data.get("messages") or {}
+        if msg.key in overrides:
+            return match_from(overrides[msg.key]["when"])
+        custom = msg.value.get("x-nova-when")
+        if isinstance(custom, dict):
+            return match_from(custom)
+        return shape.match()
+
+    def examples(self, msg: Message) -> list[Any]:
+        out = []
+        for ex in msg.value.get("examples") or ():
+            if isinstance(ex, dict) and "payload" in ex:
+                out.append(ex["payload"])
+        return out
+
+    # -- the document ----------------------------------------------------------------
+
+    def run(self, source: str) -> ir.Api:
+        info = self.data.get("info") or {}
+        title = str(info.get("title", "")) or self.doc.path.stem
+        name = self.overlay.data.get("name") or api_name_from(title, self.doc.path.stem)
+        reader = Reader(self.doc, self.refs, self.diagnostics, self.major)
+        parsed = v2.read(reader) if self.major == 2 else v3.read(reader)
+        handshake = Handshake(self.doc, self.refs, self.diagnostics, self.major, name)
+        servers, security = handshake.servers()
+        if not servers and "servers" not in self.data:
+            pass  # documented: connect(url=...) is then required
+        sends = [op for op in parsed.operations if self.client_sends(op)]
+        receives = [op for op in parsed.operations if not self.client_sends(op)]
+        self.check_perspective(sends, receives)
+        address = self.connection(parsed.operations, handshake)
+        for op in parsed.operations:
+            if "security" in op.value:
+                security.append((op.value["security"], op.doc, join_pointer(op.pointer, "security")))
+        handshake.security(security)
+
+        incoming: dict[tuple[str, str], Message] = {}
+        for op in receives:
+            for msg in op.messages:
+                incoming.setdefault(msg.identity, msg)
+        for op in sends:
+            for msg in op.reply or ():
+                incoming.setdefault(msg.identity, msg)
+        for op in receives:
+            if op.reply:
+                self.diagnostics.warning(
+                    "NOVA103",
+                    f"operation {op.key!r} asks the client to reply to the server; nova-gen does not answer "
+                    "server requests, its reply messages become plain sends",
+                    op.doc.source.position(op.pointer, key=True),
+                    hint="if the document describes the client, generate with --perspective client",
+                )
+        events, shapes = self.events(list(incoming.values()))
+        requests, envelope = self.requests(sends, shapes)
+        api = ir.Api(
+            name=str(name),
+            title=str(self.overlay.data.get("title", title)),
+            version=str(info.get("version", "")),
+            description=str(info.get("description", "") or "").strip(),
+            source=source,
+            servers=tuple(servers),
+            default_server=self.default_server(servers),
+            envelope=envelope,
+            requests=requests,
+            events=events,
+            connect_params=tuple(handshake.params),
+            address=address,
+            source_format="asyncapi",
+        )
+        api = self.apply_overlay(api)
+        self.refs.finish()
+        return self.finish(api)
+
+    def finish(self, api: ir.Api) -> ir.Api:
+        from dataclasses import replace
+
+        locations = {}
+        for name in self.refs.schemas:
+            owner = self.refs.position_of(name)
+            if owner is not None:
+                position = owner[0].source.position(owner[1], key=True)
+                locations[name] = ir.Location(position.file, position.line, position.column)
+        return replace(
+            api,
+            schemas=dict(self.refs.schemas),
+            schema_locations=locations,
+            fingerprint=self.fingerprint(),
+        )
+
+    def fingerprint(self) -> str:
+        import hashlib
+        import json
+
+        base = self.refs.fingerprint()
+        if not self.overlay.files:
+            return base
+        digest = hashlib.sha256(base.encode())
+        for doc in self.overlay.files:
+            digest.update(json.dumps(doc.data, sort_keys=True, default=str).encode())
+        return "sha256:" + digest.hexdigest()
+
+    def default_server(self, servers: list[ir.Server]) -> str | None:
+        chosen = self.overlay.data.get("default_server")
+        if isinstance(chosen, str):
+            if chosen not in {s.name for s in servers}:
+                doc, pointer = self.overlay.where["default_server"]
+                self.diagnostics.error(
+                    "NOVA114",
+                    f"default_server {chosen!r} is not one of the WebSocket servers",
+                    doc.source.position(pointer),
+                    hint="known: " + (", ".join(s.name for s in servers) or "none"),
+                )
+            return chosen
+        return servers[0].name if servers else None
+
+    # -- perspective -----------------------------------------------------------------
+
+    def check_perspective(self, sends: list[Operation], receives: list[Operation]) -> None:
+        incoming = sum(len(op.messages) for op in receives) + sum(len(op.reply or ()) for op in sends)
+        if sends and not incoming:
+            other = "client" if self.perspective == "server" else "server"
+            self.diagnostics.warning(
+                "NOVA103",
+                f"read from the {self.perspective}'s side, this document gives the client nothing to "
+                f"receive; it looks written from the {other}'s side",
+                self.doc.source.position("/asyncapi"),
+                hint=f"generate with --perspective {other} (or `perspective = \"{other}\"` in [tool.nova-gen])",
+            )
+
+    # -- the connection --------------------------------------------------------------
+
+    def connection(self, operations: list[Operation], handshake: Handshake) -> str:
+        """The channel address appended to the server URL, and its handshake arguments."""
+        channels: dict[str, Channel] = {}
+        for op in operations:
+            channels.setdefault(op.channel.pointer, op.channel)
+        addresses: dict[str, Channel] = {}
+        for channel in channels.values():
+            addresses.setdefault(channel.address or "", channel)
+        real = [a for a in addresses if a not in ("", "/")]
+        chosen = real[0] if real else ("/" if "/" in addresses else "")
+        if len(real) > 1:
+            other = addresses[real[1]]
+            self.diagnostics.warning(
+                "NOVA115",
+                f"channels use {len(real)} different addresses ({', '.join(repr(a) for a in real)}); "
+                f"a client holds one connection, so it connects to {chosen!r}",
+                other.doc.source.position(other.pointer, key=True),
+                hint="generate one client per address (a document each), or give the others' frames "
+                "to the same connection by using one address",
+            )
+        for channel in channels.values():
+            if (channel.address or "") == chosen:
+                handshake.channel(channel)
+            else:
+                for param in re.findall(r"\{([^{}]*)\}", channel.address or ""):
+                    if param not in (channel.value.get("parameters") or {}):
+                        handshake.channel(channel)
+                        break
+        return "" if chosen == "/" else chosen
+
+    # -- incoming --------------------------------------------------------------------
+
+    def events(self, messages: list[Message]) -> tuple[tuple[ir.Event, ...], dict[tuple[str, str], Shape]]:
+        out: list[ir.Event] = []
+        shapes: dict[tuple[str, str], Shape] = {}
+        for msg in messages:
+            shape = self.shape(msg)
+            shapes[msg.identity] = shape
+            when = self.when(msg, shape)
+            for other in out:
+                if not disjoint(when, other.when):
+                    self.diagnostics.error(
+                        "NOVA107",
+                        f"incoming messages {other.name!r} and {snake_case(msg.key)!r} cannot be told apart: "
+                        "their payloads pin no field to different values",
+                        msg.doc.source.position(msg.pointer, key=True),
+                        hint="give each a `const` (or single-value `enum`) on a common field such as `type`, "
+                        "or add `x-nova-when: {equals: {/field: value}}` to the message",
+                    )
+            out.append(
+                ir.Event(
+                    name=snake_case(msg.key),
+                    when=when,
+                    payload="",
+                    message=self.message_schema(msg),
+                    summary=str(msg.value.get("summary", "") or msg.value.get("title", "") or "").strip(),
+                    description=str(msg.value.get("description", "") or "").strip(),
+                    examples=tuple(self.examples(msg)),
+                    location=self.location(msg.doc, msg.pointer),
+                )
+            )
+        return tuple(out), shapes
+
+    # -- outgoing --------------------------------------------------------------------
+
+    def correlation(self, msg: Message) -> str | None:
+        raw = msg.value.get("correlationId")
+        if raw is None:
+            return None
+        value, cdoc, cptr = self.refs.follow(raw, msg.doc, join_pointer(msg.pointer, "correlationId"))
+        location = value.get("location") if isinstance(value, dict) else None
+        if isinstance(location, str) and location.startswith("$message.payload#"):
+            pointer = location.split("#", 1)[1]
+            if pointer.startswith("/") or pointer == "":
+                return pointer
+        self.diagnostics.error(
+            "NOVA109",
+            f"correlationId of message {msg.key!r} is {location!r}; nova-gen correlates only on a payload "
+            "field (`$message.payload#/field`)",
+            cdoc.source.position(join_pointer(cptr, "location")),
+            hint="a WebSocket frame has no headers: put the id in the payload",
+        )
+        return None
+
+    def requests(
+        self, sends: list[Operation], incoming: dict[tuple[str, str], Shape]
+    ) -> tuple[tuple[ir.Request, ...], p.Envelope]:
+        outgoing: list[tuple[Operation, Message, Shape]] = []
+        seen: set[tuple[str, str]] = set()
+        for op in sends:
+            for msg in op.messages:
+                if msg.identity not in seen:
+                    seen.add(msg.identity)
+                    outgoing.append((op, msg, self.shape(msg)))
+        method_ptr = self.method_pointer(outgoing)
+        corr_ptrs: dict[str, Message] = {}
+        out: list[ir.Request] = []
+        id_kind: p.IdKind = "int"
+        for op, msg, shape in outgoing:
+            name = snake_case(msg.key)
+            method = shape.equals.get(method_ptr) if method_ptr else None
+            wire = str(method) if method is not None else msg.key
+            corr = self.correlation(msg)
+            replies = op.reply
+            if corr is not None and replies is not None:
+                corr_ptrs.setdefault(corr, msg)
+                id_kind = self.id_kind(msg, corr) or id_kind
+            params = self.params(msg, {method_ptr, corr} - {None})
+            result: ir.JsonSchema = {}
+            reply_when: p.Match | None = None
+            if replies:
+                schemas = [self.message_schema(m) for m in replies]
+                result = schemas[0] if len(schemas) == 1 else {"oneOf": schemas}
+                if corr is None:
+                    self.diagnostics.warning(
+                        "NOVA108",
+                        f"the reply to {msg.key!r} has no correlationId: {name}() takes the next frame that is "
+                        "one of its reply messages",
+                        op.doc.source.position(op.reply_pointer or op.pointer, key=True),
+                        hint="concurrent calls of this method may get each other's replies; add "
+                        "`correlationId: {location: '$message.payload#/id'}` to the message",
+                    )
+                    shapes = [incoming.get(m.identity) or self.shape(m) for m in replies]
+                    reply_when = self.when(replies[0], shapes[0]) if len(replies) == 1 else p.Match(
+                        present=tuple(sorted(set.intersection(*(s.keyed for s in shapes))))
+                    )
+            examples = self.request_examples(msg, replies, params, {method_ptr, corr} - {None})
+            out.append(
+                ir.Request(
+                    name=name,
+                    method=wire,
+                    params=params,
+                    result=result,
+                    summary=str(op.value.get("summary", "") or msg.value.get("summary", "") or "").strip(),
+                    description=str(op.value.get("description", "") or msg.value.get("description", "") or "").strip(),
+                    examples=examples,
+                    location=self.location(msg.doc, msg.pointer),
+                    reply=replies is not None and bool(replies),
+                    correlated=corr is not None,
+                    reply_when=reply_when,
+                )
+            )
+        if len(corr_ptrs) > 1:
+            first, second = list(corr_ptrs.items())[:2]
+            self.diagnostics.error(
+                "NOVA109",
+                f"requests correlate on different fields ({first[0]!r} for {first[1].key!r}, "
+                f"{second[0]!r} for {second[1].key!r}); one connection needs one",
+                second[1].doc.source.position(second[1].pointer, key=True),
+                hint="use the same correlationId location for every request",
+            )
+        corr_ptr = next(iter(corr_ptrs), None)
+        envelope = p.Envelope(
+            request=p.RequestFrame(method=method_ptr, params="", id=corr_ptr, id_kind=id_kind),
+            response=(
+                p.ResponseRule(when=p.Match(present=(corr_ptr,)), id=corr_ptr, result="")
+                if corr_ptr is not None
+                else None
+            ),
+        )
+        return tuple(out), envelope
+
+    def method_pointer(self, outgoing: list[tuple[Operation, Message, Shape]]) -> str | None:
+        if not outgoing:
+            return None
+        common = set.intersection(*(set(s.equals) for _, _, s in outgoing))
+        if common:
+            # The field that tells most of them apart; then the shallowest, then by name.
+            return min(
+                common,
+                key=lambda ptr: (-len({str(s.equals[ptr]) for _, _, s in outgoing}), ptr.count("/"), ptr),
+            )
+        if len(outgoing) > 1:
+            _, msg, _ = outgoing[1]
+            self.diagnostics.error(
+                "NOVA116",
+                "the messages the client sends share no constant field, so the server could not tell them apart",
+                msg.doc.source.position(msg.pointer, key=True),
+                hint="give each outgoing message a `const` on a common field such as `type` or `event`",
+            )
+        return None
+
+    def id_kind(self, msg: Message, corr: str) -> p.IdKind | None:
+        found = self.payload(msg)
+        if found is None or not corr:
+            return None
+        value, doc, pointer = self.refs.follow(found[0], msg.doc, found[1])
+        for token in corr[1:].split("/"):
+            props = value.get("properties") if isinstance(value, dict) else None
+            if not isinstance(props, dict) or token not in props:
+                return None
+            value, doc, pointer = self.refs.follow(
+                props[token], doc, join_pointer(join_pointer(pointer, "properties"), token)
+            )
+        if not isinstance(value, dict):
+            return None
+        if value.get("type") == "integer":
+            return "int"
+        if value.get("format") == "uuid":
+            return "uuid"
+        if value.get("type") == "string":
+            return "str"
+        return None
+
+    def params(self, msg: Message, skip: set[str | None]) -> tuple[ir.Param, ...]:
+        found = self.payload(msg)
+        if found is None or found[0] is None:
+            return ()
+        value, doc, pointer = self.refs.follow(found[0], msg.doc, found[1])
+        properties = value.get("properties") if isinstance(value, dict) else None
+        if not isinstance(properties, dict):
+            self.diagnostics.error(
+                "NOVA116",
+                f"the payload of outgoing message {msg.key!r} is not an object with `properties`",
+                doc.source.position(pointer),
+                hint="each property becomes a keyword argument of the generated method",
+            )
+            return ()
+        required = set(value.get("required") or ())
+        skipped = {s[1:] for s in skip if s and s.count("/") == 1}
+        base = join_pointer(pointer, "properties")
+        out = []
+        for name, prop in properties.items():
+            if name in skipped:
+                continue
+            schema = self.refs.rewrite(prop, doc, join_pointer(base, name))
+            description = str(prop.get("description", "")) if isinstance(prop, dict) else ""
+            out.append(ir.Param(str(name), schema if isinstance(schema, dict) else {}, name in required, description))
+        return tuple(out)
+
+    def request_examples(
+        self, msg: Message, replies: list[Message] | None, params: tuple[ir.Param, ...], skip: set[str | None]
+    ) -> tuple[ir.RequestExample, ...]:
+        """Examples for the local test server: the request's own example params (if any) and
+        each reply example (or the smallest reply its constants describe)."""
+        if not replies:
+            return ()
+        skipped = {s[1:] for s in skip if s and s.count("/") == 1}
+        own = self.examples(msg)
+        sample = {k: v for k, v in own[0].items() if k not in skipped} if own and isinstance(own[0], dict) else None
+        if sample is None:
+            if any(prm.required for prm in params):
+                return ()
+            sample = {}
+        results: list[Any] = []
+        for m in replies:
+            results.extend(self.examples(m) or [example_from(self.shape(m))])
+        return tuple(
+            ir.RequestExample(params=sample, result=r, name=f"{msg.key} {n + 1}") for n, r in enumerate(results)
+        )
+
+    # -- overlay ---------------------------------------------------------------------
+
+    def apply_overlay(self, api: ir.Api) -> ir.Api:
+        from dataclasses import replace
+
+        data = self.overlay.data
+        if not data:
+            return api
+        first_doc = next(iter(self.overlay.where.values()))[0]
+        nova_doc = Document(first_doc.path, first_doc.display, data, first_doc.source)
+        nova = NovaNormalizer(nova_doc, self.diagnostics)
+        nova.request_methods = {r.name: r.method for r in api.requests}
+        changes: dict[str, Any] = {}
+        if "heartbeat" in data:
+            changes["heartbeat"] = nova.heartbeat()
+        if "reconnect" in data:
+            changes["reconnect"] = nova.reconnect()
+        if "rate_limit" in data:
+            changes["rate_limit"] = nova.rate_limit()
+        if "hello" in data:
+            changes["hello"] = nova.hello()
+        if "errors" in data:
+            changes["errors"] = nova.errors()
+        if "max_lifetime" in data:
+            changes["max_lifetime"] = data["max_lifetime"]
+        if "subprotocols" in data:
+            changes["subprotocols"] = tuple(data["subprotocols"])
+        if "auth" in data:
+            auth, auth_request = nova.auth()
+            changes["auth"], changes["auth_request"] = auth, auth_request
+        if "envelope" in data:
+            env = data["envelope"]
+            built = envelope_from({"request": {}, **env})
+            changes["envelope"] = replace(
+                api.envelope,
+                template=built.template if "template" in env else api.envelope.template,
+                error=built.error if "error" in env else api.envelope.error,
+            )
+        return replace(api, **changes)
