@@ -10,7 +10,11 @@ nobody handles costs nothing beyond feeding its iterators.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from .core.ratelimit import Limiter
+    from .lifecycle import ConnectInfo, DisconnectReason, ErrorAction, ReconnectDecision
 
 __all__ = ["BaseHandlers", "default_hook", "is_default_hook", "resolve_hook"]
 
@@ -39,20 +43,34 @@ def resolve_hook(handlers: object, name: str) -> Callable[..., Any] | None:
 
 
 class BaseHandlers:
-    """Callbacks for connection life-cycle, unknown messages and errors.
+    """Callbacks for connection life-cycle, raw frames, unknown messages and errors.
 
-    Every hook is awaited on the client's handler task, never inline in the receive
-    loop, so a slow hook delays other hooks but never the protocol itself. An
-    exception raised by a hook goes to :meth:`on_error`; the connection goes on.
+    Message hooks and ``on_connect``, ``on_unknown_message``, ``on_text_frame``,
+    ``on_binary_frame``, ``on_subscribed`` and ``on_subscription_error`` run on the
+    client's handler task, never inline in the receive loop, so a slow hook delays other
+    hooks but never the protocol (heartbeat replies included). An exception raised by a
+    hook goes to :meth:`on_error`; the connection goes on.
+
+    Hooks that return a *decision* (``on_disconnect``, ``on_error``) are awaited by the
+    connection supervisor itself, bounded by ``ConnectOptions.hook_timeout``; a hook
+    that times out or raises counts as ``None`` (follow the policy). ``sign`` is called
+    synchronously right before a request is framed. Hooks left at their default cost
+    nothing: the runtime never calls them.
     """
 
     @default_hook
-    async def on_connect(self) -> None:
-        """The connection is open (after the on-connect request, if any, was sent)."""
+    async def on_connect(self, info: ConnectInfo) -> None:
+        """A connection is ready: open, past the server's hello, authenticated when
+        credentials were given, and every desired subscription restored. Called after
+        the first connect and after every reconnect (``info.reconnect``)."""
 
     @default_hook
-    async def on_disconnect(self, reason: str) -> None:
-        """The connection is gone: closed by the client or lost (``reason`` says which)."""
+    async def on_disconnect(self, reason: DisconnectReason) -> ReconnectDecision | None:
+        """A connection ended. Return None (the default) to follow the reconnect policy
+        (``reason.action`` says what it will do), ``ReconnectDecision.retry(delay)`` to
+        reconnect anyway, or ``ReconnectDecision.stop()`` to give up. Also called once
+        when the client is closed (``reason.by_client``; the answer is then ignored)."""
+        return None
 
     @default_hook
     async def on_unknown_message(self, frame: Any, reason: str) -> None:
@@ -63,7 +81,41 @@ class BaseHandlers:
         """
 
     @default_hook
-    async def on_error(self, error: Exception, context: str) -> None:
+    async def on_error(self, error: Exception, context: str) -> ErrorAction | None:
         """Something went wrong that no caller will see: a malformed frame, an error
-        reply nobody waits for, an exception in another hook. By default it is logged
-        at WARNING level."""
+        reply nobody waits for, an exception in another hook, a failed reconnect
+        attempt. By default it is logged at WARNING level. Return ``"reconnect"`` to
+        drop the connection and restore on a new one, ``"stop"`` to close the client;
+        None, ``"ignore"`` or ``"retry"`` change nothing."""
+        return None
+
+    @default_hook
+    async def on_text_frame(self, text: str) -> None:
+        """Every text frame as received, before it is parsed (only if overridden)."""
+
+    @default_hook
+    async def on_binary_frame(self, data: bytes) -> None:
+        """Every binary frame as received, before it is parsed (only if overridden)."""
+
+    @default_hook
+    async def on_subscribed(self, address: str) -> None:
+        """The server confirmed a subscription (also after each restore)."""
+
+    @default_hook
+    async def on_subscription_error(self, address: str, error: Exception) -> None:
+        """A subscription failed: refused, unconfirmed in time, or its buffer overflowed."""
+
+    @default_hook
+    def sign(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Sign a request the spec cannot describe: return the params to send instead
+        (e.g. with a timestamp and an HMAC added). Called for the login request and for
+        every request that requires auth, with credentials already substituted; it must
+        not do I/O. The default sends ``params`` unchanged."""
+        return params
+
+    @default_hook
+    def limiter(self) -> Limiter | None:
+        """A custom rate limiter for requests (an object with ``reserve``,
+        ``available`` and ``tokens``), or None (default) for the spec's token bucket or
+        ``ConnectOptions.limiter``."""
+        return None

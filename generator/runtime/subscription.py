@@ -6,13 +6,15 @@ subscribe request in a background task. The object can then be
 * awaited (``sub = await client.subscribe_x(...)``): waits for the server's ack and
   returns itself, or raises :class:`SubscriptionError`;
 * iterated (``async for msg in sub``): yields typed messages from a bounded buffer
-  (drop-oldest, counted in ``dropped``) so a slow consumer never blocks the receive
-  loop;
+  (``ConnectOptions.overflow``, per subscription :meth:`Subscription.set_overflow`:
+  drop the oldest, drop the newest, or end with :class:`SubscriptionOverflow`; drops
+  are counted in ``dropped``) so a slow consumer never blocks the receive loop;
 * used as an async context manager: waits for the ack on entry, unsubscribes on exit.
 
-The iterator ends with ``StopAsyncIteration`` after ``unsubscribe()`` or a clean
-``close()``, and raises ``ConnectionLost`` if the connection dropped (messages already
-buffered are delivered first).
+The iterator keeps yielding across reconnects (the client restores the subscription on
+the new connection). It ends with ``StopAsyncIteration`` after ``unsubscribe()`` or a
+clean ``close()``, and raises ``ConnectionLost`` only when the client gives up
+reconnecting (messages already buffered are delivered first).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from .core.subscriptions import SubEntry, SubState
+from .errors import SubscriptionOverflow
+from .lifecycle import OverflowPolicy
 from .protocol import ChannelSpec
 
 if TYPE_CHECKING:
@@ -47,6 +51,7 @@ class Subscription(Generic[M, C]):
         channel: C,
         address: str,
         maxsize: int = 1000,
+        overflow: OverflowPolicy = "drop_oldest",
     ) -> None:
         self.spec = spec
         self.channel = channel
@@ -54,8 +59,9 @@ class Subscription(Generic[M, C]):
         self.address = address
         """The concrete channel address on the wire."""
         self.dropped = 0
-        """Messages dropped (oldest first) because the buffer was full."""
+        """Messages dropped because the buffer was full (see ``overflow``)."""
         self.maxsize = maxsize
+        self.overflow: OverflowPolicy = overflow
         self._client = client
         self._buffer: deque[M] = deque()
         self._waiter: asyncio.Future[None] | None = None
@@ -72,6 +78,25 @@ class Subscription(Generic[M, C]):
     def state(self) -> SubState:
         """``pending`` until the ack, then ``active``; ``failed`` or ``unsubscribed`` at the end."""
         return self._state
+
+    def set_overflow(
+        self, policy: OverflowPolicy | None = None, *, maxsize: int | None = None
+    ) -> Subscription[M, C]:
+        """Change this subscription's buffer size and/or overflow policy; returns self."""
+        if policy is not None:
+            if policy not in ("drop_oldest", "drop_newest", "raise"):
+                raise ValueError(f"unknown overflow policy {policy!r}")
+            self.overflow = policy
+        if maxsize is not None:
+            if maxsize < 1:
+                raise ValueError("maxsize must be at least 1")
+            self.maxsize = maxsize
+        return self
+
+    @property
+    def queue_depth(self) -> int:
+        """Messages buffered, not yet taken by the consumer."""
+        return len(self._buffer)
 
     async def unsubscribe(self) -> None:
         """Stop this consumer; the server is told when it was the address's last one."""
@@ -128,13 +153,24 @@ class Subscription(Generic[M, C]):
     def _push(self, message: M) -> None:
         """Hot path: buffer one message and wake the consumer if it waits."""
         buffer = self._buffer
-        if len(buffer) >= self.maxsize:
-            buffer.popleft()
-            self.dropped += 1
+        if len(buffer) >= self.maxsize and not self._overflowed():
+            return
         buffer.append(message)
         waiter = self._waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
+
+    def _overflowed(self) -> bool:
+        """The buffer is full: apply the policy; True if the new message goes in."""
+        self.dropped += 1
+        policy = self.overflow
+        keep = policy == "drop_oldest"
+        if keep:
+            self._buffer.popleft()
+        elif policy == "raise" and self._end is None:
+            self._client._overflow(self, SubscriptionOverflow(self.address, self.maxsize))
+        self._client._dropped(self)
+        return keep
 
     def _acked(self) -> None:
         if self._state == "pending":

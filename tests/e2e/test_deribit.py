@@ -92,7 +92,9 @@ async def test_error_reply_raises_the_typed_error(server: SpecServer) -> None:
 
 async def test_error_example_from_the_spec(server: SpecServer) -> None:
     async with asyncio.timeout(10):
-        async with DeribitClient.connect(url=server.url) as client:
+        async with DeribitClient.connect(
+            url=server.url, client_id="id", client_secret="secret"
+        ) as client:
             with pytest.raises(errors.DeribitError) as caught:
                 await client.cancel(order_id="1")
     assert caught.value.code == 10004

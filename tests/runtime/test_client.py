@@ -11,9 +11,13 @@ import pytest
 from websockets.asyncio.server import ServerConnection, serve
 
 from nova_gen.runtime import (
+    ConnectInfo,
     ConnectionClosed,
     ConnectionLost,
+    DisconnectReason,
     MalformedFrame,
+    ReconnectDecision,
+    ReconnectPolicy,
     RequestTimeout,
     ServerError,
     SubscriptionError,
@@ -125,11 +129,12 @@ class Recorder(FakeHandlers):
     async def on_unknown_message(self, frame: Any, reason: str) -> None:
         self.unknown.append((frame, reason))
 
-    async def on_connect(self) -> None:
+    async def on_connect(self, info: ConnectInfo) -> None:
         self.events.append("connect")
 
-    async def on_disconnect(self, reason: str) -> None:
+    async def on_disconnect(self, reason: DisconnectReason) -> ReconnectDecision | None:
         self.events.append(f"disconnect: {reason}")
+        return None
 
 
 async def until(predicate: Any, timeout: float = 3.0) -> None:
@@ -312,11 +317,13 @@ async def test_malformed_frames_and_failing_hook_keep_connection(
 
 
 async def test_server_drop_raises_connection_lost(server: tuple[FakeServer, str]) -> None:
+    """With reconnecting turned off (max_attempts=0), a drop ends everything."""
     fake, url = server
     fake.ticks = 3
     handlers = Recorder()
+    options = ConnectOptions(reconnect=ReconnectPolicy(max_attempts=0))
     async with asyncio.timeout(5):
-        client = await FakeClient.connect(url=url, handlers=handlers)
+        client = await FakeClient.connect(url=url, handlers=handlers, options=options)
         sub = await client.subscribe_ticker(instrument_name="BTC", interval="raw")
         pending = asyncio.ensure_future(client.slow())
         await until(lambda: any(m.get("method") == "public/slow" for m in fake.received))

@@ -1,49 +1,73 @@
-"""The asyncio layer: a thin shell doing the I/O for a :class:`~.core.Session`.
+"""The public asyncio API: :class:`BaseClient` (what generated clients subclass) and
+:class:`Connector` (what the generated ``connect()`` returns).
 
-Three tasks per connection: the *receive loop* (reads frames, feeds the session, fills
-subscription buffers, answers server pings inline), the *handler task* (awaits user
-hooks from a bounded queue, so a slow hook never delays the receive loop) and the
-per-call coroutines of requests. All protocol decisions live in the core; this module
-only moves bytes, futures and timers.
-
-Reconnecting is not done yet: :meth:`BaseClient._connection_lost` is the single place
-where a lost connection is handled, and the session keeps the desired subscriptions
-(``Session.restore_requests``) for when it is.
+The work is split by job: :mod:`.connection` owns one socket and its receive loop,
+:mod:`.supervisor` keeps the logical connection alive (reconnect, restore, heartbeats,
+token refresh, lifetime rotation), :mod:`.hooks` runs user hooks off the receive loop,
+and the sans-I/O :mod:`.core` makes every protocol decision. This module is the glue
+the other parts call back into: requests (through the rate limiter, waiting for a
+restore while reconnecting, re-sent when idempotent, re-authenticated once on an
+``unauthorized`` reply), subscriptions, the outcomes of received frames, telemetry and
+``diagnostics()``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
-from collections.abc import Generator, Mapping
+import os
+import random
+from collections.abc import Callable, Generator, Mapping
 from types import TracebackType
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, TypeVar
 
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed as WsConnectionClosed
-
+from .connection import Connection
 from .core import (
     ErrorReply,
     Event,
     Malformed,
-    Notification,
     Pending,
     PingReceived,
     Response,
     Session,
     StrayReply,
+    SubEntry,
     SubscribeAck,
     SubscribeFailed,
     Subscriptions,
     TemplateNotification,
     Unknown,
 )
-from .errors import ConnectionClosed, ConnectionLost, RequestTimeout, SubscriptionError
-from .handlers import BaseHandlers
+from .core.auth import AuthState, resolve_credentials
+from .core.ratelimit import Limiter, limiter_for
+from .diagnostics import Diagnostics, SubscriptionInfo
+from .errors import (
+    ConnectionClosed,
+    ConnectionLost,
+    NovaError,
+    RateLimited,
+    RequestTimeout,
+    ServerError,
+    SubscriptionError,
+)
+from .handlers import BaseHandlers, resolve_hook
 from .hooks import HookRunner
-from .options import ConnectOptions, resolve_url, websockets_kwargs
-from .protocol import ChannelSpec, Protocol, RequestSpec
+from .lifecycle import ClientState, DisconnectReason, ReconnectDecision
+from .logs import RedactingFilter, frame_preview, get_logger
+from .options import ConnectOptions, resolve_url
+from .protocol import ChannelSpec, ErrorAction, Protocol, RequestSpec
 from .subscription import Subscription
+from .supervisor import Supervisor
+from .telemetry import (
+    ErrorOccurred,
+    FanOut,
+    FrameDropped,
+    InMemoryMetrics,
+    RequestCompleted,
+    SubscriptionStateChanged,
+    TelemetryEvent,
+    TelemetrySink,
+)
+from .telemetry import RateLimited as RateLimitedEvent
 
 __all__ = ["BaseClient", "ConnectOptions", "Connector"]
 
@@ -52,8 +76,6 @@ M = TypeVar("M")
 C = TypeVar("C")
 H = TypeVar("H", bound=BaseHandlers)
 ClientT_co = TypeVar("ClientT_co", bound="BaseClient[Any]", covariant=True)
-
-State = Literal["new", "open", "closing", "closed"]
 
 
 class BaseClient(Generic[H]):
@@ -73,68 +95,97 @@ class BaseClient(Generic[H]):
         self.url = url
         self.handlers = handlers
         self.request_timeout = request_timeout
-        self.options = options or ConnectOptions()
-        self._credentials = dict(credentials or {})  # never logged
-        self.log = logging.getLogger(f"nova.{protocol.name}")
+        self.options = options = options or ConnectOptions()
+        self.log = get_logger(protocol.name)
         self._session = Session(protocol)
-        self._state: State = "new"
-        self._ws: ClientConnection | None = None
-        self._receiver: asyncio.Task[None] | None = None
-        self._runner: asyncio.Task[None] | None = None
+        self._auth = _auth_state(protocol, credentials or {})
+        self._sup: Supervisor | None = None
+        self._closed_state: ClientState | None = None
         names = [s.hook for s in protocol.channels] + [e.hook for e in protocol.events]
-        self._runner_hooks = HookRunner(handlers, names, self.log, self.options.handler_queue_size)
+        self._runner_hooks = HookRunner(handlers, names, self.log, options.handler_queue_size)
+        self._runner_hooks.error_handler = self._on_error
         self._hooks = self._runner_hooks.hooks
         self._enqueue = self._runner_hooks.enqueue
         self._call_hook = self._runner_hooks.call
+        self._runner: asyncio.Task[None] | None = None
+        self._error_hook = resolve_hook(handlers, "on_error")
+        sign = resolve_hook(handlers, "sign")
+        self._sign_hook: Callable[[str, dict[str, Any]], dict[str, Any]] | None = sign
+        self.metrics = InMemoryMetrics()
+        """Counters and latencies of this client (the default telemetry sink)."""
+        user_sink = options.telemetry
+        self._telemetry: TelemetrySink = (
+            FanOut(self.metrics, user_sink) if user_sink is not None else self.metrics
+        )
+        self._limiter: Limiter | None = None
+        self._on_limit = options.on_limit or (
+            protocol.rate_limit.on_limit if protocol.rate_limit is not None else "wait"
+        )
+        self._hold_until = 0.0
+        self._throttles = 0
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._last_error: str | None = None
+        self._filter = RedactingFilter(self._secret_values)
 
     # -- life cycle ----------------------------------------------------------------
 
     @property
-    def state(self) -> State:
-        return self._state
+    def state(self) -> ClientState:
+        """``new``, ``connecting``, ``open``, ``reconnecting``, ``closing`` or ``closed``."""
+        if self._sup is None:
+            return self._closed_state or "new"
+        return self._sup.state
+
+    @property
+    def hooks_dropped(self) -> int:
+        """Hook calls dropped because the handler queue was full."""
+        return self._runner_hooks.dropped
 
     async def _open(self) -> None:
-        """Connect, start the tasks, send the on-connect request, queue ``on_connect``."""
+        """Connect (per the policy), log in, start the handler task; ``on_connect`` queued."""
         loop = asyncio.get_running_loop()
         self._loop = loop
-        if self.log.isEnabledFor(logging.INFO):
-            self.log.info("connecting to %s", self.url)
-        self._ws = await connect(
-            self.url, **websockets_kwargs(self.protocol, self.options, self.url)
+        self.log.addFilter(self._filter)
+        hook_limiter = resolve_hook(self.handlers, "limiter")
+        custom = hook_limiter() if hook_limiter is not None else None
+        self._limiter = custom or self.options.limiter or limiter_for(
+            self.protocol.rate_limit, loop.time()
         )
-        self._state = "open"
-        self._receiver = loop.create_task(
-            self._receive_loop(self._ws), name=f"nova.{self.protocol.name}.receive"
-        )
+        self._sup = Supervisor(self, self._auth)
         self._runner = loop.create_task(
             self._runner_hooks.run(), name=f"nova.{self.protocol.name}.handlers"
         )
-        reply = self.protocol.heartbeat.on_connect
-        if reply is not None:
-            pending, text = self._session.build_reply(reply, now=loop.time())
-            if pending is not None:
-                loop.call_at(pending.deadline, self._expire, pending)
-            if text is not None:
-                await self._send(text)
-        self._call_hook("on_connect")
+        try:
+            await self._sup.start()
+        except BaseException:
+            self._runner.cancel()
+            await asyncio.gather(self._runner, return_exceptions=True)
+            self.log.removeFilter(self._filter)
+            raise
 
     async def close(self) -> None:
         """Close cleanly: pending requests fail, iterators end, the socket closes with 1000."""
-        if self._state in ("closing", "closed"):
+        sup = self._sup
+        if sup is None or sup.state in ("closing", "closed"):
+            if sup is None:
+                self._closed_state = "closed"
             return
-        self._state = "closing"
-        if self._receiver is not None:
-            self._receiver.cancel()
-            await asyncio.gather(self._receiver, return_exceptions=True)
-        self._teardown(
-            ConnectionClosed("the client was closed"), clean=True, reason="closed by the client"
+        conn = sup.conn
+        await sup.close()
+        self._final_teardown(ConnectionClosed("the client was closed"), clean=True)
+        if conn is not None:
+            await conn.close(1000)
+        await self._decide_disconnect(
+            DisconnectReason(code=1000, reason="closed by the client", action="retry", by_client=True)
         )
-        if self._ws is not None:
-            await self._ws.close(1000)
-        if self._runner is not None:  # let queued hooks (on_disconnect) run, within bounds
+        if self._runner is not None:  # let queued hooks run, within bounds
             await self._runner_hooks.drain(self.options.close_timeout)
             self._runner.cancel()
             await asyncio.gather(self._runner, return_exceptions=True)
+        for task in list(self._tasks):
+            task.cancel()
+        sup.state = "closed"
+        self.log.removeFilter(self._filter)
 
     async def __aenter__(self) -> BaseClient[H]:
         return self
@@ -147,66 +198,280 @@ class BaseClient(Generic[H]):
     ) -> None:
         await self.close()
 
-    def _teardown(self, error: ConnectionLost, *, clean: bool, reason: str) -> None:
-        """Fail everything that waits on this connection; queue ``on_disconnect``."""
-        self._state = "closed"
+    def _connection_lost(self, error: ConnectionLost) -> None:
+        """A connection dropped (a reconnect follows): requests waiting on it fail;
+        subscriptions stay desired and their iterators keep waiting."""
         for pending in self._session.connection_lost():
             self._fail_waiter(pending, error)
-        subs = self._session.subscriptions
-        for entry in subs.clear():
+
+    def _final_teardown(self, error: ConnectionLost, *, clean: bool) -> None:
+        """No more connections: fail what waits, end every iterator."""
+        for pending in self._session.connection_lost():
+            self._fail_waiter(pending, error)
+        for entry in self._session.subscriptions.clear():
             for sink in entry.sinks:
                 if clean:
                     sink._close()
                 else:
                     sink._fail(error, "failed")
-        self._call_hook("on_disconnect", reason)
 
-    def _connection_lost(self, exc: BaseException | None) -> None:
-        """The server or the network ended the connection. (Reconnect will hook in here.)"""
-        if self._state in ("closing", "closed"):
+    # -- hooks that decide -------------------------------------------------------------
+
+    async def _decide_disconnect(self, reason: DisconnectReason) -> ReconnectDecision | None:
+        hook = resolve_hook(self.handlers, "on_disconnect")
+        if hook is None:
+            return None
+        result = await self._await_hook(hook, "on_disconnect", reason)
+        return result if isinstance(result, ReconnectDecision) else None
+
+    async def _await_hook(self, hook: Callable[..., Any], name: str, *args: Any) -> Any:
+        try:
+            async with asyncio.timeout(self.options.hook_timeout):
+                return await hook(*args)
+        except TimeoutError:
+            self.log.warning("%s did not return within %gs", name, self.options.hook_timeout)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - user hooks may raise anything
+            self.log.warning("%s failed: %r", name, exc)
+        return None
+
+    def _on_error(self, error: Exception, context: str) -> None:
+        """Every error no caller sees: telemetry, then ``on_error`` (awaited, bounded)."""
+        self._last_error = f"{context}: {type(error).__name__}: {error}"
+        self._emit(
+            ErrorOccurred, error_type=type(error).__name__, message=str(error), context=context
+        )
+        hook = self._error_hook
+        if hook is None:
+            self.log.warning("%s: %s", context, error)
             return
-        code = reason = None
-        if isinstance(exc, WsConnectionClosed) and exc.rcvd is not None:
-            code, reason = exc.rcvd.code, exc.rcvd.reason
-        message = f"connection lost: {exc}" if exc is not None else "connection lost"
-        self.log.warning("%s", message)
-        self._teardown(
-            ConnectionLost(message, code=code, reason=reason), clean=False, reason=message
+        self._spawn(self._decide_error(hook, error, context))
+
+    async def _decide_error(self, hook: Callable[..., Any], error: Exception, context: str) -> None:
+        action = await self._await_hook(hook, "on_error", error, context)
+        sup = self._sup
+        if action == "reconnect" and sup is not None:
+            sup.force_reconnect(f"on_error asked to reconnect after: {context}")
+        elif action == "stop":
+            self.log.warning("on_error asked to stop after: %s", context)
+            await self.close()
+
+    def _spawn(self, coro: Any) -> None:
+        task = self._loop.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # -- secrets, logs, telemetry --------------------------------------------------------
+
+    def _secret_values(self) -> list[str]:
+        auth = self._auth
+        if auth is None:
+            return []
+        values = [s.reveal() for s in auth.credentials.values()]
+        values += [s.reveal() for s in (auth.token, auth.refresh_token) if s is not None]
+        return values
+
+    def _preview(self, data: str | bytes) -> str:
+        """A redacted one-line preview of a frame, for DEBUG logs."""
+        return frame_preview(data, secrets=self._secret_values())
+
+    def _emit(self, event: type[TelemetryEvent], **fields: Any) -> None:
+        try:
+            self._telemetry.emit(event(api=self.protocol.name, **fields))
+        except Exception:  # noqa: BLE001 - telemetry must never break the client
+            self.log.debug("telemetry sink failed", exc_info=True)
+
+    def _sign(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        hook = self._sign_hook
+        return hook(method, dict(params)) if hook is not None else params
+
+    def _error_action(self, code: Any) -> ErrorAction:
+        known = self.protocol.errors.get(code)
+        return known.action if known is not None else "raise"
+
+    def diagnostics(self) -> Diagnostics:
+        """A snapshot of this client: state, server, counters, subscriptions, latencies."""
+        sup = self._sup
+        conn = sup.conn if sup is not None else None
+        subs = []
+        for entry in self._session.subscriptions.entries():
+            sinks = entry.sinks
+            subs.append(
+                SubscriptionInfo(
+                    address=entry.address,
+                    channel=entry.spec.name,
+                    state=entry.state,
+                    queue_depth=sum(getattr(s, "queue_depth", 0) for s in sinks),
+                    dropped=sum(getattr(s, "dropped", 0) for s in sinks),
+                    consumers=len(sinks),
+                )
+            )
+        server = next((n for n, u in self.protocol.servers.items() if u == self.url), None)
+        limiter = self._limiter
+        loop_time = self._loop.time() if sup is not None else 0.0
+        return Diagnostics(
+            api=self.protocol.name,
+            state=self.state,
+            server=server,
+            url=self.url,
+            connected_since=sup.connected_since if sup is not None else None,
+            reconnects=sup.reconnects if sup is not None else 0,
+            last_error=(sup.last_error if sup is not None else None) or self._last_error,
+            pending_requests=len(self._session.correlator),
+            subscriptions=tuple(subs),
+            handler_queue_depth=len(self._runner_hooks),
+            limiter_tokens=limiter.tokens(loop_time) if limiter is not None else None,
+            frames_in=conn.frames_in if conn is not None else 0,
+            frames_out=conn.frames_out if conn is not None else 0,
+            bytes_in=conn.bytes_in if conn is not None else 0,
+            bytes_out=conn.bytes_out if conn is not None else 0,
+            latency_p50=self.metrics.percentile(50),
+            latency_p99=self.metrics.percentile(99),
+            authenticated=self._auth.authenticated if self._auth is not None else None,
         )
 
-    def _check_open(self) -> ClientConnection:
-        if self._state != "open" or self._ws is None:
-            raise ConnectionClosed(f"the client is {self._state}")
-        return self._ws
-
-    async def _send(self, text: str) -> None:
-        ws = self._check_open()
-        try:
-            await ws.send(text)
-        except WsConnectionClosed as exc:
-            self._connection_lost(exc)
-            raise ConnectionLost(f"connection lost while sending: {exc}") from exc
-
     # -- requests ------------------------------------------------------------------
+
+    def _connection_now(self) -> Connection | None:
+        sup = self._sup
+        if sup is not None and sup.state == "open":
+            return sup.conn
+        return None
+
+    async def _connection(self, deadline: float, method: str, timeout: float) -> Connection:
+        conn = self._connection_now()
+        if conn is not None:
+            return conn
+        if self._sup is None:
+            raise ConnectionClosed(f"the client is {self.state}")
+        return await self._sup.connection(deadline, method, timeout)
 
     async def _request(
         self, spec: RequestSpec[T], params: Mapping[str, Any], *, timeout: float | None = None
     ) -> T:
-        """Send a request and return its parsed result (generated methods call this)."""
-        self._check_open()
-        loop = self._loop
-        t = self.request_timeout if timeout is None else timeout
-        pending, text = self._session.build_request(spec, params, now=loop.time(), timeout=t)
-        result: T = await self._roundtrip(pending, text)
-        return result
+        """Send a request and return its parsed result (generated methods call this).
 
-    async def _roundtrip(self, pending: Pending, text: str) -> Any:
+        While reconnecting it waits for the restore (bounded by its timeout); a drop
+        while it waits for the reply raises :class:`ConnectionLost`, unless the spec
+        marks it idempotent (then it is sent again on the new connection).
+        """
+        loop = self._loop
+        t = spec.timeout if spec.timeout is not None else (
+            self.request_timeout if timeout is None else timeout
+        )
+        start = loop.time()
+        deadline = start + t
+        reauthed = False
+        while True:
+            conn = await self._connection(deadline, spec.method, t)
+            if self._limiter is not None or self._hold_until:
+                await self._throttle(spec, deadline, t)
+                conn = await self._connection(deadline, spec.method, t)
+            sent_params: Mapping[str, Any] = params
+            if spec.requires_auth and self._sign_hook is not None:
+                sent_params = self._sign_hook(spec.method, dict(params))
+            token = self._auth.token if self._auth is not None else None
+            now = loop.time()
+            pending, text = self._session.build_request(
+                spec, sent_params, now=now, timeout=max(deadline - now, 0.001)
+            )
+            try:
+                result: T = await self._roundtrip(pending, text, conn)
+            except ConnectionLost as exc:
+                sup = self._sup
+                if (
+                    spec.idempotent
+                    and not isinstance(exc, ConnectionClosed)
+                    and loop.time() < deadline
+                    and sup is not None
+                    and sup.state not in ("closing", "closed")
+                ):
+                    continue
+                self._completed(spec.method, start, exc)
+                raise
+            except ServerError as exc:
+                action = self._error_action(exc.code)
+                if action == "reauth" and not reauthed and self._auth is not None:
+                    reauthed = True
+                    if await self._reauth(conn, token):
+                        continue
+                elif action == "retry":
+                    self._throttled(spec.method)  # later requests wait; this one raises
+                self._completed(spec.method, start, exc)
+                raise
+            except BaseException as exc:
+                self._completed(spec.method, start, exc)
+                raise
+            if self._throttles:
+                self._throttles = 0
+            self._completed(spec.method, start, None)
+            return result
+
+    async def _reauth(self, conn: Connection, token: object) -> bool:
+        sup = self._sup
+        if sup is None:
+            return False
+        try:
+            return await sup.reauth(conn, token)
+        except Exception as exc:  # noqa: BLE001 - the caller raises the original error
+            self.log.warning("re-authentication failed: %s", type(exc).__name__)
+            return False
+
+    def _completed(self, method: str, start: float, error: BaseException | None) -> None:
+        code = error.code if isinstance(error, ServerError) else None
+        self._emit(
+            RequestCompleted,
+            method=method,
+            latency=self._loop.time() - start,
+            ok=error is None,
+            error_code=code if isinstance(code, (int, str)) else None,
+        )
+
+    async def _throttle(self, spec: RequestSpec[Any], deadline: float, timeout: float) -> None:
+        """Wait for the rate limiter (or raise :class:`RateLimited`), and for a server
+        back-off in force after a rate-limit error reply."""
+        loop = self._loop
+        now = loop.time()
+        wait = self._hold_until - now if self._hold_until > now else 0.0
+        limiter = self._limiter
+        if self._on_limit == "raise":
+            if limiter is not None:
+                wait = max(wait, limiter.available(spec.cost, now))
+            if wait > 0:
+                self._emit(RateLimitedEvent, method=spec.method, wait=wait, raised=True)
+                raise RateLimited(spec.method, wait)
+            if limiter is not None:
+                limiter.reserve(spec.cost, now)
+            return
+        if limiter is not None:
+            wait = max(wait, limiter.reserve(spec.cost, now))
+        if wait > 0:
+            self._emit(RateLimitedEvent, method=spec.method, wait=wait, raised=False)
+            if self.log.isEnabledFor(10):
+                self.log.debug("%s: rate limited, waiting %.3fs", spec.method, wait)
+            if now + wait > deadline:
+                raise RequestTimeout(spec.method, timeout)
+            await asyncio.sleep(wait)
+
+    def _throttled(self, method: str) -> float:
+        """The server said "too many requests": hold every request for a growing delay."""
+        policy = self._sup.policy if self._sup is not None else self.protocol.reconnect
+        cap = min(policy.max_delay, policy.initial_delay * policy.multiplier**self._throttles)
+        self._throttles += 1
+        delay = random.uniform(cap / 2, cap)
+        self._hold_until = max(self._hold_until, self._loop.time() + delay)
+        self._emit(RateLimitedEvent, method=method, wait=delay, raised=False)
+        self.log.warning("%s: the server is rate limiting; backing off %.3fs", method, delay)
+        return delay
+
+    async def _roundtrip(self, pending: Pending, text: str, conn: Connection) -> Any:
         loop = self._loop
         waiter: asyncio.Future[Any] = loop.create_future()
         pending.waiter = waiter
         timer = loop.call_at(pending.deadline, self._expire, pending)
         try:
-            await self._send(text)
+            await conn.send(text)
             return await waiter
         except BaseException:
             self._session.abandon(pending)
@@ -214,15 +479,19 @@ class BaseClient(Generic[H]):
         finally:
             timer.cancel()
 
+    def _track_internal(self, pending: Pending) -> None:
+        """A request the runtime sent itself: forget it at its deadline."""
+        self._loop.call_at(pending.deadline, self._expire, pending)
+
     def _expire(self, pending: Pending) -> None:
         """A deadline passed: if still pending, the request times out (its reply will be late)."""
         if self._session.correlator.abandon(pending.id) is None:
             return
         if pending.kind == "subscribe":
             error = SubscriptionError(pending.addresses[0], f"no ack within {pending.timeout:g}s")
-            for entry in self._session.subscriptions.mark_failed(pending.addresses, error):
-                for sink in entry.sinks:
-                    sink._fail(error)
+            self._fail_entries(
+                self._session.subscriptions.mark_failed(pending.addresses, error), error
+            )
         else:
             self._fail_waiter(pending, RequestTimeout(pending.method, pending.timeout))
 
@@ -232,24 +501,33 @@ class BaseClient(Generic[H]):
         if waiter is not None and not waiter.done():
             waiter.set_exception(error)
 
+    @staticmethod
+    def _wake_waiter(pending: Pending | None) -> None:
+        if pending is not None:
+            waiter = pending.waiter
+            if waiter is not None and not waiter.done():
+                waiter.set_result(None)
+
     # -- subscriptions ---------------------------------------------------------------
 
     def _subscribe(self, spec: ChannelSpec[M, C], channel: C) -> Subscription[M, C]:
         """A new subscription to ``channel``; the subscribe request goes out in a task."""
         address = Subscriptions.address_of(spec, channel)
         sub: Subscription[M, C] = Subscription(
-            self, spec, channel, address, self.options.subscription_buffer
+            self, spec, channel, address, self.options.subscription_buffer, self.options.overflow
         )
         sub._task = asyncio.get_running_loop().create_task(self._start(sub))
         return sub
 
     async def _start(self, sub: Subscription[Any, Any]) -> None:
+        loop = self._loop
+        timeout = self.request_timeout
         try:
-            self._check_open()
+            conn = await self._connection(loop.time() + timeout, "subscribe", timeout)
             entry, request = self._session.subscribe(
-                sub.spec, sub.channel, sub, now=self._loop.time(), timeout=self.request_timeout
+                sub.spec, sub.channel, sub, now=loop.time(), timeout=timeout
             )
-        except (ConnectionLost, ValueError) as exc:
+        except (ConnectionLost, ValueError, RequestTimeout) as exc:
             sub._fail(exc)
             return
         sub._entry = entry
@@ -258,24 +536,23 @@ class BaseClient(Generic[H]):
                 sub._acked()
             return
         pending, text = request
-        self._loop.call_at(pending.deadline, self._expire, pending)
+        loop.call_at(pending.deadline, self._expire, pending)
         try:
-            await self._send(text)
-        except ConnectionLost as exc:
-            sub._fail(exc)
+            await conn.send(text)
+        except ConnectionLost:
+            pass  # still desired: the restore on the next connection subscribes it
 
     async def _unsubscribe_sink(self, sub: Subscription[Any, Any]) -> None:
         if sub._task is not None:
             await asyncio.gather(sub._task, return_exceptions=True)
         entry = sub._entry
         sub._close()
-        if entry is None or self._state != "open":
+        if entry is None:
             return
         request = self._session.unsubscribe(
             entry, sub, now=self._loop.time(), timeout=self.request_timeout
         )
-        if request is not None:
-            await self._roundtrip(*request)
+        await self._send_unsubscribe(request)
 
     async def _unsubscribe(self, spec: ChannelSpec[Any, C], channel: C) -> None:
         """Unsubscribe ``channel`` entirely: every subscription to its address ends."""
@@ -288,48 +565,97 @@ class BaseClient(Generic[H]):
         )
         for sink in sinks:
             sink._close()
-        if request is not None and self._state == "open":
-            await self._roundtrip(*request)
+        await self._send_unsubscribe(request)
+
+    async def _send_unsubscribe(self, request: tuple[Pending, str] | None) -> None:
+        """The address left the desired set; tell the server if a connection is up."""
+        if request is None:
+            return
+        conn = self._connection_now()
+        if conn is None:
+            self._session.abandon(request[0])  # the next restore will not include it
+            return
+        try:
+            await self._roundtrip(*request, conn)
+        except ConnectionLost:
+            pass  # the server forgets it with the connection; no restore includes it
+
+    def _overflow(self, sub: Subscription[Any, Any], error: Exception) -> None:
+        """A ``raise``-policy buffer overflowed: end that subscription (off the hot path)."""
+        sub._fail(error)
+        self._call_hook("on_subscription_error", sub.address, error)
+        self._spawn(self._release(sub))
+
+    async def _release(self, sub: Subscription[Any, Any]) -> None:
+        entry = sub._entry
+        if entry is None:
+            return
+        request = self._session.unsubscribe(
+            entry, sub, now=self._loop.time(), timeout=self.request_timeout
+        )
+        try:
+            await self._send_unsubscribe(request)
+        except NovaError as exc:
+            self.log.debug("unsubscribe after overflow failed: %s", exc)
+
+    def _dropped(self, sub: Subscription[Any, Any]) -> None:
+        self._emit(
+            FrameDropped, address=sub.address, policy=sub.overflow, dropped_total=sub.dropped
+        )
+
+    def _fail_entries(self, entries: list[SubEntry], error: Exception) -> None:
+        for entry in entries:
+            for sink in entry.sinks:
+                sink._fail(error)
+            self._call_hook("on_subscription_error", entry.address, error)
+            self._emit(
+                SubscriptionStateChanged, address=entry.address, old="pending", new="failed"
+            )
 
     # -- receiving -------------------------------------------------------------------
 
-    async def _receive_loop(self, ws: ClientConnection) -> None:
-        receive = self._session.receive
-        hooks = self._hooks
-        enqueue = self._runner_hooks.enqueue
-        try:
-            while True:
-                data = await ws.recv()
-                outcome = receive(data)
-                if type(outcome) is Notification:
-                    entry = outcome.entry
-                    message = outcome.message
-                    for sink in entry.sinks:
-                        sink._push(message)
-                    hook = hooks[entry.spec.hook]
-                    if hook is not None:
-                        enqueue(hook, (message, entry.channel))
-                elif type(outcome) is PingReceived:
-                    pending, text = self._session.build_reply(outcome.reply, now=self._loop.time())
-                    if pending is not None:
-                        self._loop.call_at(pending.deadline, self._expire, pending)
-                    if text is not None:
-                        await ws.send(text)
-                else:
-                    self._on_outcome(outcome)
-        except WsConnectionClosed as exc:
-            self._connection_lost(exc)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            self.log.exception("receive loop failed")
-            self._connection_lost(exc)
+    async def _answer_ping(self, outcome: PingReceived, conn: Connection) -> None:
+        """Answer a server ping inline in the receive loop (never behind a user hook)."""
+        pending, text = self._session.build_reply(outcome.reply, now=self._loop.time())
+        if pending is not None:
+            self._track_internal(pending)
+        if text is not None:
+            try:
+                await conn.send(text)
+            except ConnectionLost:
+                pass  # the receive loop sees the close next
 
-    def _on_outcome(self, outcome: object) -> None:
+    def _pong(self, outcome: object) -> bool:
+        """Whether ``outcome`` answers our application ping (and mark it answered)."""
+        sup = self._sup
+        tracker = sup.tracker if sup is not None else None
+        if tracker is None:
+            return False
+        kind = type(outcome)
+        hit = False
+        if kind is Malformed:
+            assert isinstance(outcome, Malformed)
+            frame = outcome.error.frame
+            hit = isinstance(frame, str) and tracker.is_pong(frame, None)
+        elif kind is Unknown:
+            assert isinstance(outcome, Unknown)
+            frame = outcome.frame
+            hit = tracker.is_pong(frame if isinstance(frame, str) else "", frame)
+        elif kind is Response:
+            assert isinstance(outcome, Response)
+            pending = outcome.pending
+            ping = tracker.ping.send
+            hit = pending.kind == "internal" and pending.method == ping.request
+        if hit:
+            tracker.answered(self._loop.time())
+        return hit and kind is not Response
+
+    def _on_outcome(self, outcome: object, conn: Connection | None = None) -> None:
         """Everything but notifications and pings: replies, events, errors, unknowns."""
         kind = type(outcome)
         if kind is Response:
             assert isinstance(outcome, Response)
+            self._pong(outcome)
             waiter = outcome.pending.waiter
             if waiter is not None and not waiter.done():
                 waiter.set_result(outcome.result)
@@ -340,6 +666,8 @@ class BaseClient(Generic[H]):
                 self._enqueue(hook, (outcome.message,))
         elif kind is TemplateNotification:
             assert isinstance(outcome, TemplateNotification)
+            if conn is not None and not conn.live:
+                return
             hook = self._hooks[outcome.spec.hook]
             if hook is not None:
                 self._enqueue(hook, (outcome.message, outcome.channel))
@@ -348,19 +676,22 @@ class BaseClient(Generic[H]):
             for entry in outcome.entries:
                 for sink in entry.sinks:
                     sink._acked()
+                self._call_hook("on_subscribed", entry.address)
+                self._emit(
+                    SubscriptionStateChanged, address=entry.address, old="pending", new="active"
+                )
             for entry in outcome.refused:
-                for sink in entry.sinks:
-                    sink._fail(
-                        SubscriptionError(
-                            entry.address, "the server did not confirm the subscription"
-                        )
-                    )
+                self._fail_entries(
+                    [entry],
+                    SubscriptionError(entry.address, "the server did not confirm the subscription"),
+                )
+            self._wake_waiter(outcome.pending)
         elif kind is SubscribeFailed:
             assert isinstance(outcome, SubscribeFailed)
             for entry in outcome.entries:
                 error = SubscriptionError(entry.address, str(outcome.error), cause=outcome.error)
-                for sink in entry.sinks:
-                    sink._fail(error)
+                self._fail_entries([entry], error)
+            self._wake_waiter(outcome.pending)
         elif kind is ErrorReply:
             assert isinstance(outcome, ErrorReply)
             if outcome.pending is not None and outcome.pending.waiter is not None:
@@ -369,9 +700,13 @@ class BaseClient(Generic[H]):
                 what = (
                     outcome.pending.method if outcome.pending is not None else "an unknown request"
                 )
+                if self._error_action(outcome.error.code) == "retry":
+                    self._throttled(what)
                 self._call_hook("on_error", outcome.error, f"error reply to {what}")
         elif kind is Malformed:
             assert isinstance(outcome, Malformed)
+            if self._pong(outcome):
+                return
             if outcome.pending is not None and outcome.pending.waiter is not None:
                 self._fail_waiter(outcome.pending, outcome.error)
             self._call_hook("on_error", outcome.error, "malformed frame")
@@ -385,7 +720,22 @@ class BaseClient(Generic[H]):
             self._call_hook("on_unknown_message", outcome.frame, reason)
         elif kind is Unknown:
             assert isinstance(outcome, Unknown)
+            if self._pong(outcome):
+                return
             self._call_hook("on_unknown_message", outcome.frame, outcome.reason)
+
+
+def _auth_state(protocol: Protocol, credentials: Mapping[str, str | None]) -> AuthState | None:
+    """Login state when the spec has auth and credentials were given (or are in the
+    environment); None for public use. Half-given credentials raise MissingCredential."""
+    auth = protocol.auth
+    if auth is None:
+        return None
+    given = {k: v for k, v in credentials.items() if v}
+    in_env = any(c.env and os.environ.get(c.env) for c in auth.credentials)
+    if not given and not in_env:
+        return None
+    return AuthState(auth, resolve_credentials(auth, given, os.environ))
 
 
 class Connector(Generic[ClientT_co]):
@@ -411,6 +761,9 @@ class Connector(Generic[ClientT_co]):
         self._credentials = credentials
         self._options = options
         self._client: BaseClient[Any] | None = None
+
+    def __repr__(self) -> str:
+        return f"<Connector {self._protocol.name} {self.url}>"
 
     async def _connect(self) -> ClientT_co:
         client = self._client_type(

@@ -17,9 +17,11 @@ __all__ = [
     "MalformedFrame",
     "NovaError",
     "ProtocolError",
+    "RateLimited",
     "RequestTimeout",
     "ServerError",
     "SubscriptionError",
+    "SubscriptionOverflow",
 ]
 
 
@@ -85,3 +87,29 @@ class MalformedFrame(ProtocolError):
         super().__init__(reason)
         self.reason = reason
         self.frame = frame
+
+
+class RateLimited(NovaError):
+    """The client-side rate limiter refused a request (``on_limit="raise"``).
+
+    ``retry_after`` is the number of seconds until the request's cost is available.
+    """
+
+    def __init__(self, method: str, retry_after: float) -> None:
+        super().__init__(f"{method}: rate limited, retry after {retry_after:.3g}s")
+        self.method = method
+        self.retry_after = retry_after
+
+
+class SubscriptionOverflow(NovaError):
+    """A subscription's buffer overflowed under the ``raise`` policy: the consumer was
+    too slow, so the iterator ends with this error (``dropped`` counts lost messages)."""
+
+    def __init__(self, address: str, maxsize: int, dropped: int = 1) -> None:
+        super().__init__(
+            f"{address}: buffer of {maxsize} messages overflowed (consumer too slow);"
+            " raise ConnectOptions.subscription_buffer or pick another overflow policy"
+        )
+        self.address = address
+        self.maxsize = maxsize
+        self.dropped = dropped

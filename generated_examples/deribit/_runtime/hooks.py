@@ -26,7 +26,14 @@ class HookRunner:
     def __init__(
         self, handlers: object, names: Iterable[str], log: logging.Logger, maxsize: int = 10_000
     ) -> None:
-        all_names = set(names) | {"on_connect", "on_disconnect", "on_unknown_message", "on_error"}
+        all_names = set(names) | {
+            "on_connect",
+            "on_unknown_message",
+            "on_text_frame",
+            "on_binary_frame",
+            "on_subscribed",
+            "on_subscription_error",
+        }
         self.hooks: dict[str, Callable[..., Any] | None] = {
             n: resolve_hook(handlers, n) for n in all_names
         }
@@ -36,9 +43,14 @@ class HookRunner:
         self._log = log
         self._queue: deque[tuple[Callable[..., Any], tuple[Any, ...]]] = deque()
         self._waiter: asyncio.Future[None] | None = None
+        self.error_handler: Callable[[Exception, str], None] | None = None
+        """Where ``on_error`` goes (the client decides what a returned action means)."""
 
     def call(self, name: str, *args: Any) -> None:
         """Queue the hook ``name`` if overridden; defaults of errors and unknowns are logged."""
+        if name == "on_error" and self.error_handler is not None:
+            self.error_handler(args[0], args[1])
+            return
         hook = self.hooks.get(name)
         if hook is not None:
             self.enqueue(hook, args)
@@ -81,7 +93,7 @@ class HookRunner:
             except Exception as exc:  # noqa: BLE001 - user hooks may raise anything
                 name = getattr(hook, "__name__", repr(hook))
                 if name == "on_error":
-                    self._log.exception("the on_error hook failed")
+                    self._log.warning("the on_error hook failed: %r", exc)
                 else:
                     self.call("on_error", exc, f"handler {name}")
 

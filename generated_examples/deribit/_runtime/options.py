@@ -6,19 +6,32 @@ off, which server ``connect()`` picks) is in one small, testable place.
 
 from __future__ import annotations
 
+import logging
 import ssl as _ssl
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from .protocol import Protocol
+from .lifecycle import OverflowPolicy
+from .protocol import Heartbeat, Protocol, ReconnectPolicy
 
-__all__ = ["ConnectOptions", "resolve_url", "websockets_kwargs"]
+if TYPE_CHECKING:
+    from .core.backoff import Backoff
+    from .core.ratelimit import Limiter
+    from .telemetry import TelemetrySink
+
+__all__ = ["ConnectOptions", "resolve_url", "ssl_context", "websockets_kwargs"]
 
 
 @dataclass(frozen=True, slots=True)
 class ConnectOptions:
-    """How to open the WebSocket. Defaults are safe: TLS is verified unless ``verify=False``."""
+    """How to connect and keep the connection. Defaults are safe: TLS is verified unless
+    ``insecure=True`` (or the older ``verify=False``), which logs a WARNING.
+
+    Fields set to None take the spec's value (``reconnect``, ``heartbeat``,
+    ``max_lifetime``, ``on_limit``) or the runtime's default (``limiter``,
+    ``backoff``, ``telemetry``).
+    """
 
     open_timeout: float | None = 10.0
     close_timeout: float | None = 10.0
@@ -32,10 +45,42 @@ class ConnectOptions:
     verify: bool = True
     """Verify the server's TLS certificate. Turn off only for development."""
     user_agent: str | None = None
+    insecure: bool = False
+    """Skip TLS certificate verification (development only; logs a WARNING)."""
+    ca_file: str | None = None
+    """A PEM file of CA certificates to verify the server with (instead of the system's)."""
+    client_cert: str | None = None
+    """A PEM client certificate for mutual TLS (with ``client_key`` unless it holds both)."""
+    client_key: str | None = None
+    subprotocols: tuple[str, ...] = ()
+    """WebSocket subprotocols offered after the spec's own."""
     subscription_buffer: int = 1000
-    """Messages each subscription buffers before dropping the oldest."""
+    """Messages each subscription buffers; see ``overflow`` for what happens beyond."""
+    overflow: OverflowPolicy = "drop_oldest"
+    """What a full subscription buffer does (per subscription: ``sub.set_overflow``)."""
     handler_queue_size: int = 10_000
     """Hook calls queued before dropping the oldest (counted in ``client.hooks_dropped``)."""
+    reconnect: ReconnectPolicy | None = None
+    """Overrides the spec's reconnect policy (delays, attempts, close codes)."""
+    heartbeat: Heartbeat | None = None
+    """Overrides the spec's heartbeat (WebSocket ping interval/timeout, app pings)."""
+    max_lifetime: float | None = None
+    """Overrides the spec's maximum connection lifetime (seconds; rotated before it)."""
+    on_limit: Literal["wait", "raise"] | None = None
+    """``"wait"`` or ``"raise"`` (:class:`~.errors.RateLimited`); None: the spec's."""
+    limiter: Limiter | None = None
+    """A custom request rate limiter (``reserve``/``available``/``tokens``)."""
+    connect_limiter: Limiter | None = None
+    """A custom limiter for connection attempts."""
+    backoff: Callable[[ReconnectPolicy], Backoff] | None = None
+    """Factory of the reconnect backoff (default: exponential with full jitter)."""
+    telemetry: TelemetrySink | None = None
+    """Where typed telemetry events go (default: an ``InMemoryMetrics`` per client)."""
+    hook_timeout: float = 5.0
+    """Seconds the supervisor waits for ``on_disconnect``/``on_error`` decisions."""
+    restore_timeout: float | None = None
+    """Seconds to wait for hello, login and resubscribe acks on a new connection
+    (None: the client's request timeout)."""
 
 
 def resolve_url(protocol: Protocol, server: str | None, url: str | None) -> str:
@@ -58,7 +103,7 @@ def resolve_url(protocol: Protocol, server: str | None, url: str | None) -> str:
 
 def websockets_kwargs(protocol: Protocol, options: ConnectOptions, url: str) -> dict[str, Any]:
     """Keyword arguments for ``websockets.asyncio.client.connect``."""
-    hb = protocol.heartbeat
+    hb = options.heartbeat or protocol.heartbeat
     kwargs: dict[str, Any] = {
         "open_timeout": options.open_timeout,
         "close_timeout": options.close_timeout,
@@ -71,14 +116,30 @@ def websockets_kwargs(protocol: Protocol, options: ConnectOptions, url: str) -> 
         kwargs["additional_headers"] = dict(options.extra_headers)
     if options.user_agent is not None:
         kwargs["user_agent_header"] = options.user_agent
-    if protocol.subprotocols:
-        kwargs["subprotocols"] = list(protocol.subprotocols)
+    subprotocols = list(dict.fromkeys((*protocol.subprotocols, *options.subprotocols)))
+    if subprotocols:
+        kwargs["subprotocols"] = subprotocols
     if url.startswith("wss:"):
-        if options.ssl is not None:
-            kwargs["ssl"] = options.ssl
-        elif not options.verify:
-            context = _ssl.create_default_context()
-            context.check_hostname = False
-            context.verify_mode = _ssl.CERT_NONE
+        context = ssl_context(options)
+        if context is not None:
             kwargs["ssl"] = context
     return kwargs
+
+
+def ssl_context(options: ConnectOptions) -> _ssl.SSLContext | None:
+    """The TLS context the options ask for, or None for the default (verified) one."""
+    if options.ssl is not None:
+        return options.ssl
+    insecure = options.insecure or not options.verify
+    if not (insecure or options.ca_file or options.client_cert):
+        return None
+    context = _ssl.create_default_context(cafile=options.ca_file)
+    if options.client_cert is not None:
+        context.load_cert_chain(options.client_cert, options.client_key)
+    if insecure:
+        logging.getLogger("nova").warning(
+            "TLS certificate verification is OFF (insecure=True): development only"
+        )
+        context.check_hostname = False
+        context.verify_mode = _ssl.CERT_NONE
+    return context

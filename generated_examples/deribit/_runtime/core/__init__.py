@@ -4,6 +4,8 @@ Time is passed in by the caller (``now``), and the core answers with frames to s
 outcomes to act on, so every rule can be unit-tested without a server.
 """
 
+from .auth import AuthState, MissingCredential, Secret, SignHook, resolve_credentials
+from .backoff import DEFAULT_CLOSE_CODES, Backoff, CloseAction, classify_close
 from .correlator import Correlator, Pending, PendingKind
 from .dispatcher import (
     Dispatcher,
@@ -19,23 +21,34 @@ from .dispatcher import (
     Unknown,
 )
 from .match import compile_match
+from .pings import PingTracker
+from .ratelimit import Limiter, TokenBucket, connect_limiter_for, limiter_for
 from .session import Session, SubscribeAck, SubscribeFailed
 from .subscriptions import RestoreStep, SubEntry, Subscriptions, SubState
 
 __all__ = [
+    "DEFAULT_CLOSE_CODES",
+    "AuthState",
+    "Backoff",
+    "CloseAction",
     "Correlator",
     "Dispatcher",
     "ErrorReply",
     "Event",
+    "Limiter",
     "Malformed",
+    "MissingCredential",
     "Notification",
     "Outcome",
     "Pending",
     "PendingKind",
     "PingReceived",
+    "PingTracker",
     "Response",
     "RestoreStep",
+    "Secret",
     "Session",
+    "SignHook",
     "StrayReply",
     "SubEntry",
     "SubState",
@@ -43,6 +56,11 @@ __all__ = [
     "SubscribeFailed",
     "Subscriptions",
     "TemplateNotification",
+    "TokenBucket",
     "Unknown",
+    "classify_close",
     "compile_match",
+    "connect_limiter_for",
+    "limiter_for",
+    "resolve_credentials",
 ]
