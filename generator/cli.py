@@ -19,6 +19,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from . import __version__
@@ -49,6 +50,11 @@ def _generate_parser() -> argparse.ArgumentParser:
     parser.add_argument("-o", "--output", type=Path, help="folder that receives the package folder <name>/")
     parser.add_argument("--runtime-import", metavar="MODULE", help="import the runtime from MODULE instead of vendoring _runtime/")
     parser.add_argument("--templates", type=Path, metavar="DIR", help="templates that override the built-in ones")
+    parser.add_argument(
+        "--perspective",
+        choices=("server", "client"),
+        help="AsyncAPI: whose side the document describes (default: server, so its `send` is what the client receives)",
+    )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true", help="write nothing; exit 1 and show a diff if files are out of date")
     mode.add_argument("--diff", action="store_true", help="write nothing; show what would change")
@@ -61,11 +67,14 @@ def _targets(args: argparse.Namespace) -> list[Target]:
     if args.spec is not None:
         if args.output is None:
             raise ConfigError("-o DIR is required with a spec (the package is written to DIR/<name>/)")
-        return [Target(args.spec, args.output, args.runtime_import, args.templates)]
+        return [Target(args.spec, args.output, args.runtime_import, args.templates, perspective=args.perspective)]
     pyproject = find_pyproject(Path.cwd())
     if pyproject is None:
         raise ConfigError("no spec given and no pyproject.toml found; usage: nova-gen SPEC -o DIR")
-    return load_targets(pyproject)
+    targets = load_targets(pyproject)
+    if args.perspective is not None:
+        targets = [replace(t, perspective=args.perspective) for t in targets]
+    return targets
 
 
 def _shown(folder: Path) -> str:
@@ -82,7 +91,11 @@ def _run_target(target: Target, args: argparse.Namespace) -> int:
     started = time.monotonic()
     try:
         generated = generate(
-            target.spec, RenderOptions(target.runtime_import, target.templates), diagnostics, target.base
+            target.spec,
+            RenderOptions(target.runtime_import, target.templates),
+            diagnostics,
+            target.base,
+            perspective=target.perspective,
         )
     except SpecError:
         _print_diagnostics(diagnostics)

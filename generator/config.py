@@ -10,6 +10,7 @@
     spec = "specs/other.yaml"
     output = "src"
     runtime-import = "nova_runtime"
+    perspective = "client"                # AsyncAPI: whose side the document describes
 
 Every command-line option has a key of the same name. Paths are relative to the
 pyproject.toml that holds them.
@@ -35,6 +36,8 @@ class Target:
     templates: Path | None = None
     base: Path | None = None
     """Folder the spec path is shown relative to: the pyproject's for configured targets."""
+    perspective: str | None = None
+    """AsyncAPI only: ``server`` (default; the document describes the server) or ``client``."""
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -60,7 +63,7 @@ def load_targets(pyproject: Path) -> list[Target]:
         raise ConfigError(f"{pyproject}: [tool.nova-gen] lists no targets ([[tool.nova-gen.targets]] with spec = ...)")
     out = []
     for n, t in enumerate(targets, 1):
-        unknown = set(t) - {"spec", "output", "runtime-import", "templates"}
+        unknown = set(t) - {"spec", "output", "runtime-import", "templates", "perspective"}
         if unknown or "spec" not in t:
             raise ConfigError(
                 f"{pyproject}: target {n}: "
@@ -73,6 +76,13 @@ def load_targets(pyproject: Path) -> list[Target]:
                 runtime_import=t.get("runtime-import"),
                 templates=root / t["templates"] if "templates" in t else None,
                 base=root,
+                perspective=_perspective(t.get("perspective"), pyproject, n),
             )
         )
     return out
+
+
+def _perspective(value: Any, pyproject: Path, n: int) -> str | None:
+    if value is None or value in ("server", "client"):
+        return value  # type: ignore[no-any-return]
+    raise ConfigError(f"{pyproject}: target {n}: perspective must be \"server\" or \"client\", not {value!r}")

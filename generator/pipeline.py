@@ -18,13 +18,19 @@ class Generated:
     """File text by path relative to the package folder."""
 
 
-def generate(spec: Path, options: RenderOptions, diagnostics: Diagnostics, base: Path | None = None) -> Generated:
+def generate(
+    spec: Path,
+    options: RenderOptions,
+    diagnostics: Diagnostics,
+    base: Path | None = None,
+    perspective: str | None = None,
+) -> Generated:
     """Generate the package for ``spec``; raises SpecError with diagnostics on bad input.
 
     ``base`` is the folder the spec's path is shown relative to (default: the working
     directory); it appears in every generated header.
     """
-    api = load_api(spec, diagnostics, base)
+    api = load_api(spec, diagnostics, base, perspective)
     planned = plan(api, diagnostics)
     files = render_package(planned, options, diagnostics)
     diagnostics.raise_if_errors()

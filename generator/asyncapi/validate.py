@@ -13,7 +13,8 @@ SECTIONS_3 = {"info": dict, "servers": dict, "channels": dict, "operations": dic
 
 
 def _kind(value: Any) -> str:
-    return {dict: "a mapping", list: "a list", str: "a string"}.get(type(value), type(value).__name__)
+    names: dict[type, str] = {dict: "a mapping", list: "a list", str: "a string"}
+    return names.get(type(value), type(value).__name__)
 
 
 def validate_structure(doc: Document, major: int, diagnostics: Diagnostics) -> None:

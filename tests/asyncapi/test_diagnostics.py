@@ -1,0 +1,167 @@
+"""Every AsyncAPI diagnostic (NOVA1xx): a small broken document, the code, severity,
+line and column (marked ``@@`` in the document)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from nova_gen.cli import main
+from nova_gen.diagnostics import Diagnostics, SpecError
+from nova_gen.loader import load_api
+
+V3 = """asyncapi: 3.0.0
+info: {title: Test, version: '1'}
+servers:
+  prod: {host: example.com, protocol: wss}
+channels:
+  root:
+    address: /
+    messages:
+      ping: {payload: {type: object, properties: {type: {const: ping}}}}
+      pong: {payload: {type: object, properties: {type: {const: pong}}}}
+operations:
+  getPong:
+    action: send
+    channel: {$ref: '#/channels/root'}
+    messages: [{$ref: '#/channels/root/messages/pong'}]
+  sendPing:
+    action: receive
+    channel: {$ref: '#/channels/root'}
+    messages: [{$ref: '#/channels/root/messages/ping'}]
+"""
+
+V2 = """asyncapi: 2.6.0
+info: {title: Test, version: '1'}
+servers:
+  prod: {url: example.com, protocol: wss}
+channels:
+  /:
+    subscribe:
+      message:
+        oneOf:
+          - {name: a, payload: {type: object, properties: {type: {enum: [a]}}}}
+          - {name: b, payload: {type: object, properties: {type: {enum: [b]}}}}
+"""
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    doc: str
+    code: str
+    severity: str = "error"
+    message: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+    perspective: str | None = None
+
+
+def sub(text: str, old: str, new: str) -> str:
+    assert old in text, old
+    return text.replace(old, new, 1)
+
+
+CASES = [
+    Case("101-version", sub(V3, "asyncapi: 3.0.0", "asyncapi: @@4.0.0"), "NOVA101"),
+    Case("102-info", sub(V3, "info: {title: Test, version: '1'}", "@@info: {title: Test}"), "NOVA102",
+         message="no `version`"),
+    Case("102-channels", sub(V2, "channels:\n  /:", "channels: @@[]\nx:\n  /:"), "NOVA102", message="mapping"),
+    Case("103-perspective", sub(sub(V3, "asyncapi: 3.0.0", "asyncapi: @@3.0.0"), "action: receive", "action: send"),
+         "NOVA103", severity="warning",
+         message="looks written from the server's side", perspective="client"),
+    Case("104-https", sub(V2, "prod: {url: example.com, protocol: wss}",
+                          "prod: {url: 'https://example.com/rtm', protocol: @@https}"), "NOVA104", severity="warning"),
+    Case("105-variable", sub(V2, "prod: {url: example.com, protocol: wss}",
+                             "prod: {url: @@'{region}.example.com', protocol: wss}"), "NOVA105",
+         message="{region}"),
+    Case("106-parameter", sub(V3, "    address: /\n", "    address: /\n    parameters:\n      @@symbol: {}\n"),
+         "NOVA106", message="missing from its address"),
+    Case("107-ambiguous", sub(V2, "- {name: b, payload: {type: object, properties: {type: {enum: [b]}}}}",
+                              "- @@{name: b, payload: {type: object, properties: {type: {enum: [a]}}}}"),
+         "NOVA107", message="cannot be told apart"),
+    Case("108-uncorrelated-reply", sub(V3, "  sendPing:\n    action: receive\n",
+                                       "  sendPing:\n    action: receive\n    @@reply: {channel: {$ref: '#/channels/root'}, "
+                                       "messages: [{$ref: '#/channels/root/messages/pong'}]}\n"),
+         "NOVA108", severity="warning"),
+    Case("109-header-correlation", sub(V3, "ping: {payload:",
+                                       "ping: {correlationId: {location: @@'$message.header#/id'}, payload:"),
+         "NOVA109", message="payload field"),
+    Case("110-not-websocket", sub(V2, "prod: {url: example.com, protocol: wss}",
+                                  "prod: {url: example.com, protocol: wss, security: [{cert: []}]}\n"
+                                  "components:\n  securitySchemes:\n    cert: {type: @@X509}"),
+         "NOVA110", severity="warning", message="cannot apply to a WebSocket handshake"),
+    Case("111-unknown-scheme", sub(V2, "prod: {url: example.com, protocol: wss}",
+                                   "prod: {url: example.com, protocol: wss, security: [{@@tokn: []}]}"),
+         "NOVA111", message="'tokn'"),
+    Case("112-schema-format", sub(V2, "- {name: b, payload:",
+                                  "- {name: b, schemaFormat: @@'application/vnd.apache.avro;version=1.9.0', payload:"),
+         "NOVA112"),
+    Case("113-no-channel", sub(V3, "    channel: {$ref: '#/channels/root'}\n    messages: [{$ref: '#/channels/root/messages/ping'}]",
+                               "    channel: @@null\n    messages: [{$ref: '#/channels/root/messages/ping'}]"),
+         "NOVA113"),
+    Case("114-extension", V3 + "@@x-nova-heartbeet: {}\n", "NOVA114", message="unknown nova extension"),
+    Case("114-overlay-file", V3, "NOVA114", extra={"spec.nova.yaml": "reconnect:\n  initial_delay: @@soon\n"}),
+    Case("115-addresses", sub(V2, "channels:\n", "channels:\n  /b:\n    subscribe: {message: {name: c, payload: "
+                              "{type: object, properties: {type: {const: c}}}}}\n  @@/a:\n    subscribe: {message: "
+                              "{name: d, payload: {type: object, properties: {type: {const: d}}}}}\n"),
+         "NOVA115", severity="warning"),
+    Case("116-outgoing", sub(V3, "  sendPing:\n    action: receive\n    channel: {$ref: '#/channels/root'}\n"
+                             "    messages: [{$ref: '#/channels/root/messages/ping'}]\n",
+                             "  sendPing:\n    action: receive\n    channel: {$ref: '#/channels/root'}\n"
+                             "    messages: [{$ref: '#/channels/root/messages/ping'}, {$ref: '#/components/messages/raw'}]\n"
+                             "components:\n  messages:\n    @@raw: {payload: {type: object, properties: {x: {type: string}}}}\n"),
+         "NOVA116"),
+]
+
+
+def _write(case: Case, folder: Path) -> tuple[Path, str, int, int]:
+    found = None
+    files = {"spec.yml": case.doc, **case.extra}
+    for name, text in files.items():
+        if "@@" in text:
+            before = text.split("@@", 1)[0]
+            found = (name, before.count("\n") + 1, len(before.rsplit("\n", 1)[-1]) + 1)
+        (folder / name).write_text(text.replace("@@", ""), encoding="utf-8")
+    assert found is not None, "mark the position with @@"
+    return folder / "spec.yml", *found
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_asyncapi_diagnostic(case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    spec, file, line, column = _write(case, tmp_path)
+    diagnostics = Diagnostics()
+    try:
+        load_api(spec, diagnostics, tmp_path, case.perspective)
+    except SpecError:
+        pass
+    hits = [d for d in diagnostics.sorted() if d.code == case.code]
+    assert hits, [d.format() for d in diagnostics.items]
+    d = hits[0]
+    assert (d.severity, d.position.file, d.position.line, d.position.column) == (
+        case.severity, file, line, column,
+    ), d.format()
+    assert case.message in d.message, d.message
+    assert d.hint or case.code in ("NOVA102",)
+    if case.severity == "warning":
+        assert not diagnostics.has_errors, [x.format() for x in diagnostics.items]
+
+
+def test_every_code_is_documented_in_order() -> None:
+    table = (Path(__file__).resolve().parents[2] / "docs" / "diagnostics.md").read_text()
+    codes = sorted({c.code for c in CASES})
+    positions = [table.find(f"| `{code}` |") for code in codes]
+    assert all(p > 0 for p in positions), dict(zip(codes, positions, strict=True))
+    assert positions == sorted(positions)
+
+
+def test_cli_validate_prints_position(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    case = CASES[0]
+    _, _, line, column = _write(case, tmp_path)
+    assert main(["validate", "spec.yml"]) == 2
+    err = capsys.readouterr().err
+    assert f"spec.yml:{line}:{column}: error NOVA101: " in err
