@@ -65,6 +65,7 @@ class AsyncApiNormalizer:
         self.refs = RefResolver(doc, diagnostics)
         self.shapes = ShapeReader(self.refs)
         self.overlay: Overlay = read_overlay(doc, diagnostics)
+        self._method_ptr: str | None = None
 
     # -- helpers ---------------------------------------------------------------------
 
@@ -347,6 +348,7 @@ class AsyncApiNormalizer:
                     seen.add(msg.identity)
                     outgoing.append((op, msg, self.shape(msg)))
         method_ptr = self.method_pointer(outgoing)
+        self._method_ptr = method_ptr
         corr_ptrs: dict[str, Message] = {}
         out: list[ir.Request] = []
         id_kind: p.IdKind = "int"
@@ -499,6 +501,9 @@ class AsyncApiNormalizer:
         results: list[Any] = []
         for m in replies:
             results.extend(self.examples(m) or [example_from(self.shape(m))])
+        # The reply's own correlation value is the request's, set when answering.
+        corr = {s[1:] for s in skip if s and s.count("/") == 1 and s != self._method_ptr}
+        results = [{k: v for k, v in r.items() if k not in corr} if isinstance(r, dict) else r for r in results]
         return tuple(
             ir.RequestExample(params=sample, result=r, name=f"{msg.key} {n + 1}") for n, r in enumerate(results)
         )

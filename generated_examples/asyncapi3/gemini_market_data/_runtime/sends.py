@@ -33,7 +33,25 @@ _WAITERS: weakref.WeakKeyDictionary[Any, list[_Waiter]] = weakref.WeakKeyDiction
 async def send_only(client: Any, spec: RequestSpec[Any], params: Mapping[str, Any]) -> None:
     """Send ``spec``'s frame with ``params`` and return at once (no id, no reply)."""
     text = client._session.frame(spec.method, params, None)
-    await client._send(text)
+    await _send_text(client, text, spec.method)
+
+
+async def _send_text(client: Any, text: str, method: str) -> None:
+    """Write one frame on the client's current connection (waiting for one if reconnecting).
+
+    Uses the client's internals: ``_send`` (single-connection client) or
+    ``_connection_now``/``_connection`` (supervised client). The runtime should offer a
+    public ``send_frame`` instead (see docs/asyncapi.md).
+    """
+    send = getattr(client, "_send", None)
+    if send is not None:
+        await send(text)
+        return
+    conn = client._connection_now()
+    if conn is None:
+        timeout = client.request_timeout
+        conn = await client._connection(asyncio.get_running_loop().time() + timeout, method, timeout)
+    await conn.send(text)
 
 
 def _waiters(client: Any) -> list[_Waiter]:
