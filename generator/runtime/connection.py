@@ -38,7 +38,9 @@ _DEBUG = logging.DEBUG
 class Connection:
     """One open WebSocket and its receive task."""
 
-    def __init__(self, ws: ClientConnection, url: str, number: int, client: BaseClient[Any]) -> None:
+    def __init__(
+        self, ws: ClientConnection, url: str, number: int, client: BaseClient[Any]
+    ) -> None:
         self.ws = ws
         self.url = url
         self.number = number
@@ -203,4 +205,3 @@ class Connection:
 
     def __repr__(self) -> str:
         return f"<Connection #{self.number} {self.url} in={self.frames_in} out={self.frames_out}>"
-

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import re
 from collections.abc import Callable, Generator, Mapping
 from types import TracebackType
 from typing import Any, Generic, TypeVar
@@ -126,6 +127,7 @@ class BaseClient(Generic[H]):
         self._tasks: set[asyncio.Task[Any]] = set()
         self._last_error: str | None = None
         self._filter = RedactingFilter(self._secret_values)
+        self._masked_fields = _token_fields(protocol)
 
     # -- life cycle ----------------------------------------------------------------
 
@@ -148,8 +150,8 @@ class BaseClient(Generic[H]):
         self.log.addFilter(self._filter)
         hook_limiter = resolve_hook(self.handlers, "limiter")
         custom = hook_limiter() if hook_limiter is not None else None
-        self._limiter = custom or self.options.limiter or limiter_for(
-            self.protocol.rate_limit, loop.time()
+        self._limiter = (
+            custom or self.options.limiter or limiter_for(self.protocol.rate_limit, loop.time())
         )
         self._sup = Supervisor(self, self._auth)
         self._runner = loop.create_task(
@@ -176,7 +178,9 @@ class BaseClient(Generic[H]):
         if conn is not None:
             await conn.close(1000)
         await self._decide_disconnect(
-            DisconnectReason(code=1000, reason="closed by the client", action="retry", by_client=True)
+            DisconnectReason(
+                code=1000, reason="closed by the client", action="retry", by_client=True
+            )
         )
         if self._runner is not None:  # let queued hooks run, within bounds
             await self._runner_hooks.drain(self.options.close_timeout)
@@ -273,7 +277,12 @@ class BaseClient(Generic[H]):
         return values
 
     def _preview(self, data: str | bytes) -> str:
-        """A redacted one-line preview of a frame, for DEBUG logs."""
+        """A redacted one-line preview of a frame, for DEBUG logs: known secret values,
+        and the values of the auth reply's token fields (not known yet when the login
+        reply itself is logged)."""
+        masked = self._masked_fields
+        if masked is not None and isinstance(data, str):
+            data = masked.sub(r'\1"***"', data)
         return frame_preview(data, secrets=self._secret_values())
 
     def _emit(self, event: type[TelemetryEvent], **fields: Any) -> None:
@@ -357,8 +366,10 @@ class BaseClient(Generic[H]):
         marks it idempotent (then it is sent again on the new connection).
         """
         loop = self._loop
-        t = spec.timeout if spec.timeout is not None else (
-            self.request_timeout if timeout is None else timeout
+        t = (
+            spec.timeout
+            if spec.timeout is not None
+            else (self.request_timeout if timeout is None else timeout)
         )
         start = loop.time()
         deadline = start + t
@@ -608,9 +619,7 @@ class BaseClient(Generic[H]):
             for sink in entry.sinks:
                 sink._fail(error)
             self._call_hook("on_subscription_error", entry.address, error)
-            self._emit(
-                SubscriptionStateChanged, address=entry.address, old="pending", new="failed"
-            )
+            self._emit(SubscriptionStateChanged, address=entry.address, old="pending", new="failed")
 
     # -- receiving -------------------------------------------------------------------
 
@@ -723,6 +732,19 @@ class BaseClient(Generic[H]):
             if self._pong(outcome):
                 return
             self._call_hook("on_unknown_message", outcome.frame, outcome.reason)
+
+
+def _token_fields(protocol: Protocol) -> re.Pattern[str] | None:
+    """A regex matching ``"name": "value"`` for the token fields of the auth reply and
+    the secret credentials, so DEBUG frame logs never show them."""
+    auth = protocol.auth
+    if auth is None:
+        return None
+    names = {p.rsplit("/", 1)[-1] for p in (auth.token, auth.refresh_token) if p}
+    names |= {c.name for c in auth.credentials if c.secret}
+    names |= {"access_token", "refresh_token"}
+    alternatives = "|".join(re.escape(n) for n in sorted(names) if n)
+    return re.compile(rf'("(?:{alternatives})"\s*:\s*)"(?:[^"\\]|\\.)*"')
 
 
 def _auth_state(protocol: Protocol, credentials: Mapping[str, str | None]) -> AuthState | None:

@@ -93,7 +93,9 @@ class Supervisor:
         self._auth_lock = asyncio.Lock()
         self._hello_interval: float | None = None
         self._restore_timeout = (
-            options.restore_timeout if options.restore_timeout is not None else client.request_timeout
+            options.restore_timeout
+            if options.restore_timeout is not None
+            else client.request_timeout
         )
         hello = protocol.hello
         self._is_hello = compile_match(hello.when) if hello is not None else None
@@ -144,9 +146,14 @@ class Supervisor:
                     self.state = "closed"
                     raise
                 self.client.log.warning(
-                    "connect attempt %d failed (%s); retrying in %.2fs", attempt, self.last_error, delay
+                    "connect attempt %d failed (%s); retrying in %.2fs",
+                    attempt,
+                    self.last_error,
+                    delay,
                 )
-                self.client._emit(Reconnecting, attempt=attempt, delay=delay, reason=self.last_error)
+                self.client._emit(
+                    Reconnecting, attempt=attempt, delay=delay, reason=self.last_error
+                )
                 await asyncio.sleep(delay)
         self._go_live(conn, attempt, reconnect=False)
         self._task = self._loop.create_task(
@@ -285,6 +292,9 @@ class Supervisor:
                 await asyncio.sleep(wait)
         self._numbers += 1
         kwargs = websockets_kwargs(client.protocol, client.options, client.url)
+        # WebSocket pings are sent by our own timer (see _ws_pinger): a missed pong then
+        # drops the socket at once instead of waiting for a closing handshake.
+        kwargs["ping_interval"] = kwargs["ping_timeout"] = None
         if client.log.isEnabledFor(20):
             client.log.info("connecting to %s (attempt %d)", client.url, attempt)
         conn = await Connection.open(client.url, kwargs, self._numbers, client)
@@ -358,8 +368,11 @@ class Supervisor:
         auth.on_login_result(result, self._loop.time())
         expires_in = auth.expires_at - self._loop.time() if auth.expires_at is not None else None
         client._emit(AuthCompleted, refreshed=refresh, expires_in=expires_in)
-        client.log.info("%s (expires in %s s)", "token refreshed" if refresh else "logged in",
-                        f"{expires_in:.0f}" if expires_in is not None else "never")
+        client.log.info(
+            "%s (expires in %s s)",
+            "token refreshed" if refresh else "logged in",
+            f"{expires_in:.0f}" if expires_in is not None else "never",
+        )
 
     async def _restore(self, conn: Connection) -> None:
         """Resubscribe the desired set on ``conn`` and wait for the acks."""
@@ -450,6 +463,8 @@ class Supervisor:
     def _start_timers(self, conn: Connection) -> None:
         tasks = []
         name = f"nova.{self.client.protocol.name}"
+        if self.heartbeat.ws_ping_interval:
+            tasks.append(self._spawn(self._ws_pinger(conn), f"{name}.ws_ping"))
         if self.heartbeat.client_ping is not None:
             tasks.append(self._spawn(self._pinger(conn), f"{name}.ping"))
         interval = _server_heartbeat_interval(self.heartbeat.on_connect)
@@ -469,6 +484,30 @@ class Supervisor:
 
     def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
         return self._loop.create_task(coro, name=name)
+
+    async def _ws_pinger(self, conn: Connection) -> None:
+        """WebSocket pings every ``ws_ping_interval``; no pong within ``ws_ping_timeout``
+        drops the connection (the server or the path to it is gone)."""
+        interval = self.heartbeat.ws_ping_interval
+        timeout = self.heartbeat.ws_ping_timeout
+        assert interval is not None
+        while not conn.done:
+            await asyncio.sleep(interval)
+            try:
+                pong = await conn.ws.ping()
+            except Exception:  # noqa: BLE001 - closed: the receive loop reports it
+                return
+            if timeout is None:
+                continue
+            try:
+                async with asyncio.timeout(timeout):
+                    await pong
+            except TimeoutError:
+                self.client._emit(HeartbeatMissed, kind="ws_ping")
+                self.force_reconnect(f"no pong to a WebSocket ping within {timeout:g}s")
+                return
+            except Exception:  # noqa: BLE001 - closed while waiting
+                return
 
     async def _pinger(self, conn: Connection) -> None:
         """Application pings with a deadline (``heartbeat.client_ping``)."""
