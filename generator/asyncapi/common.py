@@ -33,6 +33,12 @@ class Reader:
         return apply_traits(value, resolved, self.major)
 
     def message(self, value: Any, doc: Document, pointer: str, fallback: str) -> Message | None:
+        ref = value.get("$ref") if isinstance(value, dict) else None
+        if isinstance(ref, str) and "/messages/" in ref:
+            # `#/channels/room/messages/hello` names the message `hello`, wherever it lives.
+            fallback = unescape_token(ref.rsplit("/", 1)[-1])
+        elif pointer.rsplit("/", 2)[-2:-1] == ["messages"]:
+            fallback = unescape_token(pointer.rsplit("/", 1)[-1])
         target, mdoc, mptr = self.follow(value, doc, pointer)
         if not isinstance(target, dict):
             self.diagnostics.error(
