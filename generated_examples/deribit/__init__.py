@@ -7,12 +7,21 @@ async with DeribitClient.connect() as client:
 
 from . import errors, models
 from ._runtime import (
+    ConnectInfo,
     ConnectionLost,
+    ConnectOptions,
+    Diagnostics,
+    DisconnectReason,
+    MissingCredential,
     NovaError,
+    RateLimited,
+    ReconnectDecision,
+    ReconnectPolicy,
     RequestTimeout,
     ServerError,
     Subscription,
     SubscriptionError,
+    SubscriptionOverflow,
 )
 from .channels import (
     BookChannel,
@@ -38,12 +47,21 @@ __all__ = [
     "UserOrdersRawChannel",
     "UserTradesChannel",
     "UserPortfolioChannel",
+    "ConnectInfo",
+    "ConnectOptions",
     "ConnectionLost",
+    "Diagnostics",
+    "DisconnectReason",
+    "MissingCredential",
     "NovaError",
+    "RateLimited",
+    "ReconnectDecision",
+    "ReconnectPolicy",
     "RequestTimeout",
     "ServerError",
     "Subscription",
     "SubscriptionError",
+    "SubscriptionOverflow",
     "errors",
     "models",
 ]

@@ -7,12 +7,21 @@ async with KrakenClient.connect() as client:
 
 from . import errors, models
 from ._runtime import (
+    ConnectInfo,
     ConnectionLost,
+    ConnectOptions,
+    Diagnostics,
+    DisconnectReason,
+    MissingCredential,
     NovaError,
+    RateLimited,
+    ReconnectDecision,
+    ReconnectPolicy,
     RequestTimeout,
     ServerError,
     Subscription,
     SubscriptionError,
+    SubscriptionOverflow,
 )
 from .client import KrakenClient
 from .handlers import KrakenHandlers
@@ -20,12 +29,21 @@ from .handlers import KrakenHandlers
 __all__ = [
     "KrakenClient",
     "KrakenHandlers",
+    "ConnectInfo",
+    "ConnectOptions",
     "ConnectionLost",
+    "Diagnostics",
+    "DisconnectReason",
+    "MissingCredential",
     "NovaError",
+    "RateLimited",
+    "ReconnectDecision",
+    "ReconnectPolicy",
     "RequestTimeout",
     "ServerError",
     "Subscription",
     "SubscriptionError",
+    "SubscriptionOverflow",
     "errors",
     "models",
 ]

@@ -7,12 +7,21 @@ async with SlackRtmClient.connect() as client:
 
 from . import errors, models
 from ._runtime import (
+    ConnectInfo,
     ConnectionLost,
+    ConnectOptions,
+    Diagnostics,
+    DisconnectReason,
+    MissingCredential,
     NovaError,
+    RateLimited,
+    ReconnectDecision,
+    ReconnectPolicy,
     RequestTimeout,
     ServerError,
     Subscription,
     SubscriptionError,
+    SubscriptionOverflow,
 )
 from .client import SlackRtmClient
 from .handlers import SlackRtmHandlers
@@ -20,12 +29,21 @@ from .handlers import SlackRtmHandlers
 __all__ = [
     "SlackRtmClient",
     "SlackRtmHandlers",
+    "ConnectInfo",
+    "ConnectOptions",
     "ConnectionLost",
+    "Diagnostics",
+    "DisconnectReason",
+    "MissingCredential",
     "NovaError",
+    "RateLimited",
+    "ReconnectDecision",
+    "ReconnectPolicy",
     "RequestTimeout",
     "ServerError",
     "Subscription",
     "SubscriptionError",
+    "SubscriptionOverflow",
     "errors",
     "models",
 ]

@@ -7,12 +7,21 @@ async with GeminiMarketDataClient.connect() as client:
 
 from . import errors, models
 from ._runtime import (
+    ConnectInfo,
     ConnectionLost,
+    ConnectOptions,
+    Diagnostics,
+    DisconnectReason,
+    MissingCredential,
     NovaError,
+    RateLimited,
+    ReconnectDecision,
+    ReconnectPolicy,
     RequestTimeout,
     ServerError,
     Subscription,
     SubscriptionError,
+    SubscriptionOverflow,
 )
 from .client import GeminiMarketDataClient
 from .handlers import GeminiMarketDataHandlers
@@ -20,12 +29,21 @@ from .handlers import GeminiMarketDataHandlers
 __all__ = [
     "GeminiMarketDataClient",
     "GeminiMarketDataHandlers",
+    "ConnectInfo",
+    "ConnectOptions",
     "ConnectionLost",
+    "Diagnostics",
+    "DisconnectReason",
+    "MissingCredential",
     "NovaError",
+    "RateLimited",
+    "ReconnectDecision",
+    "ReconnectPolicy",
     "RequestTimeout",
     "ServerError",
     "Subscription",
     "SubscriptionError",
+    "SubscriptionOverflow",
     "errors",
     "models",
 ]
