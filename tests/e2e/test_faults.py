@@ -299,3 +299,18 @@ async def test_rate_limit_error_backs_off(server: SpecServer) -> None:
             assert isinstance(await client.get_time(), int)
             assert loop.time() - start >= 0.1  # held back by the server's throttle
             assert client.metrics.count("rate_limited") >= 1
+
+
+async def test_rate_limit_error_then_close_reconnects_after_backing_off(server: SpecServer) -> None:
+    """Deribit ends the session (1008) after 10028: that close is retried, not fatal."""
+    policy = dataclasses.replace(FAST, initial_delay=0.2, max_delay=0.2)
+    async with asyncio.timeout(20):
+        async with connect(server, options=ConnectOptions(reconnect=policy)) as client:
+            ticker, *_ = await subscribe_all(client)
+            await restored_on(server, 1)
+            server.throttle(1, close_after=True)
+            with pytest.raises(errors.TooManyRequests):
+                await client.get_time()
+            await restored_on(server, 2)
+            assert len(await take(ticker, 3)) == 3
+            assert isinstance(await client.get_time(), int)

@@ -214,3 +214,33 @@ async def test_lifetime_rotation_is_make_before_break() -> None:
                 assert counts == {"ticker.BTC-PERPETUAL.100ms": 1}, (n, counts)
             assert client.diagnostics().reconnects == 0  # rotations are not reconnects
             assert client.metrics.count("connection_restored") >= 3
+
+
+def test_tls_options(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    import ssl
+
+    from nova_gen.runtime.options import ssl_context, websockets_kwargs
+
+    assert ssl_context(ConnectOptions()) is None  # websockets' default: verified
+    with caplog.at_level("WARNING", logger="nova"):
+        insecure = ssl_context(ConnectOptions(insecure=True))
+    assert insecure is not None and insecure.verify_mode == ssl.CERT_NONE
+    assert "insecure=True" in caplog.text
+    with pytest.raises((FileNotFoundError, ssl.SSLError)):
+        ssl_context(ConnectOptions(ca_file=str(tmp_path / "missing.pem")))
+    with pytest.raises((FileNotFoundError, ssl.SSLError)):
+        ssl_context(ConnectOptions(client_cert=str(tmp_path / "c.pem")))
+    kwargs = websockets_kwargs(
+        PROTOCOL,
+        ConnectOptions(
+            subprotocols=("v2",),
+            compression=False,
+            max_size=1024,
+            extra_headers={"X-A": "1"},
+            open_timeout=3.0,
+        ),
+        "ws://127.0.0.1/",
+    )
+    assert kwargs["subprotocols"] == ["v2"] and kwargs["compression"] is None
+    assert kwargs["max_size"] == 1024 and kwargs["additional_headers"] == {"X-A": "1"}
+    assert kwargs["open_timeout"] == 3.0 and "ssl" not in kwargs
