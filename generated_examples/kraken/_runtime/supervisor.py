@@ -223,6 +223,11 @@ class Supervisor:
         if self.auth is not None:
             self.auth.reset()
         action = classify_close(code, self.policy)
+        throttled = self._loop.time() - client._throttled_at < 5.0
+        if action == "fatal" and code == 1008 and throttled and code not in self.policy.close_codes:
+            # A policy-violation close right after a rate-limit error reply (Deribit ends
+            # the session after 10028): back off and reconnect, do not give up.
+            action = "retry"
         reason = DisconnectReason(
             code=code, reason=text, action=action, error=error_text, attempt=self.backoff.attempts
         )
@@ -251,6 +256,7 @@ class Supervisor:
                 return False
             if delay_override is not None:
                 delay, delay_override = delay_override, None
+            delay = max(delay, client._hold_until - self._loop.time())
             attempt += 1
             client._emit(Reconnecting, attempt=attempt, delay=delay, reason=self.last_error or "")
             client.log.info("reconnect attempt %d in %.3fs", attempt, delay)

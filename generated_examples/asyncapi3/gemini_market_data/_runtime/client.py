@@ -123,6 +123,7 @@ class BaseClient(Generic[H]):
             protocol.rate_limit.on_limit if protocol.rate_limit is not None else "wait"
         )
         self._hold_until = 0.0
+        self._throttled_at = float("-inf")
         self._throttles = 0
         self._tasks: set[asyncio.Task[Any]] = set()
         self._last_error: str | None = None
@@ -471,7 +472,8 @@ class BaseClient(Generic[H]):
         cap = min(policy.max_delay, policy.initial_delay * policy.multiplier**self._throttles)
         self._throttles += 1
         delay = random.uniform(cap / 2, cap)
-        self._hold_until = max(self._hold_until, self._loop.time() + delay)
+        self._throttled_at = self._loop.time()
+        self._hold_until = max(self._hold_until, self._throttled_at + delay)
         self._emit(RateLimitedEvent, method=method, wait=delay, raised=False)
         self.log.warning("%s: the server is rate limiting; backing off %.3fs", method, delay)
         return delay

@@ -38,6 +38,26 @@ _DEBUG = logging.DEBUG
 class Connection:
     """One open WebSocket and its receive task."""
 
+    __slots__ = (
+        "_client",
+        "_log",
+        "_task",
+        "aborted",
+        "bytes_in",
+        "bytes_out",
+        "close_code",
+        "close_reason",
+        "error",
+        "frames_in",
+        "frames_out",
+        "live",
+        "number",
+        "opened_at",
+        "opened_mono",
+        "url",
+        "ws",
+    )
+
     def __init__(
         self, ws: ClientConnection, url: str, number: int, client: BaseClient[Any]
     ) -> None:
