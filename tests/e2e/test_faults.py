@@ -314,3 +314,24 @@ async def test_rate_limit_error_then_close_reconnects_after_backing_off(server: 
             await restored_on(server, 2)
             assert len(await take(ticker, 3)) == 3
             assert isinstance(await client.get_time(), int)
+
+
+async def test_slow_handler_never_delays_heartbeat_replies() -> None:
+    api = load_api(SPECS / "deribit.yaml")
+
+    class Slow(DeribitHandlers):
+        async def on_ticker(self, message: Any, channel: Any) -> None:
+            await asyncio.sleep(10)
+
+    async with SpecServer(
+        api, notify_interval=0.005, server_pings=True, ping_interval=0.05
+    ) as server:
+        async with asyncio.timeout(10):
+            options = ConnectOptions(close_timeout=0.5)  # close waits for queued hooks that long
+            async with DeribitClient.connect(
+                url=server.url, handlers=Slow(), options=options
+            ) as client:
+                await client.subscribe_ticker(instrument_name="BTC-PERPETUAL", interval="100ms")
+                await server.wait_for(lambda: len(server.requests_of("public/test")) >= 5, 2.0)
+                assert client.diagnostics().handler_queue_depth > 0  # the hook is stuck...
+                assert client.state == "open"  # ...the heartbeat replies are not
