@@ -149,6 +149,9 @@ class ChannelSpec(Generic[M, C]):
     fields: tuple[str, ...] = ()
     """The channel object's attribute for each parameter, when they differ from the
     parameter names (a wire name may be a Python keyword); empty means the same."""
+    message_type: Any = None
+    """The message's type (what ``parse`` returns), for the receive fast path that
+    validates a whole notification frame in one pass; None turns that path off."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from ..errors import MalformedFrame, ServerError
 from ..pointer import MISSING, getter
 from ..protocol import ChannelSpec, EventSpec, Protocol, Reply
 from .correlator import Correlator, Pending
+from .fastpath import FastPath
 from .match import compile_match
 from .subscriptions import SubEntry, Subscriptions
 
@@ -186,13 +187,20 @@ class Dispatcher:
             self._payload = getter(env.notification.payload)
 
         self._events = [(compile_match(e.when), getter(e.payload), e) for e in protocol.events]
+        fast = FastPath(protocol, self._routes)
+        self._fast = fast.receive if fast.enabled else None
 
     def receive(self, data: str | bytes) -> Outcome:
         """Classify one frame. Never raises."""
-        if self._ping_texts and type(data) is str:
-            reply = self._ping_texts.get(data)
-            if reply is not None:
-                return PingReceived(reply)
+        if type(data) is str:
+            if self._ping_texts:
+                reply = self._ping_texts.get(data)
+                if reply is not None:
+                    return PingReceived(reply)
+            if self._fast is not None:
+                hit = self._fast(data)
+                if hit is not None:
+                    return Notification(*hit)
         try:
             frame = from_json(data)
         except ValueError as exc:

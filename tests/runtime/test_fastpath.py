@@ -1,0 +1,110 @@
+"""The receive fast path decides exactly what the general path decides, only faster."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from deribit import TickerChannel, models
+from deribit._protocol import PROTOCOL, TICKER_CHANNEL
+
+from nova_gen.runtime.core import Malformed, Notification, Session, StrayReply
+from nova_gen.runtime.core.fastpath import FastPath
+
+BTC = TickerChannel(instrument_name="BTC-PERPETUAL", interval="100ms")
+ADDRESS = "ticker.BTC-PERPETUAL.100ms"
+TICK: dict[str, Any] = {
+    "timestamp": 1623060194301,
+    "stats": {"volume_usd": 2.8e8, "volume": 7871.0, "price_change": 0.72, "low": 35213.5, "high": 36824.5},
+    "state": "open",
+    "settlement_price": 36169.49,
+    "open_interest": 502097590,
+    "min_price": 35898.37,
+    "max_price": 36991.72,
+    "mark_price": 36446.51,
+    "last_price": 36457.5,
+    "instrument_name": "BTC-PERPETUAL",
+    "index_price": 36441.64,
+    "funding_8h": 0.0000211,
+    "current_funding": 0,
+    "estimated_delivery_price": 36441.64,
+    "best_bid_price": 36442.5,
+    "best_bid_amount": 5000,
+    "best_ask_price": 36443,
+    "best_ask_amount": 100,
+    "interest_value": 1.73,
+}
+
+
+def note(address: str = ADDRESS, data: Any = None, **extra: Any) -> str:
+    frame = {"jsonrpc": "2.0", "method": "subscription", "params": {"channel": address, "data": data or TICK}}
+    return json.dumps({**frame, **extra})
+
+
+def subscribed() -> Session:
+    session = Session(PROTOCOL)
+    session.subscribe(TICKER_CHANNEL, BTC, "sink", now=0, timeout=1)
+    return session
+
+
+def fast_of(session: Session) -> FastPath:
+    return FastPath(PROTOCOL, session.subscriptions.routes)
+
+
+def test_a_notification_takes_the_fast_path_and_equals_the_general_one() -> None:
+    session = subscribed()
+    hit = fast_of(session).receive(note())
+    assert hit is not None
+    entry, message = hit
+    assert entry.address == ADDRESS
+    assert isinstance(message, models.Ticker)
+    assert message == TICKER_CHANNEL.parse(TICK)
+
+
+def test_the_session_answers_the_same_with_or_without_it() -> None:
+    session = subscribed()
+    outcome = session.receive(note())
+    assert isinstance(outcome, Notification)
+    assert outcome.message == TICKER_CHANNEL.parse(TICK)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        note("ticker.ETH-PERPETUAL.100ms"),  # not subscribed: template path decides
+        note(data={"nonsense": True}),  # invalid payload: the general path reports it
+        note(id=7, result=["x"]),  # an earlier rule (response) claims this frame
+        json.dumps({"jsonrpc": "2.0", "id": 1, "result": {"channel": ADDRESS}}),
+        '{"method":"subscription","params":{"channel":"' + ADDRESS + '\\"x","data":{}}}',
+        "ping",
+    ],
+)
+def test_frames_it_must_not_decide_fall_through(text: str) -> None:
+    assert fast_of(subscribed()).receive(text) is None
+
+
+def test_a_decoy_channel_key_cannot_misroute() -> None:
+    session = subscribed()
+    decoy = {"channel": ADDRESS}
+    text = json.dumps(
+        {"jsonrpc": "2.0", "method": "subscription", "x": decoy, "params": {"channel": "other.chan", "data": TICK}}
+    )
+    assert fast_of(session).receive(text) is None  # found ADDRESS first, validated "other.chan"
+
+
+def test_general_path_still_reports_what_the_fast_path_declines() -> None:
+    session = subscribed()
+    assert isinstance(session.receive(note(data={"nonsense": True})), Malformed)
+    assert isinstance(session.receive(note(id=7, result=["x"])), StrayReply)
+
+
+def test_off_without_a_message_type() -> None:
+    import dataclasses
+
+    spec = dataclasses.replace(TICKER_CHANNEL, message_type=None)
+    protocol = dataclasses.replace(PROTOCOL, channels=(spec,))
+    session = Session(protocol)
+    session.subscribe(spec, BTC, "sink", now=0, timeout=1)
+    assert FastPath(protocol, session.subscriptions.routes).receive(note()) is None
+    assert isinstance(session.receive(note()), Notification)
