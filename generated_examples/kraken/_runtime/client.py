@@ -37,6 +37,8 @@ from .core import (
     Subscriptions,
     TemplateNotification,
     Unknown,
+    Waiter,
+    WaiterReply,
 )
 from .core.auth import AuthState, resolve_credentials
 from .core.ratelimit import Limiter, limiter_for
@@ -55,7 +57,7 @@ from .hooks import HookRunner
 from .lifecycle import ClientState, DisconnectReason, ReconnectDecision
 from .logs import RedactingFilter, frame_preview, get_logger
 from .options import ConnectOptions, resolve_url
-from .protocol import ChannelSpec, ErrorAction, Protocol, RequestSpec
+from .protocol import ChannelSpec, ErrorAction, Match, Protocol, RequestSpec
 from .subscription import Subscription
 from .supervisor import Supervisor
 from .telemetry import (
@@ -208,11 +210,15 @@ class BaseClient(Generic[H]):
         subscriptions stay desired and their iterators keep waiting."""
         for pending in self._session.connection_lost():
             self._fail_waiter(pending, error)
+        for waiter in self._session.waiters.fail_all():
+            self._fail_waiter(waiter, error)
 
     def _final_teardown(self, error: ConnectionLost, *, clean: bool) -> None:
         """No more connections: fail what waits, end every iterator."""
         for pending in self._session.connection_lost():
             self._fail_waiter(pending, error)
+        for waiter in self._session.waiters.fail_all():
+            self._fail_waiter(waiter, error)
         for entry in self._session.subscriptions.clear():
             for sink in entry.sinks:
                 if clean:
@@ -376,10 +382,7 @@ class BaseClient(Generic[H]):
         deadline = start + t
         reauthed = False
         while True:
-            conn = await self._connection(deadline, spec.method, t)
-            if self._limiter is not None or self._hold_until:
-                await self._throttle(spec, deadline, t)
-                conn = await self._connection(deadline, spec.method, t)
+            conn = await self._ready(spec.method, spec.cost, deadline, t)
             sent_params: Mapping[str, Any] = params
             if spec.requires_auth and self._sign_hook is not None:
                 sent_params = self._sign_hook(spec.method, dict(params))
@@ -440,7 +443,16 @@ class BaseClient(Generic[H]):
             error_code=code if isinstance(code, (int, str)) else None,
         )
 
-    async def _throttle(self, spec: RequestSpec[Any], deadline: float, timeout: float) -> None:
+    async def _ready(self, method: str, cost: float, deadline: float, timeout: float) -> Connection:
+        """The connection to send on, once the rate limiter lets ``cost`` through; while
+        reconnecting, after the restore. Raises :class:`RequestTimeout` past ``deadline``."""
+        conn = await self._connection(deadline, method, timeout)
+        if self._limiter is not None or self._hold_until:
+            await self._throttle(method, cost, deadline, timeout)
+            conn = await self._connection(deadline, method, timeout)
+        return conn
+
+    async def _throttle(self, method: str, cost: float, deadline: float, timeout: float) -> None:
         """Wait for the rate limiter (or raise :class:`RateLimited`), and for a server
         back-off in force after a rate-limit error reply."""
         loop = self._loop
@@ -449,22 +461,100 @@ class BaseClient(Generic[H]):
         limiter = self._limiter
         if self._on_limit == "raise":
             if limiter is not None:
-                wait = max(wait, limiter.available(spec.cost, now))
+                wait = max(wait, limiter.available(cost, now))
             if wait > 0:
-                self._emit(RateLimitedEvent, method=spec.method, wait=wait, raised=True)
-                raise RateLimited(spec.method, wait)
+                self._emit(RateLimitedEvent, method=method, wait=wait, raised=True)
+                raise RateLimited(method, wait)
             if limiter is not None:
-                limiter.reserve(spec.cost, now)
+                limiter.reserve(cost, now)
             return
         if limiter is not None:
-            wait = max(wait, limiter.reserve(spec.cost, now))
+            wait = max(wait, limiter.reserve(cost, now))
         if wait > 0:
-            self._emit(RateLimitedEvent, method=spec.method, wait=wait, raised=False)
+            self._emit(RateLimitedEvent, method=method, wait=wait, raised=False)
             if self.log.isEnabledFor(10):
-                self.log.debug("%s: rate limited, waiting %.3fs", spec.method, wait)
+                self.log.debug("%s: rate limited, waiting %.3fs", method, wait)
             if now + wait > deadline:
-                raise RequestTimeout(spec.method, timeout)
+                raise RequestTimeout(method, timeout)
             await asyncio.sleep(wait)
+
+    # -- frames without a correlated reply ---------------------------------------------
+
+    def _frame_of(self, spec: RequestSpec[Any], params: Mapping[str, Any]) -> str:
+        """The frame of ``spec`` with ``params`` and no id (signed when it requires auth)."""
+        if spec.requires_auth and self._sign_hook is not None:
+            params = self._sign_hook(spec.method, dict(params))
+        return self._session.frame(spec.method, params)
+
+    async def _send_frame(
+        self,
+        text: str,
+        *,
+        method: str | None = None,
+        cost: float = 1.0,
+        timeout: float | None = None,
+    ) -> None:
+        """Send one frame and return (fire-and-forget): through the rate limiter (``cost``
+        tokens, ``method`` names it in telemetry and errors); while reconnecting it waits
+        for the restore, bounded by ``timeout`` (default: the request timeout), like a
+        request. Raises :class:`RequestTimeout`, :class:`RateLimited` (``on_limit="raise"``)
+        or :class:`ConnectionLost` (the socket closed while writing; not re-sent)."""
+        name = method if method is not None else "send"
+        t = self.request_timeout if timeout is None else timeout
+        conn = await self._ready(name, cost, self._loop.time() + t, t)
+        await conn.send(text)
+
+    async def _request_next(
+        self,
+        spec: RequestSpec[T],
+        params: Mapping[str, Any],
+        reply: Match,
+        *,
+        timeout: float | None = None,
+    ) -> T:
+        """Send ``spec``'s frame and return the next received frame that satisfies
+        ``reply``, parsed with ``spec.parse_result`` (a reply without correlation id).
+
+        Concurrent calls are answered in the order they were sent. The timeout
+        (``timeout``, else the spec's, else the request timeout) covers waiting for a
+        restore, the rate limiter and the reply; a drop while waiting for the reply
+        raises :class:`ConnectionLost` (the frame is not sent again).
+        """
+        loop = self._loop
+        if timeout is not None:
+            t = timeout
+        else:
+            t = spec.timeout if spec.timeout is not None else self.request_timeout
+        start = loop.time()
+        deadline = start + t
+        waiter: Waiter | None = None
+        timer: asyncio.TimerHandle | None = None
+        try:
+            conn = await self._ready(spec.method, spec.cost, deadline, t)
+            text = self._frame_of(spec, params)
+            now = loop.time()
+            waiter = self._session.add_waiter(
+                reply, spec.parse_result, method=spec.method, now=now, timeout=deadline - now
+            )
+            future: asyncio.Future[T] = loop.create_future()
+            waiter.waiter = future
+            timer = loop.call_at(waiter.deadline, self._expire_waiter, waiter)
+            await conn.send(text)
+            result = await future
+        except BaseException as exc:
+            if waiter is not None:
+                self._session.waiters.remove(waiter)
+            self._completed(spec.method, start, exc)
+            raise
+        finally:
+            if timer is not None:
+                timer.cancel()
+        self._completed(spec.method, start, None)
+        return result
+
+    def _expire_waiter(self, waiter: Waiter) -> None:
+        if self._session.waiters.remove(waiter):
+            self._fail_waiter(waiter, RequestTimeout(waiter.method, waiter.timeout))
 
     def _throttled(self, method: str) -> float:
         """The server said "too many requests": hold every request for a growing delay."""
@@ -509,7 +599,7 @@ class BaseClient(Generic[H]):
             self._fail_waiter(pending, RequestTimeout(pending.method, pending.timeout))
 
     @staticmethod
-    def _fail_waiter(pending: Pending, error: BaseException) -> None:
+    def _fail_waiter(pending: Pending | Waiter, error: BaseException) -> None:
         waiter = pending.waiter
         if waiter is not None and not waiter.done():
             waiter.set_exception(error)
@@ -682,6 +772,16 @@ class BaseClient(Generic[H]):
             hook = self._hooks[outcome.spec.hook]
             if hook is not None:
                 self._enqueue(hook, (outcome.message, outcome.channel))
+        elif kind is WaiterReply:
+            assert isinstance(outcome, WaiterReply)
+            future = outcome.waiter.waiter
+            if future is not None and not future.done():
+                if outcome.error is not None:
+                    future.set_exception(outcome.error)
+                else:
+                    future.set_result(outcome.result)
+            if outcome.event is not None:
+                self._on_outcome(outcome.event, conn)
         elif kind is SubscribeAck:
             assert isinstance(outcome, SubscribeAck)
             for entry in outcome.entries:

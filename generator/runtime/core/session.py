@@ -11,23 +11,30 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
+
+from pydantic_core import from_json
 
 from ..errors import MalformedFrame, ServerError, SubscriptionError
 from ..pointer import compile_pointer, set_at
-from ..protocol import ChannelSpec, Protocol, Reply, RequestSpec, SubscribeMethod
+from ..protocol import ChannelSpec, Match, Protocol, Reply, RequestSpec, SubscribeMethod
 from .correlator import Correlator, Pending, PendingKind
 from .dispatcher import (
     Dispatcher,
     ErrorReply,
+    Event,
     Malformed,
+    Notification,
     Outcome,
+    PingReceived,
     Response,
 )
+from .match import Predicate
 from .subscriptions import SubEntry, Subscriptions
+from .waiters import Waiter, Waiters
 
-__all__ = ["Session", "SubscribeAck", "SubscribeFailed"]
+__all__ = ["Session", "SubscribeAck", "SubscribeFailed", "WaiterReply"]
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
@@ -54,6 +61,33 @@ class SubscribeFailed(Outcome):
         self.error = error
 
 
+class WaiterReply(Outcome):
+    """A frame that answered the oldest matching :class:`~.waiters.Waiter`.
+
+    ``result`` is the waiter's ``parse`` of the frame, or ``error`` is set when parsing
+    failed (deliver it to the waiter as the failure). ``event`` is the :class:`Event`
+    the frame also is, if any: its hook is still called.
+    """
+
+    __slots__ = ("error", "event", "result", "waiter")
+
+    def __init__(
+        self,
+        waiter: Waiter,
+        result: Any,
+        error: MalformedFrame | None = None,
+        event: Event | None = None,
+    ) -> None:
+        self.waiter = waiter
+        self.result = result
+        self.error = error
+        self.event = event
+
+
+_OWN = (Response, Notification, PingReceived, SubscribeAck, SubscribeFailed)
+"""Outcomes that belong to the session's own state: never offered to waiters."""
+
+
 class Session:
     """All the state of talking one protocol over one connection, without the I/O."""
 
@@ -63,6 +97,8 @@ class Session:
         self.correlator = Correlator(env.request.id_kind)
         self.subscriptions = Subscriptions(protocol)
         self.dispatcher = Dispatcher(protocol, self.correlator, self.subscriptions)
+        self.waiters = Waiters()
+        """Callers waiting for an uncorrelated reply (:meth:`add_waiter`)."""
         self.internal_timeout = internal_timeout
         self._template = dict(env.template)
         self._nested = any(isinstance(v, (dict, list)) for v in self._template.values())
@@ -76,8 +112,9 @@ class Session:
 
     # -- outgoing ----------------------------------------------------------------
 
-    def frame(self, method: str, params: Mapping[str, Any], id: Any) -> str:
-        """The text of a request frame: the envelope template with method, params and id set."""
+    def frame(self, method: str, params: Mapping[str, Any], id: Any = None) -> str:
+        """The text of a request frame: the envelope template with method, params and id
+        set (no id: a fire-and-forget frame, or one whose reply is uncorrelated)."""
         frame: dict[str, Any] = (
             copy.deepcopy(self._template) if self._nested else dict(self._template)
         )
@@ -199,6 +236,10 @@ class Session:
         straight away.
         """
         outcome = self.dispatcher.receive(data)
+        if self.waiters and type(outcome) not in _OWN:
+            answered = self._offer(data, outcome)
+            if answered is not None:
+                return answered
         kind = type(outcome)
         if kind is Response:
             assert isinstance(outcome, Response)
@@ -211,6 +252,50 @@ class Session:
                 return SubscribeFailed(pending, failed, outcome.error)
             return outcome
         return outcome
+
+    def add_waiter(
+        self,
+        match: Match | Predicate,
+        parse: Callable[[Any], Any],
+        *,
+        method: str,
+        now: float,
+        timeout: float,
+    ) -> Waiter:
+        """Wait for the next received frame that satisfies ``match`` (an uncorrelated reply).
+
+        Frames are offered to waiters after classification, unless they resolve the
+        session's own state (a correlated reply, a notification on a subscribed address,
+        a server ping, an error reply to a pending request); the oldest waiter the frame
+        satisfies gets it, as a :class:`WaiterReply` outcome. Time the waiter out with
+        :meth:`expire_waiters` (or ``waiters.remove``); :meth:`connection_lost` does not
+        touch waiters: fail them with ``waiters.fail_all()``.
+        """
+        return self.waiters.add(match, parse, method=method, now=now, timeout=timeout)
+
+    def expire_waiters(self, now: float) -> list[Waiter]:
+        """Waiters whose deadline passed (removed: a later matching frame is not theirs)."""
+        return self.waiters.expire(now)
+
+    def _offer(self, data: str | bytes, outcome: Outcome) -> WaiterReply | None:
+        if type(outcome) in (ErrorReply, Malformed) and getattr(outcome, "pending", None):
+            return None
+        frame = getattr(outcome, "frame", None)
+        if frame is None or isinstance(frame, (str, bytes)):
+            try:
+                frame = from_json(data)
+            except ValueError:
+                return None
+        waiter = self.waiters.offer(frame)
+        if waiter is None:
+            return None
+        event = outcome if type(outcome) is Event else None
+        assert event is None or isinstance(event, Event)
+        try:
+            return WaiterReply(waiter, waiter.parse(frame), event=event)
+        except Exception as exc:  # noqa: BLE001 - user-supplied parsers may raise anything
+            error = MalformedFrame(f"{waiter.method}: invalid reply: {exc}", frame)
+            return WaiterReply(waiter, None, error, event)
 
     def _on_response(self, outcome: Response) -> Outcome:
         pending = outcome.pending

@@ -23,8 +23,9 @@ from .dispatcher import (
 from .match import compile_match
 from .pings import PingTracker
 from .ratelimit import Limiter, TokenBucket, connect_limiter_for, limiter_for
-from .session import Session, SubscribeAck, SubscribeFailed
+from .session import Session, SubscribeAck, SubscribeFailed, WaiterReply
 from .subscriptions import RestoreStep, SubEntry, Subscriptions, SubState
+from .waiters import Waiter, Waiters
 
 __all__ = [
     "DEFAULT_CLOSE_CODES",
@@ -58,6 +59,9 @@ __all__ = [
     "TemplateNotification",
     "TokenBucket",
     "Unknown",
+    "Waiter",
+    "WaiterReply",
+    "Waiters",
     "classify_close",
     "compile_match",
     "connect_limiter_for",

@@ -1,0 +1,169 @@
+"""Fire-and-forget sends (``BaseClient._send_frame``) and uncorrelated replies
+(``request_next``) against a real ``websockets`` server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from websockets.asyncio.server import ServerConnection, serve
+
+from nova_gen.runtime import ConnectionLost, RateLimited, ReconnectPolicy, RequestTimeout
+from nova_gen.runtime.core import TokenBucket
+from nova_gen.runtime.options import ConnectOptions
+from nova_gen.runtime.protocol import Match, RequestSpec
+from nova_gen.runtime.sends import request_next, send_only
+
+from .nova_fake_api import FakeClient, FakeHandlers
+
+HELLO: RequestSpec[str] = RequestSpec(
+    name="hello", method="public/hello", parse_result=lambda frame: str(frame["greeting"])
+)
+NOTE: RequestSpec[None] = RequestSpec(
+    name="note", method="public/note", parse_result=lambda _: None, cost=2.0
+)
+GREETING = Match(present=("/greeting",))
+FAST = ConnectOptions(reconnect=ReconnectPolicy(initial_delay=0.01, max_delay=0.05))
+
+
+class Server:
+    def __init__(self) -> None:
+        self.received: list[tuple[int, dict[str, Any]]] = []
+        self.conns: list[ServerConnection] = []
+        self.answer_hello = True
+        self.hello_delay = 0.0
+
+    async def handler(self, ws: ServerConnection) -> None:
+        self.conns.append(ws)
+        number = len(self.conns)
+        async for raw in ws:
+            msg = json.loads(raw)
+            self.received.append((number, msg))
+            if "id" in msg:
+                await ws.send(json.dumps({"jsonrpc": "2.0", "id": msg["id"], "result": "ok"}))
+            elif msg.get("method") == "public/hello" and self.answer_hello:
+                await asyncio.sleep(self.hello_delay)
+                await ws.send(json.dumps({"greeting": f"hi {msg['params']['name']}"}))
+
+    def sent(self, method: str) -> list[tuple[int, dict[str, Any]]]:
+        return [(n, m) for n, m in self.received if m.get("method") == method]
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[tuple[Server, str]]:
+    fake = Server()
+    async with serve(fake.handler, "127.0.0.1", 0) as srv:
+        port = srv.sockets[0].getsockname()[1]
+        yield fake, f"ws://127.0.0.1:{port}"
+
+
+class Recorder(FakeHandlers):
+    def __init__(self) -> None:
+        self.unknown: list[Any] = []
+
+    async def on_unknown_message(self, frame: Any, reason: str) -> None:
+        self.unknown.append(frame)
+
+
+async def until(predicate: Any, timeout: float = 3.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not predicate():
+            await asyncio.sleep(0.01)
+
+
+async def test_send_only_writes_one_frame_without_id(server: tuple[Server, str]) -> None:
+    fake, url = server
+    async with asyncio.timeout(5):
+        async with FakeClient.connect(url=url) as client:
+            await send_only(client, NOTE, {"text": "x"})
+            await until(lambda: fake.sent("public/note"))
+    assert fake.sent("public/note") == [
+        (1, {"jsonrpc": "2.0", "method": "public/note", "params": {"text": "x"}})
+    ]
+
+
+async def test_send_frame_goes_through_the_rate_limiter(server: tuple[Server, str]) -> None:
+    _, url = server
+    options = ConnectOptions(limiter=TokenBucket(rate=0.001, burst=2.0), on_limit="raise")
+    async with asyncio.timeout(5):
+        async with FakeClient.connect(url=url, options=options) as client:
+            await send_only(client, NOTE, {"text": "costs 2"})
+            with pytest.raises(RateLimited):
+                await client._send_frame("{}", method="raw")
+            with pytest.raises(RateLimited):
+                await send_only(client, NOTE, {"text": "again"})
+
+
+async def test_send_frame_waits_for_the_restore_while_reconnecting(
+    server: tuple[Server, str],
+) -> None:
+    fake, url = server
+    async with asyncio.timeout(5):
+        async with FakeClient.connect(url=url, options=FAST) as client:
+            await fake.conns[0].close(1011, "restart")
+            await until(lambda: client.state == "reconnecting")
+            await send_only(client, NOTE, {"text": "after"})
+            assert client.state == "open"
+            await until(lambda: fake.sent("public/note"))
+    assert [n for n, _ in fake.sent("public/note")] == [2]
+
+
+async def test_send_frame_times_out_when_no_restore_comes(server: tuple[Server, str]) -> None:
+    fake, url = server
+    slow = ConnectOptions(reconnect=ReconnectPolicy(initial_delay=5.0, max_delay=5.0))
+    async with asyncio.timeout(5):
+        async with FakeClient.connect(url=url, options=slow, request_timeout=0.2) as client:
+            await fake.conns[0].close(1011, "restart")
+            await until(lambda: client.state == "reconnecting")
+            with pytest.raises(RequestTimeout):
+                await client._send_frame("{}", method="raw")
+
+
+async def test_request_next_answers_concurrent_calls_in_order(server: tuple[Server, str]) -> None:
+    fake, url = server
+    recorder = Recorder()
+    async with asyncio.timeout(5):
+        async with FakeClient.connect(url=url, handlers=recorder) as client:
+            results = await asyncio.gather(
+                *(request_next(client, HELLO, {"name": str(i)}, GREETING) for i in range(5))
+            )
+            assert len(client._session.waiters) == 0
+    assert results == [f"hi {i}" for i in range(5)]
+    assert recorder.unknown == []  # claimed replies are not unknown messages
+    assert [m["params"]["name"] for _, m in fake.sent("public/hello")] == [str(i) for i in range(5)]
+    assert all("id" not in m for _, m in fake.sent("public/hello"))
+
+
+async def test_request_next_times_out_and_the_late_frame_is_unknown(
+    server: tuple[Server, str],
+) -> None:
+    fake, url = server
+    fake.hello_delay = 0.3
+    recorder = Recorder()
+    async with asyncio.timeout(5):
+        async with FakeClient.connect(url=url, handlers=recorder) as client:
+            with pytest.raises(RequestTimeout):
+                await request_next(client, HELLO, {"name": "late"}, GREETING, timeout=0.1)
+            assert len(client._session.waiters) == 0
+            await until(lambda: recorder.unknown)
+    assert recorder.unknown == [{"greeting": "hi late"}]
+
+
+async def test_request_next_pending_at_a_drop_gets_connection_lost(
+    server: tuple[Server, str],
+) -> None:
+    fake, url = server
+    fake.answer_hello = False
+    async with asyncio.timeout(5):
+        async with FakeClient.connect(url=url, options=FAST) as client:
+            call = asyncio.ensure_future(request_next(client, HELLO, {"name": "x"}, GREETING))
+            await until(lambda: fake.sent("public/hello"))
+            await fake.conns[0].close(1011, "restart")
+            with pytest.raises(ConnectionLost):
+                await call
+            assert len(client._session.waiters) == 0
+            fake.answer_hello = True
+            assert await request_next(client, HELLO, {"name": "y"}, GREETING) == "hi y"
