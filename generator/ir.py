@@ -19,9 +19,11 @@ from .runtime.protocol import (
     ErrorCode,
     Heartbeat,
     Hello,
+    Init,
     Match,
     RateLimit,
     ReconnectPolicy,
+    Sequence,
 )
 
 JsonSchema = dict[str, Any]
@@ -125,6 +127,11 @@ class SubscriptionMethod:
     addresses: str = "/channels"
     batch: bool = True
     requires_auth: bool = False
+    ack: Literal["reply", "none", "match"] = "reply"
+    ack_when: Match | None = None
+    ack_address: str | None = None
+    subscription_id: str | None = None
+    unsubscribe_params: Any = None
 
 
 @dataclass(frozen=True)
@@ -146,6 +153,12 @@ class Channel:
     description: str = ""
     examples: tuple[ChannelExample, ...] = ()
     location: Location | None = None
+    structured: Any = None
+    """An object or array address template; :attr:`address` is then its JSON text."""
+    subscribe_params: Any = None
+    when: Match | None = None
+    route: tuple[tuple[str, str], ...] = ()
+    sequence: Sequence | None = None
 
 
 @dataclass(frozen=True)
@@ -184,6 +197,7 @@ class Api:
     max_lifetime: float | None = None
     subprotocols: tuple[str, ...] = ()
     hello: Hello | None = None
+    init: Init | None = None
     errors: tuple[ErrorCode, ...] = ()
     schemas: dict[str, JsonSchema] = field(default_factory=dict)
     """Named schemas, by name; every ``$ref`` in the IR is ``#/$defs/<name>``."""

@@ -26,8 +26,9 @@ from ..diagnostics import Diagnostics
 from ..loader.refs import RefResolver
 from ..loader.source import Document, join_pointer
 from ..naming import RESERVED_CLASS_NAMES, pascal_case, snake_case
+from ..nova.common import match_from
 from ..nova.normalize import Normalizer as NovaNormalizer
-from ..nova.normalize import envelope_from, match_from
+from ..nova.normalize import envelope_from
 from ..runtime import protocol as p
 from . import v2, v3
 from .common import Reader

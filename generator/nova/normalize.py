@@ -16,8 +16,9 @@ from ..diagnostics import Diagnostics
 from ..loader.refs import RefResolver
 from ..loader.source import Document, join_pointer
 from ..runtime import protocol as p
+from .channels import read_channel
+from .common import PLACEHOLDER, match_from, strings_in
 
-PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 CONNECT_KWARGS = frozenset({"cls", "server", "url", "handlers", "request_timeout", "options"})
 """Keyword arguments the generated ``connect()`` has besides one per credential."""
 
@@ -98,6 +99,7 @@ class Normalizer:
             max_lifetime=d.get("max_lifetime"),
             subprotocols=tuple(d.get("subprotocols", ())),
             hello=self.hello(),
+            init=self.init(),
             errors=self.errors(),
             schemas=dict(self.refs.schemas),
             schema_locations=self.schema_locations(),
@@ -219,77 +221,17 @@ class Normalizer:
                     addresses=s.get("addresses", "/channels"),
                     batch=s.get("batch", True),
                     requires_auth=s.get("auth", False),
+                    **_ack(s.get("ack", "reply")),
+                    subscription_id=s.get("subscription_id"),
+                    unsubscribe_params=s.get("unsubscribe_params"),
                 )
             )
         return tuple(out)
 
     def channels(self, methods: set[str]) -> tuple[ir.Channel, ...]:
-        out = []
-        for name, c in self.data.get("channels", {}).items():
-            base = join_pointer("/channels", name)
-            declared = c.get("parameters", {})
-            used = PLACEHOLDER.findall(c["address"])
-            for param in used:
-                if param not in declared:
-                    self.diagnostics.error(
-                        "NOVA031",
-                        f"address parameter {{{param}}} of channel {name!r} is not declared",
-                        self.pos(join_pointer(base, "address")),
-                        hint=f"add `{param}: {{type: string}}` under parameters",
-                    )
-            for param in declared:
-                if param not in used:
-                    self.diagnostics.error(
-                        "NOVA030",
-                        f"parameter {param!r} of channel {name!r} is missing from its address "
-                        f"{c['address']!r}",
-                        self.pos(join_pointer(join_pointer(base, "parameters"), param), key=True),
-                        hint=f"write {{{param}}} in the address, or remove the parameter",
-                    )
-            out.append(
-                ir.Channel(
-                    name=name,
-                    address=c["address"],
-                    parameters=tuple(
-                        ir.Param(
-                            param,
-                            self.schema(declared[param], join_pointer(join_pointer(base, "parameters"), param)),
-                        )
-                        for param in dict.fromkeys(used)
-                        if param in declared
-                    ),
-                    subscription=self.channel_subscription(name, c, methods, base),
-                    message=self.schema(c["message"], join_pointer(base, "message")),
-                    summary=c.get("summary", ""),
-                    description=c.get("description", ""),
-                    examples=tuple(
-                        ir.ChannelExample(e.get("parameters", {}), e["message"]) for e in c.get("examples", ())
-                    ),
-                    location=self.location(base),
-                )
-            )
-        return tuple(out)
-
-    def channel_subscription(self, name: str, c: dict[str, Any], methods: set[str], base: str) -> str:
-        chosen = c.get("subscription")
-        if chosen is None:
-            if len(methods) == 1:
-                return next(iter(methods))
-            self.diagnostics.error(
-                "NOVA034",
-                f"channel {name!r} does not say which subscription method it uses",
-                self.pos(base, key=True),
-                hint="add `subscription: <name>`; known: " + (", ".join(sorted(methods)) or "none, add `subscriptions`"),
-            )
-            return ""
-        if chosen not in methods:
-            self.diagnostics.error(
-                "NOVA034",
-                f"channel {name!r} uses unknown subscription method {chosen!r}",
-                self.pos(join_pointer(base, "subscription")),
-                hint="known: " + (", ".join(sorted(methods)) or "none, add `subscriptions`"),
-            )
-        return str(chosen)
+        return tuple(
+            read_channel(self, name, c, methods) for name, c in self.data.get("channels", {}).items()
+        )
 
     def events(self) -> tuple[ir.Event, ...]:
         return tuple(
@@ -325,7 +267,7 @@ class Normalizer:
                     + ", ".join(sorted(CONNECT_KWARGS)),
                 )
         for key in ("params", "refresh"):
-            for pointer, text in _strings(a.get(key, {}), f"/auth/{key}"):
+            for pointer, text in strings_in(a.get(key, {}), f"/auth/{key}"):
                 for name in PLACEHOLDER.findall(text):
                     if name not in known:
                         self.diagnostics.error(
@@ -351,7 +293,9 @@ class Normalizer:
     def reply(self, value: dict[str, Any], pointer: str) -> p.Reply:
         request = value.get("request")
         method = self.method_of(request, join_pointer(pointer, "request")) if request else None
-        return p.Reply(request=method, params=value.get("params", {}), text=value.get("text"))
+        return p.Reply(
+            request=method, params=value.get("params", {}), text=value.get("text"), frame=value.get("frame")
+        )
 
     def heartbeat(self) -> p.Heartbeat:
         h = self.data.get("heartbeat", {})
@@ -394,6 +338,12 @@ class Normalizer:
         connections = r.pop("connections", None) or {}
         return p.RateLimit(**r, connect_rate=connections.get("rate"), connect_burst=connections.get("burst"))
 
+    def init(self) -> p.Init | None:
+        i = self.data.get("init")
+        if i is None:
+            return None
+        return p.Init(send=i["send"], ack=match_from(i["ack"]), timeout=i.get("timeout", 10.0))
+
     def hello(self) -> p.Hello | None:
         h = self.data.get("hello")
         if h is None:
@@ -417,28 +367,10 @@ class Normalizer:
         )
 
 
-def _strings(value: Any, pointer: str) -> list[tuple[str, str]]:
-    if isinstance(value, str):
-        return [(pointer, value)]
+def _ack(value: Any) -> dict[str, Any]:
     if isinstance(value, dict):
-        return [s for k, v in value.items() for s in _strings(v, join_pointer(pointer, k))]
-    if isinstance(value, list):
-        return [s for i, v in enumerate(value) for s in _strings(v, join_pointer(pointer, i))]
-    return []
-
-
-def _pointers(value: Any) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    return (value,) if isinstance(value, str) else tuple(value)
-
-
-def match_from(when: dict[str, Any]) -> p.Match:
-    return p.Match(
-        present=_pointers(when.get("present")),
-        absent=_pointers(when.get("absent")),
-        equals=tuple(when.get("equals", {}).items()),
-    )
+        return {"ack": "match", "ack_when": match_from(value["when"]), "ack_address": value["address"]}
+    return {"ack": value}
 
 
 JSONRPC2: dict[str, Any] = {
@@ -497,6 +429,7 @@ def envelope_from(value: dict[str, Any]) -> p.Envelope:
                 match_from(notification["when"]),
                 channel=notification.get("channel", "/params/channel"),
                 payload=notification.get("payload", "/params/data"),
+                subscription=notification.get("subscription"),
             )
             if notification
             else None

@@ -125,6 +125,11 @@ def context(plan: Plan, options: RenderOptions) -> dict[str, Any]:
                 addresses=s.addresses,
                 batch=s.batch,
                 requires_auth=s.requires_auth,
+                ack=s.ack,
+                ack_when=s.ack_when,
+                ack_address=s.ack_address,
+                subscription_id=s.subscription_id,
+                unsubscribe_params=s.unsubscribe_params,
             )
             for s in plan.api.subscriptions
         },

@@ -140,6 +140,18 @@ CASES = [
          mutate("    subscription: public\n", "", mutate("  ticker:\n", "  @@ticker:\n", mutate(
              "subscriptions:\n", "subscriptions:\n  private:\n    subscribe: subscribe\n"))),
          "NOVA034", message="does not say which subscription method"),
+    Case("035-route-not-object",
+         mutate("channels:\n", 'channels:\n  book:\n    address: "book.x"\n    when: { equals: { /c: book } }\n'
+                "    @@route: { c: /c }\n    message: { type: object }\n"),
+         "NOVA035", message="its address is not an object"),
+    Case("035-route-field",
+         mutate("channels:\n", "channels:\n  book:\n    address: { c: book }\n    when: { equals: { /c: book } }\n"
+                "    route: { c: /c, @@symbol: /data/0/symbol }\n    message: { type: object }\n"),
+         "NOVA035", message="route field 'symbol' of channel 'book' is not a field of its address"),
+    Case("035-route-without-when",
+         mutate("channels:\n", "channels:\n  book:\n    address: { c: book }\n"
+                "    @@route: { c: /c }\n    message: { type: object }\n"),
+         "NOVA035", message="has a route but no `when`"),
     Case("036-channel-example", mutate("  ticker:\n", "  @@ticker:\n", mutate("price: 64000.5", "price: high")),
          "NOVA036", message="'high' is not of type 'number' (at /price)"),
     Case("036-request-example", mutate("  get_time:", "  @@get_time:", mutate("result: 1700000000000", "result: soon")),

@@ -81,8 +81,12 @@ class NotificationRule:
 
     when: Match
     channel: str = "/params/channel"
-    """Where the channel address (the routing key) is."""
+    """Where the channel address (the routing key) is: a string, or an object for
+    structured addresses."""
     payload: str = "/params/data"
+    subscription: str | None = None
+    """Where a subscription id is, for APIs that route by the id the subscribe reply
+    assigned (Ethereum ``/params/subscription``, GraphQL ``/id``) instead of an address."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +120,15 @@ class RequestSpec(Generic[T]):
 
 
 @dataclass(frozen=True, slots=True)
+class Sequence:
+    """A continuity check on a channel's frames; pointers are into the whole frame."""
+
+    field: str
+    previous: str | None = None
+    """Where the previous frame's value is; None: each value is the previous plus one."""
+
+
+@dataclass(frozen=True, slots=True)
 class SubscribeMethod:
     """How channels are subscribed and unsubscribed: a request that carries addresses."""
 
@@ -128,6 +141,16 @@ class SubscribeMethod:
     batch: bool = True
     """Several addresses may share one request."""
     requires_auth: bool = False
+    ack: Literal["reply", "none", "match"] = "reply"
+    """``reply``: the correlated reply acks; ``none``: active once sent; ``match``: an
+    uncorrelated frame matching :attr:`ack_when` acks the address at :attr:`ack_address`."""
+    ack_when: Match | None = None
+    ack_address: str | None = None
+    subscription_id: str | None = None
+    """Where the server-assigned subscription id is in the subscribe reply's result
+    (``""``: the result itself), or ``"request"``: the subscribe request's own id."""
+    unsubscribe_params: JsonValue = None
+    """Params of the unsubscribe request; ``"{subscription_id}"`` is replaced by the id."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +159,8 @@ class ChannelSpec(Generic[M, C]):
 
     name: str
     address: str
-    """The address template, e.g. ``ticker.{instrument_name}.{interval}``."""
+    """The address template, e.g. ``ticker.{instrument_name}.{interval}``; for a
+    structured address, its canonical JSON text (for logs and diagnostics)."""
     parameters: tuple[str, ...]
     """Parameter names, in the order they appear in the address."""
     parse: Callable[[Any], M]
@@ -152,6 +176,16 @@ class ChannelSpec(Generic[M, C]):
     message_type: Any = None
     """The message's type (what ``parse`` returns), for the receive fast path that
     validates a whole notification frame in one pass; None turns that path off."""
+    structured: JsonValue = None
+    """An object or array address template (OKX ``{"channel": "books", "instId":
+    "{inst_id}"}``); a string ``"{p}"`` takes parameter ``p``'s typed value."""
+    subscribe_params: JsonValue = None
+    """What the subscribe request carries for this channel when it is not the address."""
+    when: Match | None = None
+    """Which notification frames belong to this channel (structured routing)."""
+    route: tuple[tuple[str, str], ...] = ()
+    """(address field, pointer in the frame): builds the routing key of a frame."""
+    sequence: Sequence | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +207,8 @@ class Reply:
     """Wire method of a request to send."""
     params: Mapping[str, JsonValue] = field(default_factory=dict)
     text: str | None = None
+    frame: Mapping[str, JsonValue] | None = None
+    """A JSON frame sent as it is (GraphQL ``{"type": "pong"}``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,6 +291,15 @@ class RateLimit:
 
 
 @dataclass(frozen=True, slots=True)
+class Init:
+    """A frame the client sends first, and the ack it waits for (GraphQL connection_init)."""
+
+    send: Mapping[str, JsonValue]
+    ack: Match
+    timeout: float = 10.0
+
+
+@dataclass(frozen=True, slots=True)
 class Hello:
     """A message the server sends first, which the client waits for before anything else."""
 
@@ -299,3 +344,4 @@ class Protocol:
     max_lifetime: float | None = None
     subprotocols: tuple[str, ...] = ()
     hello: Hello | None = None
+    init: Init | None = None

@@ -1,0 +1,38 @@
+"""Small pieces shared by the nova front end's readers."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..loader.source import join_pointer
+from ..runtime import protocol as p
+
+PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+"""A ``{name}`` placeholder in an address, a params template or an auth template."""
+
+
+def strings_in(value: Any, pointer: str) -> list[tuple[str, str]]:
+    if isinstance(value, str):
+        return [(pointer, value)]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in strings_in(v, join_pointer(pointer, k))]
+    if isinstance(value, list):
+        return [s for i, v in enumerate(value) for s in strings_in(v, join_pointer(pointer, i))]
+    return []
+
+
+def _pointers(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def match_from(when: dict[str, Any]) -> p.Match:
+    return p.Match(
+        present=_pointers(when.get("present")),
+        absent=_pointers(when.get("absent")),
+        equals=tuple(when.get("equals", {}).items()),
+    )
+
+
