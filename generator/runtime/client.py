@@ -53,6 +53,7 @@ from .errors import (
     SubscriptionError,
 )
 from .handlers import BaseHandlers, resolve_hook
+from .handshake import Handshake, HandshakeFactory
 from .hooks import HookRunner
 from .lifecycle import ClientState, DisconnectReason, ReconnectDecision
 from .logs import RedactingFilter, frame_preview, get_logger
@@ -93,12 +94,16 @@ class BaseClient(Generic[H]):
         request_timeout: float = 10.0,
         credentials: Mapping[str, str | None] | None = None,
         options: ConnectOptions | None = None,
+        handshake: HandshakeFactory | None = None,
     ) -> None:
         self.protocol = protocol
         self.url = url
+        """The URL of the current (or last) connection attempt."""
         self.handlers = handlers
         self.request_timeout = request_timeout
         self.options = options = options or ConnectOptions()
+        self._handshake: HandshakeFactory | None = handshake or options.handshake
+        """URL and headers, asked for again before every connection attempt."""
         self.log = get_logger(protocol.name)
         self._session = Session(protocol)
         self._auth = _auth_state(protocol, credentials or {})
@@ -863,7 +868,12 @@ def _auth_state(protocol: Protocol, credentials: Mapping[str, str | None]) -> Au
 
 
 class Connector(Generic[ClientT_co]):
-    """What the generated ``connect()`` returns: await it, or ``async with`` it."""
+    """What the generated ``connect()`` returns: await it, or ``async with`` it.
+
+    ``handshake`` (a :class:`~.handshake.Handshake` applied to the server URL, or a
+    callable returning URL and headers) is built again before every connection attempt,
+    so a token provider is asked for a fresh token on each reconnect.
+    """
 
     def __init__(
         self,
@@ -876,10 +886,18 @@ class Connector(Generic[ClientT_co]):
         request_timeout: float = 10.0,
         credentials: Mapping[str, str | None] | None = None,
         options: ConnectOptions | None = None,
+        handshake: Handshake | HandshakeFactory | None = None,
     ) -> None:
         self._client_type = client_type
         self._protocol = protocol
-        self.url = resolve_url(protocol, server, url)
+        base = resolve_url(protocol, server, url)
+        self._handshake: HandshakeFactory | None
+        if isinstance(handshake, Handshake):
+            self.url = handshake.url(base)
+            self._handshake = handshake.factory(base)
+        else:
+            self.url = base
+            self._handshake = handshake
         self._handlers = handlers
         self._request_timeout = request_timeout
         self._credentials = credentials
@@ -897,6 +915,7 @@ class Connector(Generic[ClientT_co]):
             request_timeout=self._request_timeout,
             credentials=self._credentials,
             options=self._options,
+            handshake=self._handshake,
         )
         await client._open()
         self._client = client

@@ -53,8 +53,9 @@ def test_generated_connect_builds_url_and_headers(tmp_path: Path, monkeypatch: p
         monkeypatch.setenv("CHAT_CLIENT_SESSION", "s3cr3t")
         connector = client.connect(room="a b", region="us", token="tkn", x_client_version="1.2")
         assert connector.url == "wss://us.chat.example.com/ws/rooms/a%20b"
-        headers = dict(connector._options.extra_headers)
-        assert headers == {"X-Client-Version": "1.2", "Cookie": "session=s3cr3t", "Authorization": "Bearer tkn"}
+        url, headers = connector._handshake()
+        assert url == connector.url
+        assert dict(headers) == {"X-Client-Version": "1.2", "Cookie": "session=s3cr3t", "Authorization": "Bearer tkn"}
     finally:
         for m in [m for m in sys.modules if m.split(".")[0] == generated.package]:
             del sys.modules[m]

@@ -1,5 +1,6 @@
-"""Fire-and-forget sends (``BaseClient._send_frame``) and uncorrelated replies
-(``request_next``) against a real ``websockets`` server on 127.0.0.1."""
+"""Fire-and-forget sends (``BaseClient._send_frame``), uncorrelated replies
+(``request_next``) and the handshake rebuilt on every connect, against a real
+``websockets`` server on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -12,12 +13,14 @@ import pytest
 from websockets.asyncio.server import ServerConnection, serve
 
 from nova_gen.runtime import ConnectionLost, RateLimited, ReconnectPolicy, RequestTimeout
+from nova_gen.runtime.client import Connector
 from nova_gen.runtime.core import TokenBucket
+from nova_gen.runtime.handshake import Handshake
 from nova_gen.runtime.options import ConnectOptions
 from nova_gen.runtime.protocol import Match, RequestSpec
 from nova_gen.runtime.sends import request_next, send_only
 
-from .nova_fake_api import FakeClient, FakeHandlers
+from .nova_fake_api import PROTOCOL, FakeClient, FakeHandlers
 
 HELLO: RequestSpec[str] = RequestSpec(
     name="hello", method="public/hello", parse_result=lambda frame: str(frame["greeting"])
@@ -35,10 +38,13 @@ class Server:
         self.conns: list[ServerConnection] = []
         self.answer_hello = True
         self.hello_delay = 0.0
+        self.requests: list[tuple[str, dict[str, str]]] = []
 
     async def handler(self, ws: ServerConnection) -> None:
         self.conns.append(ws)
         number = len(self.conns)
+        assert ws.request is not None
+        self.requests.append((ws.request.path, dict(ws.request.headers)))
         async for raw in ws:
             msg = json.loads(raw)
             self.received.append((number, msg))
@@ -167,3 +173,73 @@ async def test_request_next_pending_at_a_drop_gets_connection_lost(
             assert len(client._session.waiters) == 0
             fake.answer_hello = True
             assert await request_next(client, HELLO, {"name": "y"}, GREETING) == "hi y"
+
+
+# -- the handshake is built again for every connection attempt ---------------------------
+
+
+async def test_a_token_provider_is_asked_again_on_every_reconnect(
+    server: tuple[Server, str],
+) -> None:
+    fake, url = server
+    tokens: list[str] = []
+
+    def provider() -> str:
+        tokens.append(f"t{len(tokens) + 1}")
+        return tokens[-1]
+
+    handshake = Handshake(address="/rooms/{room}", path={"room": "a b"}, query={"v": 2},
+                          headers={"X-Fixed": "1"}, bearer=provider)
+    connector = Connector(FakeClient, PROTOCOL, url=url, handlers=FakeHandlers(),
+                          options=FAST, handshake=handshake)
+    assert connector.url == f"{url}/rooms/a%20b?v=2"
+    assert tokens == []  # nothing is asked before connecting
+    async with asyncio.timeout(5):
+        async with connector as client:
+            for round_ in range(2):
+                await until(lambda r=round_: len(fake.conns) == r + 1)
+                await fake.conns[round_].close(1011, "restart")
+                await until(lambda r=round_: len(fake.conns) == r + 2 and client.state == "open")
+    assert tokens == ["t1", "t2", "t3"]
+    assert [r[0] for r in fake.requests] == ["/rooms/a%20b?v=2"] * 3
+    assert [r[1]["authorization"] for r in fake.requests] == ["Bearer t1", "Bearer t2", "Bearer t3"]
+    assert all(r[1]["x-fixed"] == "1" for r in fake.requests)
+
+
+async def test_connect_options_handshake_and_extra_headers_win(
+    server: tuple[Server, str],
+) -> None:
+    fake, url = server
+    calls: list[int] = []
+
+    def handshake() -> tuple[str, dict[str, str]]:
+        calls.append(1)
+        return f"{url}/n{len(calls)}", {"X-Attempt": str(len(calls)), "X-Both": "handshake"}
+
+    options = ConnectOptions(
+        reconnect=FAST.reconnect, handshake=handshake, extra_headers={"X-Both": "options"}
+    )
+    async with asyncio.timeout(5):
+        async with FakeClient.connect(url=url, options=options) as client:
+            await fake.conns[0].close(1011, "restart")
+            await until(lambda: len(fake.conns) == 2 and client.state == "open")
+            assert client.url == f"{url}/n2"
+            assert client.diagnostics().url == f"{url}/n2"
+    assert [(p, h["x-attempt"], h["x-both"]) for p, h in fake.requests] == [
+        ("/n1", "1", "options"), ("/n2", "2", "options")
+    ]
+
+
+async def test_a_failing_token_provider_fails_the_first_connect(
+    server: tuple[Server, str],
+) -> None:
+    _, url = server
+
+    def provider() -> str:
+        raise RuntimeError("no token")
+
+    connector = Connector(FakeClient, PROTOCOL, url=url, handlers=FakeHandlers(),
+                          handshake=Handshake(bearer=provider))
+    async with asyncio.timeout(5):
+        with pytest.raises(RuntimeError, match="no token"):
+            await connector
