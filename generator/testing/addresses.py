@@ -30,7 +30,7 @@ class AddressTemplate:
             pattern.append(re.escape(channel.address[pos : m.start()]))
             name = m.group(1)
             self.names.append(name)
-            pattern.append(f"({_value_pattern(schemas.get(name, {}))})")
+            pattern.append(f"({value_pattern(schemas.get(name, {}))})")
             pos = m.end()
         pattern.append(re.escape(channel.address[pos:]))
         self.regex = re.compile("".join(pattern))
@@ -43,7 +43,7 @@ class AddressTemplate:
         return dict(zip(self.names, m.groups(), strict=True))
 
 
-def _value_pattern(schema: dict[str, Any]) -> str:
+def value_pattern(schema: dict[str, Any]) -> str:
     values: list[Any] | None = None
     if "const" in schema:
         values = [schema["const"]]
@@ -51,13 +51,13 @@ def _value_pattern(schema: dict[str, Any]) -> str:
         values = list(schema["enum"])
     if values:
         alternatives = sorted(
-            (re.escape(_text(v)) for v in values), key=len, reverse=True
+            (re.escape(value_text(v)) for v in values), key=len, reverse=True
         )
         return "|".join(alternatives)
     return ".+?"
 
 
-def _text(value: Any) -> str:
+def value_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:
@@ -69,4 +69,4 @@ def same_parameters(example: dict[str, Any], address: dict[str, str]) -> bool:
     """Whether an example's parameters are those of an address (compared as text)."""
     if set(example) != set(address):
         return False
-    return all(_text(v) == address[k] for k, v in example.items())
+    return all(value_text(v) == address[k] for k, v in example.items())

@@ -128,6 +128,10 @@ class Framer:
             write_at(frame, event.payload, copy.deepcopy(payload))
         return frame
 
+    def with_match(self, frame: dict[str, Any], when: Match | None) -> dict[str, Any]:
+        """``frame`` with every constant of ``when`` written into it."""
+        return self._apply(frame, when)
+
     def hello(self, when: Match) -> dict[str, Any]:
         """A server hello: the envelope template with every constant of ``when``."""
         return self._apply(self._base(), when)

@@ -22,12 +22,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import json
 import logging
 import threading
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -37,20 +36,15 @@ from websockets.http11 import Request as HttpRequest
 from websockets.http11 import Response as HttpResponse
 from websockets.typing import Subprotocol
 
-from ..ir import (
-    Api,
-    Channel,
-    ChannelExample,
-    Event,
-    Request,
-    RequestExample,
-    SubscriptionMethod,
-)
+from ..ir import Api, Event, Request, RequestExample, SubscriptionMethod
 from ..runtime.protocol import Hello, ServerPing
-from .addresses import AddressTemplate, same_parameters
 from .auth import UNAUTHORIZED, AuthServer
+from .connection import Connection, encode
 from .faults import ErrorReply, Faults
-from .framing import Framer, IncomingRequest, read_at
+from .framing import Framer, IncomingRequest
+from .handshake import InitGate
+from .heartbeats import Heartbeats
+from .subscriptions import Subscriptions
 
 __all__ = ["ErrorReply", "SpecServer"]
 
@@ -61,22 +55,6 @@ _T = TypeVar("_T")
 HOST = "127.0.0.1"
 
 METHOD_NOT_FOUND = ErrorReply(-32601, "Method not found")
-
-
-@dataclass(eq=False)
-class _Connection:
-    number: int
-    ws: ServerConnection
-    streams: dict[str, asyncio.Task[None]] = field(default_factory=dict)
-    """Active subscriptions: address -> the task streaming its notifications."""
-    outstanding_pings: int = 0
-    tasks: set[asyncio.Task[None]] = field(default_factory=set)
-    log: list[tuple[str, Any]] = field(default_factory=list)
-    """Every request received, in order: (wire method, params)."""
-    token: str | None = None
-    """The token of the last successful login on this connection."""
-    running: asyncio.Event = field(default_factory=asyncio.Event)
-    """Cleared while the connection is stalled: nothing is read or streamed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +92,7 @@ class SpecServer:
         expected_credentials: dict[str, Any] | None = None,
         unauthorized_error: ErrorReply = UNAUTHORIZED,
         hello_delay: float = 0.0,
+        init_timeout: float | None = None,
     ) -> None:
         """
         :param api: the API to speak.
@@ -135,6 +114,8 @@ class SpecServer:
             connection that is not (or no longer) authenticated.
         :param hello_delay: seconds between accepting a connection and sending the spec's
             hello (``api.hello``), when it has one.
+        :param init_timeout: seconds a client has to send the spec's ``init`` frame; then
+            the connection is closed with 4408 if the spec's close codes list 4408.
         """
         self.api = api
         self.port = port
@@ -171,7 +152,7 @@ class SpecServer:
         self.hellos_sent = 0
 
         self._lock = threading.Lock()
-        self._open: dict[int, _Connection] = {}
+        self._open: dict[int, Connection] = {}
         self._logs: dict[int, list[tuple[str, Any]]] = {}
         self._drop_task: asyncio.Task[None] | None = None
         self._unstall_handle: asyncio.TimerHandle | None = None
@@ -179,12 +160,23 @@ class SpecServer:
         self._loop: asyncio.AbstractEventLoop | None = None
 
         self._requests: dict[str, Request] = {r.method: r for r in api.requests}
+        self.streams = Subscriptions(
+            api,
+            self.framer,
+            self._pick_example,
+            interval=notify_interval,
+            limit=max_notifications,
+            lock=self._lock,
+            on_sent=self._count_notification,
+        )
+        """Subscription handling: routing, acks, ids, notification streams."""
+        self.init_gate = InitGate(api, self.framer, timeout=init_timeout)
+        self.heartbeats = Heartbeats(api, self.framer)
         self._routes: dict[str, _SubscribeRoute] = {}
         for sub in api.subscriptions:
             self._add_route(sub.subscribe, _SubscribeRoute(sub, True))
             if sub.unsubscribe is not None:
                 self._add_route(sub.unsubscribe, _SubscribeRoute(sub, False))
-        self._templates = [AddressTemplate(c) for c in api.channels]
         self._ping_replies: dict[str, int] = {}
         self._ping_texts: set[str] = set()
         for ping in api.heartbeat.server_pings:
@@ -197,6 +189,10 @@ class SpecServer:
         request = next((r for r in self.api.requests if r.name == request_name), None)
         # A spec may name the wire method directly; accept that too.
         self._routes[request.method if request is not None else request_name] = route
+
+    def _count_notification(self) -> None:
+        with self._lock:
+            self.notifications_sent += 1
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -260,9 +256,32 @@ class SpecServer:
 
     @property
     def subscriptions(self) -> dict[int, frozenset[str]]:
-        """Active subscriptions per open connection, keyed by connection number (1, 2, ...)."""
+        """Active subscriptions per open connection, keyed by connection number (1, 2, ...):
+        each is its address (canonical JSON text when structured) or its subscription id."""
         with self._lock:
-            return {n: frozenset(c.streams) for n, c in self._open.items()}
+            return {n: frozenset(c.subs) for n, c in self._open.items()}
+
+    def subscription_ids(self, n: int) -> list[Any]:
+        """The subscription ids open connection ``n`` holds (APIs that route by id)."""
+        with self._lock:
+            conn = self._open.get(n)
+            subs = list(conn.subs.values()) if conn is not None else []
+        return [s.sub_id for s in subs if s.sub_id is not None]
+
+    @property
+    def client_pings(self) -> int:
+        """Client pings (``heartbeat.client_ping``) answered so far."""
+        return self.heartbeats.client_pings
+
+    @property
+    def inits(self) -> int:
+        """``init`` frames acknowledged so far."""
+        return self.init_gate.acks
+
+    @property
+    def sequence_skipped(self) -> int:
+        """Sequence values skipped by :meth:`skip_sequence` so far."""
+        return self.streams.skips.skipped
 
     def connection_log(self, n: int) -> list[tuple[str, Any]]:
         """Every request connection ``n`` (1-based, open or closed) sent, in order, as
@@ -384,6 +403,11 @@ class SpecServer:
             raise ValueError("seconds must be > 0")
         self._call_on_loop(lambda: self._schedule_drops(seconds))
 
+    def skip_sequence(self, n: int = 1) -> None:
+        """The next frame of a channel with ``sequence`` (on any connection) jumps ``n``
+        values ahead, as if ``n`` frames were lost: clients must notice the gap."""
+        self.streams.skips.add(n)
+
     def expire_tokens(self) -> None:
         """Expire every login token now: requests that require auth get
         ``unauthorized_error`` until the client logs in (or refreshes) again."""
@@ -402,7 +426,7 @@ class SpecServer:
         if payload is None and event.examples:
             payload = event.examples[0]
         await self._on_loop(
-            self._broadcast(self._encode(self.framer.event(event, payload)))
+            self._broadcast(encode(self.framer.event(event, payload)))
         )
 
     async def close_connections(self, code: int = 1000, reason: str = "") -> None:
@@ -508,40 +532,23 @@ class SpecServer:
                 return event
         raise KeyError(f"no event named {name!r}")
 
-    @staticmethod
-    def _encode(frame: Any) -> str:
-        return (
-            frame
-            if isinstance(frame, str)
-            else json.dumps(frame, separators=(",", ":"))
-        )
-
-    async def _send(self, conn: _Connection, frame: Any) -> None:
-        text = self._encode(frame)
-        logger.debug("conn %d <- %s", conn.number, text)
-        await conn.ws.send(text)
-
-    def _spawn(
-        self, conn: _Connection, coro: Coroutine[Any, Any, None]
-    ) -> asyncio.Task[None]:
-        task = asyncio.create_task(coro)
-        conn.tasks.add(task)
-        task.add_done_callback(conn.tasks.discard)
-        return task
+    async def _send(self, conn: Connection, frame: Any) -> None:
+        await conn.send(frame)
 
     async def _handle(self, ws: ServerConnection) -> None:
         with self._lock:
             self.connections += 1
-            conn = _Connection(self.connections, ws)
+            conn = Connection(self.connections, ws)
             conn.running.set()
             self._open[conn.number] = conn
             self._logs[conn.number] = conn.log
         logger.info("conn %d open from %s", conn.number, ws.remote_address)
+        self.init_gate.open(conn)
         try:
             if self.hello is not None:
                 await self._send_hello(conn, self.hello)
             if self.server_pings and self.api.heartbeat.server_pings:
-                self._spawn(conn, self._ping_loop(conn))
+                conn.spawn(self._ping_loop(conn))
             async for message in ws:
                 text = (
                     message
@@ -557,9 +564,8 @@ class SpecServer:
         finally:
             with self._lock:
                 self._open.pop(conn.number, None)
-                streams = list(conn.streams.values())
-                conn.streams.clear()
-            tasks = [*streams, *conn.tasks]
+                conn.subs.clear()
+            tasks = list(conn.tasks)
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -570,29 +576,33 @@ class SpecServer:
                 ws.close_reason,
             )
 
-    async def _send_hello(self, conn: _Connection, hello: Hello) -> None:
+    async def _send_hello(self, conn: Connection, hello: Hello) -> None:
         if self.hello_delay > 0:
             await asyncio.sleep(self.hello_delay)
         await self._send(conn, self.framer.hello(hello.when))
         with self._lock:
             self.hellos_sent += 1
 
-    async def _on_text(self, conn: _Connection, text: str) -> None:
+    async def _on_text(self, conn: Connection, text: str) -> None:
         try:
             frame = json.loads(text)
         except ValueError:
-            with self._lock:
-                self.received_text.append(text)
-                if text in self._ping_texts and conn.outstanding_pings > 0:
-                    conn.outstanding_pings -= 1
-                    self.pings_answered += 1
-                    return
-            logger.warning(
-                "conn %d sent a frame that is not JSON: %.200r", conn.number, text
-            )
+            await self._on_plain_text(conn, text)
             return
         with self._lock:
             self.received.append(frame)
+        if await self.init_gate.consume(conn, frame):
+            return
+        if self.heartbeats.answers_ping(frame):
+            with self._lock:
+                if conn.outstanding_pings > 0:
+                    conn.outstanding_pings -= 1
+                    self.pings_answered += 1
+            return
+        pong = self.heartbeats.pong_for(frame)
+        if pong is not None:
+            await self._send(conn, pong)
+            return
         if not isinstance(frame, dict):
             logger.warning(
                 "conn %d sent a frame that is not an object: %.200r", conn.number, text
@@ -606,7 +616,23 @@ class SpecServer:
             return
         await self._on_request(conn, request)
 
-    async def _on_request(self, conn: _Connection, req: IncomingRequest) -> None:
+    async def _on_plain_text(self, conn: Connection, text: str) -> None:
+        with self._lock:
+            self.received_text.append(text)
+        if await self.init_gate.consume(conn, text):
+            return
+        with self._lock:
+            if text in self._ping_texts and conn.outstanding_pings > 0:
+                conn.outstanding_pings -= 1
+                self.pings_answered += 1
+                return
+        pong = self.heartbeats.pong_for(text)
+        if pong is not None:
+            await self._send(conn, pong)
+            return
+        logger.warning("conn %d sent a frame that is not JSON: %.200r", conn.number, text)
+
+    async def _on_request(self, conn: Connection, req: IncomingRequest) -> None:
         method = req.method
         assert method is not None
         with self._lock:
@@ -650,11 +676,15 @@ class SpecServer:
 
         route = self._routes.get(method)
         if route is not None:
-            await self._on_subscription_request(conn, req, route)
+            await self.streams.handle(conn, req, route.method, route.subscribe)
             return
 
         example = self._pick_example(method, req.params)
-        if example is None:
+        if method == self.heartbeats.ping_request:
+            result = example.result if example is not None else None
+            pong = self.framer.reply(req.id, result, has_id=req.has_id)
+            await self._send(conn, self.heartbeats.pong_reply(pong))
+        elif example is None:
             logger.warning("conn %d: no example answers %s", conn.number, method)
             await self._send(conn, self._error(req, self.unknown_method_error))
         elif example.error is not None:
@@ -668,7 +698,7 @@ class SpecServer:
                 conn, self.framer.reply(req.id, example.result, has_id=req.has_id)
             )
 
-    def _authorised(self, conn: _Connection, req: IncomingRequest) -> bool:
+    def _authorised(self, conn: Connection, req: IncomingRequest) -> bool:
         """The connection's token, or an ``access_token`` param, is valid (Deribit-like)."""
         if self.auth.valid(conn.token):
             return True
@@ -698,99 +728,9 @@ class SpecServer:
                 return ex
         return examples[0]
 
-    # -- subscriptions -------------------------------------------------------------------
-
-    def _match_address(
-        self, sub: SubscriptionMethod, address: str
-    ) -> tuple[Channel, dict[str, str]] | None:
-        for template in self._templates:
-            channel = template.channel
-            if channel.subscription and channel.subscription != sub.name:
-                continue
-            params = template.match(address)
-            if params is not None:
-                return channel, params
-        return None
-
-    async def _on_subscription_request(
-        self, conn: _Connection, req: IncomingRequest, route: _SubscribeRoute
-    ) -> None:
-        raw = read_at(req.params, route.method.addresses, [])
-        addresses = (
-            [raw] if isinstance(raw, str) else raw if isinstance(raw, list) else []
-        )
-        acked: list[str] = []
-        to_start: list[tuple[str, Channel, dict[str, str]]] = []
-        for address in addresses:
-            if not isinstance(address, str):
-                continue
-            found = self._match_address(route.method, address)
-            if found is None:
-                logger.info(
-                    "conn %d: %r matches no channel, not acknowledged",
-                    conn.number,
-                    address,
-                )
-                continue
-            if address not in acked:
-                acked.append(address)
-            if route.subscribe:
-                to_start.append((address, *found))
-        if not route.subscribe:
-            with self._lock:
-                stopped = [conn.streams.pop(a) for a in acked if a in conn.streams]
-            for task in stopped:
-                task.cancel()
-        # The ack goes out before the first notification.
-        await self._send(conn, self.framer.reply(req.id, acked, has_id=req.has_id))
-        verb = "subscribed" if route.subscribe else "unsubscribed"
-        logger.info("conn %d %s %s", conn.number, verb, acked)
-        for address, channel, params in to_start:
-            with self._lock:
-                if address in conn.streams:
-                    continue
-                task = self._spawn(conn, self._stream(conn, address, channel, params))
-                conn.streams[address] = task
-
-    async def _stream(
-        self, conn: _Connection, address: str, channel: Channel, params: dict[str, str]
-    ) -> None:
-        preferred = [
-            e for e in channel.examples if same_parameters(e.parameters, params)
-        ]
-        examples: list[ChannelExample] = preferred or list(channel.examples)
-        if self.api.envelope.notification is None:
-            logger.warning("the envelope has no notification rule: nothing to stream")
-            return
-        if not examples or self.max_notifications == 0:
-            if not examples:
-                logger.info(
-                    "channel %s has no examples: nothing to stream", channel.name
-                )
-            return
-        sent = 0
-        try:
-            for example in itertools.cycle(examples):
-                if (
-                    self.max_notifications is not None
-                    and sent >= self.max_notifications
-                ):
-                    break
-                await conn.running.wait()
-                await self._send(
-                    conn, self.framer.notification(address, example.message)
-                )
-                sent += 1
-                with self._lock:
-                    self.notifications_sent += 1
-                await asyncio.sleep(self.notify_interval)
-        except ConnectionClosed:
-            pass
-        # A stream that reached max_notifications stays subscribed until unsubscribed.
-
     # -- server pings --------------------------------------------------------------------
 
-    async def _ping_loop(self, conn: _Connection) -> None:
+    async def _ping_loop(self, conn: Connection) -> None:
         pings: tuple[ServerPing, ...] = self.api.heartbeat.server_pings
         try:
             while True:

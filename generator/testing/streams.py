@@ -1,0 +1,203 @@
+"""Notification streams: what one subscription sends, framed the way the spec routes it.
+
+Each frame is the channel's example message placed at the envelope notification's payload
+pointer, plus the rule's constants, plus what routes it to the subscription:
+
+- the subscription id at the rule's ``subscription`` pointer (Ethereum, GraphQL);
+- else, for a channel with ``route``, each address field's value at its pointer (Kraken v2
+  ``/channel``, ``/data/0/symbol``), written after the payload so the subscribed values win;
+- else the address (a string, or the whole object: OKX ``/arg``) at the rule's ``channel``.
+
+A channel with ``sequence`` gets increasing values at ``sequence.field`` (and the previous
+one at ``sequence.previous``); :class:`SequenceSkips` makes the next frame jump ahead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import itertools
+import threading
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from ..ir import Channel, ChannelExample
+from ..runtime.pointer import Tokens, compile_pointer
+from ..runtime.protocol import Envelope, Match
+from .addresses import value_text
+from .framing import read_at
+from .routing import Target
+
+
+@dataclass(eq=False)
+class Subscription:
+    """One active subscription of one connection."""
+
+    target: Target
+    sub_id: Any = None
+    """The id notifications carry instead of the address (None: routed by address)."""
+    sequence: int | None = None
+    """The last sequence value sent (counting skipped ones)."""
+    task: asyncio.Task[None] | None = field(default=None, repr=False)
+
+    @property
+    def key(self) -> str:
+        return self.target.key if self.sub_id is None else str(self.sub_id)
+
+
+class SequenceSkips:
+    """Pending jumps of the next sequenced frame (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending = 0
+        self.skipped = 0
+        """Sequence values skipped so far."""
+
+    def add(self, n: int) -> None:
+        if n < 1:
+            raise ValueError("n must be >= 1")
+        with self._lock:
+            self._pending += n
+
+    def take(self) -> int:
+        with self._lock:
+            n, self._pending = self._pending, 0
+            self.skipped += n
+            return n
+
+
+@lru_cache(maxsize=256)
+def _tokens(pointer: str) -> Tokens:
+    return compile_pointer(pointer)
+
+
+def put(doc: dict[str, Any], pointer: str, value: Any) -> None:
+    """Write ``value`` at ``pointer``, stepping into existing lists by index and creating
+    objects where nothing is; ``""`` merges an object into ``doc``."""
+    tokens = _tokens(pointer)
+    if not tokens:
+        if isinstance(value, dict):
+            doc.update(value)
+        return
+    node: Any = doc
+    for token in tokens[:-1]:
+        if isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            nxt = node[int(token)]
+            if not isinstance(nxt, dict | list):
+                nxt = {}
+                node[int(token)] = nxt
+        elif isinstance(node, dict):
+            nxt = node.get(token)
+            if not isinstance(nxt, dict | list):
+                nxt = {}
+                node[token] = nxt
+        else:
+            return
+        node = nxt
+    last = tokens[-1]
+    if isinstance(node, list):
+        if last.isdigit() and int(last) < len(node):
+            node[int(last)] = value
+    else:
+        node[last] = value
+
+
+class NotificationFramer:
+    """Builds the notification frames of one envelope."""
+
+    def __init__(self, envelope: Envelope) -> None:
+        self.envelope = envelope
+
+    def _constants(self, frame: dict[str, Any], when: Match | None) -> None:
+        if when is None:
+            return
+        for pointer, value in when.equals:
+            put(frame, pointer, copy.deepcopy(value))
+        for pointer in when.present:
+            if read_at(frame, pointer, _ABSENT) is _ABSENT:
+                put(frame, pointer, None)
+
+    def frame(self, sub: Subscription, message: Any, skip: int = 0) -> dict[str, Any]:
+        rule = self.envelope.notification
+        if rule is None:
+            raise ValueError("the envelope has no notification rule")
+        channel = sub.target.channel
+        frame: dict[str, Any] = copy.deepcopy(dict(self.envelope.template))
+        self._constants(frame, rule.when)
+        put(frame, rule.payload, copy.deepcopy(message))
+        if sub.sub_id is not None and rule.subscription is not None:
+            put(frame, rule.subscription, sub.sub_id)
+        elif channel.route:
+            address = sub.target.address
+            for name, pointer in channel.route:
+                if isinstance(address, dict) and name in address:
+                    put(frame, pointer, copy.deepcopy(address[name]))
+        else:
+            put(frame, rule.channel, copy.deepcopy(sub.target.address))
+        # Again: a payload merged into the frame ("") must not hide the constants.
+        self._constants(frame, rule.when)
+        self._constants(frame, channel.when)
+        if channel.sequence is not None:
+            self._sequence(frame, sub, channel, skip)
+        return frame
+
+    @staticmethod
+    def _sequence(frame: dict[str, Any], sub: Subscription, channel: Channel, skip: int) -> None:
+        seq = channel.sequence
+        assert seq is not None
+        if sub.sequence is None:
+            start = read_at(frame, seq.field)
+            sub.sequence = (
+                start - 1 if isinstance(start, int) and not isinstance(start, bool) else 0
+            )
+        value = sub.sequence + 1 + skip
+        put(frame, seq.field, value)
+        if seq.previous is not None:
+            put(frame, seq.previous, value - 1)
+        sub.sequence = value
+
+
+_ABSENT = object()
+
+
+def examples_for(channel: Channel, params: dict[str, Any]) -> list[ChannelExample]:
+    """The channel's examples whose parameters are the subscription's (compared as text,
+    on the parameters both name), else all of them."""
+    preferred = [
+        e
+        for e in channel.examples
+        if e.parameters
+        and all(
+            k not in params or value_text(v) == value_text(params[k])
+            for k, v in e.parameters.items()
+        )
+    ]
+    return preferred or list(channel.examples)
+
+
+async def stream(
+    sub: Subscription,
+    examples: list[ChannelExample],
+    *,
+    build: Callable[[Subscription, Any], Any],
+    send: Callable[[Any], Awaitable[None]],
+    running: asyncio.Event,
+    interval: float,
+    limit: int | None,
+    sent: Callable[[], None],
+) -> None:
+    """Send ``examples`` in a cycle, ``interval`` apart, ``limit`` frames at most."""
+    if not examples or limit == 0:
+        return
+    count = 0
+    for example in itertools.cycle(examples):
+        if limit is not None and count >= limit:
+            break
+        await running.wait()
+        await send(build(sub, example.message))
+        count += 1
+        sent()
+        await asyncio.sleep(interval)

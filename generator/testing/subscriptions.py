@@ -1,0 +1,221 @@
+"""Subscribe and unsubscribe requests: which subscriptions, how they are acked, and the
+streams that follow.
+
+Acks follow ``SubscriptionMethod.ack``: ``reply`` answers the request (the addresses for a
+method whose addresses travel as a list and whose example result is a list, as Deribit
+does; else the subscription id, the request's example result, or ``null``/``true``);
+``match`` sends one uncorrelated frame per address, built from ``ack_when``'s constants with
+the address at ``ack_address`` (for an unsubscribe, constants equal to the subscribe method's
+wire name take the unsubscribe's); ``none`` sends nothing.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from websockets.exceptions import ConnectionClosed
+
+from ..ir import Api, RequestExample, SubscriptionMethod
+from .connection import Connection
+from .framing import Framer, IncomingRequest, read_at
+from .routing import IdMaker, Router, Target, id_in_unsubscribe
+from .streams import (
+    NotificationFramer,
+    SequenceSkips,
+    Subscription,
+    examples_for,
+    put,
+    stream,
+)
+
+logger = logging.getLogger("nova.testing.server")
+
+PickExample = Callable[[str, Any], RequestExample | None]
+
+
+class Subscriptions:
+    """Serves one API's subscription methods on every connection."""
+
+    def __init__(
+        self,
+        api: Api,
+        framer: Framer,
+        pick_example: PickExample,
+        *,
+        interval: float,
+        limit: int | None,
+        lock: threading.Lock,
+        on_sent: Callable[[], None],
+    ) -> None:
+        self.api = api
+        self.framer = framer
+        self.pick_example = pick_example
+        self.interval = interval
+        self.limit = limit
+        self.lock = lock
+        self.on_sent = on_sent
+        self.router = Router(api.channels)
+        self.notifier = NotificationFramer(api.envelope)
+        self.skips = SequenceSkips()
+        self._ids = {m.name: IdMaker(self._example_id(m)) for m in api.subscriptions}
+
+    def wire(self, request_name: str | None) -> str | None:
+        """The wire method of a request named in a subscription method."""
+        if request_name is None:
+            return None
+        request = next((r for r in self.api.requests if r.name == request_name), None)
+        return request.method if request is not None else request_name
+
+    def _example_id(self, method: SubscriptionMethod) -> Any:
+        pointer = method.subscription_id
+        if pointer is None or pointer == "request":
+            return None
+        request = next((r for r in self.api.requests if r.name == method.subscribe), None)
+        for ex in request.examples if request is not None else ():
+            if ex.error is None:
+                return read_at(ex.result, pointer)
+        return None
+
+    # -- requests -------------------------------------------------------------------
+
+    async def handle(
+        self, conn: Connection, req: IncomingRequest, method: SubscriptionMethod, subscribe: bool
+    ) -> None:
+        if subscribe:
+            await self._subscribe(conn, req, method)
+        else:
+            await self._unsubscribe(conn, req, method)
+
+    async def _subscribe(self, conn: Connection, req: IncomingRequest, method: SubscriptionMethod) -> None:
+        targets, unmatched = self.router.targets(method, req.params)
+        for item in unmatched:
+            logger.info("conn %d: %r matches no channel, not acknowledged", conn.number, item)
+        new: list[Subscription] = []
+        with self.lock:
+            for target in targets:
+                sub = Subscription(target)
+                if method.subscription_id is not None:
+                    sub.sub_id = self._ids[method.name].make(req.id, method)
+                if sub.key not in conn.subs:
+                    conn.subs[sub.key] = sub
+                    new.append(sub)
+        # The ack goes out before the first notification.
+        await self._ack(conn, req, method, targets, new, subscribe=True)
+        logger.info("conn %d subscribed %s", conn.number, [s.key for s in new])
+        for sub in new:
+            sub.task = conn.spawn(self._stream(conn, sub))
+
+    async def _unsubscribe(self, conn: Connection, req: IncomingRequest, method: SubscriptionMethod) -> None:
+        stopped: list[Subscription] = []
+        if method.subscription_id is not None:
+            sub_id = id_in_unsubscribe(method, req.params, req.id)
+            with self.lock:
+                sub = conn.subs.pop(str(sub_id), None) if sub_id is not None else None
+            stopped = [sub] if sub is not None else []
+            targets = [s.target for s in stopped]
+        else:
+            targets, _ = self.router.targets(method, req.params)
+            with self.lock:
+                stopped = [conn.subs.pop(t.key) for t in targets if t.key in conn.subs]
+        for sub in stopped:
+            if sub.task is not None:
+                sub.task.cancel()
+        await self._ack(conn, req, method, targets, stopped, subscribe=False)
+        logger.info("conn %d unsubscribed %s", conn.number, [s.key for s in stopped])
+
+    # -- acks -----------------------------------------------------------------------
+
+    async def _ack(
+        self,
+        conn: Connection,
+        req: IncomingRequest,
+        method: SubscriptionMethod,
+        targets: list[Target],
+        subs: list[Subscription],
+        *,
+        subscribe: bool,
+    ) -> None:
+        if method.ack == "none":
+            return
+        if method.ack == "match":
+            for target in targets:
+                await conn.send(self._match_ack(method, target.address, subscribe))
+            return
+        result = self._reply_result(req, method, targets, subs, subscribe)
+        await conn.send(self.framer.reply(req.id, result, has_id=req.has_id))
+
+    def _reply_result(
+        self,
+        req: IncomingRequest,
+        method: SubscriptionMethod,
+        targets: list[Target],
+        subs: list[Subscription],
+        subscribe: bool,
+    ) -> Any:
+        wire = self.wire(method.subscribe if subscribe else method.unsubscribe) or ""
+        example = self.pick_example(wire, req.params)
+        base = example.result if example is not None and example.error is None else None
+        pointer = method.subscription_id
+        if subscribe and pointer is not None and pointer != "request":
+            sub_id = subs[0].sub_id if subs else None
+            if pointer == "":
+                return sub_id
+            result = copy.deepcopy(base) if isinstance(base, dict) else {}
+            put(result, pointer, sub_id)
+            return result
+        if method.addresses and (example is None or isinstance(base, list)):
+            return [t.address for t in targets]
+        if example is not None and example.error is None:
+            return base
+        if not subscribe and pointer is not None:
+            return bool(subs)
+        return None if subscribe else True
+
+    def _match_ack(self, method: SubscriptionMethod, address: Any, subscribe: bool) -> dict[str, Any]:
+        frame: dict[str, Any] = copy.deepcopy(dict(self.api.envelope.template))
+        sub_wire, unsub_wire = self.wire(method.subscribe), self.wire(method.unsubscribe)
+        when = method.ack_when
+        for pointer, value in when.equals if when is not None else ():
+            if not subscribe and unsub_wire is not None and value == sub_wire:
+                value = unsub_wire
+            put(frame, pointer, copy.deepcopy(value))
+        for pointer in when.present if when is not None else ():
+            if read_at(frame, pointer) is None:
+                put(frame, pointer, None)
+        if method.ack_address is not None:
+            put(frame, method.ack_address, copy.deepcopy(address))
+        return frame
+
+    # -- streaming ------------------------------------------------------------------
+
+    async def _stream(self, conn: Connection, sub: Subscription) -> None:
+        if self.api.envelope.notification is None:
+            logger.warning("the envelope has no notification rule: nothing to stream")
+            return
+        channel = sub.target.channel
+        examples = examples_for(channel, sub.target.params)
+        if not examples:
+            logger.info("channel %s has no examples: nothing to stream", channel.name)
+
+        def build(s: Subscription, message: Any) -> Any:
+            skip = self.skips.take() if s.target.channel.sequence is not None else 0
+            return self.notifier.frame(s, message, skip)
+
+        try:
+            await stream(
+                sub,
+                examples,
+                build=build,
+                send=conn.send,
+                running=conn.running,
+                interval=self.interval,
+                limit=self.limit,
+                sent=self.on_sent,
+            )
+        except ConnectionClosed:
+            pass
+        # A stream that reached its limit stays subscribed until unsubscribed.
