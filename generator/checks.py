@@ -16,6 +16,7 @@ import jsonschema
 from . import ir
 from .diagnostics import Diagnostics, Position
 from .runtime.protocol import Match
+from .runtime.template import PLACEHOLDER
 
 
 def check_api(api: ir.Api, diagnostics: Diagnostics) -> None:
@@ -78,7 +79,7 @@ def disjoint(a: Match, b: Match) -> bool:
 
 
 def template_regex(address: str) -> re.Pattern[str]:
-    parts = re.split(r"\{[^{}]*\}", address)
+    parts = PLACEHOLDER.split(address)[::2]
     return re.compile("(.+?)".join(re.escape(p) for p in parts) + r"\Z")
 
 
@@ -109,11 +110,14 @@ def _check_dispatch(api: ir.Api, diagnostics: Diagnostics) -> None:
                 _at(e.location, api),
                 hint="its `when` must exclude the envelope's notification `when`",
             )
-    channels = list(api.channels)
+    rule = api.envelope.notification
+    if rule is not None and rule.subscription is not None:
+        return  # routed by subscription id: addresses never meet an incoming frame
+    channels = [c for c in api.channels if c.structured is None and c.when is None]
     for i, channel in enumerate(channels):
-        probe_c = re.sub(r"\{[^{}]*\}", "x", channel.address)
+        probe_c = PLACEHOLDER.sub("x", channel.address)
         for previous in channels[:i]:
-            probe_o = re.sub(r"\{[^{}]*\}", "x", previous.address)
+            probe_o = PLACEHOLDER.sub("x", previous.address)
             if template_regex(previous.address).match(probe_c) and template_regex(channel.address).match(probe_o):
                 diagnostics.error(
                     "NOVA032",

@@ -88,6 +88,11 @@ class Request:
     frame matching :attr:`reply_when` instead (AsyncAPI replies without ``correlationId``)."""
     reply_when: Match | None = None
     """How the reply of an uncorrelated request is recognised."""
+    positional: bool = False
+    """Params go out as a JSON array in the order of :attr:`params`."""
+    params_ref: str | None = None
+    """The named schema the params are, when the spec wrote them as a ``$ref``: it is then
+    the params model instead of a hoisted ``<Name>Params`` class."""
 
 
 ConnectParamKind = Literal[
@@ -132,6 +137,7 @@ class SubscriptionMethod:
     ack_address: str | None = None
     subscription_id: str | None = None
     unsubscribe_params: Any = None
+    end_when: Match | None = None
 
 
 @dataclass(frozen=True)

@@ -236,10 +236,12 @@ class Planner:
     def plan_params(
         self, params: Iterable[ir.Param], owner: str, location: ir.Location | None, taken_types: dict[str, str], prefix: str
     ) -> tuple[PlannedParam, ...]:
-        taken: dict[str, str] = {n: "the generated method" for n in RESERVED_KWARGS}
+        taken: dict[str, str] = {}
         out = []
         for param in params:
             name = py_identifier(param.name)
+            if name in RESERVED_KWARGS:
+                name += "_"  # like a keyword: the method's own `timeout` keeps its meaning
             self.claim(taken, name, f"{owner} parameter {param.name!r}", location)
             annotation = self.annotate(param.schema, prefix + pascal_case(param.name), taken_types, location)
             out.append(PlannedParam(param.name, name, annotation, param.required, param.description))
@@ -263,7 +265,9 @@ class Planner:
             base = pascal_case(r.name)
             params = self.plan_params(r.params, f"request {r.name!r}", r.location, types, base)
             params_model = None
-            if r.params:
+            if r.params_ref is not None:
+                params_model = self.renames.get(r.params_ref, r.params_ref)
+            elif r.params:
                 params_model = base + "Params"
                 self.hoist(
                     params_model,

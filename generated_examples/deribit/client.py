@@ -316,7 +316,7 @@ class DeribitClient(BaseClient[DeribitHandlers]):
             channels: A list of channels to subscribe to / unsubscribe from.
         """
         params = dump_params(
-            models.PublicSubscribeParams,
+            models.ChannelsParams,
             {"channels": channels},
         )
         return await self._request(PUBLIC_SUBSCRIBE, params, timeout=timeout)
@@ -335,7 +335,7 @@ class DeribitClient(BaseClient[DeribitHandlers]):
             channels: A list of channels to subscribe to / unsubscribe from.
         """
         params = dump_params(
-            models.PublicUnsubscribeParams,
+            models.ChannelsParams,
             {"channels": channels},
         )
         return await self._request(PUBLIC_UNSUBSCRIBE, params, timeout=timeout)
@@ -354,7 +354,7 @@ class DeribitClient(BaseClient[DeribitHandlers]):
             channels: A list of channels to subscribe to / unsubscribe from.
         """
         params = dump_params(
-            models.PrivateSubscribeParams,
+            models.ChannelsParams,
             {"channels": channels},
         )
         return await self._request(PRIVATE_SUBSCRIBE, params, timeout=timeout)
@@ -373,7 +373,7 @@ class DeribitClient(BaseClient[DeribitHandlers]):
             channels: A list of channels to subscribe to / unsubscribe from.
         """
         params = dump_params(
-            models.PrivateUnsubscribeParams,
+            models.ChannelsParams,
             {"channels": channels},
         )
         return await self._request(PRIVATE_UNSUBSCRIBE, params, timeout=timeout)
@@ -464,7 +464,7 @@ class DeribitClient(BaseClient[DeribitHandlers]):
             valid_until: Timestamp, when provided server will start processing request in Matching Engine only before given timestamp, in other cases `timed_out` error will be responded.
         """
         params = dump_params(
-            models.BuyParams,
+            models.OrderParams,
             {
                 "instrument_name": instrument_name,
                 "amount": amount,
@@ -550,7 +550,7 @@ class DeribitClient(BaseClient[DeribitHandlers]):
             valid_until: Timestamp, when provided server will start processing request in Matching Engine only before given timestamp, in other cases `timed_out` error will be responded.
         """
         params = dump_params(
-            models.SellParams,
+            models.OrderParams,
             {
                 "instrument_name": instrument_name,
                 "amount": amount,

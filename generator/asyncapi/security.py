@@ -14,9 +14,9 @@ from .. import ir
 from ..diagnostics import Diagnostics
 from ..loader.refs import RefResolver
 from ..loader.source import Document, join_pointer
+from ..runtime.template import PLACEHOLDER
 from .model import Channel
 
-PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 WS_PROTOCOLS = ("ws", "wss")
 NOT_WEBSOCKET = frozenset(
     {"X509", "symmetricEncryption", "asymmetricEncryption", "plain", "scramSha256", "scramSha512", "gssapi"}

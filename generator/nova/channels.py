@@ -14,15 +14,11 @@ from typing import TYPE_CHECKING, Any
 from .. import ir
 from ..loader.source import join_pointer
 from ..runtime import protocol as p
-from .common import PLACEHOLDER, match_from, strings_in
+from ..runtime.template import placeholders
+from .common import match_from
 
 if TYPE_CHECKING:
     from .normalize import Normalizer
-
-
-def placeholders(value: Any) -> list[str]:
-    """Every ``{name}`` in the strings of ``value``, in order of appearance."""
-    return list(dict.fromkeys(n for _, text in strings_in(value, "") for n in PLACEHOLDER.findall(text)))
 
 
 def address_text(address: Any) -> str:

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from ..loader.source import join_pointer
 from ..runtime import protocol as p
-
-PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-"""A ``{name}`` placeholder in an address, a params template or an auth template."""
 
 
 def strings_in(value: Any, pointer: str) -> list[tuple[str, str]]:

@@ -16,8 +16,9 @@ from ..diagnostics import Diagnostics
 from ..loader.refs import RefResolver
 from ..loader.source import Document, join_pointer
 from ..runtime import protocol as p
+from ..runtime.template import PLACEHOLDER
 from .channels import read_channel
-from .common import PLACEHOLDER, match_from, strings_in
+from .common import match_from, strings_in
 
 CONNECT_KWARGS = frozenset({"cls", "server", "url", "handlers", "request_timeout", "options"})
 """Keyword arguments the generated ``connect()`` has besides one per credential."""
@@ -169,6 +170,9 @@ class Normalizer:
                     cost=float(r.get("cost", 1)),
                     idempotent=r.get("idempotent", False),
                     timeout=r.get("timeout"),
+                    positional=r.get("positional", False),
+                    params_ref=self.params_ref(r.get("params"), join_pointer(base, "params")),
+                    reply=r.get("reply", True),
                     examples=tuple(
                         ir.RequestExample(
                             params=e.get("params", {}),
@@ -182,6 +186,13 @@ class Normalizer:
                 )
             )
         return tuple(out)
+
+    def params_ref(self, value: Any, pointer: str) -> str | None:
+        """The named schema a ``$ref`` params object points to."""
+        if not (isinstance(value, dict) and "$ref" in value):
+            return None
+        ref = self.schema(value, pointer).get("$ref", "")
+        return ref.rsplit("/", 1)[1] if ref.startswith("#/$defs/") else None
 
     def params(self, value: Any, pointer: str) -> tuple[ir.Param, ...]:
         """One Param per property of the params object (which may be a ``$ref``)."""
@@ -224,6 +235,7 @@ class Normalizer:
                     **_ack(s.get("ack", "reply")),
                     subscription_id=s.get("subscription_id"),
                     unsubscribe_params=s.get("unsubscribe_params"),
+                    end_when=match_from(s["end"]["when"]) if "end" in s else None,
                 )
             )
         return tuple(out)

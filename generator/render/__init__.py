@@ -130,6 +130,7 @@ def context(plan: Plan, options: RenderOptions) -> dict[str, Any]:
                 ack_address=s.ack_address,
                 subscription_id=s.subscription_id,
                 unsubscribe_params=s.unsubscribe_params,
+                end_when=s.end_when,
             )
             for s in plan.api.subscriptions
         },

@@ -117,6 +117,9 @@ class RequestSpec(Generic[T]):
     """Safe to send again after a reconnect."""
     timeout: float | None = None
     """Overrides the client's default request timeout."""
+    positional: tuple[str, ...] = ()
+    """When set, the params go out as a JSON array in this order (JSON-RPC positional
+    params); trailing params that were not given are left out."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +153,12 @@ class SubscribeMethod:
     """Where the server-assigned subscription id is in the subscribe reply's result
     (``""``: the result itself), or ``"request"``: the subscribe request's own id."""
     unsubscribe_params: JsonValue = None
-    """Params of the unsubscribe request; ``"{subscription_id}"`` is replaced by the id."""
+    """Params of the unsubscribe request; ``"{subscription_id}"`` is replaced by the id.
+    With ``subscription_id="request"`` the unsubscribe request also reuses the id as its
+    own request id (GraphQL ``{"id": ..., "type": "complete"}``)."""
+    end_when: Match | None = None
+    """Frames that end a subscription from the server's side (GraphQL ``complete``),
+    routed to it like notifications."""
 
 
 @dataclass(frozen=True, slots=True)
