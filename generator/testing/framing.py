@@ -55,9 +55,15 @@ class Framer:
         return frame
 
     def reply(
-        self, request_id: Any, result: Any, *, has_id: bool = True
+        self,
+        request_id: Any,
+        result: Any,
+        *,
+        has_id: bool = True,
+        method: str | None = None,
     ) -> dict[str, Any]:
-        """A successful reply to the request with ``request_id``."""
+        """A successful reply to the request with ``request_id``; a ``method`` is echoed
+        where the request carried it when the rule wants that place present (Kraken v2)."""
         rule = self.envelope.response
         frame = self._base()
         if rule is None:
@@ -68,6 +74,11 @@ class Framer:
             return frame
         if has_id:
             write_at(frame, rule.id, request_id)
+        where = self.envelope.request.method
+        if method is not None and where is not None and where in rule.when.present:
+            write_at(frame, where, method)
+        if rule.result == "" and not isinstance(result, dict):
+            return self._apply(frame, rule.when)
         write_at(frame, rule.result, copy.deepcopy(result))
         return self._apply(frame, rule.when)
 

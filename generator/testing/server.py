@@ -609,6 +609,10 @@ class SpecServer:
             )
             return
         request = self.framer.read_request(frame)
+        if await self.streams.end_by_client(conn, frame, request):
+            with self._lock:
+                conn.log.append((str(request.method), request.params))
+            return
         if request.method is None:
             logger.warning(
                 "conn %d sent a frame with no method: %.200r", conn.number, text
@@ -689,14 +693,15 @@ class SpecServer:
             await self._send(conn, self._error(req, self.unknown_method_error))
         elif example.error is not None:
             err = example.error
-            reply = ErrorReply(
+            failure = ErrorReply(
                 err.get("code"), str(err.get("message", "")), err.get("data")
             )
-            await self._send(conn, self._error(req, reply))
+            await self._send(conn, self._error(req, failure))
         else:
-            await self._send(
-                conn, self.framer.reply(req.id, example.result, has_id=req.has_id)
+            reply = self.framer.reply(
+                req.id, example.result, has_id=req.has_id, method=method
             )
+            await self._send(conn, reply)
 
     def _authorised(self, conn: Connection, req: IncomingRequest) -> bool:
         """The connection's token, or an ``access_token`` param, is valid (Deribit-like)."""

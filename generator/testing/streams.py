@@ -27,7 +27,7 @@ from ..ir import Channel, ChannelExample
 from ..runtime.pointer import Tokens, compile_pointer
 from ..runtime.protocol import Envelope, Match
 from .addresses import value_text
-from .framing import read_at
+from .framing import read_at, remove_at
 from .routing import Target
 
 
@@ -119,6 +119,8 @@ class NotificationFramer:
         for pointer in when.present:
             if read_at(frame, pointer, _ABSENT) is _ABSENT:
                 put(frame, pointer, None)
+        for pointer in when.absent:
+            remove_at(frame, pointer)
 
     def frame(self, sub: Subscription, message: Any, skip: int = 0) -> dict[str, Any]:
         rule = self.envelope.notification

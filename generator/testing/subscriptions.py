@@ -34,6 +34,10 @@ from .streams import (
 
 logger = logging.getLogger("nova.testing.server")
 
+DUPLICATE = 4409
+"""Close code for a reused operation id (GraphQL), when the spec lists it."""
+_NONE = object()
+
 PickExample = Callable[[str, Any], RequestExample | None]
 
 
@@ -91,6 +95,15 @@ class Subscriptions:
             await self._unsubscribe(conn, req, method)
 
     async def _subscribe(self, conn: Connection, req: IncomingRequest, method: SubscriptionMethod) -> None:
+        failure = self._error_example(method.subscribe, req.params)
+        if failure is not None:
+            logger.info("conn %d: subscribe answered by an error example", conn.number)
+            await conn.send(self.framer.error(req.id, *failure, has_id=req.has_id))
+            return
+        if method.subscription_id == "request" and str(req.id) in conn.subs:
+            if DUPLICATE in self.api.reconnect.close_codes:
+                await conn.ws.close(DUPLICATE, f"Subscriber for {req.id} already exists")
+                return
         targets, unmatched = self.router.targets(method, req.params)
         for item in unmatched:
             logger.info("conn %d: %r matches no channel, not acknowledged", conn.number, item)
@@ -127,6 +140,40 @@ class Subscriptions:
         await self._ack(conn, req, method, targets, stopped, subscribe=False)
         logger.info("conn %d unsubscribed %s", conn.number, [s.key for s in stopped])
 
+    def _error_example(self, request_name: str, params: Any) -> tuple[Any, str, Any] | None:
+        """An error example whose params are exactly the request's (an unknown pair...)."""
+        request = next((r for r in self.api.requests if r.name == request_name), None)
+        for ex in request.examples if request is not None else ():
+            if ex.error is not None and ex.params == params:
+                err = ex.error
+                return err.get("code"), str(err.get("message", "")), err.get("data")
+        return None
+
+    async def end_by_client(self, conn: Connection, frame: Any, req: IncomingRequest) -> bool:
+        """A client frame shaped like a method's ``end_when`` (GraphQL ``complete``) ends
+        the subscription whose id is the frame's request id; True when it was one."""
+        for method in self.api.subscriptions:
+            end = getattr(method, "end_when", None)
+            if end is None or method.subscription_id != "request" or not req.has_id:
+                continue
+            if all(read_at(frame, p, _NONE) == v for p, v in end.equals):
+                with self.lock:
+                    sub = conn.subs.pop(str(req.id), None)
+                if sub is not None and sub.task is not None:
+                    sub.task.cancel()
+                logger.info("conn %d: client ended %r", conn.number, req.id)
+                return True
+        return False
+
+    def _end_frame(self, method: SubscriptionMethod, sub: Subscription) -> dict[str, Any] | None:
+        end = getattr(method, "end_when", None)
+        rule = self.api.envelope.notification
+        if end is None or rule is None or rule.subscription is None or sub.sub_id is None:
+            return None
+        frame = self.framer.hello(end)
+        put(frame, rule.subscription, sub.sub_id)
+        return frame
+
     # -- acks -----------------------------------------------------------------------
 
     async def _ack(
@@ -146,7 +193,8 @@ class Subscriptions:
                 await conn.send(self._match_ack(method, target.address, subscribe))
             return
         result = self._reply_result(req, method, targets, subs, subscribe)
-        await conn.send(self.framer.reply(req.id, result, has_id=req.has_id))
+        wire = self.wire(method.subscribe if subscribe else method.unsubscribe)
+        await conn.send(self.framer.reply(req.id, result, has_id=req.has_id, method=wire))
 
     def _reply_result(
         self,
@@ -178,6 +226,9 @@ class Subscriptions:
     def _match_ack(self, method: SubscriptionMethod, address: Any, subscribe: bool) -> dict[str, Any]:
         frame: dict[str, Any] = copy.deepcopy(dict(self.api.envelope.template))
         sub_wire, unsub_wire = self.wire(method.subscribe), self.wire(method.unsubscribe)
+        example = self.pick_example((sub_wire if subscribe else unsub_wire) or "", None)
+        if example is not None and isinstance(example.result, dict):
+            frame.update(copy.deepcopy(example.result))  # e.g. OKX ``connId``
         when = method.ack_when
         for pointer, value in when.equals if when is not None else ():
             if not subscribe and unsub_wire is not None and value == sub_wire:
@@ -193,6 +244,22 @@ class Subscriptions:
     # -- streaming ------------------------------------------------------------------
 
     async def _stream(self, conn: Connection, sub: Subscription) -> None:
+        await self._stream_examples(conn, sub)
+        method = next(
+            (m for m in self.api.subscriptions if m.name == sub.target.channel.subscription),
+            None,
+        )
+        end = self._end_frame(method, sub) if method is not None and self.limit else None
+        if end is not None:
+            # The stream is over: say so, as a server ends an operation (GraphQL complete).
+            with self.lock:
+                conn.subs.pop(sub.key, None)
+            try:
+                await conn.send(end)
+            except ConnectionClosed:
+                pass
+
+    async def _stream_examples(self, conn: Connection, sub: Subscription) -> None:
         if self.api.envelope.notification is None:
             logger.warning("the envelope has no notification rule: nothing to stream")
             return

@@ -9,7 +9,8 @@ strings" in docs/spec-language.md):
 - a one-element list ``["{p}"]`` against a list binds one subscription per element
   (Kraken ``symbol: [...]``, Coinbase ``product_ids: [...]``);
 - an object matches an object that has at least its keys (a key whose template is a bare
-  ``"{p}"`` may be missing: an optional parameter); other lists match element-wise;
+  ``"{p}"``, or a constant that is not a string, may be missing: an optional parameter or
+  option); other lists match element-wise;
 - any other constant must be equal.
 
 Only declared parameter names are placeholders, so GraphQL braces stay literal text.
@@ -102,7 +103,8 @@ def match(
         parts: list[list[Binding]] = []
         for key, sub in template.items():
             if key not in value:
-                if _optional(sub, schemas):
+                # An optional parameter, or a constant option (Kraken ``snapshot: true``).
+                if _optional(sub, schemas) or not isinstance(sub, str | dict | list):
                     continue
                 return None
             found = match(sub, value[key], schemas)
