@@ -151,12 +151,20 @@ class Subscriptions:
 
     async def end_by_client(self, conn: Connection, frame: Any, req: IncomingRequest) -> bool:
         """A client frame shaped like a method's ``end_when`` (GraphQL ``complete``) ends
-        the subscription whose id is the frame's request id; True when it was one."""
+        the subscription whose id is the frame's request id; True when it was one. Without
+        ``end_when``, any frame that is no known request and reuses an active id does."""
+        known = {r.method for r in self.api.requests}
         for method in self.api.subscriptions:
             end = getattr(method, "end_when", None)
-            if end is None or method.subscription_id != "request" or not req.has_id:
+            if method.subscription_id != "request" or not req.has_id:
                 continue
-            if all(read_at(frame, p, _NONE) == v for p, v in end.equals):
+            if end is not None:
+                ends = all(read_at(frame, p, _NONE) == v for p, v in end.equals)
+            else:
+                # No end_when: a frame that reuses an active operation id and is no known
+                # request ends the operation (GraphQL ``complete``).
+                ends = req.method not in known and str(req.id) in conn.subs
+            if ends:
                 with self.lock:
                     sub = conn.subs.pop(str(req.id), None)
                 if sub is not None and sub.task is not None:
