@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
 from nova_gen.ir import Api
+from nova_gen.runtime.protocol import Match
 from nova_gen.testing import SpecServer
 from nova_gen.testing.templates import fill
 
@@ -204,3 +206,44 @@ async def test_graphql_server_pings_answered_by_frames() -> None:
                 await recv_until(ws, lambda f: f == {"type": "ping"})
                 await ws.send(json.dumps({"type": "pong"}))
             await server.wait_for(lambda: server.pings_answered == 2, timeout=2)
+
+
+async def test_kraken_v2_error_example_refuses_the_subscription() -> None:
+    api = spec("kraken_v2")
+    async with asyncio.timeout(TIMEOUT), SpecServer(api) as server, connect(server.url) as ws:
+        params = {"channel": "book", "symbol": ["ABC/XYZ"], "depth": 10}
+        await ws.send(json.dumps({"method": "subscribe", "params": params, "req_id": 3}))
+        reply = await recv_until(ws, lambda f: f.get("req_id") == 3)
+        assert reply["success"] is False and reply["error"] == "Currency pair not supported"
+        assert server.subscriptions[1] == frozenset()
+
+
+async def test_end_when_server_completes_a_finished_stream() -> None:
+    api = spec("graphql_ws")
+    ended = replace(api.subscriptions[0], end_when=Match(equals=(("/type", "complete"),)))
+    api = replace(api, subscriptions=(ended,))
+    channel = next(c for c in api.channels if c.name == "message_added")
+    payload = fill(channel.structured, {"room_id": "general"}, {"room_id"})
+    async with asyncio.timeout(TIMEOUT), SpecServer(api, notify_interval=0.001, max_notifications=2) as server:
+        async with connect(server.url, subprotocols=GQL) as ws:
+            await ws.send(json.dumps({"type": "connection_init"}))
+            await recv_until(ws, lambda f: f.get("type") == "connection_ack")
+            await ws.send(json.dumps({"id": "a", "type": "subscribe", "payload": payload}))
+            frames = [await recv_json(ws) for _ in range(3)]
+            assert [f["type"] for f in frames] == ["next", "next", "complete"]
+            assert frames[2] == {"type": "complete", "id": "a"}
+            assert server.subscriptions[1] == frozenset()
+
+
+async def test_init_without_4401_ignores_early_frames() -> None:
+    api = spec("graphql_ws")
+    api = replace(api, reconnect=replace(api.reconnect, close_codes={}))
+    async with asyncio.timeout(TIMEOUT), SpecServer(api) as server:
+        async with connect(server.url, subprotocols=GQL) as ws:
+            await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {}}))
+            await ws.send(json.dumps({"type": "connection_init"}))
+            assert await recv_json(ws) == {"type": "connection_ack"}
+            await ws.send(json.dumps({"type": "connection_init"}))  # no 4429: ignored
+            await ws.send(json.dumps({"type": "ping"}))
+            assert await recv_json(ws) == {"type": "pong"}
+        assert server.inits == 1
