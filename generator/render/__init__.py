@@ -20,6 +20,7 @@ from ..diagnostics import Diagnostics
 from ..naming import comment, docstring, py_str
 from ..planner import Plan
 from ..runtime import protocol as p
+from .imports import prune_unused_imports
 from .models import render_models
 from .pyliteral import to_source
 
@@ -92,7 +93,7 @@ def _typing_names(annotations: list[str]) -> list[str]:
 def context(plan: Plan, options: RenderOptions) -> dict[str, Any]:
     """The documented template context (see docs/templates.md)."""
     channel_types = [prm.annotation for c in plan.channels for prm in c.params]
-    request_types = [prm.annotation for r in plan.requests for prm in r.params] + [r.result for r in plan.requests]
+    result_types = [r.result for r in plan.requests]
     client_types = (
         [prm.annotation for r in plan.requests for prm in r.params]
         + [r.result for r in plan.requests if r.source.reply]
@@ -116,7 +117,8 @@ def context(plan: Plan, options: RenderOptions) -> dict[str, Any]:
         ),
         "handler_typing_names": _typing_names(message_types),
         "channel_typing_names": _typing_names(channel_types),
-        "protocol_typing_names": _typing_names(request_types + message_types),
+        "protocol_typing_names": _typing_names(result_types + message_types),
+        "channels_use_models": any("models." in t for t in channel_types),
         "subscribe_methods": {
             s.name: p.SubscribeMethod(
                 name=s.name,
@@ -201,7 +203,7 @@ def render_package(plan: Plan, options: RenderOptions, diagnostics: Diagnostics)
     ctx = {**context(plan, options), "header": head}
     files: dict[str, str] = {}
     for name in TEMPLATES:
-        files[name] = format_python(env.get_template(name + ".jinja").render(ctx))
+        files[name] = format_python(prune_unused_imports(env.get_template(name + ".jinja").render(ctx)))
     files["models.py"] = format_python(render_models(plan.models, head, plan.api.source, diagnostics, plan.field_names))
     files["py.typed"] = ""
     if options.runtime_import is None:
