@@ -16,6 +16,12 @@ see :mod:`.auth`), sends the spec's hello first when it has one, and offers faul
 :meth:`SpecServer.drop_connections`, :meth:`SpecServer.drop_every`,
 :meth:`SpecServer.close_connections`, :meth:`SpecServer.send_raw`). Everything it receives
 is recorded, per connection and in order (:meth:`SpecServer.connection_log`).
+
+Beyond channel strings, everything is driven by the IR: structured addresses and
+``subscribe_params`` (:mod:`.templates`, :mod:`.routing`), acks ``reply``/``match``/``none``
+and subscription ids (:mod:`.subscriptions`), routed and sequenced notification frames
+(:mod:`.streams`, :meth:`SpecServer.skip_sequence`), the client's ``init`` handshake
+(:mod:`.handshake`) and heartbeats that are frames or texts (:mod:`.heartbeats`).
 """
 
 from __future__ import annotations
