@@ -30,7 +30,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy generator
 	cd generated_examples && ../$(BIN)/mypy --strict deribit
 	cd generated_examples && ../$(BIN)/mypy --strict gemini_market_data kraken slack_rtm
-	cd generated_examples && ../$(BIN)/mypy --strict binance_api coinbase ethereum graphql_ws kraken_v2 okx
+	cd generated_examples && ../$(BIN)/mypy --strict binance binance_api coinbase ethereum graphql_ws kraken_v2 okx
 	cd generated_examples/asyncapi3 && ../../$(BIN)/mypy --strict gemini_market_data
 	mkdir -p build/mypypath && ln -sfn ../../generator build/mypypath/nova_gen
 	MYPYPATH=build/mypypath:generated_examples $(BIN)/mypy --strict examples

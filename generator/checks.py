@@ -154,11 +154,15 @@ def _check_examples(api: ir.Api, diagnostics: Diagnostics) -> None:
             )
 
     for r in api.requests:
-        params_schema: ir.JsonSchema = {
-            "type": "object",
-            "properties": {p.name: p.schema for p in r.params},
-            "required": [p.name for p in r.params if p.required],
-        }
+        params_schema: ir.JsonSchema = (
+            r.params[0].schema
+            if r.params_array
+            else {
+                "type": "object",
+                "properties": {p.name: p.schema for p in r.params},
+                "required": [p.name for p in r.params if p.required],
+            }
+        )
         for n, ex in enumerate(r.examples):
             label = f"example {ex.name or n + 1} of request {r.name!r}"
             if ex.error is None:  # an error example may show params the server rejects

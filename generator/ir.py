@@ -58,7 +58,7 @@ class Param:
 
 @dataclass(frozen=True)
 class RequestExample:
-    params: dict[str, Any]
+    params: Any
     result: Any = None
     error: dict[str, Any] | None = None
     """``{"code": ..., "message": ..., "data"?: ...}`` when the example is an error reply."""
@@ -90,6 +90,9 @@ class Request:
     """How the reply of an uncorrelated request is recognised."""
     positional: bool = False
     """Params go out as a JSON array in the order of :attr:`params`."""
+    params_array: bool = False
+    """The params are one JSON array (Binance ``SUBSCRIBE``): :attr:`params` holds a single
+    parameter named ``params`` whose value is sent as the params."""
     params_ref: str | None = None
     """The named schema the params are, when the spec wrote them as a ``$ref``: it is then
     the params model instead of a hoisted ``<Name>Params`` class."""

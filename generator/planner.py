@@ -110,7 +110,7 @@ RESERVED_METHODS = frozenset(n for n in dir(BaseClient) if not n.startswith("__"
 """Attributes of BaseClient, plus ``connect``, which the generated client class defines."""
 RESERVED_HOOKS = frozenset(n for n in dir(BaseHandlers) if not n.startswith("__"))
 RESERVED_ERRORS = frozenset({"ServerError", "NovaError", "errors"})
-RESERVED_KWARGS = frozenset({"self", "timeout"})
+RESERVED_KWARGS = frozenset({"self", "timeout", "wire_params"})
 RESERVED_CONNECT = frozenset({"cls", "server", "url", "handlers", "request_timeout", "options"})
 
 

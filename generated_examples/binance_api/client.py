@@ -67,8 +67,8 @@ class BinanceApiClient(BaseClient[BinanceApiHandlers]):
         Wire method ``ping``.
 
         """
-        params: dict[str, object] = {}
-        return await self._request(PING, params, timeout=timeout)
+        wire_params: dict[str, object] = {}
+        return await self._request(PING, wire_params, timeout=timeout)
 
     async def time(
         self,
@@ -80,8 +80,8 @@ class BinanceApiClient(BaseClient[BinanceApiHandlers]):
         Wire method ``time``.
 
         """
-        params: dict[str, object] = {}
-        return await self._request(TIME, params, timeout=timeout)
+        wire_params: dict[str, object] = {}
+        return await self._request(TIME, wire_params, timeout=timeout)
 
     async def exchange_info(
         self,
@@ -102,11 +102,11 @@ class BinanceApiClient(BaseClient[BinanceApiHandlers]):
             symbols: symbols
             permissions: permissions
         """
-        params = dump_params(
+        wire_params = dump_params(
             models.ExchangeInfoParams,
             {"symbol": symbol, "symbols": symbols, "permissions": permissions},
         )
-        return await self._request(EXCHANGE_INFO, params, timeout=timeout)
+        return await self._request(EXCHANGE_INFO, wire_params, timeout=timeout)
 
     async def ticker_price(
         self,
@@ -121,11 +121,11 @@ class BinanceApiClient(BaseClient[BinanceApiHandlers]):
         Args:
             symbol: symbol
         """
-        params = dump_params(
+        wire_params = dump_params(
             models.TickerPriceParams,
             {"symbol": symbol},
         )
-        return await self._request(TICKER_PRICE, params, timeout=timeout)
+        return await self._request(TICKER_PRICE, wire_params, timeout=timeout)
 
     async def depth(
         self,
@@ -144,8 +144,8 @@ class BinanceApiClient(BaseClient[BinanceApiHandlers]):
             symbol: symbol
             limit: limit
         """
-        params = dump_params(
+        wire_params = dump_params(
             models.DepthParams,
             {"symbol": symbol, "limit": limit},
         )
-        return await self._request(DEPTH, params, timeout=timeout)
+        return await self._request(DEPTH, wire_params, timeout=timeout)

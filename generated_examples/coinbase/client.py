@@ -91,11 +91,11 @@ class CoinbaseClient(BaseClient[CoinbaseHandlers]):
             product_ids: Products to (un)subscribe; leave out for channels without products (heartbeats, user for all products).
             jwt: Per-message JWT, added by the `sign` hook (expires after 2 minutes).
         """
-        params = dump_params(
+        wire_params = dump_params(
             models.SubscribeParams,
             {"channel": channel, "product_ids": product_ids, "jwt": jwt},
         )
-        return await self._request(SUBSCRIBE, params, timeout=timeout)
+        return await self._request(SUBSCRIBE, wire_params, timeout=timeout)
 
     async def unsubscribe(
         self,
@@ -116,11 +116,11 @@ class CoinbaseClient(BaseClient[CoinbaseHandlers]):
             product_ids: Products to (un)subscribe; leave out for channels without products (heartbeats, user for all products).
             jwt: Per-message JWT, added by the `sign` hook (expires after 2 minutes).
         """
-        params = dump_params(
+        wire_params = dump_params(
             models.SubscribeParams,
             {"channel": channel, "product_ids": product_ids, "jwt": jwt},
         )
-        return await self._request(UNSUBSCRIBE, params, timeout=timeout)
+        return await self._request(UNSUBSCRIBE, wire_params, timeout=timeout)
 
     def subscribe_level2(
         self,

@@ -125,7 +125,7 @@ class DeribitClient(BaseClient[DeribitHandlers]):
             state: Will be passed back in the response
             scope: Describes type of the access for assigned token, possible values: `connection`, `session:name`, `trade:[read, read_write, none]`, `wallet:[read, read_write, none]`, `account:[read, read_write, none]`, `expires:NUMBER`, `ip:ADDR`.
         """
-        params = dump_params(
+        wire_params = dump_params(
             models.AuthParams,
             {
                 "grant_type": grant_type,
@@ -140,7 +140,7 @@ class DeribitClient(BaseClient[DeribitHandlers]):
                 "scope": scope,
             },
         )
-        return await self._request(AUTH, params, timeout=timeout)
+        return await self._request(AUTH, wire_params, timeout=timeout)
 
     async def get_time(
         self,
@@ -154,8 +154,8 @@ class DeribitClient(BaseClient[DeribitHandlers]):
         Wire method ``public/get_time``.
 
         """
-        params: dict[str, object] = {}
-        return await self._request(GET_TIME, params, timeout=timeout)
+        wire_params: dict[str, object] = {}
+        return await self._request(GET_TIME, wire_params, timeout=timeout)
 
     async def test(
         self,
@@ -172,11 +172,11 @@ class DeribitClient(BaseClient[DeribitHandlers]):
         Args:
             expected_result: The value "exception" will trigger an error response. This may be useful for testing wrapper libraries.
         """
-        params = dump_params(
+        wire_params = dump_params(
             models.TestParams,
             {"expected_result": expected_result},
         )
-        return await self._request(TEST, params, timeout=timeout)
+        return await self._request(TEST, wire_params, timeout=timeout)
 
     async def hello(
         self,
@@ -195,11 +195,11 @@ class DeribitClient(BaseClient[DeribitHandlers]):
             client_name: Client software name
             client_version: Client software version
         """
-        params = dump_params(
+        wire_params = dump_params(
             models.HelloParams,
             {"client_name": client_name, "client_version": client_version},
         )
-        return await self._request(HELLO, params, timeout=timeout)
+        return await self._request(HELLO, wire_params, timeout=timeout)
 
     async def set_heartbeat(
         self,
@@ -216,11 +216,11 @@ class DeribitClient(BaseClient[DeribitHandlers]):
         Args:
             interval: The heartbeat interval in seconds, but not less than 10
         """
-        params = dump_params(
+        wire_params = dump_params(
             models.SetHeartbeatParams,
             {"interval": interval},
         )
-        return await self._request(SET_HEARTBEAT, params, timeout=timeout)
+        return await self._request(SET_HEARTBEAT, wire_params, timeout=timeout)
 
     async def disable_heartbeat(
         self,
@@ -232,8 +232,8 @@ class DeribitClient(BaseClient[DeribitHandlers]):
         Wire method ``public/disable_heartbeat``.
 
         """
-        params: dict[str, object] = {}
-        return await self._request(DISABLE_HEARTBEAT, params, timeout=timeout)
+        wire_params: dict[str, object] = {}
+        return await self._request(DISABLE_HEARTBEAT, wire_params, timeout=timeout)
 
     async def get_instruments(
         self,
@@ -254,11 +254,11 @@ class DeribitClient(BaseClient[DeribitHandlers]):
             kind: kind
             expired: Set to true to show recently expired instruments instead of active ones.
         """
-        params = dump_params(
+        wire_params = dump_params(
             models.GetInstrumentsParams,
             {"currency": currency, "kind": kind, "expired": expired},
         )
-        return await self._request(GET_INSTRUMENTS, params, timeout=timeout)
+        return await self._request(GET_INSTRUMENTS, wire_params, timeout=timeout)
 
     async def get_order_book(
         self,
@@ -275,11 +275,11 @@ class DeribitClient(BaseClient[DeribitHandlers]):
             instrument_name: The instrument name for which to retrieve the order book
             depth: The number of entries to return for bids and asks, maximum - `10000`.
         """
-        params = dump_params(
+        wire_params = dump_params(
             models.GetOrderBookParams,
             {"instrument_name": instrument_name, "depth": depth},
         )
-        return await self._request(GET_ORDER_BOOK, params, timeout=timeout)
+        return await self._request(GET_ORDER_BOOK, wire_params, timeout=timeout)
 
     async def ticker(
         self,
@@ -294,11 +294,11 @@ class DeribitClient(BaseClient[DeribitHandlers]):
         Args:
             instrument_name: Instrument name
         """
-        params = dump_params(
+        wire_params = dump_params(
             models.TickerParams,
             {"instrument_name": instrument_name},
         )
-        return await self._request(TICKER, params, timeout=timeout)
+        return await self._request(TICKER, wire_params, timeout=timeout)
 
     async def public_subscribe(
         self,
@@ -315,11 +315,11 @@ class DeribitClient(BaseClient[DeribitHandlers]):
         Args:
             channels: A list of channels to subscribe to / unsubscribe from.
         """
-        params = dump_params(
+        wire_params = dump_params(
             models.ChannelsParams,
             {"channels": channels},
         )
-        return await self._request(PUBLIC_SUBSCRIBE, params, timeout=timeout)
+        return await self._request(PUBLIC_SUBSCRIBE, wire_params, timeout=timeout)
 
     async def public_unsubscribe(
         self,
@@ -334,11 +334,11 @@ class DeribitClient(BaseClient[DeribitHandlers]):
         Args:
             channels: A list of channels to subscribe to / unsubscribe from.
         """
-        params = dump_params(
+        wire_params = dump_params(
             models.ChannelsParams,
             {"channels": channels},
         )
-        return await self._request(PUBLIC_UNSUBSCRIBE, params, timeout=timeout)
+        return await self._request(PUBLIC_UNSUBSCRIBE, wire_params, timeout=timeout)
 
     async def private_subscribe(
         self,
@@ -353,11 +353,11 @@ class DeribitClient(BaseClient[DeribitHandlers]):
         Args:
             channels: A list of channels to subscribe to / unsubscribe from.
         """
-        params = dump_params(
+        wire_params = dump_params(
             models.ChannelsParams,
             {"channels": channels},
         )
-        return await self._request(PRIVATE_SUBSCRIBE, params, timeout=timeout)
+        return await self._request(PRIVATE_SUBSCRIBE, wire_params, timeout=timeout)
 
     async def private_unsubscribe(
         self,
@@ -372,11 +372,11 @@ class DeribitClient(BaseClient[DeribitHandlers]):
         Args:
             channels: A list of channels to subscribe to / unsubscribe from.
         """
-        params = dump_params(
+        wire_params = dump_params(
             models.ChannelsParams,
             {"channels": channels},
         )
-        return await self._request(PRIVATE_UNSUBSCRIBE, params, timeout=timeout)
+        return await self._request(PRIVATE_UNSUBSCRIBE, wire_params, timeout=timeout)
 
     async def get_account_summary(
         self,
@@ -395,11 +395,11 @@ class DeribitClient(BaseClient[DeribitHandlers]):
             subaccount_id: The user id for the subaccount
             extended: Include additional fields
         """
-        params = dump_params(
+        wire_params = dump_params(
             models.GetAccountSummaryParams,
             {"currency": currency, "subaccount_id": subaccount_id, "extended": extended},
         )
-        return await self._request(GET_ACCOUNT_SUMMARY, params, timeout=timeout)
+        return await self._request(GET_ACCOUNT_SUMMARY, wire_params, timeout=timeout)
 
     async def buy(
         self,
@@ -463,7 +463,7 @@ class DeribitClient(BaseClient[DeribitHandlers]):
             mmp: Order MMP flag, only for order_type 'limit'
             valid_until: Timestamp, when provided server will start processing request in Matching Engine only before given timestamp, in other cases `timed_out` error will be responded.
         """
-        params = dump_params(
+        wire_params = dump_params(
             models.OrderParams,
             {
                 "instrument_name": instrument_name,
@@ -485,7 +485,7 @@ class DeribitClient(BaseClient[DeribitHandlers]):
                 "valid_until": valid_until,
             },
         )
-        return await self._request(BUY, params, timeout=timeout)
+        return await self._request(BUY, wire_params, timeout=timeout)
 
     async def sell(
         self,
@@ -549,7 +549,7 @@ class DeribitClient(BaseClient[DeribitHandlers]):
             mmp: Order MMP flag, only for order_type 'limit'
             valid_until: Timestamp, when provided server will start processing request in Matching Engine only before given timestamp, in other cases `timed_out` error will be responded.
         """
-        params = dump_params(
+        wire_params = dump_params(
             models.OrderParams,
             {
                 "instrument_name": instrument_name,
@@ -571,7 +571,7 @@ class DeribitClient(BaseClient[DeribitHandlers]):
                 "valid_until": valid_until,
             },
         )
-        return await self._request(SELL, params, timeout=timeout)
+        return await self._request(SELL, wire_params, timeout=timeout)
 
     async def cancel(
         self,
@@ -586,11 +586,11 @@ class DeribitClient(BaseClient[DeribitHandlers]):
         Args:
             order_id: The order id
         """
-        params = dump_params(
+        wire_params = dump_params(
             models.CancelParams,
             {"order_id": order_id},
         )
-        return await self._request(CANCEL, params, timeout=timeout)
+        return await self._request(CANCEL, wire_params, timeout=timeout)
 
     async def get_open_orders_by_instrument(
         self,
@@ -622,11 +622,11 @@ class DeribitClient(BaseClient[DeribitHandlers]):
             instrument_name: Instrument name
             type: Order type, default - `all`
         """
-        params = dump_params(
+        wire_params = dump_params(
             models.GetOpenOrdersByInstrumentParams,
             {"instrument_name": instrument_name, "type": type},
         )
-        return await self._request(GET_OPEN_ORDERS_BY_INSTRUMENT, params, timeout=timeout)
+        return await self._request(GET_OPEN_ORDERS_BY_INSTRUMENT, wire_params, timeout=timeout)
 
     def subscribe_ticker(
         self,

@@ -74,8 +74,8 @@ class EthereumClient(BaseClient[EthereumHandlers]):
         Wire method ``eth_blockNumber``.
 
         """
-        params: dict[str, object] = {}
-        return await self._request(BLOCK_NUMBER, params, timeout=timeout)
+        wire_params: dict[str, object] = {}
+        return await self._request(BLOCK_NUMBER, wire_params, timeout=timeout)
 
     async def chain_id(
         self,
@@ -89,8 +89,8 @@ class EthereumClient(BaseClient[EthereumHandlers]):
         Wire method ``eth_chainId``.
 
         """
-        params: dict[str, object] = {}
-        return await self._request(CHAIN_ID, params, timeout=timeout)
+        wire_params: dict[str, object] = {}
+        return await self._request(CHAIN_ID, wire_params, timeout=timeout)
 
     async def get_balance(
         self,
@@ -109,11 +109,11 @@ class EthereumClient(BaseClient[EthereumHandlers]):
             address: Position 0: the account
             block: Position 1: block number (hex) or tag
         """
-        params = dump_params(
+        wire_params = dump_params(
             models.GetBalanceParams,
             {"address": address, "block": block},
         )
-        return await self._request(GET_BALANCE, params, timeout=timeout)
+        return await self._request(GET_BALANCE, wire_params, timeout=timeout)
 
     async def get_block_by_number(
         self,
@@ -132,11 +132,11 @@ class EthereumClient(BaseClient[EthereumHandlers]):
             block: Position 0: block number (hex) or tag
             full_transactions: Position 1: true for transaction objects, false for hashes
         """
-        params = dump_params(
+        wire_params = dump_params(
             models.GetBlockByNumberParams,
             {"block": block, "full_transactions": full_transactions},
         )
-        return await self._request(GET_BLOCK_BY_NUMBER, params, timeout=timeout)
+        return await self._request(GET_BLOCK_BY_NUMBER, wire_params, timeout=timeout)
 
     async def eth_subscribe(
         self,
@@ -150,8 +150,8 @@ class EthereumClient(BaseClient[EthereumHandlers]):
         Wire method ``eth_subscribe``.
 
         """
-        params: dict[str, object] = {}
-        return await self._request(ETH_SUBSCRIBE, params, timeout=timeout)
+        wire_params: dict[str, object] = {}
+        return await self._request(ETH_SUBSCRIBE, wire_params, timeout=timeout)
 
     async def eth_unsubscribe(
         self,
@@ -165,8 +165,8 @@ class EthereumClient(BaseClient[EthereumHandlers]):
         Wire method ``eth_unsubscribe``.
 
         """
-        params: dict[str, object] = {}
-        return await self._request(ETH_UNSUBSCRIBE, params, timeout=timeout)
+        wire_params: dict[str, object] = {}
+        return await self._request(ETH_UNSUBSCRIBE, wire_params, timeout=timeout)
 
     def subscribe_new_heads(
         self,

@@ -5,14 +5,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from . import models
 from ._protocol import (
     PROTOCOL,
 )
-from ._runtime import BaseClient, ConnectOptions, Connector, Subscription
+from ._runtime import BaseClient, ConnectOptions, Connector
 from ._runtime.handshake import Handshake
-from ._runtime.options import resolve_url
-from ._runtime.params import dump_params
 from .handlers import GeminiMarketDataHandlers
 
 __all__ = ["GeminiMarketDataClient"]
@@ -144,9 +141,11 @@ class GeminiMarketDataClient(BaseClient[GeminiMarketDataHandlers]):
         return Connector(
             cls,
             PROTOCOL,
-            url=handshake.url(resolve_url(PROTOCOL, server, url)),
+            server=server,
+            url=url,
             handlers=handlers if handlers is not None else GeminiMarketDataHandlers(),
             request_timeout=request_timeout,
             credentials={},
-            options=handshake.options(options),
+            options=options,
+            handshake=handshake,
         )

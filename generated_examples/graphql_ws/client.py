@@ -79,7 +79,7 @@ class GraphqlWsClient(BaseClient[GraphqlWsHandlers]):
             operationName: Which operation of the document to run, when it holds several
             extensions: Protocol extensions (e.g. persisted query hashes)
         """
-        params = dump_params(
+        wire_params = dump_params(
             models.SubscribePayload,
             {
                 "query": query,
@@ -88,7 +88,7 @@ class GraphqlWsClient(BaseClient[GraphqlWsHandlers]):
                 "extensions": extensions,
             },
         )
-        return await self._request(SUBSCRIBE, params, timeout=timeout)
+        return await self._request(SUBSCRIBE, wire_params, timeout=timeout)
 
     def subscribe_message_added(
         self,

@@ -10,9 +10,8 @@ from ._protocol import (
     SUBSCRIBE,
     UNSUBSCRIBE,
 )
-from ._runtime import BaseClient, ConnectOptions, Connector, Subscription
+from ._runtime import BaseClient, ConnectOptions, Connector
 from ._runtime.handshake import Handshake
-from ._runtime.options import resolve_url
 from ._runtime.params import dump_params
 from .handlers import KrakenHandlers
 
@@ -62,11 +61,13 @@ class KrakenClient(BaseClient[KrakenHandlers]):
         return Connector(
             cls,
             PROTOCOL,
-            url=handshake.url(resolve_url(PROTOCOL, server, url)),
+            server=server,
+            url=url,
             handlers=handlers if handlers is not None else KrakenHandlers(),
             request_timeout=request_timeout,
             credentials={},
-            options=handshake.options(options),
+            options=options,
+            handshake=handshake,
         )
 
     async def ping(
@@ -81,8 +82,8 @@ class KrakenClient(BaseClient[KrakenHandlers]):
         Wire method ``ping``.
 
         """
-        params: dict[str, object] = {}
-        return await self._request(PING, params, timeout=timeout)
+        wire_params: dict[str, object] = {}
+        return await self._request(PING, wire_params, timeout=timeout)
 
     async def subscribe(
         self,
@@ -101,11 +102,11 @@ class KrakenClient(BaseClient[KrakenHandlers]):
             pair: pair
             subscription: subscription
         """
-        params = dump_params(
+        wire_params = dump_params(
             models.SubscribeParams,
             {"pair": pair, "subscription": subscription},
         )
-        return await self._request(SUBSCRIBE, params, timeout=timeout)
+        return await self._request(SUBSCRIBE, wire_params, timeout=timeout)
 
     async def unsubscribe(
         self,
@@ -124,8 +125,8 @@ class KrakenClient(BaseClient[KrakenHandlers]):
             pair: pair
             subscription: subscription
         """
-        params = dump_params(
+        wire_params = dump_params(
             models.UnsubscribeParams,
             {"pair": pair, "subscription": subscription},
         )
-        return await self._request(UNSUBSCRIBE, params, timeout=timeout)
+        return await self._request(UNSUBSCRIBE, wire_params, timeout=timeout)

@@ -104,7 +104,7 @@ class KrakenV2Client(BaseClient[KrakenV2Handlers]):
             snap_trades: executions: include the last 50 fills in the snapshot
             token: Session token; required for private channels
         """
-        params = dump_params(
+        wire_params = dump_params(
             models.SubscriptionParams,
             {
                 "channel": channel,
@@ -118,7 +118,7 @@ class KrakenV2Client(BaseClient[KrakenV2Handlers]):
                 "token": token,
             },
         )
-        return await self._request(SUBSCRIBE, params, timeout=timeout)
+        return await self._request(SUBSCRIBE, wire_params, timeout=timeout)
 
     async def unsubscribe(
         self,
@@ -151,7 +151,7 @@ class KrakenV2Client(BaseClient[KrakenV2Handlers]):
             snap_trades: executions: include the last 50 fills in the snapshot
             token: Session token; required for private channels
         """
-        params = dump_params(
+        wire_params = dump_params(
             models.SubscriptionParams,
             {
                 "channel": channel,
@@ -165,7 +165,7 @@ class KrakenV2Client(BaseClient[KrakenV2Handlers]):
                 "token": token,
             },
         )
-        return await self._request(UNSUBSCRIBE, params, timeout=timeout)
+        return await self._request(UNSUBSCRIBE, wire_params, timeout=timeout)
 
     async def ping(
         self,
@@ -179,8 +179,8 @@ class KrakenV2Client(BaseClient[KrakenV2Handlers]):
         Wire method ``ping``.
 
         """
-        params: dict[str, object] = {}
-        return await self._request(PING, params, timeout=timeout)
+        wire_params: dict[str, object] = {}
+        return await self._request(PING, wire_params, timeout=timeout)
 
     async def add_order(
         self,
@@ -234,7 +234,7 @@ class KrakenV2Client(BaseClient[KrakenV2Handlers]):
             validate: Validate only, do not submit
             token: Session token from GetWebSocketsToken
         """
-        params = dump_params(
+        wire_params = dump_params(
             models.AddOrderParams,
             {
                 "order_type": order_type,
@@ -253,7 +253,7 @@ class KrakenV2Client(BaseClient[KrakenV2Handlers]):
                 "token": token,
             },
         )
-        return await self._request(ADD_ORDER, params, timeout=timeout)
+        return await self._request(ADD_ORDER, wire_params, timeout=timeout)
 
     async def cancel_order(
         self,
@@ -276,7 +276,7 @@ class KrakenV2Client(BaseClient[KrakenV2Handlers]):
             order_userref: User references; every order with the reference is cancelled
             token: Session token from GetWebSocketsToken
         """
-        params = dump_params(
+        wire_params = dump_params(
             models.CancelOrderParams,
             {
                 "order_id": order_id,
@@ -285,7 +285,7 @@ class KrakenV2Client(BaseClient[KrakenV2Handlers]):
                 "token": token,
             },
         )
-        return await self._request(CANCEL_ORDER, params, timeout=timeout)
+        return await self._request(CANCEL_ORDER, wire_params, timeout=timeout)
 
     async def cancel_all(
         self,
@@ -300,11 +300,11 @@ class KrakenV2Client(BaseClient[KrakenV2Handlers]):
         Args:
             token: Session token from GetWebSocketsToken
         """
-        params = dump_params(
+        wire_params = dump_params(
             models.CancelAllParams,
             {"token": token},
         )
-        return await self._request(CANCEL_ALL, params, timeout=timeout)
+        return await self._request(CANCEL_ALL, wire_params, timeout=timeout)
 
     async def cancel_after(
         self,
@@ -323,11 +323,11 @@ class KrakenV2Client(BaseClient[KrakenV2Handlers]):
             timeout_: Seconds until all orders are cancelled; 0 disables
             token: Session token from GetWebSocketsToken
         """
-        params = dump_params(
+        wire_params = dump_params(
             models.CancelAfterParams,
             {"timeout": timeout_, "token": token},
         )
-        return await self._request(CANCEL_AFTER, params, timeout=timeout)
+        return await self._request(CANCEL_AFTER, wire_params, timeout=timeout)
 
     def subscribe_book(
         self,

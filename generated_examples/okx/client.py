@@ -95,11 +95,11 @@ class OkxClient(BaseClient[OkxHandlers]):
         Args:
             args: args
         """
-        params = dump_params(
+        wire_params = dump_params(
             models.ChannelArgs,
             {"args": args},
         )
-        return await self._request(SUBSCRIBE, params, timeout=timeout)
+        return await self._request(SUBSCRIBE, wire_params, timeout=timeout)
 
     async def unsubscribe(
         self,
@@ -114,11 +114,11 @@ class OkxClient(BaseClient[OkxHandlers]):
         Args:
             args: args
         """
-        params = dump_params(
+        wire_params = dump_params(
             models.ChannelArgs,
             {"args": args},
         )
-        return await self._request(UNSUBSCRIBE, params, timeout=timeout)
+        return await self._request(UNSUBSCRIBE, wire_params, timeout=timeout)
 
     async def login(
         self,
@@ -135,11 +135,11 @@ class OkxClient(BaseClient[OkxHandlers]):
         Args:
             args: args
         """
-        params = dump_params(
+        wire_params = dump_params(
             models.LoginParams,
             {"args": args},
         )
-        return await self._request(LOGIN, params, timeout=timeout)
+        return await self._request(LOGIN, wire_params, timeout=timeout)
 
     async def order(
         self,
@@ -158,11 +158,11 @@ class OkxClient(BaseClient[OkxHandlers]):
             args: args
             expTime: Request validity deadline, Unix ms
         """
-        params = dump_params(
+        wire_params = dump_params(
             models.PlaceOrderParams,
             {"args": args, "expTime": expTime},
         )
-        return await self._request(ORDER, params, timeout=timeout)
+        return await self._request(ORDER, wire_params, timeout=timeout)
 
     async def cancel_order(
         self,
@@ -177,11 +177,11 @@ class OkxClient(BaseClient[OkxHandlers]):
         Args:
             args: args
         """
-        params = dump_params(
+        wire_params = dump_params(
             models.CancelOrderParams,
             {"args": args},
         )
-        return await self._request(CANCEL_ORDER, params, timeout=timeout)
+        return await self._request(CANCEL_ORDER, wire_params, timeout=timeout)
 
     def subscribe_books(
         self,

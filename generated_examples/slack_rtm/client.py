@@ -8,9 +8,8 @@ from ._protocol import (
     OUTGOING_MESSAGE,
     PROTOCOL,
 )
-from ._runtime import BaseClient, ConnectOptions, Connector, Subscription
+from ._runtime import BaseClient, ConnectOptions, Connector
 from ._runtime.handshake import Handshake, secret
-from ._runtime.options import resolve_url
 from ._runtime.params import dump_params
 from ._runtime.sends import send_only
 from .handlers import SlackRtmHandlers
@@ -53,11 +52,13 @@ class SlackRtmClient(BaseClient[SlackRtmHandlers]):
         return Connector(
             cls,
             PROTOCOL,
-            url=handshake.url(resolve_url(PROTOCOL, server, url)),
+            server=server,
+            url=url,
             handlers=handlers if handlers is not None else SlackRtmHandlers(),
             request_timeout=request_timeout,
             credentials={},
-            options=handshake.options(options),
+            options=options,
+            handshake=handshake,
         )
 
     async def outgoing_message(
@@ -77,8 +78,8 @@ class SlackRtmClient(BaseClient[SlackRtmHandlers]):
             channel: channel
             text: text
         """
-        params = dump_params(
+        wire_params = dump_params(
             models.OutgoingMessageParams,
             {"id": id, "channel": channel, "text": text},
         )
-        await send_only(self, OUTGOING_MESSAGE, params)
+        await send_only(self, OUTGOING_MESSAGE, wire_params)

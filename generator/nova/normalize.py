@@ -171,6 +171,7 @@ class Normalizer:
                     idempotent=r.get("idempotent", False),
                     timeout=r.get("timeout"),
                     positional=r.get("positional", False),
+                    params_array=_is_array(r.get("params"), self),
                     params_ref=self.params_ref(r.get("params"), join_pointer(base, "params")),
                     reply=r.get("reply", True),
                     examples=tuple(
@@ -189,7 +190,7 @@ class Normalizer:
 
     def params_ref(self, value: Any, pointer: str) -> str | None:
         """The named schema a ``$ref`` params object points to."""
-        if not (isinstance(value, dict) and "$ref" in value):
+        if not (isinstance(value, dict) and "$ref" in value) or _is_array(value, self):
             return None
         ref = self.schema(value, pointer).get("$ref", "")
         return ref.rsplit("/", 1)[1] if ref.startswith("#/$defs/") else None
@@ -199,11 +200,14 @@ class Normalizer:
         if value is None:
             return ()
         value, doc, pointer = self.refs.follow(value, self.doc, pointer)
+        if isinstance(value, dict) and value.get("type") == "array":
+            schema = self.refs.rewrite(value, doc, pointer)
+            return (ir.Param("params", schema, True, value.get("description", "")),)
         properties = value.get("properties", {}) if isinstance(value, dict) else None
         if not isinstance(value, dict) or value.get("type", "object") != "object" or not isinstance(properties, dict):
             self.diagnostics.error(
                 "NOVA039",
-                "request params must be an object schema with `properties`",
+                "request params must be an object schema with `properties` (or an array)",
                 doc.source.position(pointer),
                 hint="each property becomes a keyword argument of the generated method",
             )
@@ -377,6 +381,11 @@ class Normalizer:
             )
             for code, e in self.data.get("errors", {}).items()
         )
+
+
+def _is_array(value: Any, n: Normalizer) -> bool:
+    followed, _, _ = n.refs.follow(value, n.doc, "") if value is not None else ({}, None, "")
+    return isinstance(followed, dict) and followed.get("type") == "array"
 
 
 def _ack(value: Any) -> dict[str, Any]:

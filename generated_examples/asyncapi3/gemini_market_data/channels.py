@@ -3,8 +3,4 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from . import models
-
 __all__ = []

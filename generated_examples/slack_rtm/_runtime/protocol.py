@@ -120,6 +120,8 @@ class RequestSpec(Generic[T]):
     positional: tuple[str, ...] = ()
     """When set, the params go out as a JSON array in this order (JSON-RPC positional
     params); trailing params that were not given are left out."""
+    params_array: bool = False
+    """The params are one JSON array given as the single parameter ``params``."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,68 @@
+"""The nova-gen runtime, copied into every generated package as ``_runtime``.
+
+Only relative imports and only the stdlib, ``websockets`` and ``pydantic``: the
+generated package must work without nova-gen installed.
+"""
+
+from .client import BaseClient, Connector
+from .core.auth import MissingCredential, Secret
+from .diagnostics import Diagnostics, SubscriptionInfo
+from .errors import (
+    ConnectionClosed,
+    ConnectionLost,
+    MalformedFrame,
+    NovaError,
+    ProtocolError,
+    RateLimited,
+    RequestTimeout,
+    ServerError,
+    SubscriptionError,
+    SubscriptionOverflow,
+)
+from .handlers import BaseHandlers, default_hook
+from .lifecycle import (
+    ClientState,
+    ConnectInfo,
+    DisconnectReason,
+    ErrorAction,
+    OverflowPolicy,
+    ReconnectDecision,
+)
+from .options import ConnectOptions
+from .protocol import Heartbeat, ReconnectPolicy
+from .subscription import Subscription
+from .telemetry import InMemoryMetrics, TelemetryEvent, TelemetrySink
+
+__all__ = [
+    "BaseClient",
+    "BaseHandlers",
+    "ClientState",
+    "ConnectInfo",
+    "ConnectOptions",
+    "ConnectionClosed",
+    "ConnectionLost",
+    "Connector",
+    "Diagnostics",
+    "DisconnectReason",
+    "ErrorAction",
+    "Heartbeat",
+    "InMemoryMetrics",
+    "MalformedFrame",
+    "MissingCredential",
+    "NovaError",
+    "OverflowPolicy",
+    "ProtocolError",
+    "RateLimited",
+    "ReconnectDecision",
+    "ReconnectPolicy",
+    "RequestTimeout",
+    "Secret",
+    "ServerError",
+    "Subscription",
+    "SubscriptionError",
+    "SubscriptionInfo",
+    "SubscriptionOverflow",
+    "TelemetryEvent",
+    "TelemetrySink",
+    "default_hook",
+]

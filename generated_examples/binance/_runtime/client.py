@@ -1,0 +1,975 @@
+"""The public asyncio API: :class:`BaseClient` (what generated clients subclass) and
+:class:`Connector` (what the generated ``connect()`` returns).
+
+The work is split by job: :mod:`.connection` owns one socket and its receive loop,
+:mod:`.supervisor` keeps the logical connection alive (reconnect, restore, heartbeats,
+token refresh, lifetime rotation), :mod:`.hooks` runs user hooks off the receive loop,
+and the sans-I/O :mod:`.core` makes every protocol decision. This module is the glue
+the other parts call back into: requests (through the rate limiter, waiting for a
+restore while reconnecting, re-sent when idempotent, re-authenticated once on an
+``unauthorized`` reply), subscriptions, the outcomes of received frames, telemetry and
+``diagnostics()``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import re
+from collections.abc import Callable, Generator, Mapping
+from types import TracebackType
+from typing import Any, Generic, TypeVar
+
+from .connection import Connection
+from .core import (
+    ErrorReply,
+    Event,
+    Malformed,
+    Pending,
+    PingReceived,
+    Response,
+    Session,
+    StrayReply,
+    SubEntry,
+    SubscribeAck,
+    SubscribeFailed,
+    Subscriptions,
+    TemplateNotification,
+    Unknown,
+    Waiter,
+    WaiterReply,
+)
+from .core.auth import AuthState, resolve_credentials
+from .core.ratelimit import Limiter, limiter_for
+from .diagnostics import Diagnostics, SubscriptionInfo
+from .errors import (
+    ConnectionClosed,
+    ConnectionLost,
+    NovaError,
+    RateLimited,
+    RequestTimeout,
+    ServerError,
+    SubscriptionError,
+)
+from .handlers import BaseHandlers, resolve_hook
+from .handshake import Handshake, HandshakeFactory
+from .hooks import HookRunner
+from .lifecycle import ClientState, DisconnectReason, ReconnectDecision
+from .logs import RedactingFilter, frame_preview, get_logger
+from .options import ConnectOptions, resolve_url
+from .protocol import ChannelSpec, ErrorAction, Match, Protocol, RequestSpec
+from .subscription import Subscription
+from .supervisor import Supervisor
+from .telemetry import (
+    ErrorOccurred,
+    FanOut,
+    FrameDropped,
+    InMemoryMetrics,
+    RequestCompleted,
+    SubscriptionStateChanged,
+    TelemetryEvent,
+    TelemetrySink,
+)
+from .telemetry import RateLimited as RateLimitedEvent
+
+__all__ = ["BaseClient", "ConnectOptions", "Connector"]
+
+T = TypeVar("T")
+M = TypeVar("M")
+C = TypeVar("C")
+H = TypeVar("H", bound=BaseHandlers)
+ClientT_co = TypeVar("ClientT_co", bound="BaseClient[Any]", covariant=True)
+
+
+class BaseClient(Generic[H]):
+    """Base class of generated clients; use the generated ``connect()`` to get one."""
+
+    def __init__(
+        self,
+        protocol: Protocol,
+        *,
+        url: str,
+        handlers: H,
+        request_timeout: float = 10.0,
+        credentials: Mapping[str, str | None] | None = None,
+        options: ConnectOptions | None = None,
+        handshake: HandshakeFactory | None = None,
+    ) -> None:
+        self.protocol = protocol
+        self.url = url
+        """The URL of the current (or last) connection attempt."""
+        self.handlers = handlers
+        self.request_timeout = request_timeout
+        self.options = options = options or ConnectOptions()
+        self._handshake: HandshakeFactory | None = handshake or options.handshake
+        """URL and headers, asked for again before every connection attempt."""
+        self.log = get_logger(protocol.name)
+        self._session = Session(protocol)
+        self._auth = _auth_state(protocol, credentials or {})
+        self._sup: Supervisor | None = None
+        self._closed_state: ClientState | None = None
+        names = [s.hook for s in protocol.channels] + [e.hook for e in protocol.events]
+        self._runner_hooks = HookRunner(handlers, names, self.log, options.handler_queue_size)
+        self._runner_hooks.error_handler = self._on_error
+        self._hooks = self._runner_hooks.hooks
+        self._enqueue = self._runner_hooks.enqueue
+        self._call_hook = self._runner_hooks.call
+        self._runner: asyncio.Task[None] | None = None
+        self._error_hook = resolve_hook(handlers, "on_error")
+        sign = resolve_hook(handlers, "sign")
+        self._sign_hook: Callable[[str, dict[str, Any]], dict[str, Any]] | None = sign
+        self.metrics = InMemoryMetrics()
+        """Counters and latencies of this client (the default telemetry sink)."""
+        user_sink = options.telemetry
+        self._telemetry: TelemetrySink = (
+            FanOut(self.metrics, user_sink) if user_sink is not None else self.metrics
+        )
+        self._limiter: Limiter | None = None
+        self._on_limit = options.on_limit or (
+            protocol.rate_limit.on_limit if protocol.rate_limit is not None else "wait"
+        )
+        self._hold_until = 0.0
+        self._throttled_at = float("-inf")
+        self._throttles = 0
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._last_error: str | None = None
+        self._filter = RedactingFilter(self._secret_values)
+        self._masked_fields = _token_fields(protocol)
+
+    # -- life cycle ----------------------------------------------------------------
+
+    @property
+    def state(self) -> ClientState:
+        """``new``, ``connecting``, ``open``, ``reconnecting``, ``closing`` or ``closed``."""
+        if self._sup is None:
+            return self._closed_state or "new"
+        return self._sup.state
+
+    @property
+    def hooks_dropped(self) -> int:
+        """Hook calls dropped because the handler queue was full."""
+        return self._runner_hooks.dropped
+
+    async def _open(self) -> None:
+        """Connect (per the policy), log in, start the handler task; ``on_connect`` queued."""
+        loop = asyncio.get_running_loop()
+        self._loop = loop
+        self.log.addFilter(self._filter)
+        hook_limiter = resolve_hook(self.handlers, "limiter")
+        custom = hook_limiter() if hook_limiter is not None else None
+        self._limiter = (
+            custom or self.options.limiter or limiter_for(self.protocol.rate_limit, loop.time())
+        )
+        self._sup = Supervisor(self, self._auth)
+        self._runner = loop.create_task(
+            self._runner_hooks.run(), name=f"nova.{self.protocol.name}.handlers"
+        )
+        try:
+            await self._sup.start()
+        except BaseException:
+            self._runner.cancel()
+            await asyncio.gather(self._runner, return_exceptions=True)
+            self.log.removeFilter(self._filter)
+            raise
+
+    async def close(self) -> None:
+        """Close cleanly: pending requests fail, iterators end, the socket closes with 1000."""
+        sup = self._sup
+        if sup is None or sup.state in ("closing", "closed"):
+            if sup is None:
+                self._closed_state = "closed"
+            return
+        conn = sup.conn
+        await sup.close()
+        self._final_teardown(ConnectionClosed("the client was closed"), clean=True)
+        if conn is not None:
+            await conn.close(1000)
+        await self._decide_disconnect(
+            DisconnectReason(
+                code=1000, reason="closed by the client", action="retry", by_client=True
+            )
+        )
+        if self._runner is not None:  # let queued hooks run, within bounds
+            await self._runner_hooks.drain(self.options.close_timeout)
+            self._runner.cancel()
+            await asyncio.gather(self._runner, return_exceptions=True)
+        for task in list(self._tasks):
+            task.cancel()
+        sup.state = "closed"
+        self.log.removeFilter(self._filter)
+
+    async def __aenter__(self) -> BaseClient[H]:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    def _connection_lost(self, error: ConnectionLost) -> None:
+        """A connection dropped (a reconnect follows): requests waiting on it fail;
+        subscriptions stay desired and their iterators keep waiting."""
+        for pending in self._session.connection_lost():
+            self._fail_waiter(pending, error)
+        for waiter in self._session.waiters.fail_all():
+            self._fail_waiter(waiter, error)
+
+    def _final_teardown(self, error: ConnectionLost, *, clean: bool) -> None:
+        """No more connections: fail what waits, end every iterator."""
+        for pending in self._session.connection_lost():
+            self._fail_waiter(pending, error)
+        for waiter in self._session.waiters.fail_all():
+            self._fail_waiter(waiter, error)
+        for entry in self._session.subscriptions.clear():
+            for sink in entry.sinks:
+                if clean:
+                    sink._close()
+                else:
+                    sink._fail(error, "failed")
+
+    # -- hooks that decide -------------------------------------------------------------
+
+    async def _decide_disconnect(self, reason: DisconnectReason) -> ReconnectDecision | None:
+        hook = resolve_hook(self.handlers, "on_disconnect")
+        if hook is None:
+            return None
+        result = await self._await_hook(hook, "on_disconnect", reason)
+        return result if isinstance(result, ReconnectDecision) else None
+
+    async def _await_hook(self, hook: Callable[..., Any], name: str, *args: Any) -> Any:
+        try:
+            async with asyncio.timeout(self.options.hook_timeout):
+                return await hook(*args)
+        except TimeoutError:
+            self.log.warning("%s did not return within %gs", name, self.options.hook_timeout)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - user hooks may raise anything
+            self.log.warning("%s failed: %r", name, exc)
+        return None
+
+    def _on_error(self, error: Exception, context: str) -> None:
+        """Every error no caller sees: telemetry, then ``on_error`` (awaited, bounded)."""
+        self._last_error = f"{context}: {type(error).__name__}: {error}"
+        self._emit(
+            ErrorOccurred, error_type=type(error).__name__, message=str(error), context=context
+        )
+        hook = self._error_hook
+        if hook is None:
+            self.log.warning("%s: %s", context, error)
+            return
+        self._spawn(self._decide_error(hook, error, context))
+
+    async def _decide_error(self, hook: Callable[..., Any], error: Exception, context: str) -> None:
+        action = await self._await_hook(hook, "on_error", error, context)
+        sup = self._sup
+        if action == "reconnect" and sup is not None:
+            sup.force_reconnect(f"on_error asked to reconnect after: {context}")
+        elif action == "stop":
+            self.log.warning("on_error asked to stop after: %s", context)
+            await self.close()
+        elif action is not None and action != "ignore":
+            self.log.warning(
+                "on_error returned %r (not one of None, 'ignore', 'reconnect', 'stop'): ignored",
+                action,
+            )
+
+    def _spawn(self, coro: Any) -> None:
+        task = self._loop.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # -- secrets, logs, telemetry --------------------------------------------------------
+
+    def _secret_values(self) -> list[str]:
+        auth = self._auth
+        if auth is None:
+            return []
+        values = [s.reveal() for s in auth.credentials.values()]
+        values += [s.reveal() for s in (auth.token, auth.refresh_token) if s is not None]
+        return values
+
+    def _preview(self, data: str | bytes) -> str:
+        """A redacted one-line preview of a frame, for DEBUG logs: known secret values,
+        and the values of the auth reply's token fields (not known yet when the login
+        reply itself is logged)."""
+        masked = self._masked_fields
+        if masked is not None and isinstance(data, str):
+            data = masked.sub(r'\1"***"', data)
+        return frame_preview(data, secrets=self._secret_values())
+
+    def _emit(self, event: type[TelemetryEvent], **fields: Any) -> None:
+        try:
+            self._telemetry.emit(event(api=self.protocol.name, **fields))
+        except Exception:  # noqa: BLE001 - telemetry must never break the client
+            self.log.debug("telemetry sink failed", exc_info=True)
+
+    def _sign(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        hook = self._sign_hook
+        return hook(method, dict(params)) if hook is not None else params
+
+    def _error_action(self, code: Any) -> ErrorAction:
+        known = self.protocol.errors.get(code)
+        return known.action if known is not None else "raise"
+
+    def diagnostics(self) -> Diagnostics:
+        """A snapshot of this client: state, server, counters, subscriptions, latencies."""
+        sup = self._sup
+        conn = sup.conn if sup is not None else None
+        subs = []
+        for entry in self._session.subscriptions.entries():
+            sinks = entry.sinks
+            subs.append(
+                SubscriptionInfo(
+                    address=entry.address,
+                    channel=entry.spec.name,
+                    state=entry.state,
+                    queue_depth=sum(getattr(s, "queue_depth", 0) for s in sinks),
+                    dropped=sum(getattr(s, "dropped", 0) for s in sinks),
+                    consumers=len(sinks),
+                )
+            )
+        server = next((n for n, u in self.protocol.servers.items() if u == self.url), None)
+        limiter = self._limiter
+        loop_time = self._loop.time() if sup is not None else 0.0
+        return Diagnostics(
+            api=self.protocol.name,
+            state=self.state,
+            server=server,
+            url=self.url,
+            connected_since=sup.connected_since if sup is not None else None,
+            reconnects=sup.reconnects if sup is not None else 0,
+            last_error=(sup.last_error if sup is not None else None) or self._last_error,
+            pending_requests=len(self._session.correlator),
+            subscriptions=tuple(subs),
+            handler_queue_depth=len(self._runner_hooks),
+            limiter_tokens=limiter.tokens(loop_time) if limiter is not None else None,
+            frames_in=conn.frames_in if conn is not None else 0,
+            frames_out=conn.frames_out if conn is not None else 0,
+            bytes_in=conn.bytes_in if conn is not None else 0,
+            bytes_out=conn.bytes_out if conn is not None else 0,
+            latency_p50=self.metrics.percentile(50),
+            latency_p99=self.metrics.percentile(99),
+            authenticated=self._auth.authenticated if self._auth is not None else None,
+        )
+
+    # -- requests ------------------------------------------------------------------
+
+    def _connection_now(self) -> Connection | None:
+        sup = self._sup
+        if sup is not None and sup.state == "open":
+            return sup.conn
+        return None
+
+    async def _connection(self, deadline: float, method: str, timeout: float) -> Connection:
+        conn = self._connection_now()
+        if conn is not None:
+            return conn
+        if self._sup is None:
+            raise ConnectionClosed(f"the client is {self.state}")
+        return await self._sup.connection(deadline, method, timeout)
+
+    async def _request(
+        self, spec: RequestSpec[T], params: Mapping[str, Any], *, timeout: float | None = None
+    ) -> T:
+        """Send a request and return its parsed result (generated methods call this).
+
+        While reconnecting it waits for the restore (bounded by its timeout); a drop
+        while it waits for the reply raises :class:`ConnectionLost`, unless the spec
+        marks it idempotent (then it is sent again on the new connection).
+        """
+        loop = self._loop
+        t = (
+            spec.timeout
+            if spec.timeout is not None
+            else (self.request_timeout if timeout is None else timeout)
+        )
+        start = loop.time()
+        deadline = start + t
+        reauthed = False
+        while True:
+            conn = await self._ready(spec.method, spec.cost, deadline, t)
+            sent_params: Mapping[str, Any] = params
+            if spec.requires_auth and self._sign_hook is not None:
+                sent_params = self._sign_hook(spec.method, dict(params))
+            token = self._auth.token if self._auth is not None else None
+            now = loop.time()
+            pending, text = self._session.build_request(
+                spec, sent_params, now=now, timeout=max(deadline - now, 0.001)
+            )
+            try:
+                result: T = await self._roundtrip(pending, text, conn)
+            except ConnectionLost as exc:
+                sup = self._sup
+                if (
+                    spec.idempotent
+                    and not isinstance(exc, ConnectionClosed)
+                    and loop.time() < deadline
+                    and sup is not None
+                    and sup.state not in ("closing", "closed")
+                ):
+                    continue
+                self._completed(spec.method, start, exc)
+                raise
+            except ServerError as exc:
+                action = self._error_action(exc.code)
+                if action == "reauth" and not reauthed and self._auth is not None:
+                    reauthed = True
+                    if await self._reauth(conn, token):
+                        continue
+                elif action == "retry":
+                    self._throttled(spec.method)  # later requests wait; this one raises
+                self._completed(spec.method, start, exc)
+                raise
+            except BaseException as exc:
+                self._completed(spec.method, start, exc)
+                raise
+            if self._throttles:
+                self._throttles = 0
+            self._completed(spec.method, start, None)
+            return result
+
+    async def _reauth(self, conn: Connection, token: object) -> bool:
+        sup = self._sup
+        if sup is None:
+            return False
+        try:
+            return await sup.reauth(conn, token)
+        except Exception as exc:  # noqa: BLE001 - the caller raises the original error
+            self.log.warning("re-authentication failed: %s", type(exc).__name__)
+            return False
+
+    def _completed(self, method: str, start: float, error: BaseException | None) -> None:
+        code = error.code if isinstance(error, ServerError) else None
+        self._emit(
+            RequestCompleted,
+            method=method,
+            latency=self._loop.time() - start,
+            ok=error is None,
+            error_code=code if isinstance(code, (int, str)) else None,
+        )
+
+    async def _ready(self, method: str, cost: float, deadline: float, timeout: float) -> Connection:
+        """The connection to send on, once the rate limiter lets ``cost`` through; while
+        reconnecting, after the restore. Raises :class:`RequestTimeout` past ``deadline``."""
+        conn = await self._connection(deadline, method, timeout)
+        if self._limiter is not None or self._hold_until:
+            await self._throttle(method, cost, deadline, timeout)
+            conn = await self._connection(deadline, method, timeout)
+        return conn
+
+    async def _throttle(
+        self, method: str, cost: float, deadline: float, timeout: float, *, wait_only: bool = False
+    ) -> None:
+        """Wait for the rate limiter (or raise :class:`RateLimited`; never with
+        ``wait_only``), and for a server back-off in force after a rate-limit error reply."""
+        loop = self._loop
+        now = loop.time()
+        wait = self._hold_until - now if self._hold_until > now else 0.0
+        limiter = self._limiter
+        if self._on_limit == "raise" and not wait_only:
+            if limiter is not None:
+                wait = max(wait, limiter.available(cost, now))
+            if wait > 0:
+                self._emit(RateLimitedEvent, method=method, wait=wait, raised=True)
+                raise RateLimited(method, wait)
+            if limiter is not None:
+                limiter.reserve(cost, now)
+            return
+        if limiter is not None:
+            wait = max(wait, limiter.reserve(cost, now))
+        if wait > 0:
+            self._emit(RateLimitedEvent, method=method, wait=wait, raised=False)
+            if self.log.isEnabledFor(10):
+                self.log.debug("%s: rate limited, waiting %.3fs", method, wait)
+            if now + wait > deadline:
+                raise RequestTimeout(method, timeout)
+            await asyncio.sleep(wait)
+
+    # -- frames without a correlated reply ---------------------------------------------
+
+    def _frame_of(self, spec: RequestSpec[Any], params: Mapping[str, Any]) -> str:
+        """The frame of ``spec`` with ``params`` and no id (signed when it requires auth)."""
+        if spec.requires_auth and self._sign_hook is not None:
+            params = self._sign_hook(spec.method, dict(params))
+        return self._session.frame(spec.method, params)
+
+    async def _send_frame(
+        self,
+        text: str,
+        *,
+        method: str | None = None,
+        cost: float = 1.0,
+        timeout: float | None = None,
+    ) -> None:
+        """Send one frame and return (fire-and-forget): through the rate limiter (``cost``
+        tokens, ``method`` names it in telemetry and errors); while reconnecting it waits
+        for the restore, bounded by ``timeout`` (default: the request timeout), like a
+        request. Raises :class:`RequestTimeout`, :class:`RateLimited` (``on_limit="raise"``)
+        or :class:`ConnectionLost` (the socket closed while writing; not re-sent)."""
+        name = method if method is not None else "send"
+        t = self.request_timeout if timeout is None else timeout
+        conn = await self._ready(name, cost, self._loop.time() + t, t)
+        await conn.send(text)
+
+    async def _request_next(
+        self,
+        spec: RequestSpec[T],
+        params: Mapping[str, Any],
+        reply: Match,
+        *,
+        timeout: float | None = None,
+    ) -> T:
+        """Send ``spec``'s frame and return the next received frame that satisfies
+        ``reply``, parsed with ``spec.parse_result`` (a reply without correlation id).
+
+        Concurrent calls are answered in the order they were sent. The timeout
+        (``timeout``, else the spec's, else the request timeout) covers waiting for a
+        restore, the rate limiter and the reply; a drop while waiting for the reply
+        raises :class:`ConnectionLost` (the frame is not sent again).
+        """
+        loop = self._loop
+        if timeout is not None:
+            t = timeout
+        else:
+            t = spec.timeout if spec.timeout is not None else self.request_timeout
+        start = loop.time()
+        deadline = start + t
+        waiter: Waiter | None = None
+        timer: asyncio.TimerHandle | None = None
+        try:
+            conn = await self._ready(spec.method, spec.cost, deadline, t)
+            text = self._frame_of(spec, params)
+            now = loop.time()
+            waiter = self._session.add_waiter(
+                reply, spec.parse_result, method=spec.method, now=now, timeout=deadline - now
+            )
+            future: asyncio.Future[T] = loop.create_future()
+            waiter.waiter = future
+            timer = loop.call_at(waiter.deadline, self._expire_waiter, waiter)
+            await conn.send(text)
+            result = await future
+        except BaseException as exc:
+            if waiter is not None:
+                self._session.waiters.remove(waiter)
+            self._completed(spec.method, start, exc)
+            raise
+        finally:
+            if timer is not None:
+                timer.cancel()
+        self._completed(spec.method, start, None)
+        return result
+
+    def _expire_waiter(self, waiter: Waiter) -> None:
+        if self._session.waiters.remove(waiter):
+            self._fail_waiter(waiter, RequestTimeout(waiter.method, waiter.timeout))
+
+    def _throttled(self, method: str) -> float:
+        """The server said "too many requests": hold every request for a growing delay."""
+        policy = self._sup.policy if self._sup is not None else self.protocol.reconnect
+        cap = min(policy.max_delay, policy.initial_delay * policy.multiplier**self._throttles)
+        self._throttles += 1
+        delay = random.uniform(cap / 2, cap)
+        self._throttled_at = self._loop.time()
+        self._hold_until = max(self._hold_until, self._throttled_at + delay)
+        self._emit(RateLimitedEvent, method=method, wait=delay, raised=False)
+        self.log.warning("%s: the server is rate limiting; backing off %.3fs", method, delay)
+        return delay
+
+    async def _roundtrip(self, pending: Pending, text: str, conn: Connection) -> Any:
+        loop = self._loop
+        waiter: asyncio.Future[Any] = loop.create_future()
+        pending.waiter = waiter
+        timer = loop.call_at(pending.deadline, self._expire, pending)
+        try:
+            await conn.send(text)
+            return await waiter
+        except BaseException:
+            self._session.abandon(pending)
+            raise
+        finally:
+            timer.cancel()
+
+    def _track_internal(self, pending: Pending) -> None:
+        """A request the runtime sent itself: forget it at its deadline."""
+        self._loop.call_at(pending.deadline, self._expire, pending)
+
+    def _expire(self, pending: Pending) -> None:
+        """A deadline passed: if still pending, the request times out (its reply will be late)."""
+        if self._session.correlator.abandon(pending.id) is None:
+            return
+        if pending.kind == "subscribe":
+            error = SubscriptionError(pending.addresses[0], f"no ack within {pending.timeout:g}s")
+            self._fail_entries(
+                self._session.subscriptions.mark_failed(pending.addresses, error), error
+            )
+        else:
+            self._fail_waiter(pending, RequestTimeout(pending.method, pending.timeout))
+
+    @staticmethod
+    def _fail_waiter(pending: Pending | Waiter, error: BaseException) -> None:
+        waiter = pending.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(error)
+
+    @staticmethod
+    def _wake_waiter(pending: Pending | None) -> None:
+        if pending is not None:
+            waiter = pending.waiter
+            if waiter is not None and not waiter.done():
+                waiter.set_result(None)
+
+    # -- subscriptions ---------------------------------------------------------------
+
+    def _subscribe(self, spec: ChannelSpec[M, C], channel: C) -> Subscription[M, C]:
+        """A new subscription to ``channel``; the subscribe request goes out in a task."""
+        address = Subscriptions.address_of(spec, channel)
+        sub: Subscription[M, C] = Subscription(
+            self, spec, channel, address, self.options.subscription_buffer, self.options.overflow
+        )
+        sub._task = asyncio.get_running_loop().create_task(self._start(sub))
+        return sub
+
+    def _cost_of(self, wire: str) -> float:
+        """Rate-limit cost of a wire method: its request spec's, else 1."""
+        spec = self.protocol.requests.get(wire)
+        return spec.cost if spec is not None else 1.0
+
+    async def _start(self, sub: Subscription[Any, Any]) -> None:
+        loop = self._loop
+        timeout = self.request_timeout
+        method = self.protocol.subscribe_methods.get(sub.spec.via)
+        wire = method.subscribe if method is not None else "subscribe"
+        try:
+            deadline = loop.time() + timeout
+            if self._session.subscriptions.get(sub.address) is None:
+                # A new address: its subscribe request goes through the rate limiter.
+                conn = await self._ready(wire, self._cost_of(wire), deadline, timeout)
+            else:
+                conn = await self._connection(deadline, wire, timeout)
+            entry, request = self._session.subscribe(
+                sub.spec, sub.channel, sub, now=loop.time(), timeout=timeout
+            )
+        except (ConnectionLost, ValueError, RequestTimeout, RateLimited) as exc:
+            sub._fail(exc)
+            return
+        sub._entry = entry
+        if request is None:
+            if entry.state == "active":
+                sub._acked()
+            return
+        pending, text = request
+        loop.call_at(pending.deadline, self._expire, pending)
+        try:
+            await conn.send(text)
+        except ConnectionLost:
+            pass  # still desired: the restore on the next connection subscribes it
+
+    async def _unsubscribe_sink(self, sub: Subscription[Any, Any]) -> None:
+        if sub._task is not None:
+            await asyncio.gather(sub._task, return_exceptions=True)
+        entry = sub._entry
+        sub._close()
+        if entry is None:
+            return
+        request = self._session.unsubscribe(
+            entry, sub, now=self._loop.time(), timeout=self.request_timeout
+        )
+        await self._send_unsubscribe(request)
+
+    async def _unsubscribe(self, spec: ChannelSpec[Any, C], channel: C) -> None:
+        """Unsubscribe ``channel`` entirely: every subscription to its address ends."""
+        entry = self._session.subscriptions.get(Subscriptions.address_of(spec, channel))
+        if entry is None:
+            return
+        sinks = list(entry.sinks)
+        request = self._session.unsubscribe(
+            entry, None, now=self._loop.time(), timeout=self.request_timeout
+        )
+        for sink in sinks:
+            sink._close()
+        await self._send_unsubscribe(request)
+
+    async def _send_unsubscribe(self, request: tuple[Pending, str] | None) -> None:
+        """The address left the desired set; tell the server if a connection is up."""
+        if request is None:
+            return
+        conn = self._connection_now()
+        if conn is None:
+            self._session.abandon(request[0])  # the next restore will not include it
+            return
+        pending = request[0]
+        if self._limiter is not None or self._hold_until:
+            # Through the rate limiter, always waiting (an unsubscribe is never dropped
+            # for the limit), within the request timeout.
+            try:
+                await self._throttle(
+                    pending.method,
+                    self._cost_of(pending.method),
+                    pending.deadline,
+                    pending.timeout,
+                    wait_only=True,
+                )
+            except RequestTimeout:
+                self._session.abandon(pending)
+                raise
+            conn = self._connection_now()
+            if conn is None:
+                self._session.abandon(pending)
+                return
+        try:
+            await self._roundtrip(*request, conn)
+        except ConnectionLost:
+            pass  # the server forgets it with the connection; no restore includes it
+
+    def _overflow(self, sub: Subscription[Any, Any], error: Exception) -> None:
+        """A ``raise``-policy buffer overflowed: end that subscription (off the hot path)."""
+        sub._fail(error)
+        self._call_hook("on_subscription_error", sub.address, error)
+        self._spawn(self._release(sub))
+
+    async def _release(self, sub: Subscription[Any, Any]) -> None:
+        entry = sub._entry
+        if entry is None:
+            return
+        request = self._session.unsubscribe(
+            entry, sub, now=self._loop.time(), timeout=self.request_timeout
+        )
+        try:
+            await self._send_unsubscribe(request)
+        except NovaError as exc:
+            self.log.debug("unsubscribe after overflow failed: %s", exc)
+
+    def _dropped(self, sub: Subscription[Any, Any]) -> None:
+        self._emit(
+            FrameDropped, address=sub.address, policy=sub.overflow, dropped_total=sub.dropped
+        )
+
+    def _fail_entries(self, entries: list[SubEntry], error: Exception) -> None:
+        for entry in entries:
+            for sink in entry.sinks:
+                sink._fail(error)
+            self._call_hook("on_subscription_error", entry.address, error)
+            self._emit(SubscriptionStateChanged, address=entry.address, old="pending", new="failed")
+
+    # -- receiving -------------------------------------------------------------------
+
+    async def _answer_ping(self, outcome: PingReceived, conn: Connection) -> None:
+        """Answer a server ping inline in the receive loop (never behind a user hook)."""
+        pending, text = self._session.build_reply(outcome.reply, now=self._loop.time())
+        if pending is not None:
+            self._track_internal(pending)
+        if text is not None:
+            try:
+                await conn.send(text)
+            except ConnectionLost:
+                pass  # the receive loop sees the close next
+
+    def _pong(self, outcome: object) -> bool:
+        """Whether ``outcome`` answers our application ping (and mark it answered)."""
+        sup = self._sup
+        tracker = sup.tracker if sup is not None else None
+        if tracker is None:
+            return False
+        kind = type(outcome)
+        hit = False
+        if kind is Malformed:
+            assert isinstance(outcome, Malformed)
+            frame = outcome.error.frame
+            hit = isinstance(frame, str) and tracker.is_pong(frame, None)
+        elif kind is Unknown:
+            assert isinstance(outcome, Unknown)
+            frame = outcome.frame
+            hit = tracker.is_pong(frame if isinstance(frame, str) else "", frame)
+        elif kind is Response:
+            assert isinstance(outcome, Response)
+            pending = outcome.pending
+            ping = tracker.ping.send
+            hit = pending.kind == "internal" and pending.method == ping.request
+        if hit:
+            tracker.answered(self._loop.time())
+        return hit and kind is not Response
+
+    def _on_outcome(self, outcome: object, conn: Connection | None = None) -> None:
+        """Everything but notifications and pings: replies, events, errors, unknowns."""
+        kind = type(outcome)
+        if kind is Response:
+            assert isinstance(outcome, Response)
+            self._pong(outcome)
+            waiter = outcome.pending.waiter
+            if waiter is not None and not waiter.done():
+                waiter.set_result(outcome.result)
+        elif kind is Event:
+            assert isinstance(outcome, Event)
+            hook = self._hooks[outcome.spec.hook]
+            if hook is not None:
+                self._enqueue(hook, (outcome.message,))
+        elif kind is TemplateNotification:
+            assert isinstance(outcome, TemplateNotification)
+            if conn is not None and not conn.live:
+                return
+            hook = self._hooks[outcome.spec.hook]
+            if hook is not None:
+                self._enqueue(hook, (outcome.message, outcome.channel))
+        elif kind is WaiterReply:
+            assert isinstance(outcome, WaiterReply)
+            future = outcome.waiter.waiter
+            if future is not None and not future.done():
+                if outcome.error is not None:
+                    future.set_exception(outcome.error)
+                else:
+                    future.set_result(outcome.result)
+            if outcome.event is not None:
+                self._on_outcome(outcome.event, conn)
+        elif kind is SubscribeAck:
+            assert isinstance(outcome, SubscribeAck)
+            for entry in outcome.entries:
+                for sink in entry.sinks:
+                    sink._acked()
+                self._call_hook("on_subscribed", entry.address)
+                self._emit(
+                    SubscriptionStateChanged, address=entry.address, old="pending", new="active"
+                )
+            for entry in outcome.refused:
+                self._fail_entries(
+                    [entry],
+                    SubscriptionError(entry.address, "the server did not confirm the subscription"),
+                )
+            self._wake_waiter(outcome.pending)
+        elif kind is SubscribeFailed:
+            assert isinstance(outcome, SubscribeFailed)
+            for entry in outcome.entries:
+                error = SubscriptionError(entry.address, str(outcome.error), cause=outcome.error)
+                self._fail_entries([entry], error)
+            self._wake_waiter(outcome.pending)
+        elif kind is ErrorReply:
+            assert isinstance(outcome, ErrorReply)
+            if outcome.pending is not None and outcome.pending.waiter is not None:
+                self._fail_waiter(outcome.pending, outcome.error)
+            else:
+                what = (
+                    outcome.pending.method if outcome.pending is not None else "an unknown request"
+                )
+                if self._error_action(outcome.error.code) == "retry":
+                    self._throttled(what)
+                self._call_hook("on_error", outcome.error, f"error reply to {what}")
+        elif kind is Malformed:
+            assert isinstance(outcome, Malformed)
+            if self._pong(outcome):
+                return
+            if outcome.pending is not None and outcome.pending.waiter is not None:
+                self._fail_waiter(outcome.pending, outcome.error)
+            self._call_hook("on_error", outcome.error, "malformed frame")
+        elif kind is StrayReply:
+            assert isinstance(outcome, StrayReply)
+            reason = (
+                f"late reply to request {outcome.id!r}"
+                if outcome.late
+                else f"reply with unknown id {outcome.id!r}"
+            )
+            self._call_hook("on_unknown_message", outcome.frame, reason)
+        elif kind is Unknown:
+            assert isinstance(outcome, Unknown)
+            if self._pong(outcome):
+                return
+            self._call_hook("on_unknown_message", outcome.frame, outcome.reason)
+
+
+def _token_fields(protocol: Protocol) -> re.Pattern[str] | None:
+    """A regex matching ``"name": "value"`` for the token fields of the auth reply and
+    the secret credentials, so DEBUG frame logs never show them."""
+    auth = protocol.auth
+    if auth is None:
+        return None
+    names = {p.rsplit("/", 1)[-1] for p in (auth.token, auth.refresh_token) if p}
+    names |= {c.name for c in auth.credentials if c.secret}
+    names |= {"access_token", "refresh_token"}
+    alternatives = "|".join(re.escape(n) for n in sorted(names) if n)
+    return re.compile(rf'("(?:{alternatives})"\s*:\s*)"(?:[^"\\]|\\.)*"')
+
+
+def _auth_state(protocol: Protocol, credentials: Mapping[str, str | None]) -> AuthState | None:
+    """Login state when the spec has auth and credentials were given (or are in the
+    environment); None for public use. Half-given credentials raise MissingCredential."""
+    auth = protocol.auth
+    if auth is None:
+        return None
+    given = {k: v for k, v in credentials.items() if v}
+    in_env = any(c.env and os.environ.get(c.env) for c in auth.credentials)
+    if not given and not in_env:
+        return None
+    return AuthState(auth, resolve_credentials(auth, given, os.environ))
+
+
+class Connector(Generic[ClientT_co]):
+    """What the generated ``connect()`` returns: await it, or ``async with`` it.
+
+    ``handshake`` (a :class:`~.handshake.Handshake` applied to the server URL, or a
+    callable returning URL and headers) is built again before every connection attempt,
+    so a token provider is asked for a fresh token on each reconnect.
+    """
+
+    def __init__(
+        self,
+        client_type: type[ClientT_co],
+        protocol: Protocol,
+        *,
+        server: str | None = None,
+        url: str | None = None,
+        handlers: BaseHandlers,
+        request_timeout: float = 10.0,
+        credentials: Mapping[str, str | None] | None = None,
+        options: ConnectOptions | None = None,
+        handshake: Handshake | HandshakeFactory | None = None,
+    ) -> None:
+        self._client_type = client_type
+        self._protocol = protocol
+        base = resolve_url(protocol, server, url)
+        self._handshake: HandshakeFactory | None
+        if isinstance(handshake, Handshake):
+            self.url = handshake.url(base)
+            self._handshake = handshake.factory(base)
+        else:
+            self.url = base
+            self._handshake = handshake
+        self._handlers = handlers
+        self._request_timeout = request_timeout
+        self._credentials = credentials
+        self._options = options
+        self._client: BaseClient[Any] | None = None
+
+    def __repr__(self) -> str:
+        return f"<Connector {self._protocol.name} {self.url}>"
+
+    async def _connect(self) -> ClientT_co:
+        client = self._client_type(
+            self._protocol,
+            url=self.url,
+            handlers=self._handlers,
+            request_timeout=self._request_timeout,
+            credentials=self._credentials,
+            options=self._options,
+            handshake=self._handshake,
+        )
+        await client._open()
+        self._client = client
+        return client
+
+    def __await__(self) -> Generator[Any, None, ClientT_co]:
+        return self._connect().__await__()
+
+    async def __aenter__(self) -> ClientT_co:
+        return await self._connect()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._client is not None:
+            await self._client.close()

@@ -1,0 +1,227 @@
+"""One WebSocket: open it with the options, run its receive loop, send, count, close.
+
+A :class:`Connection` knows nothing about reconnecting: when its socket ends, its
+receive task ends and records why (``close_code``, ``close_reason``, ``error``); the
+supervisor awaits :meth:`Connection.wait` and decides what happens next. Per-frame
+counters are plain ints on the object, so counting costs an addition.
+
+The receive loop is the hot path: one ``recv``, one ``Session.receive`` (which parses
+with pydantic's Rust path), and for a notification a push into each consumer's buffer.
+Everything else (replies, events, errors) goes to ``client._on_outcome``; server pings
+are answered inline, never behind a user hook. Frames from a connection that is not
+*live* (a replacement being restored before a lifetime rotation switches to it) are
+parsed for replies but their notifications are not delivered, so iterators never see
+a message twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed as WsConnectionClosed
+
+from .core import Notification, PingReceived
+from .errors import ConnectionLost
+
+if TYPE_CHECKING:
+    from .client import BaseClient
+
+__all__ = ["Connection"]
+
+_DEBUG = logging.DEBUG
+
+
+class Connection:
+    """One open WebSocket and its receive task."""
+
+    __slots__ = (
+        "_client",
+        "_log",
+        "_task",
+        "aborted",
+        "bytes_in",
+        "bytes_out",
+        "close_code",
+        "close_reason",
+        "error",
+        "frames_in",
+        "frames_out",
+        "live",
+        "number",
+        "opened_at",
+        "opened_mono",
+        "url",
+        "ws",
+    )
+
+    def __init__(
+        self, ws: ClientConnection, url: str, number: int, client: BaseClient[Any]
+    ) -> None:
+        self.ws = ws
+        self.url = url
+        self.number = number
+        """1 for the client's first connection, then counting up."""
+        self.live = True
+        """Deliver notifications (False while a rotation's replacement is being restored)."""
+        self.frames_in = 0
+        self.frames_out = 0
+        self.bytes_in = 0
+        self.bytes_out = 0
+        self.opened_at = time.time()
+        self.opened_mono = asyncio.get_running_loop().time()
+        self.close_code: int | None = None
+        self.close_reason = ""
+        self.error: BaseException | None = None
+        self.aborted: str | None = None
+        """Set when the client dropped the connection on purpose (missed heartbeat...)."""
+        self._client = client
+        self._log = client.log
+        self._task: asyncio.Task[None] | None = None
+
+    @classmethod
+    async def open(
+        cls, url: str, kwargs: dict[str, Any], number: int, client: BaseClient[Any]
+    ) -> Connection:
+        """Open the socket (raises what ``websockets.connect`` raises)."""
+        ws = await connect(url, **kwargs)
+        return cls(ws, url, number, client)
+
+    @property
+    def subprotocol(self) -> str | None:
+        return self.ws.subprotocol
+
+    def start(self) -> None:
+        """Start the receive loop."""
+        self._task = asyncio.get_running_loop().create_task(
+            self._receive_loop(), name=f"nova.{self._client.protocol.name}.receive.{self.number}"
+        )
+
+    async def wait(self) -> None:
+        """Until the receive loop ended (the socket is gone)."""
+        if self._task is not None:
+            await asyncio.wait([self._task])
+
+    @property
+    def done(self) -> bool:
+        return self._task is not None and self._task.done()
+
+    async def recv(self, timeout: float | None) -> str | bytes:
+        """One frame, before the receive loop runs (the server's hello)."""
+        async with asyncio.timeout(timeout):
+            data = await self.ws.recv()
+        self.frames_in += 1
+        self.bytes_in += len(data)
+        if self._log.isEnabledFor(_DEBUG):
+            self._log.debug("< #%d %s", self.number, self._client._preview(data))
+        return data
+
+    async def send(self, text: str) -> None:
+        """Send one text frame; a closed socket raises :class:`ConnectionLost`."""
+        self.frames_out += 1
+        self.bytes_out += len(text)
+        if self._log.isEnabledFor(_DEBUG):
+            self._log.debug("> #%d %s", self.number, self._client._preview(text))
+        try:
+            await self.ws.send(text)
+        except WsConnectionClosed as exc:
+            raise ConnectionLost(
+                f"connection lost while sending: {exc}",
+                code=exc.rcvd.code if exc.rcvd is not None else None,
+                reason=exc.rcvd.reason if exc.rcvd is not None else None,
+            ) from exc
+
+    def abort(self, why: str) -> None:
+        """Drop the connection now, without a closing handshake (e.g. a missed heartbeat)."""
+        if self.aborted is None:
+            self.aborted = why
+        transport = self.ws.transport
+        if transport is not None:
+            transport.abort()
+        elif self._task is not None:
+            self._task.cancel()
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        """Close with a handshake (bounded by the close timeout), then stop the loop."""
+        try:
+            await self.ws.close(code, reason)
+        except Exception:  # noqa: BLE001 - closing a broken socket may fail in many ways
+            self.abort("close failed")
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    def describe(self) -> tuple[int | None, str]:
+        """The close code and a reason text (for ``DisconnectReason``)."""
+        if self.aborted is not None:
+            return None, self.aborted
+        if self.error is not None and self.close_code is None:
+            return None, f"{type(self.error).__name__}: {self.error}"
+        return self.close_code, self.close_reason or "connection closed"
+
+    # -- the receive loop ------------------------------------------------------------
+
+    async def _receive_loop(self) -> None:
+        client = self._client
+        ws = self.ws
+        receive = client._session.receive
+        hooks = client._hooks
+        enqueue = client._runner_hooks.enqueue
+        on_outcome = client._on_outcome
+        text_hook = hooks.get("on_text_frame")
+        binary_hook = hooks.get("on_binary_frame")
+        raw = text_hook is not None or binary_hook is not None
+        log = self._log
+        try:
+            while True:
+                data = await ws.recv()
+                self.frames_in += 1
+                self.bytes_in += len(data)
+                if log.isEnabledFor(_DEBUG):
+                    log.debug("< #%d %s", self.number, client._preview(data))
+                if raw:
+                    hook = text_hook if type(data) is str else binary_hook
+                    if hook is not None:
+                        enqueue(hook, (data,))
+                outcome = receive(data)
+                if type(outcome) is Notification:
+                    if self.live:
+                        entry = outcome.entry
+                        message = outcome.message
+                        for sink in entry.sinks:
+                            sink._push(message)
+                        hook = hooks[entry.spec.hook]
+                        if hook is not None:
+                            enqueue(hook, (message, entry.channel))
+                elif type(outcome) is PingReceived:
+                    await client._answer_ping(outcome, self)
+                else:
+                    on_outcome(outcome, self)
+        except WsConnectionClosed as exc:
+            self._closed(exc)
+        except asyncio.CancelledError:
+            self._closed(None)
+            raise
+        except Exception as exc:  # noqa: BLE001 - a bug must end this connection, not hang it
+            log.exception("receive loop failed")
+            self.error = exc
+            self._closed(None)
+
+    def _closed(self, exc: WsConnectionClosed | None) -> None:
+        if exc is not None:
+            self.error = exc
+            frame = exc.rcvd if exc.rcvd is not None else exc.sent
+            if frame is not None:
+                self.close_code, self.close_reason = frame.code, frame.reason
+            else:
+                self.close_code = None
+                self.close_reason = "connection closed without a close frame (reset or timeout)"
+        elif self.close_code is None and not self.close_reason:
+            self.close_code = self.ws.close_code
+            self.close_reason = self.ws.close_reason or ""
+
+    def __repr__(self) -> str:
+        return f"<Connection #{self.number} {self.url} in={self.frames_in} out={self.frames_out}>"

@@ -1,0 +1,70 @@
+"""The sans-I/O core: all protocol state, no sockets, no asyncio, no clock.
+
+Time is passed in by the caller (``now``), and the core answers with frames to send and
+outcomes to act on, so every rule can be unit-tested without a server.
+"""
+
+from .auth import AuthState, MissingCredential, Secret, SignHook, resolve_credentials
+from .backoff import DEFAULT_CLOSE_CODES, Backoff, CloseAction, classify_close
+from .correlator import Correlator, Pending, PendingKind
+from .dispatcher import (
+    Dispatcher,
+    ErrorReply,
+    Event,
+    Malformed,
+    Notification,
+    Outcome,
+    PingReceived,
+    Response,
+    StrayReply,
+    TemplateNotification,
+    Unknown,
+)
+from .match import compile_match
+from .pings import PingTracker
+from .ratelimit import Limiter, TokenBucket, connect_limiter_for, limiter_for
+from .session import Session, SubscribeAck, SubscribeFailed, WaiterReply
+from .subscriptions import RestoreStep, SubEntry, Subscriptions, SubState
+from .waiters import Waiter, Waiters
+
+__all__ = [
+    "DEFAULT_CLOSE_CODES",
+    "AuthState",
+    "Backoff",
+    "CloseAction",
+    "Correlator",
+    "Dispatcher",
+    "ErrorReply",
+    "Event",
+    "Limiter",
+    "Malformed",
+    "MissingCredential",
+    "Notification",
+    "Outcome",
+    "Pending",
+    "PendingKind",
+    "PingReceived",
+    "PingTracker",
+    "Response",
+    "RestoreStep",
+    "Secret",
+    "Session",
+    "SignHook",
+    "StrayReply",
+    "SubEntry",
+    "SubState",
+    "SubscribeAck",
+    "SubscribeFailed",
+    "Subscriptions",
+    "TemplateNotification",
+    "TokenBucket",
+    "Unknown",
+    "Waiter",
+    "WaiterReply",
+    "Waiters",
+    "classify_close",
+    "compile_match",
+    "connect_limiter_for",
+    "limiter_for",
+    "resolve_credentials",
+]

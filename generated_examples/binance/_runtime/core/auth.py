@@ -1,0 +1,286 @@
+"""Credentials, login params, tokens and their refresh, without I/O.
+
+Why a :class:`Secret` type: API keys end up in logs through the most innocent paths
+(an f-string, ``repr`` of a params dict, a dataclass repr, an exception message). A
+value that prints as ``***`` everywhere and must be asked for with ``.reveal()`` makes
+the leak impossible by accident; the one place that reveals is building the frame to
+send, and frames are logged through :meth:`AuthState.redact`.
+
+Why the refresh margin: a token refreshed exactly at expiry races every request sent
+in the meantime, so :class:`AuthState` asks for a refresh a margin before it (10% of
+the lifetime, at least 5 s, and never before half of it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+from collections.abc import Callable, Mapping
+from typing import Any, NoReturn
+
+from ..errors import NovaError
+from ..pointer import MISSING, getter
+from ..protocol import Auth
+
+__all__ = [
+    "AuthState",
+    "MissingCredential",
+    "Secret",
+    "SignHook",
+    "resolve_credentials",
+]
+
+_MASK = "***"
+
+
+class Secret:
+    """A secret string that shows as ``***`` in ``str``, ``repr``, ``format`` and ``%s``.
+
+    ``.reveal()`` gives the value. Secrets compare equal by value (in constant time),
+    refuse to be pickled, and copy as themselves (they are immutable).
+    """
+
+    __slots__ = ("_value",)
+    _value: str
+
+    def __init__(self, value: str) -> None:
+        object.__setattr__(self, "_value", value)
+
+    def reveal(self) -> str:
+        """The secret value itself: only for what goes on the wire."""
+        return self._value
+
+    def __str__(self) -> str:
+        return _MASK
+
+    def __repr__(self) -> str:
+        return _MASK
+
+    def __format__(self, format_spec: str) -> str:
+        return format(_MASK, format_spec)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Secret):
+            return NotImplemented
+        return hmac.compare_digest(self._value.encode(), other._value.encode())
+
+    def __hash__(self) -> int:
+        return hash((Secret, self._value))
+
+    def __setattr__(self, name: str, value: object) -> NoReturn:
+        raise AttributeError("Secret is immutable")
+
+    def __reduce_ex__(self, protocol: object) -> NoReturn:
+        raise TypeError("a Secret cannot be pickled; pass credentials again instead")
+
+    def __copy__(self) -> Secret:
+        return self
+
+    def __deepcopy__(self, memo: object) -> Secret:
+        return self
+
+
+class MissingCredential(NovaError):
+    """A credential the spec's auth needs was neither passed nor in the environment.
+
+    The message names the credential and its environment variable, never a value.
+    """
+
+    def __init__(self, name: str, env: str | None = None) -> None:
+        where = f" or set the environment variable {env}" if env else ""
+        super().__init__(f"missing credential {name!r}: pass {name}=...{where}")
+        self.name = name
+        self.env = env
+
+
+SignHook = Callable[[str, dict[str, Any]], dict[str, Any]]
+"""``(wire method, params) -> params``: signs a request the spec cannot describe.
+
+Called with the params about to be sent (credentials already substituted) and returns
+the params to send instead, e.g. with a timestamp and an HMAC added. Use it for
+signature schemes that no built-in ``recipe`` covers; it must not do I/O.
+"""
+
+
+def resolve_credentials(
+    auth: Auth, given: Mapping[str, str | None], environ: Mapping[str, str]
+) -> dict[str, Secret]:
+    """Every credential the spec declares, from ``given`` (winning) or its env variable.
+
+    ``None`` and ``""`` count as not given. Values in ``given`` that the spec does not
+    declare are kept too (a :data:`SignHook` may need them). Every value is wrapped in
+    :class:`Secret`, even non-secret ids: that is harmless and leaves one rule.
+    """
+    found: dict[str, Secret] = {name: Secret(v) for name, v in given.items() if v}
+    for cred in auth.credentials:
+        if cred.name in found:
+            continue
+        value = environ.get(cred.env) if cred.env else None
+        if not value:
+            raise MissingCredential(cred.name, cred.env)
+        found[cred.name] = Secret(value)
+    return found
+
+
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def _substitute(template: Any, values: Mapping[str, Secret]) -> Any:
+    """A copy of ``template`` with ``{name}`` in strings replaced by revealed values.
+
+    A placeholder naming no known value is left as it is.
+    """
+    if isinstance(template, str):
+        whole = _PLACEHOLDER.fullmatch(template)
+        if whole is not None and whole.group(1) in values:
+            return values[whole.group(1)].reveal()
+
+        def replace(m: re.Match[str]) -> str:
+            secret = values.get(m.group(1))
+            return secret.reveal() if secret is not None else m.group(0)
+
+        return _PLACEHOLDER.sub(replace, template)
+    if isinstance(template, Mapping):
+        return {k: _substitute(v, values) for k, v in template.items()}
+    if isinstance(template, (list, tuple)):
+        return [_substitute(v, values) for v in template]
+    return template
+
+
+def _optional_getter(pointer: str | None) -> Callable[[Any], Any]:
+    if pointer is None:
+        return lambda doc: MISSING
+    return getter(pointer)
+
+
+class AuthState:
+    """The login state of one client: its token, when it expires and when to refresh it.
+
+    Connection-scoped: :meth:`reset` forgets the token when the connection is lost (the
+    refresh token survives, since it may still be usable for a quick re-login).
+    """
+
+    def __init__(
+        self,
+        auth: Auth,
+        credentials: Mapping[str, Secret],
+        refresh_margin: float = 0.1,
+        min_margin: float = 5.0,
+    ) -> None:
+        self.auth = auth
+        self.credentials = dict(credentials)
+        self.refresh_margin = refresh_margin
+        self.min_margin = min_margin
+        self.authenticated = False
+        self.token: Secret | None = None
+        self.expires_at: float | None = None
+        """Monotonic seconds at which the token expires; None when it does not say."""
+        self.refresh_token: Secret | None = None
+        self._expires_in: float | None = None
+        self._get_token = _optional_getter(auth.token)
+        self._get_expires_in = _optional_getter(auth.expires_in)
+        self._get_refresh_token = _optional_getter(auth.refresh_token)
+
+    def _credential(self, name: str) -> Secret:
+        secret = self.credentials.get(name)
+        if secret is None:
+            env = next((c.env for c in self.auth.credentials if c.name == name), None)
+            raise MissingCredential(name, env)
+        return secret
+
+    def login_params(self, now_ms: int, nonce: str) -> dict[str, Any]:
+        """The params of the login request, credentials substituted into ``auth.params``.
+
+        With ``auth.recipe == "deribit_client_signature"`` the client secret is not sent:
+        the params carry ``grant_type="client_signature"``, ``client_id``, ``timestamp``
+        (``now_ms``, wall-clock milliseconds), ``nonce``, ``data=""`` and ``signature``,
+        the hex HMAC-SHA256 of ``f"{timestamp}\\n{nonce}\\n{data}"`` keyed by the client
+        secret, as Deribit documents. ``now_ms`` and ``nonce`` are unused otherwise.
+        The result holds revealed values: log it only through :meth:`redact`.
+        """
+        params: dict[str, Any] = _substitute(self.auth.params, self.credentials)
+        recipe = self.auth.recipe
+        if recipe is None:
+            return params
+        if recipe == "deribit_client_signature":
+            client_id = self._credential("client_id").reveal()
+            key = self._credential("client_secret").reveal()
+            data = ""
+            to_sign = f"{now_ms}\n{nonce}\n{data}"
+            signature = hmac.new(key.encode(), to_sign.encode(), hashlib.sha256).hexdigest()
+            params.pop("client_secret", None)
+            params.update(
+                grant_type="client_signature",
+                client_id=client_id,
+                timestamp=now_ms,
+                nonce=nonce,
+                data=data,
+                signature=signature,
+            )
+            return params
+        raise ValueError(f"unknown auth recipe {recipe!r}")
+
+    def refresh_params(self) -> dict[str, Any] | None:
+        """The params of a token refresh (``auth.refresh_params`` with ``{refresh_token}``
+        substituted), or None without a refresh token or a refresh template."""
+        template = self.auth.refresh_params
+        if template is None or self.refresh_token is None:
+            return None
+        values = {**self.credentials, "refresh_token": self.refresh_token}
+        params: dict[str, Any] = _substitute(template, values)
+        return params
+
+    def on_login_result(self, result: Any, now: float) -> None:
+        """Take the token, its lifetime (seconds) and the refresh token from a login or
+        refresh reply received at ``now``. A reply without a new refresh token keeps
+        the old one."""
+        token = self._get_token(result)
+        self.token = Secret(str(token)) if token is not MISSING and token is not None else None
+        expires_in = self._get_expires_in(result)
+        if isinstance(expires_in, (int, float)) and not isinstance(expires_in, bool):
+            self._expires_in = float(expires_in)
+            self.expires_at = now + float(expires_in)
+        else:
+            self._expires_in = None
+            self.expires_at = None
+        refresh = self._get_refresh_token(result)
+        if isinstance(refresh, str) and refresh:
+            self.refresh_token = Secret(refresh)
+        self.authenticated = True
+
+    def refresh_at(self) -> float | None:
+        """When to refresh: ``expires_at - max(min_margin, refresh_margin * expires_in)``,
+        but never before half the token's lifetime (so a short-lived token does not ask
+        for a refresh the moment it arrives). None when the token does not expire."""
+        if self.expires_at is None or self._expires_in is None:
+            return None
+        lifetime = self._expires_in
+        margin = max(self.min_margin, self.refresh_margin * lifetime)
+        return self.expires_at - min(margin, lifetime / 2)
+
+    def refresh_due(self, now: float) -> bool:
+        """Whether it is time to refresh the token."""
+        at = self.refresh_at()
+        return at is not None and now >= at
+
+    def reset(self) -> None:
+        """The connection is lost: connection-scoped auth is gone (the refresh token stays)."""
+        self.authenticated = False
+        self.token = None
+        self.expires_at = None
+        self._expires_in = None
+
+    def redact(self, text: str) -> str:
+        """``text`` with every known secret value (credentials, token, refresh token), raw
+        or as escaped inside a JSON string, replaced by ``***``."""
+        secrets = [s.reveal() for s in self.credentials.values()]
+        secrets += [s.reveal() for s in (self.token, self.refresh_token) if s is not None]
+        forms = {f for s in secrets if s for f in (s, json.dumps(s, ensure_ascii=False)[1:-1])}
+        for value in sorted(forms, key=len, reverse=True):
+            text = text.replace(value, _MASK)
+        return text
+
+    def __repr__(self) -> str:
+        return f"<AuthState authenticated={self.authenticated} expires_at={self.expires_at}>"

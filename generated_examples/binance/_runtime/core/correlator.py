@@ -1,0 +1,150 @@
+"""Request ids and the requests still waiting for a reply.
+
+Every outgoing request gets a fresh id of the kind the envelope asks for and a
+:class:`Pending` entry with its deadline (an absolute time in the caller's clock). A
+reply resolves exactly the entry with its id. A reply whose id is no longer pending
+is *stray*: either *late* (the request expired or was abandoned; we remember a bounded
+number of those ids) or *unknown* (never sent by us). Strays are reported, never
+delivered to another request.
+
+The I/O layer hangs whatever it waits on (an ``asyncio.Future``) on ``Pending.waiter``;
+the core never looks at it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import deque
+from collections.abc import Iterator
+from typing import Any, Literal
+
+from ..protocol import IdKind, RequestSpec
+
+__all__ = ["Correlator", "Pending", "PendingKind"]
+
+PendingKind = Literal["request", "subscribe", "unsubscribe", "internal"]
+"""Who waits: a user request, a subscribe or unsubscribe call, or the runtime itself
+(a heartbeat reply, the on-connect request) whose reply is swallowed."""
+
+
+class Pending:
+    """One request waiting for its reply."""
+
+    __slots__ = ("addresses", "deadline", "id", "kind", "method", "spec", "timeout", "waiter")
+
+    def __init__(
+        self,
+        id: Any,
+        method: str,
+        spec: RequestSpec[Any] | None,
+        kind: PendingKind,
+        deadline: float,
+        timeout: float,
+        addresses: tuple[str, ...] = (),
+    ) -> None:
+        self.id = id
+        self.method = method
+        self.spec = spec
+        self.kind: PendingKind = kind
+        self.deadline = deadline
+        self.timeout = timeout
+        self.addresses = addresses
+        """For subscribe and unsubscribe requests: the channel addresses they carry."""
+        self.waiter: Any = None
+
+    def __repr__(self) -> str:
+        return f"<Pending {self.kind} {self.method} id={self.id!r}>"
+
+
+class Correlator:
+    """Allocates ids and matches replies to pending requests."""
+
+    def __init__(self, id_kind: IdKind = "int", *, remember_late: int = 1024) -> None:
+        self.id_kind: IdKind = id_kind
+        self._counter = 0
+        self._pending: dict[Any, Pending] = {}
+        self._late: set[Any] = set()
+        self._late_order: deque[Any] = deque()
+        self._remember_late = remember_late
+
+    def next_id(self) -> Any:
+        """A fresh request id: an int, a numeric string, or a uuid4 string."""
+        if self.id_kind == "uuid":
+            return str(uuid.uuid4())
+        self._counter += 1
+        return str(self._counter) if self.id_kind == "str" else self._counter
+
+    def add(
+        self,
+        method: str,
+        spec: RequestSpec[Any] | None,
+        kind: PendingKind,
+        now: float,
+        timeout: float,
+        addresses: tuple[str, ...] = (),
+    ) -> Pending:
+        """Register a new request with a fresh id and deadline ``now + timeout``."""
+        pending = Pending(self.next_id(), method, spec, kind, now + timeout, timeout, addresses)
+        self._pending[pending.id] = pending
+        return pending
+
+    def resolve(self, id: Any) -> Pending | None:
+        """Remove and return the request a reply with ``id`` answers, or None if stray.
+
+        Servers sometimes echo a numeric id as a string or the other way round; an id
+        not found as is is tried in the other form for int and str counters.
+        """
+        pending = self._pending.pop(id, None)
+        if pending is None and self.id_kind != "uuid":
+            alt: Any = None
+            if type(id) is str and id.isdigit():
+                alt = int(id) if self.id_kind == "int" else None
+            elif type(id) is int:
+                alt = str(id) if self.id_kind == "str" else None
+            if alt is not None:
+                pending = self._pending.pop(alt, None)
+        return pending
+
+    def is_late(self, id: Any) -> bool:
+        """True if ``id`` belonged to a request that expired or was abandoned."""
+        try:
+            return id in self._late
+        except TypeError:  # an unhashable id (a JSON object) is certainly not ours
+            return False
+
+    def abandon(self, id: Any) -> Pending | None:
+        """Forget a request nobody waits for any more; its reply will be *late*."""
+        pending = self._pending.pop(id, None)
+        if pending is not None:
+            self._remember(id)
+        return pending
+
+    def expire(self, now: float) -> list[Pending]:
+        """Remove and return every request whose deadline is at or before ``now``."""
+        expired = [p for p in self._pending.values() if p.deadline <= now]
+        for pending in expired:
+            del self._pending[pending.id]
+            self._remember(pending.id)
+        return expired
+
+    def next_deadline(self) -> float | None:
+        """The earliest deadline among pending requests, for the caller's timer."""
+        return min((p.deadline for p in self._pending.values()), default=None)
+
+    def fail_all(self) -> list[Pending]:
+        """Remove and return every pending request (the connection is gone)."""
+        pending = list(self._pending.values())
+        self._pending.clear()
+        return pending
+
+    def __len__(self) -> int:
+        return len(self._pending)
+
+    def __iter__(self) -> Iterator[Pending]:
+        return iter(list(self._pending.values()))
+
+    def _remember(self, id: Any) -> None:
+        self._late.add(id)
+        self._late_order.append(id)
+        if len(self._late_order) > self._remember_late:
+            self._late.discard(self._late_order.popleft())

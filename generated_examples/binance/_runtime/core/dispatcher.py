@@ -1,0 +1,313 @@
+"""Classifying incoming frames, in the spec's fixed order, into outcomes.
+
+Order: server pings, error replies, responses, notifications, events (as listed),
+else unknown. Each frame is decoded once (``pydantic_core.from_json``, the Rust
+parser); a notification's payload is then validated once by its channel's ``parse``.
+Nothing in here raises out of :meth:`Dispatcher.receive`: bad JSON or a payload that
+fails validation becomes a :class:`Malformed` outcome carrying the error.
+
+Outcomes are small slotted objects; the caller dispatches on their exact type.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic_core import from_json
+
+from ..errors import MalformedFrame, ServerError
+from ..pointer import MISSING, getter
+from ..protocol import ChannelSpec, EventSpec, Protocol, Reply
+from .correlator import Correlator, Pending
+from .fastpath import FastPath
+from .match import compile_match
+from .subscriptions import SubEntry, Subscriptions
+
+__all__ = [
+    "Dispatcher",
+    "ErrorReply",
+    "Event",
+    "Malformed",
+    "Notification",
+    "Outcome",
+    "PingReceived",
+    "Response",
+    "StrayReply",
+    "TemplateNotification",
+    "Unknown",
+]
+
+
+class Outcome:
+    """Base of everything :meth:`Dispatcher.receive` returns."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        names: tuple[str, ...] = self.__slots__
+        fields = ", ".join(f"{k}={getattr(self, k)!r}" for k in names)
+        return f"{type(self).__name__}({fields})"
+
+
+class Notification(Outcome):
+    """A message on a subscribed address: deliver to ``entry.sinks`` and the hook."""
+
+    __slots__ = ("entry", "message")
+
+    def __init__(self, entry: SubEntry, message: Any) -> None:
+        self.entry = entry
+        self.message = message
+
+
+class TemplateNotification(Outcome):
+    """A message on an address we did not subscribe but whose template we know: hook only."""
+
+    __slots__ = ("channel", "message", "spec")
+
+    def __init__(self, spec: ChannelSpec[Any, Any], channel: Any, message: Any) -> None:
+        self.spec = spec
+        self.channel = channel
+        self.message = message
+
+
+class Response(Outcome):
+    """A reply resolving ``pending``; ``result`` is parsed for user requests."""
+
+    __slots__ = ("pending", "result")
+
+    def __init__(self, pending: Pending, result: Any) -> None:
+        self.pending = pending
+        self.result = result
+
+
+class ErrorReply(Outcome):
+    """An error reply; ``pending`` is None when its id is missing or not ours."""
+
+    __slots__ = ("error", "frame", "pending")
+
+    def __init__(self, pending: Pending | None, error: ServerError, frame: Any) -> None:
+        self.pending = pending
+        self.error = error
+        self.frame = frame
+
+
+class StrayReply(Outcome):
+    """A reply whose id is not pending: ``late`` (expired/abandoned) or unknown."""
+
+    __slots__ = ("frame", "id", "late")
+
+    def __init__(self, id: Any, late: bool, frame: Any) -> None:
+        self.id = id
+        self.late = late
+        self.frame = frame
+
+
+class Event(Outcome):
+    """An unsolicited server message matching one of the spec's events."""
+
+    __slots__ = ("message", "spec")
+
+    def __init__(self, spec: EventSpec[Any], message: Any) -> None:
+        self.spec = spec
+        self.message = message
+
+
+class Malformed(Outcome):
+    """Not JSON, or a payload/result that failed validation (``pending``: who waited)."""
+
+    __slots__ = ("error", "pending")
+
+    def __init__(self, error: MalformedFrame, pending: Pending | None = None) -> None:
+        self.error = error
+        self.pending = pending
+
+
+class Unknown(Outcome):
+    """A well-formed frame no rule claims, or a notification on an unknown address."""
+
+    __slots__ = ("frame", "reason")
+
+    def __init__(self, frame: Any, reason: str) -> None:
+        self.frame = frame
+        self.reason = reason
+
+
+class PingReceived(Outcome):
+    """A server probe; answer it with ``Session.build_reply(reply)`` right away."""
+
+    __slots__ = ("reply",)
+
+    def __init__(self, reply: Reply) -> None:
+        self.reply = reply
+
+
+def _short(data: Any, limit: int = 200) -> str:
+    text = data if isinstance(data, str) else repr(data)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+class Dispatcher:
+    """Turns one incoming frame into one :class:`Outcome`."""
+
+    def __init__(
+        self, protocol: Protocol, correlator: Correlator, subscriptions: Subscriptions
+    ) -> None:
+        self._correlator = correlator
+        self._subs = subscriptions
+        self._routes = subscriptions.routes
+        self._error_classes = protocol.error_classes
+        env = protocol.envelope
+
+        self._ping_texts: dict[str, Reply] = {}
+        self._pings: list[tuple[Any, Reply]] = []
+        for ping in protocol.heartbeat.server_pings:
+            if ping.text is not None:
+                self._ping_texts[ping.text] = ping.reply
+            else:
+                self._pings.append((compile_match(ping.when), ping.reply))
+
+        self._is_error = self._err_id = self._err_code = self._err_message = self._err_data = None
+        if env.error is not None:
+            self._is_error = compile_match(env.error.when)
+            self._err_id = getter(env.error.id)
+            self._err_code = getter(env.error.code)
+            self._err_message = getter(env.error.message)
+            self._err_data = getter(env.error.data) if env.error.data is not None else None
+
+        self._is_response = self._resp_id = self._resp_result = None
+        if env.response is not None:
+            self._is_response = compile_match(env.response.when)
+            self._resp_id = getter(env.response.id)
+            self._resp_result = getter(env.response.result)
+
+        self._is_notification = self._channel = self._payload = None
+        if env.notification is not None:
+            self._is_notification = compile_match(env.notification.when)
+            self._channel = getter(env.notification.channel)
+            self._payload = getter(env.notification.payload)
+
+        self._events = [(compile_match(e.when), getter(e.payload), e) for e in protocol.events]
+        fast = FastPath(protocol, self._routes)
+        self._fast = fast.receive if fast.enabled else None
+
+    def receive(self, data: str | bytes) -> Outcome:
+        """Classify one frame. Never raises."""
+        if type(data) is str:
+            if self._ping_texts:
+                reply = self._ping_texts.get(data)
+                if reply is not None:
+                    return PingReceived(reply)
+            if self._fast is not None:
+                hit = self._fast(data)
+                if hit is not None:
+                    return Notification(*hit)
+        try:
+            frame = from_json(data)
+        except ValueError as exc:
+            return Malformed(MalformedFrame(f"frame is not JSON: {exc}", data))
+
+        for when, reply in self._pings:
+            if when(frame):
+                return PingReceived(reply)
+        if self._is_error is not None and self._is_error(frame):
+            return self._error(frame)
+        if self._is_response is not None and self._is_response(frame):
+            return self._response(frame)
+        if self._is_notification is not None and self._is_notification(frame):
+            return self._notification(frame)
+        for when, payload_of, spec in self._events:
+            if when(frame):
+                payload = payload_of(frame)
+                try:
+                    return Event(spec, spec.parse(payload))
+                except Exception as exc:  # noqa: BLE001 - user-supplied parsers may raise anything
+                    return Malformed(
+                        MalformedFrame(f"event {spec.name!r}: invalid payload: {exc}", frame)
+                    )
+        return Unknown(frame, "no rule of the spec matches this frame")
+
+    # -- kinds -------------------------------------------------------------------
+
+    def _notification(self, frame: Any) -> Outcome:
+        assert self._channel is not None and self._payload is not None
+        address = self._channel(frame)
+        if type(address) is not str:
+            return Unknown(frame, "notification without a channel address")
+        payload = self._payload(frame)
+        entry = self._routes.get(address)
+        if entry is not None:
+            try:
+                return Notification(entry, entry.spec.parse(payload))
+            except Exception as exc:  # noqa: BLE001 - user-supplied parsers may raise anything
+                return Malformed(
+                    MalformedFrame(f"channel {address!r}: invalid message: {exc}", frame)
+                )
+        try:
+            hit = self._subs.match_template(address)
+        except Exception as exc:  # noqa: BLE001 - user-supplied parsers may raise anything
+            return Malformed(
+                MalformedFrame(f"channel {address!r}: invalid address parameters: {exc}", frame)
+            )
+        if hit is None:
+            return Unknown(frame, f"notification on unknown channel {address!r}")
+        spec, channel = hit
+        try:
+            return TemplateNotification(spec, channel, spec.parse(payload))
+        except Exception as exc:  # noqa: BLE001 - user-supplied parsers may raise anything
+            return Malformed(MalformedFrame(f"channel {address!r}: invalid message: {exc}", frame))
+
+    def _response(self, frame: Any) -> Outcome:
+        assert self._resp_id is not None and self._resp_result is not None
+        id = self._resp_id(frame)
+        pending = self._correlator.resolve(id) if id is not MISSING and id is not None else None
+        if pending is None:
+            return StrayReply(id, self._correlator.is_late(id), frame)
+        result = self._resp_result(frame)
+        if result is MISSING:
+            return Malformed(
+                MalformedFrame(f"{pending.method}: reply has no result", frame), pending
+            )
+        return Response(pending, result)
+
+    def _error(self, frame: Any) -> Outcome:
+        assert (
+            self._err_id is not None
+            and self._err_code is not None
+            and self._err_message is not None
+        )
+        code = self._err_code(frame)
+        code = None if code is MISSING else code
+        message = self._err_message(frame)
+        message = "" if message is MISSING else str(message)
+        data = self._err_data(frame) if self._err_data is not None else None
+        error = self.error_for(code, message, None if data is MISSING else data)
+        id = self._err_id(frame)
+        pending = self._correlator.resolve(id) if id is not MISSING and id is not None else None
+        return ErrorReply(pending, error, frame)
+
+    def error_for(self, code: Any, message: str, data: Any) -> ServerError:
+        """The generated exception for ``code`` if the spec knows it, else :class:`ServerError`."""
+        classes = self._error_classes
+        cls: Any = None
+        if classes:
+            try:
+                cls = classes.get(code)
+            except TypeError:
+                cls = None
+            if cls is None and isinstance(code, str) and code.lstrip("-").isdigit():
+                cls = classes.get(int(code))
+            elif cls is None and isinstance(code, int):
+                cls = classes.get(str(code))
+        if cls is None or not (isinstance(cls, type) and issubclass(cls, ServerError)):
+            cls = ServerError
+        error: ServerError = cls(code, message, data)
+        return error
+
+    def __repr__(self) -> str:
+        pings = len(self._pings) + len(self._ping_texts)
+        return f"<Dispatcher pings={pings} events={len(self._events)}>"
+
+    @staticmethod
+    def describe(data: Any) -> str:
+        """A short, safe rendering of a frame for log messages."""
+        return _short(data)

@@ -1,0 +1,342 @@
+"""One connection's protocol state: the correlator, the subscription registry and the
+dispatcher behind one small API.
+
+The I/O layer calls :meth:`Session.build_request` (and friends) to get a frame to
+send, feeds every received frame to :meth:`Session.receive`, and acts on the outcome.
+Time comes in as ``now`` in whatever clock the caller uses; deadlines come back in the
+same clock.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from pydantic_core import from_json
+
+from ..errors import MalformedFrame, ServerError, SubscriptionError
+from ..pointer import compile_pointer, set_at
+from ..protocol import ChannelSpec, Match, Protocol, Reply, RequestSpec, SubscribeMethod
+from .correlator import Correlator, Pending, PendingKind
+from .dispatcher import (
+    Dispatcher,
+    ErrorReply,
+    Event,
+    Malformed,
+    Notification,
+    Outcome,
+    PingReceived,
+    Response,
+)
+from .match import Predicate
+from .subscriptions import SubEntry, Subscriptions
+from .waiters import Waiter, Waiters
+
+__all__ = ["Session", "SubscribeAck", "SubscribeFailed", "WaiterReply"]
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+class SubscribeAck(Outcome):
+    """The reply to a subscribe request: ``entries`` became active, ``refused`` failed."""
+
+    __slots__ = ("entries", "pending", "refused")
+
+    def __init__(self, pending: Pending, entries: list[SubEntry], refused: list[SubEntry]) -> None:
+        self.pending = pending
+        self.entries = entries
+        self.refused = refused
+
+
+class SubscribeFailed(Outcome):
+    """An error reply to a subscribe request: every entry it carried failed."""
+
+    __slots__ = ("entries", "error", "pending")
+
+    def __init__(self, pending: Pending, entries: list[SubEntry], error: ServerError) -> None:
+        self.pending = pending
+        self.entries = entries
+        self.error = error
+
+
+class WaiterReply(Outcome):
+    """A frame that answered the oldest matching :class:`~.waiters.Waiter`.
+
+    ``result`` is the waiter's ``parse`` of the frame, or ``error`` is set when parsing
+    failed (deliver it to the waiter as the failure). ``event`` is the :class:`Event`
+    the frame also is, if any: its hook is still called.
+    """
+
+    __slots__ = ("error", "event", "result", "waiter")
+
+    def __init__(
+        self,
+        waiter: Waiter,
+        result: Any,
+        error: MalformedFrame | None = None,
+        event: Event | None = None,
+    ) -> None:
+        self.waiter = waiter
+        self.result = result
+        self.error = error
+        self.event = event
+
+
+_OWN = (Response, Notification, PingReceived, SubscribeAck, SubscribeFailed)
+"""Outcomes that belong to the session's own state: never offered to waiters."""
+
+
+class Session:
+    """All the state of talking one protocol over one connection, without the I/O."""
+
+    def __init__(self, protocol: Protocol, *, internal_timeout: float = 30.0) -> None:
+        self.protocol = protocol
+        env = protocol.envelope
+        self.correlator = Correlator(env.request.id_kind)
+        self.subscriptions = Subscriptions(protocol)
+        self.dispatcher = Dispatcher(protocol, self.correlator, self.subscriptions)
+        self.waiters = Waiters()
+        """Callers waiting for an uncorrelated reply (:meth:`add_waiter`)."""
+        self.internal_timeout = internal_timeout
+        self._template = dict(env.template)
+        self._nested = any(isinstance(v, (dict, list)) for v in self._template.values())
+        self._method_at = (
+            compile_pointer(env.request.method) if env.request.method is not None else None
+        )
+        self._params_at = (
+            compile_pointer(env.request.params) if env.request.params is not None else None
+        )
+        self._id_at = compile_pointer(env.request.id) if env.request.id is not None else None
+
+    # -- outgoing ----------------------------------------------------------------
+
+    def frame(self, method: str, params: Mapping[str, Any], id: Any = None) -> str:
+        """The text of a request frame: the envelope template with method, params and id
+        set (no id: a fire-and-forget frame, or one whose reply is uncorrelated)."""
+        frame: dict[str, Any] = (
+            copy.deepcopy(self._template) if self._nested else dict(self._template)
+        )
+        if self._method_at is not None:
+            set_at(frame, self._method_at, method)
+        if self._params_at is not None:
+            set_at(frame, self._params_at, dict(params))
+        if self._id_at is not None and id is not None:
+            set_at(frame, self._id_at, id)
+        return _dumps(frame)
+
+    def build_request(
+        self,
+        spec: RequestSpec[Any] | str,
+        params: Mapping[str, Any],
+        *,
+        now: float,
+        timeout: float,
+        kind: PendingKind = "request",
+        addresses: tuple[str, ...] = (),
+    ) -> tuple[Pending, str]:
+        """Register a request and return its pending entry and frame text.
+
+        ``spec`` is a :class:`RequestSpec`, or a bare wire method for requests the
+        runtime makes itself. The spec's own timeout, if any, wins over ``timeout``.
+        """
+        if isinstance(spec, str):
+            method, rspec = spec, self.protocol.requests.get(spec)
+        else:
+            method, rspec = spec.method, spec
+        if rspec is not None and rspec.timeout is not None and kind == "request":
+            timeout = rspec.timeout
+        pending = self.correlator.add(method, rspec, kind, now, timeout, addresses)
+        return pending, self.frame(method, params, pending.id)
+
+    def build_reply(self, reply: Reply, *, now: float) -> tuple[Pending | None, str | None]:
+        """The frame answering a server ping or sent on connect (a ``Reply``).
+
+        A reply that is a request registers an ``internal`` pending entry (returned so
+        the caller can time it out); its own reply is swallowed.
+        """
+        if reply.text is not None:
+            return None, reply.text
+        if reply.request is None:
+            return None, None
+        pending, text = self.build_request(
+            reply.request, reply.params, now=now, timeout=self.internal_timeout, kind="internal"
+        )
+        return pending, text
+
+    def subscribe(
+        self, spec: ChannelSpec[Any, Any], channel: Any, sink: Any, *, now: float, timeout: float
+    ) -> tuple[SubEntry, tuple[Pending, str] | None]:
+        """Add ``sink`` as a consumer of ``channel``; the subscribe frame if the address is new."""
+        entry, new = self.subscriptions.add(spec, channel, sink)
+        if not new:
+            return entry, None
+        return entry, self._sub_request(entry.method, (entry.address,), now=now, timeout=timeout)[0]
+
+    def unsubscribe(
+        self, entry: SubEntry, sink: Any | None, *, now: float, timeout: float
+    ) -> tuple[Pending, str] | None:
+        """Drop one consumer (or, with ``sink=None``, the whole address).
+
+        Returns the unsubscribe frame when the address left the desired set and its
+        method can unsubscribe; None otherwise.
+        """
+        if sink is None:
+            was_live = entry.state in ("pending", "active")
+            self.subscriptions.remove(entry.address)
+            last = was_live
+        else:
+            last = self.subscriptions.remove_sink(entry, sink)
+        if not last or entry.method.unsubscribe is None:
+            return None
+        return self._sub_request(
+            entry.method, (entry.address,), now=now, timeout=timeout, unsubscribe=True
+        )[0]
+
+    def restore_requests(self, *, now: float, timeout: float) -> list[tuple[Pending, str]]:
+        """After a reconnect: the subscribe frames that re-establish the desired set."""
+        self.subscriptions.reset_for_reconnect()
+        out = []
+        for step in self.subscriptions.restore_plan():
+            pending, text = self.build_request(
+                step.method.subscribe,
+                step.params,
+                now=now,
+                timeout=timeout,
+                kind="subscribe",
+                addresses=step.addresses,
+            )
+            out.append((pending, text))
+        return out
+
+    def _sub_request(
+        self,
+        method: SubscribeMethod,
+        addresses: tuple[str, ...],
+        *,
+        now: float,
+        timeout: float,
+        unsubscribe: bool = False,
+    ) -> list[tuple[Pending, str]]:
+        wire = method.unsubscribe if unsubscribe else method.subscribe
+        assert wire is not None
+        kind: PendingKind = "unsubscribe" if unsubscribe else "subscribe"
+        return [
+            self.build_request(wire, params, now=now, timeout=timeout, kind=kind, addresses=group)
+            for group, params in self.subscriptions.params_for(method, addresses)
+        ]
+
+    # -- incoming ----------------------------------------------------------------
+
+    def receive(self, data: str | bytes) -> Outcome:
+        """Classify one received frame and update the state it touches. Never raises.
+
+        A server ping comes back as ``PingReceived``: answer it with :meth:`build_reply`
+        straight away.
+        """
+        outcome = self.dispatcher.receive(data)
+        if self.waiters and type(outcome) not in _OWN:
+            answered = self._offer(data, outcome)
+            if answered is not None:
+                return answered
+        kind = type(outcome)
+        if kind is Response:
+            assert isinstance(outcome, Response)
+            return self._on_response(outcome)
+        if kind is ErrorReply:
+            assert isinstance(outcome, ErrorReply)
+            pending = outcome.pending
+            if pending is not None and pending.kind == "subscribe":
+                failed = self.subscriptions.mark_failed(pending.addresses, outcome.error)
+                return SubscribeFailed(pending, failed, outcome.error)
+            return outcome
+        return outcome
+
+    def add_waiter(
+        self,
+        match: Match | Predicate,
+        parse: Callable[[Any], Any],
+        *,
+        method: str,
+        now: float,
+        timeout: float,
+    ) -> Waiter:
+        """Wait for the next received frame that satisfies ``match`` (an uncorrelated reply).
+
+        Frames are offered to waiters after classification, unless they resolve the
+        session's own state (a correlated reply, a notification on a subscribed address,
+        a server ping, an error reply to a pending request); the oldest waiter the frame
+        satisfies gets it, as a :class:`WaiterReply` outcome. Time the waiter out with
+        :meth:`expire_waiters` (or ``waiters.remove``); :meth:`connection_lost` does not
+        touch waiters: fail them with ``waiters.fail_all()``.
+        """
+        return self.waiters.add(match, parse, method=method, now=now, timeout=timeout)
+
+    def expire_waiters(self, now: float) -> list[Waiter]:
+        """Waiters whose deadline passed (removed: a later matching frame is not theirs)."""
+        return self.waiters.expire(now)
+
+    def _offer(self, data: str | bytes, outcome: Outcome) -> WaiterReply | None:
+        if type(outcome) in (ErrorReply, Malformed) and getattr(outcome, "pending", None):
+            return None
+        frame = getattr(outcome, "frame", None)
+        if frame is None or isinstance(frame, (str, bytes)):
+            try:
+                frame = from_json(data)
+            except ValueError:
+                return None
+        waiter = self.waiters.offer(frame)
+        if waiter is None:
+            return None
+        event = outcome if type(outcome) is Event else None
+        assert event is None or isinstance(event, Event)
+        try:
+            return WaiterReply(waiter, waiter.parse(frame), event=event)
+        except Exception as exc:  # noqa: BLE001 - user-supplied parsers may raise anything
+            error = MalformedFrame(f"{waiter.method}: invalid reply: {exc}", frame)
+            return WaiterReply(waiter, None, error, event)
+
+    def _on_response(self, outcome: Response) -> Outcome:
+        pending = outcome.pending
+        if pending.kind == "request":
+            spec = pending.spec
+            if spec is not None:
+                try:
+                    outcome.result = spec.parse_result(outcome.result)
+                except Exception as exc:  # noqa: BLE001 - user-supplied parsers may raise anything
+                    return Malformed(
+                        MalformedFrame(f"{pending.method}: invalid result: {exc}", outcome.result),
+                        pending,
+                    )
+            return outcome
+        if pending.kind == "subscribe":
+            result = outcome.result
+            refused_addresses: list[str] = []
+            if isinstance(result, list) and all(isinstance(a, str) for a in result):
+                # The server lists what it subscribed (Deribit does): anything missing was refused.
+                confirmed = set(result)
+                refused_addresses = [a for a in pending.addresses if a not in confirmed]
+            accepted = [a for a in pending.addresses if a not in refused_addresses]
+            entries = self.subscriptions.mark_active(accepted)
+            refused = []
+            if refused_addresses:
+                error = SubscriptionError(
+                    refused_addresses[0], "the server did not confirm the subscription"
+                )
+                refused = self.subscriptions.mark_failed(refused_addresses, error)
+            return SubscribeAck(pending, entries, refused)
+        return outcome
+
+    def expire(self, now: float) -> list[Pending]:
+        """Requests whose deadline passed; their late replies will be reported as such."""
+        return self.correlator.expire(now)
+
+    def abandon(self, pending: Pending) -> None:
+        """Nobody waits for ``pending`` any more (timed out or cancelled by the caller)."""
+        self.correlator.abandon(pending.id)
+
+    def connection_lost(self) -> list[Pending]:
+        """The connection is gone: every pending request fails; subscriptions stay desired."""
+        self.subscriptions.reset_for_reconnect()
+        return self.correlator.fail_all()

@@ -1,0 +1,270 @@
+"""The desired set of subscriptions, and how to (re)establish it.
+
+The registry remembers what the user *wants* to be subscribed to, keyed by channel
+address, independent of any one connection: after a reconnect (a later layer) the
+:meth:`Subscriptions.restore_plan` says which subscribe requests to send again, grouped
+per subscribe method and batched where the method allows it.
+
+It also owns routing by address: ``routes`` is a plain dict from address to entry,
+the one lookup a notification pays on the hot path. Addresses that only match a
+channel template (someone else subscribed, or the server pushes them) are recognised
+by :meth:`Subscriptions.match_template`, slower but off the hot path.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from ..pointer import compile_pointer, set_at
+from ..protocol import ChannelSpec, Protocol, SubscribeMethod
+
+__all__ = ["RestoreStep", "SubEntry", "SubState", "Subscriptions"]
+
+SubState = Literal["pending", "active", "failed", "unsubscribed"]
+
+
+class SubEntry:
+    """One subscribed address, and every consumer (``sinks``) that wants its messages."""
+
+    __slots__ = ("address", "channel", "error", "method", "sinks", "spec", "state")
+
+    def __init__(
+        self, address: str, spec: ChannelSpec[Any, Any], channel: Any, method: SubscribeMethod
+    ) -> None:
+        self.address = address
+        self.spec = spec
+        self.channel = channel
+        """The typed channel object (the generated dataclass instance)."""
+        self.method = method
+        self.state: SubState = "pending"
+        self.sinks: list[Any] = []
+        """Opaque consumers owned by the I/O layer (``Subscription`` objects)."""
+        self.error: BaseException | None = None
+
+    def __repr__(self) -> str:
+        return f"<SubEntry {self.address} {self.state} sinks={len(self.sinks)}>"
+
+
+@dataclass(frozen=True, slots=True)
+class RestoreStep:
+    """One subscribe request to send again after a reconnect."""
+
+    method: SubscribeMethod
+    addresses: tuple[str, ...]
+    params: dict[str, Any]
+
+
+_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+
+
+@functools.lru_cache(maxsize=256)
+def _template_parts(template: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``ticker.{a}.{b}`` -> literal pieces ``("ticker.", ".", "")`` and names ``("a", "b")``."""
+    literals, names, pos = [], [], 0
+    for m in _PLACEHOLDER.finditer(template):
+        literals.append(template[pos : m.start()])
+        names.append(m.group(1))
+        pos = m.end()
+    literals.append(template[pos:])
+    return tuple(literals), tuple(names)
+
+
+def _attribute_names(spec: ChannelSpec[Any, Any]) -> dict[str, str]:
+    """Parameter (wire) name -> attribute of the channel object (``fields`` when given)."""
+    return dict(zip(spec.parameters, spec.fields or spec.parameters, strict=True))
+
+
+class _Template:
+    """A channel template compiled for matching addresses back to channel objects."""
+
+    __slots__ = ("_build", "attributes", "regex", "spec")
+
+    def __init__(self, spec: ChannelSpec[Any, Any]) -> None:
+        self.spec = spec
+        literals, names = _template_parts(spec.address)
+        attrs = _attribute_names(spec)
+        self.attributes = tuple(attrs.get(n, n) for n in names)
+        self.regex = re.compile("(.+?)".join(re.escape(lit) for lit in literals))
+        self._build: Any = None
+
+    def channel(self, groups: tuple[str, ...]) -> Any:
+        """Build the typed channel object, coercing strings to the field types if we can."""
+        values = dict(zip(self.attributes, groups, strict=True))
+        if self._build is None:
+            try:
+                from pydantic import TypeAdapter
+
+                adapter: TypeAdapter[Any] = TypeAdapter(self.spec.channel_type)  # type: ignore[arg-type]
+                self._build = adapter.validate_python
+            except Exception:  # noqa: BLE001 - not a type pydantic understands: call it as is
+                self._build = lambda v: self.spec.channel_type(**v)
+        return self._build(values)
+
+
+class Subscriptions:
+    """Desired subscriptions by address, their states, and the requests that make them."""
+
+    def __init__(self, protocol: Protocol) -> None:
+        self.methods = dict(protocol.subscribe_methods)
+        self.routes: dict[str, SubEntry] = {}
+        """Address -> entry, for every entry that is pending or active."""
+        self._entries: dict[str, SubEntry] = {}
+        self._templates = [_Template(spec) for spec in protocol.channels]
+        self._address_tokens = {
+            name: compile_pointer(m.addresses) for name, m in self.methods.items()
+        }
+
+    # -- addresses ---------------------------------------------------------------
+
+    @staticmethod
+    def address_of(spec: ChannelSpec[Any, Any], channel: Any) -> str:
+        """The concrete address of ``channel``: the template filled from its attributes."""
+        literals, names = _template_parts(spec.address)
+        attrs = _attribute_names(spec)
+        out = [literals[0]]
+        for name, literal in zip(names, literals[1:], strict=True):
+            out.append(str(getattr(channel, attrs.get(name, name))))
+            out.append(literal)
+        return "".join(out)
+
+    def match_template(self, address: str) -> tuple[ChannelSpec[Any, Any], Any] | None:
+        """The channel family and typed channel object an address belongs to, if any."""
+        for template in self._templates:
+            m = template.regex.fullmatch(address)
+            if m is not None:
+                return template.spec, template.channel(m.groups())
+        return None
+
+    # -- the desired set ---------------------------------------------------------
+
+    def add(self, spec: ChannelSpec[Any, Any], channel: Any, sink: Any) -> tuple[SubEntry, bool]:
+        """Add ``sink`` as a consumer of ``channel``; True if the address is new (subscribe it)."""
+        address = self.address_of(spec, channel)
+        entry = self.routes.get(address)
+        if entry is not None:
+            entry.sinks.append(sink)
+            return entry, False
+        try:
+            method = self.methods[spec.via]
+        except KeyError:
+            raise ValueError(
+                f"channel {spec.name!r} uses unknown subscribe method {spec.via!r}"
+            ) from None
+        entry = SubEntry(address, spec, channel, method)
+        entry.sinks.append(sink)
+        self._entries[address] = entry
+        self.routes[address] = entry
+        return entry, True
+
+    def get(self, address: str) -> SubEntry | None:
+        """The entry for ``address`` in any state."""
+        return self._entries.get(address)
+
+    def entries(self) -> list[SubEntry]:
+        return list(self._entries.values())
+
+    def mark_active(self, addresses: Iterable[str]) -> list[SubEntry]:
+        """The server confirmed these addresses; returns the entries that changed."""
+        changed = []
+        for address in addresses:
+            entry = self.routes.get(address)
+            if entry is not None and entry.state == "pending":
+                entry.state = "active"
+                changed.append(entry)
+        return changed
+
+    def mark_failed(self, addresses: Iterable[str], error: BaseException) -> list[SubEntry]:
+        """The server refused these addresses: they leave the desired set."""
+        changed = []
+        for address in addresses:
+            entry = self.routes.pop(address, None)
+            if entry is not None:
+                entry.state = "failed"
+                entry.error = error
+                del self._entries[address]
+                changed.append(entry)
+        return changed
+
+    def remove_sink(self, entry: SubEntry, sink: Any) -> bool:
+        """Drop one consumer; True when it was the last one (send an unsubscribe)."""
+        if sink in entry.sinks:
+            entry.sinks.remove(sink)
+        if entry.sinks or entry.state in ("failed", "unsubscribed"):
+            return False
+        self.remove(entry.address)
+        return True
+
+    def remove(self, address: str) -> SubEntry | None:
+        """Take ``address`` out of the desired set (unsubscribe), returning its entry."""
+        entry = self._entries.pop(address, None)
+        self.routes.pop(address, None)
+        if entry is not None:
+            entry.state = "unsubscribed"
+        return entry
+
+    def clear(self) -> list[SubEntry]:
+        """Forget everything (the client is closing); returns the entries that were live."""
+        entries = list(self._entries.values())
+        for entry in entries:
+            entry.state = "unsubscribed"
+        self._entries.clear()
+        self.routes.clear()
+        return entries
+
+    # -- requests ----------------------------------------------------------------
+
+    def params_for(
+        self, method: SubscribeMethod, addresses: Iterable[str]
+    ) -> list[tuple[tuple[str, ...], dict[str, Any]]]:
+        """Params of the (un)subscribe requests carrying ``addresses``.
+
+        One request for all of them when the method batches, else one per address. Each
+        item is ``(addresses in this request, params)``; the addresses list goes at the
+        method's ``addresses`` pointer inside the params.
+        """
+        tokens = self._address_tokens.get(method.name)
+        if tokens is None:
+            tokens = compile_pointer(method.addresses)
+        addresses = tuple(addresses)
+        groups = [addresses] if method.batch else [(a,) for a in addresses]
+        out = []
+        for group in groups:
+            if not group:
+                continue
+            params: dict[str, Any] = {}
+            if tokens:
+                set_at(params, tokens, list(group))
+            else:
+                raise ValueError(
+                    f"subscribe method {method.name!r}: addresses pointer must not be ''"
+                )
+            out.append((group, params))
+        return out
+
+    def restore_plan(self) -> list[RestoreStep]:
+        """The subscribe requests that re-establish the desired set on a new connection.
+
+        Pending and active entries count (failed and unsubscribed ones do not), grouped
+        per subscribe method in the order methods were first used, addresses in the
+        order they were first subscribed, batched as each method allows.
+        """
+        by_method: dict[str, list[str]] = {}
+        for entry in self._entries.values():
+            if entry.state in ("pending", "active"):
+                by_method.setdefault(entry.method.name, []).append(entry.address)
+        plan = []
+        for name, addresses in by_method.items():
+            method = self.methods[name]
+            for group, params in self.params_for(method, addresses):
+                plan.append(RestoreStep(method, group, params))
+        return plan
+
+    def reset_for_reconnect(self) -> None:
+        """The connection is gone but the wish remains: active entries go back to pending."""
+        for entry in self._entries.values():
+            if entry.state == "active":
+                entry.state = "pending"

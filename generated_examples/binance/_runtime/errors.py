@@ -1,0 +1,115 @@
+"""The exceptions a generated client raises.
+
+Everything derives from :class:`NovaError` so callers can catch the whole family.
+Connection and timeout errors also derive from the matching builtin
+(``ConnectionError``, ``TimeoutError``) so generic code that catches those keeps
+working. Generated code subclasses :class:`ServerError` once per error code the spec
+declares; the runtime picks the subclass from ``Protocol.error_classes``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "ConnectionClosed",
+    "ConnectionLost",
+    "MalformedFrame",
+    "NovaError",
+    "ProtocolError",
+    "RateLimited",
+    "RequestTimeout",
+    "ServerError",
+    "SubscriptionError",
+    "SubscriptionOverflow",
+]
+
+
+class NovaError(Exception):
+    """Base class of every error the runtime raises."""
+
+
+class ConnectionLost(NovaError, ConnectionError):
+    """The connection went away while something still needed it.
+
+    ``code`` and ``reason`` are the WebSocket close code and reason when known.
+    """
+
+    def __init__(self, message: str, *, code: int | None = None, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.reason = reason
+
+
+class ConnectionClosed(ConnectionLost):
+    """The client was closed on purpose (``close()``); a kind of :class:`ConnectionLost`."""
+
+
+class RequestTimeout(NovaError, TimeoutError):
+    """No reply came before the request's deadline."""
+
+    def __init__(self, method: str, timeout: float) -> None:
+        super().__init__(f"{method}: no reply within {timeout:g}s")
+        self.method = method
+        self.timeout = timeout
+
+
+class ServerError(NovaError):
+    """The server answered a request with an error reply."""
+
+    def __init__(self, code: Any, message: str, data: Any = None) -> None:
+        super().__init__(f"[{code}] {message}")
+        self.code = code
+        self.message = message
+        self.data = data
+
+
+class SubscriptionError(NovaError):
+    """A subscription could not be made; ``cause`` is the server's error if it sent one."""
+
+    def __init__(self, address: str, message: str, cause: BaseException | None = None) -> None:
+        super().__init__(f"{address}: {message}")
+        self.address = address
+        self.cause = cause
+
+
+class ProtocolError(NovaError):
+    """The server sent something the spec does not allow."""
+
+
+class MalformedFrame(ProtocolError):
+    """A frame that is not JSON, or whose payload fails validation.
+
+    ``frame`` is the raw text or decoded JSON; ``reason`` says what was wrong.
+    """
+
+    def __init__(self, reason: str, frame: Any = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.frame = frame
+
+
+class RateLimited(NovaError):
+    """The client-side rate limiter refused a request (``on_limit="raise"``).
+
+    ``retry_after`` is the number of seconds until the request's cost is available.
+    """
+
+    def __init__(self, method: str, retry_after: float) -> None:
+        super().__init__(f"{method}: rate limited, retry after {retry_after:.3g}s")
+        self.method = method
+        self.retry_after = retry_after
+
+
+class SubscriptionOverflow(NovaError):
+    """A subscription's buffer overflowed under the ``raise`` policy: the consumer was
+    too slow, so the iterator ends with this error (``dropped`` counts lost messages)."""
+
+    def __init__(self, address: str, maxsize: int, dropped: int = 1) -> None:
+        super().__init__(
+            f"{address}: buffer of {maxsize} messages overflowed (consumer too slow);"
+            " raise ConnectOptions.subscription_buffer or pick another overflow policy"
+        )
+        self.address = address
+        self.maxsize = maxsize
+        self.dropped = dropped

@@ -1,0 +1,107 @@
+"""Running user hooks off the receive loop.
+
+The receive loop must never wait for user code (a later layer answers heartbeats from
+it), so every hook call is queued here and awaited by a separate task, in order. The
+queue is bounded (drop-oldest, counted in ``dropped``). Which hooks the user
+overrode is resolved once; a default hook is never queued at all, and the defaults of
+``on_error`` and ``on_unknown_message`` become log lines.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from .handlers import resolve_hook
+
+__all__ = ["HookRunner"]
+
+
+class HookRunner:
+    """A bounded queue of hook calls and the coroutine that drains it."""
+
+    def __init__(
+        self, handlers: object, names: Iterable[str], log: logging.Logger, maxsize: int = 10_000
+    ) -> None:
+        all_names = set(names) | {
+            "on_connect",
+            "on_unknown_message",
+            "on_text_frame",
+            "on_binary_frame",
+            "on_subscribed",
+            "on_subscription_error",
+        }
+        self.hooks: dict[str, Callable[..., Any] | None] = {
+            n: resolve_hook(handlers, n) for n in all_names
+        }
+        """Hook name -> bound method if overridden, else None (looked up on the hot path)."""
+        self.dropped = 0
+        self.maxsize = maxsize
+        self._log = log
+        self._queue: deque[tuple[Callable[..., Any], tuple[Any, ...]]] = deque()
+        self._waiter: asyncio.Future[None] | None = None
+        self.error_handler: Callable[[Exception, str], None] | None = None
+        """Where ``on_error`` goes (the client decides what a returned action means)."""
+
+    def call(self, name: str, *args: Any) -> None:
+        """Queue the hook ``name`` if overridden; defaults of errors and unknowns are logged."""
+        if name == "on_error" and self.error_handler is not None:
+            self.error_handler(args[0], args[1])
+            return
+        hook = self.hooks.get(name)
+        if hook is not None:
+            self.enqueue(hook, args)
+        elif name == "on_error":
+            error = args[0]
+            self._log.warning("%s: %s", args[1], error)
+        elif name == "on_unknown_message" and self._log.isEnabledFor(logging.DEBUG):
+            self._log.debug("unknown message (%s): %.200r", args[1], args[0])
+
+    def enqueue(self, hook: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        """Queue one call (hot path for overridden message hooks)."""
+        queue = self._queue
+        if len(queue) >= self.maxsize:
+            queue.popleft()
+            self.dropped += 1
+        queue.append((hook, args))
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def __len__(self) -> int:
+        return len(self._queue)
+
+    async def run(self) -> None:
+        """Await queued hooks forever; an exception in one goes to ``on_error``."""
+        queue = self._queue
+        loop = asyncio.get_running_loop()
+        while True:
+            while not queue:
+                self._waiter = loop.create_future()
+                try:
+                    await self._waiter
+                finally:
+                    self._waiter = None
+            hook, args = queue.popleft()
+            try:
+                await hook(*args)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - user hooks may raise anything
+                name = getattr(hook, "__name__", repr(hook))
+                if name == "on_error":
+                    self._log.warning("the on_error hook failed: %r", exc)
+                else:
+                    self.call("on_error", exc, f"handler {name}")
+
+    async def drain(self, timeout: float | None) -> None:
+        """Wait (bounded) until the queue is empty, e.g. for ``on_disconnect`` at close."""
+        try:
+            async with asyncio.timeout(timeout):
+                while self._queue:
+                    await asyncio.sleep(0.005)
+        except TimeoutError:
+            pass

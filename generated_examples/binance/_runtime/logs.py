@@ -1,0 +1,121 @@
+"""Logging helpers (the LoggingHandler behaviour): ``nova.<api>`` loggers, secret redaction,
+frame previews for DEBUG logs.
+
+Every client logs under ``nova.<api>`` (``nova.deribit``); its frames at DEBUG, shortened
+by :func:`frame_preview`. A :class:`RedactingFilter` built from the client's current
+secrets (credentials, tokens) rewrites each record so no secret value reaches a handler.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import traceback
+from collections.abc import Callable, Iterable
+
+__all__ = ["REDACTED", "RedactingFilter", "frame_preview", "get_logger", "redact"]
+
+REDACTED = "***"
+
+# Control characters escaped in previews, so one frame stays one log line.
+_CONTROL = {i: repr(chr(i))[1:-1] for i in (*range(32), 127)}
+
+
+def get_logger(api: str) -> logging.Logger:
+    """The logger of a generated client for protocol ``api``: ``nova.<api>``."""
+    return logging.getLogger(f"nova.{api}")
+
+
+def _usable(secrets: Iterable[str | None]) -> list[str]:
+    """Every form a secret takes in logs: as is, and escaped inside a JSON string (both
+    with and without ``ensure_ascii``). Longest first, so a secret that contains another
+    is replaced whole."""
+    forms: set[str] = set()
+    for s in secrets:
+        if isinstance(s, str) and s:
+            forms.add(s)
+            forms.add(json.dumps(s, ensure_ascii=False)[1:-1])
+            forms.add(json.dumps(s)[1:-1])
+    return sorted(forms, key=len, reverse=True)
+
+
+def redact(text: str, secrets: Iterable[str | None], replacement: str = REDACTED) -> str:
+    """``text`` with every occurrence of every non-empty secret (raw or JSON-escaped) replaced."""
+    for secret in _usable(secrets):
+        if secret in text:
+            text = text.replace(secret, replacement)
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """Remove secret values from log records.
+
+    ``secrets`` is called for every record and returns the secrets current at that moment
+    (a token obtained at login, a refreshed one...). The filter formats the message
+    (``record.getMessage()``), replaces each secret by ``***`` and stores the result in
+    ``record.msg`` with ``record.args = ()``; it does the same to the exception text and the
+    stack text (and then drops ``exc_info``, so no handler can re-render the raw exception).
+
+    Attach it to the *handlers* that write somewhere (a filter on a logger does not see
+    records of its child loggers), or to the ``nova.<api>`` logger when the client logs
+    only there. It never drops a record.
+    """
+
+    def __init__(
+        self,
+        secrets: Callable[[], Iterable[str | None]],
+        replacement: str = REDACTED,
+        name: str = "",
+    ) -> None:
+        super().__init__(name)
+        self._secrets = secrets
+        self.replacement = replacement
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            secrets = _usable(self._secrets())
+        except Exception:  # a broken secrets callable must not break logging
+            secrets = []
+        message = record.getMessage()
+        record.msg = redact(message, secrets, self.replacement)
+        record.args = ()
+        if record.exc_info is not None and record.exc_info[0] is not None:
+            if not record.exc_text:
+                record.exc_text = "".join(traceback.format_exception(*record.exc_info)).rstrip(
+                    "\n"
+                )
+        if record.exc_text:
+            redacted = redact(record.exc_text, secrets, self.replacement)
+            if redacted != record.exc_text:
+                record.exc_text = redacted
+                record.exc_info = None
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info, secrets, self.replacement)
+        return True
+
+
+def frame_preview(
+    data: str | bytes,
+    limit: int = 500,
+    *,
+    secrets: Iterable[str | None] = (),
+) -> str:
+    """A one-line preview of a frame for DEBUG logs: its length, then at most ``limit``
+    characters (text) or bytes (shown as hex), with ``…`` when truncated.
+
+    Pass ``secrets`` to redact *before* truncating: a log filter cannot recognise a secret
+    that truncation has cut in half.
+    """
+    limit = max(0, limit)
+    if isinstance(data, str):
+        text = redact(data, secrets) if secrets else data
+        head = text[:limit].translate(_CONTROL)
+        more = "…" if len(text) > limit else ""
+        return f"[{len(data)} chars] {head}{more}"
+    raw = bytes(data)
+    if secrets:
+        # Binary frames can carry text (MessagePack, gzip'd JSON is opaque anyway).
+        for secret in _usable(secrets):
+            raw = raw.replace(secret.encode("utf-8"), REDACTED.encode("ascii"))
+    more = "…" if len(raw) > limit else ""
+    return f"[{len(data)} bytes] {raw[:limit].hex()}{more}"

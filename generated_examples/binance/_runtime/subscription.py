@@ -1,0 +1,201 @@
+"""``Subscription``: one consumer of a channel, as an iterator, an awaitable and a context.
+
+``client.subscribe_x(...)`` returns a :class:`Subscription` at once and sends the
+subscribe request in a background task. The object can then be
+
+* awaited (``sub = await client.subscribe_x(...)``): waits for the server's ack and
+  returns itself, or raises :class:`SubscriptionError`;
+* iterated (``async for msg in sub``): yields typed messages from a bounded buffer
+  (``ConnectOptions.overflow``, per subscription :meth:`Subscription.set_overflow`:
+  drop the oldest, drop the newest, or end with :class:`SubscriptionOverflow`; drops
+  are counted in ``dropped``) so a slow consumer never blocks the receive loop;
+* used as an async context manager: waits for the ack on entry, unsubscribes on exit.
+
+The iterator keeps yielding across reconnects (the client restores the subscription on
+the new connection). It ends with ``StopAsyncIteration`` after ``unsubscribe()`` or a
+clean ``close()``, and raises ``ConnectionLost`` only when the client gives up
+reconnecting (messages already buffered are delivered first).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Generator
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from .core.subscriptions import SubEntry, SubState
+from .errors import SubscriptionOverflow
+from .lifecycle import OverflowPolicy
+from .protocol import ChannelSpec
+
+if TYPE_CHECKING:
+    from .client import BaseClient
+
+__all__ = ["Subscription"]
+
+M = TypeVar("M")
+C = TypeVar("C")
+
+_END = object()
+
+
+class Subscription(Generic[M, C]):
+    """A typed stream of messages ``M`` from one channel ``C``."""
+
+    def __init__(
+        self,
+        client: BaseClient[Any],
+        spec: ChannelSpec[M, C],
+        channel: C,
+        address: str,
+        maxsize: int = 1000,
+        overflow: OverflowPolicy = "drop_oldest",
+    ) -> None:
+        self.spec = spec
+        self.channel = channel
+        """The typed channel object, e.g. ``TickerChannel(instrument_name=..., interval=...)``."""
+        self.address = address
+        """The concrete channel address on the wire."""
+        self.dropped = 0
+        """Messages dropped because the buffer was full (see ``overflow``)."""
+        self.maxsize = maxsize
+        self.overflow: OverflowPolicy = overflow
+        self._client = client
+        self._buffer: deque[M] = deque()
+        self._waiter: asyncio.Future[None] | None = None
+        self._ack: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._end: BaseException | object | None = None
+        """None while live; ``_END`` for a clean end; else the exception to raise."""
+        self._state: SubState = "pending"
+        self._entry: SubEntry | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    # -- what users see ----------------------------------------------------------
+
+    @property
+    def state(self) -> SubState:
+        """``pending`` until the ack, then ``active``; ``failed`` or ``unsubscribed`` at the end."""
+        return self._state
+
+    def set_overflow(
+        self, policy: OverflowPolicy | None = None, *, maxsize: int | None = None
+    ) -> Subscription[M, C]:
+        """Change this subscription's buffer size and/or overflow policy; returns self."""
+        if policy is not None:
+            if policy not in ("drop_oldest", "drop_newest", "raise"):
+                raise ValueError(f"unknown overflow policy {policy!r}")
+            self.overflow = policy
+        if maxsize is not None:
+            if maxsize < 1:
+                raise ValueError("maxsize must be at least 1")
+            self.maxsize = maxsize
+        return self
+
+    @property
+    def queue_depth(self) -> int:
+        """Messages buffered, not yet taken by the consumer."""
+        return len(self._buffer)
+
+    async def unsubscribe(self) -> None:
+        """Stop this consumer; the server is told when it was the address's last one."""
+        if self._state in ("unsubscribed", "failed"):
+            return
+        await self._client._unsubscribe_sink(self)
+
+    def __await__(self) -> Generator[Any, None, Subscription[M, C]]:
+        return self._wait_ack().__await__()
+
+    async def _wait_ack(self) -> Subscription[M, C]:
+        await asyncio.shield(self._ack)
+        return self
+
+    async def __aenter__(self) -> Subscription[M, C]:
+        return await self._wait_ack()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.unsubscribe()
+
+    def __aiter__(self) -> Subscription[M, C]:
+        return self
+
+    async def __anext__(self) -> M:
+        buffer = self._buffer
+        while not buffer:
+            end = self._end
+            if end is not None:
+                if end is _END:
+                    raise StopAsyncIteration
+                assert isinstance(end, BaseException)
+                raise end
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiter = waiter
+            try:
+                await waiter
+            finally:
+                self._waiter = None
+        return buffer.popleft()
+
+    def __repr__(self) -> str:
+        return (
+            f"<Subscription {self.address} {self._state}"
+            f" buffered={len(self._buffer)} dropped={self.dropped}>"
+        )
+
+    # -- fed by the client ---------------------------------------------------------
+
+    def _push(self, message: M) -> None:
+        """Hot path: buffer one message and wake the consumer if it waits."""
+        buffer = self._buffer
+        if len(buffer) >= self.maxsize and not self._overflowed():
+            return
+        buffer.append(message)
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def _overflowed(self) -> bool:
+        """The buffer is full: apply the policy; True if the new message goes in."""
+        self.dropped += 1
+        policy = self.overflow
+        keep = policy == "drop_oldest"
+        if keep:
+            self._buffer.popleft()
+        elif policy == "raise" and self._end is None:
+            self._client._overflow(self, SubscriptionOverflow(self.address, self.maxsize))
+        self._client._dropped(self)
+        return keep
+
+    def _acked(self) -> None:
+        if self._state == "pending":
+            self._state = "active"
+        if not self._ack.done():
+            self._ack.set_result(None)
+
+    def _fail(self, error: BaseException, state: SubState = "failed") -> None:
+        """End with ``error``: the ack (if still awaited) and the iterator raise it."""
+        self._state = state
+        if not self._ack.done():
+            self._ack.set_exception(error)
+            self._ack.exception()  # mark retrieved: nobody may ever await the ack
+        self._finish(error)
+
+    def _close(self) -> None:
+        """End cleanly: iteration stops after the buffered messages."""
+        self._state = "unsubscribed"
+        if not self._ack.done():
+            self._ack.set_result(None)
+        self._finish(_END)
+
+    def _finish(self, end: BaseException | object) -> None:
+        if self._end is None:
+            self._end = end
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
