@@ -35,15 +35,9 @@ SPECS = Path(__file__).resolve().parents[2] / "specs"
 STRING = {"type": "string"}
 
 
-def load_spec(name: str) -> Api | None:
-    """The spec ``specs/<name>.yaml``, or None when it is missing or does not load yet."""
-    path = SPECS / f"{name}.yaml"
-    if not path.exists():
-        return None
-    try:
-        return load_api(path)
-    except Exception:  # noqa: BLE001 - a spec still being written
-        return None
+def load_spec(name: str) -> Api:
+    """The spec ``specs/<name>.yaml`` (a failure to load fails the test)."""
+    return load_api(SPECS / f"{name}.yaml")
 
 
 async def recv_json(ws: ClientConnection) -> Any:
