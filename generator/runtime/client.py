@@ -272,6 +272,11 @@ class BaseClient(Generic[H]):
         elif action == "stop":
             self.log.warning("on_error asked to stop after: %s", context)
             await self.close()
+        elif action is not None and action != "ignore":
+            self.log.warning(
+                "on_error returned %r (not one of None, 'ignore', 'reconnect', 'stop'): ignored",
+                action,
+            )
 
     def _spawn(self, coro: Any) -> None:
         task = self._loop.create_task(coro)
@@ -457,14 +462,16 @@ class BaseClient(Generic[H]):
             conn = await self._connection(deadline, method, timeout)
         return conn
 
-    async def _throttle(self, method: str, cost: float, deadline: float, timeout: float) -> None:
-        """Wait for the rate limiter (or raise :class:`RateLimited`), and for a server
-        back-off in force after a rate-limit error reply."""
+    async def _throttle(
+        self, method: str, cost: float, deadline: float, timeout: float, *, wait_only: bool = False
+    ) -> None:
+        """Wait for the rate limiter (or raise :class:`RateLimited`; never with
+        ``wait_only``), and for a server back-off in force after a rate-limit error reply."""
         loop = self._loop
         now = loop.time()
         wait = self._hold_until - now if self._hold_until > now else 0.0
         limiter = self._limiter
-        if self._on_limit == "raise":
+        if self._on_limit == "raise" and not wait_only:
             if limiter is not None:
                 wait = max(wait, limiter.available(cost, now))
             if wait > 0:
@@ -627,15 +634,27 @@ class BaseClient(Generic[H]):
         sub._task = asyncio.get_running_loop().create_task(self._start(sub))
         return sub
 
+    def _cost_of(self, wire: str) -> float:
+        """Rate-limit cost of a wire method: its request spec's, else 1."""
+        spec = self.protocol.requests.get(wire)
+        return spec.cost if spec is not None else 1.0
+
     async def _start(self, sub: Subscription[Any, Any]) -> None:
         loop = self._loop
         timeout = self.request_timeout
+        method = self.protocol.subscribe_methods.get(sub.spec.via)
+        wire = method.subscribe if method is not None else "subscribe"
         try:
-            conn = await self._connection(loop.time() + timeout, "subscribe", timeout)
+            deadline = loop.time() + timeout
+            if self._session.subscriptions.get(sub.address) is None:
+                # A new address: its subscribe request goes through the rate limiter.
+                conn = await self._ready(wire, self._cost_of(wire), deadline, timeout)
+            else:
+                conn = await self._connection(deadline, wire, timeout)
             entry, request = self._session.subscribe(
                 sub.spec, sub.channel, sub, now=loop.time(), timeout=timeout
             )
-        except (ConnectionLost, ValueError, RequestTimeout) as exc:
+        except (ConnectionLost, ValueError, RequestTimeout, RateLimited) as exc:
             sub._fail(exc)
             return
         sub._entry = entry
@@ -683,6 +702,25 @@ class BaseClient(Generic[H]):
         if conn is None:
             self._session.abandon(request[0])  # the next restore will not include it
             return
+        pending = request[0]
+        if self._limiter is not None or self._hold_until:
+            # Through the rate limiter, always waiting (an unsubscribe is never dropped
+            # for the limit), within the request timeout.
+            try:
+                await self._throttle(
+                    pending.method,
+                    self._cost_of(pending.method),
+                    pending.deadline,
+                    pending.timeout,
+                    wait_only=True,
+                )
+            except RequestTimeout:
+                self._session.abandon(pending)
+                raise
+            conn = self._connection_now()
+            if conn is None:
+                self._session.abandon(pending)
+                return
         try:
             await self._roundtrip(*request, conn)
         except ConnectionLost:

@@ -86,7 +86,7 @@ class BaseHandlers:
         reply nobody waits for, an exception in another hook, a failed reconnect
         attempt. By default it is logged at WARNING level. Return ``"reconnect"`` to
         drop the connection and restore on a new one, ``"stop"`` to close the client;
-        None, ``"ignore"`` or ``"retry"`` change nothing."""
+        None or ``"ignore"`` change nothing (any other value is logged and ignored)."""
         return None
 
     @default_hook

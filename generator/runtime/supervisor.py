@@ -92,6 +92,9 @@ class Supervisor:
         self._numbers = 0
         self._auth_lock = asyncio.Lock()
         self._hello_interval: float | None = None
+        self._rotating: asyncio.Future[Connection | None] | None = None
+        """Set while a rotation establishes a replacement: resolves to it when the old
+        connection died meanwhile (the loop then switches to it), else to None."""
         self._restore_timeout = (
             options.restore_timeout
             if options.restore_timeout is not None
@@ -202,6 +205,14 @@ class Supervisor:
                 return
             if conn is not self.conn:
                 continue  # rotated away: the old connection ended as planned
+            rotating = self._rotating
+            if rotating is not None:
+                new = await rotating
+                if new is not None:
+                    if not new.done and self.state == "open":
+                        self._replace_dead(conn, new)
+                        continue
+                    await new.close()
             if not await self._reconnect(conn):
                 return
 
@@ -276,6 +287,28 @@ class Supervisor:
             self.reconnects += 1
             self._go_live(new, attempt, reconnect=True)
             return True
+
+    def _replace_dead(self, old: Connection, new: Connection) -> None:
+        """The old connection died while a rotation restored ``new``: keep ``new``.
+
+        Requests sent on the old one fail with :class:`ConnectionLost` (as on any
+        drop); the subscriptions are already restored on ``new``, so no reconnect."""
+        client = self.client
+        code, text = old.describe()
+        self._stop_timers(old)
+        client._emit(ClosedEvent, url=old.url, code=code, reason=text, clean=False)
+        message = f"connection lost during a rotation: {text}" + (
+            f" (code {code})" if code is not None else ""
+        )
+        client.log.warning("%s; switching to the restored replacement", message)
+        error = ConnectionLost(message, code=code, reason=text)
+        session = client._session
+        for pending in session.correlator.fail_all():
+            client._fail_waiter(pending, error)
+        for waiter in session.waiters.fail_all():
+            client._fail_waiter(waiter, error)
+        self.reconnects += 1
+        self._go_live(new, 1, reconnect=True, rotation=True)
 
     def _give_up(self, message: str, code: int | None, reason: str) -> None:
         self.client.log.error("%s", message)
@@ -396,6 +429,8 @@ class Supervisor:
         authenticated = self.auth is not None and self.auth.authenticated
         waits: list[asyncio.Future[Any]] = []
         pendings = []
+        limited = client._limiter is not None or client._hold_until
+        deadline = self._loop.time() + self._restore_timeout
         for step in subs.restore_plan():
             if step.method.requires_auth and not authenticated:
                 error = SubscriptionError(
@@ -403,8 +438,13 @@ class Supervisor:
                 )
                 client._fail_entries(subs.mark_failed(step.addresses, error), error)
                 continue
+            wire = step.method.subscribe
+            if limited:  # resubscribe requests count against the rate limit too
+                await client._throttle(
+                    wire, client._cost_of(wire), deadline, self._restore_timeout, wait_only=True
+                )
             pending, text = session.build_request(
-                step.method.subscribe,
+                wire,
                 step.params,
                 now=self._loop.time(),
                 timeout=self._restore_timeout,
@@ -598,12 +638,27 @@ class Supervisor:
             await asyncio.sleep(delay)
             if conn is not self.conn or self.state != "open":
                 return
+            rotating: asyncio.Future[Connection | None] = self._loop.create_future()
+            self._rotating = rotating
             try:
                 new = await self._establish(1, rotation=True)
             except Exception as exc:  # noqa: BLE001 - try again soon; the old one still works
+                self._rotating = None
+                rotating.set_result(None)
                 client.log.warning("connection rotation failed: %s", _describe(exc))
                 delay = max(0.05, min(30.0, lifetime / 10))
                 continue
+            except BaseException:
+                self._rotating = None
+                rotating.set_result(None)
+                raise
+            self._rotating = None
+            if conn.done and conn is self.conn and self.state == "open":
+                # The old one died while the new one was restored: the loop (awaiting
+                # ``rotating``) switches to the new one instead of reconnecting.
+                rotating.set_result(new)
+                return
+            rotating.set_result(None)
             if conn is not self.conn or self.state != "open" or conn.done:
                 await new.close()
                 return

@@ -6,13 +6,22 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from websockets.asyncio.server import ServerConnection, serve
 
-from nova_gen.runtime import ConnectionLost, RateLimited, ReconnectPolicy, RequestTimeout
+from nova_gen.runtime import (
+    ConnectInfo,
+    ConnectionLost,
+    DisconnectReason,
+    RateLimited,
+    ReconnectDecision,
+    ReconnectPolicy,
+    RequestTimeout,
+)
 from nova_gen.runtime.client import Connector
 from nova_gen.runtime.core import TokenBucket
 from nova_gen.runtime.handshake import Handshake
@@ -39,6 +48,8 @@ class Server:
         self.answer_hello = True
         self.hello_delay = 0.0
         self.requests: list[tuple[str, dict[str, str]]] = []
+        self.slow_acks: dict[int, float] = {}
+        """Connection number -> seconds its subscribe acks are delayed."""
 
     async def handler(self, ws: ServerConnection) -> None:
         self.conns.append(ws)
@@ -49,6 +60,8 @@ class Server:
             msg = json.loads(raw)
             self.received.append((number, msg))
             if "id" in msg:
+                if msg.get("method") == "public/subscribe" and number in self.slow_acks:
+                    await asyncio.sleep(self.slow_acks[number])
                 await ws.send(json.dumps({"jsonrpc": "2.0", "id": msg["id"], "result": "ok"}))
             elif msg.get("method") == "public/hello" and self.answer_hello:
                 await asyncio.sleep(self.hello_delay)
@@ -119,9 +132,13 @@ async def test_send_frame_waits_for_the_restore_while_reconnecting(
 
 async def test_send_frame_times_out_when_no_restore_comes(server: tuple[Server, str]) -> None:
     fake, url = server
-    slow = ConnectOptions(reconnect=ReconnectPolicy(initial_delay=5.0, max_delay=5.0))
+
+    class Slow(FakeHandlers):
+        async def on_disconnect(self, reason: DisconnectReason) -> ReconnectDecision | None:
+            return ReconnectDecision.retry(5.0)  # exactly 5 s, no jitter
+
     async with asyncio.timeout(5):
-        async with FakeClient.connect(url=url, options=slow, request_timeout=0.2) as client:
+        async with FakeClient.connect(url=url, handlers=Slow(), request_timeout=0.2) as client:
             await fake.conns[0].close(1011, "restart")
             await until(lambda: client.state == "reconnecting")
             with pytest.raises(RequestTimeout):
@@ -243,3 +260,92 @@ async def test_a_failing_token_provider_fails_the_first_connect(
     async with asyncio.timeout(5):
         with pytest.raises(RuntimeError, match="no token"):
             await connector
+
+
+# -- leftovers: subscriptions and the limiter, on_error's answer, rotation ----------------
+
+
+async def test_subscribe_and_unsubscribe_go_through_the_rate_limiter(
+    server: tuple[Server, str],
+) -> None:
+    fake, url = server
+    loop = asyncio.get_running_loop()
+    options = ConnectOptions(limiter=TokenBucket(rate=10.0, burst=1.0))
+    async with asyncio.timeout(5):
+        async with FakeClient.connect(url=url, options=options) as client:
+            start = loop.time()
+            subs = [client.subscribe_ticker(instrument_name=n, interval="100ms")
+                    for n in ("A", "B", "C")]
+            for sub in subs:
+                await sub
+            assert loop.time() - start >= 0.15  # 1 token, then 10 per second
+            same = client.subscribe_ticker(instrument_name="A", interval="100ms")
+            await same  # an address already subscribed sends nothing: costs nothing
+            start = loop.time()
+            await client.unsubscribe_ticker(instrument_name="B", interval="100ms")
+            assert loop.time() - start >= 0.05
+    assert len(fake.sent("public/subscribe")) == 3
+    assert len(fake.sent("public/unsubscribe")) == 1
+
+
+async def test_a_subscribe_over_the_limit_fails_with_rate_limited(
+    server: tuple[Server, str],
+) -> None:
+    _, url = server
+    options = ConnectOptions(limiter=TokenBucket(rate=0.001, burst=1.0), on_limit="raise")
+    async with asyncio.timeout(5):
+        async with FakeClient.connect(url=url, options=options) as client:
+            await client.subscribe_ticker(instrument_name="A", interval="100ms")
+            with pytest.raises(RateLimited):
+                await client.subscribe_ticker(instrument_name="B", interval="100ms")
+
+
+async def test_on_error_answers_other_than_the_known_ones_are_logged_and_ignored(
+    server: tuple[Server, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    fake, url = server
+    seen: list[str] = []
+
+    class Handlers(FakeHandlers):
+        async def on_error(self, error: Exception, context: str) -> Any:
+            seen.append(context)
+            return "retry"
+
+    async with asyncio.timeout(5):
+        with caplog.at_level(logging.WARNING):
+            async with FakeClient.connect(url=url, handlers=Handlers()) as client:
+                await fake.conns[0].send("not json")
+                await until(lambda: "on_error returned 'retry'" in caplog.text)
+                assert client.state == "open" and len(fake.conns) == 1
+    assert seen == ["malformed frame"]
+
+
+async def test_a_restored_replacement_is_kept_when_the_old_connection_dies_mid_rotation(
+    server: tuple[Server, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    fake, url = server
+    fake.slow_acks[2] = 0.4  # the replacement's restore takes a while
+    infos: list[ConnectInfo] = []
+
+    class Handlers(FakeHandlers):
+        async def on_connect(self, info: ConnectInfo) -> None:
+            infos.append(info)
+
+    options = ConnectOptions(reconnect=FAST.reconnect, max_lifetime=0.3)
+    async with asyncio.timeout(5):
+        async with FakeClient.connect(url=url, handlers=Handlers(), options=options) as client:
+            sub = await client.subscribe_ticker(instrument_name="A", interval="100ms")
+            await until(lambda: len(fake.conns) == 2)  # the rotation started
+            await until(lambda: fake.sent("public/subscribe")[-1][0] == 2)
+            await fake.conns[0].close(1011, "died mid-rotation")
+            sup = client._sup
+            assert sup is not None
+            await until(lambda: sup.conn is not None and sup.conn.number == 2)
+            assert len(fake.conns) == 2  # no reconnect: the replacement was kept
+            assert client.state == "open"
+            assert client.diagnostics().subscriptions[0].state == "active"
+            assert sup.reconnects == 1
+            await until(lambda: len(infos) == 2)
+    assert [(i.reconnect, i.rotation) for i in infos] == [(False, False), (True, True)]
+    assert sub.address == "ticker.A.100ms"
+    assert "switching to the restored replacement" in caplog.text
