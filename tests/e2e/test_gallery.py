@@ -125,32 +125,40 @@ def frames(server: SpecServer, **equals: Any) -> list[dict[str, Any]]:
 # =============================================================================================
 
 
-async def test_binance_trade_stream_is_typed_with_exact_decimals(
-    binance_server: SpecServer,
-) -> None:
+async def test_binance_streams_are_typed_with_exact_decimals(binance_server: SpecServer) -> None:
+    # Not btcusdt@trade: the spec's error example "unknown method variant" has the params
+    # ["btcusdt@trade"], so the spec server answers that exact SUBSCRIBE with error 2.
     server = binance_server
     async with asyncio.timeout(TIMEOUT):
         async with BinanceClient.connect(url=server.url + "/stream") as client:
-            sub = await client.subscribe_trade(symbol="btcusdt")
-            assert sub.state == "active"
-            assert sub.address == "btcusdt@trade"
-            trades = await take(sub, 4)
-    first, second = trades[0], trades[1]
+            trade = await client.subscribe_trade(symbol="bnbbtc")
+            book = await client.subscribe_book_ticker(symbol="btcusdt")
+            assert trade.state == book.state == "active"
+            assert trade.address == "bnbbtc@trade" and book.address == "btcusdt@bookTicker"
+            trades = await take(trade, 2)
+            tickers = await take(book, 2)
+    first = trades[0]
     # The readable names of the one-letter keys work...
     assert first.event_type == "trade"
-    assert first.symbol == "BTCUSDT"
-    assert first.trade_id == 3625718822
-    assert first.event_time == 1717000000123 and first.trade_time == 1717000000122
-    assert first.buyer_is_maker is False
-    # ...and prices and quantities are exact decimals, digits and trailing zeros kept.
+    assert first.symbol == "BNBBTC"
+    assert first.trade_id == 12345
+    assert first.event_time == 1672515782136 and first.trade_time == 1672515782136
+    assert first.buyer_is_maker is True
+    # ...and prices and quantities are exact decimals, never floats.
     assert isinstance(first.price, Decimal) and isinstance(first.quantity, Decimal)
-    assert str(first.price) == "67812.01000000"
-    assert str(first.quantity) == "0.00150000"
-    assert second.trade_id == 3625718823
-    assert str(second.price) == "67812.00000000" and str(second.quantity) == "0.04210000"
-    assert second.buyer_is_maker is True
-    # The server cycles its two btcusdt examples.
-    assert [t.trade_id for t in trades] == [3625718822, 3625718823] * 2
+    assert first.price == Decimal("0.001") and str(first.price) == "0.001"
+    assert first.quantity == Decimal("100") and str(first.quantity) == "100"
+    ticker = tickers[0]
+    assert ticker.symbol == "BTCUSDT" and ticker.update_id == 51304815140
+    assert all(
+        isinstance(v, Decimal)
+        for v in (ticker.bid_price, ticker.bid_quantity, ticker.ask_price, ticker.ask_quantity)
+    )
+    # Digits and trailing zeros as the server sent them.
+    assert str(ticker.bid_price) == "67811.99000000"
+    assert str(ticker.bid_quantity) == "3.49000000"
+    assert str(ticker.ask_price) == "67812.00000000"
+    assert str(ticker.ask_quantity) == "1.91111000"
 
 
 async def test_binance_subscribe_sends_stream_names_and_is_acked_by_id(
@@ -159,17 +167,17 @@ async def test_binance_subscribe_sends_stream_names_and_is_acked_by_id(
     server = binance_server
     async with asyncio.timeout(TIMEOUT):
         async with BinanceClient.connect(url=server.url) as client:
-            trade = await client.subscribe_trade(symbol="btcusdt")
+            trade = await client.subscribe_trade(symbol="bnbbtc")
             book = await client.subscribe_book_ticker(symbol="ethusdt")
             assert trade.state == "active" and book.state == "active"
             subscribes = frames(server, method="SUBSCRIBE")
             assert subscribes, "no SUBSCRIBE was sent"
             names = [n for f in subscribes for n in f["params"]]
-            assert sorted(names) == ["btcusdt@trade", "ethusdt@bookTicker"]
+            assert sorted(names) == ["bnbbtc@trade", "ethusdt@bookTicker"]
             assert all(isinstance(f["params"], list) for f in subscribes)
             assert all(isinstance(f["id"], int) for f in subscribes)
             assert len({f["id"] for f in subscribes}) == len(subscribes)
-            assert server.subscriptions[1] == {"btcusdt@trade", "ethusdt@bookTicker"}
+            assert server.subscriptions[1] == {"bnbbtc@trade", "ethusdt@bookTicker"}
             (ticker,) = await take(book, 1)
             # No example is for ethusdt: the server sends the spec's first one (bnbusdt).
             assert ticker.symbol == "BNBUSDT" and ticker.update_id == 400900217
@@ -188,15 +196,15 @@ async def test_binance_unsubscribe_sends_the_stream_name_and_ends_the_iterator(
     server = binance_server
     async with asyncio.timeout(TIMEOUT):
         async with BinanceClient.connect(url=server.url) as client:
-            sub = await client.subscribe_trade(symbol="btcusdt")
+            sub = await client.subscribe_trade(symbol="bnbbtc")
             assert len(await take(sub, 2)) == 2
-            await client.unsubscribe_trade(symbol="btcusdt")
+            await client.unsubscribe_trade(symbol="bnbbtc")
             rest = await drain(sub)  # ends after what was buffered
             assert sub.state == "unsubscribed"
             (unsub,) = frames(server, method="UNSUBSCRIBE")
-            assert unsub["params"] == ["btcusdt@trade"] and isinstance(unsub["id"], int)
+            assert unsub["params"] == ["bnbbtc@trade"] and isinstance(unsub["id"], int)
             await server.wait_for(lambda: server.subscriptions[1] == frozenset(), timeout=2)
-    assert all(t.symbol == "BTCUSDT" for t in rest)
+    assert all(t.symbol == "BNBBTC" for t in rest)
 
 
 async def test_binance_max_lifetime_is_in_the_generated_protocol() -> None:
@@ -477,7 +485,7 @@ async def test_okx_error_event_raises_the_typed_error(okx_server: SpecServer) ->
     server = okx_server
     bad = {"channel": "books", "instId": "BTC-XYZ"}
     async with asyncio.timeout(TIMEOUT):
-        async with OkxClient.connect(url=server.url) as client:
+        async with OkxClient.connect(url=server.url, request_timeout=3.0) as client:
             with pytest.raises(okx_errors.ChannelNotFound) as caught:
                 await client.subscribe(args=[okx_models.ChannelArg(**bad)])
             assert caught.value.code == "60018"
@@ -748,6 +756,7 @@ async def test_graphql_init_first_then_typed_next_payloads_by_operation_id(
         ) as client:
             assert loop.time() - start >= 0.15  # connect() waited for connection_ack
             assert _server_subprotocol(server, 1) == GQL
+            await server.wait_for(lambda: len(handlers.connects) == 1, 2)
             assert handlers.connects[0].subprotocol == GQL
             assert server.received[0] == INIT
             assert slow.early == []  # nothing else went out before the ack
