@@ -300,6 +300,8 @@ async def test_coinbase_subscribe_frames_are_type_tagged_with_channel_and_produc
                 '{"channel":"heartbeats"}',
             }
             await client.unsubscribe_level2(product_id="BTC-USD")
+            # ack: none - nothing to wait for but the frame reaching the server.
+            await server.wait_for(lambda: len(frames(server, type="unsubscribe")) == 1, 2)
             (unsub,) = frames(server, type="unsubscribe")
             assert unsub["channel"] == "level2" and unsub["product_ids"] == ["BTC-USD"]
             await server.wait_for(
@@ -445,6 +447,7 @@ async def test_okx_tickers_routed_by_arg_without_cross_talk(okx_server: SpecServ
             await client.unsubscribe_tickers(inst_id="BTC-USDT-SWAP")
             assert swap.state == "unsubscribed"
             await drain(swap)
+            await server.wait_for(lambda: len(frames(server, op="unsubscribe")) == 1, 2)
             (unsub,) = frames(server, op="unsubscribe")
             assert unsub["args"] == [{"channel": "tickers", "instId": "BTC-USDT-SWAP"}]
             assert len(await take(spot, 2)) == 2  # the other one goes on
