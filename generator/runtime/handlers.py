@@ -106,6 +106,13 @@ class BaseHandlers:
         """A subscription failed: refused, unconfirmed in time, or its buffer overflowed."""
 
     @default_hook
+    async def on_sequence_gap(self, channel: Any, expected: Any, received: Any) -> None:
+        """A channel's sequence check failed (spec ``sequence``): the frame carried
+        ``received`` where ``expected`` was due, so messages were missed. The messages keep
+        flowing; resubscribe (``unsubscribe`` then ``subscribe``) for a fresh snapshot if
+        the stream needs one. By default it is logged at WARNING level."""
+
+    @default_hook
     def sign(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         """Sign a request the spec cannot describe: return the params to send instead
         (e.g. with a timestamp and an HMAC added). Called for the login request and for

@@ -27,6 +27,7 @@ from nova_gen.runtime.telemetry import (
     RateLimited,
     Reconnecting,
     RequestCompleted,
+    SequenceGap,
     SubscriptionStateChanged,
     TelemetryEvent,
     TelemetrySink,
@@ -54,6 +55,7 @@ def all_events() -> list[TelemetryEvent]:
         ErrorOccurred(api=API, error_type="ServerError", message="invalid_credentials",
                       context="request private/buy"),
         AuthCompleted(api=API, refreshed=False, expires_in=900.0),
+        SequenceGap(api=API, address="book.BTC-PERPETUAL.raw", expected=5, received=7),
     ]
 
 

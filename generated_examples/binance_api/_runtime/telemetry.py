@@ -41,6 +41,7 @@ __all__ = [
     "RateLimited",
     "Reconnecting",
     "RequestCompleted",
+    "SequenceGap",
     "SubscriptionStateChanged",
     "TelemetryEvent",
     "TelemetrySink",
@@ -138,6 +139,18 @@ class SubscriptionStateChanged(TelemetryEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SequenceGap(TelemetryEvent):
+    """A subscription's sequence check failed at ``address``: ``received`` where
+    ``expected`` was due (the message is still delivered)."""
+
+    name: ClassVar[str] = "sequence_gap"
+
+    address: str
+    expected: Any
+    received: Any
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RateLimited(TelemetryEvent):
     """The limiter held a send back for ``wait`` s, or refused it (``raised=True``)."""
 
@@ -199,6 +212,7 @@ EVENT_TYPES: tuple[type[TelemetryEvent], ...] = (
     ConnectionRestored,
     RequestCompleted,
     SubscriptionStateChanged,
+    SequenceGap,
     RateLimited,
     HeartbeatMissed,
     FrameDropped,
@@ -335,8 +349,10 @@ class InMemoryMetrics(TelemetrySink):
                 key = event.address
                 last = self._dropped.get(event.address, 0)
                 # dropped_total is a running count; it restarts with a new subscription.
-                delta = event.dropped_total - last if event.dropped_total >= last else (
-                    event.dropped_total
+                delta = (
+                    event.dropped_total - last
+                    if event.dropped_total >= last
+                    else (event.dropped_total)
                 )
                 self._dropped[event.address] = event.dropped_total
                 self._dropped_sum[event.address] += delta
@@ -424,8 +440,15 @@ class InMemoryMetrics(TelemetrySink):
 def _summary(ordered: list[float]) -> dict[str, float | int | None]:
     """count/min/mean/p50/p90/p99/max of an already sorted list."""
     if not ordered:
-        return {"count": 0, "min": None, "mean": None, "p50": None, "p90": None, "p99": None,
-                "max": None}
+        return {
+            "count": 0,
+            "min": None,
+            "mean": None,
+            "p50": None,
+            "p90": None,
+            "p99": None,
+            "max": None,
+        }
     return {
         "count": len(ordered),
         "min": ordered[0],

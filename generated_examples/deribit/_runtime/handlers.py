@@ -86,7 +86,7 @@ class BaseHandlers:
         reply nobody waits for, an exception in another hook, a failed reconnect
         attempt. By default it is logged at WARNING level. Return ``"reconnect"`` to
         drop the connection and restore on a new one, ``"stop"`` to close the client;
-        None, ``"ignore"`` or ``"retry"`` change nothing."""
+        None or ``"ignore"`` change nothing (any other value is logged and ignored)."""
         return None
 
     @default_hook
@@ -104,6 +104,13 @@ class BaseHandlers:
     @default_hook
     async def on_subscription_error(self, address: str, error: Exception) -> None:
         """A subscription failed: refused, unconfirmed in time, or its buffer overflowed."""
+
+    @default_hook
+    async def on_sequence_gap(self, channel: Any, expected: Any, received: Any) -> None:
+        """A channel's sequence check failed (spec ``sequence``): the frame carried
+        ``received`` where ``expected`` was due, so messages were missed. The messages keep
+        flowing; resubscribe (``unsubscribe`` then ``subscribe``) for a fresh snapshot if
+        the stream needs one. By default it is logged at WARNING level."""
 
     @default_hook
     def sign(self, method: str, params: dict[str, Any]) -> dict[str, Any]:

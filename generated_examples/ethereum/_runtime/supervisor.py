@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import secrets
 import time
 from collections.abc import Coroutine
@@ -35,6 +36,7 @@ from .core.backoff import Backoff, classify_close
 from .core.match import compile_match
 from .core.pings import PingTracker
 from .core.ratelimit import Limiter, connect_limiter_for
+from .core.session import SubscribeAck
 from .errors import ConnectionClosed, ConnectionLost, RequestTimeout, ServerError, SubscriptionError
 from .lifecycle import ClientState, ConnectInfo, DisconnectReason
 from .options import websockets_kwargs
@@ -47,6 +49,7 @@ from .telemetry import (
     Reconnecting,
 )
 from .telemetry import ConnectionClosed as ClosedEvent
+from .template import fill
 
 if TYPE_CHECKING:
     from .client import BaseClient
@@ -349,6 +352,8 @@ class Supervisor:
         try:
             if self._is_hello is not None:
                 await self._await_hello(conn)
+            if client.protocol.init is not None:
+                await self._init(conn)
             conn.start()
             reply = self.heartbeat.on_connect
             if reply is not None:
@@ -387,6 +392,26 @@ class Supervisor:
             value = self._hello_interval_at(frame)
             if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
                 self._hello_interval = float(value) * hello.interval_scale
+
+    async def _init(self, conn: Connection) -> None:
+        """Send the spec's ``init`` frame (credentials filled in) and wait for its ack;
+        nothing else goes out before it. No ack in time fails the attempt."""
+        init = self.client.protocol.init
+        assert init is not None
+        frame = fill(dict(init.send), self.client._credentials)
+        await conn.send(json.dumps(frame, separators=(",", ":"), ensure_ascii=False))
+        is_ack = compile_match(init.ack)
+        deadline = self._loop.time() + init.timeout
+        while True:
+            remaining = deadline - self._loop.time()
+            if remaining <= 0:
+                raise TimeoutError(f"no ack to the init frame within {init.timeout:g}s")
+            data = await conn.recv(remaining)
+            try:
+                if is_ack(json.loads(data)):
+                    return
+            except ValueError:
+                continue
 
     async def _login(self, conn: Connection, *, refresh: bool, locked: bool = False) -> None:
         if not locked:
@@ -443,14 +468,15 @@ class Supervisor:
                 await client._throttle(
                     wire, client._cost_of(wire), deadline, self._restore_timeout, wait_only=True
                 )
-            pending, text = session.build_request(
-                wire,
-                step.params,
-                now=self._loop.time(),
-                timeout=self._restore_timeout,
-                kind="subscribe",
-                addresses=step.addresses,
+            pending, text = session.restore_request(
+                step, now=self._loop.time(), timeout=self._restore_timeout
             )
+            if not session.awaits_ack(pending):
+                # Active once sent (ack none, or the request id is the subscription id).
+                await conn.send(text)
+                entries = [e for a in step.addresses if (e := subs.get(a)) is not None]
+                client._on_outcome(SubscribeAck(pending, entries, []), conn)
+                continue
             waiter: asyncio.Future[Any] = self._loop.create_future()
             pending.waiter = waiter
             waits.append(waiter)
@@ -461,7 +487,7 @@ class Supervisor:
         done, not_done = await asyncio.wait(waits, timeout=self._restore_timeout)
         if not_done:
             for pending in pendings:
-                session.abandon(pending)
+                session.settle(pending)
             raise TimeoutError(
                 f"{len(not_done)} resubscribe request(s) unanswered within {self._restore_timeout:g}s"
             )

@@ -25,6 +25,7 @@ from .connection import Connection
 from .core import (
     ErrorReply,
     Event,
+    GapNotification,
     Malformed,
     Pending,
     PingReceived,
@@ -34,6 +35,7 @@ from .core import (
     SubEntry,
     SubscribeAck,
     SubscribeFailed,
+    SubscriptionEnded,
     Subscriptions,
     TemplateNotification,
     Unknown,
@@ -53,6 +55,7 @@ from .errors import (
     SubscriptionError,
 )
 from .handlers import BaseHandlers, resolve_hook
+from .handshake import Handshake, HandshakeFactory
 from .hooks import HookRunner
 from .lifecycle import ClientState, DisconnectReason, ReconnectDecision
 from .logs import RedactingFilter, frame_preview, get_logger
@@ -66,6 +69,7 @@ from .telemetry import (
     FrameDropped,
     InMemoryMetrics,
     RequestCompleted,
+    SequenceGap,
     SubscriptionStateChanged,
     TelemetryEvent,
     TelemetrySink,
@@ -93,15 +97,21 @@ class BaseClient(Generic[H]):
         request_timeout: float = 10.0,
         credentials: Mapping[str, str | None] | None = None,
         options: ConnectOptions | None = None,
+        handshake: HandshakeFactory | None = None,
     ) -> None:
         self.protocol = protocol
         self.url = url
+        """The URL of the current (or last) connection attempt."""
         self.handlers = handlers
         self.request_timeout = request_timeout
         self.options = options = options or ConnectOptions()
+        self._handshake: HandshakeFactory | None = handshake or options.handshake
+        """URL and headers, asked for again before every connection attempt."""
         self.log = get_logger(protocol.name)
         self._session = Session(protocol)
         self._auth = _auth_state(protocol, credentials or {})
+        self._credentials = {k: v for k, v in (credentials or {}).items() if v is not None}
+        """As given, for the spec's ``init`` frame."""
         self._sup: Supervisor | None = None
         self._closed_state: ClientState | None = None
         names = [s.hook for s in protocol.channels] + [e.hook for e in protocol.events]
@@ -267,6 +277,11 @@ class BaseClient(Generic[H]):
         elif action == "stop":
             self.log.warning("on_error asked to stop after: %s", context)
             await self.close()
+        elif action is not None and action != "ignore":
+            self.log.warning(
+                "on_error returned %r (not one of None, 'ignore', 'reconnect', 'stop'): ignored",
+                action,
+            )
 
     def _spawn(self, coro: Any) -> None:
         task = self._loop.create_task(coro)
@@ -452,14 +467,16 @@ class BaseClient(Generic[H]):
             conn = await self._connection(deadline, method, timeout)
         return conn
 
-    async def _throttle(self, method: str, cost: float, deadline: float, timeout: float) -> None:
-        """Wait for the rate limiter (or raise :class:`RateLimited`), and for a server
-        back-off in force after a rate-limit error reply."""
+    async def _throttle(
+        self, method: str, cost: float, deadline: float, timeout: float, *, wait_only: bool = False
+    ) -> None:
+        """Wait for the rate limiter (or raise :class:`RateLimited`; never with
+        ``wait_only``), and for a server back-off in force after a rate-limit error reply."""
         loop = self._loop
         now = loop.time()
         wait = self._hold_until - now if self._hold_until > now else 0.0
         limiter = self._limiter
-        if self._on_limit == "raise":
+        if self._on_limit == "raise" and not wait_only:
             if limiter is not None:
                 wait = max(wait, limiter.available(cost, now))
             if wait > 0:
@@ -588,7 +605,7 @@ class BaseClient(Generic[H]):
 
     def _expire(self, pending: Pending) -> None:
         """A deadline passed: if still pending, the request times out (its reply will be late)."""
-        if self._session.correlator.abandon(pending.id) is None:
+        if not self._session.settle(pending):
             return
         if pending.kind == "subscribe":
             error = SubscriptionError(pending.addresses[0], f"no ack within {pending.timeout:g}s")
@@ -622,15 +639,27 @@ class BaseClient(Generic[H]):
         sub._task = asyncio.get_running_loop().create_task(self._start(sub))
         return sub
 
+    def _cost_of(self, wire: str) -> float:
+        """Rate-limit cost of a wire method: its request spec's, else 1."""
+        spec = self.protocol.requests.get(wire)
+        return spec.cost if spec is not None else 1.0
+
     async def _start(self, sub: Subscription[Any, Any]) -> None:
         loop = self._loop
         timeout = self.request_timeout
+        method = self.protocol.subscribe_methods.get(sub.spec.via)
+        wire = method.subscribe if method is not None else "subscribe"
         try:
-            conn = await self._connection(loop.time() + timeout, "subscribe", timeout)
+            deadline = loop.time() + timeout
+            if self._session.subscriptions.get(sub.address) is None:
+                # A new address: its subscribe request goes through the rate limiter.
+                conn = await self._ready(wire, self._cost_of(wire), deadline, timeout)
+            else:
+                conn = await self._connection(deadline, wire, timeout)
             entry, request = self._session.subscribe(
                 sub.spec, sub.channel, sub, now=loop.time(), timeout=timeout
             )
-        except (ConnectionLost, ValueError, RequestTimeout) as exc:
+        except (ConnectionLost, ValueError, RequestTimeout, RateLimited) as exc:
             sub._fail(exc)
             return
         sub._entry = entry
@@ -643,7 +672,10 @@ class BaseClient(Generic[H]):
         try:
             await conn.send(text)
         except ConnectionLost:
-            pass  # still desired: the restore on the next connection subscribes it
+            return  # still desired: the restore on the next connection subscribes it
+        if not pending.correlated and entry.state == "active":
+            # Active once sent (ack none, or the request id is the subscription id).
+            self._on_outcome(SubscribeAck(pending, [entry], []), conn)
 
     async def _unsubscribe_sink(self, sub: Subscription[Any, Any]) -> None:
         if sub._task is not None:
@@ -677,6 +709,32 @@ class BaseClient(Generic[H]):
         conn = self._connection_now()
         if conn is None:
             self._session.abandon(request[0])  # the next restore will not include it
+            return
+        pending = request[0]
+        if self._limiter is not None or self._hold_until:
+            # Through the rate limiter, always waiting (an unsubscribe is never dropped
+            # for the limit), within the request timeout.
+            try:
+                await self._throttle(
+                    pending.method,
+                    self._cost_of(pending.method),
+                    pending.deadline,
+                    pending.timeout,
+                    wait_only=True,
+                )
+            except RequestTimeout:
+                self._session.abandon(pending)
+                raise
+            conn = self._connection_now()
+            if conn is None:
+                self._session.abandon(pending)
+                return
+        if not pending.correlated:
+            # No correlated reply will come (no request ids, or an uncorrelated ack).
+            try:
+                await conn.send(request[1])
+            except ConnectionLost:
+                pass
             return
         try:
             await self._roundtrip(*request, conn)
@@ -751,10 +809,40 @@ class BaseClient(Generic[H]):
             tracker.answered(self._loop.time())
         return hit and kind is not Response
 
+    def _deliver(self, entry: SubEntry, message: Any) -> None:
+        for sink in entry.sinks:
+            sink._push(message)
+        hook = self._hooks[entry.spec.hook]
+        if hook is not None:
+            self._enqueue(hook, (message, entry.channel))
+
     def _on_outcome(self, outcome: object, conn: Connection | None = None) -> None:
         """Everything but notifications and pings: replies, events, errors, unknowns."""
         kind = type(outcome)
-        if kind is Response:
+        if kind is GapNotification:
+            assert isinstance(outcome, GapNotification)
+            if conn is not None and not conn.live:
+                return
+            entry = outcome.entry
+            self._emit(
+                SequenceGap,
+                address=entry.address,
+                expected=outcome.expected,
+                received=outcome.received,
+            )
+            self._call_hook("on_sequence_gap", entry.channel, outcome.expected, outcome.received)
+            self._deliver(entry, outcome.message)
+        elif kind is SubscriptionEnded:
+            assert isinstance(outcome, SubscriptionEnded)
+            for sink in list(outcome.entry.sinks):
+                sink._close()
+            self._emit(
+                SubscriptionStateChanged,
+                address=outcome.entry.address,
+                old="active",
+                new="unsubscribed",
+            )
+        elif kind is Response:
             assert isinstance(outcome, Response)
             self._pong(outcome)
             waiter = outcome.pending.waiter
@@ -863,7 +951,12 @@ def _auth_state(protocol: Protocol, credentials: Mapping[str, str | None]) -> Au
 
 
 class Connector(Generic[ClientT_co]):
-    """What the generated ``connect()`` returns: await it, or ``async with`` it."""
+    """What the generated ``connect()`` returns: await it, or ``async with`` it.
+
+    ``handshake`` (a :class:`~.handshake.Handshake` applied to the server URL, or a
+    callable returning URL and headers) is built again before every connection attempt,
+    so a token provider is asked for a fresh token on each reconnect.
+    """
 
     def __init__(
         self,
@@ -876,10 +969,18 @@ class Connector(Generic[ClientT_co]):
         request_timeout: float = 10.0,
         credentials: Mapping[str, str | None] | None = None,
         options: ConnectOptions | None = None,
+        handshake: Handshake | HandshakeFactory | None = None,
     ) -> None:
         self._client_type = client_type
         self._protocol = protocol
-        self.url = resolve_url(protocol, server, url)
+        base = resolve_url(protocol, server, url)
+        self._handshake: HandshakeFactory | None
+        if isinstance(handshake, Handshake):
+            self.url = handshake.url(base)
+            self._handshake = handshake.factory(base)
+        else:
+            self.url = base
+            self._handshake = handshake
         self._handlers = handlers
         self._request_timeout = request_timeout
         self._credentials = credentials
@@ -897,6 +998,7 @@ class Connector(Generic[ClientT_co]):
             request_timeout=self._request_timeout,
             credentials=self._credentials,
             options=self._options,
+            handshake=self._handshake,
         )
         await client._open()
         self._client = client

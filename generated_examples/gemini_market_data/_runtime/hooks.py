@@ -33,6 +33,7 @@ class HookRunner:
             "on_binary_frame",
             "on_subscribed",
             "on_subscription_error",
+            "on_sequence_gap",
         }
         self.hooks: dict[str, Callable[..., Any] | None] = {
             n: resolve_hook(handlers, n) for n in all_names
@@ -57,6 +58,10 @@ class HookRunner:
         elif name == "on_error":
             error = args[0]
             self._log.warning("%s: %s", args[1], error)
+        elif name == "on_sequence_gap":
+            self._log.warning(
+                "sequence gap on %r: expected %r, received %r", args[0], args[1], args[2]
+            )
         elif name == "on_unknown_message" and self._log.isEnabledFor(logging.DEBUG):
             self._log.debug("unknown message (%s): %.200r", args[1], args[0])
 

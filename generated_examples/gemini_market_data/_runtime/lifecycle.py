@@ -26,10 +26,11 @@ ClientState = Literal["new", "connecting", "open", "reconnecting", "closing", "c
 """``new`` -> ``connecting`` -> ``open`` <-> ``reconnecting``; ``closing`` -> ``closed``
 (closed by the client, or given up on: see ``client.diagnostics().last_error``)."""
 
-ErrorAction = Literal["ignore", "retry", "reconnect", "stop"]
+ErrorAction = Literal["ignore", "reconnect", "stop"]
 """What ``on_error`` may ask for: nothing more (``ignore``; also what ``None`` means),
-``retry`` (the same as ignore for errors no request waits for), ``reconnect`` (drop this
-connection and restore on a new one) or ``stop`` (close the client)."""
+``reconnect`` (drop this connection and restore on a new one) or ``stop`` (close the
+client). ``on_error`` only sees errors no caller waits for, so there is no operation to
+retry; any other value is logged at WARNING and ignored."""
 
 OverflowPolicy = Literal["drop_oldest", "drop_newest", "raise"]
 """What a full subscription buffer does with a new message: drop the oldest buffered one

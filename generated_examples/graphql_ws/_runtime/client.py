@@ -25,6 +25,7 @@ from .connection import Connection
 from .core import (
     ErrorReply,
     Event,
+    GapNotification,
     Malformed,
     Pending,
     PingReceived,
@@ -34,6 +35,7 @@ from .core import (
     SubEntry,
     SubscribeAck,
     SubscribeFailed,
+    SubscriptionEnded,
     Subscriptions,
     TemplateNotification,
     Unknown,
@@ -67,6 +69,7 @@ from .telemetry import (
     FrameDropped,
     InMemoryMetrics,
     RequestCompleted,
+    SequenceGap,
     SubscriptionStateChanged,
     TelemetryEvent,
     TelemetrySink,
@@ -107,6 +110,8 @@ class BaseClient(Generic[H]):
         self.log = get_logger(protocol.name)
         self._session = Session(protocol)
         self._auth = _auth_state(protocol, credentials or {})
+        self._credentials = {k: v for k, v in (credentials or {}).items() if v is not None}
+        """As given, for the spec's ``init`` frame."""
         self._sup: Supervisor | None = None
         self._closed_state: ClientState | None = None
         names = [s.hook for s in protocol.channels] + [e.hook for e in protocol.events]
@@ -600,7 +605,7 @@ class BaseClient(Generic[H]):
 
     def _expire(self, pending: Pending) -> None:
         """A deadline passed: if still pending, the request times out (its reply will be late)."""
-        if self._session.correlator.abandon(pending.id) is None:
+        if not self._session.settle(pending):
             return
         if pending.kind == "subscribe":
             error = SubscriptionError(pending.addresses[0], f"no ack within {pending.timeout:g}s")
@@ -667,7 +672,10 @@ class BaseClient(Generic[H]):
         try:
             await conn.send(text)
         except ConnectionLost:
-            pass  # still desired: the restore on the next connection subscribes it
+            return  # still desired: the restore on the next connection subscribes it
+        if not pending.correlated and entry.state == "active":
+            # Active once sent (ack none, or the request id is the subscription id).
+            self._on_outcome(SubscribeAck(pending, [entry], []), conn)
 
     async def _unsubscribe_sink(self, sub: Subscription[Any, Any]) -> None:
         if sub._task is not None:
@@ -721,6 +729,13 @@ class BaseClient(Generic[H]):
             if conn is None:
                 self._session.abandon(pending)
                 return
+        if not pending.correlated:
+            # No correlated reply will come (no request ids, or an uncorrelated ack).
+            try:
+                await conn.send(request[1])
+            except ConnectionLost:
+                pass
+            return
         try:
             await self._roundtrip(*request, conn)
         except ConnectionLost:
@@ -794,10 +809,40 @@ class BaseClient(Generic[H]):
             tracker.answered(self._loop.time())
         return hit and kind is not Response
 
+    def _deliver(self, entry: SubEntry, message: Any) -> None:
+        for sink in entry.sinks:
+            sink._push(message)
+        hook = self._hooks[entry.spec.hook]
+        if hook is not None:
+            self._enqueue(hook, (message, entry.channel))
+
     def _on_outcome(self, outcome: object, conn: Connection | None = None) -> None:
         """Everything but notifications and pings: replies, events, errors, unknowns."""
         kind = type(outcome)
-        if kind is Response:
+        if kind is GapNotification:
+            assert isinstance(outcome, GapNotification)
+            if conn is not None and not conn.live:
+                return
+            entry = outcome.entry
+            self._emit(
+                SequenceGap,
+                address=entry.address,
+                expected=outcome.expected,
+                received=outcome.received,
+            )
+            self._call_hook("on_sequence_gap", entry.channel, outcome.expected, outcome.received)
+            self._deliver(entry, outcome.message)
+        elif kind is SubscriptionEnded:
+            assert isinstance(outcome, SubscriptionEnded)
+            for sink in list(outcome.entry.sinks):
+                sink._close()
+            self._emit(
+                SubscriptionStateChanged,
+                address=outcome.entry.address,
+                old="active",
+                new="unsubscribed",
+            )
+        elif kind is Response:
             assert isinstance(outcome, Response)
             self._pong(outcome)
             waiter = outcome.pending.waiter

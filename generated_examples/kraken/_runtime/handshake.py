@@ -18,10 +18,14 @@ from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 from .options import ConnectOptions
 
-__all__ = ["Handshake", "TokenProvider", "encode_value", "secret"]
+__all__ = ["Handshake", "HandshakeFactory", "TokenProvider", "encode_value", "secret"]
 
 TokenProvider = Callable[[], str]
-"""Returns a fresh access token (OAuth2 / OpenID Connect); called on every connect."""
+"""Returns a fresh access token (OAuth2 / OpenID Connect); called before every connection
+attempt (the first connect, each reconnect and each lifetime rotation)."""
+
+HandshakeFactory = Callable[[], tuple[str, Mapping[str, str]]]
+"""Called before every connection attempt: the URL to open and the handshake headers."""
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
@@ -94,8 +98,18 @@ class Handshake:
             out["Authorization"] = "Basic " + base64.b64encode(raw).decode("ascii")
         return out
 
+    def factory(self, base: str) -> HandshakeFactory:
+        """What the client calls before each connection attempt: the URL built from
+        ``base`` and the headers, built again each time (a token provider is asked anew)."""
+
+        def build() -> tuple[str, Mapping[str, str]]:
+            return self.url(base), self.header_values()
+
+        return build
+
     def options(self, options: ConnectOptions | None) -> ConnectOptions:
-        """``options`` with the handshake headers added (headers given there win)."""
+        """``options`` with the handshake headers added (headers given there win), built
+        once: prefer passing the handshake to ``Connector``, which rebuilds it per connect."""
         base = options if options is not None else ConnectOptions()
         headers = self.header_values()
         if not headers:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import secrets
 import time
 from collections.abc import Coroutine
@@ -35,6 +36,7 @@ from .core.backoff import Backoff, classify_close
 from .core.match import compile_match
 from .core.pings import PingTracker
 from .core.ratelimit import Limiter, connect_limiter_for
+from .core.session import SubscribeAck
 from .errors import ConnectionClosed, ConnectionLost, RequestTimeout, ServerError, SubscriptionError
 from .lifecycle import ClientState, ConnectInfo, DisconnectReason
 from .options import websockets_kwargs
@@ -47,6 +49,7 @@ from .telemetry import (
     Reconnecting,
 )
 from .telemetry import ConnectionClosed as ClosedEvent
+from .template import fill
 
 if TYPE_CHECKING:
     from .client import BaseClient
@@ -92,6 +95,9 @@ class Supervisor:
         self._numbers = 0
         self._auth_lock = asyncio.Lock()
         self._hello_interval: float | None = None
+        self._rotating: asyncio.Future[Connection | None] | None = None
+        """Set while a rotation establishes a replacement: resolves to it when the old
+        connection died meanwhile (the loop then switches to it), else to None."""
         self._restore_timeout = (
             options.restore_timeout
             if options.restore_timeout is not None
@@ -202,6 +208,14 @@ class Supervisor:
                 return
             if conn is not self.conn:
                 continue  # rotated away: the old connection ended as planned
+            rotating = self._rotating
+            if rotating is not None:
+                new = await rotating
+                if new is not None:
+                    if not new.done and self.state == "open":
+                        self._replace_dead(conn, new)
+                        continue
+                    await new.close()
             if not await self._reconnect(conn):
                 return
 
@@ -277,6 +291,28 @@ class Supervisor:
             self._go_live(new, attempt, reconnect=True)
             return True
 
+    def _replace_dead(self, old: Connection, new: Connection) -> None:
+        """The old connection died while a rotation restored ``new``: keep ``new``.
+
+        Requests sent on the old one fail with :class:`ConnectionLost` (as on any
+        drop); the subscriptions are already restored on ``new``, so no reconnect."""
+        client = self.client
+        code, text = old.describe()
+        self._stop_timers(old)
+        client._emit(ClosedEvent, url=old.url, code=code, reason=text, clean=False)
+        message = f"connection lost during a rotation: {text}" + (
+            f" (code {code})" if code is not None else ""
+        )
+        client.log.warning("%s; switching to the restored replacement", message)
+        error = ConnectionLost(message, code=code, reason=text)
+        session = client._session
+        for pending in session.correlator.fail_all():
+            client._fail_waiter(pending, error)
+        for waiter in session.waiters.fail_all():
+            client._fail_waiter(waiter, error)
+        self.reconnects += 1
+        self._go_live(new, 1, reconnect=True, rotation=True)
+
     def _give_up(self, message: str, code: int | None, reason: str) -> None:
         self.client.log.error("%s", message)
         self.last_error = message
@@ -297,18 +333,27 @@ class Supervisor:
                 client.log.info("connect rate limit: waiting %.3fs", wait)
                 await asyncio.sleep(wait)
         self._numbers += 1
-        kwargs = websockets_kwargs(client.protocol, client.options, client.url)
+        url, headers = client.url, None
+        if client._handshake is not None:
+            # Built again for every attempt: a token provider is asked for a fresh token.
+            url, headers = client._handshake()
+            client.url = url
+        kwargs = websockets_kwargs(client.protocol, client.options, url)
+        if headers:
+            kwargs["additional_headers"] = {**headers, **dict(client.options.extra_headers)}
         # WebSocket pings are sent by our own timer (see _ws_pinger): a missed pong then
         # drops the socket at once instead of waiting for a closing handshake.
         kwargs["ping_interval"] = kwargs["ping_timeout"] = None
         if client.log.isEnabledFor(20):
-            client.log.info("connecting to %s (attempt %d)", client.url, attempt)
-        conn = await Connection.open(client.url, kwargs, self._numbers, client)
+            client.log.info("connecting to %s (attempt %d)", url, attempt)
+        conn = await Connection.open(url, kwargs, self._numbers, client)
         conn.live = not rotation
-        client._emit(ConnectionOpened, url=client.url, attempt=attempt)
+        client._emit(ConnectionOpened, url=url, attempt=attempt)
         try:
             if self._is_hello is not None:
                 await self._await_hello(conn)
+            if client.protocol.init is not None:
+                await self._init(conn)
             conn.start()
             reply = self.heartbeat.on_connect
             if reply is not None:
@@ -347,6 +392,26 @@ class Supervisor:
             value = self._hello_interval_at(frame)
             if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
                 self._hello_interval = float(value) * hello.interval_scale
+
+    async def _init(self, conn: Connection) -> None:
+        """Send the spec's ``init`` frame (credentials filled in) and wait for its ack;
+        nothing else goes out before it. No ack in time fails the attempt."""
+        init = self.client.protocol.init
+        assert init is not None
+        frame = fill(dict(init.send), self.client._credentials)
+        await conn.send(json.dumps(frame, separators=(",", ":"), ensure_ascii=False))
+        is_ack = compile_match(init.ack)
+        deadline = self._loop.time() + init.timeout
+        while True:
+            remaining = deadline - self._loop.time()
+            if remaining <= 0:
+                raise TimeoutError(f"no ack to the init frame within {init.timeout:g}s")
+            data = await conn.recv(remaining)
+            try:
+                if is_ack(json.loads(data)):
+                    return
+            except ValueError:
+                continue
 
     async def _login(self, conn: Connection, *, refresh: bool, locked: bool = False) -> None:
         if not locked:
@@ -389,6 +454,8 @@ class Supervisor:
         authenticated = self.auth is not None and self.auth.authenticated
         waits: list[asyncio.Future[Any]] = []
         pendings = []
+        limited = client._limiter is not None or client._hold_until
+        deadline = self._loop.time() + self._restore_timeout
         for step in subs.restore_plan():
             if step.method.requires_auth and not authenticated:
                 error = SubscriptionError(
@@ -396,14 +463,20 @@ class Supervisor:
                 )
                 client._fail_entries(subs.mark_failed(step.addresses, error), error)
                 continue
-            pending, text = session.build_request(
-                step.method.subscribe,
-                step.params,
-                now=self._loop.time(),
-                timeout=self._restore_timeout,
-                kind="subscribe",
-                addresses=step.addresses,
+            wire = step.method.subscribe
+            if limited:  # resubscribe requests count against the rate limit too
+                await client._throttle(
+                    wire, client._cost_of(wire), deadline, self._restore_timeout, wait_only=True
+                )
+            pending, text = session.restore_request(
+                step, now=self._loop.time(), timeout=self._restore_timeout
             )
+            if not session.awaits_ack(pending):
+                # Active once sent (ack none, or the request id is the subscription id).
+                await conn.send(text)
+                entries = [e for a in step.addresses if (e := subs.get(a)) is not None]
+                client._on_outcome(SubscribeAck(pending, entries, []), conn)
+                continue
             waiter: asyncio.Future[Any] = self._loop.create_future()
             pending.waiter = waiter
             waits.append(waiter)
@@ -414,7 +487,7 @@ class Supervisor:
         done, not_done = await asyncio.wait(waits, timeout=self._restore_timeout)
         if not_done:
             for pending in pendings:
-                session.abandon(pending)
+                session.settle(pending)
             raise TimeoutError(
                 f"{len(not_done)} resubscribe request(s) unanswered within {self._restore_timeout:g}s"
             )
@@ -591,12 +664,27 @@ class Supervisor:
             await asyncio.sleep(delay)
             if conn is not self.conn or self.state != "open":
                 return
+            rotating: asyncio.Future[Connection | None] = self._loop.create_future()
+            self._rotating = rotating
             try:
                 new = await self._establish(1, rotation=True)
             except Exception as exc:  # noqa: BLE001 - try again soon; the old one still works
+                self._rotating = None
+                rotating.set_result(None)
                 client.log.warning("connection rotation failed: %s", _describe(exc))
                 delay = max(0.05, min(30.0, lifetime / 10))
                 continue
+            except BaseException:
+                self._rotating = None
+                rotating.set_result(None)
+                raise
+            self._rotating = None
+            if conn.done and conn is self.conn and self.state == "open":
+                # The old one died while the new one was restored: the loop (awaiting
+                # ``rotating``) switches to the new one instead of reconnecting.
+                rotating.set_result(new)
+                return
+            rotating.set_result(None)
             if conn is not self.conn or self.state != "open" or conn.done:
                 await new.close()
                 return

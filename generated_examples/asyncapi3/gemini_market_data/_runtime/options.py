@@ -81,6 +81,12 @@ class ConnectOptions:
     restore_timeout: float | None = None
     """Seconds to wait for hello, login and resubscribe acks on a new connection
     (None: the client's request timeout)."""
+    handshake: Callable[[], tuple[str, Mapping[str, str]]] | None = None
+    """Called before every connection attempt (first connect, reconnects, rotations):
+    the URL to open and extra handshake headers (``extra_headers`` win over them), e.g.
+    to send a fresh ``Authorization`` header. A generated ``connect()`` with a handshake
+    (AsyncAPI query, headers, security) passes its own to ``Connector``; that one is
+    used instead of this."""
 
 
 def resolve_url(protocol: Protocol, server: str | None, url: str | None) -> str:

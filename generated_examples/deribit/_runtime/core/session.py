@@ -17,26 +17,45 @@ from typing import Any
 from pydantic_core import from_json
 
 from ..errors import MalformedFrame, ServerError, SubscriptionError
-from ..pointer import compile_pointer, set_at
+from ..pointer import MISSING, compile_pointer, get, set_at
 from ..protocol import ChannelSpec, Match, Protocol, Reply, RequestSpec, SubscribeMethod
 from .correlator import Correlator, Pending, PendingKind
 from .dispatcher import (
     Dispatcher,
     ErrorReply,
     Event,
+    GapNotification,
     Malformed,
+    MatchAck,
     Notification,
     Outcome,
     PingReceived,
     Response,
+    SubscriptionEnded,
 )
 from .match import Predicate
-from .subscriptions import SubEntry, Subscriptions
+from .subscriptions import RestoreStep, SubEntry, Subscriptions
 from .waiters import Waiter, Waiters
 
-__all__ = ["Session", "SubscribeAck", "SubscribeFailed", "WaiterReply"]
+__all__ = ["Session", "SubscribeAck", "SubscribeFailed", "WaiterReply", "wire_params"]
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def wire_params(spec: RequestSpec[Any] | None, params: Any) -> Any:
+    """The params as they go on the wire: a JSON array for ``positional`` specs (in that
+    order, trailing ones not given left out), the value of the single ``params`` key
+    for ``params_array`` specs, else as given."""
+    if spec is None or not isinstance(params, Mapping):
+        return params
+    if spec.params_array:
+        return params.get("params", [])
+    if spec.positional:
+        values = [params.get(name, MISSING) for name in spec.positional]
+        while values and values[-1] is MISSING:
+            values.pop()
+        return [None if v is MISSING else v for v in values]
+    return params
 
 
 class SubscribeAck(Outcome):
@@ -84,7 +103,15 @@ class WaiterReply(Outcome):
         self.event = event
 
 
-_OWN = (Response, Notification, PingReceived, SubscribeAck, SubscribeFailed)
+_OWN = (
+    Response,
+    Notification,
+    GapNotification,
+    PingReceived,
+    SubscribeAck,
+    SubscribeFailed,
+    SubscriptionEnded,
+)
 """Outcomes that belong to the session's own state: never offered to waiters."""
 
 
@@ -109,10 +136,12 @@ class Session:
             compile_pointer(env.request.params) if env.request.params is not None else None
         )
         self._id_at = compile_pointer(env.request.id) if env.request.id is not None else None
+        self._awaiting_match: dict[str, Pending] = {}
+        """Routing key -> the subscribe request an ``ack: match`` frame will confirm."""
 
     # -- outgoing ----------------------------------------------------------------
 
-    def frame(self, method: str, params: Mapping[str, Any], id: Any = None) -> str:
+    def frame(self, method: str, params: Any, id: Any = None) -> str:
         """The text of a request frame: the envelope template with method, params and id
         set (no id: a fire-and-forget frame, or one whose reply is uncorrelated)."""
         frame: dict[str, Any] = (
@@ -121,7 +150,7 @@ class Session:
         if self._method_at is not None:
             set_at(frame, self._method_at, method)
         if self._params_at is not None:
-            set_at(frame, self._params_at, dict(params))
+            set_at(frame, self._params_at, dict(params) if isinstance(params, Mapping) else params)
         if self._id_at is not None and id is not None:
             set_at(frame, self._id_at, id)
         return _dumps(frame)
@@ -145,8 +174,14 @@ class Session:
             method, rspec = spec, self.protocol.requests.get(spec)
         else:
             method, rspec = spec.method, spec
+            params = wire_params(spec, params)
         if rspec is not None and rspec.timeout is not None and kind == "request":
             timeout = rspec.timeout
+        if self._id_at is None:
+            # No request ids (Coinbase): nothing can correlate a reply; the entry is
+            # detached and only times out.
+            pending = self.correlator.detached(method, rspec, kind, now, timeout, addresses)
+            return pending, self.frame(method, params)
         pending = self.correlator.add(method, rspec, kind, now, timeout, addresses)
         return pending, self.frame(method, params, pending.id)
 
@@ -158,6 +193,8 @@ class Session:
         """
         if reply.text is not None:
             return None, reply.text
+        if reply.frame is not None:
+            return None, _dumps(dict(reply.frame))
         if reply.request is None:
             return None, None
         pending, text = self.build_request(
@@ -172,7 +209,7 @@ class Session:
         entry, new = self.subscriptions.add(spec, channel, sink)
         if not new:
             return entry, None
-        return entry, self._sub_request(entry.method, (entry.address,), now=now, timeout=timeout)[0]
+        return entry, self._sub_request(entry.method, (entry,), now=now, timeout=timeout)[0]
 
     def unsubscribe(
         self, entry: SubEntry, sink: Any | None, *, now: float, timeout: float
@@ -188,44 +225,123 @@ class Session:
             last = was_live
         else:
             last = self.subscriptions.remove_sink(entry, sink)
+        self._awaiting_match.pop(entry.address, None)
         if not last or entry.method.unsubscribe is None:
             return None
         return self._sub_request(
-            entry.method, (entry.address,), now=now, timeout=timeout, unsubscribe=True
+            entry.method, (entry,), now=now, timeout=timeout, unsubscribe=True
         )[0]
 
     def restore_requests(self, *, now: float, timeout: float) -> list[tuple[Pending, str]]:
         """After a reconnect: the subscribe frames that re-establish the desired set."""
         self.subscriptions.reset_for_reconnect()
+        self._awaiting_match.clear()
         out = []
         for step in self.subscriptions.restore_plan():
-            pending, text = self.build_request(
-                step.method.subscribe,
-                step.params,
-                now=now,
-                timeout=timeout,
-                kind="subscribe",
-                addresses=step.addresses,
-            )
-            out.append((pending, text))
+            out.append(self.restore_request(step, now=now, timeout=timeout))
         return out
+
+    def restore_request(
+        self, step: RestoreStep, *, now: float, timeout: float
+    ) -> tuple[Pending, str]:
+        """The subscribe frame of one :class:`RestoreStep`."""
+        return self._sub_frame(
+            step.method, step.addresses, step.params, now=now, timeout=timeout, unsubscribe=False
+        )
 
     def _sub_request(
         self,
         method: SubscribeMethod,
-        addresses: tuple[str, ...],
+        entries: tuple[SubEntry, ...],
         *,
         now: float,
         timeout: float,
         unsubscribe: bool = False,
     ) -> list[tuple[Pending, str]]:
+        return [
+            self._sub_frame(
+                method,
+                group,
+                params,
+                now=now,
+                timeout=timeout,
+                unsubscribe=unsubscribe,
+                entries=entries,
+            )
+            for group, params in self.subscriptions.params_for(
+                method, entries, unsubscribe=unsubscribe
+            )
+        ]
+
+    def _sub_frame(
+        self,
+        method: SubscribeMethod,
+        addresses: tuple[str, ...],
+        params: Any,
+        *,
+        now: float,
+        timeout: float,
+        unsubscribe: bool,
+        entries: tuple[SubEntry, ...] = (),
+    ) -> tuple[Pending, str]:
+        """One (un)subscribe frame, and how it is acked.
+
+        ``ack: reply`` (with request ids): a correlated pending entry, as any request.
+        ``subscription_id: request``: the request id is the subscription id; no reply
+        is awaited (the entry is active once sent) and the unsubscribe reuses the id.
+        ``ack: none``: detached, the entries are active once sent. ``ack: match``:
+        detached; the uncorrelated ack frame (:class:`MatchAck`) confirms each address.
+        """
         wire = method.unsubscribe if unsubscribe else method.subscribe
         assert wire is not None
         kind: PendingKind = "unsubscribe" if unsubscribe else "subscribe"
-        return [
-            self.build_request(wire, params, now=now, timeout=timeout, kind=kind, addresses=group)
-            for group, params in self.subscriptions.params_for(method, addresses)
-        ]
+        subs = self.subscriptions
+        if method.subscription_id == "request" and self._id_at is not None:
+            entry = next((e for e in entries if e.address == addresses[0]), None)
+            if entry is None:
+                entry = subs.get(addresses[0])
+            if unsubscribe:
+                sub_id = entry.sub_id if entry is not None else None
+            else:
+                sub_id = self.correlator.next_id()
+                if entry is not None:
+                    subs.set_id(entry, sub_id)
+            rspec = self.protocol.requests.get(wire)
+            pending = self.correlator.detached(wire, rspec, kind, now, timeout, addresses, sub_id)
+            if not unsubscribe:
+                subs.mark_active(addresses)
+            return pending, self.frame(wire, params, sub_id)
+        if method.ack == "reply":
+            return self.build_request(
+                wire, params, now=now, timeout=timeout, kind=kind, addresses=addresses
+            )
+        rspec = self.protocol.requests.get(wire)
+        pending = self.correlator.detached(wire, rspec, kind, now, timeout, addresses)
+        if not unsubscribe:
+            if method.ack == "none":
+                subs.mark_active(addresses)
+            else:
+                for address in addresses:
+                    self._awaiting_match[address] = pending
+        return pending, self.frame(wire, params)
+
+    def settle(self, pending: Pending) -> bool:
+        """``pending``'s deadline passed: True if it still waited for its reply or ack
+        (it is forgotten now: a late reply is reported as late)."""
+        if pending.correlated:
+            return self.correlator.abandon(pending.id) is not None
+        waited = False
+        for address in pending.addresses:
+            if self._awaiting_match.get(address) is pending:
+                del self._awaiting_match[address]
+                waited = True
+        return waited
+
+    def awaits_ack(self, pending: Pending) -> bool:
+        """Whether an ack (a reply or a match frame) will still answer ``pending``."""
+        if pending.correlated:
+            return True
+        return any(self._awaiting_match.get(a) is pending for a in pending.addresses)
 
     # -- incoming ----------------------------------------------------------------
 
@@ -244,6 +360,13 @@ class Session:
         if kind is Response:
             assert isinstance(outcome, Response)
             return self._on_response(outcome)
+        if kind is MatchAck:
+            assert isinstance(outcome, MatchAck)
+            return self._on_match_ack(outcome)
+        if kind is SubscriptionEnded:
+            assert isinstance(outcome, SubscriptionEnded)
+            self.subscriptions.remove(outcome.entry.address)
+            return outcome
         if kind is ErrorReply:
             assert isinstance(outcome, ErrorReply)
             pending = outcome.pending
@@ -297,6 +420,22 @@ class Session:
             error = MalformedFrame(f"{waiter.method}: invalid reply: {exc}", frame)
             return WaiterReply(waiter, None, error, event)
 
+    def _on_match_ack(self, outcome: MatchAck) -> SubscribeAck:
+        """An uncorrelated ack: the address is active; the request is done once every
+        address it carried is acked (its pending entry wakes the restore)."""
+        address = outcome.address
+        pending = self._awaiting_match.pop(address, None)
+        entries = self.subscriptions.mark_active((address,))
+        done = None
+        if pending is not None and not any(
+            self._awaiting_match.get(a) is pending for a in pending.addresses
+        ):
+            done = pending
+        if done is None:
+            done = Pending(None, "", None, "subscribe", 0.0, 0.0, ())
+            done.correlated = False
+        return SubscribeAck(done, entries, [])
+
     def _on_response(self, outcome: Response) -> Outcome:
         pending = outcome.pending
         if pending.kind == "request":
@@ -318,6 +457,7 @@ class Session:
                 confirmed = set(result)
                 refused_addresses = [a for a in pending.addresses if a not in confirmed]
             accepted = [a for a in pending.addresses if a not in refused_addresses]
+            self._assign_id(pending, result)
             entries = self.subscriptions.mark_active(accepted)
             refused = []
             if refused_addresses:
@@ -327,6 +467,20 @@ class Session:
                 refused = self.subscriptions.mark_failed(refused_addresses, error)
             return SubscribeAck(pending, entries, refused)
         return outcome
+
+    def _assign_id(self, pending: Pending, result: Any) -> None:
+        """A subscribe reply names the server's subscription id: route by it from now on."""
+        if not pending.addresses:
+            return
+        entry = self.subscriptions.get(pending.addresses[0])
+        if entry is None:
+            return
+        pointer = entry.method.subscription_id
+        if pointer is None or pointer == "request":
+            return
+        sub_id = get(result, compile_pointer(pointer))
+        if sub_id is not MISSING and sub_id is not None:
+            self.subscriptions.set_id(entry, sub_id)
 
     def expire(self, now: float) -> list[Pending]:
         """Requests whose deadline passed; their late replies will be reported as such."""
@@ -339,4 +493,5 @@ class Session:
     def connection_lost(self) -> list[Pending]:
         """The connection is gone: every pending request fails; subscriptions stay desired."""
         self.subscriptions.reset_for_reconnect()
+        self._awaiting_match.clear()
         return self.correlator.fail_all()

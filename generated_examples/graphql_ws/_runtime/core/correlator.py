@@ -30,7 +30,17 @@ PendingKind = Literal["request", "subscribe", "unsubscribe", "internal"]
 class Pending:
     """One request waiting for its reply."""
 
-    __slots__ = ("addresses", "deadline", "id", "kind", "method", "spec", "timeout", "waiter")
+    __slots__ = (
+        "addresses",
+        "correlated",
+        "deadline",
+        "id",
+        "kind",
+        "method",
+        "spec",
+        "timeout",
+        "waiter",
+    )
 
     def __init__(
         self,
@@ -51,6 +61,9 @@ class Pending:
         self.addresses = addresses
         """For subscribe and unsubscribe requests: the channel addresses they carry."""
         self.waiter: Any = None
+        self.correlated = True
+        """False for a request no correlated reply answers (not in the correlator): a
+        subscribe acked by an uncorrelated frame or not at all, a frame without an id."""
 
     def __repr__(self) -> str:
         return f"<Pending {self.kind} {self.method} id={self.id!r}>"
@@ -73,6 +86,21 @@ class Correlator:
             return str(uuid.uuid4())
         self._counter += 1
         return str(self._counter) if self.id_kind == "str" else self._counter
+
+    def detached(
+        self,
+        method: str,
+        spec: RequestSpec[Any] | None,
+        kind: PendingKind,
+        now: float,
+        timeout: float,
+        addresses: tuple[str, ...] = (),
+        id: Any = None,
+    ) -> Pending:
+        """A request entry no reply resolves (not registered): ``id`` as given."""
+        pending = Pending(id, method, spec, kind, now + timeout, timeout, addresses)
+        pending.correlated = False
+        return pending
 
     def add(
         self,

@@ -21,18 +21,21 @@ from ..protocol import ChannelSpec, EventSpec, Protocol, Reply
 from .correlator import Correlator, Pending
 from .fastpath import FastPath
 from .match import compile_match
-from .subscriptions import SubEntry, Subscriptions
+from .subscriptions import SubEntry, Subscriptions, canonical
 
 __all__ = [
     "Dispatcher",
     "ErrorReply",
     "Event",
+    "GapNotification",
     "Malformed",
+    "MatchAck",
     "Notification",
     "Outcome",
     "PingReceived",
     "Response",
     "StrayReply",
+    "SubscriptionEnded",
     "TemplateNotification",
     "Unknown",
 ]
@@ -57,6 +60,39 @@ class Notification(Outcome):
     def __init__(self, entry: SubEntry, message: Any) -> None:
         self.entry = entry
         self.message = message
+
+
+class GapNotification(Outcome):
+    """A message on a subscribed address whose sequence check failed: report the gap
+    (``expected``, ``received``), then deliver it like a :class:`Notification`."""
+
+    __slots__ = ("entry", "expected", "message", "received")
+
+    def __init__(self, entry: SubEntry, message: Any, expected: Any, received: Any) -> None:
+        self.entry = entry
+        self.message = message
+        self.expected = expected
+        self.received = received
+
+
+class MatchAck(Outcome):
+    """An uncorrelated subscribe ack (``ack: match``) for routing key ``address``."""
+
+    __slots__ = ("address", "frame")
+
+    def __init__(self, address: str, frame: Any) -> None:
+        self.address = address
+        self.frame = frame
+
+
+class SubscriptionEnded(Outcome):
+    """The server ended ``entry``'s subscription (an ``end_when`` frame)."""
+
+    __slots__ = ("entry", "frame")
+
+    def __init__(self, entry: SubEntry, frame: Any) -> None:
+        self.entry = entry
+        self.frame = frame
 
 
 class TemplateNotification(Outcome):
@@ -181,10 +217,38 @@ class Dispatcher:
             self._resp_result = getter(env.response.result)
 
         self._is_notification = self._channel = self._payload = None
+        self._sub_id: Any = None
         if env.notification is not None:
             self._is_notification = compile_match(env.notification.when)
             self._channel = getter(env.notification.channel)
             self._payload = getter(env.notification.payload)
+            if env.notification.subscription is not None:
+                self._sub_id = getter(env.notification.subscription)
+        self._by_id = subscriptions.by_id
+        # Channel families that say where their routing fields are (Kraken, Coinbase).
+        self._families = [
+            (
+                compile_match(spec.when) if spec.when is not None else None,
+                tuple((name, getter(pointer)) for name, pointer in spec.route),
+            )
+            for spec in protocol.channels
+            if spec.route
+        ]
+        self._sequences = {
+            spec.name: (
+                getter(spec.sequence.field),
+                getter(spec.sequence.previous) if spec.sequence.previous is not None else None,
+            )
+            for spec in protocol.channels
+            if spec.sequence is not None
+        }
+        methods = protocol.subscribe_methods.values()
+        self._acks = [
+            (compile_match(m.ack_when), getter(m.ack_address or ""))
+            for m in methods
+            if m.ack == "match" and m.ack_when is not None
+        ]
+        self._ends = [compile_match(m.end_when) for m in methods if m.end_when is not None]
 
         self._events = [(compile_match(e.when), getter(e.payload), e) for e in protocol.events]
         fast = FastPath(protocol, self._routes)
@@ -211,8 +275,29 @@ class Dispatcher:
                 return PingReceived(reply)
         if self._is_error is not None and self._is_error(frame):
             return self._error(frame)
+        for when, address_of in self._acks:
+            if when(frame):
+                address = address_of(frame)
+                key = address if type(address) is str else canonical(address)
+                return MatchAck(key, frame)
         if self._is_response is not None and self._is_response(frame):
-            return self._response(frame)
+            outcome = self._response(frame)
+            if (
+                type(outcome) is not StrayReply
+                or self._sub_id is None
+                or self._is_notification is None
+                or not self._is_notification(frame)
+            ):
+                return outcome
+            # Not a reply we wait for, and a notification by its shape, on an API that
+            # routes notifications by subscription id (GraphQL ``next`` shares the id
+            # field with requests): a notification.
+            return self._notification(frame)
+        for ends in self._ends:
+            if ends(frame):
+                entry = self._entry_by_id(frame)
+                if entry is not None:
+                    return SubscriptionEnded(entry, frame)
         if self._is_notification is not None and self._is_notification(frame):
             return self._notification(frame)
         for when, payload_of, spec in self._events:
@@ -228,14 +313,81 @@ class Dispatcher:
 
     # -- kinds -------------------------------------------------------------------
 
+    def _entry_by_id(self, frame: Any) -> SubEntry | None:
+        if self._sub_id is None:
+            return None
+        sub_id = self._sub_id(frame)
+        if sub_id is MISSING:
+            return None
+        try:
+            return self._by_id.get(sub_id)
+        except TypeError:
+            return self._by_id.get(canonical(sub_id))
+
+    def _deliver(self, entry: SubEntry, frame: Any, payload: Any, address: Any) -> Outcome:
+        try:
+            message = entry.spec.parse(payload)
+        except Exception as exc:  # noqa: BLE001 - user-supplied parsers may raise anything
+            return Malformed(MalformedFrame(f"channel {address!r}: invalid message: {exc}", frame))
+        sequence = self._sequences.get(entry.spec.name) if self._sequences else None
+        if sequence is not None:
+            return self._sequenced(entry, frame, message, sequence)
+        return Notification(entry, message)
+
+    @staticmethod
+    def _sequenced(entry: SubEntry, frame: Any, message: Any, sequence: Any) -> Outcome:
+        """The sequence check: the first frame after (re)subscribing sets the baseline."""
+        field_of, previous_of = sequence
+        value = field_of(frame)
+        if value is MISSING:
+            return Notification(entry, message)
+        last = entry.seq_last
+        entry.seq_last = value
+        if last is None:
+            return Notification(entry, message)
+        if previous_of is not None:
+            expected, received = last, previous_of(frame)
+            if received is MISSING:
+                return Notification(entry, message)
+        elif isinstance(last, int) and not isinstance(last, bool):
+            expected, received = last + 1, value
+        else:
+            return Notification(entry, message)
+        if received != expected:
+            return GapNotification(entry, message, expected, received)
+        return Notification(entry, message)
+
     def _notification(self, frame: Any) -> Outcome:
         assert self._channel is not None and self._payload is not None
+        if self._sub_id is not None:
+            entry = self._entry_by_id(frame)
+            if entry is not None:
+                return self._deliver(entry, frame, self._payload(frame), entry.address)
+        for when, route in self._families:
+            if when is None or when(frame):
+                fields = {name: value_of(frame) for name, value_of in route}
+                if MISSING in fields.values():
+                    continue
+                key = canonical(fields)
+                entry = self._routes.get(key)
+                if entry is not None:
+                    return self._deliver(entry, frame, self._payload(frame), key)
         address = self._channel(frame)
         if type(address) is not str:
+            if isinstance(address, (dict, list)):
+                key = canonical(address)
+                entry = self._routes.get(key)
+                if entry is not None:
+                    return self._deliver(entry, frame, self._payload(frame), key)
+                return Unknown(frame, f"notification on unknown channel {key}")
+            if self._sub_id is not None:
+                return Unknown(frame, "notification for an unknown subscription id")
             return Unknown(frame, "notification without a channel address")
         payload = self._payload(frame)
         entry = self._routes.get(address)
         if entry is not None:
+            if self._sequences:
+                return self._deliver(entry, frame, payload, address)
             try:
                 return Notification(entry, entry.spec.parse(payload))
             except Exception as exc:  # noqa: BLE001 - user-supplied parsers may raise anything

@@ -18,10 +18,10 @@ returns None and the general path takes the frame, so only speed differs, never 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NotRequired
 
 from pydantic import AfterValidator, TypeAdapter, ValidationError
-from typing_extensions import NotRequired, TypedDict
+from typing_extensions import TypedDict
 
 from ..pointer import Tokens, compile_pointer, get
 from ..protocol import ChannelSpec, Match, Protocol
@@ -94,8 +94,8 @@ class FastPath:
             return
         self._channel = compile_pointer(rule.channel)
         self._payload = compile_pointer(rule.payload)
-        if not self._channel:
-            return
+        if not self._channel or rule.subscription is not None:
+            return  # routed by subscription id: the general path only
         key = self._channel[-1]
         self._needles = (f'"{key}":"', f'"{key}": "')
         self._shape = self._plan(protocol, rule.when)
@@ -133,7 +133,14 @@ class FastPath:
     def _adapter(self, spec: ChannelSpec[Any, Any]) -> Callable[[str], Any] | None:
         if spec.name not in self._adapters:
             adapter = None
-            if self._shape is not None and spec.message_type is not None:
+            # Sequenced channels need the frame for their check, structured ones are
+            # routed by an object key: both take the general path.
+            if (
+                self._shape is not None
+                and spec.message_type is not None
+                and spec.sequence is None
+                and spec.structured is None
+            ):
                 try:
                     adapter = TypeAdapter(self._shape.build(spec.message_type)).validate_json
                 except Exception:  # noqa: BLE001 - a type pydantic cannot build: general path

@@ -14,15 +14,28 @@ by :meth:`Subscriptions.match_template`, slower but off the hot path.
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any, Literal
 
 from ..pointer import compile_pointer, set_at
 from ..protocol import ChannelSpec, Protocol, SubscribeMethod
+from ..template import PLACEHOLDER, fill
 
-__all__ = ["RestoreStep", "SubEntry", "SubState", "Subscriptions"]
+__all__ = ["RestoreStep", "SubEntry", "SubState", "Subscriptions", "canonical"]
+
+_canonical = json.JSONEncoder(
+    ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=True
+).encode
+
+
+def canonical(value: Any) -> str:
+    """The routing key of a structured address: its JSON text, keys sorted, no spaces."""
+    return _canonical(value)
+
 
 SubState = Literal["pending", "active", "failed", "unsubscribed"]
 
@@ -30,12 +43,35 @@ SubState = Literal["pending", "active", "failed", "unsubscribed"]
 class SubEntry:
     """One subscribed address, and every consumer (``sinks``) that wants its messages."""
 
-    __slots__ = ("address", "channel", "error", "method", "sinks", "spec", "state")
+    __slots__ = (
+        "address",
+        "channel",
+        "error",
+        "method",
+        "seq_last",
+        "sinks",
+        "spec",
+        "state",
+        "sub_id",
+        "wire",
+    )
 
     def __init__(
-        self, address: str, spec: ChannelSpec[Any, Any], channel: Any, method: SubscribeMethod
+        self,
+        address: str,
+        spec: ChannelSpec[Any, Any],
+        channel: Any,
+        method: SubscribeMethod,
+        wire: Any = None,
     ) -> None:
         self.address = address
+        """The routing key: the filled template, or the canonical JSON of a structured one."""
+        self.wire: Any = address if wire is None else wire
+        """What a subscribe request carries for this address (a string or a JSON value)."""
+        self.sub_id: Any = None
+        """The server-assigned subscription id on the current connection, if any."""
+        self.seq_last: Any = None
+        """The last sequence value seen (None: the next frame sets the baseline)."""
         self.spec = spec
         self.channel = channel
         """The typed channel object (the generated dataclass instance)."""
@@ -55,10 +91,10 @@ class RestoreStep:
 
     method: SubscribeMethod
     addresses: tuple[str, ...]
-    params: dict[str, Any]
+    params: Any
 
 
-_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+_PLACEHOLDER = PLACEHOLDER
 
 
 @functools.lru_cache(maxsize=256)
@@ -113,7 +149,9 @@ class Subscriptions:
         self.routes: dict[str, SubEntry] = {}
         """Address -> entry, for every entry that is pending or active."""
         self._entries: dict[str, SubEntry] = {}
-        self._templates = [_Template(spec) for spec in protocol.channels]
+        self._templates = [_Template(spec) for spec in protocol.channels if spec.structured is None]
+        self.by_id: dict[Any, SubEntry] = {}
+        """Server-assigned subscription id -> entry, for the current connection."""
         self._address_tokens = {
             name: compile_pointer(m.addresses) for name, m in self.methods.items()
         }
@@ -121,15 +159,33 @@ class Subscriptions:
     # -- addresses ---------------------------------------------------------------
 
     @staticmethod
-    def address_of(spec: ChannelSpec[Any, Any], channel: Any) -> str:
-        """The concrete address of ``channel``: the template filled from its attributes."""
-        literals, names = _template_parts(spec.address)
+    def values_of(spec: ChannelSpec[Any, Any], channel: Any) -> dict[str, Any]:
+        """Parameter name -> the channel object's (typed) value."""
         attrs = _attribute_names(spec)
-        out = [literals[0]]
-        for name, literal in zip(names, literals[1:], strict=True):
-            out.append(str(getattr(channel, attrs.get(name, name))))
-            out.append(literal)
-        return "".join(out)
+        out = {}
+        for name in spec.parameters:
+            value = getattr(channel, attrs.get(name, name))
+            out[name] = getattr(value, "value", value) if _is_enum(value) else value
+        return out
+
+    @staticmethod
+    def address_of(spec: ChannelSpec[Any, Any], channel: Any) -> str:
+        """The concrete address of ``channel``: the template filled from its attributes
+        (``template.fill``), or for a structured address the canonical JSON of the
+        filled object."""
+        values = Subscriptions.values_of(spec, channel)
+        if spec.structured is not None:
+            return canonical(fill(spec.structured, values))
+        return str(fill(spec.address, {k: str(v) for k, v in values.items()}))
+
+    @staticmethod
+    def wire_of(spec: ChannelSpec[Any, Any], channel: Any, address: str) -> Any:
+        """What a subscribe request carries for ``channel``: its ``subscribe_params`` or
+        structured address filled with typed values, else the address string."""
+        template = spec.subscribe_params if spec.subscribe_params is not None else spec.structured
+        if template is None:
+            return address
+        return fill(template, Subscriptions.values_of(spec, channel))
 
     def match_template(self, address: str) -> tuple[ChannelSpec[Any, Any], Any] | None:
         """The channel family and typed channel object an address belongs to, if any."""
@@ -154,7 +210,7 @@ class Subscriptions:
             raise ValueError(
                 f"channel {spec.name!r} uses unknown subscribe method {spec.via!r}"
             ) from None
-        entry = SubEntry(address, spec, channel, method)
+        entry = SubEntry(address, spec, channel, method, self.wire_of(spec, channel, address))
         entry.sinks.append(sink)
         self._entries[address] = entry
         self.routes[address] = entry
@@ -186,6 +242,7 @@ class Subscriptions:
                 entry.state = "failed"
                 entry.error = error
                 del self._entries[address]
+                self.forget_id(entry)
                 changed.append(entry)
         return changed
 
@@ -204,7 +261,25 @@ class Subscriptions:
         self.routes.pop(address, None)
         if entry is not None:
             entry.state = "unsubscribed"
+            self.forget_id(entry)
         return entry
+
+    def set_id(self, entry: SubEntry, sub_id: Any) -> None:
+        """The server named ``entry``'s subscription ``sub_id`` (on this connection)."""
+        self.forget_id(entry)
+        entry.sub_id = sub_id
+        try:
+            self.by_id[sub_id] = entry
+        except TypeError:  # an unhashable id: route it by its JSON text
+            self.by_id[canonical(sub_id)] = entry
+
+    def forget_id(self, entry: SubEntry) -> None:
+        if entry.sub_id is not None:
+            try:
+                if self.by_id.get(entry.sub_id) is entry:
+                    del self.by_id[entry.sub_id]
+            except TypeError:
+                self.by_id.pop(canonical(entry.sub_id), None)
 
     def clear(self) -> list[SubEntry]:
         """Forget everything (the client is closing); returns the entries that were live."""
@@ -213,36 +288,66 @@ class Subscriptions:
             entry.state = "unsubscribed"
         self._entries.clear()
         self.routes.clear()
+        self.by_id.clear()
         return entries
 
     # -- requests ----------------------------------------------------------------
 
     def params_for(
-        self, method: SubscribeMethod, addresses: Iterable[str]
-    ) -> list[tuple[tuple[str, ...], dict[str, Any]]]:
-        """Params of the (un)subscribe requests carrying ``addresses``.
+        self,
+        method: SubscribeMethod,
+        addresses: Iterable[str | SubEntry],
+        *,
+        unsubscribe: bool = False,
+    ) -> list[tuple[tuple[str, ...], Any]]:
+        """Params of the (un)subscribe requests carrying ``addresses`` (or entries).
 
-        One request for all of them when the method batches, else one per address. Each
-        item is ``(addresses in this request, params)``; the addresses list goes at the
-        method's ``addresses`` pointer inside the params.
+        Each item is ``(addresses in this request, params)``. Per the method's
+        ``addresses`` pointer: a pointer to a list gets each address appended (its
+        ``subscribe_params`` or structured object), one request for all of them when the
+        method batches, else one per address; ``""`` with string addresses makes the
+        params the list of addresses; ``""`` with object (or array) addresses makes each
+        address's object the params, one request per address. An unsubscribe with
+        ``unsubscribe_params`` sends those, ``{subscription_id}`` filled, one per address.
         """
         tokens = self._address_tokens.get(method.name)
         if tokens is None:
             tokens = compile_pointer(method.addresses)
-        addresses = tuple(addresses)
-        groups = [addresses] if method.batch else [(a,) for a in addresses]
-        out = []
-        for group in groups:
-            if not group:
-                continue
-            params: dict[str, Any] = {}
-            if tokens:
-                set_at(params, tokens, list(group))
+        items: list[tuple[str, Any, Any]] = []
+        for item in addresses:
+            if isinstance(item, SubEntry):
+                items.append((item.address, item.wire, item.sub_id))
             else:
-                raise ValueError(
-                    f"subscribe method {method.name!r}: addresses pointer must not be ''"
+                entry = self._entries.get(item)
+                if entry is not None:
+                    items.append((item, entry.wire, entry.sub_id))
+                else:
+                    items.append((item, item, None))
+        out: list[tuple[tuple[str, ...], Any]] = []
+        if unsubscribe and method.unsubscribe_params is not None:
+            for address, _, sub_id in items:
+                out.append(
+                    ((address,), fill(method.unsubscribe_params, {"subscription_id": sub_id}))
                 )
-            out.append((group, params))
+            return out
+        if not items:
+            return out
+        every_string = all(isinstance(wire, str) for _, wire, _ in items)
+        batch = method.batch and (bool(tokens) or every_string)
+        groups = [items] if batch else [[i] for i in items]
+        for group in groups:
+            group_addresses = tuple(a for a, _, _ in group)
+            wires = [w for _, w, _ in group]
+            params: Any
+            if tokens:
+                params = {}
+                set_at(params, tokens, wires)
+            elif every_string:
+                params = wires
+            else:
+                wire = wires[0]
+                params = dict(wire) if isinstance(wire, dict) else wire
+            out.append((group_addresses, params))
         return out
 
     def restore_plan(self) -> list[RestoreStep]:
@@ -252,10 +357,10 @@ class Subscriptions:
         per subscribe method in the order methods were first used, addresses in the
         order they were first subscribed, batched as each method allows.
         """
-        by_method: dict[str, list[str]] = {}
+        by_method: dict[str, list[SubEntry]] = {}
         for entry in self._entries.values():
             if entry.state in ("pending", "active"):
-                by_method.setdefault(entry.method.name, []).append(entry.address)
+                by_method.setdefault(entry.method.name, []).append(entry)
         plan = []
         for name, addresses in by_method.items():
             method = self.methods[name]
@@ -265,6 +370,13 @@ class Subscriptions:
 
     def reset_for_reconnect(self) -> None:
         """The connection is gone but the wish remains: active entries go back to pending."""
+        self.by_id.clear()
         for entry in self._entries.values():
+            entry.sub_id = None
+            entry.seq_last = None
             if entry.state == "active":
                 entry.state = "pending"
+
+
+def _is_enum(value: Any) -> bool:
+    return isinstance(value, Enum)
