@@ -17,7 +17,7 @@ from .channels import (
     TradeChannel,
 )
 
-SPEC_FINGERPRINT = "sha256:d6f8a06f91e947a1a723f8b5267a8296248b778306daf300124efbb61cc6e8fd"
+SPEC_FINGERPRINT = "sha256:0dd21056cdb26f2e9b06fb70ad6129db9a5c4ca604f91d35872232a0aa8600b3"
 """The content of the spec this package was generated from (comments and layout aside)."""
 
 SUBSCRIBE: p.RequestSpec[None] = p.RequestSpec(

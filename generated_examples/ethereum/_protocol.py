@@ -9,7 +9,7 @@ from . import errors, models
 from ._runtime import protocol as p
 from .channels import LogsChannel, NewHeadsChannel, NewPendingTransactionsChannel
 
-SPEC_FINGERPRINT = "sha256:1062be16c31f71f99f1feda44252ffe8e0c199bc8d60e10c01ad7884bd2db044"
+SPEC_FINGERPRINT = "sha256:7e5b766930bac4c9f43dcec55f0864aff6a855da4987541bb17da7514c8d1566"
 """The content of the spec this package was generated from (comments and layout aside)."""
 
 BLOCK_NUMBER: p.RequestSpec[models.Quantity] = p.RequestSpec(
@@ -20,6 +20,7 @@ BLOCK_NUMBER: p.RequestSpec[models.Quantity] = p.RequestSpec(
     requires_auth=False,
     idempotent=True,
     timeout=None,
+    positional=(),
 )
 
 CHAIN_ID: p.RequestSpec[models.Quantity] = p.RequestSpec(
@@ -30,6 +31,7 @@ CHAIN_ID: p.RequestSpec[models.Quantity] = p.RequestSpec(
     requires_auth=False,
     idempotent=True,
     timeout=None,
+    positional=(),
 )
 
 GET_BALANCE: p.RequestSpec[models.Quantity] = p.RequestSpec(
@@ -40,6 +42,7 @@ GET_BALANCE: p.RequestSpec[models.Quantity] = p.RequestSpec(
     requires_auth=False,
     idempotent=True,
     timeout=None,
+    positional=("address", "block"),
 )
 
 GET_BLOCK_BY_NUMBER: p.RequestSpec[models.Block | None] = p.RequestSpec(
@@ -50,6 +53,7 @@ GET_BLOCK_BY_NUMBER: p.RequestSpec[models.Block | None] = p.RequestSpec(
     requires_auth=False,
     idempotent=True,
     timeout=None,
+    positional=("block", "full_transactions"),
 )
 
 ETH_SUBSCRIBE: p.RequestSpec[models.SubscriptionId] = p.RequestSpec(
