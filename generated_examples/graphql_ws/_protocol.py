@@ -11,12 +11,22 @@ from . import errors, models
 from ._runtime import protocol as p
 from .channels import MessageAddedChannel, RoomCreatedChannel, RoomHistoryChannel, UserTypingChannel
 
-SPEC_FINGERPRINT = "sha256:b603274c53a453c4dc42bba75cee04525444bb9bb521f9c8258fbe04c61e17b6"
+SPEC_FINGERPRINT = "sha256:c05efa9b7aabb202ddb5bcb82c0a6c563679ecf85ddc53f4b11bb5ccb6308c1c"
 """The content of the spec this package was generated from (comments and layout aside)."""
 
 SUBSCRIBE: p.RequestSpec[Any] = p.RequestSpec(
     name="subscribe",
     method="subscribe",
+    parse_result=TypeAdapter[Any](Any).validate_python,
+    cost=1.0,
+    requires_auth=False,
+    idempotent=False,
+    timeout=None,
+)
+
+COMPLETE: p.RequestSpec[Any] = p.RequestSpec(
+    name="complete",
+    method="complete",
     parse_result=TypeAdapter[Any](Any).validate_python,
     cost=1.0,
     requires_auth=False,
@@ -138,7 +148,7 @@ PROTOCOL = p.Protocol(
             when=p.Match(equals=(("/type", "next"),)), payload="/payload/data", subscription="/id"
         ),
     ),
-    requests={"subscribe": SUBSCRIBE},
+    requests={"subscribe": SUBSCRIBE, "complete": COMPLETE},
     channels=(
         MESSAGE_ADDED_CHANNEL,
         USER_TYPING_CHANNEL,
@@ -149,11 +159,12 @@ PROTOCOL = p.Protocol(
         "graphql": p.SubscribeMethod(
             name="graphql",
             subscribe="subscribe",
-            unsubscribe=None,
+            unsubscribe="complete",
             addresses="",
             batch=False,
             ack="none",
             subscription_id="request",
+            end_when=p.Match(equals=(("/type", "complete"),)),
         )
     },
     events=(OPERATION_COMPLETE_EVENT,),

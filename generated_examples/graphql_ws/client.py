@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from . import models
 from ._protocol import (
+    COMPLETE,
     MESSAGE_ADDED_CHANNEL,
     PROTOCOL,
     ROOM_CREATED_CHANNEL,
@@ -16,6 +17,7 @@ from ._protocol import (
 )
 from ._runtime import BaseClient, ConnectOptions, Connector, Subscription
 from ._runtime.params import dump_params
+from ._runtime.sends import send_only
 from .channels import MessageAddedChannel, RoomCreatedChannel, RoomHistoryChannel, UserTypingChannel
 from .handlers import GraphqlWsHandlers
 
@@ -89,6 +91,20 @@ class GraphqlWsClient(BaseClient[GraphqlWsHandlers]):
             },
         )
         return await self._request(SUBSCRIBE, wire_params, timeout=timeout)
+
+    async def complete(
+        self,
+    ) -> None:
+        """Stops an operation (used by the unsubscribe_* methods of the channels).
+
+        Sent with the operation's own id and no payload; the server answers nothing.
+
+        Wire method ``complete``.
+        Sent without waiting: the API does not reply to it.
+
+        """
+        wire_params: dict[str, object] = {}
+        await send_only(self, COMPLETE, wire_params)
 
     def subscribe_message_added(
         self,

@@ -426,7 +426,6 @@ class Supervisor:
             refresh = False
             params = auth.login_params(int(time.time() * 1000), secrets.token_hex(8))
         method = auth.auth.request
-        params = client._sign(method, params)
         pending, text = client._session.build_request(
             method, params, now=self._loop.time(), timeout=self._restore_timeout, kind="internal"
         )

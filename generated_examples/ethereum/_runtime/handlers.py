@@ -114,10 +114,11 @@ class BaseHandlers:
 
     @default_hook
     def sign(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
-        """Sign a request the spec cannot describe: return the params to send instead
-        (e.g. with a timestamp and an HMAC added). Called for the login request and for
-        every request that requires auth, with credentials already substituted; it must
-        not do I/O. The default sends ``params`` unchanged."""
+        """Sign what the spec cannot describe: return the params to send instead (e.g.
+        with a timestamp and an HMAC added, or a fresh JWT as Coinbase wants in every
+        subscribe). Called for every request frame whose params are an object (requests,
+        the login, subscribes and unsubscribes), with credentials already substituted;
+        it must not do I/O. Not overriding it costs nothing."""
         return params
 
     @default_hook

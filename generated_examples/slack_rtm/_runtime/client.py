@@ -122,8 +122,8 @@ class BaseClient(Generic[H]):
         self._call_hook = self._runner_hooks.call
         self._runner: asyncio.Task[None] | None = None
         self._error_hook = resolve_hook(handlers, "on_error")
-        sign = resolve_hook(handlers, "sign")
-        self._sign_hook: Callable[[str, dict[str, Any]], dict[str, Any]] | None = sign
+        # The sign hook runs on every request frame the session builds (see Session.frame).
+        self._session.sign = resolve_hook(handlers, "sign")
         self.metrics = InMemoryMetrics()
         """Counters and latencies of this client (the default telemetry sink)."""
         user_sink = options.telemetry
@@ -313,10 +313,6 @@ class BaseClient(Generic[H]):
         except Exception:  # noqa: BLE001 - telemetry must never break the client
             self.log.debug("telemetry sink failed", exc_info=True)
 
-    def _sign(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
-        hook = self._sign_hook
-        return hook(method, dict(params)) if hook is not None else params
-
     def _error_action(self, code: Any) -> ErrorAction:
         known = self.protocol.errors.get(code)
         return known.action if known is not None else "raise"
@@ -399,8 +395,6 @@ class BaseClient(Generic[H]):
         while True:
             conn = await self._ready(spec.method, spec.cost, deadline, t)
             sent_params: Mapping[str, Any] = params
-            if spec.requires_auth and self._sign_hook is not None:
-                sent_params = self._sign_hook(spec.method, dict(params))
             token = self._auth.token if self._auth is not None else None
             now = loop.time()
             pending, text = self._session.build_request(
@@ -498,9 +492,7 @@ class BaseClient(Generic[H]):
     # -- frames without a correlated reply ---------------------------------------------
 
     def _frame_of(self, spec: RequestSpec[Any], params: Mapping[str, Any]) -> str:
-        """The frame of ``spec`` with ``params`` and no id (signed when it requires auth)."""
-        if spec.requires_auth and self._sign_hook is not None:
-            params = self._sign_hook(spec.method, dict(params))
+        """The frame of ``spec`` with ``params`` and no id."""
         return self._session.frame(spec.method, params)
 
     async def _send_frame(

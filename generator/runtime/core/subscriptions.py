@@ -308,7 +308,9 @@ class Subscriptions:
         method batches, else one per address; ``""`` with string addresses makes the
         params the list of addresses; ``""`` with object (or array) addresses makes each
         address's object the params, one request per address. An unsubscribe with
-        ``unsubscribe_params`` sends those, ``{subscription_id}`` filled, one per address.
+        ``unsubscribe_params`` sends those, ``{subscription_id}`` filled, one per address;
+        without them, a method whose subscription id is the request id (GraphQL) sends
+        ``None`` (no params: the reused id says which operation ends).
         """
         tokens = self._address_tokens.get(method.name)
         if tokens is None:
@@ -330,6 +332,8 @@ class Subscriptions:
                     ((address,), fill(method.unsubscribe_params, {"subscription_id": sub_id}))
                 )
             return out
+        if unsubscribe and method.subscription_id == "request":
+            return [((address,), None) for address, _, _ in items]
         if not items:
             return out
         every_string = all(isinstance(wire, str) for _, wire, _ in items)

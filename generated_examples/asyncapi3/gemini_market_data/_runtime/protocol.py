@@ -117,9 +117,9 @@ class RequestSpec(Generic[T]):
     """Safe to send again after a reconnect."""
     timeout: float | None = None
     """Overrides the client's default request timeout."""
-    positional: tuple[str, ...] = ()
+    positional: tuple[str, ...] | None = None
     """When set, the params go out as a JSON array in this order (JSON-RPC positional
-    params); trailing params that were not given are left out."""
+    params; ``()``: an empty array); trailing params that were not given are left out."""
     params_array: bool = False
     """The params are one JSON array given as the single parameter ``params``."""
 

@@ -50,7 +50,7 @@ def wire_params(spec: RequestSpec[Any] | None, params: Any) -> Any:
         return params
     if spec.params_array:
         return params.get("params", [])
-    if spec.positional:
+    if spec.positional is not None:
         values = [params.get(name, MISSING) for name in spec.positional]
         while values and values[-1] is MISSING:
             values.pop()
@@ -120,6 +120,8 @@ class Session:
 
     def __init__(self, protocol: Protocol, *, internal_timeout: float = 30.0) -> None:
         self.protocol = protocol
+        self.sign: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None
+        """Rewrites the params of every request frame (the handlers' ``sign`` hook)."""
         env = protocol.envelope
         self.correlator = Correlator(env.request.id_kind)
         self.subscriptions = Subscriptions(protocol)
@@ -143,13 +145,20 @@ class Session:
 
     def frame(self, method: str, params: Any, id: Any = None) -> str:
         """The text of a request frame: the envelope template with method, params and id
-        set (no id: a fire-and-forget frame, or one whose reply is uncorrelated)."""
+        set (no id: a fire-and-forget frame, or one whose reply is uncorrelated).
+
+        Every request frame is built here, so :attr:`sign` (the handlers' ``sign`` hook,
+        when overridden) sees the params object of each one: requests, logins,
+        subscribes and unsubscribes alike.
+        """
+        if self.sign is not None and isinstance(params, Mapping):
+            params = self.sign(method, dict(params))
         frame: dict[str, Any] = (
             copy.deepcopy(self._template) if self._nested else dict(self._template)
         )
         if self._method_at is not None:
             set_at(frame, self._method_at, method)
-        if self._params_at is not None:
+        if self._params_at is not None and params is not None:
             set_at(frame, self._params_at, dict(params) if isinstance(params, Mapping) else params)
         if self._id_at is not None and id is not None:
             set_at(frame, self._id_at, id)
@@ -316,6 +325,13 @@ class Session:
                 wire, params, now=now, timeout=timeout, kind=kind, addresses=addresses
             )
         rspec = self.protocol.requests.get(wire)
+        if method.ack == "match" and not unsubscribe and self._id_at is not None:
+            # The ack is an uncorrelated frame, but a refusal may well carry our id
+            # (OKX {"event": "error", "id": ...}): send one so it fails this subscribe.
+            pending = self.correlator.add(wire, rspec, kind, now, timeout, addresses)
+            for address in addresses:
+                self._awaiting_match[address] = pending
+            return pending, self.frame(wire, params, pending.id)
         pending = self.correlator.detached(wire, rspec, kind, now, timeout, addresses)
         if not unsubscribe:
             if method.ack == "none":
@@ -328,13 +344,13 @@ class Session:
     def settle(self, pending: Pending) -> bool:
         """``pending``'s deadline passed: True if it still waited for its reply or ack
         (it is forgotten now: a late reply is reported as late)."""
-        if pending.correlated:
-            return self.correlator.abandon(pending.id) is not None
         waited = False
         for address in pending.addresses:
             if self._awaiting_match.get(address) is pending:
                 del self._awaiting_match[address]
                 waited = True
+        if pending.correlated:
+            return self.correlator.abandon(pending.id) is not None or waited
         return waited
 
     def awaits_ack(self, pending: Pending) -> bool:
@@ -371,6 +387,9 @@ class Session:
             assert isinstance(outcome, ErrorReply)
             pending = outcome.pending
             if pending is not None and pending.kind == "subscribe":
+                for address in pending.addresses:
+                    if self._awaiting_match.get(address) is pending:
+                        del self._awaiting_match[address]
                 failed = self.subscriptions.mark_failed(pending.addresses, outcome.error)
                 return SubscribeFailed(pending, failed, outcome.error)
             return outcome
@@ -431,6 +450,8 @@ class Session:
             self._awaiting_match.get(a) is pending for a in pending.addresses
         ):
             done = pending
+            if pending.correlated:
+                self.correlator.resolve(pending.id)  # acked by the match; no reply is due
         if done is None:
             done = Pending(None, "", None, "subscribe", 0.0, 0.0, ())
             done.correlated = False
