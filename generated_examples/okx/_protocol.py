@@ -16,7 +16,7 @@ from .channels import (
     TradesChannel,
 )
 
-SPEC_FINGERPRINT = "sha256:47f31aaf38838d3a868459b5b6401c3948125b960d9ececc6d2e3e8fc6513d2d"
+SPEC_FINGERPRINT = "sha256:d93fe27be93f623d639bec5c385c7acfbb539e42324b2f6a7b0625d23b0b2403"
 """The content of the spec this package was generated from (comments and layout aside)."""
 
 SUBSCRIBE: p.RequestSpec[models.SubscriptionAck] = p.RequestSpec(
@@ -235,7 +235,16 @@ PROTOCOL = p.Protocol(
     ),
     auth=p.Auth(
         request="login",
-        params={"args": [{"apiKey": "{api_key}", "passphrase": "{passphrase}"}]},
+        params={
+            "args": [
+                {
+                    "apiKey": "{api_key}",
+                    "passphrase": "{passphrase}",
+                    "timestamp": "{timestamp}",
+                    "sign": "{sign}",
+                }
+            ]
+        },
         credentials=(
             p.Credential(name="api_key", env="OKX_API_KEY"),
             p.Credential(name="secret_key", env="OKX_SECRET_KEY", secret=True),
@@ -244,6 +253,7 @@ PROTOCOL = p.Protocol(
         token=None,
         expires_in=None,
         refresh_token=None,
+        recipe="okx_login",
     ),
     reconnect=p.ReconnectPolicy(),
     rate_limit=p.RateLimit(rate=0.1333, burst=480, connect_rate=3, connect_burst=3),

@@ -272,7 +272,7 @@ class Normalizer:
         credentials = tuple(
             p.Credential(name, c.get("env"), c.get("secret", False)) for name, c in a.get("credentials", {}).items()
         )
-        known = {c.name for c in credentials} | {"refresh_token"}
+        known = {c.name for c in credentials} | {"refresh_token"} | RECIPE_VALUES.get(a.get("recipe"), set())
         for name in a.get("credentials", {}):
             if not name.isidentifier() or keyword.iskeyword(name) or name in CONNECT_KWARGS:
                 self.diagnostics.error(
@@ -381,6 +381,10 @@ class Normalizer:
             )
             for code, e in self.data.get("errors", {}).items()
         )
+
+
+RECIPE_VALUES: dict[Any, set[str]] = {"okx_login": {"timestamp", "sign"}}
+"""Placeholders a built-in signing recipe fills in the login params, beside the credentials."""
 
 
 def _is_array(value: Any, n: Normalizer) -> bool:

@@ -18,6 +18,7 @@ import functools
 import itertools
 import json
 import re
+import time
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
@@ -894,3 +895,26 @@ async def test_graphql_fatal_close_codes_stop_the_client(gql_server: SpecServer,
             assert handlers.disconnects[0].action == "fatal"
         finally:
             await client.close()
+
+
+async def test_okx_login_signs_with_the_okx_recipe(okx_server: SpecServer) -> None:
+    """Credentials given: the client logs in first, with OKX's HMAC signature."""
+    import base64
+    import hashlib
+    import hmac
+
+    server = okx_server
+    async with asyncio.timeout(TIMEOUT):
+        async with OkxClient.connect(
+            url=server.url, api_key="key-1", secret_key="s3cr3t", passphrase="pass-1"
+        ) as client:
+            sub = await client.subscribe_tickers(inst_id="BTC-USDT")
+            assert len(await take(sub, 1)) == 1
+    log = [method for method, _ in server.connection_log(1)]
+    assert log[0] == "login"
+    (arg,) = server.connection_log(1)[0][1]["args"]
+    assert (arg["apiKey"], arg["passphrase"]) == ("key-1", "pass-1")
+    expected = hmac.new(b"s3cr3t", f"{arg['timestamp']}GET/users/self/verify".encode(), hashlib.sha256)
+    assert arg["sign"] == base64.b64encode(expected.digest()).decode()
+    assert abs(int(arg["timestamp"]) - time.time()) < 60
+    assert "s3cr3t" not in json.dumps(server.received)

@@ -13,16 +13,17 @@ the lifetime, at least 5 s, and never before half of it).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
-import re
 from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
 from ..errors import NovaError
 from ..pointer import MISSING, getter
 from ..protocol import Auth
+from ..template import fill
 
 __all__ = [
     "AuthState",
@@ -124,29 +125,13 @@ def resolve_credentials(
     return found
 
 
-_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-def _substitute(template: Any, values: Mapping[str, Secret]) -> Any:
-    """A copy of ``template`` with ``{name}`` in strings replaced by revealed values.
-
-    A placeholder naming no known value is left as it is.
-    """
-    if isinstance(template, str):
-        whole = _PLACEHOLDER.fullmatch(template)
-        if whole is not None and whole.group(1) in values:
-            return values[whole.group(1)].reveal()
-
-        def replace(m: re.Match[str]) -> str:
-            secret = values.get(m.group(1))
-            return secret.reveal() if secret is not None else m.group(0)
-
-        return _PLACEHOLDER.sub(replace, template)
-    if isinstance(template, Mapping):
-        return {k: _substitute(v, values) for k, v in template.items()}
-    if isinstance(template, (list, tuple)):
-        return [_substitute(v, values) for v in template]
-    return template
+def _substitute(template: Any, values: Mapping[str, Secret | str]) -> Any:
+    """A copy of ``template`` with ``{name}`` placeholders replaced by revealed values
+    (the one template mechanism, :func:`..template.fill`); unknown names stay."""
+    revealed = {k: v.reveal() if isinstance(v, Secret) else v for k, v in values.items()}
+    return fill(template, revealed)
 
 
 def _optional_getter(pointer: str | None) -> Callable[[Any], Any]:
@@ -204,6 +189,19 @@ class AuthState:
         recipe = self.auth.recipe
         if recipe is None:
             return params
+        if recipe == "okx_login":
+            # OKX: sign = Base64(HMAC-SHA256(secret, timestamp + "GET" + "/users/self/verify")),
+            # timestamp in seconds; both go wherever the template says ("{timestamp}", "{sign}").
+            timestamp = str(now_ms // 1000)
+            key = self._credential("secret_key").reveal()
+            digest = hmac.new(key.encode(), f"{timestamp}GET/users/self/verify".encode(), hashlib.sha256)
+            signed: dict[str, Secret | str] = {
+                **self.credentials,
+                "timestamp": timestamp,
+                "sign": base64.b64encode(digest.digest()).decode(),
+            }
+            result: dict[str, Any] = _substitute(self.auth.params, signed)
+            return result
         if recipe == "deribit_client_signature":
             client_id = self._credential("client_id").reveal()
             key = self._credential("client_secret").reveal()
