@@ -541,10 +541,8 @@ class AsyncApiNormalizer:
             changes["auth"], changes["auth_request"] = auth, auth_request
         if "envelope" in data:
             env = data["envelope"]
-            built = envelope_from({"request": {}, **env})
-            changes["envelope"] = replace(
-                api.envelope,
-                template=built.template if "template" in env else api.envelope.template,
-                error=built.error if "error" in env else api.envelope.error,
-            )
+            built = envelope_from(env)
+            parts = {"template", "request", "response", "error", "notification"}
+            given = parts if "preset" in env else parts & set(env)
+            changes["envelope"] = replace(api.envelope, **{k: getattr(built, k) for k in sorted(given)})
         return replace(api, **changes)

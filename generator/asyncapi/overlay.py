@@ -87,20 +87,11 @@ def _check(key: str, value: Any, doc: Document, pointer: str, diagnostics: Diagn
         errors = list(jsonschema.Draft202012Validator(schema).iter_errors(value))
         path_offset = 0
     elif key == "envelope":
-        allowed = {"error", "template"}
-        if not isinstance(value, dict) or set(value) - allowed:
-            diagnostics.error(
-                "NOVA114",
-                "an envelope overlay may only set `error` and `template`",
-                doc.source.position(pointer),
-                hint="requests, replies and events are read from the AsyncAPI document",
-            )
-            return False
-        inner = {k: v for k, v in value.items() if k in allowed}
+        # Any envelope key, presets included; the parts given replace what the document
+        # implies (a preset gives them all).
         schema = language_schema()["$defs"]["envelope"]
-        errors = list(jsonschema.Draft202012Validator({**schema, "$defs": language_schema()["$defs"]}).iter_errors(
-            {**inner}
-        ))
+        validator = jsonschema.Draft202012Validator({**schema, "$defs": language_schema()["$defs"]})
+        errors = list(validator.iter_errors(value))
         path_offset = 0
     else:
         errors = list(jsonschema.Draft202012Validator(_schema_for([key])).iter_errors({key: value}))
