@@ -7,6 +7,7 @@ async with BinanceClient.connect() as client:
 
 from . import errors, models
 from ._runtime import (
+    ConnectFailed,
     ConnectInfo,
     ConnectionLost,
     ConnectOptions,
@@ -45,6 +46,7 @@ __all__ = [
     "DiffDepthChannel",
     "BookTickerChannel",
     "TickerChannel",
+    "ConnectFailed",
     "ConnectInfo",
     "ConnectOptions",
     "ConnectionLost",

@@ -7,6 +7,7 @@ async with BinanceApiClient.connect() as client:
 
 from . import errors, models
 from ._runtime import (
+    ConnectFailed,
     ConnectInfo,
     ConnectionLost,
     ConnectOptions,
@@ -29,6 +30,7 @@ from .handlers import BinanceApiHandlers
 __all__ = [
     "BinanceApiClient",
     "BinanceApiHandlers",
+    "ConnectFailed",
     "ConnectInfo",
     "ConnectOptions",
     "ConnectionLost",

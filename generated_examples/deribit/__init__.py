@@ -7,6 +7,7 @@ async with DeribitClient.connect() as client:
 
 from . import errors, models
 from ._runtime import (
+    ConnectFailed,
     ConnectInfo,
     ConnectionLost,
     ConnectOptions,
@@ -47,6 +48,7 @@ __all__ = [
     "UserOrdersRawChannel",
     "UserTradesChannel",
     "UserPortfolioChannel",
+    "ConnectFailed",
     "ConnectInfo",
     "ConnectOptions",
     "ConnectionLost",

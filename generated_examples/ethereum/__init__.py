@@ -7,6 +7,7 @@ async with EthereumClient.connect() as client:
 
 from . import errors, models
 from ._runtime import (
+    ConnectFailed,
     ConnectInfo,
     ConnectionLost,
     ConnectOptions,
@@ -33,6 +34,7 @@ __all__ = [
     "NewHeadsChannel",
     "LogsChannel",
     "NewPendingTransactionsChannel",
+    "ConnectFailed",
     "ConnectInfo",
     "ConnectOptions",
     "ConnectionLost",

@@ -7,6 +7,7 @@ async with GraphqlWsClient.connect() as client:
 
 from . import errors, models
 from ._runtime import (
+    ConnectFailed,
     ConnectInfo,
     ConnectionLost,
     ConnectOptions,
@@ -34,6 +35,7 @@ __all__ = [
     "UserTypingChannel",
     "RoomCreatedChannel",
     "RoomHistoryChannel",
+    "ConnectFailed",
     "ConnectInfo",
     "ConnectOptions",
     "ConnectionLost",

@@ -7,6 +7,7 @@ async with KrakenClient.connect() as client:
 
 from . import errors, models
 from ._runtime import (
+    ConnectFailed,
     ConnectInfo,
     ConnectionLost,
     ConnectOptions,
@@ -29,6 +30,7 @@ from .handlers import KrakenHandlers
 __all__ = [
     "KrakenClient",
     "KrakenHandlers",
+    "ConnectFailed",
     "ConnectInfo",
     "ConnectOptions",
     "ConnectionLost",

@@ -7,6 +7,7 @@ async with OkxClient.connect() as client:
 
 from . import errors, models
 from ._runtime import (
+    ConnectFailed,
     ConnectInfo,
     ConnectionLost,
     ConnectOptions,
@@ -43,6 +44,7 @@ __all__ = [
     "TradesChannel",
     "CandleChannel",
     "OrdersChannel",
+    "ConnectFailed",
     "ConnectInfo",
     "ConnectOptions",
     "ConnectionLost",

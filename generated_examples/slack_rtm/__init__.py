@@ -7,6 +7,7 @@ async with SlackRtmClient.connect() as client:
 
 from . import errors, models
 from ._runtime import (
+    ConnectFailed,
     ConnectInfo,
     ConnectionLost,
     ConnectOptions,
@@ -29,6 +30,7 @@ from .handlers import SlackRtmHandlers
 __all__ = [
     "SlackRtmClient",
     "SlackRtmHandlers",
+    "ConnectFailed",
     "ConnectInfo",
     "ConnectOptions",
     "ConnectionLost",

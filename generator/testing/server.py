@@ -30,6 +30,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import ssl as _ssl
 import threading
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -99,6 +100,7 @@ class SpecServer:
         unauthorized_error: ErrorReply = UNAUTHORIZED,
         hello_delay: float = 0.0,
         init_timeout: float | None = None,
+        ssl: _ssl.SSLContext | None = None,
     ) -> None:
         """
         :param api: the API to speak.
@@ -122,6 +124,7 @@ class SpecServer:
             hello (``api.hello``), when it has one.
         :param init_timeout: seconds a client has to send the spec's ``init`` frame; then
             the connection is closed with 4408 if the spec's close codes list 4408.
+        :param ssl: a server TLS context; the server then speaks ``wss://``.
         """
         self.api = api
         self.port = port
@@ -143,6 +146,8 @@ class SpecServer:
         """Login handling; :attr:`logins`, :attr:`refreshes`, :attr:`login_params`."""
         self.hello: Hello | None = getattr(api, "hello", None)
         self.hello_delay = hello_delay
+        self.ssl = ssl
+        """A server TLS context: the server speaks ``wss://`` (tests of the client's TLS options)."""
 
         self.received: list[Any] = []
         """Every decoded JSON frame clients sent, in order (all connections)."""
@@ -204,10 +209,10 @@ class SpecServer:
 
     @property
     def url(self) -> str:
-        """``ws://127.0.0.1:<port>``, once started."""
+        """``ws://127.0.0.1:<port>`` (``wss://`` with TLS), once started."""
         if self._server is None:
             raise RuntimeError("the server is not started")
-        return f"ws://{HOST}:{self.port}"
+        return f"{'wss' if self.ssl is not None else 'ws'}://{HOST}:{self.port}"
 
     async def start(self) -> Self:
         if self._server is not None:
@@ -221,6 +226,7 @@ class SpecServer:
             ping_interval=self.ws_ping_interval,
             process_request=self._process_request,
             logger=logging.getLogger("nova.testing.server.ws"),
+            ssl=self.ssl,
         )
         self.port = int(self._server.sockets[0].getsockname()[1])
         logger.info("serving %s on %s", self.api.name, self.url)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from deribit import ConnectionLost, DeribitClient, DeribitHandlers, errors
+from deribit import ConnectFailed, ConnectionLost, DeribitClient, DeribitHandlers, errors
 from deribit._protocol import PROTOCOL
 from deribit._runtime import (
     ConnectInfo,
@@ -226,7 +226,7 @@ async def test_on_disconnect_can_stop(server: SpecServer) -> None:
 
 async def test_refused_connections_then_accepted(server: SpecServer) -> None:
     server.refuse_connections(3)
-    with pytest.raises(Exception):  # noqa: B017 - the first connect raises by default
+    with pytest.raises(ConnectFailed):  # the first connect raises by default
         async with asyncio.timeout(5):
             await connect(server)
     policy = dataclasses.replace(FAST, retry_first_connect=True)

@@ -16,6 +16,7 @@ from websockets.asyncio.server import ServerConnection, serve
 
 from nova_gen.loader import load_api
 from nova_gen.runtime import (
+    ConnectFailed,
     ConnectOptions,
     ErrorAction,
     RateLimited,
@@ -162,7 +163,7 @@ async def test_hello_first_and_ping_interval_from_it(server: tuple[MutableServer
             await until(lambda: sum(m.get("method") == "public/test" for m in fake.received) >= 3)
             assert await client.get_time() > 0
     fake.hello = {"jsonrpc": "2.0", "method": "not-hello"}
-    with pytest.raises(TimeoutError):
+    with pytest.raises(ConnectFailed) as caught:
         async with asyncio.timeout(5):
             await Connector(
                 FakeClient,
@@ -170,6 +171,7 @@ async def test_hello_first_and_ping_interval_from_it(server: tuple[MutableServer
                 url=url,
                 handlers=FakeHandlers(),
             )
+    assert isinstance(caught.value.__cause__, TimeoutError)  # no hello in time
 
 
 async def test_on_error_can_ask_for_a_reconnect(server: tuple[MutableServer, str]) -> None:

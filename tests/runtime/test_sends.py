@@ -14,6 +14,7 @@ import pytest
 from websockets.asyncio.server import ServerConnection, serve
 
 from nova_gen.runtime import (
+    ConnectFailed,
     ConnectInfo,
     ConnectionLost,
     DisconnectReason,
@@ -258,8 +259,9 @@ async def test_a_failing_token_provider_fails_the_first_connect(
     connector = Connector(FakeClient, PROTOCOL, url=url, handlers=FakeHandlers(),
                           handshake=Handshake(bearer=provider))
     async with asyncio.timeout(5):
-        with pytest.raises(RuntimeError, match="no token"):
+        with pytest.raises(ConnectFailed, match="no token") as caught:
             await connector
+    assert isinstance(caught.value.__cause__, RuntimeError)
 
 
 # -- leftovers: subscriptions and the limiter, on_error's answer, rotation ----------------

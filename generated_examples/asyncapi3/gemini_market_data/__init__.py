@@ -7,6 +7,7 @@ async with GeminiMarketDataClient.connect() as client:
 
 from . import errors, models
 from ._runtime import (
+    ConnectFailed,
     ConnectInfo,
     ConnectionLost,
     ConnectOptions,
@@ -29,6 +30,7 @@ from .handlers import GeminiMarketDataHandlers
 __all__ = [
     "GeminiMarketDataClient",
     "GeminiMarketDataHandlers",
+    "ConnectFailed",
     "ConnectInfo",
     "ConnectOptions",
     "ConnectionLost",

@@ -37,7 +37,14 @@ from .core.match import compile_match
 from .core.pings import PingTracker
 from .core.ratelimit import Limiter, connect_limiter_for
 from .core.session import SubscribeAck
-from .errors import ConnectionClosed, ConnectionLost, RequestTimeout, ServerError, SubscriptionError
+from .errors import (
+    ConnectFailed,
+    ConnectionClosed,
+    ConnectionLost,
+    RequestTimeout,
+    ServerError,
+    SubscriptionError,
+)
 from .lifecycle import ClientState, ConnectInfo, DisconnectReason
 from .options import websockets_kwargs
 from .pointer import getter
@@ -134,7 +141,8 @@ class Supervisor:
 
     async def start(self) -> None:
         """The first connect: one attempt, or the reconnect policy's attempts when
-        ``retry_first_connect`` is set. Raises what the last attempt raised."""
+        ``retry_first_connect`` is set. Raises :class:`ConnectFailed` (the last attempt's
+        error as its cause), or the typed server error of a fatal login refusal."""
         self.state = "connecting"
         attempt = 0
         while True:
@@ -150,7 +158,7 @@ class Supervisor:
                 delay = self.backoff.next_delay() if self.policy.retry_first_connect else None
                 if delay is None:
                     self.state = "closed"
-                    raise
+                    raise ConnectFailed(self.client.url, exc) from exc
                 self.client.log.warning(
                     "connect attempt %d failed (%s); retrying in %.2fs",
                     attempt,

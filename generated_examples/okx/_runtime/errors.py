@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "ConnectFailed",
     "ConnectionClosed",
     "ConnectionLost",
     "MalformedFrame",
@@ -39,6 +40,18 @@ class ConnectionLost(NovaError, ConnectionError):
         super().__init__(message)
         self.code = code
         self.reason = reason
+
+
+class ConnectFailed(NovaError, ConnectionError):
+    """The first connection could not be made (refused, TLS, handshake, hello/init/login).
+
+    The underlying error is ``__cause__``; ``url`` is where the client tried to connect.
+    With ``ReconnectPolicy.retry_first_connect`` this is raised once the policy gives up.
+    """
+
+    def __init__(self, url: str, cause: BaseException) -> None:
+        super().__init__(f"could not connect to {url}: {type(cause).__name__}: {cause}")
+        self.url = url
 
 
 class ConnectionClosed(ConnectionLost):

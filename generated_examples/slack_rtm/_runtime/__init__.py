@@ -8,6 +8,7 @@ from .client import BaseClient, Connector
 from .core.auth import MissingCredential, Secret
 from .diagnostics import Diagnostics, SubscriptionInfo
 from .errors import (
+    ConnectFailed,
     ConnectionClosed,
     ConnectionLost,
     MalformedFrame,
@@ -37,6 +38,7 @@ __all__ = [
     "BaseClient",
     "BaseHandlers",
     "ClientState",
+    "ConnectFailed",
     "ConnectInfo",
     "ConnectOptions",
     "ConnectionClosed",
