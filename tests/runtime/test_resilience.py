@@ -23,7 +23,7 @@ from nova_gen.runtime import (
     ReconnectPolicy,
     SubscriptionOverflow,
 )
-from nova_gen.runtime.client import Connector
+from nova_gen.runtime.connector import Connector
 from nova_gen.runtime.core.ratelimit import TokenBucket
 from nova_gen.runtime.protocol import ClientPing, Heartbeat, Hello, Match, Reply
 from nova_gen.testing import SpecServer

@@ -23,7 +23,7 @@ from nova_gen.runtime import (
     ReconnectPolicy,
     RequestTimeout,
 )
-from nova_gen.runtime.client import Connector
+from nova_gen.runtime.connector import Connector
 from nova_gen.runtime.core import TokenBucket
 from nova_gen.runtime.handshake import Handshake
 from nova_gen.runtime.options import ConnectOptions

@@ -4,7 +4,8 @@ Only relative imports and only the stdlib, ``websockets`` and ``pydantic``: the
 generated package must work without nova-gen installed.
 """
 
-from .client import BaseClient, Connector
+from .client import BaseClient
+from .connector import Connector
 from .core.auth import MissingCredential, Secret
 from .diagnostics import Diagnostics, SubscriptionInfo
 from .errors import (

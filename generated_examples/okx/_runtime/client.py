@@ -1,5 +1,5 @@
-"""The public asyncio API: :class:`BaseClient` (what generated clients subclass) and
-:class:`Connector` (what the generated ``connect()`` returns).
+"""The public asyncio API: :class:`BaseClient`, what generated clients subclass (the
+generated ``connect()`` returns a :class:`~.connector.Connector` that builds one).
 
 The work is split by job: :mod:`.connection` owns one socket and its receive loop,
 :mod:`.supervisor` keeps the logical connection alive (reconnect, restore, heartbeats,
@@ -17,7 +17,7 @@ import asyncio
 import os
 import random
 import re
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
@@ -55,11 +55,11 @@ from .errors import (
     SubscriptionError,
 )
 from .handlers import BaseHandlers, resolve_hook
-from .handshake import Handshake, HandshakeFactory
+from .handshake import HandshakeFactory
 from .hooks import HookRunner
 from .lifecycle import ClientState, DisconnectReason, ReconnectDecision
 from .logs import RedactingFilter, frame_preview, get_logger
-from .options import ConnectOptions, resolve_url
+from .options import ConnectOptions
 from .protocol import ChannelSpec, ErrorAction, Match, Protocol, RequestSpec
 from .subscription import Subscription
 from .supervisor import Supervisor
@@ -76,13 +76,12 @@ from .telemetry import (
 )
 from .telemetry import RateLimited as RateLimitedEvent
 
-__all__ = ["BaseClient", "ConnectOptions", "Connector"]
+__all__ = ["BaseClient", "ConnectOptions"]
 
 T = TypeVar("T")
 M = TypeVar("M")
 C = TypeVar("C")
 H = TypeVar("H", bound=BaseHandlers)
-ClientT_co = TypeVar("ClientT_co", bound="BaseClient[Any]", covariant=True)
 
 
 class BaseClient(Generic[H]):
@@ -940,73 +939,3 @@ def _auth_state(protocol: Protocol, credentials: Mapping[str, str | None]) -> Au
     if not given and not in_env:
         return None
     return AuthState(auth, resolve_credentials(auth, given, os.environ))
-
-
-class Connector(Generic[ClientT_co]):
-    """What the generated ``connect()`` returns: await it, or ``async with`` it.
-
-    ``handshake`` (a :class:`~.handshake.Handshake` applied to the server URL, or a
-    callable returning URL and headers) is built again before every connection attempt,
-    so a token provider is asked for a fresh token on each reconnect.
-    """
-
-    def __init__(
-        self,
-        client_type: type[ClientT_co],
-        protocol: Protocol,
-        *,
-        server: str | None = None,
-        url: str | None = None,
-        handlers: BaseHandlers,
-        request_timeout: float = 10.0,
-        credentials: Mapping[str, str | None] | None = None,
-        options: ConnectOptions | None = None,
-        handshake: Handshake | HandshakeFactory | None = None,
-    ) -> None:
-        self._client_type = client_type
-        self._protocol = protocol
-        base = resolve_url(protocol, server, url)
-        self._handshake: HandshakeFactory | None
-        if isinstance(handshake, Handshake):
-            self.url = handshake.url(base)
-            self._handshake = handshake.factory(base)
-        else:
-            self.url = base
-            self._handshake = handshake
-        self._handlers = handlers
-        self._request_timeout = request_timeout
-        self._credentials = credentials
-        self._options = options
-        self._client: BaseClient[Any] | None = None
-
-    def __repr__(self) -> str:
-        return f"<Connector {self._protocol.name} {self.url}>"
-
-    async def _connect(self) -> ClientT_co:
-        client = self._client_type(
-            self._protocol,
-            url=self.url,
-            handlers=self._handlers,
-            request_timeout=self._request_timeout,
-            credentials=self._credentials,
-            options=self._options,
-            handshake=self._handshake,
-        )
-        await client._open()
-        self._client = client
-        return client
-
-    def __await__(self) -> Generator[Any, None, ClientT_co]:
-        return self._connect().__await__()
-
-    async def __aenter__(self) -> ClientT_co:
-        return await self._connect()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._client is not None:
-            await self._client.close()
