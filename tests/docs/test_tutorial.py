@@ -210,7 +210,7 @@ def test_protocols_spec_paths_exist() -> None:
 
 def test_protocols_key_paths_resolve() -> None:
     refs = _references()
-    assert len(refs) >= 30, "protocols.md should reference the specs line by line"
+    assert len(refs) >= 30, "protocols.md should point into the specs key by key"
     checked = 0
     loaded: dict[str, tuple[list[str], Any]] = {}
     for path, line, keys in refs:
