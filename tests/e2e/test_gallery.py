@@ -35,6 +35,7 @@ from coinbase import CoinbaseClient, CoinbaseHandlers, HeartbeatsChannel, Level2
 from ethereum import EthereumClient, EthereumHandlers, NewHeadsChannel
 from ethereum import models as eth_models
 from graphql_ws import GraphqlWsClient, GraphqlWsHandlers, MessageAddedChannel
+from graphql_ws import SubscriptionError as GqlSubscriptionError
 from graphql_ws import models as gql_models
 from graphql_ws._protocol import PROTOCOL as GQL_PROTOCOL
 from kraken_v2 import KrakenV2Client
@@ -918,3 +919,25 @@ async def test_okx_login_signs_with_the_okx_recipe(okx_server: SpecServer) -> No
     assert arg["sign"] == base64.b64encode(expected.digest()).decode()
     assert abs(int(arg["timestamp"]) - time.time()) < 60
     assert "s3cr3t" not in json.dumps(server.received)
+
+
+async def test_graphql_error_for_an_operation_fails_its_subscription(gql_server: SpecServer) -> None:
+    """An `error` message carries the operation id: that subscription fails with the typed error."""
+    server = gql_server
+    async with asyncio.timeout(TIMEOUT):
+        async with GraphqlWsClient.connect(url=server.url) as client:
+            typing = await client.subscribe_user_typing(room_id="general")
+            added = await client.subscribe_message_added(room_id="general")
+            assert len(await take(typing, 1)) == 1
+            (typing_id,) = [
+                f["id"] for f in frames(server, type="subscribe") if f["payload"]["operationName"] == "OnTyping"
+            ]
+            error = {"id": typing_id, "type": "error", "payload": [{"message": "room closed"}]}
+            await server.send_raw(json.dumps(error))
+            with pytest.raises(GqlSubscriptionError) as caught:
+                for _ in range(1000):  # buffered messages first, then the error
+                    await typing.__anext__()
+            assert "room closed" in str(caught.value)
+            assert typing.state == "failed"
+            assert len(await take(added, 2)) == 2  # the other operation goes on
+            assert client.state == "open"
