@@ -34,7 +34,6 @@ from .test_client import FakeServer, until
 SPECS = Path(__file__).resolve().parents[2] / "specs"
 FAST = ReconnectPolicy(initial_delay=0.01, max_delay=0.05)
 
-pytestmark = pytest.mark.asyncio
 
 
 class MutableServer(FakeServer):
