@@ -23,24 +23,13 @@ from typing import Any, Generic, TypeVar
 
 from .connection import Connection
 from .core import (
-    ErrorReply,
-    Event,
-    GapNotification,
-    Malformed,
     Pending,
     PingReceived,
-    Response,
     Session,
-    StrayReply,
     SubEntry,
     SubscribeAck,
-    SubscribeFailed,
-    SubscriptionEnded,
     Subscriptions,
-    TemplateNotification,
-    Unknown,
     Waiter,
-    WaiterReply,
 )
 from .core.auth import AuthState, resolve_credentials
 from .core.ratelimit import Limiter, limiter_for
@@ -60,6 +49,7 @@ from .hooks import HookRunner
 from .lifecycle import ClientState, DisconnectReason, ReconnectDecision
 from .logs import RedactingFilter, frame_preview, get_logger
 from .options import ConnectOptions
+from .outcomes import Outcomes
 from .protocol import ChannelSpec, ErrorAction, Match, Protocol, RequestSpec
 from .subscription import Subscription
 from .supervisor import Supervisor
@@ -69,7 +59,6 @@ from .telemetry import (
     FrameDropped,
     InMemoryMetrics,
     RequestCompleted,
-    SequenceGap,
     SubscriptionStateChanged,
     TelemetryEvent,
     TelemetrySink,
@@ -140,6 +129,7 @@ class BaseClient(Generic[H]):
         self._last_error: str | None = None
         self._filter = RedactingFilter(self._secret_values)
         self._masked_fields = _token_fields(protocol)
+        self._outcomes = Outcomes(self)
 
     # -- life cycle ----------------------------------------------------------------
 
@@ -765,154 +755,10 @@ class BaseClient(Generic[H]):
     # -- receiving -------------------------------------------------------------------
 
     async def _answer_ping(self, outcome: PingReceived, conn: Connection) -> None:
-        """Answer a server ping inline in the receive loop (never behind a user hook)."""
-        pending, text = self._session.build_reply(outcome.reply, now=self._loop.time())
-        if pending is not None:
-            self._track_internal(pending)
-        if text is not None:
-            try:
-                await conn.send(text)
-            except ConnectionLost:
-                pass  # the receive loop sees the close next
-
-    def _pong(self, outcome: object) -> bool:
-        """Whether ``outcome`` answers our application ping (and mark it answered)."""
-        sup = self._sup
-        tracker = sup.tracker if sup is not None else None
-        if tracker is None:
-            return False
-        kind = type(outcome)
-        hit = False
-        if kind is Malformed:
-            assert isinstance(outcome, Malformed)
-            frame = outcome.error.frame
-            hit = isinstance(frame, str) and tracker.is_pong(frame, None)
-        elif kind is Unknown:
-            assert isinstance(outcome, Unknown)
-            frame = outcome.frame
-            hit = tracker.is_pong(frame if isinstance(frame, str) else "", frame)
-        elif kind is Response:
-            assert isinstance(outcome, Response)
-            pending = outcome.pending
-            ping = tracker.ping.send
-            hit = pending.kind == "internal" and pending.method == ping.request
-        if hit:
-            tracker.answered(self._loop.time())
-        return hit and kind is not Response
-
-    def _deliver(self, entry: SubEntry, message: Any) -> None:
-        for sink in entry.sinks:
-            sink._push(message)
-        hook = self._hooks[entry.spec.hook]
-        if hook is not None:
-            self._enqueue(hook, (message, entry.channel))
+        await self._outcomes.answer_ping(outcome, conn)
 
     def _on_outcome(self, outcome: object, conn: Connection | None = None) -> None:
-        """Everything but notifications and pings: replies, events, errors, unknowns."""
-        kind = type(outcome)
-        if kind is GapNotification:
-            assert isinstance(outcome, GapNotification)
-            if conn is not None and not conn.live:
-                return
-            entry = outcome.entry
-            self._emit(
-                SequenceGap,
-                address=entry.address,
-                expected=outcome.expected,
-                received=outcome.received,
-            )
-            self._call_hook("on_sequence_gap", entry.channel, outcome.expected, outcome.received)
-            self._deliver(entry, outcome.message)
-        elif kind is SubscriptionEnded:
-            assert isinstance(outcome, SubscriptionEnded)
-            for sink in list(outcome.entry.sinks):
-                sink._close()
-            self._emit(
-                SubscriptionStateChanged,
-                address=outcome.entry.address,
-                old="active",
-                new="unsubscribed",
-            )
-        elif kind is Response:
-            assert isinstance(outcome, Response)
-            self._pong(outcome)
-            waiter = outcome.pending.waiter
-            if waiter is not None and not waiter.done():
-                waiter.set_result(outcome.result)
-        elif kind is Event:
-            assert isinstance(outcome, Event)
-            hook = self._hooks[outcome.spec.hook]
-            if hook is not None:
-                self._enqueue(hook, (outcome.message,))
-        elif kind is TemplateNotification:
-            assert isinstance(outcome, TemplateNotification)
-            if conn is not None and not conn.live:
-                return
-            hook = self._hooks[outcome.spec.hook]
-            if hook is not None:
-                self._enqueue(hook, (outcome.message, outcome.channel))
-        elif kind is WaiterReply:
-            assert isinstance(outcome, WaiterReply)
-            future = outcome.waiter.waiter
-            if future is not None and not future.done():
-                if outcome.error is not None:
-                    future.set_exception(outcome.error)
-                else:
-                    future.set_result(outcome.result)
-            if outcome.event is not None:
-                self._on_outcome(outcome.event, conn)
-        elif kind is SubscribeAck:
-            assert isinstance(outcome, SubscribeAck)
-            for entry in outcome.entries:
-                for sink in entry.sinks:
-                    sink._acked()
-                self._call_hook("on_subscribed", entry.address)
-                self._emit(
-                    SubscriptionStateChanged, address=entry.address, old="pending", new="active"
-                )
-            for entry in outcome.refused:
-                self._fail_entries(
-                    [entry],
-                    SubscriptionError(entry.address, "the server did not confirm the subscription"),
-                )
-            self._wake_waiter(outcome.pending)
-        elif kind is SubscribeFailed:
-            assert isinstance(outcome, SubscribeFailed)
-            for entry in outcome.entries:
-                error = SubscriptionError(entry.address, str(outcome.error), cause=outcome.error)
-                self._fail_entries([entry], error)
-            self._wake_waiter(outcome.pending)
-        elif kind is ErrorReply:
-            assert isinstance(outcome, ErrorReply)
-            if outcome.pending is not None and outcome.pending.waiter is not None:
-                self._fail_waiter(outcome.pending, outcome.error)
-            else:
-                what = (
-                    outcome.pending.method if outcome.pending is not None else "an unknown request"
-                )
-                if self._error_action(outcome.error.code) == "retry":
-                    self._throttled(what)
-                self._call_hook("on_error", outcome.error, f"error reply to {what}")
-        elif kind is Malformed:
-            assert isinstance(outcome, Malformed)
-            if self._pong(outcome):
-                return
-            if outcome.pending is not None and outcome.pending.waiter is not None:
-                self._fail_waiter(outcome.pending, outcome.error)
-            self._call_hook("on_error", outcome.error, "malformed frame")
-        elif kind is StrayReply:
-            assert isinstance(outcome, StrayReply)
-            reason = (
-                f"late reply to request {outcome.id!r}"
-                if outcome.late
-                else f"reply with unknown id {outcome.id!r}"
-            )
-            self._call_hook("on_unknown_message", outcome.frame, reason)
-        elif kind is Unknown:
-            assert isinstance(outcome, Unknown)
-            if self._pong(outcome):
-                return
-            self._call_hook("on_unknown_message", outcome.frame, outcome.reason)
+        self._outcomes.handle(outcome, conn)
 
 
 def _token_fields(protocol: Protocol) -> re.Pattern[str] | None:
