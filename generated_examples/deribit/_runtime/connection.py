@@ -168,6 +168,7 @@ class Connection:
         client = self._client
         ws = self.ws
         receive = client._session.receive
+        fast = client._session.fast
         hooks = client._hooks
         enqueue = client._runner_hooks.enqueue
         on_outcome = client._on_outcome
@@ -186,20 +187,24 @@ class Connection:
                     hook = text_hook if type(data) is str else binary_hook
                     if hook is not None:
                         enqueue(hook, (data,))
-                outcome = receive(data)
-                if type(outcome) is Notification:
-                    if self.live:
-                        entry = outcome.entry
-                        message = outcome.message
-                        for sink in entry.sinks:
-                            sink._push(message)
-                        hook = hooks[entry.spec.hook]
-                        if hook is not None:
-                            enqueue(hook, (message, entry.channel))
-                elif type(outcome) is PingReceived:
-                    await client._answer_ping(outcome, self)
-                else:
-                    on_outcome(outcome, self)
+                hit = fast(data) if fast is not None and type(data) is str else None
+                if hit is None:
+                    outcome = receive(data)
+                    if type(outcome) is Notification:
+                        hit = outcome.entry, outcome.message
+                    elif type(outcome) is PingReceived:
+                        await client._answer_ping(outcome, self)
+                        continue
+                    else:
+                        on_outcome(outcome, self)
+                        continue
+                if self.live:
+                    entry, message = hit
+                    for sink in entry.sinks:
+                        sink._push(message)
+                    hook = hooks[entry.spec.hook]
+                    if hook is not None:
+                        enqueue(hook, (message, entry.channel))
         except WsConnectionClosed as exc:
             self._closed(exc)
         except asyncio.CancelledError:

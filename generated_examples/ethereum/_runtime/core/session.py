@@ -33,6 +33,7 @@ from .dispatcher import (
     Response,
     SubscriptionEnded,
 )
+from .fastpath import FastPath
 from .match import Predicate
 from .subscriptions import RestoreStep, SubEntry, Subscriptions
 from .waiters import Waiter, Waiters
@@ -126,6 +127,13 @@ class Session:
         self._error_id = getter(env.error.id) if env.error is not None else None
         self.correlator = Correlator(env.request.id_kind)
         self.subscriptions = Subscriptions(protocol)
+        fast = FastPath(protocol, self.subscriptions.routes)
+        self.fast: Callable[[str], tuple[SubEntry, Any] | None] | None = (
+            fast.receive if fast.enabled else None
+        )
+        """The receive fast path (:mod:`.fastpath`) for the I/O layer's hot loop: a
+        notification on a subscribed address as ``(entry, message)``, else None and the
+        frame goes to :meth:`receive`, which decides the same, only slower."""
         self.dispatcher = Dispatcher(protocol, self.correlator, self.subscriptions)
         self.waiters = Waiters()
         """Callers waiting for an uncorrelated reply (:meth:`add_waiter`)."""

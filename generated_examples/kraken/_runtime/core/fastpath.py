@@ -23,7 +23,7 @@ from typing import Annotated, Any, Literal, NotRequired
 from pydantic import AfterValidator, TypeAdapter, ValidationError
 from typing_extensions import TypedDict
 
-from ..pointer import Tokens, compile_pointer, get
+from ..pointer import Tokens, compile_pointer, getter
 from ..protocol import ChannelSpec, Match, Protocol
 from .subscriptions import SubEntry
 
@@ -97,7 +97,10 @@ class FastPath:
         if not self._channel or rule.subscription is not None:
             return  # routed by subscription id: the general path only
         key = self._channel[-1]
-        self._needles = (f'"{key}":"', f'"{key}": "')
+        self._needles = [f'"{key}":"', f'"{key}": "']
+        """Compact and spaced JSON; the one that last matched is tried first."""
+        self._channel_of = getter(self._channel)
+        self._payload_of = getter(self._payload)
         self._shape = self._plan(protocol, rule.when)
 
     @property
@@ -150,12 +153,15 @@ class FastPath:
 
     def receive(self, text: str) -> tuple[SubEntry, Any] | None:
         """``(entry, message)`` for a notification on a subscribed address, else None."""
-        for needle in self._needles:
+        needles = self._needles
+        needle = needles[0]
+        start = text.find(needle)
+        if start < 0:
+            needle = needles[1]
             start = text.find(needle)
-            if start >= 0:
-                break
-        else:
-            return None
+            if start < 0:
+                return None
+            needles.reverse()  # this server writes the other style: try it first next time
         start += len(needle)
         address = text[start : text.find('"', start)]
         entry = self._routes.get(address)
@@ -168,6 +174,6 @@ class FastPath:
             frame = validate(text)
         except ValidationError:
             return None
-        if get(frame, self._channel) != address:
+        if self._channel_of(frame) != address:
             return None
-        return entry, get(frame, self._payload)
+        return entry, self._payload_of(frame)

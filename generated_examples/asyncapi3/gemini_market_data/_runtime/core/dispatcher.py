@@ -19,7 +19,6 @@ from ..errors import MalformedFrame, ServerError
 from ..pointer import MISSING, getter
 from ..protocol import ChannelSpec, EventSpec, Protocol, Reply
 from .correlator import Correlator, Pending
-from .fastpath import FastPath
 from .match import compile_match
 from .subscriptions import SubEntry, Subscriptions, canonical
 
@@ -251,20 +250,13 @@ class Dispatcher:
         self._ends = [compile_match(m.end_when) for m in methods if m.end_when is not None]
 
         self._events = [(compile_match(e.when), getter(e.payload), e) for e in protocol.events]
-        fast = FastPath(protocol, self._routes)
-        self._fast = fast.receive if fast.enabled else None
 
     def receive(self, data: str | bytes) -> Outcome:
         """Classify one frame. Never raises."""
-        if type(data) is str:
-            if self._ping_texts:
-                reply = self._ping_texts.get(data)
-                if reply is not None:
-                    return PingReceived(reply)
-            if self._fast is not None:
-                hit = self._fast(data)
-                if hit is not None:
-                    return Notification(*hit)
+        if self._ping_texts and type(data) is str:
+            reply = self._ping_texts.get(data)
+            if reply is not None:
+                return PingReceived(reply)
         try:
             frame = from_json(data)
         except ValueError as exc:
