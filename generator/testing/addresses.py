@@ -6,8 +6,7 @@ import re
 from typing import Any
 
 from ..ir import Channel
-
-_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+from ..runtime.template import PLACEHOLDER
 
 
 class AddressTemplate:
@@ -26,7 +25,7 @@ class AddressTemplate:
         self.names: list[str] = []
         pattern: list[str] = []
         pos = 0
-        for m in _PLACEHOLDER.finditer(channel.address):
+        for m in PLACEHOLDER.finditer(channel.address):
             pattern.append(re.escape(channel.address[pos : m.start()]))
             name = m.group(1)
             self.names.append(name)

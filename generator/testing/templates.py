@@ -24,17 +24,17 @@ import re
 from collections.abc import Collection, Mapping
 from typing import Any
 
+from ..runtime.template import PLACEHOLDER
 from .addresses import value_pattern, value_text
 
 Binding = dict[str, Any]
 
-_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 
 
 def bare_name(template: Any, names: Collection[str]) -> str | None:
     """``p`` when ``template`` is exactly ``"{p}"`` and ``p`` is a parameter."""
     if isinstance(template, str):
-        m = _PLACEHOLDER.fullmatch(template)
+        m = PLACEHOLDER.fullmatch(template)
         if m is not None and m.group(1) in names:
             return m.group(1)
     return None
@@ -44,7 +44,7 @@ def _regex(text: str, schemas: Mapping[str, Mapping[str, Any]]) -> tuple[re.Patt
     names: list[str] = []
     parts: list[str] = []
     pos = 0
-    for m in _PLACEHOLDER.finditer(text):
+    for m in PLACEHOLDER.finditer(text):
         if m.group(1) not in schemas:
             continue
         parts.append(re.escape(text[pos : m.start()]))
@@ -147,7 +147,7 @@ def _fill(template: Any, binding: Mapping[str, Any], names: Collection[str]) -> 
     if name is not None:
         return binding.get(name, _MISSING)
     if isinstance(template, str):
-        return _PLACEHOLDER.sub(
+        return PLACEHOLDER.sub(
             lambda m: value_text(binding[m.group(1)])
             if m.group(1) in binding
             else m.group(0),
@@ -176,7 +176,7 @@ def specificity(template: Any, names: Collection[str]) -> int:
     if bare_name(template, names) is not None:
         return 0
     if isinstance(template, str):
-        return len(_PLACEHOLDER.sub("", template)) + 1
+        return len(PLACEHOLDER.sub("", template)) + 1
     if isinstance(template, dict):
         return sum(1 + specificity(v, names) for v in template.values())
     if isinstance(template, list):
