@@ -8,12 +8,12 @@ parameter used; a ``route`` names fields of a structured (object) address.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from .. import ir
 from ..loader.source import join_pointer
 from ..runtime import protocol as p
+from ..runtime.core.subscriptions import canonical
 from ..runtime.template import placeholders
 from .common import match_from
 
@@ -25,7 +25,7 @@ def address_text(address: Any) -> str:
     """A string template as it is; a structured one as canonical JSON (for logs and checks)."""
     if isinstance(address, str):
         return address
-    return json.dumps(address, sort_keys=True, separators=(",", ":"))
+    return canonical(address)
 
 
 def read_channel(n: Normalizer, name: str, c: dict[str, Any], methods: set[str]) -> ir.Channel:

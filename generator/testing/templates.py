@@ -19,11 +19,11 @@ Only declared parameter names are placeholders, so GraphQL braces stay literal t
 from __future__ import annotations
 
 import itertools
-import json
 import re
 from collections.abc import Collection, Mapping
 from typing import Any
 
+from ..runtime.core.subscriptions import canonical
 from ..runtime.template import PLACEHOLDER
 from .addresses import value_pattern, value_text
 
@@ -168,7 +168,7 @@ def key_of(address: Any) -> str:
     """The text that identifies a concrete address: itself, or canonical JSON."""
     if isinstance(address, str):
         return address
-    return json.dumps(address, sort_keys=True, separators=(",", ":"))
+    return canonical(address)
 
 
 def specificity(template: Any, names: Collection[str]) -> int:
