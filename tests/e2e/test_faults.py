@@ -31,6 +31,8 @@ from deribit._runtime import (
 from nova_gen.loader import load_api
 from nova_gen.testing import SpecServer
 
+from .streams import fresh, take
+
 SPECS = Path(__file__).resolve().parents[2] / "specs"
 SECRET = "s3cr3t-VALUE-never-logged"
 CLIENT_ID = "client-id-123"
@@ -105,21 +107,8 @@ async def restored_on(server: SpecServer, n: int, timeout: float = 5.0) -> None:
     assert log.index("public/set_heartbeat") < log.index("public/auth")
 
 
-async def fresh(client: Any, sub: Any, n: int) -> list[Any]:
-    """``n`` messages received after now: what is already buffered (possibly from the old
-    connection) is skipped first, so the iterator is shown to go on across the reconnect."""
-    (info,) = [s for s in client.diagnostics().subscriptions if s.address == sub.address]
-    got = await take(sub, info.queue_depth + n)
-    return got[info.queue_depth :]
 
 
-async def take(sub: Any, n: int) -> list[Any]:
-    got = []
-    async for message in sub:
-        got.append(message)
-        if len(got) >= n:
-            break
-    return got
 
 
 async def test_drop_mid_stream_restores_everything_and_iterators_continue(

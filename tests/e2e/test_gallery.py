@@ -49,6 +49,8 @@ from nova_gen.ir import Api
 from nova_gen.loader import load_api
 from nova_gen.testing import SpecServer
 
+from .streams import fresh, take
+
 SPECS = Path(__file__).resolve().parents[2] / "specs"
 TIMEOUT = 10.0
 
@@ -96,14 +98,6 @@ async def gql_server() -> AsyncIterator[SpecServer]:
         yield running
 
 
-async def take(sub: Any, n: int) -> list[Any]:
-    """The next ``n`` messages of ``sub`` (the caller's timeout bounds the wait)."""
-    got: list[Any] = []
-    async for message in sub:
-        got.append(message)
-        if len(got) >= n:
-            break
-    return got
 
 
 async def drain(sub: Any, limit: int = 10_000) -> list[Any]:
@@ -627,7 +621,7 @@ async def test_ethereum_resubscribes_after_a_drop_with_a_new_id(eth_server: Spec
             assert [p for m, p in server.connection_log(2) if m == "eth_subscribe"] == [
                 ["newHeads"]
             ]
-            assert len(await take(heads, 3)) == 3  # the same iterator goes on
+            assert len(await fresh(client, heads, 3)) == 3  # the same iterator goes on
             assert heads.state == "active"
 
             # A notification under the old id is not delivered as newHeads any more.
@@ -866,7 +860,7 @@ async def test_graphql_close_4403_is_reauth_reconnect_init_and_resubscribe(
             await server.wait_for(lambda: len(server.subscription_ids(2)) == 1, timeout=5)
             (new_id,) = server.subscription_ids(2)
             assert new_id != old_id
-            assert len(await take(sub, 3)) == 3  # the iterator goes on
+            assert len(await fresh(client, sub, 3)) == 3  # the iterator goes on
             assert client.state == "open"
             assert server.inits == 2
             assert len(frames(server, type="connection_init")) == 2

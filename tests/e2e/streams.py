@@ -1,0 +1,23 @@
+"""Reading typed streams in end-to-end tests, bounded by the caller's timeout."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+async def take(sub: Any, n: int) -> list[Any]:
+    """The next ``n`` messages of ``sub``."""
+    got: list[Any] = []
+    async for message in sub:
+        got.append(message)
+        if len(got) >= n:
+            break
+    return got
+
+
+async def fresh(client: Any, sub: Any, n: int) -> list[Any]:
+    """``n`` messages received after now: what is already buffered (possibly from an old
+    connection) is skipped first, so an iterator is shown to go on across a reconnect."""
+    (info,) = [s for s in client.diagnostics().subscriptions if s.address == sub.address]
+    got = await take(sub, info.queue_depth + n)
+    return got[info.queue_depth :]
