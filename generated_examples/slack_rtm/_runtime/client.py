@@ -280,12 +280,7 @@ class BaseClient(Generic[H]):
     # -- secrets, logs, telemetry --------------------------------------------------------
 
     def _secret_values(self) -> list[str]:
-        auth = self._auth
-        if auth is None:
-            return []
-        values = [s.reveal() for s in auth.credentials.values()]
-        values += [s.reveal() for s in (auth.token, auth.refresh_token) if s is not None]
-        return values
+        return self._auth.secrets() if self._auth is not None else []
 
     def _preview(self, data: str | bytes) -> str:
         """A redacted one-line preview of a frame, for DEBUG logs: known secret values,

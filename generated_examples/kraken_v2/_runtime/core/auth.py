@@ -16,11 +16,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
 from ..errors import NovaError
+from ..logs import redact
 from ..pointer import MISSING, getter
 from ..protocol import Auth
 from ..template import fill
@@ -270,15 +270,17 @@ class AuthState:
         self.expires_at = None
         self._expires_in = None
 
+    def secrets(self) -> list[str]:
+        """Every secret value known now: the secret credentials, the token and the refresh
+        token (revealed; for redaction only)."""
+        values = [s.reveal() for s in self.credentials.values()]
+        values += [s.reveal() for s in (self.token, self.refresh_token) if s is not None]
+        return values
+
     def redact(self, text: str) -> str:
-        """``text`` with every known secret value (credentials, token, refresh token), raw
-        or as escaped inside a JSON string, replaced by ``***``."""
-        secrets = [s.reveal() for s in self.credentials.values()]
-        secrets += [s.reveal() for s in (self.token, self.refresh_token) if s is not None]
-        forms = {f for s in secrets if s for f in (s, json.dumps(s, ensure_ascii=False)[1:-1])}
-        for value in sorted(forms, key=len, reverse=True):
-            text = text.replace(value, _MASK)
-        return text
+        """``text`` with every known secret value (:meth:`secrets`), raw or as escaped
+        inside a JSON string, replaced by ``***`` (see :func:`..logs.redact`)."""
+        return redact(text, self.secrets(), _MASK)
 
     def __repr__(self) -> str:
         return f"<AuthState authenticated={self.authenticated} expires_at={self.expires_at}>"

@@ -119,26 +119,34 @@ class Correlator:
     def resolve(self, id: Any) -> Pending | None:
         """Remove and return the request a reply with ``id`` answers, or None if stray.
 
-        Servers sometimes echo a numeric id as a string or the other way round; an id
-        not found as is is tried in the other form for int and str counters.
+        Servers sometimes echo a numeric id as a string or the other way round, so a
+        counter id also matches its other form: request ``7`` (``id_kind: int``) is
+        answered by ``"7"``, request ``"7"`` (``str``) by ``7``. Only the exact decimal
+        text of the counter matches (``"07"``, ``"+7"``, ``"7.0"``, ``"７"`` do not); a
+        ``bool`` or ``float`` id matches nothing; uuid ids match only as sent.
         """
-        pending = self._pending.pop(id, None)
-        if pending is None and self.id_kind != "uuid":
-            alt: Any = None
-            if type(id) is str and id.isdigit():
-                alt = int(id) if self.id_kind == "int" else None
-            elif type(id) is int:
-                alt = str(id) if self.id_kind == "str" else None
+        pending = self._pending.pop(id, None) if _is_id(id) else None
+        if pending is None:
+            alt = self._other_form(id)
             if alt is not None:
                 pending = self._pending.pop(alt, None)
         return pending
 
+    def _other_form(self, id: Any) -> Any:
+        """The counter id ``id`` stands for in its other JSON type, or None."""
+        if self.id_kind == "int" and type(id) is str:
+            return int(id) if id.isascii() and id.isdigit() and str(int(id)) == id else None
+        if self.id_kind == "str" and type(id) is int:
+            return str(id)
+        return None
+
     def is_late(self, id: Any) -> bool:
-        """True if ``id`` belonged to a request that expired or was abandoned."""
-        try:
-            return id in self._late
-        except TypeError:  # an unhashable id (a JSON object) is certainly not ours
-            return False
+        """True if ``id`` (in either form, see :meth:`resolve`) belonged to a request that
+        expired or was abandoned, among the last ``remember_late`` such requests."""
+        if _is_id(id) and id in self._late:
+            return True
+        alt = self._other_form(id)
+        return alt is not None and alt in self._late
 
     def abandon(self, id: Any) -> Pending | None:
         """Forget a request nobody waits for any more; its reply will be *late*."""
@@ -172,7 +180,14 @@ class Correlator:
         return iter(list(self._pending.values()))
 
     def _remember(self, id: Any) -> None:
+        """Remember ``id`` as late, forgetting the oldest beyond ``remember_late``."""
         self._late.add(id)
         self._late_order.append(id)
         if len(self._late_order) > self._remember_late:
             self._late.discard(self._late_order.popleft())
+
+
+def _is_id(id: Any) -> bool:
+    """Whether ``id`` can be one of our ids: an int or a str (not a bool, a float, or a
+    JSON object or array, which would otherwise compare or hash like one of them)."""
+    return type(id) is int or type(id) is str
