@@ -113,3 +113,32 @@ def test_auth_state_secrets_are_credentials_token_and_refresh_token() -> None:
     state.reset()  # the connection is gone: the token goes, the refresh token stays
     assert sorted(state.secrets()) == ["REF", "my-id", "my-secret"]
     assert state.redact("REF REF TOK") == "*** *** TOK"
+
+
+def test_a_custom_replacement_is_used_everywhere() -> None:
+    try:
+        raise ValueError(KEY)
+    except ValueError:
+        info = sys.exc_info()
+    rec = record("on %s", KEY, exc_info=info, stack_info=f"stack {KEY}")
+    assert RedactingFilter(lambda: SECRETS, replacement="[hidden]").filter(rec)
+    assert rec.getMessage() == "on [hidden]"
+    assert rec.exc_text is not None and rec.exc_text.endswith("ValueError: [hidden]")
+    assert rec.stack_info == "stack [hidden]"
+
+
+def test_exception_text_is_the_formatted_traceback_without_trailing_newline() -> None:
+    try:
+        raise ValueError(f"bad {KEY}")
+    except ValueError:
+        info = sys.exc_info()
+    rec = filtered(record("x", exc_info=info))
+    assert rec.exc_text is not None
+    assert rec.exc_text.startswith("Traceback (most recent call last):\n")
+    assert rec.exc_text.endswith("\nValueError: bad ***")
+
+
+def test_text_without_secrets_is_untouched() -> None:
+    text = "on an open connection, nothing secret: 'quoted' \"double\" back\\slash"
+    assert redact(text, SECRETS) == text
+    assert filtered(record("%s", text)).getMessage() == text
