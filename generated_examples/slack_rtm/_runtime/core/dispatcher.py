@@ -403,7 +403,7 @@ class Dispatcher:
     def _response(self, frame: Any) -> Outcome:
         assert self._resp_id is not None and self._resp_result is not None
         id = self._resp_id(frame)
-        pending = self._correlator.resolve(id) if id is not MISSING and id is not None else None
+        pending = self._correlator.resolve(id)  # None for a missing id (MISSING) or null
         if pending is None:
             return StrayReply(id, self._correlator.is_late(id), frame)
         result = self._resp_result(frame)
@@ -425,8 +425,7 @@ class Dispatcher:
         message = "" if message is MISSING else str(message)
         data = self._err_data(frame) if self._err_data is not None else None
         error = self.error_for(code, message, None if data is MISSING else data)
-        id = self._err_id(frame)
-        pending = self._correlator.resolve(id) if id is not MISSING and id is not None else None
+        pending = self._correlator.resolve(self._err_id(frame))
         return ErrorReply(pending, error, frame)
 
     def error_for(self, code: Any, message: str, data: Any) -> ServerError:
