@@ -93,3 +93,30 @@ def test_session_remembers_1024_late_ids() -> None:
     late = [isinstance(o := s.receive(reply(p.id)), StrayReply) and o.late for p in pendings]
     assert late == [False] * 6 + [True] * 1024
     assert len(s.correlator._late) == 1024
+
+
+def test_detached_requests_are_not_registered() -> None:
+    correlator = Correlator("int")
+    detached = correlator.detached("sub", None, "subscribe", 10.0, 2.5, ("a", "b"), id="op-1")
+    assert (detached.id, detached.method, detached.spec, detached.kind) == ("op-1", "sub", None, "subscribe")
+    assert (detached.deadline, detached.timeout, detached.addresses) == (12.5, 2.5, ("a", "b"))
+    assert detached.correlated is False and len(correlator) == 0
+    assert correlator.resolve("op-1") is None and correlator.next_deadline() is None
+    registered = correlator.add("m", None, "request", 10.0, 1.0)
+    assert registered.correlated is True and registered.addresses == ()
+
+
+def test_next_deadline_is_the_earliest_pending_one() -> None:
+    correlator = Correlator("int")
+    assert correlator.next_deadline() is None
+    late = correlator.add("m", None, "request", 0.0, 9.0)
+    early = correlator.add("m", None, "request", 0.0, 3.0)
+    assert correlator.next_deadline() == 3.0
+    correlator.abandon(early.id)
+    assert correlator.next_deadline() == 9.0 and list(correlator) == [late]
+
+
+def test_abandoning_an_unknown_id_is_harmless() -> None:
+    correlator = Correlator("int")
+    assert correlator.abandon(42) is None
+    assert not correlator.is_late(42)

@@ -142,3 +142,15 @@ def test_text_without_secrets_is_untouched() -> None:
     text = "on an open connection, nothing secret: 'quoted' \"double\" back\\slash"
     assert redact(text, SECRETS) == text
     assert filtered(record("%s", text)).getMessage() == text
+
+
+def test_frame_preview_limits() -> None:
+    assert frame_preview("x" * 600) == "[600 chars] " + "x" * 500 + "…"
+    assert frame_preview("x" * 500) == "[500 chars] " + "x" * 500
+    assert frame_preview("abcd", limit=4) == "[4 chars] abcd"
+    assert frame_preview("abcd", limit=0) == "[4 chars] …"
+    assert frame_preview("abcd", limit=-3) == "[4 chars] …"
+    assert frame_preview(b"\x01\x02", limit=2) == "[2 bytes] 0102"
+    assert frame_preview(b"\x01\x02", limit=1) == "[2 bytes] 01…"
+    # The length is the frame's own, before redaction shortened it.
+    assert frame_preview(KEY * 2, limit=4, secrets=SECRETS) == f"[{2 * len(KEY)} chars] ****…"
