@@ -1,0 +1,172 @@
+"""How the sans-I/O session acknowledges subscriptions and answers waiters: uncorrelated
+match acks (one request carrying several addresses), refusals, deadlines (``settle``),
+subscriptions whose id is the request id (GraphQL), and what a waiter receives."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+from pydantic import TypeAdapter
+
+from nova_gen.runtime import protocol as p
+from nova_gen.runtime.core import ErrorReply, Event, Malformed, Response, Session, SubscribeAck
+from nova_gen.runtime.core.session import SubscribeFailed, WaiterReply
+from nova_gen.runtime.errors import SubscriptionError
+
+from .nova_fake_api import GET_TIME, TICKER, TickerChannel, make_protocol
+from .test_structured import Book, _proto
+
+
+def match_session() -> Session:
+    proto = _proto(
+        ack="match", ack_when=p.Match(equals=(("/event", "subscribed"),)), ack_address="/arg"
+    )
+    method = dataclasses.replace(proto.subscribe_methods["m"], batch=True, addresses="/args")
+    return Session(dataclasses.replace(proto, subscribe_methods={"m": method}))
+
+
+def acked(symbol: str) -> str:
+    return json.dumps({"event": "subscribed", "arg": {"channel": "book", "symbol": symbol}})
+
+
+def test_one_request_is_done_when_every_address_it_carried_is_acked() -> None:
+    s = match_session()
+    spec = s.protocol.channels[0]
+    btc, req = s.subscribe(spec, Book("BTC", 1), "sink", now=0, timeout=5)
+    assert req is not None
+    pending, text = req
+    assert json.loads(text)["req_id"] == pending.id  # an id, so a refusal can name it
+    assert s.awaits_ack(pending)
+    # Resubscribe both after a reconnect: one batched request for two addresses.
+    eth, _ = s.subscribe(spec, Book("ETH", 1), "sink", now=0, timeout=5)
+    ((restore, _),) = [r for r in s.restore_requests(now=1, timeout=5) if len(r[0].addresses) == 2]
+    first = s.receive(acked("ETH"))
+    assert isinstance(first, SubscribeAck) and first.entries == [eth] and first.refused == []
+    assert first.pending is not restore and first.pending.correlated is False  # not done yet
+    assert s.awaits_ack(restore) and btc.state == "pending"
+    second = s.receive(acked("BTC"))
+    assert isinstance(second, SubscribeAck) and second.pending is restore and second.entries == [btc]
+    # Acked by the match: no reply is due, and a late one is not "late".
+    assert restore.id not in {q.id for q in s.correlator}
+    stray = s.receive(json.dumps({"req_id": restore.id, "result": {}}))
+    assert type(stray).__name__ == "StrayReply" and stray.late is False  # type: ignore[attr-defined]
+
+
+def test_settle_reports_whether_the_request_still_waited() -> None:
+    s = match_session()
+    spec = s.protocol.channels[0]
+    _, req = s.subscribe(spec, Book("BTC", 1), "sink", now=0, timeout=5)
+    assert req is not None
+    pending = req[0]
+    assert s.settle(pending) is True  # it waited for its ack (and had an id)
+    assert s.settle(pending) is False  # forgotten: nothing waits any more
+    late = s.receive(json.dumps({"req_id": pending.id, "result": {}}))
+    assert late.late is True  # type: ignore[attr-defined]
+    none_ack = Session(_proto(ack="none"))
+    _, req = none_ack.subscribe(spec, Book("X", 1), "sink", now=0, timeout=5)
+    assert req is not None and none_ack.settle(req[0]) is False and not none_ack.awaits_ack(req[0])
+
+
+def test_a_refusal_carrying_the_request_id_fails_every_address() -> None:
+    proto = _proto(ack="match", ack_when=p.Match(equals=(("/event", "subscribed"),)), ack_address="/arg")
+    env = dataclasses.replace(
+        proto.envelope,
+        error=p.ErrorRule(when=p.Match(equals=(("/event", "error"),)), id="/req_id", code="/code", message="/msg"),
+    )
+    s = Session(dataclasses.replace(proto, envelope=env))
+    entry, req = s.subscribe(s.protocol.channels[0], Book("BTC", 1), "sink", now=0, timeout=5)
+    assert req is not None
+    out = s.receive(json.dumps({"event": "error", "req_id": req[0].id, "code": 60012, "msg": "bad"}))
+    assert isinstance(out, SubscribeFailed) and out.pending is req[0] and out.entries == [entry]
+    assert (out.error.code, out.error.message) == (60012, "bad")
+    assert entry.state == "failed"
+    # A later ack for that address changes nothing.
+    again = s.receive(acked("BTC"))
+    assert isinstance(again, SubscribeAck) and again.entries == [] and again.pending.correlated is False
+
+
+def test_addresses_the_server_did_not_list_are_refused() -> None:
+    s = Session(make_protocol(batch=True))
+    btc, _ = s.subscribe(TICKER, TickerChannel(instrument_name="BTC", interval="raw"), "a", now=0, timeout=5)
+    eth, _ = s.subscribe(TICKER, TickerChannel(instrument_name="ETH", interval="raw"), "b", now=0, timeout=5)
+    ((pending, _),) = s.restore_requests(now=1, timeout=5)
+    out = s.receive(json.dumps({"id": pending.id, "result": [btc.address]}))
+    assert isinstance(out, SubscribeAck) and out.entries == [btc] and out.refused == [eth]
+    assert isinstance(eth.error, SubscriptionError)
+    assert str(eth.error) == f"{eth.address}: the server did not confirm the subscription"
+    assert eth.error.address == eth.address
+
+
+def test_an_invalid_result_is_malformed_with_the_result_as_frame() -> None:
+    s = Session(make_protocol())
+    pending, _ = s.build_request(GET_TIME, {}, now=0, timeout=1)
+    out = s.receive(json.dumps({"id": pending.id, "result": {"not": "an int"}}))
+    assert isinstance(out, Malformed) and out.pending is pending
+    assert out.error.reason.startswith("public/get_time: invalid result: ")
+    assert out.error.frame == {"not": "an int"}
+
+
+def test_request_id_subscriptions_graphql_style() -> None:
+    proto = _proto(subscription_id="request", ack="none")
+    s = Session(proto)
+    spec = s.protocol.channels[0]
+    entry, req = s.subscribe(spec, Book("X", 1), "sink", now=0, timeout=5)
+    assert req is not None
+    pending, text = req
+    assert json.loads(text)["req_id"] == 1 == pending.id == entry.sub_id
+    assert entry.state == "active" and not pending.correlated and pending.kind == "subscribe"
+    assert s.subscriptions.by_id == {1: entry}
+    unsub = s.unsubscribe(entry, "sink", now=0, timeout=5)
+    assert unsub is not None
+    upending, utext = unsub
+    assert json.loads(utext)["req_id"] == 1 and upending.kind == "unsubscribe"
+    assert upending.method == "unsubscribe" and upending.addresses == (entry.address,)
+
+
+def test_an_error_for_an_operation_id_fails_that_subscription() -> None:
+    proto = _proto(subscription_id="request", ack="none")
+    env = dataclasses.replace(
+        proto.envelope,
+        error=p.ErrorRule(when=p.Match(equals=(("/type", "error"),)), id="/id", code="/code", message="/msg"),
+    )
+    s = Session(dataclasses.replace(proto, envelope=env))
+    entry, _ = s.subscribe(s.protocol.channels[0], Book("X", 1), "sink", now=0, timeout=5)
+    out = s.receive(json.dumps({"type": "error", "id": 1, "code": 400, "msg": "bad query"}))
+    assert isinstance(out, SubscribeFailed) and out.entries == [entry]
+    assert out.pending.correlated is False and entry.state == "failed"
+    other = s.receive(json.dumps({"type": "error", "id": 99, "code": 400, "msg": "x"}))
+    assert isinstance(other, ErrorReply) and other.pending is None
+
+
+def test_waiters_get_the_frame_parsed_or_the_parse_error() -> None:
+    s = Session(make_protocol())
+    ok = s.add_waiter(p.Match(equals=(("/op", "pong"),)), TypeAdapter(dict).validate_python, method="ping", now=0, timeout=5)
+    bad = s.add_waiter(p.Match(equals=(("/op", "x"),)), TypeAdapter(int).validate_python, method="x", now=0, timeout=5)
+    out = s.receive(json.dumps({"op": "pong", "n": 1}))
+    assert isinstance(out, WaiterReply) and out.waiter is ok
+    assert (out.result, out.error, out.event) == ({"op": "pong", "n": 1}, None, None)
+    out = s.receive(json.dumps({"op": "x"}))
+    assert isinstance(out, WaiterReply) and out.waiter is bad and out.result is None
+    assert out.error is not None and out.error.reason.startswith("x: invalid reply: ")
+    assert out.error.frame == {"op": "x"}
+    # A frame that is also an event reaches the waiter and keeps its event.
+    beat = s.add_waiter(p.Match(equals=(("/method", "heartbeat"),)), lambda f: f, method="hb", now=0, timeout=5)
+    out = s.receive(json.dumps({"method": "heartbeat", "params": {"type": "heartbeat"}}))
+    assert isinstance(out, WaiterReply) and out.waiter is beat and isinstance(out.event, Event)
+
+
+def test_replies_to_our_requests_are_never_offered_to_waiters() -> None:
+    s = Session(make_protocol())
+    s.add_waiter(lambda f: True, lambda f: f, method="any", now=0, timeout=5)
+    pending, _ = s.build_request(GET_TIME, {}, now=0, timeout=1)
+    assert isinstance(s.receive(json.dumps({"id": pending.id, "result": 1})), Response)
+    pending, _ = s.build_request(GET_TIME, {}, now=0, timeout=1)
+    error = s.receive(json.dumps({"id": pending.id, "error": {"code": 1, "message": "m"}}))
+    assert isinstance(error, ErrorReply) and error.pending is pending
+    pending, _ = s.build_request(GET_TIME, {}, now=0, timeout=1)
+    bad = s.receive(json.dumps({"id": pending.id, "result": "x"}))
+    assert isinstance(bad, Malformed) and bad.pending is pending
+    # Anything else goes to the waiter, even a frame that is not JSON-object shaped.
+    assert isinstance(s.receive(json.dumps([1, 2])), WaiterReply)
+    assert len(s.waiters) == 0
