@@ -72,3 +72,22 @@ def test_a_gap_moves_the_baseline_to_the_received_value() -> None:
     ack(s, req[1])
     assert kinds(s, [7, 9, 10], False) == ["ok", ("gap", 8, 9), "ok"]
     assert entry.seq_last == 10
+
+
+def test_sequenced_channels_never_take_the_fast_path() -> None:
+    """The fast path skips the dispatcher, so it must decline a sequenced channel (its check
+    would be skipped); the same channel without a sequence takes it."""
+    from deribit._protocol import PROTOCOL, TICKER_CHANNEL
+
+    from .test_fastpath import BTC, note
+
+    def fast(channel: Any) -> Any:
+        proto = dataclasses.replace(PROTOCOL, channels=(channel,))
+        s = Session(proto)
+        s.subscribe(channel, BTC, "sink", now=0, timeout=1)
+        assert s.fast is not None
+        return s.fast(note())
+
+    assert fast(TICKER_CHANNEL) is not None
+    sequenced = dataclasses.replace(TICKER_CHANNEL, sequence=p.Sequence(field="/params/data/timestamp"))
+    assert fast(sequenced) is None
