@@ -132,3 +132,9 @@ def test_a_second_disconnect_without_a_connection_changes_nothing() -> None:
     b.next_delay()
     b.disconnected(500.0)
     assert b.attempts == 1 and repr(b) == "<Backoff attempts=1>"
+
+
+def test_the_given_random_source_draws_the_delays() -> None:
+    b = Backoff(POLICY, rng=random.Random(7))
+    reference = random.Random(7)
+    assert [b.next_delay() for _ in range(3)] == [reference.uniform(0.0, cap) for cap in (0.5, 1.0, 2.0)]

@@ -120,3 +120,13 @@ def test_abandoning_an_unknown_id_is_harmless() -> None:
     correlator = Correlator("int")
     assert correlator.abandon(42) is None
     assert not correlator.is_late(42)
+
+
+def test_defaults_and_what_a_request_entry_records() -> None:
+    correlator = Correlator()  # an int counter by default
+    spec = object()
+    pending = correlator.add("m", spec, "request", 5.0, 1.5)  # type: ignore[arg-type]
+    assert (pending.id, pending.spec, pending.deadline, pending.timeout) == (1, spec, 6.5, 1.5)
+    assert pending.waiter is None and repr(pending) == "<Pending request m id=1>"
+    detached = correlator.detached("m", spec, "request", 0.0, 1.0)  # type: ignore[arg-type]
+    assert detached.spec is spec and detached.id is None and detached.waiter is None

@@ -154,3 +154,19 @@ def test_frame_preview_limits() -> None:
     assert frame_preview(b"\x01\x02", limit=1) == "[2 bytes] 01…"
     # The length is the frame's own, before redaction shortened it.
     assert frame_preview(KEY * 2, limit=4, secrets=SECRETS) == f"[{2 * len(KEY)} chars] ****…"
+
+
+def test_a_secret_containing_another_is_replaced_whole() -> None:
+    # Longest first: "ab" before "b", whatever their alphabetical order.
+    assert redact("ab b", ["b", "ab"]) == "*** ***"
+    assert redact("xyz-z", ["z", "xyz"]) == "***-***"
+
+
+@pytest.mark.parametrize("message", ["ends with spaces  ", "ends with X", "ends\twith\ttab\t"])
+def test_exception_text_keeps_the_message_exactly(message: str) -> None:
+    try:
+        raise ValueError(f"{KEY} {message}")
+    except ValueError:
+        info = sys.exc_info()
+    rec = filtered(record("x", exc_info=info))
+    assert rec.exc_text is not None and rec.exc_text.endswith(f"ValueError: *** {message}")
