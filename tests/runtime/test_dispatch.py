@@ -325,3 +325,131 @@ def test_outcome_reprs_name_every_field() -> None:
     for cls in (Notification, Response, StrayReply, Event, Malformed, PingReceived,
                 SubscriptionEnded, TemplateNotification, ErrorReply):
         assert issubclass(cls, Outcome)
+
+
+# -- the rarer paths: sequences on string addresses, families, shared id fields ----------
+
+
+def sequenced_ticker(previous: str | None = None) -> Session:
+    proto = make_protocol()
+    seq = p.Sequence(field="/params/data/seq", previous=previous)
+    s = Session(dataclasses.replace(proto, channels=(dataclasses.replace(TICKER, sequence=seq),)))
+    s.subscribe(s.protocol.channels[0], TickerChannel(instrument_name="BTC-PERPETUAL", interval="100ms"), "x", now=0, timeout=1)
+    return s
+
+
+def test_sequenced_string_addresses() -> None:
+    s = sequenced_ticker()
+    tick = {**TICK, "seq": 1}
+    message = Ticker(instrument_name="BTC-PERPETUAL", last_price=1.5, seq=1)
+    assert receive(s, note(ADDR, tick)) == ("Notification", ("entry", ADDR), message)
+    jump = {**TICK, "seq": 3}
+    assert receive(s, note(ADDR, jump)) == ("GapNotification", ("entry", ADDR), 2, Ticker(**jump), 3)
+    bad = note(ADDR, {"seq": 4})
+    (kind, (_, reason, frame), _) = receive(s, bad)
+    assert (kind, frame) == ("Malformed", bad)
+    assert reason.startswith(f"channel {ADDR!r}: invalid message: ")
+
+
+def test_a_frame_without_its_previous_value_is_delivered_unchecked() -> None:
+    s = sequenced_ticker(previous="/params/prev")
+    first = note(ADDR, {**TICK, "seq": 10})
+    assert receive(s, first)[0] == "Notification"
+    no_prev = note(ADDR, {**TICK, "seq": 12})
+    assert receive(s, no_prev) == ("Notification", ("entry", ADDR), Ticker(**{**TICK, "seq": 12}))
+    with_prev = note(ADDR, {**TICK, "seq": 14})
+    with_prev["params"]["prev"] = 11
+    assert receive(s, with_prev) == ("GapNotification", ("entry", ADDR), 12, Ticker(**{**TICK, "seq": 14}), 11)
+
+
+def strict(payload: Any) -> Any:
+    if payload == "bad":
+        raise ValueError("not a message")
+    return payload
+
+
+def families() -> Session:
+    """Two routed families without ``when``: a book by (channel, symbol), a trade by
+    (channel, pair); a trade frame has no symbol, so only the second family routes it."""
+    proto = _proto()
+    (book,) = proto.channels
+    book = dataclasses.replace(book, when=None, sequence=None, parse=strict)
+    trade = dataclasses.replace(
+        book,
+        name="trade",
+        address='{"channel":"trade","pair":"{symbol}"}',
+        structured={"channel": "trade", "pair": "{symbol}"},
+        subscribe_params=None,
+        route=(("channel", "/channel"), ("pair", "/pair")),
+    )
+    s = Session(dataclasses.replace(proto, channels=(book, trade)))
+    s.subscribe(book, Book("BTC", 1), "x", now=0, timeout=1)
+    s.subscribe(trade, Book("ETH", 1), "x", now=0, timeout=1)
+    return s
+
+
+def test_route_families_are_tried_in_turn() -> None:
+    s = families()
+    trade = {"channel": "trade", "pair": "ETH", "data": "t"}
+    assert receive(s, trade) == ("Notification", ("entry", '{"channel":"trade","pair":"ETH"}'), "t")
+    book = {"channel": "book", "data": [{"symbol": "BTC"}]}
+    assert receive(s, book)[:2] == ("Notification", ("entry", '{"channel":"book","symbol":"BTC"}'))
+    bad = {"channel": "trade", "pair": "ETH", "data": "bad"}
+    (kind, (_, reason, frame), _) = receive(s, bad)
+    assert (kind, frame) == ("Malformed", bad)
+    assert reason == """channel '{"channel":"trade","pair":"ETH"}': invalid message: not a message"""
+
+
+def graphql_like() -> tuple[Session, Any]:
+    """Replies and notifications share the ``id`` field; notifications route by it."""
+    proto = _proto(subscription_id="request", ack="none")
+    (book,) = proto.channels
+    env = p.Envelope(
+        request=p.RequestFrame(id="/id"),
+        response=p.ResponseRule(when=p.Match(present=("/id", "/payload")), id="/id", result="/payload"),
+        notification=p.NotificationRule(
+            when=p.Match(equals=(("/type", "next"),)), channel="/id", payload="/payload", subscription="/id"
+        ),
+    )
+    channel = dataclasses.replace(book, sequence=None, route=(), when=None, parse=strict)
+    s = Session(dataclasses.replace(proto, envelope=env, channels=(channel,)))
+    entry, _ = s.subscribe(channel, Book("X", 1), "x", now=0, timeout=1)
+    return s, entry
+
+
+def test_a_reply_shaped_notification_routed_by_its_id() -> None:
+    s, entry = graphql_like()
+    frame = {"id": entry.sub_id, "type": "next", "payload": {"n": 1}}
+    assert receive(s, frame) == ("Notification", ("entry", entry.address), {"n": 1})
+    bad = {"id": entry.sub_id, "type": "next", "payload": "bad"}
+    (kind, (_, reason, got), _) = receive(s, bad)
+    assert (kind, got) == ("Malformed", bad)
+    assert reason == f"channel {entry.address!r}: invalid message: not a message"
+    # A real reply to a request with the same shape is still a reply.
+    pending, _ = s.build_request(GET_TIME, {}, now=0, timeout=1)
+    reply = {"id": pending.id, "type": "next", "payload": 5}
+    assert receive(s, reply)[0] == "Response"
+    # Not ours and not a notification: a stray reply.
+    other = {"id": 99, "type": "complete", "payload": 1}
+    assert receive(s, other) == ("StrayReply", other, 99, False)
+
+
+def test_an_envelope_without_some_rules_never_tries_them() -> None:
+    bare = p.Protocol(
+        name="bare", servers={}, default_server=None,
+        envelope=p.Envelope(error=p.ErrorRule(when=p.Match(present=("/error",)), data=None)),
+        requests={}, channels=(), subscribe_methods={},
+    )
+    s = Session(bare)
+    frame = {"id": 1, "result": 2, "method": "subscription", "params": {"channel": "x"}}
+    assert receive(s, frame) == ("Unknown", frame, "no rule of the spec matches this frame")
+    error = {"error": {"code": 1, "message": "m", "data": {"d": 1}}}
+    assert receive(s, error) == ("ErrorReply", ("ServerError", 1, "m", None), error, None)
+
+
+def test_describe_and_repr() -> None:
+    d = Session(make_protocol()).dispatcher
+    assert Dispatcher.describe("x" * 200) == "x" * 200
+    assert Dispatcher.describe("x" * 201) == "x" * 200 + "..."
+    assert Dispatcher.describe({"a": 1}) == "{'a': 1}"
+    assert repr(d) == "<Dispatcher pings=1 events=1>"
