@@ -26,12 +26,15 @@ from okx._runtime import ReconnectPolicy as OkxPolicy
 from nova_gen.loader import load_api
 from nova_gen.testing import SpecServer
 
+from . import test_faults
 from .streams import fresh
+from .test_faults import CLIENT_ID, SECRET
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
 TIMEOUT = 20
-CLIENT_ID = "client-id-123"
-SECRET = "s3cr3t-VALUE-never-logged"
+
+server = test_faults.server
+"""The Deribit SpecServer (credentials ``CLIENT_ID``/``SECRET``) of the fault tests."""
 
 
 async def until(predicate: Any, timeout: float = 5.0) -> None:
@@ -102,17 +105,6 @@ class Recording:
         return self.bucket.tokens(now)
 
 
-@pytest.fixture
-async def deribit_server() -> Any:
-    api = load_api(SPECS / "deribit.yaml")
-    async with SpecServer(
-        api,
-        notify_interval=0.005,
-        expected_credentials={"client_id": CLIENT_ID, "client_secret": SECRET},
-    ) as running:
-        yield running
-
-
 def deribit(server: SpecServer, *, retry_first_connect: bool = False, **options: Any) -> Any:
     fast = DeribitPolicy(
         initial_delay=0.01,
@@ -129,8 +121,7 @@ def deribit(server: SpecServer, *, retry_first_connect: bool = False, **options:
     )
 
 
-async def test_connect_limiter_takes_a_token_before_every_attempt(deribit_server: SpecServer) -> None:
-    server = deribit_server
+async def test_connect_limiter_takes_a_token_before_every_attempt(server: SpecServer) -> None:
     limiter = Recording(server, DeribitBucket(rate=1000.0, burst=100.0))
     async with asyncio.timeout(TIMEOUT):
         async with deribit(server, connect_limiter=limiter) as client:
@@ -151,9 +142,8 @@ async def test_connect_limiter_takes_a_token_before_every_attempt(deribit_server
 
 
 async def test_resubscribes_after_a_reconnect_go_through_the_request_limiter(
-    deribit_server: SpecServer,
+    server: SpecServer,
 ) -> None:
-    server = deribit_server
     limiter = Recording(server, DeribitBucket(rate=1000.0, burst=100.0))
     async with asyncio.timeout(TIMEOUT):
         async with deribit(server, limiter=limiter) as client:
@@ -185,11 +175,10 @@ class Unknowns(DeribitHandlers):
 
 
 async def test_the_refresh_token_is_redacted_by_value(
-    deribit_server: SpecServer, caplog: pytest.LogCaptureFixture
+    server: SpecServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The login reply's refresh token (``refresh-1``) is one of the client's secrets: it is
     replaced wherever it appears, not only in fields named like a token."""
-    server = deribit_server
     caplog.set_level(logging.DEBUG, logger="nova")
     handlers = Unknowns()
     async with asyncio.timeout(TIMEOUT):
