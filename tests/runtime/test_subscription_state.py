@@ -5,6 +5,8 @@ answers."""
 from __future__ import annotations
 
 import dataclasses
+import enum
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -130,3 +132,69 @@ def test_an_unhashable_match_still_works(value: Any) -> None:
     w = Waiters()
     waiter = w.add(p.Match(equals=(("/v", value),)), lambda f: f, method="m", now=0.0, timeout=1.0)
     assert w.offer({"v": value}) is waiter
+
+
+# -- addresses and subscribe params --------------------------------------------------------
+
+
+class Interval(enum.Enum):
+    FAST = "100ms"
+
+
+@dataclass(frozen=True)
+class Renamed:
+    """A channel type whose attribute names differ from the wire parameters (``fields``)."""
+
+    name: str
+    every: Interval
+
+
+def test_enum_values_and_attribute_names_fill_addresses() -> None:
+    spec = dataclasses.replace(TICKER, channel_type=Renamed, fields=("name", "every"))
+    proto = dataclasses.replace(make_protocol(), channels=(spec,))
+    s = Subscriptions(proto)
+    entry, _ = s.add(spec, Renamed("BTC", Interval.FAST), "a")
+    assert entry.address == "ticker.BTC.100ms" and entry.wire == "ticker.BTC.100ms"
+    assert Subscriptions.values_of(spec, Renamed("BTC", Interval.FAST)) == {
+        "instrument_name": "BTC", "interval": "100ms"
+    }
+    assert entry.channel == Renamed("BTC", Interval.FAST)
+    hit = s.match_template("ticker.ETH.100ms")
+    assert hit is not None and hit[1] == Renamed("ETH", Interval.FAST)
+
+
+def test_an_unknown_subscribe_method_is_named() -> None:
+    spec = dataclasses.replace(TICKER, via="nope")
+    with pytest.raises(ValueError, match="^channel 'ticker' uses unknown subscribe method 'nope'$"):
+        subs().add(spec, BTC, "a")
+
+
+def method(**kw: Any) -> p.SubscribeMethod:
+    return p.SubscribeMethod(name="m", subscribe="SUB", unsubscribe="UNSUB", **kw)
+
+
+def test_params_for_string_addresses_as_the_params_list() -> None:
+    s = subs()
+    btc, _ = s.add(TICKER, BTC, "a")
+    batched = method(addresses="", batch=True)
+    assert s.params_for(batched, [btc, "other.address"]) == [
+        ((btc.address, "other.address"), [btc.address, "other.address"])
+    ]
+    single = method(addresses="", batch=False)
+    assert s.params_for(single, [btc.address]) == [((btc.address,), [btc.address])]
+    assert s.params_for(single, []) == []
+    pointer = method(addresses="/channels", batch=False)
+    assert s.params_for(pointer, [btc.address, "x"]) == [
+        ((btc.address,), {"channels": [btc.address]}), (("x",), {"channels": ["x"]})
+    ]
+
+
+def test_params_for_unsubscribing() -> None:
+    s = subs()
+    btc, _ = s.add(TICKER, BTC, "a")
+    s.set_id(btc, "0xab")
+    by_id = method(addresses="", unsubscribe_params=["{subscription_id}"])
+    assert s.params_for(by_id, [btc], unsubscribe=True) == [((btc.address,), ["0xab"])]
+    request_id = method(addresses="", subscription_id="request")
+    assert s.params_for(request_id, [btc], unsubscribe=True) == [((btc.address,), None)]
+    assert s.params_for(request_id, [btc])[0][1] == [btc.address]  # subscribing: the address
