@@ -258,10 +258,15 @@ def test_a_route_finds_the_entry_and_a_missing_route_field_does_not() -> None:
 def test_a_structured_address_at_the_channel_pointer() -> None:
     proto = _proto()
     (book,) = proto.channels
-    s = Session(dataclasses.replace(proto, channels=(dataclasses.replace(book, route=(), when=None, sequence=None),)))
+    channel = dataclasses.replace(book, route=(), when=None, sequence=None, parse=strict)
+    s = Session(dataclasses.replace(proto, channels=(channel,)))
     entry, _ = s.subscribe(s.protocol.channels[0], Book("BTC/USD", 10), "sink", now=0, timeout=1)
     frame = {"channel": {"symbol": "BTC/USD", "channel": "book"}, "data": [1]}
     assert receive(s, frame) == ("Notification", ("entry", entry.address), [1])
+    bad = {"channel": {"symbol": "BTC/USD", "channel": "book"}, "data": "bad"}
+    (kind, (_, reason, got), _) = receive(s, bad)
+    assert (kind, got) == ("Malformed", bad)
+    assert reason == f"channel {entry.address!r}: invalid message: not a message"
 
 
 def test_match_acks_carry_the_canonical_address_and_the_frame() -> None:
@@ -453,3 +458,7 @@ def test_describe_and_repr() -> None:
     assert Dispatcher.describe("x" * 201) == "x" * 200 + "..."
     assert Dispatcher.describe({"a": 1}) == "{'a': 1}"
     assert repr(d) == "<Dispatcher pings=1 events=1>"
+    text_ping = p.ServerPing(when=p.Match(), reply=p.Reply(text="pong"), text="ping")
+    both = make_protocol()
+    both = dataclasses.replace(both, heartbeat=p.Heartbeat(server_pings=(*both.heartbeat.server_pings, text_ping)))
+    assert repr(Session(both).dispatcher) == "<Dispatcher pings=2 events=1>"
