@@ -170,3 +170,50 @@ def test_replies_to_our_requests_are_never_offered_to_waiters() -> None:
     # Anything else goes to the waiter, even a frame that is not JSON-object shaped.
     assert isinstance(s.receive(json.dumps([1, 2])), WaiterReply)
     assert len(s.waiters) == 0
+
+
+def test_subscribe_and_unsubscribe_frames_in_every_ack_mode() -> None:
+    book = Book("BTC", 1)
+    params = {"channel": "book", "symbol": ["BTC"], "depth": 1}
+    # ack: reply (an id, correlated).
+    s = Session(_proto())
+    entry, req = s.subscribe(s.protocol.channels[0], book, "x", now=0, timeout=5)
+    assert req is not None and json.loads(req[1]) == {"method": "subscribe", "params": params, "req_id": 1}
+    assert (req[0].method, req[0].kind, req[0].addresses, req[0].correlated) == (
+        "subscribe", "subscribe", (entry.address,), True
+    )
+    # ack: none (no id: active once sent).
+    s = Session(_proto(ack="none"))
+    entry, req = s.subscribe(s.protocol.channels[0], book, "x", now=2.0, timeout=5)
+    assert req is not None and json.loads(req[1]) == {"method": "subscribe", "params": params}
+    assert (req[0].method, req[0].kind, req[0].deadline, req[0].addresses) == (
+        "subscribe", "subscribe", 7.0, (entry.address,)
+    )
+    unsub = s.unsubscribe(entry, "x", now=0, timeout=5)
+    assert unsub is not None and json.loads(unsub[1]) == {"method": "unsubscribe", "params": params}
+    assert (unsub[0].method, unsub[0].kind) == ("unsubscribe", "unsubscribe")
+    # ack: match (an id, so a refusal can name the request).
+    s = match_session()
+    entry, req = s.subscribe(s.protocol.channels[0], book, "x", now=0, timeout=5)
+    assert req is not None
+    assert json.loads(req[1]) == {"method": "subscribe", "params": {"args": [params]}, "req_id": 1}
+    assert (req[0].method, req[0].kind, req[0].addresses) == ("subscribe", "subscribe", (entry.address,))
+    # subscription_id: request (the request id names the subscription).
+    s = Session(_proto(subscription_id="request", ack="none"))
+    entry, req = s.subscribe(s.protocol.channels[0], book, "x", now=0, timeout=5)
+    assert req is not None and json.loads(req[1]) == {"method": "subscribe", "params": params, "req_id": 1}
+    assert (req[0].method, req[0].addresses) == ("subscribe", (entry.address,))
+    unsub = s.unsubscribe(entry, None, now=0, timeout=5)
+    # The reused id says which operation ends: no params.
+    assert unsub is not None and json.loads(unsub[1]) == {"method": "unsubscribe", "req_id": 1}
+
+
+def test_unsubscribing_a_whole_address_only_when_it_was_live() -> None:
+    s = Session(_proto(ack="none"))
+    entry, _ = s.subscribe(s.protocol.channels[0], Book("BTC", 1), "x", now=0, timeout=5)
+    assert s.unsubscribe(entry, None, now=0, timeout=5) is not None  # active: unsubscribe it
+    again = s.unsubscribe(entry, None, now=0, timeout=5)
+    assert again is None  # already unsubscribed: nothing to send
+    s2 = Session(_proto())
+    p_entry, _ = s2.subscribe(s2.protocol.channels[0], Book("ETH", 1), "x", now=0, timeout=5)
+    assert p_entry.state == "pending" and s2.unsubscribe(p_entry, None, now=0, timeout=5) is not None
