@@ -135,6 +135,7 @@ def test_an_error_for_an_operation_id_fails_that_subscription() -> None:
     out = s.receive(json.dumps({"type": "error", "id": 1, "code": 400, "msg": "bad query"}))
     assert isinstance(out, SubscribeFailed) and out.entries == [entry]
     assert out.pending.correlated is False and entry.state == "failed"
+    assert entry.error is out.error and (out.error.code, out.error.message) == (400, "bad query")
     other = s.receive(json.dumps({"type": "error", "id": 99, "code": 400, "msg": "x"}))
     assert isinstance(other, ErrorReply) and other.pending is None
 
@@ -217,3 +218,74 @@ def test_unsubscribing_a_whole_address_only_when_it_was_live() -> None:
     s2 = Session(_proto())
     p_entry, _ = s2.subscribe(s2.protocol.channels[0], Book("ETH", 1), "x", now=0, timeout=5)
     assert p_entry.state == "pending" and s2.unsubscribe(p_entry, None, now=0, timeout=5) is not None
+
+
+def test_failures_and_acks_carry_their_request_and_error() -> None:
+    s = Session(make_protocol(batch=True))
+    btc, req = s.subscribe(TICKER, TickerChannel(instrument_name="BTC", interval="raw"), "a", now=0, timeout=5)
+    assert req is not None
+    ack = s.receive(json.dumps({"id": req[0].id, "result": [btc.address]}))
+    assert isinstance(ack, SubscribeAck) and ack.pending is req[0] and ack.refused == []
+    eth, req = s.subscribe(TICKER, TickerChannel(instrument_name="ETH", interval="raw"), "b", now=0, timeout=5)
+    assert req is not None
+    failed = s.receive(json.dumps({"id": req[0].id, "error": {"code": 11050, "message": "bad"}}))
+    assert isinstance(failed, SubscribeFailed) and failed.pending is req[0]
+    assert eth.error is failed.error and eth.state == "failed"
+
+
+def test_an_ended_subscription_leaves_the_desired_set() -> None:
+    proto = _proto(subscription_id="", end_when=p.Match(equals=(("/method", "end"),)))
+    env = dataclasses.replace(
+        proto.envelope,
+        notification=p.NotificationRule(
+            when=p.Match(equals=(("/method", "sub"),)), payload="/params/result", subscription="/params/subscription"
+        ),
+    )
+    s = Session(dataclasses.replace(proto, envelope=env))
+    entry, req = s.subscribe(s.protocol.channels[0], Book("X", 1), "x", now=0, timeout=5)
+    assert req is not None
+    s.receive(json.dumps({"req_id": req[0].id, "result": "0xa"}))
+    assert s.subscriptions.by_id == {"0xa": entry}
+    s.receive(json.dumps({"method": "end", "params": {"subscription": "0xa"}}))
+    assert s.subscriptions.get(entry.address) is None and entry.state == "unsubscribed"
+    assert s.subscriptions.by_id == {}
+
+
+def test_a_null_subscription_id_is_not_an_id() -> None:
+    s = Session(_proto(subscription_id=""))
+    entry, req = s.subscribe(s.protocol.channels[0], Book("X", 1), "x", now=0, timeout=5)
+    assert req is not None
+    s.receive(json.dumps({"req_id": req[0].id, "result": None}))
+    assert entry.state == "active" and entry.sub_id is None and s.subscriptions.by_id == {}
+
+
+def test_restoring_request_id_subscriptions_names_them_anew() -> None:
+    s = Session(_proto(subscription_id="request", ack="none"))
+    entry, _ = s.subscribe(s.protocol.channels[0], Book("X", 1), "x", now=0, timeout=5)
+    assert entry.sub_id == 1
+    ((pending, text),) = s.restore_requests(now=1, timeout=5)
+    assert json.loads(text)["req_id"] == 2 == entry.sub_id == pending.id
+    assert s.subscriptions.by_id == {2: entry} and entry.state == "active"
+
+
+def test_a_parse_error_keeps_the_event_the_frame_also_is() -> None:
+    s = Session(make_protocol())
+    s.add_waiter(p.Match(equals=(("/method", "heartbeat"),)), TypeAdapter(int).validate_python, method="hb", now=0, timeout=5)
+    out = s.receive(json.dumps({"method": "heartbeat", "params": {"type": "heartbeat"}}))
+    assert isinstance(out, WaiterReply) and out.error is not None and isinstance(out.event, Event)
+
+
+def test_settle_without_request_ids() -> None:
+    """A match-acked subscribe on an API without request ids is detached: settle says
+    whether it still waited for its ack."""
+    proto = _proto(ack="match", ack_when=p.Match(equals=(("/event", "subscribed"),)), ack_address="/arg")
+    env = dataclasses.replace(proto.envelope, request=p.RequestFrame(id=None))
+    s = Session(dataclasses.replace(proto, envelope=env))
+    _, req = s.subscribe(s.protocol.channels[0], Book("BTC", 1), "x", now=0, timeout=5)
+    assert req is not None and not req[0].correlated and s.awaits_ack(req[0])
+    assert s.settle(req[0]) is True
+    assert s.settle(req[0]) is False and not s.awaits_ack(req[0])
+    _, req = s.subscribe(s.protocol.channels[0], Book("ETH", 1), "x", now=0, timeout=5)
+    assert req is not None
+    s.receive(acked("ETH"))
+    assert s.settle(req[0]) is False  # acked: nothing waited any more
