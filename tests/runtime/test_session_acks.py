@@ -264,7 +264,10 @@ def test_restoring_request_id_subscriptions_names_them_anew() -> None:
     entry, _ = s.subscribe(s.protocol.channels[0], Book("X", 1), "x", now=0, timeout=5)
     assert entry.sub_id == 1
     ((pending, text),) = s.restore_requests(now=1, timeout=5)
-    assert json.loads(text)["req_id"] == 2 == entry.sub_id == pending.id
+    assert json.loads(text) == {
+        "method": "subscribe", "params": {"channel": "book", "symbol": ["X"], "depth": 1}, "req_id": 2
+    }
+    assert 2 == entry.sub_id == pending.id
     assert s.subscriptions.by_id == {2: entry} and entry.state == "active"
 
 

@@ -198,3 +198,22 @@ def test_params_for_unsubscribing() -> None:
     request_id = method(addresses="", subscription_id="request")
     assert s.params_for(request_id, [btc], unsubscribe=True) == [((btc.address,), None)]
     assert s.params_for(request_id, [btc])[0][1] == [btc.address]  # subscribing: the address
+
+
+def test_structured_wires_and_string_items_of_known_entries() -> None:
+    proto = make_protocol()
+    structured = dataclasses.replace(TICKER, structured={"channel": "ticker", "pair": "{instrument_name}"})
+    s = Subscriptions(dataclasses.replace(proto, channels=(structured,)))
+    entry, _ = s.add(structured, BTC, "a")
+    assert entry.wire == {"channel": "ticker", "pair": "BTC"}  # no subscribe_params: the object
+    one = method(addresses="", batch=False)
+    assert s.params_for(one, [entry.address]) == [((entry.address,), {"channel": "ticker", "pair": "BTC"})]
+
+
+def test_failing_or_forgetting_what_is_not_there() -> None:
+    s = subs()
+    assert s.mark_failed(["never.subscribed"], RuntimeError("x")) == []
+    btc, _ = s.add(TICKER, BTC, "a")
+    btc.sub_id = {"unhashable": [1]}  # never registered
+    s.forget_id(btc)
+    assert s.by_id == {}
