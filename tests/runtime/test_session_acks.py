@@ -63,6 +63,9 @@ def test_settle_reports_whether_the_request_still_waited() -> None:
     assert s.settle(pending) is False  # forgotten: nothing waits any more
     late = s.receive(json.dumps({"req_id": pending.id, "result": {}}))
     assert late.late is True  # type: ignore[attr-defined]
+    reply_ack = Session(_proto())  # acked by a correlated reply only
+    _, req = reply_ack.subscribe(spec, Book("X", 1), "sink", now=0, timeout=5)
+    assert req is not None and reply_ack.settle(req[0]) is True and reply_ack.settle(req[0]) is False
     none_ack = Session(_proto(ack="none"))
     _, req = none_ack.subscribe(spec, Book("X", 1), "sink", now=0, timeout=5)
     assert req is not None and none_ack.settle(req[0]) is False and not none_ack.awaits_ack(req[0])
