@@ -462,3 +462,19 @@ def test_describe_and_repr() -> None:
     both = make_protocol()
     both = dataclasses.replace(both, heartbeat=p.Heartbeat(server_pings=(*both.heartbeat.server_pings, text_ping)))
     assert repr(Session(both).dispatcher) == "<Dispatcher pings=2 events=1>"
+
+
+def test_odd_error_codes_fall_back_to_server_error() -> None:
+    d = Session(make_protocol()).dispatcher
+    for code in ("X7", "-", "", "7.0"):
+        assert type(d.error_for(code, "m", None)) is ServerError
+
+
+def test_match_acks_only_for_match_methods_and_the_whole_frame_without_an_address() -> None:
+    when = p.Match(equals=(("/event", "subscribed"),))
+    frame = {"event": "subscribed", "arg": "x"}
+    s = Session(_proto(ack="match", ack_when=when))  # no ack_address: the frame is the key
+    d = Dispatcher(s.protocol, s.correlator, s.subscriptions)
+    assert receive(d, frame) == ("MatchAck", '{"arg":"x","event":"subscribed"}', frame)
+    reply = Session(_proto(ack="reply", ack_when=when))  # not a match method: no match acks
+    assert receive(reply.dispatcher, frame)[0] == "Unknown"

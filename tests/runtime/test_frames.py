@@ -87,3 +87,15 @@ def test_replies_to_pings_and_on_connect() -> None:
     pending, text = s.build_reply(p.Reply(request="public/set_heartbeat", params={"interval": 10}), now=1.0)
     assert pending is not None and (pending.kind, pending.deadline) == ("internal", 8.0)
     assert text is not None and json.loads(text)["params"] == {"interval": 10}
+
+
+def test_an_envelope_without_method_or_params_pointers() -> None:
+    proto = make_protocol()
+    no_method = dataclasses.replace(proto.envelope, template={"op": "x"}, request=p.RequestFrame(method=None, params="/args", id="/id"))
+    assert json.loads(Session(dataclasses.replace(proto, envelope=no_method)).frame("m", {"a": 1}, 3)) == {
+        "op": "x", "args": {"a": 1}, "id": 3
+    }
+    no_params = dataclasses.replace(proto.envelope, template={}, request=p.RequestFrame(method="/op", params=None, id="/id"))
+    assert json.loads(Session(dataclasses.replace(proto, envelope=no_params)).frame("m", {"a": 1}, 3)) == {
+        "op": "m", "id": 3
+    }

@@ -295,3 +295,12 @@ def test_settle_without_request_ids() -> None:
     assert req is not None
     s.receive(acked("ETH"))
     assert s.settle(req[0]) is False  # acked: nothing waited any more
+
+
+def test_an_ack_after_the_unsubscribe_completes_nothing() -> None:
+    s = match_session()
+    entry, req = s.subscribe(s.protocol.channels[0], Book("BTC", 1), "x", now=0, timeout=5)
+    assert req is not None
+    s.unsubscribe(entry, None, now=0, timeout=5)
+    late = s.receive(acked("BTC"))
+    assert isinstance(late, SubscribeAck) and late.pending is not req[0] and late.entries == []
