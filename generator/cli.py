@@ -25,6 +25,7 @@ from pathlib import Path
 from . import __version__
 from .config import ConfigError, Target, find_pyproject, load_targets
 from .diagnostics import Diagnostics, SpecError
+from .loader.limits import DEFAULT_LIMITS, Limits, format_size, parse_size
 from .output import NotOurFolder, compare, write
 from .render import RenderOptions
 
@@ -38,6 +39,26 @@ def _print_diagnostics(diagnostics: Diagnostics) -> None:
     warnings = len(diagnostics.items) - errors
     if diagnostics.items:
         print(f"{errors} error(s), {warnings} warning(s)", file=sys.stderr)
+
+
+def _size(text: str) -> int:
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _add_size_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--max-file-size",
+        type=_size,
+        metavar="SIZE",
+        help=f"largest file read: the spec, each $ref'd file, an overlay (default {format_size(DEFAULT_LIMITS.max_file_size)}; e.g. 50MB)",
+    )
+
+
+def _limits(max_file_size: int | None) -> Limits:
+    return DEFAULT_LIMITS if max_file_size is None else replace(DEFAULT_LIMITS, max_file_size=max_file_size)
 
 
 def _generate_parser() -> argparse.ArgumentParser:
@@ -55,6 +76,7 @@ def _generate_parser() -> argparse.ArgumentParser:
         choices=("server", "client"),
         help="AsyncAPI: whose side the document describes (default: server, so its `send` is what the client receives)",
     )
+    _add_size_option(parser)
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true", help="write nothing; exit 1 and show a diff if files are out of date")
     mode.add_argument("--diff", action="store_true", help="write nothing; show what would change")
@@ -67,13 +89,24 @@ def _targets(args: argparse.Namespace) -> list[Target]:
     if args.spec is not None:
         if args.output is None:
             raise ConfigError("-o DIR is required with a spec (the package is written to DIR/<name>/)")
-        return [Target(args.spec, args.output, args.runtime_import, args.templates, perspective=args.perspective)]
+        return [
+            Target(
+                args.spec,
+                args.output,
+                args.runtime_import,
+                args.templates,
+                perspective=args.perspective,
+                max_file_size=args.max_file_size,
+            )
+        ]
     pyproject = find_pyproject(Path.cwd())
     if pyproject is None:
         raise ConfigError("no spec given and no pyproject.toml found; usage: nova-gen SPEC -o DIR")
     targets = load_targets(pyproject)
     if args.perspective is not None:
         targets = [replace(t, perspective=args.perspective) for t in targets]
+    if args.max_file_size is not None:
+        targets = [replace(t, max_file_size=args.max_file_size) for t in targets]
     return targets
 
 
@@ -96,6 +129,7 @@ def _run_target(target: Target, args: argparse.Namespace) -> int:
             diagnostics,
             target.base,
             perspective=target.perspective,
+            limits=_limits(target.max_file_size),
         )
     except SpecError:
         _print_diagnostics(diagnostics)
@@ -147,6 +181,7 @@ def cmd_generate(argv: Sequence[str]) -> int:
 def cmd_validate(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="nova-gen validate", description="Check specs and print diagnostics.")
     parser.add_argument("specs", nargs="+", type=Path)
+    _add_size_option(parser)
     args = parser.parse_args(argv)
     from .loader import load_api
     from .planner import plan
@@ -155,7 +190,7 @@ def cmd_validate(argv: Sequence[str]) -> int:
     for spec in args.specs:
         diagnostics = Diagnostics()
         try:
-            plan(load_api(spec, diagnostics), diagnostics)
+            plan(load_api(spec, diagnostics, limits=_limits(args.max_file_size)), diagnostics)
         except SpecError:
             status = EXIT_USAGE
         _print_diagnostics(diagnostics)

@@ -170,7 +170,7 @@ class RefResolver:
             )
             return None
         display = str(Path(doc.display).parent / file_part).replace("\\", "/")
-        loaded = load_document(path, display, self.diagnostics)
+        loaded = load_document(path, display, self.diagnostics, doc.limits)
         if loaded is not None:
             self._docs[path] = loaded
         return loaded
