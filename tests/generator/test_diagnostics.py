@@ -71,6 +71,8 @@ CASES = [
     Case("062-alias-loop", BASE + "  A: &a { items: @@*a }\n", "NOVA062", message="inside its own anchor"),
     Case("063-number", mutate("price: 64000.5", "price: @@6" + "4" * 100_000), "NOVA063",
          message="a number of 100001 characters"),
+    Case("064-ref-cycle", BASE + "  A: { $ref: '#/schemas/B' }\n  B: { allOf: [{ $ref: @@'#/schemas/A' }] }\n",
+         "NOVA064", message="$ref cycle with no property or item in between: A -> B -> A", hint="describes no value"),
     Case("101-asyncapi-version", "asyncapi: @@'9.0.0'\ninfo: { title: x, version: '1' }\n", "NOVA101"),
     # -- references and schemas -------------------------------------------------------------
     Case("010-local", mutate(TICKER_MSG, 'message: { $ref: @@"#/schemas/Tickr" }'), "NOVA010",
@@ -179,7 +181,7 @@ CASES = [
          '  params: { id: "{client_id}", secret: @@"{client_secret}" }\n', "NOVA040", message="{client_secret}"),
     Case("042-empty-when", add_section("events:\n  @@anything:\n    when: {}\n    message: { type: object }\n"),
          "NOVA042", severity="warning", message="matches every frame"),
-    Case("050-model-generator", "@@" + BASE + "  Loop: { allOf: [{ $ref: '#/schemas/Loop' }] }\n", "NOVA050",
+    Case("050-model-generator", "@@" + BASE + "  Odd: { oneOf: [{ type: object }], discriminator: 5 }\n", "NOVA050",
          message="datamodel-code-generator could not build models", generate=True),
 ]
 
