@@ -45,6 +45,8 @@ def _schemas(api: ir.Api) -> Iterator[tuple[str, ir.JsonSchema, ir.Location | No
         yield f"message of channel {c.name!r}", c.message, c.location
     for e in api.events:
         yield f"message of event {e.name!r}", e.message, e.location
+    for cp in api.connect_params:
+        yield f"the {cp.kind} argument {cp.name!r} of connect()", cp.schema, None
 
 
 def _check_schemas(api: ir.Api, diagnostics: Diagnostics) -> bool:

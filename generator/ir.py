@@ -29,6 +29,13 @@ from .runtime.protocol import (
 JsonSchema = dict[str, Any]
 
 
+def required_names(schema: Any) -> frozenset[str]:
+    """The names ``schema`` lists under ``required``, read as a spec may have written them:
+    schemas are read before they are validated (NOVA012), so anything else is ignored here."""
+    listed = schema.get("required") if isinstance(schema, dict) else None
+    return frozenset(r for r in listed if isinstance(r, str)) if isinstance(listed, list) else frozenset()
+
+
 @dataclass(frozen=True)
 class Location:
     """Where something was written: for diagnostics that point at the spec."""

@@ -18,6 +18,7 @@ from .diagnostics import Diagnostics, Position
 from .naming import (
     RESERVED_CLASS_NAMES,
     constant_case,
+    is_literal,
     pascal_case,
     py_identifier,
     py_str,
@@ -198,12 +199,13 @@ class Planner:
             return "Any"
         if "$ref" in schema:
             return f"models.{schema['$ref'][8:]}"
-        if "const" in schema:
+        if "const" in schema and is_literal(schema["const"]):
             return f"Literal[{py_str(schema['const'])}]"
-        if "enum" in schema:
-            values = [v for v in schema["enum"] if v is not None]
+        enum = schema.get("enum")
+        if isinstance(enum, list) and enum and all(is_literal(v) for v in enum):
+            values = [v for v in enum if v is not None]
             literal = f"Literal[{', '.join(py_str(v) for v in values)}]" if values else "None"
-            return f"{literal} | None" if None in schema["enum"] and values else literal
+            return f"{literal} | None" if None in enum and values else literal
         for key in ("oneOf", "anyOf"):
             if key in schema and not schema.get("properties"):
                 options = [
@@ -219,7 +221,7 @@ class Planner:
             options = [self.annotate({**schema, "type": k}, hoist_as, taken, location) for k in kind]
             return " | ".join(dict.fromkeys(options))
         simple = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None"}
-        if kind in simple:
+        if isinstance(kind, str) and kind in simple:
             return simple[kind]
         if kind == "array":
             items = schema.get("items")
@@ -358,7 +360,7 @@ class Planner:
                 base = self.annotate(cp.schema, "Connect" + pascal_case(cp.name), types, None)
             if cp.required:
                 annotation, default = base, None
-            elif cp.default is not None and not cp.secret:
+            elif cp.default is not None and not cp.secret and is_literal(cp.default):
                 annotation, default = base, py_str(cp.default)
             else:
                 annotation, default = f"{base} | None", "None"

@@ -17,6 +17,38 @@ def _kind(value: Any) -> str:
     return names.get(type(value), type(value).__name__)
 
 
+def mapping(value: Any, doc: Document, pointer: str, diagnostics: Diagnostics) -> dict[Any, Any]:
+    """``value`` (found at ``doc#pointer``) where the specification wants a mapping.
+
+    Absent (None) is an empty mapping; anything else that is not one is ``NOVA102`` and
+    read as empty, so the reader goes on and reports what else is wrong.
+    """
+    if value is None or isinstance(value, dict):
+        return value or {}
+    key = pointer.rsplit("/", 1)[-1]
+    diagnostics.error(
+        "NOVA102",
+        f"`{key}` must be a mapping, not {_kind(value)}",
+        doc.source.position(pointer),
+        hint="see the AsyncAPI specification for this object",
+    )
+    return {}
+
+
+def sequence(value: Any, doc: Document, pointer: str, diagnostics: Diagnostics) -> list[Any]:
+    """Like :func:`mapping`, for a list."""
+    if value is None or isinstance(value, list):
+        return value or []
+    key = pointer.rsplit("/", 1)[-1]
+    diagnostics.error(
+        "NOVA102",
+        f"`{key}` must be a list, not {_kind(value)}",
+        doc.source.position(pointer),
+        hint="see the AsyncAPI specification for this object",
+    )
+    return []
+
+
 def validate_structure(doc: Document, major: int, diagnostics: Diagnostics) -> None:
     data = doc.data
     info = data.get("info")

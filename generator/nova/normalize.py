@@ -212,7 +212,7 @@ class Normalizer:
                 hint="each property becomes a keyword argument of the generated method",
             )
             return ()
-        required = set(value.get("required", ()))
+        required = ir.required_names(value)
         base = join_pointer(pointer, "properties")
         out = []
         for name, prop in properties.items():
