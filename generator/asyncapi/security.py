@@ -123,7 +123,9 @@ class Handshake:
     def channel(self, channel: Channel) -> None:
         """Parameters of the connection's channel address, and its ``ws`` binding."""
         address = channel.address or ""
-        declared = channel.value.get("parameters") or {}
+        declared = mapping(
+            channel.value.get("parameters"), channel.doc, join_pointer(channel.pointer, "parameters"), self.diagnostics
+        )
         used = PLACEHOLDER.findall(address)
         pbase = join_pointer(channel.pointer, "parameters")
         for name in used:

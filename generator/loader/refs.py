@@ -77,8 +77,10 @@ class RefResolver:
     def follow(self, value: Any, doc: Document, pointer: str) -> tuple[Any, Document, str]:
         """Where a ``$ref`` leads (value, file, pointer); a non-reference stays where it is."""
         seen: dict[tuple[Path, str], str] = {}
-        while isinstance(value, dict) and isinstance(value.get("$ref"), str):
+        while isinstance(value, dict) and "$ref" in value:
             where = join_pointer(pointer, "$ref")
+            if not self._is_ref(value["$ref"], doc, where):
+                return {}, doc, pointer
             target = self._target(value["$ref"], doc, where)
             if target is None:
                 return {}, doc, pointer
@@ -206,10 +208,7 @@ class RefResolver:
     def _rewrite_ref(self, value: dict[str, Any], doc: Document, pointer: str) -> Any:
         ref = value["$ref"]
         where = join_pointer(pointer, "$ref")
-        if not isinstance(ref, str):
-            self.diagnostics.error(
-                "NOVA010", "$ref must be a string", doc.source.position(where)
-            )
+        if not self._is_ref(ref, doc, where):
             return {}
         target = self._target(ref, doc, where)
         if target is None:
@@ -222,6 +221,17 @@ class RefResolver:
         if isinstance(value.get("description"), str):
             out["description"] = value["description"]
         return out
+
+    def _is_ref(self, ref: Any, doc: Document, where: str) -> bool:
+        if isinstance(ref, str):
+            return True
+        self.diagnostics.error(
+            "NOVA010",
+            "$ref must be a string",
+            doc.source.position(where),
+            hint='quote a JSON pointer: $ref: "#/path/to/Name"',
+        )
+        return False
 
     def _target(self, ref: str, doc: Document, where: str) -> Target | None:
         file_part, _, fragment = ref.partition("#")
