@@ -11,7 +11,7 @@
     output = "src"
     runtime-import = "nova_runtime"
     perspective = "client"                # AsyncAPI: whose side the document describes
-    max-file-size = "50MB"                # raise the 10MB limit on each file read
+    max-file-size = "50MB"                # raise the 2MB limit on each file read
 
 Every command-line option has a key of the same name. Paths are relative to the
 pyproject.toml that holds them.

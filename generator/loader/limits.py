@@ -29,7 +29,7 @@ import yaml
 
 @dataclass(frozen=True)
 class Limits:
-    max_file_size: int = 10_000_000
+    max_file_size: int = 2_000_000
     """Bytes per file."""
     max_depth: int = 64
     """Nested mappings and sequences."""

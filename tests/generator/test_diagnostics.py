@@ -61,8 +61,8 @@ CASES = [
     Case("004-version", mutate("nova: 1", "nova: @@2"), "NOVA004", hint="write `nova: 1`"),
     # -- limits (more in test_limits.py) ----------------------------------------------------------
     Case("060-file-size", mutate(TICKER_MSG, 'message: { $ref: "big.yaml#/T" }'), "NOVA060",
-         message="big.yaml has 10MB, more than the limit of 10MB", hint="--max-file-size",
-         extra={"big.yaml": "@@T: {type: object}\n" + "#" * 10_000_000 + "\n"}),
+         message="big.yaml has 2MB, more than the limit of 2MB", hint="--max-file-size",
+         extra={"big.yaml": "@@T: {type: object}\n" + "#" * 2_000_000 + "\n"}),
     Case("061-depth", mutate("title: Example", "title: " + "[" * 63 + "@@[" + "]" * 64), "NOVA061",
          message="nested more than 64 levels deep"),
     Case("062-alias-bomb", BASE + "  A: &a [x, x, x, x, x, x, x, x, x, x]\n"
