@@ -7,7 +7,7 @@ node that crossed it:
 
 - ``max_file_size`` bytes per file (the spec, every ``$ref``'d file, the overlay); the one
   bound a user can raise (``--max-file-size``), because a large spec is legitimate.
-- ``max_depth`` nested mappings/sequences. Later stages walk the document recursively
+- ``max_depth`` nested mappings/sequences, aliases expanded. Later stages walk the document recursively
   (JSON Schema validation, datamodel-code-generator), so the bound keeps them far from
   Python's recursion limit; real specs nest about 10 deep.
 - ``max_alias_nodes``: the nodes YAML aliases add by repeating their anchors. Each use of
@@ -84,27 +84,28 @@ class LimitedLoader(yaml.SafeLoader):
     def __init__(self, stream: str, limits: Limits) -> None:
         super().__init__(stream)
         self.limits = limits
-        self._depth = 0
         self._nodes = 0
         """Nodes composed so far, each alias counted as the size of its anchor."""
         self._alias_nodes = 0
-        self._sizes: dict[int, int] = {}
-        """Expanded size of each anchored node, by id()."""
-        self._open: set[str] = set()
+        self._open: list[int] = []
+        """For each collection being composed, the height of its tallest child so far."""
+        self._anchored: dict[int, tuple[int, int]] = {}
+        """Expanded (size, height) of each anchored node, by id()."""
+        self._unfinished: set[str] = set()
         """Anchors whose node is still being composed."""
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         event: Any = self.peek_event()  # type: ignore[no-untyped-call]
         if isinstance(event, yaml.AliasEvent):
             node = super().compose_node(parent, index)
-            if event.anchor in self._open:
+            if event.anchor in self._unfinished:
                 raise LimitExceeded(
                     "NOVA062",
                     f"alias *{event.anchor} is inside its own anchor &{event.anchor}",
                     event.start_mark,
                     "a YAML document that contains itself has no end; write the repeated part out",
                 )
-            size = self._sizes.get(id(node), 1)
+            size, height = self._anchored.get(id(node), (1, 0))
             self._alias_nodes += size
             self._nodes += size
             if self._alias_nodes > self.limits.max_alias_nodes:
@@ -114,29 +115,40 @@ class LimitedLoader(yaml.SafeLoader):
                     event.start_mark,
                     "aliases of aliases multiply; repeat fewer nodes, or use $ref, which is never expanded",
                 )
+            self._check_depth(len(self._open) + height, event)
+            self._child(height)
             return node
         collection = isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent))
         if collection:
-            self._depth += 1
-            if self._depth > self.limits.max_depth:
-                raise LimitExceeded(
-                    "NOVA061",
-                    f"nested more than {self.limits.max_depth} levels deep",
-                    event.start_mark,
-                    "flatten the structure; name deep schemas and $ref them",
-                )
+            self._check_depth(len(self._open) + 1, event)
+            self._open.append(0)
         anchor = event.anchor
         if anchor is not None:
-            self._open.add(anchor)
+            self._unfinished.add(anchor)
         before = self._nodes
         node = super().compose_node(parent, index)
         self._nodes += 1
+        height = 1 + self._open.pop() if collection else 0
         if anchor is not None:
-            self._open.discard(anchor)
-            self._sizes[id(node)] = self._nodes - before
-        if collection:
-            self._depth -= 1
+            self._unfinished.discard(anchor)
+            self._anchored[id(node)] = (self._nodes - before, height)
+        self._child(height)
         return node
+
+    def _child(self, height: int) -> None:
+        if self._open:
+            self._open[-1] = max(self._open[-1], height)
+
+    def _check_depth(self, depth: int, event: Any) -> None:
+        """Refuse a collection (or an alias expanding to one) that ends ``depth`` levels down."""
+        if depth > self.limits.max_depth:
+            raise LimitExceeded(
+                "NOVA061",
+                f"nested more than {self.limits.max_depth} levels deep"
+                + (" once its aliases are expanded" if isinstance(event, yaml.AliasEvent) else ""),
+                event.start_mark,
+                "flatten the structure; name deep schemas and $ref them",
+            )
 
 
 def compose(text: str, limits: Limits) -> yaml.Node | None:

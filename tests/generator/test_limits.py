@@ -102,6 +102,24 @@ def test_nesting_in_block_style(tmp_path: Path) -> None:
     assert codes(load(tmp_path, "\n".join(lines) + "\n")) == ["NOVA061"]
 
 
+def test_nesting_counts_what_aliases_expand_to(tmp_path: Path) -> None:
+    """Aliases of deep anchors inside deep anchors: few nodes, but thousands of levels once expanded."""
+    half = DEPTH // 2
+    lines = ["a0: &a0 " + "[" * half + "]" * half]
+    for i in range(1, 40):
+        lines.append(f"a{i}: &a{i} " + "[" * half + f"*a{i - 1}" + "]" * half)
+    text = "\n".join(lines) + "\n"
+    # a1 ends at 1 + 32 + 32 levels: its alias is the first node past the limit.
+    diagnostics = load(tmp_path, text.replace("*a0", "@@*a0", 1))
+    assert codes(diagnostics) == ["NOVA061"]
+    assert "once its aliases are expanded" in diagnostics.items[0].message
+    shallow = "a: &a [[x]]\nb: [[[*a]]]\n"
+    path = tmp_path / "ok.yaml"
+    path.write_text(shallow, encoding="utf-8")
+    doc = load_document(path, "ok.yaml", Diagnostics())
+    assert doc is not None and doc.data["b"] == [[[[["x"]]]]]
+
+
 @pytest.mark.parametrize("name", ["doc.yaml", "doc.json"])
 @pytest.mark.parametrize("number", ["9" * 100_000, "-" + "1" * 200, "1." + "5" * 300, "1.0e+" + "0" * 200])
 def test_absurd_numbers(tmp_path: Path, name: str, number: str) -> None:
