@@ -25,13 +25,7 @@ def mapping(value: Any, doc: Document, pointer: str, diagnostics: Diagnostics) -
     """
     if value is None or isinstance(value, dict):
         return value or {}
-    key = pointer.rsplit("/", 1)[-1]
-    diagnostics.error(
-        "NOVA102",
-        f"`{key}` must be a mapping, not {_kind(value)}",
-        doc.source.position(pointer),
-        hint="see the AsyncAPI specification for this object",
-    )
+    _wrong_shape(value, "a mapping", doc, pointer, diagnostics)
     return {}
 
 
@@ -39,14 +33,17 @@ def sequence(value: Any, doc: Document, pointer: str, diagnostics: Diagnostics) 
     """Like :func:`mapping`, for a list."""
     if value is None or isinstance(value, list):
         return value or []
-    key = pointer.rsplit("/", 1)[-1]
+    _wrong_shape(value, "a list", doc, pointer, diagnostics)
+    return []
+
+
+def _wrong_shape(value: Any, wanted: str, doc: Document, pointer: str, diagnostics: Diagnostics) -> None:
     diagnostics.error(
         "NOVA102",
-        f"`{key}` must be a list, not {_kind(value)}",
+        f"`{pointer.rsplit('/', 1)[-1]}` must be {wanted}, not {_kind(value)}",
         doc.source.position(pointer),
         hint="see the AsyncAPI specification for this object",
     )
-    return []
 
 
 def validate_structure(doc: Document, major: int, diagnostics: Diagnostics) -> None:

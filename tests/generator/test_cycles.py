@@ -32,23 +32,10 @@ def with_schemas(schemas: str) -> str:
 
 ASYNCAPI = """asyncapi: 3.0.0
 info: {title: Test, version: '1'}
-servers:
-  prod: {host: example.com, protocol: wss}
-channels:
-  root:
-    address: /
-    messages:
-      ping: {payload: {type: object, properties: {type: {const: ping}}}}
-      pong: {payload: {$ref: '#/components/schemas/A'}}
+servers: {prod: {host: example.com, protocol: wss}}
+channels: {root: {address: /, messages: {pong: {payload: {$ref: '#/components/schemas/A'}}}}}
 operations:
-  getPong:
-    action: send
-    channel: {$ref: '#/channels/root'}
-    messages: [{$ref: '#/channels/root/messages/pong'}]
-  sendPing:
-    action: receive
-    channel: {$ref: '#/channels/root'}
-    messages: [{$ref: '#/channels/root/messages/ping'}]
+  getPong: {action: send, channel: {$ref: '#/channels/root'}, messages: [{$ref: '#/channels/root/messages/pong'}]}
 components:
 """
 
@@ -84,8 +71,8 @@ CYCLES = {
         "#/components/messages/M -> #/components/messages/N -> #/components/messages/M",
     ),
     "asyncapi-channel-self": (
-        ASYNCAPI.replace("channel: {$ref: '#/channels/root'}\n    messages: [{$ref: '#/channels/root/messages/pong'}]",
-                         "channel: {$ref: '#/components/channels/C'}\n    messages: []", 1)
+        ASYNCAPI.replace("channel: {$ref: '#/channels/root'}, messages: [{$ref: '#/channels/root/messages/pong'}]",
+                         "channel: {$ref: '#/components/channels/C'}, messages: []", 1)
         + "  channels:\n    C: {$ref: @@'#/components/channels/C'}\n",
         "#/components/channels/C -> #/components/channels/C",
     ),

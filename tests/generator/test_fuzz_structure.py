@@ -4,7 +4,8 @@ internal error.
 Every case takes one of the repository's specs (nova and AsyncAPI, with the files they
 ``$ref`` and their overlays), breaks it in one to three places (a list where a mapping is
 expected, a mapping where a string is, null, booleans, huge and absurd numbers, deep nesting,
-unknown and missing keys, ``$ref``s that lead anywhere), and runs it through the generator.
+unknown and missing keys, ``$ref``s that lead anywhere; sometimes a bit of YAML syntax such
+as a tag or an alias dropped into the text), and runs it through the generator.
 The only acceptable outcomes are success or :class:`SpecError` (exit 0 or 2); anything else
 is a bug, reported with the seed and the mutations that found it. The seeds and the number
 of cases are fixed, so a run is the same everywhere and takes a few seconds;
@@ -157,11 +158,23 @@ def parsed(path: Path) -> Any:
     return yaml.load(path.read_text("utf-8"), Loader=_LOADER)
 
 
+TOKENS = [
+    "!!binary ", "!!int ", "!!float ", "!!bool ", "!!timestamp ", "!!str ", "!!set ", "!!python/name:os.system ",
+    "!local ", "&x ", "*x ", "*nowhere ", "<<: *x\n", "? ", "- ", ": ", "{", "}", "[", "]", "'", '"', "\t", "#",
+    "%YAML 1.1\n---\n", "\n---\n", "\\", "\x00", "\ufeff", "9" * 120, "1e999", "2001-13-45",
+]
+"""Bits of YAML syntax, dropped into the text at random (a quarter of the cases)."""
+
+
 def write(path: Path, data: Any, rng: random.Random) -> None:
     if rng.random() < 0.2:  # YAML reads JSON too: both ways in
-        path.write_text(json.dumps(data, default=str), encoding="utf-8")
+        text = json.dumps(data, default=str)
     else:
-        path.write_text(yaml.dump(data, Dumper=_DUMPER, sort_keys=False, allow_unicode=True), encoding="utf-8")
+        text = yaml.dump(data, Dumper=_DUMPER, sort_keys=False, allow_unicode=True)
+    if rng.random() < 0.25:
+        at = rng.randrange(len(text) + 1)
+        text = text[:at] + rng.choice(TOKENS) + text[at:]
+    path.write_text(text, encoding="utf-8")
 
 
 def run(spec: Path, render: bool) -> int:
