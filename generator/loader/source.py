@@ -186,6 +186,12 @@ def load_document(
             hint=exc.context or "check indentation and quoting around this position",
         )
         return None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (NUL, other controls)
+        before = text[: exc.position]
+        where = Position(display, before.count("\n") + 1, len(before) - before.rfind("\n"))
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        diagnostics.error("NOVA001", f"invalid YAML: the character U+{code:04X} is not allowed", where)
+        return None
     except yaml.YAMLError as exc:
         diagnostics.error("NOVA001", f"invalid YAML: {exc}", Position(display, 1, 1))
         return None

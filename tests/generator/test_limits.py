@@ -165,6 +165,12 @@ def test_tags_that_are_not_json_are_refused(tmp_path: Path, value: str, message:
     assert message in diagnostics.items[0].message
 
 
+def test_characters_yaml_refuses_are_positioned(tmp_path: Path) -> None:
+    diagnostics = load(tmp_path, "a: 1\nb: [x, @@\x00]\n")
+    assert codes(diagnostics) == ["NOVA001"]
+    assert diagnostics.items[0].message == "invalid YAML: the character U+0000 is not allowed"
+
+
 def test_dates_stay_text(tmp_path: Path) -> None:
     path = tmp_path / "doc.yaml"
     path.write_text("a: 2001-12-14\nb: 2001-13-45\nc: 2001-12-14 21:59:43.10 -5\n", encoding="utf-8")
