@@ -90,7 +90,7 @@ def test_nesting_deeper_than_the_limit(tmp_path: Path, name: str) -> None:
     at_limit = "[" * DEPTH + "]" * DEPTH
     assert codes(load(tmp_path, json.dumps({"x": json.loads(at_limit[1:-1])}), name)) == []
     # The document is level 1, so the 64th bracket is the 65th level.
-    deep = '{"x": ' + "[" * (DEPTH - 1) + "@@[" + "[" * 49_000 + "]" * 49_001 + "]" * (DEPTH - 1) + "}"
+    deep = '{"x": ' + "[" * (DEPTH - 1) + "@@[" + "[" * (50_000 - DEPTH) + "]" * (50_001 - DEPTH) + "]" * (DEPTH - 1) + "}"
     diagnostics = load(tmp_path, deep, name)
     assert codes(diagnostics) == ["NOVA061"]
     assert f"more than {DEPTH} levels" in diagnostics.items[0].message
@@ -144,6 +144,16 @@ def test_file_size_limit(tmp_path: Path, name: str) -> None:
     assert diagnostics.items[0].message == f"{name} has 2.01KB, more than the limit of 1KB"
     assert "--max-file-size" in diagnostics.items[0].hint
     assert codes(load(tmp_path, text, name, Limits(max_file_size=len(text)))) == []
+
+
+def test_a_50mb_spec_is_refused_before_it_is_read(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with (in_tmp / "huge.yaml").open("wb") as file:
+        file.write(BASE.encode())
+        file.truncate(50_000_000)  # sparse: the test writes almost nothing
+    assert main(["validate", "huge.yaml"]) == 2
+    err = capsys.readouterr().err
+    assert "huge.yaml:1:1: error NOVA060: huge.yaml has 50MB, more than the limit of 2MB" in err
+    assert "Traceback" not in err
 
 
 # -- YAML values JSON cannot hold ------------------------------------------------------------
