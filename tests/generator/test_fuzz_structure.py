@@ -37,7 +37,7 @@ from nova_gen.render import RenderOptions, render_package
 from .conftest import diagnose, mutate
 
 ROOT = Path(__file__).resolve().parents[2]
-CASES = int(os.environ.get("NOVA_FUZZ_CASES", "100"))
+CASES = int(os.environ.get("NOVA_FUZZ_CASES", "150"))
 SEED = int(os.environ.get("NOVA_FUZZ_SEED", "0"))
 RENDERED = int(os.environ.get("NOVA_FUZZ_RENDERED", "4"))
 """Cases that pass validation are also rendered (models, templates, black), up to this many."""
