@@ -46,7 +46,7 @@ def _schemas(api: ir.Api) -> Iterator[tuple[str, ir.JsonSchema, ir.Location | No
     for e in api.events:
         yield f"message of event {e.name!r}", e.message, e.location
     for cp in api.connect_params:
-        yield f"the {cp.kind} argument {cp.name!r} of connect()", cp.schema, None
+        yield f"the {cp.kind} argument {cp.name!r} of connect()", cp.schema, cp.location
 
 
 def _check_schemas(api: ir.Api, diagnostics: Diagnostics) -> bool:

@@ -164,6 +164,7 @@ class Handshake:
                     required=default is None,
                     default=default,
                     description=str(spec.get("description", "")).strip(),
+                    location=_location(pdoc, pptr),
                 )
             )
         binding, bdoc, bptr = self.refs.follow(
@@ -171,7 +172,7 @@ class Handshake:
                 channel.value.get("bindings"), channel.doc, join_pointer(channel.pointer, "bindings"), self.diagnostics
             ).get("ws"),
             channel.doc,
-            join_pointer(channel.pointer, "bindings/ws"),
+            join_pointer(join_pointer(channel.pointer, "bindings"), "ws"),
         )
         if not isinstance(binding, dict):
             return
@@ -202,6 +203,7 @@ class Handshake:
                         schema=rewritten if isinstance(rewritten, dict) else {},
                         required=name in required,
                         description=description,
+                        location=_location(sdoc, join_pointer(join_pointer(sptr, "properties"), name)),
                     )
                 )
 
@@ -298,3 +300,8 @@ class Handshake:
                                  env=self.env_name("username")))
         self.add(ir.ConnectParam("password", "basic_password", {"type": "string"}, description="password",
                                  secret=True, env=self.env_name("password")))
+
+
+def _location(doc: Document, pointer: str) -> ir.Location:
+    position = doc.source.position(pointer)
+    return ir.Location(position.file, position.line, position.column)

@@ -34,7 +34,7 @@ from nova_gen.loader import load_api
 from nova_gen.planner import plan
 from nova_gen.render import RenderOptions, render_package
 
-from .conftest import diagnose, mutate
+from .conftest import diagnose, mutate, write_files
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = int(os.environ.get("NOVA_FUZZ_CASES", "150"))
@@ -265,9 +265,9 @@ def test_found_handshake_schemas_are_checked(in_tmp: Path) -> None:
     text = (ROOT / "tests" / "asyncapi" / "docs" / "client-side.yml").read_text("utf-8")
     assert "X-Client-Version: {type: string" in text
     shutil.copytree(ROOT / "tests" / "asyncapi" / "docs" / "common", in_tmp / "common")
-    (in_tmp / "api.yml").write_text(
-        text.replace("X-Client-Version: {type: string", "X-Client-Version: {type: {type: string}"), encoding="utf-8"
-    )
-    found = [(d.code, d.message) for d in diagnose(in_tmp / "api.yml").items if d.severity == "error"]
-    assert len(found) == 1 and found[0][0] == "NOVA012", found
-    assert "the header argument 'X-Client-Version' of connect()" in found[0][1]
+    broken = text.replace("X-Client-Version: {type: string", "X-Client-Version: @@{type: {type: string}")
+    where = write_files(in_tmp, {"api.yml": broken})
+    assert where is not None
+    found = [d for d in diagnose(in_tmp / "api.yml").items if d.severity == "error"]
+    assert [(d.code, str(d.position)) for d in found] == [("NOVA012", f"api.yml:{where.line}:{where.column}")]
+    assert "the header argument 'X-Client-Version' of connect()" in found[0].message
