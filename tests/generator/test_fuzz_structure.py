@@ -271,3 +271,15 @@ def test_found_handshake_schemas_are_checked(in_tmp: Path) -> None:
     found = [d for d in diagnose(in_tmp / "api.yml").items if d.severity == "error"]
     assert [(d.code, str(d.position)) for d in found] == [("NOVA012", f"api.yml:{where.line}:{where.column}")]
     assert "the header argument 'X-Client-Version' of connect()" in found[0].message
+
+
+def test_found_a_message_named_by_its_index_generates(in_tmp: Path) -> None:
+    """A message listed without a ``$ref`` in an operation is named by its index, ``0``: its
+    constant must still be a Python name."""
+    text = (ROOT / "tests" / "asyncapi" / "docs" / "client-side.yml").read_text("utf-8")
+    shutil.copytree(ROOT / "tests" / "asyncapi" / "docs" / "common", in_tmp / "common")
+    doc = yaml.safe_load(text)
+    del doc["operations"]["say"]["messages"][0]["$ref"]
+    del doc["channels"]["room"]["messages"]["say"]
+    (in_tmp / "api.yml").write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    assert run(in_tmp / "api.yml", render=True) in (0, 2)
