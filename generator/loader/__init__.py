@@ -45,9 +45,13 @@ def load_api(
     """
     diagnostics = diagnostics if diagnostics is not None else Diagnostics()
     path = Path(path)
-    display = display_path(path, base)
-    if not path.is_file():
-        diagnostics.error("NOVA011", f"spec file {os.fspath(path)!r} not found", Position(display, 1, 1))
+    try:
+        display = display_path(path, base)
+        found = path.is_file()
+    except (OSError, ValueError, RuntimeError):  # a name too long, a NUL byte, a symlink loop
+        display, found = path.name[:200], False
+    if not found:
+        diagnostics.error("NOVA011", f"spec file {os.fspath(path)[:200]!r} not found", Position(display, 1, 1))
         raise SpecError(diagnostics)
     doc = load_document(path.resolve(), display, diagnostics, limits)
     if doc is None:

@@ -245,8 +245,7 @@ class RefResolver:
             return None
         target_doc = doc
         if file_part:
-            path = (doc.path.parent / file_part).resolve()
-            loaded = self._load(path, doc, file_part, where)
+            loaded = self._load(doc, file_part, where)
             if loaded is None:
                 return None
             target_doc = loaded
@@ -269,17 +268,22 @@ class RefResolver:
             return None
         return target
 
-    def _load(self, path: Path, doc: Document, file_part: str, where: str) -> Document | None:
-        if path in self._docs:
-            return self._docs[path]
-        if not path.is_file():
+    def _load(self, doc: Document, file_part: str, where: str) -> Document | None:
+        try:
+            path = (doc.path.parent / file_part).resolve()
+            found = path in self._docs or path.is_file()
+        except (OSError, ValueError, RuntimeError):  # too long, a NUL byte, a symlink loop
+            found = False
+        if not found:
             self.diagnostics.error(
                 "NOVA011",
-                f"$ref file {file_part!r} not found",
+                f"$ref file {file_part[:200]!r} not found",
                 doc.source.position(where),
                 hint=f"paths are relative to {doc.display}",
             )
             return None
+        if path in self._docs:
+            return self._docs[path]
         display = str(Path(doc.display).parent / file_part).replace("\\", "/")
         loaded = load_document(path, display, self.diagnostics, doc.limits)
         if loaded is not None:

@@ -29,6 +29,7 @@ from typing import Any
 import pytest
 import yaml
 
+from nova_gen.cli import main
 from nova_gen.diagnostics import Diagnostics, SpecError
 from nova_gen.loader import load_api
 from nova_gen.planner import plan
@@ -283,3 +284,17 @@ def test_found_a_message_named_by_its_index_generates(in_tmp: Path) -> None:
     del doc["channels"]["room"]["messages"]["say"]
     (in_tmp / "api.yml").write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
     assert run(in_tmp / "api.yml", render=True) in (0, 2)
+
+
+@pytest.mark.parametrize(
+    ("written", "name"),
+    [("x" * 300 + ".yaml",) * 2, ("a\\0b.yaml", "a\x00b.yaml"), ("loop.yaml",) * 2],
+    ids=["too-long", "nul", "symlink-loop"],
+)
+def test_found_ref_files_that_cannot_be_opened(in_tmp: Path, written: str, name: str) -> None:
+    """A file name too long for the file system, a NUL byte, a symlink loop: not found."""
+    (in_tmp / "loop.yaml").symlink_to(in_tmp / "loop.yaml")
+    (in_tmp / "spec.yaml").write_text(mutate("#/schemas/Ticker", written + "#/T"), encoding="utf-8")
+    found = [(d.code, d.message) for d in diagnose(in_tmp / "spec.yaml").items]
+    assert found == [("NOVA011", f"$ref file {name[:200]!r} not found")], found
+    assert main(["validate", name]) == 2  # the same name as the spec itself
