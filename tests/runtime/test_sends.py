@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 from websockets.asyncio.server import ServerConnection, serve
+from websockets.exceptions import ConnectionClosedError
+from websockets.http11 import Request as HttpRequest
 
 from nova_gen.runtime import (
     ConnectFailed,
@@ -48,25 +50,36 @@ class Server:
         self.conns: list[ServerConnection] = []
         self.answer_hello = True
         self.hello_delay = 0.0
-        self.requests: list[tuple[str, dict[str, str]]] = []
+        self.handshakes: list[HttpRequest | None] = []
+        """Each connection's opening handshake request, in order."""
         self.slow_acks: dict[int, float] = {}
         """Connection number -> seconds its subscribe acks are delayed."""
+
+    @property
+    def requests(self) -> list[tuple[str, dict[str, str]]]:
+        """(path, headers) of each opening handshake (asserted here, in the test)."""
+        assert None not in self.handshakes
+        return [(r.path, dict(r.headers)) for r in self.handshakes if r is not None]
 
     async def handler(self, ws: ServerConnection) -> None:
         self.conns.append(ws)
         number = len(self.conns)
-        assert ws.request is not None
-        self.requests.append((ws.request.path, dict(ws.request.headers)))
-        async for raw in ws:
-            msg = json.loads(raw)
-            self.received.append((number, msg))
-            if "id" in msg:
-                if msg.get("method") == "public/subscribe" and number in self.slow_acks:
-                    await asyncio.sleep(self.slow_acks[number])
-                await ws.send(json.dumps({"jsonrpc": "2.0", "id": msg["id"], "result": "ok"}))
-            elif msg.get("method") == "public/hello" and self.answer_hello:
-                await asyncio.sleep(self.hello_delay)
-                await ws.send(json.dumps({"greeting": f"hi {msg['params']['name']}"}))
+        self.handshakes.append(ws.request)
+        try:
+            async for raw in ws:
+                await self.answer(ws, number, json.loads(raw))
+        except ConnectionClosedError:
+            pass  # the client went away (or a test dropped it) mid-answer: not a server error
+
+    async def answer(self, ws: ServerConnection, number: int, msg: dict[str, Any]) -> None:
+        self.received.append((number, msg))
+        if "id" in msg:
+            if msg.get("method") == "public/subscribe" and number in self.slow_acks:
+                await asyncio.sleep(self.slow_acks[number])
+            await ws.send(json.dumps({"jsonrpc": "2.0", "id": msg["id"], "result": "ok"}))
+        elif msg.get("method") == "public/hello" and self.answer_hello:
+            await asyncio.sleep(self.hello_delay)
+            await ws.send(json.dumps({"greeting": f"hi {msg['params']['name']}"}))
 
     def sent(self, method: str) -> list[tuple[int, dict[str, Any]]]:
         return [(n, m) for n, m in self.received if m.get("method") == method]
