@@ -161,6 +161,8 @@ class SpecServer:
         self.drops = 0
         """Connections aborted by :meth:`drop_connections` or :meth:`drop_every`."""
         self.hellos_sent = 0
+        self.stalls_ended = 0
+        """Stalls ended, by :meth:`unstall` or when a timed :meth:`stall` ran out."""
 
         self._lock = threading.Lock()
         self._open: dict[int, Connection] = {}
@@ -518,11 +520,16 @@ class SpecServer:
         if self._unstall_handle is not None:
             self._unstall_handle.cancel()
             self._unstall_handle = None
+        resumed = False
         for conn in list(self._open.values()):
             if not conn.running.is_set():
                 conn.running.set()
+                resumed = True
                 if not conn.ws.transport.is_closing():
                     conn.ws.transport.resume_reading()
+        if resumed:
+            with self._lock:
+                self.stalls_ended += 1
 
     def _process_request(
         self, connection: ServerConnection, request: HttpRequest

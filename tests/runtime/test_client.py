@@ -168,8 +168,8 @@ async def test_await_connect_and_clean_close(server: tuple[FakeServer, str]) -> 
         client = await FakeClient.connect(url=url)
         sub = await client.subscribe_ticker(instrument_name="BTC", interval="raw")
         pending = asyncio.ensure_future(client.slow())
-        await asyncio.sleep(0.05)
-        await client.close()
+        await until(lambda: any(m.get("method") == "public/slow" for m in fake.received))
+        await client.close()  # with the slow request sent and unanswered
         with pytest.raises(ConnectionLost):
             await pending
         count = 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import itertools
 import json
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -28,6 +29,7 @@ from nova_gen.runtime.core.ratelimit import TokenBucket
 from nova_gen.runtime.protocol import ClientPing, Heartbeat, Hello, Match, Reply
 from nova_gen.testing import SpecServer
 
+from .limiting import RecordingBucket
 from .nova_fake_api import PROTOCOL, FakeClient, FakeHandlers
 from .test_client import FakeServer, until
 
@@ -107,14 +109,18 @@ async def test_raise_policy_ends_the_iterator_and_unsubscribes(
 async def test_limiter_waits_or_raises(server: tuple[MutableServer, str]) -> None:
     _, url = server
     async with asyncio.timeout(5):
-        options = ConnectOptions(limiter=TokenBucket(rate=20, burst=1))
+        limiter = RecordingBucket(rate=20, burst=1)
+        options = ConnectOptions(limiter=limiter)
         async with FakeClient.connect(url=url, options=options) as client:
-            loop = asyncio.get_running_loop()
-            start = loop.time()
+            before = len(limiter.reservations)
             for _ in range(5):
                 await client.get_time()
-            assert loop.time() - start >= 0.15  # 4 waits of 1/20 s
-            assert client.metrics.count("rate_limited") >= 3
+            mine = limiter.reservations[before:]
+            assert len(mine) == 5
+            waited = [r for r in mine if r.wait > 0]
+            assert client.metrics.count("rate_limited") == len(waited) >= 1
+            # Each call reserved only after the previous one's window had passed (calls in turn).
+            assert all(b.now >= a.until for a, b in itertools.pairwise(mine))
         options = ConnectOptions(limiter=TokenBucket(rate=1, burst=2), on_limit="raise")
         async with FakeClient.connect(url=url, options=options) as client:
             await client.get_time()
