@@ -153,6 +153,8 @@ class SpecServer:
         """Every decoded JSON frame clients sent, in order (all connections)."""
         self.received_text: list[str] = []
         """Text frames that were not JSON (e.g. ``pong`` answers, garbage)."""
+        self.handshakes: list[HttpRequest] = []
+        """Every opening handshake request (path and headers), in order, refused ones too."""
         self.connections = 0
         """Connections accepted so far."""
         self.pings_sent = 0
@@ -534,6 +536,8 @@ class SpecServer:
     def _process_request(
         self, connection: ServerConnection, request: HttpRequest
     ) -> HttpResponse | None:
+        with self._lock:
+            self.handshakes.append(request)
         status = self.faults.take_refusal()
         if status is None:
             return None

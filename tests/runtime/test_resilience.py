@@ -131,6 +131,43 @@ async def test_limiter_waits_or_raises(server: tuple[MutableServer, str]) -> Non
             assert client.diagnostics().limiter_tokens is not None
 
 
+class Allowance:
+    """A user-supplied limiter (anything with ``reserve``, ``available``, ``tokens``): lets
+    ``allow`` requests through, then asks for ``retry`` seconds."""
+
+    def __init__(self, retry: float) -> None:
+        self.allow = 0
+        self.retry = retry
+        self.reserved: list[float] = []
+
+    def reserve(self, cost: float, now: float) -> float:
+        self.reserved.append(cost)
+        self.allow -= 1
+        return 0.0
+
+    def available(self, cost: float, now: float) -> float:
+        return 0.0 if self.allow > 0 else self.retry
+
+    def tokens(self, now: float) -> float:
+        return float(self.allow)
+
+
+async def test_a_custom_limiter_is_consulted_and_obeyed(server: tuple[MutableServer, str]) -> None:
+    fake, url = server
+    limiter = Allowance(retry=7.5)
+    options = ConnectOptions(limiter=limiter, on_limit="raise")
+    async with asyncio.timeout(5), FakeClient.connect(url=url, options=options) as client:
+        limiter.allow, limiter.reserved = 2, []
+        await client.get_time()
+        await client.get_time()
+        with pytest.raises(RateLimited) as info:
+            await client.get_time()
+        assert info.value.retry_after == 7.5  # the limiter's answer, as it gave it
+        assert limiter.reserved == [1.0, 1.0]  # each request took its cost
+        assert client.diagnostics().limiter_tokens == 0.0
+    assert [m["method"] for m in fake.received].count("public/get_time") == 2  # 3rd never sent
+
+
 async def test_unanswered_app_ping_reconnects(server: tuple[MutableServer, str]) -> None:
     fake, url = server
     ping = ClientPing(send=Reply(request="public/test"), interval=0.05, timeout=0.2)
