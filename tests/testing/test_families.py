@@ -7,6 +7,8 @@ Specs that exist and load are used as they are; Binance and Coinbase, which do n
 from __future__ import annotations
 
 import asyncio
+import functools
+import itertools
 import json
 import re
 from dataclasses import replace
@@ -20,6 +22,7 @@ from websockets.typing import Subprotocol
 from nova_gen.ir import Api
 from nova_gen.runtime.protocol import Match
 from nova_gen.testing import SpecServer
+from nova_gen.testing.streams import chain_next
 from nova_gen.testing.templates import fill
 
 from .families import (
@@ -56,7 +59,7 @@ async def test_kraken_v2_spec_routes_by_channel_and_symbol() -> None:
             eth = await collect(
                 ws, lambda f: f.get("channel") == "book" and f["data"][0]["symbol"] == "ETH/USD", 3
             )
-            assert all(f["type"] in ("snapshot", "update") for f in eth)
+            assert [f["type"] for f in eth] == ["snapshot", "update", "update"]  # the examples in order
             await ws.send(json.dumps({"method": "unsubscribe", "params": {"channel": "book", "symbol": ["ETH/USD"]}, "req_id": 8}))
             await recv_until(ws, lambda f: f.get("req_id") == 8)
             assert server.subscriptions[1] == {'{"channel":"book","symbol":"BTC/USD"}'}
@@ -75,21 +78,27 @@ async def test_okx_spec_match_acks_sequences_and_text_ping() -> None:
             await ws.send(json.dumps({"op": "subscribe", "args": [arg]}))
             ack = await recv_json(ws)
             assert ack["event"] == "subscribe" and ack["arg"] == arg
-            notes = await collect(ws, lambda f: f.get("arg") == arg, 3)
-            seq = [n["data"][0]["seqId"] for n in notes]
-            assert seq[1] == seq[0] + 1 and seq[2] == seq[1] + 1
-            assert [n["data"][0]["prevSeqId"] for n in notes[1:]] == seq[:2]
+            notes = await collect(ws, lambda f: f.get("arg") == arg, 4)
+            # A chain: each frame names the one before it; the values are not consecutive.
+            assert chain_breaks(notes) == []
+            assert {b["data"][0]["seqId"] - a["data"][0]["seqId"] for a, b in itertools.pairwise(notes)} == {1, 2, 3}
             server.skip_sequence(5)
-            (jump,) = await collect(ws, lambda f: f.get("arg") == arg, 1)
-            # a frame already in flight may come before the jump
-            later = jump if jump["data"][0]["seqId"] > seq[2] + 1 else (await collect(ws, lambda f: f.get("arg") == arg, 1))[0]
-            assert later["data"][0]["seqId"] - later["data"][0]["prevSeqId"] == 1
+            notes += await collect(ws, lambda f: f.get("arg") == arg, 4)
+            # Exactly one break, where the five skipped frames are missing from the chain.
+            ((last, named),) = chain_breaks(notes)
+            assert named == functools.reduce(lambda v, _: chain_next(v), range(5), last)
             assert server.sequence_skipped == 5
             await ws.send("ping")
             assert await recv_until_text(ws, "pong")
             await ws.send(json.dumps({"op": "unsubscribe", "args": [arg]}))
             await recv_until(ws, lambda f: f.get("event") == "unsubscribe" and f.get("arg") == arg)
             assert server.subscriptions[1] == frozenset()
+
+
+def chain_breaks(notes: list[Any]) -> list[tuple[int, int]]:
+    """(seqId received, prevSeqId of the next frame) wherever the two differ."""
+    ids = [(n["data"][0]["seqId"], n["data"][0]["prevSeqId"]) for n in notes]
+    return [(seq, prev) for (seq, _), (_, prev) in itertools.pairwise(ids) if prev != seq]
 
 
 async def recv_until_text(ws: Any, text: str, limit: int = 200) -> bool:
