@@ -1,8 +1,6 @@
 """Smoke tests of the protocol families: subscribe as each spec says, receive 3 notifications
-framed as it says (routed by address, route or subscription id), unsubscribe.
-
-Specs that exist and load are used as they are; Binance and Coinbase, which do not load yet
-(or do not exist), use hand-built IRs of the same shape (tests/testing/families.py)."""
+framed as it says (routed by address, route or subscription id), unsubscribe. Every family
+is the real spec under specs/, loaded as it is."""
 
 from __future__ import annotations
 
@@ -25,14 +23,7 @@ from nova_gen.testing import SpecServer
 from nova_gen.testing.streams import chain_next
 from nova_gen.testing.templates import fill
 
-from .families import (
-    binance_like_api,
-    coinbase_like_api,
-    collect,
-    load_spec,
-    recv_json,
-    recv_until,
-)
+from .families import collect, load_spec, recv_json, recv_until
 
 pytestmark = pytest.mark.asyncio
 
@@ -146,9 +137,8 @@ async def test_graphql_spec_init_operation_ids_and_complete() -> None:
         assert server.inits == 1 and server.client_pings == 1
 
 
-async def test_binance_like_params_are_the_address_list() -> None:
-    # specs/binance.yaml does not load yet (list example params): same shape by hand.
-    async with asyncio.timeout(TIMEOUT), SpecServer(binance_like_api(), notify_interval=0.002) as server:
+async def test_binance_spec_params_are_the_address_list() -> None:
+    async with asyncio.timeout(TIMEOUT), SpecServer(spec("binance"), notify_interval=0.002) as server:
         async with connect(server.url) as ws:
             await ws.send(json.dumps({"method": "SUBSCRIBE", "params": ["btcusdt@trade", "btcusdt@depth5@100ms"], "id": 1}))
             assert await recv_until(ws, lambda f: f.get("id") == 1) == {"id": 1, "result": None}
@@ -160,22 +150,21 @@ async def test_binance_like_params_are_the_address_list() -> None:
             assert server.subscriptions[1] == {"btcusdt@depth5@100ms"}
 
 
-async def test_coinbase_like_no_ack_route_and_sequence_gap() -> None:
-    # specs/coinbase.yaml does not exist yet: same shape by hand.
-    async with asyncio.timeout(TIMEOUT), SpecServer(coinbase_like_api(), notify_interval=0.002) as server:
+async def test_coinbase_spec_no_ack_route_and_sequence_gap() -> None:
+    async with asyncio.timeout(TIMEOUT), SpecServer(spec("coinbase"), notify_interval=0.002) as server:
         async with connect(server.url) as ws:
             await ws.send(json.dumps({"type": "subscribe", "channel": "level2", "product_ids": ["BTC-USD", "ETH-USD"], "jwt": "x"}))
             first = await recv_json(ws)
             assert first["channel"] == "l2_data"  # no ack: the first frame is data
             eth = await collect(ws, lambda f: f["events"][0]["product_id"] == "ETH-USD", 3)
             nums = [f["sequence_num"] for f in eth]
-            assert nums == sorted(nums) and len(set(nums)) == 3
+            assert nums == [nums[0], nums[0] + 1, nums[0] + 2]  # consecutive per subscription
             await ws.send(json.dumps({"type": "unsubscribe", "channel": "level2", "product_ids": ["ETH-USD"]}))
-            await server.wait_for(lambda: server.subscriptions[1] == {'{"channel":"level2","product_id":"BTC-USD"}'}, timeout=2)
+            await server.wait_for(lambda: server.subscriptions[1] == {'{"channel":"l2_data","product_id":"BTC-USD"}'}, timeout=2)
             server.skip_sequence(3)
             btc = await collect(ws, lambda f: f["events"][0]["product_id"] == "BTC-USD", 30)
-            steps = [b - a for a, b in zip((f["sequence_num"] for f in btc), (f["sequence_num"] for f in btc[1:]), strict=False)]
-            assert 4 in steps and all(s in (1, 4) for s in steps)
+            steps = [b["sequence_num"] - a["sequence_num"] for a, b in itertools.pairwise(btc)]
+            assert sorted(set(steps)) == [1, 4] and steps.count(4) == 1  # exactly the 3 skipped
 
 
 async def test_graphql_init_close_codes() -> None:
