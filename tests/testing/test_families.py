@@ -201,6 +201,7 @@ async def test_graphql_server_pings_answered_by_frames() -> None:
                 await recv_until(ws, lambda f: f == {"type": "ping"})
                 await ws.send(json.dumps({"type": "pong"}))
             await server.wait_for(lambda: server.pings_answered == 2, timeout=2)
+        assert server.pings_sent >= server.pings_answered == 2
 
 
 async def test_kraken_v2_error_example_refuses_the_subscription() -> None:

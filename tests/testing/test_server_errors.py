@@ -103,3 +103,4 @@ async def test_the_shared_fixture_takes_expectations(server_errors: ServerErrors
     async with asyncio.timeout(TIMEOUT), SpecServer(deribit_like_api()) as server:
         server._on_request = _boom  # type: ignore[method-assign]
         await _closed_by_1011(server.url)
+    assert [r.getMessage() for r in server_errors.records] == ["connection handler failed"]
