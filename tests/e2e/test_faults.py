@@ -258,20 +258,18 @@ async def test_max_attempts_gives_up_with_connection_lost(server: SpecServer) ->
 
 async def test_expired_token_reauth_and_refresh() -> None:
     api = load_api(SPECS / "deribit.yaml")
-    async with SpecServer(api, notify_interval=0.005, token_lifetime=600.0) as server:
-        async with asyncio.timeout(20):
-            async with connect(server) as client:
-                summary = await client.get_account_summary(currency="BTC")
-                assert summary is not None and server.logins == 1
-                server.expire_tokens()
-                await client.get_account_summary(currency="BTC")  # 13009 -> login -> retry
-                assert server.logins == 2
-    async with SpecServer(api, notify_interval=0.005, token_lifetime=1.0) as server:
-        async with asyncio.timeout(20):
-            async with connect(server) as client:
-                await server.wait_for(lambda: server.refreshes >= 1, timeout=5)
-                await client.get_account_summary(currency="BTC")
-                assert client.diagnostics().authenticated
+    async with asyncio.timeout(20), SpecServer(api, notify_interval=0.005, token_lifetime=600.0) as server:
+        async with connect(server) as client:
+            summary = await client.get_account_summary(currency="BTC")
+            assert summary is not None and server.logins == 1
+            server.expire_tokens()
+            await client.get_account_summary(currency="BTC")  # 13009 -> login -> retry
+            assert server.logins == 2
+    async with asyncio.timeout(20), SpecServer(api, notify_interval=0.005, token_lifetime=1.0) as server:
+        async with connect(server) as client:
+            await server.wait_for(lambda: server.refreshes >= 1, timeout=5)
+            await client.get_account_summary(currency="BTC")
+            assert client.diagnostics().authenticated
 
 
 async def test_wrong_secret_is_fatal(server: SpecServer, caplog: pytest.LogCaptureFixture) -> None:
@@ -326,15 +324,14 @@ async def test_slow_handler_never_delays_heartbeat_replies() -> None:
         async def on_ticker(self, message: Any, channel: Any) -> None:
             await asyncio.sleep(10)
 
-    async with SpecServer(
+    async with asyncio.timeout(10), SpecServer(
         api, notify_interval=0.005, server_pings=True, ping_interval=0.05
     ) as server:
-        async with asyncio.timeout(10):
-            options = ConnectOptions(close_timeout=0.5)  # close waits for queued hooks that long
-            async with DeribitClient.connect(
-                url=server.url, handlers=Slow(), options=options
-            ) as client:
-                await client.subscribe_ticker(instrument_name="BTC-PERPETUAL", interval="100ms")
-                await server.wait_for(lambda: len(server.requests_of("public/test")) >= 5, 2.0)
-                assert client.diagnostics().handler_queue_depth > 0  # the hook is stuck...
-                assert client.state == "open"  # ...the heartbeat replies are not
+        options = ConnectOptions(close_timeout=0.5)  # close waits for queued hooks that long
+        async with DeribitClient.connect(
+            url=server.url, handlers=Slow(), options=options
+        ) as client:
+            await client.subscribe_ticker(instrument_name="BTC-PERPETUAL", interval="100ms")
+            await server.wait_for(lambda: len(server.requests_of("public/test")) >= 5, 2.0)
+            assert client.diagnostics().handler_queue_depth > 0  # the hook is stuck...
+            assert client.state == "open"  # ...the heartbeat replies are not

@@ -862,16 +862,15 @@ async def test_graphql_server_complete_ends_the_iterator(gql_server: SpecServer)
 
 async def test_graphql_ping_pong_frames_both_ways() -> None:
     api = spec("graphql_ws")
-    async with SpecServer(api, server_pings=True, ping_interval=0.02) as server:
-        async with asyncio.timeout(TIMEOUT):
-            options = gql_options(heartbeat=gql_heartbeat(0.05))
-            async with GraphqlWsClient.connect(url=server.url, options=options) as client:
-                # Server pings {"type":"ping"} are answered with {"type":"pong"} frames...
-                await server.wait_for(lambda: server.pings_answered >= 3, timeout=5)
-                # ...and the client pings with {"type":"ping"} frames, answered by pongs.
-                await server.wait_for(lambda: server.client_pings >= 3, timeout=5)
-                assert client.state == "open"
-                assert client.diagnostics().reconnects == 0
+    async with asyncio.timeout(TIMEOUT), SpecServer(api, server_pings=True, ping_interval=0.02) as server:
+        options = gql_options(heartbeat=gql_heartbeat(0.05))
+        async with GraphqlWsClient.connect(url=server.url, options=options) as client:
+            # Server pings {"type":"ping"} are answered with {"type":"pong"} frames...
+            await server.wait_for(lambda: server.pings_answered >= 3, timeout=5)
+            # ...and the client pings with {"type":"ping"} frames, answered by pongs.
+            await server.wait_for(lambda: server.client_pings >= 3, timeout=5)
+            assert client.state == "open"
+            assert client.diagnostics().reconnects == 0
     assert len(frames(server, type="pong")) >= 3
     assert len(frames(server, type="ping")) >= 3
     assert server.received_text == []  # frames, not text

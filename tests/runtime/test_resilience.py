@@ -237,7 +237,7 @@ async def test_lifetime_rotation_is_make_before_break() -> None:
     from deribit import DeribitClient
 
     options = ConnectOptions(max_lifetime=0.4, reconnect=FAST)
-    async with SpecServer(api, notify_interval=0.005) as server, asyncio.timeout(15):
+    async with asyncio.timeout(15), SpecServer(api, notify_interval=0.005) as server:
         async with DeribitClient.connect(url=server.url, options=options) as client:
             ticker = await client.subscribe_ticker(
                 instrument_name="BTC-PERPETUAL", interval="100ms"
