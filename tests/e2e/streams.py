@@ -1,5 +1,5 @@
-"""Reading typed streams in end-to-end tests, and waiting for a client's reconnect loop to
-end; bounded by the caller's timeout."""
+"""Reading typed streams in end-to-end tests, recording sequence gaps, and waiting for a
+client's reconnect loop to end; bounded by the caller's timeout."""
 
 from __future__ import annotations
 
@@ -31,3 +31,17 @@ async def reconnect_loop_ended(client: Any) -> None:
     task = client._sup._task  # the supervisor's loop (runtime/supervisor.py)
     assert isinstance(task, asyncio.Task)
     await asyncio.shield(task)
+
+
+class GapRecorder:
+    """A handlers mixin (put it before the generated ``...Handlers`` base): records every
+    ``on_sequence_gap`` call as ``(channel, expected, received)`` and sets :attr:`gap`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gaps: list[tuple[Any, Any, Any]] = []
+        self.gap = asyncio.Event()
+
+    async def on_sequence_gap(self, channel: Any, expected: Any, received: Any) -> None:
+        self.gaps.append((channel, expected, received))
+        self.gap.set()

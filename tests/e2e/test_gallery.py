@@ -50,7 +50,7 @@ from nova_gen.loader import load_api
 from nova_gen.testing import SpecServer
 from nova_gen.testing.streams import chain_next
 
-from .streams import fresh, reconnect_loop_ended, take
+from .streams import GapRecorder, fresh, reconnect_loop_ended, take
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
 TIMEOUT = 10.0
@@ -215,12 +215,11 @@ async def test_binance_max_lifetime_is_in_the_generated_protocol() -> None:
 # =============================================================================================
 
 
-class CoinbaseRecorder(CoinbaseHandlers):
+class CoinbaseRecorder(GapRecorder, CoinbaseHandlers):
     def __init__(self) -> None:
+        super().__init__()
         self.level2: list[tuple[Any, Level2Channel]] = []
         self.heartbeats: list[tuple[Any, HeartbeatsChannel]] = []
-        self.gaps: list[tuple[Any, int, int]] = []
-        self.gap = asyncio.Event()
         self.signed: list[tuple[str, dict[str, Any]]] = []
         self._jwt = itertools.count(1)
 
@@ -229,10 +228,6 @@ class CoinbaseRecorder(CoinbaseHandlers):
 
     async def on_heartbeats(self, message: Any, channel: HeartbeatsChannel) -> None:
         self.heartbeats.append((message, channel))
-
-    async def on_sequence_gap(self, channel: Any, expected: int, received: int) -> None:
-        self.gaps.append((channel, expected, received))
-        self.gap.set()
 
     def sign(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         self.signed.append((method, dict(params)))
@@ -465,14 +460,8 @@ async def test_okx_tickers_routed_by_arg_without_cross_talk(okx_server: SpecServ
     }
 
 
-class OkxGaps(OkxHandlers):
-    def __init__(self) -> None:
-        self.gaps: list[tuple[Any, Any, Any]] = []
-        self.gap = asyncio.Event()
-
-    async def on_sequence_gap(self, channel: Any, expected: Any, received: Any) -> None:
-        self.gaps.append((channel, expected, received))
-        self.gap.set()
+class OkxGaps(GapRecorder, OkxHandlers):
+    pass
 
 
 async def test_okx_book_gap_is_read_from_the_prev_seq_id_chain(okx_server: SpecServer) -> None:
