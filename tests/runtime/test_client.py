@@ -43,6 +43,8 @@ class FakeServer:
 
     def __init__(self) -> None:
         self.received: list[dict[str, Any]] = []
+        self.arrived: list[tuple[float, dict[str, Any]]] = []
+        """Every frame with the event loop's time it arrived (the client's clock too)."""
         self.conns: list[ServerConnection] = []
         self.error_code: int | None = None
         self.ticks = 150
@@ -55,6 +57,7 @@ class FakeServer:
             async for raw in ws:
                 msg = json.loads(raw)
                 self.received.append(msg)
+                self.arrived.append((asyncio.get_running_loop().time(), msg))
                 await self.answer(ws, msg)
         except ConnectionClosedError:
             pass  # the client went away (or a test dropped it) mid-answer: not a server error

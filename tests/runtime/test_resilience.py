@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import itertools
 import json
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -31,7 +30,7 @@ from nova_gen.testing import SpecServer
 
 from .limiting import RecordingBucket
 from .nova_fake_api import PROTOCOL, FakeClient, FakeHandlers
-from .test_client import FakeServer, until
+from .test_client import TIME, FakeServer, until
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
 FAST = ReconnectPolicy(initial_delay=0.01, max_delay=0.05)
@@ -107,20 +106,21 @@ async def test_raise_policy_ends_the_iterator_and_unsubscribes(
 
 
 async def test_limiter_waits_or_raises(server: tuple[MutableServer, str]) -> None:
-    _, url = server
+    fake, url = server
     async with asyncio.timeout(5):
         limiter = RecordingBucket(rate=20, burst=1)
         options = ConnectOptions(limiter=limiter)
         async with FakeClient.connect(url=url, options=options) as client:
             before = len(limiter.reservations)
-            for _ in range(5):
-                await client.get_time()
+            assert await asyncio.gather(*(client.get_time() for _ in range(5))) == [TIME] * 5
             mine = limiter.reservations[before:]
-            assert len(mine) == 5
-            waited = [r for r in mine if r.wait > 0]
-            assert client.metrics.count("rate_limited") == len(waited) >= 1
-            # Each call reserved only after the previous one's window had passed (calls in turn).
-            assert all(b.now >= a.until for a, b in itertools.pairwise(mine))
+            # 1 token, then one per 1/20 s: four of five calls at once wait their turn.
+            assert [r.wait > 0 for r in mine] == [False, True, True, True, True]
+            assert client.metrics.count("rate_limited") == 4
+        # Each request reached the server only once the limiter's window for it had passed.
+        sent = [t for t, m in fake.arrived if m.get("method") == "public/get_time"]
+        windows = sorted(r.until for r in mine)
+        assert all(t >= until for t, until in zip(sent, windows, strict=True))
         options = ConnectOptions(limiter=TokenBucket(rate=1, burst=2), on_limit="raise")
         async with FakeClient.connect(url=url, options=options) as client:
             await client.get_time()

@@ -72,7 +72,7 @@ async def test_okx_spec_match_acks_sequences_and_text_ping() -> None:
             notes = await collect(ws, lambda f: f.get("arg") == arg, 4)
             # A chain: each frame names the one before it; the values are not consecutive.
             assert chain_breaks(notes) == []
-            assert {b["data"][0]["seqId"] - a["data"][0]["seqId"] for a, b in itertools.pairwise(notes)} == {1, 2, 3}
+            assert max(b["data"][0]["seqId"] - a["data"][0]["seqId"] for a, b in itertools.pairwise(notes)) > 1
             server.skip_sequence(5)
             notes += await collect(ws, lambda f: f.get("arg") == arg, 4)
             # Exactly one break, where the five skipped frames are missing from the chain.
