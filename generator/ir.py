@@ -222,6 +222,9 @@ class Api:
     ``{name}`` placeholders filled from :attr:`connect_params` of kind ``path``."""
     source_format: str = "nova"
     """``nova`` or ``asyncapi``."""
+    credential_locations: dict[str, Location] = field(default_factory=dict)
+    name_location: Location | None = None
+    """Where the package name comes from (``name``, or the AsyncAPI ``info.title``)."""
 
     def request(self, name: str) -> Request:
         return next(r for r in self.requests if r.name == name)

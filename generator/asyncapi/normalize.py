@@ -178,6 +178,7 @@ class AsyncApiNormalizer:
         events, shapes = self.events(list(incoming.values()))
         requests, envelope = self.requests(sends, shapes)
         api = ir.Api(
+            name_location=self.location(self.doc, "/info/title") if "title" in info else None,
             name=str(name),
             title=str(self.overlay.data.get("title", title)),
             version=str(info.get("version", "")),
