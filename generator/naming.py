@@ -107,10 +107,12 @@ def py_identifier(wire: str) -> Identifier:
     return identifier(wire)
 
 
-def suffixed(name: str, reserved: frozenset[str] | set[str]) -> Identifier:
-    """``name`` with trailing ``_`` added until it is not in ``reserved`` (the suffix rule)."""
+def suffixed(name: str, reserved: frozenset[str] | set[str], suffix: str = "_") -> Identifier:
+    """``name`` with ``suffix`` appended until it is not in ``reserved`` (the suffix rule):
+    ``_`` for most names, ``Model`` for model classes, because datamodel-code-generator strips
+    a trailing ``_`` from class names (and itself names a class ``BaseModel`` ``BaseModelModel``)."""
     while name in reserved:
-        name += "_"
+        name += suffix
     return Identifier(name)
 
 

@@ -14,9 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from . import ir
+from . import ir, reserved
 from .diagnostics import Diagnostics, Position
-from . import reserved
 from .naming import (
     KEYWORDS,
     RESERVED_CLASS_NAMES,
@@ -164,11 +163,17 @@ class Planner:
         taken.setdefault(name, (owner, raw))
 
     def reserve(
-        self, name: str, taken: Iterable[str], what: str, location: ir.Location | None, warn: bool = True
+        self,
+        name: str,
+        taken: Iterable[str],
+        what: str,
+        location: ir.Location | None,
+        warn: bool = True,
+        suffix: str = "_",
     ) -> Identifier:
         """``name``, or ``name_`` (more ``_`` as needed) when generated code reserves it."""
         reserved_names = frozenset(taken)
-        out = suffixed(name, reserved_names)
+        out = suffixed(name, reserved_names, suffix)
         if out != name and warn:
             self.diagnostics.warning(
                 "NOVA070",
@@ -193,7 +198,7 @@ class Planner:
         return self.reserve(name, reserved_names, f"{what} {raw!r}", location)
 
     def class_name(self, raw: str, location: ir.Location | None, taken: Taken, owner: str) -> Identifier:
-        name = self.reserve(pascal_case(raw), RESERVED_CLASS_NAMES, owner, location)
+        name = self.reserve(pascal_case(raw), RESERVED_CLASS_NAMES, owner, location, suffix="Model")
         self.claim(taken, name, owner, location, raw)
         return name
 
@@ -234,7 +239,7 @@ class Planner:
         return out
 
     def hoist(self, name: str, schema: ir.JsonSchema, taken: Taken, owner: str, location: ir.Location | None) -> Code:
-        name = self.reserve(name, RESERVED_CLASS_NAMES, owner, location)
+        name = self.reserve(name, RESERVED_CLASS_NAMES, owner, location, suffix="Model")
         self.claim(taken, name, owner, location)
         self.models[name] = schema
         self.model_locations.setdefault(name, location)
@@ -457,7 +462,7 @@ class Planner:
                 annotation, default = base, py_str(cp.default)
             else:
                 annotation, default = f"{base} | None", Code("None")
-            value = name
+            value: str = name
             if cp.env and cp.token_provider:
                 value = f"{name} if {name} is not None else secret(None, {py_str(cp.env)})"
             elif cp.env:
