@@ -78,7 +78,8 @@ def pascal_case(text: str) -> str:
 
 
 def constant_case(text: str) -> str:
-    return snake_case(text).upper().lstrip("_") or "_"
+    name = snake_case(text).upper().lstrip("_")
+    return name if name and not name[0].isdigit() else "_" + name
 
 
 def escape_keyword(name: str) -> str:
