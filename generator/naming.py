@@ -79,7 +79,7 @@ def pascal_case(text: str) -> str:
 
 def constant_case(text: str) -> str:
     name = snake_case(text).upper().lstrip("_")
-    return name if name and not name[0].isdigit() else "_" + name
+    return name if name and not name[0].isdigit() else "N" + name
 
 
 def escape_keyword(name: str) -> str:

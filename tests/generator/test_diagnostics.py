@@ -139,6 +139,9 @@ CASES = [
     Case("071-nfkc-fields", mutate("  Ticker:\n", "  @@Ticker:\n", mutate(
         "      symbol: { type: string }\n      price", "      symbol: { type: string }\n      \uff53ymbol: { type: string }\n      price")),
          "NOVA071", message="field 'symbol' of Ticker"),
+    Case("073-surrogate", mutate("title: Example ticker API", 'title: @@"bad \\ud800 text"'), "NOVA073",
+         message="lone surrogate"),
+    Case("073-surrogate-key", mutate("  get_time:", '  @@"get_\\udfff":'), "NOVA073", message="lone surrogate"),
     Case("072-package-keyword", mutate("name: tickers", "name: @@import"), "NOVA072", message="'import'"),
     Case("072-package-dependency", mutate("name: tickers", "name: @@websockets"), "NOVA072",
          message="'websockets' would shadow"),
