@@ -16,6 +16,7 @@ import black
 import jinja2
 
 from .. import __version__
+from ..config import ConfigError
 from ..diagnostics import Diagnostics
 from ..naming import KEYWORDS, Code, Identifier, comment, docstring, py_str
 from ..planner import Plan
@@ -51,6 +52,11 @@ def header(source: str) -> Code:
 
 class RawTextInTemplate(TypeError):
     """A template printed a value that went through no escaping path: a bug in the template."""
+
+
+class CustomTemplateError(ConfigError):
+    """A template of ``--templates`` failed (raw text, an unknown name, bad syntax): the user's
+    template to fix, so the command line reports it (exit 2) rather than an internal error."""
 
 
 def _finalize(value: object) -> Code:
@@ -132,7 +138,7 @@ def runtime_module(options: RenderOptions) -> Code:
     """The module the runtime is imported from, checked to be a dotted name."""
     module = options.runtime_import or "._runtime"
     if not _DOTTED.fullmatch(module) or any(part in KEYWORDS for part in module.lstrip(".").split(".")):
-        raise ValueError(f"runtime import {module!r} is not a dotted module name")
+        raise ConfigError(f"runtime import {module!r} is not a dotted module name")
     return Code(module)
 
 
@@ -254,7 +260,14 @@ def render_package(plan: Plan, options: RenderOptions, diagnostics: Diagnostics)
     ctx = {**context(plan, options), "header": head}
     files: dict[str, str] = {}
     for name in TEMPLATES:
-        files[name] = format_python(prune_unused_imports(env.get_template(name + ".jinja").render(ctx)))
+        try:
+            text = env.get_template(name + ".jinja").render(ctx)
+        except (RawTextInTemplate, jinja2.TemplateError) as exc:
+            custom = options.templates / (name + ".jinja") if options.templates else None
+            if custom is None or not custom.is_file():
+                raise
+            raise CustomTemplateError(f"template {custom}: {exc}") from exc
+        files[name] = format_python(prune_unused_imports(text))
     files["models.py"] = format_python(render_models(plan.models, head, plan.api.source, diagnostics, plan.field_names))
     files["py.typed"] = ""
     if options.runtime_import is None:

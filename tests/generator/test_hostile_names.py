@@ -159,3 +159,22 @@ def test_names_that_used_to_crash_generate(tmp_path: Path) -> None:
         assert issubclass(errors.None_, errors.CrashersError)
         assert inspect.iscoroutinefunction(getattr(package.CrashersClient, long_name))
         assert package.models.DecimalModel.model_validate({"price": 1.5}).price == 1.5
+
+
+def test_a_custom_template_that_prints_raw_spec_text_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The template environment prints only escaped text: a custom template pasting the title
+    raw (which would let a spec inject code) stops generation with exit 2."""
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    builtin = (REPO / "templates" / "errors.py.jinja").read_text("utf-8")
+    (templates / "errors.py.jinja").write_text(builtin.replace("{{ plan.api.title | docstring }}", "{{ plan.api.title }}"))
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(mutate("title: Example ticker API", f"title: '{INJECTION}'"), encoding="utf-8")
+    assert main([str(spec), "-o", str(tmp_path / "out"), "--templates", str(templates)]) == 2
+    err = capsys.readouterr().err
+    assert "errors.py.jinja" in err and "raw" in err and "internal error" not in err
+    assert not (tmp_path / "out").exists()
+    # the same spec with the built-in templates generates
+    assert main([str(spec), "-o", str(tmp_path / "out")]) == 0
