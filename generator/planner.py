@@ -253,7 +253,10 @@ class Planner:
         if not isinstance(schema, dict) or not schema:
             return "Any"
         if "$ref" in schema:
-            return f"models.{schema['$ref'][8:]}"
+            name = str(schema["$ref"]).removeprefix("#/$defs/")
+            if name not in self.models:  # the IR's contract: every reference is a named schema
+                raise ValueError(f"reference {schema['$ref']!r} is not a planned model class")
+            return f"models.{name}"
         if "const" in schema:
             return f"Literal[{py_str(schema['const'])}]"
         if "enum" in schema:

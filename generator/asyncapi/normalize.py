@@ -25,7 +25,7 @@ from ..checks import disjoint
 from ..diagnostics import Diagnostics
 from ..loader.refs import RefResolver
 from ..loader.source import Document, join_pointer
-from ..naming import RESERVED_CLASS_NAMES, pascal_case, snake_case
+from ..naming import pascal_case, snake_case
 from ..nova.common import match_from
 from ..nova.normalize import Normalizer as NovaNormalizer
 from ..nova.normalize import envelope_from
@@ -108,10 +108,8 @@ class AsyncApiNormalizer:
         if isinstance(value, dict) and "$ref" not in value and (
             "properties" in value or value.get("type") == "object" or "oneOf" in value or "allOf" in value
         ):
-            wanted = pascal_case(msg.key)
-            if wanted in RESERVED_CLASS_NAMES:
-                wanted += "Message"
-            name = self.refs.name_target(msg.doc, pointer, wanted)
+            # A reserved class name is suffixed by the planner, like every other name.
+            name = self.refs.name_target(msg.doc, pointer, pascal_case(msg.key))
             return {"$ref": f"#/$defs/{name}"} if name else {}
         rewritten = self.refs.rewrite(value, msg.doc, pointer)
         return rewritten if isinstance(rewritten, dict) else {}
