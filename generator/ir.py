@@ -223,6 +223,8 @@ class Api:
     source_format: str = "nova"
     """``nova`` or ``asyncapi``."""
     credential_locations: dict[str, Location] = field(default_factory=dict)
+    error_locations: dict[str, Location] = field(default_factory=dict)
+    """Where each error code is written, by the code's text."""
     name_location: Location | None = None
     """Where the package name comes from (``name``, or the AsyncAPI ``info.title``)."""
 

@@ -403,8 +403,9 @@ class Planner:
         errors = []
         error_names: Taken = {base_error: ("the base error class", base_error)}
         for code in api.errors:
-            name = self.reserve(pascal_case(code.name), reserved.ERRORS, f"class of error {code.code}", None)
-            self.claim(error_names, name, f"error {code.code}", None, code.name)
+            where = api.error_locations.get(str(code.code))
+            name = self.reserve(pascal_case(code.name), reserved.ERRORS, f"the class of error {code.code}", where)
+            self.claim(error_names, name, f"error {code.code}", where, code.name)
             errors.append(PlannedError(code, name))
         connect_taken: Taken = {}
         credentials = tuple(

@@ -109,6 +109,9 @@ class Normalizer:
                 name: self.location(join_pointer("/auth/credentials", name))
                 for name in (d.get("auth") or {}).get("credentials", {})
             },
+            error_locations={
+                str(code): self.location(join_pointer("/errors", str(code))) for code in d.get("errors", {})
+            },
             fingerprint=self.refs.fingerprint(),
         )
 

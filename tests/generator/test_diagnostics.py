@@ -98,7 +98,7 @@ CASES = [
     Case("021-schema-in-two-files", mutate(TICKER_MSG, 'message: { $ref: "common.yaml#/schemas/Ticker" }'),
          "NOVA021", message="two different schemas are both named 'Ticker'",
          extra={"common.yaml": "schemas:\n  Ticker: @@{ type: string }\n"}),
-    Case("021-error-names", "@@" + BASE.replace("schemas:\n", "errors:\n  1: { name: too_many }\n  2: { name: TooMany }\n\nschemas:\n", 1),
+    Case("021-error-names", BASE.replace("schemas:\n", "errors:\n  1: { name: too_many }\n  @@2: { name: TooMany }\n\nschemas:\n", 1),
          "NOVA021", message="both become the Python name 'TooMany'"),
     Case("022-not-snake", mutate("  get_time:", "  @@getTime:"), "NOVA022",
          message="'getTime' is not a usable Python name", hint="'get_time'"),
@@ -133,6 +133,8 @@ CASES = [
          "    @@disconnect: { payload: { type: object, properties: { type: { const: bye } } } }\n"
          "    ok: { payload: { type: object, properties: { type: { const: ok } } } }\n",
          "NOVA070", severity="warning", message="'on_disconnect_'"),
+    Case("070-error-none", add_section("errors:\n  @@10028: { name: none }\n"), "NOVA070", severity="warning",
+         message="the Python name 'None' of the class of error 10028 is reserved by generated code; it is named 'None_'"),
     Case("071-nfkc-params", mutate("  subscribe:", "  @@subscribe:", mutate(
         "        channels: {", "        \ufb01eld: { type: string }\n        field: { type: string }\n        channels: {")),
          "NOVA071", message="are the same Python name 'field' after NFKC normalisation"),
