@@ -211,10 +211,11 @@ def test_nasty_text_in_free_text_slots_generates_and_compiles(tmp_path: Path) ->
 # included. The result must be a diagnostic (SpecError, exit 2) or a package that compiles,
 # whose AST has no statement, call or import that the all-plain baseline lacks, and (for a
 # bounded, deterministic set of cases, in one batch) passes `mypy --strict`.
-# NOVA_GEN_FUZZ_EXAMPLES raises the number of drawn cases (default: a few, for `make test`).
+# NOVA_GEN_FUZZ_EXAMPLES raises the number of drawn cases (default: a few, for `make test`, drawn
+# deterministically), NOVA_GEN_FUZZ_MYPY the number of packages per language mypy checks.
 
 FUZZ_EXAMPLES = int(os.environ.get("NOVA_GEN_FUZZ_EXAMPLES", "10"))
-MYPY_CASES = 3
+MYPY_CASES = int(os.environ.get("NOVA_GEN_FUZZ_MYPY", "3"))
 """Generated packages per language that go through `mypy --strict` (one mypy run for all)."""
 HOSTILE = [
     "self", "timeout", "models", "dump_params", "close", "metrics", "error", "disconnect", "Decimal", "None",
