@@ -233,7 +233,8 @@ NOVA_SLOTS = {
     "literal2": ".x", "channel_param": "plain_symbol", "channel_summary": "Plain channel", "event": "notice",
     "event_summary": "Plain event", "event_value": "notice", "error": "plain_error",
     "error_description": "Plain error", "credential": "client_id", "env": "FUZZ_CLIENT_ID",
-    "heartbeat_text": "ping", "heartbeat_pong": "pong", "schema": "Thing", "schema_title": "Plain schema",
+    "heartbeat_text": "ping", "heartbeat_pong": "pong", "ping_text": "hb", "ping_reply": "hb-ok",
+    "client_ping": "cping", "client_pong": "cpong", "schema": "Thing", "schema_title": "Plain schema",
     "schema_description": "Plain schema text", "field": "plain-field", "field_description": "Plain field",
     "field_enum": "yes", "field_default": "dflt", "x_nova_name": "plain_name",
 }
@@ -247,6 +248,8 @@ ASYNCAPI_SLOTS = {
     "field_enum": "yes", "field_example": "plain example", "reply_default": "plain reply", "event": "news-flash",
     "event_summary": "Plain event", "event_const": "news", "event_field": "plain-headline",
     "operation_summary": "Plain operation", "apikey": "api-key", "apikey_description": "Plain key",
+    "address_literal": "/feed/", "error": "plain_error", "error_description": "Plain error",
+    "client_ping": "cping", "client_pong": "cpong",
 }
 
 
@@ -303,7 +306,11 @@ def nova_doc(t: dict[str, str], name: str) -> dict[str, Any]:
             "params": {"key": "{" + t["credential"] + "}"},
         },
         "heartbeat": {
-            "server_pings": [{"when": {"equals": {"/type": t["heartbeat_text"]}}, "reply": {"text": t["heartbeat_pong"]}}],
+            "server_pings": [
+                {"when": {"equals": {"/type": t["heartbeat_text"]}}, "reply": {"text": t["heartbeat_pong"]}},
+                {"text": t["ping_text"], "reply": {"text": t["ping_reply"]}},
+            ],
+            "client_ping": {"send": {"text": t["client_ping"]}, "pong_text": t["client_pong"], "interval": 20, "timeout": 10},
         },
         "errors": {"1001": {"name": t["error"], "description": t["error_description"]}},
         "schemas": {
@@ -331,7 +338,13 @@ def asyncapi_doc(t: dict[str, str], name: str) -> dict[str, Any]:
     return {
         "asyncapi": "3.0.0",
         "info": {"title": t["title"], "version": t["version"], "description": t["description"]},
-        "x-nova": {"name": name},
+        "x-nova": {
+            "name": name,
+            "errors": {"1": {"name": t["error"], "description": t["error_description"]}},
+            "heartbeat": {
+                "client_ping": {"send": {"text": t["client_ping"]}, "pong_text": t["client_pong"], "interval": 20, "timeout": 10}
+            },
+        },
         "servers": {
             t["server"]: {
                 "host": "{" + t["variable"] + "}.example.com",
@@ -349,7 +362,7 @@ def asyncapi_doc(t: dict[str, str], name: str) -> dict[str, Any]:
         },
         "channels": {
             "root": {
-                "address": "/feed/{" + t["address_param"] + "}",
+                "address": t["address_literal"] + "{" + t["address_param"] + "}",
                 "parameters": {t["address_param"]: {"description": t["param_description"]}},
                 "bindings": {
                     "ws": {
