@@ -23,6 +23,7 @@ from nova_gen.output import write
 from nova_gen.pipeline import generate
 from nova_gen.render import RenderOptions
 from nova_gen.runtime.client import BaseClient
+from nova_gen.runtime.handlers import BaseHandlers
 from nova_gen.testing import SpecServer
 
 from .conftest import add_section, mutate
@@ -178,3 +179,48 @@ def test_a_custom_template_that_prints_raw_spec_text_is_refused(
     assert not (tmp_path / "out").exists()
     # the same spec with the built-in templates generates
     assert main([str(spec), "-o", str(tmp_path / "out")]) == 0
+
+
+ASYNCAPI_HOOKS = """asyncapi: 3.0.0
+info: { title: Hooks, version: '1' }
+servers:
+  prod: { host: 127.0.0.1, protocol: ws }
+channels:
+  root:
+    address: /
+    messages:
+      error: { payload: { type: object, properties: { type: { const: error } } } }
+      disconnect: { payload: { type: object, properties: { type: { const: disconnect } } } }
+operations:
+  listen:
+    action: send
+    channel: { $ref: '#/channels/root' }
+    messages: [{ $ref: '#/channels/root/messages/error' }, { $ref: '#/channels/root/messages/disconnect' }]
+"""
+
+
+def test_asyncapi_messages_named_like_runtime_hooks_get_suffixed_hooks(tmp_path: Path) -> None:
+    """An AsyncAPI message ``error`` or ``disconnect`` used to stop generation (its hook
+    ``on_error``/``on_disconnect`` is the runtime's); now the hook is ``on_error_``."""
+    spec = tmp_path / "hooks.yaml"
+    spec.write_text(ASYNCAPI_HOOKS, encoding="utf-8")
+    diagnostics = Diagnostics()
+    result = generate(spec, RenderOptions(runtime_import="nova_gen.runtime"), diagnostics, base=tmp_path)
+    write(tmp_path / "out" / result.package, result.files)
+    assert sorted(d.message.split("it is named ")[1] for d in diagnostics.items if d.code == "NOVA070") == [
+        "'on_disconnect_'", "'on_error_'"]
+    with imported(tmp_path / "out", result.package) as package:
+        handlers = package.HooksHandlers
+        assert inspect.iscoroutinefunction(handlers.on_error_) and inspect.iscoroutinefunction(handlers.on_disconnect_)
+        assert handlers.on_error is BaseHandlers.on_error and handlers.on_disconnect is BaseHandlers.on_disconnect
+        protocol = importlib.import_module(f"{result.package}._protocol").PROTOCOL
+        assert sorted(e.hook for e in protocol.events) == ["on_disconnect_", "on_error_"]
+
+
+def test_parameters_self_and_timeout_are_suffixed(tmp_path: Path) -> None:
+    spec = mutate("        channels: {", "        self: { type: string }\n        timeout: { type: number }\n        channels: {")
+    out, diagnostics = generated(tmp_path, spec, "plain_shadow")
+    assert [d.message.split("it is named ")[1] for d in diagnostics.items] == ["'self_'", "'timeout_'"]
+    with imported(out, "plain_shadow") as package:
+        parameters = inspect.signature(package.PlainShadowClient.subscribe).parameters
+    assert list(parameters) == ["self", "self_", "timeout_", "channels", "timeout"]
