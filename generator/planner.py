@@ -479,7 +479,10 @@ class Planner:
 
         Written in the spec as ``x-nova-name`` on a property of a named schema; the wire
         name stays the alias, so frames are unchanged. Wire names of one schema that are
-        the same after NFKC normalisation are ``NOVA071``: Python would see one field.
+        the same after NFKC normalisation are ``NOVA071``: Python would see one field. A wire
+        name that NFKC changes (``ｓelf``) gets its normal form as the Python name and keeps
+        the wire name as alias, in every model (datamodel-code-generator would print it as it
+        is, and Python would then read ``self`` and miss the ``ｓelf`` key).
         """
         out: dict[str, str] = {}
         for class_name, schema in sorted(self.models.items()):
@@ -498,7 +501,25 @@ class Planner:
                 checked = self.snake_name(str(name), f"x-nova-name of {class_name}.{wire}", location, KEYWORDS)
                 self.claim(taken, checked, f"field {wire!r} of {class_name}", location)
                 out[f"{class_name}.{wire}"] = checked
+        for wire in sorted(_property_names(self.models)):
+            if nfkc(wire) != wire:  # Python would read the field as nfkc(wire) and miss the wire key
+                out.setdefault(wire, identifier(wire))
         return out
+
+
+def _property_names(value: Any) -> set[str]:
+    """Every key of every ``properties`` mapping in ``value``, however deep."""
+    names: set[str] = set()
+    if isinstance(value, dict):
+        properties = value.get("properties")
+        if isinstance(properties, dict):
+            names.update(k for k in properties if isinstance(k, str))
+        for v in value.values():
+            names |= _property_names(v)
+    elif isinstance(value, list):
+        for v in value:
+            names |= _property_names(v)
+    return names
 
 
 def plan(api: ir.Api, diagnostics: Diagnostics) -> Plan:

@@ -83,7 +83,23 @@ def test_nfkc_lookalikes_of_generated_names_are_suffixed(tmp_path: Path) -> None
     assert [d.code for d in diagnostics.items] == ["NOVA070", "NOVA070"]
     with imported(out, "lookalike") as package:
         signature = inspect.signature(package.LookalikeClient.subscribe)
+        dump_params = importlib.import_module("nova_gen.runtime.params").dump_params
+        # the wire names survive: Python reads the field as `self`, the alias keeps `ｓelf`
+        wire = {"\uff53elf": "s", "\uff54imeout": "t", "channels": ["c"]}
+        assert dump_params(package.models.SubscribeParams, wire) == wire
     assert list(signature.parameters) == ["self", "self_", "timeout_", "channels", "timeout"]
+
+
+def test_model_fields_that_nfkc_changes_keep_their_wire_name(tmp_path: Path) -> None:
+    spec = mutate("      price: { type: number }", "      price: { type: number }\n      \uff53ymbol2: { type: string }\n"
+                  "      nested: { type: object, properties: { \ufb01eld: { type: string } } }")
+    out, diagnostics = generated(tmp_path, spec, "fields")
+    assert not diagnostics.items
+    wire = {"symbol": "BTC", "price": 1.5, "\uff53ymbol2": "s", "nested": {"\ufb01eld": "f"}}
+    with imported(out, "fields") as package:
+        ticker = package.models.Ticker.model_validate(wire)
+        assert ticker.symbol2 == "s" and ticker.nested is not None and ticker.nested.field == "f"
+        assert ticker.model_dump(by_alias=True, exclude_unset=True) == wire
 
 
 def test_nfkc_lookalikes_of_each_other_are_a_diagnostic(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
