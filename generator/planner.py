@@ -183,11 +183,18 @@ class Planner:
             )
         return out
 
-    def snake_name(self, raw: str, what: str, location: ir.Location | None, reserved_names: Iterable[str]) -> Identifier:
-        """A method or hook name: the spec's ``snake_case`` name, NFKC-normalised, suffixed
-        when reserved (keywords included); anything else is ``NOVA022``."""
+    def snake_name(
+        self, raw: str, what: str, location: ir.Location | None, reserved_names: Iterable[str], private: str = "__"
+    ) -> Identifier:
+        """A method, hook or field name: the spec's ``snake_case`` name, NFKC-normalised, suffixed
+        when reserved (keywords and Python's own ``__dunder__`` names included); a name that is
+        not snake_case or starts with ``private`` but is no dunder is ``NOVA022`` (``__x``
+        would be mangled; pydantic hides fields starting with ``_``)."""
         name = nfkc(raw)
-        if not name.isidentifier() or name != name.lower() or (name.startswith("__") and not name.endswith("__")):
+        dunder = name.startswith("__") and name.endswith("__") and len(name) > 4
+        if dunder:
+            reserved_names = {*reserved_names, name}
+        if not name.isidentifier() or name != name.lower() or (name.startswith(private) and not dunder):
             self.diagnostics.error(
                 "NOVA022",
                 f"{what} name {raw!r} is not a usable Python name",
@@ -498,7 +505,7 @@ class Planner:
                 if name is None:
                     self.claim(taken, wire, f"field {wire!r} of {class_name}", location)
                     continue
-                checked = self.snake_name(str(name), f"x-nova-name of {class_name}.{wire}", location, KEYWORDS)
+                checked = self.snake_name(str(name), f"x-nova-name of {class_name}.{wire}", location, KEYWORDS, "_")
                 self.claim(taken, checked, f"field {wire!r} of {class_name}", location)
                 out[f"{class_name}.{wire}"] = checked
         for wire in sorted(_property_names(self.models)):

@@ -107,6 +107,9 @@ CASES = [
     # -- names that land on reserved ones are suffixed, with a warning ------------------------
     Case("070-keyword-request", mutate("  get_time:", "  @@import:"), "NOVA070", severity="warning",
          message="the Python name 'import' of request 'import' is reserved by generated code; it is named 'import_'"),
+    Case("070-dunder-request", mutate("  get_time:", "  @@__slots__:"), "NOVA070", severity="warning",
+         message="it is named '__slots___'"),
+    Case("022-private-request", mutate("  get_time:", "  @@__secret:"), "NOVA022", message="'__secret'"),
     Case("070-close", mutate("  get_time:", "  @@close:"), "NOVA070", severity="warning", message="'close_'"),
     Case("070-close-nfkc", mutate("  get_time:", "  @@\uff43lose:"), "NOVA070", severity="warning",
          message="the Python name 'close' of request 'ｃlose' is reserved by generated code; it is named 'close_'"),

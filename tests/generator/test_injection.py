@@ -220,7 +220,7 @@ MYPY_CASES = int(os.environ.get("NOVA_GEN_FUZZ_MYPY", "3"))
 HOSTILE = [
     "self", "timeout", "models", "dump_params", "close", "metrics", "error", "disconnect", "Decimal", "None",
     "none", "import", "async", "\uff53elf", "\uff54imeout", "\ufb01eld", "\uff43lose", "__init__", "__x", "_",
-    "PROTOCOL", "wire_params", "handshake", "BaseModel", "g" * 300, "x\ud800y", "\U0001d530\U0001d522\U0001d529\U0001d523",
+    "PROTOCOL", "wire_params", "handshake", "BaseModel", "__slots__", "_private", "g" * 300, "x\ud800y", "\U0001d530\U0001d522\U0001d529\U0001d523",
 ]
 fuzz_text = st.one_of(text, st.sampled_from(HOSTILE))
 
