@@ -26,6 +26,7 @@ from nova_gen.runtime.client import BaseClient
 from nova_gen.runtime.handlers import BaseHandlers
 from nova_gen.testing import SpecServer
 
+from .conftest import BASE as BASE_SPEC
 from .conftest import add_section, mutate
 
 INJECTION = '""" + str(__import__("os").system("touch MARKER")) + """'
@@ -240,3 +241,19 @@ def test_parameters_self_and_timeout_are_suffixed(tmp_path: Path) -> None:
     with imported(out, "plain_shadow") as package:
         parameters = inspect.signature(package.PlainShadowClient.subscribe).parameters
     assert list(parameters) == ["self", "self_", "timeout_", "channels", "timeout"]
+
+
+@pytest.mark.parametrize("module", ["os; import sys", "a.b c", "x.import", ""])
+def test_a_runtime_import_that_is_not_a_module_name_is_refused(
+    tmp_path: Path, module: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--runtime-import`` is printed as ``from <module> import ...``: it must be a dotted name."""
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(BASE_SPEC, encoding="utf-8")
+    status = main([str(spec), "-o", str(tmp_path / "out"), "--runtime-import", module])
+    err = capsys.readouterr().err
+    if module:
+        assert status == 2 and "is not a dotted module name" in err, err
+        assert not (tmp_path / "out").exists()
+    else:  # an empty value means "vendor the runtime"
+        assert status == 0, err
