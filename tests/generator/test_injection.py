@@ -212,9 +212,12 @@ def test_nasty_text_in_free_text_slots_generates_and_compiles(tmp_path: Path) ->
 # whose AST has no statement, call or import that the all-plain baseline lacks, and (for a
 # bounded, deterministic set of cases, in one batch) passes `mypy --strict`.
 # NOVA_GEN_FUZZ_EXAMPLES raises the number of drawn cases (default: a few, for `make test`, drawn
-# deterministically), NOVA_GEN_FUZZ_MYPY the number of packages per language mypy checks.
+# deterministically), NOVA_GEN_FUZZ_MYPY the number of packages per language mypy checks,
+# NOVA_GEN_FUZZ_SLOTS how many slots one case may fuzz at once.
 
 FUZZ_EXAMPLES = int(os.environ.get("NOVA_GEN_FUZZ_EXAMPLES", "10"))
+FUZZ_SLOTS = int(os.environ.get("NOVA_GEN_FUZZ_SLOTS", "3"))
+"""At most this many slots get arbitrary text in one case; the others keep their plain text."""
 MYPY_CASES = int(os.environ.get("NOVA_GEN_FUZZ_MYPY", "3"))
 """Generated packages per language that go through `mypy --strict` (one mypy run for all)."""
 HOSTILE = [
@@ -548,7 +551,7 @@ def test_arbitrary_text_in_any_slot_is_a_diagnostic_or_safe_typed_code(language:
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
         database=None,
     )
-    @given(st.dictionaries(st.sampled_from(sorted(slots)), fuzz_text, min_size=1, max_size=3))
+    @given(st.dictionaries(st.sampled_from(sorted(slots)), fuzz_text, min_size=1, max_size=FUZZ_SLOTS))
     @example({"error": "handshake"})  # cases an earlier run found, kept
     @example({"event": "0"})
     @example({"title": '""" + str(__import__("os").system("touch MARKER")) + """', "server": '"""; import os; """'})
