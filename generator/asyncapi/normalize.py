@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from .. import ir
+from .. import ir, reserved
 from ..checks import disjoint
 from ..diagnostics import Diagnostics
 from ..loader.refs import RefResolver
@@ -138,10 +138,24 @@ class AsyncApiNormalizer:
 
     # -- the document ----------------------------------------------------------------
 
+    def derived_name(self, title: str) -> str:
+        """The package name from ``info.title``; one that would shadow a module (``JSON API``
+        gives ``json``) takes the suffix ``_api`` and a warning, as the user did not choose it."""
+        name = api_name_from(title, self.doc.path.stem)
+        if name in reserved.PACKAGES and len(name) <= reserved.PACKAGE_MAX_LENGTH:
+            self.diagnostics.warning(
+                "NOVA070",
+                f"the package name {name!r} derived from the title would shadow a module; it is named {name + '_api'!r}",
+                self.doc.source.position("/info/title"),
+                hint="set `name:` in the nova overlay to choose another name",
+            )
+            name += "_api"
+        return name
+
     def run(self, source: str) -> ir.Api:
         info = self.data.get("info") or {}
         title = str(info.get("title", "")) or self.doc.path.stem
-        name = self.overlay.data.get("name") or api_name_from(title, self.doc.path.stem)
+        name = self.overlay.data.get("name") or self.derived_name(title)
         reader = Reader(self.doc, self.refs, self.diagnostics, self.major)
         parsed = v2.read(reader) if self.major == 2 else v3.read(reader)
         handshake = Handshake(self.doc, self.refs, self.diagnostics, self.major, name)

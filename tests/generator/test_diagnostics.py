@@ -138,6 +138,11 @@ CASES = [
          "NOVA070", severity="warning", message="'on_disconnect_'"),
     Case("070-error-none", add_section("errors:\n  @@10028: { name: none }\n"), "NOVA070", severity="warning",
          message="the Python name 'None' of the class of error 10028 is reserved by generated code; it is named 'None_'"),
+    Case("070-asyncapi-package",
+         "asyncapi: '2.6.0'\ninfo: { title: @@JSON API, version: '1' }\n"
+         "servers: { s: { url: 'ws://127.0.0.1:1', protocol: ws } }\n"
+         "channels:\n  /:\n    subscribe:\n      message: { name: ok, payload: { type: object } }\n",
+         "NOVA070", severity="warning", message="it is named 'json_api'"),
     Case("071-nfkc-params", mutate("  subscribe:", "  @@subscribe:", mutate(
         "        channels: {", "        \ufb01eld: { type: string }\n        field: { type: string }\n        channels: {")),
          "NOVA071", message="are the same Python name 'field' after NFKC normalisation"),
