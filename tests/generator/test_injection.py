@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from nova_gen.diagnostics import Diagnostics, SpecError
@@ -330,6 +330,15 @@ def nova_doc(t: dict[str, str], name: str) -> dict[str, Any]:
     }
 
 
+def _entries(value: Any) -> int:
+    """How many mapping entries and list items a document has, at any depth."""
+    if isinstance(value, dict):
+        return len(value) + sum(_entries(v) for v in value.values())
+    if isinstance(value, list):
+        return len(value) + sum(_entries(v) for v in value)
+    return 0
+
+
 def _pointer(key: str) -> str:
     return key.replace("~", "~0").replace("/", "~1")
 
@@ -558,7 +567,11 @@ def test_arbitrary_text_in_any_slot_is_a_diagnostic_or_safe_typed_code(language:
     def case(fuzzed: dict[str, str]) -> None:
         n = next(counter)
         package = f"{language}_fuzz_{n}"
-        files = generate_doc(tmp_path / f"case_{n}", build({**slots, **fuzzed}, package))
+        doc = build({**slots, **fuzzed}, package)
+        # Two slots drawn equal that are keys of one mapping (a request and an event named
+        # alike) make another spec, not the same one with other text: not comparable.
+        assume(_entries(doc) == _entries(build(slots, package)))
+        files = generate_doc(tmp_path / f"case_{n}", doc)
         if files is None:
             outcomes["diagnostic"] += 1
             return
