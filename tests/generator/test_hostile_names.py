@@ -68,7 +68,7 @@ def test_a_server_name_with_triple_quotes_runs_nothing_on_import(tmp_path: Path)
     proc = subprocess.run(
         [sys.executable, "-c", "import marker_pkg, marker_pkg.client; print(marker_pkg.client.MarkerPkgClient.__doc__)"],
         cwd=out, capture_output=True, text=True, timeout=60,
-        env={"PYTHONPATH": f"{out}:{REPO / 'generator'}", "PATH": "/usr/bin:/bin"},
+        env={"PYTHONPATH": str(out), "PATH": "/usr/bin:/bin"},
     )
     assert proc.returncode == 0, proc.stderr
     assert not (out / "MARKER").exists()
