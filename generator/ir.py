@@ -124,6 +124,8 @@ class ConnectParam:
     """Environment variable read when the argument is not given (secrets)."""
     token_provider: bool = False
     """A ``bearer`` whose value may also be a callable returning the token (OAuth2/OIDC)."""
+    location: Location | None = None
+    """Where the spec declares it (server variable, parameter, binding property, scheme)."""
 
 
 @dataclass(frozen=True)

@@ -369,7 +369,7 @@ class Planner(NameChecks):
         """Python names and types of the handshake arguments of ``connect()`` (AsyncAPI)."""
         out = []
         for cp in self.api.connect_params:
-            name = self.argument(cp.name, f"the {cp.kind} argument {cp.name!r} of connect()", None, taken, module)
+            name = self.argument(cp.name, f"the {cp.kind} argument {cp.name!r} of connect()", cp.location, taken, module)
             if cp.secret or cp.kind in ("basic_user", "basic_password", "bearer"):
                 base = "str | TokenProvider" if cp.token_provider else "str"
             else:

@@ -143,6 +143,13 @@ CASES = [
          "servers: { s: { url: 'ws://127.0.0.1:1', protocol: ws } }\n"
          "channels:\n  /:\n    subscribe:\n      message: { name: ok, payload: { type: object } }\n",
          "NOVA070", severity="warning", message="it is named 'json_api'"),
+    Case("070-asyncapi-query",
+         "asyncapi: '2.6.0'\ninfo: { title: T, version: '1' }\n"
+         "servers: { s: { url: 'ws://127.0.0.1:1', protocol: ws } }\n"
+         "channels:\n  /:\n    bindings:\n      ws:\n        query:\n          type: object\n          properties:\n"
+         "            @@handlers: { type: string }\n"
+         "    subscribe:\n      message: { name: ok, payload: { type: object } }\n",
+         "NOVA070", severity="warning", message="the query argument 'handlers' of connect()"),
     Case("071-nfkc-params", mutate("  subscribe:", "  @@subscribe:", mutate(
         "        channels: {", "        \ufb01eld: { type: string }\n        field: { type: string }\n        channels: {")),
          "NOVA071", message="are the same Python name 'field' after NFKC normalisation"),
