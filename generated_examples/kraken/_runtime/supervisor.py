@@ -88,7 +88,13 @@ class Supervisor:
         self.state: ClientState = "new"
         self.conn: Connection | None = None
         self.reconnects = 0
-        self.last_error: str | None = None
+        self._last_error: str | None = None
+        self.recovered = False
+        """True once a connection was restored after :attr:`last_error` happened."""
+        self.recovered_at = 0.0
+        """Loop time of that restore."""
+        self.outage_started: float | None = None
+        """Loop time the current outage began (the drop), None while connected."""
         self.connected_since: float | None = None
         self.final_error: ConnectionLost | None = None
         self.tracker: PingTracker | None = None
@@ -117,6 +123,16 @@ class Supervisor:
             if hello is not None and hello.heartbeat_interval is not None
             else None
         )
+
+    @property
+    def last_error(self) -> str | None:
+        """Why the last connection ended or the last attempt failed (redacted text)."""
+        return self._last_error
+
+    @last_error.setter
+    def last_error(self, text: str | None) -> None:
+        self._last_error = text
+        self.recovered = False
 
     # -- what the client asks ----------------------------------------------------------
 
@@ -231,6 +247,7 @@ class Supervisor:
         """The current connection is gone: decide, back off, re-establish. False: gave up."""
         client = self.client
         code, text = conn.describe()
+        self.outage_started = self._loop.time()
         self.state = "reconnecting"
         self._wake.clear()
         self._stop_timers(conn)
@@ -245,6 +262,10 @@ class Supervisor:
         if self.auth is not None:
             self.auth.reset()
         action = classify_close(code, self.policy)
+        if conn.closed_by_client and action == "fatal":
+            # Our own close code (1007 for invalid UTF-8, 1009 for a frame over max_size)
+            # says what the server sent, not that it refuses us: reconnect.
+            action = "retry"
         throttled = self._loop.time() - client._throttled_at < 5.0
         if action == "fatal" and code == 1008 and throttled and code not in self.policy.close_codes:
             # A policy-violation close right after a rate-limit error reply (Deribit ends
@@ -306,6 +327,7 @@ class Supervisor:
         drop); the subscriptions are already restored on ``new``, so no reconnect."""
         client = self.client
         code, text = old.describe()
+        self.outage_started = self._loop.time()
         self._stop_timers(old)
         client._emit(ClosedEvent, url=old.url, code=code, reason=text, clean=False)
         message = f"connection lost during a rotation: {text}" + (
@@ -520,12 +542,18 @@ class Supervisor:
         self._start_timers(conn)
         restored = len(client._session.subscriptions.routes)
         if reconnect:
+            # From the drop (a planned rotation has no outage): what a user calls downtime.
+            now = self._loop.time()
+            began = self.outage_started
             client._emit(
                 ConnectionRestored,
                 url=conn.url,
                 subscriptions=restored,
-                duration=self._loop.time() - conn.opened_mono,
+                duration=now - began if began is not None else 0.0,
             )
+            if self.last_error is not None:
+                self.recovered, self.recovered_at = True, now
+            self.outage_started = None
             client.log.info(
                 "%s: %d subscription(s) restored",
                 "connection rotated" if rotation else "reconnected",

@@ -11,7 +11,9 @@ Outcomes are small slotted objects; the caller dispatches on their exact type.
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
 from pydantic_core import from_json
 
@@ -24,6 +26,7 @@ from .subscriptions import SubEntry, Subscriptions, canonical
 
 __all__ = [
     "Dispatcher",
+    "lookup_code",
     "ErrorReply",
     "Event",
     "GapNotification",
@@ -127,14 +130,16 @@ class ErrorReply(Outcome):
 
 
 class StrayReply(Outcome):
-    """A reply whose id is not pending: ``late`` (expired/abandoned) or unknown."""
+    """A reply whose id is not pending: ``late`` (expired/abandoned), ``duplicate``
+    (answered already) or unknown (neither)."""
 
-    __slots__ = ("frame", "id", "late")
+    __slots__ = ("duplicate", "frame", "id", "late")
 
-    def __init__(self, id: Any, late: bool, frame: Any) -> None:
+    def __init__(self, id: Any, late: bool, frame: Any, duplicate: bool = False) -> None:
         self.id = id
         self.late = late
         self.frame = frame
+        self.duplicate = duplicate
 
 
 class Event(Outcome):
@@ -176,9 +181,33 @@ class PingReceived(Outcome):
         self.reply = reply
 
 
+T = TypeVar("T")
+
+_INTEGER = re.compile(r"-?[0-9]{1,18}")
+"""An error code sent as a string that our int codes may match (ASCII digits only:
+``"²"`` is a digit to ``str.isdigit`` but not to ``int``)."""
+
+
 def _short(data: Any, limit: int = 200) -> str:
     text = data if isinstance(data, str) else repr(data)
     return text if len(text) <= limit else text[:limit] + "..."
+
+
+def lookup_code(table: Mapping[Any, T], code: Any) -> T | None:
+    """``table[code]`` for an error code as the server sent it, else None. An int code
+    also matches its decimal string and the other way round; any JSON value is
+    accepted (an object, ``"²"``, a 5000-digit number) and simply matches nothing."""
+    if not table:
+        return None
+    try:
+        hit = table.get(code)
+    except TypeError:  # unhashable: a JSON object or array
+        return None
+    if hit is None and type(code) is str and _INTEGER.fullmatch(code):
+        hit = table.get(int(code))
+    elif hit is None and type(code) is int and -(10**18) < code < 10**18:
+        hit = table.get(str(code))
+    return hit
 
 
 class Dispatcher:
@@ -405,7 +434,8 @@ class Dispatcher:
         id = self._resp_id(frame)
         pending = self._correlator.resolve(id) if id is not MISSING and id is not None else None
         if pending is None:
-            return StrayReply(id, self._correlator.is_late(id), frame)
+            correlator = self._correlator
+            return StrayReply(id, correlator.is_late(id), frame, correlator.is_duplicate(id))
         result = self._resp_result(frame)
         if result is MISSING:
             return Malformed(
@@ -431,17 +461,7 @@ class Dispatcher:
 
     def error_for(self, code: Any, message: str, data: Any) -> ServerError:
         """The generated exception for ``code`` if the spec knows it, else :class:`ServerError`."""
-        classes = self._error_classes
-        cls: Any = None
-        if classes:
-            try:
-                cls = classes.get(code)
-            except TypeError:
-                cls = None
-            if cls is None and isinstance(code, str) and code.lstrip("-").isdigit():
-                cls = classes.get(int(code))
-            elif cls is None and isinstance(code, int):
-                cls = classes.get(str(code))
+        cls: Any = lookup_code(self._error_classes, code)
         if cls is None or not (isinstance(cls, type) and issubclass(cls, ServerError)):
             cls = ServerError
         error: ServerError = cls(code, message, data)

@@ -26,7 +26,7 @@ from .dispatcher import (
 from .match import compile_match
 from .pings import PingTracker
 from .ratelimit import Limiter, TokenBucket, connect_limiter_for, limiter_for
-from .session import Session, SubscribeAck, SubscribeFailed, WaiterReply
+from .session import Session, SubscribeAck, SubscribeFailed, SubscribeRetry, WaiterReply
 from .subscriptions import RestoreStep, SubEntry, Subscriptions, SubState
 from .waiters import Waiter, Waiters
 
@@ -60,6 +60,7 @@ __all__ = [
     "SubState",
     "SubscribeAck",
     "SubscribeFailed",
+    "SubscribeRetry",
     "SubscriptionEnded",
     "Subscriptions",
     "TemplateNotification",
