@@ -247,13 +247,14 @@ class Supervisor:
         """The current connection is gone: decide, back off, re-establish. False: gave up."""
         client = self.client
         code, text = conn.describe()
+        text = client._redact(text)  # a close reason is server text
         self.outage_started = self._loop.time()
         self.state = "reconnecting"
         self._wake.clear()
         self._stop_timers(conn)
         self.backoff.disconnected(self._loop.time())
         self.connected_since = None
-        error_text = _describe(conn.error) if conn.error is not None else None
+        error_text = client._redact(_describe(conn.error)) if conn.error is not None else None
         self.last_error = f"{text}" + (f" (code {code})" if code is not None else "")
         client._emit(ClosedEvent, url=conn.url, code=code, reason=text, clean=code in (1000, 1001))
         message = f"connection lost: {self.last_error}"
@@ -327,6 +328,7 @@ class Supervisor:
         drop); the subscriptions are already restored on ``new``, so no reconnect."""
         client = self.client
         code, text = old.describe()
+        text = client._redact(text)
         self.outage_started = self._loop.time()
         self._stop_timers(old)
         client._emit(ClosedEvent, url=old.url, code=code, reason=text, clean=False)
@@ -374,6 +376,7 @@ class Supervisor:
         # WebSocket pings are sent by our own timer (see _ws_pinger): a missed pong then
         # drops the socket at once instead of waiting for a closing handshake.
         kwargs["ping_interval"] = kwargs["ping_timeout"] = None
+        kwargs["logger"] = client.ws_log  # the library's frame logs, redacted
         if client.log.isEnabledFor(20):
             client.log.info("connecting to %s (attempt %d)", url, attempt)
         conn = await Connection.open(url, kwargs, self._numbers, client)

@@ -65,6 +65,9 @@ class Outcomes:
         """Everything but notifications on subscribed addresses and pings."""
         handler = self._handlers.get(type(outcome))
         if handler is not None:
+            error = getattr(outcome, "error", None)
+            if isinstance(error, BaseException):
+                self.client._redact_error(error)  # server text may echo a secret
             handler(outcome, conn)
 
     async def answer_ping(self, outcome: PingReceived, conn: Connection) -> None:

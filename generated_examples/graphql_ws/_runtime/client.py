@@ -14,6 +14,7 @@ restore while reconnecting, re-sent when idempotent, re-authenticated once on an
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import random
 import re
@@ -48,7 +49,7 @@ from .handlers import BaseHandlers, resolve_hook
 from .handshake import HandshakeFactory
 from .hooks import HookRunner
 from .lifecycle import ClientState, DisconnectReason, ReconnectDecision
-from .logs import RedactingFilter, frame_preview, get_logger
+from .logs import RedactingFilter, frame_preview, get_logger, redact
 from .options import ConnectOptions
 from .outcomes import Outcomes
 from .protocol import ChannelSpec, ErrorAction, Match, Protocol, RequestSpec
@@ -135,6 +136,10 @@ class BaseClient(Generic[H]):
         self._unexpected: Counter[str] = Counter()
         """Frames by UnexpectedFrame kind (malformed, unknown, late/duplicate/unknown reply)."""
         self._filter = RedactingFilter(self._secret_values)
+        self.ws_log = logging.getLogger(f"{self.log.name}.websockets")
+        """The logger handed to ``websockets`` for this client's sockets (its DEBUG lines
+        show whole frames): redacted like ``nova.<api>``, frames before shortening."""
+        self._ws_filter = RedactingFilter(self._secret_values, frames=self._preview)
         self._masked_fields = _token_fields(protocol)
         self._outcomes = Outcomes(self)
 
@@ -157,6 +162,7 @@ class BaseClient(Generic[H]):
         loop = asyncio.get_running_loop()
         self._loop = loop
         self.log.addFilter(self._filter)
+        self.ws_log.addFilter(self._ws_filter)
         hook_limiter = resolve_hook(self.handlers, "limiter")
         custom = hook_limiter() if hook_limiter is not None else None
         self._limiter = (
@@ -172,6 +178,7 @@ class BaseClient(Generic[H]):
             self._runner.cancel()
             await asyncio.gather(self._runner, return_exceptions=True)
             self.log.removeFilter(self._filter)
+            self.ws_log.removeFilter(self._ws_filter)
             raise
 
     async def close(self) -> None:
@@ -202,6 +209,7 @@ class BaseClient(Generic[H]):
             task.cancel()
         sup.state = "closed"
         self.log.removeFilter(self._filter)
+        self.ws_log.removeFilter(self._ws_filter)
 
     async def __aenter__(self) -> BaseClient[H]:
         return self
@@ -303,11 +311,22 @@ class BaseClient(Generic[H]):
 
     def _secret_values(self) -> list[str]:
         auth = self._auth
-        if auth is None:
-            return []
-        values = [s.reveal() for s in auth.credentials.values()]
-        values += [s.reveal() for s in (auth.token, auth.refresh_token) if s is not None]
-        return values
+        return auth.secret_values() if auth is not None else []
+
+    def _redact_error(self, error: BaseException) -> None:
+        """Remove secret values from an exception's text, in place, before anyone sees
+        it (a server error message may echo the token it refuses)."""
+        secrets = self._secret_values()
+        if not secrets:
+            return
+        error.args = tuple(redact(a, secrets) if isinstance(a, str) else a for a in error.args)
+        for name in ("message", "reason"):
+            value = getattr(error, name, None)
+            if isinstance(value, str):
+                setattr(error, name, redact(value, secrets))
+
+    def _redact(self, text: str) -> str:
+        return redact(text, self._secret_values())
 
     def _preview(self, data: str | bytes) -> str:
         """A redacted one-line preview of a frame, for DEBUG logs: known secret values,

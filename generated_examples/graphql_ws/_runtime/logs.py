@@ -14,6 +14,8 @@ import time
 import traceback
 from collections.abc import Callable, Hashable, Iterable
 
+from websockets.frames import Frame, Opcode
+
 __all__ = ["REDACTED", "LogLimiter", "RedactingFilter", "frame_preview", "get_logger", "redact"]
 
 REDACTED = "***"
@@ -67,16 +69,24 @@ class RedactingFilter(logging.Filter):
         secrets: Callable[[], Iterable[str | None]],
         replacement: str = REDACTED,
         name: str = "",
+        *,
+        frames: Callable[[str | bytes], str] | None = None,
     ) -> None:
         super().__init__(name)
         self._secrets = secrets
         self.replacement = replacement
+        self._frames = frames
+        """Renders the payload of a ``websockets`` frame logged as an argument (the
+        library's own DEBUG lines): redacted whole, *before* the library would shorten
+        it, since a secret cut in half by shortening can no longer be found by value."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             secrets = _usable(self._secrets())
         except Exception:  # a broken secrets callable must not break logging
             secrets = []
+        if self._frames is not None and isinstance(record.args, tuple):
+            record.args = tuple(self._frame(a) if isinstance(a, Frame) else a for a in record.args)
         message = record.getMessage()
         record.msg = redact(message, secrets, self.replacement)
         record.args = ()
@@ -91,6 +101,14 @@ class RedactingFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = redact(record.stack_info, secrets, self.replacement)
         return True
+
+    def _frame(self, frame: Frame) -> str:
+        assert self._frames is not None
+        if frame.opcode not in (Opcode.TEXT, Opcode.BINARY, Opcode.CONT):
+            return str(frame)  # control frames: a close code and reason, ping payloads
+        raw = bytes(frame.data)
+        data: str | bytes = raw.decode("utf-8", "replace") if frame.opcode is Opcode.TEXT else raw
+        return f"{frame.opcode.name} {self._frames(data)}"
 
 
 def frame_preview(
