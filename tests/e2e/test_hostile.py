@@ -34,7 +34,6 @@ from nova_gen.testing import SpecServer
 
 from .streams import fresh, take
 
-
 SPECS = Path(__file__).resolve().parents[2] / "specs"
 FAST = ReconnectPolicy(initial_delay=0.01, multiplier=2.0, max_delay=0.05, reset_after=60.0)
 ADDRESS = "ticker.BTC-PERPETUAL.100ms"

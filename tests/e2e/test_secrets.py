@@ -18,8 +18,13 @@ from pathlib import Path
 
 import pytest
 from deribit import DeribitClient, DeribitHandlers
-from deribit._runtime import ConnectOptions, DisconnectReason, ReconnectDecision, ReconnectPolicy
-from deribit._runtime import ServerError
+from deribit._runtime import (
+    ConnectOptions,
+    DisconnectReason,
+    ReconnectDecision,
+    ReconnectPolicy,
+    ServerError,
+)
 
 from nova_gen.loader import load_api
 from nova_gen.testing import SpecServer

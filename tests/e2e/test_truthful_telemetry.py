@@ -25,7 +25,6 @@ from nova_gen.testing import SpecServer
 
 from .streams import take
 
-
 ROOT = Path(__file__).resolve().parents[2]
 FAST = ReconnectPolicy(initial_delay=0.05, multiplier=2.0, max_delay=0.2, reset_after=60.0)
 
