@@ -14,10 +14,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .core import (
+    Drifted,
     ErrorReply,
     Event,
     GapNotification,
     Malformed,
+    Notification,
     PingReceived,
     Response,
     StrayReply,
@@ -47,6 +49,8 @@ class Outcomes:
         self.client = client
         self._handlers: dict[type, Callable[[Any, Connection | None], None]] = {
             GapNotification: self._gap,
+            Drifted: self._drifted,
+            Notification: self._notification,
             SubscriptionEnded: self._ended,
             Response: self._response,
             Event: self._event,
@@ -120,6 +124,21 @@ class Outcomes:
         )
         self.client._call_hook("on_sequence_gap", entry.channel, outcome.expected, outcome.received)
         self.deliver(entry, outcome.message)
+
+    def _notification(self, outcome: Notification, conn: Connection | None) -> None:
+        """A notification on a subscribed address that reached the general handler
+        (the receive loop delivers most itself): deliver unless from a replacement."""
+        if conn is None or conn.live:
+            self.deliver(outcome.entry, outcome.message)
+
+    def _drifted(self, outcome: Drifted, conn: Connection | None) -> None:
+        if conn is not None and not conn.live:
+            return  # a rotation's replacement: the live connection reports it
+        address = outcome.address
+        self.client._drifted(
+            outcome.spec.name, address if type(address) is str else repr(address), outcome.fields
+        )
+        self.handle(outcome.outcome, conn)
 
     def _ended(self, outcome: SubscriptionEnded, conn: Connection | None) -> None:
         for sink in list(outcome.entry.sinks):

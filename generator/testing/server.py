@@ -420,6 +420,13 @@ class SpecServer:
         values ahead, as if ``n`` frames were lost: clients must notice the gap."""
         self.streams.skips.add(n)
 
+    def drift(self, remove: tuple[str, ...] = (), replace: dict[str, Any] | None = None) -> None:
+        """Schema drift from now on: every notification payload loses the members at the
+        ``remove`` pointers and gets the ``replace`` values (pointers relative to the
+        payload, e.g. ``("/mark_price",)``, ``{"/stats/volume": "n/a"}``); ``drift()``
+        with no arguments stops it."""
+        self.streams.notifier.drift.set(remove, replace)
+
     def expire_tokens(self) -> None:
         """Expire every login token now: requests that require auth get
         ``unauthorized_error`` until the client logs in (or refreshes) again."""

@@ -62,6 +62,7 @@ from .telemetry import (
     FrameDropped,
     InMemoryMetrics,
     RequestCompleted,
+    SchemaDrift,
     SubscriptionStateChanged,
     TelemetryEvent,
     TelemetrySink,
@@ -101,7 +102,9 @@ class BaseClient(Generic[H]):
         self._handshake: HandshakeFactory | None = handshake or options.handshake
         """URL and headers, asked for again before every connection attempt."""
         self.log = get_logger(protocol.name)
-        self._session = Session(protocol)
+        self._session = Session(
+            protocol, validation=options.validation, channel_validation=options.channel_validation
+        )
         self._auth = _auth_state(protocol, credentials or {})
         self._credentials = {k: v for k, v in (credentials or {}).items() if v is not None}
         """As given, for the spec's ``init`` frame."""
@@ -133,6 +136,8 @@ class BaseClient(Generic[H]):
         self._tasks: set[asyncio.Task[Any]] = set()
         self._last_error: str | None = None
         self._last_error_at = 0.0
+        self._drift: dict[str, Counter[str]] = {}
+        """Channel -> field -> messages delivered without it (schema drift)."""
         self._unexpected: Counter[str] = Counter()
         """Frames by UnexpectedFrame kind (malformed, unknown, late/duplicate/unknown reply)."""
         self._filter = RedactingFilter(self._secret_values)
@@ -348,6 +353,26 @@ class BaseClient(Generic[H]):
         self._unexpected[kind] += 1
         self._emit(UnexpectedFrame, kind=kind)
 
+    def _drifted(self, channel: str, address: str, fields: tuple[str, ...]) -> None:
+        """A message of ``channel`` was delivered without ``fields``: count it, emit
+        :class:`SchemaDrift`, and warn once per field and channel."""
+        counts = self._drift.get(channel)
+        if counts is None:
+            counts = self._drift[channel] = Counter()
+        new = [f for f in fields if f not in counts]
+        counts.update(fields)
+        policy = self.options.channel_validation.get(channel, self.options.validation)
+        self._emit(SchemaDrift, channel=channel, address=address, fields=fields, policy=policy)
+        for name in new:
+            self.log.warning(
+                "%s: field %r missing or invalid in a message on %s (schema drift); messages"
+                " are delivered without it (validation %s), counted in diagnostics().schema_drift",
+                channel,
+                name,
+                address,
+                policy,
+            )
+
     def _error_action(self, code: Any) -> ErrorAction:
         return self._session.error_action(code)
 
@@ -386,6 +411,7 @@ class BaseClient(Generic[H]):
             last_error=last_error,
             last_error_recovered=recovered,
             unexpected_frames=dict(self._unexpected),
+            schema_drift={c: dict(f) for c, f in self._drift.items()},
             pending_requests=len(self._session.correlator),
             subscriptions=tuple(subs),
             handler_queue_depth=len(self._runner_hooks),

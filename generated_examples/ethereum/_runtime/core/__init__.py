@@ -9,6 +9,7 @@ from .backoff import DEFAULT_CLOSE_CODES, Backoff, CloseAction, classify_close
 from .correlator import Correlator, Pending, PendingKind
 from .dispatcher import (
     Dispatcher,
+    Drifted,
     ErrorReply,
     Event,
     GapNotification,
@@ -23,6 +24,7 @@ from .dispatcher import (
     TemplateNotification,
     Unknown,
 )
+from .lenient import ValidationPolicy, drifted_fields, lenient_parse, raw_frame
 from .match import compile_match
 from .pings import PingTracker
 from .ratelimit import Limiter, TokenBucket, connect_limiter_for, limiter_for
@@ -37,6 +39,7 @@ __all__ = [
     "CloseAction",
     "Correlator",
     "Dispatcher",
+    "Drifted",
     "ErrorReply",
     "Event",
     "GapNotification",
@@ -66,12 +69,16 @@ __all__ = [
     "TemplateNotification",
     "TokenBucket",
     "Unknown",
+    "ValidationPolicy",
     "Waiter",
     "WaiterReply",
     "Waiters",
     "classify_close",
     "compile_match",
     "connect_limiter_for",
+    "drifted_fields",
+    "lenient_parse",
     "limiter_for",
+    "raw_frame",
     "resolve_credentials",
 ]

@@ -21,11 +21,13 @@ from ..errors import MalformedFrame, ServerError
 from ..pointer import MISSING, getter
 from ..protocol import ChannelSpec, EventSpec, Protocol, Reply
 from .correlator import Correlator, Pending
+from .lenient import ValidationPolicy, lenient_parse
 from .match import compile_match
 from .subscriptions import SubEntry, Subscriptions, canonical
 
 __all__ = [
     "Dispatcher",
+    "Drifted",
     "lookup_code",
     "ErrorReply",
     "Event",
@@ -162,6 +164,23 @@ class Malformed(Outcome):
         self.pending = pending
 
 
+class Drifted(Outcome):
+    """A notification whose message failed validation in ``fields`` and was built
+    without them (validation policy ``lenient``): count and report the drift, then act
+    on ``outcome`` (a :class:`Notification`, :class:`GapNotification` or
+    :class:`TemplateNotification`)."""
+
+    __slots__ = ("address", "fields", "outcome", "spec")
+
+    def __init__(
+        self, outcome: Outcome, spec: ChannelSpec[Any, Any], address: Any, fields: tuple[str, ...]
+    ) -> None:
+        self.outcome = outcome
+        self.spec = spec
+        self.address = address
+        self.fields = fields
+
+
 class Unknown(Outcome):
     """A well-formed frame no rule claims, or a notification on an unknown address."""
 
@@ -214,8 +233,15 @@ class Dispatcher:
     """Turns one incoming frame into one :class:`Outcome`."""
 
     def __init__(
-        self, protocol: Protocol, correlator: Correlator, subscriptions: Subscriptions
+        self,
+        protocol: Protocol,
+        correlator: Correlator,
+        subscriptions: Subscriptions,
+        validation: ValidationPolicy = "strict",
+        channel_validation: Mapping[str, ValidationPolicy] | None = None,
     ) -> None:
+        self._policy: ValidationPolicy = validation
+        self._policies = dict(channel_validation or {})
         self._correlator = correlator
         self._subs = subscriptions
         self._routes = subscriptions.routes
@@ -345,15 +371,37 @@ class Dispatcher:
         except TypeError:
             return self._by_id.get(canonical(sub_id))
 
-    def _deliver(self, entry: SubEntry, frame: Any, payload: Any, address: Any) -> Outcome:
+    def _parse(
+        self, spec: ChannelSpec[Any, Any], payload: Any, frame: Any, address: Any
+    ) -> tuple[Any, tuple[str, ...]] | Malformed:
+        """The channel's message per its validation policy, and the fields left unset
+        (``lenient``); a :class:`Malformed` outcome when there is no message."""
+        policy = self._policies.get(spec.name, self._policy)
+        if policy == "raw":
+            return payload, ()
         try:
-            message = entry.spec.parse(payload)
+            return spec.parse(payload), ()
         except Exception as exc:  # noqa: BLE001 - user-supplied parsers may raise anything
+            if policy == "lenient" and spec.message_type is not None:
+                try:
+                    message, unset = lenient_parse(spec.message_type, payload, frame)
+                except Exception:  # noqa: BLE001 - nothing to be lenient about: malformed
+                    unset = ()
+                if unset:
+                    return message, unset
             return Malformed(MalformedFrame(f"channel {address!r}: invalid message: {exc}", frame))
+
+    def _deliver(self, entry: SubEntry, frame: Any, payload: Any, address: Any) -> Outcome:
+        parsed = self._parse(entry.spec, payload, frame, address)
+        if type(parsed) is Malformed:
+            return parsed
+        message, unset = parsed  # type: ignore[misc]
         sequence = self._sequences.get(entry.spec.name) if self._sequences else None
         if sequence is not None:
-            return self._sequenced(entry, frame, message, sequence)
-        return Notification(entry, message)
+            outcome = self._sequenced(entry, frame, message, sequence)
+        else:
+            outcome = Notification(entry, message)
+        return Drifted(outcome, entry.spec, entry.address, unset) if unset else outcome
 
     @staticmethod
     def _sequenced(entry: SubEntry, frame: Any, message: Any, sequence: Any) -> Outcome:
@@ -407,14 +455,7 @@ class Dispatcher:
         payload = self._payload(frame)
         entry = self._routes.get(address)
         if entry is not None:
-            if self._sequences:
-                return self._deliver(entry, frame, payload, address)
-            try:
-                return Notification(entry, entry.spec.parse(payload))
-            except Exception as exc:  # noqa: BLE001 - user-supplied parsers may raise anything
-                return Malformed(
-                    MalformedFrame(f"channel {address!r}: invalid message: {exc}", frame)
-                )
+            return self._deliver(entry, frame, payload, address)
         try:
             hit = self._subs.match_template(address)
         except Exception as exc:  # noqa: BLE001 - user-supplied parsers may raise anything
@@ -424,10 +465,12 @@ class Dispatcher:
         if hit is None:
             return Unknown(frame, f"notification on unknown channel {address!r}")
         spec, channel = hit
-        try:
-            return TemplateNotification(spec, channel, spec.parse(payload))
-        except Exception as exc:  # noqa: BLE001 - user-supplied parsers may raise anything
-            return Malformed(MalformedFrame(f"channel {address!r}: invalid message: {exc}", frame))
+        parsed = self._parse(spec, payload, frame, address)
+        if type(parsed) is Malformed:
+            return parsed
+        message, unset = parsed  # type: ignore[misc]
+        outcome = TemplateNotification(spec, channel, message)
+        return Drifted(outcome, spec, address, unset) if unset else outcome
 
     def _response(self, frame: Any) -> Outcome:
         assert self._resp_id is not None and self._resp_result is not None

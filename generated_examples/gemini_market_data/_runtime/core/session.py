@@ -43,6 +43,7 @@ from .dispatcher import (
     lookup_code,
 )
 from .fastpath import FastPath
+from .lenient import ValidationPolicy
 from .match import Predicate
 from .subscriptions import RestoreStep, SubEntry, Subscriptions
 from .waiters import Waiter, Waiters
@@ -149,7 +150,28 @@ _OWN = (
 class Session:
     """All the state of talking one protocol over one connection, without the I/O."""
 
-    def __init__(self, protocol: Protocol, *, internal_timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        protocol: Protocol,
+        *,
+        internal_timeout: float = 30.0,
+        validation: ValidationPolicy = "strict",
+        channel_validation: Mapping[str, ValidationPolicy] | None = None,
+    ) -> None:
+        """``validation`` is the policy of every channel's notifications, and
+        ``channel_validation`` overrides it per channel (by the spec's channel name;
+        another name raises :class:`ValueError`): see :mod:`.lenient`."""
+        policies = dict(channel_validation or {})
+        names = {c.name for c in protocol.channels}
+        unknown = sorted(set(policies) - names)
+        if unknown:
+            raise ValueError(
+                f"channel_validation names no channel of {protocol.name!r}: {', '.join(unknown)}"
+                f" (channels: {', '.join(sorted(names))})"
+            )
+        for policy in (validation, *policies.values()):
+            if policy not in ("strict", "lenient", "raw"):
+                raise ValueError(f"validation policy {policy!r}: use strict, lenient or raw")
         self.protocol = protocol
         self.sign: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None
         """Rewrites the params of every request frame (the handlers' ``sign`` hook)."""
@@ -157,14 +179,17 @@ class Session:
         self._error_id = getter(env.error.id) if env.error is not None else None
         self.correlator = Correlator(env.request.id_kind)
         self.subscriptions = Subscriptions(protocol)
-        fast = FastPath(protocol, self.subscriptions.routes)
+        raw = {c.name for c in protocol.channels if policies.get(c.name, validation) == "raw"}
+        fast = FastPath(protocol, self.subscriptions.routes, unvalidated=raw)
         self.fast: Callable[[str], tuple[SubEntry, Any] | None] | None = (
             fast.receive if fast.enabled else None
         )
         """The receive fast path (:mod:`.fastpath`) for the I/O layer's hot loop: a
         notification on a subscribed address as ``(entry, message)``, else None and the
         frame goes to :meth:`receive`, which decides the same, only slower."""
-        self.dispatcher = Dispatcher(protocol, self.correlator, self.subscriptions)
+        self.dispatcher = Dispatcher(
+            protocol, self.correlator, self.subscriptions, validation, policies
+        )
         self.waiters = Waiters()
         """Callers waiting for an uncorrelated reply (:meth:`add_waiter`)."""
         self.internal_timeout = internal_timeout
