@@ -32,7 +32,7 @@ from .core import (
     Unknown,
     WaiterReply,
 )
-from .errors import ConnectionLost, SubscriptionError
+from .errors import ConnectionLost, SubscriptionError, brief
 from .telemetry import SequenceGap, SubscriptionStateChanged, UnexpectedKind
 
 if TYPE_CHECKING:
@@ -237,7 +237,7 @@ class Outcomes:
         self.client._call_hook("on_error", outcome.error, "malformed frame")
 
     def _stray(self, outcome: StrayReply, conn: Connection | None) -> None:
-        what = _brief_id(outcome.id)
+        what = brief(outcome.id, 40)
         if outcome.late:
             kind: UnexpectedKind = "late_reply"
             reason = f"late reply to request {what}"
@@ -254,11 +254,3 @@ class Outcomes:
         self.client._unexpected_frame("unknown")
         self.client._call_hook("on_unknown_message", outcome.frame, outcome.reason)
 
-
-def _brief_id(id: Any) -> str:
-    """An id from the server, for a message: at most 40 characters, never raising."""
-    try:
-        text = repr(id)
-    except ValueError:  # an int too long for str()
-        return "<a very long integer>"
-    return text if len(text) <= 40 else text[:40] + "…"

@@ -417,7 +417,7 @@ class Supervisor:
             data = await conn.recv(remaining)
             try:
                 frame = json.loads(data)
-            except ValueError:
+            except (ValueError, RecursionError):  # junk before the hello: skip it
                 continue
             if self._is_hello(frame):
                 break
@@ -443,7 +443,7 @@ class Supervisor:
             try:
                 if is_ack(json.loads(data)):
                     return
-            except ValueError:
+            except (ValueError, RecursionError):
                 continue
 
     async def _login(self, conn: Connection, *, refresh: bool, locked: bool = False) -> None:

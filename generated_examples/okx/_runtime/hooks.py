@@ -17,6 +17,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from .errors import brief
 from .handlers import resolve_hook
 from .logs import LogLimiter
 
@@ -72,7 +73,7 @@ class HookRunner:
                 args[2],
             )
         elif name == "on_unknown_message" and self._log.isEnabledFor(logging.DEBUG):
-            self._log.debug("unknown message (%s): %.200r", args[1], args[0])
+            self._log.debug("unknown message (%s): %s", args[1], brief(args[0]))
 
     def enqueue(self, hook: Callable[..., Any], args: tuple[Any, ...]) -> None:
         """Queue one call (hot path for overridden message hooks)."""

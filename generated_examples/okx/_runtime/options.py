@@ -38,7 +38,8 @@ class ConnectOptions:
     close_timeout: float | None = 10.0
     max_size: int | None = 16 * 2**20
     """Largest incoming message in bytes (None: no limit)."""
-    extra_headers: Mapping[str, str] = field(default_factory=dict)
+    extra_headers: Mapping[str, str] = field(default_factory=dict, repr=False)
+    """Headers added to every handshake (left out of ``repr``: they may carry credentials)."""
     compression: bool = True
     """Offer permessage-deflate."""
     ssl: _ssl.SSLContext | None = None

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from pydantic_core import from_json
 
-from ..errors import MalformedFrame, ServerError
+from ..errors import MalformedFrame, ServerError, brief
 from ..pointer import MISSING, getter
 from ..protocol import ChannelSpec, EventSpec, Protocol, Reply
 from .correlator import Correlator, Pending
@@ -205,11 +205,6 @@ T = TypeVar("T")
 _INTEGER = re.compile(r"-?[0-9]{1,18}")
 """An error code sent as a string that our int codes may match (ASCII digits only:
 ``"²"`` is a digit to ``str.isdigit`` but not to ``int``)."""
-
-
-def _short(data: Any, limit: int = 200) -> str:
-    text = data if isinstance(data, str) else repr(data)
-    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def lookup_code(table: Mapping[Any, T], code: Any) -> T | None:
@@ -517,4 +512,4 @@ class Dispatcher:
     @staticmethod
     def describe(data: Any) -> str:
         """A short, safe rendering of a frame for log messages."""
-        return _short(data)
+        return brief(data)
