@@ -22,8 +22,6 @@ import pytest
 from deribit import DeribitClient, DeribitHandlers, errors
 from deribit._runtime import (
     ConnectOptions,
-    DisconnectReason,
-    ReconnectDecision,
     ReconnectPolicy,
     RequestTimeout,
     ServerError,
@@ -32,6 +30,7 @@ from deribit._runtime import (
 from nova_gen.loader import load_api
 from nova_gen.testing import SpecServer
 
+from .recorders import Disconnects
 from .streams import fresh, take
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
@@ -136,15 +135,6 @@ async def server() -> AsyncIterator[SpecServer]:
     api = load_api(SPECS / "deribit.yaml")
     async with SpecServer(api, notify_interval=0.005) as running:
         yield running
-
-
-class Disconnects(DeribitHandlers):
-    def __init__(self) -> None:
-        self.reasons: list[DisconnectReason] = []
-
-    async def on_disconnect(self, reason: DisconnectReason) -> ReconnectDecision | None:
-        self.reasons.append(reason)
-        return None
 
 
 def connect(server: SpecServer, handlers: DeribitHandlers | None = None, **options: Any) -> Any:

@@ -17,17 +17,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from deribit import DeribitClient, DeribitHandlers
+from deribit import DeribitClient
 from deribit._runtime import (
     ConnectOptions,
-    DisconnectReason,
-    ReconnectDecision,
     ReconnectPolicy,
     ServerError,
 )
 
 from nova_gen.loader import load_api
 from nova_gen.testing import SpecServer
+
+from .recorders import Disconnects
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
 SECRET = "s3cr3t-VALUE-for-the-grep-test"
@@ -66,20 +66,11 @@ def capture() -> Iterator[Capture]:
         root.setLevel(old_level)
 
 
-class Reasons(DeribitHandlers):
-    def __init__(self) -> None:
-        self.reasons: list[DisconnectReason] = []
-
-    async def on_disconnect(self, reason: DisconnectReason) -> ReconnectDecision | None:
-        self.reasons.append(reason)
-        return None
-
-
 async def test_a_full_session_logs_and_raises_no_secret(capture: Capture) -> None:
     api = load_api(SPECS / "deribit.yaml")
     credentials = {"client_id": CLIENT_ID, "client_secret": SECRET}
     texts: list[str] = []
-    handlers = Reasons()
+    handlers = Disconnects()
     async with asyncio.timeout(30):
         async with SpecServer(api, token_lifetime=1.0, expected_credentials=credentials) as server:
             options = ConnectOptions(reconnect=FAST)
