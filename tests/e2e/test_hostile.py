@@ -14,8 +14,7 @@ import asyncio
 import json
 import logging
 import random
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -27,13 +26,11 @@ from deribit._runtime import (
     ServerError,
 )
 
-from nova_gen.loader import load_api
 from nova_gen.testing import SpecServer
 
 from .recorders import Disconnects
 from .streams import fresh, take
 
-SPECS = Path(__file__).resolve().parents[2] / "specs"
 FAST = ReconnectPolicy(initial_delay=0.01, multiplier=2.0, max_delay=0.05, reset_after=60.0)
 ADDRESS = "ticker.BTC-PERPETUAL.100ms"
 
@@ -128,13 +125,6 @@ def hostile_frames(seed: int = 9) -> list[str]:
         frames.append(text[:cut])
         frames.append(text[:cut] + rng.choice(JUNK) + text[cut:])
     return frames
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[SpecServer]:
-    api = load_api(SPECS / "deribit.yaml")
-    async with SpecServer(api, notify_interval=0.005) as running:
-        yield running
 
 
 def connect(server: SpecServer, handlers: DeribitHandlers | None = None, **options: Any) -> Any:

@@ -9,27 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from deribit import DeribitClient, DeribitHandlers, models
 from deribit._runtime import ConnectOptions, ValidationPolicy, drifted_fields, raw_frame
 
-from nova_gen.loader import load_api
 from nova_gen.testing import SpecServer
 
 from .streams import fresh, take
-
-SPECS = Path(__file__).resolve().parents[2] / "specs"
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[SpecServer]:
-    api = load_api(SPECS / "deribit.yaml")
-    async with SpecServer(api, notify_interval=0.005) as running:
-        yield running
 
 
 def connect(server: SpecServer, handlers: DeribitHandlers | None = None, **options: Any) -> Any:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -20,20 +19,12 @@ from deribit._runtime.sinks import PrometheusSink
 from deribit._runtime.telemetry import ConnectionRestored, FanOut, InMemoryMetrics, Reconnecting
 from prometheus_client import CollectorRegistry
 
-from nova_gen.loader import load_api
 from nova_gen.testing import SpecServer
 
 from .streams import take
 
 ROOT = Path(__file__).resolve().parents[2]
 FAST = ReconnectPolicy(initial_delay=0.05, multiplier=2.0, max_delay=0.2, reset_after=60.0)
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[SpecServer]:
-    api = load_api(ROOT / "specs" / "deribit.yaml")
-    async with SpecServer(api, notify_interval=0.005) as running:
-        yield running
 
 
 async def test_restore_duration_counts_from_the_drop(server: SpecServer) -> None:
