@@ -145,6 +145,8 @@ async def test_junk_in_every_field_of_every_envelope_keeps_the_connection(
             assert len(await take(ticker, 3)) == 3
             for frame in frames:
                 await server.send_raw(frame)
+            for data in (b"", b"\x00\xff", b"{}", b'{"jsonrpc":"2.0","id":1,"result":1}'):
+                await server.send_raw(data)  # binary frames of a JSON text protocol
             # The reply comes after every junk frame on the same socket: all were handled.
             assert isinstance(await client.get_time(), int)
             assert server.connections == 1 and server.open_connections == 1
@@ -255,6 +257,18 @@ async def test_a_transient_refusal_of_a_resubscribe_backs_off_and_retries(
             subscribes = [m for m, _ in server.connection_log(2) if m == "public/subscribe"]
             assert len(subscribes) == 2  # refused once, then subscribed
             assert client.metrics.count("request_completed", "public/subscribe:error") == 1
+
+
+async def test_a_transient_refusal_of_a_first_subscribe_backs_off_and_retries(
+    server: SpecServer,
+) -> None:
+    async with asyncio.timeout(20):
+        async with connect(server) as client:
+            server.fail_next("public/subscribe", 10028, "too_many_requests")  # action: retry
+            ticker = await client.subscribe_ticker(instrument_name="BTC-PERPETUAL", interval="100ms")
+            assert len(await take(ticker, 2)) == 2
+            subscribes = [m for m, _ in server.connection_log(1) if m == "public/subscribe"]
+            assert len(subscribes) == 2 and server.connections == 1
 
 
 async def test_a_flood_of_bad_frames_with_a_slow_on_error_stays_bounded(
