@@ -136,7 +136,7 @@ class Outcomes:
             return  # a rotation's replacement: the live connection reports it
         address = outcome.address
         self.client._drifted(
-            outcome.spec.name, address if type(address) is str else repr(address), outcome.fields
+            outcome.spec.name, address if type(address) is str else brief(address), outcome.fields
         )
         self.handle(outcome.outcome, conn)
 
