@@ -239,7 +239,7 @@ class Connection:
         try:
             self._client._on_outcome(Malformed(error), self)
         except Exception:  # noqa: BLE001 - reporting must not end the connection either
-            self._client._runner_hooks.limits.warning(
+            self._client.log_limits.warning(
                 self._log, "unhandled frame", "a frame could not be handled", exc_info=True
             )
 

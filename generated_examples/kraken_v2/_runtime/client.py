@@ -49,7 +49,7 @@ from .handlers import BaseHandlers, resolve_hook
 from .handshake import HandshakeFactory
 from .hooks import HookRunner
 from .lifecycle import ClientState, DisconnectReason, ReconnectDecision
-from .logs import RedactingFilter, frame_preview, get_logger, redact
+from .logs import LogLimiter, RedactingFilter, frame_preview, get_logger, redact
 from .options import ConnectOptions
 from .outcomes import Outcomes
 from .protocol import ChannelSpec, ErrorAction, Match, Protocol, RequestSpec
@@ -111,7 +111,11 @@ class BaseClient(Generic[H]):
         self._sup: Supervisor | None = None
         self._closed_state: ClientState | None = None
         names = [s.hook for s in protocol.channels] + [e.hook for e in protocol.events]
-        self._runner_hooks = HookRunner(handlers, names, self.log, options.handler_queue_size)
+        self.log_limits = LogLimiter()
+        """Rate limits of repeated warnings (bad frames, dropped messages, hook errors)."""
+        self._runner_hooks = HookRunner(
+            handlers, names, self.log, options.handler_queue_size, limits=self.log_limits
+        )
         self._runner_hooks.error_handler = self._on_error
         self._hooks = self._runner_hooks.hooks
         self._enqueue = self._runner_hooks.enqueue
@@ -278,9 +282,7 @@ class BaseClient(Generic[H]):
         )
         hook = self._error_hook
         if hook is None:
-            self._runner_hooks.limits.warning(
-                self.log, ("on_error", context), "%s: %s", context, error
-            )
+            self.log_limits.warning(self.log, ("on_error", context), "%s: %s", context, error)
             return
         # Through the handler queue like every hook: bounded, drop-oldest.
         self._enqueue(self._decide_error, (hook, error, context))
@@ -300,7 +302,7 @@ class BaseClient(Generic[H]):
             self.log.warning("on_error asked to stop after: %s", context)
             self._spawn(self.close())  # not on the handler task: close() drains it
         elif action is not None and action != "ignore":
-            self._runner_hooks.limits.warning(
+            self.log_limits.warning(
                 self.log,
                 "on_error answer",
                 "on_error returned %r (not one of None, 'ignore', 'reconnect', 'stop'): ignored",
@@ -860,7 +862,7 @@ class BaseClient(Generic[H]):
             self.log.debug("unsubscribe after overflow failed: %s", exc)
 
     def _dropped(self, sub: Subscription[Any, Any]) -> None:
-        self._runner_hooks.limits.warning(
+        self.log_limits.warning(
             self.log,
             ("dropped", sub.address),
             "%s: subscription buffer full (%d messages), %s: %d message(s) dropped so far",

@@ -28,7 +28,13 @@ class HookRunner:
     """A bounded queue of hook calls and the coroutine that drains it."""
 
     def __init__(
-        self, handlers: object, names: Iterable[str], log: logging.Logger, maxsize: int = 10_000
+        self,
+        handlers: object,
+        names: Iterable[str],
+        log: logging.Logger,
+        maxsize: int = 10_000,
+        *,
+        limits: LogLimiter | None = None,
     ) -> None:
         all_names = set(names) | {
             "on_connect",
@@ -46,8 +52,8 @@ class HookRunner:
         self.dropped = 0
         self.maxsize = maxsize
         self._log = log
-        self.limits = LogLimiter()
-        """Rate limits of the warnings written for default hooks (and by the client)."""
+        self.limits = limits if limits is not None else LogLimiter()
+        """Rate limits of the warnings written for default hooks."""
         self._queue: deque[tuple[Callable[..., Any], tuple[Any, ...]]] = deque()
         self._waiter: asyncio.Future[None] | None = None
         self.error_handler: Callable[[Exception, str], None] | None = None
