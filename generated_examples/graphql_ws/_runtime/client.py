@@ -18,7 +18,7 @@ import logging
 import os
 import random
 import re
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any, Generic, TypeVar
@@ -144,6 +144,9 @@ class BaseClient(Generic[H]):
         """Channel -> field -> messages delivered without it (schema drift)."""
         self._unexpected: Counter[str] = Counter()
         """Frames by UnexpectedFrame kind (malformed, unknown, late/duplicate/unknown reply)."""
+        self._handshake_secrets: deque[str] = deque(maxlen=64)
+        """Credentials sent in handshake headers (see _hold_handshake_secrets)."""
+        self._hold_handshake_secrets(options.extra_headers)
         self._filter = RedactingFilter(self._secret_values)
         self.ws_log = logging.getLogger(f"{self.log.name}.websockets")
         """The logger handed to ``websockets`` for this client's sockets (its DEBUG lines
@@ -318,7 +321,25 @@ class BaseClient(Generic[H]):
 
     def _secret_values(self) -> list[str]:
         auth = self._auth
-        return auth.secret_values() if auth is not None else []
+        values = auth.secret_values() if auth is not None else []
+        return values + list(self._handshake_secrets)
+
+    def _hold_handshake_secrets(self, headers: Mapping[str, str]) -> None:
+        """The credentials of a handshake's headers (RFC 9110 ``Authorization``: the
+        whole value and its token; RFC 6265 ``Cookie``: each value) join the values
+        redacted from logs: ``websockets`` logs every request header at DEBUG."""
+        for name, value in headers.items():
+            lower = name.lower()
+            if lower == "authorization":
+                self._handshake_secrets.append(value)
+                _, _, token = value.partition(" ")
+                if token:
+                    self._handshake_secrets.append(token.strip())
+            elif lower == "cookie":
+                for pair in value.split(";"):
+                    cookie = pair.partition("=")[2].strip()
+                    if cookie:
+                        self._handshake_secrets.append(cookie)
 
     def _redact_error(self, error: BaseException) -> None:
         """Remove secret values from an exception's text, in place, before anyone sees

@@ -370,6 +370,7 @@ class Supervisor:
             # Built again for every attempt: a token provider is asked for a fresh token.
             url, headers = client._handshake()
             client.url = url
+            client._hold_handshake_secrets(headers)
         kwargs = websockets_kwargs(client.protocol, client.options, url)
         if headers:
             kwargs["additional_headers"] = {**headers, **dict(client.options.extra_headers)}
