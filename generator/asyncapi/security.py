@@ -107,6 +107,7 @@ class Handshake:
                     schema["enum"] = [str(v) for v in spec["enum"]]
                 self.add(
                     ir.ConnectParam(
+                        location=_location(sdoc, join_pointer(join_pointer(sptr, "variables"), var)),
                         name=var,
                         kind="server",
                         schema=schema,
@@ -158,13 +159,13 @@ class Handshake:
             default = spec.get("default", schema.get("default") if isinstance(schema, dict) else None)
             self.add(
                 ir.ConnectParam(
+                    location=_location(channel.doc, join_pointer(pbase, name)),
                     name=name,
                     kind="path",
                     schema=schema if isinstance(schema, dict) else {},
                     required=default is None,
                     default=default,
                     description=str(spec.get("description", "")).strip(),
-                    location=_location(pdoc, pptr),
                 )
             )
         binding, bdoc, bptr = self.refs.follow(
@@ -198,12 +199,12 @@ class Handshake:
                 description = str(prop.get("description", "")).strip() if isinstance(prop, dict) else ""
                 self.add(
                     ir.ConnectParam(
+                        location=_location(sdoc, join_pointer(join_pointer(sptr, "properties"), str(name))),
                         name=str(name),
                         kind="query" if kind == "query" else "header",
                         schema=rewritten if isinstance(rewritten, dict) else {},
                         required=name in required,
                         description=description,
-                        location=_location(sdoc, join_pointer(join_pointer(sptr, "properties"), name)),
                     )
                 )
 
@@ -253,6 +254,7 @@ class Handshake:
             if place in ("query", "header", "cookie"):
                 self.add(
                     ir.ConnectParam(
+                        location=_location(doc, join_pointer(pointer, "name") if "name" in scheme else pointer),
                         name=name,
                         kind=place,
                         schema={"type": "string"},
@@ -303,5 +305,5 @@ class Handshake:
 
 
 def _location(doc: Document, pointer: str) -> ir.Location:
-    position = doc.source.position(pointer)
+    position = doc.source.position(pointer, key=True)
     return ir.Location(position.file, position.line, position.column)

@@ -11,6 +11,7 @@ within :class:`~.limits.Limits` (size, nesting, alias expansion, number length).
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,7 +81,21 @@ class _Builder:
             return self._mapping(node, pointer)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, join_pointer(pointer, i)) for i, item in enumerate(node.value)]
-        return self._scalar(node)
+        return self._text(self._scalar(node), node)
+
+    def _text(self, value: Any, node: yaml.Node) -> Any:
+        """``value``, or the text with U+FFFD for each lone surrogate (``"\\ud800"``), which no
+        file can hold: generated code could not be written (``NOVA073``)."""
+        if isinstance(value, str) and _SURROGATE.search(value):
+            mark = node.start_mark
+            self.diagnostics.error(
+                "NOVA073",
+                "text holds a lone surrogate code point, which is not a Unicode character",
+                Position(self.source.file, mark.line + 1, mark.column + 1),
+                hint="write the character itself, or a pair of \\u escapes for characters beyond U+FFFF",
+            )
+            return _SURROGATE.sub("\ufffd", value)
+        return value
 
     def _mapping(self, node: yaml.MappingNode, pointer: str) -> dict[Any, Any]:
         result: dict[Any, Any] = {}
@@ -91,7 +106,7 @@ class _Builder:
                 self.diagnostics.error("NOVA002", "mapping keys must be scalars", key_position)
                 continue
             # Numeric keys (error codes, close codes) are kept as their text.
-            key = key_node.value
+            key = self._text(key_node.value, key_node)
             child = join_pointer(pointer, key)
             if key in result:
                 self.diagnostics.error(
@@ -133,6 +148,7 @@ _SAFE = yaml.SafeLoader("")
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _NUMBER_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
 _JSON_TAGS = _NUMBER_TAGS | {"tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:str"}
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _read(path: Path, display: str, diagnostics: Diagnostics, limits: Limits) -> str | None:

@@ -71,7 +71,7 @@ class ServerError(NovaError):
     """The server answered a request with an error reply."""
 
     def __init__(self, code: Any, message: str, data: Any = None) -> None:
-        super().__init__(f"[{code}] {message}")
+        super().__init__(f"[{brief(code, 40)}] {brief(message, 1000)}")
         self.code = code
         self.message = message
         self.data = data
@@ -126,3 +126,14 @@ class SubscriptionOverflow(NovaError):
         self.address = address
         self.maxsize = maxsize
         self.dropped = dropped
+
+
+def brief(value: Any, limit: int = 200) -> str:
+    """``value`` as text for a message (a ``str`` as is, anything else by ``repr``), at
+    most ``limit`` characters; never raises: a server may send a 5000-digit number,
+    which ``str`` and ``repr`` refuse to convert."""
+    try:
+        text = value if isinstance(value, str) else repr(value)
+    except ValueError:
+        return f"<integer of {value.bit_length()} bits>" if isinstance(value, int) else "<?>"
+    return text if len(text) <= limit else text[:limit] + "…"

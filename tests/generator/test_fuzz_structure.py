@@ -266,7 +266,8 @@ def test_found_handshake_schemas_are_checked(in_tmp: Path) -> None:
     text = (ROOT / "tests" / "asyncapi" / "docs" / "client-side.yml").read_text("utf-8")
     assert "X-Client-Version: {type: string" in text
     shutil.copytree(ROOT / "tests" / "asyncapi" / "docs" / "common", in_tmp / "common")
-    broken = text.replace("X-Client-Version: {type: string", "X-Client-Version: @@{type: {type: string}")
+    # The position is the argument's key, as for every handshake argument.
+    broken = text.replace("X-Client-Version: {type: string", "@@X-Client-Version: {type: {type: string}")
     where = write_files(in_tmp, {"api.yml": broken})
     assert where is not None
     found = [d for d in diagnose(in_tmp / "api.yml").items if d.severity == "error"]
