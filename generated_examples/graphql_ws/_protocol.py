@@ -11,7 +11,7 @@ from . import errors, models
 from ._runtime import protocol as p
 from .channels import MessageAddedChannel, RoomCreatedChannel, RoomHistoryChannel, UserTypingChannel
 
-SPEC_FINGERPRINT = "sha256:c05efa9b7aabb202ddb5bcb82c0a6c563679ecf85ddc53f4b11bb5ccb6308c1c"
+SPEC_FINGERPRINT = "sha256:cf65b9031cd0973d99878d80a265883cfed186bc320d6dbbf5e9250a59059830"
 """The content of the spec this package was generated from (comments and layout aside)."""
 
 SUBSCRIBE: p.RequestSpec[Any] = p.RequestSpec(
@@ -36,7 +36,7 @@ COMPLETE: p.RequestSpec[Any] = p.RequestSpec(
 
 MESSAGE_ADDED_CHANNEL: p.ChannelSpec[models.MessageAddedData, MessageAddedChannel] = p.ChannelSpec(
     name="message_added",
-    address='{"extensions":{"persistedQuery":{"sha256Hash":"38e20906593c43e649c800d49a45d7c78a9f1c93850801fdbd3e97f8b6648c9a","version":1}},"operationName":"OnMessageAdded","variables":{"roomId":"{room_id}"}}',
+    address='{"operationName":"OnMessageAdded","query":"subscription OnMessageAdded($roomId: ID!) { messageAdded(roomId: $roomId) { id roomId text createdAt author { id name } } }","variables":{"roomId":"{room_id}"}}',
     parameters=("room_id",),
     fields=("room_id",),
     parse=TypeAdapter[models.MessageAddedData](models.MessageAddedData).validate_python,
@@ -46,19 +46,14 @@ MESSAGE_ADDED_CHANNEL: p.ChannelSpec[models.MessageAddedData, MessageAddedChanne
     via="graphql",
     structured={
         "operationName": "OnMessageAdded",
-        "extensions": {
-            "persistedQuery": {
-                "version": 1,
-                "sha256Hash": "38e20906593c43e649c800d49a45d7c78a9f1c93850801fdbd3e97f8b6648c9a",
-            }
-        },
+        "query": "subscription OnMessageAdded($roomId: ID!) { messageAdded(roomId: $roomId) { id roomId text createdAt author { id name } } }",
         "variables": {"roomId": "{room_id}"},
     },
 )
 
 USER_TYPING_CHANNEL: p.ChannelSpec[models.UserTypingData, UserTypingChannel] = p.ChannelSpec(
     name="user_typing",
-    address='{"extensions":{"persistedQuery":{"sha256Hash":"5b8dc83dea5737a3e1504d488b03aeaab82140a4118815823fa1b96f8dbe6e8f","version":1}},"operationName":"OnTyping","variables":{"roomId":"{room_id}"}}',
+    address='{"operationName":"OnTyping","query":"subscription OnTyping($roomId: ID!) { userTyping(roomId: $roomId) { roomId isTyping user { id name } } }","variables":{"roomId":"{room_id}"}}',
     parameters=("room_id",),
     fields=("room_id",),
     parse=TypeAdapter[models.UserTypingData](models.UserTypingData).validate_python,
@@ -68,19 +63,14 @@ USER_TYPING_CHANNEL: p.ChannelSpec[models.UserTypingData, UserTypingChannel] = p
     via="graphql",
     structured={
         "operationName": "OnTyping",
-        "extensions": {
-            "persistedQuery": {
-                "version": 1,
-                "sha256Hash": "5b8dc83dea5737a3e1504d488b03aeaab82140a4118815823fa1b96f8dbe6e8f",
-            }
-        },
+        "query": "subscription OnTyping($roomId: ID!) { userTyping(roomId: $roomId) { roomId isTyping user { id name } } }",
         "variables": {"roomId": "{room_id}"},
     },
 )
 
 ROOM_CREATED_CHANNEL: p.ChannelSpec[models.RoomCreatedData, RoomCreatedChannel] = p.ChannelSpec(
     name="room_created",
-    address='{"extensions":{"persistedQuery":{"sha256Hash":"68706a7f27a015af9eb49ac913ada61b670dd7cac9ad6bdd519a5fa2996ce4f0","version":1}},"operationName":"OnRoomCreated"}',
+    address='{"operationName":"OnRoomCreated","query":"subscription OnRoomCreated { roomCreated { id name topic createdBy { id name } } }"}',
     parameters=(),
     fields=(),
     parse=TypeAdapter[models.RoomCreatedData](models.RoomCreatedData).validate_python,
@@ -90,18 +80,13 @@ ROOM_CREATED_CHANNEL: p.ChannelSpec[models.RoomCreatedData, RoomCreatedChannel] 
     via="graphql",
     structured={
         "operationName": "OnRoomCreated",
-        "extensions": {
-            "persistedQuery": {
-                "version": 1,
-                "sha256Hash": "68706a7f27a015af9eb49ac913ada61b670dd7cac9ad6bdd519a5fa2996ce4f0",
-            }
-        },
+        "query": "subscription OnRoomCreated { roomCreated { id name topic createdBy { id name } } }",
     },
 )
 
 ROOM_HISTORY_CHANNEL: p.ChannelSpec[models.RoomHistoryData, RoomHistoryChannel] = p.ChannelSpec(
     name="room_history",
-    address='{"extensions":{"persistedQuery":{"sha256Hash":"010569c837417eb4eb8327134132d938f1f7fb96bc5e51b2e0186ad627eedd8e","version":1}},"operationName":"RoomHistory","variables":{"last":"{last}","roomId":"{room_id}"}}',
+    address='{"operationName":"RoomHistory","query":"query RoomHistory($roomId: ID!, $last: Int!) { room(id: $roomId) { id name messages(last: $last) { id roomId text createdAt author { id name } } } }","variables":{"last":"{last}","roomId":"{room_id}"}}',
     parameters=("room_id", "last"),
     fields=("room_id", "last"),
     parse=TypeAdapter[models.RoomHistoryData](models.RoomHistoryData).validate_python,
@@ -111,12 +96,7 @@ ROOM_HISTORY_CHANNEL: p.ChannelSpec[models.RoomHistoryData, RoomHistoryChannel] 
     via="graphql",
     structured={
         "operationName": "RoomHistory",
-        "extensions": {
-            "persistedQuery": {
-                "version": 1,
-                "sha256Hash": "010569c837417eb4eb8327134132d938f1f7fb96bc5e51b2e0186ad627eedd8e",
-            }
-        },
+        "query": "query RoomHistory($roomId: ID!, $last: Int!) { room(id: $roomId) { id name messages(last: $last) { id roomId text createdAt author { id name } } } }",
         "variables": {"roomId": "{room_id}", "last": "{last}"},
     },
 )

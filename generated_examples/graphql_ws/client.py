@@ -111,7 +111,7 @@ class GraphqlWsClient(BaseClient[GraphqlWsHandlers]):
         *,
         room_id: str,
     ) -> Subscription[models.MessageAddedData, MessageAddedChannel]:
-        """Subscribe to ``{"extensions":{"persistedQuery":{"sha256Hash":"38e20906593c43e649c800d49a45d7c78a9f1c93850801fdbd3e97f8b6648c9a","version":1}},"operationName":"OnMessageAdded","variables":{"roomId":"{room_id}"}}``: Every message posted to a room.
+        """Subscribe to ``{"operationName":"OnMessageAdded","query":"subscription OnMessageAdded($roomId: ID!) { messageAdded(roomId: $roomId) { id roomId text createdAt author { id name } } }","variables":{"roomId":"{room_id}"}}``: Every message posted to a room.
 
         Iterate the result for typed messages, await it to wait for the server's ack,
         or use it as ``async with`` to unsubscribe on exit.
@@ -126,7 +126,7 @@ class GraphqlWsClient(BaseClient[GraphqlWsHandlers]):
         *,
         room_id: str,
     ) -> None:
-        """Unsubscribe from ``{"extensions":{"persistedQuery":{"sha256Hash":"38e20906593c43e649c800d49a45d7c78a9f1c93850801fdbd3e97f8b6648c9a","version":1}},"operationName":"OnMessageAdded","variables":{"roomId":"{room_id}"}}`` and end its iterators."""
+        """Unsubscribe from ``{"operationName":"OnMessageAdded","query":"subscription OnMessageAdded($roomId: ID!) { messageAdded(roomId: $roomId) { id roomId text createdAt author { id name } } }","variables":{"roomId":"{room_id}"}}`` and end its iterators."""
         await self._unsubscribe(
             MESSAGE_ADDED_CHANNEL,
             MessageAddedChannel(room_id=room_id),
@@ -137,7 +137,7 @@ class GraphqlWsClient(BaseClient[GraphqlWsHandlers]):
         *,
         room_id: str,
     ) -> Subscription[models.UserTypingData, UserTypingChannel]:
-        """Subscribe to ``{"extensions":{"persistedQuery":{"sha256Hash":"5b8dc83dea5737a3e1504d488b03aeaab82140a4118815823fa1b96f8dbe6e8f","version":1}},"operationName":"OnTyping","variables":{"roomId":"{room_id}"}}``: Typing indicators in a room (true when a user starts typing, false when they stop).
+        """Subscribe to ``{"operationName":"OnTyping","query":"subscription OnTyping($roomId: ID!) { userTyping(roomId: $roomId) { roomId isTyping user { id name } } }","variables":{"roomId":"{room_id}"}}``: Typing indicators in a room (true when a user starts typing, false when they stop).
 
         Iterate the result for typed messages, await it to wait for the server's ack,
         or use it as ``async with`` to unsubscribe on exit.
@@ -152,7 +152,7 @@ class GraphqlWsClient(BaseClient[GraphqlWsHandlers]):
         *,
         room_id: str,
     ) -> None:
-        """Unsubscribe from ``{"extensions":{"persistedQuery":{"sha256Hash":"5b8dc83dea5737a3e1504d488b03aeaab82140a4118815823fa1b96f8dbe6e8f","version":1}},"operationName":"OnTyping","variables":{"roomId":"{room_id}"}}`` and end its iterators."""
+        """Unsubscribe from ``{"operationName":"OnTyping","query":"subscription OnTyping($roomId: ID!) { userTyping(roomId: $roomId) { roomId isTyping user { id name } } }","variables":{"roomId":"{room_id}"}}`` and end its iterators."""
         await self._unsubscribe(
             USER_TYPING_CHANNEL,
             UserTypingChannel(room_id=room_id),
@@ -161,7 +161,7 @@ class GraphqlWsClient(BaseClient[GraphqlWsHandlers]):
     def subscribe_room_created(
         self,
     ) -> Subscription[models.RoomCreatedData, RoomCreatedChannel]:
-        """Subscribe to ``{"extensions":{"persistedQuery":{"sha256Hash":"68706a7f27a015af9eb49ac913ada61b670dd7cac9ad6bdd519a5fa2996ce4f0","version":1}},"operationName":"OnRoomCreated"}``: Rooms as they are created (no variables).
+        """Subscribe to ``{"operationName":"OnRoomCreated","query":"subscription OnRoomCreated { roomCreated { id name topic createdBy { id name } } }"}``: Rooms as they are created (no variables).
 
         Iterate the result for typed messages, await it to wait for the server's ack,
         or use it as ``async with`` to unsubscribe on exit.
@@ -174,7 +174,7 @@ class GraphqlWsClient(BaseClient[GraphqlWsHandlers]):
     async def unsubscribe_room_created(
         self,
     ) -> None:
-        """Unsubscribe from ``{"extensions":{"persistedQuery":{"sha256Hash":"68706a7f27a015af9eb49ac913ada61b670dd7cac9ad6bdd519a5fa2996ce4f0","version":1}},"operationName":"OnRoomCreated"}`` and end its iterators."""
+        """Unsubscribe from ``{"operationName":"OnRoomCreated","query":"subscription OnRoomCreated { roomCreated { id name topic createdBy { id name } } }"}`` and end its iterators."""
         await self._unsubscribe(
             ROOM_CREATED_CHANNEL,
             RoomCreatedChannel(),
@@ -186,7 +186,7 @@ class GraphqlWsClient(BaseClient[GraphqlWsHandlers]):
         room_id: str,
         last: int,
     ) -> Subscription[models.RoomHistoryData, RoomHistoryChannel]:
-        """Subscribe to ``{"extensions":{"persistedQuery":{"sha256Hash":"010569c837417eb4eb8327134132d938f1f7fb96bc5e51b2e0186ad627eedd8e","version":1}},"operationName":"RoomHistory","variables":{"last":"{last}","roomId":"{room_id}"}}``: One-shot query (one message, then the server completes the operation) - the last messages of a room.
+        """Subscribe to ``{"operationName":"RoomHistory","query":"query RoomHistory($roomId: ID!, $last: Int!) { room(id: $roomId) { id name messages(last: $last) { id roomId text createdAt author { id name } } } }","variables":{"last":"{last}","roomId":"{room_id}"}}``: One-shot query (one message, then the server completes the operation) - the last messages of a room.
 
         Iterate the result for typed messages, await it to wait for the server's ack,
         or use it as ``async with`` to unsubscribe on exit.
@@ -202,7 +202,7 @@ class GraphqlWsClient(BaseClient[GraphqlWsHandlers]):
         room_id: str,
         last: int,
     ) -> None:
-        """Unsubscribe from ``{"extensions":{"persistedQuery":{"sha256Hash":"010569c837417eb4eb8327134132d938f1f7fb96bc5e51b2e0186ad627eedd8e","version":1}},"operationName":"RoomHistory","variables":{"last":"{last}","roomId":"{room_id}"}}`` and end its iterators."""
+        """Unsubscribe from ``{"operationName":"RoomHistory","query":"query RoomHistory($roomId: ID!, $last: Int!) { room(id: $roomId) { id name messages(last: $last) { id roomId text createdAt author { id name } } } }","variables":{"last":"{last}","roomId":"{room_id}"}}`` and end its iterators."""
         await self._unsubscribe(
             ROOM_HISTORY_CHANNEL,
             RoomHistoryChannel(room_id=room_id, last=last),
