@@ -23,6 +23,7 @@ from .naming import (
     py_str,
     snake_case,
 )
+from .plumbing import awaits_reply, is_public
 from .runtime import protocol as p
 from .runtime.client import BaseClient
 from .runtime.handlers import BaseHandlers
@@ -35,6 +36,8 @@ class PlannedParam:
     annotation: str
     required: bool
     description: str
+    default: str | None = None
+    """Python source of the default of an optional channel parameter (its schema's ``default``)."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,10 @@ class PlannedRequest:
     params: tuple[PlannedParam, ...]
     params_model: str | None
     result: str
+    public: bool = True
+    """Generated as a client method (see :mod:`nova_gen.plumbing`)."""
+    awaits_reply: bool = True
+    """The method waits for the reply and returns it; otherwise it only sends."""
 
 
 @dataclass(frozen=True)
@@ -244,7 +251,8 @@ class Planner:
                 name += "_"  # like a keyword: the method's own `timeout` keeps its meaning
             self.claim(taken, name, f"{owner} parameter {param.name!r}", location)
             annotation = self.annotate(param.schema, prefix + pascal_case(param.name), taken_types, location)
-            out.append(PlannedParam(param.name, name, annotation, param.required, param.description))
+            default = repr(param.schema.get("default")) if not param.required and "default" in param.schema else None
+            out.append(PlannedParam(param.name, name, annotation, param.required, param.description, default))
         return tuple(out)
 
     # -- the API -------------------------------------------------------------------------
@@ -258,8 +266,10 @@ class Planner:
         consts: dict[str, str] = {"PROTOCOL": "the protocol"}
         requests = []
         for r in api.requests:
-            self.check_snake(r.name, "request", r.location, RESERVED_METHODS)
-            self.claim(methods, r.name, f"request {r.name!r}", r.location)
+            public = is_public(api, r)
+            self.check_snake(r.name, "request", r.location, RESERVED_METHODS if public else ())
+            if public:
+                self.claim(methods, r.name, f"request {r.name!r}", r.location)
             const = constant_case(r.name)
             self.claim(consts, const, f"request {r.name!r}", r.location)
             base = pascal_case(r.name)
@@ -283,13 +293,16 @@ class Planner:
                     r.location,
                 )
             result = self.annotate(r.result, base + "Result", types, r.location)
-            requests.append(PlannedRequest(r, r.name, const, params, params_model, result))
+            requests.append(
+                PlannedRequest(r, r.name, const, params, params_model, result, public, awaits_reply(api, r))
+            )
         channels = []
         for c in api.channels:
             self.check_snake(c.name, "channel", c.location, ())
-            sub, unsub, hook = f"subscribe_{c.name}", f"unsubscribe_{c.name}", f"on_{c.name}"
+            sub = c.method or f"subscribe_{c.name}"
+            unsub, hook = "un" + sub, f"on_{c.name}"
             for name in (sub, unsub):
-                if name in RESERVED_METHODS:
+                if name in RESERVED_METHODS or c.method is not None:
                     self.check_snake(name, "channel method", c.location, RESERVED_METHODS)
                 self.claim(methods, name, f"channel {c.name!r}", c.location)
             self.check_snake(hook, "channel hook", c.location, RESERVED_HOOKS)

@@ -24,13 +24,20 @@ from ._runtime import (
     SubscriptionError,
     SubscriptionOverflow,
 )
-from .channels import MessageAddedChannel, RoomCreatedChannel, RoomHistoryChannel, UserTypingChannel
+from .channels import (
+    MessageAddedChannel,
+    OperationChannel,
+    RoomCreatedChannel,
+    RoomHistoryChannel,
+    UserTypingChannel,
+)
 from .client import GraphqlWsClient
 from .handlers import GraphqlWsHandlers
 
 __all__ = [
     "GraphqlWsClient",
     "GraphqlWsHandlers",
+    "OperationChannel",
     "MessageAddedChannel",
     "UserTypingChannel",
     "RoomCreatedChannel",

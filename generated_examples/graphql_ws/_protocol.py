@@ -9,15 +9,21 @@ from pydantic import TypeAdapter
 
 from . import errors, models
 from ._runtime import protocol as p
-from .channels import MessageAddedChannel, RoomCreatedChannel, RoomHistoryChannel, UserTypingChannel
+from .channels import (
+    MessageAddedChannel,
+    OperationChannel,
+    RoomCreatedChannel,
+    RoomHistoryChannel,
+    UserTypingChannel,
+)
 
-SPEC_FINGERPRINT = "sha256:cf65b9031cd0973d99878d80a265883cfed186bc320d6dbbf5e9250a59059830"
+SPEC_FINGERPRINT = "sha256:dd7deb5a54f571512b28f992b5a9d08c9609265cbac91314072c3eeb42b5b22c"
 """The content of the spec this package was generated from (comments and layout aside)."""
 
-SUBSCRIBE: p.RequestSpec[Any] = p.RequestSpec(
-    name="subscribe",
+EXECUTE: p.RequestSpec[dict[str, Any] | None] = p.RequestSpec(
+    name="execute",
     method="subscribe",
-    parse_result=TypeAdapter[Any](Any).validate_python,
+    parse_result=TypeAdapter[dict[str, Any] | None](dict[str, Any] | None).validate_python,
     cost=1.0,
     requires_auth=False,
     idempotent=False,
@@ -32,6 +38,19 @@ COMPLETE: p.RequestSpec[Any] = p.RequestSpec(
     requires_auth=False,
     idempotent=False,
     timeout=None,
+)
+
+OPERATION_CHANNEL: p.ChannelSpec[dict[str, Any] | None, OperationChannel] = p.ChannelSpec(
+    name="operation",
+    address='{"query":"{query}","variables":"{variables}"}',
+    parameters=("query", "variables"),
+    fields=("query", "variables"),
+    parse=TypeAdapter[dict[str, Any] | None](dict[str, Any] | None).validate_python,
+    message_type=dict[str, Any] | None,
+    channel_type=OperationChannel,
+    hook="on_operation",
+    via="graphql",
+    structured={"query": "{query}", "variables": "{variables}"},
 )
 
 MESSAGE_ADDED_CHANNEL: p.ChannelSpec[models.MessageAddedData, MessageAddedChannel] = p.ChannelSpec(
@@ -118,18 +137,26 @@ PROTOCOL = p.Protocol(
     default_server="production",
     envelope=p.Envelope(
         request=p.RequestFrame(method="/type", params="/payload", id_kind="uuid"),
+        response=p.ResponseRule(when=p.Match(equals=(("/type", "next"),)), result="/payload/data"),
         error=p.ErrorRule(
             when=p.Match(equals=(("/type", "error"),)),
             code="/payload/0/extensions/code",
             message="/payload/0/message",
             data="/payload",
         ),
+        result_error=p.ErrorRule(
+            when=p.Match(present=("/payload/errors/0",), equals=(("/type", "next"),)),
+            code="/payload/errors/0/extensions/code",
+            message="/payload/errors/0/message",
+            data="/payload",
+        ),
         notification=p.NotificationRule(
             when=p.Match(equals=(("/type", "next"),)), payload="/payload/data", subscription="/id"
         ),
     ),
-    requests={"subscribe": SUBSCRIBE, "complete": COMPLETE},
+    requests={"subscribe": EXECUTE, "complete": COMPLETE},
     channels=(
+        OPERATION_CHANNEL,
         MESSAGE_ADDED_CHANNEL,
         USER_TYPING_CHANNEL,
         ROOM_CREATED_CHANNEL,
@@ -167,7 +194,7 @@ PROTOCOL = p.Protocol(
     reconnect=p.ReconnectPolicy(
         initial_delay=1,
         close_codes={
-            4400: "fatal",
+            4400: "reject",
             4401: "fatal",
             4403: "reauth",
             4406: "fatal",
@@ -182,8 +209,7 @@ PROTOCOL = p.Protocol(
         4400: p.ErrorCode(
             code=4400,
             name="bad_request",
-            action="fatal",
-            description="Close 4400: the server received an invalid or unexpected message (reason says which); the client broke the protocol.",
+            description="Close 4400: the server received an invalid or unexpected message (reason says which). graphql-ws servers mean a broken client; strawberry-graphql also closes with it for a GraphQL syntax error in one operation, which then fails alone (close code action `reject`).",
         ),
         4401: p.ErrorCode(
             code=4401,
@@ -263,6 +289,7 @@ PROTOCOL = p.Protocol(
         "BAD_USER_INPUT": errors.BadUserInput,
         "UNAUTHENTICATED": errors.Unauthenticated,
     },
+    base_error=errors.GraphqlWsError,
     max_lifetime=None,
     subprotocols=("graphql-transport-ws",),
     hello=None,

@@ -4,13 +4,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = [
+    "OperationChannel",
     "MessageAddedChannel",
     "UserTypingChannel",
     "RoomCreatedChannel",
     "RoomHistoryChannel",
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class OperationChannel:
+    """The channel ``{"query":"{query}","variables":"{variables}"}``."""
+
+    query: str
+    variables: dict[str, Any] | None
 
 
 @dataclass(frozen=True, slots=True)

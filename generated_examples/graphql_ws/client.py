@@ -7,18 +7,23 @@ from typing import Any, Literal
 
 from . import models
 from ._protocol import (
-    COMPLETE,
+    EXECUTE,
     MESSAGE_ADDED_CHANNEL,
+    OPERATION_CHANNEL,
     PROTOCOL,
     ROOM_CREATED_CHANNEL,
     ROOM_HISTORY_CHANNEL,
-    SUBSCRIBE,
     USER_TYPING_CHANNEL,
 )
 from ._runtime import BaseClient, ConnectOptions, Connector, Subscription
 from ._runtime.params import dump_params
-from ._runtime.sends import send_only
-from .channels import MessageAddedChannel, RoomCreatedChannel, RoomHistoryChannel, UserTypingChannel
+from .channels import (
+    MessageAddedChannel,
+    OperationChannel,
+    RoomCreatedChannel,
+    RoomHistoryChannel,
+    UserTypingChannel,
+)
 from .handlers import GraphqlWsHandlers
 
 __all__ = ["GraphqlWsClient"]
@@ -60,7 +65,7 @@ class GraphqlWsClient(BaseClient[GraphqlWsHandlers]):
             options=options,
         )
 
-    async def subscribe(
+    async def execute(
         self,
         *,
         query: str,
@@ -68,10 +73,10 @@ class GraphqlWsClient(BaseClient[GraphqlWsHandlers]):
         operationName: str | None | None = None,
         extensions: dict[str, Any] | None | None = None,
         timeout: float | None = None,
-    ) -> Any:
-        """Starts an operation (used by the subscribe_* methods of the channels).
+    ) -> dict[str, Any] | None:
+        """Run one GraphQL query or mutation; returns its `data`.
 
-        The payload is the GraphQL request: the operation text, its variables and optionally the operation name and extensions. Nothing answers it directly: results arrive as `next` messages with the same id, a failure as one `error` message.
+        The payload is the GraphQL request: the operation text, its variables and optionally the operation name and extensions. The reply is the first `next` with the same id. A result with `errors` raises GraphqlWsError (its `data` holds the whole result, partial data included); an `error` message raises the error class of its `extensions.code`, or GraphqlWsError when it has none.
 
         Wire method ``subscribe``.
 
@@ -90,21 +95,35 @@ class GraphqlWsClient(BaseClient[GraphqlWsHandlers]):
                 "extensions": extensions,
             },
         )
-        return await self._request(SUBSCRIBE, wire_params, timeout=timeout)
+        return await self._request(EXECUTE, wire_params, timeout=timeout)
 
-    async def complete(
+    def subscribe(
         self,
-    ) -> None:
-        """Stops an operation (used by the unsubscribe_* methods of the channels).
+        *,
+        query: str,
+        variables: dict[str, Any] | None = None,
+    ) -> Subscription[dict[str, Any] | None, OperationChannel]:
+        """Subscribe to ``{"query":"{query}","variables":"{variables}"}``: Any GraphQL subscription (or query), by its text; yields the `data` of each result.
 
-        Sent with the operation's own id and no payload; the server answers nothing.
-
-        Wire method ``complete``.
-        Sent without waiting: the API does not reply to it.
-
+        Iterate the result for typed messages, await it to wait for the server's ack,
+        or use it as ``async with`` to unsubscribe on exit.
         """
-        wire_params: dict[str, object] = {}
-        await send_only(self, COMPLETE, wire_params)
+        return self._subscribe(
+            OPERATION_CHANNEL,
+            OperationChannel(query=query, variables=variables),
+        )
+
+    async def unsubscribe(
+        self,
+        *,
+        query: str,
+        variables: dict[str, Any] | None = None,
+    ) -> None:
+        """Unsubscribe from ``{"query":"{query}","variables":"{variables}"}`` and end its iterators."""
+        await self._unsubscribe(
+            OPERATION_CHANNEL,
+            OperationChannel(query=query, variables=variables),
+        )
 
     def subscribe_message_added(
         self,

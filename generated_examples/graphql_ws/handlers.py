@@ -3,9 +3,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from . import models
 from ._runtime import BaseHandlers, default_hook
-from .channels import MessageAddedChannel, RoomCreatedChannel, RoomHistoryChannel, UserTypingChannel
+from .channels import (
+    MessageAddedChannel,
+    OperationChannel,
+    RoomCreatedChannel,
+    RoomHistoryChannel,
+    UserTypingChannel,
+)
 
 __all__ = ["GraphqlWsHandlers"]
 
@@ -16,6 +24,10 @@ class GraphqlWsHandlers(BaseHandlers):
     Hooks run in order, one at a time, outside the receive loop: a slow hook delays
     other hooks, never the connection.
     """
+
+    @default_hook
+    async def on_operation(self, message: dict[str, Any] | None, channel: OperationChannel) -> None:
+        """A message on ``{"query":"{query}","variables":"{variables}"}``: Any GraphQL subscription (or query), by its text; yields the `data` of each result."""
 
     @default_hook
     async def on_message_added(

@@ -333,7 +333,7 @@ class KrakenV2Client(BaseClient[KrakenV2Handlers]):
         self,
         *,
         symbol: str,
-        depth: Literal[10, 25, 100, 500, 1000],
+        depth: Literal[10, 25, 100, 500, 1000] = 10,
     ) -> Subscription[models.BookMessage, BookChannel]:
         """Subscribe to ``{"channel":"book","symbol":"{symbol}"}``: Level 2 order book - aggregated quantity per price level.
 
@@ -349,7 +349,7 @@ class KrakenV2Client(BaseClient[KrakenV2Handlers]):
         self,
         *,
         symbol: str,
-        depth: Literal[10, 25, 100, 500, 1000],
+        depth: Literal[10, 25, 100, 500, 1000] = 10,
     ) -> None:
         """Unsubscribe from ``{"channel":"book","symbol":"{symbol}"}`` and end its iterators."""
         await self._unsubscribe(
@@ -361,7 +361,7 @@ class KrakenV2Client(BaseClient[KrakenV2Handlers]):
         self,
         *,
         symbol: str,
-        event_trigger: Literal["bbo", "trades"],
+        event_trigger: Literal["bbo", "trades"] = "trades",
     ) -> Subscription[models.TickerMessage, TickerChannel]:
         """Subscribe to ``{"channel":"ticker","symbol":"{symbol}"}``: Level 1 market data - best bid/offer and recent trade statistics.
 
@@ -377,7 +377,7 @@ class KrakenV2Client(BaseClient[KrakenV2Handlers]):
         self,
         *,
         symbol: str,
-        event_trigger: Literal["bbo", "trades"],
+        event_trigger: Literal["bbo", "trades"] = "trades",
     ) -> None:
         """Unsubscribe from ``{"channel":"ticker","symbol":"{symbol}"}`` and end its iterators."""
         await self._unsubscribe(
@@ -465,7 +465,7 @@ class KrakenV2Client(BaseClient[KrakenV2Handlers]):
         self,
         *,
         token: str,
-        snap_trades: bool,
+        snap_trades: bool = False,
     ) -> Subscription[models.ExecutionsMessage, ExecutionsChannel]:
         """Subscribe to ``{"channel":"executions"}``: Order status and fills of the account (open orders snapshot, then execution events).
 
@@ -481,7 +481,7 @@ class KrakenV2Client(BaseClient[KrakenV2Handlers]):
         self,
         *,
         token: str,
-        snap_trades: bool,
+        snap_trades: bool = False,
     ) -> None:
         """Unsubscribe from ``{"channel":"executions"}`` and end its iterators."""
         await self._unsubscribe(

@@ -356,6 +356,7 @@ PROTOCOL = p.Protocol(
         64003: errors.FeeTierInsufficient,
         64008: errors.ServiceUpgrade,
     },
+    base_error=errors.OkxError,
     max_lifetime=None,
     subprotocols=(),
     hello=None,

@@ -94,9 +94,10 @@ def context(plan: Plan, options: RenderOptions) -> dict[str, Any]:
     """The documented template context (see docs/templates.md)."""
     channel_types = [prm.annotation for c in plan.channels for prm in c.params]
     result_types = [r.result for r in plan.requests]
+    methods = [r for r in plan.requests if r.public]
     client_types = (
-        [prm.annotation for r in plan.requests for prm in r.params]
-        + [r.result for r in plan.requests if r.source.reply]
+        [prm.annotation for r in methods for prm in r.params]
+        + [r.result for r in methods if r.awaits_reply]
         + [cp.annotation for cp in plan.connect_params]
     )
     message_types = [c.message for c in plan.channels] + [e.message for e in plan.events]
@@ -143,11 +144,13 @@ def context(plan: Plan, options: RenderOptions) -> dict[str, Any]:
         "handshake_imports": _handshake_imports(plan),
         "handshake_fields": HANDSHAKE_FIELDS,
         "kind_docs": KIND_DOCS,
+        "methods": methods,
         "sends_imports": sorted(
-            {"send_only" for r in plan.requests if not r.source.reply}
-            | {"request_next" for r in plan.requests if r.source.reply and not r.source.correlated}
+            {"send_only" for r in methods if not r.awaits_reply}
+            | {"request_next" for r in methods if r.awaits_reply and not r.source.correlated}
         ),
-        "reply_consts": [r.const + "_REPLY" for r in plan.requests if r.source.reply and not r.source.correlated],
+        "reply_consts": [r.const + "_REPLY" for r in methods if r.awaits_reply and not r.source.correlated],
+        "uses_dump_params": any(r.params_model for r in methods),
     }
 
 

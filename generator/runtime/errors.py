@@ -68,10 +68,15 @@ class RequestTimeout(NovaError, TimeoutError):
 
 
 class ServerError(NovaError):
-    """The server answered a request with an error reply."""
+    """The server answered a request with an error reply.
+
+    ``code`` is None when the reply carries none (a GraphQL error without
+    ``extensions.code``); ``data`` is what the spec's error rule points at (e.g. the whole
+    GraphQL result, ``{"data": ..., "errors": [...]}``).
+    """
 
     def __init__(self, code: Any, message: str, data: Any = None) -> None:
-        super().__init__(f"[{code}] {message}")
+        super().__init__(message if code is None else f"[{code}] {message}")
         self.code = code
         self.message = message
         self.data = data

@@ -869,7 +869,32 @@ async def test_graphql_close_4403_is_reauth_reconnect_init_and_resubscribe(
     assert [c.reconnect for c in handlers.connects] == [False, True]
 
 
-@pytest.mark.parametrize("code", [4400, 4401, 4409])
+async def test_graphql_4400_rejects_the_operation_sent_last_and_restores_the_others(
+    gql_server: SpecServer,
+) -> None:
+    # strawberry-graphql closes with 4400 for a syntax error in one operation (the close
+    # code action `reject`): that operation fails, the client reconnects and the others go on.
+    server = gql_server
+    handlers = GqlRecorder()
+    async with asyncio.timeout(TIMEOUT):
+        async with GraphqlWsClient.connect(url=server.url, handlers=handlers, options=gql_options()) as client:
+            kept = await client.subscribe_message_added(room_id="general")
+            assert len(await take(kept, 1)) == 1
+            bad = await client.subscribe_user_typing(room_id="general")
+            await server.close_connections(4400, "Syntax Error: Expected Name, found <EOF>.")
+            with pytest.raises(GqlSubscriptionError) as rejected:
+                await drain(bad)
+            assert isinstance(rejected.value.cause, graphql_ws.ConnectionLost)
+            assert rejected.value.cause.code == 4400
+            assert "Syntax Error" in str(rejected.value)
+            assert len(await fresh(client, kept, 2)) == 2  # restored on the new connection
+            assert server.connections == 2
+            assert handlers.disconnects[0].action == "reject"
+            (info,) = client.diagnostics().subscriptions
+            assert info.channel == "message_added" and info.state == "active"
+
+
+@pytest.mark.parametrize("code", [4401, 4409])
 async def test_graphql_fatal_close_codes_stop_the_client(gql_server: SpecServer, code: int) -> None:
     server = gql_server
     handlers = GqlRecorder()
