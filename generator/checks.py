@@ -40,8 +40,8 @@ def _check_methods(api: ir.Api, diagnostics: Diagnostics) -> None:
         if r.reply and not awaits_reply(api, r):
             diagnostics.warning(
                 "NOVA080",
-                f"request {r.name!r} waits for a reply, but nothing recognises one (the envelope "
-                "has no `response` rule); its method only sends",
+                f"request {r.name!r} waits for a reply, but nothing recognises one (no `response` "
+                "rule, or only a subscription's uncorrelated ack); its method only sends",
                 _at(r.location, api),
                 hint="write `reply: false`, or add `envelope.response`",
             )

@@ -12,7 +12,9 @@ when called alone (a GraphQL query or mutation, answered by its first result). A
 checks warn (NOVA081) and the planner leaves the method out all the same.
 
 A request waits for a reply only when something can recognise that reply: a ``response``
-rule of the envelope (or, for a request without a correlation id, its own ``reply_when``).
+rule of the envelope (or, for a request without a correlation id, its own ``reply_when``),
+and not the subscribe or unsubscribe of a subscription acked by an uncorrelated frame
+(``ack: match`` or ``none``: OKX answers ``{"event": "subscribe", ...}`` without the id).
 Otherwise the call would always time out, so it is generated as a send (NOVA080).
 """
 
@@ -58,4 +60,11 @@ def awaits_reply(api: ir.Api, request: ir.Request) -> bool:
         return False
     if not request.correlated:
         return request.reply_when is not None
+    for family in api.subscriptions:
+        if (
+            request.name in (family.subscribe, family.unsubscribe)
+            and family.ack != "reply"
+            and family.subscription_id != "request"
+        ):
+            return False  # answered, if at all, by the subscription's uncorrelated ack
     return api.envelope.response is not None

@@ -16,7 +16,7 @@ from .channels import (
     TradesChannel,
 )
 
-SPEC_FINGERPRINT = "sha256:d93fe27be93f623d639bec5c385c7acfbb539e42324b2f6a7b0625d23b0b2403"
+SPEC_FINGERPRINT = "sha256:33c9580bc57b845f27167584d7c2daf35e81994f4cdb18700265aeef0f7be919"
 """The content of the spec this package was generated from (comments and layout aside)."""
 
 SUBSCRIBE: p.RequestSpec[models.SubscriptionAck] = p.RequestSpec(

@@ -22,6 +22,7 @@ from ._protocol import (
 )
 from ._runtime import BaseClient, ConnectOptions, Connector, Subscription
 from ._runtime.params import dump_params
+from ._runtime.sends import send_only
 from .channels import (
     Books5Channel,
     BooksChannel,
@@ -84,13 +85,13 @@ class OkxClient(BaseClient[OkxHandlers]):
         self,
         *,
         args: list[models.ChannelArg],
-        timeout: float | None = None,
-    ) -> models.SubscriptionAck:
+    ) -> None:
         """Subscribe to one or more channels.
 
         One ack per argument ({"event":"subscribe","arg":{...}}) or an error event. The total length of `args` must not exceed 64 KB.
 
         Wire method ``subscribe``.
+        Sent without waiting: the API does not reply to it.
 
         Args:
             args: args
@@ -99,17 +100,17 @@ class OkxClient(BaseClient[OkxHandlers]):
             models.ChannelArgs,
             {"args": args},
         )
-        return await self._request(SUBSCRIBE, wire_params, timeout=timeout)
+        await send_only(self, SUBSCRIBE, wire_params)
 
     async def unsubscribe(
         self,
         *,
         args: list[models.ChannelArg],
-        timeout: float | None = None,
-    ) -> models.SubscriptionAck:
+    ) -> None:
         """Unsubscribe from one or more channels.
 
         Wire method ``unsubscribe``.
+        Sent without waiting: the API does not reply to it.
 
         Args:
             args: args
@@ -118,7 +119,7 @@ class OkxClient(BaseClient[OkxHandlers]):
             models.ChannelArgs,
             {"args": args},
         )
-        return await self._request(UNSUBSCRIBE, wire_params, timeout=timeout)
+        await send_only(self, UNSUBSCRIBE, wire_params)
 
     async def login(
         self,

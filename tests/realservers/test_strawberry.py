@@ -10,8 +10,15 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from e2e.streams import take
-from graphql_ws import ConnectInfo, GraphqlWsClient, GraphqlWsHandlers
+from e2e.streams import fresh, take
+from graphql_ws import (
+    ConnectInfo,
+    ConnectionLost,
+    GraphqlWsClient,
+    GraphqlWsHandlers,
+    SubscriptionError,
+    errors,
+)
 
 from .graphql import execute, post
 from .processes import ServerProcess
@@ -79,3 +86,98 @@ async def test_subscriptions_survive_a_server_restart(strawberry: ServerProcess)
         assert client.diagnostics().reconnects >= 1
         (info,) = client.diagnostics().subscriptions
         assert info.channel == "message_added" and info.state == "active"
+
+
+async def test_execute_runs_queries_and_mutations_by_their_text(strawberry: ServerProcess) -> None:
+    url = strawberry.url + "/graphql"
+    async with asyncio.timeout(TIMEOUT), GraphqlWsClient.connect(url=url) as client:
+        assert await client.execute(query="query { hello }") == {"hello": "hello world"}
+        assert await client.execute(
+            query="query Hi($n: String!) { hello(name: $n) }", variables={"n": "Ada"}
+        ) == {"hello": "hello Ada"}
+        posted = await client.execute(
+            query="mutation Post($r: ID!, $t: String!) { postMessage(roomId: $r, text: $t) { id text } }",
+            variables={"r": "general", "t": "hi"},
+        )
+        assert posted is not None and posted["postMessage"]["text"] == "hi"
+        history = await client.execute(
+            query='query { room(id: "general") { messages(last: 5) { id } } }'
+        )
+        assert history == {"room": {"messages": [{"id": posted["postMessage"]["id"]}]}}
+
+
+async def test_errors_reach_the_caller_with_partial_data(strawberry: ServerProcess) -> None:
+    url = strawberry.url + "/graphql"
+    async with asyncio.timeout(TIMEOUT), GraphqlWsClient.connect(url=url) as client:
+        # Field errors beside partial data: a typed error carrying both.
+        with pytest.raises(errors.GraphqlWsError) as partial:
+            await client.execute(query="query { hello broken }")
+        assert partial.value.code is None  # strawberry sends no extensions.code
+        assert partial.value.message == "this field always fails"
+        assert partial.value.data["data"] == {"hello": "hello world", "broken": None}
+        assert partial.value.data["errors"][0]["path"] == ["broken"]
+        assert str(partial.value) == "this field always fails"  # no "[None]"
+
+        # An `error` message (validation failed, no extensions.code): typed as well.
+        with pytest.raises(errors.GraphqlWsError) as invalid:
+            await client.execute(query="query { nope }")
+        assert "Cannot query field 'nope'" in invalid.value.message
+        assert invalid.value.data[0]["locations"] == [{"line": 1, "column": 9}]
+
+        # The same for a subscription: awaiting it raises, and so does iterating it.
+        refused = client.subscribe(query="subscription { nope }")
+        with pytest.raises(SubscriptionError) as awaited:
+            await refused
+            await take(refused, 1)  # ack none: the refusal may come after the ack
+        assert isinstance(awaited.value.cause, errors.GraphqlWsError)
+
+        # A resolver that raises mid-stream (`next` with errors and data null): the iterator
+        # raises after the results before it, never a silent clean end.
+        got: list[object] = []
+        with pytest.raises(SubscriptionError) as midway:
+            async for result in client.subscribe(query="subscription { failAfter(n: 2) }"):
+                got.append(result)
+                assert len(got) <= 2
+        assert got == [{"failAfter": 1}, {"failAfter": 2}]
+        assert isinstance(midway.value.cause, errors.GraphqlWsError)
+        assert midway.value.cause.message == "failed after 2"
+        assert midway.value.cause.data == {"data": None, "errors": [{"message": "failed after 2"}]}
+
+        # A finite subscription ends cleanly after its last result.
+        counted = [m async for m in client.subscribe(query="subscription { count(to: 3) }")]
+        assert counted == [{"count": 1}, {"count": 2}, {"count": 3}]
+
+
+async def test_a_syntax_error_fails_its_operation_and_the_others_go_on(strawberry: ServerProcess) -> None:
+    # strawberry closes the whole connection with 4400 for a GraphQL syntax error.
+    url = strawberry.url + "/graphql"
+    handlers = Restores()
+    async with asyncio.timeout(TIMEOUT), GraphqlWsClient.connect(url=url, handlers=handlers) as client:
+        forever = await client.subscribe(query="subscription { forever }")
+        assert len(await take(forever, 2)) == 2
+        with pytest.raises(ConnectionLost) as broken:
+            await client.execute(query="query { hello(")
+        assert broken.value.code == 4400 and "Syntax Error" in (broken.value.reason or "")
+        await handlers.restored.wait()
+        assert len(await fresh(client, forever, 2)) == 2  # restored under a new operation id
+        assert await client.execute(query="query { hello }") == {"hello": "hello world"}
+
+        # A subscription with a syntax error is the operation sent last: it alone fails.
+        bad = client.subscribe(query="subscription { forever(")
+        with pytest.raises(SubscriptionError) as rejected:
+            await take(bad, 1)
+        assert isinstance(rejected.value.cause, ConnectionLost) and rejected.value.cause.code == 4400
+        assert len(await fresh(client, forever, 2)) == 2
+        assert [s.address for s in client.diagnostics().subscriptions] == [forever.address]
+
+
+async def test_unsubscribe_stops_the_operation_on_the_server(strawberry: ServerProcess) -> None:
+    url = strawberry.url + "/graphql"
+    async with asyncio.timeout(TIMEOUT), GraphqlWsClient.connect(url=url) as client:
+        forever = await client.subscribe(query="subscription { forever(intervalMs: 5) }")
+        assert len(await take(forever, 3)) == 3
+        await client.unsubscribe(query="subscription { forever(intervalMs: 5) }")
+        assert forever.state == "unsubscribed"
+        # The connection is still healthy (a `complete` without the id would close it with 4400).
+        assert await client.execute(query="query { hello }") == {"hello": "hello world"}
+        assert client.diagnostics().reconnects == 0
