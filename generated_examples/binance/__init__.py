@@ -13,6 +13,7 @@ from ._runtime import (
     ConnectOptions,
     Diagnostics,
     DisconnectReason,
+    HookNameError,
     MissingCredential,
     NovaError,
     RateLimited,
@@ -23,6 +24,7 @@ from ._runtime import (
     Subscription,
     SubscriptionError,
     SubscriptionOverflow,
+    not_a_hook,
 )
 from .channels import (
     AggTradeChannel,
@@ -52,6 +54,7 @@ __all__ = [
     "ConnectionLost",
     "Diagnostics",
     "DisconnectReason",
+    "HookNameError",
     "MissingCredential",
     "NovaError",
     "RateLimited",
@@ -64,4 +67,5 @@ __all__ = [
     "SubscriptionOverflow",
     "errors",
     "models",
+    "not_a_hook",
 ]

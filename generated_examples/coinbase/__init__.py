@@ -13,6 +13,7 @@ from ._runtime import (
     ConnectOptions,
     Diagnostics,
     DisconnectReason,
+    HookNameError,
     MissingCredential,
     NovaError,
     RateLimited,
@@ -23,6 +24,7 @@ from ._runtime import (
     Subscription,
     SubscriptionError,
     SubscriptionOverflow,
+    not_a_hook,
 )
 from .channels import (
     CandlesChannel,
@@ -54,6 +56,7 @@ __all__ = [
     "ConnectionLost",
     "Diagnostics",
     "DisconnectReason",
+    "HookNameError",
     "MissingCredential",
     "NovaError",
     "RateLimited",
@@ -66,4 +69,5 @@ __all__ = [
     "SubscriptionOverflow",
     "errors",
     "models",
+    "not_a_hook",
 ]

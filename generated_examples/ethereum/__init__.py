@@ -13,6 +13,7 @@ from ._runtime import (
     ConnectOptions,
     Diagnostics,
     DisconnectReason,
+    HookNameError,
     MissingCredential,
     NovaError,
     RateLimited,
@@ -23,6 +24,7 @@ from ._runtime import (
     Subscription,
     SubscriptionError,
     SubscriptionOverflow,
+    not_a_hook,
 )
 from .channels import LogsChannel, NewHeadsChannel, NewPendingTransactionsChannel
 from .client import EthereumClient
@@ -40,6 +42,7 @@ __all__ = [
     "ConnectionLost",
     "Diagnostics",
     "DisconnectReason",
+    "HookNameError",
     "MissingCredential",
     "NovaError",
     "RateLimited",
@@ -52,4 +55,5 @@ __all__ = [
     "SubscriptionOverflow",
     "errors",
     "models",
+    "not_a_hook",
 ]

@@ -13,6 +13,7 @@ from ._runtime import (
     ConnectOptions,
     Diagnostics,
     DisconnectReason,
+    HookNameError,
     MissingCredential,
     NovaError,
     RateLimited,
@@ -23,6 +24,7 @@ from ._runtime import (
     Subscription,
     SubscriptionError,
     SubscriptionOverflow,
+    not_a_hook,
 )
 from .channels import (
     Books5Channel,
@@ -50,6 +52,7 @@ __all__ = [
     "ConnectionLost",
     "Diagnostics",
     "DisconnectReason",
+    "HookNameError",
     "MissingCredential",
     "NovaError",
     "RateLimited",
@@ -62,4 +65,5 @@ __all__ = [
     "SubscriptionOverflow",
     "errors",
     "models",
+    "not_a_hook",
 ]

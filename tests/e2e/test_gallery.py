@@ -415,6 +415,12 @@ async def test_kraken_book_snapshot_then_updates_routed_by_symbol(
 class OkxRecorder(OkxHandlers):
     def __init__(self) -> None:
         self.tickers: list[tuple[Any, TickersChannel]] = []
+        self.errors: list[Exception] = []
+        self.error = asyncio.Event()
+
+    async def on_error(self, error: Exception, context: str) -> None:
+        self.errors.append(error)
+        self.error.set()
 
     async def on_tickers(self, message: Any, channel: TickersChannel) -> None:
         self.tickers.append((message, channel))
@@ -485,13 +491,17 @@ async def test_okx_text_ping_pong_heartbeat(okx_server: SpecServer) -> None:
 async def test_okx_error_event_raises_the_typed_error(okx_server: SpecServer) -> None:
     server = okx_server
     bad = {"channel": "books", "instId": "BTC-XYZ"}
+    handlers = OkxRecorder()
     async with asyncio.timeout(TIMEOUT):
-        async with OkxClient.connect(url=server.url, request_timeout=3.0) as client:
-            with pytest.raises(okx_errors.ChannelNotFound) as caught:
-                await client.subscribe(args=[okx_models.ChannelArg(**bad)])
-            assert caught.value.code == "60018"
-            assert "BTC-XYZ" in caught.value.message
-            assert isinstance(caught.value, okx_errors.OkxError)
+        async with OkxClient.connect(url=server.url, request_timeout=3.0, handlers=handlers) as client:
+            # The plain request is a send (its answer is an uncorrelated ack): the refusal
+            # reaches on_error as the typed error.
+            assert await client.subscribe(args=[okx_models.ChannelArg(**bad)]) is None
+            await handlers.error.wait()
+            (caught,) = handlers.errors
+            assert isinstance(caught, okx_errors.ChannelNotFound) and caught.code == "60018"
+            assert "BTC-XYZ" in caught.message
+            assert isinstance(caught, okx_errors.OkxError)
 
             # Through the channel method: the subscription fails with the same typed error.
             sub = client.subscribe_books(inst_id="BTC-XYZ")

@@ -13,6 +13,7 @@ from ._runtime import (
     ConnectOptions,
     Diagnostics,
     DisconnectReason,
+    HookNameError,
     MissingCredential,
     NovaError,
     RateLimited,
@@ -23,6 +24,7 @@ from ._runtime import (
     Subscription,
     SubscriptionError,
     SubscriptionOverflow,
+    not_a_hook,
 )
 from .client import GeminiMarketDataClient
 from .handlers import GeminiMarketDataHandlers
@@ -36,6 +38,7 @@ __all__ = [
     "ConnectionLost",
     "Diagnostics",
     "DisconnectReason",
+    "HookNameError",
     "MissingCredential",
     "NovaError",
     "RateLimited",
@@ -48,4 +51,5 @@ __all__ = [
     "SubscriptionOverflow",
     "errors",
     "models",
+    "not_a_hook",
 ]

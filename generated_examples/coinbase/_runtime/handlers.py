@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from .hookcheck import check_class
+
 if TYPE_CHECKING:
     from .core.ratelimit import Limiter
     from .lifecycle import ConnectInfo, DisconnectReason, ErrorAction, ReconnectDecision
@@ -56,7 +58,15 @@ class BaseHandlers:
     that times out or raises counts as ``None`` (follow the policy). ``sign`` is called
     synchronously right before a request is framed. Hooks left at their default cost
     nothing: the runtime never calls them.
+
+    A subclass that defines an ``on_*`` method no base class declares fails at class
+    creation with :class:`~.hookcheck.HookNameError` naming the closest hook (a misspelt
+    hook would never be called); mark deliberate helpers with ``@not_a_hook``.
     """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        check_class(cls)
 
     @default_hook
     async def on_connect(self, info: ConnectInfo) -> None:

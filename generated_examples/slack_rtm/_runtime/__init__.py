@@ -22,6 +22,7 @@ from .errors import (
     SubscriptionOverflow,
 )
 from .handlers import BaseHandlers, default_hook
+from .hookcheck import HookNameError, not_a_hook
 from .lifecycle import (
     ClientState,
     ConnectInfo,
@@ -49,6 +50,7 @@ __all__ = [
     "DisconnectReason",
     "ErrorAction",
     "Heartbeat",
+    "HookNameError",
     "InMemoryMetrics",
     "MalformedFrame",
     "MissingCredential",
@@ -68,4 +70,5 @@ __all__ = [
     "TelemetryEvent",
     "TelemetrySink",
     "default_hook",
+    "not_a_hook",
 ]
