@@ -69,9 +69,9 @@ class GraphqlWsClient(BaseClient[GraphqlWsHandlers]):
         self,
         *,
         query: str,
-        variables: dict[str, Any] | None | None = None,
-        operationName: str | None | None = None,
-        extensions: dict[str, Any] | None | None = None,
+        variables: dict[str, Any] | None = None,
+        operationName: str | None = None,
+        extensions: dict[str, Any] | None = None,
         timeout: float | None = None,
     ) -> dict[str, Any] | None:
         """Run one GraphQL query or mutation; returns its `data`.

@@ -15,6 +15,7 @@ __all__ = [
     "ConnectFailed",
     "ConnectionClosed",
     "ConnectionLost",
+    "InvalidArguments",
     "MalformedFrame",
     "NovaError",
     "ProtocolError",
@@ -56,6 +57,22 @@ class ConnectFailed(NovaError, ConnectionError):
 
 class ConnectionClosed(ConnectionLost):
     """The client was closed on purpose (``close()``); a kind of :class:`ConnectionLost`."""
+
+
+class InvalidArguments(NovaError, ValueError):
+    """A generated method was called with arguments its params schema rejects; nothing was sent.
+
+    ``errors`` is pydantic's list of details (``loc`` with wire names, ``msg``, ``type``,
+    ``input``), ``model`` the params model's name.
+    """
+
+    def __init__(self, model: str, errors: list[Any]) -> None:
+        first = errors[0] if errors else {}
+        where = ".".join(str(part) for part in first.get("loc", ())) or model
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        super().__init__(f"invalid arguments for {model}: {where}: {first.get('msg', 'invalid')}{more}")
+        self.model = model
+        self.errors = errors
 
 
 class RequestTimeout(NovaError, TimeoutError):
