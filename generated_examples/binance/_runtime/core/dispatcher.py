@@ -434,7 +434,13 @@ class Dispatcher:
         return ErrorReply(pending, error, frame, id)
 
     def error_for(self, code: Any, message: str, data: Any) -> ServerError:
-        """The generated exception for ``code`` if the spec knows it, else :class:`ServerError`."""
+        """The generated exception for ``code`` if the spec knows it, else the API's base
+        error (or :class:`ServerError`).
+
+        A text key of the ``errors`` table also matches a code, or (for an error without a
+        code) a message, that starts with it followed by ``:`` and more detail (Kraken's
+        ``EGeneral:Invalid arguments:volume``) or that equals it (Bybit's ``ret_msg``).
+        """
         classes = self._error_classes
         cls: Any = None
         if classes:
@@ -446,6 +452,8 @@ class Dispatcher:
                 cls = classes.get(int(code))
             elif cls is None and isinstance(code, int):
                 cls = classes.get(str(code))
+            if cls is None:
+                cls = _by_text(classes, code if isinstance(code, str) else message if code is None else None)
         if cls is None or not (isinstance(cls, type) and issubclass(cls, ServerError)):
             cls = self._base_error
         if cls is None or not (isinstance(cls, type) and issubclass(cls, ServerError)):
@@ -461,3 +469,14 @@ class Dispatcher:
     def describe(data: Any) -> str:
         """A short, safe rendering of a frame for log messages."""
         return _short(data)
+
+
+def _by_text(classes: Any, text: str | None) -> Any:
+    """The class of the longest text key that ``text`` equals or starts with (then ``:``)."""
+    if not text:
+        return None
+    cls = classes.get(text)
+    while cls is None and ":" in text:
+        text = text.rsplit(":", 1)[0].rstrip()
+        cls = classes.get(text)
+    return cls
