@@ -88,7 +88,6 @@ class CoinbaseClient(BaseClient[CoinbaseHandlers]):
         Sent without waiting: the API does not reply to it.
 
         Args:
-            channel: channel
             product_ids: Products to (un)subscribe; leave out for channels without products (heartbeats, user for all products).
             jwt: Per-message JWT, added by the `sign` hook (expires after 2 minutes).
         """
@@ -113,7 +112,6 @@ class CoinbaseClient(BaseClient[CoinbaseHandlers]):
         Sent without waiting: the API does not reply to it.
 
         Args:
-            channel: channel
             product_ids: Products to (un)subscribe; leave out for channels without products (heartbeats, user for all products).
             jwt: Per-message JWT, added by the `sign` hook (expires after 2 minutes).
         """

@@ -168,6 +168,9 @@ class EthereumClient(BaseClient[EthereumHandlers]):
 
         Iterate the result for typed messages, await it to wait for the server's ack,
         or use it as ``async with`` to unsubscribe on exit.
+
+        Args:
+            address: Contract whose logs are wanted
         """
         return self._subscribe(
             LOGS_CHANNEL,

@@ -107,6 +107,10 @@ class GraphqlWsClient(BaseClient[GraphqlWsHandlers]):
 
         Iterate the result for typed messages, await it to wait for the server's ack,
         or use it as ``async with`` to unsubscribe on exit.
+
+        Args:
+            query: The operation text
+            variables: Values of the operation's variables
         """
         return self._subscribe(
             OPERATION_CHANNEL,
@@ -134,6 +138,9 @@ class GraphqlWsClient(BaseClient[GraphqlWsHandlers]):
 
         Iterate the result for typed messages, await it to wait for the server's ack,
         or use it as ``async with`` to unsubscribe on exit.
+
+        Args:
+            room_id: Room id (GraphQL ID)
         """
         return self._subscribe(
             MESSAGE_ADDED_CHANNEL,
@@ -160,6 +167,9 @@ class GraphqlWsClient(BaseClient[GraphqlWsHandlers]):
 
         Iterate the result for typed messages, await it to wait for the server's ack,
         or use it as ``async with`` to unsubscribe on exit.
+
+        Args:
+            room_id: Room id (GraphQL ID)
         """
         return self._subscribe(
             USER_TYPING_CHANNEL,
@@ -209,6 +219,10 @@ class GraphqlWsClient(BaseClient[GraphqlWsHandlers]):
 
         Iterate the result for typed messages, await it to wait for the server's ack,
         or use it as ``async with`` to unsubscribe on exit.
+
+        Args:
+            room_id: Room id (GraphQL ID)
+            last: How many of the most recent messages
         """
         return self._subscribe(
             ROOM_HISTORY_CHANNEL,

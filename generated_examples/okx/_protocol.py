@@ -16,7 +16,7 @@ from .channels import (
     TradesChannel,
 )
 
-SPEC_FINGERPRINT = "sha256:33c9580bc57b845f27167584d7c2daf35e81994f4cdb18700265aeef0f7be919"
+SPEC_FINGERPRINT = "sha256:f9c65ea426ea00e8b512470b8745d3dfc395556c5a98a3320ea74a67572e1d6b"
 """The content of the spec this package was generated from (comments and layout aside)."""
 
 SUBSCRIBE: p.RequestSpec[models.SubscriptionAck] = p.RequestSpec(

@@ -94,7 +94,7 @@ class OkxClient(BaseClient[OkxHandlers]):
         Sent without waiting: the API does not reply to it.
 
         Args:
-            args: args
+            args: The channels, one object per channel (channel name and its arguments)
         """
         wire_params = dump_params(
             models.ChannelArgs,
@@ -113,7 +113,7 @@ class OkxClient(BaseClient[OkxHandlers]):
         Sent without waiting: the API does not reply to it.
 
         Args:
-            args: args
+            args: The channels, one object per channel (channel name and its arguments)
         """
         wire_params = dump_params(
             models.ChannelArgs,
@@ -133,8 +133,6 @@ class OkxClient(BaseClient[OkxHandlers]):
 
         Wire method ``login``.
 
-        Args:
-            args: args
         """
         wire_params = dump_params(
             models.LoginParams,
@@ -156,7 +154,6 @@ class OkxClient(BaseClient[OkxHandlers]):
         Wire method ``order``. Needs an authenticated connection.
 
         Args:
-            args: args
             expTime: Request validity deadline, Unix ms
         """
         wire_params = dump_params(
@@ -175,8 +172,6 @@ class OkxClient(BaseClient[OkxHandlers]):
 
         Wire method ``cancel-order``. Needs an authenticated connection.
 
-        Args:
-            args: args
         """
         wire_params = dump_params(
             models.CancelOrderParams,
@@ -193,6 +188,9 @@ class OkxClient(BaseClient[OkxHandlers]):
 
         Iterate the result for typed messages, await it to wait for the server's ack,
         or use it as ``async with`` to unsubscribe on exit.
+
+        Args:
+            inst_id: Instrument ID, e.g. BTC-USDT
         """
         return self._subscribe(
             BOOKS_CHANNEL,
@@ -219,6 +217,9 @@ class OkxClient(BaseClient[OkxHandlers]):
 
         Iterate the result for typed messages, await it to wait for the server's ack,
         or use it as ``async with`` to unsubscribe on exit.
+
+        Args:
+            inst_id: Instrument ID, e.g. BTC-USDT
         """
         return self._subscribe(
             BOOKS5_CHANNEL,
@@ -245,6 +246,9 @@ class OkxClient(BaseClient[OkxHandlers]):
 
         Iterate the result for typed messages, await it to wait for the server's ack,
         or use it as ``async with`` to unsubscribe on exit.
+
+        Args:
+            inst_id: Instrument ID, e.g. BTC-USDT
         """
         return self._subscribe(
             TICKERS_CHANNEL,
@@ -271,6 +275,9 @@ class OkxClient(BaseClient[OkxHandlers]):
 
         Iterate the result for typed messages, await it to wait for the server's ack,
         or use it as ``async with`` to unsubscribe on exit.
+
+        Args:
+            inst_id: Instrument ID, e.g. BTC-USDT
         """
         return self._subscribe(
             TRADES_CHANNEL,
@@ -298,6 +305,9 @@ class OkxClient(BaseClient[OkxHandlers]):
 
         Iterate the result for typed messages, await it to wait for the server's ack,
         or use it as ``async with`` to unsubscribe on exit.
+
+        Args:
+            inst_id: Instrument ID, e.g. BTC-USDT
         """
         return self._subscribe(
             CANDLE_CHANNEL,
@@ -325,6 +335,9 @@ class OkxClient(BaseClient[OkxHandlers]):
 
         Iterate the result for typed messages, await it to wait for the server's ack,
         or use it as ``async with`` to unsubscribe on exit.
+
+        Args:
+            inst_type: Instrument type
         """
         return self._subscribe(
             ORDERS_CHANNEL,

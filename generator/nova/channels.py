@@ -79,7 +79,13 @@ def read_channel(n: Normalizer, name: str, c: dict[str, Any], methods: set[str])
 
 def _param(n: Normalizer, name: str, schema: Any, pointer: str) -> ir.Param:
     """A channel parameter; one whose schema has a ``default`` is optional."""
-    return ir.Param(name, n.schema(schema, pointer), required=not (isinstance(schema, dict) and "default" in schema))
+    described = isinstance(schema, dict)
+    return ir.Param(
+        name,
+        n.schema(schema, pointer),
+        required=not (described and "default" in schema),
+        description=str(schema.get("description", "")) if described else "",
+    )
 
 
 def _check_route(n: Normalizer, name: str, c: dict[str, Any], base: str) -> None:
