@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from . import models
 from ._runtime import BaseHandlers, default_hook
@@ -56,3 +56,11 @@ class GraphqlWsHandlers(BaseHandlers):
     @default_hook
     async def on_operation_complete(self, message: models.Complete) -> None:
         """The server sent a ``operation_complete`` event: The server ended an operation (a finished subscription stream, or after a query's result)."""
+
+    @default_hook
+    def sign(
+        self, method: Literal["complete", "subscribe"], params: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Sign what the spec cannot describe: return the params to send instead. ``method``
+        is the wire method of the request, login, subscribe or unsubscribe being framed."""
+        return params

@@ -116,7 +116,11 @@ def context(plan: Plan, options: RenderOptions) -> dict[str, Any]:
         "typing_names": sorted(
             set(_typing_names(client_types + channel_types + message_types)) | ({"Literal"} if servers else set())
         ),
-        "handler_typing_names": _typing_names(message_types),
+        "handler_typing_names": sorted(
+            set(_typing_names(message_types)) | ({"Any", "Literal"} if plan.requests else set())
+        ),
+        "sequenced_channels": [c.class_name for c in plan.channels if c.source.sequence is not None],
+        "wire_methods": sorted({r.source.method for r in plan.requests}),
         "channel_typing_names": _typing_names(channel_types),
         "protocol_typing_names": _typing_names(result_types + message_types),
         "channels_use_models": any("models." in t for t in channel_types),

@@ -123,12 +123,14 @@ class BaseHandlers:
         the stream needs one. By default it is logged at WARNING level."""
 
     @default_hook
-    def sign(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+    def sign(self, method: Any, params: dict[str, Any]) -> dict[str, Any]:
         """Sign what the spec cannot describe: return the params to send instead (e.g.
         with a timestamp and an HMAC added, or a fresh JWT as Coinbase wants in every
         subscribe). Called for every request frame whose params are an object (requests,
         the login, subscribes and unsubscribes), with credentials already substituted;
-        it must not do I/O. Not overriding it costs nothing."""
+        it must not do I/O. Not overriding it costs nothing. Generated handlers narrow
+        ``method`` to the spec's wire methods (and ``on_sequence_gap`` to the channels
+        that have a sequence check)."""
         return params
 
     @default_hook

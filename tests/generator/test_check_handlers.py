@@ -116,3 +116,19 @@ def test_check_handlers_bad_target_is_a_usage_error(
     assert main(["check-handlers", "deribit:DeribitClient"]) == 2
     assert main(["check-handlers", "not-a-target"]) == 2
     assert "cannot import" in capsys.readouterr().err
+
+
+def test_hooks_the_spec_knows_are_typed() -> None:
+    import inspect
+
+    from coinbase import CoinbaseHandlers
+    from okx import OkxHandlers
+
+    gap = inspect.signature(OkxHandlers.on_sequence_gap).parameters
+    assert (gap["channel"].annotation, gap["expected"].annotation, gap["received"].annotation) == (
+        "BooksChannel",
+        "int",
+        "int",
+    )
+    sign = inspect.signature(CoinbaseHandlers.sign).parameters
+    assert sign["method"].annotation == 'Literal["subscribe", "unsubscribe"]'
