@@ -131,4 +131,4 @@ def test_hooks_the_spec_knows_are_typed() -> None:
         "int",
     )
     sign = inspect.signature(CoinbaseHandlers.sign).parameters
-    assert sign["method"].annotation == 'Literal["subscribe", "unsubscribe"]'
+    assert sign["method"].annotation == "Literal['subscribe', 'unsubscribe']"
