@@ -118,8 +118,9 @@ class RefResolver:
         if name is None:
             return {}
         out: dict[str, Any] = {"$ref": f"#/$defs/{name}"}
-        if isinstance(value.get("description"), str):
-            out["description"] = value["description"]
+        for sibling in ("description", "x-nova-name"):  # what the property says beside its type
+            if isinstance(value.get(sibling), str):
+                out[sibling] = value[sibling]
         return out
 
     def _target(self, ref: str, doc: Document, where: str) -> Target | None:

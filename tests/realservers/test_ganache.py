@@ -11,25 +11,19 @@ import asyncio
 
 import pytest
 from e2e.streams import fresh, take
-from ethereum import ConnectInfo, EthereumClient, EthereumHandlers, errors
+from ethereum import EthereumClient, EthereumHandlers, errors
 
 from .pinger import PING_TOPIC, deploy, ping, receipt
 from .processes import ServerProcess
+from .restores import Restores
 
 pytestmark = pytest.mark.asyncio
 
 TIMEOUT = 60.0
 
 
-class Restores(EthereumHandlers):
-    """Sets :attr:`restored` when a reconnect has restored every subscription."""
-
-    def __init__(self) -> None:
-        self.restored = asyncio.Event()
-
-    async def on_connect(self, info: ConnectInfo) -> None:
-        if info.reconnect:
-            self.restored.set()
+class Watch(Restores, EthereumHandlers):
+    pass
 
 
 def quantity(text: str) -> int:
@@ -57,7 +51,7 @@ async def test_requests_read_the_chain(ganache: ServerProcess) -> None:
 
 async def test_new_heads_and_logs_survive_a_node_restart(ganache: ServerProcess) -> None:
     contract, sender = await deploy(ganache.url)
-    handlers = Restores()
+    handlers = Watch()
     async with asyncio.timeout(TIMEOUT), EthereumClient.connect(url=ganache.url, handlers=handlers) as client:
         heads = await client.subscribe_new_heads()
         logs = await client.subscribe_logs(address=contract, topics=[PING_TOPIC])

@@ -12,7 +12,6 @@ import asyncio
 import pytest
 from e2e.streams import fresh, take
 from graphql_ws import (
-    ConnectInfo,
     ConnectionLost,
     GraphqlWsClient,
     GraphqlWsHandlers,
@@ -22,21 +21,15 @@ from graphql_ws import (
 
 from .graphql import execute, post
 from .processes import ServerProcess
+from .restores import Restores
 
 pytestmark = pytest.mark.asyncio
 
 TIMEOUT = 60.0
 
 
-class Restores(GraphqlWsHandlers):
-    """Sets :attr:`restored` when a reconnect has restored every operation."""
-
-    def __init__(self) -> None:
-        self.restored = asyncio.Event()
-
-    async def on_connect(self, info: ConnectInfo) -> None:
-        if info.reconnect:
-            self.restored.set()
+class Watch(Restores, GraphqlWsHandlers):
+    pass
 
 
 async def test_typed_channels_send_query_text_and_get_typed_results(strawberry: ServerProcess) -> None:
@@ -70,7 +63,7 @@ async def test_typed_channels_send_query_text_and_get_typed_results(strawberry: 
 
 async def test_subscriptions_survive_a_server_restart(strawberry: ServerProcess) -> None:
     url = strawberry.url + "/graphql"
-    handlers = Restores()
+    handlers = Watch()
     async with asyncio.timeout(TIMEOUT), GraphqlWsClient.connect(url=url, handlers=handlers) as client:
         added = await client.subscribe_message_added(room_id="general")
         await post(url, "general", "before")
@@ -151,7 +144,7 @@ async def test_errors_reach_the_caller_with_partial_data(strawberry: ServerProce
 async def test_a_syntax_error_fails_its_operation_and_the_others_go_on(strawberry: ServerProcess) -> None:
     # strawberry closes the whole connection with 4400 for a GraphQL syntax error.
     url = strawberry.url + "/graphql"
-    handlers = Restores()
+    handlers = Watch()
     async with asyncio.timeout(TIMEOUT), GraphqlWsClient.connect(url=url, handlers=handlers) as client:
         forever = await client.subscribe(query="subscription { forever }")
         assert len(await take(forever, 2)) == 2
