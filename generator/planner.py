@@ -246,7 +246,8 @@ class Planner:
         taken: dict[str, str] = {}
         out = []
         for param in params:
-            name = py_identifier(param.name)
+            # A property's x-nova-name names the keyword argument as it names the model field.
+            name = py_identifier(str(param.schema.get("x-nova-name") or param.name))
             if name in RESERVED_KWARGS:
                 name += "_"  # like a keyword: the method's own `timeout` keeps its meaning
             self.claim(taken, name, f"{owner} parameter {param.name!r}", location)

@@ -17,7 +17,7 @@ from .channels import (
     UserTypingChannel,
 )
 
-SPEC_FINGERPRINT = "sha256:dd7deb5a54f571512b28f992b5a9d08c9609265cbac91314072c3eeb42b5b22c"
+SPEC_FINGERPRINT = "sha256:2b7f9d16740cde4b6c19dbc15ed75e117ba2f2753ed2e121c6e9898f7158ee4f"
 """The content of the spec this package was generated from (comments and layout aside)."""
 
 EXECUTE: p.RequestSpec[dict[str, Any] | None] = p.RequestSpec(

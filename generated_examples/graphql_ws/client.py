@@ -70,7 +70,7 @@ class GraphqlWsClient(BaseClient[GraphqlWsHandlers]):
         *,
         query: str,
         variables: dict[str, Any] | None = None,
-        operationName: str | None = None,
+        operation_name: str | None = None,
         extensions: dict[str, Any] | None = None,
         timeout: float | None = None,
     ) -> dict[str, Any] | None:
@@ -83,7 +83,7 @@ class GraphqlWsClient(BaseClient[GraphqlWsHandlers]):
         Args:
             query: The operation text (subscription, query or mutation)
             variables: Values of the operation's variables
-            operationName: Which operation of the document to run, when it holds several
+            operation_name: Which operation of the document to run, when it holds several
             extensions: Protocol extensions (e.g. persisted query hashes)
         """
         wire_params = dump_params(
@@ -91,7 +91,7 @@ class GraphqlWsClient(BaseClient[GraphqlWsHandlers]):
             {
                 "query": query,
                 "variables": variables,
-                "operationName": operationName,
+                "operationName": operation_name,
                 "extensions": extensions,
             },
         )

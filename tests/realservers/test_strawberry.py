@@ -88,6 +88,8 @@ async def test_execute_runs_queries_and_mutations_by_their_text(strawberry: Serv
         assert await client.execute(
             query="query Hi($n: String!) { hello(name: $n) }", variables={"n": "Ada"}
         ) == {"hello": "hello Ada"}
+        two = 'query A { hello } query B { hello(name: "B") }'
+        assert await client.execute(query=two, operation_name="B") == {"hello": "hello B"}
         posted = await client.execute(
             query="mutation Post($r: ID!, $t: String!) { postMessage(roomId: $r, text: $t) { id text } }",
             variables={"r": "general", "t": "hi"},
