@@ -43,10 +43,13 @@ async def test_requests_read_the_chain(ganache: ServerProcess) -> None:
         latest = await client.get_block_by_number(block="latest", full_transactions=True)
         assert latest is not None and quantity(latest.number) >= 1
         assert await client.get_block_by_number(block="0xffffff", full_transactions=False) is None
-        # An error reply is a typed exception carrying the node's message.
+        # An error reply is a typed exception carrying the node's message. ganache uses one
+        # code (-32700, "parse error") for many errors and adds a `stack` member beside them:
+        # the message tells them apart, and the whole reply stays available.
         with pytest.raises(errors.EthereumError) as failed:
             await client.get_balance(address=sender, block="0xffffff")
-        assert failed.value.message
+        assert failed.value.code == -32700 and failed.value.message == "header not found"
+        assert failed.value.reply["error"]["stack"].startswith("Error: header not found")
 
 
 async def test_new_heads_and_logs_survive_a_node_restart(ganache: ServerProcess) -> None:

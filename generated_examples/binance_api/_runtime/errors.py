@@ -89,7 +89,8 @@ class ServerError(NovaError):
 
     ``code`` is None when the reply carries none (a GraphQL error without
     ``extensions.code``); ``data`` is what the spec's error rule points at (e.g. the whole
-    GraphQL result, ``{"data": ..., "errors": [...]}``).
+    GraphQL result, ``{"data": ..., "errors": [...]}``); ``reply`` is the whole decoded
+    error frame, so members the spec does not name (ganache's ``stack``) stay available.
     """
 
     def __init__(self, code: Any, message: str, data: Any = None) -> None:
@@ -97,6 +98,7 @@ class ServerError(NovaError):
         self.code = code
         self.message = message
         self.data = data
+        self.reply: Any = None
 
 
 class SubscriptionError(NovaError):

@@ -429,6 +429,7 @@ class Dispatcher:
         message = "" if message is MISSING else str(message)
         data = data_of(frame) if data_of is not None else None
         error = self.error_for(code, message, None if data is MISSING else data)
+        error.reply = frame
         id = id_of(frame)
         pending = self._correlator.resolve(id) if id is not MISSING and id is not None else None
         return ErrorReply(pending, error, frame, id)
