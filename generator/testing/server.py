@@ -153,6 +153,8 @@ class SpecServer:
         """Every decoded JSON frame clients sent, in order (all connections)."""
         self.received_text: list[str] = []
         """Text frames that were not JSON (e.g. ``pong`` answers, garbage)."""
+        self.handshakes: list[HttpRequest] = []
+        """Every opening handshake request (path and headers), in order, refused ones too."""
         self.connections = 0
         """Connections accepted so far."""
         self.pings_sent = 0
@@ -161,6 +163,8 @@ class SpecServer:
         self.drops = 0
         """Connections aborted by :meth:`drop_connections` or :meth:`drop_every`."""
         self.hellos_sent = 0
+        self.stalls_ended = 0
+        """Stalls ended, by :meth:`unstall` or when a timed :meth:`stall` ran out."""
 
         self._lock = threading.Lock()
         self._open: dict[int, Connection] = {}
@@ -518,15 +522,22 @@ class SpecServer:
         if self._unstall_handle is not None:
             self._unstall_handle.cancel()
             self._unstall_handle = None
+        resumed = False
         for conn in list(self._open.values()):
             if not conn.running.is_set():
                 conn.running.set()
+                resumed = True
                 if not conn.ws.transport.is_closing():
                     conn.ws.transport.resume_reading()
+        if resumed:
+            with self._lock:
+                self.stalls_ended += 1
 
     def _process_request(
         self, connection: ServerConnection, request: HttpRequest
     ) -> HttpResponse | None:
+        with self._lock:
+            self.handshakes.append(request)
         status = self.faults.take_refusal()
         if status is None:
             return None

@@ -8,8 +8,9 @@ pointer, plus the rule's constants, plus what routes it to the subscription:
   ``/channel``, ``/data/0/symbol``), written after the payload so the subscribed values win;
 - else the address (a string, or the whole object: OKX ``/arg``) at the rule's ``channel``.
 
-A channel with ``sequence`` gets increasing values at ``sequence.field`` (and the previous
-one at ``sequence.previous``); :class:`SequenceSkips` makes the next frame jump ahead.
+A channel with ``sequence`` gets increasing values at ``sequence.field``: consecutive ones,
+or, with ``sequence.previous``, a chain of values 1 to 3 apart where each frame also carries
+the one before it; :class:`SequenceSkips` makes the next frame jump ahead.
 """
 
 from __future__ import annotations
@@ -155,11 +156,24 @@ class NotificationFramer:
             sub.sequence = (
                 start - 1 if isinstance(start, int) and not isinstance(start, bool) else 0
             )
-        value = sub.sequence + 1 + skip
+        if seq.previous is None:
+            value = sub.sequence + 1 + skip
+        else:
+            # A chain: each frame names the value before it, and values are not
+            # consecutive (as on OKX), so only the chain shows a gap. Skipped frames
+            # advance the chain unseen.
+            previous = sub.sequence
+            for _ in range(skip):
+                previous = chain_next(previous)
+            value = chain_next(previous)
+            put(frame, seq.previous, previous)
         put(frame, seq.field, value)
-        if seq.previous is not None:
-            put(frame, seq.previous, value - 1)
         sub.sequence = value
+
+
+def chain_next(value: int) -> int:
+    """The value after ``value`` in a chained sequence: steps of 1 to 3, mixed."""
+    return value + 1 + (value // 2) % 3
 
 
 _ABSENT = object()
