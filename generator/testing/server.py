@@ -424,14 +424,23 @@ class SpecServer:
         values ahead, as if ``n`` frames were lost: clients must notice the gap."""
         self.streams.skips.add(n)
 
+    def drift(self, remove: tuple[str, ...] = (), replace: dict[str, Any] | None = None) -> None:
+        """Schema drift from now on: every notification payload loses the members at the
+        ``remove`` pointers and gets the ``replace`` values (pointers relative to the
+        payload, e.g. ``("/mark_price",)``, ``{"/stats/volume": "n/a"}``); ``drift()``
+        with no arguments stops it."""
+        self.streams.notifier.drift.set(remove, replace)
+
     def expire_tokens(self) -> None:
         """Expire every login token now: requests that require auth get
         ``unauthorized_error`` until the client logs in (or refreshes) again."""
         self.auth.expire_tokens()
 
-    async def send_raw(self, text: str) -> None:
-        """Send ``text`` as-is, as a text frame, to every open connection."""
-        await self._on_loop(self._broadcast(text))
+    async def send_raw(self, data: str | bytes, *, text: bool | None = None) -> None:
+        """Send ``data`` as-is to every open connection: ``str`` as a text frame,
+        ``bytes`` as a binary frame, or as a text frame with ``text=True`` (bytes that
+        need not be valid UTF-8: a client must close with 1007)."""
+        await self._on_loop(self._broadcast(data, text=text))
 
     async def send_event(self, name: str, payload: Any = None) -> None:
         """Send event ``name`` to every open connection.
@@ -544,10 +553,10 @@ class SpecServer:
         logger.info("refusing a connection attempt with HTTP %d", status)
         return connection.respond(status, "refused by the test server\n")
 
-    async def _broadcast(self, text: str) -> None:
+    async def _broadcast(self, data: str | bytes, *, text: bool | None = None) -> None:
         for conn in list(self._open.values()):
             with contextlib.suppress(ConnectionClosed):
-                await conn.ws.send(text)
+                await conn.ws.send(data, text=text)
 
     def _event(self, name: str) -> Event:
         for event in self.api.events:

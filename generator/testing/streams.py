@@ -70,6 +70,32 @@ class SequenceSkips:
             return n
 
 
+class PayloadDrift:
+    """Schema drift to apply to every notification payload from now on (thread-safe):
+    members removed at ``remove`` pointers and values replaced at ``replace`` pointers,
+    both relative to the payload (``/mark_price``, ``/stats/volume``, ``/0/price``), as a
+    server that stops sending a documented field or changes its type."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._remove: tuple[str, ...] = ()
+        self._replace: dict[str, Any] = {}
+
+    def set(self, remove: tuple[str, ...] = (), replace: dict[str, Any] | None = None) -> None:
+        with self._lock:
+            self._remove = tuple(remove)
+            self._replace = dict(replace or {})
+
+    def apply(self, message: Any) -> Any:
+        with self._lock:
+            remove, replace = self._remove, self._replace
+        for pointer in remove:
+            remove_at(message, pointer)
+        for pointer, value in replace.items():
+            put(message, pointer, copy.deepcopy(value))
+        return message
+
+
 @lru_cache(maxsize=256)
 def _tokens(pointer: str) -> Tokens:
     return compile_pointer(pointer)
@@ -111,6 +137,7 @@ class NotificationFramer:
 
     def __init__(self, envelope: Envelope) -> None:
         self.envelope = envelope
+        self.drift = PayloadDrift()
 
     def _constants(self, frame: dict[str, Any], when: Match | None) -> None:
         if when is None:
@@ -130,7 +157,7 @@ class NotificationFramer:
         channel = sub.target.channel
         frame: dict[str, Any] = copy.deepcopy(dict(self.envelope.template))
         self._constants(frame, rule.when)
-        put(frame, rule.payload, copy.deepcopy(message))
+        put(frame, rule.payload, self.drift.apply(copy.deepcopy(message)))
         if sub.sub_id is not None and rule.subscription is not None:
             put(frame, rule.subscription, sub.sub_id)
         elif channel.route:

@@ -241,6 +241,32 @@ async def test_a_token_provider_is_asked_again_on_every_reconnect(
     assert all(r[1]["x-fixed"] == "1" for r in fake.requests)
 
 
+async def test_handshake_credentials_never_reach_the_websockets_debug_lines(
+    server: tuple[Server, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    fake, url = server
+    tokens: list[str] = []
+
+    def provider() -> str:
+        tokens.append(f"bearer-token-{len(tokens) + 1}-xyz")
+        return tokens[-1]
+
+    handshake = Handshake(bearer=provider, cookies={"session": "cookie-value-42"})
+    options = ConnectOptions(reconnect=FAST.reconnect, extra_headers={"X-Api": "plain"})
+    connector = Connector(FakeClient, PROTOCOL, url=url, handlers=FakeHandlers(),
+                          options=options, handshake=handshake)
+    async with asyncio.timeout(5):
+        with caplog.at_level(logging.DEBUG):
+            async with connector as client:
+                await fake.conns[0].close(1011, "restart")
+                await until(lambda: len(fake.conns) == 2 and client.state == "open")
+    client_lines = [r.getMessage() for r in caplog.records if r.name.startswith("nova.fake")]
+    assert any("Authorization: ***" in line for line in client_lines)  # logged, redacted
+    text = "\n".join(client_lines)
+    assert len(tokens) == 2 and not any(t in text for t in tokens)
+    assert "cookie-value-42" not in text and "X-Api: plain" in text
+
+
 async def test_connect_options_handshake_and_extra_headers_win(
     server: tuple[Server, str],
 ) -> None:

@@ -27,10 +27,12 @@ from nova_gen.runtime.telemetry import (
     RateLimited,
     Reconnecting,
     RequestCompleted,
+    SchemaDrift,
     SequenceGap,
     SubscriptionStateChanged,
     TelemetryEvent,
     TelemetrySink,
+    UnexpectedFrame,
     percentile,
 )
 
@@ -56,6 +58,9 @@ def all_events() -> list[TelemetryEvent]:
                       context="request private/buy"),
         AuthCompleted(api=API, refreshed=False, expires_in=900.0),
         SequenceGap(api=API, address="book.BTC-PERPETUAL.raw", expected=5, received=7),
+        UnexpectedFrame(api=API, kind="duplicate_reply"),
+        SchemaDrift(api=API, channel="ticker", address="ticker.BTC-PERPETUAL.raw",
+                    fields=("mark_price",), policy="lenient"),
     ]
 
 

@@ -7,6 +7,7 @@ generated package must work without nova-gen installed.
 from .client import BaseClient
 from .connector import Connector
 from .core.auth import MissingCredential, Secret
+from .core.lenient import ValidationPolicy, drifted_fields, raw_frame
 from .diagnostics import Diagnostics, SubscriptionInfo
 from .errors import (
     ConnectFailed,
@@ -71,6 +72,9 @@ __all__ = [
     "SubscriptionOverflow",
     "TelemetryEvent",
     "TelemetrySink",
+    "ValidationPolicy",
     "default_hook",
+    "drifted_fields",
+    "raw_frame",
     "not_a_hook",
 ]

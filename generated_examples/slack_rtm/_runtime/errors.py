@@ -94,7 +94,8 @@ class ServerError(NovaError):
     """
 
     def __init__(self, code: Any, message: str, data: Any = None) -> None:
-        super().__init__(message if code is None else f"[{code}] {message}")
+        text = brief(message, 1000)
+        super().__init__(text if code is None else f"[{brief(code, 40)}] {text}")
         self.code = code
         self.message = message
         self.data = data
@@ -150,3 +151,14 @@ class SubscriptionOverflow(NovaError):
         self.address = address
         self.maxsize = maxsize
         self.dropped = dropped
+
+
+def brief(value: Any, limit: int = 200) -> str:
+    """``value`` as text for a message (a ``str`` as is, anything else by ``repr``), at
+    most ``limit`` characters; never raises: a server may send a 5000-digit number,
+    which ``str`` and ``repr`` refuse to convert."""
+    try:
+        text = value if isinstance(value, str) else repr(value)
+    except ValueError:
+        return f"<integer of {value.bit_length()} bits>" if isinstance(value, int) else "<?>"
+    return text if len(text) <= limit else text[:limit] + "…"
