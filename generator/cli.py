@@ -6,6 +6,7 @@
     nova-gen schema                      the nova spec language's JSON Schema, for editors
     nova-gen runtime -o DIR              a shared copy of the runtime (see --runtime-import)
     nova-gen serve SPEC [--port N]       a local server that speaks SPEC from its examples
+    nova-gen check-handlers MOD:CLASS    a handlers subclass: misspelt hooks, wrong signatures
 
 Exit status: 0 success, 1 ``--check`` found differences, 2 the spec or the command line
 is wrong, 3 an internal error (a bug in nova-gen: please report it).
@@ -225,13 +226,43 @@ def cmd_runtime(argv: Sequence[str]) -> int:
     return EXIT_OK
 
 
+def cmd_check_handlers(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="nova-gen check-handlers",
+        description="Check handlers subclasses: every on_* method is a hook, every hook override "
+        "takes the arguments the runtime passes. Exit 1 with file:line for each problem.",
+    )
+    parser.add_argument("targets", nargs="+", metavar="MODULE:CLASS")
+    args = parser.parse_args(argv)
+    from .check_handlers import check_handlers
+
+    status = EXIT_OK
+    for target in args.targets:
+        lines, found = check_handlers(target)
+        for line in lines:
+            print(line, file=sys.stderr)
+        if not found:
+            status = max(status, EXIT_USAGE)
+        elif lines:
+            status = max(status, EXIT_CHECK)
+        else:
+            print(f"{target}: ok")
+    return status
+
+
 def cmd_serve(argv: Sequence[str]) -> int:
     from .testing.__main__ import main as serve_main
 
     return serve_main(list(argv))
 
 
-COMMANDS = {"validate": cmd_validate, "schema": cmd_schema, "runtime": cmd_runtime, "serve": cmd_serve}
+COMMANDS = {
+    "validate": cmd_validate,
+    "schema": cmd_schema,
+    "runtime": cmd_runtime,
+    "serve": cmd_serve,
+    "check-handlers": cmd_check_handlers,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

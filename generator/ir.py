@@ -103,6 +103,8 @@ class Request:
     params_ref: str | None = None
     """The named schema the params are, when the spec wrote them as a ``$ref``: it is then
     the params model instead of a hoisted ``<Name>Params`` class."""
+    public: bool = True
+    """False for protocol plumbing only the runtime sends (spec key ``public``): no method."""
 
 
 ConnectParamKind = Literal[
@@ -177,6 +179,9 @@ class Channel:
     when: Match | None = None
     route: tuple[tuple[str, str], ...] = ()
     sequence: Sequence | None = None
+    method: str | None = None
+    """The Python name of the subscribe method, when not ``subscribe_<name>`` (spec key
+    ``method``); the unsubscribe method is ``un<method>``."""
 
 
 @dataclass(frozen=True)

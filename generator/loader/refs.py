@@ -218,8 +218,9 @@ class RefResolver:
             return {}
         self._sites[(doc.path, pointer)] = name
         out: dict[str, Any] = {"$ref": f"#/$defs/{name}"}
-        if isinstance(value.get("description"), str):
-            out["description"] = value["description"]
+        for sibling in ("description", "x-nova-name"):  # what the property says beside its type
+            if isinstance(value.get(sibling), str):
+                out[sibling] = value[sibling]
         return out
 
     def _is_ref(self, ref: Any, doc: Document, where: str) -> bool:

@@ -412,6 +412,12 @@ async def test_kraken_book_snapshot_then_updates_routed_by_symbol(
 class OkxRecorder(OkxHandlers):
     def __init__(self) -> None:
         self.tickers: list[tuple[Any, TickersChannel]] = []
+        self.errors: list[Exception] = []
+        self.error = asyncio.Event()
+
+    async def on_error(self, error: Exception, context: str) -> None:
+        self.errors.append(error)
+        self.error.set()
 
     async def on_tickers(self, message: Any, channel: TickersChannel) -> None:
         self.tickers.append((message, channel))
@@ -509,13 +515,17 @@ async def test_okx_text_ping_pong_heartbeat(okx_server: SpecServer) -> None:
 async def test_okx_error_event_raises_the_typed_error(okx_server: SpecServer) -> None:
     server = okx_server
     bad = {"channel": "books", "instId": "BTC-XYZ"}
+    handlers = OkxRecorder()
     async with asyncio.timeout(TIMEOUT):
-        async with OkxClient.connect(url=server.url, request_timeout=3.0) as client:
-            with pytest.raises(okx_errors.ChannelNotFound) as caught:
-                await client.subscribe(args=[okx_models.ChannelArg(**bad)])
-            assert caught.value.code == "60018"
-            assert "BTC-XYZ" in caught.value.message
-            assert isinstance(caught.value, okx_errors.OkxError)
+        async with OkxClient.connect(url=server.url, request_timeout=3.0, handlers=handlers) as client:
+            # The plain request is a send (its answer is an uncorrelated ack): the refusal
+            # reaches on_error as the typed error.
+            assert await client.subscribe(args=[okx_models.ChannelArg(**bad)]) is None
+            await handlers.error.wait()
+            (caught,) = handlers.errors
+            assert isinstance(caught, okx_errors.ChannelNotFound) and caught.code == "60018"
+            assert "BTC-XYZ" in caught.message
+            assert isinstance(caught, okx_errors.OkxError)
 
             # Through the channel method: the subscription fails with the same typed error.
             sub = client.subscribe_books(inst_id="BTC-XYZ")
@@ -797,7 +807,7 @@ async def test_graphql_init_first_then_typed_next_payloads_by_operation_id(
     assert subscribe["id"] == op_id and isinstance(op_id, str) and op_id
     assert subscribe["payload"]["operationName"] == "OnMessageAdded"
     assert subscribe["payload"]["variables"] == {"roomId": "general"}
-    assert subscribe["payload"]["extensions"]["persistedQuery"]["version"] == 1
+    assert subscribe["payload"]["query"].startswith("subscription OnMessageAdded($roomId: ID!) {")
     assert all(isinstance(m, gql_models.MessageAddedData) for m in got)
     assert [m.messageAdded.id for m in got] == ["m-1041", "m-1042", "m-1041"]
     assert got[0].messageAdded.author.name == "Ada"
@@ -893,7 +903,32 @@ async def test_graphql_close_4403_is_reauth_reconnect_init_and_resubscribe(
     assert [c.reconnect for c in handlers.connects] == [False, True]
 
 
-@pytest.mark.parametrize("code", [4400, 4401, 4409])
+async def test_graphql_4400_rejects_the_operation_sent_last_and_restores_the_others(
+    gql_server: SpecServer,
+) -> None:
+    # strawberry-graphql closes with 4400 for a syntax error in one operation (the close
+    # code action `reject`): that operation fails, the client reconnects and the others go on.
+    server = gql_server
+    handlers = GqlRecorder()
+    async with asyncio.timeout(TIMEOUT):
+        async with GraphqlWsClient.connect(url=server.url, handlers=handlers, options=gql_options()) as client:
+            kept = await client.subscribe_message_added(room_id="general")
+            assert len(await take(kept, 1)) == 1
+            bad = await client.subscribe_user_typing(room_id="general")
+            await server.close_connections(4400, "Syntax Error: Expected Name, found <EOF>.")
+            with pytest.raises(GqlSubscriptionError) as rejected:
+                await drain(bad)
+            assert isinstance(rejected.value.cause, graphql_ws.ConnectionLost)
+            assert rejected.value.cause.code == 4400
+            assert "Syntax Error" in str(rejected.value)
+            assert len(await fresh(client, kept, 2)) == 2  # restored on the new connection
+            assert server.connections == 2
+            assert handlers.disconnects[0].action == "reject"
+            (info,) = client.diagnostics().subscriptions
+            assert info.channel == "message_added" and info.state == "active"
+
+
+@pytest.mark.parametrize("code", [4401, 4409])
 async def test_graphql_fatal_close_codes_stop_the_client(gql_server: SpecServer, code: int) -> None:
     server = gql_server
     handlers = GqlRecorder()

@@ -234,6 +234,13 @@ CASES = [
          "NOVA042", severity="warning", message="matches every frame"),
     Case("050-model-generator", "@@" + BASE + "  Odd: { oneOf: [{ type: object }], discriminator: 5 }\n", "NOVA050",
          message="datamodel-code-generator could not build models", generate=True),
+    Case("080-reply-without-rule",
+         mutate("  preset: jsonrpc2", "  request: { id: /id, method: /method, params: /params }",
+                mutate("  get_time:\n", "  @@get_time:\n")),
+         "NOVA080", severity="warning", message="nothing recognises one", hint="reply: false"),
+    Case("081-plumbing", mutate("    addresses: /channels", '    addresses: /channels\n    subscription_id: ""',
+                                mutate("  subscribe:\n    method: public/subscribe", "  @@subscribe:\n    method: public/subscribe")),
+         "NOVA081", severity="warning", message="cannot be called on its own", hint="public: false"),
 ]
 
 

@@ -52,6 +52,7 @@ class Connection:
         "error",
         "frames_in",
         "frames_out",
+        "last_subscribe",
         "live",
         "number",
         "opened_at",
@@ -83,6 +84,9 @@ class Connection:
         ``max_size``, 1007 for invalid UTF-8): the code is ours, not the server's verdict."""
         self.aborted: str | None = None
         """Set when the client dropped the connection on purpose (missed heartbeat...)."""
+        self.last_subscribe: tuple[str, ...] = ()
+        """The addresses of the subscribe frame sent last, when no request was sent after it
+        (for the ``reject`` close action)."""
         self._client = client
         self._log = client.log
         self._task: asyncio.Task[None] | None = None

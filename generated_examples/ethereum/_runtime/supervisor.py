@@ -259,14 +259,16 @@ class Supervisor:
         client._emit(ClosedEvent, url=conn.url, code=code, reason=text, clean=code in (1000, 1001))
         message = f"connection lost: {self.last_error}"
         client.log.warning("%s", message)
-        client._connection_lost(ConnectionLost(message, code=code, reason=text))
-        if self.auth is not None:
-            self.auth.reset()
         action = classify_close(code, self.policy)
         if conn.closed_by_client and action == "fatal":
             # Our own close code (1007 for invalid UTF-8, 1009 for a frame over max_size)
             # says what the server sent, not that it refuses us: reconnect.
             action = "retry"
+        if action == "reject":
+            self._reject_last_subscribe(conn, code, text)
+        client._connection_lost(ConnectionLost(message, code=code, reason=text))
+        if self.auth is not None:
+            self.auth.reset()
         throttled = self._loop.time() - client._throttled_at < 5.0
         if action == "fatal" and code == 1008 and throttled and code not in self.policy.close_codes:
             # A policy-violation close right after a rate-limit error reply (Deribit ends
@@ -344,6 +346,18 @@ class Supervisor:
             client._fail_waiter(waiter, error)
         self.reconnects += 1
         self._go_live(new, 1, reconnect=True, rotation=True)
+
+    def _reject_last_subscribe(self, conn: Connection, code: int | None, reason: str) -> None:
+        """A ``reject`` close: what was in flight caused it. Requests pending at the close
+        fail with ConnectionLost (code and reason) as at any drop; when none was pending,
+        the subscription sent last fails and is not restored."""
+        client = self.client
+        if not conn.last_subscribe or any(p.kind == "request" for p in client._session.correlator):
+            return
+        cause = ConnectionLost(f"the server closed the connection: {reason}", code=code, reason=reason)
+        error = SubscriptionError(conn.last_subscribe[0], f"rejected by the server: {reason}", cause)
+        failed = client._session.subscriptions.mark_failed(conn.last_subscribe, error)
+        client._fail_entries(failed, error)
 
     def _give_up(self, message: str, code: int | None, reason: str) -> None:
         self.client.log.error("%s", message)
@@ -504,6 +518,7 @@ class Supervisor:
             pending, text = session.restore_request(
                 step, now=self._loop.time(), timeout=self._restore_timeout
             )
+            conn.last_subscribe = step.addresses
             if not session.awaits_ack(pending):
                 # Active once sent (ack none, or the request id is the subscription id).
                 await conn.send(text)

@@ -607,6 +607,7 @@ class BaseClient(Generic[H]):
         name = method if method is not None else "send"
         t = self.request_timeout if timeout is None else timeout
         conn = await self._ready(name, cost, self._loop.time() + t, t)
+        conn.last_subscribe = ()
         await conn.send(text)
 
     async def _request_next(
@@ -644,6 +645,7 @@ class BaseClient(Generic[H]):
             future: asyncio.Future[T] = loop.create_future()
             waiter.waiter = future
             timer = loop.call_at(waiter.deadline, self._expire_waiter, waiter)
+            conn.last_subscribe = ()
             await conn.send(text)
             result = await future
         except BaseException as exc:
@@ -678,6 +680,7 @@ class BaseClient(Generic[H]):
         waiter: asyncio.Future[Any] = loop.create_future()
         pending.waiter = waiter
         timer = loop.call_at(pending.deadline, self._expire, pending)
+        conn.last_subscribe = ()
         try:
             await conn.send(text)
             return await waiter
@@ -758,6 +761,7 @@ class BaseClient(Generic[H]):
             return
         pending, text = request
         loop.call_at(pending.deadline, self._expire, pending)
+        conn.last_subscribe = (sub.address,)
         try:
             await conn.send(text)
         except ConnectionLost:

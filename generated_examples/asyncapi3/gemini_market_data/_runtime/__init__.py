@@ -13,6 +13,7 @@ from .errors import (
     ConnectFailed,
     ConnectionClosed,
     ConnectionLost,
+    InvalidArguments,
     MalformedFrame,
     NovaError,
     ProtocolError,
@@ -23,6 +24,7 @@ from .errors import (
     SubscriptionOverflow,
 )
 from .handlers import BaseHandlers, default_hook
+from .hookcheck import HookNameError, not_a_hook
 from .lifecycle import (
     ClientState,
     ConnectInfo,
@@ -50,7 +52,9 @@ __all__ = [
     "DisconnectReason",
     "ErrorAction",
     "Heartbeat",
+    "HookNameError",
     "InMemoryMetrics",
+    "InvalidArguments",
     "MalformedFrame",
     "MissingCredential",
     "NovaError",
@@ -72,4 +76,5 @@ __all__ = [
     "default_hook",
     "drifted_fields",
     "raw_frame",
+    "not_a_hook",
 ]

@@ -123,12 +123,14 @@ class Response(Outcome):
 class ErrorReply(Outcome):
     """An error reply; ``pending`` is None when its id is missing or not ours."""
 
-    __slots__ = ("error", "frame", "pending")
+    __slots__ = ("error", "frame", "id", "pending")
 
-    def __init__(self, pending: Pending | None, error: ServerError, frame: Any) -> None:
+    def __init__(self, pending: Pending | None, error: ServerError, frame: Any, id: Any = None) -> None:
         self.pending = pending
         self.error = error
         self.frame = frame
+        self.id = id
+        """The id the frame names (MISSING or None when it names none)."""
 
 
 class StrayReply(Outcome):
@@ -251,13 +253,18 @@ class Dispatcher:
             else:
                 self._pings.append((compile_match(ping.when), ping.reply))
 
-        self._is_error = self._err_id = self._err_code = self._err_message = self._err_data = None
-        if env.error is not None:
-            self._is_error = compile_match(env.error.when)
-            self._err_id = getter(env.error.id)
-            self._err_code = getter(env.error.code)
-            self._err_message = getter(env.error.message)
-            self._err_data = getter(env.error.data) if env.error.data is not None else None
+        self._error_rules = [
+            (
+                compile_match(rule.when),
+                getter(rule.id),
+                getter(rule.code),
+                getter(rule.message),
+                getter(rule.data) if rule.data is not None else None,
+            )
+            for rule in (env.error, env.result_error)
+            if rule is not None
+        ]
+        self._base_error = protocol.base_error
 
         self._is_response = self._resp_id = self._resp_result = None
         if env.response is not None:
@@ -315,8 +322,9 @@ class Dispatcher:
         for when, reply in self._pings:
             if when(frame):
                 return PingReceived(reply)
-        if self._is_error is not None and self._is_error(frame):
-            return self._error(frame)
+        for rule in self._error_rules:
+            if rule[0](frame):
+                return self._error(frame, rule)
         for when, address_of in self._acks:
             if when(frame):
                 address = address_of(frame)
@@ -481,25 +489,32 @@ class Dispatcher:
             )
         return Response(pending, result)
 
-    def _error(self, frame: Any) -> Outcome:
-        assert (
-            self._err_id is not None
-            and self._err_code is not None
-            and self._err_message is not None
-        )
-        code = self._err_code(frame)
+    def _error(self, frame: Any, rule: tuple[Any, Any, Any, Any, Any]) -> Outcome:
+        _, id_of, code_of, message_of, data_of = rule
+        code = code_of(frame)
         code = None if code is MISSING else code
-        message = self._err_message(frame)
+        message = message_of(frame)
         message = "" if message is MISSING else str(message)
-        data = self._err_data(frame) if self._err_data is not None else None
+        data = data_of(frame) if data_of is not None else None
         error = self.error_for(code, message, None if data is MISSING else data)
-        id = self._err_id(frame)
+        error.reply = frame
+        id = id_of(frame)
         pending = self._correlator.resolve(id) if id is not MISSING and id is not None else None
-        return ErrorReply(pending, error, frame)
+        return ErrorReply(pending, error, frame, id)
 
     def error_for(self, code: Any, message: str, data: Any) -> ServerError:
-        """The generated exception for ``code`` if the spec knows it, else :class:`ServerError`."""
+        """The generated exception for ``code`` if the spec knows it, else the API's base
+        error (or :class:`ServerError`).
+
+        A text key of the ``errors`` table also matches a code, or (for an error without a
+        code) a message, that starts with it followed by ``:`` and more detail (Kraken's
+        ``EGeneral:Invalid arguments:volume``) or that equals it (Bybit's ``ret_msg``).
+        """
         cls: Any = lookup_code(self._error_classes, code)
+        if cls is None and self._error_classes:
+            cls = _by_text(self._error_classes, code if type(code) is str else message if code is None else None)
+        if cls is None or not (isinstance(cls, type) and issubclass(cls, ServerError)):
+            cls = self._base_error
         if cls is None or not (isinstance(cls, type) and issubclass(cls, ServerError)):
             cls = ServerError
         error: ServerError = cls(code, message, data)
@@ -513,3 +528,18 @@ class Dispatcher:
     def describe(data: Any) -> str:
         """A short, safe rendering of a frame for log messages."""
         return brief(data)
+
+
+def _by_text(classes: Any, text: str | None) -> Any:
+    """The class of the longest text key that ``text`` equals or starts with (then ``:``).
+    Bounded: the first 256 characters and at most 8 ``:``-separated parts are looked at."""
+    if not text:
+        return None
+    text = text[:256]
+    cls = classes.get(text)
+    for _ in range(8):
+        if cls is not None or ":" not in text:
+            break
+        text = text.rsplit(":", 1)[0].rstrip()
+        cls = classes.get(text)
+    return cls

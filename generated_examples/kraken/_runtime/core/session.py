@@ -17,7 +17,7 @@ from typing import Any
 from pydantic_core import from_json
 
 from ..errors import MalformedFrame, ServerError, SubscriptionError
-from ..pointer import MISSING, compile_pointer, get, getter, set_at
+from ..pointer import MISSING, compile_pointer, get, set_at
 from ..protocol import (
     ChannelSpec,
     ErrorAction,
@@ -176,7 +176,6 @@ class Session:
         self.sign: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None
         """Rewrites the params of every request frame (the handlers' ``sign`` hook)."""
         env = protocol.envelope
-        self._error_id = getter(env.error.id) if env.error is not None else None
         self.correlator = Correlator(env.request.id_kind)
         self.subscriptions = Subscriptions(protocol)
         raw = {c.name for c in protocol.channels if policies.get(c.name, validation) == "raw"}
@@ -471,9 +470,9 @@ class Session:
         if kind is ErrorReply:
             assert isinstance(outcome, ErrorReply)
             pending = outcome.pending
-            if pending is None and self.subscriptions.by_id and self._error_id is not None:
+            if pending is None and self.subscriptions.by_id and outcome.id is not None:
                 # An error for an operation routed by id (GraphQL {"type": "error", "id": ...}).
-                entry = self.subscriptions.by_id.get(self._error_id(outcome.frame))
+                entry = self.subscriptions.by_id.get(outcome.id)
                 if entry is not None:
                     failed = self.subscriptions.mark_failed((entry.address,), outcome.error)
                     done = Pending(None, "", None, "subscribe", 0.0, 0.0, ())

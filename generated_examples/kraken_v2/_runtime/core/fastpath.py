@@ -130,7 +130,7 @@ class FastPath:
             return None
         env = protocol.envelope
         earlier = [p.when for p in protocol.heartbeat.server_pings if p.text is None]
-        earlier += [r.when for r in (env.error, env.response) if r is not None]
+        earlier += [r.when for r in (env.error, env.result_error, env.response) if r is not None]
         for other in earlier:
             if _disjoint(when, other):
                 continue
