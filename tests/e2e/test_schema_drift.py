@@ -105,5 +105,6 @@ async def test_strict_drops_and_raw_skips_validation_per_channel(server: SpecSer
 async def test_a_policy_for_a_channel_the_spec_does_not_have_is_an_error(
     server: SpecServer,
 ) -> None:
-    with pytest.raises(ValueError, match="tickers"):
-        await connect(server, channel_validation={"tickers": "strict"})
+    async with asyncio.timeout(20):
+        with pytest.raises(ValueError, match="tickers"):
+            await connect(server, channel_validation={"tickers": "strict"})
