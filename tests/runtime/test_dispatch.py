@@ -114,9 +114,9 @@ def test_response_and_strays() -> None:
     pending, _ = s.build_request(GET_TIME, {}, now=0, timeout=1)
     assert receive(s, {"id": pending.id, "result": 7}) == ("Response", ("pending", 1), 7)
     again = {"id": 1, "result": 7}
-    assert receive(s, again) == ("StrayReply", again, 1, False)
+    assert receive(s, again) == ("StrayReply", True, again, 1, False)  # answered already
     null = {"id": None, "result": 7}
-    assert receive(s, null) == ("StrayReply", null, None, False)
+    assert receive(s, null) == ("StrayReply", False, null, None, False)
 
 
 def test_a_reply_without_its_result_is_malformed_for_its_request() -> None:
@@ -149,9 +149,9 @@ def test_error_replies(error: dict[str, Any], expected: tuple[Any, ...]) -> None
     s = Session(make_protocol())
     pending, _ = s.build_request(GET_TIME, {}, now=0, timeout=1)
     frame = {"id": pending.id, "error": error}
-    assert receive(s, frame) == ("ErrorReply", expected, frame, ("pending", 1))
+    assert receive(s, frame) == ("ErrorReply", expected, frame, 1, ("pending", 1))
     stray = {"id": 99, "error": error}
-    assert receive(s, stray) == ("ErrorReply", expected, stray, None)
+    assert receive(s, stray) == ("ErrorReply", expected, stray, 99, None)
 
 
 def test_error_classes_by_number_or_text_and_only_server_errors() -> None:
@@ -436,7 +436,7 @@ def test_a_reply_shaped_notification_routed_by_its_id() -> None:
     assert receive(s, reply)[0] == "Response"
     # Not ours and not a notification: a stray reply.
     other = {"id": 99, "type": "complete", "payload": 1}
-    assert receive(s, other) == ("StrayReply", other, 99, False)
+    assert receive(s, other) == ("StrayReply", False, other, 99, False)
 
 
 def test_an_envelope_without_some_rules_never_tries_them() -> None:
@@ -449,13 +449,14 @@ def test_an_envelope_without_some_rules_never_tries_them() -> None:
     frame = {"id": 1, "result": 2, "method": "subscription", "params": {"channel": "x"}}
     assert receive(s, frame) == ("Unknown", frame, "no rule of the spec matches this frame")
     error = {"error": {"code": 1, "message": "m", "data": {"d": 1}}}
-    assert receive(s, error) == ("ErrorReply", ("ServerError", 1, "m", None), error, None)
+    assert receive(s, error)[:3] == ("ErrorReply", ("ServerError", 1, "m", None), error)
+    assert receive(s, error)[4] is None
 
 
 def test_describe_and_repr() -> None:
     d = Session(make_protocol()).dispatcher
     assert Dispatcher.describe("x" * 200) == "x" * 200
-    assert Dispatcher.describe("x" * 201) == "x" * 200 + "..."
+    assert Dispatcher.describe("x" * 201) == "x" * 200 + "…"
     assert Dispatcher.describe({"a": 1}) == "{'a': 1}"
     assert repr(d) == "<Dispatcher pings=1 events=1>"
     text_ping = p.ServerPing(when=p.Match(), reply=p.Reply(text="pong"), text="ping")

@@ -107,12 +107,12 @@ def test_frame_previews_every_occurrence() -> None:
 
 def test_auth_state_secrets_are_credentials_token_and_refresh_token() -> None:
     state = AuthState(PLAIN, creds("my-id", "my-secret"))
-    assert sorted(state.secrets()) == ["my-id", "my-secret"]
+    assert sorted(state.secret_values()) == ["my-id", "my-secret"]
     state.on_login_result({"access_token": "TOK", "refresh_token": "REF"}, 0.0)
-    assert sorted(state.secrets()) == ["REF", "TOK", "my-id", "my-secret"]
-    state.reset()  # the connection is gone: the token goes, the refresh token stays
-    assert sorted(state.secrets()) == ["REF", "my-id", "my-secret"]
-    assert state.redact("REF REF TOK") == "*** *** TOK"
+    assert sorted(state.secret_values()) == ["REF", "TOK", "my-id", "my-secret"]
+    state.reset()  # the connection is gone: values it held stay secret
+    assert sorted(state.secret_values()) == ["REF", "TOK", "my-id", "my-secret"]
+    assert state.redact("REF REF TOK") == "*** *** ***"
 
 
 def test_a_custom_replacement_is_used_everywhere() -> None:

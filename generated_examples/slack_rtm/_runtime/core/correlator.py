@@ -79,6 +79,8 @@ class Correlator:
         self._late: set[Any] = set()
         self._late_order: deque[Any] = deque()
         self._remember_late = remember_late
+        self._answered: set[Any] = set()
+        self._answered_order: deque[Any] = deque()
 
     def next_id(self) -> Any:
         """A fresh request id: an int, a numeric string, or a uuid4 string."""
@@ -122,20 +124,23 @@ class Correlator:
         Servers sometimes echo a numeric id as a string or the other way round, so a
         counter id also matches its other form: request ``7`` (``id_kind: int``) is
         answered by ``"7"``, request ``"7"`` (``str``) by ``7``. Only the exact decimal
-        text of the counter matches (``"07"``, ``"+7"``, ``"7.0"``, ``"７"`` do not); a
-        ``bool`` or ``float`` id matches nothing; uuid ids match only as sent.
+        text of the counter matches (``"07"``, ``"+7"``, ``"7.0"``, ``"７"``, ``"²"`` do
+        not); a ``bool`` or ``float`` id matches nothing; uuid ids match only as sent. Any
+        JSON value is accepted (an object id, a 5000-digit string): it is simply not ours.
         """
         pending = self._pending.pop(id, None) if _is_id(id) else None
         if pending is None:
             alt = self._other_form(id)
             if alt is not None:
                 pending = self._pending.pop(alt, None)
+        if pending is not None:
+            self._remember(self._answered, self._answered_order, pending.id)
         return pending
 
     def _other_form(self, id: Any) -> Any:
         """The counter id ``id`` stands for in its other JSON type, or None."""
         if self.id_kind == "int" and type(id) is str:
-            return int(id) if id.isascii() and id.isdigit() and str(int(id)) == id else None
+            return int(id) if _is_counter(id) else None
         if self.id_kind == "str" and type(id) is int:
             return str(id)
         return None
@@ -143,16 +148,23 @@ class Correlator:
     def is_late(self, id: Any) -> bool:
         """True if ``id`` (in either form, see :meth:`resolve`) belonged to a request that
         expired or was abandoned, among the last ``remember_late`` such requests."""
-        if _is_id(id) and id in self._late:
+        return self._seen(self._late, id)
+
+    def is_duplicate(self, id: Any) -> bool:
+        """True if ``id`` (in either form) belonged to a request that was already answered."""
+        return self._seen(self._answered, id)
+
+    def _seen(self, ids: set[Any], id: Any) -> bool:
+        if _is_id(id) and id in ids:
             return True
         alt = self._other_form(id)
-        return alt is not None and alt in self._late
+        return alt is not None and alt in ids
 
     def abandon(self, id: Any) -> Pending | None:
         """Forget a request nobody waits for any more; its reply will be *late*."""
         pending = self._pending.pop(id, None)
         if pending is not None:
-            self._remember(id)
+            self._remember(self._late, self._late_order, id)
         return pending
 
     def expire(self, now: float) -> list[Pending]:
@@ -160,7 +172,7 @@ class Correlator:
         expired = [p for p in self._pending.values() if p.deadline <= now]
         for pending in expired:
             del self._pending[pending.id]
-            self._remember(pending.id)
+            self._remember(self._late, self._late_order, pending.id)
         return expired
 
     def next_deadline(self) -> float | None:
@@ -179,15 +191,21 @@ class Correlator:
     def __iter__(self) -> Iterator[Pending]:
         return iter(list(self._pending.values()))
 
-    def _remember(self, id: Any) -> None:
-        """Remember ``id`` as late, forgetting the oldest beyond ``remember_late``."""
-        self._late.add(id)
-        self._late_order.append(id)
-        if len(self._late_order) > self._remember_late:
-            self._late.discard(self._late_order.popleft())
+    def _remember(self, ids: set[Any], order: deque[Any], id: Any) -> None:
+        """Keep the last ``remember_late`` ids of one kind (late or answered)."""
+        ids.add(id)
+        order.append(id)
+        if len(order) > self._remember_late:
+            ids.discard(order.popleft())
 
 
 def _is_id(id: Any) -> bool:
     """Whether ``id`` can be one of our ids: an int or a str (not a bool, a float, or a
     JSON object or array, which would otherwise compare or hash like one of them)."""
     return type(id) is int or type(id) is str
+
+
+def _is_counter(text: str) -> bool:
+    """A numeric id exactly as our int counter writes it: ASCII digits without a leading
+    zero, at most 18 of them (``"07"``, ``"²"``, a 5000-digit string are not)."""
+    return text.isascii() and text.isdigit() and len(text) <= 18 and not text.startswith("0")
