@@ -168,6 +168,8 @@ class Channel:
     when: Match | None = None
     route: tuple[tuple[str, str], ...] = ()
     sequence: Sequence | None = None
+    stale_after: float | None = None
+    """Seconds without a message after which a subscribed stream counts as stale."""
 
 
 @dataclass(frozen=True)

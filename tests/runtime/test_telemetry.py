@@ -28,6 +28,7 @@ from nova_gen.runtime.telemetry import (
     Reconnecting,
     RequestCompleted,
     SequenceGap,
+    StreamStale,
     SubscriptionStateChanged,
     TelemetryEvent,
     TelemetrySink,
@@ -56,6 +57,8 @@ def all_events() -> list[TelemetryEvent]:
                       context="request private/buy"),
         AuthCompleted(api=API, refreshed=False, expires_in=900.0),
         SequenceGap(api=API, address="book.BTC-PERPETUAL.raw", expected=5, received=7),
+        StreamStale(api=API, address="ticker.BTC-PERPETUAL.100ms", silent_for=2.5,
+                    action="resubscribe"),
     ]
 
 

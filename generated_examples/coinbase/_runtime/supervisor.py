@@ -2,9 +2,9 @@
 
 One :class:`Supervisor` per client. It owns the current :class:`~.connection.Connection`
 and everything that outlives one socket: the reconnect backoff, the login state, the
-connect limiter, the per-connection timers (application pings, server-silence watchdog,
-token refresh, lifetime rotation) and the *ready* signal requests wait on while the
-client reconnects.
+connect limiter, the per-connection timers (application pings, the no-data watchdogs of
+the connection and of each stream, token refresh, lifetime rotation) and the *ready*
+signal requests wait on while the client reconnects.
 
 Establishing a connection is always the same ordered sequence, for the first connect, a
 reconnect and a rotation alike:
@@ -37,6 +37,7 @@ from .core.match import compile_match
 from .core.pings import PingTracker
 from .core.ratelimit import Limiter, connect_limiter_for
 from .core.session import SubscribeAck
+from .core.subscriptions import RestoreStep, SubEntry
 from .errors import (
     ConnectFailed,
     ConnectionClosed,
@@ -46,14 +47,17 @@ from .errors import (
     SubscriptionError,
 )
 from .lifecycle import ClientState, ConnectInfo, DisconnectReason
-from .options import websockets_kwargs
+from .options import ConnectOptions, websockets_kwargs
 from .pointer import getter
+from .protocol import Protocol
 from .telemetry import (
     AuthCompleted,
     ConnectionOpened,
     ConnectionRestored,
     HeartbeatMissed,
     Reconnecting,
+    StaleAction,
+    StreamStale,
 )
 from .telemetry import ConnectionClosed as ClosedEvent
 from .template import fill
@@ -110,6 +114,12 @@ class Supervisor:
             if options.restore_timeout is not None
             else client.request_timeout
         )
+        self._stale_limits = stale_limits(protocol, options)
+        """Channel name -> seconds without a message before its stream counts as stale."""
+        self._delay_once: float | None = None
+        """The delay of the next reconnect instead of the backoff's (``reconnect()``: 0)."""
+        self._live_waiters: list[asyncio.Future[None]] = []
+        """``reconnect()`` callers waiting for the next connection to go live."""
         hello = protocol.hello
         self._is_hello = compile_match(hello.when) if hello is not None else None
         self._hello_interval_at = (
@@ -187,6 +197,7 @@ class Supervisor:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self._timers.clear()
+        self._wake_live(ConnectionClosed("the client was closed"))
 
     def force_reconnect(self, why: str) -> None:
         """Drop the current connection; the supervisor restores on a new one."""
@@ -194,6 +205,33 @@ class Supervisor:
         if conn is not None and self.state == "open":
             self.client.log.warning("reconnecting: %s", why)
             conn.abort(why)
+
+    async def reconnect(self, reason: str) -> None:
+        """Drop the current connection and reconnect at once (no backoff delay); return
+        when the new one is live and restored. Raises :class:`ConnectionClosed` when the
+        client is (or gets) closed, the final :class:`ConnectionLost` when it gives up."""
+        if self.state in ("closing", "closed", "new"):
+            if self.final_error is not None:
+                raise self.final_error
+            raise ConnectionClosed(f"the client is {self.state}")
+        live: asyncio.Future[None] = self._loop.create_future()
+        self._live_waiters.append(live)
+        if self.state == "open":
+            self.backoff.reset()
+            self._delay_once = 0.0
+            self.force_reconnect(f"reconnect requested: {reason}")
+        # else: already reconnecting; the next live connection answers too.
+        await live
+
+    def _wake_live(self, error: BaseException | None) -> None:
+        waiters, self._live_waiters = self._live_waiters, []
+        for waiter in waiters:
+            if waiter.done():
+                continue
+            if error is None:
+                waiter.set_result(None)
+            else:
+                waiter.set_exception(error)
 
     async def reauth(self, conn: Connection, seen_token: object) -> bool:
         """Log in again after an ``unauthorized`` reply (once per token); True if done."""
@@ -256,12 +294,13 @@ class Supervisor:
         decision = await client._decide_disconnect(reason)
         if self.state in ("closing", "closed"):
             return False
-        delay_override: float | None = None
+        delay_override, self._delay_once = self._delay_once, None
         if decision is not None:
             if decision.action == "stop":
                 self._give_up(f"on_disconnect stopped reconnecting after: {reason}", code, text)
                 return False
-            delay_override = decision.delay
+            if decision.delay is not None:
+                delay_override = decision.delay
         elif action == "fatal":
             self._give_up(f"fatal close, not reconnecting: {reason}", code, text)
             return False
@@ -327,6 +366,7 @@ class Supervisor:
         self.state = "closed"
         self.final_error = ConnectionLost(message, code=code, reason=reason or None)
         self._wake.set()
+        self._wake_live(self.final_error)
         self.client._final_teardown(self.final_error, clean=False)
 
     # -- establishing ------------------------------------------------------------------
@@ -452,18 +492,21 @@ class Supervisor:
             f"{expires_in:.0f}" if expires_in is not None else "never",
         )
 
-    async def _restore(self, conn: Connection) -> None:
-        """Resubscribe the desired set on ``conn`` and wait for the acks."""
+    async def _restore(self, conn: Connection, plan: list[RestoreStep] | None = None) -> None:
+        """Resubscribe the desired set on ``conn`` (or only ``plan``'s steps, on the
+        same connection) and wait for the acks."""
         client = self.client
         session = client._session
         subs = session.subscriptions
-        subs.reset_for_reconnect()
+        if plan is None:
+            subs.reset_for_reconnect()
+            plan = subs.restore_plan()
         authenticated = self.auth is not None and self.auth.authenticated
         waits: list[asyncio.Future[Any]] = []
         pendings = []
         limited = client._limiter is not None or client._hold_until
         deadline = self._loop.time() + self._restore_timeout
-        for step in subs.restore_plan():
+        for step in plan:
             if step.method.requires_auth and not authenticated:
                 error = SubscriptionError(
                     step.addresses[0], "requires authentication: pass the API credentials"
@@ -517,6 +560,7 @@ class Supervisor:
         self.connected_since = time.time()
         self.backoff.connected(self._loop.time())
         self._wake.set()
+        self._wake_live(None)
         self._start_timers(conn)
         restored = len(client._session.subscriptions.routes)
         if reconnect:
@@ -553,9 +597,11 @@ class Supervisor:
             tasks.append(self._spawn(self._ws_pinger(conn), f"{name}.ws_ping"))
         if self.heartbeat.client_ping is not None:
             tasks.append(self._spawn(self._pinger(conn), f"{name}.ping"))
-        interval = _server_heartbeat_interval(self.heartbeat.on_connect)
-        if interval is not None:
-            tasks.append(self._spawn(self._watchdog(conn, interval), f"{name}.watchdog"))
+        idle = self._idle_limit()
+        if idle is not None:
+            tasks.append(self._spawn(self._idle_watch(conn, *idle), f"{name}.idle"))
+        if self._stale_limits:
+            tasks.append(self._spawn(self._stale_watch(conn), f"{name}.stale"))
         if self.auth is not None and self.auth.authenticated:
             tasks.append(self._spawn(self._refresher(conn), f"{name}.refresh"))
         if self.max_lifetime is not None and self.max_lifetime > 0:
@@ -623,19 +669,95 @@ class Supervisor:
             wake = min(tracker.next_due(), now + ping.timeout / 4)
             await asyncio.sleep(max(0.005, wake - self._loop.time()))
 
-    async def _watchdog(self, conn: Connection, interval: float) -> None:
-        """The server promised a heartbeat every ``interval`` s: silence means a dead link."""
-        limit = 2 * interval + 5.0
+    def _idle_limit(self) -> tuple[float, bool] | None:
+        """Seconds of silence that mean a dead connection, and whether they come from a
+        heartbeat the server promised: ``ConnectOptions.idle_timeout`` (0: none), else
+        twice the interval the on-connect request asks the server to heartbeat at, + 5 s."""
+        timeout = self.client.options.idle_timeout
+        if timeout is not None:
+            return (timeout, False) if timeout > 0 else None
+        interval = _server_heartbeat_interval(self.heartbeat.on_connect)
+        return (2 * interval + 5.0, True) if interval is not None else None
+
+    async def _idle_watch(self, conn: Connection, limit: float, promised: bool) -> None:
+        """No frame at all for ``limit`` s, although the socket may still answer
+        WebSocket pings (a stalled gateway): replace the connection."""
         seen, since = conn.frames_in, self._loop.time()
         while not conn.done:
-            await asyncio.sleep(interval / 2)
+            await asyncio.sleep(limit / 4)
             now = self._loop.time()
             if conn.frames_in != seen:
                 seen, since = conn.frames_in, now
-            elif now - since > limit:
-                self.client._emit(HeartbeatMissed, kind="server_silence")
-                self.force_reconnect(f"no frame from the server for {limit:g}s")
+            elif now - since >= limit:
+                if promised:
+                    self.client._emit(HeartbeatMissed, kind="server_silence")
+                self.client._emit(
+                    StreamStale, address=None, silent_for=now - since, action="reconnect"
+                )
+                self.force_reconnect(f"no frame from the server for {now - since:.1f}s")
                 return
+
+    async def _stale_watch(self, conn: Connection) -> None:
+        """The per-stream watchdog (spec ``stale_after``): an active address without a
+        message for its channel's limit is subscribed again on this connection when its
+        method can unsubscribe; if it stays silent after that (or cannot be), the
+        connection is replaced."""
+        limits = self._stale_limits
+        subs = self.client._session.subscriptions
+        tick = min(limits.values()) / 4
+        seen: dict[str, tuple[int, float]] = {}
+        """Address -> (messages received, since when that count has not moved)."""
+        retried: set[str] = set()
+        """Addresses resubscribed since their last message."""
+        while not conn.done:
+            await asyncio.sleep(tick)
+            if conn is not self.conn or self.state != "open":
+                continue
+            now = self._loop.time()
+            for entry in subs.entries():
+                limit = limits.get(entry.spec.name)
+                if limit is None or entry.state != "active":
+                    seen.pop(entry.address, None)
+                    continue
+                last = seen.get(entry.address)
+                if last is None or last[0] != entry.received:
+                    if last is not None:
+                        retried.discard(entry.address)
+                    seen[entry.address] = (entry.received, now)
+                    continue
+                silent = now - last[1]
+                if silent < limit:
+                    continue
+                if entry.method.unsubscribe is not None and entry.address not in retried:
+                    retried.add(entry.address)
+                    seen.pop(entry.address, None)
+                    self._stale(entry.address, silent, "resubscribe")
+                    await self._resubscribe(conn, entry)
+                else:
+                    self._stale(entry.address, silent, "reconnect")
+                    self.force_reconnect(f"no message on {entry.address} for {silent:.1f}s")
+                    return
+
+    def _stale(self, address: str, silent: float, action: StaleAction) -> None:
+        self.client.log.warning(
+            "no message on %s for %.1fs: %s", address, silent,
+            "subscribing it again" if action == "resubscribe" else "replacing the connection",
+        )
+        self.client._emit(StreamStale, address=address, silent_for=silent, action=action)
+
+    async def _resubscribe(self, conn: Connection, entry: SubEntry) -> None:
+        """Unsubscribe ``entry``'s address and subscribe it again on ``conn``; a failure
+        replaces the connection."""
+        client = self.client
+        session = client._session
+        try:
+            for request in session.unsubscribe_to_resubscribe(
+                entry, now=self._loop.time(), timeout=self._restore_timeout
+            ):
+                await client._send_unsubscribe(request)
+            await self._restore(conn, session.subscriptions.restore_plan(only=[entry]))
+        except Exception as exc:  # noqa: BLE001 - any failure: a new connection restores it
+            self.force_reconnect(f"resubscribing {entry.address} failed: {_describe(exc)}")
 
     async def _refresher(self, conn: Connection) -> None:
         """Refresh the token before it expires; log in again if the refresh fails."""
@@ -716,3 +838,22 @@ def _server_heartbeat_interval(reply: Any) -> float | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
         return float(value)
     return None
+
+
+def stale_limits(protocol: Protocol, options: ConnectOptions) -> dict[str, float]:
+    """Channel name -> seconds of silence before its stream counts as stale: the spec's
+    ``stale_after``, overridden per channel by ``ConnectOptions.stale_after`` (None or 0
+    turns it off). Raises ValueError for a channel the spec does not have."""
+    limits = {c.name: c.stale_after for c in protocol.channels if c.stale_after}
+    known = {c.name for c in protocol.channels}
+    for name, value in options.stale_after.items():
+        if name not in known:
+            raise ValueError(
+                f"ConnectOptions.stale_after: {protocol.name} has no channel {name!r};"
+                f" channels: {', '.join(sorted(known)) or 'none'}"
+            )
+        if value:
+            limits[name] = float(value)
+        else:
+            limits.pop(name, None)
+    return {name: value for name, value in limits.items() if value and value > 0}

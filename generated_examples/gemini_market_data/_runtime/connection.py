@@ -200,6 +200,7 @@ class Connection:
                         continue
                 if self.live:
                     entry, message = hit
+                    entry.received += 1
                     for sink in entry.sinks:
                         sink._push(message)
                     hook = hooks[entry.spec.hook]

@@ -35,6 +35,7 @@ from ..telemetry import (
     RateLimited,
     Reconnecting,
     RequestCompleted,
+    StreamStale,
     SubscriptionStateChanged,
     TelemetryEvent,
     TelemetrySink,
@@ -79,6 +80,7 @@ class OpenTelemetrySink(TelemetrySink):
         self.dropped = c("nova.frames.dropped", unit="{frame}")
         self.rate_limited = c("nova.rate_limited", unit="{send}")
         self.heartbeat = c("nova.heartbeats.missed", unit="{heartbeat}")
+        self.stale = c("nova.streams.stale", unit="{stream}")
         self.errors = c("nova.errors", unit="{error}")
         self.auth = c("nova.auth", unit="{auth}")
         self._open: set[str] = set()
@@ -129,6 +131,8 @@ class OpenTelemetrySink(TelemetrySink):
             self.rate_limited.add(1, {**attrs, "method": event.method, "raised": event.raised})
         elif isinstance(event, HeartbeatMissed):
             self.heartbeat.add(1, {**attrs, "kind": event.kind})
+        elif isinstance(event, StreamStale):
+            self.stale.add(1, {**attrs, "action": event.action})
         elif isinstance(event, ErrorOccurred):
             self.errors.add(1, {**attrs, "error.type": event.error_type})
         elif isinstance(event, AuthCompleted):

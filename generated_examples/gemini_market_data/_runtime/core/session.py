@@ -250,6 +250,22 @@ class Session:
             entry.method, (entry,), now=now, timeout=timeout, unsubscribe=True
         )[0]
 
+    def unsubscribe_to_resubscribe(
+        self, entry: SubEntry, *, now: float, timeout: float
+    ) -> list[tuple[Pending, str]]:
+        """The unsubscribe frame of ``entry``, which stays desired: its stream went stale
+        and is subscribed again on the same connection. The entry is pending again;
+        ``subscriptions.restore_plan(only=[entry])`` gives the subscribe request.
+        Empty when the method cannot unsubscribe (then only a new connection helps)."""
+        if entry.method.unsubscribe is None:
+            return []
+        frames = self._sub_request(
+            entry.method, (entry,), now=now, timeout=timeout, unsubscribe=True
+        )
+        self._awaiting_match.pop(entry.address, None)
+        self.subscriptions.restart(entry)
+        return frames
+
     def restore_requests(self, *, now: float, timeout: float) -> list[tuple[Pending, str]]:
         """After a reconnect: the subscribe frames that re-establish the desired set."""
         self.subscriptions.reset_for_reconnect()
