@@ -12,7 +12,7 @@ each subscribed channel's example messages, sends the spec's server pings when a
 plays the spec's login (``api.auth``: fresh tokens, refresh, expiry, ``requires_auth``;
 see :mod:`.auth`), sends the spec's hello first when it has one, and offers fault controls
 (:meth:`SpecServer.fail_next`, :meth:`SpecServer.never_answer`, :meth:`SpecServer.throttle`,
-:meth:`SpecServer.refuse_connections`, :meth:`SpecServer.stall`,
+:meth:`SpecServer.refuse_connections`, :meth:`SpecServer.stall`, :meth:`SpecServer.mute`,
 :meth:`SpecServer.drop_connections`, :meth:`SpecServer.drop_every`,
 :meth:`SpecServer.close_connections`, :meth:`SpecServer.send_raw`). Everything it receives
 is recorded, per connection and in order (:meth:`SpecServer.connection_log`).
@@ -401,6 +401,14 @@ class SpecServer:
         """Resume every stalled connection (undo :meth:`stall`)."""
         self._call_on_loop(self._unstall_all)
 
+    def mute(self, address: str | None = None) -> None:
+        """Stop the notification streams of every open connection (or only those of
+        ``address``, a subscription key) while the connections stay healthy: requests
+        and WebSocket pings are still answered. Subscriptions made later, on these
+        connections or new ones, stream normally (a resubscribe or a reconnect cures it).
+        """
+        self._call_on_loop(lambda: self._mute_all(address))
+
     def drop_connections(self) -> None:
         """Abort every open connection at the TCP level: no close frame, no handshake."""
         self._call_on_loop(self._abort_all)
@@ -481,6 +489,15 @@ class SpecServer:
             self.drops += len(conns)
         for conn in conns:
             conn.ws.transport.abort()
+
+    def _mute_all(self, address: str | None) -> None:
+        muted = 0
+        for conn in list(self._open.values()):
+            for key, sub in conn.subs.items():
+                if address is None or key == address:
+                    sub.muted = True
+                    muted += 1
+        logger.info("muted %d stream(s)", muted)
 
     def _schedule_drops(self, seconds: float | None) -> None:
         self._cancel_drop_task()

@@ -41,6 +41,8 @@ class Subscription:
     sequence: int | None = None
     """The last sequence value sent (counting skipped ones)."""
     task: asyncio.Task[None] | None = field(default=None, repr=False)
+    muted: bool = False
+    """Send nothing more, while the connection stays healthy (a stream gone quiet)."""
 
     @property
     def key(self) -> str:
@@ -199,6 +201,8 @@ async def stream(
         if limit is not None and count >= limit:
             break
         await running.wait()
+        while sub.muted:
+            await asyncio.sleep(interval)
         await send(build(sub, example.message))
         count += 1
         sent()
