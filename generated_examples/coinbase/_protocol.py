@@ -20,7 +20,7 @@ from .channels import (
     UserChannel,
 )
 
-SPEC_FINGERPRINT = "sha256:40b5606cd49028dd2df71e8636ee8b0077e38fbe7ea31b2114c2dccd9a0353ae"
+SPEC_FINGERPRINT = "sha256:4e0cbf8de6131a1530c137290ee0fdf71db1e0e04375079be187e940a3afa310"
 """The content of the spec this package was generated from (comments and layout aside)."""
 
 SUBSCRIBE: p.RequestSpec[Any] = p.RequestSpec(
@@ -128,6 +128,7 @@ CANDLES_CHANNEL: p.ChannelSpec[models.CandlesMessage, CandlesChannel] = p.Channe
     when=p.Match(equals=(("/channel", "candles"),)),
     route=(("channel", "/channel"), ("product_id", "/events/0/candles/0/product_id")),
     sequence=p.Sequence(field="/sequence_num"),
+    stale_after=10.0,
 )
 
 STATUS_CHANNEL: p.ChannelSpec[models.StatusMessage, StatusChannel] = p.ChannelSpec(
@@ -162,6 +163,7 @@ HEARTBEATS_CHANNEL: p.ChannelSpec[models.HeartbeatsMessage, HeartbeatsChannel] =
     when=p.Match(equals=(("/channel", "heartbeats"),)),
     route=(("channel", "/channel"),),
     sequence=p.Sequence(field="/sequence_num"),
+    stale_after=5.0,
 )
 
 USER_CHANNEL: p.ChannelSpec[models.UserMessage, UserChannel] = p.ChannelSpec(
