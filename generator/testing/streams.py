@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import itertools
+import math
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -192,9 +193,23 @@ async def stream(
     interval: float,
     limit: int | None,
     sent: Callable[[], None],
+    origin: float | None = None,
 ) -> None:
-    """Send ``examples`` in a cycle, ``interval`` apart, ``limit`` frames at most."""
+    """Send ``examples`` in a cycle, ``interval`` apart, ``limit`` frames at most.
+
+    With ``origin`` (a loop time), the frames follow one clock shared by every
+    connection, as an exchange's feed does: tick ``k`` (at ``origin + k * interval``) is
+    example ``k mod n`` with sequence value ``k``, so two connections subscribed to the
+    same address receive the same frames (a lifetime rotation's overlap). A stream that
+    falls behind its clock catches up tick by tick; no tick is skipped.
+    """
     if not examples or limit == 0:
+        return
+    if origin is not None:
+        await _stream_on_clock(
+            sub, examples, build=build, send=send, running=running, interval=interval,
+            limit=limit, sent=sent, origin=origin,
+        )
         return
     count = 0
     for example in itertools.cycle(examples):
@@ -207,3 +222,31 @@ async def stream(
         count += 1
         sent()
         await asyncio.sleep(interval)
+
+
+async def _stream_on_clock(
+    sub: Subscription,
+    examples: list[ChannelExample],
+    *,
+    build: Callable[[Subscription, Any], Any],
+    send: Callable[[Any], Awaitable[None]],
+    running: asyncio.Event,
+    interval: float,
+    limit: int | None,
+    sent: Callable[[], None],
+    origin: float,
+) -> None:
+    loop = asyncio.get_running_loop()
+    tick = math.floor((loop.time() - origin) / interval) + 1
+    count = 0
+    while limit is None or count < limit:
+        delay = origin + tick * interval - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        await running.wait()
+        if not sub.muted:
+            sub.sequence = tick - 1  # the frame's sequence value is the tick
+            await send(build(sub, examples[tick % len(examples)].message))
+            count += 1
+            sent()
+        tick += 1

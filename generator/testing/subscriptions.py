@@ -65,6 +65,8 @@ class Subscriptions:
         self.router = Router(api.channels)
         self.notifier = NotificationFramer(api.envelope)
         self.skips = SequenceSkips()
+        self.origin: float | None = None
+        """Set (a loop time) to stream every address on one clock (``stream(origin=)``)."""
         self._ids = {m.name: IdMaker(self._example_id(m)) for m in api.subscriptions}
 
     def wire(self, request_name: str | None) -> str | None:
@@ -290,6 +292,7 @@ class Subscriptions:
                 interval=self.interval,
                 limit=self.limit,
                 sent=self.on_sent,
+                origin=self.origin,
             )
         except ConnectionClosed:
             pass

@@ -395,7 +395,6 @@ class Supervisor:
         if client.log.isEnabledFor(20):
             client.log.info("connecting to %s (attempt %d)", url, attempt)
         conn = await Connection.open(url, kwargs, self._numbers, client)
-        conn.live = not rotation
         client._emit(ConnectionOpened, url=url, attempt=attempt)
         try:
             if self._is_hello is not None:
@@ -412,7 +411,10 @@ class Supervisor:
                     await conn.send(text)
             if self.auth is not None:
                 await self._login(conn, refresh=False)
-            await self._restore(conn)
+            # A rotation restores next to the live connection: the entries stay active
+            # (both sockets deliver, once each, through the session's overlap).
+            subs = client._session.subscriptions
+            await self._restore(conn, subs.restore_plan() if rotation else None)
         except BaseException:
             conn.abort("connection setup failed")
             await asyncio.gather(conn.wait(), return_exceptions=True)
@@ -552,7 +554,9 @@ class Supervisor:
         client = self.client
         old = self.conn
         if old is not None and old is not conn:
-            old.live = False
+            # After a rotation the old connection delivers on until it is closed (its
+            # copies deduplicated by the overlap); otherwise it is gone anyway.
+            old.live = rotation
             self._stop_timers(old)
         conn.live = True
         self.conn = conn
@@ -605,7 +609,7 @@ class Supervisor:
         if self.auth is not None and self.auth.authenticated:
             tasks.append(self._spawn(self._refresher(conn), f"{name}.refresh"))
         if self.max_lifetime is not None and self.max_lifetime > 0:
-            tasks.append(self._spawn(self._rotate_after(conn, self.max_lifetime), f"{name}.rotate"))
+            tasks.append(self._spawn(self._rotate(conn, self.max_lifetime), f"{name}.rotate"))
         self._timers[conn.number] = tasks
 
     def _stop_timers(self, conn: Connection) -> None:
@@ -785,44 +789,59 @@ class Supervisor:
                     self.force_reconnect(f"login failed: {_describe(exc2)}")
                     return
 
-    async def _rotate_after(self, conn: Connection, lifetime: float) -> None:
-        """Make-before-break rotation before the server's maximum connection lifetime."""
+    async def _rotate(self, conn: Connection, lifetime: float) -> None:
+        """Make-before-break rotation before the server's maximum connection lifetime.
+
+        It starts :func:`rotation_margin` seconds before ``lifetime`` runs out, counted
+        from the start of ``conn``'s connection attempt (the server's clock starts when
+        it accepts, before our handshake completes, and never later). The replacement is
+        opened, logged in and restored while ``conn`` still delivers; from the first
+        subscribe ack both deliver through the session's overlap, which lets each
+        message through once. Then traffic switches to the replacement and ``conn`` is
+        closed once replies to requests sent on it had time to arrive (at most 1 s), or
+        as soon as the server drops it."""
         client = self.client
-        delay = lifetime
+        session = client._session
+        margin = rotation_margin(lifetime, client.options, self._restore_timeout)
+        delay = conn.started_mono + lifetime - margin - self._loop.time()
         while True:
-            await asyncio.sleep(delay)
+            await asyncio.sleep(max(0.0, delay))
             if conn is not self.conn or self.state != "open":
                 return
             rotating: asyncio.Future[Connection | None] = self._loop.create_future()
             self._rotating = rotating
+            session.begin_overlap()
             try:
-                new = await self._establish(1, rotation=True)
-            except Exception as exc:  # noqa: BLE001 - try again soon; the old one still works
-                self._rotating = None
+                try:
+                    new = await self._establish(1, rotation=True)
+                except Exception as exc:  # noqa: BLE001 - try again soon; the old one still works
+                    client.log.warning("connection rotation failed: %s", _describe(exc))
+                    delay = max(0.05, min(30.0, margin / 4))
+                    continue
+                finally:
+                    self._rotating = None
+                if conn.done and conn is self.conn and self.state == "open":
+                    # The old one died while the new one was restored: the loop (awaiting
+                    # ``rotating``) switches to the new one instead of reconnecting.
+                    rotating.set_result(new)
+                    return
                 rotating.set_result(None)
-                client.log.warning("connection rotation failed: %s", _describe(exc))
-                delay = max(0.05, min(30.0, lifetime / 10))
-                continue
-            except BaseException:
-                self._rotating = None
-                rotating.set_result(None)
-                raise
-            self._rotating = None
-            if conn.done and conn is self.conn and self.state == "open":
-                # The old one died while the new one was restored: the loop (awaiting
-                # ``rotating``) switches to the new one instead of reconnecting.
-                rotating.set_result(new)
+                if conn is not self.conn or self.state != "open" or conn.done:
+                    await new.close()
+                    return
+                self._go_live(new, 1, reconnect=True, rotation=True)
+                # Replies to requests sent on the old connection may still arrive on it.
+                await conn.wait(timeout=min(1.0, client.request_timeout))
+                conn.live = False
+                with contextlib.suppress(Exception):
+                    await conn.close(1000, "connection rotated")
                 return
-            rotating.set_result(None)
-            if conn is not self.conn or self.state != "open" or conn.done:
-                await new.close()
-                return
-            self._go_live(new, 1, reconnect=True, rotation=True)
-            # Replies to requests sent on the old connection may still arrive on it.
-            with contextlib.suppress(Exception):
-                await asyncio.sleep(min(1.0, client.request_timeout))
-                await conn.close(1000, "connection rotated")
-            return
+            finally:
+                if not rotating.done():
+                    rotating.set_result(None)
+                dropped = session.end_overlap()
+                if dropped:
+                    client.log.debug("rotation: %d duplicate message(s) dropped", dropped)
 
 
 def _describe(exc: BaseException) -> str:
@@ -857,3 +876,14 @@ def stale_limits(protocol: Protocol, options: ConnectOptions) -> dict[str, float
         else:
             limits.pop(name, None)
     return {name: value for name, value in limits.items() if value and value > 0}
+
+
+def rotation_margin(lifetime: float, options: ConnectOptions, restore_timeout: float) -> float:
+    """Seconds before the end of a connection's ``lifetime`` at which its rotation
+    starts: ``options.rotation_margin``, else the longest an establishment may take
+    (``open_timeout + restore_timeout``), at most a quarter of the lifetime. Binance's
+    86400 s lifetime with the defaults (10 s + 10 s) rotates after 86380 s."""
+    if options.rotation_margin is not None:
+        return max(0.0, min(options.rotation_margin, lifetime))
+    longest = (options.open_timeout or 10.0) + restore_timeout
+    return min(longest, lifetime / 4)

@@ -35,6 +35,7 @@ from .dispatcher import (
 )
 from .fastpath import FastPath
 from .match import Predicate
+from .overlap import Overlap
 from .subscriptions import RestoreStep, SubEntry, Subscriptions
 from .waiters import Waiter, Waiters
 
@@ -149,6 +150,29 @@ class Session:
         self._id_at = compile_pointer(env.request.id) if env.request.id is not None else None
         self._awaiting_match: dict[str, Pending] = {}
         """Routing key -> the subscribe request an ``ack: match`` frame will confirm."""
+        self.overlap: Overlap | None = None
+        """Set while two connections carry the same subscriptions (a lifetime rotation):
+        the I/O layer delivers a notification only if ``overlap.first(...)`` says so."""
+
+    # -- rotation ----------------------------------------------------------------
+
+    def begin_overlap(self) -> Overlap:
+        """A second connection is about to carry the same subscriptions: from now on
+        each message is delivered once (:class:`~.overlap.Overlap`) and sequence checks
+        pause (the two sockets' frames interleave)."""
+        if self.overlap is None:
+            self.overlap = Overlap(self.protocol)
+            self.dispatcher.check_sequences = False
+        return self.overlap
+
+    def end_overlap(self) -> int:
+        """One connection again: sequence checks resume from the next frame (a new
+        baseline). Returns how many duplicate copies the overlap dropped."""
+        overlap, self.overlap = self.overlap, None
+        self.dispatcher.check_sequences = True
+        for entry in self.subscriptions.entries():
+            entry.seq_last = None
+        return overlap.duplicates if overlap is not None else 0
 
     # -- outgoing ----------------------------------------------------------------
 

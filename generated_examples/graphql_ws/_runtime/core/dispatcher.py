@@ -233,6 +233,9 @@ class Dispatcher:
             for spec in protocol.channels
             if spec.route
         ]
+        self.check_sequences = True
+        """False while two connections deliver the same streams (a rotation's overlap):
+        their interleaved frames are no one stream to check."""
         self._sequences = {
             spec.name: (
                 getter(spec.sequence.field),
@@ -322,7 +325,7 @@ class Dispatcher:
         except Exception as exc:  # noqa: BLE001 - user-supplied parsers may raise anything
             return Malformed(MalformedFrame(f"channel {address!r}: invalid message: {exc}", frame))
         sequence = self._sequences.get(entry.spec.name) if self._sequences else None
-        if sequence is not None:
+        if sequence is not None and self.check_sequences:
             return self._sequenced(entry, frame, message, sequence)
         return Notification(entry, message)
 
