@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import itertools
 import math
 import threading
 from collections.abc import Awaitable, Callable
@@ -195,7 +194,8 @@ async def stream(
     sent: Callable[[], None],
     origin: float | None = None,
 ) -> None:
-    """Send ``examples`` in a cycle, ``interval`` apart, ``limit`` frames at most.
+    """Send ``examples`` in a cycle, ``interval`` apart, ``limit`` frames at most; a
+    muted subscription (:attr:`Subscription.muted`) sends nothing.
 
     With ``origin`` (a loop time), the frames follow one clock shared by every
     connection, as an exchange's feed does: tick ``k`` (at ``origin + k * interval``) is
@@ -205,48 +205,19 @@ async def stream(
     """
     if not examples or limit == 0:
         return
-    if origin is not None:
-        await _stream_on_clock(
-            sub, examples, build=build, send=send, running=running, interval=interval,
-            limit=limit, sent=sent, origin=origin,
-        )
-        return
-    count = 0
-    for example in itertools.cycle(examples):
-        if limit is not None and count >= limit:
-            break
-        await running.wait()
-        while sub.muted:
-            await asyncio.sleep(interval)
-        await send(build(sub, example.message))
-        count += 1
-        sent()
-        await asyncio.sleep(interval)
-
-
-async def _stream_on_clock(
-    sub: Subscription,
-    examples: list[ChannelExample],
-    *,
-    build: Callable[[Subscription, Any], Any],
-    send: Callable[[Any], Awaitable[None]],
-    running: asyncio.Event,
-    interval: float,
-    limit: int | None,
-    sent: Callable[[], None],
-    origin: float,
-) -> None:
     loop = asyncio.get_running_loop()
-    tick = math.floor((loop.time() - origin) / interval) + 1
+    tick = 0 if origin is None else math.floor((loop.time() - origin) / interval) + 1
     count = 0
     while limit is None or count < limit:
-        delay = origin + tick * interval - loop.time()
-        if delay > 0:
-            await asyncio.sleep(delay)
+        if origin is not None:
+            await asyncio.sleep(max(0.0, origin + tick * interval - loop.time()))
         await running.wait()
         if not sub.muted:
-            sub.sequence = tick - 1  # the frame's sequence value is the tick
+            if origin is not None:
+                sub.sequence = tick - 1  # the frame's sequence value is the tick
             await send(build(sub, examples[tick % len(examples)].message))
             count += 1
             sent()
         tick += 1
+        if origin is None:
+            await asyncio.sleep(interval)

@@ -16,6 +16,7 @@ import dataclasses
 from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from deribit import DeribitClient, DeribitHandlers
@@ -58,6 +59,20 @@ class Recorder(DeribitHandlers):
     async def on_disconnect(self, reason: DisconnectReason) -> ReconnectDecision | None:
         self.disconnects.append(reason)
         return None
+
+
+def connect_with(protocol: Any, server: SpecServer, options: ConnectOptions) -> Any:
+    """A Deribit client speaking a variant of the generated protocol."""
+    return Connector(
+        DeribitClient, protocol, url=server.url, handlers=DeribitHandlers(), options=options
+    )
+
+
+async def muted_ticker_resumes(client: Any, server: SpecServer) -> None:
+    ticker = await client.subscribe_ticker(instrument_name="BTC-PERPETUAL", interval="100ms")
+    assert len(await take(ticker, 3)) == 3
+    server.mute(TICKER)
+    assert len(await fresh(client, ticker, 5)) == 5
 
 
 def subscribes_of(server: SpecServer, n: int, method: str = "public/subscribe") -> Counter[str]:
@@ -125,15 +140,8 @@ async def test_a_stale_channel_whose_method_cannot_unsubscribe_replaces_the_conn
     protocol = dataclasses.replace(PROTOCOL, subscribe_methods=methods)
     options = ConnectOptions(reconnect=FAST, heartbeat=PINGS, stale_after={"ticker": 0.5})
     async with asyncio.timeout(15):
-        async with Connector(
-            DeribitClient, protocol, url=server.url, handlers=DeribitHandlers(), options=options
-        ) as client:
-            ticker = await client.subscribe_ticker(
-                instrument_name="BTC-PERPETUAL", interval="100ms"
-            )
-            assert len(await take(ticker, 3)) == 3
-            server.mute(TICKER)
-            assert len(await fresh(client, ticker, 5)) == 5
+        async with connect_with(protocol, server, options) as client:
+            await muted_ticker_resumes(client, server)
             assert server.connections == 2
             assert subscribes_of(server, 2) == {TICKER: 1}
             assert client.metrics.count("stream_stale", "reconnect") == 1
@@ -146,15 +154,8 @@ async def test_a_stale_channel_from_the_spec_is_watched_without_options() -> Non
     api = load_api(SPECS / "deribit.yaml")
     options = ConnectOptions(reconnect=FAST, heartbeat=PINGS)
     async with SpecServer(api, notify_interval=0.01) as server, asyncio.timeout(15):
-        async with Connector(
-            DeribitClient, protocol, url=server.url, handlers=DeribitHandlers(), options=options
-        ) as client:
-            ticker = await client.subscribe_ticker(
-                instrument_name="BTC-PERPETUAL", interval="100ms"
-            )
-            assert len(await take(ticker, 3)) == 3
-            server.mute(TICKER)
-            assert len(await fresh(client, ticker, 5)) == 5
+        async with connect_with(protocol, server, options) as client:
+            await muted_ticker_resumes(client, server)
             assert subscribes_of(server, 1) == {TICKER: 2}
             assert client.metrics.count("stream_stale", "resubscribe") == 1
 
