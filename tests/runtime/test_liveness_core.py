@@ -14,7 +14,7 @@ from nova_gen.runtime import ConnectOptions
 from nova_gen.runtime.core import GapNotification, Notification, Session, SubscribeAck
 from nova_gen.runtime.core.overlap import Overlap
 from nova_gen.runtime.protocol import Sequence
-from nova_gen.runtime.supervisor import stale_limits
+from nova_gen.runtime.watchdogs import stale_limits
 
 from .nova_fake_api import TICKER, TickerChannel, make_protocol
 

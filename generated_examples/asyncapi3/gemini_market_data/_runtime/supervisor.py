@@ -37,7 +37,7 @@ from .core.match import compile_match
 from .core.pings import PingTracker
 from .core.ratelimit import Limiter, connect_limiter_for
 from .core.session import SubscribeAck
-from .core.subscriptions import RestoreStep, SubEntry
+from .core.subscriptions import RestoreStep
 from .errors import (
     ConnectFailed,
     ConnectionClosed,
@@ -49,18 +49,16 @@ from .errors import (
 from .lifecycle import ClientState, ConnectInfo, DisconnectReason
 from .options import ConnectOptions, websockets_kwargs
 from .pointer import getter
-from .protocol import Protocol
 from .telemetry import (
     AuthCompleted,
     ConnectionOpened,
     ConnectionRestored,
     HeartbeatMissed,
     Reconnecting,
-    StaleAction,
-    StreamStale,
 )
 from .telemetry import ConnectionClosed as ClosedEvent
 from .template import fill
+from .watchdogs import idle_limit, stale_limits, watch_idle, watch_streams
 
 if TYPE_CHECKING:
     from .client import BaseClient
@@ -563,6 +561,7 @@ class Supervisor:
         self.state = "open"
         self.connected_since = time.time()
         self.backoff.connected(self._loop.time())
+        self._delay_once = None
         self._wake.set()
         self._wake_live(None)
         self._start_timers(conn)
@@ -601,11 +600,13 @@ class Supervisor:
             tasks.append(self._spawn(self._ws_pinger(conn), f"{name}.ws_ping"))
         if self.heartbeat.client_ping is not None:
             tasks.append(self._spawn(self._pinger(conn), f"{name}.ping"))
-        idle = self._idle_limit()
+        idle = idle_limit(self.client.options, self.heartbeat)
         if idle is not None:
-            tasks.append(self._spawn(self._idle_watch(conn, *idle), f"{name}.idle"))
+            tasks.append(self._spawn(watch_idle(self, conn, *idle), f"{name}.idle"))
         if self._stale_limits:
-            tasks.append(self._spawn(self._stale_watch(conn), f"{name}.stale"))
+            tasks.append(
+                self._spawn(watch_streams(self, conn, self._stale_limits), f"{name}.stale")
+            )
         if self.auth is not None and self.auth.authenticated:
             tasks.append(self._spawn(self._refresher(conn), f"{name}.refresh"))
         if self.max_lifetime is not None and self.max_lifetime > 0:
@@ -672,96 +673,6 @@ class Supervisor:
                 tracker.sent(now)
             wake = min(tracker.next_due(), now + ping.timeout / 4)
             await asyncio.sleep(max(0.005, wake - self._loop.time()))
-
-    def _idle_limit(self) -> tuple[float, bool] | None:
-        """Seconds of silence that mean a dead connection, and whether they come from a
-        heartbeat the server promised: ``ConnectOptions.idle_timeout`` (0: none), else
-        twice the interval the on-connect request asks the server to heartbeat at, + 5 s."""
-        timeout = self.client.options.idle_timeout
-        if timeout is not None:
-            return (timeout, False) if timeout > 0 else None
-        interval = _server_heartbeat_interval(self.heartbeat.on_connect)
-        return (2 * interval + 5.0, True) if interval is not None else None
-
-    async def _idle_watch(self, conn: Connection, limit: float, promised: bool) -> None:
-        """No frame at all for ``limit`` s, although the socket may still answer
-        WebSocket pings (a stalled gateway): replace the connection."""
-        seen, since = conn.frames_in, self._loop.time()
-        while not conn.done:
-            await asyncio.sleep(limit / 4)
-            now = self._loop.time()
-            if conn.frames_in != seen:
-                seen, since = conn.frames_in, now
-            elif now - since >= limit:
-                if promised:
-                    self.client._emit(HeartbeatMissed, kind="server_silence")
-                self.client._emit(
-                    StreamStale, address=None, silent_for=now - since, action="reconnect"
-                )
-                self.force_reconnect(f"no frame from the server for {now - since:.1f}s")
-                return
-
-    async def _stale_watch(self, conn: Connection) -> None:
-        """The per-stream watchdog (spec ``stale_after``): an active address without a
-        message for its channel's limit is subscribed again on this connection when its
-        method can unsubscribe; if it stays silent after that (or cannot be), the
-        connection is replaced."""
-        limits = self._stale_limits
-        subs = self.client._session.subscriptions
-        tick = min(limits.values()) / 4
-        seen: dict[str, tuple[int, float]] = {}
-        """Address -> (messages received, since when that count has not moved)."""
-        retried: set[str] = set()
-        """Addresses resubscribed since their last message."""
-        while not conn.done:
-            await asyncio.sleep(tick)
-            if conn is not self.conn or self.state != "open":
-                continue
-            now = self._loop.time()
-            for entry in subs.entries():
-                limit = limits.get(entry.spec.name)
-                if limit is None or entry.state != "active":
-                    seen.pop(entry.address, None)
-                    continue
-                last = seen.get(entry.address)
-                if last is None or last[0] != entry.received:
-                    if last is not None:
-                        retried.discard(entry.address)
-                    seen[entry.address] = (entry.received, now)
-                    continue
-                silent = now - last[1]
-                if silent < limit:
-                    continue
-                if entry.method.unsubscribe is not None and entry.address not in retried:
-                    retried.add(entry.address)
-                    seen.pop(entry.address, None)
-                    self._stale(entry.address, silent, "resubscribe")
-                    await self._resubscribe(conn, entry)
-                else:
-                    self._stale(entry.address, silent, "reconnect")
-                    self.force_reconnect(f"no message on {entry.address} for {silent:.1f}s")
-                    return
-
-    def _stale(self, address: str, silent: float, action: StaleAction) -> None:
-        self.client.log.warning(
-            "no message on %s for %.1fs: %s", address, silent,
-            "subscribing it again" if action == "resubscribe" else "replacing the connection",
-        )
-        self.client._emit(StreamStale, address=address, silent_for=silent, action=action)
-
-    async def _resubscribe(self, conn: Connection, entry: SubEntry) -> None:
-        """Unsubscribe ``entry``'s address and subscribe it again on ``conn``; a failure
-        replaces the connection."""
-        client = self.client
-        session = client._session
-        try:
-            for request in session.unsubscribe_to_resubscribe(
-                entry, now=self._loop.time(), timeout=self._restore_timeout
-            ):
-                await client._send_unsubscribe(request)
-            await self._restore(conn, session.subscriptions.restore_plan(only=[entry]))
-        except Exception as exc:  # noqa: BLE001 - any failure: a new connection restores it
-            self.force_reconnect(f"resubscribing {entry.address} failed: {_describe(exc)}")
 
     async def _refresher(self, conn: Connection) -> None:
         """Refresh the token before it expires; log in again if the refresh fails."""
@@ -847,35 +758,6 @@ class Supervisor:
 def _describe(exc: BaseException) -> str:
     text = str(exc)
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
-def _server_heartbeat_interval(reply: Any) -> float | None:
-    """The interval an on-connect request asks the server to heartbeat at, if it says."""
-    if reply is None or reply.request is None:
-        return None
-    value = reply.params.get("interval") if hasattr(reply.params, "get") else None
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
-        return float(value)
-    return None
-
-
-def stale_limits(protocol: Protocol, options: ConnectOptions) -> dict[str, float]:
-    """Channel name -> seconds of silence before its stream counts as stale: the spec's
-    ``stale_after``, overridden per channel by ``ConnectOptions.stale_after`` (None or 0
-    turns it off). Raises ValueError for a channel the spec does not have."""
-    limits = {c.name: c.stale_after for c in protocol.channels if c.stale_after}
-    known = {c.name for c in protocol.channels}
-    for name, value in options.stale_after.items():
-        if name not in known:
-            raise ValueError(
-                f"ConnectOptions.stale_after: {protocol.name} has no channel {name!r};"
-                f" channels: {', '.join(sorted(known)) or 'none'}"
-            )
-        if value:
-            limits[name] = float(value)
-        else:
-            limits.pop(name, None)
-    return {name: value for name, value in limits.items() if value and value > 0}
 
 
 def rotation_margin(lifetime: float, options: ConnectOptions, restore_timeout: float) -> float:
