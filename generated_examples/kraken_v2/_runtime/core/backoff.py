@@ -11,10 +11,11 @@ again from zero, however short-lived that connection turns out to be. Counting o
 connections that stayed up ``reset_after`` seconds makes a server that drops every few
 seconds (exchange gateways under load, proxies with short idle limits) push the delays
 up to ``max_delay``: minutes of silence for a feed that reconnects fine in milliseconds.
-A server that keeps dropping restored connections early is still not hammered: each
-early drop in a row raises the cap one step, at most :attr:`Backoff.short_lived_steps`
-steps (``initial_delay * multiplier**2`` by default), until a connection stays up
-``reset_after`` seconds again.
+A server that keeps dropping restored connections early is still not hammered: early
+drops in a row raise the cap by :attr:`Backoff.short_lived_steps` step (to
+``initial_delay * multiplier``), until a connection stays up ``reset_after`` seconds
+again; one step only, so that a server that drops every few seconds is rejoined well
+before its next drop.
 
 No clock here: the caller says when a connection came up and went down.
 """
@@ -41,9 +42,9 @@ class Backoff:
     ``policy.reset_after`` seconds.
     """
 
-    short_lived_steps = 2
-    """How far early drops of restored connections raise the cap (2: at most
-    ``initial_delay * multiplier**2`` before the first retry)."""
+    short_lived_steps = 1
+    """How far early drops of restored connections raise the cap (1: at most
+    ``initial_delay * multiplier`` before the first retry)."""
 
     def __init__(self, policy: ReconnectPolicy, rng: random.Random | None = None) -> None:
         self.policy = policy
