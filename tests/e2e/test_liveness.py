@@ -43,9 +43,6 @@ TRADES = "trades.BTC-PERPETUAL.100ms"
 PINGS = Heartbeat(ws_ping_interval=0.05, ws_ping_timeout=2.0)
 """WebSocket pings every 50 ms: the muted server keeps answering them."""
 
-pytestmark = pytest.mark.asyncio
-
-
 @pytest.fixture
 async def server() -> AsyncIterator[SpecServer]:
     async with SpecServer(load_api(SPECS / "deribit.yaml"), notify_interval=0.01) as running:
@@ -83,6 +80,7 @@ def subscribes_of(server: SpecServer, n: int, method: str = "public/subscribe") 
     return counts
 
 
+@pytest.mark.asyncio
 async def test_idle_timeout_replaces_a_connection_that_answers_pings_but_sends_nothing(
     server: SpecServer,
 ) -> None:
@@ -106,6 +104,7 @@ async def test_idle_timeout_replaces_a_connection_that_answers_pings_but_sends_n
             assert client.diagnostics().reconnects == 1
 
 
+@pytest.mark.asyncio
 async def test_a_stale_channel_is_resubscribed_on_the_same_connection(
     server: SpecServer,
 ) -> None:
@@ -130,6 +129,7 @@ async def test_a_stale_channel_is_resubscribed_on_the_same_connection(
             assert len(await fresh(client, trades, 3)) == 3
 
 
+@pytest.mark.asyncio
 async def test_a_stale_channel_whose_method_cannot_unsubscribe_replaces_the_connection(
     server: SpecServer,
 ) -> None:
@@ -147,6 +147,7 @@ async def test_a_stale_channel_whose_method_cannot_unsubscribe_replaces_the_conn
             assert client.metrics.count("stream_stale", "reconnect") == 1
 
 
+@pytest.mark.asyncio
 async def test_a_stale_channel_from_the_spec_is_watched_without_options() -> None:
     stale = dataclasses.replace(PROTOCOL.channels[0], stale_after=0.5)
     protocol = dataclasses.replace(PROTOCOL, channels=(stale, *PROTOCOL.channels[1:]))
@@ -160,6 +161,7 @@ async def test_a_stale_channel_from_the_spec_is_watched_without_options() -> Non
             assert client.metrics.count("stream_stale", "resubscribe") == 1
 
 
+@pytest.mark.asyncio
 async def test_stale_after_for_an_unknown_channel_is_a_value_error(server: SpecServer) -> None:
     options = ConnectOptions(stale_after={"tickr": 1.0})
     async with asyncio.timeout(10):
@@ -167,6 +169,7 @@ async def test_stale_after_for_an_unknown_channel_is_a_value_error(server: SpecS
             await DeribitClient.connect(url=server.url, options=options)
 
 
+@pytest.mark.asyncio
 async def test_reconnect_replaces_the_connection_and_restores_everything(
     server: SpecServer,
 ) -> None:
@@ -188,3 +191,15 @@ async def test_reconnect_replaces_the_connection_and_restores_everything(
         await client.close()
         with pytest.raises(ConnectionClosed):
             await client.reconnect(reason="too late")
+
+
+def test_shipped_specs_declare_stale_after_where_the_api_documents_a_rate() -> None:
+    from binance._protocol import PROTOCOL as BINANCE
+    from coinbase._protocol import PROTOCOL as COINBASE
+
+    def declared(protocol: Any) -> dict[str, float]:
+        return {c.name: c.stale_after for c in protocol.channels if c.stale_after is not None}
+
+    assert declared(BINANCE) == {"kline": 10.0, "partial_depth": 5.0, "ticker": 10.0}
+    assert declared(COINBASE) == {"candles": 10.0, "heartbeats": 5.0}
+    assert declared(PROTOCOL) == {}  # Deribit documents no guaranteed rate
