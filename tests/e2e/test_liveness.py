@@ -84,7 +84,7 @@ def subscribes_of(server: SpecServer, n: int, method: str = "public/subscribe") 
 async def test_idle_timeout_replaces_a_connection_that_answers_pings_but_sends_nothing(
     server: SpecServer,
 ) -> None:
-    options = ConnectOptions(reconnect=FAST, heartbeat=PINGS, idle_timeout=0.5)
+    options = ConnectOptions(reconnect=FAST, heartbeat=PINGS, idle_timeout=1.0)
     async with asyncio.timeout(15):
         async with DeribitClient.connect(url=server.url, options=options) as client:
             ticker = await client.subscribe_ticker(
@@ -108,7 +108,7 @@ async def test_idle_timeout_replaces_a_connection_that_answers_pings_but_sends_n
 async def test_a_stale_channel_is_resubscribed_on_the_same_connection(
     server: SpecServer,
 ) -> None:
-    options = ConnectOptions(reconnect=FAST, heartbeat=PINGS, stale_after={"ticker": 0.5})
+    options = ConnectOptions(reconnect=FAST, heartbeat=PINGS, stale_after={"ticker": 1.0})
     async with asyncio.timeout(15):
         async with DeribitClient.connect(url=server.url, options=options) as client:
             ticker = await client.subscribe_ticker(
@@ -138,7 +138,7 @@ async def test_a_stale_channel_whose_method_cannot_unsubscribe_replaces_the_conn
         for name, method in PROTOCOL.subscribe_methods.items()
     }
     protocol = dataclasses.replace(PROTOCOL, subscribe_methods=methods)
-    options = ConnectOptions(reconnect=FAST, heartbeat=PINGS, stale_after={"ticker": 0.5})
+    options = ConnectOptions(reconnect=FAST, heartbeat=PINGS, stale_after={"ticker": 1.0})
     async with asyncio.timeout(15):
         async with connect_with(protocol, server, options) as client:
             await muted_ticker_resumes(client, server)
@@ -149,7 +149,7 @@ async def test_a_stale_channel_whose_method_cannot_unsubscribe_replaces_the_conn
 
 @pytest.mark.asyncio
 async def test_a_stale_channel_from_the_spec_is_watched_without_options() -> None:
-    stale = dataclasses.replace(PROTOCOL.channels[0], stale_after=0.5)
+    stale = dataclasses.replace(PROTOCOL.channels[0], stale_after=1.0)
     protocol = dataclasses.replace(PROTOCOL, channels=(stale, *PROTOCOL.channels[1:]))
     assert stale.name == "ticker"
     api = load_api(SPECS / "deribit.yaml")
