@@ -420,12 +420,16 @@ class SpecServer:
         """Resume every stalled connection (undo :meth:`stall`)."""
         self._call_on_loop(self._unstall_all)
 
-    def mute(self, address: str | None = None) -> None:
+    def mute(self, address: str | None = None, *, forever: bool = False) -> None:
         """Stop the notification streams of every open connection (or only those of
         ``address``, a subscription key) while the connections stay healthy: requests
         and WebSocket pings are still answered. Subscriptions made later, on these
-        connections or new ones, stream normally (a resubscribe or a reconnect cures it).
-        """
+        connections or new ones, stream normally (a resubscribe or a reconnect cures
+        it), unless ``forever`` (with an ``address``: a symbol that stopped trading)."""
+        if forever:
+            if address is None:
+                raise ValueError("mute(forever=True) needs an address")
+            self.streams.muted.add(address)
         self._call_on_loop(lambda: self._mute_all(address))
 
     def drop_connections(self) -> None:

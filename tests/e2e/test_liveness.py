@@ -130,6 +130,31 @@ async def test_a_stale_channel_is_resubscribed_on_the_same_connection(
 
 
 @pytest.mark.asyncio
+async def test_a_channel_silent_on_a_new_connection_too_is_left_alone(
+    server: SpecServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Resubscribed, then the connection replaced, then no more: a symbol that stopped
+    trading must not make the client reconnect for ever."""
+    options = ConnectOptions(reconnect=FAST, heartbeat=PINGS, stale_after={"ticker": 1.0})
+    async with asyncio.timeout(20):
+        async with DeribitClient.connect(url=server.url, options=options) as client:
+            ticker = await client.subscribe_ticker(
+                instrument_name="BTC-PERPETUAL", interval="100ms"
+            )
+            trades = await client.subscribe_trades(
+                instrument_name="BTC-PERPETUAL", interval="100ms"
+            )
+            assert len(await take(ticker, 3)) == 3
+            server.mute(TICKER, forever=True)
+            await server.wait_for(lambda: "leaving it subscribed" in caplog.text, timeout=15)
+            assert client.metrics.count("stream_stale", "resubscribe") == 1
+            assert client.metrics.count("stream_stale", "reconnect") == 1
+            assert server.connections == 2
+            assert len(await fresh(client, trades, 3)) == 3  # the rest flows on
+            assert client.state == "open"
+
+
+@pytest.mark.asyncio
 async def test_a_stale_channel_whose_method_cannot_unsubscribe_replaces_the_connection(
     server: SpecServer,
 ) -> None:

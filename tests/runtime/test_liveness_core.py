@@ -14,7 +14,7 @@ from nova_gen.runtime import ConnectOptions
 from nova_gen.runtime.core import GapNotification, Notification, Session, SubscribeAck
 from nova_gen.runtime.core.overlap import Overlap
 from nova_gen.runtime.protocol import Sequence
-from nova_gen.runtime.watchdogs import stale_limits
+from nova_gen.runtime.watchdogs import stale_action, stale_limits
 
 from .nova_fake_api import TICKER, TickerChannel, make_protocol
 
@@ -124,3 +124,14 @@ def test_stale_limits_from_the_spec_and_the_options() -> None:
     assert stale_limits(make_protocol(), ConnectOptions()) == {}
     with pytest.raises(ValueError, match="no channel 'tickr'"):
         stale_limits(protocol, ConnectOptions(stale_after={"tickr": 1.0}))
+
+
+def test_stale_action_resubscribes_then_reconnects_once_then_leaves_it_alone() -> None:
+    assert [stale_action(n, True) for n in (1, 2, 3, 4)] == [
+        "resubscribe",
+        "reconnect",
+        None,
+        None,
+    ]
+    assert [stale_action(n, False) for n in (1, 2, 3)] == ["reconnect", None, None]
+    assert stale_action(0, True) is None

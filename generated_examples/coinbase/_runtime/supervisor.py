@@ -114,6 +114,9 @@ class Supervisor:
         )
         self._stale_limits = stale_limits(protocol, options)
         """Channel name -> seconds without a message before its stream counts as stale."""
+        self.stale_strikes: dict[str, tuple[int, int]] = {}
+        """Address -> (messages it had received, stale firings in a row since then),
+        kept across connections (see ``watchdogs.stale_action``)."""
         self._delay_once: float | None = None
         """The delay of the next reconnect instead of the backoff's (``reconnect()``: 0)."""
         self._live_waiters: list[asyncio.Future[None]] = []

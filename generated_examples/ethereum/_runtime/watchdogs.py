@@ -10,7 +10,10 @@ never fire. Two watchdogs run per connection, as timers of the
 - :func:`watch_streams`: an active address without a message for its channel's
   ``stale_after`` (:func:`stale_limits`) is unsubscribed and subscribed again on the same
   connection when its method can unsubscribe; if it stays silent after that (or cannot
-  be), the connection is replaced.
+  be), the connection is replaced; if it is still silent on the new connection, the
+  silence is not the connection's fault (a delisted symbol, a market that closed): the
+  watchdog logs that once and leaves the address alone until it delivers again, rather
+  than reconnecting for ever (:func:`stale_action`).
 
 Each firing is logged at WARNING and emitted as a :class:`~.telemetry.StreamStale` event.
 They read counters the receive loop keeps anyway (``Connection.frames_in``,
@@ -31,7 +34,7 @@ if TYPE_CHECKING:
     from .connection import Connection
     from .supervisor import Supervisor
 
-__all__ = ["idle_limit", "stale_limits", "watch_idle", "watch_streams"]
+__all__ = ["idle_limit", "stale_action", "stale_limits", "watch_idle", "watch_streams"]
 
 
 def stale_limits(protocol: Protocol, options: ConnectOptions) -> dict[str, float]:
@@ -51,6 +54,15 @@ def stale_limits(protocol: Protocol, options: ConnectOptions) -> dict[str, float
         else:
             limits.pop(name, None)
     return {name: value for name, value in limits.items() if value and value > 0}
+
+
+def stale_action(strike: int, can_resubscribe: bool) -> StaleAction | None:
+    """What the ``strike``-th firing in a row for one address (no message in between)
+    does: resubscribe in place first, when its method can unsubscribe; then replace the
+    connection, once; after that nothing (None) until the address delivers again."""
+    steps: list[StaleAction] = ["resubscribe"] if can_resubscribe else []
+    steps.append("reconnect")
+    return steps[strike - 1] if 1 <= strike <= len(steps) else None
 
 
 def idle_limit(options: ConnectOptions, heartbeat: Heartbeat) -> tuple[float, bool] | None:
@@ -82,15 +94,14 @@ async def watch_idle(sup: Supervisor, conn: Connection, limit: float, promised: 
 
 
 async def watch_streams(sup: Supervisor, conn: Connection, limits: dict[str, float]) -> None:
-    """Per-address silence on ``conn`` (``limits`` from :func:`stale_limits`): resubscribe
-    in place once, then replace the connection."""
+    """Per-address silence on ``conn`` (``limits`` from :func:`stale_limits`), acted on
+    per :func:`stale_action`; ``sup.stale_strikes`` counts firings across connections."""
     loop = asyncio.get_running_loop()
     subs = sup.client._session.subscriptions
+    strikes = sup.stale_strikes
     tick = min(limits.values()) / 4
     seen: dict[str, tuple[int, float]] = {}
     """Address -> (messages received, since when that count has not moved)."""
-    retried: set[str] = set()
-    """Addresses resubscribed since their last message."""
     while not conn.done:
         await asyncio.sleep(tick)
         if conn is not sup.conn or sup.state != "open":
@@ -101,23 +112,33 @@ async def watch_streams(sup: Supervisor, conn: Connection, limits: dict[str, flo
             if limit is None or entry.state != "active":
                 seen.pop(entry.address, None)
                 continue
-            last = seen.get(entry.address)
+            address = entry.address
+            last = seen.get(address)
             if last is None or last[0] != entry.received:
-                if last is not None:
-                    retried.discard(entry.address)
-                seen[entry.address] = (entry.received, now)
+                seen[address] = (entry.received, now)
                 continue
             silent = now - last[1]
             if silent < limit:
                 continue
-            if entry.method.unsubscribe is not None and entry.address not in retried:
-                retried.add(entry.address)
-                seen.pop(entry.address, None)
-                _stale(sup, entry.address, silent, "resubscribe")
+            seen.pop(address, None)  # measure again from now
+            previous = strikes.get(address)
+            strike = previous[1] + 1 if previous and previous[0] == entry.received else 1
+            strikes[address] = (entry.received, strike)
+            action = stale_action(strike, entry.method.unsubscribe is not None)
+            if action is None:
+                if stale_action(strike - 1, entry.method.unsubscribe is not None) is not None:
+                    sup.client.log.warning(
+                        "no message on %s for %.1fs, even on a new connection: leaving it"
+                        " subscribed as it is until it delivers again",
+                        address,
+                        silent,
+                    )
+                continue
+            _stale(sup, address, silent, action)
+            if action == "resubscribe":
                 await _resubscribe(sup, conn, entry)
             else:
-                _stale(sup, entry.address, silent, "reconnect")
-                sup.force_reconnect(f"no message on {entry.address} for {silent:.1f}s")
+                sup.force_reconnect(f"no message on {address} for {silent:.1f}s")
                 return
 
 
