@@ -72,6 +72,14 @@ async def muted_ticker_resumes(client: Any, server: SpecServer) -> None:
     assert len(await fresh(client, ticker, 5)) == 5
 
 
+async def ticker_and_trades(client: DeribitClient) -> tuple[Any, Any]:
+    """Both BTC-PERPETUAL streams, the ticker shown to flow."""
+    ticker = await client.subscribe_ticker(instrument_name="BTC-PERPETUAL", interval="100ms")
+    trades = await client.subscribe_trades(instrument_name="BTC-PERPETUAL", interval="100ms")
+    assert len(await take(ticker, 3)) == 3
+    return ticker, trades
+
+
 def subscribes_of(server: SpecServer, n: int, method: str = "public/subscribe") -> Counter[str]:
     counts: Counter[str] = Counter()
     for wire, params in server.connection_log(n):
@@ -111,13 +119,7 @@ async def test_a_stale_channel_is_resubscribed_on_the_same_connection(
     options = ConnectOptions(reconnect=FAST, heartbeat=PINGS, stale_after={"ticker": 1.0})
     async with asyncio.timeout(15):
         async with DeribitClient.connect(url=server.url, options=options) as client:
-            ticker = await client.subscribe_ticker(
-                instrument_name="BTC-PERPETUAL", interval="100ms"
-            )
-            trades = await client.subscribe_trades(
-                instrument_name="BTC-PERPETUAL", interval="100ms"
-            )
-            assert len(await take(ticker, 3)) == 3
+            ticker, trades = await ticker_and_trades(client)
             server.mute(TICKER)
             assert len(await fresh(client, ticker, 5)) == 5
             # Only that channel was subscribed again, on the same connection.
@@ -138,13 +140,7 @@ async def test_a_channel_silent_on_a_new_connection_too_is_left_alone(
     options = ConnectOptions(reconnect=FAST, heartbeat=PINGS, stale_after={"ticker": 1.0})
     async with asyncio.timeout(20):
         async with DeribitClient.connect(url=server.url, options=options) as client:
-            ticker = await client.subscribe_ticker(
-                instrument_name="BTC-PERPETUAL", interval="100ms"
-            )
-            trades = await client.subscribe_trades(
-                instrument_name="BTC-PERPETUAL", interval="100ms"
-            )
-            assert len(await take(ticker, 3)) == 3
+            ticker, trades = await ticker_and_trades(client)
             server.mute(TICKER, forever=True)
             await server.wait_for(lambda: "leaving it subscribed" in caplog.text, timeout=15)
             assert client.metrics.count("stream_stale", "resubscribe") == 1
