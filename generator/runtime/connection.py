@@ -10,8 +10,8 @@ with pydantic's Rust path), and for a notification a push into each consumer's b
 Everything else (replies, events, errors) goes to ``client._on_outcome``; server pings
 are answered inline, never behind a user hook. While a lifetime rotation's two
 connections carry the same subscriptions, both deliver through the session's
-``overlap``, which lets each message through once; frames of a connection that is not
-*live* are parsed for replies but their notifications are not delivered.
+``overlap``, which lets each message through once and in order; frames of a connection
+that is not *live* are parsed for replies but their notifications are not delivered.
 """
 
 from __future__ import annotations
@@ -180,6 +180,7 @@ class Connection:
         hooks = client._hooks
         enqueue = client._runner_hooks.enqueue
         on_outcome = client._on_outcome
+        deliver = client._outcomes.deliver
         text_hook = hooks.get("on_text_frame")
         binary_hook = hooks.get("on_binary_frame")
         raw = text_hook is not None or binary_hook is not None
@@ -209,8 +210,10 @@ class Connection:
                 if self.live:
                     entry, message = hit
                     overlap = session.overlap
-                    if overlap is not None and not overlap.first(self.number, entry, data):
-                        continue  # the other connection of a rotation delivered it
+                    if overlap is not None:  # a rotation: two sockets, one stream
+                        for due in overlap.offer(self.number, entry, data, message):
+                            deliver(entry, due)
+                        continue
                     entry.received += 1
                     for sink in entry.sinks:
                         sink._push(message)

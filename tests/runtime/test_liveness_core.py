@@ -41,49 +41,83 @@ def active(session: Session) -> Any:
     return entry
 
 
-def test_overlap_delivers_each_sequence_value_once_whatever_the_interleaving() -> None:
+def deliveries(overlap: Overlap, entry: Any, arrivals: list[tuple[int, int]]) -> list[int]:
+    """Feed (connection, sequence) arrivals; the sequence values delivered, in order."""
+    out: list[int] = []
+    for source, seq in arrivals:
+        out.extend(overlap.offer(source, entry, frame(seq), seq))
+    return out
+
+
+OLD, NEW = 1, 2
+
+
+@pytest.mark.parametrize(
+    "arrivals",
+    [
+        # the new connection behind the old one
+        [(OLD, 10), (OLD, 11), (OLD, 12), (NEW, 11), (NEW, 12), (OLD, 13), (NEW, 13), (NEW, 14)],
+        # interleaved, the new one a step ahead
+        [(OLD, 10), (NEW, 11), (OLD, 11), (NEW, 12), (OLD, 12), (NEW, 13), (NEW, 14)],
+        # the new one several messages ahead, before the old one catches up
+        [(OLD, 10), (NEW, 13), (NEW, 14), (OLD, 11), (OLD, 12), (OLD, 13), (OLD, 14), (NEW, 15)],
+    ],
+    ids=["new-behind", "interleaved", "new-ahead"],
+)
+def test_overlap_hands_over_once_and_in_order(arrivals: list[tuple[int, int]]) -> None:
     s = sequenced_session()
     entry = active(s)
-    overlap = s.begin_overlap()
-    old, new = 1, 2
-    arrivals = [(old, 10), (old, 11), (new, 11), (new, 12), (old, 12), (new, 13), (old, 13),
-                (old, 14), (new, 14), (new, 15)]
-    delivered = [seq for source, seq in arrivals if overlap.first(source, entry, frame(seq))]
-    assert delivered == [10, 11, 12, 13, 14, 15]
-    assert overlap.duplicates == 4
+    overlap = s.begin_overlap(OLD)
+    delivered = deliveries(overlap, entry, arrivals)
+    assert delivered == sorted(set(delivered)) == list(range(10, max(delivered) + 1))
+    assert delivered[-1] == max(seq for _, seq in arrivals)
 
 
-def test_overlap_by_frame_text_never_drops_a_repeat_on_the_same_connection() -> None:
+def test_what_the_new_connection_held_is_delivered_when_the_overlap_ends() -> None:
+    s = sequenced_session()
+    entry = active(s)
+    overlap = s.begin_overlap(OLD)
+    assert deliveries(overlap, entry, [(OLD, 10), (NEW, 12), (NEW, 13), (OLD, 11)]) == [10, 11]
+    ended = s.end_overlap()  # the old connection dropped before sending 12
+    assert ended is overlap and [m for _, m in overlap.drain()] == [12, 13]
+    assert s.overlap is None
+
+
+def test_overlap_by_frame_text_when_the_channel_has_no_sequence() -> None:
     s = Session(make_protocol())  # no sequence: the frame's text is the key
     entry = active(s)
-    overlap = s.begin_overlap()
-    a, b = frame(1, 5.0), frame(1, 6.0)
-    assert overlap.first(1, entry, a) and overlap.first(1, entry, a)  # the same tick twice
-    assert not overlap.first(2, entry, a) and not overlap.first(2, entry, a)  # copies of both
-    assert overlap.first(2, entry, b) and not overlap.first(1, entry, b)
-    assert overlap.first(2, entry, a)  # a third one: new
-    assert overlap.duplicates == 3
+    overlap = s.begin_overlap(OLD)
+    texts = [frame(n, price=float(n)) for n in range(6)]
+    got = []
+    for source, n in [(OLD, 0), (OLD, 1), (NEW, 1), (NEW, 2), (OLD, 2), (NEW, 3), (OLD, 3), (NEW, 4)]:
+        got.extend(overlap.offer(source, entry, texts[n], n))
+    assert got == [0, 1, 2, 3, 4] and overlap.duplicates == 3
 
 
 def test_overlap_memory_is_bounded() -> None:
     s = Session(make_protocol())
     entry = active(s)
-    overlap = Overlap(s.protocol)
-    overlap.max_keys = 10
+    overlap = Overlap(s.protocol, OLD)
+    overlap.max_keys, overlap.max_held = 10, 5
     for n in range(100):
-        assert overlap.first(1, entry, frame(n))
-    assert len(overlap._seen) == 10
-    assert not overlap.first(2, entry, frame(99)) and overlap.first(2, entry, frame(0))
+        assert overlap.offer(OLD, entry, frame(n), n) == [n]
+    (_, handover), = overlap._handovers.values()
+    assert len(handover.delivered) == 10
+    # The new connection far ahead: held up to max_held, then it takes over.
+    assert [overlap.offer(NEW, entry, frame(200 + n), 200 + n) for n in range(5)] == [[]] * 5
+    assert overlap.offer(NEW, entry, frame(205), 205) == [200, 201, 202, 203, 204, 205]
+    assert overlap.offer(OLD, entry, frame(100), 100) == []  # the new one leads now
 
 
 def test_sequence_checks_pause_during_the_overlap_and_restart_from_a_new_baseline() -> None:
     s = sequenced_session()
     entry = active(s)
     assert isinstance(s.receive(frame(10)), Notification)
-    s.begin_overlap()
+    s.begin_overlap(OLD)
     for seq in (11, 11, 12, 11):  # interleaved copies: no gap reported
         assert type(s.receive(frame(seq))) is Notification
-    assert s.end_overlap() == 0  # nothing went through overlap.first here
+    ended = s.end_overlap()
+    assert ended is not None and ended.drain() == []
     assert entry.seq_last is None
     assert type(s.receive(frame(20))) is Notification  # the new baseline
     assert isinstance(s.receive(frame(22)), GapNotification)  # checks are back

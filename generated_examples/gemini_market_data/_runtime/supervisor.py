@@ -710,8 +710,9 @@ class Supervisor:
         from the start of ``conn``'s connection attempt (the server's clock starts when
         it accepts, before our handshake completes, and never later). The replacement is
         opened, logged in and restored while ``conn`` still delivers; from the first
-        subscribe ack both deliver through the session's overlap, which lets each
-        message through once. Then traffic switches to the replacement and ``conn`` is
+        subscribe ack both deliver through the session's overlap, which hands each
+        address over from one to the other at a message both have seen (each message
+        once, in order). Then traffic switches to the replacement and ``conn`` is
         closed once replies to requests sent on it had time to arrive (at most 1 s), or
         as soon as the server drops it."""
         client = self.client
@@ -724,7 +725,7 @@ class Supervisor:
                 return
             rotating: asyncio.Future[Connection | None] = self._loop.create_future()
             self._rotating = rotating
-            session.begin_overlap()
+            session.begin_overlap(conn.number)
             try:
                 try:
                     new = await self._establish(1, rotation=True)
@@ -753,9 +754,11 @@ class Supervisor:
             finally:
                 if not rotating.done():
                     rotating.set_result(None)
-                dropped = session.end_overlap()
-                if dropped:
-                    client.log.debug("rotation: %d duplicate message(s) dropped", dropped)
+                overlap = session.end_overlap()
+                if overlap is not None:
+                    for entry, message in overlap.drain():
+                        client._outcomes.deliver(entry, message)
+                    client.log.debug("rotation: %d copies dropped", overlap.duplicates)
 
 
 def _describe(exc: BaseException) -> str:

@@ -152,27 +152,28 @@ class Session:
         """Routing key -> the subscribe request an ``ack: match`` frame will confirm."""
         self.overlap: Overlap | None = None
         """Set while two connections carry the same subscriptions (a lifetime rotation):
-        the I/O layer delivers a notification only if ``overlap.first(...)`` says so."""
+        the I/O layer delivers what ``overlap.offer(...)`` returns for a notification."""
 
     # -- rotation ----------------------------------------------------------------
 
-    def begin_overlap(self) -> Overlap:
-        """A second connection is about to carry the same subscriptions: from now on
-        each message is delivered once (:class:`~.overlap.Overlap`) and sequence checks
-        pause (the two sockets' frames interleave)."""
+    def begin_overlap(self, old: int) -> Overlap:
+        """A second connection is about to carry the same subscriptions as connection
+        number ``old``: from now on each message is delivered once, in order
+        (:class:`~.overlap.Overlap`), and sequence checks pause (the two sockets' frames
+        interleave)."""
         if self.overlap is None:
-            self.overlap = Overlap(self.protocol)
+            self.overlap = Overlap(self.protocol, old)
             self.dispatcher.check_sequences = False
         return self.overlap
 
-    def end_overlap(self) -> int:
+    def end_overlap(self) -> Overlap | None:
         """One connection again: sequence checks resume from the next frame (a new
-        baseline). Returns how many duplicate copies the overlap dropped."""
+        baseline). Returns the overlap that ended: deliver its ``drain()``."""
         overlap, self.overlap = self.overlap, None
         self.dispatcher.check_sequences = True
         for entry in self.subscriptions.entries():
             entry.seq_last = None
-        return overlap.duplicates if overlap is not None else 0
+        return overlap
 
     # -- outgoing ----------------------------------------------------------------
 
