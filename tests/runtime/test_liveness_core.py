@@ -13,8 +13,8 @@ import pytest
 from nova_gen.runtime import ConnectOptions
 from nova_gen.runtime.core import GapNotification, Notification, Session, SubscribeAck
 from nova_gen.runtime.core.overlap import Overlap
-from nova_gen.runtime.protocol import Sequence
-from nova_gen.runtime.watchdogs import stale_action, stale_limits
+from nova_gen.runtime.protocol import Heartbeat, Reply, Sequence
+from nova_gen.runtime.watchdogs import idle_limit, stale_action, stale_limits
 
 from .nova_fake_api import TICKER, TickerChannel, make_protocol
 
@@ -169,3 +169,11 @@ def test_stale_action_resubscribes_then_reconnects_once_then_leaves_it_alone() -
     ]
     assert [stale_action(n, False) for n in (1, 2, 3)] == ["reconnect", None, None]
     assert stale_action(0, True) is None
+
+
+def test_idle_limit_from_the_options_or_the_servers_promised_heartbeat() -> None:
+    promised = Heartbeat(on_connect=Reply(request="public/set_heartbeat", params={"interval": 30}))
+    assert idle_limit(ConnectOptions(), Heartbeat()) is None  # off by default
+    assert idle_limit(ConnectOptions(), promised) == (65.0, True)  # 2 x 30 + 5
+    assert idle_limit(ConnectOptions(idle_timeout=3.0), promised) == (3.0, False)
+    assert idle_limit(ConnectOptions(idle_timeout=0), promised) is None
