@@ -135,6 +135,8 @@ class Overlap:
                 try:
                     hash(value)
                 except TypeError:
-                    return ("text", data)
+                    return ("text", hash(data))
                 return ("seq", value)
-        return ("text", data)
+        # The text's 64-bit hash, not the text: a bounded, small memory whatever the
+        # frame size (a collision within one overlap is vanishingly unlikely).
+        return ("text", hash(data))
