@@ -1,5 +1,5 @@
-"""Lifetime rotation without a gap: the generated Coinbase client (a channel with a
-sequence number) against a SpecServer on 127.0.0.1 that drops every connection exactly
+"""Lifetime rotation without a gap: the generated OKX client (``books``, whose ``seqId``
+numbers the feed the same on every connection) against a SpecServer on 127.0.0.1 that drops every connection exactly
 ``max_lifetime`` seconds after its handshake request arrived and takes 0.3 s to answer
 each handshake, streaming one feed (the same frame, the same sequence value, on every
 connection subscribed to an address).
@@ -16,7 +16,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from coinbase import CoinbaseClient
+from okx import OkxClient
 from deribit._runtime import ConnectOptions as DeribitOptions
 from deribit._runtime.supervisor import rotation_margin
 
@@ -29,9 +29,9 @@ HANDSHAKE = 0.3
 
 @pytest.mark.asyncio
 async def test_three_rotations_lose_and_repeat_no_sequence_number() -> None:
-    from coinbase._runtime import ConnectOptions
+    from okx._runtime import ConnectOptions
 
-    api = load_api(SPECS / "coinbase.yaml")
+    api = load_api(SPECS / "okx.yaml")
     options = ConnectOptions(max_lifetime=LIFETIME)
     seen: list[int] = []
     async with SpecServer(
@@ -41,11 +41,11 @@ async def test_three_rotations_lose_and_repeat_no_sequence_number() -> None:
         max_lifetime=LIFETIME,
         handshake_delay=HANDSHAKE,
     ) as server, asyncio.timeout(30):
-        async with CoinbaseClient.connect(url=server.url, options=options) as client:
-            ticker = await client.subscribe_ticker(product_id="BTC-USD")
+        async with OkxClient.connect(url=server.url, options=options) as client:
+            books = await client.subscribe_books(inst_id="BTC-USDT")
             third: int | None = None
-            async for message in ticker:
-                seen.append(message.sequence_num)
+            async for message in books:
+                seen.append(message[0].seqId)
                 if third is None and server.connections >= 4:  # the third replacement
                     third = len(seen)
                 if third is not None and len(seen) >= third + 100:  # 1 s past its switch
