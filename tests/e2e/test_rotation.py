@@ -1,12 +1,12 @@
 """Lifetime rotation without a gap: the generated OKX client (``books``, whose ``seqId``
-numbers the feed the same on every connection) against a SpecServer on 127.0.0.1 that drops every connection exactly
-``max_lifetime`` seconds after its handshake request arrived and takes 0.3 s to answer
-each handshake, streaming one feed (the same frame, the same sequence value, on every
-connection subscribed to an address).
+numbers the feed, the same on every connection) against a SpecServer on 127.0.0.1 that
+drops every connection exactly ``max_lifetime`` seconds after its handshake request
+arrived and takes 0.3 s to answer each handshake, streaming one feed (the same frame, the
+same sequence value, on every connection subscribed to an address).
 
 The client starts each rotation a margin before the lifetime runs out, counted from the
 start of the connection attempt, restores the replacement while the old connection still
-delivers, and lets each message through once. Across three rotations no sequence number
+delivers, and hands each address over at a message both have seen. Across three rotations no sequence number
 is missing and none is delivered twice. Bounded by ``asyncio.timeout``.
 """
 
@@ -16,9 +16,9 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from okx import OkxClient
 from deribit._runtime import ConnectOptions as DeribitOptions
 from deribit._runtime.supervisor import rotation_margin
+from okx import OkxClient
 
 from nova_gen.loader import load_api
 from nova_gen.testing import SpecServer
