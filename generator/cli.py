@@ -138,7 +138,7 @@ def cmd_generate(argv: Sequence[str]) -> int:
     for target in targets:
         try:
             status = max(status, _run_target(target, args))
-        except NotOurFolder as exc:
+        except (NotOurFolder, ConfigError) as exc:
             print(f"nova-gen: {exc}", file=sys.stderr)
             status = EXIT_USAGE
     return status

@@ -124,6 +124,8 @@ class ConnectParam:
     """Environment variable read when the argument is not given (secrets)."""
     token_provider: bool = False
     """A ``bearer`` whose value may also be a callable returning the token (OAuth2/OIDC)."""
+    location: Location | None = None
+    """Where the spec declares it (server variable, parameter, binding property, scheme)."""
 
 
 @dataclass(frozen=True)
@@ -224,6 +226,11 @@ class Api:
     ``{name}`` placeholders filled from :attr:`connect_params` of kind ``path``."""
     source_format: str = "nova"
     """``nova`` or ``asyncapi``."""
+    credential_locations: dict[str, Location] = field(default_factory=dict)
+    error_locations: dict[str, Location] = field(default_factory=dict)
+    """Where each error code is written, by the code's text."""
+    name_location: Location | None = None
+    """Where the package name comes from (``name``, or the AsyncAPI ``info.title``)."""
 
     def request(self, name: str) -> Request:
         return next(r for r in self.requests if r.name == name)

@@ -31,11 +31,11 @@ HELLO_EVENT: p.EventSpec[models.Hello] = p.EventSpec(
     hook="on_hello",
 )
 
-CONNECTION_ERROR_EVENT: p.EventSpec[models.ConnectionErrorMessage] = p.EventSpec(
+CONNECTION_ERROR_EVENT: p.EventSpec[models.ConnectionErrorModel] = p.EventSpec(
     name="connection_error",
     when=p.Match(equals=(("/type", "error"),)),
     payload="",
-    parse=TypeAdapter[models.ConnectionErrorMessage](models.ConnectionErrorMessage).validate_python,
+    parse=TypeAdapter[models.ConnectionErrorModel](models.ConnectionErrorModel).validate_python,
     hook="on_connection_error",
 )
 

@@ -21,7 +21,7 @@ class SlackRtmHandlers(BaseHandlers):
         """The server sent a ``hello`` event: First event received upon connection."""
 
     @default_hook
-    async def on_connection_error(self, message: models.ConnectionErrorMessage) -> None:
+    async def on_connection_error(self, message: models.ConnectionErrorModel) -> None:
         """The server sent a ``connection_error`` event: Event received when a connection error happens."""
 
     @default_hook

@@ -106,6 +106,7 @@ class Handshake:
                     schema["enum"] = [str(v) for v in spec["enum"]]
                 self.add(
                     ir.ConnectParam(
+                        location=_location(sdoc, join_pointer(join_pointer(sptr, "variables"), var)),
                         name=var,
                         kind="server",
                         schema=schema,
@@ -155,6 +156,7 @@ class Handshake:
             default = spec.get("default", schema.get("default") if isinstance(schema, dict) else None)
             self.add(
                 ir.ConnectParam(
+                    location=_location(channel.doc, join_pointer(pbase, name)),
                     name=name,
                     kind="path",
                     schema=schema if isinstance(schema, dict) else {},
@@ -164,7 +166,7 @@ class Handshake:
                 )
             )
         binding, bdoc, bptr = self.refs.follow(
-            (channel.value.get("bindings") or {}).get("ws"), channel.doc, join_pointer(channel.pointer, "bindings/ws")
+            (channel.value.get("bindings") or {}).get("ws"), channel.doc, join_pointer(join_pointer(channel.pointer, "bindings"), "ws")
         )
         if not isinstance(binding, dict):
             return
@@ -190,6 +192,7 @@ class Handshake:
                 description = str(prop.get("description", "")).strip() if isinstance(prop, dict) else ""
                 self.add(
                     ir.ConnectParam(
+                        location=_location(sdoc, join_pointer(join_pointer(sptr, "properties"), str(name))),
                         name=str(name),
                         kind="query" if kind == "query" else "header",
                         schema=rewritten if isinstance(rewritten, dict) else {},
@@ -238,6 +241,7 @@ class Handshake:
             if place in ("query", "header", "cookie"):
                 self.add(
                     ir.ConnectParam(
+                        location=_location(doc, join_pointer(pointer, "name") if "name" in scheme else pointer),
                         name=name,
                         kind=place,
                         schema={"type": "string"},
@@ -285,3 +289,8 @@ class Handshake:
                                  env=self.env_name("username")))
         self.add(ir.ConnectParam("password", "basic_password", {"type": "string"}, description="password",
                                  secret=True, env=self.env_name("password")))
+
+
+def _location(doc: Document, pointer: str) -> ir.Location:
+    position = doc.source.position(pointer, key=True)
+    return ir.Location(position.file, position.line, position.column)

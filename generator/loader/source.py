@@ -8,6 +8,7 @@ tags that would build Python objects are rejected by the safe loader.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,7 +74,21 @@ class _Builder:
             return self._mapping(node, pointer)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, join_pointer(pointer, i)) for i, item in enumerate(node.value)]
-        return _scalar(node)
+        return self._text(_scalar(node), node)
+
+    def _text(self, value: Any, node: yaml.Node) -> Any:
+        """``value``, or the text with U+FFFD for each lone surrogate (``"\\ud800"``), which no
+        file can hold: generated code could not be written (``NOVA073``)."""
+        if isinstance(value, str) and _SURROGATE.search(value):
+            mark = node.start_mark
+            self.diagnostics.error(
+                "NOVA073",
+                "text holds a lone surrogate code point, which is not a Unicode character",
+                Position(self.source.file, mark.line + 1, mark.column + 1),
+                hint="write the character itself, or a pair of \\u escapes for characters beyond U+FFFF",
+            )
+            return _SURROGATE.sub("\ufffd", value)
+        return value
 
     def _mapping(self, node: yaml.MappingNode, pointer: str) -> dict[Any, Any]:
         result: dict[Any, Any] = {}
@@ -84,7 +99,7 @@ class _Builder:
                 self.diagnostics.error("NOVA002", "mapping keys must be scalars", key_position)
                 continue
             # Numeric keys (error codes, close codes) are kept as their text.
-            key = key_node.value
+            key = self._text(key_node.value, key_node)
             child = join_pointer(pointer, key)
             if key in result:
                 self.diagnostics.error(
@@ -99,6 +114,7 @@ class _Builder:
 
 
 _SAFE = yaml.SafeLoader("")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _scalar(node: yaml.Node) -> Any:

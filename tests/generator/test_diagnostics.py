@@ -98,21 +98,72 @@ CASES = [
     Case("021-schema-in-two-files", mutate(TICKER_MSG, 'message: { $ref: "common.yaml#/schemas/Ticker" }'),
          "NOVA021", message="two different schemas are both named 'Ticker'",
          extra={"common.yaml": "schemas:\n  Ticker: @@{ type: string }\n"}),
-    Case("021-error-names", "@@" + BASE.replace("schemas:\n", "errors:\n  1: { name: too_many }\n  2: { name: TooMany }\n\nschemas:\n", 1),
+    Case("021-error-names", BASE.replace("schemas:\n", "errors:\n  1: { name: too_many }\n  @@2: { name: TooMany }\n\nschemas:\n", 1),
          "NOVA021", message="both become the Python name 'TooMany'"),
-    Case("022-keyword-request", mutate("  get_time:", "  @@import:"), "NOVA022",
-         message="'import' is not a usable Python name", hint="'import_'"),
-    Case("022-close", mutate("  get_time:", "  @@close:"), "NOVA022", message="reserved"),
-    Case("022-connect", mutate("  get_time:", "  @@connect:"), "NOVA022", message="reserved"),
-    Case("022-base-model", BASE + "  @@BaseModel: { type: string }\n", "NOVA022", hint="'BaseModelData'"),
-    Case("022-field", BASE + "  @@Field: { type: string }\n", "NOVA022", message="'Field'"),
-    Case("022-event-error",
+    Case("022-not-snake", mutate("  get_time:", "  @@getTime:"), "NOVA022",
+         message="'getTime' is not a usable Python name", hint="'get_time'"),
+    Case("022-credential", BASE + 'auth:\n  request: get_time\n  credentials:\n    @@client-id: { env: X_ID }\n',
+         "NOVA022", message="credential 'client-id'", hint="'client_id'"),
+    # -- names that land on reserved ones are suffixed, with a warning ------------------------
+    Case("070-keyword-request", mutate("  get_time:", "  @@import:"), "NOVA070", severity="warning",
+         message="the Python name 'import' of request 'import' is reserved by generated code; it is named 'import_'"),
+    Case("070-dunder-request", mutate("  get_time:", "  @@__slots__:"), "NOVA070", severity="warning",
+         message="it is named '__slots___'"),
+    Case("022-private-request", mutate("  get_time:", "  @@__secret:"), "NOVA022", message="'__secret'"),
+    Case("070-close", mutate("  get_time:", "  @@close:"), "NOVA070", severity="warning", message="'close_'"),
+    Case("070-close-nfkc", mutate("  get_time:", "  @@\uff43lose:"), "NOVA070", severity="warning",
+         message="the Python name 'close' of request 'ｃlose' is reserved by generated code; it is named 'close_'"),
+    Case("070-connect", mutate("  get_time:", "  @@connect:"), "NOVA070", severity="warning", message="'connect_'"),
+    Case("070-base-model", BASE + "  @@BaseModel: { type: string }\n", "NOVA070", severity="warning",
+         message="'BaseModelModel'"),
+    Case("070-decimal", BASE + "  @@Decimal: { type: string }\n", "NOVA070", severity="warning",
+         message="the Python name 'Decimal' of schema 'Decimal' is reserved by generated code; it is named 'DecimalModel'"),
+    Case("070-event-error",
          add_section("events:\n  @@error:\n    when: { equals: { /method: oops } }\n    message: { type: object }\n"),
-         "NOVA022", message="event hook name 'on_error' is reserved"),
-    Case("022-credential", BASE + 'auth:\n  request: get_time\n  credentials:\n    @@url: { env: X_URL }\n'
-         '  params: { key: "{url}" }\n', "NOVA022", message="credential 'url'"),
-    Case("022-credential-keyword", BASE + "auth:\n  request: get_time\n  credentials:\n    @@class: {}\n",
-         "NOVA022", message="credential 'class'"),
+         "NOVA070", severity="warning", message="'on_error' of the hook of event 'error' is reserved"),
+    Case("070-credential", BASE + 'auth:\n  request: get_time\n  credentials:\n    @@url: { env: X_URL }\n'
+         '  params: { key: "{url}" }\n', "NOVA070", severity="warning", message="credential 'url'"),
+    Case("070-param-models", mutate("  subscribe:", "  @@subscribe:", mutate(
+        "        channels: {", "        models: { type: string }\n        channels: {")),
+         "NOVA070", severity="warning", message="'models' of parameter 'models' of request 'subscribe' is reserved by generated code; it is named 'models_'"),
+    Case("070-param-self-nfkc", mutate("  subscribe:", "  @@subscribe:", mutate(
+        "        channels: {", "        \uff53elf: { type: string }\n        channels: {")),
+         "NOVA070", severity="warning", message="it is named 'self_'"),
+    Case("070-asyncapi-disconnect",
+         "asyncapi: '2.6.0'\ninfo: { title: T, version: '1' }\nservers: { s: { url: 'ws://127.0.0.1:1', protocol: ws } }\n"
+         "channels:\n  /:\n    subscribe:\n      message:\n        oneOf:\n          - $ref: '#/components/messages/disconnect'\n"
+         "          - $ref: '#/components/messages/ok'\ncomponents:\n  messages:\n"
+         "    @@disconnect: { payload: { type: object, properties: { type: { const: bye } } } }\n"
+         "    ok: { payload: { type: object, properties: { type: { const: ok } } } }\n",
+         "NOVA070", severity="warning", message="'on_disconnect_'"),
+    Case("070-error-none", add_section("errors:\n  @@10028: { name: none }\n"), "NOVA070", severity="warning",
+         message="the Python name 'None' of the class of error 10028 is reserved by generated code; it is named 'None_'"),
+    Case("070-asyncapi-package",
+         "asyncapi: '2.6.0'\ninfo: { title: @@JSON API, version: '1' }\n"
+         "servers: { s: { url: 'ws://127.0.0.1:1', protocol: ws } }\n"
+         "channels:\n  /:\n    subscribe:\n      message: { name: ok, payload: { type: object } }\n",
+         "NOVA070", severity="warning", message="it is named 'json_api'"),
+    Case("070-asyncapi-query",
+         "asyncapi: '2.6.0'\ninfo: { title: T, version: '1' }\n"
+         "servers: { s: { url: 'ws://127.0.0.1:1', protocol: ws } }\n"
+         "channels:\n  /:\n    bindings:\n      ws:\n        query:\n          type: object\n          properties:\n"
+         "            @@handlers: { type: string }\n"
+         "    subscribe:\n      message: { name: ok, payload: { type: object } }\n",
+         "NOVA070", severity="warning", message="the query argument 'handlers' of connect()"),
+    Case("071-nfkc-params", mutate("  subscribe:", "  @@subscribe:", mutate(
+        "        channels: {", "        \ufb01eld: { type: string }\n        field: { type: string }\n        channels: {")),
+         "NOVA071", message="are the same Python name 'field' after NFKC normalisation"),
+    Case("071-nfkc-fields", mutate("  Ticker:\n", "  @@Ticker:\n", mutate(
+        "      symbol: { type: string }\n      price", "      symbol: { type: string }\n      \uff53ymbol: { type: string }\n      price")),
+         "NOVA071", message="field 'symbol' of Ticker"),
+    Case("073-surrogate", mutate("title: Example ticker API", 'title: @@"bad \\ud800 text"'), "NOVA073",
+         message="lone surrogate"),
+    Case("073-surrogate-key", mutate("  get_time:", '  @@"get_\\udfff":'), "NOVA073", message="lone surrogate"),
+    Case("072-package-keyword", mutate("name: tickers", "name: @@import"), "NOVA072", message="'import'"),
+    Case("072-package-dependency", mutate("name: tickers", "name: @@websockets"), "NOVA072",
+         message="'websockets' would shadow"),
+    Case("072-package-long", mutate("name: tickers", "name: @@" + "t" * 300), "NOVA072",
+         message="package name of 300 characters"),
     # -- cross-references -------------------------------------------------------------------------
     Case("030-unused-parameter", mutate("      symbol: { type: string }",
                                         "      symbol: { type: string }\n      @@depth: { type: integer }"),

@@ -7,6 +7,7 @@ import asyncio
 import importlib
 import inspect
 import sys
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -17,12 +18,17 @@ import pytest
 from nova_gen.diagnostics import Diagnostics
 from nova_gen.loader import load_api
 from nova_gen.naming import (
+    Code,
+    comment,
     constant_case,
     docstring,
     escape_keyword,
+    identifier,
     pascal_case,
     py_identifier,
+    py_str,
     snake_case,
+    suffixed,
 )
 from nova_gen.output import write
 from nova_gen.pipeline import generate
@@ -135,3 +141,28 @@ def test_case_helpers() -> None:
     assert escape_keyword("None") == "None_"
     assert docstring('a """b""" c\\') == 'a \\"\\"\\"b\\"\\"\\" c\\\\'
     assert docstring('ends with "') == 'ends with " '
+
+
+@pytest.mark.parametrize(
+    ("wire", "python"),
+    [("\uff53elf", "self"), ("\ufb01eld", "field"), ("\uff43lose", "close"), ("\U0001d530elf", "self"),
+     ("__secret", "_secret"), ("__init__", "__init__"), ("_", "__"), ("\uff49mport", "import_"),
+     ("価格", "価格"), ("a b", "a_b")],
+)
+def test_identifier_is_nfkc_normal_unmangled_and_not_a_keyword(wire: str, python: str) -> None:
+    name = identifier(wire)
+    assert name == python and isinstance(name, Code)
+    assert name.isidentifier() and unicodedata.normalize("NFKC", name) == name
+
+
+def test_suffix_rule() -> None:
+    assert suffixed("close", {"close"}) == "close_"
+    assert suffixed("close", {"close", "close_"}) == "close__"
+    assert suffixed("Decimal", {"Decimal"}, "Model") == "DecimalModel"
+    assert suffixed("ticker", {"close"}) == "ticker"
+
+
+def test_escaping_paths_return_code() -> None:
+    assert isinstance(py_str("x"), Code) and isinstance(docstring("x"), Code) and isinstance(comment("x"), Code)
+    assert comment("a\nb\r\x00c") == "a b c"
+    assert constant_case("0") == "N0" and constant_case('"') == "N"
