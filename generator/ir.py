@@ -29,6 +29,13 @@ from .runtime.protocol import (
 JsonSchema = dict[str, Any]
 
 
+def required_names(schema: Any) -> frozenset[str]:
+    """The names ``schema`` lists under ``required``, read as a spec may have written them:
+    schemas are read before they are validated (NOVA012), so anything else is ignored here."""
+    listed = schema.get("required") if isinstance(schema, dict) else None
+    return frozenset(r for r in listed if isinstance(r, str)) if isinstance(listed, list) else frozenset()
+
+
 @dataclass(frozen=True)
 class Location:
     """Where something was written: for diagnostics that point at the spec."""
@@ -96,6 +103,8 @@ class Request:
     params_ref: str | None = None
     """The named schema the params are, when the spec wrote them as a ``$ref``: it is then
     the params model instead of a hoisted ``<Name>Params`` class."""
+    public: bool = True
+    """False for protocol plumbing only the runtime sends (spec key ``public``): no method."""
 
 
 ConnectParamKind = Literal[
@@ -172,6 +181,9 @@ class Channel:
     sequence: Sequence | None = None
     stale_after: float | None = None
     """Seconds without a message after which a subscribed stream counts as stale."""
+    method: str | None = None
+    """The Python name of the subscribe method, when not ``subscribe_<name>`` (spec key
+    ``method``); the unsubscribe method is ``un<method>``."""
 
 
 @dataclass(frozen=True)

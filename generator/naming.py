@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import builtins
 import keyword
+import math
 import re
 import unicodedata
 
@@ -117,11 +118,22 @@ def suffixed(name: str, reserved: frozenset[str] | set[str], suffix: str = "_") 
     return Identifier(name)
 
 
+def is_literal(value: object) -> bool:
+    """True for a JSON scalar that is a Python literal: None, bool, int, finite float, str.
+
+    A spec may hold others (an enum of objects, ``1e999``, which YAML reads as infinity);
+    those have no literal and callers fall back to a plain type.
+    """
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return value is None or isinstance(value, (bool, int, str))
+
+
 def py_str(value: object) -> Code:
     """A Python literal for a JSON scalar; ``repr`` is injection-safe for these types."""
-    if isinstance(value, bool) or value is None or isinstance(value, (int, float, str)):
+    if is_literal(value):
         return Code(repr(str(value) if isinstance(value, str) else value))
-    raise TypeError(f"not a JSON scalar: {type(value).__name__}")
+    raise TypeError(f"not a JSON scalar with a Python literal: {value!r:.40}")
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")

@@ -24,10 +24,12 @@ from .naming import (
     Identifier,
     constant_case,
     identifier,
+    is_literal,
     nfkc,
     pascal_case,
     py_str,
 )
+from .plumbing import awaits_reply, is_public
 from .runtime import protocol as p
 
 
@@ -38,6 +40,8 @@ class PlannedParam:
     annotation: str
     required: bool
     description: str
+    default: str | None = None
+    """Python source of the default of an optional channel parameter (its schema's ``default``)."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,10 @@ class PlannedRequest:
     params: tuple[PlannedParam, ...]
     params_model: str | None
     result: str
+    public: bool = True
+    """Generated as a client method (see :mod:`nova_gen.plumbing`)."""
+    awaits_reply: bool = True
+    """The method waits for the reply and returns it; otherwise it only sends."""
 
 
 @dataclass(frozen=True)
@@ -172,12 +180,13 @@ class Planner(NameChecks):
             if name not in self.models:  # the IR's contract: every reference is a named schema
                 raise ValueError(f"reference {schema['$ref']!r} is not a planned model class")
             return f"models.{name}"
-        if "const" in schema:
+        if "const" in schema and is_literal(schema["const"]):
             return f"Literal[{py_str(schema['const'])}]"
-        if "enum" in schema:
-            values = [v for v in schema["enum"] if v is not None]
+        enum = schema.get("enum")
+        if isinstance(enum, list) and enum and all(is_literal(v) for v in enum):
+            values = [v for v in enum if v is not None]
             literal = f"Literal[{', '.join(py_str(v) for v in values)}]" if values else "None"
-            return f"{literal} | None" if None in schema["enum"] and values else literal
+            return f"{literal} | None" if None in enum and values else literal
         for key in ("oneOf", "anyOf"):
             if key in schema and not schema.get("properties"):
                 options = [
@@ -193,7 +202,7 @@ class Planner(NameChecks):
             options = [self._annotate({**schema, "type": k}, hoist_as, taken, location) for k in kind]
             return " | ".join(dict.fromkeys(options))
         simple = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None"}
-        if kind in simple:
+        if isinstance(kind, str) and kind in simple:
             return simple[kind]
         if kind == "array":
             items = schema.get("items")
@@ -229,9 +238,12 @@ class Planner(NameChecks):
         taken: Taken = {}
         out = []
         for param in params:
-            name = self.argument(param.name, f"parameter {param.name!r} of {owner}", location, taken, module)
+            # A property's x-nova-name names the keyword argument as it names the model field.
+            python = str(param.schema.get("x-nova-name") or param.name)
+            name = self.argument(python, f"parameter {param.name!r} of {owner}", location, taken, module)
             annotation = self.annotate(param.schema, prefix + pascal_case(param.name), taken_types, location)
-            out.append(PlannedParam(param.name, name, annotation, param.required, param.description))
+            default = _default_source(param) if not param.required else None
+            out.append(PlannedParam(param.name, name, annotation, param.required, param.description, default))
         return tuple(out)
 
     # -- the API -------------------------------------------------------------------------
@@ -246,8 +258,10 @@ class Planner(NameChecks):
         consts: Taken = {n: ("the generated module", n) for n in reserved.MODULE_CONSTANTS}
         request_names = []
         for r in api.requests:
-            name = self.snake_name(r.name, "request", r.location, reserved.METHODS)
-            self.claim(methods, name, f"request {r.name!r}", r.location, r.name)
+            public = is_public(api, r)  # plumbing gets no method, so its name is not taken
+            name = self.snake_name(r.name, "request", r.location, reserved.METHODS if public else KEYWORDS)
+            if public:
+                self.claim(methods, name, f"request {r.name!r}", r.location, r.name)
             const = Identifier(constant_case(name))
             self.claim(consts, const, f"request {r.name!r}", r.location)
             if r.reply and not r.correlated:
@@ -256,8 +270,10 @@ class Planner(NameChecks):
         channel_names = []
         for c in api.channels:
             name = self.snake_name(c.name, "channel", c.location, KEYWORDS)
-            sub = self.reserve(Identifier(f"subscribe_{name}"), reserved.METHODS, f"a method of channel {c.name!r}", c.location)
-            unsub = self.reserve(Identifier(f"unsubscribe_{name}"), reserved.METHODS, f"a method of channel {c.name!r}", c.location)
+            # The spec key `method` names the pair (GraphQL's generic subscribe/unsubscribe).
+            subscribe = f"subscribe_{name}" if c.method is None else self.snake_name(c.method, "channel method", c.location, KEYWORDS)
+            sub = self.reserve(Identifier(subscribe), reserved.METHODS, f"a method of channel {c.name!r}", c.location)
+            unsub = self.reserve(Identifier("un" + subscribe), reserved.METHODS, f"a method of channel {c.name!r}", c.location)
             for method in (sub, unsub):
                 self.claim(methods, method, f"channel {c.name!r}", c.location, c.name)
             hook = self.reserve(Identifier(f"on_{name}"), reserved.HOOKS, f"the hook of channel {c.name!r}", c.location)
@@ -301,7 +317,9 @@ class Planner(NameChecks):
                     ).removeprefix("models.")
                 )
             result = self.annotate(r.result, base + "Result", types, r.location)
-            requests.append(PlannedRequest(r, name, const, params, params_model, result))
+            requests.append(
+                PlannedRequest(r, name, const, params, params_model, result, is_public(api, r), awaits_reply(api, r))
+            )
         channels = []
         for c, (name, sub, unsub, hook, const, class_name) in zip(api.channels, channel_names, strict=True):
             base = pascal_case(name)
@@ -377,7 +395,7 @@ class Planner(NameChecks):
             default: Code | None
             if cp.required:
                 annotation, default = base, None
-            elif cp.default is not None and not cp.secret:
+            elif cp.default is not None and not cp.secret and is_literal(cp.default):
                 annotation, default = base, py_str(cp.default)
             else:
                 annotation, default = f"{base} | None", Code("None")
@@ -441,3 +459,15 @@ def plan(api: ir.Api, diagnostics: Diagnostics) -> Plan:
     result = Planner(api, diagnostics).run()
     diagnostics.raise_if_errors()
     return result
+
+
+def _default_source(param: ir.Param) -> Code | None:
+    """The Python source of an optional parameter's schema ``default``: a JSON scalar only."""
+    if "default" not in param.schema:
+        return None
+    value = param.schema["default"]
+    if value is None or isinstance(value, (bool, int, float)):
+        return Code(repr(value))
+    if isinstance(value, str):
+        return py_str(value)
+    return None

@@ -57,7 +57,8 @@ MODULE_IMPORTS = frozenset(
         "dataclass", "BaseHandlers", "default_hook", "TypeAdapter", "p", "errors", "ServerError",
         "ConnectFailed", "ConnectInfo", "ConnectionLost", "Diagnostics", "DisconnectReason",
         "MissingCredential", "NovaError", "RateLimited", "ReconnectDecision", "ReconnectPolicy",
-        "RequestTimeout", "SubscriptionError", "SubscriptionOverflow",
+        "RequestTimeout", "SubscriptionError", "SubscriptionOverflow", "HookNameError",
+        "InvalidArguments", "not_a_hook",
     }
 )
 """Names the generated modules import; the planner's own module-level names (constants,

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from . import models
+from . import errors, models
 from ._runtime import protocol as p
 from .channels import (
     CandlesChannel,
@@ -20,7 +20,7 @@ from .channels import (
     UserChannel,
 )
 
-SPEC_FINGERPRINT = "sha256:4e0cbf8de6131a1530c137290ee0fdf71db1e0e04375079be187e940a3afa310"
+SPEC_FINGERPRINT = "sha256:3c265262edc4bdad36000752de18b1b17809b498d46834a6b05e4ab27dcea1dc"
 """The content of the spec this package was generated from (comments and layout aside)."""
 
 SUBSCRIBE: p.RequestSpec[Any] = p.RequestSpec(
@@ -245,6 +245,7 @@ PROTOCOL = p.Protocol(
     rate_limit=p.RateLimit(rate=8, burst=8, connect_rate=750, connect_burst=750),
     errors={},
     error_classes={},
+    base_error=errors.CoinbaseError,
     max_lifetime=None,
     subprotocols=(),
     hello=None,

@@ -22,6 +22,7 @@ from ._protocol import (
 )
 from ._runtime import BaseClient, ConnectOptions, Connector, Subscription
 from ._runtime.params import dump_params
+from ._runtime.sends import send_only
 from .channels import (
     Books5Channel,
     BooksChannel,
@@ -84,41 +85,41 @@ class OkxClient(BaseClient[OkxHandlers]):
         self,
         *,
         args: list[models.ChannelArg],
-        timeout: float | None = None,
-    ) -> models.SubscriptionAck:
+    ) -> None:
         """Subscribe to one or more channels.
 
         One ack per argument ({"event":"subscribe","arg":{...}}) or an error event. The total length of `args` must not exceed 64 KB.
 
         Wire method ``subscribe``.
+        Sent without waiting: the API does not reply to it.
 
         Args:
-            args: args
+            args: The channels, one object per channel (channel name and its arguments)
         """
         wire_params = dump_params(
             models.ChannelArgs,
             {"args": args},
         )
-        return await self._request(SUBSCRIBE, wire_params, timeout=timeout)
+        await send_only(self, SUBSCRIBE, wire_params)
 
     async def unsubscribe(
         self,
         *,
         args: list[models.ChannelArg],
-        timeout: float | None = None,
-    ) -> models.SubscriptionAck:
+    ) -> None:
         """Unsubscribe from one or more channels.
 
         Wire method ``unsubscribe``.
+        Sent without waiting: the API does not reply to it.
 
         Args:
-            args: args
+            args: The channels, one object per channel (channel name and its arguments)
         """
         wire_params = dump_params(
             models.ChannelArgs,
             {"args": args},
         )
-        return await self._request(UNSUBSCRIBE, wire_params, timeout=timeout)
+        await send_only(self, UNSUBSCRIBE, wire_params)
 
     async def login(
         self,
@@ -132,8 +133,6 @@ class OkxClient(BaseClient[OkxHandlers]):
 
         Wire method ``login``.
 
-        Args:
-            args: args
         """
         wire_params = dump_params(
             models.LoginParams,
@@ -155,7 +154,6 @@ class OkxClient(BaseClient[OkxHandlers]):
         Wire method ``order``. Needs an authenticated connection.
 
         Args:
-            args: args
             expTime: Request validity deadline, Unix ms
         """
         wire_params = dump_params(
@@ -174,8 +172,6 @@ class OkxClient(BaseClient[OkxHandlers]):
 
         Wire method ``cancel-order``. Needs an authenticated connection.
 
-        Args:
-            args: args
         """
         wire_params = dump_params(
             models.CancelOrderParams,
@@ -192,6 +188,9 @@ class OkxClient(BaseClient[OkxHandlers]):
 
         Iterate the result for typed messages, await it to wait for the server's ack,
         or use it as ``async with`` to unsubscribe on exit.
+
+        Args:
+            inst_id: Instrument ID, e.g. BTC-USDT
         """
         return self._subscribe(
             BOOKS_CHANNEL,
@@ -218,6 +217,9 @@ class OkxClient(BaseClient[OkxHandlers]):
 
         Iterate the result for typed messages, await it to wait for the server's ack,
         or use it as ``async with`` to unsubscribe on exit.
+
+        Args:
+            inst_id: Instrument ID, e.g. BTC-USDT
         """
         return self._subscribe(
             BOOKS5_CHANNEL,
@@ -244,6 +246,9 @@ class OkxClient(BaseClient[OkxHandlers]):
 
         Iterate the result for typed messages, await it to wait for the server's ack,
         or use it as ``async with`` to unsubscribe on exit.
+
+        Args:
+            inst_id: Instrument ID, e.g. BTC-USDT
         """
         return self._subscribe(
             TICKERS_CHANNEL,
@@ -270,6 +275,9 @@ class OkxClient(BaseClient[OkxHandlers]):
 
         Iterate the result for typed messages, await it to wait for the server's ack,
         or use it as ``async with`` to unsubscribe on exit.
+
+        Args:
+            inst_id: Instrument ID, e.g. BTC-USDT
         """
         return self._subscribe(
             TRADES_CHANNEL,
@@ -297,6 +305,9 @@ class OkxClient(BaseClient[OkxHandlers]):
 
         Iterate the result for typed messages, await it to wait for the server's ack,
         or use it as ``async with`` to unsubscribe on exit.
+
+        Args:
+            inst_id: Instrument ID, e.g. BTC-USDT
         """
         return self._subscribe(
             CANDLE_CHANNEL,
@@ -324,6 +335,9 @@ class OkxClient(BaseClient[OkxHandlers]):
 
         Iterate the result for typed messages, await it to wait for the server's ack,
         or use it as ``async with`` to unsubscribe on exit.
+
+        Args:
+            inst_type: Instrument type
         """
         return self._subscribe(
             ORDERS_CHANNEL,

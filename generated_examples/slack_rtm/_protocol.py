@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from . import models
+from . import errors, models
 from ._runtime import protocol as p
 
 SPEC_FINGERPRINT = "sha256:ec09f25b7ff2d894927c1f2ede3566fe607a4d72f33bd94e2325cf4fb432b941"
@@ -453,6 +453,7 @@ PROTOCOL = p.Protocol(
     rate_limit=None,
     errors={},
     error_classes={},
+    base_error=errors.SlackRtmError,
     max_lifetime=None,
     subprotocols=(),
     hello=None,

@@ -36,6 +36,7 @@ from .dispatch import Shape, ShapeReader, example_from
 from .model import Channel, Message, Operation
 from .overlay import Overlay, read_overlay
 from .security import Handshake
+from .validate import sequence
 
 Perspective = Literal["server", "client"]
 DEFAULT_PERSPECTIVE: Perspective = "server"
@@ -131,7 +132,7 @@ class AsyncApiNormalizer:
 
     def examples(self, msg: Message) -> list[Any]:
         out = []
-        for ex in msg.value.get("examples") or ():
+        for ex in sequence(msg.value.get("examples"), msg.doc, join_pointer(msg.pointer, "examples"), self.diagnostics):
             if isinstance(ex, dict) and "payload" in ex:
                 out.append(ex["payload"])
         return out
@@ -292,7 +293,8 @@ class AsyncApiNormalizer:
                 handshake.channel(channel)
             else:
                 for param in re.findall(r"\{([^{}]*)\}", channel.address or ""):
-                    if param not in (channel.value.get("parameters") or {}):
+                    params = channel.value.get("parameters")
+                    if not isinstance(params, dict) or param not in params:
                         handshake.channel(channel)
                         break
         return "" if chosen == "/" else chosen
@@ -486,7 +488,7 @@ class AsyncApiNormalizer:
                 hint="each property becomes a keyword argument of the generated method",
             )
             return ()
-        required = set(value.get("required") or ())
+        required = ir.required_names(value)
         skipped = {s[1:] for s in skip if s and s.count("/") == 1}
         base = join_pointer(pointer, "properties")
         out = []

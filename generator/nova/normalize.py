@@ -182,6 +182,7 @@ class Normalizer:
                     params_array=_is_array(r.get("params"), self),
                     params_ref=self.params_ref(r.get("params"), join_pointer(base, "params")),
                     reply=r.get("reply", True),
+                    public=r.get("public", True),
                     examples=tuple(
                         ir.RequestExample(
                             params=e.get("params", {}),
@@ -220,7 +221,7 @@ class Normalizer:
                 hint="each property becomes a keyword argument of the generated method",
             )
             return ()
-        required = set(value.get("required", ()))
+        required = ir.required_names(value)
         base = join_pointer(pointer, "properties")
         out = []
         for name, prop in properties.items():
@@ -425,12 +426,23 @@ JSONRPC2: dict[str, Any] = {
 PRESETS = {"jsonrpc2": JSONRPC2}
 
 
+def _error_rule(error: dict[str, Any] | None) -> p.ErrorRule | None:
+    if not error:
+        return None
+    return p.ErrorRule(
+        match_from(error["when"]),
+        id=error.get("id", "/id"),
+        code=error.get("code", "/error/code"),
+        message=error.get("message", "/error/message"),
+        data=error.get("data"),
+    )
+
+
 def envelope_from(value: dict[str, Any]) -> p.Envelope:
     """Expand a preset, let keys written beside it win, and build the runtime's Envelope."""
     merged = {**PRESETS.get(value.get("preset", ""), {}), **{k: v for k, v in value.items() if k != "preset"}}
     request = merged.get("request", {})
     response = merged.get("response")
-    error = merged.get("error")
     notification = merged.get("notification")
     return p.Envelope(
         template=merged.get("template", {}),
@@ -445,17 +457,8 @@ def envelope_from(value: dict[str, Any]) -> p.Envelope:
             if response
             else None
         ),
-        error=(
-            p.ErrorRule(
-                match_from(error["when"]),
-                id=error.get("id", "/id"),
-                code=error.get("code", "/error/code"),
-                message=error.get("message", "/error/message"),
-                data=error.get("data"),
-            )
-            if error
-            else None
-        ),
+        error=_error_rule(merged.get("error")),
+        result_error=_error_rule(merged.get("result_error")),
         notification=(
             p.NotificationRule(
                 match_from(notification["when"]),

@@ -146,9 +146,10 @@ def context(plan: Plan, options: RenderOptions) -> dict[str, Any]:
     """The documented template context (see docs/templates.md)."""
     channel_types = [prm.annotation for c in plan.channels for prm in c.params]
     result_types = [r.result for r in plan.requests]
+    methods = [r for r in plan.requests if r.public]
     client_types = (
-        [prm.annotation for r in plan.requests for prm in r.params]
-        + [r.result for r in plan.requests if r.source.reply]
+        [prm.annotation for r in methods for prm in r.params]
+        + [r.result for r in methods if r.awaits_reply]
         + [cp.annotation for cp in plan.connect_params]
     )
     message_types = [c.message for c in plan.channels] + [e.message for e in plan.events]
@@ -167,7 +168,11 @@ def context(plan: Plan, options: RenderOptions) -> dict[str, Any]:
         "typing_names": sorted(
             set(_typing_names(client_types + channel_types + message_types)) | ({Code("Literal")} if servers else set())
         ),
-        "handler_typing_names": _typing_names(message_types),
+        "handler_typing_names": sorted(
+            set(_typing_names(message_types)) | ({Code("Any"), Code("Literal")} if plan.requests else set())
+        ),
+        "sequenced_channels": [c.class_name for c in plan.channels if c.source.sequence is not None],
+        "wire_methods": sorted({r.source.method for r in plan.requests}),
         "channel_typing_names": _typing_names(channel_types),
         "protocol_typing_names": _typing_names(result_types + message_types),
         "channels_use_models": any("models." in t for t in channel_types),
@@ -195,16 +200,18 @@ def context(plan: Plan, options: RenderOptions) -> dict[str, Any]:
         "handshake_imports": _handshake_imports(plan),
         "handshake_fields": tuple((kind, Code(field)) for kind, field in HANDSHAKE_FIELDS),
         "kind_docs": {k: Code(v) for k, v in KIND_DOCS.items()},
+        "methods": methods,
         "sends_imports": [
             Code(n)
             for n in sorted(
-                {"send_only" for r in plan.requests if not r.source.reply}
-                | {"request_next" for r in plan.requests if r.source.reply and not r.source.correlated}
+                {"send_only" for r in methods if not r.awaits_reply}
+                | {"request_next" for r in methods if r.awaits_reply and not r.source.correlated}
             )
         ],
         "reply_consts": [
-            Identifier(r.const + "_REPLY") for r in plan.requests if r.source.reply and not r.source.correlated
+            Identifier(r.const + "_REPLY") for r in methods if r.awaits_reply and not r.source.correlated
         ],
+        "uses_dump_params": any(r.params_model for r in methods),
     }
 
 

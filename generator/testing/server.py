@@ -163,6 +163,8 @@ class SpecServer:
         """Every decoded JSON frame clients sent, in order (all connections)."""
         self.received_text: list[str] = []
         """Text frames that were not JSON (e.g. ``pong`` answers, garbage)."""
+        self.handshakes: list[HttpRequest] = []
+        """Every opening handshake request (path and headers), in order, refused ones too."""
         self.connections = 0
         """Connections accepted so far."""
         self.pings_sent = 0
@@ -178,6 +180,8 @@ class SpecServer:
         """Connections dropped at ``max_lifetime``."""
         self._arrived: dict[int, float] = {}
         """id(ServerConnection) -> loop time its opening handshake request arrived."""
+        self.stalls_ended = 0
+        """Stalls ended, by :meth:`unstall` or when a timed :meth:`stall` ran out."""
 
         self._lock = threading.Lock()
         self._open: dict[int, Connection] = {}
@@ -451,14 +455,23 @@ class SpecServer:
         values ahead, as if ``n`` frames were lost: clients must notice the gap."""
         self.streams.skips.add(n)
 
+    def drift(self, remove: tuple[str, ...] = (), replace: dict[str, Any] | None = None) -> None:
+        """Schema drift from now on: every notification payload loses the members at the
+        ``remove`` pointers and gets the ``replace`` values (pointers relative to the
+        payload, e.g. ``("/mark_price",)``, ``{"/stats/volume": "n/a"}``); ``drift()``
+        with no arguments stops it."""
+        self.streams.notifier.drift.set(remove, replace)
+
     def expire_tokens(self) -> None:
         """Expire every login token now: requests that require auth get
         ``unauthorized_error`` until the client logs in (or refreshes) again."""
         self.auth.expire_tokens()
 
-    async def send_raw(self, text: str) -> None:
-        """Send ``text`` as-is, as a text frame, to every open connection."""
-        await self._on_loop(self._broadcast(text))
+    async def send_raw(self, data: str | bytes, *, text: bool | None = None) -> None:
+        """Send ``data`` as-is to every open connection: ``str`` as a text frame,
+        ``bytes`` as a binary frame, or as a text frame with ``text=True`` (bytes that
+        need not be valid UTF-8: a client must close with 1007)."""
+        await self._on_loop(self._broadcast(data, text=text))
 
     async def send_event(self, name: str, payload: Any = None) -> None:
         """Send event ``name`` to every open connection.
@@ -558,11 +571,16 @@ class SpecServer:
         if self._unstall_handle is not None:
             self._unstall_handle.cancel()
             self._unstall_handle = None
+        resumed = False
         for conn in list(self._open.values()):
             if not conn.running.is_set():
                 conn.running.set()
+                resumed = True
                 if not conn.ws.transport.is_closing():
                     conn.ws.transport.resume_reading()
+        if resumed:
+            with self._lock:
+                self.stalls_ended += 1
 
     async def _process_request(
         self, connection: ServerConnection, request: HttpRequest
@@ -570,6 +588,8 @@ class SpecServer:
         self._arrived[id(connection)] = asyncio.get_running_loop().time()
         if self.handshake_delay > 0:
             await asyncio.sleep(self.handshake_delay)
+        with self._lock:
+            self.handshakes.append(request)
         status = self.faults.take_refusal()
         if status is None:
             return None
@@ -577,10 +597,10 @@ class SpecServer:
         logger.info("refusing a connection attempt with HTTP %d", status)
         return connection.respond(status, "refused by the test server\n")
 
-    async def _broadcast(self, text: str) -> None:
+    async def _broadcast(self, data: str | bytes, *, text: bool | None = None) -> None:
         for conn in list(self._open.values()):
             with contextlib.suppress(ConnectionClosed):
-                await conn.ws.send(text)
+                await conn.ws.send(data, text=text)
 
     def _event(self, name: str) -> Event:
         for event in self.api.events:

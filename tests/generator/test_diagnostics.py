@@ -59,6 +59,20 @@ CASES = [
     Case("003-name-pattern", mutate("name: tickers", "name: @@Tickers"), "NOVA003",
          hint="lowercase identifier"),
     Case("004-version", mutate("nova: 1", "nova: @@2"), "NOVA004", hint="write `nova: 1`"),
+    # -- limits (more in test_limits.py) ----------------------------------------------------------
+    Case("060-file-size", mutate(TICKER_MSG, 'message: { $ref: "big.yaml#/T" }'), "NOVA060",
+         message="big.yaml has 2MB, more than the limit of 2MB", hint="--max-file-size",
+         extra={"big.yaml": "@@T: {type: object}\n" + "#" * 2_000_000 + "\n"}),
+    Case("061-depth", mutate("title: Example", "title: " + "[" * 63 + "@@[" + "]" * 64), "NOVA061",
+         message="nested more than 64 levels deep"),
+    Case("062-alias-bomb", BASE + "  A: &a [x, x, x, x, x, x, x, x, x, x]\n"
+         + "".join(f"  B{i}: &b{i} [{', '.join(['*a' if i == 0 else f'*b{i - 1}'] * 10)}]\n" for i in range(3))
+         + "  C: [" + "*b2, " * 7 + "@@*b2, *b2]\n", "NOVA062", message="YAML aliases expand this file by more than 100000 nodes"),
+    Case("062-alias-loop", BASE + "  A: &a { items: @@*a }\n", "NOVA062", message="inside its own anchor"),
+    Case("063-number", mutate("price: 64000.5", "price: @@6" + "4" * 100_000), "NOVA063",
+         message="a number of 100001 characters"),
+    Case("064-ref-cycle", BASE + "  A: { $ref: '#/schemas/B' }\n  B: { allOf: [{ $ref: @@'#/schemas/A' }] }\n",
+         "NOVA064", message="$ref cycle with no property or item in between: A -> B -> A", hint="describes no value"),
     Case("101-asyncapi-version", "asyncapi: @@'9.0.0'\ninfo: { title: x, version: '1' }\n", "NOVA101"),
     # -- references and schemas -------------------------------------------------------------
     Case("010-local", mutate(TICKER_MSG, 'message: { $ref: @@"#/schemas/Tickr" }'), "NOVA010",
@@ -226,8 +240,15 @@ CASES = [
                                             "    subscription: public\n    stale_after: @@-1\n"
                                             "    message: { $ref: \"#/schemas/Ticker\" }"),
          "NOVA003"),
-    Case("050-model-generator", "@@" + BASE + "  Loop: { allOf: [{ $ref: '#/schemas/Loop' }] }\n", "NOVA050",
+    Case("050-model-generator", "@@" + BASE + "  Odd: { oneOf: [{ type: object }], discriminator: 5 }\n", "NOVA050",
          message="datamodel-code-generator could not build models", generate=True),
+    Case("080-reply-without-rule",
+         mutate("  preset: jsonrpc2", "  request: { id: /id, method: /method, params: /params }",
+                mutate("  get_time:\n", "  @@get_time:\n")),
+         "NOVA080", severity="warning", message="nothing recognises one", hint="reply: false"),
+    Case("081-plumbing", mutate("    addresses: /channels", '    addresses: /channels\n    subscription_id: ""',
+                                mutate("  subscribe:\n    method: public/subscribe", "  @@subscribe:\n    method: public/subscribe")),
+         "NOVA081", severity="warning", message="cannot be called on its own", hint="public: false"),
 ]
 
 

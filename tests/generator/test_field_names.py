@@ -87,3 +87,13 @@ def test_a_python_name_that_is_not_snake_case_is_a_diagnostic(tmp_path: Path) ->
     with pytest.raises(SpecError):
         generate(spec, RenderOptions(), diagnostics, base=tmp_path)
     assert [d.code for d in diagnostics.items] == ["NOVA022"]
+
+
+def test_x_nova_name_beside_a_ref_is_honoured(tmp_path: Path) -> None:
+    text = SPEC.replace(
+        "      q: { type: string, format: decimal, x-nova-name: quantity }\n",
+        '      q: { $ref: "#/schemas/Qty", x-nova-name: quantity }\n',
+    ) + "  Qty: { type: string, format: decimal }\n"
+    out = build(tmp_path, text)
+    source = (out / "terse" / "models.py").read_text("utf-8")
+    assert 'quantity: Qty = Field(..., alias="q")' in source

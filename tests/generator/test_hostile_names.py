@@ -5,6 +5,7 @@ package names that cannot be imported, and the names that used to crash the gene
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import inspect
 import subprocess
@@ -140,7 +141,7 @@ async def test_parameters_named_like_module_names_work_against_the_local_server(
     spec_path = tmp_path / "spec.yaml"
     api = load_api(spec_path, Diagnostics(), tmp_path)
     with imported(out, "shadowing") as package:
-        async with SpecServer(api) as server:
+        async with asyncio.timeout(10), SpecServer(api) as server:
             async with package.ShadowingClient.connect(url=server.url) as client:
                 result = await client.find(symbol="BTC")
                 assert result.symbol == "BTC"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nova_gen.runtime.core import Limiter, TokenBucket, connect_limiter_for, limiter_for
+from nova_gen.runtime.core import TokenBucket, connect_limiter_for, limiter_for
 from nova_gen.runtime.protocol import RateLimit
 
 
@@ -88,21 +88,3 @@ def test_connect_limiter_for() -> None:
     )
     assert isinstance(lim, TokenBucket)
     assert (lim.rate, lim.burst) == (0.5, 3.0)
-
-
-class Unlimited:
-    """A user-supplied limiter: anything with the three methods will do."""
-
-    def reserve(self, cost: float, now: float) -> float:
-        return 0.0
-
-    def available(self, cost: float, now: float) -> float:
-        return 0.0
-
-    def tokens(self, now: float) -> float:
-        return float("inf")
-
-
-def test_custom_limiter_satisfies_protocol() -> None:
-    limiters: list[Limiter] = [Unlimited(), TokenBucket(1.0, 1.0)]
-    assert [lim.reserve(1, 0.0) for lim in limiters] == [0.0, 0.0]

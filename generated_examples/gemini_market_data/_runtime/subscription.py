@@ -26,7 +26,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from .core.subscriptions import SubEntry, SubState
-from .errors import SubscriptionOverflow
+from .errors import SubscriptionError, SubscriptionOverflow
 from .lifecycle import OverflowPolicy
 from .protocol import ChannelSpec
 
@@ -69,6 +69,7 @@ class Subscription(Generic[M, C]):
         self._end: BaseException | object | None = None
         """None while live; ``_END`` for a clean end; else the exception to raise."""
         self._state: SubState = "pending"
+        self._error: BaseException | None = None
         self._entry: SubEntry | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -109,6 +110,8 @@ class Subscription(Generic[M, C]):
 
     async def _wait_ack(self) -> Subscription[M, C]:
         await asyncio.shield(self._ack)
+        if isinstance(self._error, SubscriptionError):
+            raise self._error  # refused after the ack (an `error` frame for an operation)
         return self
 
     async def __aenter__(self) -> Subscription[M, C]:
@@ -181,6 +184,7 @@ class Subscription(Generic[M, C]):
     def _fail(self, error: BaseException, state: SubState = "failed") -> None:
         """End with ``error``: the ack (if still awaited) and the iterator raise it."""
         self._state = state
+        self._error = error
         if not self._ack.done():
             self._ack.set_exception(error)
             self._ack.exception()  # mark retrieved: nobody may ever await the ack

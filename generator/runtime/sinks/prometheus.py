@@ -19,6 +19,8 @@ nova_heartbeat_missed_total               counter    api, kind
 nova_streams_stale_total                  counter    api, action
 nova_errors_total                         counter    api, error_type
 nova_auth_total                           counter    api, refreshed
+nova_unexpected_frames_total              counter    api, kind
+nova_schema_drift_total                   counter    api, channel, field
 ========================================  =========  ===============================
 
 Several sinks on one registry (one per client) share the metrics: the ``api`` label
@@ -42,10 +44,12 @@ from ..telemetry import (
     RateLimited,
     Reconnecting,
     RequestCompleted,
+    SchemaDrift,
     StreamStale,
     SubscriptionStateChanged,
     TelemetryEvent,
     TelemetrySink,
+    UnexpectedFrame,
 )
 
 __all__ = ["DEFAULT_BUCKETS", "PrometheusSink"]
@@ -101,6 +105,14 @@ class _Metrics:
         )
         self.errors = c("errors_total", "Errors", ["api", "error_type"], **kw)
         self.auth = c("auth_total", "Logins and token refreshes", ["api", "refreshed"], **kw)
+        self.unexpected = c(
+            "unexpected_frames_total", "Malformed, unknown, late and duplicate frames",
+            ["api", "kind"], **kw,
+        )
+        self.drift = c(
+            "schema_drift_total", "Messages delivered despite missing or invalid fields",
+            ["api", "channel", "field"], **kw,
+        )
 
 
 _SHARED: dict[tuple[int, str], tuple[Any, _Metrics]] = {}
@@ -170,6 +182,11 @@ class PrometheusSink(TelemetrySink):
             m.errors.labels(api, event.error_type).inc()
         elif isinstance(event, AuthCompleted):
             m.auth.labels(api, _b(event.refreshed)).inc()
+        elif isinstance(event, UnexpectedFrame):
+            m.unexpected.labels(api, event.kind).inc()
+        elif isinstance(event, SchemaDrift):
+            for name in event.fields:
+                m.drift.labels(api, event.channel, name).inc()
 
     def _subscription(self, api: str, event: SubscriptionStateChanged) -> None:
         # The gauge is recomputed from the states this sink saw, so it cannot drift negative.

@@ -9,6 +9,7 @@ from .backoff import DEFAULT_CLOSE_CODES, Backoff, CloseAction, classify_close
 from .correlator import Correlator, Pending, PendingKind
 from .dispatcher import (
     Dispatcher,
+    Drifted,
     ErrorReply,
     Event,
     GapNotification,
@@ -23,10 +24,11 @@ from .dispatcher import (
     TemplateNotification,
     Unknown,
 )
+from .lenient import ValidationPolicy, drifted_fields, lenient_parse, raw_frame
 from .match import compile_match
 from .pings import PingTracker
 from .ratelimit import Limiter, TokenBucket, connect_limiter_for, limiter_for
-from .session import Session, SubscribeAck, SubscribeFailed, WaiterReply
+from .session import Session, SubscribeAck, SubscribeFailed, SubscribeRetry, WaiterReply
 from .subscriptions import RestoreStep, SubEntry, Subscriptions, SubState
 from .waiters import Waiter, Waiters
 
@@ -37,6 +39,7 @@ __all__ = [
     "CloseAction",
     "Correlator",
     "Dispatcher",
+    "Drifted",
     "ErrorReply",
     "Event",
     "GapNotification",
@@ -60,17 +63,22 @@ __all__ = [
     "SubState",
     "SubscribeAck",
     "SubscribeFailed",
+    "SubscribeRetry",
     "SubscriptionEnded",
     "Subscriptions",
     "TemplateNotification",
     "TokenBucket",
     "Unknown",
+    "ValidationPolicy",
     "Waiter",
     "WaiterReply",
     "Waiters",
     "classify_close",
     "compile_match",
     "connect_limiter_for",
+    "drifted_fields",
+    "lenient_parse",
     "limiter_for",
+    "raw_frame",
     "resolve_credentials",
 ]
