@@ -172,3 +172,31 @@ def test_spec_close_codes_win() -> None:
     assert classify_close(4009, policy) == "reauth"
     assert classify_close(1002, policy) == "fatal"
     assert classify_close(None, policy) == "retry"
+
+
+def test_reset_starts_over_from_the_first_delay_and_forgets_the_connection() -> None:
+    b = Backoff(POLICY, rng=random.Random(1))
+    for _ in range(3):
+        b.next_delay()
+    b.connected(0.0)
+    b.reset()
+    assert b.attempts == 0 and b.bounds(b.attempts) == (0.0, 0.5)
+    b.next_delay()
+    b.disconnected(1000.0)  # no connection since the reset: nothing to call stable
+    assert b.attempts == 1
+
+
+def test_a_second_disconnect_without_a_connection_changes_nothing() -> None:
+    b = Backoff(POLICY, rng=random.Random(1))
+    b.connected(0.0)
+    b.disconnected(100.0)  # stable for 100 s >= reset_after: attempts start over
+    assert b.attempts == 0
+    b.next_delay()
+    b.disconnected(500.0)
+    assert b.attempts == 1 and repr(b) == "<Backoff attempts=1>"
+
+
+def test_the_given_random_source_draws_the_delays() -> None:
+    b = Backoff(POLICY, rng=random.Random(7))
+    reference = random.Random(7)
+    assert [b.next_delay() for _ in range(3)] == [reference.uniform(0.0, cap) for cap in (0.5, 1.0, 2.0)]

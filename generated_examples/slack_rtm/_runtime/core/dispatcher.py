@@ -481,7 +481,7 @@ class Dispatcher:
     def _response(self, frame: Any) -> Outcome:
         assert self._resp_id is not None and self._resp_result is not None
         id = self._resp_id(frame)
-        pending = self._correlator.resolve(id) if id is not MISSING and id is not None else None
+        pending = self._correlator.resolve(id)  # None for a missing id (MISSING) or null
         if pending is None:
             correlator = self._correlator
             return StrayReply(id, correlator.is_late(id), frame, correlator.is_duplicate(id))
@@ -502,7 +502,7 @@ class Dispatcher:
         error = self.error_for(code, message, None if data is MISSING else data)
         error.reply = frame
         id = id_of(frame)
-        pending = self._correlator.resolve(id) if id is not MISSING and id is not None else None
+        pending = self._correlator.resolve(id)  # None for a missing id (MISSING) or null
         return ErrorReply(pending, error, frame, id)
 
     def error_for(self, code: Any, message: str, data: Any) -> ServerError:

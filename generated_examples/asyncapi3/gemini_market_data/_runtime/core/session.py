@@ -135,6 +135,14 @@ class WaiterReply(Outcome):
         self.event = event
 
 
+def _no_request() -> Pending:
+    """The ``pending`` of an ack or failure that completes no request of ours (one of
+    several addresses acked, an error for an operation routed by id): nothing waits on it."""
+    done = Pending(None, "", None, "subscribe", 0.0, 0.0, ())
+    done.correlated = False
+    return done
+
+
 _OWN = (
     Response,
     Notification,
@@ -516,9 +524,7 @@ class Session:
                 entry = self.subscriptions.by_id.get(outcome.id)
                 if entry is not None:
                     failed = self.subscriptions.mark_failed((entry.address,), outcome.error)
-                    done = Pending(None, "", None, "subscribe", 0.0, 0.0, ())
-                    done.correlated = False
-                    return SubscribeFailed(done, failed, outcome.error)
+                    return SubscribeFailed(_no_request(), failed, outcome.error)
             if pending is not None and pending.kind == "subscribe":
                 for address in pending.addresses:
                     if self._awaiting_match.get(address) is pending:
@@ -587,10 +593,7 @@ class Session:
             done = pending
             if pending.correlated:
                 self.correlator.resolve(pending.id)  # acked by the match; no reply is due
-        if done is None:
-            done = Pending(None, "", None, "subscribe", 0.0, 0.0, ())
-            done.correlated = False
-        return SubscribeAck(done, entries, [])
+        return SubscribeAck(done if done is not None else _no_request(), entries, [])
 
     def _on_response(self, outcome: Response) -> Outcome:
         pending = outcome.pending
