@@ -25,15 +25,14 @@ from deribit._runtime import (
     ConnectionClosed,
     ConnectOptions,
     Connector,
-    DisconnectReason,
     Heartbeat,
-    ReconnectDecision,
     ReconnectPolicy,
 )
 
 from nova_gen.loader import load_api
 from nova_gen.testing import SpecServer
 
+from .recorders import Disconnects
 from .streams import fresh, take
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
@@ -47,15 +46,6 @@ PINGS = Heartbeat(ws_ping_interval=0.05, ws_ping_timeout=2.0)
 async def server() -> AsyncIterator[SpecServer]:
     async with SpecServer(load_api(SPECS / "deribit.yaml"), notify_interval=0.01) as running:
         yield running
-
-
-class Recorder(DeribitHandlers):
-    def __init__(self) -> None:
-        self.disconnects: list[DisconnectReason] = []
-
-    async def on_disconnect(self, reason: DisconnectReason) -> ReconnectDecision | None:
-        self.disconnects.append(reason)
-        return None
 
 
 def connect_with(protocol: Any, server: SpecServer, options: ConnectOptions) -> Any:
@@ -194,7 +184,7 @@ async def test_stale_after_for_an_unknown_channel_is_a_value_error(server: SpecS
 async def test_reconnect_replaces_the_connection_and_restores_everything(
     server: SpecServer,
 ) -> None:
-    handlers = Recorder()
+    handlers = Disconnects()
     options = ConnectOptions(reconnect=FAST)
     async with asyncio.timeout(15):
         client = await DeribitClient.connect(url=server.url, handlers=handlers, options=options)
@@ -205,7 +195,7 @@ async def test_reconnect_replaces_the_connection_and_restores_everything(
         assert client.state == "open"
         assert server.connections == 2
         assert subscribes_of(server, 2) == {TICKER: 1}
-        assert "the book looks stale" in handlers.disconnects[-1].reason
+        assert "the book looks stale" in handlers.reasons[-1].reason
         assert client.diagnostics().reconnects == 1
         assert len(await fresh(client, ticker, 3)) == 3
         assert isinstance(await client.get_time(), int)
