@@ -17,7 +17,7 @@ from .channels import (
     TradeChannel,
 )
 
-SPEC_FINGERPRINT = "sha256:0dd21056cdb26f2e9b06fb70ad6129db9a5c4ca604f91d35872232a0aa8600b3"
+SPEC_FINGERPRINT = "sha256:76a21a85004a86d42d2d6ed1a2f780e6a4210107f8804dc5576d26b43e26d4f4"
 """The content of the spec this package was generated from (comments and layout aside)."""
 
 SUBSCRIBE: p.RequestSpec[None] = p.RequestSpec(
@@ -86,6 +86,7 @@ KLINE_CHANNEL: p.ChannelSpec[models.Kline, KlineChannel] = p.ChannelSpec(
     channel_type=KlineChannel,
     hook="on_kline",
     via="streams",
+    stale_after=10.0,
 )
 
 PARTIAL_DEPTH_CHANNEL: p.ChannelSpec[models.PartialDepth, PartialDepthChannel] = p.ChannelSpec(
@@ -98,6 +99,7 @@ PARTIAL_DEPTH_CHANNEL: p.ChannelSpec[models.PartialDepth, PartialDepthChannel] =
     channel_type=PartialDepthChannel,
     hook="on_partial_depth",
     via="streams",
+    stale_after=5.0,
 )
 
 DIFF_DEPTH_CHANNEL: p.ChannelSpec[models.DepthUpdate, DiffDepthChannel] = p.ChannelSpec(
@@ -134,6 +136,7 @@ TICKER_CHANNEL: p.ChannelSpec[models.Ticker24h, TickerChannel] = p.ChannelSpec(
     channel_type=TickerChannel,
     hook="on_ticker",
     via="streams",
+    stale_after=10.0,
 )
 
 SERVER_SHUTDOWN_EVENT: p.EventSpec[models.ServerShutdown] = p.EventSpec(

@@ -290,6 +290,9 @@ class Dispatcher:
             for spec in protocol.channels
             if spec.route
         ]
+        self.check_sequences = True
+        """False while two connections deliver the same streams (a rotation's overlap):
+        their interleaved frames are no one stream to check."""
         self._sequences = {
             spec.name: (
                 getter(spec.sequence.field),
@@ -400,7 +403,7 @@ class Dispatcher:
             return parsed
         message, unset = parsed  # type: ignore[misc]
         sequence = self._sequences.get(entry.spec.name) if self._sequences else None
-        if sequence is not None:
+        if sequence is not None and self.check_sequences:
             outcome = self._sequenced(entry, frame, message, sequence)
         else:
             outcome = Notification(entry, message)
