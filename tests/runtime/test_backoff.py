@@ -193,7 +193,7 @@ def test_a_second_disconnect_without_a_connection_changes_nothing() -> None:
     assert b.attempts == 0
     b.next_delay()
     b.disconnected(500.0)
-    assert b.attempts == 1 and repr(b) == "<Backoff attempts=1>"
+    assert b.attempts == 1 and repr(b) == "<Backoff attempts=1 short_lived=0>"
 
 
 def test_the_given_random_source_draws_the_delays() -> None:
