@@ -134,6 +134,8 @@ class SubscriptionMethod:
     unsubscribe: str | None
     addresses: str = "/channels"
     batch: bool = True
+    max_batch: int | None = None
+    """The most addresses one subscribe request may carry; None: no limit."""
     requires_auth: bool = False
     ack: Literal["reply", "none", "match"] = "reply"
     ack_when: Match | None = None

@@ -235,6 +235,7 @@ class Normalizer:
                     unsubscribe=s.get("unsubscribe"),
                     addresses=s.get("addresses", "/channels"),
                     batch=s.get("batch", True),
+                    max_batch=s.get("max_batch"),
                     requires_auth=s.get("auth", False),
                     **_ack(s.get("ack", "reply")),
                     subscription_id=s.get("subscription_id"),

@@ -126,6 +126,7 @@ def context(plan: Plan, options: RenderOptions) -> dict[str, Any]:
                 unsubscribe=plan.api.request(s.unsubscribe).method if s.unsubscribe else None,
                 addresses=s.addresses,
                 batch=s.batch,
+                max_batch=s.max_batch,
                 requires_auth=s.requires_auth,
                 ack=s.ack,
                 ack_when=s.ack_when,

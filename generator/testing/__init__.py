@@ -5,6 +5,7 @@
 
 from .faults import ErrorReply
 from .framing import Framer, IncomingRequest
+from .ratelimit import MessageLimit
 from .server import SpecServer
 
-__all__ = ["ErrorReply", "Framer", "IncomingRequest", "SpecServer"]
+__all__ = ["ErrorReply", "Framer", "IncomingRequest", "MessageLimit", "SpecServer"]

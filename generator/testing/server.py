@@ -51,6 +51,7 @@ from .faults import ErrorReply, Faults
 from .framing import Framer, IncomingRequest
 from .handshake import InitGate
 from .heartbeats import Heartbeats
+from .ratelimit import MessageLimit
 from .subscriptions import Subscriptions
 
 __all__ = ["ErrorReply", "SpecServer"]
@@ -101,6 +102,7 @@ class SpecServer:
         hello_delay: float = 0.0,
         init_timeout: float | None = None,
         ssl: _ssl.SSLContext | None = None,
+        message_limit: MessageLimit | None = None,
     ) -> None:
         """
         :param api: the API to speak.
@@ -125,6 +127,8 @@ class SpecServer:
         :param init_timeout: seconds a client has to send the spec's ``init`` frame; then
             the connection is closed with 4408 if the spec's close codes list 4408.
         :param ssl: a server TLS context; the server then speaks ``wss://``.
+        :param message_limit: count the frames each connection sends over a sliding
+            window and close a connection that goes over (an exchange's message limit).
         """
         self.api = api
         self.port = port
@@ -148,6 +152,8 @@ class SpecServer:
         self.hello_delay = hello_delay
         self.ssl = ssl
         """A server TLS context: the server speaks ``wss://`` (tests of the client's TLS options)."""
+        self.message_limit = message_limit
+        """Per-connection message limit, and the peaks it measured."""
 
         self.received: list[Any] = []
         """Every decoded JSON frame clients sent, in order (all connections)."""
@@ -556,6 +562,7 @@ class SpecServer:
             self._logs[conn.number] = conn.log
         logger.info("conn %d open from %s", conn.number, ws.remote_address)
         self.init_gate.open(conn)
+        loop = asyncio.get_running_loop()
         try:
             if self.hello is not None:
                 await self._send_hello(conn, self.hello)
@@ -568,6 +575,11 @@ class SpecServer:
                     else message.decode("utf-8", "replace")
                 )
                 logger.debug("conn %d -> %s", conn.number, text)
+                limit = self.message_limit
+                if limit is not None and limit.over(conn.number, loop.time()):
+                    logger.info("conn %d: over the message limit", conn.number)
+                    await ws.close(limit.code, limit.reason)
+                    break
                 await self._on_text(conn, text)
                 # A stalled connection takes no further message, even one already read.
                 await conn.running.wait()
@@ -577,6 +589,8 @@ class SpecServer:
             with self._lock:
                 self._open.pop(conn.number, None)
                 conn.subs.clear()
+            if self.message_limit is not None:
+                self.message_limit.forget(conn.number)
             tasks = list(conn.tasks)
             for task in tasks:
                 task.cancel()

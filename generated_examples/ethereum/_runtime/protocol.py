@@ -25,7 +25,9 @@ C = TypeVar("C")
 
 
 IdKind = Literal["int", "str", "uuid"]
-CloseAction = Literal["retry", "fatal", "reauth"]
+CloseAction = Literal["retry", "fatal", "reauth", "rate_limited"]
+"""What a close code means: reconnect, give up, log in again, or reconnect after the
+longer back-off of a server that said "too many requests"."""
 ErrorAction = Literal["raise", "retry", "reauth", "fatal"]
 
 
@@ -145,6 +147,8 @@ class SubscribeMethod:
     """Pointer inside the params where the list of channel addresses goes."""
     batch: bool = True
     """Several addresses may share one request."""
+    max_batch: int | None = None
+    """The most addresses one request may carry (Bybit: 10); None: no limit."""
     requires_auth: bool = False
     ack: Literal["reply", "none", "match"] = "reply"
     """``reply``: the correlated reply acks; ``none``: active once sent; ``match``: an

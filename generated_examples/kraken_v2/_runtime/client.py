@@ -50,8 +50,8 @@ from .lifecycle import ClientState, DisconnectReason, ReconnectDecision
 from .logs import RedactingFilter, frame_preview, get_logger
 from .options import ConnectOptions
 from .outcomes import Outcomes
-from .protocol import ChannelSpec, ErrorAction, Match, Protocol, RequestSpec
-from .subscription import Subscription
+from .protocol import ChannelSpec, ErrorAction, Match, Protocol, RequestSpec, SubscribeMethod
+from .subscription import Feed, Subscription
 from .supervisor import Supervisor
 from .telemetry import (
     ErrorOccurred,
@@ -130,6 +130,9 @@ class BaseClient(Generic[H]):
         self._filter = RedactingFilter(self._secret_values)
         self._masked_fields = _token_fields(protocol)
         self._outcomes = Outcomes(self)
+        self._outbox: dict[str, list[SubEntry]] = {}
+        """New addresses per subscribe method, waiting for their subscribe frame."""
+        self._flushers: dict[str, asyncio.Task[Any]] = {}
 
     # -- life cycle ----------------------------------------------------------------
 
@@ -272,10 +275,11 @@ class BaseClient(Generic[H]):
                 action,
             )
 
-    def _spawn(self, coro: Any) -> None:
+    def _spawn(self, coro: Any) -> asyncio.Task[Any]:
         task = self._loop.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
 
     # -- secrets, logs, telemetry --------------------------------------------------------
 
@@ -312,15 +316,16 @@ class BaseClient(Generic[H]):
         conn = sup.conn if sup is not None else None
         subs = []
         for entry in self._session.subscriptions.entries():
-            sinks = entry.sinks
+            sinks: list[Feed[Any, Any]] = entry.sinks
             subs.append(
                 SubscriptionInfo(
                     address=entry.address,
                     channel=entry.spec.name,
                     state=entry.state,
-                    queue_depth=sum(getattr(s, "queue_depth", 0) for s in sinks),
-                    dropped=sum(getattr(s, "dropped", 0) for s in sinks),
+                    queue_depth=sum(s.queue_depth for s in sinks),
+                    dropped=sum(s.dropped for s in sinks),
                     consumers=len(sinks),
+                    unread=any(2 * s.queue_depth >= s.maxsize and not s.waiting for s in sinks),
                 )
             )
         server = next((n for n, u in self.protocol.servers.items() if u == self.url), None)
@@ -555,12 +560,26 @@ class BaseClient(Generic[H]):
             self._fail_waiter(waiter, RequestTimeout(waiter.method, waiter.timeout))
 
     def _throttled(self, method: str) -> float:
-        """The server said "too many requests": hold every request for a growing delay."""
+        """The server said "too many requests" (an error reply whose action is ``retry``,
+        or a ``rate_limited`` close code): hold every send, and a reconnect, for a
+        growing delay, drawn from ``[cap / 2, cap]`` with ``cap = base * multiplier **
+        (n + 1)`` (``n`` earlier throttles, forgotten after ``reset_after`` seconds
+        without one), ``base`` the larger of the reconnect's ``initial_delay`` and the
+        rate limit's window (``burst / rate``: the server's count has emptied by
+        then), and never above ``max_delay``. Returns the delay in seconds."""
         policy = self._sup.policy if self._sup is not None else self.protocol.reconnect
-        cap = min(policy.max_delay, policy.initial_delay * policy.multiplier**self._throttles)
+        now = self._loop.time()
+        if now - self._throttled_at > policy.reset_after:
+            self._throttles = 0
+        limit = self.protocol.rate_limit
+        base = max(policy.initial_delay, limit.burst / limit.rate if limit is not None else 0.0)
+        try:
+            cap = min(policy.max_delay, base * policy.multiplier ** (self._throttles + 1))
+        except OverflowError:
+            cap = policy.max_delay
         self._throttles += 1
-        delay = random.uniform(cap / 2, cap)
-        self._throttled_at = self._loop.time()
+        delay = max(min(base, policy.max_delay), random.uniform(cap / 2, cap))
+        self._throttled_at = now
         self._hold_until = max(self._hold_until, self._throttled_at + delay)
         self._emit(RateLimitedEvent, method=method, wait=delay, raised=False)
         self.log.warning("%s: the server is rate limiting; backing off %.3fs", method, delay)
@@ -614,51 +633,108 @@ class BaseClient(Generic[H]):
     def _subscribe(self, spec: ChannelSpec[M, C], channel: C) -> Subscription[M, C]:
         """A new subscription to ``channel``; the subscribe request goes out in a task."""
         address = Subscriptions.address_of(spec, channel)
-        sub: Subscription[M, C] = Subscription(
+        feed: Feed[M, C] = Feed(
             self, spec, channel, address, self.options.subscription_buffer, self.options.overflow
         )
-        sub._task = asyncio.get_running_loop().create_task(self._start(sub))
-        return sub
+        feed._task = asyncio.get_running_loop().create_task(self._start(feed))
+        return Subscription(feed)
 
     def _cost_of(self, wire: str) -> float:
         """Rate-limit cost of a wire method: its request spec's, else 1."""
         spec = self.protocol.requests.get(wire)
         return spec.cost if spec is not None else 1.0
 
-    async def _start(self, sub: Subscription[Any, Any]) -> None:
-        loop = self._loop
+    async def _start(self, feed: Feed[Any, Any]) -> None:
+        """Add ``feed`` as a consumer of its address; a new address joins the outbox of
+        its subscribe method (see :meth:`_flush`)."""
         timeout = self.request_timeout
-        method = self.protocol.subscribe_methods.get(sub.spec.via)
+        method = self.protocol.subscribe_methods.get(feed.spec.via)
         wire = method.subscribe if method is not None else "subscribe"
         try:
-            deadline = loop.time() + timeout
-            if self._session.subscriptions.get(sub.address) is None:
-                # A new address: its subscribe request goes through the rate limiter.
-                conn = await self._ready(wire, self._cost_of(wire), deadline, timeout)
-            else:
-                conn = await self._connection(deadline, wire, timeout)
-            entry, request = self._session.subscribe(
-                sub.spec, sub.channel, sub, now=loop.time(), timeout=timeout
-            )
-        except (ConnectionLost, ValueError, RequestTimeout, RateLimited) as exc:
-            sub._fail(exc)
+            await self._connection(self._loop.time() + timeout, wire, timeout)
+            entry, new = self._session.subscriptions.add(feed.spec, feed.channel, feed)
+        except (ConnectionLost, ValueError, RequestTimeout) as exc:
+            feed._fail(exc)
             return
-        sub._entry = entry
-        if request is None:
+        feed._entry = entry
+        if not new:
             if entry.state == "active":
-                sub._acked()
+                feed._acked()
             return
-        pending, text = request
-        loop.call_at(pending.deadline, self._expire, pending)
-        try:
-            await conn.send(text)
-        except ConnectionLost:
-            return  # still desired: the restore on the next connection subscribes it
-        if not pending.correlated and entry.state == "active":
-            # Active once sent (ack none, or the request id is the subscription id).
-            self._on_outcome(SubscribeAck(pending, [entry], []), conn)
+        self._outbox.setdefault(entry.method.name, []).append(entry)
+        if entry.method.name not in self._flushers:
+            self._flushers[entry.method.name] = self._spawn(self._flush(entry.method))
 
-    async def _unsubscribe_sink(self, sub: Subscription[Any, Any]) -> None:
+    async def _flush(self, method: SubscribeMethod) -> None:
+        """Send the outbox of ``method``: every address subscribed since the last frame
+        goes out together, as few frames as the method allows (``batch``,
+        ``max_batch``), each through the rate limiter. Subscribes made in one loop
+        iteration, or while the limiter holds the previous frame back, share a frame.
+        The restore after a reconnect takes the outbox over (:meth:`_take_outbox`)."""
+        loop = self._loop
+        timeout = self.request_timeout
+        wire = method.subscribe
+        size = (method.max_batch or 0) if method.batch else 1
+        outbox = self._outbox.setdefault(method.name, [])
+        try:
+            while outbox:
+                try:
+                    conn = await self._ready(wire, self._cost_of(wire), loop.time() + timeout, timeout)
+                except (ConnectionLost, RequestTimeout, RateLimited) as exc:
+                    entries = outbox[: size or len(outbox)]
+                    del outbox[: len(entries)]
+                    addresses = [e.address for e in entries]
+                    self._fail_entries(self._session.subscriptions.mark_failed(addresses, exc), exc)
+                    continue
+                entries = [e for e in outbox[: size or len(outbox)] if e.state == "pending"]
+                del outbox[: size or len(outbox)]
+                requests = self._session.subscribe_requests(
+                    tuple(entries), now=loop.time(), timeout=timeout
+                )
+                for number, (pending, text) in enumerate(requests):
+                    if number:  # a method that cannot batch these addresses: one frame each
+                        await self._throttle(
+                            wire, self._cost_of(wire), pending.deadline, timeout, wait_only=True
+                        )
+                    loop.call_at(pending.deadline, self._expire, pending)
+                    try:
+                        await conn.send(text)
+                    except ConnectionLost:
+                        break  # still desired: the restore on the next connection sends them
+                    if not pending.correlated:
+                        # Active once sent (ack none, or the request id is the subscription id).
+                        active = [e for e in entries if e.address in pending.addresses]
+                        active = [e for e in active if e.state == "active"]
+                        if active:
+                            self._on_outcome(SubscribeAck(pending, active, []), conn)
+        finally:
+            if self._flushers.get(method.name) is asyncio.current_task():
+                del self._flushers[method.name]
+
+    def _take_outbox(self) -> None:
+        """A restore plans every desired address: nothing waits in the outboxes anymore."""
+        for outbox in self._outbox.values():
+            outbox.clear()
+
+    def _consumer_left(self, feed: Feed[Any, Any]) -> None:
+        """An iterated Subscription was garbage collected (the loop that read it was
+        left): unsubscribe it like :meth:`Subscription.unsubscribe`. Called by a
+        finaliser, possibly from another thread: the work is scheduled on the loop."""
+        loop = getattr(self, "_loop", None)
+        if loop is None or loop.is_closed() or self.state in ("closing", "closed"):
+            return
+        try:
+            loop.call_soon_threadsafe(self._spawn, self._leave(feed))
+        except RuntimeError:  # the loop closed meanwhile
+            pass
+
+    async def _leave(self, feed: Feed[Any, Any]) -> None:
+        try:
+            await self._unsubscribe_sink(feed)
+        except NovaError as exc:
+            self.log.debug("unsubscribe after the consumer left failed: %s", exc)
+
+    async def _unsubscribe_sink(self, sub: Feed[Any, Any]) -> None:
         if sub._task is not None:
             await asyncio.gather(sub._task, return_exceptions=True)
         entry = sub._entry
@@ -722,13 +798,13 @@ class BaseClient(Generic[H]):
         except ConnectionLost:
             pass  # the server forgets it with the connection; no restore includes it
 
-    def _overflow(self, sub: Subscription[Any, Any], error: Exception) -> None:
+    def _overflow(self, sub: Feed[Any, Any], error: Exception) -> None:
         """A ``raise``-policy buffer overflowed: end that subscription (off the hot path)."""
         sub._fail(error)
         self._call_hook("on_subscription_error", sub.address, error)
         self._spawn(self._release(sub))
 
-    async def _release(self, sub: Subscription[Any, Any]) -> None:
+    async def _release(self, sub: Feed[Any, Any]) -> None:
         entry = sub._entry
         if entry is None:
             return
@@ -740,7 +816,7 @@ class BaseClient(Generic[H]):
         except NovaError as exc:
             self.log.debug("unsubscribe after overflow failed: %s", exc)
 
-    def _dropped(self, sub: Subscription[Any, Any]) -> None:
+    def _dropped(self, sub: Feed[Any, Any]) -> None:
         self._emit(
             FrameDropped, address=sub.address, policy=sub.overflow, dropped_total=sub.dropped
         )

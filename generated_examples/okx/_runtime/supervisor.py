@@ -248,8 +248,11 @@ class Supervisor:
         throttled = self._loop.time() - client._throttled_at < 5.0
         if action == "fatal" and code == 1008 and throttled and code not in self.policy.close_codes:
             # A policy-violation close right after a rate-limit error reply (Deribit ends
-            # the session after 10028): back off and reconnect, do not give up.
-            action = "retry"
+            # the session after 10028): the server is rate limiting, do not give up.
+            action = "rate_limited"
+        if action == "rate_limited":
+            # Never fatal; every send (and the reconnect below) waits out a longer delay.
+            client._throttled(f"close code {code}")
         reason = DisconnectReason(
             code=code, reason=text, action=action, error=error_text, attempt=self.backoff.attempts
         )
@@ -457,6 +460,7 @@ class Supervisor:
         client = self.client
         session = client._session
         subs = session.subscriptions
+        client._take_outbox()
         subs.reset_for_reconnect()
         authenticated = self.auth is not None and self.auth.authenticated
         waits: list[asyncio.Future[Any]] = []

@@ -25,7 +25,14 @@ from .dispatcher import (
 )
 from .match import compile_match
 from .pings import PingTracker
-from .ratelimit import Limiter, TokenBucket, connect_limiter_for, limiter_for
+from .ratelimit import (
+    Limiter,
+    SlidingWindow,
+    TokenBucket,
+    connect_limiter_for,
+    limiter_for,
+    window_for,
+)
 from .session import Session, SubscribeAck, SubscribeFailed, WaiterReply
 from .subscriptions import RestoreStep, SubEntry, Subscriptions, SubState
 from .waiters import Waiter, Waiters
@@ -63,6 +70,7 @@ __all__ = [
     "SubscriptionEnded",
     "Subscriptions",
     "TemplateNotification",
+    "SlidingWindow",
     "TokenBucket",
     "Unknown",
     "Waiter",
@@ -72,5 +80,6 @@ __all__ = [
     "compile_match",
     "connect_limiter_for",
     "limiter_for",
+    "window_for",
     "resolve_credentials",
 ]
