@@ -17,7 +17,7 @@ from .channels import (
     TradeChannel,
 )
 
-SPEC_FINGERPRINT = "sha256:0dd21056cdb26f2e9b06fb70ad6129db9a5c4ca604f91d35872232a0aa8600b3"
+SPEC_FINGERPRINT = "sha256:525d94e4f11909062084a5a28511c459cd59ce0485903b457edc48d190a34931"
 """The content of the spec this package was generated from (comments and layout aside)."""
 
 SUBSCRIBE: p.RequestSpec[None] = p.RequestSpec(
@@ -182,7 +182,7 @@ PROTOCOL = p.Protocol(
     events=(SERVER_SHUTDOWN_EVENT,),
     heartbeat=p.Heartbeat(ws_ping_timeout=60),
     auth=None,
-    reconnect=p.ReconnectPolicy(initial_delay=1, max_delay=60),
+    reconnect=p.ReconnectPolicy(initial_delay=1, max_delay=60, close_codes={1008: "rate_limited"}),
     rate_limit=p.RateLimit(rate=5, burst=5, connect_rate=1, connect_burst=300),
     errors={
         0: p.ErrorCode(
