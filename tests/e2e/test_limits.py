@@ -22,8 +22,8 @@ import pytest
 from binance import BinanceClient, BinanceHandlers
 from binance._protocol import PROTOCOL
 from binance._runtime import (
-    Connector,
     ConnectOptions,
+    Connector,
     DisconnectReason,
     ReconnectPolicy,
 )
