@@ -122,8 +122,6 @@ class ConnectParam:
     secret: bool = False
     env: str | None = None
     """Environment variable read when the argument is not given (secrets)."""
-    token_provider: bool = False
-    """A ``bearer`` whose value may also be a callable returning the token (OAuth2/OIDC)."""
 
 
 @dataclass(frozen=True)

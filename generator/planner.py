@@ -353,7 +353,7 @@ class Planner:
             name = py_identifier(cp.name)
             self.claim(taken, name, f"the {cp.kind} argument {cp.name!r} of connect()", None)
             if cp.secret or cp.kind in ("basic_user", "basic_password", "bearer"):
-                base = "str | TokenProvider" if cp.token_provider else "str"
+                base = "str | CredentialProvider"  # asked again before every attempt
             else:
                 base = self.annotate(cp.schema, "Connect" + pascal_case(cp.name), types, None)
             if cp.required:
@@ -363,9 +363,7 @@ class Planner:
             else:
                 annotation, default = f"{base} | None", "None"
             value = name
-            if cp.env and cp.token_provider:
-                value = f"{name} if {name} is not None else secret(None, {py_str(cp.env)})"
-            elif cp.env:
+            if cp.env:
                 value = f"secret({name}, {py_str(cp.env)})"
             out.append(PlannedConnectParam(cp, name, annotation, default, value))
         return tuple(out)

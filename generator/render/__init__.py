@@ -143,6 +143,19 @@ def context(plan: Plan, options: RenderOptions) -> dict[str, Any]:
         "handshake": plan.api.source_format == "asyncapi",
         "handshake_imports": _handshake_imports(plan),
         "handshake_fields": HANDSHAKE_FIELDS,
+        "handshake_secrets": [
+            cp.source.name
+            for cp in plan.connect_params
+            if cp.source.secret and cp.source.kind in ("query", "header", "cookie")
+        ],
+        "runtime_imports": import_order(
+            {"BaseClient", "ConnectOptions", "Connector", "Subscription"}
+            | (
+                {"CredentialProvider"}
+                if credentials or any("CredentialProvider" in cp.annotation for cp in plan.connect_params)
+                else set()
+            )
+        ),
         "kind_docs": KIND_DOCS,
         "sends_imports": sorted(
             {"send_only" for r in plan.requests if not r.source.reply}
@@ -169,8 +182,6 @@ def _handshake_imports(plan: Plan) -> list[str]:
     names = {"Handshake"}
     if any(cp.source.env for cp in plan.connect_params):
         names.add("secret")
-    if any(cp.source.token_provider for cp in plan.connect_params):
-        names.add("TokenProvider")
     return import_order(names)
 
 

@@ -7,6 +7,7 @@ generated package must work without nova-gen installed.
 from .client import BaseClient
 from .connector import Connector
 from .core.auth import MissingCredential, Secret
+from .credentials import CredentialProvider, CredentialSource
 from .diagnostics import Diagnostics, SubscriptionInfo
 from .errors import (
     ConnectFailed,
@@ -45,6 +46,8 @@ __all__ = [
     "ConnectionClosed",
     "ConnectionLost",
     "Connector",
+    "CredentialProvider",
+    "CredentialSource",
     "Diagnostics",
     "DisconnectReason",
     "ErrorAction",

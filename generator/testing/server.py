@@ -103,6 +103,7 @@ class SpecServer:
         init_timeout: float | None = None,
         ssl: _ssl.SSLContext | None = None,
         message_limit: MessageLimit | None = None,
+        authorize: Callable[[HttpRequest], bool] | None = None,
     ) -> None:
         """
         :param api: the API to speak.
@@ -129,6 +130,9 @@ class SpecServer:
         :param ssl: a server TLS context; the server then speaks ``wss://``.
         :param message_limit: count the frames each connection sends over a sliding
             window and close a connection that goes over (an exchange's message limit).
+        :param authorize: asked with each opening handshake's request (``path`` with the
+            query string, ``headers``); False refuses it with HTTP 401, as a server
+            refuses a spent or wrong connect token.
         """
         self.api = api
         self.port = port
@@ -154,6 +158,9 @@ class SpecServer:
         """A server TLS context: the server speaks ``wss://`` (tests of the client's TLS options)."""
         self.message_limit = message_limit
         """Per-connection message limit, and the peaks it measured."""
+        self.authorize = authorize
+        self.unauthorized = 0
+        """Handshakes refused by :attr:`authorize`."""
 
         self.received: list[Any] = []
         """Every decoded JSON frame clients sent, in order (all connections)."""
@@ -533,6 +540,11 @@ class SpecServer:
     def _process_request(
         self, connection: ServerConnection, request: HttpRequest
     ) -> HttpResponse | None:
+        if self.authorize is not None and not self.authorize(request):
+            with self._lock:
+                self.unauthorized += 1
+            logger.info("refusing an unauthorised connection attempt with HTTP 401")
+            return connection.respond(401, "unauthorised\n")
         status = self.faults.take_refusal()
         if status is None:
             return None

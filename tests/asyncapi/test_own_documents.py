@@ -4,7 +4,9 @@ circular schema, 3.x trait precedence and a reply without correlationId."""
 
 from __future__ import annotations
 
+import asyncio
 import importlib
+import inspect
 import sys
 from pathlib import Path
 
@@ -53,9 +55,31 @@ def test_generated_connect_builds_url_and_headers(tmp_path: Path, monkeypatch: p
         monkeypatch.setenv("CHAT_CLIENT_SESSION", "s3cr3t")
         connector = client.connect(room="a b", region="us", token="tkn", x_client_version="1.2")
         assert connector.url == "wss://us.chat.example.com/ws/rooms/a%20b"
-        url, headers = connector._handshake()
-        assert url == connector.url
+        url, headers, shown, found = asyncio.run(connector._handshake.build())
+        assert url == shown == connector.url
         assert dict(headers) == {"X-Client-Version": "1.2", "Cookie": "session=s3cr3t", "Authorization": "Bearer tkn"}
+        assert sorted(found) == ["s3cr3t", "tkn"]  # credentials, to redact
+
+        # Every credential argument takes a provider, plain or async, asked on each build.
+        annotations = inspect.signature(client.connect).parameters
+        assert {n: str(annotations[n].annotation) for n in ("token", "session")} == dict.fromkeys(
+            ("token", "session"), "str | CredentialProvider | None"
+        )
+        tokens = iter(["t1", "t2"])
+
+        async def session() -> str:
+            return "fresh-session"
+
+        connector = client.connect(room="r", region="us", token=lambda: next(tokens), session=session)
+        assert connector.url == "wss://us.chat.example.com/ws/rooms/r"  # nothing asked yet
+        first = asyncio.run(connector._handshake.build())[1]
+        second = asyncio.run(connector._handshake.build())[1]
+        assert (first["Authorization"], second["Authorization"]) == ("Bearer t1", "Bearer t2")
+        assert first["Cookie"] == "session=fresh-session"
+        with pytest.raises(TypeError, match="session must be a str or a callable"):
+            client.connect(room="r", region="us", session=b"bytes")
+        with pytest.raises(TypeError, match="bearer token must be a str or a callable"):
+            client.connect(room="r", region="us", token=42)
     finally:
         for m in [m for m in sys.modules if m.split(".")[0] == generated.package]:
             del sys.modules[m]

@@ -84,11 +84,18 @@ class Connection:
 
     @classmethod
     async def open(
-        cls, url: str, kwargs: dict[str, Any], number: int, client: BaseClient[Any]
+        cls,
+        url: str,
+        kwargs: dict[str, Any],
+        number: int,
+        client: BaseClient[Any],
+        *,
+        shown: str | None = None,
     ) -> Connection:
-        """Open the socket (raises what ``websockets.connect`` raises)."""
+        """Open the socket (raises what ``websockets.connect`` raises); ``shown`` is the
+        URL with credentials masked, kept as :attr:`url` for logs and telemetry."""
         ws = await connect(url, **kwargs)
-        return cls(ws, url, number, client)
+        return cls(ws, url if shown is None else shown, number, client)
 
     @property
     def subprotocol(self) -> str | None:

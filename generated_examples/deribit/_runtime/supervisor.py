@@ -344,11 +344,11 @@ class Supervisor:
                 client.log.info("connect rate limit: waiting %.3fs", wait)
                 await asyncio.sleep(wait)
         self._numbers += 1
-        url, headers = client.url, None
-        if client._handshake is not None:
-            # Built again for every attempt: a token provider is asked for a fresh token.
-            url, headers = client._handshake()
-            client.url = url
+        try:
+            # Built again for every attempt: every credential provider is asked anew.
+            url, headers = await client._attempt_handshake()
+        except TypeError as exc:  # a provider that returns no str: a bug, not bad luck
+            raise FatalError(exc) from None
         kwargs = websockets_kwargs(client.protocol, client.options, url)
         if headers:
             kwargs["additional_headers"] = {**headers, **dict(client.options.extra_headers)}
@@ -356,10 +356,10 @@ class Supervisor:
         # drops the socket at once instead of waiting for a closing handshake.
         kwargs["ping_interval"] = kwargs["ping_timeout"] = None
         if client.log.isEnabledFor(20):
-            client.log.info("connecting to %s (attempt %d)", url, attempt)
-        conn = await Connection.open(url, kwargs, self._numbers, client)
+            client.log.info("connecting to %s (attempt %d)", client.url, attempt)
+        conn = await Connection.open(url, kwargs, self._numbers, client, shown=client.url)
         conn.live = not rotation
-        client._emit(ConnectionOpened, url=url, attempt=attempt)
+        client._emit(ConnectionOpened, url=client.url, attempt=attempt)
         try:
             if self._is_hello is not None:
                 await self._await_hello(conn)

@@ -14,9 +14,11 @@ restore while reconnecting, re-sent when idempotent, re-authenticated once on an
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import random
 import re
+from collections import deque
 from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any, Generic, TypeVar
@@ -31,8 +33,9 @@ from .core import (
     Subscriptions,
     Waiter,
 )
-from .core.auth import AuthState, resolve_credentials
+from .core.auth import AuthState, Secret, resolve_credentials
 from .core.ratelimit import Limiter, limiter_for
+from .credentials import CredentialSource, resolve_credential
 from .diagnostics import Diagnostics, SubscriptionInfo
 from .errors import (
     ConnectionClosed,
@@ -44,7 +47,7 @@ from .errors import (
     SubscriptionError,
 )
 from .handlers import BaseHandlers, resolve_hook
-from .handshake import HandshakeFactory
+from .handshake import BoundHandshake, HandshakeFactory
 from .hooks import HookRunner
 from .lifecycle import ClientState, DisconnectReason, ReconnectDecision
 from .logs import RedactingFilter, frame_preview, get_logger
@@ -83,9 +86,9 @@ class BaseClient(Generic[H]):
         url: str,
         handlers: H,
         request_timeout: float = 10.0,
-        credentials: Mapping[str, str | None] | None = None,
+        credentials: Mapping[str, CredentialSource | None] | None = None,
         options: ConnectOptions | None = None,
-        handshake: HandshakeFactory | None = None,
+        handshake: BoundHandshake | HandshakeFactory | None = None,
     ) -> None:
         self.protocol = protocol
         self.url = url
@@ -93,13 +96,20 @@ class BaseClient(Generic[H]):
         self.handlers = handlers
         self.request_timeout = request_timeout
         self.options = options = options or ConnectOptions()
-        self._handshake: HandshakeFactory | None = handshake or options.handshake
+        self._handshake: BoundHandshake | HandshakeFactory | None = (
+            handshake or options.handshake
+        )
         """URL and headers, asked for again before every connection attempt."""
         self.log = get_logger(protocol.name)
         self._session = Session(protocol)
-        self._auth = _auth_state(protocol, credentials or {})
-        self._credentials = {k: v for k, v in (credentials or {}).items() if v is not None}
-        """As given, for the spec's ``init`` frame."""
+        sources = {k: v for k, v in (credentials or {}).items() if v is not None}
+        self._auth = _auth_state(protocol, sources)
+        self._providers = {k: v for k, v in sources.items() if not isinstance(v, str)}
+        """Credentials asked for again before every connection attempt."""
+        self._credentials = {k: v for k, v in sources.items() if isinstance(v, str)}
+        """The current values, for the spec's ``init`` frame."""
+        self._provided: deque[str] = deque(maxlen=32)
+        """Recent values from providers and handshake credentials, to redact."""
         self._sup: Supervisor | None = None
         self._closed_state: ClientState | None = None
         names = [s.hook for s in protocol.channels] + [e.hook for e in protocol.events]
@@ -283,11 +293,37 @@ class BaseClient(Generic[H]):
 
     # -- secrets, logs, telemetry --------------------------------------------------------
 
+    async def _attempt_handshake(self) -> tuple[str, Mapping[str, str] | None]:
+        """Before a connection attempt: ask every credential provider again, build the
+        handshake; returns the URL to open and the headers (``self.url`` shows the URL
+        with credentials masked). A provider's ``TypeError`` (it returned no ``str``)
+        propagates; so does anything else it raises."""
+        for name, source in self._providers.items():
+            value = await resolve_credential(name, source)
+            self._credentials[name] = value
+            self._provided.append(value)
+            if self._auth is not None:
+                self._auth.credentials[name] = Secret(value)
+        handshake = self._handshake
+        if handshake is None:
+            return self.url, None
+        if isinstance(handshake, BoundHandshake):
+            url, headers, self.url, found = await handshake.build()
+            self._provided.extend(found)
+            return url, headers
+        built = handshake()
+        if inspect.isawaitable(built):
+            built = await built
+        url, headers = built
+        self.url = url
+        return url, headers
+
     def _secret_values(self) -> list[str]:
         auth = self._auth
+        values = list(self._provided)
         if auth is None:
-            return []
-        values = [s.reveal() for s in auth.credentials.values()]
+            return values
+        values += [s.reveal() for s in auth.credentials.values()]
         values += [s.reveal() for s in (auth.token, auth.refresh_token) if s is not None]
         return values
 
@@ -850,14 +886,18 @@ def _token_fields(protocol: Protocol) -> re.Pattern[str] | None:
     return re.compile(rf'("(?:{alternatives})"\s*:\s*)"(?:[^"\\]|\\.)*"')
 
 
-def _auth_state(protocol: Protocol, credentials: Mapping[str, str | None]) -> AuthState | None:
+def _auth_state(
+    protocol: Protocol, credentials: Mapping[str, CredentialSource]
+) -> AuthState | None:
     """Login state when the spec has auth and credentials were given (or are in the
-    environment); None for public use. Half-given credentials raise MissingCredential."""
+    environment); None for public use. Half-given credentials raise MissingCredential.
+    Credentials given as providers are filled in before each connection attempt."""
     auth = protocol.auth
     if auth is None:
         return None
-    given = {k: v for k, v in credentials.items() if v}
+    given = {k: v for k, v in credentials.items() if isinstance(v, str) and v}
+    provided = [k for k, v in credentials.items() if not isinstance(v, str)]
     in_env = any(c.env and os.environ.get(c.env) for c in auth.credentials)
-    if not given and not in_env:
+    if not given and not provided and not in_env:
         return None
-    return AuthState(auth, resolve_credentials(auth, given, os.environ))
+    return AuthState(auth, resolve_credentials(auth, given, os.environ, provided))
