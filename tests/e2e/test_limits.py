@@ -159,3 +159,23 @@ async def test_1013_try_again_later_is_a_rate_limit_by_default(server: SpecServe
             await server.close_connections(1013, "Try Again Later")
             await server.wait_for(lambda: "btcusdt@bookTicker" in server.subscriptions.get(2, ()))
     assert (handlers.reasons[0].code, handlers.reasons[0].action) == (1013, "rate_limited")
+
+
+async def test_an_address_unsubscribed_before_its_frame_left_costs_nothing(
+    server: SpecServer,
+) -> None:
+    async with asyncio.timeout(20):
+        async with BinanceClient.connect(url=server.url, options=OPTIONS) as client:
+            before = client.subscribe_book_ticker(symbol="ethusdt")
+            await before.unsubscribe()  # not even registered yet
+            queued = client.subscribe_book_ticker(symbol="bnbusdt")
+            await asyncio.sleep(0)  # registered, its address waits in the outbox
+            kept = client.subscribe_book_ticker(symbol="btcusdt")
+            await queued.unsubscribe()  # taken out of the outbox
+            await kept
+            assert before.state == queued.state == "unsubscribed" and kept.state == "active"
+            assert [s.address for s in client.diagnostics().subscriptions] == [
+                "btcusdt@bookTicker"
+            ]
+    assert subscribe_frames(server, 1) == [["btcusdt@bookTicker"]]
+    assert [m for m, _ in server.connection_log(1)] == ["SUBSCRIBE"]

@@ -29,7 +29,6 @@ from .core import (
     PingReceived,
     Session,
     SubEntry,
-    SubscribeAck,
     Subscriptions,
     Waiter,
 )
@@ -52,8 +51,9 @@ from .hooks import HookRunner
 from .lifecycle import ClientState, DisconnectReason, ReconnectDecision
 from .logs import RedactingFilter, frame_preview, get_logger
 from .options import ConnectOptions
+from .outbox import Outbox
 from .outcomes import Outcomes
-from .protocol import ChannelSpec, ErrorAction, Match, Protocol, RequestSpec, SubscribeMethod
+from .protocol import ChannelSpec, ErrorAction, Match, Protocol, RequestSpec
 from .subscription import Feed, Subscription
 from .supervisor import Supervisor
 from .telemetry import (
@@ -140,9 +140,7 @@ class BaseClient(Generic[H]):
         self._filter = RedactingFilter(self._secret_values)
         self._masked_fields = _token_fields(protocol)
         self._outcomes = Outcomes(self)
-        self._outbox: dict[str, list[SubEntry]] = {}
-        """New addresses per subscribe method, waiting for their subscribe frame."""
-        self._flushers: dict[str, asyncio.Task[Any]] = {}
+        self._outbox = Outbox(self)
 
     # -- life cycle ----------------------------------------------------------------
 
@@ -682,7 +680,7 @@ class BaseClient(Generic[H]):
 
     async def _start(self, feed: Feed[Any, Any]) -> None:
         """Add ``feed`` as a consumer of its address; a new address joins the outbox of
-        its subscribe method (see :meth:`_flush`)."""
+        its subscribe method (:class:`~.outbox.Outbox`)."""
         timeout = self.request_timeout
         method = self.protocol.subscribe_methods.get(feed.spec.via)
         wire = method.subscribe if method is not None else "subscribe"
@@ -697,60 +695,7 @@ class BaseClient(Generic[H]):
             if entry.state == "active":
                 feed._acked()
             return
-        self._outbox.setdefault(entry.method.name, []).append(entry)
-        if entry.method.name not in self._flushers:
-            self._flushers[entry.method.name] = self._spawn(self._flush(entry.method))
-
-    async def _flush(self, method: SubscribeMethod) -> None:
-        """Send the outbox of ``method``: every address subscribed since the last frame
-        goes out together, as few frames as the method allows (``batch``,
-        ``max_batch``), each through the rate limiter. Subscribes made in one loop
-        iteration, or while the limiter holds the previous frame back, share a frame.
-        The restore after a reconnect takes the outbox over (:meth:`_take_outbox`)."""
-        loop = self._loop
-        timeout = self.request_timeout
-        wire = method.subscribe
-        size = (method.max_batch or 0) if method.batch else 1
-        outbox = self._outbox.setdefault(method.name, [])
-        try:
-            while outbox:
-                try:
-                    conn = await self._ready(wire, self._cost_of(wire), loop.time() + timeout, timeout)
-                except (ConnectionLost, RequestTimeout, RateLimited) as exc:
-                    entries = outbox[: size or len(outbox)]
-                    del outbox[: len(entries)]
-                    addresses = [e.address for e in entries]
-                    self._fail_entries(self._session.subscriptions.mark_failed(addresses, exc), exc)
-                    continue
-                entries = [e for e in outbox[: size or len(outbox)] if e.state == "pending"]
-                del outbox[: size or len(outbox)]
-                requests = self._session.subscribe_requests(
-                    tuple(entries), now=loop.time(), timeout=timeout
-                )
-                for number, (pending, text) in enumerate(requests):
-                    if number:  # a method that cannot batch these addresses: one frame each
-                        await self._throttle(
-                            wire, self._cost_of(wire), pending.deadline, timeout, wait_only=True
-                        )
-                    loop.call_at(pending.deadline, self._expire, pending)
-                    try:
-                        await conn.send(text)
-                    except ConnectionLost:
-                        break  # still desired: the restore on the next connection sends them
-                    if not pending.correlated:
-                        # Active once sent (ack none, or the request id is the subscription id).
-                        active = [e for e in entries if e.address in pending.addresses]
-                        active = [e for e in active if e.state == "active"]
-                        if active:
-                            self._on_outcome(SubscribeAck(pending, active, []), conn)
-        finally:
-            if self._flushers.get(method.name) is asyncio.current_task():
-                del self._flushers[method.name]
-
-    def _take_outbox(self) -> None:
-        """A restore plans every desired address: nothing waits in the outboxes anymore."""
-        for outbox in self._outbox.values():
-            outbox.clear()
+        self._outbox.add(entry)
 
     def _consumer_left(self, feed: Feed[Any, Any]) -> None:
         """An iterated Subscription was garbage collected (the loop that read it was
@@ -771,16 +716,15 @@ class BaseClient(Generic[H]):
             self.log.debug("unsubscribe after the consumer left failed: %s", exc)
 
     async def _unsubscribe_sink(self, sub: Feed[Any, Any]) -> None:
-        if sub._task is not None:
-            await asyncio.gather(sub._task, return_exceptions=True)
+        task = sub._task
+        if task is not None and not task.done():
+            task.cancel()  # not a consumer yet (it waits for the connection): it never will be
+            await asyncio.gather(task, return_exceptions=True)
         entry = sub._entry
         sub._close()
         if entry is None:
             return
-        request = self._session.unsubscribe(
-            entry, sub, now=self._loop.time(), timeout=self.request_timeout
-        )
-        await self._send_unsubscribe(request)
+        await self._send_unsubscribe(self._drop(entry, sub))
 
     async def _unsubscribe(self, spec: ChannelSpec[Any, C], channel: C) -> None:
         """Unsubscribe ``channel`` entirely: every subscription to its address ends."""
@@ -788,12 +732,22 @@ class BaseClient(Generic[H]):
         if entry is None:
             return
         sinks = list(entry.sinks)
-        request = self._session.unsubscribe(
-            entry, None, now=self._loop.time(), timeout=self.request_timeout
-        )
+        request = self._drop(entry, None)
         for sink in sinks:
             sink._close()
         await self._send_unsubscribe(request)
+
+    def _drop(self, entry: SubEntry, sink: Feed[Any, Any] | None) -> tuple[Pending, str] | None:
+        """Drop ``sink`` (None: every consumer) from ``entry``; the unsubscribe frame to
+        send when the address left the desired set, unless its subscribe frame is still
+        waiting in the outbox (then it is simply never sent)."""
+        request = self._session.unsubscribe(
+            entry, sink, now=self._loop.time(), timeout=self.request_timeout
+        )
+        if request is not None and self._outbox.cancel(entry):
+            self._session.abandon(request[0])
+            return None
+        return request
 
     async def _send_unsubscribe(self, request: tuple[Pending, str] | None) -> None:
         """The address left the desired set; tell the server if a connection is up."""
@@ -844,9 +798,7 @@ class BaseClient(Generic[H]):
         entry = sub._entry
         if entry is None:
             return
-        request = self._session.unsubscribe(
-            entry, sub, now=self._loop.time(), timeout=self.request_timeout
-        )
+        request = self._drop(entry, sub)
         try:
             await self._send_unsubscribe(request)
         except NovaError as exc:

@@ -437,6 +437,15 @@ class Supervisor:
             refresh = False
             params = auth.login_params(int(time.time() * 1000), secrets.token_hex(8))
         method = auth.auth.request
+        if client._limiter is not None or client._hold_until:
+            # The login is a message like any other for the server's rate limit.
+            await client._throttle(
+                method,
+                client._cost_of(method),
+                self._loop.time() + self._restore_timeout,
+                self._restore_timeout,
+                wait_only=True,
+            )
         pending, text = client._session.build_request(
             method, params, now=self._loop.time(), timeout=self._restore_timeout, kind="internal"
         )
@@ -460,7 +469,7 @@ class Supervisor:
         client = self.client
         session = client._session
         subs = session.subscriptions
-        client._take_outbox()
+        client._outbox.clear()
         subs.reset_for_reconnect()
         authenticated = self.auth is not None and self.auth.authenticated
         waits: list[asyncio.Future[Any]] = []
