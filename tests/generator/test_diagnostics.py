@@ -169,6 +169,9 @@ CASES = [
          "NOVA042", severity="warning", message="matches every frame"),
     Case("050-model-generator", "@@" + BASE + "  Loop: { allOf: [{ $ref: '#/schemas/Loop' }] }\n", "NOVA050",
          message="datamodel-code-generator could not build models", generate=True),
+    Case("094-max-batch", mutate("    addresses: /channels\n", "    addresses: /channels\n"
+                                  "    batch: false\n    max_batch: @@10\n"),
+         "NOVA094", severity="warning", message="max_batch has no effect"),
 ]
 
 
