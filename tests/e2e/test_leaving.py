@@ -9,6 +9,7 @@ unless another consumer still reads it. A subscription kept but not read is flag
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -82,9 +83,24 @@ async def test_return_and_exception_unsubscribe(server: SpecServer) -> None:
             assert client.diagnostics().subscriptions == ()
 
 
-async def test_only_the_last_consumer_leaving_unsubscribes(server: SpecServer) -> None:
-    first_left = asyncio.Event()
+async def test_aclosing_and_anext(server: SpecServer) -> None:
+    async with asyncio.timeout(20):
+        async with DeribitClient.connect(url=server.url) as client:
+            sub = client.subscribe_ticker(instrument_name="BTC-PERPETUAL", interval="100ms")
+            async with contextlib.aclosing(sub) as ticks:
+                async for _ in ticks:
+                    break
+            await gone(client, server)
+            assert sub.state == "unsubscribed"
 
+            async def one() -> None:
+                await anext(client.subscribe_ticker(instrument_name="BTC-PERPETUAL", interval="100ms"))
+
+            await one()  # read with anext(), then dropped: that consumer left too
+            await server.wait_for(lambda: unsubscribed(server) == [TICKER, TICKER])
+
+
+async def test_only_the_last_consumer_leaving_unsubscribes(server: SpecServer) -> None:
     async def consumer(client: DeribitClient, n: int, leave: asyncio.Event) -> int:
         got = 0
         async for _ in client.subscribe_ticker(instrument_name="BTC-PERPETUAL", interval="100ms"):
@@ -103,7 +119,6 @@ async def test_only_the_last_consumer_leaving_unsubscribes(server: SpecServer) -
             )
             go_a.set()
             assert await a >= 3
-            first_left.set()
             await server.wait_for(
                 lambda: [s.consumers for s in client.diagnostics().subscriptions] == [1]
             )

@@ -252,6 +252,10 @@ class Subscription(Generic[M, C]):
             return
         await feed._client._unsubscribe_sink(feed)
 
+    async def aclose(self) -> None:
+        """Like an async generator's ``aclose``: unsubscribe (for ``contextlib.aclosing``)."""
+        await self.unsubscribe()
+
     def __await__(self) -> Generator[Any, None, Subscription[M, C]]:
         return self._wait_ack().__await__()
 
@@ -275,7 +279,9 @@ class Subscription(Generic[M, C]):
         return self
 
     async def __anext__(self) -> M:
-        return await self._feed.next()
+        feed = self._feed
+        feed.iterated = True  # also when read with anext() rather than async for
+        return await feed.next()
 
     def __repr__(self) -> str:
         feed = self._feed
