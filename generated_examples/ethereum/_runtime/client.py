@@ -698,16 +698,26 @@ class BaseClient(Generic[H]):
         self._outbox.add(entry)
 
     def _consumer_left(self, feed: Feed[Any, Any]) -> None:
-        """An iterated Subscription was garbage collected (the loop that read it was
-        left): unsubscribe it like :meth:`Subscription.unsubscribe`. Called by a
-        finaliser, possibly from another thread: the work is scheduled on the loop."""
+        """A Subscription was garbage collected. Called by a finaliser, possibly from
+        another thread: the decision is made on the loop (:meth:`_consumer_gone`)."""
         loop = getattr(self, "_loop", None)
-        if loop is None or loop.is_closed() or self.state in ("closing", "closed"):
+        if loop is None or loop.is_closed():
             return
         try:
-            loop.call_soon_threadsafe(self._spawn, self._leave(feed))
+            loop.call_soon_threadsafe(self._consumer_gone, feed)
         except RuntimeError:  # the loop closed meanwhile
             pass
+
+    def _consumer_gone(self, feed: Feed[Any, Any]) -> None:
+        """An iterated one was left (break, return, exception): unsubscribe it like
+        :meth:`Subscription.unsubscribe`; one never iterated keeps its address for the
+        hooks and stops buffering."""
+        if feed._end is not None or self.state in ("closing", "closed"):
+            return
+        if feed.iterated:
+            self._spawn(self._leave(feed))
+        else:
+            feed._detach()
 
     async def _leave(self, feed: Feed[Any, Any]) -> None:
         try:

@@ -120,9 +120,7 @@ class Feed(Generic[M, C]):
     def _push(self, message: M) -> None:
         """Hot path: buffer one message and wake the consumer if it waits."""
         buffer = self._buffer
-        if len(buffer) >= self.maxsize and not self._overflowed():
-            return
-        if self.detached:
+        if self.detached or (len(buffer) >= self.maxsize and not self._overflowed()):
             return
         buffer.append(message)
         waiter = self._waiter
@@ -170,14 +168,13 @@ class Feed(Generic[M, C]):
             waiter.set_result(None)
 
     def _left(self) -> None:
-        """The user's Subscription was garbage collected."""
-        if self._end is not None:
-            return
-        if self.iterated:
-            self._client._consumer_left(self)
-        else:
-            self.detached = True
-            self._buffer.clear()
+        """The user's Subscription was garbage collected (a finaliser, any thread)."""
+        self._client._consumer_left(self)
+
+    def _detach(self) -> None:
+        """Never iterated and dropped (handler style): keep the address, buffer nothing."""
+        self.detached = True
+        self._buffer.clear()
 
 
 class Subscription(Generic[M, C]):
