@@ -27,6 +27,8 @@ from binance._runtime import (
     DisconnectReason,
     ReconnectPolicy,
 )
+from binance._runtime.core import TokenBucket
+from binance._runtime.telemetry import RateLimited as RateLimitedEvent
 from binance._runtime.telemetry import Reconnecting
 
 from nova_gen.loader import load_api
@@ -68,10 +70,12 @@ class Closes(BinanceHandlers):
         self.reasons.append(reason)
 
 
-def connect_with(server: SpecServer, protocol: Any, handlers: BinanceHandlers) -> Any:
+def connect_with(
+    server: SpecServer, protocol: Any, handlers: BinanceHandlers, options: Any = OPTIONS
+) -> Any:
     """A Binance client speaking a variant of the spec (one subscribe method changed)."""
     return Connector(
-        BinanceClient, protocol, url=server.url, handlers=handlers, options=OPTIONS
+        BinanceClient, protocol, url=server.url, handlers=handlers, options=options
     )
 
 
@@ -140,11 +144,14 @@ async def test_a_1008_close_is_a_rate_limit_retried_after_a_longer_backoff(
             await server.wait_for(lambda: "btcusdt@bookTicker" in server.subscriptions.get(2, ()))
             await server.wait_for(lambda: client.state == "open")
             assert sub.state == "active"
-            delays = [e.delay for e in client.metrics.recent if isinstance(e, Reconnecting)]
+            recent = client.metrics.recent
     (reason, _) = handlers.reasons
     assert (reason.code, reason.action) == (1008, "rate_limited")
-    # at least the limit's window (1 s), although the reconnect policy starts at 0.05 s
-    assert len(delays) == 1 and delays[0] >= 1.0
+    # one reconnect, held for at least the limit's window (1 s, drawn from [1, 2] s),
+    # although the reconnect policy starts at 0.05 s
+    assert len([e for e in recent if isinstance(e, Reconnecting)]) == 1
+    (wait,) = [e.wait for e in recent if isinstance(e, RateLimitedEvent)]
+    assert 1.0 <= wait <= 2.0
 
 
 async def test_1013_try_again_later_is_a_rate_limit_by_default(server: SpecServer) -> None:
@@ -179,3 +186,36 @@ async def test_an_address_unsubscribed_before_its_frame_left_costs_nothing(
             ]
     assert subscribe_frames(server, 1) == [["btcusdt@bookTicker"]]
     assert [m for m, _ in server.connection_log(1)] == ["SUBSCRIBE"]
+
+
+async def test_a_client_that_trips_the_limit_backs_off_longer_each_time(
+    server: SpecServer,
+) -> None:
+    """A token bucket of the same numbers (5, 5) lets a sixth frame into the first second:
+    the server closes with 1008, and again while the restore resends; each close is a
+    rate limit (never fatal) and each wait is at least as long as the one before."""
+    handlers = Closes()
+    policy = dataclasses.replace(PROTOCOL.reconnect, initial_delay=0.05, max_delay=60.0)
+    options = ConnectOptions(reconnect=policy, limiter=TokenBucket(rate=5.0, burst=5.0))
+    limit = limit_of(server)
+    async with asyncio.timeout(30):
+        client = await connect_with(server, with_method(batch=False), handlers, options)
+        try:
+            for s in SYMBOLS:
+                client.subscribe_book_ticker(symbol=s)
+            await server.wait_for(lambda: limit.closed >= 2, 25)
+
+            def waits() -> list[float]:
+                return [
+                    e.wait
+                    for e in client.metrics.recent
+                    if isinstance(e, RateLimitedEvent) and e.method == "close code 1008"
+                ]
+
+            await server.wait_for(lambda: len(waits()) >= 2)
+            assert client.state != "closed"
+        finally:
+            await client.close()
+    assert handlers.reasons[0].action == "rate_limited"
+    first, second = waits()[:2]
+    assert 1.0 <= first <= 2.0 <= second <= 4.0  # the window at least, then doubling

@@ -376,9 +376,13 @@ class Supervisor:
             if self.auth is not None:
                 await self._login(conn, refresh=False)
             await self._restore(conn)
-        except BaseException:
+        except BaseException as exc:
             conn.abort("connection setup failed")
             await asyncio.gather(conn.wait(), return_exceptions=True)
+            code = exc.code if isinstance(exc, ConnectionLost) else conn.close_code
+            if code is not None and classify_close(code, self.policy) == "rate_limited":
+                # Closed for too many requests while restoring: the next attempt waits longer.
+                client._throttled(f"close code {code}")
             raise
         return conn
 
@@ -498,6 +502,7 @@ class Supervisor:
                 client._on_outcome(SubscribeAck(pending, entries, []), conn)
                 continue
             waiter: asyncio.Future[Any] = self._loop.create_future()
+            waiter.add_done_callback(_retrieve)  # an attempt given up midway leaves it unread
             pending.waiter = waiter
             waits.append(waiter)
             pendings.append(pending)
@@ -714,6 +719,12 @@ class Supervisor:
                 await asyncio.sleep(min(1.0, client.request_timeout))
                 await conn.close(1000, "connection rotated")
             return
+
+
+def _retrieve(future: asyncio.Future[Any]) -> None:
+    """Mark a future's exception as retrieved (asyncio logs unretrieved ones)."""
+    if not future.cancelled():
+        future.exception()
 
 
 def _describe(exc: BaseException) -> str:
