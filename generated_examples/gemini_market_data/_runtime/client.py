@@ -593,26 +593,29 @@ class BaseClient(Generic[H]):
         if self._session.waiters.remove(waiter):
             self._fail_waiter(waiter, RequestTimeout(waiter.method, waiter.timeout))
 
-    def _throttled(self, method: str) -> float:
-        """The server said "too many requests" (an error reply whose action is ``retry``,
-        or a ``rate_limited`` close code): hold every send, and a reconnect, for a
-        growing delay, drawn from ``[cap / 2, cap]`` with ``cap = base * multiplier **
-        (n + 1)`` (``n`` earlier throttles, forgotten after ``reset_after`` seconds
-        without one), ``base`` the larger of the reconnect's ``initial_delay`` and the
-        rate limit's window (``burst / rate``: the server's count has emptied by
-        then), and never above ``max_delay``. Returns the delay in seconds."""
+    def _throttled(self, method: str, *, closed: bool = False) -> float:
+        """The server said "too many requests": hold every send, and a reconnect, for a
+        growing delay drawn from ``[cap / 2, cap]``, ``cap = base * multiplier ** n``
+        (``n`` earlier throttles, forgotten after ``reset_after`` seconds without one;
+        never above ``max_delay``). After an error reply whose action is ``retry``,
+        ``base`` is the reconnect's ``initial_delay``; after a ``rate_limited`` close
+        (``closed``) it is twice the larger of ``initial_delay`` and the rate limit's
+        window (``burst / rate``), so the wait is at least one window: the server's
+        count has emptied by then. Returns the delay in seconds."""
         policy = self._sup.policy if self._sup is not None else self.protocol.reconnect
         now = self._loop.time()
         if now - self._throttled_at > policy.reset_after:
             self._throttles = 0
+        base = policy.initial_delay
         limit = self.protocol.rate_limit
-        base = max(policy.initial_delay, limit.burst / limit.rate if limit is not None else 0.0)
+        if closed:
+            base = 2 * max(base, limit.burst / limit.rate if limit is not None else 0.0)
         try:
-            cap = min(policy.max_delay, base * policy.multiplier ** (self._throttles + 1))
+            cap = min(policy.max_delay, base * policy.multiplier**self._throttles)
         except OverflowError:
             cap = policy.max_delay
         self._throttles += 1
-        delay = max(min(base, policy.max_delay), random.uniform(cap / 2, cap))
+        delay = random.uniform(cap / 2, cap)
         self._throttled_at = now
         self._hold_until = max(self._hold_until, self._throttled_at + delay)
         self._emit(RateLimitedEvent, method=method, wait=delay, raised=False)

@@ -252,7 +252,7 @@ class Supervisor:
             action = "rate_limited"
         if action == "rate_limited":
             # Never fatal; every send (and the reconnect below) waits out a longer delay.
-            client._throttled(f"close code {code}")
+            client._throttled(f"close code {code}", closed=True)
         reason = DisconnectReason(
             code=code, reason=text, action=action, error=error_text, attempt=self.backoff.attempts
         )
@@ -382,7 +382,7 @@ class Supervisor:
             code = exc.code if isinstance(exc, ConnectionLost) else conn.close_code
             if code is not None and classify_close(code, self.policy) == "rate_limited":
                 # Closed for too many requests while restoring: the next attempt waits longer.
-                client._throttled(f"close code {code}")
+                client._throttled(f"close code {code}", closed=True)
             raise
         return conn
 
