@@ -355,3 +355,22 @@ async def test_a_restored_replacement_is_kept_when_the_old_connection_dies_mid_r
     assert [(i.reconnect, i.rotation) for i in infos] == [(False, False), (True, True)]
     assert sub.address == "ticker.A.100ms"
     assert "switching to the restored replacement" in caplog.text
+
+
+async def test_an_async_connect_options_handshake_is_awaited_per_attempt(
+    server: tuple[Server, str],
+) -> None:
+    fake, url = server
+    calls: list[int] = []
+
+    async def handshake() -> tuple[str, dict[str, str]]:
+        await asyncio.sleep(0)
+        calls.append(1)
+        return f"{url}/a{len(calls)}", {"X-Attempt": str(len(calls))}
+
+    options = ConnectOptions(reconnect=FAST.reconnect, handshake=handshake)
+    async with asyncio.timeout(5):
+        async with FakeClient.connect(url=url, options=options) as client:
+            await fake.conns[0].close(1011, "restart")
+            await until(lambda: len(fake.conns) == 2 and client.state == "open")
+    assert [(p, h["x-attempt"]) for p, h in fake.requests] == [("/a1", "1"), ("/a2", "2")]
