@@ -1,12 +1,16 @@
-# Two entry points, both from a fresh clone with only Python 3.11, pip and make:
+# Two entry points, both from a fresh clone with only Python 3.11, pip, make, node and npm:
 #   make demo   set up, generate the Deribit client, run it against the local server
-#   make test   set up, then lint, type-check and run every test
+#   make test   set up, then lint, type-check and run every test (real servers included)
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# ganache, the Ethereum node the end-to-end tests run, pinned, installed by npm under build/.
+GANACHE_VERSION := 7.9.2
+NPM_DIR := build/npm
+GANACHE_STAMP := $(NPM_DIR)/.ganache-$(GANACHE_VERSION)
 
-.PHONY: demo test lint typecheck pytest wheel-check regen clean
+.PHONY: demo test lint typecheck pytest wheel-check regen clean npm-tools
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; run: make PYTHON=python3 ..."; exit 1; }
@@ -35,7 +39,16 @@ typecheck: $(STAMP)
 	mkdir -p build/mypypath && ln -sfn ../../generator build/mypypath/nova_gen
 	MYPYPATH=build/mypypath:generated_examples $(BIN)/mypy --strict examples
 
-pytest: $(STAMP)
+npm-tools: $(GANACHE_STAMP)
+
+$(GANACHE_STAMP):
+	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || { \
+		echo "node and npm are needed: the tests run ganache, an Ethereum node from npm (install Node.js 18+ with npm)"; exit 1; }
+	mkdir -p $(NPM_DIR)
+	npm install --prefix $(NPM_DIR) --no-audit --no-fund --no-save --loglevel=error ganache@$(GANACHE_VERSION)
+	@touch $@
+
+pytest: $(STAMP) $(GANACHE_STAMP)
 	$(BIN)/pytest -q
 
 # `pip install .` (not editable) must give a working nova-gen, templates included.

@@ -15,6 +15,7 @@ import jsonschema
 
 from . import ir
 from .diagnostics import Diagnostics, Position
+from .plumbing import awaits_reply, plumbing_reason
 from .runtime.protocol import Match
 from .runtime.template import PLACEHOLDER
 
@@ -22,6 +23,7 @@ from .runtime.template import PLACEHOLDER
 def check_api(api: ir.Api, diagnostics: Diagnostics) -> None:
     schemas_ok = _check_schemas(api, diagnostics)
     _check_dispatch(api, diagnostics)
+    _check_methods(api, diagnostics)
     if schemas_ok:  # examples cannot be checked against schemas jsonschema rejects
         _check_examples(api, diagnostics)
 
@@ -30,6 +32,28 @@ def _at(location: ir.Location | None, api: ir.Api) -> Position:
     if location is None:
         return Position(api.source, 1, 1)
     return Position(location.file, location.line, location.column)
+
+
+def _check_methods(api: ir.Api, diagnostics: Diagnostics) -> None:
+    """Requests whose generated method could not work as written (see :mod:`.plumbing`)."""
+    for r in api.requests:
+        if r.reply and not awaits_reply(api, r):
+            diagnostics.warning(
+                "NOVA080",
+                f"request {r.name!r} waits for a reply, but nothing recognises one (no `response` "
+                "rule, or only a subscription's uncorrelated ack); its method only sends",
+                _at(r.location, api),
+                hint="write `reply: false`, or add `envelope.response`",
+            )
+        reason = plumbing_reason(api, r) if r.public else None
+        if reason is not None:
+            diagnostics.warning(
+                "NOVA081",
+                f"request {r.name!r} cannot be called on its own ({reason}); the client gets no "
+                "method for it",
+                _at(r.location, api),
+                hint="write `public: false` to say it is plumbing only the runtime sends",
+            )
 
 
 def _schemas(api: ir.Api) -> Iterator[tuple[str, ir.JsonSchema, ir.Location | None]]:
@@ -45,6 +69,8 @@ def _schemas(api: ir.Api) -> Iterator[tuple[str, ir.JsonSchema, ir.Location | No
         yield f"message of channel {c.name!r}", c.message, c.location
     for e in api.events:
         yield f"message of event {e.name!r}", e.message, e.location
+    for cp in api.connect_params:
+        yield f"the {cp.kind} argument {cp.name!r} of connect()", cp.schema, cp.location
 
 
 def _check_schemas(api: ir.Api, diagnostics: Diagnostics) -> bool:

@@ -6,6 +6,7 @@
     nova-gen schema                      the nova spec language's JSON Schema, for editors
     nova-gen runtime -o DIR              a shared copy of the runtime (see --runtime-import)
     nova-gen serve SPEC [--port N]       a local server that speaks SPEC from its examples
+    nova-gen check-handlers MOD:CLASS    a handlers subclass: misspelt hooks, wrong signatures
 
 Exit status: 0 success, 1 ``--check`` found differences, 2 the spec or the command line
 is wrong, 3 an internal error (a bug in nova-gen: please report it).
@@ -25,6 +26,7 @@ from pathlib import Path
 from . import __version__
 from .config import ConfigError, Target, find_pyproject, load_targets
 from .diagnostics import Diagnostics, SpecError
+from .loader.limits import DEFAULT_LIMITS, Limits, format_size, parse_size
 from .output import NotOurFolder, compare, write
 from .render import RenderOptions
 
@@ -38,6 +40,26 @@ def _print_diagnostics(diagnostics: Diagnostics) -> None:
     warnings = len(diagnostics.items) - errors
     if diagnostics.items:
         print(f"{errors} error(s), {warnings} warning(s)", file=sys.stderr)
+
+
+def _size(text: str) -> int:
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _add_size_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--max-file-size",
+        type=_size,
+        metavar="SIZE",
+        help=f"largest file read: the spec, each $ref'd file, an overlay (default {format_size(DEFAULT_LIMITS.max_file_size)}; e.g. 50MB)",
+    )
+
+
+def _limits(max_file_size: int | None) -> Limits:
+    return DEFAULT_LIMITS if max_file_size is None else replace(DEFAULT_LIMITS, max_file_size=max_file_size)
 
 
 def _generate_parser() -> argparse.ArgumentParser:
@@ -55,6 +77,7 @@ def _generate_parser() -> argparse.ArgumentParser:
         choices=("server", "client"),
         help="AsyncAPI: whose side the document describes (default: server, so its `send` is what the client receives)",
     )
+    _add_size_option(parser)
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true", help="write nothing; exit 1 and show a diff if files are out of date")
     mode.add_argument("--diff", action="store_true", help="write nothing; show what would change")
@@ -67,13 +90,24 @@ def _targets(args: argparse.Namespace) -> list[Target]:
     if args.spec is not None:
         if args.output is None:
             raise ConfigError("-o DIR is required with a spec (the package is written to DIR/<name>/)")
-        return [Target(args.spec, args.output, args.runtime_import, args.templates, perspective=args.perspective)]
+        return [
+            Target(
+                args.spec,
+                args.output,
+                args.runtime_import,
+                args.templates,
+                perspective=args.perspective,
+                max_file_size=args.max_file_size,
+            )
+        ]
     pyproject = find_pyproject(Path.cwd())
     if pyproject is None:
         raise ConfigError("no spec given and no pyproject.toml found; usage: nova-gen SPEC -o DIR")
     targets = load_targets(pyproject)
     if args.perspective is not None:
         targets = [replace(t, perspective=args.perspective) for t in targets]
+    if args.max_file_size is not None:
+        targets = [replace(t, max_file_size=args.max_file_size) for t in targets]
     return targets
 
 
@@ -96,6 +130,7 @@ def _run_target(target: Target, args: argparse.Namespace) -> int:
             diagnostics,
             target.base,
             perspective=target.perspective,
+            limits=_limits(target.max_file_size),
         )
     except SpecError:
         _print_diagnostics(diagnostics)
@@ -138,7 +173,7 @@ def cmd_generate(argv: Sequence[str]) -> int:
     for target in targets:
         try:
             status = max(status, _run_target(target, args))
-        except NotOurFolder as exc:
+        except (NotOurFolder, ConfigError) as exc:
             print(f"nova-gen: {exc}", file=sys.stderr)
             status = EXIT_USAGE
     return status
@@ -147,6 +182,7 @@ def cmd_generate(argv: Sequence[str]) -> int:
 def cmd_validate(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="nova-gen validate", description="Check specs and print diagnostics.")
     parser.add_argument("specs", nargs="+", type=Path)
+    _add_size_option(parser)
     args = parser.parse_args(argv)
     from .loader import load_api
     from .planner import plan
@@ -155,7 +191,7 @@ def cmd_validate(argv: Sequence[str]) -> int:
     for spec in args.specs:
         diagnostics = Diagnostics()
         try:
-            plan(load_api(spec, diagnostics), diagnostics)
+            plan(load_api(spec, diagnostics, limits=_limits(args.max_file_size)), diagnostics)
         except SpecError:
             status = EXIT_USAGE
         _print_diagnostics(diagnostics)
@@ -190,13 +226,43 @@ def cmd_runtime(argv: Sequence[str]) -> int:
     return EXIT_OK
 
 
+def cmd_check_handlers(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="nova-gen check-handlers",
+        description="Check handlers subclasses: every on_* method is a hook, every hook override "
+        "takes the arguments the runtime passes. Exit 1 with file:line for each problem.",
+    )
+    parser.add_argument("targets", nargs="+", metavar="MODULE:CLASS")
+    args = parser.parse_args(argv)
+    from .check_handlers import check_handlers
+
+    status = EXIT_OK
+    for target in args.targets:
+        lines, found = check_handlers(target)
+        for line in lines:
+            print(line, file=sys.stderr)
+        if not found:
+            status = max(status, EXIT_USAGE)
+        elif lines:
+            status = max(status, EXIT_CHECK)
+        else:
+            print(f"{target}: ok")
+    return status
+
+
 def cmd_serve(argv: Sequence[str]) -> int:
     from .testing.__main__ import main as serve_main
 
     return serve_main(list(argv))
 
 
-COMMANDS = {"validate": cmd_validate, "schema": cmd_schema, "runtime": cmd_runtime, "serve": cmd_serve}
+COMMANDS = {
+    "validate": cmd_validate,
+    "schema": cmd_schema,
+    "runtime": cmd_runtime,
+    "serve": cmd_serve,
+    "check-handlers": cmd_check_handlers,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -11,6 +11,7 @@
     output = "src"
     runtime-import = "nova_runtime"
     perspective = "client"                # AsyncAPI: whose side the document describes
+    max-file-size = "50MB"                # raise the 2MB limit on each file read
 
 Every command-line option has a key of the same name. Paths are relative to the
 pyproject.toml that holds them.
@@ -22,6 +23,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from .loader.limits import parse_size
 
 
 class ConfigError(Exception):
@@ -38,6 +41,8 @@ class Target:
     """Folder the spec path is shown relative to: the pyproject's for configured targets."""
     perspective: str | None = None
     """AsyncAPI only: ``server`` (default; the document describes the server) or ``client``."""
+    max_file_size: int | None = None
+    """Bytes each file read may have; None for the default of :class:`~.loader.limits.Limits`."""
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -63,7 +68,7 @@ def load_targets(pyproject: Path) -> list[Target]:
         raise ConfigError(f"{pyproject}: [tool.nova-gen] lists no targets ([[tool.nova-gen.targets]] with spec = ...)")
     out = []
     for n, t in enumerate(targets, 1):
-        unknown = set(t) - {"spec", "output", "runtime-import", "templates", "perspective"}
+        unknown = set(t) - {"spec", "output", "runtime-import", "templates", "perspective", "max-file-size"}
         if unknown or "spec" not in t:
             raise ConfigError(
                 f"{pyproject}: target {n}: "
@@ -77,6 +82,7 @@ def load_targets(pyproject: Path) -> list[Target]:
                 templates=root / t["templates"] if "templates" in t else None,
                 base=root,
                 perspective=_perspective(t.get("perspective"), pyproject, n),
+                max_file_size=_size(t.get("max-file-size"), pyproject, n),
             )
         )
     return out
@@ -86,3 +92,15 @@ def _perspective(value: Any, pyproject: Path, n: int) -> str | None:
     if value is None or value in ("server", "client"):
         return value  # type: ignore[no-any-return]
     raise ConfigError(f"{pyproject}: target {n}: perspective must be \"server\" or \"client\", not {value!r}")
+
+
+def _size(value: Any, pyproject: Path, n: int) -> int | None:
+    if value is None or (isinstance(value, int) and not isinstance(value, bool) and value > 0):
+        return value
+    try:
+        return parse_size(value) if isinstance(value, str) else parse_size("")
+    except ValueError:
+        raise ConfigError(
+            f"{pyproject}: target {n}: max-file-size must be a size such as \"50MB\" or a number of bytes, "
+            f"not {value!r}"
+        ) from None

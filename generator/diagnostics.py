@@ -43,15 +43,24 @@ class Diagnostic:
 
 @dataclass
 class Diagnostics:
-    """Collects diagnostics from every stage, in the order they were found."""
+    """Collects diagnostics from every stage, in the order they were found.
+
+    The same diagnostic twice (one value read by two stages) is kept once.
+    """
 
     items: list[Diagnostic] = field(default_factory=list)
+    _seen: set[Diagnostic] = field(default_factory=set, repr=False, compare=False)
 
     def error(self, code: str, message: str, position: Position, hint: str = "") -> None:
-        self.items.append(Diagnostic(code, "error", message, position, hint))
+        self._add(Diagnostic(code, "error", message, position, hint))
 
     def warning(self, code: str, message: str, position: Position, hint: str = "") -> None:
-        self.items.append(Diagnostic(code, "warning", message, position, hint))
+        self._add(Diagnostic(code, "warning", message, position, hint))
+
+    def _add(self, diagnostic: Diagnostic) -> None:
+        if diagnostic not in self._seen:
+            self._seen.add(diagnostic)
+            self.items.append(diagnostic)
 
     @property
     def has_errors(self) -> bool:

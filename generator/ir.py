@@ -29,6 +29,13 @@ from .runtime.protocol import (
 JsonSchema = dict[str, Any]
 
 
+def required_names(schema: Any) -> frozenset[str]:
+    """The names ``schema`` lists under ``required``, read as a spec may have written them:
+    schemas are read before they are validated (NOVA012), so anything else is ignored here."""
+    listed = schema.get("required") if isinstance(schema, dict) else None
+    return frozenset(r for r in listed if isinstance(r, str)) if isinstance(listed, list) else frozenset()
+
+
 @dataclass(frozen=True)
 class Location:
     """Where something was written: for diagnostics that point at the spec."""
@@ -96,6 +103,8 @@ class Request:
     params_ref: str | None = None
     """The named schema the params are, when the spec wrote them as a ``$ref``: it is then
     the params model instead of a hoisted ``<Name>Params`` class."""
+    public: bool = True
+    """False for protocol plumbing only the runtime sends (spec key ``public``): no method."""
 
 
 ConnectParamKind = Literal[
@@ -122,6 +131,8 @@ class ConnectParam:
     secret: bool = False
     env: str | None = None
     """Environment variable read when the argument is not given (secrets)."""
+    location: Location | None = None
+    """Where the spec declares it (server variable, parameter, binding property, scheme)."""
 
 
 @dataclass(frozen=True)
@@ -168,6 +179,9 @@ class Channel:
     when: Match | None = None
     route: tuple[tuple[str, str], ...] = ()
     sequence: Sequence | None = None
+    method: str | None = None
+    """The Python name of the subscribe method, when not ``subscribe_<name>`` (spec key
+    ``method``); the unsubscribe method is ``un<method>``."""
 
 
 @dataclass(frozen=True)
@@ -222,6 +236,11 @@ class Api:
     ``{name}`` placeholders filled from :attr:`connect_params` of kind ``path``."""
     source_format: str = "nova"
     """``nova`` or ``asyncapi``."""
+    credential_locations: dict[str, Location] = field(default_factory=dict)
+    error_locations: dict[str, Location] = field(default_factory=dict)
+    """Where each error code is written, by the code's text."""
+    name_location: Location | None = None
+    """Where the package name comes from (``name``, or the AsyncAPI ``info.title``)."""
 
     def request(self, name: str) -> Request:
         return next(r for r in self.requests if r.name == name)

@@ -1,22 +1,48 @@
-"""The naming policy: how spec names become Python names. One place, written down.
+"""The naming and escaping policy: how spec text becomes Python text. One place, written down.
 
-- Methods, hooks, keyword arguments and fields are ``snake_case``; classes ``PascalCase``.
-- A Python keyword gets a trailing ``_`` (``from`` -> ``from_``); the wire name is kept as
-  an alias wherever the value travels, so the frame is unchanged.
-- Names that the generated code itself defines (``connect``, ``close``, ``on_error``,
-  ``BaseModel``, ``Field``...) are reserved: a spec name that lands on one is a
-  diagnostic, never a silent rename.
-- Two spec names that sanitise to the same Python name are a diagnostic. We never append
-  order-dependent numbers.
-- Spec strings reach generated code only through :func:`py_str` (``repr``) or
-  :func:`docstring`, never by pasting.
+Every string of a spec reaches generated code through exactly one of four paths, chosen by
+where it lands (see docs/naming.md):
+
+- **identifier** (:func:`identifier`): NFKC-normalised as Python itself normalises
+  identifiers, sanitised to ``snake_case``/``PascalCase``, private-name mangling avoided,
+  keywords and soft keywords escaped with a trailing ``_``; the planner then checks it
+  against the names generated code reserves and suffixes it with ``_`` when it clashes.
+- **string literal** (:func:`py_str`): ``repr``.
+- **docstring** (:func:`docstring`): backslashes, triple quotes and control characters escaped.
+- **comment** (:func:`comment`): one line, control characters removed.
+
+Each path returns :class:`Code`, text that is already Python in its context. The template
+environment prints nothing else (``render._finalize``), so a template cannot paste a raw
+spec string even by mistake.
 """
 
 from __future__ import annotations
 
 import builtins
 import keyword
+import math
 import re
+import unicodedata
+
+
+class Code(str):
+    """Python source text, already escaped for the place a template prints it."""
+
+    __slots__ = ()
+
+
+class Identifier(Code):
+    """A Python identifier chosen by the naming policy (NFKC-normal, not a keyword)."""
+
+    __slots__ = ()
+
+
+SOFT_KEYWORDS = frozenset({"_", "case", "match"})
+"""Soft keywords that get a trailing ``_``, fixed here: ``keyword.softkwlist`` differs between
+interpreters (3.12 adds ``type``), and generated code must not depend on which one runs.
+``type`` stays ``type``: it is a valid parameter and field name in every version."""
+
+KEYWORDS = frozenset(keyword.kwlist) | SOFT_KEYWORDS
 
 # Names the generated models module imports or that pydantic reserves on a model class.
 RESERVED_CLASS_NAMES = frozenset(
@@ -25,11 +51,17 @@ RESERVED_CLASS_NAMES = frozenset(
         "annotations", "Annotated", "Optional", "Union", "Enum", "AnyUrl", "constr", "conint",
         "confloat", "date", "datetime", "time", "timedelta", "UUID", "Decimal",
     }
-) | frozenset(n for n in dir(builtins) if n[:1].isupper())
+) | frozenset(n for n in dir(builtins) if n[:1].isupper()) | KEYWORDS
+
+
+def nfkc(text: str) -> str:
+    """``text`` in Unicode normalisation form NFKC, which Python applies to identifiers
+    (PEP 3131): ``ｓelf`` and ``self``, ``ﬁeld`` and ``field`` are the same name to Python."""
+    return unicodedata.normalize("NFKC", text)
 
 
 def words(text: str) -> list[str]:
-    return [w for w in re.split(r"[^0-9A-Za-z]+|(?<=[a-z0-9])(?=[A-Z])", text) if w]
+    return [w for w in re.split(r"[^0-9A-Za-z]+|(?<=[a-z0-9])(?=[A-Z])", nfkc(text)) if w]
 
 
 def snake_case(text: str) -> str:
@@ -47,45 +79,76 @@ def pascal_case(text: str) -> str:
 
 
 def constant_case(text: str) -> str:
-    return snake_case(text).upper().lstrip("_") or "_"
-
-
-SOFT_KEYWORDS = frozenset({"_", "case", "match"})
-"""Soft keywords that get a trailing ``_``, fixed here: ``keyword.softkwlist`` differs between
-interpreters (3.12 adds ``type``), and generated code must not depend on which one runs.
-``type`` stays ``type``: it is a valid parameter and field name in every version."""
+    name = snake_case(text).upper().lstrip("_")
+    return name if name and not name[0].isdigit() else "N" + name
 
 
 def escape_keyword(name: str) -> str:
-    return name + "_" if keyword.iskeyword(name) or name in SOFT_KEYWORDS else name
+    return name + "_" if name in KEYWORDS else name
 
 
-def py_identifier(wire: str) -> str:
-    """A wire name as a Python identifier: kept when it already is one, else snake_cased."""
-    name = wire if wire.isidentifier() else snake_case(wire)
-    return escape_keyword(name)
+def unmangled(name: str) -> str:
+    """``name`` without the leading ``__`` that would make Python mangle it inside a class
+    (``__x`` -> ``_x``); dunder names (``__x__``) are not mangled and stay."""
+    if name.startswith("__") and not name.endswith("__"):
+        return "_" + name.lstrip("_")
+    return name
 
 
-def py_str(value: object) -> str:
+def identifier(text: str) -> Identifier:
+    """A spec name as a Python identifier: NFKC-normalised, kept when it then is an
+    identifier, else ``snake_case``; never mangled, never a keyword."""
+    name = nfkc(text)
+    if not name.isidentifier():
+        name = snake_case(name)
+    return Identifier(escape_keyword(unmangled(name)))
+
+
+def py_identifier(wire: str) -> Identifier:
+    """A wire name (a parameter, a field) as a Python identifier; see :func:`identifier`."""
+    return identifier(wire)
+
+
+def suffixed(name: str, reserved: frozenset[str] | set[str], suffix: str = "_") -> Identifier:
+    """``name`` with ``suffix`` appended until it is not in ``reserved`` (the suffix rule):
+    ``_`` for most names, ``Model`` for model classes, because datamodel-code-generator strips
+    a trailing ``_`` from class names (and itself names a class ``BaseModel`` ``BaseModelModel``)."""
+    while name in reserved:
+        name += suffix
+    return Identifier(name)
+
+
+def is_literal(value: object) -> bool:
+    """True for a JSON scalar that is a Python literal: None, bool, int, finite float, str.
+
+    A spec may hold others (an enum of objects, ``1e999``, which YAML reads as infinity);
+    those have no literal and callers fall back to a plain type.
+    """
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return value is None or isinstance(value, (bool, int, str))
+
+
+def py_str(value: object) -> Code:
     """A Python literal for a JSON scalar; ``repr`` is injection-safe for these types."""
-    if isinstance(value, bool) or value is None or isinstance(value, (int, float, str)):
-        return repr(value)
-    raise TypeError(f"not a JSON scalar: {type(value).__name__}")
+    if is_literal(value):
+        return Code(repr(str(value) if isinstance(value, str) else value))
+    raise TypeError(f"not a JSON scalar with a Python literal: {value!r:.40}")
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
-def docstring(text: str) -> str:
+def docstring(text: str) -> Code:
     """Text safe to place between triple double quotes."""
-    text = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"').strip()
+    text = str(text).replace("\\", "\\\\").replace('"""', '\\"\\"\\"').strip()
     # Control characters (a NUL makes the file unparsable) are written as escapes.
     text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
     if text.endswith('"'):
         text += " "
-    return text
+    return Code(text)
 
 
-def comment(text: str) -> str:
+def comment(text: str) -> Code:
     """Text safe to place after ``#`` on one line."""
-    return " ".join(_CONTROL.sub(" ", text).split())
+    return Code(" ".join(_CONTROL.sub(" ", str(text)).split()))

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .diagnostics import Diagnostics
 from .loader import load_api
+from .loader.limits import DEFAULT_LIMITS, Limits
 from .planner import plan
 from .render import RenderOptions, render_package
 
@@ -24,13 +25,14 @@ def generate(
     diagnostics: Diagnostics,
     base: Path | None = None,
     perspective: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Generated:
     """Generate the package for ``spec``; raises SpecError with diagnostics on bad input.
 
     ``base`` is the folder the spec's path is shown relative to (default: the working
-    directory); it appears in every generated header.
+    directory); it appears in every generated header. ``limits`` bound every file read.
     """
-    api = load_api(spec, diagnostics, base, perspective)
+    api = load_api(spec, diagnostics, base, perspective, limits)
     planned = plan(api, diagnostics)
     files = render_package(planned, options, diagnostics)
     diagnostics.raise_if_errors()

@@ -3,29 +3,34 @@
 Templates never invent a name or a type: they print what the :class:`Plan` holds. The
 planner also decides which schemas become classes in ``models.py``: every named schema,
 plus each inline object schema that a method or hook needs to name (the params of a
-request, an inline result or message). All naming conflicts are diagnostics.
+request, an inline result or message). Two spec names that land on one Python name are a
+diagnostic; a name that lands on a reserved one gets a trailing ``_`` and a warning
+(``NOVA070``). Every name and type it hands to templates is :class:`~nova_gen.naming.Code`.
 """
 
 from __future__ import annotations
 
-import keyword
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from . import ir
-from .diagnostics import Diagnostics, Position
+from . import ir, reserved
+from .diagnostics import Diagnostics
+from .namecheck import NameChecks, Taken
 from .naming import (
+    KEYWORDS,
     RESERVED_CLASS_NAMES,
+    Code,
+    Identifier,
     constant_case,
+    identifier,
+    is_literal,
+    nfkc,
     pascal_case,
-    py_identifier,
     py_str,
-    snake_case,
 )
+from .plumbing import awaits_reply, is_public
 from .runtime import protocol as p
-from .runtime.client import BaseClient
-from .runtime.handlers import BaseHandlers
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,8 @@ class PlannedParam:
     annotation: str
     required: bool
     description: str
+    default: str | None = None
+    """Python source of the default of an optional channel parameter (its schema's ``default``)."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,10 @@ class PlannedRequest:
     params: tuple[PlannedParam, ...]
     params_model: str | None
     result: str
+    public: bool = True
+    """Generated as a client method (see :mod:`nova_gen.plumbing`)."""
+    awaits_reply: bool = True
+    """The method waits for the reply and returns it; otherwise it only sends."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +82,14 @@ class PlannedEvent:
 class PlannedError:
     source: p.ErrorCode
     class_name: str
+
+
+@dataclass(frozen=True)
+class PlannedCredential:
+    """An auth credential: a keyword argument of ``connect()``."""
+
+    source: p.Credential
+    name: str
 
 
 @dataclass(frozen=True)
@@ -101,75 +120,31 @@ class Plan:
     field_names: dict[str, str]
     """Python names for wire fields, as ``{"Class.wire": "python_name"}`` (from ``x-nova-name``)."""
     connect_params: tuple[PlannedConnectParam, ...] = ()
+    credentials: tuple[PlannedCredential, ...] = ()
+    base_error: str = ""
 
     def request_const(self, method: str) -> str:
         return next(r.const for r in self.requests if r.source.method == method)
 
 
-RESERVED_METHODS = frozenset(n for n in dir(BaseClient) if not n.startswith("__")) | {"connect"}
-"""Attributes of BaseClient, plus ``connect``, which the generated client class defines."""
-RESERVED_HOOKS = frozenset(n for n in dir(BaseHandlers) if not n.startswith("__"))
-RESERVED_ERRORS = frozenset({"ServerError", "NovaError", "errors"})
-RESERVED_KWARGS = frozenset({"self", "timeout", "wire_params"})
-RESERVED_CONNECT = frozenset({"cls", "server", "url", "handlers", "request_timeout", "options"})
-
-
-class Planner:
+class Planner(NameChecks):
     def __init__(self, api: ir.Api, diagnostics: Diagnostics) -> None:
-        self.api = api
-        self.diagnostics = diagnostics
+        super().__init__(api, diagnostics)
         self.models: dict[str, ir.JsonSchema] = {}
         self.renames: dict[str, str] = {}
-
-    def at(self, location: ir.Location | None) -> Position:
-        if location is None:
-            return Position(self.api.source, 1, 1)
-        return Position(location.file, location.line, location.column)
+        self.model_locations: dict[str, ir.Location | None] = {}
+        self.params_models: set[str] = set()
 
     # -- names ---------------------------------------------------------------------------
 
-    def claim(self, taken: dict[str, str], name: str, owner: str, location: ir.Location | None) -> None:
-        """Record that ``owner`` uses ``name``; a second owner is a collision."""
-        if name in taken and taken[name] != owner:
-            self.diagnostics.error(
-                "NOVA021",
-                f"{owner} and {taken[name]} both become the Python name {name!r}",
-                self.at(location),
-                hint="rename one of them in the spec",
-            )
-        taken.setdefault(name, owner)
-
-    def check_snake(self, name: str, what: str, location: ir.Location | None, reserved: Iterable[str]) -> None:
-        if not name.isidentifier() or name != name.lower() or keyword.iskeyword(name):
-            self.diagnostics.error(
-                "NOVA022",
-                f"{what} name {name!r} is not a usable Python name",
-                self.at(location),
-                hint=f"use a snake_case identifier such as {snake_case(name) + '_' if keyword.iskeyword(name) else snake_case(name)!r}",
-            )
-        elif name in reserved:
-            self.diagnostics.error(
-                "NOVA022",
-                f"{what} name {name!r} is reserved by the generated client",
-                self.at(location),
-                hint="rename it in the spec; reserved: " + ", ".join(sorted(n for n in reserved if not n.startswith("_"))),
-            )
-
-    def class_name(self, raw: str, location: ir.Location | None, taken: dict[str, str], owner: str) -> str:
-        name = pascal_case(raw)
-        if name in RESERVED_CLASS_NAMES:
-            self.diagnostics.error(
-                "NOVA022",
-                f"{owner} would be named {name!r}, which generated code reserves",
-                self.at(location),
-                hint=f"rename it, e.g. {name + 'Data'!r}",
-            )
-        self.claim(taken, name, owner, location)
+    def class_name(self, raw: str, location: ir.Location | None, taken: Taken, owner: str) -> Identifier:
+        name = self.reserve(pascal_case(raw), RESERVED_CLASS_NAMES, owner, location, suffix="Model")
+        self.claim(taken, name, owner, location, raw)
         return name
 
     # -- schemas and types ---------------------------------------------------------------
 
-    def plan_models(self, taken: dict[str, str]) -> None:
+    def plan_models(self, taken: Taken) -> None:
         for raw in self.api.schemas:
             self.renames[raw] = self.class_name(raw, self.api.schema_locations.get(raw), taken, f"schema {raw!r}")
         for raw, schema in self.api.schemas.items():
@@ -186,149 +161,193 @@ class Planner:
             out["$ref"] = "#/$defs/" + self.renames.get(ref[8:], ref[8:])
         return out
 
-    def hoist(self, name: str, schema: ir.JsonSchema, taken: dict[str, str], owner: str, location: ir.Location | None) -> str:
+    def hoist(self, name: str, schema: ir.JsonSchema, taken: Taken, owner: str, location: ir.Location | None) -> Code:
+        name = self.reserve(name, RESERVED_CLASS_NAMES, owner, location, suffix="Model")
         self.claim(taken, name, owner, location)
         self.models[name] = schema
-        return f"models.{name}"
+        self.model_locations.setdefault(name, location)
+        return Code(f"models.{name}")
 
-    def annotate(self, schema: Any, hoist_as: str, taken: dict[str, str], location: ir.Location | None) -> str:
+    def annotate(self, schema: Any, hoist_as: str, taken: Taken, location: ir.Location | None) -> Code:
         """The Python type for ``schema``; inline objects become hoisted classes."""
-        schema = self.rename_refs(schema)
+        return Code(self._annotate(self.rename_refs(schema), hoist_as, taken, location))
+
+    def _annotate(self, schema: Any, hoist_as: str, taken: Taken, location: ir.Location | None) -> str:
         if not isinstance(schema, dict) or not schema:
             return "Any"
         if "$ref" in schema:
-            return f"models.{schema['$ref'][8:]}"
-        if "const" in schema:
+            name = str(schema["$ref"]).removeprefix("#/$defs/")
+            if name not in self.models:  # the IR's contract: every reference is a named schema
+                raise ValueError(f"reference {schema['$ref']!r} is not a planned model class")
+            return f"models.{name}"
+        if "const" in schema and is_literal(schema["const"]):
             return f"Literal[{py_str(schema['const'])}]"
-        if "enum" in schema:
-            values = [v for v in schema["enum"] if v is not None]
+        enum = schema.get("enum")
+        if isinstance(enum, list) and enum and all(is_literal(v) for v in enum):
+            values = [v for v in enum if v is not None]
             literal = f"Literal[{', '.join(py_str(v) for v in values)}]" if values else "None"
-            return f"{literal} | None" if None in schema["enum"] and values else literal
+            return f"{literal} | None" if None in enum and values else literal
         for key in ("oneOf", "anyOf"):
             if key in schema and not schema.get("properties"):
                 options = [
-                    self.annotate(s, f"{hoist_as}{n + 1}", taken, location) for n, s in enumerate(schema[key])
+                    self._annotate(s, f"{hoist_as}{n + 1}", taken, location) for n, s in enumerate(schema[key])
                 ]
                 return " | ".join(dict.fromkeys(options))
         if "allOf" in schema and len(schema["allOf"]) == 1 and len(schema) == 1:
-            return self.annotate(schema["allOf"][0], hoist_as, taken, location)
+            return self._annotate(schema["allOf"][0], hoist_as, taken, location)
         kind = schema.get("type")
         if kind is None and ("properties" in schema or "allOf" in schema):
             kind = "object"
         if isinstance(kind, list):
-            options = [self.annotate({**schema, "type": k}, hoist_as, taken, location) for k in kind]
+            options = [self._annotate({**schema, "type": k}, hoist_as, taken, location) for k in kind]
             return " | ".join(dict.fromkeys(options))
         simple = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None"}
-        if kind in simple:
+        if isinstance(kind, str) and kind in simple:
             return simple[kind]
         if kind == "array":
             items = schema.get("items")
-            return f"list[{self.annotate(items, hoist_as + 'Item', taken, location)}]"
+            return f"list[{self._annotate(items, hoist_as + 'Item', taken, location)}]"
         if kind == "object":
             if schema.get("properties") or "allOf" in schema:
                 return self.hoist(hoist_as, schema, taken, f"the inline schema {hoist_as}", location)
             extra = schema.get("additionalProperties")
             if isinstance(extra, dict) and extra:
-                return f"dict[str, {self.annotate(extra, hoist_as + 'Value', taken, location)}]"
+                return f"dict[str, {self._annotate(extra, hoist_as + 'Value', taken, location)}]"
             return "dict[str, Any]"
         return "Any"
 
+    def argument(self, wire: str, what: str, location: ir.Location | None, taken: Taken, module: frozenset[str]) -> Identifier:
+        """A keyword argument's Python name: the identifier path, then the suffix rule against
+        the names the generated function bodies use (``module``). Keywords get their ``_``
+        silently, as everywhere in Python APIs (``from_``)."""
+        name = identifier(wire)
+        keyword_escaped = name != nfkc(wire) and name.rstrip("_") in KEYWORDS
+        name = self.reserve(name, module, what, location, warn=not keyword_escaped)
+        self.claim(taken, name, what, location, wire)
+        return name
+
     def plan_params(
-        self, params: Iterable[ir.Param], owner: str, location: ir.Location | None, taken_types: dict[str, str], prefix: str
+        self,
+        params: Iterable[ir.Param],
+        owner: str,
+        location: ir.Location | None,
+        taken_types: Taken,
+        prefix: str,
+        module: frozenset[str],
     ) -> tuple[PlannedParam, ...]:
-        taken: dict[str, str] = {}
+        taken: Taken = {}
         out = []
         for param in params:
-            name = py_identifier(param.name)
-            if name in RESERVED_KWARGS:
-                name += "_"  # like a keyword: the method's own `timeout` keeps its meaning
-            self.claim(taken, name, f"{owner} parameter {param.name!r}", location)
+            # A property's x-nova-name names the keyword argument as it names the model field.
+            python = str(param.schema.get("x-nova-name") or param.name)
+            name = self.argument(python, f"parameter {param.name!r} of {owner}", location, taken, module)
             annotation = self.annotate(param.schema, prefix + pascal_case(param.name), taken_types, location)
-            out.append(PlannedParam(param.name, name, annotation, param.required, param.description))
+            default = _default_source(param) if not param.required else None
+            out.append(PlannedParam(param.name, name, annotation, param.required, param.description, default))
         return tuple(out)
 
     # -- the API -------------------------------------------------------------------------
 
     def run(self) -> Plan:
         api = self.api
-        types: dict[str, str] = {}
+        self.check_package()
+        types: Taken = {}
         self.plan_models(types)
-        methods: dict[str, str] = {}
-        hooks: dict[str, str] = {}
-        consts: dict[str, str] = {"PROTOCOL": "the protocol"}
-        requests = []
+        methods: Taken = {}
+        hooks: Taken = {}
+        consts: Taken = {n: ("the generated module", n) for n in reserved.MODULE_CONSTANTS}
+        request_names = []
         for r in api.requests:
-            self.check_snake(r.name, "request", r.location, RESERVED_METHODS)
-            self.claim(methods, r.name, f"request {r.name!r}", r.location)
-            const = constant_case(r.name)
+            public = is_public(api, r)  # plumbing gets no method, so its name is not taken
+            name = self.snake_name(r.name, "request", r.location, reserved.METHODS if public else KEYWORDS)
+            if public:
+                self.claim(methods, name, f"request {r.name!r}", r.location, r.name)
+            const = Identifier(constant_case(name))
             self.claim(consts, const, f"request {r.name!r}", r.location)
-            base = pascal_case(r.name)
-            params = self.plan_params(r.params, f"request {r.name!r}", r.location, types, base)
+            if r.reply and not r.correlated:
+                self.claim(consts, const + "_REPLY", f"request {r.name!r}", r.location)
+            request_names.append((name, const))
+        channel_names = []
+        for c in api.channels:
+            name = self.snake_name(c.name, "channel", c.location, KEYWORDS)
+            # The spec key `method` names the pair (GraphQL's generic subscribe/unsubscribe).
+            subscribe = f"subscribe_{name}" if c.method is None else self.snake_name(c.method, "channel method", c.location, KEYWORDS)
+            sub = self.reserve(Identifier(subscribe), reserved.METHODS, f"a method of channel {c.name!r}", c.location)
+            unsub = self.reserve(Identifier("un" + subscribe), reserved.METHODS, f"a method of channel {c.name!r}", c.location)
+            for method in (sub, unsub):
+                self.claim(methods, method, f"channel {c.name!r}", c.location, c.name)
+            hook = self.reserve(Identifier(f"on_{name}"), reserved.HOOKS, f"the hook of channel {c.name!r}", c.location)
+            self.claim(hooks, hook, f"channel {c.name!r}", c.location, c.name)
+            const = Identifier(constant_case(name) + "_CHANNEL")
+            self.claim(consts, const, f"channel {c.name!r}", c.location)
+            class_name = self.class_name(name + "_channel", c.location, types, f"channel {c.name!r}")
+            channel_names.append((name, sub, unsub, hook, const, class_name))
+        event_names = []
+        for e in api.events:
+            name = self.snake_name(e.name, "event", e.location, KEYWORDS)
+            hook = self.reserve(Identifier(f"on_{name}"), reserved.HOOKS, f"the hook of event {e.name!r}", e.location)
+            self.claim(hooks, hook, f"event {e.name!r}", e.location, e.name)
+            const = Identifier(constant_case(name) + "_EVENT")
+            self.claim(consts, const, f"event {e.name!r}", e.location)
+            event_names.append((name, hook, const))
+        client_class, handlers_class = self.api_classes(types)
+        module = reserved.ARGUMENTS | frozenset(consts) | frozenset(types) | {client_class, handlers_class}
+        requests = []
+        for r, (name, const) in zip(api.requests, request_names, strict=True):
+            base = pascal_case(name)
+            params = self.plan_params(r.params, f"request {r.name!r}", r.location, types, base, module)
             params_model = None
             if r.params_ref is not None:
-                params_model = self.renames.get(r.params_ref, r.params_ref)
+                params_model = Identifier(self.renames.get(r.params_ref, r.params_ref))
             elif r.params:
-                params_model = base + "Params"
-                self.hoist(
-                    params_model,
-                    self.rename_refs(
-                        {
-                            "type": "object",
-                            "properties": {p.name: p.schema for p in r.params},
-                            "required": [p.name for p in r.params if p.required],
-                        }
-                    ),
-                    types,
-                    f"the params of request {r.name!r}",
-                    r.location,
+                self.params_models.add(base + "Params")
+                params_model = Identifier(
+                    self.hoist(
+                        base + "Params",
+                        self.rename_refs(
+                            {
+                                "type": "object",
+                                "properties": {p.name: p.schema for p in r.params},
+                                "required": [p.name for p in r.params if p.required],
+                            }
+                        ),
+                        types,
+                        f"the params of request {r.name!r}",
+                        r.location,
+                    ).removeprefix("models.")
                 )
             result = self.annotate(r.result, base + "Result", types, r.location)
-            requests.append(PlannedRequest(r, r.name, const, params, params_model, result))
+            requests.append(
+                PlannedRequest(r, name, const, params, params_model, result, is_public(api, r), awaits_reply(api, r))
+            )
         channels = []
-        for c in api.channels:
-            self.check_snake(c.name, "channel", c.location, ())
-            sub, unsub, hook = f"subscribe_{c.name}", f"unsubscribe_{c.name}", f"on_{c.name}"
-            for name in (sub, unsub):
-                if name in RESERVED_METHODS:
-                    self.check_snake(name, "channel method", c.location, RESERVED_METHODS)
-                self.claim(methods, name, f"channel {c.name!r}", c.location)
-            self.check_snake(hook, "channel hook", c.location, RESERVED_HOOKS)
-            self.claim(hooks, hook, f"channel {c.name!r}", c.location)
-            const = constant_case(c.name) + "_CHANNEL"
-            self.claim(consts, const, f"channel {c.name!r}", c.location)
-            class_name = self.class_name(c.name + "_channel", c.location, types, f"channel {c.name!r}")
-            base = pascal_case(c.name)
-            params = self.plan_params(c.parameters, f"channel {c.name!r}", c.location, types, base)
+        for c, (name, sub, unsub, hook, const, class_name) in zip(api.channels, channel_names, strict=True):
+            base = pascal_case(name)
+            params = self.plan_params(c.parameters, f"channel {c.name!r}", c.location, types, base, module)
             message = self.annotate(c.message, base + "Message", types, c.location)
             channels.append(PlannedChannel(c, const, class_name, sub, unsub, hook, params, message))
         events = []
-        for e in api.events:
-            self.check_snake(e.name, "event", e.location, ())
-            hook = f"on_{e.name}"
-            self.check_snake(hook, "event hook", e.location, RESERVED_HOOKS)
-            self.claim(hooks, hook, f"event {e.name!r}", e.location)
-            const = constant_case(e.name) + "_EVENT"
-            self.claim(consts, const, f"event {e.name!r}", e.location)
-            message = self.annotate(e.message, pascal_case(e.name) + "Message", types, e.location)
+        for e, (name, hook, const) in zip(api.events, event_names, strict=True):
+            message = self.annotate(e.message, pascal_case(name) + "Message", types, e.location)
             events.append(PlannedEvent(e, const, hook, message))
+        base_error = self.reserve(
+            Identifier(client_class.removesuffix("Client").rstrip("_") + "Error"), reserved.ERRORS, "base error class", None
+        )
         errors = []
-        error_names: dict[str, str] = {n: "the runtime" for n in RESERVED_ERRORS}
+        error_names: Taken = {base_error: ("the base error class", base_error)}
         for code in api.errors:
-            name = pascal_case(code.name)
-            self.claim(error_names, name, f"error {code.code}", None)
+            where = api.error_locations.get(str(code.code))
+            name = self.reserve(pascal_case(code.name), reserved.ERRORS, f"the class of error {code.code}", where)
+            self.claim(error_names, name, f"error {code.code}", where, code.name)
             errors.append(PlannedError(code, name))
-        connect_params = self.plan_connect(types)
-        client_class = pascal_case(api.name) + "Client"
-        handlers_class = pascal_case(api.name) + "Handlers"
-        for name, what in ((client_class, "the client class"), (handlers_class, "the handlers class")):
-            if name in types:
-                raw = next((r for r, renamed in self.renames.items() if renamed == name), None)
-                self.diagnostics.error(
-                    "NOVA021",
-                    f"{types[name]} collides with {what} {name!r}",
-                    self.at(api.schema_locations.get(raw) if raw is not None else None),
-                    hint="rename the schema",
-                )
+        connect_taken: Taken = {}
+        credentials = tuple(
+            PlannedCredential(
+                cred, self.argument(cred.name, f"credential {cred.name!r}", api.credential_locations.get(cred.name), connect_taken, module)
+            )
+            for cred in (api.auth.credentials if api.auth else ())
+        )
+        connect_params = self.plan_connect(types, connect_taken, module)
         return Plan(
             api=api,
             package=api.name,
@@ -341,56 +360,112 @@ class Planner:
             models=self.models,
             field_names=self.field_names(),
             connect_params=connect_params,
+            credentials=credentials,
+            base_error=base_error,
         )
 
-    def plan_connect(self, types: dict[str, str]) -> tuple[PlannedConnectParam, ...]:
+    def api_classes(self, types: Taken) -> tuple[Identifier, Identifier]:
+        """``<Name>Client`` and ``<Name>Handlers``, suffixed when they land on a name the
+        generated modules import (``name: base`` would give ``BaseClient``)."""
+        out = []
+        for suffix, what in (("Client", "the client class"), ("Handlers", "the handlers class")):
+            name = self.reserve(
+                pascal_case(self.api.name) + suffix, reserved.MODULE_IMPORTS | KEYWORDS, what, self.api.name_location
+            )
+            if name in types:
+                raw = next((r for r, renamed in self.renames.items() if renamed == name), None)
+                self.diagnostics.error(
+                    "NOVA021",
+                    f"{types[name][0]} collides with {what} {name!r}",
+                    self.at(self.api.schema_locations.get(raw) if raw is not None else None),
+                    hint="rename the schema",
+                )
+            out.append(name)
+        return out[0], out[1]
+
+    def plan_connect(self, types: Taken, taken: Taken, module: frozenset[str]) -> tuple[PlannedConnectParam, ...]:
         """Python names and types of the handshake arguments of ``connect()`` (AsyncAPI)."""
-        taken: dict[str, str] = {n: "connect()" for n in RESERVED_CONNECT}
-        for cred in self.api.auth.credentials if self.api.auth else ():
-            taken[cred.name] = f"credential {cred.name!r}"
         out = []
         for cp in self.api.connect_params:
-            name = py_identifier(cp.name)
-            self.claim(taken, name, f"the {cp.kind} argument {cp.name!r} of connect()", None)
+            name = self.argument(cp.name, f"the {cp.kind} argument {cp.name!r} of connect()", cp.location, taken, module)
             if cp.secret or cp.kind in ("basic_user", "basic_password", "bearer"):
                 base = "str | CredentialProvider"  # asked again before every attempt
             else:
                 base = self.annotate(cp.schema, "Connect" + pascal_case(cp.name), types, None)
+            default: Code | None
             if cp.required:
                 annotation, default = base, None
-            elif cp.default is not None and not cp.secret:
+            elif cp.default is not None and not cp.secret and is_literal(cp.default):
                 annotation, default = base, py_str(cp.default)
             else:
-                annotation, default = f"{base} | None", "None"
-            value = name
+                annotation, default = f"{base} | None", Code("None")
+            value: str = name
             if cp.env:
                 value = f"secret({name}, {py_str(cp.env)})"
-            out.append(PlannedConnectParam(cp, name, annotation, default, value))
+            out.append(PlannedConnectParam(cp, name, Code(annotation), default, Code(value)))
         return tuple(out)
 
     def field_names(self) -> dict[str, str]:
         """Readable Python names for terse wire fields (Binance ``e`` -> ``event_type``).
 
         Written in the spec as ``x-nova-name`` on a property of a named schema; the wire
-        name stays the alias, so frames are unchanged.
+        name stays the alias, so frames are unchanged. Wire names of one schema that are
+        the same after NFKC normalisation are ``NOVA071``: Python would see one field. A wire
+        name that NFKC changes (``ｓelf``) gets its normal form as the Python name and keeps
+        the wire name as alias, in every model (datamodel-code-generator would print it as it
+        is, and Python would then read ``self`` and miss the ``ｓelf`` key).
         """
         out: dict[str, str] = {}
         for class_name, schema in sorted(self.models.items()):
+            if class_name in self.params_models:
+                continue  # keyword arguments: checked as such by plan_params
             properties = schema.get("properties", {}) if isinstance(schema, dict) else {}
-            taken: dict[str, str] = {}
+            taken: Taken = {}
+            normal: Taken = {}
             for wire, prop in properties.items():
                 name = prop.get("x-nova-name") if isinstance(prop, dict) else None
-                location = self.api.schema_locations.get(class_name)
+                location = self.api.schema_locations.get(class_name) or self.model_locations.get(class_name)
+                self.claim(normal, nfkc(wire), f"field {wire!r} of {class_name}", location, wire)
                 if name is None:
                     self.claim(taken, wire, f"field {wire!r} of {class_name}", location)
                     continue
-                self.check_snake(str(name), f"x-nova-name of {class_name}.{wire}", location, ())
-                self.claim(taken, str(name), f"field {wire!r} of {class_name}", location)
-                out[f"{class_name}.{wire}"] = str(name)
+                checked = self.snake_name(str(name), f"x-nova-name of {class_name}.{wire}", location, KEYWORDS, "_")
+                self.claim(taken, checked, f"field {wire!r} of {class_name}", location)
+                out[f"{class_name}.{wire}"] = checked
+        for wire in sorted(_property_names(self.models)):
+            if nfkc(wire) != wire:  # Python would read the field as nfkc(wire) and miss the wire key
+                out.setdefault(wire, identifier(wire))
         return out
+
+
+def _property_names(value: Any) -> set[str]:
+    """Every key of every ``properties`` mapping in ``value``, however deep."""
+    names: set[str] = set()
+    if isinstance(value, dict):
+        properties = value.get("properties")
+        if isinstance(properties, dict):
+            names.update(k for k in properties if isinstance(k, str))
+        for v in value.values():
+            names |= _property_names(v)
+    elif isinstance(value, list):
+        for v in value:
+            names |= _property_names(v)
+    return names
 
 
 def plan(api: ir.Api, diagnostics: Diagnostics) -> Plan:
     result = Planner(api, diagnostics).run()
     diagnostics.raise_if_errors()
     return result
+
+
+def _default_source(param: ir.Param) -> Code | None:
+    """The Python source of an optional parameter's schema ``default``: a JSON scalar only."""
+    if "default" not in param.schema:
+        return None
+    value = param.schema["default"]
+    if value is None or isinstance(value, (bool, int, float)):
+        return Code(repr(value))
+    if isinstance(value, str):
+        return py_str(value)
+    return None

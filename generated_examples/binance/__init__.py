@@ -13,6 +13,8 @@ from ._runtime import (
     ConnectOptions,
     Diagnostics,
     DisconnectReason,
+    HookNameError,
+    InvalidArguments,
     MissingCredential,
     NovaError,
     RateLimited,
@@ -23,6 +25,7 @@ from ._runtime import (
     Subscription,
     SubscriptionError,
     SubscriptionOverflow,
+    not_a_hook,
 )
 from .channels import (
     AggTradeChannel,
@@ -52,6 +55,8 @@ __all__ = [
     "ConnectionLost",
     "Diagnostics",
     "DisconnectReason",
+    "HookNameError",
+    "InvalidArguments",
     "MissingCredential",
     "NovaError",
     "RateLimited",
@@ -64,4 +69,5 @@ __all__ = [
     "SubscriptionOverflow",
     "errors",
     "models",
+    "not_a_hook",
 ]

@@ -218,6 +218,7 @@ PROTOCOL = p.Protocol(
         -1102: errors.MandatoryParamEmptyOrMalformed,
         -1121: errors.InvalidSymbol,
     },
+    base_error=errors.BinanceError,
     max_lifetime=86400,
     subprotocols=(),
     hello=None,

@@ -85,8 +85,6 @@ class BinanceClient(BaseClient[BinanceHandlers]):
 
         Wire method ``SUBSCRIBE``.
 
-        Args:
-            params: params
         """
         wire_params = dump_params(
             models.SubscribeParams,
@@ -104,8 +102,6 @@ class BinanceClient(BaseClient[BinanceHandlers]):
 
         Wire method ``UNSUBSCRIBE``.
 
-        Args:
-            params: params
         """
         wire_params = dump_params(
             models.UnsubscribeParams,

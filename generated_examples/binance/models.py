@@ -346,7 +346,7 @@ class KlineData(BaseModel):
     """
     Symbol
     """
-    i: KlineInterval
+    interval: KlineInterval = Field(..., alias="i")
     first_trade_id: int = Field(..., alias="f")
     """
     First trade ID (-1 if none)
@@ -429,4 +429,4 @@ class Kline(BaseModel):
     """
     Symbol
     """
-    k: KlineData
+    kline: KlineData = Field(..., alias="k")

@@ -155,6 +155,7 @@ PROTOCOL = p.Protocol(
         -2014: errors.BadApiKeyFmt,
         -2015: errors.RejectedMbxKey,
     },
+    base_error=errors.BinanceApiError,
     max_lifetime=86400,
     subprotocols=(),
     hello=None,

@@ -97,10 +97,6 @@ class BinanceApiClient(BaseClient[BinanceApiHandlers]):
 
         Wire method ``exchangeInfo``.
 
-        Args:
-            symbol: symbol
-            symbols: symbols
-            permissions: permissions
         """
         wire_params = dump_params(
             models.ExchangeInfoParams,
@@ -118,8 +114,6 @@ class BinanceApiClient(BaseClient[BinanceApiHandlers]):
 
         Wire method ``ticker.price``.
 
-        Args:
-            symbol: symbol
         """
         wire_params = dump_params(
             models.TickerPriceParams,
@@ -140,9 +134,6 @@ class BinanceApiClient(BaseClient[BinanceApiHandlers]):
 
         Wire method ``depth``.
 
-        Args:
-            symbol: symbol
-            limit: limit
         """
         wire_params = dump_params(
             models.DepthParams,

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from . import models
 from ._runtime import BaseHandlers, default_hook
 
@@ -19,3 +21,13 @@ class BinanceApiHandlers(BaseHandlers):
     @default_hook
     async def on_server_shutdown(self, message: models.ServerShutdown) -> None:
         """The server sent a ``server_shutdown`` event: The server is about to shut down; reconnect as soon as possible."""
+
+    @default_hook
+    def sign(
+        self,
+        method: Literal["depth", "exchangeInfo", "ping", "ticker.price", "time"],
+        params: dict[str, Any],
+    ) -> dict[str, Any]:
+        """Sign what the spec cannot describe: return the params to send instead. ``method``
+        is the wire method of the request, login, subscribe or unsubscribe being framed."""
+        return params

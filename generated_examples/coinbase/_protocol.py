@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from . import models
+from . import errors, models
 from ._runtime import protocol as p
 from .channels import (
     CandlesChannel,
@@ -20,7 +20,7 @@ from .channels import (
     UserChannel,
 )
 
-SPEC_FINGERPRINT = "sha256:40b5606cd49028dd2df71e8636ee8b0077e38fbe7ea31b2114c2dccd9a0353ae"
+SPEC_FINGERPRINT = "sha256:4c8777e21424302e39986a27242080ee2cc847a6d3199d2dc2f7590ec7b85c79"
 """The content of the spec this package was generated from (comments and layout aside)."""
 
 SUBSCRIBE: p.RequestSpec[Any] = p.RequestSpec(
@@ -243,6 +243,7 @@ PROTOCOL = p.Protocol(
     rate_limit=p.RateLimit(rate=8, burst=8, connect_rate=750, connect_burst=750),
     errors={},
     error_classes={},
+    base_error=errors.CoinbaseError,
     max_lifetime=None,
     subprotocols=(),
     hello=None,

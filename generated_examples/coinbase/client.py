@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from . import models
 from ._protocol import (
@@ -21,6 +21,7 @@ from ._protocol import (
 )
 from ._runtime import BaseClient, ConnectOptions, Connector, Subscription
 from ._runtime.params import dump_params
+from ._runtime.sends import send_only
 from .channels import (
     CandlesChannel,
     HeartbeatsChannel,
@@ -78,16 +79,15 @@ class CoinbaseClient(BaseClient[CoinbaseHandlers]):
         channel: models.SubscribeChannel,
         product_ids: list[models.ProductId] | None = None,
         jwt: str | None = None,
-        timeout: float | None = None,
-    ) -> Any:
+    ) -> None:
         """Subscribe to one channel for the given products.
 
         One channel per message. The server replies with a `subscriptions` message listing all current subscriptions, not with a correlated reply. `jwt` is added by the `sign` hook (a fresh JWT per message; JWTs expire after 2 minutes).
 
         Wire method ``subscribe``.
+        Sent without waiting: the API does not reply to it.
 
         Args:
-            channel: channel
             product_ids: Products to (un)subscribe; leave out for channels without products (heartbeats, user for all products).
             jwt: Per-message JWT, added by the `sign` hook (expires after 2 minutes).
         """
@@ -95,7 +95,7 @@ class CoinbaseClient(BaseClient[CoinbaseHandlers]):
             models.SubscribeParams,
             {"channel": channel, "product_ids": product_ids, "jwt": jwt},
         )
-        return await self._request(SUBSCRIBE, wire_params, timeout=timeout)
+        await send_only(self, SUBSCRIBE, wire_params)
 
     async def unsubscribe(
         self,
@@ -103,16 +103,15 @@ class CoinbaseClient(BaseClient[CoinbaseHandlers]):
         channel: models.SubscribeChannel,
         product_ids: list[models.ProductId] | None = None,
         jwt: str | None = None,
-        timeout: float | None = None,
-    ) -> Any:
+    ) -> None:
         """Unsubscribe from one channel for the given products.
 
         Same shape as subscribe; without product_ids the whole channel is dropped.
 
         Wire method ``unsubscribe``.
+        Sent without waiting: the API does not reply to it.
 
         Args:
-            channel: channel
             product_ids: Products to (un)subscribe; leave out for channels without products (heartbeats, user for all products).
             jwt: Per-message JWT, added by the `sign` hook (expires after 2 minutes).
         """
@@ -120,7 +119,7 @@ class CoinbaseClient(BaseClient[CoinbaseHandlers]):
             models.SubscribeParams,
             {"channel": channel, "product_ids": product_ids, "jwt": jwt},
         )
-        return await self._request(UNSUBSCRIBE, wire_params, timeout=timeout)
+        await send_only(self, UNSUBSCRIBE, wire_params)
 
     def subscribe_level2(
         self,

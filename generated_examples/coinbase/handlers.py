@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from . import models
 from ._runtime import BaseHandlers, default_hook
 from .channels import (
@@ -71,3 +73,31 @@ class CoinbaseHandlers(BaseHandlers):
     @default_hook
     async def on_error_message(self, message: models.ErrorMessage) -> None:
         """The server sent a ``error_message`` event: An error the server reports (e.g. a subscribe it refused)."""
+
+    @default_hook
+    async def on_sequence_gap(
+        self,
+        channel: (
+            Level2Channel
+            | TickerChannel
+            | TickerBatchChannel
+            | MarketTradesChannel
+            | CandlesChannel
+            | StatusChannel
+            | HeartbeatsChannel
+            | UserChannel
+        ),
+        expected: int,
+        received: int,
+    ) -> None:
+        """A channel's sequence check failed (spec ``sequence``): the frame carried
+        ``received`` where ``expected`` was due, so messages were missed. The messages keep
+        flowing; resubscribe for a fresh snapshot if the stream needs one."""
+
+    @default_hook
+    def sign(
+        self, method: Literal["subscribe", "unsubscribe"], params: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Sign what the spec cannot describe: return the params to send instead. ``method``
+        is the wire method of the request, login, subscribe or unsubscribe being framed."""
+        return params

@@ -541,6 +541,7 @@ PROTOCOL = p.Protocol(
         -32601: errors.MethodNotFound,
         -32602: errors.InvalidParams,
     },
+    base_error=errors.DeribitError,
     max_lifetime=None,
     subprotocols=(),
     hello=None,

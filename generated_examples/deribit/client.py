@@ -115,7 +115,6 @@ class DeribitClient(BaseClient[DeribitHandlers]):
         Wire method ``public/auth``.
 
         Args:
-            grant_type: grant_type
             client_id: Required for grant type `client_credentials` and `client_signature`
             client_secret: Required for grant type `client_credentials`
             refresh_token: Required for grant type `refresh_token`
@@ -251,8 +250,6 @@ class DeribitClient(BaseClient[DeribitHandlers]):
         Wire method ``public/get_instruments``.
 
         Args:
-            currency: currency
-            kind: kind
             expired: Set to true to show recently expired instruments instead of active ones.
         """
         wire_params = dump_params(
@@ -392,7 +389,6 @@ class DeribitClient(BaseClient[DeribitHandlers]):
         Wire method ``private/get_account_summary``. Needs an authenticated connection.
 
         Args:
-            currency: currency
             subaccount_id: The user id for the subaccount
             extended: Include additional fields
         """
@@ -639,6 +635,9 @@ class DeribitClient(BaseClient[DeribitHandlers]):
 
         Iterate the result for typed messages, await it to wait for the server's ack,
         or use it as ``async with`` to unsubscribe on exit.
+
+        Args:
+            instrument_name: Instrument name
         """
         return self._subscribe(
             TICKER_CHANNEL,
@@ -667,6 +666,9 @@ class DeribitClient(BaseClient[DeribitHandlers]):
 
         Iterate the result for typed messages, await it to wait for the server's ack,
         or use it as ``async with`` to unsubscribe on exit.
+
+        Args:
+            instrument_name: Instrument name
         """
         return self._subscribe(
             BOOK_CHANNEL,
@@ -695,6 +697,9 @@ class DeribitClient(BaseClient[DeribitHandlers]):
 
         Iterate the result for typed messages, await it to wait for the server's ack,
         or use it as ``async with`` to unsubscribe on exit.
+
+        Args:
+            instrument_name: Instrument name
         """
         return self._subscribe(
             TRADES_CHANNEL,
@@ -749,6 +754,9 @@ class DeribitClient(BaseClient[DeribitHandlers]):
 
         Iterate the result for typed messages, await it to wait for the server's ack,
         or use it as ``async with`` to unsubscribe on exit.
+
+        Args:
+            instrument_name: Instrument name
         """
         return self._subscribe(
             USER_ORDERS_CHANNEL,
@@ -776,6 +784,9 @@ class DeribitClient(BaseClient[DeribitHandlers]):
 
         Iterate the result for typed messages, await it to wait for the server's ack,
         or use it as ``async with`` to unsubscribe on exit.
+
+        Args:
+            instrument_name: Instrument name
         """
         return self._subscribe(
             USER_ORDERS_RAW_CHANNEL,
@@ -803,6 +814,9 @@ class DeribitClient(BaseClient[DeribitHandlers]):
 
         Iterate the result for typed messages, await it to wait for the server's ack,
         or use it as ``async with`` to unsubscribe on exit.
+
+        Args:
+            instrument_name: Instrument name
         """
         return self._subscribe(
             USER_TRADES_CHANNEL,

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from . import models
 from ._runtime import BaseHandlers, default_hook
 from .channels import (
@@ -67,3 +69,32 @@ class DeribitHandlers(BaseHandlers):
     @default_hook
     async def on_heartbeat(self, message: models.Heartbeat) -> None:
         """The server sent a ``heartbeat`` event."""
+
+    @default_hook
+    def sign(
+        self,
+        method: Literal[
+            "private/buy",
+            "private/cancel",
+            "private/get_account_summary",
+            "private/get_open_orders_by_instrument",
+            "private/sell",
+            "private/subscribe",
+            "private/unsubscribe",
+            "public/auth",
+            "public/disable_heartbeat",
+            "public/get_instruments",
+            "public/get_order_book",
+            "public/get_time",
+            "public/hello",
+            "public/set_heartbeat",
+            "public/subscribe",
+            "public/test",
+            "public/ticker",
+            "public/unsubscribe",
+        ],
+        params: dict[str, Any],
+    ) -> dict[str, Any]:
+        """Sign what the spec cannot describe: return the params to send instead. ``method``
+        is the wire method of the request, login, subscribe or unsubscribe being framed."""
+        return params

@@ -9,7 +9,7 @@ from . import errors, models
 from ._runtime import protocol as p
 from .channels import LogsChannel, NewHeadsChannel, NewPendingTransactionsChannel
 
-SPEC_FINGERPRINT = "sha256:7e5b766930bac4c9f43dcec55f0864aff6a855da4987541bb17da7514c8d1566"
+SPEC_FINGERPRINT = "sha256:346de258782afdf9164795ff27e5063a5537d6f0aee0deeb4e12e272db46de68"
 """The content of the spec this package was generated from (comments and layout aside)."""
 
 BLOCK_NUMBER: p.RequestSpec[models.Quantity] = p.RequestSpec(
@@ -209,6 +209,7 @@ PROTOCOL = p.Protocol(
         -32005: errors.LimitExceeded,
         3: errors.ExecutionReverted,
     },
+    base_error=errors.EthereumError,
     max_lifetime=None,
     subprotocols=(),
     hello=None,

@@ -9,8 +9,6 @@ from . import models
 from ._protocol import (
     BLOCK_NUMBER,
     CHAIN_ID,
-    ETH_SUBSCRIBE,
-    ETH_UNSUBSCRIBE,
     GET_BALANCE,
     GET_BLOCK_BY_NUMBER,
     LOGS_CHANNEL,
@@ -138,36 +136,6 @@ class EthereumClient(BaseClient[EthereumHandlers]):
         )
         return await self._request(GET_BLOCK_BY_NUMBER, wire_params, timeout=timeout)
 
-    async def eth_subscribe(
-        self,
-        *,
-        timeout: float | None = None,
-    ) -> models.SubscriptionId:
-        """Starts a subscription; returns the server-assigned subscription id.
-
-        Wire params: `["newHeads"]`, `["logs", {"address": ..., "topics": [...]}]` or `["newPendingTransactions"]`. Used through the subscribe_* methods of the channels.
-
-        Wire method ``eth_subscribe``.
-
-        """
-        wire_params: dict[str, object] = {}
-        return await self._request(ETH_SUBSCRIBE, wire_params, timeout=timeout)
-
-    async def eth_unsubscribe(
-        self,
-        *,
-        timeout: float | None = None,
-    ) -> bool:
-        """Cancels a subscription; true if it existed.
-
-        Wire params `["<subscription id>"]`. Used by the unsubscribe_* methods of the channels.
-
-        Wire method ``eth_unsubscribe``.
-
-        """
-        wire_params: dict[str, object] = {}
-        return await self._request(ETH_UNSUBSCRIBE, wire_params, timeout=timeout)
-
     def subscribe_new_heads(
         self,
     ) -> Subscription[models.Header, NewHeadsChannel]:
@@ -200,6 +168,9 @@ class EthereumClient(BaseClient[EthereumHandlers]):
 
         Iterate the result for typed messages, await it to wait for the server's ack,
         or use it as ``async with`` to unsubscribe on exit.
+
+        Args:
+            address: Contract whose logs are wanted
         """
         return self._subscribe(
             LOGS_CHANNEL,

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from . import models
 from ._runtime import BaseHandlers, default_hook
 from .channels import LogsChannel, NewHeadsChannel, NewPendingTransactionsChannel
@@ -30,3 +32,20 @@ class EthereumHandlers(BaseHandlers):
         self, message: models.Hash, channel: NewPendingTransactionsChannel
     ) -> None:
         """A message on ``["newPendingTransactions"]``: Hashes of transactions added to the node's pending pool (signed by a known key or received from peers)."""
+
+    @default_hook
+    def sign(
+        self,
+        method: Literal[
+            "eth_blockNumber",
+            "eth_chainId",
+            "eth_getBalance",
+            "eth_getBlockByNumber",
+            "eth_subscribe",
+            "eth_unsubscribe",
+        ],
+        params: dict[str, Any],
+    ) -> dict[str, Any]:
+        """Sign what the spec cannot describe: return the params to send instead. ``method``
+        is the wire method of the request, login, subscribe or unsubscribe being framed."""
+        return params

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import TypeAdapter
 
-from . import models
+from . import errors, models
 from ._runtime import protocol as p
 
 SPEC_FINGERPRINT = "sha256:181eaf09234f1767e5f3cb173947aab879e5ef02b2bcad63685b084754f7e1d9"
@@ -34,6 +34,7 @@ PROTOCOL = p.Protocol(
     rate_limit=None,
     errors={},
     error_classes={},
+    base_error=errors.GeminiMarketDataError,
     max_lifetime=None,
     subprotocols=(),
     hello=None,

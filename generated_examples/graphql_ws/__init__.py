@@ -13,6 +13,8 @@ from ._runtime import (
     ConnectOptions,
     Diagnostics,
     DisconnectReason,
+    HookNameError,
+    InvalidArguments,
     MissingCredential,
     NovaError,
     RateLimited,
@@ -23,14 +25,22 @@ from ._runtime import (
     Subscription,
     SubscriptionError,
     SubscriptionOverflow,
+    not_a_hook,
 )
-from .channels import MessageAddedChannel, RoomCreatedChannel, RoomHistoryChannel, UserTypingChannel
+from .channels import (
+    MessageAddedChannel,
+    OperationChannel,
+    RoomCreatedChannel,
+    RoomHistoryChannel,
+    UserTypingChannel,
+)
 from .client import GraphqlWsClient
 from .handlers import GraphqlWsHandlers
 
 __all__ = [
     "GraphqlWsClient",
     "GraphqlWsHandlers",
+    "OperationChannel",
     "MessageAddedChannel",
     "UserTypingChannel",
     "RoomCreatedChannel",
@@ -41,6 +51,8 @@ __all__ = [
     "ConnectionLost",
     "Diagnostics",
     "DisconnectReason",
+    "HookNameError",
+    "InvalidArguments",
     "MissingCredential",
     "NovaError",
     "RateLimited",
@@ -53,4 +65,5 @@ __all__ = [
     "SubscriptionOverflow",
     "errors",
     "models",
+    "not_a_hook",
 ]

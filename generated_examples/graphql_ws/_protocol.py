@@ -9,15 +9,21 @@ from pydantic import TypeAdapter
 
 from . import errors, models
 from ._runtime import protocol as p
-from .channels import MessageAddedChannel, RoomCreatedChannel, RoomHistoryChannel, UserTypingChannel
+from .channels import (
+    MessageAddedChannel,
+    OperationChannel,
+    RoomCreatedChannel,
+    RoomHistoryChannel,
+    UserTypingChannel,
+)
 
-SPEC_FINGERPRINT = "sha256:c05efa9b7aabb202ddb5bcb82c0a6c563679ecf85ddc53f4b11bb5ccb6308c1c"
+SPEC_FINGERPRINT = "sha256:2b7f9d16740cde4b6c19dbc15ed75e117ba2f2753ed2e121c6e9898f7158ee4f"
 """The content of the spec this package was generated from (comments and layout aside)."""
 
-SUBSCRIBE: p.RequestSpec[Any] = p.RequestSpec(
-    name="subscribe",
+EXECUTE: p.RequestSpec[dict[str, Any] | None] = p.RequestSpec(
+    name="execute",
     method="subscribe",
-    parse_result=TypeAdapter[Any](Any).validate_python,
+    parse_result=TypeAdapter[dict[str, Any] | None](dict[str, Any] | None).validate_python,
     cost=1.0,
     requires_auth=False,
     idempotent=False,
@@ -34,9 +40,22 @@ COMPLETE: p.RequestSpec[Any] = p.RequestSpec(
     timeout=None,
 )
 
+OPERATION_CHANNEL: p.ChannelSpec[dict[str, Any] | None, OperationChannel] = p.ChannelSpec(
+    name="operation",
+    address='{"query":"{query}","variables":"{variables}"}',
+    parameters=("query", "variables"),
+    fields=("query", "variables"),
+    parse=TypeAdapter[dict[str, Any] | None](dict[str, Any] | None).validate_python,
+    message_type=dict[str, Any] | None,
+    channel_type=OperationChannel,
+    hook="on_operation",
+    via="graphql",
+    structured={"query": "{query}", "variables": "{variables}"},
+)
+
 MESSAGE_ADDED_CHANNEL: p.ChannelSpec[models.MessageAddedData, MessageAddedChannel] = p.ChannelSpec(
     name="message_added",
-    address='{"extensions":{"persistedQuery":{"sha256Hash":"38e20906593c43e649c800d49a45d7c78a9f1c93850801fdbd3e97f8b6648c9a","version":1}},"operationName":"OnMessageAdded","variables":{"roomId":"{room_id}"}}',
+    address='{"operationName":"OnMessageAdded","query":"subscription OnMessageAdded($roomId: ID!) { messageAdded(roomId: $roomId) { id roomId text createdAt author { id name } } }","variables":{"roomId":"{room_id}"}}',
     parameters=("room_id",),
     fields=("room_id",),
     parse=TypeAdapter[models.MessageAddedData](models.MessageAddedData).validate_python,
@@ -46,19 +65,14 @@ MESSAGE_ADDED_CHANNEL: p.ChannelSpec[models.MessageAddedData, MessageAddedChanne
     via="graphql",
     structured={
         "operationName": "OnMessageAdded",
-        "extensions": {
-            "persistedQuery": {
-                "version": 1,
-                "sha256Hash": "38e20906593c43e649c800d49a45d7c78a9f1c93850801fdbd3e97f8b6648c9a",
-            }
-        },
+        "query": "subscription OnMessageAdded($roomId: ID!) { messageAdded(roomId: $roomId) { id roomId text createdAt author { id name } } }",
         "variables": {"roomId": "{room_id}"},
     },
 )
 
 USER_TYPING_CHANNEL: p.ChannelSpec[models.UserTypingData, UserTypingChannel] = p.ChannelSpec(
     name="user_typing",
-    address='{"extensions":{"persistedQuery":{"sha256Hash":"5b8dc83dea5737a3e1504d488b03aeaab82140a4118815823fa1b96f8dbe6e8f","version":1}},"operationName":"OnTyping","variables":{"roomId":"{room_id}"}}',
+    address='{"operationName":"OnTyping","query":"subscription OnTyping($roomId: ID!) { userTyping(roomId: $roomId) { roomId isTyping user { id name } } }","variables":{"roomId":"{room_id}"}}',
     parameters=("room_id",),
     fields=("room_id",),
     parse=TypeAdapter[models.UserTypingData](models.UserTypingData).validate_python,
@@ -68,19 +82,14 @@ USER_TYPING_CHANNEL: p.ChannelSpec[models.UserTypingData, UserTypingChannel] = p
     via="graphql",
     structured={
         "operationName": "OnTyping",
-        "extensions": {
-            "persistedQuery": {
-                "version": 1,
-                "sha256Hash": "5b8dc83dea5737a3e1504d488b03aeaab82140a4118815823fa1b96f8dbe6e8f",
-            }
-        },
+        "query": "subscription OnTyping($roomId: ID!) { userTyping(roomId: $roomId) { roomId isTyping user { id name } } }",
         "variables": {"roomId": "{room_id}"},
     },
 )
 
 ROOM_CREATED_CHANNEL: p.ChannelSpec[models.RoomCreatedData, RoomCreatedChannel] = p.ChannelSpec(
     name="room_created",
-    address='{"extensions":{"persistedQuery":{"sha256Hash":"68706a7f27a015af9eb49ac913ada61b670dd7cac9ad6bdd519a5fa2996ce4f0","version":1}},"operationName":"OnRoomCreated"}',
+    address='{"operationName":"OnRoomCreated","query":"subscription OnRoomCreated { roomCreated { id name topic createdBy { id name } } }"}',
     parameters=(),
     fields=(),
     parse=TypeAdapter[models.RoomCreatedData](models.RoomCreatedData).validate_python,
@@ -90,18 +99,13 @@ ROOM_CREATED_CHANNEL: p.ChannelSpec[models.RoomCreatedData, RoomCreatedChannel] 
     via="graphql",
     structured={
         "operationName": "OnRoomCreated",
-        "extensions": {
-            "persistedQuery": {
-                "version": 1,
-                "sha256Hash": "68706a7f27a015af9eb49ac913ada61b670dd7cac9ad6bdd519a5fa2996ce4f0",
-            }
-        },
+        "query": "subscription OnRoomCreated { roomCreated { id name topic createdBy { id name } } }",
     },
 )
 
 ROOM_HISTORY_CHANNEL: p.ChannelSpec[models.RoomHistoryData, RoomHistoryChannel] = p.ChannelSpec(
     name="room_history",
-    address='{"extensions":{"persistedQuery":{"sha256Hash":"010569c837417eb4eb8327134132d938f1f7fb96bc5e51b2e0186ad627eedd8e","version":1}},"operationName":"RoomHistory","variables":{"last":"{last}","roomId":"{room_id}"}}',
+    address='{"operationName":"RoomHistory","query":"query RoomHistory($roomId: ID!, $last: Int!) { room(id: $roomId) { id name messages(last: $last) { id roomId text createdAt author { id name } } } }","variables":{"last":"{last}","roomId":"{room_id}"}}',
     parameters=("room_id", "last"),
     fields=("room_id", "last"),
     parse=TypeAdapter[models.RoomHistoryData](models.RoomHistoryData).validate_python,
@@ -111,12 +115,7 @@ ROOM_HISTORY_CHANNEL: p.ChannelSpec[models.RoomHistoryData, RoomHistoryChannel] 
     via="graphql",
     structured={
         "operationName": "RoomHistory",
-        "extensions": {
-            "persistedQuery": {
-                "version": 1,
-                "sha256Hash": "010569c837417eb4eb8327134132d938f1f7fb96bc5e51b2e0186ad627eedd8e",
-            }
-        },
+        "query": "query RoomHistory($roomId: ID!, $last: Int!) { room(id: $roomId) { id name messages(last: $last) { id roomId text createdAt author { id name } } } }",
         "variables": {"roomId": "{room_id}", "last": "{last}"},
     },
 )
@@ -138,18 +137,26 @@ PROTOCOL = p.Protocol(
     default_server="production",
     envelope=p.Envelope(
         request=p.RequestFrame(method="/type", params="/payload", id_kind="uuid"),
+        response=p.ResponseRule(when=p.Match(equals=(("/type", "next"),)), result="/payload/data"),
         error=p.ErrorRule(
             when=p.Match(equals=(("/type", "error"),)),
             code="/payload/0/extensions/code",
             message="/payload/0/message",
             data="/payload",
         ),
+        result_error=p.ErrorRule(
+            when=p.Match(present=("/payload/errors/0",), equals=(("/type", "next"),)),
+            code="/payload/errors/0/extensions/code",
+            message="/payload/errors/0/message",
+            data="/payload",
+        ),
         notification=p.NotificationRule(
             when=p.Match(equals=(("/type", "next"),)), payload="/payload/data", subscription="/id"
         ),
     ),
-    requests={"subscribe": SUBSCRIBE, "complete": COMPLETE},
+    requests={"subscribe": EXECUTE, "complete": COMPLETE},
     channels=(
+        OPERATION_CHANNEL,
         MESSAGE_ADDED_CHANNEL,
         USER_TYPING_CHANNEL,
         ROOM_CREATED_CHANNEL,
@@ -187,7 +194,7 @@ PROTOCOL = p.Protocol(
     reconnect=p.ReconnectPolicy(
         initial_delay=1,
         close_codes={
-            4400: "fatal",
+            4400: "reject",
             4401: "fatal",
             4403: "reauth",
             4406: "fatal",
@@ -202,8 +209,7 @@ PROTOCOL = p.Protocol(
         4400: p.ErrorCode(
             code=4400,
             name="bad_request",
-            action="fatal",
-            description="Close 4400: the server received an invalid or unexpected message (reason says which); the client broke the protocol.",
+            description="Close 4400: the server received an invalid or unexpected message (reason says which). graphql-ws servers mean a broken client; strawberry-graphql also closes with it for a GraphQL syntax error in one operation, which then fails alone (close code action `reject`).",
         ),
         4401: p.ErrorCode(
             code=4401,
@@ -283,6 +289,7 @@ PROTOCOL = p.Protocol(
         "BAD_USER_INPUT": errors.BadUserInput,
         "UNAUTHENTICATED": errors.Unauthenticated,
     },
+    base_error=errors.GraphqlWsError,
     max_lifetime=None,
     subprotocols=("graphql-transport-ws",),
     hello=None,

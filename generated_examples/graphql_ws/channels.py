@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = [
+    "OperationChannel",
     "MessageAddedChannel",
     "UserTypingChannel",
     "RoomCreatedChannel",
@@ -14,29 +16,37 @@ __all__ = [
 
 
 @dataclass(frozen=True, slots=True)
+class OperationChannel:
+    """The channel ``{"query":"{query}","variables":"{variables}"}``."""
+
+    query: str
+    variables: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
 class MessageAddedChannel:
-    """The channel ``{"extensions":{"persistedQuery":{"sha256Hash":"38e20906593c43e649c800d49a45d7c78a9f1c93850801fdbd3e97f8b6648c9a","version":1}},"operationName":"OnMessageAdded","variables":{"roomId":"{room_id}"}}``."""
+    """The channel ``{"operationName":"OnMessageAdded","query":"subscription OnMessageAdded($roomId: ID!) { messageAdded(roomId: $roomId) { id roomId text createdAt author { id name } } }","variables":{"roomId":"{room_id}"}}``."""
 
     room_id: str
 
 
 @dataclass(frozen=True, slots=True)
 class UserTypingChannel:
-    """The channel ``{"extensions":{"persistedQuery":{"sha256Hash":"5b8dc83dea5737a3e1504d488b03aeaab82140a4118815823fa1b96f8dbe6e8f","version":1}},"operationName":"OnTyping","variables":{"roomId":"{room_id}"}}``."""
+    """The channel ``{"operationName":"OnTyping","query":"subscription OnTyping($roomId: ID!) { userTyping(roomId: $roomId) { roomId isTyping user { id name } } }","variables":{"roomId":"{room_id}"}}``."""
 
     room_id: str
 
 
 @dataclass(frozen=True, slots=True)
 class RoomCreatedChannel:
-    """The channel ``{"extensions":{"persistedQuery":{"sha256Hash":"68706a7f27a015af9eb49ac913ada61b670dd7cac9ad6bdd519a5fa2996ce4f0","version":1}},"operationName":"OnRoomCreated"}``."""
+    """The channel ``{"operationName":"OnRoomCreated","query":"subscription OnRoomCreated { roomCreated { id name topic createdBy { id name } } }"}``."""
 
     pass
 
 
 @dataclass(frozen=True, slots=True)
 class RoomHistoryChannel:
-    """The channel ``{"extensions":{"persistedQuery":{"sha256Hash":"010569c837417eb4eb8327134132d938f1f7fb96bc5e51b2e0186ad627eedd8e","version":1}},"operationName":"RoomHistory","variables":{"last":"{last}","roomId":"{room_id}"}}``."""
+    """The channel ``{"operationName":"RoomHistory","query":"query RoomHistory($roomId: ID!, $last: Int!) { room(id: $roomId) { id name messages(last: $last) { id roomId text createdAt author { id name } } } }","variables":{"last":"{last}","roomId":"{room_id}"}}``."""
 
     room_id: str
     last: int

@@ -7,18 +7,23 @@ from typing import Any, Literal
 
 from . import models
 from ._protocol import (
-    COMPLETE,
+    EXECUTE,
     MESSAGE_ADDED_CHANNEL,
+    OPERATION_CHANNEL,
     PROTOCOL,
     ROOM_CREATED_CHANNEL,
     ROOM_HISTORY_CHANNEL,
-    SUBSCRIBE,
     USER_TYPING_CHANNEL,
 )
 from ._runtime import BaseClient, ConnectOptions, Connector, Subscription
 from ._runtime.params import dump_params
-from ._runtime.sends import send_only
-from .channels import MessageAddedChannel, RoomCreatedChannel, RoomHistoryChannel, UserTypingChannel
+from .channels import (
+    MessageAddedChannel,
+    OperationChannel,
+    RoomCreatedChannel,
+    RoomHistoryChannel,
+    UserTypingChannel,
+)
 from .handlers import GraphqlWsHandlers
 
 __all__ = ["GraphqlWsClient"]
@@ -60,25 +65,25 @@ class GraphqlWsClient(BaseClient[GraphqlWsHandlers]):
             options=options,
         )
 
-    async def subscribe(
+    async def execute(
         self,
         *,
         query: str,
-        variables: dict[str, Any] | None | None = None,
-        operationName: str | None | None = None,
-        extensions: dict[str, Any] | None | None = None,
+        variables: dict[str, Any] | None = None,
+        operation_name: str | None = None,
+        extensions: dict[str, Any] | None = None,
         timeout: float | None = None,
-    ) -> Any:
-        """Starts an operation (used by the subscribe_* methods of the channels).
+    ) -> dict[str, Any] | None:
+        """Run one GraphQL query or mutation; returns its `data`.
 
-        The payload is the GraphQL request: the operation text, its variables and optionally the operation name and extensions. Nothing answers it directly: results arrive as `next` messages with the same id, a failure as one `error` message.
+        The payload is the GraphQL request: the operation text, its variables and optionally the operation name and extensions. The reply is the first `next` with the same id. A result with `errors` raises GraphqlWsError (its `data` holds the whole result, partial data included); an `error` message raises the error class of its `extensions.code`, or GraphqlWsError when it has none.
 
         Wire method ``subscribe``.
 
         Args:
             query: The operation text (subscription, query or mutation)
             variables: Values of the operation's variables
-            operationName: Which operation of the document to run, when it holds several
+            operation_name: Which operation of the document to run, when it holds several
             extensions: Protocol extensions (e.g. persisted query hashes)
         """
         wire_params = dump_params(
@@ -86,35 +91,56 @@ class GraphqlWsClient(BaseClient[GraphqlWsHandlers]):
             {
                 "query": query,
                 "variables": variables,
-                "operationName": operationName,
+                "operationName": operation_name,
                 "extensions": extensions,
             },
         )
-        return await self._request(SUBSCRIBE, wire_params, timeout=timeout)
+        return await self._request(EXECUTE, wire_params, timeout=timeout)
 
-    async def complete(
+    def subscribe(
         self,
-    ) -> None:
-        """Stops an operation (used by the unsubscribe_* methods of the channels).
+        *,
+        query: str,
+        variables: dict[str, Any] | None = None,
+    ) -> Subscription[dict[str, Any] | None, OperationChannel]:
+        """Subscribe to ``{"query":"{query}","variables":"{variables}"}``: Any GraphQL subscription (or query), by its text; yields the `data` of each result.
 
-        Sent with the operation's own id and no payload; the server answers nothing.
+        Iterate the result for typed messages, await it to wait for the server's ack,
+        or use it as ``async with`` to unsubscribe on exit.
 
-        Wire method ``complete``.
-        Sent without waiting: the API does not reply to it.
-
+        Args:
+            query: The operation text
+            variables: Values of the operation's variables
         """
-        wire_params: dict[str, object] = {}
-        await send_only(self, COMPLETE, wire_params)
+        return self._subscribe(
+            OPERATION_CHANNEL,
+            OperationChannel(query=query, variables=variables),
+        )
+
+    async def unsubscribe(
+        self,
+        *,
+        query: str,
+        variables: dict[str, Any] | None = None,
+    ) -> None:
+        """Unsubscribe from ``{"query":"{query}","variables":"{variables}"}`` and end its iterators."""
+        await self._unsubscribe(
+            OPERATION_CHANNEL,
+            OperationChannel(query=query, variables=variables),
+        )
 
     def subscribe_message_added(
         self,
         *,
         room_id: str,
     ) -> Subscription[models.MessageAddedData, MessageAddedChannel]:
-        """Subscribe to ``{"extensions":{"persistedQuery":{"sha256Hash":"38e20906593c43e649c800d49a45d7c78a9f1c93850801fdbd3e97f8b6648c9a","version":1}},"operationName":"OnMessageAdded","variables":{"roomId":"{room_id}"}}``: Every message posted to a room.
+        """Subscribe to ``{"operationName":"OnMessageAdded","query":"subscription OnMessageAdded($roomId: ID!) { messageAdded(roomId: $roomId) { id roomId text createdAt author { id name } } }","variables":{"roomId":"{room_id}"}}``: Every message posted to a room.
 
         Iterate the result for typed messages, await it to wait for the server's ack,
         or use it as ``async with`` to unsubscribe on exit.
+
+        Args:
+            room_id: Room id (GraphQL ID)
         """
         return self._subscribe(
             MESSAGE_ADDED_CHANNEL,
@@ -126,7 +152,7 @@ class GraphqlWsClient(BaseClient[GraphqlWsHandlers]):
         *,
         room_id: str,
     ) -> None:
-        """Unsubscribe from ``{"extensions":{"persistedQuery":{"sha256Hash":"38e20906593c43e649c800d49a45d7c78a9f1c93850801fdbd3e97f8b6648c9a","version":1}},"operationName":"OnMessageAdded","variables":{"roomId":"{room_id}"}}`` and end its iterators."""
+        """Unsubscribe from ``{"operationName":"OnMessageAdded","query":"subscription OnMessageAdded($roomId: ID!) { messageAdded(roomId: $roomId) { id roomId text createdAt author { id name } } }","variables":{"roomId":"{room_id}"}}`` and end its iterators."""
         await self._unsubscribe(
             MESSAGE_ADDED_CHANNEL,
             MessageAddedChannel(room_id=room_id),
@@ -137,10 +163,13 @@ class GraphqlWsClient(BaseClient[GraphqlWsHandlers]):
         *,
         room_id: str,
     ) -> Subscription[models.UserTypingData, UserTypingChannel]:
-        """Subscribe to ``{"extensions":{"persistedQuery":{"sha256Hash":"5b8dc83dea5737a3e1504d488b03aeaab82140a4118815823fa1b96f8dbe6e8f","version":1}},"operationName":"OnTyping","variables":{"roomId":"{room_id}"}}``: Typing indicators in a room (true when a user starts typing, false when they stop).
+        """Subscribe to ``{"operationName":"OnTyping","query":"subscription OnTyping($roomId: ID!) { userTyping(roomId: $roomId) { roomId isTyping user { id name } } }","variables":{"roomId":"{room_id}"}}``: Typing indicators in a room (true when a user starts typing, false when they stop).
 
         Iterate the result for typed messages, await it to wait for the server's ack,
         or use it as ``async with`` to unsubscribe on exit.
+
+        Args:
+            room_id: Room id (GraphQL ID)
         """
         return self._subscribe(
             USER_TYPING_CHANNEL,
@@ -152,7 +181,7 @@ class GraphqlWsClient(BaseClient[GraphqlWsHandlers]):
         *,
         room_id: str,
     ) -> None:
-        """Unsubscribe from ``{"extensions":{"persistedQuery":{"sha256Hash":"5b8dc83dea5737a3e1504d488b03aeaab82140a4118815823fa1b96f8dbe6e8f","version":1}},"operationName":"OnTyping","variables":{"roomId":"{room_id}"}}`` and end its iterators."""
+        """Unsubscribe from ``{"operationName":"OnTyping","query":"subscription OnTyping($roomId: ID!) { userTyping(roomId: $roomId) { roomId isTyping user { id name } } }","variables":{"roomId":"{room_id}"}}`` and end its iterators."""
         await self._unsubscribe(
             USER_TYPING_CHANNEL,
             UserTypingChannel(room_id=room_id),
@@ -161,7 +190,7 @@ class GraphqlWsClient(BaseClient[GraphqlWsHandlers]):
     def subscribe_room_created(
         self,
     ) -> Subscription[models.RoomCreatedData, RoomCreatedChannel]:
-        """Subscribe to ``{"extensions":{"persistedQuery":{"sha256Hash":"68706a7f27a015af9eb49ac913ada61b670dd7cac9ad6bdd519a5fa2996ce4f0","version":1}},"operationName":"OnRoomCreated"}``: Rooms as they are created (no variables).
+        """Subscribe to ``{"operationName":"OnRoomCreated","query":"subscription OnRoomCreated { roomCreated { id name topic createdBy { id name } } }"}``: Rooms as they are created (no variables).
 
         Iterate the result for typed messages, await it to wait for the server's ack,
         or use it as ``async with`` to unsubscribe on exit.
@@ -174,7 +203,7 @@ class GraphqlWsClient(BaseClient[GraphqlWsHandlers]):
     async def unsubscribe_room_created(
         self,
     ) -> None:
-        """Unsubscribe from ``{"extensions":{"persistedQuery":{"sha256Hash":"68706a7f27a015af9eb49ac913ada61b670dd7cac9ad6bdd519a5fa2996ce4f0","version":1}},"operationName":"OnRoomCreated"}`` and end its iterators."""
+        """Unsubscribe from ``{"operationName":"OnRoomCreated","query":"subscription OnRoomCreated { roomCreated { id name topic createdBy { id name } } }"}`` and end its iterators."""
         await self._unsubscribe(
             ROOM_CREATED_CHANNEL,
             RoomCreatedChannel(),
@@ -186,10 +215,14 @@ class GraphqlWsClient(BaseClient[GraphqlWsHandlers]):
         room_id: str,
         last: int,
     ) -> Subscription[models.RoomHistoryData, RoomHistoryChannel]:
-        """Subscribe to ``{"extensions":{"persistedQuery":{"sha256Hash":"010569c837417eb4eb8327134132d938f1f7fb96bc5e51b2e0186ad627eedd8e","version":1}},"operationName":"RoomHistory","variables":{"last":"{last}","roomId":"{room_id}"}}``: One-shot query (one message, then the server completes the operation) - the last messages of a room.
+        """Subscribe to ``{"operationName":"RoomHistory","query":"query RoomHistory($roomId: ID!, $last: Int!) { room(id: $roomId) { id name messages(last: $last) { id roomId text createdAt author { id name } } } }","variables":{"last":"{last}","roomId":"{room_id}"}}``: One-shot query (one message, then the server completes the operation) - the last messages of a room.
 
         Iterate the result for typed messages, await it to wait for the server's ack,
         or use it as ``async with`` to unsubscribe on exit.
+
+        Args:
+            room_id: Room id (GraphQL ID)
+            last: How many of the most recent messages
         """
         return self._subscribe(
             ROOM_HISTORY_CHANNEL,
@@ -202,7 +235,7 @@ class GraphqlWsClient(BaseClient[GraphqlWsHandlers]):
         room_id: str,
         last: int,
     ) -> None:
-        """Unsubscribe from ``{"extensions":{"persistedQuery":{"sha256Hash":"010569c837417eb4eb8327134132d938f1f7fb96bc5e51b2e0186ad627eedd8e","version":1}},"operationName":"RoomHistory","variables":{"last":"{last}","roomId":"{room_id}"}}`` and end its iterators."""
+        """Unsubscribe from ``{"operationName":"RoomHistory","query":"query RoomHistory($roomId: ID!, $last: Int!) { room(id: $roomId) { id name messages(last: $last) { id roomId text createdAt author { id name } } } }","variables":{"last":"{last}","roomId":"{room_id}"}}`` and end its iterators."""
         await self._unsubscribe(
             ROOM_HISTORY_CHANNEL,
             RoomHistoryChannel(room_id=room_id, last=last),

@@ -27,9 +27,9 @@ class GraphqlWsError(ServerError):
 
 
 class BadRequest(GraphqlWsError):
-    """Code 4400, ``bad_request``: Close 4400: the server received an invalid or unexpected message (reason says which); the client broke the protocol.
+    """Code 4400, ``bad_request``: Close 4400: the server received an invalid or unexpected message (reason says which). graphql-ws servers mean a broken client; strawberry-graphql also closes with it for a GraphQL syntax error in one operation, which then fails alone (close code action `reject`).
 
-    What the client does: raises this exception and does not reconnect.
+    What the client does: raises this exception from the request.
     """
 
 

@@ -3,9 +3,17 @@
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from . import models
 from ._runtime import BaseHandlers, default_hook
-from .channels import MessageAddedChannel, RoomCreatedChannel, RoomHistoryChannel, UserTypingChannel
+from .channels import (
+    MessageAddedChannel,
+    OperationChannel,
+    RoomCreatedChannel,
+    RoomHistoryChannel,
+    UserTypingChannel,
+)
 
 __all__ = ["GraphqlWsHandlers"]
 
@@ -18,29 +26,41 @@ class GraphqlWsHandlers(BaseHandlers):
     """
 
     @default_hook
+    async def on_operation(self, message: dict[str, Any] | None, channel: OperationChannel) -> None:
+        """A message on ``{"query":"{query}","variables":"{variables}"}``: Any GraphQL subscription (or query), by its text; yields the `data` of each result."""
+
+    @default_hook
     async def on_message_added(
         self, message: models.MessageAddedData, channel: MessageAddedChannel
     ) -> None:
-        """A message on ``{"extensions":{"persistedQuery":{"sha256Hash":"38e20906593c43e649c800d49a45d7c78a9f1c93850801fdbd3e97f8b6648c9a","version":1}},"operationName":"OnMessageAdded","variables":{"roomId":"{room_id}"}}``: Every message posted to a room."""
+        """A message on ``{"operationName":"OnMessageAdded","query":"subscription OnMessageAdded($roomId: ID!) { messageAdded(roomId: $roomId) { id roomId text createdAt author { id name } } }","variables":{"roomId":"{room_id}"}}``: Every message posted to a room."""
 
     @default_hook
     async def on_user_typing(
         self, message: models.UserTypingData, channel: UserTypingChannel
     ) -> None:
-        """A message on ``{"extensions":{"persistedQuery":{"sha256Hash":"5b8dc83dea5737a3e1504d488b03aeaab82140a4118815823fa1b96f8dbe6e8f","version":1}},"operationName":"OnTyping","variables":{"roomId":"{room_id}"}}``: Typing indicators in a room (true when a user starts typing, false when they stop)."""
+        """A message on ``{"operationName":"OnTyping","query":"subscription OnTyping($roomId: ID!) { userTyping(roomId: $roomId) { roomId isTyping user { id name } } }","variables":{"roomId":"{room_id}"}}``: Typing indicators in a room (true when a user starts typing, false when they stop)."""
 
     @default_hook
     async def on_room_created(
         self, message: models.RoomCreatedData, channel: RoomCreatedChannel
     ) -> None:
-        """A message on ``{"extensions":{"persistedQuery":{"sha256Hash":"68706a7f27a015af9eb49ac913ada61b670dd7cac9ad6bdd519a5fa2996ce4f0","version":1}},"operationName":"OnRoomCreated"}``: Rooms as they are created (no variables)."""
+        """A message on ``{"operationName":"OnRoomCreated","query":"subscription OnRoomCreated { roomCreated { id name topic createdBy { id name } } }"}``: Rooms as they are created (no variables)."""
 
     @default_hook
     async def on_room_history(
         self, message: models.RoomHistoryData, channel: RoomHistoryChannel
     ) -> None:
-        """A message on ``{"extensions":{"persistedQuery":{"sha256Hash":"010569c837417eb4eb8327134132d938f1f7fb96bc5e51b2e0186ad627eedd8e","version":1}},"operationName":"RoomHistory","variables":{"last":"{last}","roomId":"{room_id}"}}``: One-shot query (one message, then the server completes the operation) - the last messages of a room."""
+        """A message on ``{"operationName":"RoomHistory","query":"query RoomHistory($roomId: ID!, $last: Int!) { room(id: $roomId) { id name messages(last: $last) { id roomId text createdAt author { id name } } } }","variables":{"last":"{last}","roomId":"{room_id}"}}``: One-shot query (one message, then the server completes the operation) - the last messages of a room."""
 
     @default_hook
     async def on_operation_complete(self, message: models.Complete) -> None:
         """The server sent a ``operation_complete`` event: The server ended an operation (a finished subscription stream, or after a query's result)."""
+
+    @default_hook
+    def sign(
+        self, method: Literal["complete", "subscribe"], params: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Sign what the spec cannot describe: return the params to send instead. ``method``
+        is the wire method of the request, login, subscribe or unsubscribe being framed."""
+        return params

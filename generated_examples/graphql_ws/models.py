@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel
+from pydantic import AwareDatetime, BaseModel, Field
 
 
 class Complete(BaseModel):
@@ -48,7 +48,7 @@ class SubscribePayload(BaseModel):
     """
     Values of the operation's variables
     """
-    operationName: str | None = None
+    operation_name: str | None = Field(None, alias="operationName")
     """
     Which operation of the document to run, when it holds several
     """

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import TypeAdapter
 
-from . import models
+from . import errors, models
 from ._runtime import protocol as p
 
 SPEC_FINGERPRINT = "sha256:faea2694f14c8463cd44e7b82a9c449a73c2b5bda6a9655222af0cdf28b56250"
@@ -107,6 +107,7 @@ PROTOCOL = p.Protocol(
     rate_limit=p.RateLimit(rate=10, burst=20, connect_rate=0.25, connect_burst=5),
     errors={},
     error_classes={},
+    base_error=errors.KrakenError,
     max_lifetime=None,
     subprotocols=(),
     hello=None,

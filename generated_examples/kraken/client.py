@@ -98,9 +98,6 @@ class KrakenClient(BaseClient[KrakenHandlers]):
 
         Wire method ``subscribe``.
 
-        Args:
-            pair: pair
-            subscription: subscription
         """
         wire_params = dump_params(
             models.SubscribeParams,
@@ -121,9 +118,6 @@ class KrakenClient(BaseClient[KrakenHandlers]):
 
         Wire method ``unsubscribe``.
 
-        Args:
-            pair: pair
-            subscription: subscription
         """
         wire_params = dump_params(
             models.UnsubscribeParams,

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from . import models
 from ._runtime import BaseHandlers, default_hook
 
@@ -35,3 +37,11 @@ class KrakenHandlers(BaseHandlers):
     @default_hook
     async def on_dummy_currency_info(self, message: models.DummyCurrencyInfo) -> None:
         """The server sent a ``dummy_currency_info`` event: Dummy message with no real life details"""
+
+    @default_hook
+    def sign(
+        self, method: Literal["ping", "subscribe", "unsubscribe"], params: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Sign what the spec cannot describe: return the params to send instead. ``method``
+        is the wire method of the request, login, subscribe or unsubscribe being framed."""
+        return params

@@ -388,6 +388,7 @@ PROTOCOL = p.Protocol(
         "Already subscribed": errors.AlreadySubscribed,
         "Subscription Not Found": errors.SubscriptionNotFound,
     },
+    base_error=errors.KrakenV2Error,
     max_lifetime=None,
     subprotocols=(),
     hello=p.Hello(when=p.Match(equals=(("/channel", "status"),))),

@@ -94,12 +94,10 @@ class KrakenV2Client(BaseClient[KrakenV2Handlers]):
         Wire method ``subscribe``.
 
         Args:
-            channel: channel
             symbol: Currency pairs, e.g. ["BTC/USD", "MATIC/GBP"]
             depth: book/level3: price levels per side
             snapshot: Request a snapshot after subscribing (default true)
             event_trigger: ticker: what publishes an update
-            interval: interval
             snap_orders: executions: include open orders in the snapshot
             snap_trades: executions: include the last 50 fills in the snapshot
             token: Session token; required for private channels
@@ -141,12 +139,10 @@ class KrakenV2Client(BaseClient[KrakenV2Handlers]):
         Wire method ``unsubscribe``.
 
         Args:
-            channel: channel
             symbol: Currency pairs, e.g. ["BTC/USD", "MATIC/GBP"]
             depth: book/level3: price levels per side
             snapshot: Request a snapshot after subscribing (default true)
             event_trigger: ticker: what publishes an update
-            interval: interval
             snap_orders: executions: include open orders in the snapshot
             snap_trades: executions: include the last 50 fills in the snapshot
             token: Session token; required for private channels
@@ -219,16 +215,11 @@ class KrakenV2Client(BaseClient[KrakenV2Handlers]):
         Wire method ``add_order``.
 
         Args:
-            order_type: order_type
-            side: side
             order_qty: Quantity in base asset
             symbol: Currency pair, e.g. BTC/USD
             limit_price: Limit price (limit, iceberg, *-limit orders)
             time_in_force: Default gtc
             expire_time: gtd: expiry (RFC 3339)
-            post_only: post_only
-            reduce_only: reduce_only
-            margin: margin
             cl_ord_id: Client order id (UUID or up to 18 characters)
             order_userref: Non-unique user reference
             validate: Validate only, do not submit
@@ -333,12 +324,16 @@ class KrakenV2Client(BaseClient[KrakenV2Handlers]):
         self,
         *,
         symbol: str,
-        depth: Literal[10, 25, 100, 500, 1000],
+        depth: Literal[10, 25, 100, 500, 1000] = 10,
     ) -> Subscription[models.BookMessage, BookChannel]:
         """Subscribe to ``{"channel":"book","symbol":"{symbol}"}``: Level 2 order book - aggregated quantity per price level.
 
         Iterate the result for typed messages, await it to wait for the server's ack,
         or use it as ``async with`` to unsubscribe on exit.
+
+        Args:
+            symbol: Currency pair, e.g. BTC/USD
+            depth: Price levels per side
         """
         return self._subscribe(
             BOOK_CHANNEL,
@@ -349,7 +344,7 @@ class KrakenV2Client(BaseClient[KrakenV2Handlers]):
         self,
         *,
         symbol: str,
-        depth: Literal[10, 25, 100, 500, 1000],
+        depth: Literal[10, 25, 100, 500, 1000] = 10,
     ) -> None:
         """Unsubscribe from ``{"channel":"book","symbol":"{symbol}"}`` and end its iterators."""
         await self._unsubscribe(
@@ -361,12 +356,16 @@ class KrakenV2Client(BaseClient[KrakenV2Handlers]):
         self,
         *,
         symbol: str,
-        event_trigger: Literal["bbo", "trades"],
+        event_trigger: Literal["bbo", "trades"] = "trades",
     ) -> Subscription[models.TickerMessage, TickerChannel]:
         """Subscribe to ``{"channel":"ticker","symbol":"{symbol}"}``: Level 1 market data - best bid/offer and recent trade statistics.
 
         Iterate the result for typed messages, await it to wait for the server's ack,
         or use it as ``async with`` to unsubscribe on exit.
+
+        Args:
+            symbol: Currency pair, e.g. BTC/USD
+            event_trigger: `trades`: an update on every trade; `bbo`: on every change of the best bid/offer
         """
         return self._subscribe(
             TICKER_CHANNEL,
@@ -377,7 +376,7 @@ class KrakenV2Client(BaseClient[KrakenV2Handlers]):
         self,
         *,
         symbol: str,
-        event_trigger: Literal["bbo", "trades"],
+        event_trigger: Literal["bbo", "trades"] = "trades",
     ) -> None:
         """Unsubscribe from ``{"channel":"ticker","symbol":"{symbol}"}`` and end its iterators."""
         await self._unsubscribe(
@@ -394,6 +393,9 @@ class KrakenV2Client(BaseClient[KrakenV2Handlers]):
 
         Iterate the result for typed messages, await it to wait for the server's ack,
         or use it as ``async with`` to unsubscribe on exit.
+
+        Args:
+            symbol: Currency pair, e.g. BTC/USD
         """
         return self._subscribe(
             TRADE_CHANNEL,
@@ -421,6 +423,9 @@ class KrakenV2Client(BaseClient[KrakenV2Handlers]):
 
         Iterate the result for typed messages, await it to wait for the server's ack,
         or use it as ``async with`` to unsubscribe on exit.
+
+        Args:
+            symbol: Currency pair, e.g. BTC/USD
         """
         return self._subscribe(
             OHLC_CHANNEL,
@@ -465,12 +470,16 @@ class KrakenV2Client(BaseClient[KrakenV2Handlers]):
         self,
         *,
         token: str,
-        snap_trades: bool,
+        snap_trades: bool = False,
     ) -> Subscription[models.ExecutionsMessage, ExecutionsChannel]:
         """Subscribe to ``{"channel":"executions"}``: Order status and fills of the account (open orders snapshot, then execution events).
 
         Iterate the result for typed messages, await it to wait for the server's ack,
         or use it as ``async with`` to unsubscribe on exit.
+
+        Args:
+            token: Session token from the REST endpoint GetWebSocketsToken
+            snap_trades: Include the last 50 fills in the snapshot
         """
         return self._subscribe(
             EXECUTIONS_CHANNEL,
@@ -481,7 +490,7 @@ class KrakenV2Client(BaseClient[KrakenV2Handlers]):
         self,
         *,
         token: str,
-        snap_trades: bool,
+        snap_trades: bool = False,
     ) -> None:
         """Unsubscribe from ``{"channel":"executions"}`` and end its iterators."""
         await self._unsubscribe(

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from . import models
 from ._runtime import BaseHandlers, default_hook
 from .channels import (
@@ -59,3 +61,21 @@ class KrakenV2Handlers(BaseHandlers):
     @default_hook
     async def on_heartbeat(self, message: models.HeartbeatMessage) -> None:
         """The server sent a ``heartbeat`` event: Liveness message sent when subscribed and otherwise idle."""
+
+    @default_hook
+    def sign(
+        self,
+        method: Literal[
+            "add_order",
+            "cancel_after",
+            "cancel_all",
+            "cancel_order",
+            "ping",
+            "subscribe",
+            "unsubscribe",
+        ],
+        params: dict[str, Any],
+    ) -> dict[str, Any]:
+        """Sign what the spec cannot describe: return the params to send instead. ``method``
+        is the wire method of the request, login, subscribe or unsubscribe being framed."""
+        return params

@@ -16,7 +16,7 @@ from .channels import (
     TradesChannel,
 )
 
-SPEC_FINGERPRINT = "sha256:d93fe27be93f623d639bec5c385c7acfbb539e42324b2f6a7b0625d23b0b2403"
+SPEC_FINGERPRINT = "sha256:f9c65ea426ea00e8b512470b8745d3dfc395556c5a98a3320ea74a67572e1d6b"
 """The content of the spec this package was generated from (comments and layout aside)."""
 
 SUBSCRIBE: p.RequestSpec[models.SubscriptionAck] = p.RequestSpec(
@@ -356,6 +356,7 @@ PROTOCOL = p.Protocol(
         64003: errors.FeeTierInsufficient,
         64008: errors.ServiceUpgrade,
     },
+    base_error=errors.OkxError,
     max_lifetime=None,
     subprotocols=(),
     hello=None,

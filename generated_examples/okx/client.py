@@ -22,6 +22,7 @@ from ._protocol import (
 )
 from ._runtime import BaseClient, ConnectOptions, Connector, CredentialProvider, Subscription
 from ._runtime.params import dump_params
+from ._runtime.sends import send_only
 from .channels import (
     Books5Channel,
     BooksChannel,
@@ -85,41 +86,41 @@ class OkxClient(BaseClient[OkxHandlers]):
         self,
         *,
         args: list[models.ChannelArg],
-        timeout: float | None = None,
-    ) -> models.SubscriptionAck:
+    ) -> None:
         """Subscribe to one or more channels.
 
         One ack per argument ({"event":"subscribe","arg":{...}}) or an error event. The total length of `args` must not exceed 64 KB.
 
         Wire method ``subscribe``.
+        Sent without waiting: the API does not reply to it.
 
         Args:
-            args: args
+            args: The channels, one object per channel (channel name and its arguments)
         """
         wire_params = dump_params(
             models.ChannelArgs,
             {"args": args},
         )
-        return await self._request(SUBSCRIBE, wire_params, timeout=timeout)
+        await send_only(self, SUBSCRIBE, wire_params)
 
     async def unsubscribe(
         self,
         *,
         args: list[models.ChannelArg],
-        timeout: float | None = None,
-    ) -> models.SubscriptionAck:
+    ) -> None:
         """Unsubscribe from one or more channels.
 
         Wire method ``unsubscribe``.
+        Sent without waiting: the API does not reply to it.
 
         Args:
-            args: args
+            args: The channels, one object per channel (channel name and its arguments)
         """
         wire_params = dump_params(
             models.ChannelArgs,
             {"args": args},
         )
-        return await self._request(UNSUBSCRIBE, wire_params, timeout=timeout)
+        await send_only(self, UNSUBSCRIBE, wire_params)
 
     async def login(
         self,
@@ -133,8 +134,6 @@ class OkxClient(BaseClient[OkxHandlers]):
 
         Wire method ``login``.
 
-        Args:
-            args: args
         """
         wire_params = dump_params(
             models.LoginParams,
@@ -156,7 +155,6 @@ class OkxClient(BaseClient[OkxHandlers]):
         Wire method ``order``. Needs an authenticated connection.
 
         Args:
-            args: args
             expTime: Request validity deadline, Unix ms
         """
         wire_params = dump_params(
@@ -175,8 +173,6 @@ class OkxClient(BaseClient[OkxHandlers]):
 
         Wire method ``cancel-order``. Needs an authenticated connection.
 
-        Args:
-            args: args
         """
         wire_params = dump_params(
             models.CancelOrderParams,
@@ -193,6 +189,9 @@ class OkxClient(BaseClient[OkxHandlers]):
 
         Iterate the result for typed messages, await it to wait for the server's ack,
         or use it as ``async with`` to unsubscribe on exit.
+
+        Args:
+            inst_id: Instrument ID, e.g. BTC-USDT
         """
         return self._subscribe(
             BOOKS_CHANNEL,
@@ -219,6 +218,9 @@ class OkxClient(BaseClient[OkxHandlers]):
 
         Iterate the result for typed messages, await it to wait for the server's ack,
         or use it as ``async with`` to unsubscribe on exit.
+
+        Args:
+            inst_id: Instrument ID, e.g. BTC-USDT
         """
         return self._subscribe(
             BOOKS5_CHANNEL,
@@ -245,6 +247,9 @@ class OkxClient(BaseClient[OkxHandlers]):
 
         Iterate the result for typed messages, await it to wait for the server's ack,
         or use it as ``async with`` to unsubscribe on exit.
+
+        Args:
+            inst_id: Instrument ID, e.g. BTC-USDT
         """
         return self._subscribe(
             TICKERS_CHANNEL,
@@ -271,6 +276,9 @@ class OkxClient(BaseClient[OkxHandlers]):
 
         Iterate the result for typed messages, await it to wait for the server's ack,
         or use it as ``async with`` to unsubscribe on exit.
+
+        Args:
+            inst_id: Instrument ID, e.g. BTC-USDT
         """
         return self._subscribe(
             TRADES_CHANNEL,
@@ -298,6 +306,9 @@ class OkxClient(BaseClient[OkxHandlers]):
 
         Iterate the result for typed messages, await it to wait for the server's ack,
         or use it as ``async with`` to unsubscribe on exit.
+
+        Args:
+            inst_id: Instrument ID, e.g. BTC-USDT
         """
         return self._subscribe(
             CANDLE_CHANNEL,
@@ -325,6 +336,9 @@ class OkxClient(BaseClient[OkxHandlers]):
 
         Iterate the result for typed messages, await it to wait for the server's ack,
         or use it as ``async with`` to unsubscribe on exit.
+
+        Args:
+            inst_type: Instrument type
         """
         return self._subscribe(
             ORDERS_CHANNEL,

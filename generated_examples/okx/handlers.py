@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from . import models
 from ._runtime import BaseHandlers, default_hook
 from .channels import (
@@ -59,3 +61,19 @@ class OkxHandlers(BaseHandlers):
     @default_hook
     async def on_channel_conn_count_error(self, message: models.ChannelConnCount) -> None:
         """The server sent a ``channel_conn_count_error`` event: The per-channel connection limit (30 per sub-account) was exceeded."""
+
+    @default_hook
+    async def on_sequence_gap(self, channel: BooksChannel, expected: int, received: int) -> None:
+        """A channel's sequence check failed (spec ``sequence``): the frame carried
+        ``received`` where ``expected`` was due, so messages were missed. The messages keep
+        flowing; resubscribe for a fresh snapshot if the stream needs one."""
+
+    @default_hook
+    def sign(
+        self,
+        method: Literal["cancel-order", "login", "order", "subscribe", "unsubscribe"],
+        params: dict[str, Any],
+    ) -> dict[str, Any]:
+        """Sign what the spec cannot describe: return the params to send instead. ``method``
+        is the wire method of the request, login, subscribe or unsubscribe being framed."""
+        return params

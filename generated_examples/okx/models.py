@@ -109,6 +109,9 @@ class ChannelArg(BaseModel):
 
 class ChannelArgs(BaseModel):
     args: list[ChannelArg] = Field(..., min_length=1)
+    """
+    The channels, one object per channel (channel name and its arguments)
+    """
 
 
 class ChannelConnCount(BaseModel):

@@ -13,6 +13,8 @@ from ._runtime import (
     ConnectOptions,
     Diagnostics,
     DisconnectReason,
+    HookNameError,
+    InvalidArguments,
     MissingCredential,
     NovaError,
     RateLimited,
@@ -23,6 +25,7 @@ from ._runtime import (
     Subscription,
     SubscriptionError,
     SubscriptionOverflow,
+    not_a_hook,
 )
 from .client import SlackRtmClient
 from .handlers import SlackRtmHandlers
@@ -36,6 +39,8 @@ __all__ = [
     "ConnectionLost",
     "Diagnostics",
     "DisconnectReason",
+    "HookNameError",
+    "InvalidArguments",
     "MissingCredential",
     "NovaError",
     "RateLimited",
@@ -48,4 +53,5 @@ __all__ = [
     "SubscriptionOverflow",
     "errors",
     "models",
+    "not_a_hook",
 ]

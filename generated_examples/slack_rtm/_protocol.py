@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from . import models
+from . import errors, models
 from ._runtime import protocol as p
 
 SPEC_FINGERPRINT = "sha256:ec09f25b7ff2d894927c1f2ede3566fe607a4d72f33bd94e2325cf4fb432b941"
@@ -31,11 +31,11 @@ HELLO_EVENT: p.EventSpec[models.Hello] = p.EventSpec(
     hook="on_hello",
 )
 
-CONNECTION_ERROR_EVENT: p.EventSpec[models.ConnectionErrorMessage] = p.EventSpec(
+CONNECTION_ERROR_EVENT: p.EventSpec[models.ConnectionErrorModel] = p.EventSpec(
     name="connection_error",
     when=p.Match(equals=(("/type", "error"),)),
     payload="",
-    parse=TypeAdapter[models.ConnectionErrorMessage](models.ConnectionErrorMessage).validate_python,
+    parse=TypeAdapter[models.ConnectionErrorModel](models.ConnectionErrorModel).validate_python,
     hook="on_connection_error",
 )
 
@@ -453,6 +453,7 @@ PROTOCOL = p.Protocol(
     rate_limit=None,
     errors={},
     error_classes={},
+    base_error=errors.SlackRtmError,
     max_lifetime=None,
     subprotocols=(),
     hello=None,

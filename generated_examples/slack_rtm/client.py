@@ -75,10 +75,6 @@ class SlackRtmClient(BaseClient[SlackRtmHandlers]):
         Wire method ``message``.
         Sent without waiting: the API does not reply to it.
 
-        Args:
-            id: id
-            channel: channel
-            text: text
         """
         wire_params = dump_params(
             models.OutgoingMessageParams,

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from . import models
 from ._runtime import BaseHandlers, default_hook
 
@@ -21,7 +23,7 @@ class SlackRtmHandlers(BaseHandlers):
         """The server sent a ``hello`` event: First event received upon connection."""
 
     @default_hook
-    async def on_connection_error(self, message: models.ConnectionErrorMessage) -> None:
+    async def on_connection_error(self, message: models.ConnectionErrorModel) -> None:
         """The server sent a ``connection_error`` event: Event received when a connection error happens."""
 
     @default_hook
@@ -199,3 +201,9 @@ class SlackRtmHandlers(BaseHandlers):
     @default_hook
     async def on_message(self, message: models.Message) -> None:
         """The server sent a ``message`` event: A message was sent to a channel."""
+
+    @default_hook
+    def sign(self, method: Literal["message"], params: dict[str, Any]) -> dict[str, Any]:
+        """Sign what the spec cannot describe: return the params to send instead. ``method``
+        is the wire method of the request, login, subscribe or unsubscribe being framed."""
+        return params

@@ -125,7 +125,7 @@ class Error(BaseModel):
     msg: str | None = None
 
 
-class ConnectionErrorMessage(BaseModel):
+class ConnectionErrorModel(BaseModel):
     type: Literal["error"] | None = None
     error: Error | None = None
 

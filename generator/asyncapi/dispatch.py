@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import ir
 from ..loader.refs import RefResolver
 from ..loader.source import Document, join_pointer, unescape_token
 from ..runtime.protocol import Match
@@ -66,7 +67,7 @@ class ShapeReader:
         if not isinstance(value, dict) or depth > MAX_DEPTH:
             return out
         properties = value.get("properties")
-        required = set(value.get("required", ())) if isinstance(value.get("required"), list) else set()
+        required = ir.required_names(value)
         if isinstance(properties, dict):
             for name, prop in properties.items():
                 where = join_pointer(join_pointer(pointer, "properties"), name)
@@ -78,7 +79,8 @@ class ShapeReader:
                     out.keyed.add(path)
                 elif name in required and isinstance(target, dict) and "properties" in target:
                     self._merge(out, self.shape(target, tdoc, tptr, path, depth + 1))
-        for i, member in enumerate(value.get("allOf", ()) or ()):
+        members = value.get("allOf")
+        for i, member in enumerate(members if isinstance(members, list) else ()):
             where = join_pointer(join_pointer(pointer, "allOf"), i)
             target, tdoc, tptr = self.refs.follow(member, doc, where)
             prop = _discriminator_property(target) if isinstance(target, dict) else None

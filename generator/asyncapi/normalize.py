@@ -20,12 +20,12 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from .. import ir
+from .. import ir, reserved
 from ..checks import disjoint
 from ..diagnostics import Diagnostics
 from ..loader.refs import RefResolver
 from ..loader.source import Document, join_pointer
-from ..naming import RESERVED_CLASS_NAMES, pascal_case, snake_case
+from ..naming import pascal_case, snake_case
 from ..nova.common import match_from
 from ..nova.normalize import Normalizer as NovaNormalizer
 from ..nova.normalize import envelope_from
@@ -36,6 +36,7 @@ from .dispatch import Shape, ShapeReader, example_from
 from .model import Channel, Message, Operation
 from .overlay import Overlay, read_overlay
 from .security import Handshake
+from .validate import sequence
 
 Perspective = Literal["server", "client"]
 DEFAULT_PERSPECTIVE: Perspective = "server"
@@ -108,10 +109,8 @@ class AsyncApiNormalizer:
         if isinstance(value, dict) and "$ref" not in value and (
             "properties" in value or value.get("type") == "object" or "oneOf" in value or "allOf" in value
         ):
-            wanted = pascal_case(msg.key)
-            if wanted in RESERVED_CLASS_NAMES:
-                wanted += "Message"
-            name = self.refs.name_target(msg.doc, pointer, wanted)
+            # A reserved class name is suffixed by the planner, like every other name.
+            name = self.refs.name_target(msg.doc, pointer, pascal_case(msg.key))
             return {"$ref": f"#/$defs/{name}"} if name else {}
         rewritten = self.refs.rewrite(value, msg.doc, pointer)
         return rewritten if isinstance(rewritten, dict) else {}
@@ -133,17 +132,31 @@ class AsyncApiNormalizer:
 
     def examples(self, msg: Message) -> list[Any]:
         out = []
-        for ex in msg.value.get("examples") or ():
+        for ex in sequence(msg.value.get("examples"), msg.doc, join_pointer(msg.pointer, "examples"), self.diagnostics):
             if isinstance(ex, dict) and "payload" in ex:
                 out.append(ex["payload"])
         return out
 
     # -- the document ----------------------------------------------------------------
 
+    def derived_name(self, title: str) -> str:
+        """The package name from ``info.title``; one that would shadow a module (``JSON API``
+        gives ``json``) takes the suffix ``_api`` and a warning, as the user did not choose it."""
+        name = api_name_from(title, self.doc.path.stem)
+        if name in reserved.PACKAGES and len(name) <= reserved.PACKAGE_MAX_LENGTH:
+            self.diagnostics.warning(
+                "NOVA070",
+                f"the package name {name!r} derived from the title would shadow a module; it is named {name + '_api'!r}",
+                self.doc.source.position("/info/title"),
+                hint="set `name:` in the nova overlay to choose another name",
+            )
+            name += "_api"
+        return name
+
     def run(self, source: str) -> ir.Api:
         info = self.data.get("info") or {}
         title = str(info.get("title", "")) or self.doc.path.stem
-        name = self.overlay.data.get("name") or api_name_from(title, self.doc.path.stem)
+        name = self.overlay.data.get("name") or self.derived_name(title)
         reader = Reader(self.doc, self.refs, self.diagnostics, self.major)
         parsed = v2.read(reader) if self.major == 2 else v3.read(reader)
         handshake = Handshake(self.doc, self.refs, self.diagnostics, self.major, name)
@@ -178,6 +191,7 @@ class AsyncApiNormalizer:
         events, shapes = self.events(list(incoming.values()))
         requests, envelope = self.requests(sends, shapes)
         api = ir.Api(
+            name_location=self.location(self.doc, "/info/title") if "title" in info else None,
             name=str(name),
             title=str(self.overlay.data.get("title", title)),
             version=str(info.get("version", "")),
@@ -279,7 +293,8 @@ class AsyncApiNormalizer:
                 handshake.channel(channel)
             else:
                 for param in re.findall(r"\{([^{}]*)\}", channel.address or ""):
-                    if param not in (channel.value.get("parameters") or {}):
+                    params = channel.value.get("parameters")
+                    if not isinstance(params, dict) or param not in params:
                         handshake.channel(channel)
                         break
         return "" if chosen == "/" else chosen
@@ -473,7 +488,7 @@ class AsyncApiNormalizer:
                 hint="each property becomes a keyword argument of the generated method",
             )
             return ()
-        required = set(value.get("required") or ())
+        required = ir.required_names(value)
         skipped = {s[1:] for s in skip if s and s.count("/") == 1}
         base = join_pointer(pointer, "properties")
         out = []

@@ -136,7 +136,7 @@ def read_overlay(doc: Document, diagnostics: Diagnostics) -> Overlay:
     path = doc.path.with_name(doc.path.name.split(".")[0] + ".nova.yaml")
     if path.is_file():
         display = str(Path(doc.display).with_name(path.name))
-        file_doc = load_document(path, display, diagnostics)
+        file_doc = load_document(path, display, diagnostics, doc.limits)
         if file_doc is not None:
             out.files.append(file_doc)
             if not isinstance(file_doc.data, dict):

@@ -16,6 +16,7 @@ from ..loader.refs import RefResolver
 from ..loader.source import Document, join_pointer
 from ..runtime.template import PLACEHOLDER
 from .model import Channel
+from .validate import mapping
 
 WS_PROTOCOLS = ("ws", "wss")
 NOT_WEBSOCKET = frozenset(
@@ -80,7 +81,7 @@ class Handshake:
                     "URL it returns as connect(url=...)",
                 )
                 continue
-            variables = server.get("variables") or {}
+            variables = mapping(server.get("variables"), sdoc, join_pointer(sptr, "variables"), self.diagnostics)
             used = PLACEHOLDER.findall(url)
             for var in used:
                 if var not in variables:
@@ -106,6 +107,7 @@ class Handshake:
                     schema["enum"] = [str(v) for v in spec["enum"]]
                 self.add(
                     ir.ConnectParam(
+                        location=_location(sdoc, join_pointer(join_pointer(sptr, "variables"), var)),
                         name=var,
                         kind="server",
                         schema=schema,
@@ -122,7 +124,9 @@ class Handshake:
     def channel(self, channel: Channel) -> None:
         """Parameters of the connection's channel address, and its ``ws`` binding."""
         address = channel.address or ""
-        declared = channel.value.get("parameters") or {}
+        declared = mapping(
+            channel.value.get("parameters"), channel.doc, join_pointer(channel.pointer, "parameters"), self.diagnostics
+        )
         used = PLACEHOLDER.findall(address)
         pbase = join_pointer(channel.pointer, "parameters")
         for name in used:
@@ -155,6 +159,7 @@ class Handshake:
             default = spec.get("default", schema.get("default") if isinstance(schema, dict) else None)
             self.add(
                 ir.ConnectParam(
+                    location=_location(channel.doc, join_pointer(pbase, name)),
                     name=name,
                     kind="path",
                     schema=schema if isinstance(schema, dict) else {},
@@ -164,7 +169,11 @@ class Handshake:
                 )
             )
         binding, bdoc, bptr = self.refs.follow(
-            (channel.value.get("bindings") or {}).get("ws"), channel.doc, join_pointer(channel.pointer, "bindings/ws")
+            mapping(
+                channel.value.get("bindings"), channel.doc, join_pointer(channel.pointer, "bindings"), self.diagnostics
+            ).get("ws"),
+            channel.doc,
+            join_pointer(join_pointer(channel.pointer, "bindings"), "ws"),
         )
         if not isinstance(binding, dict):
             return
@@ -184,12 +193,13 @@ class Handshake:
             props = schema.get("properties") if isinstance(schema, dict) else None
             if not isinstance(props, dict):
                 continue
-            required = set(schema.get("required") or ())
+            required = ir.required_names(schema)
             for name, prop in props.items():
                 rewritten = self.refs.rewrite(prop, sdoc, join_pointer(join_pointer(sptr, "properties"), name))
                 description = str(prop.get("description", "")).strip() if isinstance(prop, dict) else ""
                 self.add(
                     ir.ConnectParam(
+                        location=_location(sdoc, join_pointer(join_pointer(sptr, "properties"), str(name))),
                         name=str(name),
                         kind="query" if kind == "query" else "header",
                         schema=rewritten if isinstance(rewritten, dict) else {},
@@ -201,7 +211,13 @@ class Handshake:
     # -- security -----------------------------------------------------------------------
 
     def security(self, requirements: list[tuple[Any, Document, str]]) -> None:
-        schemes = (self.doc.data.get("components") or {}).get("securitySchemes") or {}
+        components = self.doc.data.get("components")
+        schemes = mapping(
+            components.get("securitySchemes") if isinstance(components, dict) else None,
+            self.doc,
+            "/components/securitySchemes",
+            self.diagnostics,
+        )
         for value, doc, pointer in requirements:
             if not isinstance(value, list):
                 continue
@@ -238,6 +254,7 @@ class Handshake:
             if place in ("query", "header", "cookie"):
                 self.add(
                     ir.ConnectParam(
+                        location=_location(doc, join_pointer(pointer, "name") if "name" in scheme else pointer),
                         name=name,
                         kind=place,
                         schema={"type": "string"},
@@ -284,3 +301,8 @@ class Handshake:
                                  env=self.env_name("username")))
         self.add(ir.ConnectParam("password", "basic_password", {"type": "string"}, description="password",
                                  secret=True, env=self.env_name("password")))
+
+
+def _location(doc: Document, pointer: str) -> ir.Location:
+    position = doc.source.position(pointer, key=True)
+    return ir.Location(position.file, position.line, position.column)

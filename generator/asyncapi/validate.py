@@ -17,6 +17,35 @@ def _kind(value: Any) -> str:
     return names.get(type(value), type(value).__name__)
 
 
+def mapping(value: Any, doc: Document, pointer: str, diagnostics: Diagnostics) -> dict[Any, Any]:
+    """``value`` (found at ``doc#pointer``) where the specification wants a mapping.
+
+    Absent (None) is an empty mapping; anything else that is not one is ``NOVA102`` and
+    read as empty, so the reader goes on and reports what else is wrong.
+    """
+    if value is None or isinstance(value, dict):
+        return value or {}
+    _wrong_shape(value, "a mapping", doc, pointer, diagnostics)
+    return {}
+
+
+def sequence(value: Any, doc: Document, pointer: str, diagnostics: Diagnostics) -> list[Any]:
+    """Like :func:`mapping`, for a list."""
+    if value is None or isinstance(value, list):
+        return value or []
+    _wrong_shape(value, "a list", doc, pointer, diagnostics)
+    return []
+
+
+def _wrong_shape(value: Any, wanted: str, doc: Document, pointer: str, diagnostics: Diagnostics) -> None:
+    diagnostics.error(
+        "NOVA102",
+        f"`{pointer.rsplit('/', 1)[-1]}` must be {wanted}, not {_kind(value)}",
+        doc.source.position(pointer),
+        hint="see the AsyncAPI specification for this object",
+    )
+
+
 def validate_structure(doc: Document, major: int, diagnostics: Diagnostics) -> None:
     data = doc.data
     info = data.get("info")

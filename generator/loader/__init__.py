@@ -8,6 +8,7 @@ from pathlib import Path
 from .. import ir
 from ..checks import check_api
 from ..diagnostics import Diagnostics, Position, SpecError
+from .limits import DEFAULT_LIMITS, Limits
 from .source import load_document
 
 
@@ -31,22 +32,28 @@ def load_api(
     diagnostics: Diagnostics | None = None,
     base: Path | None = None,
     perspective: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> ir.Api:
     """Load a spec of any supported format into the IR.
 
     ``perspective`` (``server`` or ``client``) says whose side an AsyncAPI document is
     written from; None means the default (``server``). Nova specs ignore it.
+    ``limits`` bound every file read: the spec, its ``$ref``'d files, an overlay.
 
     Raises :class:`SpecError` with every diagnostic found; warnings are left in
     ``diagnostics`` for the caller to show.
     """
     diagnostics = diagnostics if diagnostics is not None else Diagnostics()
     path = Path(path)
-    display = display_path(path, base)
-    if not path.is_file():
-        diagnostics.error("NOVA011", f"spec file {os.fspath(path)!r} not found", Position(display, 1, 1))
+    try:
+        display = display_path(path, base)
+        found = path.is_file()
+    except (OSError, ValueError, RuntimeError):  # a name too long, a NUL byte, a symlink loop
+        display, found = path.name[:200], False
+    if not found:
+        diagnostics.error("NOVA011", f"spec file {os.fspath(path)[:200]!r} not found", Position(display, 1, 1))
         raise SpecError(diagnostics)
-    doc = load_document(path.resolve(), display, diagnostics)
+    doc = load_document(path.resolve(), display, diagnostics, limits)
     if doc is None:
         raise SpecError(diagnostics)
     api: ir.Api | None

@@ -3,7 +3,11 @@
 A reference names a target by (file, JSON pointer). Every distinct target becomes one
 *named* schema, whatever path led to it, so one schema reached twice becomes one class.
 References are rewritten to ``#/$defs/<Name>``, the only form the IR knows; circular
-schemas are therefore no problem: nothing is ever inlined.
+schemas are therefore no problem: nothing is ever inlined. A cycle must pass through a
+property or an item on its way round (a tree, a linked list: a recursive model); a cycle
+of references that only say "the same value as" (``$ref``, ``allOf``, ``anyOf``,
+``oneOf``, ``not``, ``if``/``then``/``else``, ``dependentSchemas``) describes no value at all
+and is reported with its path (``NOVA064``), as is a ``$ref`` to a ``$ref`` that leads back.
 
 Names come from where the target lives: ``.../schemas/Ticker`` is ``Ticker``; a whole
 file is named by its ``title`` or its file name; anything else by its last pointer token.
@@ -46,6 +50,10 @@ class RefResolver:
     _owners: dict[str, tuple[Path, str]] = field(default_factory=dict)
     _docs: dict[Path, Document] = field(default_factory=dict)
     _queue: list[tuple[str, Target]] = field(default_factory=list)
+    _sites: dict[tuple[Path, str], str] = field(default_factory=dict)
+    """The named schema each rewritten ``$ref`` object leads to, by (file, pointer)."""
+    _cycles: set[frozenset[tuple[Path, str]]] = field(default_factory=set)
+    """Cycles of ``follow`` already reported."""
 
     def __post_init__(self) -> None:
         self._docs[self.root.path] = self.root
@@ -68,12 +76,21 @@ class RefResolver:
 
     def follow(self, value: Any, doc: Document, pointer: str) -> tuple[Any, Document, str]:
         """Where a ``$ref`` leads (value, file, pointer); a non-reference stays where it is."""
-        seen = set()
-        while isinstance(value, dict) and isinstance(value.get("$ref"), str):
-            target = self._target(value["$ref"], doc, join_pointer(pointer, "$ref"))
-            if target is None or (target.doc.path, target.pointer) in seen:
+        seen: dict[tuple[Path, str], str] = {}
+        while isinstance(value, dict) and "$ref" in value:
+            where = join_pointer(pointer, "$ref")
+            if not self._is_ref(value["$ref"], doc, where):
                 return {}, doc, pointer
-            seen.add((target.doc.path, target.pointer))
+            target = self._target(value["$ref"], doc, where)
+            if target is None:
+                return {}, doc, pointer
+            key = (target.doc.path, target.pointer)
+            if key in seen:
+                loop = list(seen)[list(seen).index(key):]
+                self._report_cycle([seen[k] for k in [*loop, key]], loop, doc, where)
+                return {}, doc, pointer
+            shown = f"#{target.pointer}"
+            seen[key] = shown if target.doc is self.root else target.doc.display + shown
             value, doc, pointer = self._lookup(target), target.doc, target.pointer
         return value, doc, pointer
 
@@ -83,6 +100,7 @@ class RefResolver:
             name, target = self._queue.pop(0)
             value = self._lookup(target)
             self.schemas[name] = self.rewrite(value, target.doc, target.pointer)
+        self._break_empty_cycles()
 
     def fingerprint(self) -> str:
         """sha256 over the content of every file read, in a canonical JSON form."""
@@ -101,15 +119,96 @@ class RefResolver:
             return None
         return self._docs[owner[0]], owner[1]
 
+    # -- cycles -------------------------------------------------------------------------
+
+    def _report_cycle(
+        self, path: list[str], keys: list[tuple[Path, str]], doc: Document, where: str, schemas: bool = False
+    ) -> None:
+        """One NOVA064 per cycle, however many ways it is reached."""
+        if frozenset(keys) in self._cycles:
+            return
+        self._cycles.add(frozenset(keys))
+        if schemas:
+            message = "$ref cycle with no property or item in between: "
+            hint = (
+                "such a schema describes no value; put the reference under `properties` or "
+                "`items`, or end the chain with a real schema"
+            )
+        else:
+            message = "$ref cycle: "
+            hint = "each $ref here leads to another $ref and back; make one of them the definition"
+        self.diagnostics.error("NOVA064", message + " -> ".join(path), doc.source.position(where), hint=hint)
+
+    def _same_value_refs(self, name: str) -> list[tuple[str, Document, str]]:
+        """The named schemas ``name`` is "the same value as", with each ``$ref``'s place."""
+        doc, pointer = self.position_of(name) or (self.root, "")
+        out: list[tuple[str, Document, str]] = []
+        stack = [(self._lookup(Target(doc, pointer)), pointer)]
+        while stack:
+            value, at = stack.pop()
+            if not isinstance(value, dict):
+                continue
+            if "$ref" in value:
+                target = self._sites.get((doc.path, at))
+                if target is not None:
+                    out.append((target, doc, at))
+                continue
+            children: list[tuple[Any, str]] = []
+            for keyword in _SAME_VALUE_LISTS:
+                if isinstance(value.get(keyword), list):
+                    base = join_pointer(at, keyword)
+                    children += [(v, join_pointer(base, i)) for i, v in enumerate(value[keyword])]
+            for keyword in _SAME_VALUE_ONE:
+                if keyword in value:
+                    children.append((value[keyword], join_pointer(at, keyword)))
+            if isinstance(value.get("dependentSchemas"), dict):
+                base = join_pointer(at, "dependentSchemas")
+                children += [(v, join_pointer(base, k)) for k, v in value["dependentSchemas"].items()]
+            stack.extend(reversed(children))
+        return out
+
+    def _break_empty_cycles(self) -> None:
+        """Report each cycle of same-value references and cut it, so no later stage loops."""
+        edges = {name: self._same_value_refs(name) for name in sorted(self.schemas)}
+        state: dict[str, int] = {}  # 1: on the current path, 2: done
+        for start in edges:
+            if start in state:
+                continue
+            path = [start]
+            todo = [iter(edges[start])]
+            state[start] = 1
+            while todo:
+                step = next(todo[-1], None)
+                if step is None:
+                    state[path.pop()] = 2
+                    todo.pop()
+                    continue
+                target, doc, at = step
+                if state.get(target) == 1:
+                    loop = path[path.index(target):]
+                    keys = [self._owners[n] for n in loop]
+                    self._report_cycle([*loop, target], keys, doc, join_pointer(at, "$ref"), schemas=True)
+                    self._cut(path[-1], doc, at)
+                elif target not in state and target in edges:
+                    state[target] = 1
+                    path.append(target)
+                    todo.append(iter(edges[target]))
+
+    def _cut(self, name: str, doc: Document, at: str) -> None:
+        """Replace the ``$ref`` at ``doc#at`` in the rewritten schema ``name`` by ``{}``."""
+        _, base = self.position_of(name) or (doc, "")
+        value: Any = self.schemas[name]
+        for token in at[len(base) + 1:].split("/") if at != base else []:
+            token = unescape_token(token)
+            value = value[int(token)] if isinstance(value, list) else value[token]
+        value.pop("$ref", None)
+
     # -- internals ----------------------------------------------------------------------
 
     def _rewrite_ref(self, value: dict[str, Any], doc: Document, pointer: str) -> Any:
         ref = value["$ref"]
         where = join_pointer(pointer, "$ref")
-        if not isinstance(ref, str):
-            self.diagnostics.error(
-                "NOVA010", "$ref must be a string", doc.source.position(where)
-            )
+        if not self._is_ref(ref, doc, where):
             return {}
         target = self._target(ref, doc, where)
         if target is None:
@@ -117,10 +216,23 @@ class RefResolver:
         name = self._register(target, self._default_name(target))
         if name is None:
             return {}
+        self._sites[(doc.path, pointer)] = name
         out: dict[str, Any] = {"$ref": f"#/$defs/{name}"}
-        if isinstance(value.get("description"), str):
-            out["description"] = value["description"]
+        for sibling in ("description", "x-nova-name"):  # what the property says beside its type
+            if isinstance(value.get(sibling), str):
+                out[sibling] = value[sibling]
         return out
+
+    def _is_ref(self, ref: Any, doc: Document, where: str) -> bool:
+        if isinstance(ref, str):
+            return True
+        self.diagnostics.error(
+            "NOVA010",
+            "$ref must be a string",
+            doc.source.position(where),
+            hint='quote a JSON pointer: $ref: "#/path/to/Name"',
+        )
+        return False
 
     def _target(self, ref: str, doc: Document, where: str) -> Target | None:
         file_part, _, fragment = ref.partition("#")
@@ -134,8 +246,7 @@ class RefResolver:
             return None
         target_doc = doc
         if file_part:
-            path = (doc.path.parent / file_part).resolve()
-            loaded = self._load(path, doc, file_part, where)
+            loaded = self._load(doc, file_part, where)
             if loaded is None:
                 return None
             target_doc = loaded
@@ -158,19 +269,24 @@ class RefResolver:
             return None
         return target
 
-    def _load(self, path: Path, doc: Document, file_part: str, where: str) -> Document | None:
-        if path in self._docs:
-            return self._docs[path]
-        if not path.is_file():
+    def _load(self, doc: Document, file_part: str, where: str) -> Document | None:
+        try:
+            path = (doc.path.parent / file_part).resolve()
+            found = path in self._docs or path.is_file()
+        except (OSError, ValueError, RuntimeError):  # too long, a NUL byte, a symlink loop
+            found = False
+        if not found:
             self.diagnostics.error(
                 "NOVA011",
-                f"$ref file {file_part!r} not found",
+                f"$ref file {file_part[:200]!r} not found",
                 doc.source.position(where),
                 hint=f"paths are relative to {doc.display}",
             )
             return None
+        if path in self._docs:
+            return self._docs[path]
         display = str(Path(doc.display).parent / file_part).replace("\\", "/")
-        loaded = load_document(path, display, self.diagnostics)
+        loaded = load_document(path, display, self.diagnostics, doc.limits)
         if loaded is not None:
             self._docs[path] = loaded
         return loaded
@@ -230,3 +346,8 @@ class RefResolver:
                 return f"did you mean {parent}/{close[0]}?"
             return "known names here: " + ", ".join(sorted(str(k) for k in container)[:8])
         return f"nothing exists at {parent or '/'} in {doc.display}"
+
+
+_SAME_VALUE_LISTS = ("allOf", "anyOf", "oneOf")
+"""Keywords whose subschemas describe the very value their schema describes."""
+_SAME_VALUE_ONE = ("not", "if", "then", "else")

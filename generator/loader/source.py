@@ -2,12 +2,16 @@
 
 PyYAML's composer gives nodes with positions; we walk them once, building the plain
 value and a :class:`SourceMap` from JSON pointer to ``line:col``. Duplicate keys, which
-plain YAML loaders silently drop, are reported here. Only YAML's safe core is accepted:
-tags that would build Python objects are rejected by the safe loader.
+plain YAML loaders silently drop, are reported here. Only what JSON can say is accepted:
+null, booleans, numbers, strings, mappings and sequences (a date stays the text it was
+written as; ``!!binary``, ``!!python/...`` and other tags are rejected). Every file is read
+within :class:`~.limits.Limits` (size, nesting, alias expansion, number length).
 """
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +19,7 @@ from typing import Any
 import yaml
 
 from ..diagnostics import Diagnostics, Position
+from .limits import DEFAULT_LIMITS, LimitExceeded, Limits, compose, format_size
 
 
 def escape_token(token: str) -> str:
@@ -59,12 +64,15 @@ class Document:
     """The path as shown in diagnostics and generated headers."""
     data: Any
     source: SourceMap
+    limits: Limits = DEFAULT_LIMITS
+    """The limits it was read within; files it references are read within the same."""
 
 
 class _Builder:
-    def __init__(self, source: SourceMap, diagnostics: Diagnostics) -> None:
+    def __init__(self, source: SourceMap, diagnostics: Diagnostics, limits: Limits) -> None:
         self.source = source
         self.diagnostics = diagnostics
+        self.limits = limits
 
     def build(self, node: yaml.Node, pointer: str) -> Any:
         mark = node.start_mark
@@ -73,7 +81,21 @@ class _Builder:
             return self._mapping(node, pointer)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, join_pointer(pointer, i)) for i, item in enumerate(node.value)]
-        return _scalar(node)
+        return self._text(self._scalar(node), node)
+
+    def _text(self, value: Any, node: yaml.Node) -> Any:
+        """``value``, or the text with U+FFFD for each lone surrogate (``"\\ud800"``), which no
+        file can hold: generated code could not be written (``NOVA073``)."""
+        if isinstance(value, str) and _SURROGATE.search(value):
+            mark = node.start_mark
+            self.diagnostics.error(
+                "NOVA073",
+                "text holds a lone surrogate code point, which is not a Unicode character",
+                Position(self.source.file, mark.line + 1, mark.column + 1),
+                hint="write the character itself, or a pair of \\u escapes for characters beyond U+FFFF",
+            )
+            return _SURROGATE.sub("\ufffd", value)
+        return value
 
     def _mapping(self, node: yaml.MappingNode, pointer: str) -> dict[Any, Any]:
         result: dict[Any, Any] = {}
@@ -84,7 +106,7 @@ class _Builder:
                 self.diagnostics.error("NOVA002", "mapping keys must be scalars", key_position)
                 continue
             # Numeric keys (error codes, close codes) are kept as their text.
-            key = key_node.value
+            key = self._text(key_node.value, key_node)
             child = join_pointer(pointer, key)
             if key in result:
                 self.diagnostics.error(
@@ -97,50 +119,101 @@ class _Builder:
             result[key] = self.build(value_node, child)
         return result
 
+    def _scalar(self, node: yaml.Node) -> Any:
+        """A scalar node as None/bool/int/float/str, by YAML's safe resolution rules."""
+        tag = node.tag
+        if tag == _TIMESTAMP:
+            return node.value  # JSON has no dates: keep the text
+        if tag not in _JSON_TAGS:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"the tag {tag!r} does not describe a JSON value", node.start_mark
+            )
+        if tag in _NUMBER_TAGS and len(node.value) > self.limits.max_number_length:
+            raise LimitExceeded(
+                "NOVA063",
+                f"a number of {len(node.value)} characters is longer than the limit of "
+                f"{self.limits.max_number_length}",
+                node.start_mark,
+                "quote it if it is meant as text",
+            )
+        try:
+            return _SAFE.construct_object(node, deep=True)
+        except (ValueError, KeyError, OverflowError) as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{node.value[:40]!r} is not a valid {tag.rsplit(':', 1)[-1]}", node.start_mark
+            ) from exc
+
 
 _SAFE = yaml.SafeLoader("")
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_NUMBER_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
+_JSON_TAGS = _NUMBER_TAGS | {"tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:str"}
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _scalar(node: yaml.Node) -> Any:
-    """Turn a scalar node into int/float/bool/None/str by YAML's safe rules."""
-    return _SAFE.construct_object(node, deep=True)
-
-
-def load_document(path: Path, display: str, diagnostics: Diagnostics) -> Document | None:
-    """Read and parse one file; on failure add a diagnostic and return None."""
-    source = SourceMap(display)
+def _read(path: Path, display: str, diagnostics: Diagnostics, limits: Limits) -> str | None:
+    """The file's text, or None (with a diagnostic) if it cannot be read or is too large."""
+    where = Position(display, 1, 1)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        with path.open("rb") as file:
+            # Never more than the limit in memory, even if the file grows or is a device.
+            raw = file.read(limits.max_file_size + 1)
+            size = max(len(raw), os.fstat(file.fileno()).st_size)
+    except OSError as exc:
+        diagnostics.error("NOVA011", f"cannot read {display}: {exc.__class__.__name__}", where)
+        return None
+    if len(raw) > limits.max_file_size:
         diagnostics.error(
-            "NOVA011", f"cannot read {display}: {exc.__class__.__name__}", Position(display, 1, 1)
+            "NOVA060",
+            f"{display} has {format_size(size)}, more than the limit of {format_size(limits.max_file_size)}",
+            where,
+            hint="raise the limit with --max-file-size SIZE (or max-file-size in [tool.nova-gen])",
         )
         return None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        diagnostics.error("NOVA011", f"cannot read {display}: {exc.__class__.__name__}", where)
+        return None
+
+
+def load_document(
+    path: Path, display: str, diagnostics: Diagnostics, limits: Limits = DEFAULT_LIMITS
+) -> Document | None:
+    """Read and parse one file within ``limits``; on failure add a diagnostic and return None."""
+    source = SourceMap(display)
+    text = _read(path, display, diagnostics, limits)
+    if text is None:
+        return None
+    try:
+        node = compose(text, limits)
+        data = None if node is None else _Builder(source, diagnostics, limits).build(node, "")
+    except LimitExceeded as exc:
+        diagnostics.error(exc.code, exc.problem or "", _position(display, exc), hint=exc.hint)
+        return None
+    except yaml.constructor.ConstructorError as exc:
+        diagnostics.error("NOVA001", f"unsupported YAML: {exc.problem}", _position(display, exc))
+        return None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = exc.problem or "invalid YAML"
         diagnostics.error(
             "NOVA001",
-            f"invalid YAML: {problem}",
-            Position(display, line, col),
+            f"invalid YAML: {exc.problem or 'invalid YAML'}",
+            _position(display, exc),
             hint=exc.context or "check indentation and quoting around this position",
         )
+        return None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (NUL, other controls)
+        before = text[: exc.position]
+        where = Position(display, before.count("\n") + 1, len(before) - before.rfind("\n"))
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        diagnostics.error("NOVA001", f"invalid YAML: the character U+{code:04X} is not allowed", where)
         return None
     except yaml.YAMLError as exc:
         diagnostics.error("NOVA001", f"invalid YAML: {exc}", Position(display, 1, 1))
         return None
-    if node is None:
-        return Document(path, display, {}, source)
-    try:
-        data = _Builder(source, diagnostics).build(node, "")
-    except yaml.constructor.ConstructorError as exc:
-        mark = exc.problem_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        diagnostics.error(
-            "NOVA001", f"unsupported YAML: {exc.problem}", Position(display, line, col)
-        )
-        return None
-    return Document(path, display, data, source)
+    return Document(path, display, {} if node is None else data, source, limits)
+
+
+def _position(display: str, exc: yaml.MarkedYAMLError) -> Position:
+    mark = exc.problem_mark or exc.context_mark
+    return Position(display, mark.line + 1, mark.column + 1) if mark else Position(display, 1, 1)

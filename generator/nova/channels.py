@@ -58,7 +58,7 @@ def read_channel(n: Normalizer, name: str, c: dict[str, Any], methods: set[str])
         name=name,
         address=address_text(address),
         parameters=tuple(
-            ir.Param(param, n.schema(declared[param], join_pointer(join_pointer(base, "parameters"), param)))
+            _param(n, param, declared[param], join_pointer(join_pointer(base, "parameters"), param))
             for param in used
             if param in declared
         ),
@@ -73,6 +73,18 @@ def read_channel(n: Normalizer, name: str, c: dict[str, Any], methods: set[str])
         when=match_from(c["when"]) if "when" in c else None,
         route=tuple(c.get("route", {}).items()),
         sequence=p.Sequence(sequence["field"], sequence.get("previous")) if sequence else None,
+        method=c.get("method"),
+    )
+
+
+def _param(n: Normalizer, name: str, schema: Any, pointer: str) -> ir.Param:
+    """A channel parameter; one whose schema has a ``default`` is optional."""
+    described = isinstance(schema, dict)
+    return ir.Param(
+        name,
+        n.schema(schema, pointer),
+        required=not (described and "default" in schema),
+        description=str(schema.get("description", "")) if described else "",
     )
 
 

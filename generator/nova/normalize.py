@@ -7,7 +7,6 @@ both ends are known; checks that apply to any front end live in :mod:`nova_gen.c
 
 from __future__ import annotations
 
-import keyword
 import re
 from typing import Any
 
@@ -15,12 +14,12 @@ from .. import ir
 from ..diagnostics import Diagnostics
 from ..loader.refs import RefResolver
 from ..loader.source import Document, join_pointer
+from ..naming import nfkc, snake_case
 from ..runtime import protocol as p
 from ..runtime.template import PLACEHOLDER
 from .channels import read_channel
 from .common import match_from, strings_in
 
-CONNECT_KWARGS = frozenset({"cls", "server", "url", "handlers", "request_timeout", "options"})
 """Keyword arguments the generated ``connect()`` has besides one per credential."""
 
 
@@ -79,7 +78,9 @@ class Normalizer:
         auth, auth_request = self.auth()
         heartbeat = self.heartbeat()
         self.refs.finish()
+        name_position = self.pos("/name")
         return ir.Api(
+            name_location=ir.Location(name_position.file, name_position.line, name_position.column),
             name=d["name"],
             title=str(d.get("title", d["name"])),
             version=str(d.get("version", "")),
@@ -104,6 +105,13 @@ class Normalizer:
             errors=self.errors(),
             schemas=dict(self.refs.schemas),
             schema_locations=self.schema_locations(),
+            credential_locations={
+                name: self.location(join_pointer("/auth/credentials", name))
+                for name in (d.get("auth") or {}).get("credentials", {})
+            },
+            error_locations={
+                str(code): self.location(join_pointer("/errors", str(code))) for code in d.get("errors", {})
+            },
             fingerprint=self.refs.fingerprint(),
         )
 
@@ -174,6 +182,7 @@ class Normalizer:
                     params_array=_is_array(r.get("params"), self),
                     params_ref=self.params_ref(r.get("params"), join_pointer(base, "params")),
                     reply=r.get("reply", True),
+                    public=r.get("public", True),
                     examples=tuple(
                         ir.RequestExample(
                             params=e.get("params", {}),
@@ -212,7 +221,7 @@ class Normalizer:
                 hint="each property becomes a keyword argument of the generated method",
             )
             return ()
-        required = set(value.get("required", ()))
+        required = ir.required_names(value)
         base = join_pointer(pointer, "properties")
         out = []
         for name, prop in properties.items():
@@ -283,13 +292,12 @@ class Normalizer:
         )
         known = {c.name for c in credentials} | {"refresh_token"} | RECIPE_VALUES.get(a.get("recipe"), set())
         for name in a.get("credentials", {}):
-            if not name.isidentifier() or keyword.iskeyword(name) or name in CONNECT_KWARGS:
+            if not nfkc(name).isidentifier():
                 self.diagnostics.error(
                     "NOVA022",
                     f"credential {name!r} cannot be a keyword argument of connect()",
                     self.pos(join_pointer("/auth/credentials", name), key=True),
-                    hint="use a snake_case identifier that is not a Python keyword nor one of "
-                    + ", ".join(sorted(CONNECT_KWARGS)),
+                    hint=f"use a snake_case identifier such as {snake_case(name).lstrip('_') or 'token'!r}",
                 )
         for key in ("params", "refresh"):
             for pointer, text in strings_in(a.get(key, {}), f"/auth/{key}"):
@@ -427,12 +435,23 @@ JSONRPC2: dict[str, Any] = {
 PRESETS = {"jsonrpc2": JSONRPC2}
 
 
+def _error_rule(error: dict[str, Any] | None) -> p.ErrorRule | None:
+    if not error:
+        return None
+    return p.ErrorRule(
+        match_from(error["when"]),
+        id=error.get("id", "/id"),
+        code=error.get("code", "/error/code"),
+        message=error.get("message", "/error/message"),
+        data=error.get("data"),
+    )
+
+
 def envelope_from(value: dict[str, Any]) -> p.Envelope:
     """Expand a preset, let keys written beside it win, and build the runtime's Envelope."""
     merged = {**PRESETS.get(value.get("preset", ""), {}), **{k: v for k, v in value.items() if k != "preset"}}
     request = merged.get("request", {})
     response = merged.get("response")
-    error = merged.get("error")
     notification = merged.get("notification")
     return p.Envelope(
         template=merged.get("template", {}),
@@ -447,17 +466,8 @@ def envelope_from(value: dict[str, Any]) -> p.Envelope:
             if response
             else None
         ),
-        error=(
-            p.ErrorRule(
-                match_from(error["when"]),
-                id=error.get("id", "/id"),
-                code=error.get("code", "/error/code"),
-                message=error.get("message", "/error/message"),
-                data=error.get("data"),
-            )
-            if error
-            else None
-        ),
+        error=_error_rule(merged.get("error")),
+        result_error=_error_rule(merged.get("result_error")),
         notification=(
             p.NotificationRule(
                 match_from(notification["when"]),

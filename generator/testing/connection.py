@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from websockets.asyncio.server import ServerConnection
+from websockets.exceptions import ConnectionClosed
 
 if TYPE_CHECKING:
     from .streams import Subscription
@@ -46,7 +47,17 @@ class Connection:
         await self.ws.send(text)
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        """Run ``coro`` for this connection; a failure other than the connection closing is
+        logged at ERROR (so :class:`~nova_gen.testing.ServerErrors` sees it)."""
         task = asyncio.create_task(coro)
         self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        task.add_done_callback(self._finished)
         return task
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self.tasks.discard(task)
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if exc is not None and not isinstance(exc, ConnectionClosed):
+            logger.error("conn %d: task failed", self.number, exc_info=exc)

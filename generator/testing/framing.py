@@ -97,14 +97,15 @@ class Framer:
         if rule is None:
             if has_id:
                 frame["id"] = request_id
-            err: dict[str, Any] = {"code": code, "message": message}
+            err: dict[str, Any] = {"message": message} if code is None else {"code": code, "message": message}
             if data is not None:
                 err["data"] = copy.deepcopy(data)
             frame["error"] = err
             return frame
         if has_id:
             write_at(frame, rule.id, request_id)
-        write_at(frame, rule.code, code)
+        if code is not None:  # never a member the example does not have
+            write_at(frame, rule.code, code)
         write_at(frame, rule.message, message)
         if data is not None and rule.data is not None:
             write_at(frame, rule.data, copy.deepcopy(data))

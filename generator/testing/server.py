@@ -166,6 +166,8 @@ class SpecServer:
         """Every decoded JSON frame clients sent, in order (all connections)."""
         self.received_text: list[str] = []
         """Text frames that were not JSON (e.g. ``pong`` answers, garbage)."""
+        self.handshakes: list[HttpRequest] = []
+        """Every opening handshake request (path and headers), in order, refused ones too."""
         self.connections = 0
         """Connections accepted so far."""
         self.pings_sent = 0
@@ -174,6 +176,8 @@ class SpecServer:
         self.drops = 0
         """Connections aborted by :meth:`drop_connections` or :meth:`drop_every`."""
         self.hellos_sent = 0
+        self.stalls_ended = 0
+        """Stalls ended, by :meth:`unstall` or when a timed :meth:`stall` ran out."""
 
         self._lock = threading.Lock()
         self._open: dict[int, Connection] = {}
@@ -433,14 +437,23 @@ class SpecServer:
         values ahead, as if ``n`` frames were lost: clients must notice the gap."""
         self.streams.skips.add(n)
 
+    def drift(self, remove: tuple[str, ...] = (), replace: dict[str, Any] | None = None) -> None:
+        """Schema drift from now on: every notification payload loses the members at the
+        ``remove`` pointers and gets the ``replace`` values (pointers relative to the
+        payload, e.g. ``("/mark_price",)``, ``{"/stats/volume": "n/a"}``); ``drift()``
+        with no arguments stops it."""
+        self.streams.notifier.drift.set(remove, replace)
+
     def expire_tokens(self) -> None:
         """Expire every login token now: requests that require auth get
         ``unauthorized_error`` until the client logs in (or refreshes) again."""
         self.auth.expire_tokens()
 
-    async def send_raw(self, text: str) -> None:
-        """Send ``text`` as-is, as a text frame, to every open connection."""
-        await self._on_loop(self._broadcast(text))
+    async def send_raw(self, data: str | bytes, *, text: bool | None = None) -> None:
+        """Send ``data`` as-is to every open connection: ``str`` as a text frame,
+        ``bytes`` as a binary frame, or as a text frame with ``text=True`` (bytes that
+        need not be valid UTF-8: a client must close with 1007)."""
+        await self._on_loop(self._broadcast(data, text=text))
 
     async def send_event(self, name: str, payload: Any = None) -> None:
         """Send event ``name`` to every open connection.
@@ -531,15 +544,22 @@ class SpecServer:
         if self._unstall_handle is not None:
             self._unstall_handle.cancel()
             self._unstall_handle = None
+        resumed = False
         for conn in list(self._open.values()):
             if not conn.running.is_set():
                 conn.running.set()
+                resumed = True
                 if not conn.ws.transport.is_closing():
                     conn.ws.transport.resume_reading()
+        if resumed:
+            with self._lock:
+                self.stalls_ended += 1
 
     def _process_request(
         self, connection: ServerConnection, request: HttpRequest
     ) -> HttpResponse | None:
+        with self._lock:
+            self.handshakes.append(request)
         if self.authorize is not None and not self.authorize(request):
             with self._lock:
                 self.unauthorized += 1
@@ -551,10 +571,10 @@ class SpecServer:
         logger.info("refusing a connection attempt with HTTP %d", status)
         return connection.respond(status, "refused by the test server\n")
 
-    async def _broadcast(self, text: str) -> None:
+    async def _broadcast(self, data: str | bytes, *, text: bool | None = None) -> None:
         for conn in list(self._open.values()):
             with contextlib.suppress(ConnectionClosed):
-                await conn.ws.send(text)
+                await conn.ws.send(data, text=text)
 
     def _event(self, name: str) -> Event:
         for event in self.api.events:

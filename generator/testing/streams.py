@@ -8,8 +8,9 @@ pointer, plus the rule's constants, plus what routes it to the subscription:
   ``/channel``, ``/data/0/symbol``), written after the payload so the subscribed values win;
 - else the address (a string, or the whole object: OKX ``/arg``) at the rule's ``channel``.
 
-A channel with ``sequence`` gets increasing values at ``sequence.field`` (and the previous
-one at ``sequence.previous``); :class:`SequenceSkips` makes the next frame jump ahead.
+A channel with ``sequence`` gets increasing values at ``sequence.field``: consecutive ones,
+or, with ``sequence.previous``, a chain of values 1 to 3 apart where each frame also carries
+the one before it; :class:`SequenceSkips` makes the next frame jump ahead.
 """
 
 from __future__ import annotations
@@ -69,6 +70,32 @@ class SequenceSkips:
             return n
 
 
+class PayloadDrift:
+    """Schema drift to apply to every notification payload from now on (thread-safe):
+    members removed at ``remove`` pointers and values replaced at ``replace`` pointers,
+    both relative to the payload (``/mark_price``, ``/stats/volume``, ``/0/price``), as a
+    server that stops sending a documented field or changes its type."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._remove: tuple[str, ...] = ()
+        self._replace: dict[str, Any] = {}
+
+    def set(self, remove: tuple[str, ...] = (), replace: dict[str, Any] | None = None) -> None:
+        with self._lock:
+            self._remove = tuple(remove)
+            self._replace = dict(replace or {})
+
+    def apply(self, message: Any) -> Any:
+        with self._lock:
+            remove, replace = self._remove, self._replace
+        for pointer in remove:
+            remove_at(message, pointer)
+        for pointer, value in replace.items():
+            put(message, pointer, copy.deepcopy(value))
+        return message
+
+
 @lru_cache(maxsize=256)
 def _tokens(pointer: str) -> Tokens:
     return compile_pointer(pointer)
@@ -110,6 +137,7 @@ class NotificationFramer:
 
     def __init__(self, envelope: Envelope) -> None:
         self.envelope = envelope
+        self.drift = PayloadDrift()
 
     def _constants(self, frame: dict[str, Any], when: Match | None) -> None:
         if when is None:
@@ -129,7 +157,7 @@ class NotificationFramer:
         channel = sub.target.channel
         frame: dict[str, Any] = copy.deepcopy(dict(self.envelope.template))
         self._constants(frame, rule.when)
-        put(frame, rule.payload, copy.deepcopy(message))
+        put(frame, rule.payload, self.drift.apply(copy.deepcopy(message)))
         if sub.sub_id is not None and rule.subscription is not None:
             put(frame, rule.subscription, sub.sub_id)
         elif channel.route:
@@ -155,11 +183,24 @@ class NotificationFramer:
             sub.sequence = (
                 start - 1 if isinstance(start, int) and not isinstance(start, bool) else 0
             )
-        value = sub.sequence + 1 + skip
+        if seq.previous is None:
+            value = sub.sequence + 1 + skip
+        else:
+            # A chain: each frame names the value before it, and values are not
+            # consecutive (as on OKX), so only the chain shows a gap. Skipped frames
+            # advance the chain unseen.
+            previous = sub.sequence
+            for _ in range(skip):
+                previous = chain_next(previous)
+            value = chain_next(previous)
+            put(frame, seq.previous, previous)
         put(frame, seq.field, value)
-        if seq.previous is not None:
-            put(frame, seq.previous, value - 1)
         sub.sequence = value
+
+
+def chain_next(value: int) -> int:
+    """The value after ``value`` in a chained sequence: steps of 1 to 3, mixed."""
+    return value + 1 + (value // 2) % 3
 
 
 _ABSENT = object()

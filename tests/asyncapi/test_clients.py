@@ -21,6 +21,8 @@ ROOT = Path(__file__).resolve().parents[2]
 ASYNCAPI = ROOT / "specs" / "asyncapi"
 KRAKEN = ASYNCAPI / "kraken-websocket-request-reply-multiple-channels-asyncapi.yml"
 SLACK = ASYNCAPI / "slack-rtm.yml"
+TIMEOUT = 10.0
+"""Seconds each test that talks to a server may take before it fails as hung."""
 
 
 def load(path: Path) -> Api:
@@ -48,7 +50,7 @@ async def test_kraken_subscribe_correlates_on_reqid() -> None:
         replace(r, examples=(RequestExample(params={}, result=VALID_STATUS),)) if r.name == "subscribe" else r
         for r in api.requests
     ))
-    async with SpecServer(api) as server:
+    async with asyncio.timeout(TIMEOUT), SpecServer(api) as server:
         async with KrakenClient.connect(url=server.url) as client:
             status = await client.subscribe(pair=["XBT/USD"], subscription={"name": "ticker"})
             pong = await client.ping()
@@ -75,15 +77,11 @@ async def test_kraken_events_reach_their_typed_hooks() -> None:
         async def on_heartbeat(self, message: models.Heartbeat) -> None:
             got.append(message)
 
-    async with SpecServer(load(KRAKEN)) as server:
-        async with KrakenClient.connect(url=server.url, handlers=Handlers()) as client:
+    async with asyncio.timeout(TIMEOUT), SpecServer(load(KRAKEN)) as server:
+        async with KrakenClient.connect(url=server.url, handlers=Handlers()):
             await server.send_raw(json.dumps({"event": "systemStatus", "status": "online", "version": "1.0"}))
             await server.send_raw(json.dumps({"event": "heartbeat"}))
-            for _ in range(100):
-                if len(got) == 2:
-                    break
-                await asyncio.sleep(0.01)
-            assert client is not None
+            await server.wait_for(lambda: len(got) == 2)
     assert [type(m).__name__ for m in got] == ["SystemStatus", "Heartbeat"]
 
 
@@ -108,14 +106,11 @@ async def test_slack_dispatches_each_message_type_to_its_hook() -> None:
     for event in api.events:
         frame = {pointer[1:]: value for pointer, value in event.when.equals}
         frames.append((f"on_{event.name}", frame))
-    async with SpecServer(api) as server:
+    async with asyncio.timeout(TIMEOUT), SpecServer(api) as server:
         async with SlackRtmClient.connect(url=server.url, handlers=handlers, token="xoxb-test"):
             for _, frame in frames:
                 await server.send_raw(json.dumps(frame))
-            for _ in range(300):
-                if len(calls) == len(frames) - 1:
-                    break
-                await asyncio.sleep(0.01)
+            await server.wait_for(lambda: len(calls) == len(frames) - 1)
     # botChanged: the overlay routes `type: bot_changed` to on_bot_changed, but the upstream
     # payload schema still pins `type` to `bot_added`, so that frame fails validation and is
     # reported to on_error instead (a bug of the document, not of the dispatch).
@@ -128,13 +123,10 @@ async def test_slack_dispatches_each_message_type_to_its_hook() -> None:
 async def test_slack_outgoing_message_is_fire_and_forget() -> None:
     from slack_rtm import SlackRtmClient
 
-    async with SpecServer(load(SLACK)) as server:
+    async with asyncio.timeout(TIMEOUT), SpecServer(load(SLACK)) as server:
         async with SlackRtmClient.connect(url=server.url, token="xoxb-test") as client:
             result = await client.outgoing_message(id=1, channel="C1", text="hi")
-            for _ in range(100):
-                if server.received:
-                    break
-                await asyncio.sleep(0.01)
+            await server.wait_for(lambda: bool(server.received))
     assert result is None
     assert server.received == [{"type": "message", "id": 1, "channel": "C1", "text": "hi"}]
 

@@ -16,6 +16,7 @@ from nova_gen.diagnostics import Diagnostics
 from nova_gen.loader import load_api
 from nova_gen.pipeline import generate
 from nova_gen.render import RenderOptions
+from nova_gen.testing import SpecServer
 
 DOCS = Path(__file__).parent / "docs"
 
@@ -41,7 +42,9 @@ def test_client_side_document_from_the_wrong_side_warns() -> None:
     assert "NOVA103" in {x.code for x in d.items}
 
 
-def test_generated_connect_builds_url_and_headers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_generated_connect_builds_url_and_headers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(DOCS)
     generated = generate(Path("client-side.yml"), RenderOptions(), Diagnostics(), perspective="client")
     for name, text in generated.files.items():
@@ -55,7 +58,7 @@ def test_generated_connect_builds_url_and_headers(tmp_path: Path, monkeypatch: p
         monkeypatch.setenv("CHAT_CLIENT_SESSION", "s3cr3t")
         connector = client.connect(room="a b", region="us", token="tkn", x_client_version="1.2")
         assert connector.url == "wss://us.chat.example.com/ws/rooms/a%20b"
-        url, headers, shown, found = asyncio.run(connector._handshake.build())
+        url, headers, shown, found = await connector._handshake.build()
         assert url == shown == connector.url
         assert dict(headers) == {"X-Client-Version": "1.2", "Cookie": "session=s3cr3t", "Authorization": "Bearer tkn"}
         assert sorted(found) == ["s3cr3t", "tkn"]  # credentials, to redact
@@ -72,14 +75,24 @@ def test_generated_connect_builds_url_and_headers(tmp_path: Path, monkeypatch: p
 
         connector = client.connect(room="r", region="us", token=lambda: next(tokens), session=session)
         assert connector.url == "wss://us.chat.example.com/ws/rooms/r"  # nothing asked yet
-        first = asyncio.run(connector._handshake.build())[1]
-        second = asyncio.run(connector._handshake.build())[1]
+        first = (await connector._handshake.build())[1]
+        second = (await connector._handshake.build())[1]
         assert (first["Authorization"], second["Authorization"]) == ("Bearer t1", "Bearer t2")
         assert first["Cookie"] == "session=fresh-session"
         with pytest.raises(TypeError, match="session must be a str or a callable"):
             client.connect(room="r", region="us", session=b"bytes")
         with pytest.raises(TypeError, match="bearer token must be a str or a callable"):
             client.connect(room="r", region="us", token=42)
+        # What goes over the wire: the same parameters, against the local server.
+        api = load_api(DOCS / "client-side.yml", Diagnostics(), DOCS, "client")
+        async with asyncio.timeout(10), SpecServer(api) as server:
+            async with client.connect(
+                url=server.url, room="a b", region="us", token="tkn", x_client_version="1.2"
+            ):
+                pass
+        (handshake,) = server.handshakes
+        sent = {k: handshake.headers[k] for k in ("X-Client-Version", "Cookie", "Authorization")}
+        assert sent == {"X-Client-Version": "1.2", "Cookie": "session=s3cr3t", "Authorization": "Bearer tkn"}
     finally:
         for m in [m for m in sys.modules if m.split(".")[0] == generated.package]:
             del sys.modules[m]

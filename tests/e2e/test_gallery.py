@@ -40,7 +40,7 @@ from graphql_ws import models as gql_models
 from graphql_ws._protocol import PROTOCOL as GQL_PROTOCOL
 from kraken_v2 import KrakenV2Client
 from kraken_v2 import models as kraken_models
-from okx import OkxClient, OkxHandlers, SubscriptionError, TickersChannel
+from okx import BooksChannel, OkxClient, OkxHandlers, SubscriptionError, TickersChannel
 from okx import errors as okx_errors
 from okx import models as okx_models
 from okx._protocol import PROTOCOL as OKX_PROTOCOL
@@ -48,8 +48,9 @@ from okx._protocol import PROTOCOL as OKX_PROTOCOL
 from nova_gen.ir import Api
 from nova_gen.loader import load_api
 from nova_gen.testing import SpecServer
+from nova_gen.testing.streams import chain_next
 
-from .streams import fresh, take
+from .streams import GapRecorder, fresh, reconnect_loop_ended, take
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
 TIMEOUT = 10.0
@@ -214,12 +215,11 @@ async def test_binance_max_lifetime_is_in_the_generated_protocol() -> None:
 # =============================================================================================
 
 
-class CoinbaseRecorder(CoinbaseHandlers):
+class CoinbaseRecorder(GapRecorder, CoinbaseHandlers):
     def __init__(self) -> None:
+        super().__init__()
         self.level2: list[tuple[Any, Level2Channel]] = []
         self.heartbeats: list[tuple[Any, HeartbeatsChannel]] = []
-        self.gaps: list[tuple[Any, int, int]] = []
-        self.gap = asyncio.Event()
         self.signed: list[tuple[str, dict[str, Any]]] = []
         self._jwt = itertools.count(1)
 
@@ -228,10 +228,6 @@ class CoinbaseRecorder(CoinbaseHandlers):
 
     async def on_heartbeats(self, message: Any, channel: HeartbeatsChannel) -> None:
         self.heartbeats.append((message, channel))
-
-    async def on_sequence_gap(self, channel: Any, expected: int, received: int) -> None:
-        self.gaps.append((channel, expected, received))
-        self.gap.set()
 
     def sign(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         self.signed.append((method, dict(params)))
@@ -268,7 +264,8 @@ async def test_coinbase_level2_and_heartbeats_are_routed_by_channel_and_product(
     ]
     assert all(isinstance(m, coinbase.models.HeartbeatsMessage) for m in beat_msgs)
     assert beat_msgs[0].channel == "heartbeats"
-    assert beat_msgs[0].events[0].heartbeat_counter in ("3049", 3049)
+    # `int | str` in the spec: each value keeps the type it had on the wire.
+    assert [m.events[0].heartbeat_counter for m in beat_msgs] == ["3049", 3050]
     # The hooks see the same routing, with the typed channel.
     channels = {ch for _, ch in handlers.level2}
     assert channels == {Level2Channel(product_id="BTC-USD"), Level2Channel(product_id="ETH-USD")}
@@ -415,6 +412,12 @@ async def test_kraken_book_snapshot_then_updates_routed_by_symbol(
 class OkxRecorder(OkxHandlers):
     def __init__(self) -> None:
         self.tickers: list[tuple[Any, TickersChannel]] = []
+        self.errors: list[Exception] = []
+        self.error = asyncio.Event()
+
+    async def on_error(self, error: Exception, context: str) -> None:
+        self.errors.append(error)
+        self.error.set()
 
     async def on_tickers(self, message: Any, channel: TickersChannel) -> None:
         self.tickers.append((message, channel))
@@ -463,6 +466,33 @@ async def test_okx_tickers_routed_by_arg_without_cross_talk(okx_server: SpecServ
     }
 
 
+class OkxGaps(GapRecorder, OkxHandlers):
+    pass
+
+
+async def test_okx_book_gap_is_read_from_the_prev_seq_id_chain(okx_server: SpecServer) -> None:
+    server = okx_server
+    handlers = OkxGaps()
+    async with asyncio.timeout(TIMEOUT):
+        async with OkxClient.connect(url=server.url, handlers=handlers) as client:
+            sub = await client.subscribe_books(inst_id="BTC-USDT")
+            before = [m[0] for m in await take(sub, 4)]
+            # The server's seqIds are 1 to 3 apart: only the prevSeqId chain tells a gap.
+            assert [b.prevSeqId for b in before[1:]] == [b.seqId for b in before[:-1]]
+            assert handlers.gaps == []
+            server.skip_sequence(5)
+            await handlers.gap.wait()
+            after = [m[0] for m in await take(sub, 6)]  # the messages flow on after the gap
+    ((channel, expected, received),) = handlers.gaps
+    assert channel == BooksChannel(inst_id="BTC-USDT")
+    books = before + after
+    (broken,) = [(a, b) for a, b in itertools.pairwise(books) if b.prevSeqId != a.seqId]
+    # Exactly the break the server made: last seqId received, and the prevSeqId that
+    # names a frame five steps further down the chain.
+    assert (expected, received) == (broken[0].seqId, broken[1].prevSeqId)
+    assert received == functools.reduce(lambda v, _: chain_next(v), range(5), expected)
+
+
 async def test_okx_text_ping_pong_heartbeat(okx_server: SpecServer) -> None:
     server = okx_server
     base = OKX_PROTOCOL.heartbeat
@@ -485,21 +515,25 @@ async def test_okx_text_ping_pong_heartbeat(okx_server: SpecServer) -> None:
 async def test_okx_error_event_raises_the_typed_error(okx_server: SpecServer) -> None:
     server = okx_server
     bad = {"channel": "books", "instId": "BTC-XYZ"}
+    handlers = OkxRecorder()
     async with asyncio.timeout(TIMEOUT):
-        async with OkxClient.connect(url=server.url, request_timeout=3.0) as client:
-            with pytest.raises(okx_errors.ChannelNotFound) as caught:
-                await client.subscribe(args=[okx_models.ChannelArg(**bad)])
-            assert caught.value.code == "60018"
-            assert "BTC-XYZ" in caught.value.message
-            assert isinstance(caught.value, okx_errors.OkxError)
+        async with OkxClient.connect(url=server.url, request_timeout=3.0, handlers=handlers) as client:
+            # The plain request is a send (its answer is an uncorrelated ack): the refusal
+            # reaches on_error as the typed error.
+            assert await client.subscribe(args=[okx_models.ChannelArg(**bad)]) is None
+            await handlers.error.wait()
+            (caught,) = handlers.errors
+            assert isinstance(caught, okx_errors.ChannelNotFound) and caught.code == "60018"
+            assert "BTC-XYZ" in caught.message
+            assert isinstance(caught, okx_errors.OkxError)
 
             # Through the channel method: the subscription fails with the same typed error.
             sub = client.subscribe_books(inst_id="BTC-XYZ")
-            with pytest.raises((SubscriptionError, okx_errors.OkxError)) as failed:
+            with pytest.raises(SubscriptionError) as failed:
                 await sub
             assert sub.state == "failed"
-            error = failed.value
-            typed = error.cause if isinstance(error, SubscriptionError) else error
+            assert failed.value.address == sub.address
+            typed = failed.value.cause  # the server's error, typed
             assert isinstance(typed, okx_errors.ChannelNotFound) and typed.code == "60018"
 
             # The connection goes on.
@@ -546,8 +580,8 @@ async def test_ethereum_requests_send_positional_params(eth_server: SpecServer) 
                 address="0x407d73d8a49eeb85d32cf465507dd71d507100c1", block="latest"
             )
     (bn,) = server.requests_of("eth_blockNumber")
-    assert bn["jsonrpc"] == "2.0" and isinstance(bn["id"], int)
-    assert bn.get("params", []) in ([], None)
+    assert isinstance(bn["id"], int)
+    assert bn == {"jsonrpc": "2.0", "method": "eth_blockNumber", "params": [], "id": bn["id"]}
     (gb,) = server.requests_of("eth_getBlockByNumber")
     assert gb["params"] == ["0x1b4", False]
     (bal,) = server.requests_of("eth_getBalance")
@@ -720,6 +754,8 @@ class SlowInitAck:
         self.delay = delay
         self.early: list[Any] = []
         self.delayed: set[int] = set()
+        self.acked: list[int] = []
+        """Connections whose delayed ack has gone out, in order."""
         self.gate.consume = self.consume  # type: ignore[method-assign]
 
     async def consume(self, conn: Any, frame: Any) -> bool:
@@ -735,6 +771,7 @@ class SlowInitAck:
     async def _ack_later(self, conn: Any, frame: Any) -> None:
         await asyncio.sleep(self.delay)
         await self.real(conn, frame)
+        self.acked.append(conn.number)
 
 
 def _server_subprotocol(server: SpecServer, n: int) -> str | None:
@@ -749,13 +786,11 @@ async def test_graphql_init_first_then_typed_next_payloads_by_operation_id(
     slow = SlowInitAck(server, delay=0.2)
     handlers = GqlRecorder()
     options = gql_options(heartbeat=gql_heartbeat(0.02))  # pings would be due before the ack
-    loop = asyncio.get_running_loop()
     async with asyncio.timeout(TIMEOUT):
-        start = loop.time()
         async with GraphqlWsClient.connect(
             url=server.url, handlers=handlers, options=options
         ) as client:
-            assert loop.time() - start >= 0.15  # connect() waited for connection_ack
+            assert slow.acked == [1]  # connect() returned only after the delayed ack
             assert _server_subprotocol(server, 1) == GQL
             await server.wait_for(lambda: len(handlers.connects) == 1, 2)
             assert handlers.connects[0].subprotocol == GQL
@@ -772,7 +807,7 @@ async def test_graphql_init_first_then_typed_next_payloads_by_operation_id(
     assert subscribe["id"] == op_id and isinstance(op_id, str) and op_id
     assert subscribe["payload"]["operationName"] == "OnMessageAdded"
     assert subscribe["payload"]["variables"] == {"roomId": "general"}
-    assert subscribe["payload"]["extensions"]["persistedQuery"]["version"] == 1
+    assert subscribe["payload"]["query"].startswith("subscription OnMessageAdded($roomId: ID!) {")
     assert all(isinstance(m, gql_models.MessageAddedData) for m in got)
     assert [m.messageAdded.id for m in got] == ["m-1041", "m-1042", "m-1041"]
     assert got[0].messageAdded.author.name == "Ada"
@@ -827,16 +862,15 @@ async def test_graphql_server_complete_ends_the_iterator(gql_server: SpecServer)
 
 async def test_graphql_ping_pong_frames_both_ways() -> None:
     api = spec("graphql_ws")
-    async with SpecServer(api, server_pings=True, ping_interval=0.02) as server:
-        async with asyncio.timeout(TIMEOUT):
-            options = gql_options(heartbeat=gql_heartbeat(0.05))
-            async with GraphqlWsClient.connect(url=server.url, options=options) as client:
-                # Server pings {"type":"ping"} are answered with {"type":"pong"} frames...
-                await server.wait_for(lambda: server.pings_answered >= 3, timeout=5)
-                # ...and the client pings with {"type":"ping"} frames, answered by pongs.
-                await server.wait_for(lambda: server.client_pings >= 3, timeout=5)
-                assert client.state == "open"
-                assert client.diagnostics().reconnects == 0
+    async with asyncio.timeout(TIMEOUT), SpecServer(api, server_pings=True, ping_interval=0.02) as server:
+        options = gql_options(heartbeat=gql_heartbeat(0.05))
+        async with GraphqlWsClient.connect(url=server.url, options=options) as client:
+            # Server pings {"type":"ping"} are answered with {"type":"pong"} frames...
+            await server.wait_for(lambda: server.pings_answered >= 3, timeout=5)
+            # ...and the client pings with {"type":"ping"} frames, answered by pongs.
+            await server.wait_for(lambda: server.client_pings >= 3, timeout=5)
+            assert client.state == "open"
+            assert client.diagnostics().reconnects == 0
     assert len(frames(server, type="pong")) >= 3
     assert len(frames(server, type="ping")) >= 3
     assert server.received_text == []  # frames, not text
@@ -870,7 +904,32 @@ async def test_graphql_close_4403_is_reauth_reconnect_init_and_resubscribe(
     assert [c.reconnect for c in handlers.connects] == [False, True]
 
 
-@pytest.mark.parametrize("code", [4400, 4401, 4409])
+async def test_graphql_4400_rejects_the_operation_sent_last_and_restores_the_others(
+    gql_server: SpecServer,
+) -> None:
+    # strawberry-graphql closes with 4400 for a syntax error in one operation (the close
+    # code action `reject`): that operation fails, the client reconnects and the others go on.
+    server = gql_server
+    handlers = GqlRecorder()
+    async with asyncio.timeout(TIMEOUT):
+        async with GraphqlWsClient.connect(url=server.url, handlers=handlers, options=gql_options()) as client:
+            kept = await client.subscribe_message_added(room_id="general")
+            assert len(await take(kept, 1)) == 1
+            bad = await client.subscribe_user_typing(room_id="general")
+            await server.close_connections(4400, "Syntax Error: Expected Name, found <EOF>.")
+            with pytest.raises(GqlSubscriptionError) as rejected:
+                await drain(bad)
+            assert isinstance(rejected.value.cause, graphql_ws.ConnectionLost)
+            assert rejected.value.cause.code == 4400
+            assert "Syntax Error" in str(rejected.value)
+            assert len(await fresh(client, kept, 2)) == 2  # restored on the new connection
+            assert server.connections == 2
+            assert handlers.disconnects[0].action == "reject"
+            (info,) = client.diagnostics().subscriptions
+            assert info.channel == "message_added" and info.state == "active"
+
+
+@pytest.mark.parametrize("code", [4401, 4409])
 async def test_graphql_fatal_close_codes_stop_the_client(gql_server: SpecServer, code: int) -> None:
     server = gql_server
     handlers = GqlRecorder()
@@ -886,7 +945,7 @@ async def test_graphql_fatal_close_codes_stop_the_client(gql_server: SpecServer,
                 await drain(sub)
             assert lost.value.code == code
             assert client.state == "closed"
-            await asyncio.sleep(0.1)
+            await reconnect_loop_ended(client)
             assert server.connections == 1  # no reconnect
             assert handlers.disconnects[0].action == "fatal"
         finally:
@@ -900,19 +959,21 @@ async def test_okx_login_signs_with_the_okx_recipe(okx_server: SpecServer) -> No
     import hmac
 
     server = okx_server
+    before = int(time.time())
     async with asyncio.timeout(TIMEOUT):
         async with OkxClient.connect(
             url=server.url, api_key="key-1", secret_key="s3cr3t", passphrase="pass-1"
         ) as client:
             sub = await client.subscribe_tickers(inst_id="BTC-USDT")
             assert len(await take(sub, 1)) == 1
+    after = int(time.time()) + 1
     log = [method for method, _ in server.connection_log(1)]
     assert log[0] == "login"
     (arg,) = server.connection_log(1)[0][1]["args"]
     assert (arg["apiKey"], arg["passphrase"]) == ("key-1", "pass-1")
     expected = hmac.new(b"s3cr3t", f"{arg['timestamp']}GET/users/self/verify".encode(), hashlib.sha256)
     assert arg["sign"] == base64.b64encode(expected.digest()).decode()
-    assert abs(int(arg["timestamp"]) - time.time()) < 60
+    assert before <= int(arg["timestamp"]) <= after  # the time of the login, in seconds
     assert "s3cr3t" not in json.dumps(server.received)
 
 

@@ -89,11 +89,11 @@ async def test_insecure_connects_and_warns(tls_server: SpecServer, caplog: pytes
 
 
 async def test_client_certificate(ca: trustme.CA, files: dict[str, str]) -> None:
-    async with SpecServer(load_api(SPEC), ssl=server_context(ca, require_client_cert=True)) as server:
-        with_cert = ConnectOptions(ca_file=files["ca"], client_cert=files["cert"], client_key=files["key"])
-        async with asyncio.timeout(TIMEOUT):
-            async with DeribitClient.connect(url=server.url, options=with_cert) as client:
-                assert isinstance(await client.get_time(), int)
-            with pytest.raises(ConnectFailed):  # the server refuses a client without one
-                async with DeribitClient.connect(url=server.url, options=ConnectOptions(ca_file=files["ca"])):
-                    pass
+    with_cert = ConnectOptions(ca_file=files["ca"], client_cert=files["cert"], client_key=files["key"])
+    context = server_context(ca, require_client_cert=True)
+    async with asyncio.timeout(TIMEOUT), SpecServer(load_api(SPEC), ssl=context) as server:
+        async with DeribitClient.connect(url=server.url, options=with_cert) as client:
+            assert isinstance(await client.get_time(), int)
+        with pytest.raises(ConnectFailed):  # the server refuses a client without one
+            async with DeribitClient.connect(url=server.url, options=ConnectOptions(ca_file=files["ca"])):
+                pass

@@ -59,6 +59,20 @@ CASES = [
     Case("003-name-pattern", mutate("name: tickers", "name: @@Tickers"), "NOVA003",
          hint="lowercase identifier"),
     Case("004-version", mutate("nova: 1", "nova: @@2"), "NOVA004", hint="write `nova: 1`"),
+    # -- limits (more in test_limits.py) ----------------------------------------------------------
+    Case("060-file-size", mutate(TICKER_MSG, 'message: { $ref: "big.yaml#/T" }'), "NOVA060",
+         message="big.yaml has 2MB, more than the limit of 2MB", hint="--max-file-size",
+         extra={"big.yaml": "@@T: {type: object}\n" + "#" * 2_000_000 + "\n"}),
+    Case("061-depth", mutate("title: Example", "title: " + "[" * 63 + "@@[" + "]" * 64), "NOVA061",
+         message="nested more than 64 levels deep"),
+    Case("062-alias-bomb", BASE + "  A: &a [x, x, x, x, x, x, x, x, x, x]\n"
+         + "".join(f"  B{i}: &b{i} [{', '.join(['*a' if i == 0 else f'*b{i - 1}'] * 10)}]\n" for i in range(3))
+         + "  C: [" + "*b2, " * 7 + "@@*b2, *b2]\n", "NOVA062", message="YAML aliases expand this file by more than 100000 nodes"),
+    Case("062-alias-loop", BASE + "  A: &a { items: @@*a }\n", "NOVA062", message="inside its own anchor"),
+    Case("063-number", mutate("price: 64000.5", "price: @@6" + "4" * 100_000), "NOVA063",
+         message="a number of 100001 characters"),
+    Case("064-ref-cycle", BASE + "  A: { $ref: '#/schemas/B' }\n  B: { allOf: [{ $ref: @@'#/schemas/A' }] }\n",
+         "NOVA064", message="$ref cycle with no property or item in between: A -> B -> A", hint="describes no value"),
     Case("101-asyncapi-version", "asyncapi: @@'9.0.0'\ninfo: { title: x, version: '1' }\n", "NOVA101"),
     # -- references and schemas -------------------------------------------------------------
     Case("010-local", mutate(TICKER_MSG, 'message: { $ref: @@"#/schemas/Tickr" }'), "NOVA010",
@@ -98,21 +112,72 @@ CASES = [
     Case("021-schema-in-two-files", mutate(TICKER_MSG, 'message: { $ref: "common.yaml#/schemas/Ticker" }'),
          "NOVA021", message="two different schemas are both named 'Ticker'",
          extra={"common.yaml": "schemas:\n  Ticker: @@{ type: string }\n"}),
-    Case("021-error-names", "@@" + BASE.replace("schemas:\n", "errors:\n  1: { name: too_many }\n  2: { name: TooMany }\n\nschemas:\n", 1),
+    Case("021-error-names", BASE.replace("schemas:\n", "errors:\n  1: { name: too_many }\n  @@2: { name: TooMany }\n\nschemas:\n", 1),
          "NOVA021", message="both become the Python name 'TooMany'"),
-    Case("022-keyword-request", mutate("  get_time:", "  @@import:"), "NOVA022",
-         message="'import' is not a usable Python name", hint="'import_'"),
-    Case("022-close", mutate("  get_time:", "  @@close:"), "NOVA022", message="reserved"),
-    Case("022-connect", mutate("  get_time:", "  @@connect:"), "NOVA022", message="reserved"),
-    Case("022-base-model", BASE + "  @@BaseModel: { type: string }\n", "NOVA022", hint="'BaseModelData'"),
-    Case("022-field", BASE + "  @@Field: { type: string }\n", "NOVA022", message="'Field'"),
-    Case("022-event-error",
+    Case("022-not-snake", mutate("  get_time:", "  @@getTime:"), "NOVA022",
+         message="'getTime' is not a usable Python name", hint="'get_time'"),
+    Case("022-credential", BASE + 'auth:\n  request: get_time\n  credentials:\n    @@client-id: { env: X_ID }\n',
+         "NOVA022", message="credential 'client-id'", hint="'client_id'"),
+    # -- names that land on reserved ones are suffixed, with a warning ------------------------
+    Case("070-keyword-request", mutate("  get_time:", "  @@import:"), "NOVA070", severity="warning",
+         message="the Python name 'import' of request 'import' is reserved by generated code; it is named 'import_'"),
+    Case("070-dunder-request", mutate("  get_time:", "  @@__slots__:"), "NOVA070", severity="warning",
+         message="it is named '__slots___'"),
+    Case("022-private-request", mutate("  get_time:", "  @@__secret:"), "NOVA022", message="'__secret'"),
+    Case("070-close", mutate("  get_time:", "  @@close:"), "NOVA070", severity="warning", message="'close_'"),
+    Case("070-close-nfkc", mutate("  get_time:", "  @@\uff43lose:"), "NOVA070", severity="warning",
+         message="the Python name 'close' of request 'ｃlose' is reserved by generated code; it is named 'close_'"),
+    Case("070-connect", mutate("  get_time:", "  @@connect:"), "NOVA070", severity="warning", message="'connect_'"),
+    Case("070-base-model", BASE + "  @@BaseModel: { type: string }\n", "NOVA070", severity="warning",
+         message="'BaseModelModel'"),
+    Case("070-decimal", BASE + "  @@Decimal: { type: string }\n", "NOVA070", severity="warning",
+         message="the Python name 'Decimal' of schema 'Decimal' is reserved by generated code; it is named 'DecimalModel'"),
+    Case("070-event-error",
          add_section("events:\n  @@error:\n    when: { equals: { /method: oops } }\n    message: { type: object }\n"),
-         "NOVA022", message="event hook name 'on_error' is reserved"),
-    Case("022-credential", BASE + 'auth:\n  request: get_time\n  credentials:\n    @@url: { env: X_URL }\n'
-         '  params: { key: "{url}" }\n', "NOVA022", message="credential 'url'"),
-    Case("022-credential-keyword", BASE + "auth:\n  request: get_time\n  credentials:\n    @@class: {}\n",
-         "NOVA022", message="credential 'class'"),
+         "NOVA070", severity="warning", message="'on_error' of the hook of event 'error' is reserved"),
+    Case("070-credential", BASE + 'auth:\n  request: get_time\n  credentials:\n    @@url: { env: X_URL }\n'
+         '  params: { key: "{url}" }\n', "NOVA070", severity="warning", message="credential 'url'"),
+    Case("070-param-models", mutate("  subscribe:", "  @@subscribe:", mutate(
+        "        channels: {", "        models: { type: string }\n        channels: {")),
+         "NOVA070", severity="warning", message="'models' of parameter 'models' of request 'subscribe' is reserved by generated code; it is named 'models_'"),
+    Case("070-param-self-nfkc", mutate("  subscribe:", "  @@subscribe:", mutate(
+        "        channels: {", "        \uff53elf: { type: string }\n        channels: {")),
+         "NOVA070", severity="warning", message="it is named 'self_'"),
+    Case("070-asyncapi-disconnect",
+         "asyncapi: '2.6.0'\ninfo: { title: T, version: '1' }\nservers: { s: { url: 'ws://127.0.0.1:1', protocol: ws } }\n"
+         "channels:\n  /:\n    subscribe:\n      message:\n        oneOf:\n          - $ref: '#/components/messages/disconnect'\n"
+         "          - $ref: '#/components/messages/ok'\ncomponents:\n  messages:\n"
+         "    @@disconnect: { payload: { type: object, properties: { type: { const: bye } } } }\n"
+         "    ok: { payload: { type: object, properties: { type: { const: ok } } } }\n",
+         "NOVA070", severity="warning", message="'on_disconnect_'"),
+    Case("070-error-none", add_section("errors:\n  @@10028: { name: none }\n"), "NOVA070", severity="warning",
+         message="the Python name 'None' of the class of error 10028 is reserved by generated code; it is named 'None_'"),
+    Case("070-asyncapi-package",
+         "asyncapi: '2.6.0'\ninfo: { title: @@JSON API, version: '1' }\n"
+         "servers: { s: { url: 'ws://127.0.0.1:1', protocol: ws } }\n"
+         "channels:\n  /:\n    subscribe:\n      message: { name: ok, payload: { type: object } }\n",
+         "NOVA070", severity="warning", message="it is named 'json_api'"),
+    Case("070-asyncapi-query",
+         "asyncapi: '2.6.0'\ninfo: { title: T, version: '1' }\n"
+         "servers: { s: { url: 'ws://127.0.0.1:1', protocol: ws } }\n"
+         "channels:\n  /:\n    bindings:\n      ws:\n        query:\n          type: object\n          properties:\n"
+         "            @@handlers: { type: string }\n"
+         "    subscribe:\n      message: { name: ok, payload: { type: object } }\n",
+         "NOVA070", severity="warning", message="the query argument 'handlers' of connect()"),
+    Case("071-nfkc-params", mutate("  subscribe:", "  @@subscribe:", mutate(
+        "        channels: {", "        \ufb01eld: { type: string }\n        field: { type: string }\n        channels: {")),
+         "NOVA071", message="are the same Python name 'field' after NFKC normalisation"),
+    Case("071-nfkc-fields", mutate("  Ticker:\n", "  @@Ticker:\n", mutate(
+        "      symbol: { type: string }\n      price", "      symbol: { type: string }\n      \uff53ymbol: { type: string }\n      price")),
+         "NOVA071", message="field 'symbol' of Ticker"),
+    Case("073-surrogate", mutate("title: Example ticker API", 'title: @@"bad \\ud800 text"'), "NOVA073",
+         message="lone surrogate"),
+    Case("073-surrogate-key", mutate("  get_time:", '  @@"get_\\udfff":'), "NOVA073", message="lone surrogate"),
+    Case("072-package-keyword", mutate("name: tickers", "name: @@import"), "NOVA072", message="'import'"),
+    Case("072-package-dependency", mutate("name: tickers", "name: @@websockets"), "NOVA072",
+         message="'websockets' would shadow"),
+    Case("072-package-long", mutate("name: tickers", "name: @@" + "t" * 300), "NOVA072",
+         message="package name of 300 characters"),
     # -- cross-references -------------------------------------------------------------------------
     Case("030-unused-parameter", mutate("      symbol: { type: string }",
                                         "      symbol: { type: string }\n      @@depth: { type: integer }"),
@@ -167,8 +232,15 @@ CASES = [
          '  params: { id: "{client_id}", secret: @@"{client_secret}" }\n', "NOVA040", message="{client_secret}"),
     Case("042-empty-when", add_section("events:\n  @@anything:\n    when: {}\n    message: { type: object }\n"),
          "NOVA042", severity="warning", message="matches every frame"),
-    Case("050-model-generator", "@@" + BASE + "  Loop: { allOf: [{ $ref: '#/schemas/Loop' }] }\n", "NOVA050",
+    Case("050-model-generator", "@@" + BASE + "  Odd: { oneOf: [{ type: object }], discriminator: 5 }\n", "NOVA050",
          message="datamodel-code-generator could not build models", generate=True),
+    Case("080-reply-without-rule",
+         mutate("  preset: jsonrpc2", "  request: { id: /id, method: /method, params: /params }",
+                mutate("  get_time:\n", "  @@get_time:\n")),
+         "NOVA080", severity="warning", message="nothing recognises one", hint="reply: false"),
+    Case("081-plumbing", mutate("    addresses: /channels", '    addresses: /channels\n    subscription_id: ""',
+                                mutate("  subscribe:\n    method: public/subscribe", "  @@subscribe:\n    method: public/subscribe")),
+         "NOVA081", severity="warning", message="cannot be called on its own", hint="public: false"),
     Case("094-max-batch", mutate("    addresses: /channels\n", "    addresses: /channels\n"
                                   "    batch: false\n    max_batch: @@10\n"),
          "NOVA094", severity="warning", message="max_batch has no effect"),

@@ -71,10 +71,29 @@ def test_a_python_name_that_collides_is_a_diagnostic(tmp_path: Path) -> None:
     assert "price" in diagnostics.items[0].message
 
 
-def test_a_keyword_python_name_is_a_diagnostic(tmp_path: Path) -> None:
+def test_a_keyword_python_name_is_suffixed_with_a_warning(tmp_path: Path) -> None:
     diagnostics = Diagnostics()
     spec = tmp_path / "terse.yaml"
     spec.write_text(SPEC.replace("x-nova-name: quantity", "x-nova-name: lambda"), encoding="utf-8")
+    files = generate(spec, RenderOptions(), diagnostics, base=tmp_path).files
+    assert [d.code for d in diagnostics.items] == ["NOVA070"]
+    assert "lambda_: " in files["models.py"]
+
+
+def test_a_python_name_that_is_not_snake_case_is_a_diagnostic(tmp_path: Path) -> None:
+    diagnostics = Diagnostics()
+    spec = tmp_path / "terse.yaml"
+    spec.write_text(SPEC.replace("x-nova-name: quantity", "x-nova-name: Quantity"), encoding="utf-8")
     with pytest.raises(SpecError):
         generate(spec, RenderOptions(), diagnostics, base=tmp_path)
     assert [d.code for d in diagnostics.items] == ["NOVA022"]
+
+
+def test_x_nova_name_beside_a_ref_is_honoured(tmp_path: Path) -> None:
+    text = SPEC.replace(
+        "      q: { type: string, format: decimal, x-nova-name: quantity }\n",
+        '      q: { $ref: "#/schemas/Qty", x-nova-name: quantity }\n',
+    ) + "  Qty: { type: string, format: decimal }\n"
+    out = build(tmp_path, text)
+    source = (out / "terse" / "models.py").read_text("utf-8")
+    assert 'quantity: Qty = Field(..., alias="q")' in source

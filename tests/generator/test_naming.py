@@ -7,6 +7,7 @@ import asyncio
 import importlib
 import inspect
 import sys
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -17,17 +18,23 @@ import pytest
 from nova_gen.diagnostics import Diagnostics
 from nova_gen.loader import load_api
 from nova_gen.naming import (
+    Code,
+    comment,
     constant_case,
     docstring,
     escape_keyword,
+    identifier,
     pascal_case,
     py_identifier,
+    py_str,
     snake_case,
+    suffixed,
 )
 from nova_gen.output import write
 from nova_gen.pipeline import generate
 from nova_gen.planner import plan
 from nova_gen.render import RenderOptions
+from nova_gen.testing import SpecServer
 
 SPEC = Path(__file__).parent / "naming_spec.yaml"
 
@@ -56,23 +63,18 @@ def test_request_keywords_are_escaped(kwds: ModuleType) -> None:
     assert signature.parameters["class_"].default is None
 
 
-def test_request_sends_wire_names(kwds: ModuleType) -> None:
+async def test_request_sends_wire_names(kwds: ModuleType) -> None:
     client_cls = importlib.import_module("kwds.client").KwdsClient
-    sent: list[tuple[Any, dict[str, Any]]] = []
-
-    async def fake_request(spec: Any, params: dict[str, Any], timeout: float | None = None) -> Any:
-        sent.append((spec, params))
-        return {"class": "c"}
-
-    client = client_cls.__new__(client_cls)
-    client._request = fake_request
-    asyncio.run(client.find(from_="a", class_=2, type="t", user_name="u"))
-    asyncio.run(client.find(from_="b"))
-    assert [params for _, params in sent] == [
+    async with asyncio.timeout(10), SpecServer(load_api(SPEC)) as server:
+        async with client_cls.connect(url=server.url) as client:
+            found = await client.find(from_="a", class_=2, type="t", user_name="u")
+            await client.find(from_="b")
+    assert [params for _, params in server.connection_log(1)] == [
         {"from": "a", "class": 2, "type": "t", "user-name": "u"},
         {"from": "b"},
     ]
-    assert sent[0][0].method == "public/find"
+    assert [method for method, _ in server.connection_log(1)] == ["public/find"] * 2
+    assert found.class_ == "c"  # the reply, parsed into the model with the escaped name
 
 
 def test_dump_params_uses_wire_names(kwds: ModuleType) -> None:
@@ -86,8 +88,9 @@ def test_model_fields_with_awkward_names_round_trip(kwds: ModuleType) -> None:
     wire = {"class": "k", "json": 1, "model_config": "m", "schema": "s", "copy": True, "dict": "d", "from": "f"}
     weird = models.Weird.model_validate(wire)
     assert weird.model_dump(mode="json", by_alias=True, exclude_unset=True) == wire
-    # pydantic's own API still works on the model
-    assert callable(models.Weird.model_json_schema)
+    # pydantic's own API still works on the model: fields named like its methods hide nothing
+    schema = models.Weird.model_json_schema(by_alias=True)
+    assert set(schema["properties"]) == set(wire)
     assert isinstance(models.Weird.model_config, dict)
     assert models.Weird.model_validate_json(weird.model_dump_json(by_alias=True)) == weird
 
@@ -135,3 +138,28 @@ def test_case_helpers() -> None:
     assert escape_keyword("None") == "None_"
     assert docstring('a """b""" c\\') == 'a \\"\\"\\"b\\"\\"\\" c\\\\'
     assert docstring('ends with "') == 'ends with " '
+
+
+@pytest.mark.parametrize(
+    ("wire", "python"),
+    [("\uff53elf", "self"), ("\ufb01eld", "field"), ("\uff43lose", "close"), ("\U0001d530elf", "self"),
+     ("__secret", "_secret"), ("__init__", "__init__"), ("_", "__"), ("\uff49mport", "import_"),
+     ("価格", "価格"), ("a b", "a_b")],
+)
+def test_identifier_is_nfkc_normal_unmangled_and_not_a_keyword(wire: str, python: str) -> None:
+    name = identifier(wire)
+    assert name == python and isinstance(name, Code)
+    assert name.isidentifier() and unicodedata.normalize("NFKC", name) == name
+
+
+def test_suffix_rule() -> None:
+    assert suffixed("close", {"close"}) == "close_"
+    assert suffixed("close", {"close", "close_"}) == "close__"
+    assert suffixed("Decimal", {"Decimal"}, "Model") == "DecimalModel"
+    assert suffixed("ticker", {"close"}) == "ticker"
+
+
+def test_escaping_paths_return_code() -> None:
+    assert isinstance(py_str("x"), Code) and isinstance(docstring("x"), Code) and isinstance(comment("x"), Code)
+    assert comment("a\nb\r\x00c") == "a b c"
+    assert constant_case("0") == "N0" and constant_case('"') == "N"

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from websockets.asyncio.server import ServerConnection, serve
+from websockets.exceptions import ConnectionClosedError
 
 from nova_gen.runtime import (
     ConnectInfo,
@@ -42,6 +43,8 @@ class FakeServer:
 
     def __init__(self) -> None:
         self.received: list[dict[str, Any]] = []
+        self.arrived: list[tuple[float, dict[str, Any]]] = []
+        """Every frame with the event loop's time it arrived (the client's clock too)."""
         self.conns: list[ServerConnection] = []
         self.error_code: int | None = None
         self.ticks = 150
@@ -54,7 +57,10 @@ class FakeServer:
             async for raw in ws:
                 msg = json.loads(raw)
                 self.received.append(msg)
+                self.arrived.append((asyncio.get_running_loop().time(), msg))
                 await self.answer(ws, msg)
+        except ConnectionClosedError:
+            pass  # the client went away (or a test dropped it) mid-answer: not a server error
         finally:
             self.close_codes.append(ws.close_code)
 
@@ -165,8 +171,8 @@ async def test_await_connect_and_clean_close(server: tuple[FakeServer, str]) -> 
         client = await FakeClient.connect(url=url)
         sub = await client.subscribe_ticker(instrument_name="BTC", interval="raw")
         pending = asyncio.ensure_future(client.slow())
-        await asyncio.sleep(0.05)
-        await client.close()
+        await until(lambda: any(m.get("method") == "public/slow" for m in fake.received))
+        await client.close()  # with the slow request sent and unanswered
         with pytest.raises(ConnectionLost):
             await pending
         count = 0

@@ -62,11 +62,41 @@ def test_a_notification_takes_the_fast_path_and_equals_the_general_one() -> None
     assert message == TICKER_CHANNEL.parse(TICK)
 
 
+def decide(session: Session, text: str, *, fast: bool) -> tuple[Any, bool]:
+    """What the I/O layer's receive loop (runtime/connection.py) makes of one frame, with
+    the fast path tried first or not at all; and whether the fast path decided it."""
+    hit = session.fast(text) if fast and session.fast is not None else None
+    if hit is not None:
+        entry, message = hit
+        return ("notification", entry.address, message), True
+    outcome = session.receive(text)
+    if isinstance(outcome, Notification):
+        return ("notification", outcome.entry.address, outcome.message), False
+    return (type(outcome).__name__,), False
+
+
+MIXED = [
+    note(),
+    note("ticker.ETH-PERPETUAL.100ms"),
+    note(data={**TICK, "last_price": 1.5}),
+    note(data={"nonsense": True}),
+    note(id=7, result=["x"]),
+    json.dumps({"jsonrpc": "2.0", "method": "subscription", "x": {"channel": ADDRESS},
+                "params": {"channel": "other.chan", "data": TICK}}),
+    "ping",
+    note(data={**TICK, "stats": {**TICK["stats"], "volume": 1.0}}),
+]
+
+
 def test_the_session_answers_the_same_with_or_without_it() -> None:
-    session = subscribed()
-    outcome = session.receive(note())
-    assert isinstance(outcome, Notification)
-    assert outcome.message == TICKER_CHANNEL.parse(TICK)
+    on, off = subscribed(), subscribed()
+    with_fast = [decide(on, text, fast=True) for text in MIXED]
+    without = [decide(off, text, fast=False) for text in MIXED]
+    assert [d for d, _ in with_fast] == [d for d, _ in without]
+    # Both ways really ran: the fast path took the three notifications, and only those.
+    assert [took for _, took in with_fast] == [True, False, True, False, False, False, False, True]
+    assert not any(took for _, took in without)
+    assert [d[0] for d, _ in without].count("notification") == 3
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,6 @@ import random
 import pytest
 
 from nova_gen.runtime.core import (
-    Limiter,
     SlidingWindow,
     TokenBucket,
     connect_limiter_for,
@@ -162,21 +161,3 @@ def test_connect_limiter_for() -> None:
     )
     assert isinstance(lim, SlidingWindow)
     assert (lim.limit, lim.window) == (3.0, pytest.approx(6.0 * (1 + MARGIN)))
-
-
-class Unlimited:
-    """A user-supplied limiter: anything with the three methods will do."""
-
-    def reserve(self, cost: float, now: float) -> float:
-        return 0.0
-
-    def available(self, cost: float, now: float) -> float:
-        return 0.0
-
-    def tokens(self, now: float) -> float:
-        return float("inf")
-
-
-def test_custom_limiter_satisfies_protocol() -> None:
-    limiters: list[Limiter] = [Unlimited(), TokenBucket(1.0, 1.0), SlidingWindow(1.0, 1.0)]
-    assert [lim.reserve(1, 0.0) for lim in limiters] == [0.0, 0.0, 0.0]

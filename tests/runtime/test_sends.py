@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 from websockets.asyncio.server import ServerConnection, serve
+from websockets.exceptions import ConnectionClosedError
+from websockets.http11 import Request as HttpRequest
 
 from nova_gen.runtime import (
     ConnectFailed,
@@ -30,6 +32,7 @@ from nova_gen.runtime.options import ConnectOptions
 from nova_gen.runtime.protocol import Match, RequestSpec
 from nova_gen.runtime.sends import request_next, send_only
 
+from .limiting import RecordingBucket
 from .nova_fake_api import PROTOCOL, FakeClient, FakeHandlers
 
 HELLO: RequestSpec[str] = RequestSpec(
@@ -45,28 +48,42 @@ FAST = ConnectOptions(reconnect=ReconnectPolicy(initial_delay=0.01, max_delay=0.
 class Server:
     def __init__(self) -> None:
         self.received: list[tuple[int, dict[str, Any]]] = []
+        self.arrived: list[tuple[float, dict[str, Any]]] = []
+        """Every frame with the event loop's time it arrived (the client's clock too)."""
         self.conns: list[ServerConnection] = []
         self.answer_hello = True
         self.hello_delay = 0.0
-        self.requests: list[tuple[str, dict[str, str]]] = []
+        self.handshakes: list[HttpRequest | None] = []
+        """Each connection's opening handshake request, in order."""
         self.slow_acks: dict[int, float] = {}
         """Connection number -> seconds its subscribe acks are delayed."""
+
+    @property
+    def requests(self) -> list[tuple[str, dict[str, str]]]:
+        """(path, headers) of each opening handshake (asserted here, in the test)."""
+        assert None not in self.handshakes
+        return [(r.path, dict(r.headers)) for r in self.handshakes if r is not None]
 
     async def handler(self, ws: ServerConnection) -> None:
         self.conns.append(ws)
         number = len(self.conns)
-        assert ws.request is not None
-        self.requests.append((ws.request.path, dict(ws.request.headers)))
-        async for raw in ws:
-            msg = json.loads(raw)
-            self.received.append((number, msg))
-            if "id" in msg:
-                if msg.get("method") == "public/subscribe" and number in self.slow_acks:
-                    await asyncio.sleep(self.slow_acks[number])
-                await ws.send(json.dumps({"jsonrpc": "2.0", "id": msg["id"], "result": "ok"}))
-            elif msg.get("method") == "public/hello" and self.answer_hello:
-                await asyncio.sleep(self.hello_delay)
-                await ws.send(json.dumps({"greeting": f"hi {msg['params']['name']}"}))
+        self.handshakes.append(ws.request)
+        try:
+            async for raw in ws:
+                await self.answer(ws, number, json.loads(raw))
+        except ConnectionClosedError:
+            pass  # the client went away (or a test dropped it) mid-answer: not a server error
+
+    async def answer(self, ws: ServerConnection, number: int, msg: dict[str, Any]) -> None:
+        self.received.append((number, msg))
+        self.arrived.append((asyncio.get_running_loop().time(), msg))
+        if "id" in msg:
+            if msg.get("method") == "public/subscribe" and number in self.slow_acks:
+                await asyncio.sleep(self.slow_acks[number])
+            await ws.send(json.dumps({"jsonrpc": "2.0", "id": msg["id"], "result": "ok"}))
+        elif msg.get("method") == "public/hello" and self.answer_hello:
+            await asyncio.sleep(self.hello_delay)
+            await ws.send(json.dumps({"greeting": f"hi {msg['params']['name']}"}))
 
     def sent(self, method: str) -> list[tuple[int, dict[str, Any]]]:
         return [(n, m) for n, m in self.received if m.get("method") == method]
@@ -224,6 +241,32 @@ async def test_a_token_provider_is_asked_again_on_every_reconnect(
     assert all(r[1]["x-fixed"] == "1" for r in fake.requests)
 
 
+async def test_handshake_credentials_never_reach_the_websockets_debug_lines(
+    server: tuple[Server, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    fake, url = server
+    tokens: list[str] = []
+
+    def provider() -> str:
+        tokens.append(f"bearer-token-{len(tokens) + 1}-xyz")
+        return tokens[-1]
+
+    handshake = Handshake(bearer=provider, cookies={"session": "cookie-value-42"})
+    options = ConnectOptions(reconnect=FAST.reconnect, extra_headers={"X-Api": "plain"})
+    connector = Connector(FakeClient, PROTOCOL, url=url, handlers=FakeHandlers(),
+                          options=options, handshake=handshake)
+    async with asyncio.timeout(5):
+        with caplog.at_level(logging.DEBUG):
+            async with connector as client:
+                await fake.conns[0].close(1011, "restart")
+                await until(lambda: len(fake.conns) == 2 and client.state == "open")
+    client_lines = [r.getMessage() for r in caplog.records if r.name.startswith("nova.fake")]
+    assert any("Authorization: ***" in line for line in client_lines)  # logged, redacted
+    text = "\n".join(client_lines)
+    assert len(tokens) == 2 and not any(t in text for t in tokens)
+    assert "cookie-value-42" not in text and "X-Api: plain" in text
+
+
 async def test_connect_options_handshake_and_extra_headers_win(
     server: tuple[Server, str],
 ) -> None:
@@ -271,27 +314,31 @@ async def test_subscribe_and_unsubscribe_go_through_the_rate_limiter(
     server: tuple[Server, str],
 ) -> None:
     fake, url = server
-    loop = asyncio.get_running_loop()
-    options = ConnectOptions(limiter=TokenBucket(rate=10.0, burst=1.0))
+    limiter = RecordingBucket(rate=10.0, burst=1.0)
+    options = ConnectOptions(limiter=limiter)
     async with asyncio.timeout(5):
         async with FakeClient.connect(url=url, options=options) as client:
+            before = len(limiter.reservations)
             await client.subscribe_ticker(instrument_name="A", interval="100ms")
             # B and C are made together: they share one frame, which waits for the limiter
-            start = loop.time()
             subs = [client.subscribe_ticker(instrument_name=n, interval="100ms")
                     for n in ("B", "C")]
             for sub in subs:
                 await sub
-            assert loop.time() - start >= 0.05  # 1 token, then 10 per second
             same = client.subscribe_ticker(instrument_name="A", interval="100ms")
             await same  # an address already subscribed sends nothing: costs nothing
-            start = loop.time()
             await client.unsubscribe_ticker(instrument_name="B", interval="100ms")
-            assert loop.time() - start >= 0.05
     assert [m["params"]["channels"] for _, m in fake.sent("public/subscribe")] == [
         ["ticker.A.100ms"], ["ticker.B.100ms", "ticker.C.100ms"]
     ]
-    assert len(fake.sent("public/unsubscribe")) == 1
+    mine = limiter.reservations[before:]
+    assert [r.cost for r in mine] == [1.0] * 3  # 2 subscribe frames, 1 unsubscribe, the repeat free
+    # 1 token, then 10 per second: the frame of B and C waits its turn.
+    assert [r.wait > 0 for r in mine[:2]] == [False, True]
+    # Each frame reached the server only once the limiter's window for it had passed.
+    sent = [t for t, m in fake.arrived if m.get("method") in ("public/subscribe", "public/unsubscribe")]
+    assert len(sent) == 3
+    assert all(t >= r.until for t, r in zip(sent, sorted(mine, key=lambda r: r.until), strict=True))
 
 
 async def test_a_subscribe_over_the_limit_fails_with_rate_limited(

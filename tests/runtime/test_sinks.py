@@ -193,7 +193,11 @@ def test_otel_sink_records_instruments() -> None:
     sink = OpenTelemetrySink(provider.get_meter("nova-test"))
     for event in session():
         sink.emit(event)
-    pts = otel_points(reader)
+    assert_session_points(otel_points(reader))
+
+
+def assert_session_points(pts: dict[str, list[Any]]) -> None:
+    """The instruments' values after :func:`session`."""
     base = {"nova.api": API}
     assert point(pts, "nova.requests", **base, method="public/get_time", ok=True).value == 2
     assert point(pts, "nova.requests", **base, method="private/buy", ok=False).value == 1
@@ -212,11 +216,23 @@ def test_otel_sink_records_instruments() -> None:
     assert point(pts, "nova.auth", **base, refreshed=True).value == 1
 
 
-def test_otel_sink_without_a_meter_uses_the_global_api() -> None:
-    pytest.importorskip("opentelemetry.metrics")
-    sink = OpenTelemetrySink()  # the global (no-op unless configured) provider
+def test_otel_sink_without_a_meter_uses_the_global_api(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("opentelemetry.sdk")
+    from opentelemetry import metrics
+    from opentelemetry.metrics import _internal as otel_global
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+    from opentelemetry.util._once import Once
+
+    # A fresh global provider for this test only (the API lets a process set it once).
+    monkeypatch.setattr(otel_global, "_METER_PROVIDER_SET_ONCE", Once())
+    monkeypatch.setattr(otel_global, "_METER_PROVIDER", None)
+    reader = InMemoryMetricReader()
+    metrics.set_meter_provider(MeterProvider(metric_readers=[reader]))
+    sink = OpenTelemetrySink()  # no meter: the global provider's "nova" meter
     for event in session():
         sink.emit(event)
+    assert_session_points(otel_points(reader))
 
 
 def test_otel_missing_library_message(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -27,10 +27,12 @@ from nova_gen.runtime.telemetry import (
     RateLimited,
     Reconnecting,
     RequestCompleted,
+    SchemaDrift,
     SequenceGap,
     SubscriptionStateChanged,
     TelemetryEvent,
     TelemetrySink,
+    UnexpectedFrame,
     percentile,
 )
 
@@ -56,6 +58,9 @@ def all_events() -> list[TelemetryEvent]:
                       context="request private/buy"),
         AuthCompleted(api=API, refreshed=False, expires_in=900.0),
         SequenceGap(api=API, address="book.BTC-PERPETUAL.raw", expected=5, received=7),
+        UnexpectedFrame(api=API, kind="duplicate_reply"),
+        SchemaDrift(api=API, channel="ticker", address="ticker.BTC-PERPETUAL.raw",
+                    fields=("mark_price",), policy="lenient"),
     ]
 
 
@@ -63,7 +68,9 @@ def all_events() -> list[TelemetryEvent]:
 
 
 def test_every_event_type_is_covered_frozen_and_slotted() -> None:
+    before = time.time()
     events = all_events()
+    after = time.time()
     assert {type(e) for e in events} == set(EVENT_TYPES)
     for event in events:
         assert dataclasses.is_dataclass(type(event))
@@ -71,7 +78,7 @@ def test_every_event_type_is_covered_frozen_and_slotted() -> None:
         with pytest.raises(dataclasses.FrozenInstanceError):
             event.api = "other"  # type: ignore[misc]
         assert event.api == API
-        assert abs(event.at - time.time()) < 60
+        assert before <= event.at <= after  # stamped when made (Unix seconds)
         d = event.to_dict()
         assert d["event"] == event.name
         json.dumps(d)  # serialisable
@@ -96,10 +103,16 @@ def test_events_are_keyword_only() -> None:
         HeartbeatMissed(API, "ws_ping")  # type: ignore[misc]
 
 
-def test_sinks_satisfy_the_protocol() -> None:
-    sinks: list[TelemetrySink] = [InMemoryMetrics(), FanOut(), NullSink()]
+def test_sinks_satisfy_the_protocol_and_receive_what_is_emitted() -> None:
+    seen = InMemoryMetrics()
+    sinks: list[TelemetrySink] = [InMemoryMetrics(), FanOut(seen), NullSink()]
+    event = HeartbeatMissed(api=API, kind="ws_ping")
     for sink in sinks:
-        sink.emit(HeartbeatMissed(api=API, kind="ws_ping"))
+        sink.emit(event)
+    memory, _, null = sinks
+    assert isinstance(memory, InMemoryMetrics) and list(memory.recent) == [event]
+    assert list(seen.recent) == [event]  # the fan-out passed it on
+    assert vars(null) == {}  # the null sink keeps nothing
 
 
 # -- in-memory metrics -----------------------------------------------------------------
@@ -220,17 +233,6 @@ def test_snapshot_is_json_and_complete() -> None:
     empty = m.snapshot()
     assert empty["counts"] == {} and empty["recent"] == []
     assert empty["latency"]["overall"]["p50"] is None
-
-
-def test_emit_is_cheap() -> None:
-    m = InMemoryMetrics()
-    event = RequestCompleted(api=API, method="public/get_time", latency=0.01, ok=True)
-    n = 20_000
-    start = time.perf_counter()
-    for _ in range(n):
-        m.emit(event)
-    per_call = (time.perf_counter() - start) / n
-    assert per_call < 50e-6  # generous: typically ~1 µs
 
 
 # -- fan-out ---------------------------------------------------------------------------

@@ -85,7 +85,7 @@ async def test_token_lifetime_expires_by_itself() -> None:
     ):
         assert (await call(ws, 1, "public/auth", CREDS))["result"]["expires_in"] == 0.1
         assert (await call(ws, 2, "private/get_positions"))["result"] == POSITIONS
-        await asyncio.sleep(0.15)
+        await server.wait_for(lambda: not server.authenticated(1))  # expired, untouched
         assert (await call(ws, 3, "private/get_positions"))["error"]["code"] == 13009
 
 

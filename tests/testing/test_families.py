@@ -1,12 +1,12 @@
 """Smoke tests of the protocol families: subscribe as each spec says, receive 3 notifications
-framed as it says (routed by address, route or subscription id), unsubscribe.
-
-Specs that exist and load are used as they are; Binance and Coinbase, which do not load yet
-(or do not exist), use hand-built IRs of the same shape (tests/testing/families.py)."""
+framed as it says (routed by address, route or subscription id), unsubscribe. Every family
+is the real spec under specs/, loaded as it is."""
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import itertools
 import json
 import re
 from dataclasses import replace
@@ -20,16 +20,10 @@ from websockets.typing import Subprotocol
 from nova_gen.ir import Api
 from nova_gen.runtime.protocol import Match
 from nova_gen.testing import SpecServer
+from nova_gen.testing.streams import chain_next
 from nova_gen.testing.templates import fill
 
-from .families import (
-    binance_like_api,
-    coinbase_like_api,
-    collect,
-    load_spec,
-    recv_json,
-    recv_until,
-)
+from .families import collect, load_spec, recv_json, recv_until
 
 pytestmark = pytest.mark.asyncio
 
@@ -56,7 +50,7 @@ async def test_kraken_v2_spec_routes_by_channel_and_symbol() -> None:
             eth = await collect(
                 ws, lambda f: f.get("channel") == "book" and f["data"][0]["symbol"] == "ETH/USD", 3
             )
-            assert all(f["type"] in ("snapshot", "update") for f in eth)
+            assert [f["type"] for f in eth] == ["snapshot", "update", "update"]  # the examples in order
             await ws.send(json.dumps({"method": "unsubscribe", "params": {"channel": "book", "symbol": ["ETH/USD"]}, "req_id": 8}))
             await recv_until(ws, lambda f: f.get("req_id") == 8)
             assert server.subscriptions[1] == {'{"channel":"book","symbol":"BTC/USD"}'}
@@ -75,21 +69,27 @@ async def test_okx_spec_match_acks_sequences_and_text_ping() -> None:
             await ws.send(json.dumps({"op": "subscribe", "args": [arg]}))
             ack = await recv_json(ws)
             assert ack["event"] == "subscribe" and ack["arg"] == arg
-            notes = await collect(ws, lambda f: f.get("arg") == arg, 3)
-            seq = [n["data"][0]["seqId"] for n in notes]
-            assert seq[1] == seq[0] + 1 and seq[2] == seq[1] + 1
-            assert [n["data"][0]["prevSeqId"] for n in notes[1:]] == seq[:2]
+            notes = await collect(ws, lambda f: f.get("arg") == arg, 4)
+            # A chain: each frame names the one before it; the values are not consecutive.
+            assert chain_breaks(notes) == []
+            assert max(b["data"][0]["seqId"] - a["data"][0]["seqId"] for a, b in itertools.pairwise(notes)) > 1
             server.skip_sequence(5)
-            (jump,) = await collect(ws, lambda f: f.get("arg") == arg, 1)
-            # a frame already in flight may come before the jump
-            later = jump if jump["data"][0]["seqId"] > seq[2] + 1 else (await collect(ws, lambda f: f.get("arg") == arg, 1))[0]
-            assert later["data"][0]["seqId"] - later["data"][0]["prevSeqId"] == 1
+            notes += await collect(ws, lambda f: f.get("arg") == arg, 4)
+            # Exactly one break, where the five skipped frames are missing from the chain.
+            ((last, named),) = chain_breaks(notes)
+            assert named == functools.reduce(lambda v, _: chain_next(v), range(5), last)
             assert server.sequence_skipped == 5
             await ws.send("ping")
             assert await recv_until_text(ws, "pong")
             await ws.send(json.dumps({"op": "unsubscribe", "args": [arg]}))
             await recv_until(ws, lambda f: f.get("event") == "unsubscribe" and f.get("arg") == arg)
             assert server.subscriptions[1] == frozenset()
+
+
+def chain_breaks(notes: list[Any]) -> list[tuple[int, int]]:
+    """(seqId received, prevSeqId of the next frame) wherever the two differ."""
+    ids = [(n["data"][0]["seqId"], n["data"][0]["prevSeqId"]) for n in notes]
+    return [(seq, prev) for (seq, _), (_, prev) in itertools.pairwise(ids) if prev != seq]
 
 
 async def recv_until_text(ws: Any, text: str, limit: int = 200) -> bool:
@@ -137,9 +137,8 @@ async def test_graphql_spec_init_operation_ids_and_complete() -> None:
         assert server.inits == 1 and server.client_pings == 1
 
 
-async def test_binance_like_params_are_the_address_list() -> None:
-    # specs/binance.yaml does not load yet (list example params): same shape by hand.
-    async with asyncio.timeout(TIMEOUT), SpecServer(binance_like_api(), notify_interval=0.002) as server:
+async def test_binance_spec_params_are_the_address_list() -> None:
+    async with asyncio.timeout(TIMEOUT), SpecServer(spec("binance"), notify_interval=0.002) as server:
         async with connect(server.url) as ws:
             await ws.send(json.dumps({"method": "SUBSCRIBE", "params": ["btcusdt@trade", "btcusdt@depth5@100ms"], "id": 1}))
             assert await recv_until(ws, lambda f: f.get("id") == 1) == {"id": 1, "result": None}
@@ -151,22 +150,21 @@ async def test_binance_like_params_are_the_address_list() -> None:
             assert server.subscriptions[1] == {"btcusdt@depth5@100ms"}
 
 
-async def test_coinbase_like_no_ack_route_and_sequence_gap() -> None:
-    # specs/coinbase.yaml does not exist yet: same shape by hand.
-    async with asyncio.timeout(TIMEOUT), SpecServer(coinbase_like_api(), notify_interval=0.002) as server:
+async def test_coinbase_spec_no_ack_route_and_sequence_gap() -> None:
+    async with asyncio.timeout(TIMEOUT), SpecServer(spec("coinbase"), notify_interval=0.002) as server:
         async with connect(server.url) as ws:
             await ws.send(json.dumps({"type": "subscribe", "channel": "level2", "product_ids": ["BTC-USD", "ETH-USD"], "jwt": "x"}))
             first = await recv_json(ws)
             assert first["channel"] == "l2_data"  # no ack: the first frame is data
             eth = await collect(ws, lambda f: f["events"][0]["product_id"] == "ETH-USD", 3)
             nums = [f["sequence_num"] for f in eth]
-            assert nums == sorted(nums) and len(set(nums)) == 3
+            assert nums == [nums[0], nums[0] + 1, nums[0] + 2]  # consecutive per subscription
             await ws.send(json.dumps({"type": "unsubscribe", "channel": "level2", "product_ids": ["ETH-USD"]}))
-            await server.wait_for(lambda: server.subscriptions[1] == {'{"channel":"level2","product_id":"BTC-USD"}'}, timeout=2)
+            await server.wait_for(lambda: server.subscriptions[1] == {'{"channel":"l2_data","product_id":"BTC-USD"}'}, timeout=2)
             server.skip_sequence(3)
             btc = await collect(ws, lambda f: f["events"][0]["product_id"] == "BTC-USD", 30)
-            steps = [b - a for a, b in zip((f["sequence_num"] for f in btc), (f["sequence_num"] for f in btc[1:]), strict=False)]
-            assert 4 in steps and all(s in (1, 4) for s in steps)
+            steps = [b["sequence_num"] - a["sequence_num"] for a, b in itertools.pairwise(btc)]
+            assert sorted(set(steps)) == [1, 4] and steps.count(4) == 1  # exactly the 3 skipped
 
 
 async def test_graphql_init_close_codes() -> None:
@@ -203,6 +201,7 @@ async def test_graphql_server_pings_answered_by_frames() -> None:
                 await recv_until(ws, lambda f: f == {"type": "ping"})
                 await ws.send(json.dumps({"type": "pong"}))
             await server.wait_for(lambda: server.pings_answered == 2, timeout=2)
+        assert server.pings_sent >= server.pings_answered == 2
 
 
 async def test_kraken_v2_error_example_refuses_the_subscription() -> None:

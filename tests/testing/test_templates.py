@@ -10,7 +10,7 @@ from nova_gen.testing.streams import NotificationFramer, Subscription, put
 from nova_gen.testing.templates import fill, key_of, match
 
 from .deribit_like import deribit_like_api
-from .families import coinbase_like_api
+from .families import load_spec
 
 S = {"symbol": {}, "depth": {}, "levels": {"enum": [5, 10]}}
 
@@ -61,10 +61,10 @@ def test_router_keeps_deribit_addresses_and_reports_unmatched() -> None:
 
 
 def test_route_written_after_payload_and_sequence() -> None:
-    api = coinbase_like_api()
+    api = load_spec("coinbase")
     router = Router(api.channels)
     (target,) = router.targets(api.subscriptions[0], {"channel": "level2", "product_ids": ["ETH-USD"]})[0]
-    assert target.address == {"channel": "level2", "product_id": "ETH-USD"}
+    assert target.address == {"channel": "l2_data", "product_id": "ETH-USD"}
     framer = NotificationFramer(api.envelope)
     sub = Subscription(target)
     message = api.channels[0].examples[0].message

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import TypeAdapter
 
-from . import models
+from . import errors, models
 from ._runtime import protocol as p
 
 SPEC_FINGERPRINT = "sha256:4250e4bb1723e3df47608bb7a5282d78182fef1a1462edee1215e5440d24ef9f"
@@ -34,6 +34,7 @@ PROTOCOL = p.Protocol(
     rate_limit=None,
     errors={},
     error_classes={},
+    base_error=errors.GeminiMarketDataError,
     max_lifetime=None,
     subprotocols=(),
     hello=None,

@@ -15,6 +15,7 @@ __all__ = [
     "ConnectFailed",
     "ConnectionClosed",
     "ConnectionLost",
+    "InvalidArguments",
     "MalformedFrame",
     "NovaError",
     "ProtocolError",
@@ -58,6 +59,22 @@ class ConnectionClosed(ConnectionLost):
     """The client was closed on purpose (``close()``); a kind of :class:`ConnectionLost`."""
 
 
+class InvalidArguments(NovaError, ValueError):
+    """A generated method was called with arguments its params schema rejects; nothing was sent.
+
+    ``errors`` is pydantic's list of details (``loc`` with wire names, ``msg``, ``type``,
+    ``input``), ``model`` the params model's name.
+    """
+
+    def __init__(self, model: str, errors: list[Any]) -> None:
+        first = errors[0] if errors else {}
+        where = ".".join(str(part) for part in first.get("loc", ())) or model
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        super().__init__(f"invalid arguments for {model}: {where}: {first.get('msg', 'invalid')}{more}")
+        self.model = model
+        self.errors = errors
+
+
 class RequestTimeout(NovaError, TimeoutError):
     """No reply came before the request's deadline."""
 
@@ -68,13 +85,21 @@ class RequestTimeout(NovaError, TimeoutError):
 
 
 class ServerError(NovaError):
-    """The server answered a request with an error reply."""
+    """The server answered a request with an error reply.
+
+    ``code`` is None when the reply carries none (a GraphQL error without
+    ``extensions.code``); ``data`` is what the spec's error rule points at (e.g. the whole
+    GraphQL result, ``{"data": ..., "errors": [...]}``); ``reply`` is the whole decoded
+    error frame, so members the spec does not name (ganache's ``stack``) stay available.
+    """
 
     def __init__(self, code: Any, message: str, data: Any = None) -> None:
-        super().__init__(f"[{code}] {message}")
+        text = brief(message, 1000)
+        super().__init__(text if code is None else f"[{brief(code, 40)}] {text}")
         self.code = code
         self.message = message
         self.data = data
+        self.reply: Any = None
 
 
 class SubscriptionError(NovaError):
@@ -126,3 +151,14 @@ class SubscriptionOverflow(NovaError):
         self.address = address
         self.maxsize = maxsize
         self.dropped = dropped
+
+
+def brief(value: Any, limit: int = 200) -> str:
+    """``value`` as text for a message (a ``str`` as is, anything else by ``repr``), at
+    most ``limit`` characters; never raises: a server may send a 5000-digit number,
+    which ``str`` and ``repr`` refuse to convert."""
+    try:
+        text = value if isinstance(value, str) else repr(value)
+    except ValueError:
+        return f"<integer of {value.bit_length()} bits>" if isinstance(value, int) else "<?>"
+    return text if len(text) <= limit else text[:limit] + "…"

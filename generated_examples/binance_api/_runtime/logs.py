@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 
-__all__ = ["REDACTED", "RedactingFilter", "frame_preview", "get_logger", "redact"]
+from websockets.frames import Frame, Opcode
+
+__all__ = ["REDACTED", "LogLimiter", "RedactingFilter", "frame_preview", "get_logger", "redact"]
 
 REDACTED = "***"
 
@@ -66,24 +69,30 @@ class RedactingFilter(logging.Filter):
         secrets: Callable[[], Iterable[str | None]],
         replacement: str = REDACTED,
         name: str = "",
+        *,
+        frames: Callable[[str | bytes], str] | None = None,
     ) -> None:
         super().__init__(name)
         self._secrets = secrets
         self.replacement = replacement
+        self._frames = frames
+        """Renders the payload of a ``websockets`` frame logged as an argument (the
+        library's own DEBUG lines): redacted whole, *before* the library would shorten
+        it, since a secret cut in half by shortening can no longer be found by value."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             secrets = _usable(self._secrets())
         except Exception:  # a broken secrets callable must not break logging
             secrets = []
+        if self._frames is not None and isinstance(record.args, tuple):
+            record.args = tuple(self._frame(a) if isinstance(a, Frame) else a for a in record.args)
         message = record.getMessage()
         record.msg = redact(message, secrets, self.replacement)
         record.args = ()
         if record.exc_info is not None and record.exc_info[0] is not None:
             if not record.exc_text:
-                record.exc_text = "".join(traceback.format_exception(*record.exc_info)).rstrip(
-                    "\n"
-                )
+                record.exc_text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
         if record.exc_text:
             redacted = redact(record.exc_text, secrets, self.replacement)
             if redacted != record.exc_text:
@@ -92,6 +101,14 @@ class RedactingFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = redact(record.stack_info, secrets, self.replacement)
         return True
+
+    def _frame(self, frame: Frame) -> str:
+        assert self._frames is not None
+        if frame.opcode not in (Opcode.TEXT, Opcode.BINARY, Opcode.CONT):
+            return str(frame)  # control frames: a close code and reason, ping payloads
+        raw = bytes(frame.data)
+        data: str | bytes = raw.decode("utf-8", "replace") if frame.opcode is Opcode.TEXT else raw
+        return f"{frame.opcode.name} {self._frames(data)}"
 
 
 def frame_preview(
@@ -119,3 +136,49 @@ def frame_preview(
             raw = raw.replace(secret.encode("utf-8"), REDACTED.encode("ascii"))
     more = "…" if len(raw) > limit else ""
     return f"[{len(data)} bytes] {raw[:limit].hex()}{more}"
+
+
+class LogLimiter:
+    """Rate limits for repeated log lines: at most ``burst`` lines per key in any
+    ``period`` seconds (``clock``: monotonic seconds). A server that sends 50 000 bad
+    frames must not write 50 000 warnings; the lines held back are counted and the next
+    line of that key that passes says how many.
+    """
+
+    def __init__(
+        self, period: float = 10.0, burst: int = 5, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.period = period
+        self.burst = burst
+        self._clock = clock
+        self._windows: dict[Hashable, tuple[float, int, int]] = {}
+        """key -> (window start, lines logged in it, lines held back since the last one)."""
+
+    def allow(self, key: Hashable) -> int | None:
+        """None: do not log this line. Else log it, and mention the returned count of
+        lines held back before it (0: none)."""
+        now = self._clock()
+        start, logged, held = self._windows.get(key, (now, 0, 0))
+        if now - start >= self.period:
+            start, logged = now, 0
+        if logged >= self.burst:
+            self._windows[key] = (start, logged, held + 1)
+            return None
+        if len(self._windows) >= 1024 and key not in self._windows:
+            self._windows.clear()  # bounded: keys may come from a server (addresses)
+        self._windows[key] = (start, logged + 1, 0)
+        return held
+
+    def warning(
+        self, log: logging.Logger, key: Hashable, msg: str, *args: object, exc_info: bool = False
+    ) -> None:
+        """``log.warning(msg, *args)`` within the limit of ``key``."""
+        held = self.allow(key)
+        if held is None:
+            return
+        if held:
+            msg, args = msg + " (%d similar line(s) suppressed)", (*args, held)
+        if exc_info:
+            log.warning(msg, *args, exc_info=True)
+        else:
+            log.warning(msg, *args)

@@ -14,23 +14,26 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .core import (
+    Drifted,
     ErrorReply,
     Event,
     GapNotification,
     Malformed,
+    Notification,
     PingReceived,
     Response,
     StrayReply,
     SubEntry,
     SubscribeAck,
     SubscribeFailed,
+    SubscribeRetry,
     SubscriptionEnded,
     TemplateNotification,
     Unknown,
     WaiterReply,
 )
-from .errors import ConnectionLost, SubscriptionError
-from .telemetry import SequenceGap, SubscriptionStateChanged
+from .errors import ConnectionLost, SubscriptionError, brief
+from .telemetry import SequenceGap, SubscriptionStateChanged, UnexpectedKind
 
 if TYPE_CHECKING:
     from .client import BaseClient
@@ -46,6 +49,8 @@ class Outcomes:
         self.client = client
         self._handlers: dict[type, Callable[[Any, Connection | None], None]] = {
             GapNotification: self._gap,
+            Drifted: self._drifted,
+            Notification: self._notification,
             SubscriptionEnded: self._ended,
             Response: self._response,
             Event: self._event,
@@ -53,6 +58,7 @@ class Outcomes:
             WaiterReply: self._waiter_reply,
             SubscribeAck: self._subscribe_ack,
             SubscribeFailed: self._subscribe_failed,
+            SubscribeRetry: self._subscribe_retry,
             ErrorReply: self._error_reply,
             Malformed: self._malformed,
             StrayReply: self._stray,
@@ -63,6 +69,9 @@ class Outcomes:
         """Everything but notifications on subscribed addresses and pings."""
         handler = self._handlers.get(type(outcome))
         if handler is not None:
+            error = getattr(outcome, "error", None)
+            if isinstance(error, BaseException):
+                self.client._redact_error(error)  # server text may echo a secret
             handler(outcome, conn)
 
     async def answer_ping(self, outcome: PingReceived, conn: Connection) -> None:
@@ -116,15 +125,35 @@ class Outcomes:
         self.client._call_hook("on_sequence_gap", entry.channel, outcome.expected, outcome.received)
         self.deliver(entry, outcome.message)
 
+    def _notification(self, outcome: Notification, conn: Connection | None) -> None:
+        """A notification on a subscribed address that reached the general handler
+        (the receive loop delivers most itself): deliver unless from a replacement."""
+        if conn is None or conn.live:
+            self.deliver(outcome.entry, outcome.message)
+
+    def _drifted(self, outcome: Drifted, conn: Connection | None) -> None:
+        if conn is not None and not conn.live:
+            return  # a rotation's replacement: the live connection reports it
+        address = outcome.address
+        self.client._drifted(
+            outcome.spec.name, address if type(address) is str else brief(address), outcome.fields
+        )
+        self.handle(outcome.outcome, conn)
+
     def _ended(self, outcome: SubscriptionEnded, conn: Connection | None) -> None:
         for sink in list(outcome.entry.sinks):
             sink._close()
         self.client._emit(
-            SubscriptionStateChanged, address=outcome.entry.address, old="active", new="unsubscribed"
+            SubscriptionStateChanged,
+            address=outcome.entry.address,
+            old="active",
+            new="unsubscribed",
         )
 
     def _response(self, outcome: Response, conn: Connection | None) -> None:
         self.pong(outcome)
+        if outcome.pending.kind == "unsubscribe":
+            self.client._requested(outcome.pending, None)
         waiter = outcome.pending.waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(outcome.result)
@@ -134,7 +163,9 @@ class Outcomes:
         if hook is not None:
             self.client._enqueue(hook, (outcome.message,))
 
-    def _template_notification(self, outcome: TemplateNotification, conn: Connection | None) -> None:
+    def _template_notification(
+        self, outcome: TemplateNotification, conn: Connection | None
+    ) -> None:
         if conn is not None and not conn.live:
             return
         hook = self.client._hooks[outcome.spec.hook]
@@ -153,28 +184,45 @@ class Outcomes:
 
     def _subscribe_ack(self, outcome: SubscribeAck, conn: Connection | None) -> None:
         client = self.client
+        client._requested(outcome.pending, None)
         for entry in outcome.entries:
             for sink in entry.sinks:
                 sink._acked()
             client._call_hook("on_subscribed", entry.address)
-            client._emit(SubscriptionStateChanged, address=entry.address, old="pending", new="active")
+            client._emit(
+                SubscriptionStateChanged, address=entry.address, old="pending", new="active"
+            )
         for entry in outcome.refused:
             client._fail_entries(
-                [entry], SubscriptionError(entry.address, "the server did not confirm the subscription")
+                [entry],
+                SubscriptionError(entry.address, "the server did not confirm the subscription"),
             )
         client._wake_waiter(outcome.pending)
 
     def _subscribe_failed(self, outcome: SubscribeFailed, conn: Connection | None) -> None:
+        self.client._requested(outcome.pending, outcome.error)
         for entry in outcome.entries:
             error = SubscriptionError(entry.address, str(outcome.error), cause=outcome.error)
             self.client._fail_entries([entry], error)
         self.client._wake_waiter(outcome.pending)
+
+    def _subscribe_retry(self, outcome: SubscribeRetry, conn: Connection | None) -> None:
+        """A transient refusal (a ``retry`` error code): back off, then subscribe again;
+        the subscriptions stay pending meanwhile, never failed for good."""
+        client = self.client
+        pending = outcome.pending
+        client._requested(pending, outcome.error)
+        delay = client._throttled(pending.method)
+        client._wake_waiter(pending)  # a restore waiting for this ack goes on without it
+        client._spawn(client._retry_subscribe(outcome.addresses, delay, conn))
 
     def _error_reply(self, outcome: ErrorReply, conn: Connection | None) -> None:
         client = self.client
         if outcome.pending is not None and outcome.pending.waiter is not None:
             client._fail_waiter(outcome.pending, outcome.error)
             return
+        if outcome.pending is None:
+            client._unexpected_frame("unknown_reply")
         what = outcome.pending.method if outcome.pending is not None else "an unknown request"
         if client._error_action(outcome.error.code) == "retry":
             client._throttled(what)
@@ -183,19 +231,26 @@ class Outcomes:
     def _malformed(self, outcome: Malformed, conn: Connection | None) -> None:
         if self.pong(outcome):
             return
+        self.client._unexpected_frame("malformed")
         if outcome.pending is not None and outcome.pending.waiter is not None:
             self.client._fail_waiter(outcome.pending, outcome.error)
         self.client._call_hook("on_error", outcome.error, "malformed frame")
 
     def _stray(self, outcome: StrayReply, conn: Connection | None) -> None:
-        reason = (
-            f"late reply to request {outcome.id!r}"
-            if outcome.late
-            else f"reply with unknown id {outcome.id!r}"
-        )
+        what = brief(outcome.id, 40)
+        if outcome.late:
+            kind: UnexpectedKind = "late_reply"
+            reason = f"late reply to request {what}"
+        elif outcome.duplicate:
+            kind, reason = "duplicate_reply", f"duplicate reply to request {what}"
+        else:
+            kind, reason = "unknown_reply", f"reply with unknown id {what}"
+        self.client._unexpected_frame(kind)
         self.client._call_hook("on_unknown_message", outcome.frame, reason)
 
     def _unknown(self, outcome: Unknown, conn: Connection | None) -> None:
         if self.pong(outcome):
             return
+        self.client._unexpected_frame("unknown")
         self.client._call_hook("on_unknown_message", outcome.frame, outcome.reason)
+

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
 import os
 import random
 import re
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any, Generic, TypeVar
@@ -29,6 +30,7 @@ from .core import (
     PingReceived,
     Session,
     SubEntry,
+    SubscribeAck,
     Subscriptions,
     Waiter,
 )
@@ -49,22 +51,26 @@ from .handlers import BaseHandlers, resolve_hook
 from .handshake import BoundHandshake, HandshakeFactory
 from .hooks import HookRunner
 from .lifecycle import ClientState, DisconnectReason, ReconnectDecision
-from .logs import RedactingFilter, frame_preview, get_logger
+from .logs import LogLimiter, RedactingFilter, frame_preview, get_logger, redact
 from .options import ConnectOptions
 from .outbox import Outbox
 from .outcomes import Outcomes
 from .protocol import ChannelSpec, ErrorAction, Match, Protocol, RequestSpec
 from .subscription import Feed, Subscription
 from .supervisor import Supervisor
+from .telemetry import ConnectionClosed as ClosedEvent
 from .telemetry import (
     ErrorOccurred,
     FanOut,
     FrameDropped,
     InMemoryMetrics,
     RequestCompleted,
+    SchemaDrift,
     SubscriptionStateChanged,
     TelemetryEvent,
     TelemetrySink,
+    UnexpectedFrame,
+    UnexpectedKind,
 )
 from .telemetry import RateLimited as RateLimitedEvent
 
@@ -101,19 +107,23 @@ class BaseClient(Generic[H]):
         )
         """URL and headers, asked for again before every connection attempt."""
         self.log = get_logger(protocol.name)
-        self._session = Session(protocol)
+        self._session = Session(
+            protocol, validation=options.validation, channel_validation=options.channel_validation
+        )
         sources = {k: v for k, v in (credentials or {}).items() if v is not None}
         self._auth = _auth_state(protocol, sources)
         self._providers = {k: v for k, v in sources.items() if not isinstance(v, str)}
         """Credentials asked for again before every connection attempt."""
         self._credentials = {k: v for k, v in sources.items() if isinstance(v, str)}
         """The current values, for the spec's ``init`` frame."""
-        self._provided: deque[str] = deque(maxlen=32)
-        """Recent values from providers and handshake credentials, to redact."""
         self._sup: Supervisor | None = None
         self._closed_state: ClientState | None = None
         names = [s.hook for s in protocol.channels] + [e.hook for e in protocol.events]
-        self._runner_hooks = HookRunner(handlers, names, self.log, options.handler_queue_size)
+        self.log_limits = LogLimiter()
+        """Rate limits of repeated warnings (bad frames, dropped messages, hook errors)."""
+        self._runner_hooks = HookRunner(
+            handlers, names, self.log, options.handler_queue_size, limits=self.log_limits
+        )
         self._runner_hooks.error_handler = self._on_error
         self._hooks = self._runner_hooks.hooks
         self._enqueue = self._runner_hooks.enqueue
@@ -137,7 +147,20 @@ class BaseClient(Generic[H]):
         self._throttles = 0
         self._tasks: set[asyncio.Task[Any]] = set()
         self._last_error: str | None = None
+        self._last_error_at = 0.0
+        self._drift: dict[str, Counter[str]] = {}
+        """Channel -> field -> messages delivered without it (schema drift)."""
+        self._unexpected: Counter[str] = Counter()
+        """Frames by UnexpectedFrame kind (malformed, unknown, late/duplicate/unknown reply)."""
+        self._handshake_secrets: deque[str] = deque(maxlen=64)
+        """Credentials sent in handshakes (see _hold_handshake_secrets) and values from
+        credential providers (see _attempt_handshake), to redact."""
+        self._hold_handshake_secrets(options.extra_headers)
         self._filter = RedactingFilter(self._secret_values)
+        self.ws_log = logging.getLogger(f"{self.log.name}.websockets")
+        """The logger handed to ``websockets`` for this client's sockets (its DEBUG lines
+        show whole frames): redacted like ``nova.<api>``, frames before shortening."""
+        self._ws_filter = RedactingFilter(self._secret_values, frames=self._preview)
         self._masked_fields = _token_fields(protocol)
         self._outcomes = Outcomes(self)
         self._outbox = Outbox(self)
@@ -161,6 +184,7 @@ class BaseClient(Generic[H]):
         loop = asyncio.get_running_loop()
         self._loop = loop
         self.log.addFilter(self._filter)
+        self.ws_log.addFilter(self._ws_filter)
         hook_limiter = resolve_hook(self.handlers, "limiter")
         custom = hook_limiter() if hook_limiter is not None else None
         self._limiter = (
@@ -176,6 +200,7 @@ class BaseClient(Generic[H]):
             self._runner.cancel()
             await asyncio.gather(self._runner, return_exceptions=True)
             self.log.removeFilter(self._filter)
+            self.ws_log.removeFilter(self._ws_filter)
             raise
 
     async def close(self) -> None:
@@ -190,6 +215,9 @@ class BaseClient(Generic[H]):
         self._final_teardown(ConnectionClosed("the client was closed"), clean=True)
         if conn is not None:
             await conn.close(1000)
+            self._emit(
+                ClosedEvent, url=conn.url, code=1000, reason="closed by the client", clean=True
+            )
         await self._decide_disconnect(
             DisconnectReason(
                 code=1000, reason="closed by the client", action="retry", by_client=True
@@ -203,6 +231,7 @@ class BaseClient(Generic[H]):
             task.cancel()
         sup.state = "closed"
         self.log.removeFilter(self._filter)
+        self.ws_log.removeFilter(self._ws_filter)
 
     async def __aenter__(self) -> BaseClient[H]:
         return self
@@ -260,25 +289,35 @@ class BaseClient(Generic[H]):
     def _on_error(self, error: Exception, context: str) -> None:
         """Every error no caller sees: telemetry, then ``on_error`` (awaited, bounded)."""
         self._last_error = f"{context}: {type(error).__name__}: {error}"
+        self._last_error_at = self._loop.time()
         self._emit(
             ErrorOccurred, error_type=type(error).__name__, message=str(error), context=context
         )
         hook = self._error_hook
         if hook is None:
-            self.log.warning("%s: %s", context, error)
+            self.log_limits.warning(self.log, ("on_error", context), "%s: %s", context, error)
             return
-        self._spawn(self._decide_error(hook, error, context))
+        # Through the handler queue like every hook: bounded, drop-oldest.
+        self._enqueue(self._decide_error, (hook, error, context))
 
     async def _decide_error(self, hook: Callable[..., Any], error: Exception, context: str) -> None:
+        try:
+            await self._act_on_error(hook, error, context)
+        except Exception:  # noqa: BLE001 - must not feed back into on_error
+            self.log.exception("acting on the answer of on_error failed")
+
+    async def _act_on_error(self, hook: Callable[..., Any], error: Exception, context: str) -> None:
         action = await self._await_hook(hook, "on_error", error, context)
         sup = self._sup
         if action == "reconnect" and sup is not None:
             sup.force_reconnect(f"on_error asked to reconnect after: {context}")
         elif action == "stop":
             self.log.warning("on_error asked to stop after: %s", context)
-            await self.close()
+            self._spawn(self.close())  # not on the handler task: close() drains it
         elif action is not None and action != "ignore":
-            self.log.warning(
+            self.log_limits.warning(
+                self.log,
+                "on_error answer",
                 "on_error returned %r (not one of None, 'ignore', 'reconnect', 'stop'): ignored",
                 action,
             )
@@ -294,12 +333,13 @@ class BaseClient(Generic[H]):
     async def _attempt_handshake(self) -> tuple[str, Mapping[str, str] | None]:
         """Before a connection attempt: ask every credential provider again, build the
         handshake; returns the URL to open and the headers (``self.url`` shows the URL
-        with credentials masked). A provider's ``TypeError`` (it returned no ``str``)
-        propagates; so does anything else it raises."""
+        with credentials masked). Every credential value joins the redacted ones. A
+        provider's ``TypeError`` (it returned no ``str``) propagates; so does anything
+        else it raises."""
         for name, source in self._providers.items():
             value = await resolve_credential(name, source)
             self._credentials[name] = value
-            self._provided.append(value)
+            self._handshake_secrets.append(value)
             if self._auth is not None:
                 self._auth.credentials[name] = Secret(value)
         handshake = self._handshake
@@ -307,23 +347,52 @@ class BaseClient(Generic[H]):
             return self.url, None
         if isinstance(handshake, BoundHandshake):
             url, headers, self.url, found = await handshake.build()
-            self._provided.extend(found)
-            return url, headers
-        built = handshake()
-        if inspect.isawaitable(built):
-            built = await built
-        url, headers = built
-        self.url = url
+            self._handshake_secrets.extend(found)
+        else:
+            built = handshake()
+            if inspect.isawaitable(built):
+                built = await built
+            url, headers = built
+            self.url = url
+        self._hold_handshake_secrets(headers)
         return url, headers
 
     def _secret_values(self) -> list[str]:
         auth = self._auth
-        values = list(self._provided)
-        if auth is None:
-            return values
-        values += [s.reveal() for s in auth.credentials.values()]
-        values += [s.reveal() for s in (auth.token, auth.refresh_token) if s is not None]
-        return values
+        values = auth.secret_values() if auth is not None else []
+        return values + list(self._handshake_secrets)
+
+    def _hold_handshake_secrets(self, headers: Mapping[str, str]) -> None:
+        """The credentials of a handshake's headers (RFC 9110 ``Authorization``: the
+        whole value and its token; RFC 6265 ``Cookie``: each value) join the values
+        redacted from logs: ``websockets`` logs every request header at DEBUG."""
+        for name, value in headers.items():
+            lower = name.lower()
+            if lower == "authorization":
+                self._handshake_secrets.append(value)
+                _, _, token = value.partition(" ")
+                if token:
+                    self._handshake_secrets.append(token.strip())
+            elif lower == "cookie":
+                for pair in value.split(";"):
+                    cookie = pair.partition("=")[2].strip()
+                    if cookie:
+                        self._handshake_secrets.append(cookie)
+
+    def _redact_error(self, error: BaseException) -> None:
+        """Remove secret values from an exception's text, in place, before anyone sees
+        it (a server error message may echo the token it refuses)."""
+        secrets = self._secret_values()
+        if not secrets:
+            return
+        error.args = tuple(redact(a, secrets) if isinstance(a, str) else a for a in error.args)
+        for name in ("message", "reason"):
+            value = getattr(error, name, None)
+            if isinstance(value, str):
+                setattr(error, name, redact(value, secrets))
+
+    def _redact(self, text: str) -> str:
+        return redact(text, self._secret_values())
 
     def _preview(self, data: str | bytes) -> str:
         """A redacted one-line preview of a frame, for DEBUG logs: known secret values,
@@ -340,9 +409,33 @@ class BaseClient(Generic[H]):
         except Exception:  # noqa: BLE001 - telemetry must never break the client
             self.log.debug("telemetry sink failed", exc_info=True)
 
+    def _unexpected_frame(self, kind: UnexpectedKind) -> None:
+        """Count a frame the client did not expect (diagnostics and telemetry)."""
+        self._unexpected[kind] += 1
+        self._emit(UnexpectedFrame, kind=kind)
+
+    def _drifted(self, channel: str, address: str, fields: tuple[str, ...]) -> None:
+        """A message of ``channel`` was delivered without ``fields``: count it, emit
+        :class:`SchemaDrift`, and warn once per field and channel."""
+        counts = self._drift.get(channel)
+        if counts is None:
+            counts = self._drift[channel] = Counter()
+        new = [f for f in fields if f not in counts]
+        counts.update(fields)
+        policy = self.options.channel_validation.get(channel, self.options.validation)
+        self._emit(SchemaDrift, channel=channel, address=address, fields=fields, policy=policy)
+        for name in new:
+            self.log.warning(
+                "%s: field %r missing or invalid in a message on %s (schema drift); messages"
+                " are delivered without it (validation %s), counted in diagnostics().schema_drift",
+                channel,
+                name,
+                address,
+                policy,
+            )
+
     def _error_action(self, code: Any) -> ErrorAction:
-        known = self.protocol.errors.get(code)
-        return known.action if known is not None else "raise"
+        return self._session.error_action(code)
 
     def diagnostics(self) -> Diagnostics:
         """A snapshot of this client: state, server, counters, subscriptions, latencies."""
@@ -362,6 +455,11 @@ class BaseClient(Generic[H]):
                     unread=any(2 * s.queue_depth >= s.maxsize and not s.waiting for s in sinks),
                 )
             )
+        last_error, recovered = self._last_error, False
+        if sup is not None and sup.last_error is not None:
+            # The connection's error, unless it was recovered from and a newer one came.
+            if not sup.recovered or last_error is None or self._last_error_at < sup.recovered_at:
+                last_error, recovered = sup.last_error, sup.recovered
         server = next((n for n, u in self.protocol.servers.items() if u == self.url), None)
         limiter = self._limiter
         loop_time = self._loop.time() if sup is not None else 0.0
@@ -372,7 +470,10 @@ class BaseClient(Generic[H]):
             url=self.url,
             connected_since=sup.connected_since if sup is not None else None,
             reconnects=sup.reconnects if sup is not None else 0,
-            last_error=(sup.last_error if sup is not None else None) or self._last_error,
+            last_error=last_error,
+            last_error_recovered=recovered,
+            unexpected_frames=dict(self._unexpected),
+            schema_drift={c: dict(f) for c, f in self._drift.items()},
             pending_requests=len(self._session.correlator),
             subscriptions=tuple(subs),
             handler_queue_depth=len(self._runner_hooks),
@@ -480,6 +581,12 @@ class BaseClient(Generic[H]):
             error_code=code if isinstance(code, (int, str)) else None,
         )
 
+    def _requested(self, pending: Pending, error: BaseException | None) -> None:
+        """A (un)subscribe request the runtime sent got its answer (or none in time):
+        counted and timed like a user request (``RequestCompleted``)."""
+        if pending.method:  # not a synthetic entry (an uncorrelated ack)
+            self._completed(pending.method, pending.deadline - pending.timeout, error)
+
     async def _ready(self, method: str, cost: float, deadline: float, timeout: float) -> Connection:
         """The connection to send on, once the rate limiter lets ``cost`` through; while
         reconnecting, after the restore. Raises :class:`RequestTimeout` past ``deadline``."""
@@ -539,6 +646,7 @@ class BaseClient(Generic[H]):
         name = method if method is not None else "send"
         t = self.request_timeout if timeout is None else timeout
         conn = await self._ready(name, cost, self._loop.time() + t, t)
+        conn.last_subscribe = ()
         await conn.send(text)
 
     async def _request_next(
@@ -576,6 +684,7 @@ class BaseClient(Generic[H]):
             future: asyncio.Future[T] = loop.create_future()
             waiter.waiter = future
             timer = loop.call_at(waiter.deadline, self._expire_waiter, waiter)
+            conn.last_subscribe = ()
             await conn.send(text)
             result = await future
         except BaseException as exc:
@@ -627,6 +736,7 @@ class BaseClient(Generic[H]):
         waiter: asyncio.Future[Any] = loop.create_future()
         pending.waiter = waiter
         timer = loop.call_at(pending.deadline, self._expire, pending)
+        conn.last_subscribe = ()
         try:
             await conn.send(text)
             return await waiter
@@ -646,6 +756,7 @@ class BaseClient(Generic[H]):
             return
         if pending.kind == "subscribe":
             error = SubscriptionError(pending.addresses[0], f"no ack within {pending.timeout:g}s")
+            self._requested(pending, RequestTimeout(pending.method, pending.timeout))
             self._fail_entries(
                 self._session.subscriptions.mark_failed(pending.addresses, error), error
             )
@@ -699,6 +810,40 @@ class BaseClient(Generic[H]):
                 feed._acked()
             return
         self._outbox.add(entry)
+
+    async def _retry_subscribe(
+        self, addresses: tuple[str, ...], delay: float, conn: Connection | None
+    ) -> None:
+        """Subscribe ``addresses`` again ``delay`` s after a transient refusal (those
+        still desired and pending), through the rate limiter, on the open connection
+        (after a restore in progress, if any). A reconnect meanwhile resubscribes them
+        anyway; its restore plan includes every pending entry."""
+        await asyncio.sleep(delay)
+        loop = self._loop
+        timeout = self.request_timeout
+        subs = self._session.subscriptions
+        while any((e := subs.get(a)) is not None and e.state == "pending" for a in addresses):
+            try:
+                conn = await self._connection(loop.time() + timeout, "subscribe", timeout)
+                requests = self._session.resubscribe(addresses, now=loop.time(), timeout=timeout)
+                for pending, text in requests:
+                    await self._throttle(
+                        pending.method,
+                        self._cost_of(pending.method),
+                        pending.deadline,
+                        timeout,
+                        wait_only=True,
+                    )
+                    loop.call_at(pending.deadline, self._expire, pending)
+                    await conn.send(text)
+                    if not self._session.awaits_ack(pending):
+                        entries = [e for a in pending.addresses if (e := subs.get(a)) is not None]
+                        self._on_outcome(SubscribeAck(pending, entries, []), conn)
+                return
+            except RequestTimeout:
+                continue  # still reconnecting: wait again
+            except ConnectionLost:
+                return  # closed, or dropped: the next restore subscribes them
 
     def _consumer_left(self, feed: Feed[Any, Any]) -> None:
         """A Subscription was garbage collected. Called by a finaliser, possibly from
@@ -818,6 +963,15 @@ class BaseClient(Generic[H]):
             self.log.debug("unsubscribe after overflow failed: %s", exc)
 
     def _dropped(self, sub: Feed[Any, Any]) -> None:
+        self.log_limits.warning(
+            self.log,
+            ("dropped", sub.address),
+            "%s: subscription buffer full (%d messages), %s: %d message(s) dropped so far",
+            sub.address,
+            sub.maxsize,
+            sub.overflow,
+            sub.dropped,
+        )
         self._emit(
             FrameDropped, address=sub.address, policy=sub.overflow, dropped_total=sub.dropped
         )

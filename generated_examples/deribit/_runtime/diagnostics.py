@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["Diagnostics", "SubscriptionInfo"]
@@ -54,11 +55,22 @@ class Diagnostics:
     latency_p50: float | None
     latency_p99: float | None
     authenticated: bool | None
+    last_error_recovered: bool = False
+    """True when the connection came back after ``last_error`` (a drop): history, not an
+    issue any more."""
+    unexpected_frames: Mapping[str, int] = field(default_factory=dict)
+    """Frames by :class:`~.telemetry.UnexpectedFrame` kind (``malformed``, ``unknown``,
+    ``late_reply``, ``duplicate_reply``, ``unknown_reply``) since the client started."""
+    schema_drift: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    """Channel -> field -> messages delivered without that field (validation policy
+    ``lenient``) or unvalidated (``raw``)."""
 
     def to_dict(self) -> dict[str, Any]:
         """All fields; ``subscriptions`` as a list of dicts."""
         out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         out["subscriptions"] = [dataclasses.asdict(s) for s in self.subscriptions]
+        out["unexpected_frames"] = dict(self.unexpected_frames)
+        out["schema_drift"] = {c: dict(f) for c, f in self.schema_drift.items()}
         return out
 
     @property
@@ -69,7 +81,7 @@ class Diagnostics:
     def issues(self) -> tuple[str, ...]:
         """Human-readable warnings: not connected, subscriptions not active, messages
         piling up unread, frames dropped, an auth that is expected but absent, the last
-        error."""
+        error unless recovered from, schema drift."""
         out: list[str] = []
         if self.state not in ("open", "connected"):
             out.append(f"connection is {self.state}")
@@ -88,8 +100,15 @@ class Diagnostics:
         if dropped:
             shown = ", ".join(f"{s.address} ({s.dropped})" for s in dropped[:5])
             out.append(f"{self.dropped} frame(s) dropped: {shown}")
-        if self.last_error is not None:
+        if self.last_error is not None and not self.last_error_recovered:
             out.append(f"last error: {self.last_error}")
+        if self.schema_drift:
+            drift = ", ".join(
+                f"{c}.{f} ({n})"
+                for c, fs in sorted(self.schema_drift.items())
+                for f, n in fs.items()
+            )
+            out.append(f"schema drift (fields missing or invalid): {drift}")
         return tuple(out)
 
     def __str__(self) -> str:
@@ -106,7 +125,8 @@ class Diagnostics:
             row("state", self.state)
         row("server", f"{self.server} ({self.url})" if self.server else self.url)
         row("reconnects", str(self.reconnects))
-        row("last error", self.last_error if self.last_error is not None else "none")
+        last = self.last_error if self.last_error is not None else "none"
+        row("last error", f"{last} (recovered)" if self.last_error_recovered else last)
         auth = {None: "n/a", True: "yes", False: "no"}[self.authenticated]
         row("authenticated", auth)
         row(
@@ -119,6 +139,9 @@ class Diagnostics:
         row("handler queue", str(self.handler_queue_depth))
         row("frames in/out", f"{self.frames_in} / {self.frames_out}")
         row("bytes in/out", f"{_size(self.bytes_in)} / {_size(self.bytes_out)}")
+        if self.unexpected_frames:
+            kinds = ", ".join(f"{k} {n}" for k, n in sorted(self.unexpected_frames.items()))
+            row("unexpected", kinds)
         lines.append(f"  subscriptions ({len(self.subscriptions)})")
         if self.subscriptions:
             width = max(len(s.address) for s in self.subscriptions)

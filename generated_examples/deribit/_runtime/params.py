@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
+
+from .errors import InvalidArguments
 
 
 def dump_params(model: type[BaseModel], values: dict[str, Any]) -> dict[str, Any]:
@@ -12,7 +14,12 @@ def dump_params(model: type[BaseModel], values: dict[str, Any]) -> dict[str, Any
 
     Arguments left out stay out of the frame, so the server applies its own defaults.
     Validation happens here, before anything is sent, so a wrong argument is a local
-    ``pydantic.ValidationError`` rather than a server error later.
+    :class:`InvalidArguments` (a ``ValueError``; ``errors`` holds pydantic's details)
+    rather than a server error later.
     """
     given = {name: value for name, value in values.items() if value is not None}
-    return model.model_validate(given).model_dump(mode="json", by_alias=True, exclude_unset=True)
+    try:
+        validated = model.model_validate(given)
+    except ValidationError as exc:
+        raise InvalidArguments(model.__name__, exc.errors(include_url=False)) from exc
+    return validated.model_dump(mode="json", by_alias=True, exclude_unset=True)

@@ -41,10 +41,12 @@ __all__ = [
     "RateLimited",
     "Reconnecting",
     "RequestCompleted",
+    "SchemaDrift",
     "SequenceGap",
     "SubscriptionStateChanged",
     "TelemetryEvent",
     "TelemetrySink",
+    "UnexpectedFrame",
     "percentile",
 ]
 
@@ -205,6 +207,37 @@ class AuthCompleted(TelemetryEvent):
     expires_in: float | None = None
 
 
+UnexpectedKind = Literal["malformed", "unknown", "late_reply", "duplicate_reply", "unknown_reply"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UnexpectedFrame(TelemetryEvent):
+    """A frame that was not a reply, notification, event or ping the client expected:
+    ``malformed`` (not JSON, failed validation, or its handling raised), ``unknown`` (no
+    rule of the spec matches; a notification on an address nobody subscribed),
+    ``late_reply`` (its request timed out or was abandoned), ``duplicate_reply`` (its
+    request was answered already) or ``unknown_reply`` (an id the client never sent).
+    The connection goes on in every case."""
+
+    name: ClassVar[str] = "unexpected_frame"
+
+    kind: UnexpectedKind
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SchemaDrift(TelemetryEvent):
+    """A message on channel ``channel`` (the spec's name) at ``address`` failed
+    validation in the documented ``fields`` (missing or invalid) and was delivered
+    without them (``policy="lenient"``) or as decoded JSON (``policy="raw"``)."""
+
+    name: ClassVar[str] = "schema_drift"
+
+    channel: str
+    address: str
+    fields: tuple[str, ...]
+    policy: str
+
+
 EVENT_TYPES: tuple[type[TelemetryEvent], ...] = (
     ConnectionOpened,
     ConnectionClosed,
@@ -218,6 +251,8 @@ EVENT_TYPES: tuple[type[TelemetryEvent], ...] = (
     FrameDropped,
     ErrorOccurred,
     AuthCompleted,
+    UnexpectedFrame,
+    SchemaDrift,
 )
 
 
@@ -289,7 +324,8 @@ class InMemoryMetrics(TelemetrySink):
       ``"<method>:ok"``/``"<method>:error"`` for requests, the close code (``"1006"``,
       ``"none"``) for closes, the new state for subscriptions, the method for rate limits,
       the heartbeat kind, the error type, ``"login"``/``"refresh"`` for auth, the address
-      for dropped frames.
+      for dropped frames, the kind of an unexpected frame, the channel of a schema drift
+      (and ``count("schema_drift_field", "<channel>.<field>")`` per field).
     * ``percentile(p, method=None)``: request latency (seconds) over the last ``window``
       requests, overall or of one method.
     * ``recent``: the last ``recent_size`` events.
@@ -362,6 +398,12 @@ class InMemoryMetrics(TelemetrySink):
             elif isinstance(event, AuthCompleted):
                 key = "refresh" if event.refreshed else "login"
                 self.last_auth = event
+            elif isinstance(event, UnexpectedFrame):
+                key = event.kind
+            elif isinstance(event, SchemaDrift):
+                key = event.channel
+                for name in event.fields:
+                    self.keyed[("schema_drift_field", f"{event.channel}.{name}")] += 1
             if key is not None:
                 self.keyed[(event.name, key)] += 1
 

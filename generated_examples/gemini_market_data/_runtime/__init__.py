@@ -7,12 +7,14 @@ generated package must work without nova-gen installed.
 from .client import BaseClient
 from .connector import Connector
 from .core.auth import MissingCredential, Secret
+from .core.lenient import ValidationPolicy, drifted_fields, raw_frame
 from .credentials import CredentialProvider, CredentialSource
 from .diagnostics import Diagnostics, SubscriptionInfo
 from .errors import (
     ConnectFailed,
     ConnectionClosed,
     ConnectionLost,
+    InvalidArguments,
     MalformedFrame,
     NovaError,
     ProtocolError,
@@ -23,6 +25,7 @@ from .errors import (
     SubscriptionOverflow,
 )
 from .handlers import BaseHandlers, default_hook
+from .hookcheck import HookNameError, not_a_hook
 from .lifecycle import (
     ClientState,
     ConnectInfo,
@@ -52,7 +55,9 @@ __all__ = [
     "DisconnectReason",
     "ErrorAction",
     "Heartbeat",
+    "HookNameError",
     "InMemoryMetrics",
+    "InvalidArguments",
     "MalformedFrame",
     "MissingCredential",
     "NovaError",
@@ -70,5 +75,9 @@ __all__ = [
     "SubscriptionOverflow",
     "TelemetryEvent",
     "TelemetrySink",
+    "ValidationPolicy",
     "default_hook",
+    "drifted_fields",
+    "raw_frame",
+    "not_a_hook",
 ]

@@ -17,6 +17,7 @@ from .protocol import Heartbeat, Protocol, ReconnectPolicy
 
 if TYPE_CHECKING:
     from .core.backoff import Backoff
+    from .core.lenient import ValidationPolicy
     from .core.ratelimit import Limiter
     from .telemetry import TelemetrySink
 
@@ -37,7 +38,8 @@ class ConnectOptions:
     close_timeout: float | None = 10.0
     max_size: int | None = 16 * 2**20
     """Largest incoming message in bytes (None: no limit)."""
-    extra_headers: Mapping[str, str] = field(default_factory=dict)
+    extra_headers: Mapping[str, str] = field(default_factory=dict, repr=False)
+    """Headers added to every handshake (left out of ``repr``: they may carry credentials)."""
     compression: bool = True
     """Offer permessage-deflate."""
     ssl: _ssl.SSLContext | None = None
@@ -60,6 +62,14 @@ class ConnectOptions:
     """What a full subscription buffer does (per subscription: ``sub.set_overflow``)."""
     handler_queue_size: int = 10_000
     """Hook calls queued before dropping the oldest (counted in ``client.hooks_dropped``)."""
+    validation: ValidationPolicy = "lenient"
+    """How channel notifications are validated: ``lenient`` delivers a message that
+    fails validation with the failing fields unset (warned once per field and channel,
+    counted in ``diagnostics().schema_drift``), ``strict`` drops it (reported to
+    ``on_error`` as malformed), ``raw`` skips validation and delivers the decoded JSON."""
+    channel_validation: Mapping[str, ValidationPolicy] = field(default_factory=dict)
+    """Per channel (the spec's channel name, e.g. ``{"book": "strict"}``): overrides
+    ``validation``."""
     reconnect: ReconnectPolicy | None = None
     """Overrides the spec's reconnect policy (delays, attempts, close codes)."""
     heartbeat: Heartbeat | None = None

@@ -23,9 +23,10 @@ from typing import TYPE_CHECKING, Any
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed as WsConnectionClosed
+from websockets.protocol import State
 
-from .core import Notification, PingReceived
-from .errors import ConnectionLost
+from .core import Malformed, Notification, PingReceived
+from .errors import ConnectionLost, MalformedFrame
 
 if TYPE_CHECKING:
     from .client import BaseClient
@@ -47,9 +48,11 @@ class Connection:
         "bytes_out",
         "close_code",
         "close_reason",
+        "closed_by_client",
         "error",
         "frames_in",
         "frames_out",
+        "last_subscribe",
         "live",
         "number",
         "opened_at",
@@ -76,8 +79,14 @@ class Connection:
         self.close_code: int | None = None
         self.close_reason = ""
         self.error: BaseException | None = None
+        self.closed_by_client = False
+        """True when this side started the closing handshake (e.g. 1009 for a frame over
+        ``max_size``, 1007 for invalid UTF-8): the code is ours, not the server's verdict."""
         self.aborted: str | None = None
         """Set when the client dropped the connection on purpose (missed heartbeat...)."""
+        self.last_subscribe: tuple[str, ...] = ()
+        """The addresses of the subscribe frame sent last, when no request was sent after it
+        (for the ``reject`` close action)."""
         self._client = client
         self._log = client.log
         self._task: asyncio.Task[None] | None = None
@@ -167,6 +176,10 @@ class Connection:
             return None, self.aborted
         if self.error is not None and self.close_code is None:
             return None, f"{type(self.error).__name__}: {self.error}"
+        if self.closed_by_client:
+            sent = getattr(self.error, "sent", None)
+            what = f"{sent.code} {sent.reason}".strip() if sent is not None else "a close frame"
+            return self.close_code, f"closed by the client ({what})"
         return self.close_code, self.close_reason or "connection closed"
 
     # -- the receive loop ------------------------------------------------------------
@@ -188,30 +201,33 @@ class Connection:
                 data = await ws.recv()
                 self.frames_in += 1
                 self.bytes_in += len(data)
-                if log.isEnabledFor(_DEBUG):
-                    log.debug("< #%d %s", self.number, client._preview(data))
-                if raw:
-                    hook = text_hook if type(data) is str else binary_hook
-                    if hook is not None:
-                        enqueue(hook, (data,))
-                hit = fast(data) if fast is not None and type(data) is str else None
-                if hit is None:
-                    outcome = receive(data)
-                    if type(outcome) is Notification:
-                        hit = outcome.entry, outcome.message
-                    elif type(outcome) is PingReceived:
-                        await client._answer_ping(outcome, self)
-                        continue
-                    else:
-                        on_outcome(outcome, self)
-                        continue
-                if self.live:
-                    entry, message = hit
-                    for sink in entry.sinks:
-                        sink._push(message)
-                    hook = hooks[entry.spec.hook]
-                    if hook is not None:
-                        enqueue(hook, (message, entry.channel))
+                try:
+                    if log.isEnabledFor(_DEBUG):
+                        log.debug("< #%d %s", self.number, client._preview(data))
+                    if raw:
+                        hook = text_hook if type(data) is str else binary_hook
+                        if hook is not None:
+                            enqueue(hook, (data,))
+                    hit = fast(data) if fast is not None and type(data) is str else None
+                    if hit is None:
+                        outcome = receive(data)
+                        if type(outcome) is Notification:
+                            hit = outcome.entry, outcome.message
+                        elif type(outcome) is PingReceived:
+                            await client._answer_ping(outcome, self)
+                            continue
+                        else:
+                            on_outcome(outcome, self)
+                            continue
+                    if self.live:
+                        entry, message = hit
+                        for sink in entry.sinks:
+                            sink._push(message)
+                        hook = hooks[entry.spec.hook]
+                        if hook is not None:
+                            enqueue(hook, (message, entry.channel))
+                except Exception as exc:  # noqa: BLE001 - no frame may end the connection
+                    self._unhandled(data, exc)
         except WsConnectionClosed as exc:
             self._closed(exc)
         except asyncio.CancelledError:
@@ -221,10 +237,29 @@ class Connection:
             log.exception("receive loop failed")
             self.error = exc
             self._closed(None)
+        finally:
+            # However the loop ended, its socket ends with it: the supervisor opens a
+            # new one, and the old one must not linger (nor keep receiving).
+            if ws.state is not State.CLOSED and ws.transport is not None:
+                ws.transport.abort()
+
+    def _unhandled(self, data: str | bytes, exc: Exception) -> None:
+        """A frame whose handling raised (a bug, or a frame nothing foresaw): it ends as
+        a :class:`Malformed` outcome on this same connection, which goes on."""
+        error = MalformedFrame(f"frame could not be handled: {type(exc).__name__}: {exc}", data)
+        try:
+            self._client._on_outcome(Malformed(error), self)
+        except Exception:  # noqa: BLE001 - reporting must not end the connection either
+            self._client.log_limits.warning(
+                self._log, "unhandled frame", "a frame could not be handled", exc_info=True
+            )
 
     def _closed(self, exc: WsConnectionClosed | None) -> None:
         if exc is not None:
             self.error = exc
+            self.closed_by_client = exc.sent is not None and (
+                exc.rcvd is None or exc.rcvd_then_sent is False
+            )
             frame = exc.rcvd if exc.rcvd is not None else exc.sent
             if frame is not None:
                 self.close_code, self.close_reason = frame.code, frame.reason

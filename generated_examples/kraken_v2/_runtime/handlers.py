@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from .hookcheck import check_class
+
 if TYPE_CHECKING:
     from .core.ratelimit import Limiter
     from .lifecycle import ConnectInfo, DisconnectReason, ErrorAction, ReconnectDecision
@@ -56,7 +58,15 @@ class BaseHandlers:
     that times out or raises counts as ``None`` (follow the policy). ``sign`` is called
     synchronously right before a request is framed. Hooks left at their default cost
     nothing: the runtime never calls them.
+
+    A subclass that defines an ``on_*`` method no base class declares fails at class
+    creation with :class:`~.hookcheck.HookNameError` naming the closest hook (a misspelt
+    hook would never be called); mark deliberate helpers with ``@not_a_hook``.
     """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        check_class(cls)
 
     @default_hook
     async def on_connect(self, info: ConnectInfo) -> None:
@@ -113,12 +123,14 @@ class BaseHandlers:
         the stream needs one. By default it is logged at WARNING level."""
 
     @default_hook
-    def sign(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+    def sign(self, method: Any, params: dict[str, Any]) -> dict[str, Any]:
         """Sign what the spec cannot describe: return the params to send instead (e.g.
         with a timestamp and an HMAC added, or a fresh JWT as Coinbase wants in every
         subscribe). Called for every request frame whose params are an object (requests,
         the login, subscribes and unsubscribes), with credentials already substituted;
-        it must not do I/O. Not overriding it costs nothing."""
+        it must not do I/O. Not overriding it costs nothing. Generated handlers narrow
+        ``method`` to the spec's wire methods (and ``on_sequence_gap`` to the channels
+        that have a sequence check)."""
         return params
 
     @default_hook

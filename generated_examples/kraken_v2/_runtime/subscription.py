@@ -36,7 +36,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from .core.subscriptions import SubEntry, SubState
-from .errors import SubscriptionOverflow
+from .errors import SubscriptionError, SubscriptionOverflow
 from .lifecycle import OverflowPolicy
 from .protocol import ChannelSpec
 
@@ -86,6 +86,7 @@ class Feed(Generic[M, C]):
         self._end: BaseException | object | None = None
         """None while live; ``_END`` for a clean end; else the exception to raise."""
         self._state: SubState = "pending"
+        self._error: BaseException | None = None
         self._entry: SubEntry | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -148,6 +149,7 @@ class Feed(Generic[M, C]):
     def _fail(self, error: BaseException, state: SubState = "failed") -> None:
         """End with ``error``: the ack (if still awaited) and the iterator raise it."""
         self._state = state
+        self._error = error
         if not self._ack.done():
             self._ack.set_exception(error)
             self._ack.exception()  # mark retrieved: nobody may ever await the ack
@@ -257,7 +259,10 @@ class Subscription(Generic[M, C]):
         return self._wait_ack().__await__()
 
     async def _wait_ack(self) -> Subscription[M, C]:
-        await asyncio.shield(self._feed._ack)
+        feed = self._feed
+        await asyncio.shield(feed._ack)
+        if isinstance(feed._error, SubscriptionError):
+            raise feed._error  # refused after the ack (an `error` frame for an operation)
         return self
 
     async def __aenter__(self) -> Subscription[M, C]:

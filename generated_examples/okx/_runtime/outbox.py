@@ -84,6 +84,7 @@ class Outbox:
                             wire, cost, pending.deadline, timeout, wait_only=True
                         )
                     loop.call_at(pending.deadline, client._expire, pending)
+                    conn.last_subscribe = pending.addresses  # for a `reject` close
                     try:
                         await conn.send(text)
                     except ConnectionLost:

@@ -2,9 +2,11 @@
 
 The receive loop must never wait for user code (a later layer answers heartbeats from
 it), so every hook call is queued here and awaited by a separate task, in order. The
-queue is bounded (drop-oldest, counted in ``dropped``). Which hooks the user
+queue is bounded (drop-oldest, counted in ``dropped``) and every hook goes through it,
+``on_error`` included, so no burst of bad frames can pile up tasks. Which hooks the user
 overrode is resolved once; a default hook is never queued at all, and the defaults of
-``on_error`` and ``on_unknown_message`` become log lines.
+``on_error`` and ``on_unknown_message`` become log lines (warnings rate-limited per
+context by :attr:`HookRunner.limits`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from .errors import brief
 from .handlers import resolve_hook
+from .logs import LogLimiter
 
 __all__ = ["HookRunner"]
 
@@ -24,7 +28,13 @@ class HookRunner:
     """A bounded queue of hook calls and the coroutine that drains it."""
 
     def __init__(
-        self, handlers: object, names: Iterable[str], log: logging.Logger, maxsize: int = 10_000
+        self,
+        handlers: object,
+        names: Iterable[str],
+        log: logging.Logger,
+        maxsize: int = 10_000,
+        *,
+        limits: LogLimiter | None = None,
     ) -> None:
         all_names = set(names) | {
             "on_connect",
@@ -42,6 +52,8 @@ class HookRunner:
         self.dropped = 0
         self.maxsize = maxsize
         self._log = log
+        self.limits = limits if limits is not None else LogLimiter()
+        """Rate limits of the warnings written for default hooks."""
         self._queue: deque[tuple[Callable[..., Any], tuple[Any, ...]]] = deque()
         self._waiter: asyncio.Future[None] | None = None
         self.error_handler: Callable[[Exception, str], None] | None = None
@@ -56,14 +68,18 @@ class HookRunner:
         if hook is not None:
             self.enqueue(hook, args)
         elif name == "on_error":
-            error = args[0]
-            self._log.warning("%s: %s", args[1], error)
+            self.limits.warning(self._log, ("on_error", args[1]), "%s: %s", args[1], args[0])
         elif name == "on_sequence_gap":
-            self._log.warning(
-                "sequence gap on %r: expected %r, received %r", args[0], args[1], args[2]
+            self.limits.warning(
+                self._log,
+                ("on_sequence_gap", args[0]),
+                "sequence gap on %r: expected %r, received %r",
+                args[0],
+                args[1],
+                args[2],
             )
         elif name == "on_unknown_message" and self._log.isEnabledFor(logging.DEBUG):
-            self._log.debug("unknown message (%s): %.200r", args[1], args[0])
+            self._log.debug("unknown message (%s): %s", args[1], brief(args[0]))
 
     def enqueue(self, hook: Callable[..., Any], args: tuple[Any, ...]) -> None:
         """Queue one call (hot path for overridden message hooks)."""
@@ -98,7 +114,7 @@ class HookRunner:
             except Exception as exc:  # noqa: BLE001 - user hooks may raise anything
                 name = getattr(hook, "__name__", repr(hook))
                 if name == "on_error":
-                    self._log.warning("the on_error hook failed: %r", exc)
+                    self.limits.warning(self._log, "on_error", "the on_error hook failed: %r", exc)
                 else:
                     self.call("on_error", exc, f"handler {name}")
 

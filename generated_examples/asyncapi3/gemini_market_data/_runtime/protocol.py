@@ -25,9 +25,13 @@ C = TypeVar("C")
 
 
 IdKind = Literal["int", "str", "uuid"]
-CloseAction = Literal["retry", "fatal", "reauth", "rate_limited"]
-"""What a close code means: reconnect, give up, log in again, or reconnect after the
-longer back-off of a server that said "too many requests"."""
+CloseAction = Literal["retry", "fatal", "reauth", "rate_limited", "reject"]
+"""What a close code means. ``rate_limited``: the server said "too many requests";
+reconnect (never give up) after the longer rate-limit back-off. ``reject``: the server
+closed the connection because of the operation the client sent last (strawberry-graphql
+closes with 4400 for a GraphQL syntax error in one operation): that subscription fails
+and leaves the desired set, requests pending at the close fail as at any drop, and the
+client reconnects and restores the rest."""
 ErrorAction = Literal["raise", "retry", "reauth", "fatal"]
 
 
@@ -100,6 +104,10 @@ class Envelope:
     request: RequestFrame = RequestFrame()
     response: ResponseRule | None = None
     error: ErrorRule | None = None
+    result_error: ErrorRule | None = None
+    """Frames that carry a result together with errors (GraphQL ``next`` with ``errors``):
+    tried right after :attr:`error`, and an error reply all the same (for the request, or
+    the subscription routed by id, that the frame's id names)."""
     notification: NotificationRule | None = None
 
 
@@ -355,6 +363,8 @@ class Protocol:
     errors: Mapping[int | str, ErrorCode] = field(default_factory=dict)
     error_classes: Mapping[int | str, type[Exception]] = field(default_factory=dict)
     """Generated exception class for each known error code."""
+    base_error: type[Exception] | None = None
+    """The API's own base exception, for error replies whose code is missing or unknown."""
     max_lifetime: float | None = None
     subprotocols: tuple[str, ...] = ()
     hello: Hello | None = None

@@ -88,7 +88,13 @@ class Supervisor:
         self.state: ClientState = "new"
         self.conn: Connection | None = None
         self.reconnects = 0
-        self.last_error: str | None = None
+        self._last_error: str | None = None
+        self.recovered = False
+        """True once a connection was restored after :attr:`last_error` happened."""
+        self.recovered_at = 0.0
+        """Loop time of that restore."""
+        self.outage_started: float | None = None
+        """Loop time the current outage began (the drop), None while connected."""
         self.connected_since: float | None = None
         self.final_error: ConnectionLost | None = None
         self.tracker: PingTracker | None = None
@@ -117,6 +123,16 @@ class Supervisor:
             if hello is not None and hello.heartbeat_interval is not None
             else None
         )
+
+    @property
+    def last_error(self) -> str | None:
+        """Why the last connection ended or the last attempt failed (redacted text)."""
+        return self._last_error
+
+    @last_error.setter
+    def last_error(self, text: str | None) -> None:
+        self._last_error = text
+        self.recovered = False
 
     # -- what the client asks ----------------------------------------------------------
 
@@ -231,20 +247,28 @@ class Supervisor:
         """The current connection is gone: decide, back off, re-establish. False: gave up."""
         client = self.client
         code, text = conn.describe()
+        text = client._redact(text)  # a close reason is server text
+        self.outage_started = self._loop.time()
         self.state = "reconnecting"
         self._wake.clear()
         self._stop_timers(conn)
         self.backoff.disconnected(self._loop.time())
         self.connected_since = None
-        error_text = _describe(conn.error) if conn.error is not None else None
+        error_text = client._redact(_describe(conn.error)) if conn.error is not None else None
         self.last_error = f"{text}" + (f" (code {code})" if code is not None else "")
         client._emit(ClosedEvent, url=conn.url, code=code, reason=text, clean=code in (1000, 1001))
         message = f"connection lost: {self.last_error}"
         client.log.warning("%s", message)
+        action = classify_close(code, self.policy)
+        if conn.closed_by_client and action == "fatal":
+            # Our own close code (1007 for invalid UTF-8, 1009 for a frame over max_size)
+            # says what the server sent, not that it refuses us: reconnect.
+            action = "retry"
+        if action == "reject":
+            self._reject_last_subscribe(conn, code, text)
         client._connection_lost(ConnectionLost(message, code=code, reason=text))
         if self.auth is not None:
             self.auth.reset()
-        action = classify_close(code, self.policy)
         throttled = self._loop.time() - client._throttled_at < 5.0
         if action == "fatal" and code == 1008 and throttled and code not in self.policy.close_codes:
             # A policy-violation close right after a rate-limit error reply (Deribit ends
@@ -309,6 +333,8 @@ class Supervisor:
         drop); the subscriptions are already restored on ``new``, so no reconnect."""
         client = self.client
         code, text = old.describe()
+        text = client._redact(text)
+        self.outage_started = self._loop.time()
         self._stop_timers(old)
         client._emit(ClosedEvent, url=old.url, code=code, reason=text, clean=False)
         message = f"connection lost during a rotation: {text}" + (
@@ -323,6 +349,18 @@ class Supervisor:
             client._fail_waiter(waiter, error)
         self.reconnects += 1
         self._go_live(new, 1, reconnect=True, rotation=True)
+
+    def _reject_last_subscribe(self, conn: Connection, code: int | None, reason: str) -> None:
+        """A ``reject`` close: what was in flight caused it. Requests pending at the close
+        fail with ConnectionLost (code and reason) as at any drop; when none was pending,
+        the subscription sent last fails and is not restored."""
+        client = self.client
+        if not conn.last_subscribe or any(p.kind == "request" for p in client._session.correlator):
+            return
+        cause = ConnectionLost(f"the server closed the connection: {reason}", code=code, reason=reason)
+        error = SubscriptionError(conn.last_subscribe[0], f"rejected by the server: {reason}", cause)
+        failed = client._session.subscriptions.mark_failed(conn.last_subscribe, error)
+        client._fail_entries(failed, error)
 
     def _give_up(self, message: str, code: int | None, reason: str) -> None:
         self.client.log.error("%s", message)
@@ -355,6 +393,7 @@ class Supervisor:
         # WebSocket pings are sent by our own timer (see _ws_pinger): a missed pong then
         # drops the socket at once instead of waiting for a closing handshake.
         kwargs["ping_interval"] = kwargs["ping_timeout"] = None
+        kwargs["logger"] = client.ws_log  # the library's frame logs, redacted
         if client.log.isEnabledFor(20):
             client.log.info("connecting to %s (attempt %d)", client.url, attempt)
         conn = await Connection.open(url, kwargs, self._numbers, client, shown=client.url)
@@ -399,7 +438,7 @@ class Supervisor:
             data = await conn.recv(remaining)
             try:
                 frame = json.loads(data)
-            except ValueError:
+            except (ValueError, RecursionError):  # junk before the hello: skip it
                 continue
             if self._is_hello(frame):
                 break
@@ -425,7 +464,7 @@ class Supervisor:
             try:
                 if is_ack(json.loads(data)):
                     return
-            except ValueError:
+            except (ValueError, RecursionError):
                 continue
 
     async def _login(self, conn: Connection, *, refresh: bool, locked: bool = False) -> None:
@@ -495,6 +534,7 @@ class Supervisor:
             pending, text = session.restore_request(
                 step, now=self._loop.time(), timeout=self._restore_timeout
             )
+            conn.last_subscribe = step.addresses
             if not session.awaits_ack(pending):
                 # Active once sent (ack none, or the request id is the subscription id).
                 await conn.send(text)
@@ -538,12 +578,18 @@ class Supervisor:
         self._start_timers(conn)
         restored = len(client._session.subscriptions.routes)
         if reconnect:
+            # From the drop (a planned rotation has no outage): what a user calls downtime.
+            now = self._loop.time()
+            began = self.outage_started
             client._emit(
                 ConnectionRestored,
                 url=conn.url,
                 subscriptions=restored,
-                duration=self._loop.time() - conn.opened_mono,
+                duration=now - began if began is not None else 0.0,
             )
+            if self.last_error is not None:
+                self.recovered, self.recovered_at = True, now
+            self.outage_started = None
             client.log.info(
                 "%s: %d subscription(s) restored",
                 "connection rotated" if rotation else "reconnected",

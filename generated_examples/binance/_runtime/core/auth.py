@@ -17,6 +17,7 @@ import base64
 import hashlib
 import hmac
 import json
+from collections import deque
 from collections.abc import Callable, Collection, Mapping
 from typing import Any, NoReturn
 
@@ -169,6 +170,10 @@ class AuthState:
         """Monotonic seconds at which the token expires; None when it does not say."""
         self.refresh_token: Secret | None = None
         self._expires_in: float | None = None
+        self._held: deque[Secret] = deque(maxlen=64)
+        """Every token, refresh token and signature this client obtained or made,
+        newest last (bounded): redacted from logs and errors even after they expired,
+        since a server or a log line may still echo an old one."""
         self._get_token = _optional_getter(auth.token)
         self._get_expires_in = _optional_getter(auth.expires_in)
         self._get_refresh_token = _optional_getter(auth.refresh_token)
@@ -203,7 +208,7 @@ class AuthState:
             signed: dict[str, Secret | str] = {
                 **self.credentials,
                 "timestamp": timestamp,
-                "sign": base64.b64encode(digest.digest()).decode(),
+                "sign": self._hold(base64.b64encode(digest.digest()).decode()),
             }
             result: dict[str, Any] = _substitute(self.auth.params, signed)
             return result
@@ -213,6 +218,7 @@ class AuthState:
             data = ""
             to_sign = f"{now_ms}\n{nonce}\n{data}"
             signature = hmac.new(key.encode(), to_sign.encode(), hashlib.sha256).hexdigest()
+            self._hold(signature)
             params.pop("client_secret", None)
             params.update(
                 grant_type="client_signature",
@@ -240,7 +246,7 @@ class AuthState:
         refresh reply received at ``now``. A reply without a new refresh token keeps
         the old one."""
         token = self._get_token(result)
-        self.token = Secret(str(token)) if token is not MISSING and token is not None else None
+        self.token = self._hold(str(token)) if token is not MISSING and token is not None else None
         expires_in = self._get_expires_in(result)
         if isinstance(expires_in, (int, float)) and not isinstance(expires_in, bool):
             self._expires_in = float(expires_in)
@@ -250,7 +256,7 @@ class AuthState:
             self.expires_at = None
         refresh = self._get_refresh_token(result)
         if isinstance(refresh, str) and refresh:
-            self.refresh_token = Secret(refresh)
+            self.refresh_token = self._hold(refresh)
         self.authenticated = True
 
     def refresh_at(self) -> float | None:
@@ -275,11 +281,23 @@ class AuthState:
         self.expires_at = None
         self._expires_in = None
 
+    def _hold(self, value: str) -> Secret:
+        secret = Secret(value)
+        self._held.append(secret)
+        return secret
+
+    def secret_values(self) -> list[str]:
+        """Every secret value this client holds or held: the credentials, and each token,
+        refresh token and login signature it obtained or computed (revealed: only for
+        redaction)."""
+        values = [s.reveal() for s in self.credentials.values()]
+        values += [s.reveal() for s in self._held]
+        return values
+
     def redact(self, text: str) -> str:
-        """``text`` with every known secret value (credentials, token, refresh token), raw
-        or as escaped inside a JSON string, replaced by ``***``."""
-        secrets = [s.reveal() for s in self.credentials.values()]
-        secrets += [s.reveal() for s in (self.token, self.refresh_token) if s is not None]
+        """``text`` with every secret value of :meth:`secret_values`, raw or as escaped
+        inside a JSON string, replaced by ``***``."""
+        secrets = self.secret_values()
         forms = {f for s in secrets if s for f in (s, json.dumps(s, ensure_ascii=False)[1:-1])}
         for value in sorted(forms, key=len, reverse=True):
             text = text.replace(value, _MASK)

@@ -35,9 +35,11 @@ from ..telemetry import (
     RateLimited,
     Reconnecting,
     RequestCompleted,
+    SchemaDrift,
     SubscriptionStateChanged,
     TelemetryEvent,
     TelemetrySink,
+    UnexpectedFrame,
 )
 
 __all__ = ["OpenTelemetrySink"]
@@ -81,6 +83,8 @@ class OpenTelemetrySink(TelemetrySink):
         self.heartbeat = c("nova.heartbeats.missed", unit="{heartbeat}")
         self.errors = c("nova.errors", unit="{error}")
         self.auth = c("nova.auth", unit="{auth}")
+        self.unexpected = c("nova.frames.unexpected", unit="{frame}")
+        self.drift = c("nova.schema.drift", unit="{field}")
         self._open: set[str] = set()
         self._dropped: dict[tuple[str, str], int] = {}
         self._lock = threading.Lock()
@@ -133,3 +137,8 @@ class OpenTelemetrySink(TelemetrySink):
             self.errors.add(1, {**attrs, "error.type": event.error_type})
         elif isinstance(event, AuthCompleted):
             self.auth.add(1, {**attrs, "refreshed": event.refreshed})
+        elif isinstance(event, UnexpectedFrame):
+            self.unexpected.add(1, {**attrs, "kind": event.kind})
+        elif isinstance(event, SchemaDrift):
+            for name in event.fields:
+                self.drift.add(1, {**attrs, "channel": event.channel, "field": name})

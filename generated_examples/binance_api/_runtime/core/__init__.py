@@ -9,6 +9,7 @@ from .backoff import DEFAULT_CLOSE_CODES, Backoff, CloseAction, classify_close
 from .correlator import Correlator, Pending, PendingKind
 from .dispatcher import (
     Dispatcher,
+    Drifted,
     ErrorReply,
     Event,
     GapNotification,
@@ -23,6 +24,7 @@ from .dispatcher import (
     TemplateNotification,
     Unknown,
 )
+from .lenient import ValidationPolicy, drifted_fields, lenient_parse, raw_frame
 from .match import compile_match
 from .pings import PingTracker
 from .ratelimit import (
@@ -33,7 +35,7 @@ from .ratelimit import (
     limiter_for,
     window_for,
 )
-from .session import Session, SubscribeAck, SubscribeFailed, WaiterReply
+from .session import Session, SubscribeAck, SubscribeFailed, SubscribeRetry, WaiterReply
 from .subscriptions import RestoreStep, SubEntry, Subscriptions, SubState
 from .waiters import Waiter, Waiters
 
@@ -44,6 +46,7 @@ __all__ = [
     "CloseAction",
     "Correlator",
     "Dispatcher",
+    "Drifted",
     "ErrorReply",
     "Event",
     "GapNotification",
@@ -67,19 +70,24 @@ __all__ = [
     "SubState",
     "SubscribeAck",
     "SubscribeFailed",
+    "SubscribeRetry",
     "SubscriptionEnded",
     "Subscriptions",
     "TemplateNotification",
     "SlidingWindow",
     "TokenBucket",
     "Unknown",
+    "ValidationPolicy",
     "Waiter",
     "WaiterReply",
     "Waiters",
     "classify_close",
     "compile_match",
     "connect_limiter_for",
+    "drifted_fields",
+    "lenient_parse",
     "limiter_for",
-    "window_for",
+    "raw_frame",
     "resolve_credentials",
+    "window_for",
 ]

@@ -17,8 +17,16 @@ from typing import Any
 from pydantic_core import from_json
 
 from ..errors import MalformedFrame, ServerError, SubscriptionError
-from ..pointer import MISSING, compile_pointer, get, getter, set_at
-from ..protocol import ChannelSpec, Match, Protocol, Reply, RequestSpec, SubscribeMethod
+from ..pointer import MISSING, compile_pointer, get, set_at
+from ..protocol import (
+    ChannelSpec,
+    ErrorAction,
+    Match,
+    Protocol,
+    Reply,
+    RequestSpec,
+    SubscribeMethod,
+)
 from .correlator import Correlator, Pending, PendingKind
 from .dispatcher import (
     Dispatcher,
@@ -32,13 +40,22 @@ from .dispatcher import (
     PingReceived,
     Response,
     SubscriptionEnded,
+    lookup_code,
 )
 from .fastpath import FastPath
+from .lenient import ValidationPolicy
 from .match import Predicate
 from .subscriptions import RestoreStep, SubEntry, Subscriptions
 from .waiters import Waiter, Waiters
 
-__all__ = ["Session", "SubscribeAck", "SubscribeFailed", "WaiterReply", "wire_params"]
+__all__ = [
+    "Session",
+    "SubscribeAck",
+    "SubscribeFailed",
+    "SubscribeRetry",
+    "WaiterReply",
+    "wire_params",
+]
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
@@ -81,6 +98,19 @@ class SubscribeFailed(Outcome):
         self.error = error
 
 
+class SubscribeRetry(Outcome):
+    """An error reply to a subscribe request whose code the spec marks ``retry`` (the
+    server is busy or rate limiting): the entries stay desired and pending; send
+    :meth:`Session.resubscribe` for ``addresses`` after a back-off."""
+
+    __slots__ = ("addresses", "error", "pending")
+
+    def __init__(self, pending: Pending, addresses: tuple[str, ...], error: ServerError) -> None:
+        self.pending = pending
+        self.addresses = addresses
+        self.error = error
+
+
 class WaiterReply(Outcome):
     """A frame that answered the oldest matching :class:`~.waiters.Waiter`.
 
@@ -111,6 +141,7 @@ _OWN = (
     PingReceived,
     SubscribeAck,
     SubscribeFailed,
+    SubscribeRetry,
     SubscriptionEnded,
 )
 """Outcomes that belong to the session's own state: never offered to waiters."""
@@ -119,22 +150,45 @@ _OWN = (
 class Session:
     """All the state of talking one protocol over one connection, without the I/O."""
 
-    def __init__(self, protocol: Protocol, *, internal_timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        protocol: Protocol,
+        *,
+        internal_timeout: float = 30.0,
+        validation: ValidationPolicy = "strict",
+        channel_validation: Mapping[str, ValidationPolicy] | None = None,
+    ) -> None:
+        """``validation`` is the policy of every channel's notifications, and
+        ``channel_validation`` overrides it per channel (by the spec's channel name;
+        another name raises :class:`ValueError`): see :mod:`.lenient`."""
+        policies = dict(channel_validation or {})
+        names = {c.name for c in protocol.channels}
+        unknown = sorted(set(policies) - names)
+        if unknown:
+            raise ValueError(
+                f"channel_validation names no channel of {protocol.name!r}: {', '.join(unknown)}"
+                f" (channels: {', '.join(sorted(names))})"
+            )
+        for policy in (validation, *policies.values()):
+            if policy not in ("strict", "lenient", "raw"):
+                raise ValueError(f"validation policy {policy!r}: use strict, lenient or raw")
         self.protocol = protocol
         self.sign: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None
         """Rewrites the params of every request frame (the handlers' ``sign`` hook)."""
         env = protocol.envelope
-        self._error_id = getter(env.error.id) if env.error is not None else None
         self.correlator = Correlator(env.request.id_kind)
         self.subscriptions = Subscriptions(protocol)
-        fast = FastPath(protocol, self.subscriptions.routes)
+        raw = {c.name for c in protocol.channels if policies.get(c.name, validation) == "raw"}
+        fast = FastPath(protocol, self.subscriptions.routes, unvalidated=raw)
         self.fast: Callable[[str], tuple[SubEntry, Any] | None] | None = (
             fast.receive if fast.enabled else None
         )
         """The receive fast path (:mod:`.fastpath`) for the I/O layer's hot loop: a
         notification on a subscribed address as ``(entry, message)``, else None and the
         frame goes to :meth:`receive`, which decides the same, only slower."""
-        self.dispatcher = Dispatcher(protocol, self.correlator, self.subscriptions)
+        self.dispatcher = Dispatcher(
+            protocol, self.correlator, self.subscriptions, validation, policies
+        )
         self.waiters = Waiters()
         """Callers waiting for an uncorrelated reply (:meth:`add_waiter`)."""
         self.internal_timeout = internal_timeout
@@ -259,6 +313,21 @@ class Session:
             entry.method, (entry,), now=now, timeout=timeout, unsubscribe=True
         )[0]
 
+    def resubscribe(
+        self, addresses: tuple[str, ...], *, now: float, timeout: float
+    ) -> list[tuple[Pending, str]]:
+        """The subscribe frames for those of ``addresses`` that are still desired and
+        pending (after a :class:`SubscribeRetry`), batched per subscribe method."""
+        groups: dict[str, list[SubEntry]] = {}
+        for address in addresses:
+            entry = self.subscriptions.get(address)
+            if entry is not None and entry.state == "pending":
+                groups.setdefault(entry.method.name, []).append(entry)
+        out: list[tuple[Pending, str]] = []
+        for entries in groups.values():
+            out += self._sub_request(entries[0].method, tuple(entries), now=now, timeout=timeout)
+        return out
+
     def restore_requests(self, *, now: float, timeout: float) -> list[tuple[Pending, str]]:
         """After a reconnect: the subscribe frames that re-establish the desired set."""
         self.subscriptions.reset_for_reconnect()
@@ -379,6 +448,12 @@ class Session:
 
     # -- incoming ----------------------------------------------------------------
 
+    def error_action(self, code: Any) -> ErrorAction:
+        """What the spec says an error reply with ``code`` means (``errors.*.action``);
+        ``raise`` for a code it does not list (any JSON value is accepted)."""
+        known = lookup_code(self.protocol.errors, code)
+        return known.action if known is not None else "raise"
+
     def receive(self, data: str | bytes) -> Outcome:
         """Classify one received frame and update the state it touches. Never raises.
 
@@ -404,9 +479,9 @@ class Session:
         if kind is ErrorReply:
             assert isinstance(outcome, ErrorReply)
             pending = outcome.pending
-            if pending is None and self.subscriptions.by_id and self._error_id is not None:
+            if pending is None and self.subscriptions.by_id and outcome.id is not None:
                 # An error for an operation routed by id (GraphQL {"type": "error", "id": ...}).
-                entry = self.subscriptions.by_id.get(self._error_id(outcome.frame))
+                entry = self.subscriptions.by_id.get(outcome.id)
                 if entry is not None:
                     failed = self.subscriptions.mark_failed((entry.address,), outcome.error)
                     done = Pending(None, "", None, "subscribe", 0.0, 0.0, ())
@@ -416,6 +491,8 @@ class Session:
                 for address in pending.addresses:
                     if self._awaiting_match.get(address) is pending:
                         del self._awaiting_match[address]
+                if self.error_action(outcome.error.code) == "retry":
+                    return SubscribeRetry(pending, pending.addresses, outcome.error)
                 failed = self.subscriptions.mark_failed(pending.addresses, outcome.error)
                 return SubscribeFailed(pending, failed, outcome.error)
             return outcome

@@ -17,7 +17,7 @@ returns None and the general path takes the frame, so only speed differs, never 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Annotated, Any, Literal, NotRequired
 
 from pydantic import AfterValidator, TypeAdapter, ValidationError
@@ -85,8 +85,16 @@ _MESSAGE = object()
 class FastPath:
     """Validates notification frames on subscribed addresses in one pass, when it can."""
 
-    def __init__(self, protocol: Protocol, routes: dict[str, SubEntry]) -> None:
+    def __init__(
+        self,
+        protocol: Protocol,
+        routes: dict[str, SubEntry],
+        unvalidated: Collection[str] = (),
+    ) -> None:
+        """``unvalidated``: names of channels whose messages are not validated (the
+        ``raw`` validation policy): the general path takes their frames."""
         self._routes = routes
+        self._unvalidated = frozenset(unvalidated)
         self._adapters: dict[str, Callable[[str], Any] | None] = {}
         self._shape: _Shape | None = None
         rule = protocol.envelope.notification
@@ -122,7 +130,7 @@ class FastPath:
             return None
         env = protocol.envelope
         earlier = [p.when for p in protocol.heartbeat.server_pings if p.text is None]
-        earlier += [r.when for r in (env.error, env.response) if r is not None]
+        earlier += [r.when for r in (env.error, env.result_error, env.response) if r is not None]
         for other in earlier:
             if _disjoint(when, other):
                 continue
@@ -140,6 +148,7 @@ class FastPath:
             # routed by an object key: both take the general path.
             if (
                 self._shape is not None
+                and spec.name not in self._unvalidated
                 and spec.message_type is not None
                 and spec.sequence is None
                 and spec.structured is None

@@ -18,6 +18,8 @@ nova_rate_limited_total                   counter    api, method, raised
 nova_heartbeat_missed_total               counter    api, kind
 nova_errors_total                         counter    api, error_type
 nova_auth_total                           counter    api, refreshed
+nova_unexpected_frames_total              counter    api, kind
+nova_schema_drift_total                   counter    api, channel, field
 ========================================  =========  ===============================
 
 Several sinks on one registry (one per client) share the metrics: the ``api`` label
@@ -41,9 +43,11 @@ from ..telemetry import (
     RateLimited,
     Reconnecting,
     RequestCompleted,
+    SchemaDrift,
     SubscriptionStateChanged,
     TelemetryEvent,
     TelemetrySink,
+    UnexpectedFrame,
 )
 
 __all__ = ["DEFAULT_BUCKETS", "PrometheusSink"]
@@ -95,6 +99,14 @@ class _Metrics:
         self.heartbeat = c("heartbeat_missed_total", "Missed heartbeats", ["api", "kind"], **kw)
         self.errors = c("errors_total", "Errors", ["api", "error_type"], **kw)
         self.auth = c("auth_total", "Logins and token refreshes", ["api", "refreshed"], **kw)
+        self.unexpected = c(
+            "unexpected_frames_total", "Malformed, unknown, late and duplicate frames",
+            ["api", "kind"], **kw,
+        )
+        self.drift = c(
+            "schema_drift_total", "Messages delivered despite missing or invalid fields",
+            ["api", "channel", "field"], **kw,
+        )
 
 
 _SHARED: dict[tuple[int, str], tuple[Any, _Metrics]] = {}
@@ -162,6 +174,11 @@ class PrometheusSink(TelemetrySink):
             m.errors.labels(api, event.error_type).inc()
         elif isinstance(event, AuthCompleted):
             m.auth.labels(api, _b(event.refreshed)).inc()
+        elif isinstance(event, UnexpectedFrame):
+            m.unexpected.labels(api, event.kind).inc()
+        elif isinstance(event, SchemaDrift):
+            for name in event.fields:
+                m.drift.labels(api, event.channel, name).inc()
 
     def _subscription(self, api: str, event: SubscriptionStateChanged) -> None:
         # The gauge is recomputed from the states this sink saw, so it cannot drift negative.

@@ -11,19 +11,24 @@ Outcomes are small slotted objects; the caller dispatches on their exact type.
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
 from pydantic_core import from_json
 
-from ..errors import MalformedFrame, ServerError
+from ..errors import MalformedFrame, ServerError, brief
 from ..pointer import MISSING, getter
 from ..protocol import ChannelSpec, EventSpec, Protocol, Reply
 from .correlator import Correlator, Pending
+from .lenient import ValidationPolicy, lenient_parse
 from .match import compile_match
 from .subscriptions import SubEntry, Subscriptions, canonical
 
 __all__ = [
     "Dispatcher",
+    "Drifted",
+    "lookup_code",
     "ErrorReply",
     "Event",
     "GapNotification",
@@ -118,23 +123,27 @@ class Response(Outcome):
 class ErrorReply(Outcome):
     """An error reply; ``pending`` is None when its id is missing or not ours."""
 
-    __slots__ = ("error", "frame", "pending")
+    __slots__ = ("error", "frame", "id", "pending")
 
-    def __init__(self, pending: Pending | None, error: ServerError, frame: Any) -> None:
+    def __init__(self, pending: Pending | None, error: ServerError, frame: Any, id: Any = None) -> None:
         self.pending = pending
         self.error = error
         self.frame = frame
+        self.id = id
+        """The id the frame names (MISSING or None when it names none)."""
 
 
 class StrayReply(Outcome):
-    """A reply whose id is not pending: ``late`` (expired/abandoned) or unknown."""
+    """A reply whose id is not pending: ``late`` (expired/abandoned), ``duplicate``
+    (answered already) or unknown (neither)."""
 
-    __slots__ = ("frame", "id", "late")
+    __slots__ = ("duplicate", "frame", "id", "late")
 
-    def __init__(self, id: Any, late: bool, frame: Any) -> None:
+    def __init__(self, id: Any, late: bool, frame: Any, duplicate: bool = False) -> None:
         self.id = id
         self.late = late
         self.frame = frame
+        self.duplicate = duplicate
 
 
 class Event(Outcome):
@@ -157,6 +166,23 @@ class Malformed(Outcome):
         self.pending = pending
 
 
+class Drifted(Outcome):
+    """A notification whose message failed validation in ``fields`` and was built
+    without them (validation policy ``lenient``): count and report the drift, then act
+    on ``outcome`` (a :class:`Notification`, :class:`GapNotification` or
+    :class:`TemplateNotification`)."""
+
+    __slots__ = ("address", "fields", "outcome", "spec")
+
+    def __init__(
+        self, outcome: Outcome, spec: ChannelSpec[Any, Any], address: Any, fields: tuple[str, ...]
+    ) -> None:
+        self.outcome = outcome
+        self.spec = spec
+        self.address = address
+        self.fields = fields
+
+
 class Unknown(Outcome):
     """A well-formed frame no rule claims, or a notification on an unknown address."""
 
@@ -176,17 +202,43 @@ class PingReceived(Outcome):
         self.reply = reply
 
 
-def _short(data: Any, limit: int = 200) -> str:
-    text = data if isinstance(data, str) else repr(data)
-    return text if len(text) <= limit else text[:limit] + "..."
+T = TypeVar("T")
+
+_INTEGER = re.compile(r"-?[0-9]{1,18}")
+"""An error code sent as a string that our int codes may match (ASCII digits only:
+``"²"`` is a digit to ``str.isdigit`` but not to ``int``)."""
+
+
+def lookup_code(table: Mapping[Any, T], code: Any) -> T | None:
+    """``table[code]`` for an error code as the server sent it, else None. An int code
+    also matches its decimal string and the other way round; any JSON value is
+    accepted (an object, ``"²"``, a 5000-digit number) and simply matches nothing."""
+    if not table:
+        return None
+    try:
+        hit = table.get(code)
+    except TypeError:  # unhashable: a JSON object or array
+        return None
+    if hit is None and type(code) is str and _INTEGER.fullmatch(code):
+        hit = table.get(int(code))
+    elif hit is None and type(code) is int and -(10**18) < code < 10**18:
+        hit = table.get(str(code))
+    return hit
 
 
 class Dispatcher:
     """Turns one incoming frame into one :class:`Outcome`."""
 
     def __init__(
-        self, protocol: Protocol, correlator: Correlator, subscriptions: Subscriptions
+        self,
+        protocol: Protocol,
+        correlator: Correlator,
+        subscriptions: Subscriptions,
+        validation: ValidationPolicy = "strict",
+        channel_validation: Mapping[str, ValidationPolicy] | None = None,
     ) -> None:
+        self._policy: ValidationPolicy = validation
+        self._policies = dict(channel_validation or {})
         self._correlator = correlator
         self._subs = subscriptions
         self._routes = subscriptions.routes
@@ -201,13 +253,18 @@ class Dispatcher:
             else:
                 self._pings.append((compile_match(ping.when), ping.reply))
 
-        self._is_error = self._err_id = self._err_code = self._err_message = self._err_data = None
-        if env.error is not None:
-            self._is_error = compile_match(env.error.when)
-            self._err_id = getter(env.error.id)
-            self._err_code = getter(env.error.code)
-            self._err_message = getter(env.error.message)
-            self._err_data = getter(env.error.data) if env.error.data is not None else None
+        self._error_rules = [
+            (
+                compile_match(rule.when),
+                getter(rule.id),
+                getter(rule.code),
+                getter(rule.message),
+                getter(rule.data) if rule.data is not None else None,
+            )
+            for rule in (env.error, env.result_error)
+            if rule is not None
+        ]
+        self._base_error = protocol.base_error
 
         self._is_response = self._resp_id = self._resp_result = None
         if env.response is not None:
@@ -265,8 +322,9 @@ class Dispatcher:
         for when, reply in self._pings:
             if when(frame):
                 return PingReceived(reply)
-        if self._is_error is not None and self._is_error(frame):
-            return self._error(frame)
+        for rule in self._error_rules:
+            if rule[0](frame):
+                return self._error(frame, rule)
         for when, address_of in self._acks:
             if when(frame):
                 address = address_of(frame)
@@ -316,15 +374,37 @@ class Dispatcher:
         except TypeError:
             return self._by_id.get(canonical(sub_id))
 
-    def _deliver(self, entry: SubEntry, frame: Any, payload: Any, address: Any) -> Outcome:
+    def _parse(
+        self, spec: ChannelSpec[Any, Any], payload: Any, frame: Any, address: Any
+    ) -> tuple[Any, tuple[str, ...]] | Malformed:
+        """The channel's message per its validation policy, and the fields left unset
+        (``lenient``); a :class:`Malformed` outcome when there is no message."""
+        policy = self._policies.get(spec.name, self._policy)
+        if policy == "raw":
+            return payload, ()
         try:
-            message = entry.spec.parse(payload)
+            return spec.parse(payload), ()
         except Exception as exc:  # noqa: BLE001 - user-supplied parsers may raise anything
+            if policy == "lenient" and spec.message_type is not None:
+                try:
+                    message, unset = lenient_parse(spec.message_type, payload, frame)
+                except Exception:  # noqa: BLE001 - nothing to be lenient about: malformed
+                    unset = ()
+                if unset:
+                    return message, unset
             return Malformed(MalformedFrame(f"channel {address!r}: invalid message: {exc}", frame))
+
+    def _deliver(self, entry: SubEntry, frame: Any, payload: Any, address: Any) -> Outcome:
+        parsed = self._parse(entry.spec, payload, frame, address)
+        if type(parsed) is Malformed:
+            return parsed
+        message, unset = parsed  # type: ignore[misc]
         sequence = self._sequences.get(entry.spec.name) if self._sequences else None
         if sequence is not None:
-            return self._sequenced(entry, frame, message, sequence)
-        return Notification(entry, message)
+            outcome = self._sequenced(entry, frame, message, sequence)
+        else:
+            outcome = Notification(entry, message)
+        return Drifted(outcome, entry.spec, entry.address, unset) if unset else outcome
 
     @staticmethod
     def _sequenced(entry: SubEntry, frame: Any, message: Any, sequence: Any) -> Outcome:
@@ -378,14 +458,7 @@ class Dispatcher:
         payload = self._payload(frame)
         entry = self._routes.get(address)
         if entry is not None:
-            if self._sequences:
-                return self._deliver(entry, frame, payload, address)
-            try:
-                return Notification(entry, entry.spec.parse(payload))
-            except Exception as exc:  # noqa: BLE001 - user-supplied parsers may raise anything
-                return Malformed(
-                    MalformedFrame(f"channel {address!r}: invalid message: {exc}", frame)
-                )
+            return self._deliver(entry, frame, payload, address)
         try:
             hit = self._subs.match_template(address)
         except Exception as exc:  # noqa: BLE001 - user-supplied parsers may raise anything
@@ -395,17 +468,20 @@ class Dispatcher:
         if hit is None:
             return Unknown(frame, f"notification on unknown channel {address!r}")
         spec, channel = hit
-        try:
-            return TemplateNotification(spec, channel, spec.parse(payload))
-        except Exception as exc:  # noqa: BLE001 - user-supplied parsers may raise anything
-            return Malformed(MalformedFrame(f"channel {address!r}: invalid message: {exc}", frame))
+        parsed = self._parse(spec, payload, frame, address)
+        if type(parsed) is Malformed:
+            return parsed
+        message, unset = parsed  # type: ignore[misc]
+        outcome = TemplateNotification(spec, channel, message)
+        return Drifted(outcome, spec, address, unset) if unset else outcome
 
     def _response(self, frame: Any) -> Outcome:
         assert self._resp_id is not None and self._resp_result is not None
         id = self._resp_id(frame)
         pending = self._correlator.resolve(id) if id is not MISSING and id is not None else None
         if pending is None:
-            return StrayReply(id, self._correlator.is_late(id), frame)
+            correlator = self._correlator
+            return StrayReply(id, correlator.is_late(id), frame, correlator.is_duplicate(id))
         result = self._resp_result(frame)
         if result is MISSING:
             return Malformed(
@@ -413,35 +489,32 @@ class Dispatcher:
             )
         return Response(pending, result)
 
-    def _error(self, frame: Any) -> Outcome:
-        assert (
-            self._err_id is not None
-            and self._err_code is not None
-            and self._err_message is not None
-        )
-        code = self._err_code(frame)
+    def _error(self, frame: Any, rule: tuple[Any, Any, Any, Any, Any]) -> Outcome:
+        _, id_of, code_of, message_of, data_of = rule
+        code = code_of(frame)
         code = None if code is MISSING else code
-        message = self._err_message(frame)
+        message = message_of(frame)
         message = "" if message is MISSING else str(message)
-        data = self._err_data(frame) if self._err_data is not None else None
+        data = data_of(frame) if data_of is not None else None
         error = self.error_for(code, message, None if data is MISSING else data)
-        id = self._err_id(frame)
+        error.reply = frame
+        id = id_of(frame)
         pending = self._correlator.resolve(id) if id is not MISSING and id is not None else None
-        return ErrorReply(pending, error, frame)
+        return ErrorReply(pending, error, frame, id)
 
     def error_for(self, code: Any, message: str, data: Any) -> ServerError:
-        """The generated exception for ``code`` if the spec knows it, else :class:`ServerError`."""
-        classes = self._error_classes
-        cls: Any = None
-        if classes:
-            try:
-                cls = classes.get(code)
-            except TypeError:
-                cls = None
-            if cls is None and isinstance(code, str) and code.lstrip("-").isdigit():
-                cls = classes.get(int(code))
-            elif cls is None and isinstance(code, int):
-                cls = classes.get(str(code))
+        """The generated exception for ``code`` if the spec knows it, else the API's base
+        error (or :class:`ServerError`).
+
+        A text key of the ``errors`` table also matches a code, or (for an error without a
+        code) a message, that starts with it followed by ``:`` and more detail (Kraken's
+        ``EGeneral:Invalid arguments:volume``) or that equals it (Bybit's ``ret_msg``).
+        """
+        cls: Any = lookup_code(self._error_classes, code)
+        if cls is None and self._error_classes:
+            cls = _by_text(self._error_classes, code if type(code) is str else message if code is None else None)
+        if cls is None or not (isinstance(cls, type) and issubclass(cls, ServerError)):
+            cls = self._base_error
         if cls is None or not (isinstance(cls, type) and issubclass(cls, ServerError)):
             cls = ServerError
         error: ServerError = cls(code, message, data)
@@ -454,4 +527,19 @@ class Dispatcher:
     @staticmethod
     def describe(data: Any) -> str:
         """A short, safe rendering of a frame for log messages."""
-        return _short(data)
+        return brief(data)
+
+
+def _by_text(classes: Any, text: str | None) -> Any:
+    """The class of the longest text key that ``text`` equals or starts with (then ``:``).
+    Bounded: the first 256 characters and at most 8 ``:``-separated parts are looked at."""
+    if not text:
+        return None
+    text = text[:256]
+    cls = classes.get(text)
+    for _ in range(8):
+        if cls is not None or ":" not in text:
+            break
+        text = text.rsplit(":", 1)[0].rstrip()
+        cls = classes.get(text)
+    return cls

@@ -79,6 +79,8 @@ class Correlator:
         self._late: set[Any] = set()
         self._late_order: deque[Any] = deque()
         self._remember_late = remember_late
+        self._answered: set[Any] = set()
+        self._answered_order: deque[Any] = deque()
 
     def next_id(self) -> Any:
         """A fresh request id: an int, a numeric string, or a uuid4 string."""
@@ -120,23 +122,38 @@ class Correlator:
         """Remove and return the request a reply with ``id`` answers, or None if stray.
 
         Servers sometimes echo a numeric id as a string or the other way round; an id
-        not found as is is tried in the other form for int and str counters.
+        not found as is is tried in the other form for int and str counters. Any JSON
+        value is accepted (an object id, ``"²"``, a 5000-digit string): it is simply
+        not ours.
         """
-        pending = self._pending.pop(id, None)
+        try:
+            pending = self._pending.pop(id, None)
+        except TypeError:  # an unhashable id (a JSON object or array)
+            return None
         if pending is None and self.id_kind != "uuid":
             alt: Any = None
-            if type(id) is str and id.isdigit():
+            if type(id) is str and _is_counter(id):
                 alt = int(id) if self.id_kind == "int" else None
             elif type(id) is int:
                 alt = str(id) if self.id_kind == "str" else None
             if alt is not None:
                 pending = self._pending.pop(alt, None)
+        if pending is not None:
+            self._remember(self._answered, self._answered_order, pending.id)
         return pending
 
     def is_late(self, id: Any) -> bool:
         """True if ``id`` belonged to a request that expired or was abandoned."""
+        return self._seen(self._late, id)
+
+    def is_duplicate(self, id: Any) -> bool:
+        """True if ``id`` belonged to a request that was already answered."""
+        return self._seen(self._answered, id)
+
+    @staticmethod
+    def _seen(ids: set[Any], id: Any) -> bool:
         try:
-            return id in self._late
+            return id in ids
         except TypeError:  # an unhashable id (a JSON object) is certainly not ours
             return False
 
@@ -144,7 +161,7 @@ class Correlator:
         """Forget a request nobody waits for any more; its reply will be *late*."""
         pending = self._pending.pop(id, None)
         if pending is not None:
-            self._remember(id)
+            self._remember(self._late, self._late_order, id)
         return pending
 
     def expire(self, now: float) -> list[Pending]:
@@ -152,7 +169,7 @@ class Correlator:
         expired = [p for p in self._pending.values() if p.deadline <= now]
         for pending in expired:
             del self._pending[pending.id]
-            self._remember(pending.id)
+            self._remember(self._late, self._late_order, pending.id)
         return expired
 
     def next_deadline(self) -> float | None:
@@ -171,8 +188,14 @@ class Correlator:
     def __iter__(self) -> Iterator[Pending]:
         return iter(list(self._pending.values()))
 
-    def _remember(self, id: Any) -> None:
-        self._late.add(id)
-        self._late_order.append(id)
-        if len(self._late_order) > self._remember_late:
-            self._late.discard(self._late_order.popleft())
+    def _remember(self, ids: set[Any], order: deque[Any], id: Any) -> None:
+        """Keep the last ``remember_late`` ids of one kind (late or answered)."""
+        ids.add(id)
+        order.append(id)
+        if len(order) > self._remember_late:
+            ids.discard(order.popleft())
+
+
+def _is_counter(text: str) -> bool:
+    """A numeric id as our int counter writes it (ASCII digits; ``"²"`` is not)."""
+    return text.isascii() and text.isdigit() and len(text) <= 18

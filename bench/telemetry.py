@@ -1,0 +1,58 @@
+"""Telemetry benchmark: what ``InMemoryMetrics.emit`` costs per event, against a baseline.
+
+Sinks run on the event loop for every request and frame, so ``emit`` must stay cheap. The
+baseline is the least any counting sink does: one ``collections.Counter`` increment and one
+append to a bounded ``deque``. Both run in this same process, alternating, R rounds of N
+events each; it prints the median cost per event and the ratio emit/baseline (ratios, not
+absolutes, are meaningful on a shared machine).
+
+    python bench/telemetry.py [N] [ROUNDS]
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from collections import Counter, deque
+
+from nova_gen.runtime.telemetry import InMemoryMetrics, RequestCompleted
+
+EVENT = RequestCompleted(api="deribit", method="public/get_time", latency=0.01, ok=True)
+
+
+def baseline(n: int) -> float:
+    counts: Counter[str] = Counter()
+    recent: deque[RequestCompleted] = deque(maxlen=100)
+    start = time.perf_counter()
+    for _ in range(n):
+        counts[EVENT.name] += 1
+        recent.append(EVENT)
+    return (time.perf_counter() - start) / n
+
+
+def emit(n: int) -> float:
+    metrics = InMemoryMetrics()
+    start = time.perf_counter()
+    for _ in range(n):
+        metrics.emit(EVENT)
+    return (time.perf_counter() - start) / n
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
+    rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+    costs: dict[str, list[float]] = {"baseline": [], "emit": []}
+    for r in range(rounds):
+        for name, run in (("baseline", baseline), ("emit", emit)):
+            costs[name].append(run(n))
+            print(f"round {r + 1}/{rounds} {name:>8}: {costs[name][-1] * 1e9:>8,.0f} ns/event")
+    base, ours = statistics.median(costs["baseline"]), statistics.median(costs["emit"])
+    print(f"N={n}, median of {rounds} rounds")
+    print(f"baseline (Counter + bounded deque): {base * 1e9:>8,.0f} ns/event")
+    print(f"InMemoryMetrics.emit:               {ours * 1e9:>8,.0f} ns/event")
+    print(f"ratio emit/baseline: {ours / base:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+"""The names generated code reserves, per namespace; a spec name landing on one is suffixed.
+
+Attributes of the runtime classes the generated ones subclass are found by introspection
+(``dir`` plus every ``self.<name> =`` in their source), so a new runtime attribute is
+reserved without anyone remembering to list it. Module names are those the templates
+import; ``tests/generator/test_reserved.py`` checks every generated example against them.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import sys
+import textwrap
+
+from .naming import KEYWORDS
+from .runtime.client import BaseClient
+from .runtime.handlers import BaseHandlers
+
+
+def attributes(cls: type) -> frozenset[str]:
+    """Every attribute an instance of ``cls`` can have: class attributes and methods
+    (``dir``), and instance attributes assigned as ``self.<name>`` in the runtime's classes."""
+    names = set(dir(cls))
+    for base in cls.__mro__:
+        if not base.__module__.startswith(__package__ + ".runtime"):
+            continue
+        tree = ast.parse(textwrap.dedent(inspect.getsource(base)))
+        for node in ast.walk(tree):
+            targets: list[ast.expr] = []
+            if isinstance(node, ast.Assign):
+                targets = list(node.targets)
+            elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+                targets = [node.target]
+            for target in targets:
+                for t in ast.walk(target):
+                    if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self":
+                        names.add(t.attr)
+    return frozenset(names)
+
+
+CLIENT_ATTRIBUTES = attributes(BaseClient) | {"connect"}
+"""Attributes of ``BaseClient`` and ``connect``, which the generated client class defines."""
+HANDLER_ATTRIBUTES = attributes(BaseHandlers)
+
+METHODS = CLIENT_ATTRIBUTES | KEYWORDS
+"""Names a request or channel method of the generated client cannot take."""
+HOOKS = HANDLER_ATTRIBUTES | KEYWORDS
+"""Names a hook of the generated handlers class cannot take."""
+
+MODULE_IMPORTS = frozenset(
+    {
+        # client.py
+        "Any", "Literal", "BaseClient", "ConnectOptions", "Connector", "Subscription", "Handshake",
+        "secret", "CredentialProvider", "dump_params", "send_only", "request_next", "models",
+        # channels.py, handlers.py, _protocol.py, errors.py, __init__.py
+        "dataclass", "BaseHandlers", "default_hook", "TypeAdapter", "p", "errors", "ServerError",
+        "ConnectFailed", "ConnectInfo", "ConnectionLost", "Diagnostics", "DisconnectReason",
+        "MissingCredential", "NovaError", "RateLimited", "ReconnectDecision", "ReconnectPolicy",
+        "RequestTimeout", "SubscriptionError", "SubscriptionOverflow", "HookNameError",
+        "InvalidArguments", "not_a_hook",
+    }
+)
+"""Names the generated modules import; the planner's own module-level names (constants,
+classes) are added per spec."""
+MODULE_CONSTANTS = frozenset({"PROTOCOL", "SPEC_FINGERPRINT"})
+
+LOCALS = frozenset(
+    {
+        "self", "cls", "timeout", "wire_params", "handshake", "server", "url", "handlers", "request_timeout",
+        "options", "dict", "str", "object", "int", "float", "bool", "list", "None",
+    }
+)
+"""Names the generated method bodies bind or read besides module names (arguments of
+``connect()``, locals, and the builtins that bodies and field annotations name)."""
+
+ARGUMENTS = LOCALS | MODULE_IMPORTS | MODULE_CONSTANTS | KEYWORDS
+"""Names a keyword argument (request or channel parameter, handshake argument, credential)
+or a channel field cannot take; the spec's constants and classes are added per spec."""
+
+ERRORS = frozenset({"ServerError", "NovaError"}) | KEYWORDS
+"""Names an exception class in errors.py cannot take (besides the API's base error)."""
+
+PACKAGES = (
+    frozenset(sys.stdlib_module_names)
+    | KEYWORDS
+    | frozenset({"nova_gen", "websockets", "pydantic", "pydantic_core", "typing_extensions", "annotated_types"})
+)
+"""Package names that would shadow a module generated code or its runtime imports: the
+standard library, the runtime's dependencies, and keywords (``import async`` is a syntax error)."""
+PACKAGE_MAX_LENGTH = 100
+"""Longer package names are rejected: the name is a folder name, limited by file systems."""

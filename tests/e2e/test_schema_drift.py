@@ -1,0 +1,110 @@
+"""Schema drift does not starve a stream: the generated Deribit client against a
+SpecServer on 127.0.0.1 whose notifications stop carrying a documented field (or carry
+it with the wrong type). The validation policy decides: ``lenient`` (the default)
+delivers the same model class with the field unset, ``strict`` drops the message,
+``raw`` delivers the decoded JSON. Bounded by ``asyncio.timeout``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import pytest
+from deribit import DeribitClient, DeribitHandlers, models
+from deribit._runtime import ConnectOptions, ValidationPolicy, drifted_fields, raw_frame
+
+from nova_gen.testing import SpecServer
+
+from .streams import fresh, take
+
+
+def connect(server: SpecServer, handlers: DeribitHandlers | None = None, **options: Any) -> Any:
+    return DeribitClient.connect(
+        url=server.url, handlers=handlers, options=ConnectOptions(**options)
+    )
+
+
+async def test_lenient_by_default_delivers_the_model_without_the_missing_field(
+    server: SpecServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert ConnectOptions().validation == "lenient"
+    async with asyncio.timeout(20):
+        with caplog.at_level(logging.WARNING, logger="nova"):
+            async with connect(server) as client:
+                ticker = await client.subscribe_ticker(
+                    instrument_name="BTC-PERPETUAL", interval="100ms"
+                )
+                (valid,) = await take(ticker, 1)
+                assert "mark_price" in valid.model_fields_set and drifted_fields(valid) == ()
+                server.drift(remove=("/mark_price",), replace={"/stats/volume": "n/a"})
+                drifted = await fresh(client, ticker, 20)
+                # (the first fresh ones may predate the drift)
+                late = [t for t in drifted if drifted_fields(t)]
+                assert len(late) >= 15
+                for tick in late:
+                    assert type(tick) is models.Ticker
+                    assert tick.instrument_name == "BTC-PERPETUAL"
+                    assert tick.mark_price is None and "mark_price" not in tick.model_fields_set
+                    assert type(tick.stats) is models.TickerStats
+                    assert tick.stats.volume is None and tick.stats.high == valid.stats.high
+                    assert drifted_fields(tick) == ("mark_price", "stats.volume")
+                    frame = raw_frame(tick)
+                    assert frame["params"]["data"]["stats"]["volume"] == "n/a"
+                    assert "mark_price" not in frame["params"]["data"]
+                diag = client.diagnostics()
+                counts = diag.schema_drift["ticker"]
+                assert counts["mark_price"] >= len(late) and counts["stats.volume"] >= len(late)
+                assert any(i.startswith("schema drift") for i in diag.issues())
+                assert client.metrics.count("schema_drift", "ticker") == counts["mark_price"]
+                assert client.metrics.count("schema_drift_field", "ticker.mark_price") >= 15
+                assert "malformed" not in diag.unexpected_frames
+    warnings = [r.getMessage() for r in caplog.records if "schema drift" in r.getMessage()]
+    assert len(warnings) == 2  # once per field and channel, however many messages
+    assert "'mark_price'" in warnings[0] or "'mark_price'" in warnings[1]
+
+
+async def test_lists_of_models_drift_item_by_item(server: SpecServer) -> None:
+    async with asyncio.timeout(20):
+        async with connect(server) as client:
+            trades = await client.subscribe_trades(instrument_name="BTC-PERPETUAL", interval="100ms")
+            server.drift(remove=("/0/price",))
+            batch = (await fresh(client, trades, 5))[-1]
+            assert all(type(t) is models.Trade for t in batch)
+            assert batch[0].price is None and drifted_fields(batch[0]) == ("price",)
+            assert client.diagnostics().schema_drift["trades"]["price"] >= 1
+
+
+async def test_strict_drops_and_raw_skips_validation_per_channel(server: SpecServer) -> None:
+    errors: list[str] = []
+
+    class Errors(DeribitHandlers):
+        async def on_error(self, error: Exception, context: str) -> None:
+            errors.append(context)
+
+    policies: dict[str, ValidationPolicy] = {"ticker": "strict", "book": "raw"}
+    async with asyncio.timeout(20):
+        async with connect(server, Errors(), channel_validation=policies) as client:
+            ticker = await client.subscribe_ticker(instrument_name="BTC-PERPETUAL", interval="100ms")
+            book = await client.subscribe_book(instrument_name="BTC-PERPETUAL", interval="100ms")
+            (raw,) = await take(book, 1)
+            assert isinstance(raw, dict)  # raw: the decoded payload, not validated
+            await take(ticker, 1)
+            server.drift(remove=("/mark_price",))
+            await server.wait_for(
+                lambda: client.diagnostics().unexpected_frames.get("malformed", 0) >= 10
+            )
+            depth = next(s.queue_depth for s in client.diagnostics().subscriptions if s.address == ticker.address)
+            queued = await take(ticker, depth) if depth else []
+            assert all(drifted_fields(t) == () and "mark_price" in t.model_fields_set for t in queued)
+            assert "malformed frame" in errors
+            assert client.diagnostics().schema_drift == {}
+
+
+async def test_a_policy_for_a_channel_the_spec_does_not_have_is_an_error(
+    server: SpecServer,
+) -> None:
+    async with asyncio.timeout(20):
+        with pytest.raises(ValueError, match="tickers"):
+            await connect(server, channel_validation={"tickers": "strict"})

@@ -1,0 +1,301 @@
+"""Seeded structural fuzz: real specs with their structure broken give diagnostics, never an
+internal error.
+
+Every case takes one of the repository's specs (nova and AsyncAPI, with the files they
+``$ref`` and their overlays), breaks it in one to three places (a list where a mapping is
+expected, a mapping where a string is, null, booleans, huge and absurd numbers, deep nesting,
+unknown and missing keys, ``$ref``s that lead anywhere; sometimes a bit of YAML syntax such
+as a tag or an alias dropped into the text), and runs it through the generator.
+The only acceptable outcomes are success or :class:`SpecError` (exit 0 or 2); anything else
+is a bug, reported with the seed and the mutations that found it. The seeds and the number
+of cases are fixed, so a run is the same everywhere and takes a few seconds;
+``NOVA_FUZZ_CASES=2000 NOVA_FUZZ_SEED=7`` explores further.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+import os
+import random
+import shutil
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from nova_gen.cli import main
+from nova_gen.diagnostics import Diagnostics, SpecError
+from nova_gen.loader import load_api
+from nova_gen.planner import plan
+from nova_gen.render import RenderOptions, render_package
+
+from .conftest import diagnose, mutate, write_files
+
+ROOT = Path(__file__).resolve().parents[2]
+CASES = int(os.environ.get("NOVA_FUZZ_CASES", "150"))
+SEED = int(os.environ.get("NOVA_FUZZ_SEED", "0"))
+RENDERED = int(os.environ.get("NOVA_FUZZ_RENDERED", "4"))
+"""Cases that pass validation are also rendered (models, templates, black), up to this many."""
+
+
+@dataclass(frozen=True)
+class Corpus:
+    folder: Path
+    spec: str
+    """The spec, relative to ``folder``."""
+    others: tuple[str, ...] = ()
+    """The files it references and its overlay, relative to ``folder``."""
+
+
+KRAKEN = "kraken-websocket-request-reply-multiple-channels-asyncapi"
+NOVA = [
+    Corpus(ROOT / "tests" / "generator", "base_spec.yaml"),
+    Corpus(ROOT / "specs", "graphql_ws.yaml"),
+    Corpus(ROOT / "specs", "binance.yaml"),
+    Corpus(ROOT / "specs", "ethereum.yaml"),
+]
+ASYNCAPI = [
+    Corpus(ROOT / "specs" / "asyncapi", "websocket-gemini.yml"),
+    Corpus(ROOT / "specs" / "asyncapi", f"{KRAKEN}.yml", (f"{KRAKEN}.nova.yaml",)),
+    Corpus(ROOT / "specs" / "asyncapi", "slack-rtm.yml", ("slack-rtm.nova.yaml",)),
+    Corpus(ROOT / "tests" / "asyncapi" / "docs", "client-side.yml", ("common/messages.yaml", "common/schemas.yaml")),
+]
+
+REFS = [
+    "#", "#/", "#/schemas", "#/nope", "#/components/schemas", "#/channels", "#/requests/x/result",
+    "other.yaml#/x", "./", "..", "/etc/hostname", "#/info", "#/servers", "common/schemas.yaml",
+    "common/messages.yaml#/", "#/components/messages",
+]
+TEXTS = ["", " ", "{", "}", "{x}", "a.{b}.{b}", "$ref", "#/x", "-", "0", "true", "null", "ws://", "wss://[::1",
+         "é", "x" * 300, "\t\n", "on_error", "import", "1e400"]
+
+
+def scalars(rng: random.Random) -> Any:
+    return rng.choice([
+        None, True, False, 0, -1, 1.5, 10**40, -(10**40), 1e308, -1e308, float("inf"),
+        rng.choice(TEXTS), rng.randrange(-10**6, 10**6),
+    ])
+
+
+def nested(rng: random.Random, value: Any) -> Any:
+    """``value`` under 20 to 70 levels of lists and mappings (past the depth limit or not)."""
+    for _ in range(rng.randrange(20, 70)):
+        value = [value] if rng.random() < 0.5 else {"k": value}
+    return value
+
+
+def replacement(rng: random.Random, old: Any) -> Any:
+    """Something of another shape than ``old``."""
+    kind = rng.randrange(9)
+    if kind == 0:
+        return scalars(rng)
+    if kind == 1:
+        return [] if rng.random() < 0.3 else [old] if rng.random() < 0.5 else list(old.values()) if isinstance(old, dict) else [scalars(rng)]
+    if kind == 2:
+        return {} if rng.random() < 0.3 else {"k": old} if rng.random() < 0.5 else {str(scalars(rng)): scalars(rng)}
+    if kind == 3:
+        return {"$ref": rng.choice(REFS + [5, None, ["#"]])}
+    if kind == 4:
+        return nested(rng, scalars(rng))
+    if kind == 5:
+        return str(old)[:50] if not isinstance(old, str) else {"type": old}
+    if kind == 6:
+        return {"type": rng.choice(["object", "array", "string", "strng", 5, None, ["object", "null"]]),
+                "properties": rng.choice([{}, [], {"a": None}, {"a": {"$ref": rng.choice(REFS)}}, "x"])}
+    if kind == 7:
+        return rng.choice([True, False, None])
+    return 9 * 10**rng.choice([20, 99, 150])  # past the number limit at 150 digits
+
+
+def pointers(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    yield path
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from pointers(v, (*path, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from pointers(v, (*path, i))
+
+
+def break_once(rng: random.Random, doc: Any) -> tuple[Any, str]:
+    """One structural change somewhere in ``doc``; returns the new document and what changed."""
+    paths = list(pointers(doc))
+    path = rng.choice(paths)
+    if not path:
+        return replacement(rng, doc), "the document"
+    parent = doc
+    for token in path[:-1]:
+        parent = parent[token]
+    last = path[-1]
+    where = "/" + "/".join(str(t) for t in path)
+    action = rng.randrange(10)
+    if action == 0 and isinstance(parent, dict):
+        del parent[last]
+        return doc, f"removed {where}"
+    if action == 1 and isinstance(parent, dict):
+        parent[rng.choice(["x-unknown", "$ref", "nova", "asyncapi", "when", "params", str(last) + "_"])] = scalars(rng)
+        return doc, f"added a key next to {where}"
+    if action == 2 and isinstance(parent, dict):
+        value = parent.pop(last)
+        parent[rng.choice(TEXTS)] = value
+        return doc, f"renamed {where}"
+    parent[last] = replacement(rng, parent[last])
+    return doc, f"replaced {where} with {json.dumps(parent[last], default=str)[:80]}"
+
+
+# The test's own reading and writing uses libyaml when it is there, only for speed.
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_DUMPER: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+@functools.cache
+def parsed(path: Path) -> Any:
+    return yaml.load(path.read_text("utf-8"), Loader=_LOADER)
+
+
+TOKENS = [
+    "!!binary ", "!!int ", "!!float ", "!!bool ", "!!timestamp ", "!!str ", "!!set ", "!!python/name:os.system ",
+    "!local ", "&x ", "*x ", "*nowhere ", "<<: *x\n", "? ", "- ", ": ", "{", "}", "[", "]", "'", '"', "\t", "#",
+    "%YAML 1.1\n---\n", "\n---\n", "\\", "\x00", "\ufeff", "9" * 120, "1e999", "2001-13-45",
+]
+"""Bits of YAML syntax, dropped into the text at random (a quarter of the cases)."""
+
+
+def write(path: Path, data: Any, rng: random.Random) -> None:
+    if rng.random() < 0.2:  # YAML reads JSON too: both ways in
+        text = json.dumps(data, default=str)
+    else:
+        text = yaml.dump(data, Dumper=_DUMPER, sort_keys=False, allow_unicode=True)
+    if rng.random() < 0.25:
+        at = rng.randrange(len(text) + 1)
+        text = text[:at] + rng.choice(TOKENS) + text[at:]
+    path.write_text(text, encoding="utf-8")
+
+
+def run(spec: Path, render: bool) -> int:
+    """0 or 2, as the CLI would exit; any other exception escapes."""
+    diagnostics = Diagnostics()
+    try:
+        planned = plan(load_api(spec, diagnostics, base=spec.parent), diagnostics)
+        if render:
+            render_package(planned, RenderOptions(), diagnostics)
+            diagnostics.raise_if_errors()
+    except SpecError:
+        return 2
+    return 0
+
+
+def make_case(rng: random.Random, corpora: list[Corpus], folder: Path) -> tuple[Path, str]:
+    """Write one broken spec (and its other files) into ``folder``; return it and what broke."""
+    corpus = rng.choice(corpora)
+    for name in (corpus.spec, *corpus.others):
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(corpus.folder / name, folder / name)
+    name = corpus.spec
+    if corpus.others and rng.random() < 0.3:  # sometimes a referenced file or the overlay
+        name = rng.choice(corpus.others)
+    doc = copy.deepcopy(parsed(corpus.folder / name))
+    changes = []
+    for _ in range(rng.randrange(1, 4)):
+        doc, change = break_once(rng, doc)
+        changes.append(change)
+    write(folder / name, doc, rng)
+    return folder / corpus.spec, f"{corpus.spec}, in {name}: " + "; ".join(changes)
+
+
+def fuzz(corpora: list[Corpus], seed: int, tmp: Path) -> dict[int, int]:
+    rng = random.Random(seed)
+    outcomes = {0: 0, 2: 0}
+    rendered = 0
+    for case in range(CASES):
+        spec, what = make_case(rng, corpora, tmp / f"case{case}")
+        render = rendered < RENDERED
+        try:
+            status = run(spec, render)
+        except Exception:  # noqa: BLE001 - the point of the test: report what broke, and how
+            pytest.fail(f"seed {seed} case {case}: {what}\n" + traceback.format_exc())
+        rendered += render and status == 0
+        outcomes[status] += 1
+        shutil.rmtree(tmp / f"case{case}")
+    return outcomes
+
+
+@pytest.mark.parametrize(("corpora", "seed"), [(NOVA, 1), (ASYNCAPI, 2)], ids=["nova", "asyncapi"])
+def test_broken_structure_is_a_diagnostic_never_a_crash(corpora: list[Corpus], seed: int, tmp_path: Path) -> None:
+    outcomes = fuzz(corpora, SEED * 1000 + seed, tmp_path)
+    # Both outcomes occur: the mutations are neither all harmless nor all fatal.
+    assert outcomes[0] > 0 and outcomes[2] > 0, outcomes
+
+
+# -- what it found, one case each -------------------------------------------------------------
+
+
+def test_found_non_literal_const_and_enum_values_give_plain_types(in_tmp: Path) -> None:
+    """An enum holding an object (or a const of infinity) has no ``Literal``: the type is plain."""
+    spec = in_tmp / "spec.yaml"
+    spec.write_text(
+        mutate('interval: { enum: ["100ms", "raw"] }', 'interval: { enum: ["100ms", {a: 1}] }')
+        + "  Big: { type: object, properties: { x: { const: .inf } } }\n",
+        encoding="utf-8",
+    )
+    diagnostics = Diagnostics()
+    planned = plan(load_api(spec, diagnostics), diagnostics)
+    files = render_package(planned, RenderOptions(), diagnostics)
+    assert not diagnostics.has_errors, [d.format() for d in diagnostics.items]
+    assert "interval: Any," in files["client.py"]
+    for name, text in files.items():
+        compile(text, name, "exec")
+
+
+def test_found_required_entries_that_are_not_names(in_tmp: Path) -> None:
+    spec = in_tmp / "spec.yaml"
+    spec.write_text(mutate("required: [channels]", "required: [{k: 1}, channels]"), encoding="utf-8")
+    planned = plan(load_api(spec), Diagnostics())
+    assert [(p.name, p.required) for r in planned.requests if r.name == "subscribe" for p in r.params] == [
+        ("channels", True)
+    ]
+
+
+def test_found_handshake_schemas_are_checked(in_tmp: Path) -> None:
+    text = (ROOT / "tests" / "asyncapi" / "docs" / "client-side.yml").read_text("utf-8")
+    assert "X-Client-Version: {type: string" in text
+    shutil.copytree(ROOT / "tests" / "asyncapi" / "docs" / "common", in_tmp / "common")
+    # The position is the argument's key, as for every handshake argument.
+    broken = text.replace("X-Client-Version: {type: string", "@@X-Client-Version: {type: {type: string}")
+    where = write_files(in_tmp, {"api.yml": broken})
+    assert where is not None
+    found = [d for d in diagnose(in_tmp / "api.yml").items if d.severity == "error"]
+    assert [(d.code, str(d.position)) for d in found] == [("NOVA012", f"api.yml:{where.line}:{where.column}")]
+    assert "the header argument 'X-Client-Version' of connect()" in found[0].message
+
+
+def test_found_a_message_named_by_its_index_generates(in_tmp: Path) -> None:
+    """A message listed without a ``$ref`` in an operation is named by its index, ``0``: its
+    constant must still be a Python name."""
+    text = (ROOT / "tests" / "asyncapi" / "docs" / "client-side.yml").read_text("utf-8")
+    shutil.copytree(ROOT / "tests" / "asyncapi" / "docs" / "common", in_tmp / "common")
+    doc = yaml.safe_load(text)
+    del doc["operations"]["say"]["messages"][0]["$ref"]
+    del doc["channels"]["room"]["messages"]["say"]
+    (in_tmp / "api.yml").write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    assert run(in_tmp / "api.yml", render=True) in (0, 2)
+
+
+@pytest.mark.parametrize(
+    ("written", "name"),
+    [("x" * 300 + ".yaml",) * 2, ("a\\0b.yaml", "a\x00b.yaml"), ("loop.yaml",) * 2],
+    ids=["too-long", "nul", "symlink-loop"],
+)
+def test_found_ref_files_that_cannot_be_opened(in_tmp: Path, written: str, name: str) -> None:
+    """A file name too long for the file system, a NUL byte, a symlink loop: not found."""
+    (in_tmp / "loop.yaml").symlink_to(in_tmp / "loop.yaml")
+    (in_tmp / "spec.yaml").write_text(mutate("#/schemas/Ticker", written + "#/T"), encoding="utf-8")
+    found = [(d.code, d.message) for d in diagnose(in_tmp / "spec.yaml").items]
+    assert found == [("NOVA011", f"$ref file {name[:200]!r} not found")], found
+    assert main(["validate", name]) == 2  # the same name as the spec itself
