@@ -179,6 +179,8 @@ class Channel:
     when: Match | None = None
     route: tuple[tuple[str, str], ...] = ()
     sequence: Sequence | None = None
+    stale_after: float | None = None
+    """Seconds without a message after which a subscribed stream counts as stale."""
     method: str | None = None
     """The Python name of the subscribe method, when not ``subscribe_<name>`` (spec key
     ``method``); the unsubscribe method is ``un<method>``."""

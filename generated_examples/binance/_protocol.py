@@ -17,7 +17,7 @@ from .channels import (
     TradeChannel,
 )
 
-SPEC_FINGERPRINT = "sha256:525d94e4f11909062084a5a28511c459cd59ce0485903b457edc48d190a34931"
+SPEC_FINGERPRINT = "sha256:514d4022c986e36919a13897a6d9d753f0b20b678db4274cb91c0a3699059f41"
 """The content of the spec this package was generated from (comments and layout aside)."""
 
 SUBSCRIBE: p.RequestSpec[None] = p.RequestSpec(
@@ -86,6 +86,7 @@ KLINE_CHANNEL: p.ChannelSpec[models.Kline, KlineChannel] = p.ChannelSpec(
     channel_type=KlineChannel,
     hook="on_kline",
     via="streams",
+    stale_after=10.0,
 )
 
 PARTIAL_DEPTH_CHANNEL: p.ChannelSpec[models.PartialDepth, PartialDepthChannel] = p.ChannelSpec(
@@ -98,6 +99,7 @@ PARTIAL_DEPTH_CHANNEL: p.ChannelSpec[models.PartialDepth, PartialDepthChannel] =
     channel_type=PartialDepthChannel,
     hook="on_partial_depth",
     via="streams",
+    stale_after=5.0,
 )
 
 DIFF_DEPTH_CHANNEL: p.ChannelSpec[models.DepthUpdate, DiffDepthChannel] = p.ChannelSpec(
@@ -134,6 +136,7 @@ TICKER_CHANNEL: p.ChannelSpec[models.Ticker24h, TickerChannel] = p.ChannelSpec(
     channel_type=TickerChannel,
     hook="on_ticker",
     via="streams",
+    stale_after=10.0,
 )
 
 SERVER_SHUTDOWN_EVENT: p.EventSpec[models.ServerShutdown] = p.EventSpec(

@@ -20,7 +20,7 @@ from .channels import (
     UserChannel,
 )
 
-SPEC_FINGERPRINT = "sha256:4c8777e21424302e39986a27242080ee2cc847a6d3199d2dc2f7590ec7b85c79"
+SPEC_FINGERPRINT = "sha256:3c265262edc4bdad36000752de18b1b17809b498d46834a6b05e4ab27dcea1dc"
 """The content of the spec this package was generated from (comments and layout aside)."""
 
 SUBSCRIBE: p.RequestSpec[Any] = p.RequestSpec(
@@ -128,6 +128,7 @@ CANDLES_CHANNEL: p.ChannelSpec[models.CandlesMessage, CandlesChannel] = p.Channe
     when=p.Match(equals=(("/channel", "candles"),)),
     route=(("channel", "/channel"), ("product_id", "/events/0/candles/0/product_id")),
     sequence=p.Sequence(field="/sequence_num"),
+    stale_after=10.0,
 )
 
 STATUS_CHANNEL: p.ChannelSpec[models.StatusMessage, StatusChannel] = p.ChannelSpec(
@@ -162,6 +163,7 @@ HEARTBEATS_CHANNEL: p.ChannelSpec[models.HeartbeatsMessage, HeartbeatsChannel] =
     when=p.Match(equals=(("/channel", "heartbeats"),)),
     route=(("channel", "/channel"),),
     sequence=p.Sequence(field="/sequence_num"),
+    stale_after=5.0,
 )
 
 USER_CHANNEL: p.ChannelSpec[models.UserMessage, UserChannel] = p.ChannelSpec(

@@ -8,6 +8,7 @@ parameter used; a ``route`` names fields of a structured (object) address.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 from .. import ir
@@ -73,6 +74,7 @@ def read_channel(n: Normalizer, name: str, c: dict[str, Any], methods: set[str])
         when=match_from(c["when"]) if "when" in c else None,
         route=tuple(c.get("route", {}).items()),
         sequence=p.Sequence(sequence["field"], sequence.get("previous")) if sequence else None,
+        stale_after=_stale_after(n, name, c, base),
         method=c.get("method"),
     )
 
@@ -86,6 +88,23 @@ def _param(n: Normalizer, name: str, schema: Any, pointer: str) -> ir.Param:
         required=not (described and "default" in schema),
         description=str(schema.get("description", "")) if described else "",
     )
+
+
+def _stale_after(n: Normalizer, name: str, c: dict[str, Any], base: str) -> float | None:
+    """The channel's ``stale_after`` in seconds; the schema bounds it, except for ``.nan``."""
+    value = c.get("stale_after")
+    if value is None:
+        return None
+    seconds = float(value)
+    if not math.isfinite(seconds):
+        n.diagnostics.error(
+            "NOVA090",
+            f"stale_after of channel {name!r} is {value!r}, not a number of seconds",
+            n.pos(join_pointer(base, "stale_after")),
+            hint="write the longest silence the stream's documented update rate allows, e.g. 5",
+        )
+        return None
+    return seconds
 
 
 def _check_route(n: Normalizer, name: str, c: dict[str, Any], base: str) -> None:

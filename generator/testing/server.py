@@ -12,7 +12,7 @@ each subscribed channel's example messages, sends the spec's server pings when a
 plays the spec's login (``api.auth``: fresh tokens, refresh, expiry, ``requires_auth``;
 see :mod:`.auth`), sends the spec's hello first when it has one, and offers fault controls
 (:meth:`SpecServer.fail_next`, :meth:`SpecServer.never_answer`, :meth:`SpecServer.throttle`,
-:meth:`SpecServer.refuse_connections`, :meth:`SpecServer.stall`,
+:meth:`SpecServer.refuse_connections`, :meth:`SpecServer.stall`, :meth:`SpecServer.mute`,
 :meth:`SpecServer.drop_connections`, :meth:`SpecServer.drop_every`,
 :meth:`SpecServer.close_connections`, :meth:`SpecServer.send_raw`). Everything it receives
 is recorded, per connection and in order (:meth:`SpecServer.connection_log`).
@@ -104,6 +104,9 @@ class SpecServer:
         ssl: _ssl.SSLContext | None = None,
         message_limit: MessageLimit | None = None,
         authorize: Callable[[HttpRequest], bool] | None = None,
+        feed: bool = False,
+        max_lifetime: float | None = None,
+        handshake_delay: float = 0.0,
     ) -> None:
         """
         :param api: the API to speak.
@@ -133,6 +136,13 @@ class SpecServer:
         :param authorize: asked with each opening handshake's request (``path`` with the
             query string, ``headers``); False refuses it with HTTP 401, as a server
             refuses a spent or wrong connect token.
+        :param feed: stream every address on one clock shared by all connections, as an
+            exchange's feed: the k-th tick is the same frame (sequence value k) on every
+            connection subscribed to it (see :func:`.streams.stream`).
+        :param max_lifetime: drop (abort) every connection this many seconds after its
+            opening handshake request arrived, as servers with a maximum connection
+            lifetime do; :attr:`expired` counts them.
+        :param handshake_delay: seconds the server takes to answer each opening handshake.
         """
         self.api = api
         self.port = port
@@ -176,6 +186,13 @@ class SpecServer:
         self.drops = 0
         """Connections aborted by :meth:`drop_connections` or :meth:`drop_every`."""
         self.hellos_sent = 0
+        self.feed = feed
+        self.max_lifetime = max_lifetime
+        self.handshake_delay = handshake_delay
+        self.expired = 0
+        """Connections dropped at ``max_lifetime``."""
+        self._arrived: dict[int, float] = {}
+        """id(ServerConnection) -> loop time its opening handshake request arrived."""
         self.stalls_ended = 0
         """Stalls ended, by :meth:`unstall` or when a timed :meth:`stall` ran out."""
 
@@ -235,6 +252,8 @@ class SpecServer:
         if self._server is not None:
             raise RuntimeError("the server is already started")
         self._loop = asyncio.get_running_loop()
+        if self.feed:
+            self.streams.origin = self._loop.time()
         self._server = await serve(
             self._handle,
             HOST,
@@ -418,6 +437,18 @@ class SpecServer:
         """Resume every stalled connection (undo :meth:`stall`)."""
         self._call_on_loop(self._unstall_all)
 
+    def mute(self, address: str | None = None, *, forever: bool = False) -> None:
+        """Stop the notification streams of every open connection (or only those of
+        ``address``, a subscription key) while the connections stay healthy: requests
+        and WebSocket pings are still answered. Subscriptions made later, on these
+        connections or new ones, stream normally (a resubscribe or a reconnect cures
+        it), unless ``forever`` (with an ``address``: a symbol that stopped trading)."""
+        if forever:
+            if address is None:
+                raise ValueError("mute(forever=True) needs an address")
+            self.streams.muted.add(address)
+        self._call_on_loop(lambda: self._mute_all(address))
+
     def drop_connections(self) -> None:
         """Abort every open connection at the TCP level: no close frame, no handshake."""
         self._call_on_loop(self._abort_all)
@@ -508,6 +539,15 @@ class SpecServer:
         for conn in conns:
             conn.ws.transport.abort()
 
+    def _mute_all(self, address: str | None) -> None:
+        muted = 0
+        for conn in list(self._open.values()):
+            for key, sub in conn.subs.items():
+                if address is None or key == address:
+                    sub.muted = True
+                    muted += 1
+        logger.info("muted %d stream(s)", muted)
+
     def _schedule_drops(self, seconds: float | None) -> None:
         self._cancel_drop_task()
         if seconds is not None:
@@ -555,9 +595,12 @@ class SpecServer:
             with self._lock:
                 self.stalls_ended += 1
 
-    def _process_request(
+    async def _process_request(
         self, connection: ServerConnection, request: HttpRequest
     ) -> HttpResponse | None:
+        self._arrived[id(connection)] = asyncio.get_running_loop().time()
+        if self.handshake_delay > 0:
+            await asyncio.sleep(self.handshake_delay)
         with self._lock:
             self.handshakes.append(request)
         if self.authorize is not None and not self.authorize(request):
@@ -568,6 +611,7 @@ class SpecServer:
         status = self.faults.take_refusal()
         if status is None:
             return None
+        self._arrived.pop(id(connection), None)
         logger.info("refusing a connection attempt with HTTP %d", status)
         return connection.respond(status, "refused by the test server\n")
 
@@ -595,6 +639,9 @@ class SpecServer:
         logger.info("conn %d open from %s", conn.number, ws.remote_address)
         self.init_gate.open(conn)
         loop = asyncio.get_running_loop()
+        arrived = self._arrived.pop(id(ws), None)
+        if self.max_lifetime is not None and arrived is not None:
+            conn.spawn(self._expire(conn, arrived + self.max_lifetime))
         try:
             if self.hello is not None:
                 await self._send_hello(conn, self.hello)
@@ -633,6 +680,13 @@ class SpecServer:
                 ws.close_code,
                 ws.close_reason,
             )
+
+    async def _expire(self, conn: Connection, at: float) -> None:
+        await asyncio.sleep(max(0.0, at - asyncio.get_running_loop().time()))
+        logger.info("conn %d reached the maximum lifetime: dropping it", conn.number)
+        with self._lock:
+            self.expired += 1
+        conn.ws.transport.abort()
 
     async def _send_hello(self, conn: Connection, hello: Hello) -> None:
         if self.hello_delay > 0:

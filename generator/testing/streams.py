@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import itertools
+import math
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -42,6 +42,8 @@ class Subscription:
     sequence: int | None = None
     """The last sequence value sent (counting skipped ones)."""
     task: asyncio.Task[None] | None = field(default=None, repr=False)
+    muted: bool = False
+    """Send nothing more, while the connection stays healthy (a stream gone quiet)."""
 
     @property
     def key(self) -> str:
@@ -231,16 +233,50 @@ async def stream(
     interval: float,
     limit: int | None,
     sent: Callable[[], None],
+    origin: float | None = None,
 ) -> None:
-    """Send ``examples`` in a cycle, ``interval`` apart, ``limit`` frames at most."""
+    """Send ``examples`` in a cycle, ``interval`` apart, ``limit`` frames at most; a
+    muted subscription (:attr:`Subscription.muted`) sends nothing.
+
+    With ``origin`` (a loop time), the frames follow one clock shared by every
+    connection, as an exchange's feed does: tick ``k`` (at ``origin + k * interval``) is
+    example ``k mod n`` with the k-th sequence value (``k``, or the k-th link of a chained
+    sequence), so two connections subscribed to the same address receive the same frames
+    (a lifetime rotation's overlap). A stream that falls behind its clock catches up tick
+    by tick; no tick is skipped.
+    """
     if not examples or limit == 0:
         return
+    loop = asyncio.get_running_loop()
+    tick = 0 if origin is None else math.floor((loop.time() - origin) / interval) + 1
+    before = _feed_value(sub, tick - 1) if origin is not None else 0
+    """The sequence value of the tick before ``tick`` (feed clock only)."""
     count = 0
-    for example in itertools.cycle(examples):
-        if limit is not None and count >= limit:
-            break
+    while limit is None or count < limit:
+        if origin is not None:
+            await asyncio.sleep(max(0.0, origin + tick * interval - loop.time()))
         await running.wait()
-        await send(build(sub, example.message))
-        count += 1
-        sent()
-        await asyncio.sleep(interval)
+        if not sub.muted:
+            if origin is not None:
+                sub.sequence = before  # the frame carries the tick's own value
+            await send(build(sub, examples[tick % len(examples)].message))
+            count += 1
+            sent()
+        tick += 1
+        if origin is None:
+            await asyncio.sleep(interval)
+        else:
+            before = _next_value(sub, before)
+
+
+def _next_value(sub: Subscription, value: int) -> int:
+    seq = sub.target.channel.sequence
+    return chain_next(value) if seq is not None and seq.previous is not None else value + 1
+
+
+def _feed_value(sub: Subscription, tick: int) -> int:
+    """The sequence value of ``tick`` on the feed clock (0 at tick 0)."""
+    value = 0
+    for _ in range(max(0, tick)):
+        value = _next_value(sub, value)
+    return value

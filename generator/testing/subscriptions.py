@@ -65,6 +65,10 @@ class Subscriptions:
         self.router = Router(api.channels)
         self.notifier = NotificationFramer(api.envelope)
         self.skips = SequenceSkips()
+        self.muted: set[str] = set()
+        """Subscription keys that never stream (``SpecServer.mute(forever=True)``)."""
+        self.origin: float | None = None
+        """Set (a loop time) to stream every address on one clock (``stream(origin=)``)."""
         self._ids = {m.name: IdMaker(self._example_id(m)) for m in api.subscriptions}
 
     def wire(self, request_name: str | None) -> str | None:
@@ -110,7 +114,7 @@ class Subscriptions:
         new: list[Subscription] = []
         with self.lock:
             for target in targets:
-                sub = Subscription(target)
+                sub = Subscription(target, muted=target.key in self.muted)
                 if method.subscription_id is not None:
                     sub.sub_id = self._ids[method.name].make(req.id, method)
                 if sub.key not in conn.subs:
@@ -290,6 +294,7 @@ class Subscriptions:
                 interval=self.interval,
                 limit=self.limit,
                 sent=self.on_sent,
+                origin=self.origin,
             )
         except ConnectionClosed:
             pass

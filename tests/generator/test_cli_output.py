@@ -88,6 +88,36 @@ def test_stale_and_missing_files(project: Path, capsys: pytest.CaptureFixture[st
     assert main(["spec.yaml", "-o", "out", "--check", "-q"]) == 0
 
 
+@pytest.mark.parametrize("extra", ["extra.py", "sub/deeper/notes.txt", ".hidden"])
+def test_a_stale_file_alone_fails_the_check(
+    project: Path, capsys: pytest.CaptureFixture[str], extra: str
+) -> None:
+    """Nothing else differs: the one file the spec does not produce is enough."""
+    stale = project / "out" / "tickers" / extra
+    stale.parent.mkdir(parents=True, exist_ok=True)
+    stale.write_text("x = 1\n", encoding="utf-8")
+    before = tree(project / "out")
+    assert main(["spec.yaml", "-o", "out", "--check"]) == 1
+    out, err = capsys.readouterr()
+    assert err.splitlines() == [
+        f"out/tickers/{extra}: stale",
+        "out/tickers: out of date; run nova-gen to regenerate",
+    ]
+    assert f"--- out/tickers/{extra}\n+++ /dev/null\n" in out
+    assert "up to date" not in out
+    assert tree(project / "out") == before, "--check writes nothing"
+    assert main(["spec.yaml", "-o", "out", "--diff"]) == 0  # shown, not a failure
+    assert f"--- out/tickers/{extra}\n+++ /dev/null\n" in capsys.readouterr().out
+
+
+def test_bytecode_caches_are_not_stale(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cache = project / "out" / "tickers" / "__pycache__"
+    cache.mkdir()
+    (cache / "client.cpython-311.pyc").write_bytes(b"\0")
+    assert main(["spec.yaml", "-o", "out", "--check"]) == 0
+    assert "out/tickers: up to date" in capsys.readouterr().out
+
+
 def test_refuses_a_folder_it_did_not_write(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     mine = project / "mine" / "tickers"
     mine.mkdir(parents=True)

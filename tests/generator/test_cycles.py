@@ -4,6 +4,7 @@ schema that is only "the same value as" itself) they are NOVA064 with the cycle'
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import os
 import sys
@@ -212,7 +213,7 @@ async def test_recursive_data_from_a_real_server(recursive_package: Path) -> Non
     package: Any = importlib.import_module("recursive_models")
     models: Any = importlib.import_module("recursive_models.models")
     api = load_api(recursive_package.parent / "recursive.yaml")
-    async with SpecServer(api) as server:
+    async with asyncio.timeout(10), SpecServer(api) as server:
         async with package.RecursiveModelsClient.connect(url=server.url) as client:
             tree = await client.tree()
             chain = await client.chain()

@@ -232,6 +232,14 @@ CASES = [
          '  params: { id: "{client_id}", secret: @@"{client_secret}" }\n', "NOVA040", message="{client_secret}"),
     Case("042-empty-when", add_section("events:\n  @@anything:\n    when: {}\n    message: { type: object }\n"),
          "NOVA042", severity="warning", message="matches every frame"),
+    Case("090-stale-after-nan", mutate("    subscription: public\n    message: { $ref: \"#/schemas/Ticker\" }",
+                                       "    subscription: public\n    stale_after: @@.nan\n"
+                                       "    message: { $ref: \"#/schemas/Ticker\" }"),
+         "NOVA090", message="stale_after of channel 'ticker' is nan"),
+    Case("003-stale-after-negative", mutate("    subscription: public\n    message: { $ref: \"#/schemas/Ticker\" }",
+                                            "    subscription: public\n    stale_after: @@-1\n"
+                                            "    message: { $ref: \"#/schemas/Ticker\" }"),
+         "NOVA003"),
     Case("050-model-generator", "@@" + BASE + "  Odd: { oneOf: [{ type: object }], discriminator: 5 }\n", "NOVA050",
          message="datamodel-code-generator could not build models", generate=True),
     Case("080-reply-without-rule",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from statistics import mean
 
@@ -64,24 +65,85 @@ def test_zero_max_attempts_never_retries() -> None:
     assert Backoff(ReconnectPolicy(max_attempts=0)).next_delay() is None
 
 
-def test_reset_after_stable_period() -> None:
+def test_a_restored_connection_resets_the_attempts() -> None:
     b = Backoff(POLICY, random.Random(0))
     for _ in range(4):
         b.next_delay()
-    b.connected(100.0)
-    b.disconnected(160.0)  # up exactly reset_after
+    b.connected(100.0)  # came up and restored its subscriptions
     assert b.attempts == 0
+    b.disconnected(160.0)  # up exactly reset_after
+    assert (b.attempts, b.short_lived) == (0, 0)
+    assert b.bounds(b.attempts) == (0.0, 0.5)
 
 
-def test_no_reset_after_short_connection() -> None:
+def test_early_drops_of_restored_connections_raise_the_cap_one_step() -> None:
     b = Backoff(POLICY, random.Random(0))
-    for _ in range(4):
+    caps = []
+    for n in range(6):
+        b.connected(100.0 * n)
+        b.disconnected(100.0 * n + 3.0)  # restored, then dropped after 3 s
+        caps.append(b.bounds(b.attempts + min(b.short_lived, b.short_lived_steps))[1])
+        delay = b.next_delay()
+        assert delay is not None and delay <= caps[-1]
+    assert caps == [1.0] * 6  # initial_delay 0.5, one step up
+    # Failed attempts in between still grow the cap from there...
+    assert b.bounds(1 + 1)[1] == 2.0
+    # ...and one connection that stays up reset_after seconds clears the early drops.
+    b.connected(1000.0)
+    b.disconnected(1060.0)
+    assert (b.attempts, b.short_lived) == (0, 0)
+
+
+def test_short_lived_connections_keep_delays_low_on_a_fake_clock() -> None:
+    """The 60 s fault run's schedule on a fake clock: a server that drops every
+    connection about 3 s after it is restored. Before, attempts accumulated across these
+    connections (0.7, 0.7, 0.1, 4.1, 5.5, then 26.9 s); now every delay stays under
+    ``initial_delay * multiplier``: shorter than the time to the next drop, so every
+    reconnect is restored before it."""
+    policy = ReconnectPolicy(initial_delay=1.0, multiplier=2.0, max_delay=30.0, reset_after=60.0)
+    for seed in range(50):
+        b = Backoff(policy, random.Random(seed))
+        now, worst = 0.0, 0.0
+        for _ in range(40):
+            b.connected(now)
+            now += 3.0  # restored, then dropped
+            b.disconnected(now)
+            delay = b.next_delay()
+            assert delay is not None
+            worst = max(worst, delay)
+            now += delay + 0.05  # the delay, then open + login + resubscribe
+        assert worst <= 2.0
+        assert b.attempts == 1
+
+
+def test_failed_attempts_still_back_off_exponentially() -> None:
+    b = Backoff(POLICY, random.Random(0))
+    b.connected(0.0)
+    b.disconnected(1.0)  # one early drop
+    caps = []
+    for _ in range(6):  # then the server refuses every attempt
+        caps.append(b.bounds(b.attempts + min(b.short_lived, b.short_lived_steps))[1])
         b.next_delay()
-    b.connected(100.0)
-    b.disconnected(159.9)
-    assert b.attempts == 4
+    assert caps == [1.0, 2.0, 4.0, 8.0, 8.0, 8.0]
+
+
+def test_max_attempts_counts_attempts_since_the_last_restored_connection() -> None:
+    b = Backoff(dataclasses.replace(POLICY, max_attempts=2), random.Random(0))
+    assert b.next_delay() is not None and b.next_delay() is not None
+    assert b.next_delay() is None
+    b.connected(10.0)
+    b.disconnected(11.0)
+    assert b.next_delay() is not None
+
+
+def test_reset_forgets_early_drops() -> None:
+    b = Backoff(POLICY, random.Random(0))
+    b.connected(0.0)
+    b.disconnected(1.0)
     b.next_delay()
-    assert b.attempts == 5
+    b.reset()
+    assert (b.attempts, b.short_lived) == (0, 0)
+    assert "short_lived=0" in repr(b)
 
 
 def test_disconnected_without_connected_keeps_attempts() -> None:
@@ -114,3 +176,31 @@ def test_spec_close_codes_win() -> None:
     assert classify_close(4009, policy) == "reauth"
     assert classify_close(1002, policy) == "fatal"
     assert classify_close(None, policy) == "retry"
+
+
+def test_reset_starts_over_from_the_first_delay_and_forgets_the_connection() -> None:
+    b = Backoff(POLICY, rng=random.Random(1))
+    for _ in range(3):
+        b.next_delay()
+    b.connected(0.0)
+    b.reset()
+    assert b.attempts == 0 and b.bounds(b.attempts) == (0.0, 0.5)
+    b.next_delay()
+    b.disconnected(1000.0)  # no connection since the reset: nothing to call stable
+    assert b.attempts == 1
+
+
+def test_a_second_disconnect_without_a_connection_changes_nothing() -> None:
+    b = Backoff(POLICY, rng=random.Random(1))
+    b.connected(0.0)
+    b.disconnected(100.0)  # stable for 100 s >= reset_after: attempts start over
+    assert b.attempts == 0
+    b.next_delay()
+    b.disconnected(500.0)
+    assert b.attempts == 1 and repr(b) == "<Backoff attempts=1 short_lived=0>"
+
+
+def test_the_given_random_source_draws_the_delays() -> None:
+    b = Backoff(POLICY, rng=random.Random(7))
+    reference = random.Random(7)
+    assert [b.next_delay() for _ in range(3)] == [reference.uniform(0.0, cap) for cap in (0.5, 1.0, 2.0)]

@@ -138,3 +138,42 @@ def test_off_without_a_message_type() -> None:
     session.subscribe(spec, BTC, "sink", now=0, timeout=1)
     assert FastPath(protocol, session.subscriptions.routes).receive(note()) is None
     assert isinstance(session.receive(note()), Notification)
+
+
+def _claimed_by_earlier_rules(protocol: Any, base: dict[str, Any]) -> list[dict[str, Any]]:
+    """``base`` with what each rule checked before notifications (server pings, error
+    replies, responses) looks for added: frames the fast path must leave alone."""
+    import copy
+
+    from nova_gen.runtime.pointer import compile_pointer, set_at
+
+    env = protocol.envelope
+    rules = [p.when for p in protocol.heartbeat.server_pings if p.text is None]
+    rules += [r.when for r in (env.error, env.response) if r is not None]
+    frames = []
+    for when in rules:
+        frame = copy.deepcopy(base)
+        for pointer in when.present:
+            set_at(frame, compile_pointer(pointer), {"code": 1, "message": "m"})
+        for pointer, value in when.equals:
+            set_at(frame, compile_pointer(pointer), value)
+        frames.append(frame)
+    return frames
+
+
+def test_the_fast_path_never_disagrees_with_the_general_path() -> None:
+    session = subscribed()
+    assert session.fast is not None
+    base = json.loads(note())
+    frames = [base, *_claimed_by_earlier_rules(PROTOCOL, base)]
+    assert len(frames) >= 3  # the error and response rules at least
+    decided = 0
+    for frame in frames:
+        text = json.dumps(frame)
+        fast = session.fast(text)
+        general = session.receive(text)
+        if fast is not None:
+            decided += 1
+            assert isinstance(general, Notification), (frame, general)
+            assert general.entry is fast[0] and general.message == fast[1]
+    assert decided == 1  # the plain notification, and nothing an earlier rule claims

@@ -29,8 +29,8 @@ def test_dump_params_raises_invalid_arguments_with_the_details() -> None:
 
 
 async def test_a_generated_method_raises_it_before_sending() -> None:
-    async with SpecServer(load_api(SPECS / "deribit.yaml")) as server:
-        async with asyncio.timeout(10), DeribitClient.connect(url=server.url) as client:
+    async with asyncio.timeout(10), SpecServer(load_api(SPECS / "deribit.yaml")) as server:
+        async with DeribitClient.connect(url=server.url) as client:
             with pytest.raises(InvalidArguments):
                 await client.get_instruments(currency="XYZ")  # type: ignore[arg-type]
             assert server.requests_of("public/get_instruments") == []

@@ -75,3 +75,15 @@ def test_json_pong() -> None:
     assert not t.is_pong(other, json.loads(other))
     assert not t.is_pong('{"op":true}', {"op": True})  # JSON true is not 11
     assert not t.is_pong("pong", None)
+
+
+def test_set_interval_accepts_any_positive_interval_only() -> None:
+    t = PingTracker(TEXT_PING, now=0.0)
+    t.set_interval(0.25)
+    assert t.next_due() == 0.25
+    for bad in (0.0, -1.0):
+        with pytest.raises(ValueError, match=f"^a ping interval must be positive, not {bad}$"):
+            t.set_interval(bad)
+    assert repr(t) == "<PingTracker interval=0.25s outstanding=False>"
+    t.sent(1.0)
+    assert repr(t) == "<PingTracker interval=0.25s outstanding=True>"

@@ -143,6 +143,20 @@ def test_invalid_parameters() -> None:
         TokenBucket(rate=1.0, burst=0.0)
 
 
+def test_invalid_parameters_are_named_in_the_error() -> None:
+    with pytest.raises(ValueError, match=r"^rate and burst must be positive \(rate=-1, burst=2\)$"):
+        TokenBucket(rate=-1, burst=2)
+
+
+def test_limiters_from_the_spec_start_full_on_the_callers_clock() -> None:
+    spec = RateLimit(rate=4.0, burst=2.0, connect_rate=0.5, connect_burst=2.0)
+    for lim, rate in ((limiter_for(spec, 100.0), 4.0), (connect_limiter_for(spec, 100.0), 0.5)):
+        assert lim is not None
+        window = 2 / rate * (1 + MARGIN)  # burst 2 in any burst / rate seconds, plus margin
+        assert [lim.reserve(1, 100.0) for _ in range(3)] == [0.0, 0.0, pytest.approx(window)]
+        assert lim.tokens(100.0 + window) == pytest.approx(1.0)  # the first two left the window
+
+
 def test_limiter_for() -> None:
     assert limiter_for(None, 0.0) is None
     lim = limiter_for(RateLimit(rate=5.0, burst=10.0), 0.0)

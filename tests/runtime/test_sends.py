@@ -384,8 +384,10 @@ async def test_a_restored_replacement_is_kept_when_the_old_connection_dies_mid_r
         async def on_connect(self, info: ConnectInfo) -> None:
             infos.append(info)
 
-    options = ConnectOptions(reconnect=FAST.reconnect, max_lifetime=0.3)
-    async with asyncio.timeout(5):
+    # Rotation starts 0.8 s after the first connection's attempt began; the replacement's
+    # own rotation only 0.8 s after its attempt began, after these checks.
+    options = ConnectOptions(reconnect=FAST.reconnect, max_lifetime=1.0, rotation_margin=0.2)
+    async with asyncio.timeout(10):
         async with FakeClient.connect(url=url, handlers=Handlers(), options=options) as client:
             sub = await client.subscribe_ticker(instrument_name="A", interval="100ms")
             await until(lambda: len(fake.conns) == 2)  # the rotation started

@@ -29,6 +29,7 @@ from nova_gen.runtime.telemetry import (
     RequestCompleted,
     SchemaDrift,
     SequenceGap,
+    StreamStale,
     SubscriptionStateChanged,
     TelemetryEvent,
     TelemetrySink,
@@ -61,6 +62,8 @@ def all_events() -> list[TelemetryEvent]:
         UnexpectedFrame(api=API, kind="duplicate_reply"),
         SchemaDrift(api=API, channel="ticker", address="ticker.BTC-PERPETUAL.raw",
                     fields=("mark_price",), policy="lenient"),
+        StreamStale(api=API, address="ticker.BTC-PERPETUAL.100ms", silent_for=2.5,
+                    action="resubscribe"),
     ]
 
 

@@ -233,6 +233,22 @@ class BaseClient(Generic[H]):
         self.log.removeFilter(self._filter)
         self.ws_log.removeFilter(self._ws_filter)
 
+    async def reconnect(self, reason: str = "requested by the caller") -> None:
+        """Replace the connection now, for callers that detect a stale stream themselves.
+
+        The current socket is dropped and a new one opened at once (no backoff delay),
+        then everything is restored as after any drop: login, every subscription,
+        iterators going on. ``reason`` (str) is logged and reaches ``on_disconnect``
+        (``DisconnectReason.reason``) and the ``Reconnecting`` telemetry event. Returns
+        once the new connection is restored; while the client is already reconnecting,
+        waits for that restore instead. Raises :class:`ConnectionClosed` if the client
+        is closed (or closes meanwhile), :class:`ConnectionLost` if it gives up.
+        """
+        sup = self._sup
+        if sup is None:
+            raise ConnectionClosed("the client is not connected")
+        await sup.reconnect(reason)
+
     async def __aenter__(self) -> BaseClient[H]:
         return self
 

@@ -30,20 +30,22 @@ def get_logger(api: str) -> logging.Logger:
 
 
 def _usable(secrets: Iterable[str | None]) -> list[str]:
-    """Every form a secret takes in logs: as is, and escaped inside a JSON string (both
-    with and without ``ensure_ascii``). Longest first, so a secret that contains another
-    is replaced whole."""
+    """Every form a secret takes in logs: as is, escaped inside a JSON string (both with
+    and without ``ensure_ascii``), and as ``repr`` shows it (a secret inside a dict or list
+    argument, ``%r``). Longest first, so a secret that contains another is replaced whole."""
     forms: set[str] = set()
     for s in secrets:
         if isinstance(s, str) and s:
             forms.add(s)
             forms.add(json.dumps(s, ensure_ascii=False)[1:-1])
             forms.add(json.dumps(s)[1:-1])
+            forms.add(repr(s)[1:-1])
     return sorted(forms, key=len, reverse=True)
 
 
 def redact(text: str, secrets: Iterable[str | None], replacement: str = REDACTED) -> str:
-    """``text`` with every occurrence of every non-empty secret (raw or JSON-escaped) replaced."""
+    """``text`` with every occurrence of every non-empty secret (raw, JSON-escaped or as
+    ``repr`` shows it) replaced."""
     for secret in _usable(secrets):
         if secret in text:
             text = text.replace(secret, replacement)

@@ -87,6 +87,7 @@ class Outcomes:
                 pass  # the receive loop sees the close next
 
     def deliver(self, entry: SubEntry, message: Any) -> None:
+        entry.received += 1
         for sink in entry.sinks:
             sink._push(message)
         hook = self.client._hooks[entry.spec.hook]

@@ -8,10 +8,10 @@ counters are plain ints on the object, so counting costs an addition.
 The receive loop is the hot path: one ``recv``, one ``Session.receive`` (which parses
 with pydantic's Rust path), and for a notification a push into each consumer's buffer.
 Everything else (replies, events, errors) goes to ``client._on_outcome``; server pings
-are answered inline, never behind a user hook. Frames from a connection that is not
-*live* (a replacement being restored before a lifetime rotation switches to it) are
-parsed for replies but their notifications are not delivered, so iterators never see
-a message twice.
+are answered inline, never behind a user hook. While a lifetime rotation's two
+connections carry the same subscriptions, both deliver through the session's
+``overlap``, which lets each message through once and in order; frames of a connection
+that is not *live* are parsed for replies but their notifications are not delivered.
 """
 
 from __future__ import annotations
@@ -57,6 +57,7 @@ class Connection:
         "number",
         "opened_at",
         "opened_mono",
+        "started_mono",
         "url",
         "ws",
     )
@@ -76,6 +77,9 @@ class Connection:
         self.bytes_out = 0
         self.opened_at = time.time()
         self.opened_mono = asyncio.get_running_loop().time()
+        self.started_mono = self.opened_mono
+        """Loop time the connection attempt began (before the TCP and WebSocket
+        handshakes): a server's lifetime clock cannot start earlier."""
         self.close_code: int | None = None
         self.close_reason = ""
         self.error: BaseException | None = None
@@ -103,8 +107,11 @@ class Connection:
     ) -> Connection:
         """Open the socket (raises what ``websockets.connect`` raises); ``shown`` is the
         URL with credentials masked, kept as :attr:`url` for logs and telemetry."""
+        started = asyncio.get_running_loop().time()
         ws = await connect(url, **kwargs)
-        return cls(ws, url if shown is None else shown, number, client)
+        conn = cls(ws, url if shown is None else shown, number, client)
+        conn.started_mono = started
+        return conn
 
     @property
     def subprotocol(self) -> str | None:
@@ -116,10 +123,10 @@ class Connection:
             self._receive_loop(), name=f"nova.{self._client.protocol.name}.receive.{self.number}"
         )
 
-    async def wait(self) -> None:
-        """Until the receive loop ended (the socket is gone)."""
+    async def wait(self, timeout: float | None = None) -> None:
+        """Until the receive loop ended (the socket is gone), or ``timeout`` seconds."""
         if self._task is not None:
-            await asyncio.wait([self._task])
+            await asyncio.wait([self._task], timeout=timeout)
 
     @property
     def done(self) -> bool:
@@ -187,11 +194,13 @@ class Connection:
     async def _receive_loop(self) -> None:
         client = self._client
         ws = self.ws
-        receive = client._session.receive
-        fast = client._session.fast
+        session = client._session
+        receive = session.receive
+        fast = session.fast
         hooks = client._hooks
         enqueue = client._runner_hooks.enqueue
         on_outcome = client._on_outcome
+        deliver = client._outcomes.deliver
         text_hook = hooks.get("on_text_frame")
         binary_hook = hooks.get("on_binary_frame")
         raw = text_hook is not None or binary_hook is not None
@@ -221,6 +230,12 @@ class Connection:
                             continue
                     if self.live:
                         entry, message = hit
+                        overlap = session.overlap
+                        if overlap is not None:  # a rotation: two sockets, one stream
+                            for due in overlap.offer(self.number, entry, data, message):
+                                deliver(entry, due)
+                            continue
+                        entry.received += 1
                         for sink in entry.sinks:
                             sink._push(message)
                         hook = hooks[entry.spec.hook]

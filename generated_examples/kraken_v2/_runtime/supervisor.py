@@ -2,9 +2,9 @@
 
 One :class:`Supervisor` per client. It owns the current :class:`~.connection.Connection`
 and everything that outlives one socket: the reconnect backoff, the login state, the
-connect limiter, the per-connection timers (application pings, server-silence watchdog,
-token refresh, lifetime rotation) and the *ready* signal requests wait on while the
-client reconnects.
+connect limiter, the per-connection timers (application pings, the no-data watchdogs of
+the connection and of each stream, token refresh, lifetime rotation) and the *ready*
+signal requests wait on while the client reconnects.
 
 Establishing a connection is always the same ordered sequence, for the first connect, a
 reconnect and a rotation alike:
@@ -37,6 +37,7 @@ from .core.match import compile_match
 from .core.pings import PingTracker
 from .core.ratelimit import Limiter, connect_limiter_for
 from .core.session import SubscribeAck
+from .core.subscriptions import RestoreStep
 from .errors import (
     ConnectFailed,
     ConnectionClosed,
@@ -46,7 +47,7 @@ from .errors import (
     SubscriptionError,
 )
 from .lifecycle import ClientState, ConnectInfo, DisconnectReason
-from .options import websockets_kwargs
+from .options import ConnectOptions, websockets_kwargs
 from .pointer import getter
 from .telemetry import (
     AuthCompleted,
@@ -57,6 +58,7 @@ from .telemetry import (
 )
 from .telemetry import ConnectionClosed as ClosedEvent
 from .template import fill
+from .watchdogs import idle_limit, stale_limits, watch_idle, watch_streams
 
 if TYPE_CHECKING:
     from .client import BaseClient
@@ -116,6 +118,15 @@ class Supervisor:
             if options.restore_timeout is not None
             else client.request_timeout
         )
+        self._stale_limits = stale_limits(protocol, options)
+        """Channel name -> seconds without a message before its stream counts as stale."""
+        self.stale_strikes: dict[str, tuple[int, int]] = {}
+        """Address -> (messages it had received, stale firings in a row since then),
+        kept across connections (see ``watchdogs.stale_action``)."""
+        self._delay_once: float | None = None
+        """The delay of the next reconnect instead of the backoff's (``reconnect()``: 0)."""
+        self._live_waiters: list[asyncio.Future[None]] = []
+        """``reconnect()`` callers waiting for the next connection to go live."""
         hello = protocol.hello
         self._is_hello = compile_match(hello.when) if hello is not None else None
         self._hello_interval_at = (
@@ -203,6 +214,7 @@ class Supervisor:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self._timers.clear()
+        self._wake_live(ConnectionClosed("the client was closed"))
 
     def force_reconnect(self, why: str) -> None:
         """Drop the current connection; the supervisor restores on a new one."""
@@ -210,6 +222,33 @@ class Supervisor:
         if conn is not None and self.state == "open":
             self.client.log.warning("reconnecting: %s", why)
             conn.abort(why)
+
+    async def reconnect(self, reason: str) -> None:
+        """Drop the current connection and reconnect at once (no backoff delay); return
+        when the new one is live and restored. Raises :class:`ConnectionClosed` when the
+        client is (or gets) closed, the final :class:`ConnectionLost` when it gives up."""
+        if self.state in ("closing", "closed", "new"):
+            if self.final_error is not None:
+                raise self.final_error
+            raise ConnectionClosed(f"the client is {self.state}")
+        live: asyncio.Future[None] = self._loop.create_future()
+        self._live_waiters.append(live)
+        if self.state == "open":
+            self.backoff.reset()
+            self._delay_once = 0.0
+            self.force_reconnect(f"reconnect requested: {reason}")
+        # else: already reconnecting; the next live connection answers too.
+        await live
+
+    def _wake_live(self, error: BaseException | None) -> None:
+        waiters, self._live_waiters = self._live_waiters, []
+        for waiter in waiters:
+            if waiter.done():
+                continue
+            if error is None:
+                waiter.set_result(None)
+            else:
+                waiter.set_exception(error)
 
     async def reauth(self, conn: Connection, seen_token: object) -> bool:
         """Log in again after an ``unauthorized`` reply (once per token); True if done."""
@@ -283,12 +322,13 @@ class Supervisor:
         decision = await client._decide_disconnect(reason)
         if self.state in ("closing", "closed"):
             return False
-        delay_override: float | None = None
+        delay_override, self._delay_once = self._delay_once, None
         if decision is not None:
             if decision.action == "stop":
                 self._give_up(f"on_disconnect stopped reconnecting after: {reason}", code, text)
                 return False
-            delay_override = decision.delay
+            if decision.delay is not None:
+                delay_override = decision.delay
         elif action == "fatal":
             self._give_up(f"fatal close, not reconnecting: {reason}", code, text)
             return False
@@ -368,6 +408,7 @@ class Supervisor:
         self.state = "closed"
         self.final_error = ConnectionLost(message, code=code, reason=reason or None)
         self._wake.set()
+        self._wake_live(self.final_error)
         self.client._final_teardown(self.final_error, clean=False)
 
     # -- establishing ------------------------------------------------------------------
@@ -397,7 +438,6 @@ class Supervisor:
         if client.log.isEnabledFor(20):
             client.log.info("connecting to %s (attempt %d)", client.url, attempt)
         conn = await Connection.open(url, kwargs, self._numbers, client, shown=client.url)
-        conn.live = not rotation
         client._emit(ConnectionOpened, url=client.url, attempt=attempt)
         try:
             if self._is_hello is not None:
@@ -414,7 +454,10 @@ class Supervisor:
                     await conn.send(text)
             if self.auth is not None:
                 await self._login(conn, refresh=False)
-            await self._restore(conn)
+            # A rotation restores next to the live connection: the entries stay active
+            # (both sockets deliver, once each, through the session's overlap).
+            subs = client._session.subscriptions
+            await self._restore(conn, subs.restore_plan() if rotation else None)
         except BaseException as exc:
             conn.abort("connection setup failed")
             await asyncio.gather(conn.wait(), return_exceptions=True)
@@ -507,19 +550,22 @@ class Supervisor:
             f"{expires_in:.0f}" if expires_in is not None else "never",
         )
 
-    async def _restore(self, conn: Connection) -> None:
-        """Resubscribe the desired set on ``conn`` and wait for the acks."""
+    async def _restore(self, conn: Connection, plan: list[RestoreStep] | None = None) -> None:
+        """Resubscribe the desired set on ``conn`` (or only ``plan``'s steps, on the
+        same connection) and wait for the acks."""
         client = self.client
         session = client._session
         subs = session.subscriptions
         client._outbox.clear()
-        subs.reset_for_reconnect()
+        if plan is None:
+            subs.reset_for_reconnect()
+            plan = subs.restore_plan()
         authenticated = self.auth is not None and self.auth.authenticated
         waits: list[asyncio.Future[Any]] = []
         pendings = []
         limited = client._limiter is not None or client._hold_until
         deadline = self._loop.time() + self._restore_timeout
-        for step in subs.restore_plan():
+        for step in plan:
             if step.method.requires_auth and not authenticated:
                 error = SubscriptionError(
                     step.addresses[0], "requires authentication: pass the API credentials"
@@ -567,14 +613,18 @@ class Supervisor:
         client = self.client
         old = self.conn
         if old is not None and old is not conn:
-            old.live = False
+            # After a rotation the old connection delivers on until it is closed (its
+            # copies deduplicated by the overlap); otherwise it is gone anyway.
+            old.live = rotation
             self._stop_timers(old)
         conn.live = True
         self.conn = conn
         self.state = "open"
         self.connected_since = time.time()
         self.backoff.connected(self._loop.time())
+        self._delay_once = None
         self._wake.set()
+        self._wake_live(None)
         self._start_timers(conn)
         restored = len(client._session.subscriptions.routes)
         if reconnect:
@@ -617,13 +667,17 @@ class Supervisor:
             tasks.append(self._spawn(self._ws_pinger(conn), f"{name}.ws_ping"))
         if self.heartbeat.client_ping is not None:
             tasks.append(self._spawn(self._pinger(conn), f"{name}.ping"))
-        interval = _server_heartbeat_interval(self.heartbeat.on_connect)
-        if interval is not None:
-            tasks.append(self._spawn(self._watchdog(conn, interval), f"{name}.watchdog"))
+        idle = idle_limit(self.client.options, self.heartbeat)
+        if idle is not None:
+            tasks.append(self._spawn(watch_idle(self, conn, *idle), f"{name}.idle"))
+        if self._stale_limits:
+            tasks.append(
+                self._spawn(watch_streams(self, conn, self._stale_limits), f"{name}.stale")
+            )
         if self.auth is not None and self.auth.authenticated:
             tasks.append(self._spawn(self._refresher(conn), f"{name}.refresh"))
         if self.max_lifetime is not None and self.max_lifetime > 0:
-            tasks.append(self._spawn(self._rotate_after(conn, self.max_lifetime), f"{name}.rotate"))
+            tasks.append(self._spawn(self._rotate(conn, self.max_lifetime), f"{name}.rotate"))
         self._timers[conn.number] = tasks
 
     def _stop_timers(self, conn: Connection) -> None:
@@ -687,20 +741,6 @@ class Supervisor:
             wake = min(tracker.next_due(), now + ping.timeout / 4)
             await asyncio.sleep(max(0.005, wake - self._loop.time()))
 
-    async def _watchdog(self, conn: Connection, interval: float) -> None:
-        """The server promised a heartbeat every ``interval`` s: silence means a dead link."""
-        limit = 2 * interval + 5.0
-        seen, since = conn.frames_in, self._loop.time()
-        while not conn.done:
-            await asyncio.sleep(interval / 2)
-            now = self._loop.time()
-            if conn.frames_in != seen:
-                seen, since = conn.frames_in, now
-            elif now - since > limit:
-                self.client._emit(HeartbeatMissed, kind="server_silence")
-                self.force_reconnect(f"no frame from the server for {limit:g}s")
-                return
-
     async def _refresher(self, conn: Connection) -> None:
         """Refresh the token before it expires; log in again if the refresh fails."""
         auth = self.auth
@@ -727,44 +767,62 @@ class Supervisor:
                     self.force_reconnect(f"login failed: {_describe(exc2)}")
                     return
 
-    async def _rotate_after(self, conn: Connection, lifetime: float) -> None:
-        """Make-before-break rotation before the server's maximum connection lifetime."""
+    async def _rotate(self, conn: Connection, lifetime: float) -> None:
+        """Make-before-break rotation before the server's maximum connection lifetime.
+
+        It starts :func:`rotation_margin` seconds before ``lifetime`` runs out, counted
+        from the start of ``conn``'s connection attempt (the server's clock starts when
+        it accepts, before our handshake completes, and never later). The replacement is
+        opened, logged in and restored while ``conn`` still delivers; from the first
+        subscribe ack both deliver through the session's overlap, which hands each
+        address over from one to the other at a message both have seen (each message
+        once, in order). Then traffic switches to the replacement and ``conn`` is
+        closed once replies to requests sent on it had time to arrive (at most 1 s), or
+        as soon as the server drops it."""
         client = self.client
-        delay = lifetime
+        session = client._session
+        margin = rotation_margin(lifetime, client.options, self._restore_timeout)
+        delay = conn.started_mono + lifetime - margin - self._loop.time()
         while True:
-            await asyncio.sleep(delay)
+            await asyncio.sleep(max(0.0, delay))
             if conn is not self.conn or self.state != "open":
                 return
             rotating: asyncio.Future[Connection | None] = self._loop.create_future()
             self._rotating = rotating
+            session.begin_overlap(conn.number)
             try:
-                new = await self._establish(1, rotation=True)
-            except Exception as exc:  # noqa: BLE001 - try again soon; the old one still works
-                self._rotating = None
+                try:
+                    new = await self._establish(1, rotation=True)
+                except Exception as exc:  # noqa: BLE001 - try again soon; the old one still works
+                    client.log.warning("connection rotation failed: %s", _describe(exc))
+                    delay = max(0.05, min(30.0, margin / 4))
+                    continue
+                finally:
+                    self._rotating = None
+                if conn.done and conn is self.conn and self.state == "open":
+                    # The old one died while the new one was restored: the loop (awaiting
+                    # ``rotating``) switches to the new one instead of reconnecting.
+                    rotating.set_result(new)
+                    return
                 rotating.set_result(None)
-                client.log.warning("connection rotation failed: %s", _describe(exc))
-                delay = max(0.05, min(30.0, lifetime / 10))
-                continue
-            except BaseException:
-                self._rotating = None
-                rotating.set_result(None)
-                raise
-            self._rotating = None
-            if conn.done and conn is self.conn and self.state == "open":
-                # The old one died while the new one was restored: the loop (awaiting
-                # ``rotating``) switches to the new one instead of reconnecting.
-                rotating.set_result(new)
+                if conn is not self.conn or self.state != "open" or conn.done:
+                    await new.close()
+                    return
+                self._go_live(new, 1, reconnect=True, rotation=True)
+                # Replies to requests sent on the old connection may still arrive on it.
+                await conn.wait(timeout=min(1.0, client.request_timeout))
+                conn.live = False
+                with contextlib.suppress(Exception):
+                    await conn.close(1000, "connection rotated")
                 return
-            rotating.set_result(None)
-            if conn is not self.conn or self.state != "open" or conn.done:
-                await new.close()
-                return
-            self._go_live(new, 1, reconnect=True, rotation=True)
-            # Replies to requests sent on the old connection may still arrive on it.
-            with contextlib.suppress(Exception):
-                await asyncio.sleep(min(1.0, client.request_timeout))
-                await conn.close(1000, "connection rotated")
-            return
+            finally:
+                if not rotating.done():
+                    rotating.set_result(None)
+                overlap = session.end_overlap()
+                if overlap is not None:
+                    for entry, message in overlap.drain():
+                        client._outcomes.deliver(entry, message)
+                    client.log.debug("rotation: %d copies dropped", overlap.duplicates)
 
 
 def _retrieve(future: asyncio.Future[Any]) -> None:
@@ -778,11 +836,12 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def _server_heartbeat_interval(reply: Any) -> float | None:
-    """The interval an on-connect request asks the server to heartbeat at, if it says."""
-    if reply is None or reply.request is None:
-        return None
-    value = reply.params.get("interval") if hasattr(reply.params, "get") else None
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
-        return float(value)
-    return None
+def rotation_margin(lifetime: float, options: ConnectOptions, restore_timeout: float) -> float:
+    """Seconds before the end of a connection's ``lifetime`` at which its rotation
+    starts: ``options.rotation_margin``, else the longest an establishment may take
+    (``open_timeout + restore_timeout``), at most a quarter of the lifetime. Binance's
+    86400 s lifetime with the defaults (10 s + 10 s) rotates after 86380 s."""
+    if options.rotation_margin is not None:
+        return max(0.0, min(options.rotation_margin, lifetime))
+    longest = (options.open_timeout or 10.0) + restore_timeout
+    return min(longest, lifetime / 4)

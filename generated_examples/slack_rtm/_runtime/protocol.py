@@ -208,6 +208,9 @@ class ChannelSpec(Generic[M, C]):
     route: tuple[tuple[str, str], ...] = ()
     """(address field, pointer in the frame): builds the routing key of a frame."""
     sequence: Sequence | None = None
+    stale_after: float | None = None
+    """Seconds without a message on a subscribed address after which its stream counts
+    as stale (spec ``stale_after``): resubscribed, or the connection replaced."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,6 +43,7 @@ __all__ = [
     "RequestCompleted",
     "SchemaDrift",
     "SequenceGap",
+    "StreamStale",
     "SubscriptionStateChanged",
     "TelemetryEvent",
     "TelemetrySink",
@@ -175,6 +176,23 @@ class HeartbeatMissed(TelemetryEvent):
     kind: HeartbeatKind
 
 
+StaleAction = Literal["resubscribe", "reconnect"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StreamStale(TelemetryEvent):
+    """No data for ``silent_for`` seconds while the socket looked healthy: on the whole
+    connection (``address`` None; ``ConnectOptions.idle_timeout``) or on one subscribed
+    ``address`` (spec ``stale_after``). ``action``: that address is subscribed again on
+    the same connection (``resubscribe``), or the connection is replaced (``reconnect``)."""
+
+    name: ClassVar[str] = "stream_stale"
+
+    address: str | None
+    silent_for: float
+    action: StaleAction
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FrameDropped(TelemetryEvent):
     """A subscription buffer overflowed; ``dropped_total`` is the running count for ``address``."""
@@ -248,6 +266,7 @@ EVENT_TYPES: tuple[type[TelemetryEvent], ...] = (
     SequenceGap,
     RateLimited,
     HeartbeatMissed,
+    StreamStale,
     FrameDropped,
     ErrorOccurred,
     AuthCompleted,
@@ -381,6 +400,8 @@ class InMemoryMetrics(TelemetrySink):
                 key = event.method
             elif isinstance(event, HeartbeatMissed):
                 key = event.kind
+            elif isinstance(event, StreamStale):
+                key = event.action
             elif isinstance(event, FrameDropped):
                 key = event.address
                 last = self._dropped.get(event.address, 0)

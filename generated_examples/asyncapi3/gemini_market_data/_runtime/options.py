@@ -76,6 +76,20 @@ class ConnectOptions:
     """Overrides the spec's heartbeat (WebSocket ping interval/timeout, app pings)."""
     max_lifetime: float | None = None
     """Overrides the spec's maximum connection lifetime (seconds; rotated before it)."""
+    rotation_margin: float | None = None
+    """Seconds before ``max_lifetime`` (counted from the start of the connection attempt)
+    at which the replacement starts to open. None: ``open_timeout + restore_timeout``
+    (the longest an establishment may take), at most a quarter of the lifetime."""
+    idle_timeout: float | None = None
+    """Seconds without any frame from the server after which the connection counts as
+    dead although it answers WebSocket pings (no-data watchdog): it is replaced and
+    everything restored. None: only when the spec turns the server's heartbeat on
+    (``heartbeat.on_connect`` with an ``interval``: twice that plus 5 s); 0: off."""
+    stale_after: Mapping[str, float | None] = field(default_factory=dict)
+    """Per channel name (the spec's ``channels`` key), seconds without a message on a
+    subscribed address after which its stream counts as stale; overrides the spec's
+    ``stale_after`` (None turns it off for that channel). An unknown channel name is a
+    ``ValueError`` at connect."""
     on_limit: Literal["wait", "raise"] | None = None
     """``"wait"`` or ``"raise"`` (:class:`~.errors.RateLimited`); None: the spec's."""
     limiter: Limiter | None = None

@@ -290,6 +290,9 @@ class Dispatcher:
             for spec in protocol.channels
             if spec.route
         ]
+        self.check_sequences = True
+        """False while two connections deliver the same streams (a rotation's overlap):
+        their interleaved frames are no one stream to check."""
         self._sequences = {
             spec.name: (
                 getter(spec.sequence.field),
@@ -400,7 +403,7 @@ class Dispatcher:
             return parsed
         message, unset = parsed  # type: ignore[misc]
         sequence = self._sequences.get(entry.spec.name) if self._sequences else None
-        if sequence is not None:
+        if sequence is not None and self.check_sequences:
             outcome = self._sequenced(entry, frame, message, sequence)
         else:
             outcome = Notification(entry, message)
@@ -478,7 +481,7 @@ class Dispatcher:
     def _response(self, frame: Any) -> Outcome:
         assert self._resp_id is not None and self._resp_result is not None
         id = self._resp_id(frame)
-        pending = self._correlator.resolve(id) if id is not MISSING and id is not None else None
+        pending = self._correlator.resolve(id)  # None for a missing id (MISSING) or null
         if pending is None:
             correlator = self._correlator
             return StrayReply(id, correlator.is_late(id), frame, correlator.is_duplicate(id))
@@ -499,7 +502,7 @@ class Dispatcher:
         error = self.error_for(code, message, None if data is MISSING else data)
         error.reply = frame
         id = id_of(frame)
-        pending = self._correlator.resolve(id) if id is not MISSING and id is not None else None
+        pending = self._correlator.resolve(id)  # None for a missing id (MISSING) or null
         return ErrorReply(pending, error, frame, id)
 
     def error_for(self, code: Any, message: str, data: Any) -> ServerError:

@@ -121,41 +121,44 @@ class Correlator:
     def resolve(self, id: Any) -> Pending | None:
         """Remove and return the request a reply with ``id`` answers, or None if stray.
 
-        Servers sometimes echo a numeric id as a string or the other way round; an id
-        not found as is is tried in the other form for int and str counters. Any JSON
-        value is accepted (an object id, ``"²"``, a 5000-digit string): it is simply
-        not ours.
+        Servers sometimes echo a numeric id as a string or the other way round, so a
+        counter id also matches its other form: request ``7`` (``id_kind: int``) is
+        answered by ``"7"``, request ``"7"`` (``str``) by ``7``. Only the exact decimal
+        text of the counter matches (``"07"``, ``"+7"``, ``"7.0"``, ``"７"``, ``"²"`` do
+        not); a ``bool`` or ``float`` id matches nothing; uuid ids match only as sent. Any
+        JSON value is accepted (an object id, a 5000-digit string): it is simply not ours.
         """
-        try:
-            pending = self._pending.pop(id, None)
-        except TypeError:  # an unhashable id (a JSON object or array)
-            return None
-        if pending is None and self.id_kind != "uuid":
-            alt: Any = None
-            if type(id) is str and _is_counter(id):
-                alt = int(id) if self.id_kind == "int" else None
-            elif type(id) is int:
-                alt = str(id) if self.id_kind == "str" else None
+        pending = self._pending.pop(id, None) if _is_id(id) else None
+        if pending is None:
+            alt = self._other_form(id)
             if alt is not None:
                 pending = self._pending.pop(alt, None)
         if pending is not None:
             self._remember(self._answered, self._answered_order, pending.id)
         return pending
 
+    def _other_form(self, id: Any) -> Any:
+        """The counter id ``id`` stands for in its other JSON type, or None."""
+        if self.id_kind == "int" and type(id) is str:
+            return int(id) if _is_counter(id) else None
+        if self.id_kind == "str" and type(id) is int:
+            return str(id)
+        return None
+
     def is_late(self, id: Any) -> bool:
-        """True if ``id`` belonged to a request that expired or was abandoned."""
+        """True if ``id`` (in either form, see :meth:`resolve`) belonged to a request that
+        expired or was abandoned, among the last ``remember_late`` such requests."""
         return self._seen(self._late, id)
 
     def is_duplicate(self, id: Any) -> bool:
-        """True if ``id`` belonged to a request that was already answered."""
+        """True if ``id`` (in either form) belonged to a request that was already answered."""
         return self._seen(self._answered, id)
 
-    @staticmethod
-    def _seen(ids: set[Any], id: Any) -> bool:
-        try:
-            return id in ids
-        except TypeError:  # an unhashable id (a JSON object) is certainly not ours
-            return False
+    def _seen(self, ids: set[Any], id: Any) -> bool:
+        if _is_id(id) and id in ids:
+            return True
+        alt = self._other_form(id)
+        return alt is not None and alt in ids
 
     def abandon(self, id: Any) -> Pending | None:
         """Forget a request nobody waits for any more; its reply will be *late*."""
@@ -196,6 +199,13 @@ class Correlator:
             ids.discard(order.popleft())
 
 
+def _is_id(id: Any) -> bool:
+    """Whether ``id`` can be one of our ids: an int or a str (not a bool, a float, or a
+    JSON object or array, which would otherwise compare or hash like one of them)."""
+    return type(id) is int or type(id) is str
+
+
 def _is_counter(text: str) -> bool:
-    """A numeric id as our int counter writes it (ASCII digits; ``"²"`` is not)."""
-    return text.isascii() and text.isdigit() and len(text) <= 18
+    """A numeric id exactly as our int counter writes it: ASCII digits without a leading
+    zero, at most 18 of them (``"07"``, ``"²"``, a 5000-digit string are not)."""
+    return text.isascii() and text.isdigit() and len(text) <= 18 and not text.startswith("0")

@@ -3,9 +3,19 @@
 Why full jitter: when a server drops thousands of clients at once, clients that all wait
 ``initial * 2**n`` come back in synchronised waves and knock it over again. Drawing each
 delay uniformly from ``[0, cap]`` (AWS's "full jitter") spreads them out while keeping
-the same growth of the cap. Why reset after a stable period: a connection that stayed up
-a while proves the server is healthy, so the next failure starts again from short delays;
-one that drops right after connecting does not, so the delays keep growing.
+the same growth of the cap.
+
+What counts as success: a connection that came up *and restored its subscriptions*
+(login, resubscribe acks) proves the server works, so the failed-attempt count starts
+again from zero, however short-lived that connection turns out to be. Counting only
+connections that stayed up ``reset_after`` seconds makes a server that drops every few
+seconds (exchange gateways under load, proxies with short idle limits) push the delays
+up to ``max_delay``: minutes of silence for a feed that reconnects fine in milliseconds.
+A server that keeps dropping restored connections early is still not hammered: early
+drops in a row raise the cap by :attr:`Backoff.short_lived_steps` step (to
+``initial_delay * multiplier``), until a connection stays up ``reset_after`` seconds
+again; one step only, so that a server that drops every few seconds is rejoined well
+before its next drop.
 
 No clock here: the caller says when a connection came up and went down.
 """
@@ -23,16 +33,25 @@ __all__ = ["DEFAULT_CLOSE_CODES", "Backoff", "CloseAction", "classify_close"]
 
 class Backoff:
     """Exponential backoff with full jitter (AWS style):
-    delay = uniform(0, min(max_delay, initial_delay * multiplier ** attempt)).
+    delay = uniform(0, min(max_delay, initial_delay * multiplier ** step)), where
+    ``step = attempts + min(short_lived, short_lived_steps)``.
 
-    ``attempt`` counts failed attempts since the last reset, starting at 0, so the first
-    retry waits at most ``initial_delay``.
+    ``attempts`` counts attempts since the last restored connection, starting at 0, so
+    the first retry after a long-lived connection waits at most ``initial_delay``;
+    ``short_lived`` counts restored connections in a row that went down before
+    ``policy.reset_after`` seconds.
     """
+
+    short_lived_steps = 1
+    """How far early drops of restored connections raise the cap (1: at most
+    ``initial_delay * multiplier`` before the first retry)."""
 
     def __init__(self, policy: ReconnectPolicy, rng: random.Random | None = None) -> None:
         self.policy = policy
         self.attempts = 0
-        """Failed attempts since the last reset."""
+        """Attempts since the last restored connection (what ``max_attempts`` limits)."""
+        self.short_lived = 0
+        """Restored connections in a row that lived less than ``reset_after`` seconds."""
         self._rng = rng if rng is not None else random.Random()
         self._connected_at: float | None = None
 
@@ -53,28 +72,36 @@ class Backoff:
         limit = self.policy.max_attempts
         if limit is not None and self.attempts >= limit:
             return None
-        low, cap = self.bounds(self.attempts)
+        low, cap = self.bounds(self.attempts + min(self.short_lived, self.short_lived_steps))
         self.attempts += 1
         return self._rng.uniform(low, cap)
 
     def connected(self, now: float) -> None:
-        """A connection came up at ``now``."""
+        """A connection came up and restored its subscriptions at ``now``: a success,
+        the attempt count starts again."""
         self._connected_at = now
+        self.attempts = 0
 
     def disconnected(self, now: float) -> None:
-        """The connection went down at ``now``; a stable one resets the attempt count."""
+        """The connection went down at ``now``: one that lived ``reset_after`` seconds
+        clears the short-lived count, an earlier drop adds to it."""
         up_since = self._connected_at
         self._connected_at = None
-        if up_since is not None and now - up_since >= self.policy.reset_after:
-            self.attempts = 0
+        if up_since is None:
+            return
+        if now - up_since >= self.policy.reset_after:
+            self.short_lived = 0
+        else:
+            self.short_lived += 1
 
     def reset(self) -> None:
-        """Forget every failed attempt (e.g. after the user reconnects by hand)."""
+        """Forget every failed attempt and early drop (e.g. a reconnect the user asked for)."""
         self.attempts = 0
+        self.short_lived = 0
         self._connected_at = None
 
     def __repr__(self) -> str:
-        return f"<Backoff attempts={self.attempts}>"
+        return f"<Backoff attempts={self.attempts} short_lived={self.short_lived}>"
 
 
 DEFAULT_CLOSE_CODES: Mapping[int, CloseAction] = MappingProxyType(

@@ -36,6 +36,7 @@ from ..telemetry import (
     Reconnecting,
     RequestCompleted,
     SchemaDrift,
+    StreamStale,
     SubscriptionStateChanged,
     TelemetryEvent,
     TelemetrySink,
@@ -81,6 +82,7 @@ class OpenTelemetrySink(TelemetrySink):
         self.dropped = c("nova.frames.dropped", unit="{frame}")
         self.rate_limited = c("nova.rate_limited", unit="{send}")
         self.heartbeat = c("nova.heartbeats.missed", unit="{heartbeat}")
+        self.stale = c("nova.streams.stale", unit="{stream}")
         self.errors = c("nova.errors", unit="{error}")
         self.auth = c("nova.auth", unit="{auth}")
         self.unexpected = c("nova.frames.unexpected", unit="{frame}")
@@ -133,6 +135,8 @@ class OpenTelemetrySink(TelemetrySink):
             self.rate_limited.add(1, {**attrs, "method": event.method, "raised": event.raised})
         elif isinstance(event, HeartbeatMissed):
             self.heartbeat.add(1, {**attrs, "kind": event.kind})
+        elif isinstance(event, StreamStale):
+            self.stale.add(1, {**attrs, "action": event.action})
         elif isinstance(event, ErrorOccurred):
             self.errors.add(1, {**attrs, "error.type": event.error_type})
         elif isinstance(event, AuthCompleted):

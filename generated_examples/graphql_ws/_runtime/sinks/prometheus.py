@@ -16,6 +16,7 @@ nova_subscriptions                        gauge      api, state
 nova_frames_dropped_total                 counter    api, address
 nova_rate_limited_total                   counter    api, method, raised
 nova_heartbeat_missed_total               counter    api, kind
+nova_streams_stale_total                  counter    api, action
 nova_errors_total                         counter    api, error_type
 nova_auth_total                           counter    api, refreshed
 nova_unexpected_frames_total              counter    api, kind
@@ -44,6 +45,7 @@ from ..telemetry import (
     Reconnecting,
     RequestCompleted,
     SchemaDrift,
+    StreamStale,
     SubscriptionStateChanged,
     TelemetryEvent,
     TelemetrySink,
@@ -97,6 +99,10 @@ class _Metrics:
             ["api", "method", "raised"], **kw,
         )
         self.heartbeat = c("heartbeat_missed_total", "Missed heartbeats", ["api", "kind"], **kw)
+        self.stale = c(
+            "streams_stale_total", "Streams that went quiet (no-data watchdogs)",
+            ["api", "action"], **kw,
+        )
         self.errors = c("errors_total", "Errors", ["api", "error_type"], **kw)
         self.auth = c("auth_total", "Logins and token refreshes", ["api", "refreshed"], **kw)
         self.unexpected = c(
@@ -170,6 +176,8 @@ class PrometheusSink(TelemetrySink):
             m.rate_limited.labels(api, event.method, _b(event.raised)).inc()
         elif isinstance(event, HeartbeatMissed):
             m.heartbeat.labels(api, event.kind).inc()
+        elif isinstance(event, StreamStale):
+            m.stale.labels(api, event.action).inc()
         elif isinstance(event, ErrorOccurred):
             m.errors.labels(api, event.error_type).inc()
         elif isinstance(event, AuthCompleted):

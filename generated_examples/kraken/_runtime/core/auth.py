@@ -16,12 +16,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 from collections import deque
 from collections.abc import Callable, Collection, Mapping
 from typing import Any, NoReturn
 
 from ..errors import NovaError
+from ..logs import redact
 from ..pointer import MISSING, getter
 from ..protocol import Auth
 from ..template import fill
@@ -296,12 +296,8 @@ class AuthState:
 
     def redact(self, text: str) -> str:
         """``text`` with every secret value of :meth:`secret_values`, raw or as escaped
-        inside a JSON string, replaced by ``***``."""
-        secrets = self.secret_values()
-        forms = {f for s in secrets if s for f in (s, json.dumps(s, ensure_ascii=False)[1:-1])}
-        for value in sorted(forms, key=len, reverse=True):
-            text = text.replace(value, _MASK)
-        return text
+        inside a JSON string, replaced by ``***`` (see :func:`..logs.redact`)."""
+        return redact(text, self.secret_values(), _MASK)
 
     def __repr__(self) -> str:
         return f"<AuthState authenticated={self.authenticated} expires_at={self.expires_at}>"

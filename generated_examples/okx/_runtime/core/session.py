@@ -45,6 +45,7 @@ from .dispatcher import (
 from .fastpath import FastPath
 from .lenient import ValidationPolicy
 from .match import Predicate
+from .overlap import Overlap
 from .subscriptions import RestoreStep, SubEntry, Subscriptions
 from .waiters import Waiter, Waiters
 
@@ -134,6 +135,14 @@ class WaiterReply(Outcome):
         self.event = event
 
 
+def _no_request() -> Pending:
+    """The ``pending`` of an ack or failure that completes no request of ours (one of
+    several addresses acked, an error for an operation routed by id): nothing waits on it."""
+    done = Pending(None, "", None, "subscribe", 0.0, 0.0, ())
+    done.correlated = False
+    return done
+
+
 _OWN = (
     Response,
     Notification,
@@ -203,6 +212,30 @@ class Session:
         self._id_at = compile_pointer(env.request.id) if env.request.id is not None else None
         self._awaiting_match: dict[str, Pending] = {}
         """Routing key -> the subscribe request an ``ack: match`` frame will confirm."""
+        self.overlap: Overlap | None = None
+        """Set while two connections carry the same subscriptions (a lifetime rotation):
+        the I/O layer delivers what ``overlap.offer(...)`` returns for a notification."""
+
+    # -- rotation ----------------------------------------------------------------
+
+    def begin_overlap(self, old: int) -> Overlap:
+        """A second connection is about to carry the same subscriptions as connection
+        number ``old``: from now on each message is delivered once, in order
+        (:class:`~.overlap.Overlap`), and sequence checks pause (the two sockets' frames
+        interleave)."""
+        if self.overlap is None:
+            self.overlap = Overlap(self.protocol, old)
+            self.dispatcher.check_sequences = False
+        return self.overlap
+
+    def end_overlap(self) -> Overlap | None:
+        """One connection again: sequence checks resume from the next frame (a new
+        baseline). Returns the overlap that ended: deliver its ``drain()``."""
+        overlap, self.overlap = self.overlap, None
+        self.dispatcher.check_sequences = True
+        for entry in self.subscriptions.entries():
+            entry.seq_last = None
+        return overlap
 
     # -- outgoing ----------------------------------------------------------------
 
@@ -312,6 +345,22 @@ class Session:
         return self._sub_request(
             entry.method, (entry,), now=now, timeout=timeout, unsubscribe=True
         )[0]
+
+    def unsubscribe_to_resubscribe(
+        self, entry: SubEntry, *, now: float, timeout: float
+    ) -> list[tuple[Pending, str]]:
+        """The unsubscribe frame of ``entry``, which stays desired: its stream went stale
+        and is subscribed again on the same connection. The entry is pending again;
+        ``subscriptions.restore_plan(only=[entry])`` gives the subscribe request.
+        Empty when the method cannot unsubscribe (then only a new connection helps)."""
+        if entry.method.unsubscribe is None:
+            return []
+        frames = self._sub_request(
+            entry.method, (entry,), now=now, timeout=timeout, unsubscribe=True
+        )
+        self._awaiting_match.pop(entry.address, None)
+        self.subscriptions.restart(entry)
+        return frames
 
     def resubscribe(
         self, addresses: tuple[str, ...], *, now: float, timeout: float
@@ -484,9 +533,7 @@ class Session:
                 entry = self.subscriptions.by_id.get(outcome.id)
                 if entry is not None:
                     failed = self.subscriptions.mark_failed((entry.address,), outcome.error)
-                    done = Pending(None, "", None, "subscribe", 0.0, 0.0, ())
-                    done.correlated = False
-                    return SubscribeFailed(done, failed, outcome.error)
+                    return SubscribeFailed(_no_request(), failed, outcome.error)
             if pending is not None and pending.kind == "subscribe":
                 for address in pending.addresses:
                     if self._awaiting_match.get(address) is pending:
@@ -555,10 +602,7 @@ class Session:
             done = pending
             if pending.correlated:
                 self.correlator.resolve(pending.id)  # acked by the match; no reply is due
-        if done is None:
-            done = Pending(None, "", None, "subscribe", 0.0, 0.0, ())
-            done.correlated = False
-        return SubscribeAck(done, entries, [])
+        return SubscribeAck(done if done is not None else _no_request(), entries, [])
 
     def _on_response(self, outcome: Response) -> Outcome:
         pending = outcome.pending

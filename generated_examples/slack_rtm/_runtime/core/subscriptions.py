@@ -48,6 +48,7 @@ class SubEntry:
         "channel",
         "error",
         "method",
+        "received",
         "seq_last",
         "sinks",
         "spec",
@@ -72,6 +73,8 @@ class SubEntry:
         """The server-assigned subscription id on the current connection, if any."""
         self.seq_last: Any = None
         """The last sequence value seen (None: the next frame sets the baseline)."""
+        self.received = 0
+        """Messages delivered on this address so far (the stale watchdog reads it)."""
         self.spec = spec
         self.channel = channel
         """The typed channel object (the generated dataclass instance)."""
@@ -355,15 +358,16 @@ class Subscriptions:
             out.append((group_addresses, params))
         return out
 
-    def restore_plan(self) -> list[RestoreStep]:
-        """The subscribe requests that re-establish the desired set on a new connection.
+    def restore_plan(self, only: Iterable[SubEntry] | None = None) -> list[RestoreStep]:
+        """The subscribe requests that re-establish the desired set on a new connection
+        (or, with ``only``, those entries on the same connection: a resubscribe).
 
         Pending and active entries count (failed and unsubscribed ones do not), grouped
         per subscribe method in the order methods were first used, addresses in the
         order they were first subscribed, batched as each method allows.
         """
         by_method: dict[str, list[SubEntry]] = {}
-        for entry in self._entries.values():
+        for entry in self._entries.values() if only is None else only:
             if entry.state in ("pending", "active"):
                 by_method.setdefault(entry.method.name, []).append(entry)
         plan = []
@@ -372,6 +376,15 @@ class Subscriptions:
             for group, params in self.params_for(method, addresses):
                 plan.append(RestoreStep(method, group, params))
         return plan
+
+    def restart(self, entry: SubEntry) -> None:
+        """``entry`` is subscribed again on the same connection (its stream went stale):
+        pending until acked, its subscription id and sequence baseline forgotten."""
+        self.forget_id(entry)
+        entry.sub_id = None
+        entry.seq_last = None
+        if entry.state == "active":
+            entry.state = "pending"
 
     def reset_for_reconnect(self) -> None:
         """The connection is gone but the wish remains: active entries go back to pending."""

@@ -1,0 +1,172 @@
+"""Redaction replaces every occurrence of every secret, in every part of a log record: the
+message, its arguments, the exception text and the stack text (``logs.RedactingFilter``),
+and in frame previews."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+
+import pytest
+
+from nova_gen.runtime.core.auth import AuthState
+from nova_gen.runtime.logs import RedactingFilter, frame_preview, redact
+
+from .test_auth import PLAIN, creds
+
+KEY = "key-Value-1"
+TOKEN = 'tok"en\\2'  # escaped differently inside a JSON string
+SECRETS = [KEY, TOKEN]
+
+
+def record(msg: str, *args: object, **extra: object) -> logging.LogRecord:
+    rec = logging.LogRecord("nova.t", logging.INFO, __file__, 1, msg, args or None, None)
+    for name, value in extra.items():
+        setattr(rec, name, value)
+    return rec
+
+
+def filtered(rec: logging.LogRecord) -> logging.LogRecord:
+    assert RedactingFilter(lambda: SECRETS).filter(rec) is True  # never drops a record
+    return rec
+
+
+def test_redact_replaces_every_occurrence_of_every_secret() -> None:
+    wire = json.dumps({"a": TOKEN, "b": [TOKEN, KEY]})
+    text = f"{KEY} {KEY}|{TOKEN}{TOKEN}|{wire}|{KEY}"
+    assert redact(text, SECRETS) == '*** ***|******|{"a": "***", "b": ["***", "***"]}|***'
+
+
+def test_message_and_arguments() -> None:
+    rec = filtered(record("%s and %s; again %r", KEY, {"token": TOKEN, "k": KEY}, KEY + KEY))
+    assert rec.args == ()
+    assert rec.getMessage() == "*** and {'token': '***', 'k': '***'}; again '******'"
+    rec = filtered(record(f"no args: {KEY}, {KEY}, {json.dumps(TOKEN)} {json.dumps(TOKEN)}"))
+    assert rec.getMessage() == 'no args: ***, ***, "***" "***"'
+
+
+def test_exception_text_every_occurrence_and_the_chain() -> None:
+    try:
+        try:
+            raise KeyError(f"{KEY} at first, {KEY} again")
+        except KeyError as inner:
+            raise ValueError(f"login {TOKEN} failed ({TOKEN})") from inner
+    except ValueError:
+        rec = filtered(record("failed", exc_info=sys.exc_info()))
+    assert rec.exc_info is None  # the raw exception can no longer be rendered
+    assert rec.exc_text is not None
+    assert KEY not in rec.exc_text and TOKEN not in rec.exc_text
+    assert "KeyError: '*** at first, *** again'" in rec.exc_text
+    assert "ValueError: login *** failed (***)" in rec.exc_text
+    formatted = logging.Formatter().format(rec)
+    assert KEY not in formatted and TOKEN not in formatted
+    assert formatted.startswith("failed\nTraceback")
+
+
+def test_exception_text_formatted_earlier_is_redacted_too() -> None:
+    rec = filtered(record("x", exc_text=f"Traceback: {KEY}\n{KEY}"))
+    assert rec.exc_text == "Traceback: ***\n***"
+
+
+def test_an_exception_without_secrets_is_left_as_it_was() -> None:
+    try:
+        raise KeyError("harmless")
+    except KeyError:
+        info = sys.exc_info()
+    rec = filtered(record("x", exc_info=info))
+    assert rec.exc_info is info
+    assert rec.exc_text is not None and "KeyError: 'harmless'" in rec.exc_text
+
+
+def test_stack_info_every_occurrence() -> None:
+    rec = filtered(record("x", stack_info=f'Stack (most recent call last):\n  f("{KEY}")\n  g("{KEY}", "{TOKEN}")'))
+    assert rec.stack_info == 'Stack (most recent call last):\n  f("***")\n  g("***", "***")'
+
+
+def test_a_real_stack_is_redacted(caplog: pytest.LogCaptureFixture) -> None:
+    log = logging.getLogger("nova.redaction_stack")
+    filt = RedactingFilter(lambda: SECRETS)
+    log.addFilter(filt)
+    try:
+        with caplog.at_level(logging.INFO, logger="nova.redaction_stack"):
+            log.info("here", stack_info=True); key = KEY  # noqa: E702 - "key-Value-1" appears in the stack's source line
+    finally:
+        log.removeFilter(filt)
+    (rec,) = caplog.records
+    assert rec.stack_info is not None and "log.info(" in rec.stack_info
+    assert key not in caplog.text
+
+
+def test_frame_previews_every_occurrence() -> None:
+    text = f"{KEY}-{KEY}-{json.dumps(TOKEN)}"
+    assert frame_preview(text, secrets=SECRETS) == f'[{len(text)} chars] ***-***-"***"'
+    raw = f"{KEY}{KEY}".encode()
+    assert frame_preview(raw, secrets=SECRETS) == f"[{len(raw)} bytes] {b'******'.hex()}"
+
+
+def test_auth_state_secrets_are_credentials_token_and_refresh_token() -> None:
+    state = AuthState(PLAIN, creds("my-id", "my-secret"))
+    assert sorted(state.secret_values()) == ["my-id", "my-secret"]
+    state.on_login_result({"access_token": "TOK", "refresh_token": "REF"}, 0.0)
+    assert sorted(state.secret_values()) == ["REF", "TOK", "my-id", "my-secret"]
+    state.reset()  # the connection is gone: values it held stay secret
+    assert sorted(state.secret_values()) == ["REF", "TOK", "my-id", "my-secret"]
+    assert state.redact("REF REF TOK") == "*** *** ***"
+
+
+def test_a_custom_replacement_is_used_everywhere() -> None:
+    try:
+        raise ValueError(KEY)
+    except ValueError:
+        info = sys.exc_info()
+    rec = record("on %s", KEY, exc_info=info, stack_info=f"stack {KEY}")
+    assert RedactingFilter(lambda: SECRETS, replacement="[hidden]").filter(rec)
+    assert rec.getMessage() == "on [hidden]"
+    assert rec.exc_text is not None and rec.exc_text.endswith("ValueError: [hidden]")
+    assert rec.stack_info == "stack [hidden]"
+
+
+def test_exception_text_is_the_formatted_traceback_without_trailing_newline() -> None:
+    try:
+        raise ValueError(f"bad {KEY}")
+    except ValueError:
+        info = sys.exc_info()
+    rec = filtered(record("x", exc_info=info))
+    assert rec.exc_text is not None
+    assert rec.exc_text.startswith("Traceback (most recent call last):\n")
+    assert rec.exc_text.endswith("\nValueError: bad ***")
+
+
+def test_text_without_secrets_is_untouched() -> None:
+    text = "on an open connection, nothing secret: 'quoted' \"double\" back\\slash"
+    assert redact(text, SECRETS) == text
+    assert filtered(record("%s", text)).getMessage() == text
+
+
+def test_frame_preview_limits() -> None:
+    assert frame_preview("x" * 600) == "[600 chars] " + "x" * 500 + "…"
+    assert frame_preview("x" * 500) == "[500 chars] " + "x" * 500
+    assert frame_preview("abcd", limit=4) == "[4 chars] abcd"
+    assert frame_preview("abcd", limit=0) == "[4 chars] …"
+    assert frame_preview("abcd", limit=-3) == "[4 chars] …"
+    assert frame_preview(b"\x01\x02", limit=2) == "[2 bytes] 0102"
+    assert frame_preview(b"\x01\x02", limit=1) == "[2 bytes] 01…"
+    # The length is the frame's own, before redaction shortened it.
+    assert frame_preview(KEY * 2, limit=4, secrets=SECRETS) == f"[{2 * len(KEY)} chars] ****…"
+
+
+def test_a_secret_containing_another_is_replaced_whole() -> None:
+    # Longest first: "ab" before "b", whatever their alphabetical order.
+    assert redact("ab b", ["b", "ab"]) == "*** ***"
+    assert redact("xyz-z", ["z", "xyz"]) == "***-***"
+
+
+@pytest.mark.parametrize("message", ["ends with spaces  ", "ends with X", "ends\twith\ttab\t"])
+def test_exception_text_keeps_the_message_exactly(message: str) -> None:
+    try:
+        raise ValueError(f"{KEY} {message}")
+    except ValueError:
+        info = sys.exc_info()
+    rec = filtered(record("x", exc_info=info))
+    assert rec.exc_text is not None and rec.exc_text.endswith(f"ValueError: *** {message}")
