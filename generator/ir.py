@@ -131,8 +131,6 @@ class ConnectParam:
     secret: bool = False
     env: str | None = None
     """Environment variable read when the argument is not given (secrets)."""
-    token_provider: bool = False
-    """A ``bearer`` whose value may also be a callable returning the token (OAuth2/OIDC)."""
     location: Location | None = None
     """Where the spec declares it (server variable, parameter, binding property, scheme)."""
 
@@ -145,6 +143,8 @@ class SubscriptionMethod:
     unsubscribe: str | None
     addresses: str = "/channels"
     batch: bool = True
+    max_batch: int | None = None
+    """The most addresses one subscribe request may carry; None: no limit."""
     requires_auth: bool = False
     ack: Literal["reply", "none", "match"] = "reply"
     ack_when: Match | None = None

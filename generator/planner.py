@@ -389,7 +389,7 @@ class Planner(NameChecks):
         for cp in self.api.connect_params:
             name = self.argument(cp.name, f"the {cp.kind} argument {cp.name!r} of connect()", cp.location, taken, module)
             if cp.secret or cp.kind in ("basic_user", "basic_password", "bearer"):
-                base = "str | TokenProvider" if cp.token_provider else "str"
+                base = "str | CredentialProvider"  # asked again before every attempt
             else:
                 base = self.annotate(cp.schema, "Connect" + pascal_case(cp.name), types, None)
             default: Code | None
@@ -400,9 +400,7 @@ class Planner(NameChecks):
             else:
                 annotation, default = f"{base} | None", Code("None")
             value: str = name
-            if cp.env and cp.token_provider:
-                value = f"{name} if {name} is not None else secret(None, {py_str(cp.env)})"
-            elif cp.env:
+            if cp.env:
                 value = f"secret({name}, {py_str(cp.env)})"
             out.append(PlannedConnectParam(cp, name, Code(annotation), default, Code(value)))
         return tuple(out)

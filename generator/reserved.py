@@ -52,7 +52,7 @@ MODULE_IMPORTS = frozenset(
     {
         # client.py
         "Any", "Literal", "BaseClient", "ConnectOptions", "Connector", "Subscription", "Handshake",
-        "secret", "TokenProvider", "dump_params", "send_only", "request_next", "models",
+        "secret", "CredentialProvider", "dump_params", "send_only", "request_next", "models",
         # channels.py, handlers.py, _protocol.py, errors.py, __init__.py
         "dataclass", "BaseHandlers", "default_hook", "TypeAdapter", "p", "errors", "ServerError",
         "ConnectFailed", "ConnectInfo", "ConnectionLost", "Diagnostics", "DisconnectReason",

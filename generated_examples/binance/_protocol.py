@@ -17,7 +17,7 @@ from .channels import (
     TradeChannel,
 )
 
-SPEC_FINGERPRINT = "sha256:76a21a85004a86d42d2d6ed1a2f780e6a4210107f8804dc5576d26b43e26d4f4"
+SPEC_FINGERPRINT = "sha256:514d4022c986e36919a13897a6d9d753f0b20b678db4274cb91c0a3699059f41"
 """The content of the spec this package was generated from (comments and layout aside)."""
 
 SUBSCRIBE: p.RequestSpec[None] = p.RequestSpec(
@@ -185,7 +185,7 @@ PROTOCOL = p.Protocol(
     events=(SERVER_SHUTDOWN_EVENT,),
     heartbeat=p.Heartbeat(ws_ping_timeout=60),
     auth=None,
-    reconnect=p.ReconnectPolicy(initial_delay=1, max_delay=60),
+    reconnect=p.ReconnectPolicy(initial_delay=1, max_delay=60, close_codes={1008: "rate_limited"}),
     rate_limit=p.RateLimit(rate=5, burst=5, connect_rate=1, connect_burst=300),
     errors={
         0: p.ErrorCode(

@@ -35,7 +35,7 @@ from ._protocol import (
     USER_PORTFOLIO_CHANNEL,
     USER_TRADES_CHANNEL,
 )
-from ._runtime import BaseClient, ConnectOptions, Connector, Subscription
+from ._runtime import BaseClient, ConnectOptions, Connector, CredentialProvider, Subscription
 from ._runtime.params import dump_params
 from .channels import (
     BookChannel,
@@ -71,8 +71,8 @@ class DeribitClient(BaseClient[DeribitHandlers]):
         url: str | None = None,
         handlers: DeribitHandlers | None = None,
         request_timeout: float = 10.0,
-        client_id: str | None = None,
-        client_secret: str | None = None,
+        client_id: str | CredentialProvider | None = None,
+        client_secret: str | CredentialProvider | None = None,
         options: ConnectOptions | None = None,
     ) -> Connector[DeribitClient]:
         """Connect to a named ``server`` (default 'production') or to ``url``.
@@ -80,6 +80,7 @@ class DeribitClient(BaseClient[DeribitHandlers]):
         Use the result as ``async with`` (closes on exit) or ``await`` it.
         ``client_id`` defaults to the environment variable ``DERIBIT_CLIENT_ID``.
         ``client_secret`` defaults to the environment variable ``DERIBIT_CLIENT_SECRET``.
+        A credential may be a callable returning it (or an awaitable of it): it is asked again before every connection attempt.
         """
         return Connector(
             cls,

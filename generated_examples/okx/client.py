@@ -20,7 +20,7 @@ from ._protocol import (
     TRADES_CHANNEL,
     UNSUBSCRIBE,
 )
-from ._runtime import BaseClient, ConnectOptions, Connector, Subscription
+from ._runtime import BaseClient, ConnectOptions, Connector, CredentialProvider, Subscription
 from ._runtime.params import dump_params
 from ._runtime.sends import send_only
 from .channels import (
@@ -58,9 +58,9 @@ class OkxClient(BaseClient[OkxHandlers]):
         url: str | None = None,
         handlers: OkxHandlers | None = None,
         request_timeout: float = 10.0,
-        api_key: str | None = None,
-        secret_key: str | None = None,
-        passphrase: str | None = None,
+        api_key: str | CredentialProvider | None = None,
+        secret_key: str | CredentialProvider | None = None,
+        passphrase: str | CredentialProvider | None = None,
         options: ConnectOptions | None = None,
     ) -> Connector[OkxClient]:
         """Connect to a named ``server`` (default 'public') or to ``url``.
@@ -69,6 +69,7 @@ class OkxClient(BaseClient[OkxHandlers]):
         ``api_key`` defaults to the environment variable ``OKX_API_KEY``.
         ``secret_key`` defaults to the environment variable ``OKX_SECRET_KEY``.
         ``passphrase`` defaults to the environment variable ``OKX_PASSPHRASE``.
+        A credential may be a callable returning it (or an awaitable of it): it is asked again before every connection attempt.
         """
         return Connector(
             cls,

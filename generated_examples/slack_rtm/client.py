@@ -8,7 +8,7 @@ from ._protocol import (
     OUTGOING_MESSAGE,
     PROTOCOL,
 )
-from ._runtime import BaseClient, ConnectOptions, Connector
+from ._runtime import BaseClient, ConnectOptions, Connector, CredentialProvider
 from ._runtime.handshake import Handshake, secret
 from ._runtime.params import dump_params
 from ._runtime.sends import send_only
@@ -34,12 +34,13 @@ class SlackRtmClient(BaseClient[SlackRtmHandlers]):
         url: str | None = None,
         handlers: SlackRtmHandlers | None = None,
         request_timeout: float = 10.0,
-        token: str | None = None,
+        token: str | CredentialProvider | None = None,
         options: ConnectOptions | None = None,
     ) -> Connector[SlackRtmClient]:
         """Connect to a named ``server`` (default None) or to ``url``.
 
         Use the result as ``async with`` (closes on exit) or ``await`` it.
+        A credential may be a callable returning it (or an awaitable of it): it is asked again before every connection attempt.
         The document names no WebSocket server: pass ``url``.
 
         Args:
@@ -48,6 +49,7 @@ class SlackRtmClient(BaseClient[SlackRtmHandlers]):
         handshake = Handshake(
             address="",
             query={"token": secret(token, "SLACK_RTM_TOKEN")},
+            secrets=("token",),
         )
         return Connector(
             cls,

@@ -285,7 +285,6 @@ class Handshake:
                     description=desc or f"{kind} access token, or a callable returning a fresh one",
                     secret=True,
                     env=self.env_name("access_token"),
-                    token_provider=True,
                 )
             )
             return

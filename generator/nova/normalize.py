@@ -237,6 +237,14 @@ class Normalizer:
             self.method_of(s["subscribe"], join_pointer(base, "subscribe"))
             if "unsubscribe" in s:
                 self.method_of(s["unsubscribe"], join_pointer(base, "unsubscribe"))
+            if "max_batch" in s and s.get("batch") is False:
+                self.diagnostics.warning(
+                    "NOVA094",
+                    f"subscription method {name!r} has max_batch but batch: false;"
+                    " it sends one address per request, so max_batch has no effect",
+                    self.pos(join_pointer(base, "max_batch")),
+                    hint="remove max_batch, or set batch: true if the API takes several addresses",
+                )
             out.append(
                 ir.SubscriptionMethod(
                     name=name,
@@ -244,6 +252,7 @@ class Normalizer:
                     unsubscribe=s.get("unsubscribe"),
                     addresses=s.get("addresses", "/channels"),
                     batch=s.get("batch", True),
+                    max_batch=s.get("max_batch"),
                     requires_auth=s.get("auth", False),
                     **_ack(s.get("ack", "reply")),
                     subscription_id=s.get("subscription_id"),

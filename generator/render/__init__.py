@@ -183,6 +183,7 @@ def context(plan: Plan, options: RenderOptions) -> dict[str, Any]:
                 unsubscribe=plan.api.request(s.unsubscribe).method if s.unsubscribe else None,
                 addresses=s.addresses,
                 batch=s.batch,
+                max_batch=s.max_batch,
                 requires_auth=s.requires_auth,
                 ack=s.ack,
                 ack_when=s.ack_when,
@@ -199,6 +200,19 @@ def context(plan: Plan, options: RenderOptions) -> dict[str, Any]:
         "handshake": plan.api.source_format == "asyncapi",
         "handshake_imports": _handshake_imports(plan),
         "handshake_fields": tuple((kind, Code(field)) for kind, field in HANDSHAKE_FIELDS),
+        "handshake_secrets": [
+            cp.source.name
+            for cp in plan.connect_params
+            if cp.source.secret and cp.source.kind in ("query", "header", "cookie")
+        ],
+        "runtime_imports": import_order(
+            {"BaseClient", "ConnectOptions", "Connector", "Subscription"}
+            | (
+                {"CredentialProvider"}
+                if credentials or any("CredentialProvider" in cp.annotation for cp in plan.connect_params)
+                else set()
+            )
+        ),
         "kind_docs": {k: Code(v) for k, v in KIND_DOCS.items()},
         "methods": methods,
         "sends_imports": [
@@ -232,8 +246,6 @@ def _handshake_imports(plan: Plan) -> list[Identifier]:
     names = {"Handshake"}
     if any(cp.source.env for cp in plan.connect_params):
         names.add("secret")
-    if any(cp.source.token_provider for cp in plan.connect_params):
-        names.add("TokenProvider")
     return list(import_order(names))
 
 

@@ -6,6 +6,7 @@
 from .errors import ServerErrors
 from .faults import ErrorReply
 from .framing import Framer, IncomingRequest
+from .ratelimit import MessageLimit
 from .server import SpecServer
 
-__all__ = ["ErrorReply", "Framer", "IncomingRequest", "ServerErrors", "SpecServer"]
+__all__ = ["ErrorReply", "Framer", "IncomingRequest", "MessageLimit", "ServerErrors", "SpecServer"]

@@ -51,6 +51,7 @@ from .faults import ErrorReply, Faults
 from .framing import Framer, IncomingRequest
 from .handshake import InitGate
 from .heartbeats import Heartbeats
+from .ratelimit import MessageLimit
 from .subscriptions import Subscriptions
 
 __all__ = ["ErrorReply", "SpecServer"]
@@ -101,6 +102,8 @@ class SpecServer:
         hello_delay: float = 0.0,
         init_timeout: float | None = None,
         ssl: _ssl.SSLContext | None = None,
+        message_limit: MessageLimit | None = None,
+        authorize: Callable[[HttpRequest], bool] | None = None,
         feed: bool = False,
         max_lifetime: float | None = None,
         handshake_delay: float = 0.0,
@@ -128,6 +131,11 @@ class SpecServer:
         :param init_timeout: seconds a client has to send the spec's ``init`` frame; then
             the connection is closed with 4408 if the spec's close codes list 4408.
         :param ssl: a server TLS context; the server then speaks ``wss://``.
+        :param message_limit: count the frames each connection sends over a sliding
+            window and close a connection that goes over (an exchange's message limit).
+        :param authorize: asked with each opening handshake's request (``path`` with the
+            query string, ``headers``); False refuses it with HTTP 401, as a server
+            refuses a spent or wrong connect token.
         :param feed: stream every address on one clock shared by all connections, as an
             exchange's feed: the k-th tick is the same frame (sequence value k) on every
             connection subscribed to it (see :func:`.streams.stream`).
@@ -158,6 +166,11 @@ class SpecServer:
         self.hello_delay = hello_delay
         self.ssl = ssl
         """A server TLS context: the server speaks ``wss://`` (tests of the client's TLS options)."""
+        self.message_limit = message_limit
+        """Per-connection message limit, and the peaks it measured."""
+        self.authorize = authorize
+        self.unauthorized = 0
+        """Handshakes refused by :attr:`authorize`."""
 
         self.received: list[Any] = []
         """Every decoded JSON frame clients sent, in order (all connections)."""
@@ -590,6 +603,11 @@ class SpecServer:
             await asyncio.sleep(self.handshake_delay)
         with self._lock:
             self.handshakes.append(request)
+        if self.authorize is not None and not self.authorize(request):
+            with self._lock:
+                self.unauthorized += 1
+            logger.info("refusing an unauthorised connection attempt with HTTP 401")
+            return connection.respond(401, "unauthorised\n")
         status = self.faults.take_refusal()
         if status is None:
             return None
@@ -620,6 +638,7 @@ class SpecServer:
             self._logs[conn.number] = conn.log
         logger.info("conn %d open from %s", conn.number, ws.remote_address)
         self.init_gate.open(conn)
+        loop = asyncio.get_running_loop()
         arrived = self._arrived.pop(id(ws), None)
         if self.max_lifetime is not None and arrived is not None:
             conn.spawn(self._expire(conn, arrived + self.max_lifetime))
@@ -635,6 +654,11 @@ class SpecServer:
                     else message.decode("utf-8", "replace")
                 )
                 logger.debug("conn %d -> %s", conn.number, text)
+                limit = self.message_limit
+                if limit is not None and limit.over(conn.number, loop.time()):
+                    logger.info("conn %d: over the message limit", conn.number)
+                    await ws.close(limit.code, limit.reason)
+                    break
                 await self._on_text(conn, text)
                 # A stalled connection takes no further message, even one already read.
                 await conn.running.wait()
@@ -644,6 +668,8 @@ class SpecServer:
             with self._lock:
                 self._open.pop(conn.number, None)
                 conn.subs.clear()
+            if self.message_limit is not None:
+                self.message_limit.forget(conn.number)
             tasks = list(conn.tasks)
             for task in tasks:
                 task.cancel()

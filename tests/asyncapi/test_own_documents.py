@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import inspect
 import sys
 from pathlib import Path
 
@@ -57,6 +58,31 @@ async def test_generated_connect_builds_url_and_headers(
         monkeypatch.setenv("CHAT_CLIENT_SESSION", "s3cr3t")
         connector = client.connect(room="a b", region="us", token="tkn", x_client_version="1.2")
         assert connector.url == "wss://us.chat.example.com/ws/rooms/a%20b"
+        url, headers, shown, found = await connector._handshake.build()
+        assert url == shown == connector.url
+        assert dict(headers) == {"X-Client-Version": "1.2", "Cookie": "session=s3cr3t", "Authorization": "Bearer tkn"}
+        assert sorted(found) == ["s3cr3t", "tkn"]  # credentials, to redact
+
+        # Every credential argument takes a provider, plain or async, asked on each build.
+        annotations = inspect.signature(client.connect).parameters
+        assert {n: str(annotations[n].annotation) for n in ("token", "session")} == dict.fromkeys(
+            ("token", "session"), "str | CredentialProvider | None"
+        )
+        tokens = iter(["t1", "t2"])
+
+        async def session() -> str:
+            return "fresh-session"
+
+        connector = client.connect(room="r", region="us", token=lambda: next(tokens), session=session)
+        assert connector.url == "wss://us.chat.example.com/ws/rooms/r"  # nothing asked yet
+        first = (await connector._handshake.build())[1]
+        second = (await connector._handshake.build())[1]
+        assert (first["Authorization"], second["Authorization"]) == ("Bearer t1", "Bearer t2")
+        assert first["Cookie"] == "session=fresh-session"
+        with pytest.raises(TypeError, match="session must be a str or a callable"):
+            client.connect(room="r", region="us", session=b"bytes")
+        with pytest.raises(TypeError, match="bearer token must be a str or a callable"):
+            client.connect(room="r", region="us", token=42)
         # What goes over the wire: the same parameters, against the local server.
         api = load_api(DOCS / "client-side.yml", Diagnostics(), DOCS, "client")
         async with asyncio.timeout(10), SpecServer(api) as server:

@@ -249,6 +249,9 @@ CASES = [
     Case("081-plumbing", mutate("    addresses: /channels", '    addresses: /channels\n    subscription_id: ""',
                                 mutate("  subscribe:\n    method: public/subscribe", "  @@subscribe:\n    method: public/subscribe")),
          "NOVA081", severity="warning", message="cannot be called on its own", hint="public: false"),
+    Case("094-max-batch", mutate("    addresses: /channels\n", "    addresses: /channels\n"
+                                  "    batch: false\n    max_batch: @@10\n"),
+         "NOVA094", severity="warning", message="max_batch has no effect"),
 ]
 
 

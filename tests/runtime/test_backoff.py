@@ -155,8 +155,9 @@ def test_disconnected_without_connected_keeps_attempts() -> None:
 
 def test_default_close_code_table() -> None:
     policy = ReconnectPolicy()
-    for code in (1000, 1001, 1006, 1011, 1012, 1013, 1014):
+    for code in (1000, 1001, 1006, 1011, 1012, 1014):
         assert classify_close(code, policy) == "retry"
+    assert classify_close(1013, policy) == "rate_limited"  # try again later
     for code in (1002, 1003, 1007, 1008, 1009, 1010, 1015):
         assert classify_close(code, policy) == "fatal"
     assert classify_close(4321, policy) == "retry"  # unknown application code
@@ -166,8 +167,11 @@ def test_default_close_code_table() -> None:
 
 
 def test_spec_close_codes_win() -> None:
-    policy = ReconnectPolicy(close_codes={4004: "fatal", 1008: "retry", 4009: "reauth"})
+    policy = ReconnectPolicy(
+        close_codes={4004: "fatal", 1008: "retry", 4009: "reauth", 4029: "rate_limited"}
+    )
     assert classify_close(4004, policy) == "fatal"
+    assert classify_close(4029, policy) == "rate_limited"
     assert classify_close(1008, policy) == "retry"
     assert classify_close(4009, policy) == "reauth"
     assert classify_close(1002, policy) == "fatal"

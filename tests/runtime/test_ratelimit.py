@@ -1,11 +1,84 @@
-"""Token bucket rate limiting with a fake clock."""
+"""Rate limiting (sliding window, token bucket) with a fake clock."""
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
-from nova_gen.runtime.core import TokenBucket, connect_limiter_for, limiter_for
+from nova_gen.runtime.core import (
+    SlidingWindow,
+    TokenBucket,
+    connect_limiter_for,
+    limiter_for,
+    window_for,
+)
+from nova_gen.runtime.core.ratelimit import MARGIN
 from nova_gen.runtime.protocol import RateLimit
+
+
+def _most_in_any_window(times: list[tuple[float, float]], window: float) -> float:
+    """The largest total cost sent within ``window`` seconds of each other."""
+    times = sorted(times)
+    best = 0.0
+    for i, (start, _) in enumerate(times):
+        best = max(best, sum(c for t, c in times[i:] if t < start + window))
+    return best
+
+
+def test_twenty_sends_at_once_never_exceed_the_documented_limit() -> None:
+    """Binance: rate 5, burst 5 means 5 per second; a bucket would let 10 through in the
+    first second (5 tokens + 5 refilled)."""
+    lim = window_for(rate=5.0, burst=5.0)
+    times = [(lim.reserve(1, 0.0), 1.0) for _ in range(20)]
+    assert _most_in_any_window(times, 1.0) == 5
+    assert [t for t, _ in times[:6]] == [0.0] * 5 + [pytest.approx(1.0 + MARGIN)]
+    bucket = TokenBucket(rate=5.0, burst=5.0)
+    bucket_times = [(bucket.reserve(1, 0.0), 1.0) for _ in range(20)]
+    assert _most_in_any_window(bucket_times, 1.0) > 5  # what the window fixes
+
+
+def test_window_holds_for_random_senders_and_costs() -> None:
+    rng = random.Random(7)
+    for _ in range(50):
+        lim = SlidingWindow(limit=5.0, window=1.0)
+        now, sent = 0.0, []
+        for _ in range(60):
+            now += rng.choice([0.0, 0.0, 0.01, 0.2, 0.7, 1.3])
+            cost = rng.choice([1.0, 1.0, 2.0, 0.5])
+            wait = lim.reserve(cost, now)
+            assert wait >= 0.0
+            sent.append((now + wait, cost))
+        assert _most_in_any_window(sent, 1.0) <= 5.0 + 1e-9
+        # in order: a later reservation never goes before an earlier one
+        assert [t for t, _ in sent] == sorted(t for t, _ in sent)
+
+
+def test_window_frees_room_as_sends_age() -> None:
+    lim = SlidingWindow(limit=2.0, window=1.0)
+    assert lim.reserve(1, 0.0) == 0.0
+    assert lim.reserve(1, 0.4) == 0.0
+    assert lim.tokens(0.5) == 0.0
+    assert lim.available(1, 0.5) == pytest.approx(0.5)  # the first send leaves at 1.0
+    assert lim.tokens(0.5) == 0.0  # available took nothing
+    assert lim.reserve(1, 0.5) == pytest.approx(0.5)
+    assert lim.reserve(1, 0.5) == pytest.approx(0.9)  # after the second (0.4 + 1.0)
+    assert lim.tokens(0.5) == pytest.approx(-2.0)  # two reserved ahead
+    assert lim.tokens(10.0) == 2.0
+
+
+def test_window_cost_above_limit_goes_alone() -> None:
+    lim = SlidingWindow(limit=2.0, window=1.0)
+    assert lim.reserve(1, 0.0) == 0.0
+    assert lim.reserve(5, 0.0) == pytest.approx(1.0)  # waits for an empty window
+    assert lim.reserve(1, 0.0) == pytest.approx(2.0)  # then one window for the big one
+
+
+def test_window_invalid_parameters() -> None:
+    with pytest.raises(ValueError):
+        SlidingWindow(limit=0.0, window=1.0)
+    with pytest.raises(ValueError):
+        window_for(rate=1.0, burst=0.0)
 
 
 def test_burst_then_rate() -> None:
@@ -79,25 +152,26 @@ def test_limiters_from_the_spec_start_full_on_the_callers_clock() -> None:
     spec = RateLimit(rate=4.0, burst=2.0, connect_rate=0.5, connect_burst=2.0)
     for lim, rate in ((limiter_for(spec, 100.0), 4.0), (connect_limiter_for(spec, 100.0), 0.5)):
         assert lim is not None
-        assert [lim.reserve(1, 100.0) for _ in range(3)] == [0.0, 0.0, pytest.approx(1 / rate)]
-        assert lim.tokens(100.0 + 1 / rate) == pytest.approx(0.0)
+        window = 2 / rate * (1 + MARGIN)  # burst 2 in any burst / rate seconds, plus margin
+        assert [lim.reserve(1, 100.0) for _ in range(3)] == [0.0, 0.0, pytest.approx(window)]
+        assert lim.tokens(100.0 + window) == pytest.approx(1.0)  # the first two left the window
 
 
 def test_limiter_for() -> None:
     assert limiter_for(None, 0.0) is None
     lim = limiter_for(RateLimit(rate=5.0, burst=10.0), 0.0)
-    assert isinstance(lim, TokenBucket)
-    assert (lim.rate, lim.burst) == (5.0, 10.0)
+    assert isinstance(lim, SlidingWindow)
+    assert (lim.limit, lim.window) == (10.0, pytest.approx(2.0 * (1 + MARGIN)))
 
 
 def test_connect_limiter_for() -> None:
     assert connect_limiter_for(None, 0.0) is None
     assert connect_limiter_for(RateLimit(rate=5.0, burst=10.0), 0.0) is None
     lim = connect_limiter_for(RateLimit(rate=5.0, burst=10.0, connect_rate=1.0), 0.0)
-    assert isinstance(lim, TokenBucket)
-    assert (lim.rate, lim.burst) == (1.0, 1.0)
+    assert isinstance(lim, SlidingWindow)
+    assert (lim.limit, lim.window) == (1.0, pytest.approx(1.0 + MARGIN))
     lim = connect_limiter_for(
         RateLimit(rate=5.0, burst=10.0, connect_rate=0.5, connect_burst=3.0), 0.0
     )
-    assert isinstance(lim, TokenBucket)
-    assert (lim.rate, lim.burst) == (0.5, 3.0)
+    assert isinstance(lim, SlidingWindow)
+    assert (lim.limit, lim.window) == (3.0, pytest.approx(6.0 * (1 + MARGIN)))

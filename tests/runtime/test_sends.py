@@ -319,20 +319,25 @@ async def test_subscribe_and_unsubscribe_go_through_the_rate_limiter(
     async with asyncio.timeout(5):
         async with FakeClient.connect(url=url, options=options) as client:
             before = len(limiter.reservations)
+            await client.subscribe_ticker(instrument_name="A", interval="100ms")
+            # B and C are made together: they share one frame, which waits for the limiter
             subs = [client.subscribe_ticker(instrument_name=n, interval="100ms")
-                    for n in ("A", "B", "C")]
+                    for n in ("B", "C")]
             for sub in subs:
                 await sub
             same = client.subscribe_ticker(instrument_name="A", interval="100ms")
             await same  # an address already subscribed sends nothing: costs nothing
             await client.unsubscribe_ticker(instrument_name="B", interval="100ms")
+    assert [m["params"]["channels"] for _, m in fake.sent("public/subscribe")] == [
+        ["ticker.A.100ms"], ["ticker.B.100ms", "ticker.C.100ms"]
+    ]
     mine = limiter.reservations[before:]
-    assert [r.cost for r in mine] == [1.0] * 4  # 3 subscribes, 1 unsubscribe, the repeat free
-    # 1 token, then 10 per second: of three subscribes at once, two wait their turn.
-    assert [r.wait > 0 for r in mine[:3]] == [False, True, True]
+    assert [r.cost for r in mine] == [1.0] * 3  # 2 subscribe frames, 1 unsubscribe, the repeat free
+    # 1 token, then 10 per second: the frame of B and C waits its turn.
+    assert [r.wait > 0 for r in mine[:2]] == [False, True]
     # Each frame reached the server only once the limiter's window for it had passed.
     sent = [t for t, m in fake.arrived if m.get("method") in ("public/subscribe", "public/unsubscribe")]
-    assert len(sent) == 4
+    assert len(sent) == 3
     assert all(t >= r.until for t, r in zip(sent, sorted(mine, key=lambda r: r.until), strict=True))
 
 
@@ -399,3 +404,22 @@ async def test_a_restored_replacement_is_kept_when_the_old_connection_dies_mid_r
     assert [(i.reconnect, i.rotation) for i in infos] == [(False, False), (True, True)]
     assert sub.address == "ticker.A.100ms"
     assert "switching to the restored replacement" in caplog.text
+
+
+async def test_an_async_connect_options_handshake_is_awaited_per_attempt(
+    server: tuple[Server, str],
+) -> None:
+    fake, url = server
+    calls: list[int] = []
+
+    async def handshake() -> tuple[str, dict[str, str]]:
+        await asyncio.sleep(0)
+        calls.append(1)
+        return f"{url}/a{len(calls)}", {"X-Attempt": str(len(calls))}
+
+    options = ConnectOptions(reconnect=FAST.reconnect, handshake=handshake)
+    async with asyncio.timeout(5):
+        async with FakeClient.connect(url=url, options=options) as client:
+            await fake.conns[0].close(1011, "restart")
+            await until(lambda: len(fake.conns) == 2 and client.state == "open")
+    assert [(p, h["x-attempt"]) for p, h in fake.requests] == [("/a1", "1"), ("/a2", "2")]

@@ -348,7 +348,7 @@ def test_diagnostics_to_dict() -> None:
     assert out["api"] == "deribit"
     assert out["subscriptions"][1] == {
         "address": "trades.ETH-PERPETUAL.raw", "channel": "trades", "state": "active",
-        "queue_depth": 12, "dropped": 40, "consumers": 2,
+        "queue_depth": 12, "dropped": 40, "consumers": 2, "unread": False,
     }
     assert set(out) == {f.name for f in dataclasses.fields(Diagnostics)}
     with pytest.raises(dataclasses.FrozenInstanceError):

@@ -9,10 +9,11 @@ from dataclasses import dataclass, replace
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.http11 import Request
 
 from nova_gen.ir import Api
 from nova_gen.runtime.protocol import Hello, Match
-from nova_gen.testing import SpecServer
+from nova_gen.testing import MessageLimit, SpecServer
 
 from .deribit_like import deribit_like_api
 from .test_server import TICKER_BTC, call, is_note, notes, recv_until, send
@@ -217,3 +218,40 @@ async def test_hello_first_after_accept_with_delay() -> None:
     ):
         assert (await call(ws, 1, "public/get_time"))["id"] == 1
         assert server.hellos_sent == 0
+
+
+async def test_message_limit_closes_with_1008_above_the_limit() -> None:
+    limit = MessageLimit(limit=3, window=60.0)
+    async with asyncio.timeout(TIMEOUT), SpecServer(
+        deribit_like_api(), message_limit=limit
+    ) as server:
+        async with connect(server.url) as ws:
+            for n in range(1, 4):  # three frames: allowed and answered
+                assert (await call(ws, n, "public/get_time"))["result"] == 1700000000000
+            await send(ws, 4, "public/get_time")
+            with pytest.raises(ConnectionClosed):
+                while True:
+                    await ws.recv()
+            assert (ws.close_code, ws.close_reason) == (1008, "Too many requests")
+        async with connect(server.url) as ws:  # the count is per connection
+            assert (await call(ws, 1, "public/get_time"))["result"] == 1700000000000
+    assert (limit.closed, limit.peak, limit.peak_all) == (1, 4, 5)
+
+
+async def test_authorize_refuses_handshakes_with_401() -> None:
+    seen: list[str] = []
+
+    def authorize(request: Request) -> bool:
+        seen.append(request.path)
+        return len(seen) > 1
+
+    async with asyncio.timeout(TIMEOUT), SpecServer(
+        deribit_like_api(), authorize=authorize
+    ) as server:
+        with pytest.raises(InvalidStatus) as info:
+            async with connect(server.url + "/?token=a"):
+                pass
+        assert info.value.response.status_code == 401
+        async with connect(server.url + "/?token=b") as ws:
+            assert (await call(ws, 1, "public/get_time"))["result"] == 1700000000000
+    assert seen == ["/?token=a", "/?token=b"] and server.unauthorized == 1

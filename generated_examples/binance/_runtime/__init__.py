@@ -8,6 +8,7 @@ from .client import BaseClient
 from .connector import Connector
 from .core.auth import MissingCredential, Secret
 from .core.lenient import ValidationPolicy, drifted_fields, raw_frame
+from .credentials import CredentialProvider, CredentialSource
 from .diagnostics import Diagnostics, SubscriptionInfo
 from .errors import (
     ConnectFailed,
@@ -48,6 +49,8 @@ __all__ = [
     "ConnectionClosed",
     "ConnectionLost",
     "Connector",
+    "CredentialProvider",
+    "CredentialSource",
     "Diagnostics",
     "DisconnectReason",
     "ErrorAction",

@@ -8,8 +8,9 @@ from types import TracebackType
 from typing import Any, Generic, TypeVar
 
 from .client import BaseClient
+from .credentials import CredentialSource, check_credential
 from .handlers import BaseHandlers
-from .handshake import Handshake, HandshakeFactory
+from .handshake import BoundHandshake, Handshake, HandshakeFactory
 from .options import ConnectOptions, resolve_url
 from .protocol import Protocol
 
@@ -23,7 +24,9 @@ class Connector(Generic[ClientT_co]):
 
     ``handshake`` (a :class:`~.handshake.Handshake` applied to the server URL, or a
     callable returning URL and headers) is built again before every connection attempt,
-    so a token provider is asked for a fresh token on each reconnect.
+    and so are ``credentials`` given as providers: each is asked for a fresh value on
+    every attempt. A credential that is neither a ``str``, a provider nor None raises
+    ``TypeError`` here, before anything connects.
     """
 
     def __init__(
@@ -35,17 +38,21 @@ class Connector(Generic[ClientT_co]):
         url: str | None = None,
         handlers: BaseHandlers,
         request_timeout: float = 10.0,
-        credentials: Mapping[str, str | None] | None = None,
+        credentials: Mapping[str, CredentialSource | None] | None = None,
         options: ConnectOptions | None = None,
         handshake: Handshake | HandshakeFactory | None = None,
     ) -> None:
         self._client_type = client_type
         self._protocol = protocol
+        for name, value in (credentials or {}).items():
+            check_credential(name, value)
         base = resolve_url(protocol, server, url)
-        self._handshake: HandshakeFactory | None
+        self._handshake: BoundHandshake | HandshakeFactory | None
         if isinstance(handshake, Handshake):
-            self.url = handshake.url(base)
-            self._handshake = handshake.factory(base)
+            handshake.check()
+            bound = BoundHandshake(handshake, base)
+            self.url = bound.shown_url
+            self._handshake = bound
         else:
             self.url = base
             self._handshake = handshake

@@ -311,8 +311,11 @@ class Supervisor:
         throttled = self._loop.time() - client._throttled_at < 5.0
         if action == "fatal" and code == 1008 and throttled and code not in self.policy.close_codes:
             # A policy-violation close right after a rate-limit error reply (Deribit ends
-            # the session after 10028): back off and reconnect, do not give up.
-            action = "retry"
+            # the session after 10028): the server is rate limiting, do not give up.
+            action = "rate_limited"
+        if action == "rate_limited":
+            # Never fatal; every send (and the reconnect below) waits out a longer delay.
+            client._throttled(f"close code {code}", closed=True)
         reason = DisconnectReason(
             code=code, reason=text, action=action, error=error_text, attempt=self.backoff.attempts
         )
@@ -420,12 +423,11 @@ class Supervisor:
                 client.log.info("connect rate limit: waiting %.3fs", wait)
                 await asyncio.sleep(wait)
         self._numbers += 1
-        url, headers = client.url, None
-        if client._handshake is not None:
-            # Built again for every attempt: a token provider is asked for a fresh token.
-            url, headers = client._handshake()
-            client.url = url
-            client._hold_handshake_secrets(headers)
+        try:
+            # Built again for every attempt: every credential provider is asked anew.
+            url, headers = await client._attempt_handshake()
+        except TypeError as exc:  # a provider that returns no str: a bug, not bad luck
+            raise FatalError(exc) from None
         kwargs = websockets_kwargs(client.protocol, client.options, url)
         if headers:
             kwargs["additional_headers"] = {**headers, **dict(client.options.extra_headers)}
@@ -434,9 +436,9 @@ class Supervisor:
         kwargs["ping_interval"] = kwargs["ping_timeout"] = None
         kwargs["logger"] = client.ws_log  # the library's frame logs, redacted
         if client.log.isEnabledFor(20):
-            client.log.info("connecting to %s (attempt %d)", url, attempt)
-        conn = await Connection.open(url, kwargs, self._numbers, client)
-        client._emit(ConnectionOpened, url=url, attempt=attempt)
+            client.log.info("connecting to %s (attempt %d)", client.url, attempt)
+        conn = await Connection.open(url, kwargs, self._numbers, client, shown=client.url)
+        client._emit(ConnectionOpened, url=client.url, attempt=attempt)
         try:
             if self._is_hello is not None:
                 await self._await_hello(conn)
@@ -456,9 +458,13 @@ class Supervisor:
             # (both sockets deliver, once each, through the session's overlap).
             subs = client._session.subscriptions
             await self._restore(conn, subs.restore_plan() if rotation else None)
-        except BaseException:
+        except BaseException as exc:
             conn.abort("connection setup failed")
             await asyncio.gather(conn.wait(), return_exceptions=True)
+            code = exc.code if isinstance(exc, ConnectionLost) else conn.close_code
+            if code is not None and classify_close(code, self.policy) == "rate_limited":
+                # Closed for too many requests while restoring: the next attempt waits longer.
+                client._throttled(f"close code {code}", closed=True)
             raise
         return conn
 
@@ -517,6 +523,15 @@ class Supervisor:
             refresh = False
             params = auth.login_params(int(time.time() * 1000), secrets.token_hex(8))
         method = auth.auth.request
+        if client._limiter is not None or client._hold_until:
+            # The login is a message like any other for the server's rate limit.
+            await client._throttle(
+                method,
+                client._cost_of(method),
+                self._loop.time() + self._restore_timeout,
+                self._restore_timeout,
+                wait_only=True,
+            )
         pending, text = client._session.build_request(
             method, params, now=self._loop.time(), timeout=self._restore_timeout, kind="internal"
         )
@@ -541,6 +556,7 @@ class Supervisor:
         client = self.client
         session = client._session
         subs = session.subscriptions
+        client._outbox.clear()
         if plan is None:
             subs.reset_for_reconnect()
             plan = subs.restore_plan()
@@ -572,6 +588,7 @@ class Supervisor:
                 client._on_outcome(SubscribeAck(pending, entries, []), conn)
                 continue
             waiter: asyncio.Future[Any] = self._loop.create_future()
+            waiter.add_done_callback(_retrieve)  # an attempt given up midway leaves it unread
             pending.waiter = waiter
             waits.append(waiter)
             pendings.append(pending)
@@ -806,6 +823,12 @@ class Supervisor:
                     for entry, message in overlap.drain():
                         client._outcomes.deliver(entry, message)
                     client.log.debug("rotation: %d copies dropped", overlap.duplicates)
+
+
+def _retrieve(future: asyncio.Future[Any]) -> None:
+    """Mark a future's exception as retrieved (asyncio logs unretrieved ones)."""
+    if not future.cancelled():
+        future.exception()
 
 
 def _describe(exc: BaseException) -> str:

@@ -14,6 +14,7 @@ restore while reconnecting, re-sent when idempotent, re-authenticated once on an
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import os
 import random
@@ -33,8 +34,9 @@ from .core import (
     Subscriptions,
     Waiter,
 )
-from .core.auth import AuthState, resolve_credentials
+from .core.auth import AuthState, Secret, resolve_credentials
 from .core.ratelimit import Limiter, limiter_for
+from .credentials import CredentialSource, resolve_credential
 from .diagnostics import Diagnostics, SubscriptionInfo
 from .errors import (
     ConnectionClosed,
@@ -46,14 +48,15 @@ from .errors import (
     SubscriptionError,
 )
 from .handlers import BaseHandlers, resolve_hook
-from .handshake import HandshakeFactory
+from .handshake import BoundHandshake, HandshakeFactory
 from .hooks import HookRunner
 from .lifecycle import ClientState, DisconnectReason, ReconnectDecision
 from .logs import LogLimiter, RedactingFilter, frame_preview, get_logger, redact
 from .options import ConnectOptions
+from .outbox import Outbox
 from .outcomes import Outcomes
 from .protocol import ChannelSpec, ErrorAction, Match, Protocol, RequestSpec
-from .subscription import Subscription
+from .subscription import Feed, Subscription
 from .supervisor import Supervisor
 from .telemetry import ConnectionClosed as ClosedEvent
 from .telemetry import (
@@ -89,9 +92,9 @@ class BaseClient(Generic[H]):
         url: str,
         handlers: H,
         request_timeout: float = 10.0,
-        credentials: Mapping[str, str | None] | None = None,
+        credentials: Mapping[str, CredentialSource | None] | None = None,
         options: ConnectOptions | None = None,
-        handshake: HandshakeFactory | None = None,
+        handshake: BoundHandshake | HandshakeFactory | None = None,
     ) -> None:
         self.protocol = protocol
         self.url = url
@@ -99,15 +102,20 @@ class BaseClient(Generic[H]):
         self.handlers = handlers
         self.request_timeout = request_timeout
         self.options = options = options or ConnectOptions()
-        self._handshake: HandshakeFactory | None = handshake or options.handshake
+        self._handshake: BoundHandshake | HandshakeFactory | None = (
+            handshake or options.handshake
+        )
         """URL and headers, asked for again before every connection attempt."""
         self.log = get_logger(protocol.name)
         self._session = Session(
             protocol, validation=options.validation, channel_validation=options.channel_validation
         )
-        self._auth = _auth_state(protocol, credentials or {})
-        self._credentials = {k: v for k, v in (credentials or {}).items() if v is not None}
-        """As given, for the spec's ``init`` frame."""
+        sources = {k: v for k, v in (credentials or {}).items() if v is not None}
+        self._auth = _auth_state(protocol, sources)
+        self._providers = {k: v for k, v in sources.items() if not isinstance(v, str)}
+        """Credentials asked for again before every connection attempt."""
+        self._credentials = {k: v for k, v in sources.items() if isinstance(v, str)}
+        """The current values, for the spec's ``init`` frame."""
         self._sup: Supervisor | None = None
         self._closed_state: ClientState | None = None
         names = [s.hook for s in protocol.channels] + [e.hook for e in protocol.events]
@@ -145,7 +153,8 @@ class BaseClient(Generic[H]):
         self._unexpected: Counter[str] = Counter()
         """Frames by UnexpectedFrame kind (malformed, unknown, late/duplicate/unknown reply)."""
         self._handshake_secrets: deque[str] = deque(maxlen=64)
-        """Credentials sent in handshake headers (see _hold_handshake_secrets)."""
+        """Credentials sent in handshakes (see _hold_handshake_secrets) and values from
+        credential providers (see _attempt_handshake), to redact."""
         self._hold_handshake_secrets(options.extra_headers)
         self._filter = RedactingFilter(self._secret_values)
         self.ws_log = logging.getLogger(f"{self.log.name}.websockets")
@@ -154,6 +163,7 @@ class BaseClient(Generic[H]):
         self._ws_filter = RedactingFilter(self._secret_values, frames=self._preview)
         self._masked_fields = _token_fields(protocol)
         self._outcomes = Outcomes(self)
+        self._outbox = Outbox(self)
 
     # -- life cycle ----------------------------------------------------------------
 
@@ -328,12 +338,40 @@ class BaseClient(Generic[H]):
                 action,
             )
 
-    def _spawn(self, coro: Any) -> None:
+    def _spawn(self, coro: Any) -> asyncio.Task[Any]:
         task = self._loop.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
 
     # -- secrets, logs, telemetry --------------------------------------------------------
+
+    async def _attempt_handshake(self) -> tuple[str, Mapping[str, str] | None]:
+        """Before a connection attempt: ask every credential provider again, build the
+        handshake; returns the URL to open and the headers (``self.url`` shows the URL
+        with credentials masked). Every credential value joins the redacted ones. A
+        provider's ``TypeError`` (it returned no ``str``) propagates; so does anything
+        else it raises."""
+        for name, source in self._providers.items():
+            value = await resolve_credential(name, source)
+            self._credentials[name] = value
+            self._handshake_secrets.append(value)
+            if self._auth is not None:
+                self._auth.credentials[name] = Secret(value)
+        handshake = self._handshake
+        if handshake is None:
+            return self.url, None
+        if isinstance(handshake, BoundHandshake):
+            url, headers, self.url, found = await handshake.build()
+            self._handshake_secrets.extend(found)
+        else:
+            built = handshake()
+            if inspect.isawaitable(built):
+                built = await built
+            url, headers = built
+            self.url = url
+        self._hold_handshake_secrets(headers)
+        return url, headers
 
     def _secret_values(self) -> list[str]:
         auth = self._auth
@@ -421,15 +459,16 @@ class BaseClient(Generic[H]):
         conn = sup.conn if sup is not None else None
         subs = []
         for entry in self._session.subscriptions.entries():
-            sinks = entry.sinks
+            sinks: list[Feed[Any, Any]] = entry.sinks
             subs.append(
                 SubscriptionInfo(
                     address=entry.address,
                     channel=entry.spec.name,
                     state=entry.state,
-                    queue_depth=sum(getattr(s, "queue_depth", 0) for s in sinks),
-                    dropped=sum(getattr(s, "dropped", 0) for s in sinks),
+                    queue_depth=sum(s.queue_depth for s in sinks),
+                    dropped=sum(s.dropped for s in sinks),
                     consumers=len(sinks),
+                    unread=any(2 * s.queue_depth >= s.maxsize and not s.waiting for s in sinks),
                 )
             )
         last_error, recovered = self._last_error, False
@@ -679,13 +718,30 @@ class BaseClient(Generic[H]):
         if self._session.waiters.remove(waiter):
             self._fail_waiter(waiter, RequestTimeout(waiter.method, waiter.timeout))
 
-    def _throttled(self, method: str) -> float:
-        """The server said "too many requests": hold every request for a growing delay."""
+    def _throttled(self, method: str, *, closed: bool = False) -> float:
+        """The server said "too many requests": hold every send, and a reconnect, for a
+        growing delay drawn from ``[cap / 2, cap]``, ``cap = base * multiplier ** n``
+        (``n`` earlier throttles, forgotten after ``reset_after`` seconds without one;
+        never above ``max_delay``). After an error reply whose action is ``retry``,
+        ``base`` is the reconnect's ``initial_delay``; after a ``rate_limited`` close
+        (``closed``) it is twice the larger of ``initial_delay`` and the rate limit's
+        window (``burst / rate``), so the wait is at least one window: the server's
+        count has emptied by then. Returns the delay in seconds."""
         policy = self._sup.policy if self._sup is not None else self.protocol.reconnect
-        cap = min(policy.max_delay, policy.initial_delay * policy.multiplier**self._throttles)
+        now = self._loop.time()
+        if now - self._throttled_at > policy.reset_after:
+            self._throttles = 0
+        base = policy.initial_delay
+        limit = self.protocol.rate_limit
+        if closed:
+            base = 2 * max(base, limit.burst / limit.rate if limit is not None else 0.0)
+        try:
+            cap = min(policy.max_delay, base * policy.multiplier**self._throttles)
+        except OverflowError:
+            cap = policy.max_delay
         self._throttles += 1
         delay = random.uniform(cap / 2, cap)
-        self._throttled_at = self._loop.time()
+        self._throttled_at = now
         self._hold_until = max(self._hold_until, self._throttled_at + delay)
         self._emit(RateLimitedEvent, method=method, wait=delay, raised=False)
         self.log.warning("%s: the server is rate limiting; backing off %.3fs", method, delay)
@@ -741,50 +797,35 @@ class BaseClient(Generic[H]):
     def _subscribe(self, spec: ChannelSpec[M, C], channel: C) -> Subscription[M, C]:
         """A new subscription to ``channel``; the subscribe request goes out in a task."""
         address = Subscriptions.address_of(spec, channel)
-        sub: Subscription[M, C] = Subscription(
+        feed: Feed[M, C] = Feed(
             self, spec, channel, address, self.options.subscription_buffer, self.options.overflow
         )
-        sub._task = asyncio.get_running_loop().create_task(self._start(sub))
-        return sub
+        feed._task = asyncio.get_running_loop().create_task(self._start(feed))
+        return Subscription(feed)
 
     def _cost_of(self, wire: str) -> float:
         """Rate-limit cost of a wire method: its request spec's, else 1."""
         spec = self.protocol.requests.get(wire)
         return spec.cost if spec is not None else 1.0
 
-    async def _start(self, sub: Subscription[Any, Any]) -> None:
-        loop = self._loop
+    async def _start(self, feed: Feed[Any, Any]) -> None:
+        """Add ``feed`` as a consumer of its address; a new address joins the outbox of
+        its subscribe method (:class:`~.outbox.Outbox`)."""
         timeout = self.request_timeout
-        method = self.protocol.subscribe_methods.get(sub.spec.via)
+        method = self.protocol.subscribe_methods.get(feed.spec.via)
         wire = method.subscribe if method is not None else "subscribe"
         try:
-            deadline = loop.time() + timeout
-            if self._session.subscriptions.get(sub.address) is None:
-                # A new address: its subscribe request goes through the rate limiter.
-                conn = await self._ready(wire, self._cost_of(wire), deadline, timeout)
-            else:
-                conn = await self._connection(deadline, wire, timeout)
-            entry, request = self._session.subscribe(
-                sub.spec, sub.channel, sub, now=loop.time(), timeout=timeout
-            )
-        except (ConnectionLost, ValueError, RequestTimeout, RateLimited) as exc:
-            sub._fail(exc)
+            await self._connection(self._loop.time() + timeout, wire, timeout)
+            entry, new = self._session.subscriptions.add(feed.spec, feed.channel, feed)
+        except (ConnectionLost, ValueError, RequestTimeout) as exc:
+            feed._fail(exc)
             return
-        sub._entry = entry
-        if request is None:
+        feed._entry = entry
+        if not new:
             if entry.state == "active":
-                sub._acked()
+                feed._acked()
             return
-        pending, text = request
-        loop.call_at(pending.deadline, self._expire, pending)
-        conn.last_subscribe = (sub.address,)
-        try:
-            await conn.send(text)
-        except ConnectionLost:
-            return  # still desired: the restore on the next connection subscribes it
-        if not pending.correlated and entry.state == "active":
-            # Active once sent (ack none, or the request id is the subscription id).
-            self._on_outcome(SubscribeAck(pending, [entry], []), conn)
+        self._outbox.add(entry)
 
     async def _retry_subscribe(
         self, addresses: tuple[str, ...], delay: float, conn: Connection | None
@@ -820,17 +861,44 @@ class BaseClient(Generic[H]):
             except ConnectionLost:
                 return  # closed, or dropped: the next restore subscribes them
 
-    async def _unsubscribe_sink(self, sub: Subscription[Any, Any]) -> None:
-        if sub._task is not None:
-            await asyncio.gather(sub._task, return_exceptions=True)
+    def _consumer_left(self, feed: Feed[Any, Any]) -> None:
+        """A Subscription was garbage collected. Called by a finaliser, possibly from
+        another thread: the decision is made on the loop (:meth:`_consumer_gone`)."""
+        loop = getattr(self, "_loop", None)
+        if loop is None or loop.is_closed():
+            return
+        try:
+            loop.call_soon_threadsafe(self._consumer_gone, feed)
+        except RuntimeError:  # the loop closed meanwhile
+            pass
+
+    def _consumer_gone(self, feed: Feed[Any, Any]) -> None:
+        """An iterated one was left (break, return, exception): unsubscribe it like
+        :meth:`Subscription.unsubscribe`; one never iterated keeps its address for the
+        hooks and stops buffering."""
+        if feed._end is not None or self.state in ("closing", "closed"):
+            return
+        if feed.iterated:
+            self._spawn(self._leave(feed))
+        else:
+            feed._detach()
+
+    async def _leave(self, feed: Feed[Any, Any]) -> None:
+        try:
+            await self._unsubscribe_sink(feed)
+        except NovaError as exc:
+            self.log.debug("unsubscribe after the consumer left failed: %s", exc)
+
+    async def _unsubscribe_sink(self, sub: Feed[Any, Any]) -> None:
+        task = sub._task
+        if task is not None and not task.done():
+            task.cancel()  # not a consumer yet (it waits for the connection): it never will be
+            await asyncio.gather(task, return_exceptions=True)
         entry = sub._entry
         sub._close()
         if entry is None:
             return
-        request = self._session.unsubscribe(
-            entry, sub, now=self._loop.time(), timeout=self.request_timeout
-        )
-        await self._send_unsubscribe(request)
+        await self._send_unsubscribe(self._drop(entry, sub))
 
     async def _unsubscribe(self, spec: ChannelSpec[Any, C], channel: C) -> None:
         """Unsubscribe ``channel`` entirely: every subscription to its address ends."""
@@ -838,12 +906,22 @@ class BaseClient(Generic[H]):
         if entry is None:
             return
         sinks = list(entry.sinks)
-        request = self._session.unsubscribe(
-            entry, None, now=self._loop.time(), timeout=self.request_timeout
-        )
+        request = self._drop(entry, None)
         for sink in sinks:
             sink._close()
         await self._send_unsubscribe(request)
+
+    def _drop(self, entry: SubEntry, sink: Feed[Any, Any] | None) -> tuple[Pending, str] | None:
+        """Drop ``sink`` (None: every consumer) from ``entry``; the unsubscribe frame to
+        send when the address left the desired set, unless its subscribe frame is still
+        waiting in the outbox (then it is simply never sent)."""
+        request = self._session.unsubscribe(
+            entry, sink, now=self._loop.time(), timeout=self.request_timeout
+        )
+        if request is not None and self._outbox.cancel(entry):
+            self._session.abandon(request[0])
+            return None
+        return request
 
     async def _send_unsubscribe(self, request: tuple[Pending, str] | None) -> None:
         """The address left the desired set; tell the server if a connection is up."""
@@ -884,25 +962,23 @@ class BaseClient(Generic[H]):
         except ConnectionLost:
             pass  # the server forgets it with the connection; no restore includes it
 
-    def _overflow(self, sub: Subscription[Any, Any], error: Exception) -> None:
+    def _overflow(self, sub: Feed[Any, Any], error: Exception) -> None:
         """A ``raise``-policy buffer overflowed: end that subscription (off the hot path)."""
         sub._fail(error)
         self._call_hook("on_subscription_error", sub.address, error)
         self._spawn(self._release(sub))
 
-    async def _release(self, sub: Subscription[Any, Any]) -> None:
+    async def _release(self, sub: Feed[Any, Any]) -> None:
         entry = sub._entry
         if entry is None:
             return
-        request = self._session.unsubscribe(
-            entry, sub, now=self._loop.time(), timeout=self.request_timeout
-        )
+        request = self._drop(entry, sub)
         try:
             await self._send_unsubscribe(request)
         except NovaError as exc:
             self.log.debug("unsubscribe after overflow failed: %s", exc)
 
-    def _dropped(self, sub: Subscription[Any, Any]) -> None:
+    def _dropped(self, sub: Feed[Any, Any]) -> None:
         self.log_limits.warning(
             self.log,
             ("dropped", sub.address),
@@ -945,14 +1021,18 @@ def _token_fields(protocol: Protocol) -> re.Pattern[str] | None:
     return re.compile(rf'("(?:{alternatives})"\s*:\s*)"(?:[^"\\]|\\.)*"')
 
 
-def _auth_state(protocol: Protocol, credentials: Mapping[str, str | None]) -> AuthState | None:
+def _auth_state(
+    protocol: Protocol, credentials: Mapping[str, CredentialSource]
+) -> AuthState | None:
     """Login state when the spec has auth and credentials were given (or are in the
-    environment); None for public use. Half-given credentials raise MissingCredential."""
+    environment); None for public use. Half-given credentials raise MissingCredential.
+    Credentials given as providers are filled in before each connection attempt."""
     auth = protocol.auth
     if auth is None:
         return None
-    given = {k: v for k, v in credentials.items() if v}
+    given = {k: v for k, v in credentials.items() if isinstance(v, str) and v}
+    provided = [k for k, v in credentials.items() if not isinstance(v, str)]
     in_env = any(c.env and os.environ.get(c.env) for c in auth.credentials)
-    if not given and not in_env:
+    if not given and not provided and not in_env:
         return None
-    return AuthState(auth, resolve_credentials(auth, given, os.environ))
+    return AuthState(auth, resolve_credentials(auth, given, os.environ, provided))

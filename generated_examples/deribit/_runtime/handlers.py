@@ -136,6 +136,6 @@ class BaseHandlers:
     @default_hook
     def limiter(self) -> Limiter | None:
         """A custom rate limiter for requests (an object with ``reserve``,
-        ``available`` and ``tokens``), or None (default) for the spec's token bucket or
+        ``available`` and ``tokens``), or None (default) for the spec's rate limit or
         ``ConnectOptions.limiter``."""
         return None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import ssl as _ssl
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -105,10 +105,13 @@ class ConnectOptions:
     restore_timeout: float | None = None
     """Seconds to wait for hello, login and resubscribe acks on a new connection
     (None: the client's request timeout)."""
-    handshake: Callable[[], tuple[str, Mapping[str, str]]] | None = None
-    """Called before every connection attempt (first connect, reconnects, rotations):
-    the URL to open and extra handshake headers (``extra_headers`` win over them), e.g.
-    to send a fresh ``Authorization`` header. A generated ``connect()`` with a handshake
+    handshake: (
+        Callable[[], tuple[str, Mapping[str, str]] | Awaitable[tuple[str, Mapping[str, str]]]]
+        | None
+    ) = None
+    """Called (and awaited, when it returns an awaitable) before every connection attempt
+    (first connect, reconnects, rotations): the URL to open and extra handshake headers
+    (``extra_headers`` win over them), e.g. to send a fresh ``Authorization`` header. A generated ``connect()`` with a handshake
     (AsyncAPI query, headers, security) passes its own to ``Connector``; that one is
     used instead of this."""
 

@@ -15,11 +15,21 @@ The iterator keeps yielding across reconnects (the client restores the subscript
 the new connection). It ends with ``StopAsyncIteration`` after ``unsubscribe()`` or a
 clean ``close()``, and raises ``ConnectionLost`` only when the client gives up
 reconnecting (messages already buffered are delivered first).
+
+Leaving a loop unsubscribes. ``async for tick in client.subscribe_ticker(...): break``
+(or a ``return`` or an exception out of the loop) drops the last reference to the
+:class:`Subscription`; the client holds only its :class:`Feed` (the buffer), so the
+object is garbage collected and a finaliser tells the client that this consumer left:
+the server gets an unsubscribe when no other consumer holds the address. A
+subscription that was never iterated (handler style: ``await client.subscribe_x()``,
+messages go to the ``on_x`` hook) keeps the address when dropped, and its feed stops
+buffering what nobody will read.
 """
 
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections import deque
 from collections.abc import Generator
 from types import TracebackType
@@ -33,7 +43,7 @@ from .protocol import ChannelSpec
 if TYPE_CHECKING:
     from .client import BaseClient
 
-__all__ = ["Subscription"]
+__all__ = ["Feed", "Subscription"]
 
 M = TypeVar("M")
 C = TypeVar("C")
@@ -41,8 +51,13 @@ C = TypeVar("C")
 _END = object()
 
 
-class Subscription(Generic[M, C]):
-    """A typed stream of messages ``M`` from one channel ``C``."""
+class Feed(Generic[M, C]):
+    """One consumer's buffer, what the client's registry holds for it (``SubEntry.sinks``).
+
+    Kept apart from the user's :class:`Subscription` so that the registry never keeps
+    the user's object alive: when that object is collected, the client learns that the
+    consumer left (see the module docstring).
+    """
 
     def __init__(
         self,
@@ -55,13 +70,15 @@ class Subscription(Generic[M, C]):
     ) -> None:
         self.spec = spec
         self.channel = channel
-        """The typed channel object, e.g. ``TickerChannel(instrument_name=..., interval=...)``."""
         self.address = address
-        """The concrete channel address on the wire."""
         self.dropped = 0
-        """Messages dropped because the buffer was full (see ``overflow``)."""
         self.maxsize = maxsize
         self.overflow: OverflowPolicy = overflow
+        self.iterated = False
+        """A consumer started iterating: dropping it unsubscribes."""
+        self.detached = False
+        """Its Subscription was collected without ever being iterated (handler style):
+        the address stays subscribed for the hooks, nothing is buffered."""
         self._client = client
         self._buffer: deque[M] = deque()
         self._waiter: asyncio.Future[None] | None = None
@@ -73,62 +90,16 @@ class Subscription(Generic[M, C]):
         self._entry: SubEntry | None = None
         self._task: asyncio.Task[None] | None = None
 
-    # -- what users see ----------------------------------------------------------
-
-    @property
-    def state(self) -> SubState:
-        """``pending`` until the ack, then ``active``; ``failed`` or ``unsubscribed`` at the end."""
-        return self._state
-
-    def set_overflow(
-        self, policy: OverflowPolicy | None = None, *, maxsize: int | None = None
-    ) -> Subscription[M, C]:
-        """Change this subscription's buffer size and/or overflow policy; returns self."""
-        if policy is not None:
-            if policy not in ("drop_oldest", "drop_newest", "raise"):
-                raise ValueError(f"unknown overflow policy {policy!r}")
-            self.overflow = policy
-        if maxsize is not None:
-            if maxsize < 1:
-                raise ValueError("maxsize must be at least 1")
-            self.maxsize = maxsize
-        return self
-
     @property
     def queue_depth(self) -> int:
-        """Messages buffered, not yet taken by the consumer."""
         return len(self._buffer)
 
-    async def unsubscribe(self) -> None:
-        """Stop this consumer; the server is told when it was the address's last one."""
-        if self._state in ("unsubscribed", "failed"):
-            return
-        await self._client._unsubscribe_sink(self)
+    @property
+    def waiting(self) -> bool:
+        """A consumer is waiting for the next message right now."""
+        return self._waiter is not None
 
-    def __await__(self) -> Generator[Any, None, Subscription[M, C]]:
-        return self._wait_ack().__await__()
-
-    async def _wait_ack(self) -> Subscription[M, C]:
-        await asyncio.shield(self._ack)
-        if isinstance(self._error, SubscriptionError):
-            raise self._error  # refused after the ack (an `error` frame for an operation)
-        return self
-
-    async def __aenter__(self) -> Subscription[M, C]:
-        return await self._wait_ack()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.unsubscribe()
-
-    def __aiter__(self) -> Subscription[M, C]:
-        return self
-
-    async def __anext__(self) -> M:
+    async def next(self) -> M:
         buffer = self._buffer
         while not buffer:
             end = self._end
@@ -145,18 +116,12 @@ class Subscription(Generic[M, C]):
                 self._waiter = None
         return buffer.popleft()
 
-    def __repr__(self) -> str:
-        return (
-            f"<Subscription {self.address} {self._state}"
-            f" buffered={len(self._buffer)} dropped={self.dropped}>"
-        )
-
     # -- fed by the client ---------------------------------------------------------
 
     def _push(self, message: M) -> None:
         """Hot path: buffer one message and wake the consumer if it waits."""
         buffer = self._buffer
-        if len(buffer) >= self.maxsize and not self._overflowed():
+        if self.detached or (len(buffer) >= self.maxsize and not self._overflowed()):
             return
         buffer.append(message)
         waiter = self._waiter
@@ -203,3 +168,126 @@ class Subscription(Generic[M, C]):
         waiter = self._waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
+
+    def _left(self) -> None:
+        """The user's Subscription was garbage collected (a finaliser, any thread)."""
+        self._client._consumer_left(self)
+
+    def _detach(self) -> None:
+        """Never iterated and dropped (handler style): keep the address, buffer nothing."""
+        self.detached = True
+        self._buffer.clear()
+
+
+class Subscription(Generic[M, C]):
+    """A typed stream of messages ``M`` from one channel ``C``."""
+
+    __slots__ = ("__weakref__", "_feed")
+
+    def __init__(self, feed: Feed[M, C]) -> None:
+        self._feed = feed
+        weakref.finalize(self, feed._left).atexit = False
+
+    # -- what users see ----------------------------------------------------------
+
+    @property
+    def spec(self) -> ChannelSpec[M, C]:
+        return self._feed.spec
+
+    @property
+    def channel(self) -> C:
+        """The typed channel object, e.g. ``TickerChannel(instrument_name=..., interval=...)``."""
+        return self._feed.channel
+
+    @property
+    def address(self) -> str:
+        """The concrete channel address on the wire."""
+        return self._feed.address
+
+    @property
+    def dropped(self) -> int:
+        """Messages dropped because the buffer was full (see ``overflow``)."""
+        return self._feed.dropped
+
+    @property
+    def maxsize(self) -> int:
+        """The buffer's size in messages."""
+        return self._feed.maxsize
+
+    @property
+    def overflow(self) -> OverflowPolicy:
+        """What a full buffer does with the next message (see :meth:`set_overflow`)."""
+        return self._feed.overflow
+
+    @property
+    def state(self) -> SubState:
+        """``pending`` until the ack, then ``active``; ``failed`` or ``unsubscribed`` at the end."""
+        return self._feed._state
+
+    def set_overflow(
+        self, policy: OverflowPolicy | None = None, *, maxsize: int | None = None
+    ) -> Subscription[M, C]:
+        """Change this subscription's buffer size and/or overflow policy; returns self."""
+        feed = self._feed
+        if policy is not None:
+            if policy not in ("drop_oldest", "drop_newest", "raise"):
+                raise ValueError(f"unknown overflow policy {policy!r}")
+            feed.overflow = policy
+        if maxsize is not None:
+            if maxsize < 1:
+                raise ValueError("maxsize must be at least 1")
+            feed.maxsize = maxsize
+        return self
+
+    @property
+    def queue_depth(self) -> int:
+        """Messages buffered, not yet taken by the consumer."""
+        return self._feed.queue_depth
+
+    async def unsubscribe(self) -> None:
+        """Stop this consumer; the server is told when it was the address's last one."""
+        feed = self._feed
+        if feed._state in ("unsubscribed", "failed"):
+            return
+        await feed._client._unsubscribe_sink(feed)
+
+    async def aclose(self) -> None:
+        """Like an async generator's ``aclose``: unsubscribe (for ``contextlib.aclosing``)."""
+        await self.unsubscribe()
+
+    def __await__(self) -> Generator[Any, None, Subscription[M, C]]:
+        return self._wait_ack().__await__()
+
+    async def _wait_ack(self) -> Subscription[M, C]:
+        feed = self._feed
+        await asyncio.shield(feed._ack)
+        if isinstance(feed._error, SubscriptionError):
+            raise feed._error  # refused after the ack (an `error` frame for an operation)
+        return self
+
+    async def __aenter__(self) -> Subscription[M, C]:
+        return await self._wait_ack()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.unsubscribe()
+
+    def __aiter__(self) -> Subscription[M, C]:
+        self._feed.iterated = True
+        return self
+
+    async def __anext__(self) -> M:
+        feed = self._feed
+        feed.iterated = True  # also when read with anext() rather than async for
+        return await feed.next()
+
+    def __repr__(self) -> str:
+        feed = self._feed
+        return (
+            f"<Subscription {feed.address} {feed._state}"
+            f" buffered={feed.queue_depth} dropped={feed.dropped}>"
+        )

@@ -97,12 +97,19 @@ class Connection:
 
     @classmethod
     async def open(
-        cls, url: str, kwargs: dict[str, Any], number: int, client: BaseClient[Any]
+        cls,
+        url: str,
+        kwargs: dict[str, Any],
+        number: int,
+        client: BaseClient[Any],
+        *,
+        shown: str | None = None,
     ) -> Connection:
-        """Open the socket (raises what ``websockets.connect`` raises)."""
+        """Open the socket (raises what ``websockets.connect`` raises); ``shown`` is the
+        URL with credentials masked, kept as :attr:`url` for logs and telemetry."""
         started = asyncio.get_running_loop().time()
         ws = await connect(url, **kwargs)
-        conn = cls(ws, url, number, client)
+        conn = cls(ws, url if shown is None else shown, number, client)
         conn.started_mono = started
         return conn
 

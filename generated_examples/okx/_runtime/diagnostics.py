@@ -20,7 +20,9 @@ __all__ = ["Diagnostics", "SubscriptionInfo"]
 class SubscriptionInfo:
     """One subscription: its concrete ``address``, the spec ``channel`` it belongs to, its state,
     the frames waiting in its buffer, the frames dropped by its overflow policy, and how
-    many consumers (iterators/callbacks) read it."""
+    many consumers (iterators/callbacks) read it. ``unread``: messages pile up with no
+    consumer reading them (a buffer at least half full while no consumer waits for the
+    next message: a Subscription kept but not iterated, or a reader far behind)."""
 
     address: str
     channel: str
@@ -28,6 +30,7 @@ class SubscriptionInfo:
     queue_depth: int
     dropped: int
     consumers: int
+    unread: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,9 +79,9 @@ class Diagnostics:
         return sum(s.dropped for s in self.subscriptions)
 
     def issues(self) -> tuple[str, ...]:
-        """Human-readable warnings: not connected, subscriptions not active, frames dropped,
-        an auth that is expected but absent, the last error unless recovered from, schema
-        drift."""
+        """Human-readable warnings: not connected, subscriptions not active, messages
+        piling up unread, frames dropped, an auth that is expected but absent, the last
+        error unless recovered from, schema drift."""
         out: list[str] = []
         if self.state not in ("open", "connected"):
             out.append(f"connection is {self.state}")
@@ -89,6 +92,10 @@ class Diagnostics:
             shown = ", ".join(f"{s.address} ({s.state})" for s in inactive[:5])
             more = f" and {len(inactive) - 5} more" if len(inactive) > 5 else ""
             out.append(f"{len(inactive)} subscription(s) not active: {shown}{more}")
+        unread = [s for s in self.subscriptions if s.unread]
+        if unread:
+            shown = ", ".join(f"{s.address} ({s.queue_depth} buffered)" for s in unread[:5])
+            out.append(f"{len(unread)} subscription(s) piling up with no consumer: {shown}")
         dropped = [s for s in self.subscriptions if s.dropped]
         if dropped:
             shown = ", ".join(f"{s.address} ({s.dropped})" for s in dropped[:5])

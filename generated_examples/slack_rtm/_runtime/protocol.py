@@ -25,11 +25,13 @@ C = TypeVar("C")
 
 
 IdKind = Literal["int", "str", "uuid"]
-CloseAction = Literal["retry", "fatal", "reauth", "reject"]
-"""What a close code means. ``reject``: the server closed the connection because of the
-operation the client sent last (strawberry-graphql closes with 4400 for a GraphQL syntax
-error in one operation): that subscription fails and leaves the desired set, requests
-pending at the close fail as at any drop, and the client reconnects and restores the rest."""
+CloseAction = Literal["retry", "fatal", "reauth", "rate_limited", "reject"]
+"""What a close code means. ``rate_limited``: the server said "too many requests";
+reconnect (never give up) after the longer rate-limit back-off. ``reject``: the server
+closed the connection because of the operation the client sent last (strawberry-graphql
+closes with 4400 for a GraphQL syntax error in one operation): that subscription fails
+and leaves the desired set, requests pending at the close fail as at any drop, and the
+client reconnects and restores the rest."""
 ErrorAction = Literal["raise", "retry", "reauth", "fatal"]
 
 
@@ -153,6 +155,8 @@ class SubscribeMethod:
     """Pointer inside the params where the list of channel addresses goes."""
     batch: bool = True
     """Several addresses may share one request."""
+    max_batch: int | None = None
+    """The most addresses one request may carry (Bybit: 10); None: no limit."""
     requires_auth: bool = False
     ack: Literal["reply", "none", "match"] = "reply"
     """``reply``: the correlated reply acks; ``none``: active once sent; ``match``: an

@@ -17,7 +17,7 @@ import base64
 import hashlib
 import hmac
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any, NoReturn
 
 from ..errors import NovaError
@@ -107,17 +107,22 @@ signature schemes that no built-in ``recipe`` covers; it must not do I/O.
 
 
 def resolve_credentials(
-    auth: Auth, given: Mapping[str, str | None], environ: Mapping[str, str]
+    auth: Auth,
+    given: Mapping[str, str | None],
+    environ: Mapping[str, str],
+    provided: Collection[str] = (),
 ) -> dict[str, Secret]:
     """Every credential the spec declares, from ``given`` (winning) or its env variable.
 
-    ``None`` and ``""`` count as not given. Values in ``given`` that the spec does not
-    declare are kept too (a :data:`SignHook` may need them). Every value is wrapped in
-    :class:`Secret`, even non-secret ids: that is harmless and leaves one rule.
+    ``None`` and ``""`` count as not given. Names in ``provided`` come from a credential
+    provider before each connection attempt: they are neither looked up nor missing.
+    Values in ``given`` that the spec does not declare are kept too (a :data:`SignHook`
+    may need them). Every value is wrapped in :class:`Secret`, even non-secret ids: that
+    is harmless and leaves one rule.
     """
     found: dict[str, Secret] = {name: Secret(v) for name, v in given.items() if v}
     for cred in auth.credentials:
-        if cred.name in found:
+        if cred.name in found or cred.name in provided:
             continue
         value = environ.get(cred.env) if cred.env else None
         if not value:

@@ -316,6 +316,15 @@ class Session:
             return entry, None
         return entry, self._sub_request(entry.method, (entry,), now=now, timeout=timeout)[0]
 
+    def subscribe_requests(
+        self, entries: tuple[SubEntry, ...], *, now: float, timeout: float
+    ) -> list[tuple[Pending, str]]:
+        """The subscribe frames for new ``entries`` of one subscribe method (added with
+        ``subscriptions.add``), batched as the method allows (``batch``, ``max_batch``)."""
+        if not entries:
+            return []
+        return self._sub_request(entries[0].method, entries, now=now, timeout=timeout)
+
     def unsubscribe(
         self, entry: SubEntry, sink: Any | None, *, now: float, timeout: float
     ) -> tuple[Pending, str] | None:

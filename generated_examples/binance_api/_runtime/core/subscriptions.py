@@ -308,7 +308,7 @@ class Subscriptions:
         Each item is ``(addresses in this request, params)``. Per the method's
         ``addresses`` pointer: a pointer to a list gets each address appended (its
         ``subscribe_params`` or structured object), one request for all of them when the
-        method batches, else one per address; ``""`` with string addresses makes the
+        method batches (at most ``max_batch`` per request), else one per address; ``""`` with string addresses makes the
         params the list of addresses; ``""`` with object (or array) addresses makes each
         address's object the params, one request per address. An unsubscribe with
         ``unsubscribe_params`` sends those, ``{subscription_id}`` filled, one per address;
@@ -341,7 +341,8 @@ class Subscriptions:
             return out
         every_string = all(isinstance(wire, str) for _, wire, _ in items)
         batch = method.batch and (bool(tokens) or every_string)
-        groups = [items] if batch else [[i] for i in items]
+        size = (method.max_batch or len(items)) if batch else 1
+        groups = [items[i : i + size] for i in range(0, len(items), size)]
         for group in groups:
             group_addresses = tuple(a for a, _, _ in group)
             wires = [w for _, w, _ in group]

@@ -1,4 +1,4 @@
-"""Client-side rate limiting: a token bucket behind a small, replaceable interface.
+"""Client-side rate limiting: a sliding window behind a small, replaceable interface.
 
 Why on the client: exchanges disconnect or ban clients that exceed their limits, so it
 is cheaper to wait a little before sending than to be thrown off. Why reservations
@@ -6,16 +6,37 @@ rather than "try again later": :meth:`Limiter.reserve` takes the tokens at once 
 says how long to wait, so concurrent senders queue up in order without polling, and
 the asyncio layer only has to ``sleep`` for the answer.
 
+Why a sliding window and not a token bucket: a bucket of ``burst`` tokens refilled at
+``rate`` per second lets ``burst + rate`` messages through in the first second (a full
+bucket, then the refill). Binance documents "5 messages per second", writes ``rate: 5,
+burst: 5``, and closes the connection at the tenth message of one second. The window
+counts what was really sent in the last ``burst / rate`` seconds, so the documented
+limit holds over *every* window, whatever the server measures with.
+
 No clock here: every call takes ``now`` (monotonic seconds).
 """
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Protocol
 
 from ..protocol import RateLimit
 
-__all__ = ["Limiter", "TokenBucket", "connect_limiter_for", "limiter_for"]
+__all__ = [
+    "MARGIN",
+    "Limiter",
+    "SlidingWindow",
+    "TokenBucket",
+    "connect_limiter_for",
+    "limiter_for",
+    "window_for",
+]
+
+MARGIN = 0.1
+"""The spec's window is lengthened by this fraction: a message sent a little late (a busy
+event loop, a slow network path) must not bring the next window's first message within
+the server's window of an earlier one."""
 
 
 class Limiter(Protocol):
@@ -35,6 +56,83 @@ class Limiter(Protocol):
     def tokens(self, now: float) -> float:
         """Tokens in the bucket at ``now`` (negative while in debt), for diagnostics."""
         ...
+
+
+class SlidingWindow:
+    """At most ``limit`` cost units in any window of ``window`` seconds.
+
+    Each reservation is remembered with the time it may be sent; one that does not fit
+    is placed at the earliest time at which the units sent in the window before it leave
+    room for it (and never before an earlier reservation: senders stay in order). A cost
+    larger than ``limit`` waits until the window is empty, then goes alone.
+
+    Memory: one entry per reservation still inside its window (at most ``limit`` of
+    them for costs of at least 1).
+    """
+
+    __slots__ = ("limit", "window", "_sent", "_used")
+
+    def __init__(self, limit: float, window: float) -> None:
+        if limit <= 0 or window <= 0:
+            raise ValueError(f"limit and window must be positive (limit={limit}, window={window})")
+        self.limit = limit
+        self.window = window
+        self._sent: deque[tuple[float, float]] = deque()
+        """(time it may be sent, cost), in time order."""
+        self._used = 0.0
+
+    def _expire(self, now: float) -> None:
+        cutoff = now - self.window
+        sent = self._sent
+        while sent and sent[0][0] <= cutoff:
+            self._used -= sent.popleft()[1]
+        if not sent:
+            self._used = 0.0  # no drift from adding and subtracting floats
+
+    def _slot(self, cost: float, now: float) -> float:
+        """The earliest time, not before ``now`` nor before the last reservation, at
+        which ``cost`` fits into the window."""
+        self._expire(now)
+        sent = self._sent
+        if not sent:
+            return now
+        start = max(now, sent[-1][0])
+        room = self.limit - min(cost, self.limit) + 1e-9
+        used = self._used
+        if used <= room:
+            return start
+        for at, spent in sent:
+            used -= spent
+            if used <= room:
+                return max(start, at + self.window)
+        return start  # not reached: the loop empties the window
+
+    def reserve(self, cost: float, now: float) -> float:
+        at = self._slot(cost, now)
+        if cost > 0:
+            self._sent.append((at, cost))
+            self._used += cost
+        return at - now
+
+    def available(self, cost: float, now: float) -> float:
+        return self._slot(cost, now) - now
+
+    def tokens(self, now: float) -> float:
+        """``limit`` minus the units sent or reserved in the window ending at ``now``
+        (negative: later reservations wait)."""
+        self._expire(now)
+        return self.limit - self._used
+
+    def __repr__(self) -> str:
+        return f"<SlidingWindow {self.limit:g} per {self.window:g}s used={self._used:g}>"
+
+
+def window_for(rate: float, burst: float) -> SlidingWindow:
+    """The limiter for a spec's ``rate``/``burst``: ``burst`` units in any window of
+    ``burst / rate`` seconds, lengthened by :data:`MARGIN`."""
+    if rate <= 0 or burst <= 0:
+        raise ValueError(f"rate and burst must be positive (rate={rate}, burst={burst})")
+    return SlidingWindow(burst, burst / rate * (1.0 + MARGIN))
 
 
 class TokenBucket:
@@ -83,18 +181,19 @@ class TokenBucket:
 
 
 def limiter_for(rate_limit: RateLimit | None, now: float) -> Limiter | None:
-    """The request limiter the spec asks for, or None when it sets no limit."""
+    """The request limiter the spec asks for (:func:`window_for`), or None when it sets
+    no limit. ``now`` is unused (a window starts empty) and kept for replacements."""
     if rate_limit is None:
         return None
-    return TokenBucket(rate_limit.rate, rate_limit.burst, now)
+    return window_for(rate_limit.rate, rate_limit.burst)
 
 
 def connect_limiter_for(rate_limit: RateLimit | None, now: float) -> Limiter | None:
     """The limiter for connection attempts (``connect_rate``/``connect_burst``), or None.
 
-    Without ``connect_burst`` the bucket holds one attempt: attempts are spaced evenly.
+    Without ``connect_burst`` the window holds one attempt: attempts are spaced evenly.
     """
     if rate_limit is None or rate_limit.connect_rate is None:
         return None
     burst = rate_limit.connect_burst if rate_limit.connect_burst is not None else 1.0
-    return TokenBucket(rate_limit.connect_rate, burst, now)
+    return window_for(rate_limit.connect_rate, burst)

@@ -27,7 +27,14 @@ from .dispatcher import (
 from .lenient import ValidationPolicy, drifted_fields, lenient_parse, raw_frame
 from .match import compile_match
 from .pings import PingTracker
-from .ratelimit import Limiter, TokenBucket, connect_limiter_for, limiter_for
+from .ratelimit import (
+    Limiter,
+    SlidingWindow,
+    TokenBucket,
+    connect_limiter_for,
+    limiter_for,
+    window_for,
+)
 from .session import Session, SubscribeAck, SubscribeFailed, SubscribeRetry, WaiterReply
 from .subscriptions import RestoreStep, SubEntry, Subscriptions, SubState
 from .waiters import Waiter, Waiters
@@ -67,6 +74,7 @@ __all__ = [
     "SubscriptionEnded",
     "Subscriptions",
     "TemplateNotification",
+    "SlidingWindow",
     "TokenBucket",
     "Unknown",
     "ValidationPolicy",
@@ -81,4 +89,5 @@ __all__ = [
     "limiter_for",
     "raw_frame",
     "resolve_credentials",
+    "window_for",
 ]

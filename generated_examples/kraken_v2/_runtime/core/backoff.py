@@ -112,13 +112,14 @@ DEFAULT_CLOSE_CODES: Mapping[int, CloseAction] = MappingProxyType(
         1006: "retry",  # abnormal closure (never sent on the wire; no close frame)
         1011: "retry",  # internal server error
         1012: "retry",  # service restart
-        1013: "retry",  # try again later
+        1013: "rate_limited",  # try again later: the server is overloaded or limiting us
         1014: "retry",  # bad gateway
         # Fatal: the same client would fail the same way again.
         1002: "fatal",  # protocol error
         1003: "fatal",  # unsupported data
         1007: "fatal",  # invalid frame payload data
-        1008: "fatal",  # policy violation
+        1008: "fatal",  # policy violation (a spec whose server means "too many requests"
+        # by it says ``1008: rate_limited``)
         1009: "fatal",  # message too big
         1010: "fatal",  # mandatory extension missing
         1015: "fatal",  # TLS handshake failure
