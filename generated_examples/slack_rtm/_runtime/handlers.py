@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from pydantic import JsonValue
+
 from .hookcheck import check_class
 
 if TYPE_CHECKING:
@@ -83,10 +85,11 @@ class BaseHandlers:
         return None
 
     @default_hook
-    async def on_unknown_message(self, frame: Any, reason: str) -> None:
+    async def on_unknown_message(self, frame: JsonValue | bytes, reason: str) -> None:
         """A frame no rule claims, a reply nobody waits for, or a message on an unknown address.
 
-        ``frame`` is the decoded JSON (or the raw ``str``/``bytes`` if it was not JSON).
+        ``frame`` is the decoded JSON value (or the raw ``str``/``bytes`` if it was not JSON);
+        no schema of the spec describes it, so it is typed as any JSON value.
         By default it is logged at DEBUG level.
         """
 
