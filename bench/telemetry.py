@@ -3,7 +3,7 @@
 Sinks run on the event loop for every request and frame, so ``emit`` must stay cheap. The
 baseline is the least any counting sink does: one ``collections.Counter`` increment and one
 append to a bounded ``deque``. Both run in this same process, alternating, R rounds of N
-events each; it prints the median cost per event and the ratio emit/baseline (ratios, not
+events each; it prints the median and min-max cost per event and the ratio emit/baseline (ratios, not
 absolutes, are meaningful on a shared machine).
 
     python bench/telemetry.py [N] [ROUNDS]
@@ -49,8 +49,15 @@ def main() -> None:
             print(f"round {r + 1}/{rounds} {name:>8}: {costs[name][-1] * 1e9:>8,.0f} ns/event")
     base, ours = statistics.median(costs["baseline"]), statistics.median(costs["emit"])
     print(f"N={n}, median of {rounds} rounds")
-    print(f"baseline (Counter + bounded deque): {base * 1e9:>8,.0f} ns/event")
-    print(f"InMemoryMetrics.emit:               {ours * 1e9:>8,.0f} ns/event")
+    for label, name in (
+        ("baseline (Counter + bounded deque)", "baseline"),
+        ("InMemoryMetrics.emit", "emit"),
+    ):
+        low, high = min(costs[name]), max(costs[name])
+        median = statistics.median(costs[name])
+        print(
+            f"{label:<35} median {median * 1e9:>8,.0f} ns/event (min-max {low * 1e9:,.0f}-{high * 1e9:,.0f})"
+        )
     print(f"ratio emit/baseline: {ours / base:.2f}")
 
 
