@@ -6,7 +6,8 @@ from typing import Any
 
 from ..diagnostics import Diagnostics
 from ..loader.refs import RefResolver
-from ..loader.source import Document, join_pointer, unescape_token
+from ..loader.source import Document
+from ..runtime.pointer import join_pointer, unescape_token
 from .model import Message
 from .traits import apply_traits
 

@@ -15,7 +15,8 @@ from typing import Any
 
 from .. import ir
 from ..loader.refs import RefResolver
-from ..loader.source import Document, join_pointer, unescape_token
+from ..loader.source import Document
+from ..runtime.pointer import compile_pointer, join_pointer, unescape_token
 from ..runtime.protocol import Match
 
 MAX_DEPTH = 3
@@ -123,7 +124,9 @@ def example_from(shape: Shape) -> dict[str, Any]:
     """The smallest frame a shape describes (its constants), for a local test server."""
     frame: dict[str, Any] = {}
     for pointer, value in sorted(shape.equals.items()):
-        tokens = [unescape_token(t) for t in pointer[1:].split("/")]
+        tokens = compile_pointer(pointer)
+        if not tokens:
+            continue
         node = frame
         for token in tokens[:-1]:
             node = node.setdefault(token, {})

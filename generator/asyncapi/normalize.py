@@ -24,12 +24,13 @@ from .. import ir, reserved
 from ..checks import disjoint
 from ..diagnostics import Diagnostics
 from ..loader.refs import RefResolver
-from ..loader.source import Document, join_pointer
+from ..loader.source import Document
 from ..naming import pascal_case, snake_case
 from ..nova.common import match_from
 from ..nova.normalize import Normalizer as NovaNormalizer
 from ..nova.normalize import envelope_from
 from ..runtime import protocol as p
+from ..runtime.pointer import compile_pointer, join_pointer
 from . import v2, v3
 from .common import Reader
 from .dispatch import Shape, ShapeReader, example_from
@@ -457,7 +458,7 @@ class AsyncApiNormalizer:
         if found is None or not corr:
             return None
         value, doc, pointer = self.refs.follow(found[0], msg.doc, found[1])
-        for token in corr[1:].split("/"):
+        for token in compile_pointer(corr):
             props = value.get("properties") if isinstance(value, dict) else None
             if not isinstance(props, dict) or token not in props:
                 return None

@@ -22,8 +22,9 @@ from typing import Any
 import jsonschema
 
 from ..diagnostics import Diagnostics
-from ..loader.source import Document, join_pointer, load_document
+from ..loader.source import Document, load_document
 from ..nova.validate import language_schema
+from ..runtime.pointer import join_pointer
 
 KEYS = (
     "name",

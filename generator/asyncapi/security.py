@@ -13,7 +13,8 @@ from typing import Any
 from .. import ir
 from ..diagnostics import Diagnostics
 from ..loader.refs import RefResolver
-from ..loader.source import Document, join_pointer
+from ..loader.source import Document
+from ..runtime.pointer import join_pointer
 from ..runtime.template import PLACEHOLDER
 from .model import Channel
 from .validate import mapping

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..diagnostics import Diagnostics
-from ..loader.source import Document, join_pointer
+from ..loader.source import Document
+from ..runtime.pointer import join_pointer
 
 SECTIONS_2 = {"info": dict, "servers": dict, "channels": dict, "components": dict}
 SECTIONS_3 = {"info": dict, "servers": dict, "channels": dict, "operations": dict, "components": dict}

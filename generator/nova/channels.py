@@ -12,9 +12,9 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from .. import ir
-from ..loader.source import join_pointer
 from ..runtime import protocol as p
 from ..runtime.core.subscriptions import canonical
+from ..runtime.pointer import join_pointer
 from ..runtime.template import placeholders
 from .common import match_from
 

@@ -13,9 +13,10 @@ from typing import Any
 from .. import ir
 from ..diagnostics import Diagnostics
 from ..loader.refs import RefResolver
-from ..loader.source import Document, join_pointer
+from ..loader.source import Document
 from ..naming import nfkc, snake_case
 from ..runtime import protocol as p
+from ..runtime.pointer import join_pointer
 from ..runtime.template import PLACEHOLDER
 from .channels import read_channel
 from .common import match_from, strings_in

@@ -16,13 +16,11 @@ both ``recipe`` and ``signature`` given.
 from __future__ import annotations
 
 from collections.abc import Mapping, Set
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
+from ..diagnostics import Diagnostics, Position
 from ..runtime import protocol as p
 from ..runtime.template import PLACEHOLDER, placeholders
-
-if TYPE_CHECKING:
-    from .normalize import Normalizer
 
 __all__ = ["RECIPES", "expand_recipe", "read_signature", "signature_of"]
 
@@ -81,8 +79,16 @@ RECIPES: dict[str, Recipe] = {
 """The old built-in recipes, by name."""
 
 
+class Located(Protocol):
+    """Where diagnostics go and where a pointer of the spec was written (the normaliser)."""
+
+    diagnostics: Diagnostics
+
+    def pos(self, pointer: str, *, key: bool = False) -> Position: ...
+
+
 def read_signature(
-    n: Normalizer, auth: dict[str, Any], credentials: Set[str]
+    n: Located, auth: dict[str, Any], credentials: Set[str]
 ) -> tuple[dict[str, Any], p.Signature | None]:
     """The login params and the signature of the spec's ``auth`` section, the old
     recipe names expanded; diagnostics for what does not fit together."""
@@ -132,7 +138,7 @@ def signature_of(data: Mapping[str, Any]) -> p.Signature:
 
 
 def _check(
-    n: Normalizer,
+    n: Located,
     signature: p.Signature,
     params: dict[str, Any],
     credentials: Set[str],
@@ -140,7 +146,7 @@ def _check(
     *,
     own: bool,
 ) -> None:
-    def at(key: str) -> Any:
+    def at(key: str) -> Position:
         return n.pos(f"{where}/{key}" if own else where)
 
     if signature.key not in credentials:

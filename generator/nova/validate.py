@@ -16,7 +16,8 @@ from typing import Any
 import jsonschema
 
 from ..diagnostics import Diagnostics
-from ..loader.source import Document, join_pointer
+from ..loader.source import Document
+from ..runtime.pointer import join_pointer
 
 
 @cache

@@ -21,11 +21,10 @@ import math
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from ..ir import Channel, ChannelExample
-from ..runtime.pointer import Tokens, compile_pointer
+from ..runtime.pointer import compile_pointer
 from ..runtime.protocol import Envelope, Match
 from .addresses import value_text
 from .framing import read_at, remove_at
@@ -98,15 +97,11 @@ class PayloadDrift:
         return message
 
 
-@lru_cache(maxsize=256)
-def _tokens(pointer: str) -> Tokens:
-    return compile_pointer(pointer)
-
 
 def put(doc: dict[str, Any], pointer: str, value: Any) -> None:
     """Write ``value`` at ``pointer``, stepping into existing lists by index and creating
     objects where nothing is; ``""`` merges an object into ``doc``."""
-    tokens = _tokens(pointer)
+    tokens = compile_pointer(pointer)
     if not tokens:
         if isinstance(value, dict):
             doc.update(value)
