@@ -13,11 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from nova_runtime.pointer import compile_pointer, join_pointer, unescape_token
+from nova_runtime.protocol import Match
+
 from .. import ir
 from ..loader.refs import RefResolver
 from ..loader.source import Document
-from ..runtime.pointer import compile_pointer, join_pointer, unescape_token
-from ..runtime.protocol import Match
 
 MAX_DEPTH = 3
 

@@ -21,10 +21,11 @@ from typing import Any
 
 import jsonschema
 
+from nova_runtime.pointer import join_pointer
+
 from ..diagnostics import Diagnostics
 from ..loader.source import Document, load_document
 from ..nova.validate import language_schema
-from ..runtime.pointer import join_pointer
 
 KEYS = (
     "name",

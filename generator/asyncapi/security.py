@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from nova_runtime.pointer import join_pointer
+from nova_runtime.template import PLACEHOLDER
+
 from .. import ir
 from ..diagnostics import Diagnostics
 from ..loader.refs import RefResolver
 from ..loader.source import Document
-from ..runtime.pointer import join_pointer
-from ..runtime.template import PLACEHOLDER
 from .model import Channel
 from .validate import mapping
 

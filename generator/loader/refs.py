@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nova_runtime.pointer import MISSING, compile_pointer, get, join_pointer, unescape_token
+
 from ..diagnostics import Diagnostics
 from ..naming import pascal_case
-from ..runtime.pointer import MISSING, compile_pointer, get, join_pointer, unescape_token
 from .source import Document, load_document
 
 

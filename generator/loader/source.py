@@ -18,8 +18,9 @@ from typing import Any
 
 import yaml
 
+from nova_runtime.pointer import join_pointer
+
 from ..diagnostics import Diagnostics, Position
-from ..runtime.pointer import join_pointer
 from .limits import DEFAULT_LIMITS, LimitExceeded, Limits, compose, format_size
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..runtime import protocol as p
-from ..runtime.pointer import join_pointer
+from nova_runtime import protocol as p
+from nova_runtime.pointer import join_pointer
 
 
 def strings_in(value: Any, pointer: str) -> list[tuple[str, str]]:

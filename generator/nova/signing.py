@@ -18,9 +18,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Set
 from typing import Any, NamedTuple, Protocol
 
+from nova_runtime import protocol as p
+from nova_runtime.template import PLACEHOLDER, placeholders
+
 from ..diagnostics import Diagnostics, Position
-from ..runtime import protocol as p
-from ..runtime.template import PLACEHOLDER, placeholders
 
 __all__ = ["RECIPES", "expand_recipe", "read_signature", "signature_of"]
 

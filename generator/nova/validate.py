@@ -15,9 +15,10 @@ from typing import Any
 
 import jsonschema
 
+from nova_runtime.pointer import join_pointer
+
 from ..diagnostics import Diagnostics
 from ..loader.source import Document
-from ..runtime.pointer import join_pointer
 
 
 @cache

@@ -23,9 +23,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from nova_runtime.pointer import compile_pointer
+from nova_runtime.protocol import Envelope, Match
+
 from ..ir import Channel, ChannelExample
-from ..runtime.pointer import compile_pointer
-from ..runtime.protocol import Envelope, Match
 from .addresses import value_text
 from .framing import read_at, remove_at
 from .routing import Target

@@ -2,7 +2,7 @@
 
 The asyncio layer's parts (connection, requests, outcomes, subscriptions, supervisor)
 depend on narrow interfaces (typing Protocols declared beside the part, and the shared
-:class:`~nova_gen.runtime.context.Context`), never on the client that assembles them; so
+:class:`~nova_runtime.context.Context`), never on the client that assembles them; so
 ``core`` (sans-I/O) <- parts <- client. Every import counts, also those under
 ``TYPE_CHECKING`` and inside functions: a cycle there is still a cycle for the reader.
 """
@@ -12,9 +12,9 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import nova_gen.runtime
+import nova_runtime
 
-ROOT = Path(nova_gen.runtime.__file__).parent
+ROOT = Path(nova_runtime.__file__).parent
 
 
 def _module_name(root: Path, path: Path) -> str:

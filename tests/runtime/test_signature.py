@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from nova_gen.loader import load_api
-from nova_gen.runtime.core import AuthState, Secret
-from nova_gen.runtime.protocol import Auth, Credential, Signature
+from nova_runtime.core import AuthState, Secret
+from nova_runtime.protocol import Auth, Credential, Signature
 
 SPECS = Path(__file__).parents[2] / "specs"
 

@@ -16,7 +16,7 @@ from nova_gen.ir import (
     SubscriptionMethod,
 )
 from nova_gen.nova.signing import expand_recipe
-from nova_gen.runtime.protocol import (
+from nova_runtime.protocol import (
     Auth,
     Envelope,
     ErrorRule,
