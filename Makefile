@@ -10,7 +10,7 @@ GANACHE_VERSION := 7.9.2
 NPM_DIR := build/npm
 GANACHE_STAMP := $(NPM_DIR)/.ganache-$(GANACHE_VERSION)
 
-.PHONY: demo test lint typecheck pytest wheel-check regen clean npm-tools mutants
+.PHONY: demo test lint typecheck pytest wheel-check regen clean npm-tools mutants corpus
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; run: make PYTHON=python3 ..."; exit 1; }
@@ -38,6 +38,10 @@ typecheck: $(STAMP)
 	cd generated_examples/asyncapi3 && ../../$(BIN)/mypy --strict gemini_market_data
 	mkdir -p build/mypypath && ln -sfn ../../generator build/mypypath/nova_gen
 	MYPYPATH=build/mypypath:generated_examples $(BIN)/mypy --strict examples
+
+# The public AsyncAPI corpus: which documents generate, pass mypy --strict and import.
+corpus: $(STAMP)
+	$(BIN)/python tests/asyncapi/corpus.py
 
 npm-tools: $(GANACHE_STAMP)
 
