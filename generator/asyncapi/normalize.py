@@ -18,6 +18,7 @@ The reading is version-specific (:mod:`.v2`, :mod:`.v3`) and ends in the neutral
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any, Literal
 
 from .. import ir, reserved
@@ -177,8 +178,11 @@ class AsyncApiNormalizer:
             for msg in op.messages:
                 incoming.setdefault(msg.identity, msg)
         for op in sends:
-            for msg in op.reply or ():
-                incoming.setdefault(msg.identity, msg)
+            # A correlated reply reaches its call by the correlation id, never by its shape:
+            # it is the method's result, not an event (unless an operation also receives it).
+            if not any("correlationId" in m.value for m in op.messages):
+                for msg in op.reply or ():
+                    incoming.setdefault(msg.identity, msg)
         for op in receives:
             if op.reply:
                 self.diagnostics.warning(
@@ -211,8 +215,6 @@ class AsyncApiNormalizer:
         return self.finish(api)
 
     def finish(self, api: ir.Api) -> ir.Api:
-        from dataclasses import replace
-
         locations = {}
         for name in self.refs.schemas:
             owner = self.refs.position_of(name)
@@ -307,21 +309,10 @@ class AsyncApiNormalizer:
         for msg in messages:
             shape = self.shape(msg)
             shapes[msg.identity] = shape
-            when = self.when(msg, shape)
-            for other in out:
-                if not disjoint(when, other.when):
-                    self.diagnostics.error(
-                        "NOVA107",
-                        f"incoming messages {other.name!r} and {snake_case(msg.key)!r} cannot be told apart: "
-                        "their payloads pin no field to different values",
-                        msg.doc.source.position(msg.pointer, key=True),
-                        hint="give each a `const` (or single-value `enum`) on a common field such as `type`, "
-                        "or add `x-nova-when: {equals: {/field: value}}` to the message",
-                    )
             out.append(
                 ir.Event(
                     name=snake_case(msg.key),
-                    when=when,
+                    when=self.when(msg, shape),
                     payload="",
                     message=self.message_schema(msg),
                     summary=str(msg.value.get("summary", "") or msg.value.get("title", "") or "").strip(),
@@ -330,7 +321,60 @@ class AsyncApiNormalizer:
                     location=self.location(msg.doc, msg.pointer),
                 )
             )
-        return tuple(out), shapes
+        order = self.discriminate(messages, out, shapes)
+        return tuple(out[i] for i in order), shapes
+
+    def discriminate(
+        self, messages: list[Message], events: list[ir.Event], shapes: dict[tuple[str, str], Shape]
+    ) -> list[int]:
+        """Tell apart at run time the incoming messages whose ``when`` overlap.
+
+        Overlapping events form groups (connected by "a frame could match both"); each group
+        is marked ``by_validation`` and reordered most specific first: more required
+        properties, then more constants, then more value sets, then document order. The
+        dispatcher delivers the first of a group whose payload validates. One NOVA107
+        warning per group. Returns the new order of ``events``, which it marks in place.
+        """
+        group_of = list(range(len(events)))
+
+        def root(i: int) -> int:
+            while group_of[i] != i:
+                i = group_of[i]
+            return i
+
+        for i, event in enumerate(events):
+            for j in range(i):
+                if not disjoint(event.when, events[j].when):
+                    group_of[root(i)] = root(j)
+        groups: dict[int, list[int]] = {}
+        for i in range(len(events)):
+            groups.setdefault(root(i), []).append(i)
+        order = list(range(len(events)))
+        for members in groups.values():
+            if len(members) < 2:
+                continue
+            ranked = sorted(members, key=lambda i: self.specificity(messages[i], shapes[messages[i].identity], i))
+            for slot, i in zip(members, ranked, strict=True):
+                order[slot] = i
+                events[i] = replace(events[i], by_validation=True)
+            first = messages[members[0]]
+            names = ", ".join(repr(events[i].name) for i in ranked)
+            self.diagnostics.warning(
+                "NOVA107",
+                f"incoming messages {names} cannot be told apart by their fields; the client tries "
+                "them in this order and delivers the first whose payload validates",
+                first.doc.source.position(first.pointer, key=True),
+                hint="to make it exact, give each a `const` (or `enum`) on a common field, or "
+                "`x-nova-when: {equals: {/field: value}}` (or the overlay's `messages: {name: {when: ...}}`)",
+            )
+        return order
+
+    def specificity(self, msg: Message, shape: Shape, index: int) -> tuple[int, int, int, int]:
+        """The sort key of a message in a runtime-discriminated group: most specific first."""
+        found = self.payload(msg)
+        value = self.refs.follow(found[0], msg.doc, found[1])[0] if found and found[0] is not None else None
+        required = len(ir.required_names(value)) if isinstance(value, dict) else 0
+        return (-required, -len(shape.equals), -len(shape.one_of), index)
 
     # -- outgoing --------------------------------------------------------------------
 
@@ -527,8 +571,6 @@ class AsyncApiNormalizer:
     # -- overlay ---------------------------------------------------------------------
 
     def apply_overlay(self, api: ir.Api) -> ir.Api:
-        from dataclasses import replace
-
         data = self.overlay.data
         if not data:
             return api
