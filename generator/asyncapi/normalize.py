@@ -488,11 +488,13 @@ class AsyncApiNormalizer:
             )
         if len(outgoing) > 1:
             _, msg, _ = outgoing[1]
-            self.diagnostics.error(
-                "NOVA116",
-                "the messages the client sends share no constant field, so the server could not tell them apart",
+            self.diagnostics.warning(
+                "NOVA074",
+                "the messages the client sends share no constant field; each method sends its payload "
+                "as it is, and the server tells them apart as the document says",
                 msg.doc.source.position(msg.pointer, key=True),
-                hint="give each outgoing message a `const` on a common field such as `type` or `event`",
+                hint="if they share a field such as `type` or `event`, give each a `const` there: it "
+                "becomes the wire method and the methods fill it in",
             )
         return None
 

@@ -120,12 +120,18 @@ CASES = [
                               "{type: object, properties: {type: {const: c}}}}}\n  @@/a:\n    subscribe: {message: "
                               "{name: d, payload: {type: object, properties: {type: {const: d}}}}}\n"),
          "NOVA115", severity="warning"),
-    Case("116-outgoing", sub(V3, "  sendPing:\n    action: receive\n    channel: {$ref: '#/channels/root'}\n"
+    Case("074-outgoing", sub(V3, "  sendPing:\n    action: receive\n    channel: {$ref: '#/channels/root'}\n"
                              "    messages: [{$ref: '#/channels/root/messages/ping'}]\n",
                              "  sendPing:\n    action: receive\n    channel: {$ref: '#/channels/root'}\n"
                              "    messages: [{$ref: '#/channels/root/messages/ping'}, {$ref: '#/components/messages/raw'}]\n"
                              "components:\n  messages:\n    @@raw: {payload: {type: object, properties: {x: {type: string}}}}\n"),
-         "NOVA116"),
+         "NOVA074", severity="warning", message="share no constant field"),
+    Case("116-outgoing", sub(V3, "  sendPing:\n    action: receive\n    channel: {$ref: '#/channels/root'}\n"
+                             "    messages: [{$ref: '#/channels/root/messages/ping'}]\n",
+                             "  sendPing:\n    action: receive\n    channel: {$ref: '#/channels/root'}\n"
+                             "    messages: [{$ref: '#/channels/root/messages/ping'}, {$ref: '#/components/messages/raw'}]\n"
+                             "components:\n  messages:\n    raw: {payload: @@{type: string}}\n"),
+         "NOVA116", message="not an object"),
 ]
 
 
