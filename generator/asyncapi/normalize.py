@@ -31,6 +31,7 @@ from ..nova.common import match_from
 from ..nova.normalize import Normalizer as NovaNormalizer
 from ..nova.normalize import envelope_from
 from ..runtime import protocol as p
+from ..runtime.pointer import MISSING, getter
 from . import v2, v3
 from .common import Reader
 from .dispatch import Shape, ShapeReader, example_from
@@ -69,6 +70,9 @@ class AsyncApiNormalizer:
         self.shapes = ShapeReader(self.refs)
         self.overlay: Overlay = read_overlay(doc, diagnostics)
         self._method_ptr: str | None = None
+        self._framing: dict[str, tuple[Message, list[Message]]] = {}
+        """Request name -> its message and reply messages, to frame them again under an
+        overlay's envelope (:meth:`framed`)."""
 
     # -- helpers ---------------------------------------------------------------------
 
@@ -411,6 +415,7 @@ class AsyncApiNormalizer:
         self._method_ptr = method_ptr
         corr_ptrs: dict[str, Message] = {}
         out: list[ir.Request] = []
+        self._framing = {snake_case(msg.key): (msg, op.reply or []) for op, msg, _ in outgoing}
         id_kind: p.IdKind = "int"
         for op, msg, shape in outgoing:
             name = snake_case(msg.key)
@@ -525,6 +530,13 @@ class AsyncApiNormalizer:
         if found is None or found[0] is None:
             return ()
         value, doc, pointer = self.refs.follow(found[0], msg.doc, found[1])
+        return self.params_of(msg, value, doc, pointer, skip)
+
+    def params_of(
+        self, msg: Message, value: Any, doc: Document, pointer: str, skip: set[str | None]
+    ) -> tuple[ir.Param, ...]:
+        """The keyword arguments of a method: the properties of the object schema ``value``
+        (at ``pointer`` of ``doc``), but those the envelope fills (``skip``)."""
         properties = value.get("properties") if isinstance(value, dict) else None
         if not isinstance(properties, dict):
             self.diagnostics.error(
@@ -604,4 +616,61 @@ class AsyncApiNormalizer:
             parts = {"template", "request", "response", "error", "notification"}
             given = parts if "preset" in env else parts & set(env)
             changes["envelope"] = replace(api.envelope, **{k: getattr(built, k) for k in sorted(given)})
+            changes["requests"] = tuple(self.framed(r, changes["envelope"]) for r in api.requests)
         return replace(api, **changes)
+
+    def framed(self, request: ir.Request, envelope: p.Envelope) -> ir.Request:
+        """A request framed by an overlay's envelope (a preset such as ``jsonrpc2``) rather than
+        by the document: the document's messages are whole frames, so the method's arguments
+        become the properties of the message's own ``params`` object (where the envelope puts
+        them), and its result the reply's ``result`` (where the envelope reads it); the fields
+        the envelope fills itself (template, method, id) are no arguments."""
+        msg, replies = self._framing[request.name]
+        frame = envelope.request
+        filled = {f"/{key}" for key in envelope.template} | {frame.method, frame.id}
+        params = tuple(prm for prm in request.params if f"/{prm.name}" not in filled)
+        inner = self.sub_schema(msg, frame.params) if frame.params else None
+        if inner is not None:
+            params = self.params_of(msg, *self.refs.follow(*inner), skip=set())
+        result, rule = request.result, envelope.response
+        narrow = rule is not None and bool(rule.result) and request.correlated and bool(replies)
+        if narrow and rule is not None:
+            schemas = []
+            for reply in replies:
+                found = self.sub_schema(reply, rule.result)
+                rewritten = self.refs.rewrite(*found) if found is not None else None
+                schemas.append(rewritten if isinstance(rewritten, dict) else {})
+            result = schemas[0] if len(schemas) == 1 else {"oneOf": schemas}
+
+        def example(ex: ir.RequestExample) -> ir.RequestExample:
+            sample = ex.params
+            if inner is not None and frame.params:
+                sample = self.example_at(msg, frame.params)
+            elif isinstance(sample, dict):
+                sample = {k: v for k, v in sample.items() if f"/{k}" not in filled}
+            found = getter(rule.result)(ex.result) if narrow and rule is not None else ex.result
+            return replace(ex, params=sample, result=None if found is MISSING else found)
+
+        examples = tuple(example(ex) for ex in request.examples)
+        return replace(request, params=params, result=result, examples=examples)
+
+    def example_at(self, msg: Message, pointer: str) -> Any:
+        """The value at ``pointer`` of the message's first example payload (``{}`` if none)."""
+        own = self.examples(msg)
+        found = getter(pointer)(own[0]) if own else MISSING
+        return {} if found is MISSING else found
+
+    def sub_schema(self, msg: Message, pointer: str) -> tuple[Any, Document, str] | None:
+        """The schema of the payload field at ``pointer`` (``/params``) as written (a ``$ref``
+        stays one), with its document and pointer; None when the payload has no such property."""
+        found = self.payload(msg)
+        if found is None or found[0] is None:
+            return None
+        raw, doc, where = found[0], msg.doc, found[1]
+        for token in pointer[1:].split("/"):
+            value, doc, where = self.refs.follow(raw, doc, where)
+            props = value.get("properties") if isinstance(value, dict) else None
+            if not isinstance(props, dict) or token not in props:
+                return None
+            raw, where = props[token], join_pointer(join_pointer(where, "properties"), token)
+        return raw, doc, where

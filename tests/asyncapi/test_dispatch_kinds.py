@@ -305,3 +305,25 @@ async def test_alike_replies_reach_their_calls_by_id(client_of: Any) -> None:
         async with module.JsonRpcRepliesClient.connect(url=server.url) as client:
             time, name = await asyncio.gather(client.get_time(jsonrpc="2.0"), client.get_name(jsonrpc="2.0"))
     assert (type(time).__name__, time.result, type(name).__name__, name.result) == ("Time", 1700000000, "Name", "nova")
+
+
+def test_with_the_jsonrpc_preset_methods_take_params_and_return_the_result() -> None:
+    api, diagnostics = load("jsonrpc-preset.yml")
+    assert diagnostics.items == []
+    assert api.events == ()
+    add, greet = api.requests
+    assert [(prm.name, prm.required) for prm in add.params] == [("a", True), ("b", True)]
+    assert (add.result, greet.result) == ({"type": "integer"}, {"$ref": "#/$defs/Salutation"})
+    assert (add.examples[0].params, add.examples[0].result) == ({"a": 1, "b": 2}, 3)
+
+
+async def test_with_the_jsonrpc_preset_alike_replies_reach_their_calls(client_of: Any) -> None:
+    module = client_of(DOCS / "jsonrpc-preset.yml")
+    api, _ = load("jsonrpc-preset.yml")
+    async with asyncio.timeout(10), SpecServer(api) as server:
+        async with module.JsonRpcPresetClient.connect(url=server.url) as client:
+            total, greeting = await asyncio.gather(client.add(a=1, b=2), client.greet(name="nova"))
+        (sent,) = server.requests_of("add")
+    assert (total, type(greeting).__name__, greeting.text) == (3, "Salutation", "hello nova")
+    assert isinstance(sent.pop("id"), int)
+    assert sent == {"jsonrpc": "2.0", "method": "add", "params": {"a": 1, "b": 2}}  # a JSON-RPC 2.0 frame
