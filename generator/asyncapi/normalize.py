@@ -22,6 +22,9 @@ import re
 from dataclasses import replace
 from typing import Any, Literal
 
+from nova_runtime import protocol as p
+from nova_runtime.pointer import MISSING, getter
+
 from .. import ir, reserved
 from ..checks import disjoint
 from ..diagnostics import Diagnostics
@@ -31,8 +34,6 @@ from ..naming import pascal_case, snake_case
 from ..nova.common import match_from
 from ..nova.normalize import Normalizer as NovaNormalizer
 from ..nova.normalize import envelope_from
-from ..runtime import protocol as p
-from ..runtime.pointer import MISSING, getter
 from . import v2, v3
 from .common import Reader
 from .dispatch import Shape, ShapeReader, example_from

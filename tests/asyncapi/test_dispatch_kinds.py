@@ -30,13 +30,13 @@ from nova_gen.loader import load_api
 from nova_gen.nova.common import match_from
 from nova_gen.pipeline import generate
 from nova_gen.render import RenderOptions
-from nova_gen.runtime import protocol as p
-from nova_gen.runtime.core import Event, Malformed
-from nova_gen.runtime.core.correlator import Correlator
-from nova_gen.runtime.core.dispatcher import Dispatcher
-from nova_gen.runtime.core.match import compile_match
-from nova_gen.runtime.core.subscriptions import Subscriptions
 from nova_gen.testing import SpecServer
+from nova_runtime import protocol as p
+from nova_runtime.core import Event, Malformed
+from nova_runtime.core.correlator import Correlator
+from nova_runtime.core.dispatcher import Dispatcher
+from nova_runtime.core.match import compile_match
+from nova_runtime.core.subscriptions import Subscriptions
 
 DOCS = Path(__file__).parent / "docs"
 
