@@ -14,7 +14,7 @@ An aggregating notification interval (100 milliseconds or 2 seconds)
 
 
 class AuthResult(BaseModel):
-    access_token: str
+    access_token: str = Field(..., repr=False)
     """
     OAuth access token to be used for authentication of 'private' requests
     """
@@ -26,7 +26,7 @@ class AuthResult(BaseModel):
     """
     Token lifetime in seconds
     """
-    refresh_token: str
+    refresh_token: str = Field(..., repr=False)
     """
     Can be used to request a new token (with a new lifetime)
     """
@@ -899,11 +899,11 @@ class AuthParams(BaseModel):
     """
     Required for grant type `client_credentials` and `client_signature`
     """
-    client_secret: str | None = None
+    client_secret: str | None = Field(None, repr=False)
     """
     Required for grant type `client_credentials`
     """
-    refresh_token: str | None = None
+    refresh_token: str | None = Field(None, repr=False)
     """
     Required for grant type `refresh_token`
     """

@@ -129,7 +129,7 @@ Level = TypeAliasType("Level", Annotated[list[Decimal], Field(..., max_length=4,
 
 class LoginArg(BaseModel):
     apiKey: str
-    passphrase: str
+    passphrase: str = Field(..., repr=False)
     """
     API key passphrase
     """

@@ -24,6 +24,7 @@ from ..runtime import protocol as p
 from .imports import prune_unused_imports
 from .models import render_models
 from .pyliteral import to_source
+from .secrets import hide_secrets
 
 TEMPLATE_CONTEXT_VERSION = 1
 """Bumped whenever the template context changes incompatibly (for ``--templates``)."""
@@ -287,7 +288,7 @@ def render_package(plan: Plan, options: RenderOptions, diagnostics: Diagnostics)
                 raise
             raise CustomTemplateError(f"template {custom}: {exc}") from exc
         files[name] = format_python(prune_unused_imports(text))
-    files["models.py"] = format_python(render_models(plan.models, head, plan.api.source, diagnostics, plan.field_names))
+    files["models.py"] = format_python(render_models(hide_secrets(plan), head, plan.api.source, diagnostics, plan.field_names))
     files["py.typed"] = ""
     if options.runtime_import is None:
         for name, text in runtime_files().items():
