@@ -66,7 +66,9 @@ BookLevelChange = TypeAliasType(
 
 BookState = TypeAliasType(
     "BookState",
-    Literal["open", "settlement", "delivered", "inactive", "locked", "halted", "archivized"],
+    Literal[
+        "open", "settlement", "delivered", "inactive", "locked", "halted", "archivized"
+    ],
 )
 """
 The state of the order book.
@@ -99,7 +101,9 @@ The currency symbol
 """
 
 
-CurrencyOrAny = TypeAliasType("CurrencyOrAny", Literal["BTC", "ETH", "USDC", "USDT", "EURR", "any"])
+CurrencyOrAny = TypeAliasType(
+    "CurrencyOrAny", Literal["BTC", "ETH", "USDC", "USDT", "EURR", "any"]
+)
 """
 The currency symbol or `"any"` for all
 """
@@ -276,7 +280,9 @@ Frequency of notifications. Events will be aggregated over this interval. The va
 """
 
 
-Kind = TypeAliasType("Kind", Literal["future", "option", "spot", "future_combo", "option_combo"])
+Kind = TypeAliasType(
+    "Kind", Literal["future", "option", "spot", "future_combo", "option_combo"]
+)
 """
 Instrument kind, if not provided instruments of all kinds are considered
 """
@@ -330,7 +336,10 @@ class OrderParams(BaseModel):
     The order price in base currency (Only for limit and stop_limit orders)
     """
     time_in_force: (
-        Literal["good_til_cancelled", "good_til_day", "fill_or_kill", "immediate_or_cancel"] | None
+        Literal[
+            "good_til_cancelled", "good_til_day", "fill_or_kill", "immediate_or_cancel"
+        ]
+        | None
     ) = "good_til_cancelled"
     """
     Specifies how long the order remains in effect. Default `good_til_cancelled`
@@ -378,7 +387,8 @@ class OrderParams(BaseModel):
 
 
 OrderState = TypeAliasType(
-    "OrderState", Literal["open", "filled", "rejected", "cancelled", "untriggered", "triggered"]
+    "OrderState",
+    Literal["open", "filled", "rejected", "cancelled", "untriggered", "triggered"],
 )
 """
 Order state: "open", "filled", "rejected", "cancelled", "untriggered"
@@ -388,7 +398,13 @@ Order state: "open", "filled", "rejected", "cancelled", "untriggered"
 OrderType = TypeAliasType(
     "OrderType",
     Literal[
-        "market", "limit", "stop_market", "stop_limit", "take_market", "take_limit", "trailing_stop"
+        "market",
+        "limit",
+        "stop_market",
+        "stop_limit",
+        "take_market",
+        "take_limit",
+        "trailing_stop",
     ],
 )
 """
@@ -652,7 +668,9 @@ class TickerStats(BaseModel):
 
 TimeInForce = TypeAliasType(
     "TimeInForce",
-    Literal["good_til_cancelled", "good_til_day", "fill_or_kill", "immediate_or_cancel"],
+    Literal[
+        "good_til_cancelled", "good_til_day", "fill_or_kill", "immediate_or_cancel"
+    ],
 )
 """
 Order time in force
@@ -1275,7 +1293,9 @@ class Order(BaseModel):
     """
     The Ids of the orders that will be triggered if the order is filled
     """
-    trigger_fill_condition: Literal["first_hit", "complete_fill", "incremental"] | None = None
+    trigger_fill_condition: (
+        Literal["first_hit", "complete_fill", "incremental"] | None
+    ) = None
     """
     The fill condition of the linked order (Only for linked order types), default: `first_hit`.
     """

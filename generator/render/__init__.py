@@ -1,7 +1,7 @@
 """Rendering: a :class:`~nova_gen.planner.Plan` in, the files of a package out.
 
 The result is a mapping of relative path to text, computed entirely in memory and
-formatted by black at a pinned version; writing, checking and diffing happen elsewhere.
+formatted by ruff at a pinned version (:mod:`.formatter`); writing, checking and diffing happen elsewhere.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import black
 import jinja2
 
 from .. import __version__
@@ -21,6 +20,7 @@ from ..diagnostics import Diagnostics
 from ..naming import KEYWORDS, Code, Identifier, comment, docstring, py_str
 from ..planner import Plan
 from ..runtime import protocol as p
+from .formatter import format_python
 from .imports import prune_unused_imports
 from .models import render_models
 from .pyliteral import to_source
@@ -35,8 +35,6 @@ ACTIONS = {
     "reauth": "raises this exception; the connection logs in again.",
     "fatal": "raises this exception and does not reconnect.",
 }
-
-_BLACK_MODE = black.Mode(target_versions={black.mode.TargetVersion.PY311}, line_length=100)
 
 
 @dataclass(frozen=True)
@@ -267,10 +265,6 @@ def runtime_files() -> dict[str, str]:
 
     walk(root, "")
     return out
-
-
-def format_python(source: str) -> str:
-    return black.format_str(source, mode=_BLACK_MODE)
 
 
 def render_package(plan: Plan, options: RenderOptions, diagnostics: Diagnostics) -> dict[str, str]:
