@@ -109,6 +109,21 @@ class _Comparison:
     def add(self, code: str, message: str, where: Position, hint: str = "") -> None:
         self.found.append(Diagnostic(code, "error", message, where, hint))
 
+    def gone(
+        self, code: str, thing: str, renamed: tuple[str, ir.Location | None] | None, hint: str
+    ) -> None:
+        """``thing`` of OLD is not in NEW: renamed (reported where the new name is) or removed."""
+        if renamed is None:
+            self.add(code, f"{thing} is removed", self.top, hint=hint)
+        else:
+            new_name, location = renamed
+            self.add(
+                code,
+                f"{thing} is renamed {new_name}",
+                self.at(location),
+                hint="keep the old name too, or tell users to rename their uses",
+            )
+
     # -- requests ------------------------------------------------------------------------
 
     def requests(self) -> None:
@@ -119,20 +134,12 @@ class _Comparison:
             now = new.get(name)
             if now is None:
                 renamed = by_method.get(was.source.method)
-                if renamed is not None:
-                    self.add(
-                        REQUEST_REMOVED,
-                        f"request method {name}() is renamed {renamed.name}()",
-                        self.at(renamed.source.location),
-                        hint="keep the old name, or tell users to rename their calls",
-                    )
-                else:
-                    self.add(
-                        REQUEST_REMOVED,
-                        f"request method {name}() is removed",
-                        self.top,
-                        hint=f"it sent the wire method {was.source.method!r}",
-                    )
+                self.gone(
+                    REQUEST_REMOVED,
+                    f"request method {name}()",
+                    None if renamed is None else (f"{renamed.name}()", renamed.source.location),
+                    hint=f"it sent the wire method {was.source.method!r}",
+                )
                 continue
             where = self.at(now.source.location)
             if was.source.method != now.source.method:
@@ -171,19 +178,14 @@ class _Comparison:
             now = new.get(name)
             if now is None:
                 renamed = by_address.get(was.source.address)
-                if renamed is not None:
-                    self.add(
-                        CHANNEL_REMOVED,
-                        f"channel {name}() is renamed {renamed.subscribe}() (hook {renamed.hook})",
-                        self.at(renamed.source.location),
-                    )
-                else:
-                    self.add(
-                        CHANNEL_REMOVED,
-                        f"channel {name}() and its hook {was.hook} are removed",
-                        self.top,
-                        hint=f"its address was {was.source.address!r}",
-                    )
+                self.gone(
+                    CHANNEL_REMOVED,
+                    f"channel {name}() (hook {was.hook})",
+                    None
+                    if renamed is None
+                    else (f"{renamed.subscribe}() (hook {renamed.hook})", renamed.source.location),
+                    hint=f"its address was {was.source.address!r}",
+                )
                 continue
             where = self.at(now.source.location)
             if was.hook != now.hook:
@@ -327,22 +329,17 @@ class _Comparison:
             now = new_models.get(name)
             if now is None:
                 same = next((n for n, s in added.items() if s == canonical(schema)), None)
-                if same is not None:
-                    self.add(
-                        MODEL_REMOVED, f"model {name} is renamed {same}", self.model_position(same)
-                    )
-                else:
-                    self.add(
-                        MODEL_REMOVED,
-                        f"model {name} is removed",
-                        self.top,
-                        hint="code that imports or annotates with models." + name + " fails",
-                    )
+                self.gone(
+                    MODEL_REMOVED,
+                    f"model {name}",
+                    None if same is None else (same, self.model_location(same)),
+                    hint=f"code that imports or annotates with models.{name} fails",
+                )
                 continue
             self.model(name, schema, now)
 
     def model(self, name: str, old: Any, new: Any) -> None:
-        self.schema(name, old, new, self.model_position(name), top=name)
+        self.schema(name, old, new, self.at(self.model_location(name)), top=name)
 
     def schema(
         self, label: str, old: Any, new: Any, where: Position, top: str | None = None
@@ -399,10 +396,10 @@ class _Comparison:
     def field(plan: Plan, model: str, wire: str) -> str:
         return plan.field_names.get(f"{model}.{wire}", wire)
 
-    def model_position(self, class_name: str) -> Position:
+    def model_location(self, class_name: str) -> ir.Location | None:
         locations = self.new.api.schema_locations
         raw = next((r for r in locations if r == class_name or pascal_case(r) == class_name), None)
-        return self.at(locations.get(raw) if raw is not None else None)
+        return locations.get(raw) if raw is not None else None
 
     def run(self) -> list[Diagnostic]:
         self.requests()

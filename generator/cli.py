@@ -26,6 +26,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .argparsing import SuggestingParser, closest
@@ -35,6 +36,9 @@ from .loader.limits import DEFAULT_LIMITS, Limits, format_size, parse_size
 from .output import Comparison, NotOurFolder, compare, write
 from .render import RenderOptions
 from .report import ERROR_FORMATS, Reporter
+
+if TYPE_CHECKING:
+    from .planner import Plan
 
 EXIT_OK, EXIT_CHECK, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -61,6 +65,25 @@ def _add_perspective(parser: argparse.ArgumentParser) -> None:
 
 def _add_quiet(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+
+
+def _add_spec_options(parser: argparse.ArgumentParser) -> None:
+    """The options of every command that reads specs: --perspective, --max-file-size,
+    --error-format, -q."""
+    _add_perspective(parser)
+    _add_size_option(parser)
+    _add_error_format(parser)
+    _add_quiet(parser)
+
+
+def _plan(spec: Path, diagnostics: Diagnostics, args: argparse.Namespace, base: Path | None = None) -> Plan:
+    """Load and plan ``spec`` with the command line's perspective and size limit; raises
+    SpecError (with ``diagnostics``) on errors."""
+    from .loader import load_api
+    from .planner import plan
+
+    api = load_api(spec, diagnostics, base, args.perspective, _limits(args.max_file_size))
+    return plan(api, diagnostics)
 
 
 def _size(text: str) -> int:
@@ -93,13 +116,10 @@ def _generate_parser() -> argparse.ArgumentParser:
     parser.add_argument("-o", "--output", type=Path, help="folder that receives the package folder <name>/")
     parser.add_argument("--runtime-import", metavar="MODULE", help="import the runtime from MODULE instead of vendoring _runtime/")
     parser.add_argument("--templates", type=Path, metavar="DIR", help="templates that override the built-in ones")
-    _add_perspective(parser)
-    _add_size_option(parser)
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true", help="write nothing; exit 1 and show a diff if files are out of date")
     mode.add_argument("--diff", action="store_true", help="write nothing; show what would change")
-    _add_error_format(parser)
-    _add_quiet(parser)
+    _add_spec_options(parser)
     parser.add_argument("--version", action="version", version=f"nova-gen {__version__}")
     return parser
 
@@ -229,21 +249,14 @@ def cmd_generate(argv: Sequence[str]) -> int:
 def cmd_validate(argv: Sequence[str]) -> int:
     parser = SuggestingParser(prog="nova-gen validate", description="Check specs and print diagnostics.")
     parser.add_argument("specs", nargs="+", type=Path)
-    _add_perspective(parser)
-    _add_size_option(parser)
-    _add_error_format(parser)
-    _add_quiet(parser)
+    _add_spec_options(parser)
     args = parser.parse_args(argv)
-    from .loader import load_api
-    from .planner import plan
-
     report = Reporter(args.error_format)
     status = EXIT_OK
     for spec in args.specs:
         diagnostics = Diagnostics()
         try:
-            api = load_api(spec, diagnostics, perspective=args.perspective, limits=_limits(args.max_file_size))
-            plan(api, diagnostics)
+            _plan(spec, diagnostics, args)
         except SpecError:
             status = EXIT_USAGE
         report.diagnostics(diagnostics.items)
@@ -315,17 +328,12 @@ def cmd_breaking(argv: Sequence[str]) -> int:
     )
     parser.add_argument("old", metavar="OLD", help="the spec as users have it: a file, or REF:PATH in git")
     parser.add_argument("new", metavar="NEW", help="the changed spec: a file, or REF:PATH in git")
-    _add_perspective(parser)
-    _add_size_option(parser)
-    _add_error_format(parser)
-    _add_quiet(parser)
+    _add_spec_options(parser)
     args = parser.parse_args(argv)
     import tempfile
 
     from .breaking import breaking_changes
     from .gitref import GitRefError, export, is_git_ref
-    from .loader import load_api
-    from .planner import Plan, plan
 
     report = Reporter(args.error_format)
     with tempfile.TemporaryDirectory(prefix="nova-gen-breaking-") as tmp:
@@ -341,8 +349,7 @@ def cmd_breaking(argv: Sequence[str]) -> int:
                     return EXIT_USAGE
             diagnostics = Diagnostics()
             try:
-                api = load_api(spec, diagnostics, base, args.perspective, _limits(args.max_file_size))
-                plans.append(plan(api, diagnostics))
+                plans.append(_plan(spec, diagnostics, args, base))
             except SpecError:
                 report.diagnostics(diagnostics.items)
                 return EXIT_USAGE

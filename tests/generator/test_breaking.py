@@ -103,13 +103,13 @@ BREAKS = [
             'address: "ticker.{symbol}.{interval}"', 'address: "tick.{symbol}.{interval}"'
         ).replace("  ticker:\n    address", "  tick:\n    address"),
         "NOVA302",
-        "channel subscribe_ticker() and its hook on_ticker are removed",
+        "channel subscribe_ticker() (hook on_ticker) is removed",
     ),
     Break(
         "channel-renamed",
         change("  ticker:\n    address", "  @@tickers:\n    address"),
         "NOVA302",
-        "channel subscribe_ticker() is renamed subscribe_tickers() (hook on_tickers)",
+        "channel subscribe_ticker() (hook on_ticker) is renamed subscribe_tickers() (hook on_tickers)",
     ),
     Break(
         "hook-removed",
@@ -309,7 +309,7 @@ def test_text_and_github_formats(in_tmp: Path, capsys: pytest.CaptureFixture[str
     status, out, _ = run(in_tmp, new, capsys, "--error-format", "github")
     assert (
         out
-        == "::error file=new.yaml,line=15,col=3::NOVA301 request method get_time() is renamed fetch_time()%0Ahint: keep the old name, or tell users to rename their calls\n"
+        == "::error file=new.yaml,line=15,col=3::NOVA301 request method get_time() is renamed fetch_time()%0Ahint: keep the old name too, or tell users to rename their uses\n"
     )
 
 

@@ -4,7 +4,6 @@ reported by name; CLI polish (prog names, -q, --perspective, "did you mean")."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -18,23 +17,6 @@ from .conftest import BASE, mutate
 ROOT = Path(__file__).parents[2]
 BROKEN = mutate("nova: 1", "nova: 3")  # NOVA004 at 1:7
 KEYS = ["file", "line", "col", "code", "severity", "message", "hint"]
-
-
-@pytest.fixture(scope="module")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("fmt")
-    (root / "spec.yaml").write_text(BASE, encoding="utf-8")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.chdir(root)
-        assert main(["spec.yaml", "-o", "out", "-q"]) == 0
-    return root
-
-
-@pytest.fixture
-def project(generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.copytree(generated, tmp_path / "p")
-    monkeypatch.chdir(tmp_path / "p")
-    return tmp_path / "p"
 
 
 def json_lines(text: str) -> list[dict[str, object]]:
