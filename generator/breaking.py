@@ -30,7 +30,7 @@ from typing import Any
 from . import ir
 from .diagnostics import Diagnostic, Position
 from .naming import pascal_case
-from .planner import Plan
+from .planner import Plan, PlannedParam
 
 REQUEST_REMOVED = "NOVA301"
 CHANNEL_REMOVED = "NOVA302"
@@ -157,14 +157,8 @@ class _Comparison:
                 )
             self.params(
                 f"request {name}()",
-                [
-                    _Param(p.name, p.annotation, p.required, _schema_of(was.source.params, p.wire))
-                    for p in was.params
-                ],
-                [
-                    _Param(p.name, p.annotation, p.required, _schema_of(now.source.params, p.wire))
-                    for p in now.params
-                ],
+                _params(was.params, was.source.params),
+                _params(now.params, now.source.params),
                 where,
             )
 
@@ -202,18 +196,8 @@ class _Comparison:
                 )
             self.params(
                 f"channel {name}()",
-                [
-                    _Param(
-                        p.name, p.annotation, p.required, _schema_of(was.source.parameters, p.wire)
-                    )
-                    for p in was.params
-                ],
-                [
-                    _Param(
-                        p.name, p.annotation, p.required, _schema_of(now.source.parameters, p.wire)
-                    )
-                    for p in now.params
-                ],
+                _params(was.params, was.source.parameters),
+                _params(now.params, now.source.parameters),
                 where,
             )
 
@@ -411,8 +395,10 @@ class _Comparison:
         return self.found
 
 
-def _schema_of(params: tuple[ir.Param, ...], wire: str) -> Any:
-    return next((p.schema for p in params if p.name == wire), {})
+def _params(planned: tuple[PlannedParam, ...], source: tuple[ir.Param, ...]) -> list[_Param]:
+    """The keyword arguments of a method, each with the schema of its wire parameter."""
+    schemas = {p.name: p.schema for p in source}
+    return [_Param(p.name, p.annotation, p.required, schemas.get(p.wire, {})) for p in planned]
 
 
 def _properties(schema: Any) -> dict[str, Any] | None:
