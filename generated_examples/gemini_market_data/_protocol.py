@@ -15,7 +15,7 @@ SPEC_FINGERPRINT = (
 
 MARKET_DATA_EVENT: p.EventSpec[models.Market] = p.EventSpec(
     name="market_data",
-    when=p.Match(present=("/type",)),
+    when=p.Match(one_of=(("/type", ("heartbeat", "update")),)),
     payload="",
     parse=TypeAdapter[models.Market](models.Market).validate_python,
     hook="on_market_data",

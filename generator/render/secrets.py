@@ -21,8 +21,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from nova_runtime.pointer import compile_pointer
+
 from ..planner import Plan
-from ..runtime.pointer import compile_pointer
 
 REPR = "repr"
 ITEMS = "[]"

@@ -188,3 +188,17 @@ def test_action_working_directory_and_args(project: Path) -> None:
         },
     )
     assert check.returncode == 0 and "src/tickers: up to date" in check.stdout, check.stderr
+
+
+def test_the_install_step_installs_both_distributions_of_the_checkout() -> None:
+    """With no ``requirement``, pip gets runtime/ (nova-runtime) and the root (nova-gen): both
+    are distributions of this repository (their pyproject.toml names say so)."""
+    step = next(s for s in action()["runs"]["steps"] if s.get("name") == "Install nova-gen")
+    assert '"$GITHUB_ACTION_PATH/runtime" "$GITHUB_ACTION_PATH"' in step["run"]
+    names = {
+        tomllib.loads((folder / "pyproject.toml").read_text("utf-8"))["project"]["name"]
+        for folder in (ROOT / "runtime", ROOT)
+    }
+    assert names == {"nova-runtime", "nova-gen"}
+    for hook in hooks().values():
+        assert hook["additional_dependencies"] == ["./runtime"]

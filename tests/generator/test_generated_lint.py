@@ -27,7 +27,7 @@ def ruff(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.parametrize(
-    "runtime", [["--runtime-import", "nova_gen.runtime"], []], ids=["runtime-import", "vendored"]
+    "runtime", [["--runtime-import", "nova_runtime"], []], ids=["runtime-import", "vendored"]
 )
 def test_a_fresh_package_passes_ruff_defaults(in_tmp: Path, runtime: list[str]) -> None:
     (in_tmp / "spec.yaml").write_text(BASE, encoding="utf-8")
