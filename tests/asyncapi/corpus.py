@@ -74,7 +74,7 @@ def _generate(path: Path, into: Path, result: Result) -> None:
     result.package = generated.package
 
 
-def _mypy(out: Path, batches: list[list[tuple[Path, Result]]]) -> None:
+def type_check(out: Path, batches: list[list[tuple[Path, Result]]]) -> None:
     """One mypy process per batch of clients with distinct package names (usually one)."""
     for number, batch in enumerate(batches):
         packages = [str(d / r.package) for d, r in batch]
@@ -105,7 +105,7 @@ for directory, package in [line.split("\\t") for line in sys.stdin.read().splitl
 """
 
 
-def _import(pairs: list[tuple[Path, Result]]) -> None:
+def import_all(pairs: list[tuple[Path, Result]]) -> None:
     if not pairs:
         return
     lines = "\n".join(f"{d}\t{r.package}" for d, r in pairs)
@@ -134,8 +134,8 @@ def measure(out: Path) -> list[Result]:
         if batch is None:
             batches.append(batch := [])
         batch.append(pair)
-    _mypy(out, batches)
-    _import([pair for pair in generated if pair[1].passed])
+    type_check(out, batches)
+    import_all([pair for pair in generated if pair[1].passed])
     return results
 
 
