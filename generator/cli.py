@@ -1,10 +1,9 @@
 """The ``nova-gen`` command.
 
-    nova-gen SPEC -o DIR [--runtime-import MOD] [--templates DIR] [--check | --diff]
+    nova-gen SPEC -o DIR [--vendor-runtime] [--templates DIR] [--check | --diff]
     nova-gen [--check | --diff]          every target of [tool.nova-gen] in pyproject.toml
     nova-gen validate SPEC...            diagnostics only
     nova-gen schema                      the nova spec language's JSON Schema, for editors
-    nova-gen runtime -o DIR              a shared copy of the runtime (see --runtime-import)
     nova-gen serve SPEC [--port N]       a local server that speaks SPEC from its examples
     nova-gen check-handlers MOD:CLASS    a handlers subclass: misspelt hooks, wrong signatures
 
@@ -66,11 +65,15 @@ def _generate_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="nova-gen",
         description="Generate a typed Python WebSocket client from a nova spec. "
-        "Other commands: validate, schema, runtime, serve (nova-gen COMMAND --help).",
+        "Other commands: validate, schema, serve, check-handlers (nova-gen COMMAND --help).",
     )
     parser.add_argument("spec", nargs="?", type=Path, help="the spec; without it, the targets in pyproject.toml")
     parser.add_argument("-o", "--output", type=Path, help="folder that receives the package folder <name>/")
-    parser.add_argument("--runtime-import", metavar="MODULE", help="import the runtime from MODULE instead of vendoring _runtime/")
+    parser.add_argument(
+        "--vendor-runtime",
+        action="store_true",
+        help="copy the runtime into the package as _runtime/ (no nova-runtime dependency) instead of importing nova_runtime",
+    )
     parser.add_argument("--templates", type=Path, metavar="DIR", help="templates that override the built-in ones")
     parser.add_argument(
         "--perspective",
@@ -94,7 +97,7 @@ def _targets(args: argparse.Namespace) -> list[Target]:
             Target(
                 args.spec,
                 args.output,
-                args.runtime_import,
+                args.vendor_runtime,
                 args.templates,
                 perspective=args.perspective,
                 max_file_size=args.max_file_size,
@@ -108,6 +111,8 @@ def _targets(args: argparse.Namespace) -> list[Target]:
         targets = [replace(t, perspective=args.perspective) for t in targets]
     if args.max_file_size is not None:
         targets = [replace(t, max_file_size=args.max_file_size) for t in targets]
+    if args.vendor_runtime:
+        targets = [replace(t, vendor_runtime=True) for t in targets]
     return targets
 
 
@@ -126,7 +131,7 @@ def _run_target(target: Target, args: argparse.Namespace) -> int:
     try:
         generated = generate(
             target.spec,
-            RenderOptions(target.runtime_import, target.templates),
+            RenderOptions(target.vendor_runtime, target.templates),
             diagnostics,
             target.base,
             perspective=target.perspective,
@@ -154,6 +159,8 @@ def _run_target(target: Target, args: argparse.Namespace) -> int:
         return EXIT_OK
     result = write(folder, generated.files)
     if not args.quiet:
+        for name in result.stale:
+            print(f"{shown}/{name}: removed (the spec no longer produces it)")
         changed = len(result.missing) + len(result.changed) + len(result.stale)
         print(
             f"{shown}: {len(generated.files)} files, {changed} changed "
@@ -208,24 +215,6 @@ def cmd_schema(argv: Sequence[str]) -> int:
     return EXIT_OK
 
 
-def cmd_runtime(argv: Sequence[str]) -> int:
-    parser = argparse.ArgumentParser(
-        prog="nova-gen runtime",
-        description="Write a shared copy of the runtime, for clients generated with --runtime-import.",
-    )
-    parser.add_argument("-o", "--output", type=Path, required=True, help="the runtime package folder to write")
-    args = parser.parse_args(argv)
-    from .render import runtime_files
-
-    files = runtime_files()
-    for name, text in files.items():
-        path = args.output / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8", newline="\n")
-    print(f"{args.output.as_posix()}: runtime {__version__}, {len(files)} files")
-    return EXIT_OK
-
-
 def cmd_check_handlers(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="nova-gen check-handlers",
@@ -259,7 +248,6 @@ def cmd_serve(argv: Sequence[str]) -> int:
 COMMANDS = {
     "validate": cmd_validate,
     "schema": cmd_schema,
-    "runtime": cmd_runtime,
     "serve": cmd_serve,
     "check-handlers": cmd_check_handlers,
 }

@@ -7,8 +7,9 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from nova_runtime import protocol as p
+
 from . import errors, models
-from ._runtime import protocol as p
 
 SPEC_FINGERPRINT = "sha256:024f1d8a58715522f0ffda17fef372c837d92978cbdd5ee86b3c080054b5be30"
 """The content of the spec this package was generated from (comments and layout aside)."""

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from pydantic import TypeAdapter
 
+from nova_runtime import protocol as p
+
 from . import errors, models
-from ._runtime import protocol as p
 from .channels import LogsChannel, NewHeadsChannel, NewPendingTransactionsChannel
 
 SPEC_FINGERPRINT = "sha256:346de258782afdf9164795ff27e5063a5537d6f0aee0deeb4e12e272db46de68"

@@ -7,8 +7,9 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from nova_runtime import protocol as p
+
 from . import errors, models
-from ._runtime import protocol as p
 from .channels import (
     MessageAddedChannel,
     OperationChannel,

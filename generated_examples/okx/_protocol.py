@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from pydantic import TypeAdapter
 
+from nova_runtime import protocol as p
+
 from . import errors, models
-from ._runtime import protocol as p
 from .channels import (
     Books5Channel,
     BooksChannel,
