@@ -29,8 +29,8 @@ test: lint typecheck pytest wheel-check
 
 lint: $(STAMP)
 	$(BIN)/ruff check generator runtime tests examples
-	# Generated code as a user's project sees it: ruff's defaults, nova_runtime a third-party
-	# package (a vendored _runtime/ is a byte copy of runtime/src, linted above; --check below).
+	# Generated code is checked as a user's project would see it: ruff's defaults, where
+	# nova_runtime is a third-party import (a vendored _runtime/ is the runtime's own source).
 	$(BIN)/ruff check --isolated --exclude _runtime generated_examples
 	$(BIN)/nova-gen --check
 
