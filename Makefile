@@ -10,7 +10,7 @@ GANACHE_VERSION := 7.9.2
 NPM_DIR := build/npm
 GANACHE_STAMP := $(NPM_DIR)/.ganache-$(GANACHE_VERSION)
 
-.PHONY: demo test lint typecheck pytest wheel-check regen clean npm-tools mutants
+.PHONY: demo test lint typecheck pytest wheel-check regen clean npm-tools mutants bench
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; run: make PYTHON=python3 ..."; exit 1; }
@@ -50,6 +50,15 @@ $(GANACHE_STAMP):
 
 pytest: $(STAMP) $(GANACHE_STAMP)
 	$(BIN)/pytest -q
+
+# The benchmarks (bench/README.md): minutes, not part of `make test`, which runs each at a tiny N.
+bench: $(STAMP)
+	cd bench && ../$(BIN)/python receive.py 50000 5
+	cd bench && ../$(BIN)/python receive_raw.py 50000 5
+	cd bench && ../$(BIN)/python roundtrip.py 5000 5
+	cd bench && ../$(BIN)/python memory.py 1000 3
+	cd bench && ../$(BIN)/python import_time.py 10 5
+	cd bench && ../$(BIN)/python telemetry.py 200000 5
 
 # `pip install .` (not editable) must give a working nova-gen, templates included.
 wheel-check: $(STAMP)
