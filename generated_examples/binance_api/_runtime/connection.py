@@ -1,17 +1,20 @@
-"""One WebSocket: open it with the options, run its receive loop, send, count, close.
+"""One WebSocket: open it with the options, deliver what it receives, send, count, close.
 
-A :class:`Connection` knows nothing about reconnecting: when its socket ends, its
-receive task ends and records why (``close_code``, ``close_reason``, ``error``); the
-supervisor awaits :meth:`Connection.wait` and decides what happens next. Per-frame
-counters are plain ints on the object, so counting costs an addition.
+A :class:`Connection` knows nothing about reconnecting: when its socket ends, it records
+why (``close_code``, ``close_reason``, ``error``); the supervisor awaits
+:meth:`Connection.wait` and decides what happens next. Counters are plain ints on the
+object, added to once per socket read.
 
-The receive loop is the hot path: one ``recv``, one ``Session.receive`` (which parses
-with pydantic's Rust path), and for a notification a push into each consumer's buffer.
-Everything else (replies, events, errors) goes to ``client._on_outcome``; server pings
-are answered inline, never behind a user hook. While a lifetime rotation's two
-connections carry the same subscriptions, both deliver through the session's
-``overlap``, which lets each message through once and in order; frames of a connection
-that is not *live* are parsed for replies but their notifications are not delivered.
+The receive path is the hot path and has no task of its own: the transport
+(:class:`~.transport.BatchConnection`, websockets' own protocol) calls
+:meth:`Connection._receive_batch` with every complete message of one socket read. Each
+goes through ``Session.receive`` (pydantic's Rust path), and a notification into each
+consumer's buffer, which wakes a waiting consumer once per batch. Everything else
+(replies, events, errors) goes to ``client._on_outcome``; server pings are answered at
+once, never behind a user hook. While a lifetime rotation's two connections carry the
+same subscriptions, both deliver through the session's ``overlap``, which lets each
+message through once and in order; frames of a connection that is not *live* are parsed
+for replies but their notifications are not delivered.
 """
 
 from __future__ import annotations
@@ -21,12 +24,12 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed as WsConnectionClosed
-from websockets.protocol import State
 
 from .core import Malformed, Notification, PingReceived
 from .errors import ConnectionLost, MalformedFrame
+from .transport import Batch, BatchConnection
 
 if TYPE_CHECKING:
     from .client import BaseClient
@@ -42,7 +45,7 @@ class Connection:
     __slots__ = (
         "_client",
         "_log",
-        "_task",
+        "_started",
         "aborted",
         "bytes_in",
         "bytes_out",
@@ -63,7 +66,7 @@ class Connection:
     )
 
     def __init__(
-        self, ws: ClientConnection, url: str, number: int, client: BaseClient[Any]
+        self, ws: BatchConnection, url: str, number: int, client: BaseClient[Any]
     ) -> None:
         self.ws = ws
         self.url = url
@@ -93,7 +96,9 @@ class Connection:
         (for the ``reject`` close action)."""
         self._client = client
         self._log = client.log
-        self._task: asyncio.Task[None] | None = None
+        self._started = False
+        ws.on_lost = self._lost
+        ws.on_error = self._failed
 
     @classmethod
     async def open(
@@ -108,7 +113,8 @@ class Connection:
         """Open the socket (raises what ``websockets.connect`` raises); ``shown`` is the
         URL with credentials masked, kept as :attr:`url` for logs and telemetry."""
         started = asyncio.get_running_loop().time()
-        ws = await connect(url, **kwargs)
+        ws = await connect(url, create_connection=BatchConnection, **kwargs)
+        assert isinstance(ws, BatchConnection)
         conn = cls(ws, url if shown is None else shown, number, client)
         conn.started_mono = started
         return conn
@@ -118,29 +124,37 @@ class Connection:
         return self.ws.subprotocol
 
     def start(self) -> None:
-        """Start the receive loop."""
-        self._task = asyncio.get_running_loop().create_task(
-            self._receive_loop(), name=f"nova.{self._client.protocol.name}.receive.{self.number}"
-        )
+        """Deliver every message from now on (those read before it first)."""
+        self._started = True
+        self.ws.start(self._receive_batch)
 
     async def wait(self, timeout: float | None = None) -> None:
-        """Until the receive loop ended (the socket is gone), or ``timeout`` seconds."""
-        if self._task is not None:
-            await asyncio.wait([self._task], timeout=timeout)
+        """Until the socket is gone (once started), or ``timeout`` seconds."""
+        if self._started:
+            await asyncio.wait([self.ws.connection_lost_waiter], timeout=timeout)
 
     @property
     def done(self) -> bool:
-        return self._task is not None and self._task.done()
+        return self._started and self.ws.connection_lost_waiter.done()
 
     async def recv(self, timeout: float | None) -> str | bytes:
-        """One frame, before the receive loop runs (the server's hello)."""
+        """One message, before :meth:`start` (the server's hello, an init ack)."""
         async with asyncio.timeout(timeout):
-            data = await self.ws.recv()
+            data = await self.ws.recv_early()
         self.frames_in += 1
         self.bytes_in += len(data)
         if self._log.isEnabledFor(_DEBUG):
             self._log.debug("< #%d %s", self.number, self._client._preview(data))
         return data
+
+    def send_now(self, text: str) -> None:
+        """Send one small text frame from inside the receive path, without waiting for
+        the write buffer (a ping's answer); a closed socket sends nothing."""
+        self.frames_out += 1
+        self.bytes_out += len(text)
+        if self._log.isEnabledFor(_DEBUG):
+            self._log.debug("> #%d %s", self.number, self._client._preview(text))
+        self.ws.send_now(text)
 
     async def send(self, text: str) -> None:
         """Send one text frame; a closed socket raises :class:`ConnectionLost`."""
@@ -161,11 +175,7 @@ class Connection:
         """Drop the connection now, without a closing handshake (e.g. a missed heartbeat)."""
         if self.aborted is None:
             self.aborted = why
-        transport = self.ws.transport
-        if transport is not None:
-            transport.abort()
-        elif self._task is not None:
-            self._task.cancel()
+        self.ws.transport.abort()
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
         """Close with a handshake (bounded by the close timeout), then stop the loop."""
@@ -173,9 +183,6 @@ class Connection:
             await self.ws.close(code, reason)
         except Exception:  # noqa: BLE001 - closing a broken socket may fail in many ways
             self.abort("close failed")
-        if self._task is not None and not self._task.done():
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
 
     def describe(self) -> tuple[int | None, str]:
         """The close code and a reason text (for ``DisconnectReason``)."""
@@ -189,74 +196,63 @@ class Connection:
             return self.close_code, f"closed by the client ({what})"
         return self.close_code, self.close_reason or "connection closed"
 
-    # -- the receive loop ------------------------------------------------------------
+    # -- the receive path -------------------------------------------------------------
 
-    async def _receive_loop(self) -> None:
+    def _receive_batch(self, batch: Batch) -> None:
+        """Every complete message of one socket read, in order (called by the transport)."""
         client = self._client
-        ws = self.ws
         session = client._session
         receive = session.receive
         fast = session.fast
         hooks = client._hooks
         enqueue = client._runner_hooks.enqueue
         on_outcome = client._on_outcome
-        deliver = client._outcomes.deliver
+        self.frames_in += len(batch)
+        self.bytes_in += sum(map(len, batch))
+        debug = self._log.isEnabledFor(_DEBUG)
         text_hook = hooks.get("on_text_frame")
         binary_hook = hooks.get("on_binary_frame")
         raw = text_hook is not None or binary_hook is not None
-        log = self._log
-        try:
-            while True:
-                data = await ws.recv()
-                self.frames_in += 1
-                self.bytes_in += len(data)
-                try:
-                    if log.isEnabledFor(_DEBUG):
-                        log.debug("< #%d %s", self.number, client._preview(data))
-                    if raw:
-                        hook = text_hook if type(data) is str else binary_hook
-                        if hook is not None:
-                            enqueue(hook, (data,))
-                    hit = fast(data) if fast is not None and type(data) is str else None
-                    if hit is None:
-                        outcome = receive(data)
-                        if type(outcome) is Notification:
-                            hit = outcome.entry, outcome.message
-                        elif type(outcome) is PingReceived:
-                            await client._answer_ping(outcome, self)
-                            continue
-                        else:
-                            on_outcome(outcome, self)
-                            continue
-                    if self.live:
-                        entry, message = hit
-                        overlap = session.overlap
-                        if overlap is not None:  # a rotation: two sockets, one stream
-                            for due in overlap.offer(self.number, entry, data, message):
-                                deliver(entry, due)
-                            continue
-                        entry.received += 1
-                        for sink in entry.sinks:
-                            sink._push(message)
-                        hook = hooks[entry.spec.hook]
-                        if hook is not None:
-                            enqueue(hook, (message, entry.channel))
-                except Exception as exc:  # noqa: BLE001 - no frame may end the connection
-                    self._unhandled(data, exc)
-        except WsConnectionClosed as exc:
-            self._closed(exc)
-        except asyncio.CancelledError:
-            self._closed(None)
-            raise
-        except Exception as exc:  # noqa: BLE001 - a bug must end this connection, not hang it
-            log.exception("receive loop failed")
-            self.error = exc
-            self._closed(None)
-        finally:
-            # However the loop ended, its socket ends with it: the supervisor opens a
-            # new one, and the old one must not linger (nor keep receiving).
-            if ws.state is not State.CLOSED and ws.transport is not None:
-                ws.transport.abort()
+        for data in batch:
+            try:
+                if debug:
+                    self._log.debug("< #%d %s", self.number, client._preview(data))
+                if raw:
+                    hook = text_hook if type(data) is str else binary_hook
+                    if hook is not None:
+                        enqueue(hook, (data,))
+                hit = fast(data) if fast is not None and type(data) is str else None
+                if hit is None:
+                    outcome = receive(data)
+                    if type(outcome) is Notification:
+                        hit = outcome.entry, outcome.message
+                    elif type(outcome) is PingReceived:
+                        client._answer_ping(outcome, self)
+                        continue
+                    else:
+                        on_outcome(outcome, self)
+                        continue
+                if self.live:
+                    entry, message = hit
+                    overlap = session.overlap
+                    if overlap is not None:  # a rotation: two sockets, one stream
+                        deliver = client._outcomes.deliver
+                        for due in overlap.offer(self.number, entry, data, message):
+                            deliver(entry, due)
+                        continue
+                    entry.received += 1
+                    for sink in entry.sinks:
+                        sink._push(message)
+                    hook = hooks[entry.spec.hook]
+                    if hook is not None:
+                        enqueue(hook, (message, entry.channel))
+            except Exception as exc:  # noqa: BLE001 - no frame may end the connection
+                self._unhandled(data, exc)
+
+    def _failed(self, exc: BaseException) -> None:
+        """The receive path itself raised (a bug): the transport aborts the socket next."""
+        self._log.error("receive path failed", exc_info=exc)
+        self.error = exc
 
     def _unhandled(self, data: str | bytes, exc: Exception) -> None:
         """A frame whose handling raised (a bug, or a frame nothing foresaw): it ends as
@@ -268,6 +264,10 @@ class Connection:
             self._client.log_limits.warning(
                 self._log, "unhandled frame", "a frame could not be handled", exc_info=True
             )
+
+    def _lost(self) -> None:
+        """The socket is gone (called once by the transport): record why."""
+        self._closed(None if self.error is not None else self.ws.close_exc)
 
     def _closed(self, exc: WsConnectionClosed | None) -> None:
         if exc is not None:

@@ -32,7 +32,7 @@ from .core import (
     Unknown,
     WaiterReply,
 )
-from .errors import ConnectionLost, SubscriptionError, brief
+from .errors import SubscriptionError, brief
 from .telemetry import SequenceGap, SubscriptionStateChanged, UnexpectedKind
 
 if TYPE_CHECKING:
@@ -74,17 +74,14 @@ class Outcomes:
                 self.client._redact_error(error)  # server text may echo a secret
             handler(outcome, conn)
 
-    async def answer_ping(self, outcome: PingReceived, conn: Connection) -> None:
-        """Answer a server ping inline in the receive loop (never behind a user hook)."""
+    def answer_ping(self, outcome: PingReceived, conn: Connection) -> None:
+        """Answer a server ping at once from the receive path (never behind a user hook)."""
         client = self.client
         pending, text = client._session.build_reply(outcome.reply, now=client._loop.time())
         if pending is not None:
             client._track_internal(pending)
         if text is not None:
-            try:
-                await conn.send(text)
-            except ConnectionLost:
-                pass  # the receive loop sees the close next
+            conn.send_now(text)  # a closed socket: the transport reports the close next
 
     def deliver(self, entry: SubEntry, message: Any) -> None:
         entry.received += 1

@@ -1001,8 +1001,8 @@ class BaseClient(Generic[H]):
 
     # -- receiving -------------------------------------------------------------------
 
-    async def _answer_ping(self, outcome: PingReceived, conn: Connection) -> None:
-        await self._outcomes.answer_ping(outcome, conn)
+    def _answer_ping(self, outcome: PingReceived, conn: Connection) -> None:
+        self._outcomes.answer_ping(outcome, conn)
 
     def _on_outcome(self, outcome: object, conn: Connection | None = None) -> None:
         self._outcomes.handle(outcome, conn)
