@@ -3,18 +3,19 @@
 A :class:`Connection` knows nothing about reconnecting: when its socket ends, it records
 why (``close_code``, ``close_reason``, ``error``); the supervisor awaits
 :meth:`Connection.wait` and decides what happens next. Counters are plain ints on the
-object, added to once per socket read.
+object, added to once per batch of messages.
 
 The receive path is the hot path and has no task of its own: the transport
 (:class:`~.transport.BatchConnection`, websockets' own protocol) calls
-:meth:`Connection._receive_batch` with every complete message of one socket read. Each
-goes through ``Session.receive`` (pydantic's Rust path), and a notification into each
+:meth:`Connection._receive_batch` with the complete messages of a socket read. Each goes
+through ``Session.receive`` (pydantic's Rust path), and a notification into each
 consumer's buffer, which wakes a waiting consumer once per batch. Everything else
-(replies, events, errors) goes to ``client._on_outcome``; server pings are answered at
-once, never behind a user hook. While a lifetime rotation's two connections carry the
-same subscriptions, both deliver through the session's ``overlap``, which lets each
-message through once and in order; frames of a connection that is not *live* are parsed
-for replies but their notifications are not delivered.
+(replies, events, errors) goes to the :class:`Receiver` (the client's
+:class:`~.outcomes.Outcomes`); server pings are answered at once, never behind a user
+hook. While a lifetime rotation's two connections carry the same subscriptions, both
+deliver through the session's ``overlap``, which lets each message through once and in
+order; frames of a connection that is not *live* are parsed for replies but their
+notifications are not delivered.
 """
 
 from __future__ import annotations
@@ -22,29 +23,41 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed as WsConnectionClosed
 
-from .core import Malformed, Notification, PingReceived
+from .context import Context
+from .core import Malformed, Notification, PingReceived, SubEntry
 from .errors import ConnectionLost, MalformedFrame
 from .transport import Batch, BatchConnection
 
-if TYPE_CHECKING:
-    from .client import BaseClient
-
-__all__ = ["Connection"]
+__all__ = ["Connection", "Receiver"]
 
 _DEBUG = logging.DEBUG
 
 
+class Receiver(Protocol):
+    """What a connection hands received frames to, once the session has classified them."""
+
+    def handle(self, outcome: object, conn: Connection | None = None) -> None:
+        """Every outcome but notifications on subscribed addresses and pings."""
+
+    def deliver(self, entry: SubEntry, message: Any) -> None:
+        """A notification for ``entry``'s consumers and hook (during a rotation's overlap)."""
+
+    def answer_ping(self, outcome: PingReceived, conn: Connection) -> None:
+        """Answer a server ping on ``conn`` at once (from inside the receive path)."""
+
+
 class Connection:
-    """One open WebSocket and its receive task."""
+    """One open WebSocket and what it received."""
 
     __slots__ = (
-        "_client",
+        "_ctx",
         "_log",
+        "_receiver",
         "_started",
         "aborted",
         "bytes_in",
@@ -66,7 +79,7 @@ class Connection:
     )
 
     def __init__(
-        self, ws: BatchConnection, url: str, number: int, client: BaseClient[Any]
+        self, ws: BatchConnection, url: str, number: int, ctx: Context, receiver: Receiver
     ) -> None:
         self.ws = ws
         self.url = url
@@ -94,8 +107,9 @@ class Connection:
         self.last_subscribe: tuple[str, ...] = ()
         """The addresses of the subscribe frame sent last, when no request was sent after it
         (for the ``reject`` close action)."""
-        self._client = client
-        self._log = client.log
+        self._ctx = ctx
+        self._receiver = receiver
+        self._log = ctx.log
         self._started = False
         ws.on_lost = self._lost
         ws.on_error = self._failed
@@ -106,7 +120,8 @@ class Connection:
         url: str,
         kwargs: dict[str, Any],
         number: int,
-        client: BaseClient[Any],
+        ctx: Context,
+        receiver: Receiver,
         *,
         shown: str | None = None,
     ) -> Connection:
@@ -115,7 +130,7 @@ class Connection:
         started = asyncio.get_running_loop().time()
         ws = await connect(url, create_connection=BatchConnection, **kwargs)
         assert isinstance(ws, BatchConnection)
-        conn = cls(ws, url if shown is None else shown, number, client)
+        conn = cls(ws, url if shown is None else shown, number, ctx, receiver)
         conn.started_mono = started
         return conn
 
@@ -144,7 +159,7 @@ class Connection:
         self.frames_in += 1
         self.bytes_in += len(data)
         if self._log.isEnabledFor(_DEBUG):
-            self._log.debug("< #%d %s", self.number, self._client._preview(data))
+            self._log.debug("< #%d %s", self.number, self._ctx.secrets.preview(data))
         return data
 
     def send_now(self, text: str) -> None:
@@ -153,7 +168,7 @@ class Connection:
         self.frames_out += 1
         self.bytes_out += len(text)
         if self._log.isEnabledFor(_DEBUG):
-            self._log.debug("> #%d %s", self.number, self._client._preview(text))
+            self._log.debug("> #%d %s", self.number, self._ctx.secrets.preview(text))
         self.ws.send_now(text)
 
     async def send(self, text: str) -> None:
@@ -161,7 +176,7 @@ class Connection:
         self.frames_out += 1
         self.bytes_out += len(text)
         if self._log.isEnabledFor(_DEBUG):
-            self._log.debug("> #%d %s", self.number, self._client._preview(text))
+            self._log.debug("> #%d %s", self.number, self._ctx.secrets.preview(text))
         try:
             await self.ws.send(text)
         except WsConnectionClosed as exc:
@@ -178,7 +193,7 @@ class Connection:
         self.ws.transport.abort()
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
-        """Close with a handshake (bounded by the close timeout), then stop the loop."""
+        """Close with a handshake (bounded by the close timeout)."""
         try:
             await self.ws.close(code, reason)
         except Exception:  # noqa: BLE001 - closing a broken socket may fail in many ways
@@ -199,14 +214,14 @@ class Connection:
     # -- the receive path -------------------------------------------------------------
 
     def _receive_batch(self, batch: Batch) -> None:
-        """Every complete message of one socket read, in order (called by the transport)."""
-        client = self._client
-        session = client._session
+        """Complete messages of one socket read, in order (called by the transport)."""
+        ctx = self._ctx
+        session = ctx.session
         receive = session.receive
         fast = session.fast
-        hooks = client._hooks
-        enqueue = client._runner_hooks.enqueue
-        on_outcome = client._on_outcome
+        hooks = ctx.hooks
+        enqueue = ctx.enqueue
+        receiver = self._receiver
         self.frames_in += len(batch)
         self.bytes_in += sum(map(len, batch))
         debug = self._log.isEnabledFor(_DEBUG)
@@ -216,7 +231,7 @@ class Connection:
         for data in batch:
             try:
                 if debug:
-                    self._log.debug("< #%d %s", self.number, client._preview(data))
+                    self._log.debug("< #%d %s", self.number, ctx.secrets.preview(data))
                 if raw:
                     hook = text_hook if type(data) is str else binary_hook
                     if hook is not None:
@@ -227,18 +242,17 @@ class Connection:
                     if type(outcome) is Notification:
                         hit = outcome.entry, outcome.message
                     elif type(outcome) is PingReceived:
-                        client._answer_ping(outcome, self)
+                        receiver.answer_ping(outcome, self)
                         continue
                     else:
-                        on_outcome(outcome, self)
+                        receiver.handle(outcome, self)
                         continue
                 if self.live:
                     entry, message = hit
                     overlap = session.overlap
                     if overlap is not None:  # a rotation: two sockets, one stream
-                        deliver = client._outcomes.deliver
                         for due in overlap.offer(self.number, entry, data, message):
-                            deliver(entry, due)
+                            receiver.deliver(entry, due)
                         continue
                     entry.received += 1
                     for sink in entry.sinks:
@@ -259,9 +273,9 @@ class Connection:
         a :class:`Malformed` outcome on this same connection, which goes on."""
         error = MalformedFrame(f"frame could not be handled: {type(exc).__name__}: {exc}", data)
         try:
-            self._client._on_outcome(Malformed(error), self)
+            self._receiver.handle(Malformed(error), self)
         except Exception:  # noqa: BLE001 - reporting must not end the connection either
-            self._client.log_limits.warning(
+            self._ctx.log_limits.warning(
                 self._log, "unhandled frame", "a frame could not be handled", exc_info=True
             )
 
