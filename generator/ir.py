@@ -196,6 +196,10 @@ class Event:
     description: str = ""
     examples: tuple[Any, ...] = ()
     location: Location | None = None
+    by_validation: bool = False
+    """Its ``when`` overlaps other events' (an AsyncAPI document that pins no field apart):
+    the dispatcher tries the overlapping events in list order and delivers the first whose
+    payload validates, so the front end lists the most specific first."""
 
 
 @dataclass(frozen=True)
