@@ -28,7 +28,7 @@ demo: $(STAMP)
 test: lint typecheck pytest wheel-check
 
 lint: $(STAMP)
-	$(BIN)/ruff check generator runtime tests examples generated_examples
+	$(BIN)/ruff check generator runtime tests examples generated_examples bench
 	$(BIN)/nova-gen --check
 
 # mypy cannot follow the editable install's generator/ -> nova_gen mapping; a symlink can.

@@ -16,7 +16,8 @@ import json
 import multiprocessing
 import statistics
 import sys
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -44,8 +45,8 @@ def ticker_frame(channel: str = CHANNEL) -> str:
     api = load_api(ROOT / "specs" / "deribit.yaml")
     ticker = next(c for c in api.channels if c.name == "ticker")
     data: dict[str, Any] = ticker.examples[0].message
-    note = {"jsonrpc": "2.0", "method": "subscription", "params": {"channel": channel, "data": data}}
-    return json.dumps(note)
+    params = {"channel": channel, "data": data}
+    return json.dumps({"jsonrpc": "2.0", "method": "subscription", "params": params})
 
 
 def _serve(port_queue: Any, burst: int, frame: str) -> None:
@@ -132,6 +133,17 @@ def report(
     ratio = statistics.median(samples[ours]) / statistics.median(samples[base])
     print(f"ratio {ours}/{base}: {ratio:.3f}  (goal {goal})", flush=True)
     return ratio
+
+
+async def rate(messages: AsyncIterator[Any], n: int) -> float:
+    """Messages per second of the next ``n`` items of ``messages`` (each dropped at once)."""
+    count = 0
+    started = time.perf_counter()
+    async for _message in messages:
+        count += 1
+        if count == n:
+            break
+    return n / (time.perf_counter() - started)
 
 
 def run(coro: Any, timeout: float = 300) -> Any:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import time
 
-from _common import CHANNEL, argv, interleave, report, run, server, ticker_frame
+from _common import CHANNEL, argv, interleave, rate, report, run, server, ticker_frame
 
 SUBSCRIBE = {"jsonrpc": "2.0", "id": 1, "method": "public/subscribe", "params": {"channels": [CHANNEL]}}
 
@@ -67,13 +67,7 @@ async def nova(url: str, n: int) -> float:
     options = ConnectOptions(compression=False, subscription_buffer=n + 10)
     async with DeribitClient.connect(url=url, options=options) as client:
         sub = await client.subscribe_ticker(instrument_name="BTC-PERPETUAL", interval="100ms")
-        count = 0
-        started = time.perf_counter()
-        async for _tick in sub:
-            count += 1
-            if count == n:
-                break
-        return n / (time.perf_counter() - started)
+        return await rate(aiter(sub), n)
 
 
 def main() -> None:

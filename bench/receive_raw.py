@@ -17,9 +17,8 @@ receive at least as fast as raw ``websockets`` receive).
 from __future__ import annotations
 
 import json
-import time
 
-from _common import argv, interleave, report, run, server, ticker_frame
+from _common import argv, interleave, rate, report, run, server, ticker_frame
 from receive import SUBSCRIBE, nova
 
 
@@ -29,13 +28,7 @@ async def raw(url: str, n: int) -> float:
     async with connect(url, compression=None, max_size=2**24) as ws:
         await ws.send(json.dumps(SUBSCRIBE))
         await ws.recv()  # the ack
-        count = 0
-        started = time.perf_counter()
-        async for _text in ws:
-            count += 1
-            if count == n:
-                break
-        return n / (time.perf_counter() - started)
+        return await rate(aiter(ws), n)
 
 
 def main() -> None:

@@ -90,7 +90,6 @@ async def baseline(url: str, n: int, in_flight: int) -> float:
 async def nova(url: str, n: int, in_flight: int) -> float:
     from deribit import DeribitClient
     from deribit._runtime import ConnectOptions
-
     from deribit._runtime.core.ratelimit import SlidingWindow
 
     options = ConnectOptions(compression=False, limiter=SlidingWindow(limit=10 * n + 10, window=1.0))
