@@ -89,8 +89,9 @@ async def baseline(url: str, n: int, in_flight: int) -> float:
 
 async def nova(url: str, n: int, in_flight: int) -> float:
     from deribit import DeribitClient
-    from deribit._runtime import ConnectOptions
-    from deribit._runtime.core.ratelimit import SlidingWindow
+
+    from nova_runtime import ConnectOptions
+    from nova_runtime.core.ratelimit import SlidingWindow
 
     options = ConnectOptions(compression=False, limiter=SlidingWindow(limit=10 * n + 10, window=1.0))
     async with DeribitClient.connect(url=url, options=options) as client:
