@@ -199,3 +199,11 @@ def test_without_a_frames_callable_a_frame_is_formatted_by_websockets_then_redac
 
     rec = filtered(record("> %s", Frame(Opcode.TEXT, f"{KEY} x".encode())))
     assert rec.getMessage() == f"> TEXT '*** x' [{len(KEY) + 2} bytes]"
+
+
+def test_a_text_frame_that_is_not_utf8_is_previewed_with_replacement_characters() -> None:
+    from websockets.frames import Frame, Opcode
+
+    rec = record("> %s", Frame(Opcode.TEXT, b"ok \xff\xfe"))
+    assert RedactingFilter(lambda: SECRETS, frames=preview).filter(rec)
+    assert rec.getMessage() == "> TEXT [5 chars] ok \ufffd\ufffd"

@@ -178,3 +178,5 @@ def test_subscribe_requests_batch_as_the_method_allows() -> None:
         ("public/subscribe", {"channels": [entries[0].address]}),
         ("public/subscribe", {"channels": [entries[1].address]}),
     ]
+    (alone,) = s.subscribe_requests((s.subscriptions.add(TRADES, SOL, "x")[0],), now=0, timeout=1)
+    assert sent(alone[1]) == ("private/subscribe", {"channels": ["trades.SOL.raw"]})
