@@ -115,3 +115,50 @@ def test_an_empty_folder_is_ours(tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
     assert write(empty, FILES).missing == list(FILES)
+
+
+ASCII_LOCALE_SCRIPT = """
+import sys
+from pathlib import Path
+from nova_gen.output import MARKER, compare, write
+
+assert sys.flags.utf8_mode == 0
+out = Path(sys.argv[1])
+files = {"__init__.py": MARKER + "\\u00e9\\n", "m.py": "x = '\\u00e9 \\u20ac'\\n"}
+assert write(out, files).missing == sorted(files)
+assert compare(out, files, "pkg").clean
+(out / "m.py").write_bytes("x = '\\u00e8'\\n".encode())
+print(compare(out, files, "pkg").diff, end="")
+"""
+
+
+def test_a_non_utf8_locale_reads_and_writes_utf8(tmp_path: Path) -> None:
+    """Generated files are UTF-8 whatever the machine's locale (a CI container often runs
+    with the C locale): the folder header, the comparison and the written bytes."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"}
+    env.pop("PYTHONIOENCODING", None)
+    probe = subprocess.run(
+        [sys.executable, "-c", "import locale; print(locale.getpreferredencoding(False))"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert probe.stdout.strip() != "UTF-8", "the locale could not be made non-UTF-8"
+    out = tmp_path / "pkg"
+    done = subprocess.run(
+        [sys.executable, "-c", ASCII_LOCALE_SCRIPT, str(out)],
+        env={**env, "PYTHONIOENCODING": "utf-8"},
+        capture_output=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    assert (out / "__init__.py").read_bytes() == (MARKER + "é\n").encode()
+    assert done.stdout.decode() == (
+        "--- pkg/m.py\n+++ pkg/m.py (generated)\n@@ -1 +1 @@\n-x = 'è'\n+x = 'é €'\n"
+    )
