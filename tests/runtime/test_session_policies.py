@@ -109,6 +109,7 @@ def test_a_lenient_channel_delivers_a_drifted_message_and_a_strict_one_drops_it(
     drift = {"instrument_name": "BTC", "last_price": "n/a"}
     out = s.receive(note(lenient.address, drift))
     assert isinstance(out, Drifted) and out.fields == ("last_price",)
+    assert out.spec is TYPED and out.address == lenient.address  # what drift telemetry names
     assert isinstance(out.outcome, Notification) and out.outcome.message.last_price is None
     assert type(s.receive(note(strict.address, drift))).__name__ == "Malformed"
 
