@@ -167,7 +167,10 @@ def test_unsubscribe_to_resubscribe_keeps_the_address_desired() -> None:
     assert json.loads(frames[0][1])["params"] == {"channels": [ADDR]}
     assert entry.state == "pending" and entry.seq_last is None
     assert s.subscriptions.get(ADDR) is entry and s.subscriptions.routes[ADDR] is entry
+    other = TickerChannel(instrument_name="ETH-PERPETUAL", interval="100ms")
+    s.subscribe(TICKER, other, "sink", now=0, timeout=1)  # another address: not in the plan
     (step,) = s.subscriptions.restore_plan(only=[entry])
+    assert step.addresses == (ADDR,)
     pending, text = s.restore_request(step, now=0, timeout=1)
     assert json.loads(text)["method"] == "public/subscribe"
     s.receive(json.dumps({"id": frames[0][0].id, "result": [ADDR]}))  # the unsubscribe reply
