@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from nova_runtime import protocol as p
+
 from ..loader.source import join_pointer
-from ..runtime import protocol as p
 
 
 def strings_in(value: Any, pointer: str) -> list[tuple[str, str]]:
@@ -29,6 +30,8 @@ def match_from(when: dict[str, Any]) -> p.Match:
         present=_pointers(when.get("present")),
         absent=_pointers(when.get("absent")),
         equals=tuple(when.get("equals", {}).items()),
+        one_of=tuple((k, tuple(v)) for k, v in when.get("in", {}).items()),
+        none_of=tuple((k, tuple(v)) for k, v in when.get("not", {}).items()),
     )
 
 
