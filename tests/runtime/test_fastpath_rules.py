@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from nova_gen.runtime.core import Notification, Session
-from nova_gen.runtime.protocol import (
+from nova_runtime.core import Notification, Session
+from nova_runtime.protocol import (
     ChannelSpec,
     Envelope,
     Heartbeat,

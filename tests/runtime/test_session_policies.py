@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from nova_gen.runtime.core import Notification, Session
-from nova_gen.runtime.core.dispatcher import Drifted
-from nova_gen.runtime.core.session import SubscribeFailed, SubscribeRetry
-from nova_gen.runtime.protocol import ErrorCode, Protocol, SubscribeMethod
+from nova_runtime.core import Notification, Session
+from nova_runtime.core.dispatcher import Drifted
+from nova_runtime.core.session import SubscribeFailed, SubscribeRetry
+from nova_runtime.protocol import ErrorCode, Protocol, SubscribeMethod
 
 from .nova_fake_api import TICKER, Ticker, TickerChannel, make_protocol
 
