@@ -114,6 +114,7 @@ def test_short_lived_connections_keep_delays_low_on_a_fake_clock() -> None:
             now += delay + 0.05  # the delay, then open + login + resubscribe
         assert worst <= 2.0
         assert b.attempts == 1
+        assert repr(b) == "<Backoff attempts=1 short_lived=40>"  # every early drop counted
 
 
 def test_failed_attempts_still_back_off_exponentially() -> None:

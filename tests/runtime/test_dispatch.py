@@ -512,6 +512,7 @@ def text_dispatcher(**classes: Any) -> Dispatcher:
         ("EOrderX:x", "m", Base),
         ("Unknown order:EOrder", "m", Base),  # the key later in the text
         (None, "EOrder:Unknown order: 7", ByLongerText),  # no code: the message decides
+        (None, "Exceeded msg rate", ByText),  # a message equal to a key (Bybit's ret_msg)
         (None, "", Base),
         (5, "EOrder:Unknown order", Base),  # a code that is not text: the message is not used
         ("EOrder" + ":x" * 8, "m", ByText),  # at most 8 parts are stripped
@@ -541,3 +542,19 @@ def test_an_error_carries_the_whole_reply() -> None:
     frame = {"id": pending.id, "error": {"code": 1, "message": "bad"}, "usIn": 7}
     out = s.receive(json.dumps(frame))
     assert isinstance(out, ErrorReply) and out.error.reply == frame
+
+
+@pytest.mark.parametrize(
+    ("code", "matches"),
+    [
+        (-32602, True),  # JSON-RPC codes below zero, keyed as text
+        (10**18 - 1, True),
+        (-(10**18) + 1, True),
+        (10**18, False),  # beyond: never turned into text (a 5000-digit code costs nothing)
+        (-(10**18), False),
+    ],
+)
+def test_an_int_code_matches_its_decimal_text_key_within_bounds(code: int, matches: bool) -> None:
+    proto = dataclasses.replace(make_protocol(), error_classes={str(code): ByText})
+    error = Session(proto).dispatcher.error_for(code, "m", None)
+    assert (type(error) is ByText) is matches
