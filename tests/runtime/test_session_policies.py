@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from nova_runtime.core import Notification, Session
+from nova_runtime.core import Notification, Session, TemplateNotification
 from nova_runtime.core.dispatcher import Drifted
+from nova_runtime.core.lenient import raw_frame
 from nova_runtime.core.session import SubscribeFailed, SubscribeRetry
 from nova_runtime.protocol import ErrorCode, Protocol, SubscribeMethod
 
@@ -181,3 +182,17 @@ def test_subscribe_requests_batch_as_the_method_allows() -> None:
     ]
     (alone,) = s.subscribe_requests((s.subscriptions.add(TRADES, SOL, "x")[0],), now=0, timeout=1)
     assert sent(alone[1]) == ("private/subscribe", {"channels": ["trades.SOL.raw"]})
+
+
+def test_a_drifted_message_on_an_unsubscribed_address_is_a_drifted_template_notification() -> None:
+    s = Session(protocol(), validation="lenient")
+    data = {"instrument_name": "SOL", "last_price": "n/a"}
+    text = note("ticker.SOL.raw", data)
+    out = s.receive(text)
+    assert isinstance(out, Drifted) and out.fields == ("last_price",)
+    assert (out.spec, out.address) == (TYPED, "ticker.SOL.raw")
+    template = out.outcome
+    assert isinstance(template, TemplateNotification)
+    assert template.spec is TYPED and template.channel == SOL
+    assert template.message.instrument_name == "SOL" and template.message.last_price is None
+    assert raw_frame(template.message) == json.loads(text)  # the frame it came from
