@@ -150,6 +150,13 @@ def test_a_non_utf8_locale_reads_and_writes_utf8(tmp_path: Path) -> None:
         check=True,
     )
     assert probe.stdout.strip() != "UTF-8", "the locale could not be made non-UTF-8"
+    # The same files written here (a UTF-8 locale) are the reference; the subprocess imports
+    # the same nova_gen (the one this test imported, first on its path).
+    import nova_gen
+
+    reference = tmp_path / "reference"
+    write(reference, {"__init__.py": MARKER + "é\n", "m.py": "x = 'é €'\n"})
+    env["PYTHONPATH"] = str(Path(nova_gen.__file__).resolve().parents[1])
     out = tmp_path / "pkg"
     done = subprocess.run(
         [sys.executable, "-c", ASCII_LOCALE_SCRIPT, str(out)],
@@ -158,6 +165,7 @@ def test_a_non_utf8_locale_reads_and_writes_utf8(tmp_path: Path) -> None:
         timeout=60,
     )
     assert done.returncode == 0, done.stderr.decode()
+    assert (out / "__init__.py").read_bytes() == (reference / "__init__.py").read_bytes()
     assert (out / "__init__.py").read_bytes() == (MARKER + "é\n").encode()
     assert done.stdout.decode() == (
         "--- pkg/m.py\n+++ pkg/m.py (generated)\n@@ -1 +1 @@\n-x = 'è'\n+x = 'é €'\n"
