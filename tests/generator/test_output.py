@@ -132,7 +132,7 @@ print(compare(out, files, "pkg").diff, end="")
 """
 
 
-def test_a_non_utf8_locale_reads_and_writes_utf8(tmp_path: Path) -> None:
+def test_generated_files_are_utf8_under_a_c_locale(tmp_path: Path) -> None:
     """Generated files are UTF-8 whatever the machine's locale (a CI container often runs
     with the C locale): the folder header, the comparison and the written bytes."""
     import os
