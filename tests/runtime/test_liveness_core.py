@@ -108,6 +108,20 @@ def test_without_a_usable_sequence_value_copies_are_told_by_the_text(texts: list
     assert got == [(OLD, a), (OLD, b), (NEW, c)] and overlap.duplicates == 1
 
 
+def test_copies_are_counted_across_addresses() -> None:
+    s = sequenced_session()
+    btc = active(s)
+    eth, sol = (
+        s.subscribe(TICKER, TickerChannel(instrument_name=n, interval="100ms"), "x", now=0, timeout=1)[0]
+        for n in ("ETH-PERPETUAL", "SOL-PERPETUAL")
+    )
+    overlap = s.begin_overlap(OLD)
+    assert deliveries(overlap, btc, [(OLD, 1), (NEW, 1)]) == [1]  # the new one caught up
+    assert deliveries(overlap, eth, [(OLD, 1), (NEW, 2), (OLD, 2)]) == [1, 2]  # it was ahead
+    assert deliveries(overlap, sol, [(OLD, 1), (NEW, 1)]) == [1]
+    assert overlap.duplicates == 3
+
+
 def test_what_the_new_connection_held_is_delivered_when_the_overlap_ends() -> None:
     s = sequenced_session()
     entry = active(s)
