@@ -3,16 +3,16 @@
 
 from __future__ import annotations
 
-from ._runtime import ServerError
+from nova_runtime import ServerError
 
 __all__ = [
     "BinanceError",
-    "UnknownProperty",
-    "InvalidValueType",
-    "InvalidRequest",
     "InvalidJson",
-    "MandatoryParamEmptyOrMalformed",
+    "InvalidRequest",
     "InvalidSymbol",
+    "InvalidValueType",
+    "MandatoryParamEmptyOrMalformed",
+    "UnknownProperty",
 ]
 
 

@@ -5,8 +5,11 @@ async with DeribitClient.connect() as client:
     ...
 """
 
-from . import errors, models
-from ._runtime import (
+# First: the check that the installed nova-runtime is one this package works with.
+from ._runtime_check import RUNTIME_REQUIREMENT
+
+# isort: split
+from nova_runtime import (
     ConnectFailed,
     ConnectInfo,
     ConnectionLost,
@@ -27,6 +30,8 @@ from ._runtime import (
     SubscriptionOverflow,
     not_a_hook,
 )
+
+from . import errors, models
 from .channels import (
     BookChannel,
     PriceIndexChannel,
@@ -41,26 +46,21 @@ from .client import DeribitClient
 from .handlers import DeribitHandlers
 
 __all__ = [
-    "DeribitClient",
-    "DeribitHandlers",
-    "TickerChannel",
+    "RUNTIME_REQUIREMENT",
     "BookChannel",
-    "TradesChannel",
-    "PriceIndexChannel",
-    "UserOrdersChannel",
-    "UserOrdersRawChannel",
-    "UserTradesChannel",
-    "UserPortfolioChannel",
     "ConnectFailed",
     "ConnectInfo",
     "ConnectOptions",
     "ConnectionLost",
+    "DeribitClient",
+    "DeribitHandlers",
     "Diagnostics",
     "DisconnectReason",
     "HookNameError",
     "InvalidArguments",
     "MissingCredential",
     "NovaError",
+    "PriceIndexChannel",
     "RateLimited",
     "ReconnectDecision",
     "ReconnectPolicy",
@@ -69,6 +69,12 @@ __all__ = [
     "Subscription",
     "SubscriptionError",
     "SubscriptionOverflow",
+    "TickerChannel",
+    "TradesChannel",
+    "UserOrdersChannel",
+    "UserOrdersRawChannel",
+    "UserPortfolioChannel",
+    "UserTradesChannel",
     "errors",
     "models",
     "not_a_hook",

@@ -3,35 +3,35 @@
 
 from __future__ import annotations
 
-from ._runtime import ServerError
+from nova_runtime import ServerError
 
 __all__ = [
-    "DeribitError",
     "AuthorizationRequired",
-    "QtyTooLow",
-    "OrderNotFound",
-    "NotEnoughFunds",
-    "InvalidOrUnsupportedInstrument",
-    "TooManyRequests",
-    "Retry",
-    "MatchingEngineQueueFull",
-    "TooManyConcurrentRequests",
-    "InvalidArguments",
-    "NotOpenOrder",
     "BadRequest",
-    "SystemMaintenance",
-    "SecurityKeyAuthorizationOverLimit",
+    "DeribitError",
+    "Forbidden",
+    "InvalidArguments",
     "InvalidCredentials",
+    "InvalidOrUnsupportedInstrument",
+    "InvalidParams",
+    "MatchingEngineQueueFull",
+    "MethodNotFound",
+    "MethodSwitchedOffByAdmin",
+    "NotEnoughFunds",
+    "NotFound",
+    "NotOpenOrder",
+    "OrderNotFound",
+    "QtyTooLow",
+    "RawSubscriptionsNotAvailableForUnauthorized",
+    "Retry",
+    "SecurityKeyAuthorizationOverLimit",
+    "SystemMaintenance",
+    "TemporarilyUnavailable",
+    "TooManyConcurrentRequests",
+    "TooManyRequests",
     "Unauthorized",
     "ValueRequired",
     "ValueTooShort",
-    "NotFound",
-    "Forbidden",
-    "MethodSwitchedOffByAdmin",
-    "TemporarilyUnavailable",
-    "RawSubscriptionsNotAvailableForUnauthorized",
-    "MethodNotFound",
-    "InvalidParams",
 ]
 
 

@@ -5,8 +5,11 @@ async with EthereumClient.connect() as client:
     ...
 """
 
-from . import errors, models
-from ._runtime import (
+# First: the check that the installed nova-runtime is one this package works with.
+from ._runtime_check import RUNTIME_REQUIREMENT
+
+# isort: split
+from nova_runtime import (
     ConnectFailed,
     ConnectInfo,
     ConnectionLost,
@@ -27,25 +30,28 @@ from ._runtime import (
     SubscriptionOverflow,
     not_a_hook,
 )
+
+from . import errors, models
 from .channels import LogsChannel, NewHeadsChannel, NewPendingTransactionsChannel
 from .client import EthereumClient
 from .handlers import EthereumHandlers
 
 __all__ = [
-    "EthereumClient",
-    "EthereumHandlers",
-    "NewHeadsChannel",
-    "LogsChannel",
-    "NewPendingTransactionsChannel",
+    "RUNTIME_REQUIREMENT",
     "ConnectFailed",
     "ConnectInfo",
     "ConnectOptions",
     "ConnectionLost",
     "Diagnostics",
     "DisconnectReason",
+    "EthereumClient",
+    "EthereumHandlers",
     "HookNameError",
     "InvalidArguments",
+    "LogsChannel",
     "MissingCredential",
+    "NewHeadsChannel",
+    "NewPendingTransactionsChannel",
     "NovaError",
     "RateLimited",
     "ReconnectDecision",

@@ -3,18 +3,18 @@
 
 from __future__ import annotations
 
-from ._runtime import ServerError
+from nova_runtime import ServerError
 
 __all__ = [
     "EthereumError",
-    "ParseError",
-    "InvalidRequest",
-    "MethodNotFound",
-    "InvalidParams",
-    "InternalError",
-    "NodeError",
-    "LimitExceeded",
     "ExecutionReverted",
+    "InternalError",
+    "InvalidParams",
+    "InvalidRequest",
+    "LimitExceeded",
+    "MethodNotFound",
+    "NodeError",
+    "ParseError",
 ]
 
 

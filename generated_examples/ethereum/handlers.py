@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from nova_runtime import BaseHandlers, default_hook
+
 from . import models
-from ._runtime import BaseHandlers, default_hook
 from .channels import LogsChannel, NewHeadsChannel, NewPendingTransactionsChannel
 
 __all__ = ["EthereumHandlers"]
@@ -20,7 +21,9 @@ class EthereumHandlers(BaseHandlers):
     """
 
     @default_hook
-    async def on_new_heads(self, message: models.Header, channel: NewHeadsChannel) -> None:
+    async def on_new_heads(
+        self, message: models.Header, channel: NewHeadsChannel
+    ) -> None:
         """A message on ``["newHeads"]``: A header each time a block is added to the canonical chain."""
 
     @default_hook

@@ -5,8 +5,11 @@ async with GraphqlWsClient.connect() as client:
     ...
 """
 
-from . import errors, models
-from ._runtime import (
+# First: the check that the installed nova-runtime is one this package works with.
+from ._runtime_check import RUNTIME_REQUIREMENT
+
+# isort: split
+from nova_runtime import (
     ConnectFailed,
     ConnectInfo,
     ConnectionLost,
@@ -27,6 +30,8 @@ from ._runtime import (
     SubscriptionOverflow,
     not_a_hook,
 )
+
+from . import errors, models
 from .channels import (
     MessageAddedChannel,
     OperationChannel,
@@ -38,31 +43,32 @@ from .client import GraphqlWsClient
 from .handlers import GraphqlWsHandlers
 
 __all__ = [
-    "GraphqlWsClient",
-    "GraphqlWsHandlers",
-    "OperationChannel",
-    "MessageAddedChannel",
-    "UserTypingChannel",
-    "RoomCreatedChannel",
-    "RoomHistoryChannel",
+    "RUNTIME_REQUIREMENT",
     "ConnectFailed",
     "ConnectInfo",
     "ConnectOptions",
     "ConnectionLost",
     "Diagnostics",
     "DisconnectReason",
+    "GraphqlWsClient",
+    "GraphqlWsHandlers",
     "HookNameError",
     "InvalidArguments",
+    "MessageAddedChannel",
     "MissingCredential",
     "NovaError",
+    "OperationChannel",
     "RateLimited",
     "ReconnectDecision",
     "ReconnectPolicy",
     "RequestTimeout",
+    "RoomCreatedChannel",
+    "RoomHistoryChannel",
     "ServerError",
     "Subscription",
     "SubscriptionError",
     "SubscriptionOverflow",
+    "UserTypingChannel",
     "errors",
     "models",
     "not_a_hook",

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from nova_runtime import BaseHandlers, default_hook
+
 from . import models
-from ._runtime import BaseHandlers, default_hook
 from .channels import (
     MessageAddedChannel,
     OperationChannel,
@@ -26,7 +27,9 @@ class GraphqlWsHandlers(BaseHandlers):
     """
 
     @default_hook
-    async def on_operation(self, message: dict[str, Any] | None, channel: OperationChannel) -> None:
+    async def on_operation(
+        self, message: dict[str, Any] | None, channel: OperationChannel
+    ) -> None:
         """A message on ``{"query":"{query}","variables":"{variables}"}``: Any GraphQL subscription (or query), by its text; yields the `data` of each result."""
 
     @default_hook

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from nova_runtime import BaseHandlers, default_hook
+
 from . import models
-from ._runtime import BaseHandlers, default_hook
 
 __all__ = ["KrakenHandlers"]
 
@@ -28,7 +29,9 @@ class KrakenHandlers(BaseHandlers):
 
     @default_hook
     def sign(
-        self, method: Literal["ping", "subscribe", "unsubscribe"], params: dict[str, Any]
+        self,
+        method: Literal["ping", "subscribe", "unsubscribe"],
+        params: dict[str, Any],
     ) -> dict[str, Any]:
         """Sign what the spec cannot describe: return the params to send instead. ``method``
         is the wire method of the request, login, subscribe or unsubscribe being framed."""

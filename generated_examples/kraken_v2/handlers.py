@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from nova_runtime import BaseHandlers, default_hook
+
 from . import models
-from ._runtime import BaseHandlers, default_hook
 from .channels import (
     BookChannel,
     ExecutionsChannel,
@@ -31,11 +32,15 @@ class KrakenV2Handlers(BaseHandlers):
         """A message on ``{"channel":"book","symbol":"{symbol}"}``: Level 2 order book - aggregated quantity per price level."""
 
     @default_hook
-    async def on_ticker(self, message: models.TickerMessage, channel: TickerChannel) -> None:
+    async def on_ticker(
+        self, message: models.TickerMessage, channel: TickerChannel
+    ) -> None:
         """A message on ``{"channel":"ticker","symbol":"{symbol}"}``: Level 1 market data - best bid/offer and recent trade statistics."""
 
     @default_hook
-    async def on_trade(self, message: models.TradeMessage, channel: TradeChannel) -> None:
+    async def on_trade(
+        self, message: models.TradeMessage, channel: TradeChannel
+    ) -> None:
         """A message on ``{"channel":"trade","symbol":"{symbol}"}``: Trades of a currency pair; several trades of one match may arrive in one message."""
 
     @default_hook

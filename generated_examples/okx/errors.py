@@ -3,28 +3,28 @@
 
 from __future__ import annotations
 
-from ._runtime import ServerError
+from nova_runtime import ServerError
 
 __all__ = [
-    "OkxError",
-    "InvalidTimestamp",
-    "InvalidApiKey",
-    "TimestampExpired",
-    "InvalidSign",
-    "EndpointChannelUnsupported",
-    "LoginFailed",
-    "PleaseLogIn",
-    "InvalidRequest",
-    "InvalidArgs",
-    "RequestsTooFrequent",
-    "ChannelNotFound",
-    "InvalidOp",
-    "WrongPassphrase",
-    "MultipleLogins",
     "ApiKeyNotFound",
-    "LoginInternalError",
+    "ChannelNotFound",
+    "EndpointChannelUnsupported",
     "FeeTierInsufficient",
+    "InvalidApiKey",
+    "InvalidArgs",
+    "InvalidOp",
+    "InvalidRequest",
+    "InvalidSign",
+    "InvalidTimestamp",
+    "LoginFailed",
+    "LoginInternalError",
+    "MultipleLogins",
+    "OkxError",
+    "PleaseLogIn",
+    "RequestsTooFrequent",
     "ServiceUpgrade",
+    "TimestampExpired",
+    "WrongPassphrase",
 ]
 
 

@@ -99,7 +99,7 @@ def spec_for(t: dict[str, str]) -> dict[str, Any]:
 
 
 def render_templates(planned: Any) -> dict[str, str]:
-    """The template files, unformatted: black and datamodel-code-generator cost ~1 s a spec."""
+    """The template files, unformatted: ruff and datamodel-code-generator cost ~1 s a spec."""
     env = _environment(None)
     ctx = {**context(planned, RenderOptions()), "header": header(planned.api.source)}
     return {name: env.get_template(name + ".jinja").render(ctx) for name in TEMPLATES}
@@ -168,7 +168,7 @@ NASTY = "\n".join(PAYLOADS)
 
 
 def test_nasty_text_in_free_text_slots_generates_and_compiles(tmp_path: Path) -> None:
-    """One full generation (black and datamodel-code-generator included) that must succeed."""
+    """One full generation (ruff and datamodel-code-generator included) that must succeed."""
     strings = dict.fromkeys(SLOTS, NASTY)
     strings.update(
         url="example.com/ws?q='\"\\",
@@ -183,7 +183,7 @@ def test_nasty_text_in_free_text_slots_generates_and_compiles(tmp_path: Path) ->
     path.write_text(yaml.safe_dump(spec_for(strings), allow_unicode=True), encoding="utf-8")
     diagnostics = Diagnostics()
     planned = plan(load_api(path, diagnostics), diagnostics)
-    files = render_package(planned, RenderOptions(runtime_import="nova_runtime"), diagnostics)
+    files = render_package(planned, RenderOptions(), diagnostics)
     assert not diagnostics.has_errors
     for name, source in files.items():
         if name.endswith(".py"):
@@ -207,7 +207,7 @@ def test_nasty_text_in_free_text_slots_generates_and_compiles(tmp_path: Path) ->
 # -- every string slot, whole pipeline, compared with the same spec in plain text ----------------
 #
 # One drawn case fuzzes a few slots of a nova spec or an AsyncAPI document (the others keep
-# their plain text) and generates the whole package, black and datamodel-code-generator
+# their plain text) and generates the whole package, ruff and datamodel-code-generator
 # included. The result must be a diagnostic (SpecError, exit 2) or a package that compiles,
 # whose AST has no statement, call or import that the all-plain baseline lacks, and (for a
 # bounded, deterministic set of cases, in one batch) passes `mypy --strict`.
@@ -453,7 +453,7 @@ def generate_doc(folder: Path, doc: dict[str, Any]) -> dict[str, str] | None:
     path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
     diagnostics = Diagnostics()
     try:
-        return generate(path, RenderOptions(runtime_import="nova_runtime"), diagnostics, base=folder).files
+        return generate(path, RenderOptions(), diagnostics, base=folder).files
     except SpecError:
         errors = [d for d in diagnostics.items if d.severity == "error"]
         assert errors and all(d.position.line >= 1 and d.position.column >= 1 for d in errors)
