@@ -170,3 +170,23 @@ def test_generated_files_are_utf8_under_a_c_locale(tmp_path: Path) -> None:
     assert done.stdout.decode() == (
         "--- pkg/m.py\n+++ pkg/m.py (generated)\n@@ -1 +1 @@\n-x = 'è'\n+x = 'é €'\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("on_disk", "line"),
+    [
+        ("one\nTWO\nthree\n", 2),  # the first line that differs
+        ("one\ntwo\nthree\nfour\n", 4),  # a line the generated file lacks
+        ("one\ntwo\n", 2),  # lines missing at the end: the last line the file has
+        ("one\ntwo\nthree", 3),  # only the final newline differs
+        ("", 1),  # an empty file
+        ("ONE\n", 1),
+    ],
+)
+def test_the_first_changed_line_is_one_the_file_on_disk_has(
+    folder: Path, on_disk: str, line: int
+) -> None:
+    """``first_change`` is where ``--check`` annotations point (1-based, in the file on disk)."""
+    (folder / "a.py").write_text(on_disk, encoding="utf-8")
+    result = compare(folder, FILES, "pkg")
+    assert result.changed == ["a.py"] and result.first_change == {"a.py": line}
