@@ -177,6 +177,7 @@ def test_generated_files_are_utf8_under_a_c_locale(tmp_path: Path) -> None:
     [
         ("one\nTWO\nthree\n", 2),  # the first line that differs
         ("one\ntwo\nthree\nfour\n", 4),  # a line the generated file lacks
+        ("one\ntwo\nthree\nfour\nfive\n", 4),  # the first of them
         ("one\ntwo\n", 2),  # lines missing at the end: the last line the file has
         ("one\ntwo\nthree", 3),  # only the final newline differs
         ("", 1),  # an empty file
