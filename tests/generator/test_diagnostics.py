@@ -76,9 +76,9 @@ CASES = [
     Case("101-asyncapi-version", "asyncapi: @@'9.0.0'\ninfo: { title: x, version: '1' }\n", "NOVA101"),
     # -- references and schemas -------------------------------------------------------------
     Case("010-local", mutate(TICKER_MSG, 'message: { $ref: @@"#/schemas/Tickr" }'), "NOVA010",
-         message="points to nothing", hint="did you mean /schemas/Ticker?"),
+         message="points to nothing", hint="did you mean #/schemas/Ticker?"),
     Case("010-other-file", mutate(TICKER_MSG, 'message: { $ref: @@"common.yaml#/schemas/Nope" }'),
-         "NOVA010", hint="known names here: Other",
+         "NOVA010", hint="known names at common.yaml#/schemas: Other",
          extra={"common.yaml": "schemas:\n  Other: { type: string }\n"}),
     Case("010-not-a-string", mutate(TICKER_MSG, "message: { $ref: @@5 }"), "NOVA010",
          message="$ref must be a string"),
