@@ -52,7 +52,9 @@ async def test_kraken_subscribe_correlates_on_reqid() -> None:
     ))
     async with asyncio.timeout(TIMEOUT), SpecServer(api) as server:
         async with KrakenClient.connect(url=server.url) as client:
-            status = await client.subscribe(pair=["XBT/USD"], subscription={"name": "ticker"})
+            # The typed model the signature names is the one the params model holds (issue 11,
+            # kind 6: they used to be two classes, and this call failed at run time).
+            status = await client.subscribe(pair=["XBT/USD"], subscription=models.SubscribeSubscription(name="ticker"))
             pong = await client.ping()
     assert type(status).__name__ == "SubscriptionStatusSuccess"
     assert status.channelID == 10001
