@@ -25,7 +25,7 @@ class BotAddedBot(BaseModel):
 
 
 class BotChanged(BaseModel):
-    type: Literal["bot_added"] | None = None
+    type: Literal["bot_changed"] | None = None
     bot: BotAddedBot | None = None
 
 

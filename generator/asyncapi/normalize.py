@@ -35,6 +35,7 @@ from .common import Reader
 from .dispatch import Shape, ShapeReader, example_from
 from .model import Channel, Message, Operation
 from .overlay import Overlay, read_overlay
+from .pins import pin_schema
 from .security import Handshake
 from .validate import sequence
 
@@ -68,6 +69,11 @@ class AsyncApiNormalizer:
         self.shapes = ShapeReader(self.refs)
         self.overlay: Overlay = read_overlay(doc, diagnostics)
         self._method_ptr: str | None = None
+        self.own_payloads: set[str] = set()
+        """Named schemas that are a message's inline payload (no other message has them)."""
+        self.pins: list[tuple[Message, ir.JsonSchema, p.Match]] = []
+        """Incoming messages whose recognition a human wrote, with their payload schema:
+        :func:`.pins.apply` makes the models accept what that recognition requires."""
 
     # -- helpers ---------------------------------------------------------------------
 
@@ -111,6 +117,8 @@ class AsyncApiNormalizer:
         ):
             # A reserved class name is suffixed by the planner, like every other name.
             name = self.refs.name_target(msg.doc, pointer, pascal_case(msg.key))
+            if name:
+                self.own_payloads.add(name)
             return {"$ref": f"#/$defs/{name}"} if name else {}
         rewritten = self.refs.rewrite(value, msg.doc, pointer)
         return rewritten if isinstance(rewritten, dict) else {}
@@ -122,13 +130,16 @@ class AsyncApiNormalizer:
         return self.shapes.shape(found[0], msg.doc, found[1])
 
     def when(self, msg: Message, shape: Shape) -> p.Match:
+        return self.override(msg) or shape.match()
+
+    def override(self, msg: Message) -> p.Match | None:
+        """How a human said ``msg`` is recognised: the overlay's ``messages.<key>.when``, else
+        the message's ``x-nova-when``; None when neither says."""
         overrides = self.overlay.data.get("messages") or {}
         if msg.key in overrides:
             return match_from(overrides[msg.key]["when"])
         custom = msg.value.get("x-nova-when")
-        if isinstance(custom, dict):
-            return match_from(custom)
-        return shape.match()
+        return match_from(custom) if isinstance(custom, dict) else None
 
     def examples(self, msg: Message) -> list[Any]:
         out = []
@@ -208,6 +219,8 @@ class AsyncApiNormalizer:
         )
         api = self.apply_overlay(api)
         self.refs.finish()
+        for msg, message, override in self.pins:
+            pin_schema(self.refs.schemas, self.own_payloads, msg, message, override, self.diagnostics)
         return self.finish(api)
 
     def finish(self, api: ir.Api) -> ir.Api:
@@ -318,12 +331,16 @@ class AsyncApiNormalizer:
                         hint="give each a `const` (or single-value `enum`) on a common field such as `type`, "
                         "or add `x-nova-when: {equals: {/field: value}}` to the message",
                     )
+            message = self.message_schema(msg)
+            override = self.override(msg)
+            if override is not None:
+                self.pins.append((msg, message, override))
             out.append(
                 ir.Event(
                     name=snake_case(msg.key),
                     when=when,
                     payload="",
-                    message=self.message_schema(msg),
+                    message=message,
                     summary=str(msg.value.get("summary", "") or msg.value.get("title", "") or "").strip(),
                     description=str(msg.value.get("description", "") or "").strip(),
                     examples=tuple(self.examples(msg)),

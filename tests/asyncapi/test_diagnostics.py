@@ -125,6 +125,14 @@ CASES = [
                              "    messages: [{$ref: '#/channels/root/messages/ping'}, {$ref: '#/components/messages/raw'}]\n"
                              "components:\n  messages:\n    @@raw: {payload: {type: object, properties: {x: {type: string}}}}\n"),
          "NOVA116"),
+    Case("082-pinned-in-place", sub(V2, "- {name: b, payload: {type: object, properties: {type: {enum: [b]}}}}",
+                                    "- @@{name: b, x-nova-when: {equals: {/type: c}},\n"
+                                    "             payload: {type: object, properties: {type: {enum: [b]}}}}"),
+         "NOVA082", severity="warning", message="the model takes the recognised value"),
+    Case("082-shared", sub(V2, "- {name: b, payload: {type: object, properties: {type: {enum: [b]}}}}",
+                           "- @@{name: b, x-nova-when: {equals: {/type: c}}, payload: {$ref: '#/components/schemas/B'}}\n"
+                           "components: {schemas: {B: {type: object, properties: {type: {enum: [b]}}}}}"),
+         "NOVA082", severity="warning", message="that schema is shared"),
 ]
 
 
