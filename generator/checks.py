@@ -110,7 +110,8 @@ def template_regex(address: str) -> re.Pattern[str]:
 
 
 def _check_dispatch(api: ir.Api, diagnostics: Diagnostics) -> None:
-    events = list(api.events)
+    # Text and binary events take frames as they are (no `when`); only JSON ones are matched.
+    events = [e for e in api.events if e.frame == "json"]
     for i, e in enumerate(events):
         if not (e.when.present or e.when.absent or e.when.equals):
             diagnostics.warning(

@@ -11,7 +11,7 @@ diagnostic; a name that lands on a reserved one gets a trailing ``_`` and a warn
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from . import ir, reserved
@@ -329,8 +329,12 @@ class Planner(NameChecks):
         for r, (name, const) in zip(api.requests, request_names, strict=True):
             base = pascal_case(name)
             params = self.plan_params(r.params, f"request {r.name!r}", r.location, types, base, module)
+            if r.body == "binary":  # the one `payload` parameter is the frame's bytes
+                params = tuple(replace(prm, annotation=Code("bytes")) for prm in params)
             params_model = None
-            if r.params_ref is not None:
+            if r.body is not None:
+                pass  # the frame is the `payload` argument itself: no params model
+            elif r.params_ref is not None:
                 params_model = Identifier(self.renames.get(r.params_ref, r.params_ref))
             elif r.params:
                 self.params_models.add(base + "Params")
@@ -365,7 +369,10 @@ class Planner(NameChecks):
             channels.append(PlannedChannel(c, const, class_name, sub, unsub, hook, params, message))
         events = []
         for e, (name, hook, const) in zip(api.events, event_names, strict=True):
-            message = self.annotate(e.message, pascal_case(name) + "Message", types, e.location)
+            if e.frame == "binary":
+                message = Code("bytes")
+            else:
+                message = self.annotate(e.message, pascal_case(name) + "Message", types, e.location)
             events.append(PlannedEvent(e, const, hook, message))
         base_error = self.reserve(
             Identifier(client_class.removesuffix("Client").rstrip("_") + "Error"), reserved.ERRORS, "base error class", None

@@ -46,6 +46,7 @@ JSON_FORMATS = (
     "application/schema+json",
     "application/schema+yaml",
 )
+BINARY_CONTENT = ("application/octet-stream", "application/x-binary")
 GENERIC_WORDS = {"api", "apis", "websocket", "websockets", "ws", "asyncapi", "the"}
 
 
@@ -113,7 +114,9 @@ class AsyncApiNormalizer:
         if value is None:
             return {}
         if isinstance(value, dict) and "$ref" not in value and (
-            "properties" in value or value.get("type") == "object" or "oneOf" in value or "allOf" in value
+            "properties" in value
+            or value.get("type") in ("object", "array")
+            or any(k in value for k in ("oneOf", "anyOf", "allOf"))
         ):
             # A reserved class name is suffixed by the planner, like every other name.
             name = self.refs.name_target(msg.doc, pointer, pascal_case(msg.key))
@@ -122,6 +125,23 @@ class AsyncApiNormalizer:
             return {"$ref": f"#/$defs/{name}"} if name else {}
         rewritten = self.refs.rewrite(value, msg.doc, pointer)
         return rewritten if isinstance(rewritten, dict) else {}
+
+    def frame_kind(self, msg: Message) -> ir.FrameKind:
+        """How ``msg`` travels: ``binary`` for ``contentType: application/octet-stream`` or a
+        ``format: binary`` string, ``text`` for any other ``type: string`` payload (a text
+        frame as it is, as echo servers send; unless the message's own ``contentType`` says
+        JSON), else ``json``."""
+        content = msg.value.get("contentType")
+        media = content.split(";")[0].strip().lower() if isinstance(content, str) else ""
+        if media in BINARY_CONTENT:
+            return "binary"
+        found = self.payload(msg)
+        value = self.refs.follow(found[0], msg.doc, found[1])[0] if found is not None else None
+        if not isinstance(value, dict) or value.get("type") != "string":
+            return "json"
+        if value.get("format") == "binary" or value.get("contentEncoding") == "binary":
+            return "binary"
+        return "json" if media.endswith(("/json", "+json")) else "text"
 
     def shape(self, msg: Message) -> Shape:
         found = self.payload(msg)
@@ -320,9 +340,10 @@ class AsyncApiNormalizer:
         for msg in messages:
             shape = self.shape(msg)
             shapes[msg.identity] = shape
-            when = self.when(msg, shape)
+            frame = self.frame_kind(msg)
+            when = self.when(msg, shape) if frame == "json" else p.Match()
             for other in out:
-                if not disjoint(when, other.when):
+                if other.frame == frame == "json" and not disjoint(when, other.when):
                     self.diagnostics.error(
                         "NOVA107",
                         f"incoming messages {other.name!r} and {snake_case(msg.key)!r} cannot be told apart: "
@@ -345,6 +366,7 @@ class AsyncApiNormalizer:
                     description=str(msg.value.get("description", "") or "").strip(),
                     examples=tuple(self.examples(msg)),
                     location=self.location(msg.doc, msg.pointer),
+                    frame=frame,
                 )
             )
         return tuple(out), shapes
@@ -380,21 +402,27 @@ class AsyncApiNormalizer:
                 if msg.identity not in seen:
                     seen.add(msg.identity)
                     outgoing.append((op, msg, self.shape(msg)))
-        method_ptr = self.method_pointer(outgoing)
+        bodies = {msg.identity: self.body(msg) for _, msg, _ in outgoing}
+        method_ptr = self.method_pointer([o for o in outgoing if bodies[o[1].identity] is None])
         self._method_ptr = method_ptr
         corr_ptrs: dict[str, Message] = {}
         out: list[ir.Request] = []
         id_kind: p.IdKind = "int"
         for op, msg, shape in outgoing:
             name = snake_case(msg.key)
-            method = shape.equals.get(method_ptr) if method_ptr else None
+            body = bodies[msg.identity]
+            method = shape.equals.get(method_ptr) if method_ptr and body is None else None
             wire = str(method) if method is not None else msg.key
-            corr = self.correlation(msg)
+            corr = self.correlation(msg) if body is None else None
             replies = op.reply
             if corr is not None and replies is not None:
                 corr_ptrs.setdefault(corr, msg)
                 id_kind = self.id_kind(msg, corr) or id_kind
-            params = self.params(msg, {method_ptr, corr} - {None})
+            params = (
+                self.params(msg, {method_ptr, corr} - {None})
+                if body is None
+                else (ir.Param("payload", self.message_schema(msg), True, "The whole frame."),)
+            )
             result: ir.JsonSchema = {}
             reply_when: p.Match | None = None
             if replies:
@@ -413,7 +441,7 @@ class AsyncApiNormalizer:
                     reply_when = self.when(replies[0], shapes[0]) if len(replies) == 1 else p.Match(
                         present=tuple(sorted(set.intersection(*(s.keyed for s in shapes))))
                     )
-            examples = self.request_examples(msg, replies, params, {method_ptr, corr} - {None})
+            examples = self.request_examples(msg, replies, params, {method_ptr, corr} - {None}) if body is None else ()
             out.append(
                 ir.Request(
                     name=name,
@@ -427,6 +455,7 @@ class AsyncApiNormalizer:
                     reply=replies is not None and bool(replies),
                     correlated=corr is not None,
                     reply_when=reply_when,
+                    body=body,
                 )
             )
         if len(corr_ptrs) > 1:
@@ -448,6 +477,16 @@ class AsyncApiNormalizer:
             ),
         )
         return tuple(out), envelope
+
+    def body(self, msg: Message) -> ir.FrameKind | None:
+        """None for a payload that is an object with ``properties`` (its properties become
+        keyword arguments); otherwise the frame is the payload itself, one argument
+        ``payload``, sent as JSON, text or bytes (:meth:`frame_kind`)."""
+        found = self.payload(msg)
+        value = self.refs.follow(found[0], msg.doc, found[1])[0] if found is not None else None
+        if isinstance(value, dict) and isinstance(value.get("properties"), dict) and value["properties"]:
+            return None
+        return self.frame_kind(msg)
 
     def method_pointer(self, outgoing: list[tuple[Operation, Message, Shape]]) -> str | None:
         if not outgoing:

@@ -176,6 +176,8 @@ class SpecServer:
         """Every decoded JSON frame clients sent, in order (all connections)."""
         self.received_text: list[str] = []
         """Text frames that were not JSON (e.g. ``pong`` answers, garbage)."""
+        self.received_binary: list[bytes] = []
+        """Binary frames as they came (they are then handled as text, too)."""
         self.handshakes: list[HttpRequest] = []
         """Every opening handshake request (path and headers), in order, refused ones too."""
         self.connections = 0
@@ -648,6 +650,9 @@ class SpecServer:
             if self.server_pings and self.api.heartbeat.server_pings:
                 conn.spawn(self._ping_loop(conn))
             async for message in ws:
+                if isinstance(message, bytes):
+                    with self._lock:
+                        self.received_binary.append(message)
                 text = (
                     message
                     if isinstance(message, str)

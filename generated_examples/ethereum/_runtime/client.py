@@ -648,7 +648,7 @@ class BaseClient(Generic[H]):
 
     async def _send_frame(
         self,
-        text: str,
+        text: str | bytes,
         *,
         method: str | None = None,
         cost: float = 1.0,
@@ -672,8 +672,10 @@ class BaseClient(Generic[H]):
         reply: Match,
         *,
         timeout: float | None = None,
+        frame: str | bytes | None = None,
     ) -> T:
-        """Send ``spec``'s frame and return the next received frame that satisfies
+        """Send ``spec``'s frame (``frame`` when given: a whole-payload frame, sent as it
+        is) and return the next received frame that satisfies
         ``reply``, parsed with ``spec.parse_result`` (a reply without correlation id).
 
         Concurrent calls are answered in the order they were sent. The timeout
@@ -692,7 +694,7 @@ class BaseClient(Generic[H]):
         timer: asyncio.TimerHandle | None = None
         try:
             conn = await self._ready(spec.method, spec.cost, deadline, t)
-            text = self._frame_of(spec, params)
+            text = frame if frame is not None else self._frame_of(spec, params)
             now = loop.time()
             waiter = self._session.add_waiter(
                 reply, spec.parse_result, method=spec.method, now=now, timeout=deadline - now

@@ -18,7 +18,7 @@ from .protocol import Match, RequestSpec
 if TYPE_CHECKING:
     from .client import BaseClient
 
-__all__ = ["request_next", "send_only"]
+__all__ = ["request_next", "send_frame", "send_only"]
 
 T = TypeVar("T")
 
@@ -28,6 +28,13 @@ async def send_only(client: BaseClient[Any], spec: RequestSpec[Any], params: Map
     await client._send_frame(client._frame_of(spec, params), method=spec.method, cost=spec.cost)
 
 
+async def send_frame(client: BaseClient[Any], spec: RequestSpec[Any], frame: str | bytes) -> None:
+    """Send ``frame`` as it is and return at once: a message whose payload is the whole
+    frame (JSON text from :func:`~.params.dump_payload`, a text frame, or bytes: a binary
+    frame), not params in an envelope."""
+    await client._send_frame(frame, method=spec.method, cost=spec.cost)
+
+
 async def request_next(
     client: BaseClient[Any],
     spec: RequestSpec[T],
@@ -35,6 +42,8 @@ async def request_next(
     reply: Match,
     *,
     timeout: float | None = None,
+    frame: str | bytes | None = None,
 ) -> T:
-    """Send ``spec``'s frame, then return the next incoming frame matching ``reply``, parsed."""
-    return await client._request_next(spec, params, reply, timeout=timeout)
+    """Send ``spec``'s frame (or ``frame`` as it is, see :func:`send_frame`), then return
+    the next incoming frame matching ``reply``, parsed."""
+    return await client._request_next(spec, params, reply, timeout=timeout, frame=frame)
