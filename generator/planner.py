@@ -431,7 +431,19 @@ class Planner(NameChecks):
         """Python names and types of the handshake arguments of ``connect()`` (AsyncAPI)."""
         out = []
         for cp in self.api.connect_params:
-            name = self.argument(cp.name, f"the {cp.kind} argument {cp.name!r} of connect()", cp.location, taken, module)
+            wire = cp.name
+            if identifier(wire) in taken:
+                # A header and a security scheme may share a name (`token`); the later one
+                # takes its kind as a suffix rather than fail generation.
+                wire = f"{cp.name}_{cp.kind}"
+                self.diagnostics.warning(
+                    "NOVA083",
+                    f"the {cp.kind} argument {cp.name!r} of connect() has the Python name of another "
+                    f"argument ({taken[identifier(cp.name)][0]}); it is named {identifier(wire)!r}",
+                    self.at(cp.location),
+                    hint="rename one of them in the document to choose the names",
+                )
+            name = self.argument(wire, f"the {cp.kind} argument {cp.name!r} of connect()", cp.location, taken, module)
             if cp.secret or cp.kind in ("basic_user", "basic_password", "bearer"):
                 base = "str | CredentialProvider"  # asked again before every attempt
             else:

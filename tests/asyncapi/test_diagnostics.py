@@ -185,3 +185,22 @@ def test_cli_validate_prints_position(tmp_path: Path, capsys: pytest.CaptureFixt
     assert main(["validate", "spec.yml"]) == 2
     err = capsys.readouterr().err
     assert f"spec.yml:{line}:{column}: error NOVA101: " in err
+
+
+def test_connect_arguments_with_one_python_name_are_suffixed(tmp_path: Path) -> None:
+    """NOVA083 (a planner warning): a ws header and an API key in the query, both `token`."""
+    from nova_gen.planner import plan
+
+    doc = sub(sub(V3, "  prod: {host: example.com, protocol: wss}",
+                  "  prod: {host: example.com, protocol: wss, security: [{$ref: '#/components/securitySchemes/t'}]}"),
+              "    address: /\n",
+              "    address: /\n    bindings: {ws: {headers: {type: object, properties: {token: {type: string}}}}}\n")
+    doc += "components: {securitySchemes: {t: {type: httpApiKey, in: query, name: token}}}\n"
+    (tmp_path / "spec.yml").write_text(doc, encoding="utf-8")
+    diagnostics = Diagnostics()
+    planned = plan(load_api(tmp_path / "spec.yml", diagnostics, tmp_path), diagnostics)
+    assert [(c.source.kind, c.name) for c in planned.connect_params] == [("header", "token"), ("query", "token_query")]
+    (d,) = [d for d in diagnostics.items if d.code == "NOVA083"]
+    line = doc.splitlines().index("components: {securitySchemes: {t: {type: httpApiKey, in: query, name: token}}}") + 1
+    assert (d.severity, d.position.file, d.position.line) == ("warning", "spec.yml", line)
+    assert "it is named 'token_query'" in d.message
