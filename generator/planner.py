@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from nova_runtime import protocol as p
+
 from . import ir, reserved
 from .diagnostics import Diagnostics
 from .lifting import Lifter, structure_key
@@ -31,7 +33,6 @@ from .naming import (
     py_str,
 )
 from .plumbing import awaits_reply, is_public
-from .runtime import protocol as p
 
 
 @dataclass(frozen=True)

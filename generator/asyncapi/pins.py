@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from nova_runtime import protocol as p
+
 from .. import ir
 from ..diagnostics import Diagnostics
 from ..loader.source import unescape_token
-from ..runtime import protocol as p
 from .model import Message
 
 

@@ -43,8 +43,9 @@ from websockets.http11 import Request as HttpRequest
 from websockets.http11 import Response as HttpResponse
 from websockets.typing import Subprotocol
 
+from nova_runtime.protocol import Hello, ServerPing
+
 from ..ir import Api, Event, Request, RequestExample, SubscriptionMethod
-from ..runtime.protocol import Hello, ServerPing
 from .auth import UNAUTHORIZED, AuthServer
 from .connection import Connection, encode
 from .faults import ErrorReply, Faults

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from nova_gen.runtime.handshake import Handshake
+from nova_runtime.handshake import Handshake
 
 
 @pytest.mark.parametrize(
