@@ -22,6 +22,16 @@ from nova_gen.pipeline import Generated, generate
 from nova_gen.render import RenderOptions
 
 
+def one_channel(title: str) -> str:
+    """The start of a 3.0 document with a local ``ws`` server and one channel ``root`` at
+    ``/``; the test appends the channel's ``messages`` (indented six spaces) and the rest."""
+    return (
+        f"asyncapi: 3.0.0\ninfo: {{title: {title}, version: '1'}}\n"
+        "servers:\n  local: {host: 127.0.0.1, protocol: ws}\n"
+        "channels:\n  root:\n    address: /\n    messages:\n"
+    )
+
+
 def write(folder: Path, files: dict[str, str]) -> Path:
     """Write ``files`` (relative path -> text) under ``folder``; the first is the document."""
     for name, text in files.items():

@@ -13,19 +13,11 @@ from nova_gen.diagnostics import Diagnostics
 from nova_gen.loader import load_api
 from nova_gen.testing import SpecServer
 
-from .building import build, emit, write
+from .building import build, emit, one_channel, write
 
 # The issue's example: a sent message with a nested inline object, plus two received
 # messages that each carry an equal inline `channel` object and one that differs.
-DOC = """asyncapi: 3.0.0
-info: {title: Nested, version: '1'}
-servers:
-  local: {host: 127.0.0.1, protocol: ws}
-channels:
-  root:
-    address: /
-    messages:
-      subscribe:
+DOC = one_channel("Nested") + """      subscribe:
         payload:
           type: object
           properties:

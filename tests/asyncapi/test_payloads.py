@@ -18,17 +18,9 @@ from nova_gen.diagnostics import Diagnostics
 from nova_gen.loader import load_api
 from nova_gen.testing import SpecServer
 
-from .building import build, mypy_strict, write
+from .building import build, mypy_strict, one_channel, write
 
-DOC = """asyncapi: 3.0.0
-info: {title: Payloads, version: '1'}
-servers:
-  local: {host: 127.0.0.1, protocol: ws}
-channels:
-  root:
-    address: /
-    messages:
-      echo: {payload: {type: string}}
+DOC = one_channel("Payloads") + """      echo: {payload: {type: string}}
       blob: {contentType: application/octet-stream}
       trades:
         x-nova-when: {absent: [/kind]}
