@@ -1,5 +1,5 @@
-"""Every AsyncAPI diagnostic (NOVA1xx): a small broken document, the code, severity,
-line and column (marked ``@@`` in the document)."""
+"""Every AsyncAPI diagnostic (NOVA1xx, and the NOVA08x that only AsyncAPI documents give): a
+small broken document, the code, severity, line and column (marked ``@@`` in the document)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 from nova_gen.cli import main
 from nova_gen.diagnostics import Diagnostics, SpecError
 from nova_gen.loader import load_api
+from nova_gen.planner import plan
 
 V3 = """asyncapi: 3.0.0
 info: {title: Test, version: '1'}
@@ -133,6 +134,14 @@ CASES = [
                            "- @@{name: b, x-nova-when: {equals: {/type: c}}, payload: {$ref: '#/components/schemas/B'}}\n"
                            "components: {schemas: {B: {type: object, properties: {type: {enum: [b]}}}}}"),
          "NOVA082", severity="warning", message="that schema is shared"),
+    # A planner warning: a ws header and an API key in the query, both `token`.
+    Case("083-connect-names", sub(sub(V3, "  prod: {host: example.com, protocol: wss}",
+                                      "  prod: {host: example.com, protocol: wss, "
+                                      "security: [{$ref: '#/components/securitySchemes/t'}]}"),
+                                  "    address: /\n", "    address: /\n    bindings: {ws: {headers: "
+                                  "{type: object, properties: {token: {type: string}}}}}\n")
+         + "components: {securitySchemes: {t: {type: httpApiKey, in: query, @@name: token}}}\n",
+         "NOVA083", severity="warning", message="it is named 'token_query'"),
 ]
 
 
@@ -154,7 +163,7 @@ def test_asyncapi_diagnostic(case: Case, tmp_path: Path, monkeypatch: pytest.Mon
     spec, file, line, column = _write(case, tmp_path)
     diagnostics = Diagnostics()
     try:
-        load_api(spec, diagnostics, tmp_path, case.perspective)
+        plan(load_api(spec, diagnostics, tmp_path, case.perspective), diagnostics)
     except SpecError:
         pass
     hits = [d for d in diagnostics.sorted() if d.code == case.code]
@@ -186,21 +195,3 @@ def test_cli_validate_prints_position(tmp_path: Path, capsys: pytest.CaptureFixt
     err = capsys.readouterr().err
     assert f"spec.yml:{line}:{column}: error NOVA101: " in err
 
-
-def test_connect_arguments_with_one_python_name_are_suffixed(tmp_path: Path) -> None:
-    """NOVA083 (a planner warning): a ws header and an API key in the query, both `token`."""
-    from nova_gen.planner import plan
-
-    doc = sub(sub(V3, "  prod: {host: example.com, protocol: wss}",
-                  "  prod: {host: example.com, protocol: wss, security: [{$ref: '#/components/securitySchemes/t'}]}"),
-              "    address: /\n",
-              "    address: /\n    bindings: {ws: {headers: {type: object, properties: {token: {type: string}}}}}\n")
-    doc += "components: {securitySchemes: {t: {type: httpApiKey, in: query, name: token}}}\n"
-    (tmp_path / "spec.yml").write_text(doc, encoding="utf-8")
-    diagnostics = Diagnostics()
-    planned = plan(load_api(tmp_path / "spec.yml", diagnostics, tmp_path), diagnostics)
-    assert [(c.source.kind, c.name) for c in planned.connect_params] == [("header", "token"), ("query", "token_query")]
-    (d,) = [d for d in diagnostics.items if d.code == "NOVA083"]
-    line = doc.splitlines().index("components: {securitySchemes: {t: {type: httpApiKey, in: query, name: token}}}") + 1
-    assert (d.severity, d.position.file, d.position.line) == ("warning", "spec.yml", line)
-    assert "it is named 'token_query'" in d.message
