@@ -209,6 +209,10 @@ class Event:
     frame: FrameKind = "json"
     """``text``/``binary``: the event is a text frame that is not JSON (delivered as ``str``)
     or a binary frame (``bytes``)."""
+    by_validation: bool = False
+    """Its ``when`` overlaps other events' (an AsyncAPI document that pins no field apart):
+    the dispatcher tries the overlapping events in list order and delivers the first whose
+    payload validates, so the front end lists the most specific first."""
 
 
 @dataclass(frozen=True)

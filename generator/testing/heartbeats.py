@@ -1,8 +1,7 @@
-"""Application heartbeats other than requests: answers to server pings that are JSON frames
-(GraphQL ``{"type": "pong"}``), and the server's answer to a client ping (a text such as
-OKX ``ping`` -> ``pong``, a frame such as ``{"type": "ping"}`` -> ``{"type": "pong"}``, or a
-request such as Kraken ``{"method": "ping"}`` whose reply must also carry the pong's
-constants).
+"""The server's answer to a client's application ping (``heartbeat.client_ping``): a text
+such as OKX ``ping`` -> ``pong``, a frame such as ``{"type": "ping"}`` -> ``{"type": "pong"}``,
+or a request such as Kraken ``{"method": "ping"}`` whose reply must also carry the pong's
+constants. The server's own pings and their answers are :mod:`.pings`.
 """
 
 from __future__ import annotations
@@ -19,12 +18,7 @@ from .handshake import carries
 class Heartbeats:
     def __init__(self, api: Api, framer: Framer) -> None:
         self.framer = framer
-        hb = api.heartbeat
-        self.answer_frames = [dict(p.reply.frame) for p in hb.server_pings if p.reply.frame]
-        """Frames that answer a server ping."""
-        self.answer_requests = {p.reply.request for p in hb.server_pings if p.reply.request}
-        self.answer_texts = {p.reply.text for p in hb.server_pings if p.reply.text is not None}
-        client = hb.client_ping
+        client = api.heartbeat.client_ping
         self.ping_text = client.send.text if client is not None else None
         self.ping_frame = dict(client.send.frame) if client and client.send.frame else None
         self.ping_request = client.send.request if client is not None else None
@@ -32,10 +26,6 @@ class Heartbeats:
         self.pong_text = client.pong_text if client is not None else None
         self.client_pings = 0
         """Client pings answered so far."""
-
-    def answers_ping(self, frame: Any) -> bool:
-        """Whether a JSON frame answers a server ping (a ``reply.frame``)."""
-        return any(carries(f, frame) for f in self.answer_frames)
 
     def pong_for(self, message: Any) -> Any:
         """What to send back when ``message`` (text or decoded JSON) is a client ping that

@@ -775,7 +775,7 @@ class SlowInitAck:
 
 
 def _server_subprotocol(server: SpecServer, n: int) -> str | None:
-    conn = server._open.get(n)  # the test server's own connection record
+    conn = server.sockets.get(n)  # the test server's own connection record
     return None if conn is None else conn.ws.subprotocol
 
 

@@ -40,7 +40,7 @@ async def test_a_spec_server_handler_error_is_collected_and_fails_check(server_e
     server_errors.expect('connection handler failed', Broken, count=1)  # the shared collector sees it too
     with ServerErrors() as errors:
         async with asyncio.timeout(TIMEOUT), SpecServer(deribit_like_api()) as server:
-            server._on_request = _boom  # type: ignore[method-assign]
+            server.answers.answer = _boom  # type: ignore[method-assign]
             assert await _closed_by_1011(server.url) == 1011
     (record,) = errors.records
     assert record.getMessage() == "connection handler failed"
@@ -53,7 +53,7 @@ async def test_an_expected_error_passes_and_a_missing_one_fails(server_errors: S
     server_errors.expect('connection handler failed', Broken, count=1)  # the shared collector sees it too
     with ServerErrors() as errors:
         async with asyncio.timeout(TIMEOUT), SpecServer(deribit_like_api()) as server:
-            server._on_request = _boom  # type: ignore[method-assign]
+            server.answers.answer = _boom  # type: ignore[method-assign]
             await _closed_by_1011(server.url)
     errors.expect("connection handler failed", Broken, count=1)
     errors.check()
@@ -76,7 +76,7 @@ async def test_a_failed_connection_task_is_collected(server_errors: ServerErrors
         async with asyncio.timeout(TIMEOUT), SpecServer(deribit_like_api()) as server:
             async with connect(server.url):
                 await server.wait_for(lambda: server.open_connections == 1)
-                task = server._open[1].spawn(fails())
+                task = server.sockets.open[1].spawn(fails())
                 await asyncio.gather(task, return_exceptions=True)
     (record,) = errors.records
     assert record.getMessage() == "conn 1: task failed"
@@ -101,6 +101,6 @@ async def test_the_shared_fixture_takes_expectations(server_errors: ServerErrors
     # tests/conftest.py checks this test's collector after it: the error below is expected.
     server_errors.expect("connection handler failed", Broken, count=1)
     async with asyncio.timeout(TIMEOUT), SpecServer(deribit_like_api()) as server:
-        server._on_request = _boom  # type: ignore[method-assign]
+        server.answers.answer = _boom  # type: ignore[method-assign]
         await _closed_by_1011(server.url)
     assert [r.getMessage() for r in server_errors.records] == ["connection handler failed"]
