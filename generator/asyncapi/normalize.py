@@ -17,6 +17,7 @@ The reading is version-specific (:mod:`.v2`, :mod:`.v3`) and ends in the neutral
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import replace
 from typing import Any, Literal
@@ -51,6 +52,24 @@ JSON_FORMATS = (
 )
 BINARY_CONTENT = ("application/octet-stream", "application/x-binary")
 GENERIC_WORDS = {"api", "apis", "websocket", "websockets", "ws", "asyncapi", "the"}
+
+
+ANNOTATIONS = frozenset({"title", "description", "examples", "example", "$comment", "summary"})
+
+
+NAMED = frozenset({"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"})
+
+
+def _without_annotations(schema: Any, names: bool = False) -> Any:
+    """A schema without the keywords that do not constrain a value, to compare two of them;
+    ``names``: ``schema`` maps names to schemas (``properties``), whose keys all stay."""
+    if isinstance(schema, dict):
+        if names:
+            return {k: _without_annotations(v) for k, v in schema.items()}
+        return {k: _without_annotations(v, k in NAMED) for k, v in schema.items() if k not in ANNOTATIONS}
+    if isinstance(schema, list):
+        return [_without_annotations(v) for v in schema]
+    return schema
 
 
 def api_name_from(title: str, fallback: str) -> str:
@@ -402,6 +421,7 @@ class AsyncApiNormalizer:
             for slot, i in zip(members, ranked, strict=True):
                 order[slot] = i
                 events[i] = replace(events[i], by_validation=True)
+            self.unreachable([messages[i] for i in ranked], [events[i].name for i in ranked])
             first = messages[members[0]]
             names = ", ".join(repr(events[i].name) for i in ranked)
             self.diagnostics.warning(
@@ -413,6 +433,26 @@ class AsyncApiNormalizer:
                 "`x-nova-when: {equals: {/field: value}}` (or the overlay's `messages: {name: {when: ...}}`)",
             )
         return order
+
+    def unreachable(self, ranked: list[Message], names: list[str]) -> None:
+        """NOVA075 for each message of a group whose payload schema is the same (annotations
+        aside) as one tried before it: every frame it accepts goes to the earlier one."""
+        seen: dict[str, str] = {}
+        for msg, name in zip(ranked, names, strict=True):
+            found = self.payload(msg)
+            value = self.refs.follow(found[0], msg.doc, found[1])[0] if found else None
+            key = json.dumps(_without_annotations(value), sort_keys=True, default=str)
+            if key in seen:
+                self.diagnostics.warning(
+                    "NOVA075",
+                    f"incoming message {name!r} is never delivered: {seen[key]!r}, tried before it, "
+                    "has the same payload schema",
+                    msg.doc.source.position(msg.pointer, key=True),
+                    hint="tell them apart with a `const` on a common field or `x-nova-when` (is one of "
+                    "them a copy left unedited?)",
+                )
+            else:
+                seen[key] = name
 
     def specificity(self, msg: Message, shape: Shape, index: int) -> tuple[int, int, int, int]:
         """The sort key of a message in a runtime-discriminated group: most specific first."""

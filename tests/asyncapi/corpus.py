@@ -76,14 +76,9 @@ def _generate(path: Path, into: Path, result: Result) -> None:
 
 def _mypy(out: Path, batches: list[list[tuple[Path, Result]]]) -> None:
     """One mypy process per batch of clients with distinct package names (usually one)."""
-    mypypath = out / "mypypath"
-    mypypath.mkdir(parents=True, exist_ok=True)
-    link = mypypath / "nova_gen"
-    if not link.exists():
-        link.symlink_to(ROOT / "generator", target_is_directory=True)
     for number, batch in enumerate(batches):
         packages = [str(d / r.package) for d, r in batch]
-        env = {**os.environ, "MYPYPATH": str(mypypath)}
+        env = {**os.environ, "MYPYPATH": str(ROOT / "runtime" / "src")}  # the shared runtime
         command = [sys.executable, "-m", "mypy", "--strict", "--no-error-summary",
                    "--cache-dir", str(out / f"mypy-cache-{number}"), *packages]
         run = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)

@@ -127,6 +127,10 @@ CASES = [
                              "    messages: [{$ref: '#/channels/root/messages/ping'}, {$ref: '#/components/messages/raw'}]\n"
                              "components:\n  messages:\n    @@raw: {payload: {type: object, properties: {x: {type: string}}}}\n"),
          "NOVA074", severity="warning", message="share no constant field"),
+    Case("075-unreachable", sub(sub(V2, "- {name: b, payload: {type: object, properties: {type: {enum: [b]}}}}",
+                                    "- @@{name: b, payload: {type: object, description: a copy, properties: {type: {enum: [a]}}}}"),
+                                "- {name: a, payload:", "- {name: a, payload:"),
+         "NOVA075", severity="warning", message="'b' is never delivered: 'a', tried before it"),
     Case("116-outgoing", sub(V3, "  sendPing:\n    action: receive\n    channel: {$ref: '#/channels/root'}\n"
                              "    messages: [{$ref: '#/channels/root/messages/ping'}]\n",
                              "  sendPing:\n    action: receive\n    channel: {$ref: '#/channels/root'}\n"

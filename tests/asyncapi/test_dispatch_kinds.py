@@ -327,3 +327,16 @@ async def test_with_the_jsonrpc_preset_alike_replies_reach_their_calls(client_of
     assert (total, type(greeting).__name__, greeting.text) == (3, "Salutation", "hello nova")
     assert isinstance(sent.pop("id"), int)
     assert sent == {"jsonrpc": "2.0", "method": "add", "params": {"a": 1, "b": 2}}  # a JSON-RPC 2.0 frame
+
+
+def test_a_correlated_reply_the_server_also_sends_unasked_stays_an_event(tmp_path: Path) -> None:
+    doc = (DOCS / "jsonrpc-replies.yml").read_text() + (
+        "  announceTime:\n"
+        "    action: send\n"
+        "    channel: {$ref: '#/channels/rpc'}\n"
+        "    messages: [{$ref: '#/channels/rpc/messages/time'}]\n"
+    )
+    (tmp_path / "doc.yml").write_text(doc)
+    api, diagnostics = load("doc.yml", tmp_path)
+    assert not diagnostics.has_errors
+    assert [e.name for e in api.events] == ["time"]

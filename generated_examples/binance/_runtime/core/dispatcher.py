@@ -1,8 +1,9 @@
 """Classifying incoming frames, in the spec's fixed order, into outcomes.
 
 Order: server pings, error replies, responses, notifications, events (as listed: the
-first whose ``when`` matches and whose payload validates), else unknown. Each frame is decoded once (``pydantic_core.from_json``, the Rust
-parser); a notification's payload is then validated once by its channel's ``parse``.
+first whose ``when`` matches and whose payload validates), else unknown. Each frame is
+decoded once (``pydantic_core.from_json``, the Rust parser); a notification's payload is
+then validated once by its channel's ``parse``.
 Nothing in here raises out of :meth:`Dispatcher.receive`: bad JSON or a payload that
 fails validation becomes a :class:`Malformed` outcome carrying the error.
 
