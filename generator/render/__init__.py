@@ -221,14 +221,23 @@ def context(plan: Plan, options: RenderOptions) -> dict[str, Any]:
         "sends_imports": [
             Code(n)
             for n in sorted(
-                {"send_only" for r in methods if not r.awaits_reply}
+                {"send_only" for r in methods if not r.awaits_reply and not r.source.body}
+                | {"send_frame" for r in methods if not r.awaits_reply and r.source.body}
                 | {"request_next" for r in methods if r.awaits_reply and not r.source.correlated}
             )
         ],
         "reply_consts": [
             Identifier(r.const + "_REPLY") for r in methods if r.awaits_reply and not r.source.correlated
         ],
-        "uses_dump_params": any(r.params_model for r in methods),
+        "uses_dump_params": any(r.params_model or r.source.body == "json" for r in methods),
+        "params_imports": [
+            Code(n)
+            for n in sorted(
+                {"dump_params" for r in methods if r.params_model}
+                | {"dump_payload" for r in methods if r.source.body == "json"}
+            )
+        ],
+        "uses_type_adapter": any(r.source.body == "json" for r in methods),
     }
 
 

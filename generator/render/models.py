@@ -14,6 +14,7 @@ import warnings
 from typing import Any
 
 from ..diagnostics import Diagnostics, Position
+from .formats import portable
 
 
 class ModelGenerationError(Exception):
@@ -35,7 +36,7 @@ def render_models(
 
     if not models:
         return f'{header}\n"""No payload models."""\n'
-    document = {"$defs": dict(sorted(models.items()))}
+    document = {"$defs": {name: portable(schema) for name, schema in sorted(models.items())}}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
