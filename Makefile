@@ -10,7 +10,7 @@ GANACHE_VERSION := 7.9.2
 NPM_DIR := build/npm
 GANACHE_STAMP := $(NPM_DIR)/.ganache-$(GANACHE_VERSION)
 
-.PHONY: demo test lint typecheck pytest wheel-check regen clean npm-tools mutants corpus
+.PHONY: demo test lint typecheck pytest wheel-check regen clean npm-tools mutants corpus bench
 
 # Two distributions from this checkout, both editable: nova-runtime (runtime/, import package
 # nova_runtime) and nova-gen (this folder, import package nova_gen), which depends on it.
@@ -40,6 +40,12 @@ typecheck: $(STAMP)
 	cd generated_examples/asyncapi3 && ../../$(BIN)/mypy --strict gemini_market_data
 	mkdir -p build/mypypath && ln -sfn ../../generator build/mypypath/nova_gen
 	MYPYPATH=build/mypypath:generated_examples $(BIN)/mypy --strict examples
+
+# Every benchmark in bench/ at full size (minutes; tests/bench runs each once at a tiny size).
+bench: $(STAMP)
+	$(BIN)/python bench/generation.py 5 --startup
+	$(BIN)/python bench/receive.py 50000 5
+	$(BIN)/python bench/telemetry.py 200000 5
 
 # The public AsyncAPI corpus: which documents generate, pass mypy --strict and import.
 corpus: $(STAMP)
