@@ -154,7 +154,11 @@ class _LimitCounting(yaml.composer.Composer):
 
 # libyaml's scanner and parser, in PyYAML's C extension (every PyYAML wheel has it); a PyYAML
 # built without it falls back to its pure-Python parser.
-_CParser: Any = getattr(yaml, "CParser", yaml.SafeLoader)
+_CParser: Any
+try:
+    from yaml.cyaml import CParser as _CParser  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    _CParser = yaml.SafeLoader
 
 
 class LimitedLoader(_LimitCounting, _CParser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):  # type: ignore[misc]
@@ -193,7 +197,7 @@ def compose(text: str, limits: Limits) -> yaml.Node | None:
             return _compose(LimitedLoader(text, limits))
         except LimitExceeded:
             raise
-        except yaml.YAMLError:
+        except (yaml.YAMLError, UnicodeEncodeError):  # libyaml takes UTF-8: no lone surrogates
             pass
     return _compose(PythonLimitedLoader(text, limits))
 
