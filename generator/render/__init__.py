@@ -22,7 +22,7 @@ from ..config import ConfigError
 from ..diagnostics import Diagnostics
 from ..naming import KEYWORDS, Code, Identifier, comment, docstring, py_str
 from ..planner import Plan
-from .formatter import format_python
+from .formatter import format_files
 from .imports import prune_unused_imports
 from .models import render_models
 from .pyliteral import to_source
@@ -299,8 +299,9 @@ def render_package(plan: Plan, options: RenderOptions, diagnostics: Diagnostics)
             if custom is None or not custom.is_file():
                 raise
             raise CustomTemplateError(f"template {custom}: {exc}") from exc
-        files[name] = format_python(prune_unused_imports(text))
-    files["models.py"] = format_python(render_models(hide_secrets(plan), head, plan.api.source, diagnostics, plan.field_names))
+        files[name] = prune_unused_imports(text)
+    files["models.py"] = render_models(hide_secrets(plan), head, plan.api.source, diagnostics, plan.field_names)
+    files = format_files(files)
     files["py.typed"] = ""
     if options.vendor_runtime:
         for name, text in runtime_files().items():
