@@ -55,32 +55,16 @@ def deribit_schemas() -> dict[str, Any]:
 
 def baseline(schemas: dict[str, Any]) -> str:
     """What a competent engineer would run by hand: datamodel-code-generator on one JSON
-    Schema document of the same schemas (pydantic v2, Python 3.11), formatted by ruff."""
+    Schema document of the same schemas, with the options nova-gen gives it (pydantic v2,
+    Python 3.11), formatted by ruff."""
     from datamodel_code_generator import generate
-    from datamodel_code_generator.enums import DataModelType, InputFileType
-    from datamodel_code_generator.format import Formatter, PythonVersion
-    from datamodel_code_generator.parser import LiteralType
 
     from nova_gen.render.formatter import format_python
+    from nova_gen.render.models import datamodel_options
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        out = generate(
-            json.dumps({"$defs": dict(sorted(schemas.items()))}),
-            input_file_type=InputFileType.JsonSchema,
-            output_model_type=DataModelType.PydanticV2BaseModel,
-            target_python_version=PythonVersion.PY_311,
-            enum_field_as_literal=LiteralType.All,
-            use_standard_collections=True,
-            use_union_operator=True,
-            use_type_alias=True,
-            field_constraints=True,
-            use_schema_description=True,
-            use_field_description=True,
-            disable_timestamp=True,
-            skip_root_model=True,
-            formatters=[Formatter.ISORT],
-        )
+        out = generate(json.dumps({"$defs": dict(sorted(schemas.items()))}), **datamodel_options())
     assert isinstance(out, str)
     return format_python(out)
 
