@@ -28,7 +28,7 @@ demo: $(STAMP)
 test: lint typecheck pytest wheel-check
 
 lint: $(STAMP)
-	$(BIN)/ruff check generator runtime tests examples
+	$(BIN)/ruff check generator runtime tests examples bench
 	# Generated code is checked as a user's project would see it: ruff's defaults, where
 	# nova_runtime is a third-party import (a vendored _runtime/ is the runtime's own source).
 	$(BIN)/ruff check --isolated --exclude _runtime generated_examples
@@ -43,12 +43,6 @@ typecheck: $(STAMP)
 	cd generated_examples/asyncapi3 && ../../$(BIN)/mypy --strict gemini_market_data
 	mkdir -p build/mypypath && ln -sfn ../../generator build/mypypath/nova_gen
 	MYPYPATH=build/mypypath:generated_examples $(BIN)/mypy --strict examples
-
-# Every benchmark in bench/ at full size (minutes; tests/bench runs each once at a tiny size).
-bench: $(STAMP)
-	$(BIN)/python bench/generation.py 5 --startup
-	$(BIN)/python bench/receive.py 50000 5
-	$(BIN)/python bench/telemetry.py 200000 5
 
 # The public AsyncAPI corpus: which documents generate, pass mypy --strict and import.
 corpus: $(STAMP)
@@ -65,6 +59,16 @@ $(GANACHE_STAMP):
 
 pytest: $(STAMP) $(GANACHE_STAMP)
 	$(BIN)/pytest -q
+
+# The benchmarks (bench/README.md): minutes, not part of `make test`, which runs each at a tiny N.
+bench: $(STAMP)
+	cd bench && ../$(BIN)/python receive.py 50000 5
+	cd bench && ../$(BIN)/python receive_raw.py 50000 5
+	cd bench && ../$(BIN)/python roundtrip.py 5000 5
+	cd bench && ../$(BIN)/python memory.py 1000 3
+	cd bench && ../$(BIN)/python import_time.py 10 5
+	cd bench && ../$(BIN)/python telemetry.py 200000 5
+	cd bench && ../$(BIN)/python generation.py 5 --startup
 
 # `pip install ./runtime .` (not editable) must give a working nova-gen, templates included,
 # whose clients import the installed nova-runtime, and which vendors the runtime on request.

@@ -8,10 +8,10 @@ are paid once, as in a CLI run's steady state; ``--startup`` adds the CLI start-
   otherwise run: datamodel-code-generator building pydantic v2 models from the *same*
   schemas (the ones nova-gen hands it for ``models.py``), isort included, then ``ruff format``.
   Rounds alternate nova, baseline, nova, ...; it prints the median and min-max of each
-  side and nova/baseline.
+  side and ``ratio nova/baseline``.
 - ``scaling``: nova-gen on synthetic specs of 20, 40, 80 and 160 requests + channels (half
-  each, every one with its own object schema), printing each time and t(160)/t(20); linear
-  growth gives 8.
+  each, every one with its own object schema), printing each time and ``ratio t160/t20``;
+  linear growth gives 8.
 
     python bench/generation.py [ROUNDS] [--sizes 20,40,80,160] [--startup]
 """
@@ -19,8 +19,8 @@ are paid once, as in a CLI run's steady state; ``--startup`` adds the CLI start-
 from __future__ import annotations
 
 import argparse
+import functools
 import json
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -29,6 +29,8 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from _common import interleave, report
 
 ROOT = Path(__file__).resolve().parent.parent
 DERIBIT = ROOT / "specs" / "deribit.yaml"
@@ -133,95 +135,78 @@ def synthetic_spec(entries: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def timed(work: Callable[..., object], *args: Any) -> float:
+def ms(work: Callable[..., object], *args: Any) -> float:
     start = time.perf_counter()
     work(*args)
-    return time.perf_counter() - start
+    return (time.perf_counter() - start) * 1000
 
 
-def summary(times: list[float]) -> str:
-    return f"median {statistics.median(times):.3f} s (min {min(times):.3f}, max {max(times):.3f})"
-
-
-def deribit_row(rounds: int) -> tuple[float, float]:
+def deribit_row(rounds: int) -> float:
     schemas = deribit_schemas()
     nova(DERIBIT), baseline(schemas)  # warm-up: imports, template and ruff binary caches
-    times: dict[str, list[float]] = {"nova": [], "baseline": []}
-    for _ in range(rounds):
-        times["nova"].append(timed(nova, DERIBIT))
-        times["baseline"].append(timed(baseline, schemas))
-    n, b = statistics.median(times["nova"]), statistics.median(times["baseline"])
-    print(f"deribit ({len(schemas)} schemas, {rounds} rounds, interleaved)")
-    print(f"  nova-gen, whole package          {summary(times['nova'])}")
-    print(f"  datamodel-code-generator + ruff  {summary(times['baseline'])}")
-    print(f"  nova / baseline                  {n / b:.2f}x")
-    return n, b
+    samples = interleave(
+        rounds, {"nova": lambda: ms(nova, DERIBIT), "baseline": lambda: ms(baseline, schemas)}, "ms"
+    )
+    labels = {
+        "nova": "nova-gen, whole Deribit package",
+        "baseline": f"datamodel-code-generator + ruff, {len(schemas)} schemas",
+    }
+    return report(
+        "generation, Deribit", samples, labels, "ms", ours="nova", base="baseline", goal="<= 1.0"
+    )
 
 
-def scaling_row(rounds: int, sizes: list[int]) -> dict[int, float]:
-    medians: dict[int, float] = {}
+def scaling_row(rounds: int, sizes: list[int]) -> float:
     with tempfile.TemporaryDirectory() as folder:
         specs = {}
         for size in sizes:
             specs[size] = Path(folder) / f"synthetic{size}.yaml"
             specs[size].write_text(synthetic_spec(size), encoding="utf-8")
         nova(specs[sizes[0]])  # warm-up
-        times: dict[int, list[float]] = {size: [] for size in sizes}
-        for _ in range(rounds):
-            for size in sizes:
-                times[size].append(timed(nova, specs[size]))
-    print(f"scaling (requests + channels, {rounds} rounds, interleaved)")
-    for size in sizes:
-        medians[size] = statistics.median(times[size])
-        print(f"  {size:4d}  {summary(times[size])}")
-    print(
-        f"  t({sizes[-1]})/t({sizes[0]}) = {medians[sizes[-1]] / medians[sizes[0]]:.2f} (linear: {sizes[-1] / sizes[0]:.0f})"
-    )
-    return medians
+        sides = {f"t{size}": functools.partial(ms, nova, specs[size]) for size in sizes}
+        samples = interleave(rounds, sides, "ms")
+    labels = {f"t{size}": f"nova-gen, {size} requests + channels" for size in sizes}
+    first, last = f"t{sizes[0]}", f"t{sizes[-1]}"
+    linear = sizes[-1] / sizes[0]
+    goal = f"<= {linear * 9 / 8:g}, linear {linear:g}"
+    return report("generation scaling", samples, labels, "ms", ours=last, base=first, goal=goal)
 
 
 def run(command: list[str]) -> None:
     subprocess.run(command, check=True, capture_output=True, timeout=300)
 
 
-def startup_row(rounds: int) -> None:
+def startup_row(rounds: int) -> float:
     """The CLI end to end: a fresh ``nova-gen`` process generating Deribit, against a fresh
     ``datamodel-codegen`` process on the same schemas (no ruff pass: its CLI formats itself)."""
     bindir = Path(sys.executable).parent
     with tempfile.TemporaryDirectory() as folder:
         schemas = Path(folder) / "schemas.json"
         schemas.write_text(json.dumps({"$defs": deribit_schemas()}), encoding="utf-8")
-        commands = {
-            "nova": [str(bindir / "nova-gen"), str(DERIBIT), "-o", str(Path(folder) / "out")],
-            "baseline": [
-                str(bindir / "datamodel-codegen"),
-                "--input",
-                str(schemas),
-                "--input-file-type",
-                "jsonschema",
-                "--output-model-type",
-                "pydantic_v2.BaseModel",
-                "--target-python-version",
-                "3.11",
-                "--enum-field-as-literal",
-                "all",
-                "--use-standard-collections",
-                "--use-union-operator",
-                "--field-constraints",
-                "--disable-timestamp",
-                "--output",
-                str(Path(folder) / "models.py"),
-            ],
-        }
-        times: dict[str, list[float]] = {"nova": [], "baseline": []}
-        for _ in range(rounds):
-            for side, command in commands.items():
-                times[side].append(timed(run, command))
-    print(f"CLI, fresh process each ({rounds} rounds, interleaved)")
-    print(f"  nova-gen specs/deribit.yaml      {summary(times['nova'])}")
-    print(f"  datamodel-codegen                {summary(times['baseline'])}")
-    print(
-        f"  nova / baseline                  {statistics.median(times['nova']) / statistics.median(times['baseline']):.2f}x"
+        nova_cli = [str(bindir / "nova-gen"), str(DERIBIT), "-o", str(Path(folder) / "out")]
+        baseline_cli = [
+            str(bindir / "datamodel-codegen"), "--input", str(schemas), "--input-file-type", "jsonschema",
+            "--output-model-type", "pydantic_v2.BaseModel", "--target-python-version", "3.11",
+            "--enum-field-as-literal", "all", "--use-standard-collections", "--use-union-operator",
+            "--field-constraints", "--disable-timestamp", "--output", str(Path(folder) / "models.py"),
+        ]  # fmt: skip
+        samples = interleave(
+            rounds,
+            {"nova": lambda: ms(run, nova_cli), "baseline": lambda: ms(run, baseline_cli)},
+            "ms",
+        )
+    labels = {
+        "nova": "nova-gen specs/deribit.yaml, fresh process",
+        "baseline": "datamodel-codegen, fresh process",
+    }
+    return report(
+        "generation CLI start to end",
+        samples,
+        labels,
+        "ms",
+        ours="nova",
+        base="baseline",
+        goal="<= 1.0",
     )
 
 
