@@ -68,6 +68,7 @@ bench: $(STAMP)
 	cd bench && ../$(BIN)/python memory.py 1000 3
 	cd bench && ../$(BIN)/python import_time.py 10 5
 	cd bench && ../$(BIN)/python telemetry.py 200000 5
+	cd bench && ../$(BIN)/python generation.py 5 --startup
 
 # `pip install ./runtime .` (not editable) must give a working nova-gen, templates included,
 # whose clients import the installed nova-runtime, and which vendors the runtime on request.
