@@ -2,7 +2,7 @@
 generate a client which passes ``mypy --strict`` and imports may only go up.
 
 ``MEASURED`` is the count measured when it was last raised; raise it whenever a change makes
-more documents pass (``make corpus`` prints the table). The goal is nine in ten.
+more documents pass (``make corpus`` prints the table). At least nine in ten must pass.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .corpus import ROOT, Result, documents, import_all, measure, table, type_check
 
-MEASURED = 25
+MEASURED = 26
 
 
 def test_the_corpus_has_at_least_twenty_public_documents() -> None:
@@ -26,6 +26,7 @@ def test_the_share_of_the_corpus_that_generates_type_checks_and_imports() -> Non
     results = measure(out)
     passed = sum(r.passed for r in results)
     assert passed >= MEASURED, table(results)
+    assert passed * 10 >= len(results) * 9, table(results)
     # Class names stay meaningful on real documents: named by path, never numbered (Event1).
     names = [
         f"{path.parent.name}.{name}"
