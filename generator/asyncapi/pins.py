@@ -14,10 +14,10 @@ from __future__ import annotations
 from typing import Any
 
 from nova_runtime import protocol as p
+from nova_runtime.pointer import unescape_token
 
 from .. import ir
 from ..diagnostics import Diagnostics
-from ..loader.source import unescape_token
 from .model import Message
 
 
