@@ -58,6 +58,15 @@ def _add_size_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_perspective_option(parser: argparse.ArgumentParser) -> None:
+    """``--perspective``, for every command that reads an AsyncAPI document."""
+    parser.add_argument(
+        "--perspective",
+        choices=("server", "client"),
+        help="AsyncAPI: whose side the document describes (default: server, so its `send` is what the client receives)",
+    )
+
+
 def _limits(max_file_size: int | None) -> Limits:
     return DEFAULT_LIMITS if max_file_size is None else replace(DEFAULT_LIMITS, max_file_size=max_file_size)
 
@@ -72,11 +81,7 @@ def _generate_parser() -> argparse.ArgumentParser:
     parser.add_argument("-o", "--output", type=Path, help="folder that receives the package folder <name>/")
     parser.add_argument("--runtime-import", metavar="MODULE", help="import the runtime from MODULE instead of vendoring _runtime/")
     parser.add_argument("--templates", type=Path, metavar="DIR", help="templates that override the built-in ones")
-    parser.add_argument(
-        "--perspective",
-        choices=("server", "client"),
-        help="AsyncAPI: whose side the document describes (default: server, so its `send` is what the client receives)",
-    )
+    add_perspective_option(parser)
     _add_size_option(parser)
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true", help="write nothing; exit 1 and show a diff if files are out of date")
@@ -182,6 +187,7 @@ def cmd_generate(argv: Sequence[str]) -> int:
 def cmd_validate(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="nova-gen validate", description="Check specs and print diagnostics.")
     parser.add_argument("specs", nargs="+", type=Path)
+    add_perspective_option(parser)
     _add_size_option(parser)
     args = parser.parse_args(argv)
     from .loader import load_api
@@ -191,7 +197,8 @@ def cmd_validate(argv: Sequence[str]) -> int:
     for spec in args.specs:
         diagnostics = Diagnostics()
         try:
-            plan(load_api(spec, diagnostics, limits=_limits(args.max_file_size)), diagnostics)
+            api = load_api(spec, diagnostics, perspective=args.perspective, limits=_limits(args.max_file_size))
+            plan(api, diagnostics)
         except SpecError:
             status = EXIT_USAGE
         _print_diagnostics(diagnostics)

@@ -18,7 +18,7 @@ The reading is version-specific (:mod:`.v2`, :mod:`.v3`) and ends in the neutral
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Any
 
 from .. import ir, reserved
 from ..checks import disjoint
@@ -30,15 +30,15 @@ from ..nova.common import match_from
 from ..nova.normalize import Normalizer as NovaNormalizer
 from ..nova.normalize import envelope_from
 from ..runtime import protocol as p
-from . import v2, v3
+from . import perspective, v2, v3
 from .common import Reader
 from .dispatch import Shape, ShapeReader, example_from
 from .model import Channel, Message, Operation
 from .overlay import Overlay, read_overlay
+from .perspective import Perspective
 from .security import Handshake
 from .validate import sequence
 
-Perspective = Literal["server", "client"]
 DEFAULT_PERSPECTIVE: Perspective = "server"
 JSON_FORMATS = (
     "application/vnd.aai.asyncapi",
@@ -131,11 +131,27 @@ class AsyncApiNormalizer:
         return shape.match()
 
     def examples(self, msg: Message) -> list[Any]:
+        """The message's example payloads: its ``examples[].payload``, else the payload
+        schema's own ``examples`` (JSON Schema) or ``example`` (OpenAPI style)."""
         out = []
         for ex in sequence(msg.value.get("examples"), msg.doc, join_pointer(msg.pointer, "examples"), self.diagnostics):
             if isinstance(ex, dict) and "payload" in ex:
                 out.append(ex["payload"])
-        return out
+        return out or self.payload_examples(msg)
+
+    def payload_examples(self, msg: Message) -> list[Any]:
+        value = msg.value.get("payload")
+        pointer = join_pointer(msg.pointer, "payload")
+        if isinstance(value, dict) and "schemaFormat" in value and "schema" in value and self.major >= 3:
+            value, pointer = value["schema"], join_pointer(pointer, "schema")
+        if not isinstance(value, dict):
+            return []
+        value, _, _ = self.refs.follow(value, msg.doc, pointer)
+        if not isinstance(value, dict):
+            return []
+        if isinstance(value.get("examples"), list):
+            return list(value["examples"])
+        return [value["example"]] if "example" in value else []
 
     # -- the document ----------------------------------------------------------------
 
@@ -165,7 +181,7 @@ class AsyncApiNormalizer:
             pass  # documented: connect(url=...) is then required
         sends = [op for op in parsed.operations if self.client_sends(op)]
         receives = [op for op in parsed.operations if not self.client_sends(op)]
-        self.check_perspective(sends, receives)
+        perspective.check(self.doc, self.diagnostics, self.perspective, sends, receives)
         address = self.connection(parsed.operations, handshake)
         for op in parsed.operations:
             if "security" in op.value:
@@ -176,20 +192,12 @@ class AsyncApiNormalizer:
         for op in receives:
             for msg in op.messages:
                 incoming.setdefault(msg.identity, msg)
+        unsolicited = set(incoming)
         for op in sends:
             for msg in op.reply or ():
                 incoming.setdefault(msg.identity, msg)
-        for op in receives:
-            if op.reply:
-                self.diagnostics.warning(
-                    "NOVA103",
-                    f"operation {op.key!r} asks the client to reply to the server; nova-gen does not answer "
-                    "server requests, its reply messages become plain sends",
-                    op.doc.source.position(op.pointer, key=True),
-                    hint="if the document describes the client, generate with --perspective client",
-                )
-        events, shapes = self.events(list(incoming.values()))
-        requests, envelope = self.requests(sends, shapes)
+        events, shapes = self.events(list(incoming.values()), unsolicited)
+        requests, envelope = self.requests(sends + perspective.answers(receives, self.diagnostics), shapes)
         api = ir.Api(
             name_location=self.location(self.doc, "/info/title") if "title" in info else None,
             name=str(name),
@@ -252,20 +260,6 @@ class AsyncApiNormalizer:
             return chosen
         return servers[0].name if servers else None
 
-    # -- perspective -----------------------------------------------------------------
-
-    def check_perspective(self, sends: list[Operation], receives: list[Operation]) -> None:
-        incoming = sum(len(op.messages) for op in receives) + sum(len(op.reply or ()) for op in sends)
-        if sends and not incoming:
-            other = "client" if self.perspective == "server" else "server"
-            self.diagnostics.warning(
-                "NOVA103",
-                f"read from the {self.perspective}'s side, this document gives the client nothing to "
-                f"receive; it looks written from the {other}'s side",
-                self.doc.source.position("/asyncapi"),
-                hint=f"generate with --perspective {other} (or `perspective = \"{other}\"` in [tool.nova-gen])",
-            )
-
     # -- the connection --------------------------------------------------------------
 
     def connection(self, operations: list[Operation], handshake: Handshake) -> str:
@@ -301,7 +295,11 @@ class AsyncApiNormalizer:
 
     # -- incoming --------------------------------------------------------------------
 
-    def events(self, messages: list[Message]) -> tuple[tuple[ir.Event, ...], dict[tuple[str, str], Shape]]:
+    def events(
+        self, messages: list[Message], unsolicited: set[tuple[str, str]]
+    ) -> tuple[tuple[ir.Event, ...], dict[tuple[str, str], Shape]]:
+        """Incoming messages as events; those not in ``unsolicited`` (identities) are only
+        ever replies to requests."""
         out: list[ir.Event] = []
         shapes: dict[tuple[str, str], Shape] = {}
         for msg in messages:
@@ -328,6 +326,7 @@ class AsyncApiNormalizer:
                     description=str(msg.value.get("description", "") or "").strip(),
                     examples=tuple(self.examples(msg)),
                     location=self.location(msg.doc, msg.pointer),
+                    unsolicited=msg.identity in unsolicited,
                 )
             )
         return tuple(out), shapes

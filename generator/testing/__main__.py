@@ -14,14 +14,15 @@ from ..ir import Api
 from .server import SpecServer
 
 
-def _load(path: str) -> Api:
-    """Load a spec; on errors print its diagnostics and exit with status 2."""
+def _load(path: str, perspective: str | None) -> Api:
+    """Load a spec (an AsyncAPI document read from ``perspective``'s side); on errors print
+    its diagnostics and exit with status 2."""
     # The loader is imported dynamically, here: importing the server never pulls it in,
     # and type-checking this package does not depend on the loader's modules.
     loader = importlib.import_module("nova_gen.loader")
-    load_api = cast(Callable[[str], Api], loader.load_api)
+    load_api = cast(Callable[..., Api], loader.load_api)
     try:
-        return load_api(path)
+        return load_api(path, perspective=perspective)
     except Exception as exc:  # SpecError carries the diagnostics to show
         diagnostics = getattr(exc, "diagnostics", None)
         if diagnostics is None:
@@ -57,6 +58,16 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="send the spec's server pings every SECONDS",
     )
+    p.add_argument(
+        "--perspective",
+        choices=("server", "client"),
+        help="AsyncAPI: whose side the document describes, as for generation (default: server)",
+    )
+    p.add_argument(
+        "--no-events",
+        action="store_true",
+        help="do not send the spec's own events (their examples) to each new connection",
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="log every frame")
     return p
 
@@ -77,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if not args.verbose:
         logging.getLogger("nova.testing.server.ws").setLevel(logging.WARNING)
-    api = _load(args.spec)
+    api = _load(args.spec, args.perspective)
     server = SpecServer(
         api,
         port=args.port,
@@ -85,6 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         max_notifications=args.max_notifications,
         server_pings=args.server_pings is not None,
         ping_interval=args.server_pings if args.server_pings is not None else 1.0,
+        emit_events=not args.no_events,
     )
     try:
         asyncio.run(_serve(server))

@@ -3,7 +3,7 @@
 The opening handshake is where a server refuses (a queued HTTP refusal, an ``authorize``
 check that fails with 401) or is slow (``handshake_delay``). An accepted connection is
 registered (:mod:`.sockets`), gets the spec's ``init`` gate, its maximum lifetime, the
-spec's hello and the server's pings, then every frame it sends goes to the inbox
+spec's hello, the server's pings and the spec's events (:mod:`.events`), then every frame it sends goes to the inbox
 (:mod:`.inbox`) until it closes, unless it goes over the message limit. When it ends, its
 tasks (streams, pings, timers) end with it.
 """
@@ -23,6 +23,7 @@ from websockets.http11 import Response as HttpResponse
 
 from ..runtime.protocol import Hello
 from .connection import Connection
+from .events import EventEmitter
 from .faults import Faults
 from .framing import Framer
 from .handshake import InitGate
@@ -47,6 +48,7 @@ class Door:
     max_lifetime: float | None = None
     message_limit: MessageLimit | None = None
     server_pings: bool = False
+    emit_events: bool = False
 
 
 class Acceptor:
@@ -66,6 +68,7 @@ class Acceptor:
         init_gate: InitGate,
         pings: ServerPings,
         inbox: Inbox,
+        events: EventEmitter,
     ) -> None:
         self.door = door
         self.framer = framer
@@ -75,6 +78,7 @@ class Acceptor:
         self.init_gate = init_gate
         self.pings = pings
         self.inbox = inbox
+        self.events = events
         self.handshakes: list[HttpRequest] = []
         """Every opening handshake request (path and headers), in order, refused ones too."""
         self.unauthorized = 0
@@ -120,6 +124,8 @@ class Acceptor:
                 await self._send_hello(conn, door.hello)
             if door.server_pings and self.pings.pings:
                 conn.spawn(self.pings.run(conn))
+            if door.emit_events and self.events.frames:
+                conn.spawn(self.events.run(conn))
             async for message in ws:
                 text = message if isinstance(message, str) else message.decode("utf-8", "replace")
                 logger.debug("conn %d -> %s", conn.number, text)
