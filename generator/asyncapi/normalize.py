@@ -502,8 +502,9 @@ class AsyncApiNormalizer:
     def request_examples(
         self, msg: Message, replies: list[Message] | None, params: tuple[ir.Param, ...], skip: set[str | None]
     ) -> tuple[ir.RequestExample, ...]:
-        """Examples for the local test server: the request's own example params (if any) and
-        each reply example (or the smallest reply its constants describe)."""
+        """Examples for the local test server: each reply example (or the smallest reply its
+        constants describe), with the request's own example of the same position as its
+        params (else the first, else none)."""
         if not replies:
             return ()
         skipped = {s[1:] for s in skip if s and s.count("/") == 1}
@@ -519,8 +520,11 @@ class AsyncApiNormalizer:
         # The reply's own correlation value is the request's, set when answering.
         corr = {s[1:] for s in skip if s and s.count("/") == 1 and s != self._method_ptr}
         results = [{k: v for k, v in r.items() if k not in corr} if isinstance(r, dict) else r for r in results]
+        # The n-th example of the request goes with the n-th reply example (an echo's pairs).
+        params_of = [{k: v for k, v in ex.items() if k not in skipped} if isinstance(ex, dict) else sample for ex in own]
         return tuple(
-            ir.RequestExample(params=sample, result=r, name=f"{msg.key} {n + 1}") for n, r in enumerate(results)
+            ir.RequestExample(params=params_of[n] if n < len(params_of) else sample, result=r, name=f"{msg.key} {n + 1}")
+            for n, r in enumerate(results)
         )
 
     # -- overlay ---------------------------------------------------------------------

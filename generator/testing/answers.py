@@ -117,6 +117,14 @@ class Answers:
         # A spec may name the wire method directly; accept that too.
         self._routes[request.method if request is not None else request_name] = route
 
+    def identify(self, req: IncomingRequest) -> IncomingRequest:
+        """``req`` with its wire method: a frame has none when the spec frames requests
+        without one (an AsyncAPI document whose only outgoing message pins no field); it
+        is then that one request."""
+        if req.method is None and self.api.envelope.request.method is None and len(self.examples.requests) == 1:
+            return replace(req, method=next(iter(self.examples.requests)))
+        return req
+
     async def answer(self, conn: Connection, req: IncomingRequest) -> None:
         """Log ``req`` on ``conn`` and send what the spec (or an injected fault) says."""
         method = req.method
