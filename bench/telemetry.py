@@ -19,7 +19,7 @@ import threading
 import time
 from collections import Counter, deque
 
-from nova_gen.runtime.telemetry import InMemoryMetrics, RequestCompleted
+from nova_runtime.telemetry import InMemoryMetrics, RequestCompleted
 
 EVENT = RequestCompleted(api="deribit", method="public/get_time", latency=0.01, ok=True)
 

@@ -12,7 +12,7 @@ import importlib
 import sys
 from pathlib import Path
 
-from .runtime.hookcheck import signature_problems
+from nova_runtime.hookcheck import signature_problems
 
 __all__ = ["check_handlers"]
 

@@ -13,11 +13,12 @@ from typing import Any
 
 import jsonschema
 
+from nova_runtime.protocol import Match
+from nova_runtime.template import PLACEHOLDER
+
 from . import ir
 from .diagnostics import Diagnostics, Position
 from .plumbing import awaits_reply, plumbing_reason
-from .runtime.protocol import Match
-from .runtime.template import PLACEHOLDER
 
 
 def check_api(api: ir.Api, diagnostics: Diagnostics) -> None:

@@ -3,7 +3,7 @@
 Front ends (the nova spec language, AsyncAPI) build an :class:`Api`; the planner names it;
 templates and the local test server read it. Wire-level parts (envelope, heartbeat,
 auth, reconnect, rate limit) reuse the runtime's own description types from
-:mod:`nova_gen.runtime.protocol`, so the generator and the runtime cannot disagree on
+:mod:`nova_runtime.protocol`, so the generator and the runtime cannot disagree on
 what they mean. Payload types are JSON Schemas whose references all point into
 :attr:`Api.schemas` as ``#/$defs/<Name>``.
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .runtime.protocol import (
+from nova_runtime.protocol import (
     Auth,
     Envelope,
     ErrorCode,

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from nova_runtime import protocol as p
+
 from . import ir, reserved
 from .diagnostics import Diagnostics
 from .namecheck import NameChecks, Taken
@@ -30,7 +32,6 @@ from .naming import (
     py_str,
 )
 from .plumbing import awaits_reply, is_public
-from .runtime import protocol as p
 
 
 @dataclass(frozen=True)

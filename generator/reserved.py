@@ -13,9 +13,10 @@ import inspect
 import sys
 import textwrap
 
+from nova_runtime.client import BaseClient
+from nova_runtime.handlers import BaseHandlers
+
 from .naming import KEYWORDS
-from .runtime.client import BaseClient
-from .runtime.handlers import BaseHandlers
 
 
 def attributes(cls: type) -> frozenset[str]:
@@ -23,7 +24,7 @@ def attributes(cls: type) -> frozenset[str]:
     (``dir``), and instance attributes assigned as ``self.<name>`` in the runtime's classes."""
     names = set(dir(cls))
     for base in cls.__mro__:
-        if not base.__module__.startswith(__package__ + ".runtime"):
+        if base.__module__.partition(".")[0] != "nova_runtime":
             continue
         tree = ast.parse(textwrap.dedent(inspect.getsource(base)))
         for node in ast.walk(tree):

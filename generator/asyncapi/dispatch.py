@@ -13,10 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from nova_runtime.protocol import Match
+
 from .. import ir
 from ..loader.refs import RefResolver
 from ..loader.source import Document, join_pointer, unescape_token
-from ..runtime.protocol import Match
 
 MAX_DEPTH = 3
 

@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from nova_runtime import protocol as p
+
 from .. import ir, reserved
 from ..checks import disjoint
 from ..diagnostics import Diagnostics
@@ -29,7 +31,6 @@ from ..naming import pascal_case, snake_case
 from ..nova.common import match_from
 from ..nova.normalize import Normalizer as NovaNormalizer
 from ..nova.normalize import envelope_from
-from ..runtime import protocol as p
 from . import perspective, v2, v3
 from .common import Reader
 from .dispatch import Shape, ShapeReader, example_from

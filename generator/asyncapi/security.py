@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from nova_runtime.template import PLACEHOLDER
+
 from .. import ir
 from ..diagnostics import Diagnostics
 from ..loader.refs import RefResolver
 from ..loader.source import Document, join_pointer
-from ..runtime.template import PLACEHOLDER
 from .model import Channel
 from .validate import mapping
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+from nova_runtime import protocol as p
+from nova_runtime.core.subscriptions import canonical
+from nova_runtime.template import placeholders
+
 from .. import ir
 from ..loader.source import join_pointer
-from ..runtime import protocol as p
-from ..runtime.core.subscriptions import canonical
-from ..runtime.template import placeholders
 from .common import match_from
 
 if TYPE_CHECKING:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from nova_runtime import protocol as p
+
 from ..loader.source import join_pointer
-from ..runtime import protocol as p
 
 
 def strings_in(value: Any, pointer: str) -> list[tuple[str, str]]:

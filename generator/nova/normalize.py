@@ -10,13 +10,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from nova_runtime import protocol as p
+from nova_runtime.template import PLACEHOLDER
+
 from .. import ir
 from ..diagnostics import Diagnostics
 from ..loader.refs import RefResolver
 from ..loader.source import Document, join_pointer
 from ..naming import nfkc, snake_case
-from ..runtime import protocol as p
-from ..runtime.template import PLACEHOLDER
 from .channels import read_channel
 from .common import match_from, strings_in
 

@@ -15,12 +15,13 @@ from typing import Any
 import black
 import jinja2
 
+from nova_runtime import protocol as p
+
 from .. import __version__
 from ..config import ConfigError
 from ..diagnostics import Diagnostics
 from ..naming import KEYWORDS, Code, Identifier, comment, docstring, py_str
 from ..planner import Plan
-from ..runtime import protocol as p
 from .imports import prune_unused_imports
 from .models import render_models
 from .pyliteral import to_source
@@ -253,15 +254,19 @@ TEMPLATES = ("__init__.py", "_protocol.py", "channels.py", "client.py", "errors.
 
 
 def runtime_files() -> dict[str, str]:
-    """The runtime's own source files, relative to the runtime package, byte for byte."""
-    root = resources.files("nova_gen.runtime")
+    """The runtime's own source files, relative to the runtime package, byte for byte.
+
+    Python sources only: the distribution's ``py.typed`` marker is not needed inside a
+    generated package, which has its own.
+    """
+    root = resources.files("nova_runtime")
     out: dict[str, str] = {}
 
     def walk(node: Any, prefix: str) -> None:
         for child in sorted(node.iterdir(), key=lambda c: c.name):
             if child.is_dir() and not child.name.startswith("__"):
                 walk(child, f"{prefix}{child.name}/")
-            elif child.name.endswith((".py", ".typed")):
+            elif child.name.endswith(".py"):
                 out[prefix + child.name] = child.read_text("utf-8")
 
     walk(root, "")

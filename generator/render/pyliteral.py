@@ -1,6 +1,6 @@
 """Python source for the runtime's wire-description values.
 
-Only dataclasses of :mod:`nova_gen.runtime.protocol`, tuples, dicts and JSON scalars
+Only dataclasses of :mod:`nova_runtime.protocol`, tuples, dicts and JSON scalars
 are accepted, and every string goes through ``repr``: nothing from a spec can become
 code. Fields equal to their defaults are left out to keep ``_protocol.py`` readable.
 """
@@ -11,7 +11,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from ..runtime import protocol
+from nova_runtime import protocol
 
 
 def to_source(value: Any, prefix: str = "p.") -> str:

@@ -21,7 +21,8 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request as HttpRequest
 from websockets.http11 import Response as HttpResponse
 
-from ..runtime.protocol import Hello
+from nova_runtime.protocol import Hello
+
 from .connection import Connection
 from .events import EventEmitter
 from .faults import Faults

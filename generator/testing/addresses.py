@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from nova_runtime.template import PLACEHOLDER
+
 from ..ir import Channel
-from ..runtime.template import PLACEHOLDER
 
 
 class AddressTemplate:

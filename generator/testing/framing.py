@@ -1,6 +1,6 @@
 """Frames the test server sends, built by inverting the spec's envelope rules.
 
-The client recognises a frame by a :class:`~nova_gen.runtime.protocol.Match` and reads its
+The client recognises a frame by a :class:`~nova_runtime.protocol.Match` and reads its
 parts at JSON pointers; the server does the reverse: it starts from the envelope template,
 writes every ``equals`` constant of the rule, puts each part at its pointer, and makes sure
 every ``present`` pointer resolves and no ``absent`` one does. A frame built here is
@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from nova_runtime.pointer import MISSING, Tokens, compile_pointer, get, set_at
+from nova_runtime.protocol import Envelope, Match, ServerPing
+
 from ..ir import Event
-from ..runtime.pointer import MISSING, Tokens, compile_pointer, get, set_at
-from ..runtime.protocol import Envelope, Match, ServerPing
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,7 +189,7 @@ class Framer:
         )
 
 
-# -- JSON pointers: the runtime's own helpers (nova_gen.runtime.pointer), by string --------
+# -- JSON pointers: the runtime's own helpers (nova_runtime.pointer), by string --------
 
 
 @lru_cache(maxsize=256)

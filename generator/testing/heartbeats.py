@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from nova_runtime.protocol import Match
+
 from ..ir import Api
-from ..runtime.protocol import Match
 from .framing import Framer
 from .handshake import carries
 

@@ -24,9 +24,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from nova_runtime.pointer import Tokens, compile_pointer
+from nova_runtime.protocol import Envelope, Match
+
 from ..ir import Channel, ChannelExample
-from ..runtime.pointer import Tokens, compile_pointer
-from ..runtime.protocol import Envelope, Match
 from .addresses import value_text
 from .framing import read_at, remove_at
 from .routing import Target

@@ -23,8 +23,9 @@ import re
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from ..runtime.core.subscriptions import canonical
-from ..runtime.template import PLACEHOLDER
+from nova_runtime.core.subscriptions import canonical
+from nova_runtime.template import PLACEHOLDER
+
 from .addresses import value_pattern, value_text
 
 Binding = dict[str, Any]

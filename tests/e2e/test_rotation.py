@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from deribit._runtime import ConnectOptions as DeribitOptions
-from deribit._runtime.supervisor import rotation_margin
+from deribit._runtime.rotation import rotation_margin
 from okx import OkxClient
 
 from nova_gen.loader import load_api

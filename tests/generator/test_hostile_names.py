@@ -23,9 +23,9 @@ from nova_gen.loader import load_api
 from nova_gen.output import write
 from nova_gen.pipeline import generate
 from nova_gen.render import RenderOptions
-from nova_gen.runtime.client import BaseClient
-from nova_gen.runtime.handlers import BaseHandlers
 from nova_gen.testing import SpecServer
+from nova_runtime.client import BaseClient
+from nova_runtime.handlers import BaseHandlers
 
 from .conftest import BASE as BASE_SPEC
 from .conftest import add_section, mutate
@@ -39,7 +39,7 @@ def generated(tmp_path: Path, spec_text: str, name: str) -> tuple[Path, Diagnost
     spec = tmp_path / "spec.yaml"
     spec.write_text(mutate("name: tickers", f"name: {name}", spec_text), encoding="utf-8")
     diagnostics = Diagnostics()
-    result = generate(spec, RenderOptions(runtime_import="nova_gen.runtime"), diagnostics, base=tmp_path)
+    result = generate(spec, RenderOptions(runtime_import="nova_runtime"), diagnostics, base=tmp_path)
     write(tmp_path / "out" / result.package, result.files)
     for path, text in result.files.items():
         if path.endswith(".py"):
@@ -85,7 +85,7 @@ def test_nfkc_lookalikes_of_generated_names_are_suffixed(tmp_path: Path) -> None
     assert [d.code for d in diagnostics.items] == ["NOVA070", "NOVA070"]
     with imported(out, "lookalike") as package:
         signature = inspect.signature(package.LookalikeClient.subscribe)
-        dump_params = importlib.import_module("nova_gen.runtime.params").dump_params
+        dump_params = importlib.import_module("nova_runtime.params").dump_params
         # the wire names survive: Python reads the field as `self`, the alias keeps `ｓelf`
         wire = {"\uff53elf": "s", "\uff54imeout": "t", "channels": ["c"]}
         assert dump_params(package.models.SubscribeParams, wire) == wire
@@ -223,7 +223,7 @@ def test_asyncapi_messages_named_like_runtime_hooks_get_suffixed_hooks(tmp_path:
     spec = tmp_path / "hooks.yaml"
     spec.write_text(ASYNCAPI_HOOKS, encoding="utf-8")
     diagnostics = Diagnostics()
-    result = generate(spec, RenderOptions(runtime_import="nova_gen.runtime"), diagnostics, base=tmp_path)
+    result = generate(spec, RenderOptions(runtime_import="nova_runtime"), diagnostics, base=tmp_path)
     write(tmp_path / "out" / result.package, result.files)
     assert sorted(d.message.split("it is named ")[1] for d in diagnostics.items if d.code == "NOVA070") == [
         "'on_disconnect_'", "'on_error_'"]

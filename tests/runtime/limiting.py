@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from nova_gen.runtime.core import TokenBucket
+from nova_runtime.core import TokenBucket
 
 
 @dataclass(frozen=True)

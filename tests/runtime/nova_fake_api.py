@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, TypeAdapter
 
-from nova_gen.runtime import (
+from nova_runtime import (
     BaseClient,
     BaseHandlers,
     ConnectOptions,
@@ -20,7 +20,7 @@ from nova_gen.runtime import (
     Subscription,
     default_hook,
 )
-from nova_gen.runtime.protocol import (
+from nova_runtime.protocol import (
     ChannelSpec,
     Envelope,
     ErrorRule,

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from nova_gen.runtime.core import AuthState, MissingCredential, Secret, resolve_credentials
-from nova_gen.runtime.errors import NovaError
-from nova_gen.runtime.protocol import Auth, Credential
+from nova_runtime.core import AuthState, MissingCredential, Secret, resolve_credentials
+from nova_runtime.errors import NovaError
+from nova_runtime.protocol import Auth, Credential
 
 VALUE = "s3cr3t-VALUE-xyz"
 

@@ -7,8 +7,8 @@ import pickle
 
 import pytest
 
-from nova_gen.runtime.core import AuthState, MissingCredential, Secret, resolve_credentials
-from nova_gen.runtime.protocol import Auth, Credential
+from nova_runtime.core import AuthState, MissingCredential, Secret, resolve_credentials
+from nova_runtime.protocol import Auth, Credential
 
 from .test_auth import CREDS, DERIBIT
 

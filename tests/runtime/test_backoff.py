@@ -8,8 +8,8 @@ from statistics import mean
 
 import pytest
 
-from nova_gen.runtime.core import DEFAULT_CLOSE_CODES, Backoff, classify_close
-from nova_gen.runtime.protocol import ReconnectPolicy
+from nova_runtime.core import DEFAULT_CLOSE_CODES, Backoff, classify_close
+from nova_runtime.protocol import ReconnectPolicy
 
 POLICY = ReconnectPolicy(initial_delay=0.5, multiplier=2.0, max_delay=8.0, reset_after=60.0)
 

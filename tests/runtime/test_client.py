@@ -11,7 +11,7 @@ import pytest
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosedError
 
-from nova_gen.runtime import (
+from nova_runtime import (
     ConnectInfo,
     ConnectionClosed,
     ConnectionLost,
@@ -23,7 +23,7 @@ from nova_gen.runtime import (
     ServerError,
     SubscriptionError,
 )
-from nova_gen.runtime.options import ConnectOptions, resolve_url, websockets_kwargs
+from nova_runtime.options import ConnectOptions, resolve_url, websockets_kwargs
 
 from .nova_fake_api import (
     PROTOCOL,

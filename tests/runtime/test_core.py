@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from nova_gen.runtime.core import (
+from nova_runtime.core import (
     ErrorReply,
     Event,
     Malformed,
@@ -23,9 +23,9 @@ from nova_gen.runtime.core import (
     Unknown,
     compile_match,
 )
-from nova_gen.runtime.errors import MalformedFrame, ServerError, SubscriptionError
-from nova_gen.runtime.pointer import MISSING, compile_pointer, get, getter, set_at
-from nova_gen.runtime.protocol import Match
+from nova_runtime.errors import MalformedFrame, ServerError, SubscriptionError
+from nova_runtime.pointer import MISSING, compile_pointer, get, getter, set_at
+from nova_runtime.protocol import Match
 
 from .nova_fake_api import (
     GET_TIME,

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from nova_gen.runtime.core import ErrorReply, Response, Session, StrayReply
-from nova_gen.runtime.core.correlator import Correlator
+from nova_runtime.core import ErrorReply, Response, Session, StrayReply
+from nova_runtime.core.correlator import Correlator
 
 from .nova_fake_api import GET_TIME, make_protocol
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from nova_gen.runtime import protocol as p
-from nova_gen.runtime.core import (
+from nova_runtime import protocol as p
+from nova_runtime.core import (
     ErrorReply,
     Event,
     GapNotification,
@@ -27,8 +27,8 @@ from nova_gen.runtime.core import (
     TemplateNotification,
     Unknown,
 )
-from nova_gen.runtime.core.dispatcher import Dispatcher
-from nova_gen.runtime.errors import MalformedFrame, ServerError
+from nova_runtime.core.dispatcher import Dispatcher
+from nova_runtime.errors import MalformedFrame, ServerError
 
 from .nova_fake_api import (
     GET_TIME,

@@ -9,8 +9,8 @@ import pytest
 from deribit import TickerChannel, models
 from deribit._protocol import PROTOCOL, TICKER_CHANNEL
 
-from nova_gen.runtime.core import Malformed, Notification, Session, StrayReply
-from nova_gen.runtime.core.fastpath import FastPath
+from nova_runtime.core import Malformed, Notification, Session, StrayReply
+from nova_runtime.core.fastpath import FastPath
 
 BTC = TickerChannel(instrument_name="BTC-PERPETUAL", interval="100ms")
 ADDRESS = "ticker.BTC-PERPETUAL.100ms"
@@ -145,7 +145,7 @@ def _claimed_by_earlier_rules(protocol: Any, base: dict[str, Any]) -> list[dict[
     replies, responses) looks for added: frames the fast path must leave alone."""
     import copy
 
-    from nova_gen.runtime.pointer import compile_pointer, set_at
+    from nova_runtime.pointer import compile_pointer, set_at
 
     env = protocol.envelope
     rules = [p.when for p in protocol.heartbeat.server_pings if p.text is None]

@@ -8,9 +8,9 @@ import dataclasses
 import json
 from typing import Any
 
-from nova_gen.runtime import protocol as p
-from nova_gen.runtime.core import Session
-from nova_gen.runtime.core.session import wire_params
+from nova_runtime import protocol as p
+from nova_runtime.core import Session
+from nova_runtime.core.session import wire_params
 
 from .nova_fake_api import GET_TIME, make_protocol
 

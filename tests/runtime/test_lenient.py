@@ -7,8 +7,8 @@ import logging
 import pytest
 from pydantic import BaseModel, Field
 
-from nova_gen.runtime.core.lenient import drifted_fields, lenient_parse, raw_frame
-from nova_gen.runtime.logs import LogLimiter
+from nova_runtime.core.lenient import drifted_fields, lenient_parse, raw_frame
+from nova_runtime.logs import LogLimiter
 
 
 class Inner(BaseModel):

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from nova_gen.runtime import ConnectOptions
-from nova_gen.runtime.core import GapNotification, Notification, Session, SubscribeAck
-from nova_gen.runtime.core.overlap import Overlap
-from nova_gen.runtime.protocol import Heartbeat, Reply, Sequence
-from nova_gen.runtime.watchdogs import idle_limit, stale_action, stale_limits
+from nova_runtime import ConnectOptions
+from nova_runtime.core import GapNotification, Notification, Session, SubscribeAck
+from nova_runtime.core.overlap import Overlap
+from nova_runtime.protocol import Heartbeat, Reply, Sequence
+from nova_runtime.watchdogs import idle_limit, stale_action, stale_limits
 
 from .nova_fake_api import TICKER, TickerChannel, make_protocol
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from nova_gen.runtime.core import compile_match
-from nova_gen.runtime.protocol import Match
+from nova_runtime.core import compile_match
+from nova_runtime.protocol import Match
 
 CASES: list[tuple[Match, Any, bool]] = [
     (Match(), {}, True),

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from nova_gen.runtime.core import PingTracker
-from nova_gen.runtime.protocol import ClientPing, Match, Reply
+from nova_runtime.core import PingTracker
+from nova_runtime.protocol import ClientPing, Match, Reply
 
 TEXT_PING = ClientPing(send=Reply(text="ping"), interval=10.0, timeout=3.0, pong_text="pong")
 JSON_PING = ClientPing(

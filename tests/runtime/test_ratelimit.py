@@ -6,15 +6,15 @@ import random
 
 import pytest
 
-from nova_gen.runtime.core import (
+from nova_runtime.core import (
     SlidingWindow,
     TokenBucket,
     connect_limiter_for,
     limiter_for,
     window_for,
 )
-from nova_gen.runtime.core.ratelimit import MARGIN
-from nova_gen.runtime.protocol import RateLimit
+from nova_runtime.core.ratelimit import MARGIN
+from nova_runtime.protocol import RateLimit
 
 
 def _most_in_any_window(times: list[tuple[float, float]], window: float) -> float:

@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
-from nova_gen.runtime.core.auth import AuthState
-from nova_gen.runtime.logs import RedactingFilter, frame_preview, redact
+from nova_runtime.core.auth import AuthState
+from nova_runtime.logs import RedactingFilter, frame_preview, redact
 
 from .test_auth import PLAIN, creds
 

@@ -15,7 +15,8 @@ import pytest
 from websockets.asyncio.server import ServerConnection, serve
 
 from nova_gen.loader import load_api
-from nova_gen.runtime import (
+from nova_gen.testing import SpecServer
+from nova_runtime import (
     ConnectFailed,
     ConnectOptions,
     ErrorAction,
@@ -23,10 +24,9 @@ from nova_gen.runtime import (
     ReconnectPolicy,
     SubscriptionOverflow,
 )
-from nova_gen.runtime.connector import Connector
-from nova_gen.runtime.core.ratelimit import TokenBucket
-from nova_gen.runtime.protocol import ClientPing, Heartbeat, Hello, Match, Reply
-from nova_gen.testing import SpecServer
+from nova_runtime.connector import Connector
+from nova_runtime.core.ratelimit import TokenBucket
+from nova_runtime.protocol import ClientPing, Heartbeat, Hello, Match, Reply
 
 from .limiting import RecordingBucket
 from .nova_fake_api import PROTOCOL, FakeClient, FakeHandlers
@@ -263,7 +263,7 @@ async def test_lifetime_rotation_is_make_before_break() -> None:
 def test_tls_options(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     import ssl
 
-    from nova_gen.runtime.options import ssl_context, websockets_kwargs
+    from nova_runtime.options import ssl_context, websockets_kwargs
 
     assert ssl_context(ConnectOptions()) is None  # websockets' default: verified
     with caplog.at_level("WARNING", logger="nova"):

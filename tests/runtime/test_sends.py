@@ -15,7 +15,7 @@ from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosedError
 from websockets.http11 import Request as HttpRequest
 
-from nova_gen.runtime import (
+from nova_runtime import (
     ConnectFailed,
     ConnectInfo,
     ConnectionLost,
@@ -25,12 +25,12 @@ from nova_gen.runtime import (
     ReconnectPolicy,
     RequestTimeout,
 )
-from nova_gen.runtime.connector import Connector
-from nova_gen.runtime.core import TokenBucket
-from nova_gen.runtime.handshake import Handshake
-from nova_gen.runtime.options import ConnectOptions
-from nova_gen.runtime.protocol import Match, RequestSpec
-from nova_gen.runtime.sends import request_next, send_only
+from nova_runtime.connector import Connector
+from nova_runtime.core import TokenBucket
+from nova_runtime.handshake import Handshake
+from nova_runtime.options import ConnectOptions
+from nova_runtime.protocol import Match, RequestSpec
+from nova_runtime.sends import request_next, send_only
 
 from .limiting import RecordingBucket
 from .nova_fake_api import PROTOCOL, FakeClient, FakeHandlers

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from nova_gen.runtime import protocol as p
-from nova_gen.runtime.core import GapNotification, Notification, Session, SubscribeAck
+from nova_runtime import protocol as p
+from nova_runtime.core import GapNotification, Notification, Session, SubscribeAck
 
 from .test_structured import Book, _proto
 

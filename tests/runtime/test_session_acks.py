@@ -9,10 +9,10 @@ import json
 
 from pydantic import TypeAdapter
 
-from nova_gen.runtime import protocol as p
-from nova_gen.runtime.core import ErrorReply, Event, Malformed, Response, Session, SubscribeAck
-from nova_gen.runtime.core.session import SubscribeFailed, WaiterReply
-from nova_gen.runtime.errors import SubscriptionError
+from nova_runtime import protocol as p
+from nova_runtime.core import ErrorReply, Event, Malformed, Response, Session, SubscribeAck
+from nova_runtime.core.session import SubscribeFailed, WaiterReply
+from nova_runtime.errors import SubscriptionError
 
 from .nova_fake_api import GET_TIME, TICKER, TickerChannel, make_protocol
 from .test_structured import Book, _proto

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from nova_gen.runtime.sinks import OpenTelemetrySink, PrometheusSink
-from nova_gen.runtime.telemetry import (
+from nova_runtime.sinks import OpenTelemetrySink, PrometheusSink
+from nova_runtime.telemetry import (
     AuthCompleted,
     ConnectionClosed,
     ConnectionOpened,
@@ -245,7 +245,7 @@ def test_importing_sinks_does_not_import_the_libraries() -> None:
     import subprocess
 
     code = (
-        "import sys, nova_gen.runtime.sinks, nova_gen.runtime.telemetry;"
+        "import sys, nova_runtime.sinks, nova_runtime.telemetry;"
         "print('prometheus_client' in sys.modules, 'opentelemetry' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

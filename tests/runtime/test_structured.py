@@ -6,8 +6,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from nova_gen.runtime import protocol as p
-from nova_gen.runtime.core import GapNotification, Notification, Session, SubscribeAck
+from nova_runtime import protocol as p
+from nova_runtime.core import GapNotification, Notification, Session, SubscribeAck
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ def test_subscription_id_from_reply_routes_notifications() -> None:
 
 
 def test_positional_and_params_array() -> None:
-    from nova_gen.runtime.core.session import wire_params
+    from nova_runtime.core.session import wire_params
 
     spec = p.RequestSpec(name="g", method="g", parse_result=lambda x: x, positional=("a", "b", "c"))
     assert wire_params(spec, {"a": 1, "b": True}) == [1, True]

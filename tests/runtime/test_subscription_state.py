@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from nova_gen.runtime import protocol as p
-from nova_gen.runtime.core.subscriptions import Subscriptions
-from nova_gen.runtime.core.waiters import Waiters
+from nova_runtime import protocol as p
+from nova_runtime.core.subscriptions import Subscriptions
+from nova_runtime.core.waiters import Waiters
 
 from .nova_fake_api import TICKER, TickerChannel, make_protocol
 

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from nova_gen.runtime.diagnostics import Diagnostics, SubscriptionInfo
-from nova_gen.runtime.logs import RedactingFilter, frame_preview, get_logger, redact
-from nova_gen.runtime.telemetry import (
+from nova_runtime.diagnostics import Diagnostics, SubscriptionInfo
+from nova_runtime.logs import RedactingFilter, frame_preview, get_logger, redact
+from nova_runtime.telemetry import (
     EVENT_TYPES,
     AuthCompleted,
     ConnectionClosed,

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from nova_gen.runtime.core import (
+from nova_runtime.core import (
     Event,
     Notification,
     PingReceived,
@@ -16,8 +16,8 @@ from nova_gen.runtime.core import (
     Unknown,
     WaiterReply,
 )
-from nova_gen.runtime.errors import MalformedFrame
-from nova_gen.runtime.protocol import Match
+from nova_runtime.errors import MalformedFrame
+from nova_runtime.protocol import Match
 
 from .nova_fake_api import GET_TIME, TICKER, TickerChannel, make_protocol
 

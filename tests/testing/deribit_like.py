@@ -15,7 +15,7 @@ from nova_gen.ir import (
     Server,
     SubscriptionMethod,
 )
-from nova_gen.runtime.protocol import (
+from nova_runtime.protocol import (
     Auth,
     Envelope,
     ErrorRule,

@@ -18,10 +18,10 @@ from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
 from nova_gen.ir import Api
-from nova_gen.runtime.protocol import Match
 from nova_gen.testing import SpecServer
 from nova_gen.testing.streams import chain_next
 from nova_gen.testing.templates import fill
+from nova_runtime.protocol import Match
 
 from .families import collect, load_spec, recv_json, recv_until
 

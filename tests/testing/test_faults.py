@@ -12,8 +12,8 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.http11 import Request
 
 from nova_gen.ir import Api
-from nova_gen.runtime.protocol import Hello, Match
 from nova_gen.testing import MessageLimit, SpecServer
+from nova_runtime.protocol import Hello, Match
 
 from .deribit_like import deribit_like_api
 from .test_server import TICKER_BTC, call, is_note, notes, recv_until, send

@@ -7,7 +7,10 @@ from typing import Any
 import pytest
 
 from nova_gen.ir import Channel, Event, Param
-from nova_gen.runtime.protocol import (
+from nova_gen.testing import Framer
+from nova_gen.testing import framing as ptr
+from nova_gen.testing.addresses import AddressTemplate, same_parameters
+from nova_runtime.protocol import (
     Envelope,
     ErrorRule,
     Match,
@@ -16,9 +19,6 @@ from nova_gen.runtime.protocol import (
     ResponseRule,
     ServerPing,
 )
-from nova_gen.testing import Framer
-from nova_gen.testing import framing as ptr
-from nova_gen.testing.addresses import AddressTemplate, same_parameters
 
 from .deribit_like import ENVELOPE, deribit_like_api
 

@@ -33,22 +33,35 @@ import weakref
 from collections import deque
 from collections.abc import Generator
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from .core.subscriptions import SubEntry, SubState
 from .errors import SubscriptionError, SubscriptionOverflow
 from .lifecycle import OverflowPolicy
 from .protocol import ChannelSpec
 
-if TYPE_CHECKING:
-    from .client import BaseClient
-
-__all__ = ["Feed", "Subscription"]
+__all__ = ["Feed", "FeedOwner", "Subscription"]
 
 M = TypeVar("M")
 C = TypeVar("C")
 
 _END = object()
+
+
+class FeedOwner(Protocol):
+    """What a feed tells the client's subscriptions (:class:`~.subscriber.Subscriber`)."""
+
+    def overflowed(self, feed: Feed[Any, Any], error: Exception) -> None:
+        """A ``raise``-policy buffer overflowed: end that subscription."""
+
+    def dropped(self, feed: Feed[Any, Any]) -> None:
+        """A message was dropped for a full buffer (logged, counted)."""
+
+    def consumer_left(self, feed: Feed[Any, Any]) -> None:
+        """The user's Subscription was garbage collected (from a finaliser, any thread)."""
+
+    async def unsubscribe_feed(self, feed: Feed[Any, Any]) -> None:
+        """Stop this consumer; unsubscribe its address when it was the last one."""
 
 
 class Feed(Generic[M, C]):
@@ -61,7 +74,7 @@ class Feed(Generic[M, C]):
 
     def __init__(
         self,
-        client: BaseClient[Any],
+        owner: FeedOwner,
         spec: ChannelSpec[M, C],
         channel: C,
         address: str,
@@ -79,7 +92,7 @@ class Feed(Generic[M, C]):
         self.detached = False
         """Its Subscription was collected without ever being iterated (handler style):
         the address stays subscribed for the hooks, nothing is buffered."""
-        self._client = client
+        self._owner = owner
         self._buffer: deque[M] = deque()
         self._waiter: asyncio.Future[None] | None = None
         self._ack: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -136,8 +149,8 @@ class Feed(Generic[M, C]):
         if keep:
             self._buffer.popleft()
         elif policy == "raise" and self._end is None:
-            self._client._overflow(self, SubscriptionOverflow(self.address, self.maxsize))
-        self._client._dropped(self)
+            self._owner.overflowed(self, SubscriptionOverflow(self.address, self.maxsize))
+        self._owner.dropped(self)
         return keep
 
     def _acked(self) -> None:
@@ -171,7 +184,7 @@ class Feed(Generic[M, C]):
 
     def _left(self) -> None:
         """The user's Subscription was garbage collected (a finaliser, any thread)."""
-        self._client._consumer_left(self)
+        self._owner.consumer_left(self)
 
     def _detach(self) -> None:
         """Never iterated and dropped (handler style): keep the address, buffer nothing."""
@@ -249,7 +262,7 @@ class Subscription(Generic[M, C]):
         feed = self._feed
         if feed._state in ("unsubscribed", "failed"):
             return
-        await feed._client._unsubscribe_sink(feed)
+        await feed._owner.unsubscribe_feed(feed)
 
     async def aclose(self) -> None:
         """Like an async generator's ``aclose``: unsubscribe (for ``contextlib.aclosing``)."""

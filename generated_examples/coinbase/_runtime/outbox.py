@@ -13,14 +13,14 @@ itself, so it empties the outboxes (:meth:`Outbox.clear`).
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from .context import Context
 from .core import SubEntry, SubscribeAck
 from .errors import ConnectionLost, RateLimited, RequestTimeout
+from .outcomes import Outcomes
 from .protocol import SubscribeMethod
-
-if TYPE_CHECKING:
-    from .client import BaseClient
+from .sender import Sender
 
 __all__ = ["Outbox"]
 
@@ -28,8 +28,10 @@ __all__ = ["Outbox"]
 class Outbox:
     """Addresses per subscribe method whose subscribe frame has not gone out yet."""
 
-    def __init__(self, client: BaseClient[Any]) -> None:
-        self.client = client
+    def __init__(self, ctx: Context, sender: Sender, outcomes: Outcomes) -> None:
+        self.ctx = ctx
+        self.sender = sender
+        self.outcomes = outcomes
         self._waiting: dict[str, list[SubEntry]] = {}
         self._senders: dict[str, asyncio.Task[Any]] = {}
 
@@ -39,7 +41,7 @@ class Outbox:
         name = entry.method.name
         self._waiting.setdefault(name, []).append(entry)
         if name not in self._senders:
-            self._senders[name] = self.client._spawn(self._send(entry.method))
+            self._senders[name] = self.ctx.spawn(self._send(entry.method))
 
     def cancel(self, entry: SubEntry) -> bool:
         """Take ``entry`` out before its frame went out; True if it was waiting."""
@@ -55,23 +57,23 @@ class Outbox:
             waiting.clear()
 
     async def _send(self, method: SubscribeMethod) -> None:
-        client = self.client
-        loop = client._loop
-        session = client._session
-        timeout = client.request_timeout
+        ctx, sender = self.ctx, self.sender
+        loop = ctx.loop
+        session = ctx.session
+        timeout = ctx.request_timeout
         wire = method.subscribe
-        cost = client._cost_of(wire)
+        cost = sender.cost_of(wire)
         size = (method.max_batch or 0) if method.batch else 1
         waiting = self._waiting.setdefault(method.name, [])
         try:
             while waiting:
                 take = size or len(waiting)
                 try:
-                    conn = await client._ready(wire, cost, loop.time() + timeout, timeout)
+                    conn = await sender.ready(wire, cost, loop.time() + timeout, timeout)
                 except (ConnectionLost, RequestTimeout, RateLimited) as exc:
                     failed = [e.address for e in waiting[:take]]
                     del waiting[:take]
-                    client._fail_entries(session.subscriptions.mark_failed(failed, exc), exc)
+                    ctx.fail_entries(session.subscriptions.mark_failed(failed, exc), exc)
                     continue
                 entries = [e for e in waiting[:take] if e.state == "pending"]
                 del waiting[:take]
@@ -80,10 +82,10 @@ class Outbox:
                 )
                 for number, (pending, text) in enumerate(requests):
                     if number:  # addresses this method cannot batch: one frame each
-                        await client._throttle(
+                        await sender.throttle(
                             wire, cost, pending.deadline, timeout, wait_only=True
                         )
-                    loop.call_at(pending.deadline, client._expire, pending)
+                    loop.call_at(pending.deadline, sender.expire, pending)
                     conn.last_subscribe = pending.addresses  # for a `reject` close
                     try:
                         await conn.send(text)
@@ -95,7 +97,7 @@ class Outbox:
                             e for e in entries if e.address in pending.addresses and e.state == "active"
                         ]
                         if active:
-                            client._on_outcome(SubscribeAck(pending, active, []), conn)
+                            self.outcomes.handle(SubscribeAck(pending, active, []), conn)
         finally:
             if self._senders.get(method.name) is asyncio.current_task():
                 del self._senders[method.name]

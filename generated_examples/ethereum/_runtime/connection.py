@@ -7,8 +7,8 @@ counters are plain ints on the object, so counting costs an addition.
 
 The receive loop is the hot path: one ``recv``, one ``Session.receive`` (which parses
 with pydantic's Rust path), and for a notification a push into each consumer's buffer.
-Everything else (replies, events, errors) goes to ``client._on_outcome``; server pings
-are answered inline, never behind a user hook. While a lifetime rotation's two
+Everything else (replies, events, errors) goes to the :class:`Receiver` (the client's
+:class:`~.outcomes.Outcomes`); server pings are answered inline, never behind a user hook. While a lifetime rotation's two
 connections carry the same subscriptions, both deliver through the session's
 ``overlap``, which lets each message through once and in order; frames of a connection
 that is not *live* are parsed for replies but their notifications are not delivered.
@@ -19,29 +19,41 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed as WsConnectionClosed
 from websockets.protocol import State
 
-from .core import Malformed, Notification, PingReceived
+from .context import Context
+from .core import Malformed, Notification, PingReceived, SubEntry
 from .errors import ConnectionLost, MalformedFrame
 
-if TYPE_CHECKING:
-    from .client import BaseClient
-
-__all__ = ["Connection"]
+__all__ = ["Connection", "Receiver"]
 
 _DEBUG = logging.DEBUG
+
+
+class Receiver(Protocol):
+    """What a connection hands received frames to, once the session has classified them."""
+
+    def handle(self, outcome: object, conn: Connection | None = None) -> None:
+        """Every outcome but notifications on subscribed addresses and pings."""
+
+    def deliver(self, entry: SubEntry, message: Any) -> None:
+        """A notification for ``entry``'s consumers and hook (during a rotation's overlap)."""
+
+    async def answer_ping(self, outcome: PingReceived, conn: Connection) -> None:
+        """Answer a server ping on ``conn``."""
 
 
 class Connection:
     """One open WebSocket and its receive task."""
 
     __slots__ = (
-        "_client",
+        "_ctx",
         "_log",
+        "_receiver",
         "_task",
         "aborted",
         "bytes_in",
@@ -63,7 +75,7 @@ class Connection:
     )
 
     def __init__(
-        self, ws: ClientConnection, url: str, number: int, client: BaseClient[Any]
+        self, ws: ClientConnection, url: str, number: int, ctx: Context, receiver: Receiver
     ) -> None:
         self.ws = ws
         self.url = url
@@ -91,8 +103,9 @@ class Connection:
         self.last_subscribe: tuple[str, ...] = ()
         """The addresses of the subscribe frame sent last, when no request was sent after it
         (for the ``reject`` close action)."""
-        self._client = client
-        self._log = client.log
+        self._ctx = ctx
+        self._receiver = receiver
+        self._log = ctx.log
         self._task: asyncio.Task[None] | None = None
 
     @classmethod
@@ -101,7 +114,8 @@ class Connection:
         url: str,
         kwargs: dict[str, Any],
         number: int,
-        client: BaseClient[Any],
+        ctx: Context,
+        receiver: Receiver,
         *,
         shown: str | None = None,
     ) -> Connection:
@@ -109,7 +123,7 @@ class Connection:
         URL with credentials masked, kept as :attr:`url` for logs and telemetry."""
         started = asyncio.get_running_loop().time()
         ws = await connect(url, **kwargs)
-        conn = cls(ws, url if shown is None else shown, number, client)
+        conn = cls(ws, url if shown is None else shown, number, ctx, receiver)
         conn.started_mono = started
         return conn
 
@@ -120,7 +134,7 @@ class Connection:
     def start(self) -> None:
         """Start the receive loop."""
         self._task = asyncio.get_running_loop().create_task(
-            self._receive_loop(), name=f"nova.{self._client.protocol.name}.receive.{self.number}"
+            self._receive_loop(), name=f"nova.{self._ctx.protocol.name}.receive.{self.number}"
         )
 
     async def wait(self, timeout: float | None = None) -> None:
@@ -139,7 +153,7 @@ class Connection:
         self.frames_in += 1
         self.bytes_in += len(data)
         if self._log.isEnabledFor(_DEBUG):
-            self._log.debug("< #%d %s", self.number, self._client._preview(data))
+            self._log.debug("< #%d %s", self.number, self._ctx.secrets.preview(data))
         return data
 
     async def send(self, text: str) -> None:
@@ -147,7 +161,7 @@ class Connection:
         self.frames_out += 1
         self.bytes_out += len(text)
         if self._log.isEnabledFor(_DEBUG):
-            self._log.debug("> #%d %s", self.number, self._client._preview(text))
+            self._log.debug("> #%d %s", self.number, self._ctx.secrets.preview(text))
         try:
             await self.ws.send(text)
         except WsConnectionClosed as exc:
@@ -192,15 +206,17 @@ class Connection:
     # -- the receive loop ------------------------------------------------------------
 
     async def _receive_loop(self) -> None:
-        client = self._client
+        ctx = self._ctx
         ws = self.ws
-        session = client._session
+        session = ctx.session
         receive = session.receive
         fast = session.fast
-        hooks = client._hooks
-        enqueue = client._runner_hooks.enqueue
-        on_outcome = client._on_outcome
-        deliver = client._outcomes.deliver
+        hooks = ctx.hooks
+        enqueue = ctx.enqueue
+        receiver = self._receiver
+        on_outcome = receiver.handle
+        deliver = receiver.deliver
+        preview = ctx.secrets.preview
         text_hook = hooks.get("on_text_frame")
         binary_hook = hooks.get("on_binary_frame")
         raw = text_hook is not None or binary_hook is not None
@@ -212,7 +228,7 @@ class Connection:
                 self.bytes_in += len(data)
                 try:
                     if log.isEnabledFor(_DEBUG):
-                        log.debug("< #%d %s", self.number, client._preview(data))
+                        log.debug("< #%d %s", self.number, preview(data))
                     if raw:
                         hook = text_hook if type(data) is str else binary_hook
                         if hook is not None:
@@ -223,7 +239,7 @@ class Connection:
                         if type(outcome) is Notification:
                             hit = outcome.entry, outcome.message
                         elif type(outcome) is PingReceived:
-                            await client._answer_ping(outcome, self)
+                            await receiver.answer_ping(outcome, self)
                             continue
                         else:
                             on_outcome(outcome, self)
@@ -263,9 +279,9 @@ class Connection:
         a :class:`Malformed` outcome on this same connection, which goes on."""
         error = MalformedFrame(f"frame could not be handled: {type(exc).__name__}: {exc}", data)
         try:
-            self._client._on_outcome(Malformed(error), self)
+            self._receiver.handle(Malformed(error), self)
         except Exception:  # noqa: BLE001 - reporting must not end the connection either
-            self._client.log_limits.warning(
+            self._ctx.log_limits.warning(
                 self._log, "unhandled frame", "a frame could not be handled", exc_info=True
             )
 

@@ -5,14 +5,18 @@ something unknown); this module acts on it: wakes the waiting request, marks sub
 active or failed, hands messages to iterators and hooks, reports the rest to
 ``on_error`` and ``on_unknown_message``. One small method per kind of outcome, chosen by
 its type. Channel notifications on subscribed addresses do not come through here: the
-receive loop delivers those itself (the hot path).
+receive loop delivers those itself (the hot path). A transient subscribe refusal is retried
+here too, after the back-off the server asked for.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from .connection import Connection
+from .context import Context
 from .core import (
     Drifted,
     ErrorReply,
@@ -32,21 +36,20 @@ from .core import (
     Unknown,
     WaiterReply,
 )
-from .errors import ConnectionLost, SubscriptionError, brief
+from .errors import ConnectionLost, RequestTimeout, SubscriptionError, brief
+from .sender import Sender
 from .telemetry import SequenceGap, SubscriptionStateChanged, UnexpectedKind
-
-if TYPE_CHECKING:
-    from .client import BaseClient
-    from .connection import Connection
 
 __all__ = ["Outcomes"]
 
 
 class Outcomes:
-    """Acts on the outcomes of received frames for one client."""
+    """Acts on the outcomes of received frames for one client (a connection's
+    :class:`~.connection.Receiver`)."""
 
-    def __init__(self, client: BaseClient[Any]) -> None:
-        self.client = client
+    def __init__(self, ctx: Context, sender: Sender) -> None:
+        self.ctx = ctx
+        self.sender = sender
         self._handlers: dict[type, Callable[[Any, Connection | None], None]] = {
             GapNotification: self._gap,
             Drifted: self._drifted,
@@ -71,15 +74,14 @@ class Outcomes:
         if handler is not None:
             error = getattr(outcome, "error", None)
             if isinstance(error, BaseException):
-                self.client._redact_error(error)  # server text may echo a secret
+                self.ctx.secrets.redact_error(error)  # server text may echo a secret
             handler(outcome, conn)
 
     async def answer_ping(self, outcome: PingReceived, conn: Connection) -> None:
         """Answer a server ping inline in the receive loop (never behind a user hook)."""
-        client = self.client
-        pending, text = client._session.build_reply(outcome.reply, now=client._loop.time())
+        pending, text = self.ctx.session.build_reply(outcome.reply, now=self.ctx.loop.time())
         if pending is not None:
-            client._track_internal(pending)
+            self.sender.track_internal(pending)
         if text is not None:
             try:
                 await conn.send(text)
@@ -90,14 +92,13 @@ class Outcomes:
         entry.received += 1
         for sink in entry.sinks:
             sink._push(message)
-        hook = self.client._hooks[entry.spec.hook]
+        hook = self.ctx.hooks[entry.spec.hook]
         if hook is not None:
-            self.client._enqueue(hook, (message, entry.channel))
+            self.ctx.enqueue(hook, (message, entry.channel))
 
     def pong(self, outcome: object) -> bool:
         """Whether ``outcome`` answers our application ping (and mark it answered)."""
-        client = self.client
-        tracker = client._sup.tracker if client._sup is not None else None
+        tracker = self.ctx.tracker
         if tracker is None:
             return False
         hit = False
@@ -111,7 +112,7 @@ class Outcomes:
             pending = outcome.pending
             hit = pending.kind == "internal" and pending.method == tracker.ping.send.request
         if hit:
-            tracker.answered(client._loop.time())
+            tracker.answered(self.ctx.loop.time())
         return hit and not isinstance(outcome, Response)
 
     # -- one method per outcome ------------------------------------------------------
@@ -120,10 +121,10 @@ class Outcomes:
         if conn is not None and not conn.live:
             return
         entry = outcome.entry
-        self.client._emit(
+        self.ctx.emit(
             SequenceGap, address=entry.address, expected=outcome.expected, received=outcome.received
         )
-        self.client._call_hook("on_sequence_gap", entry.channel, outcome.expected, outcome.received)
+        self.ctx.call_hook("on_sequence_gap", entry.channel, outcome.expected, outcome.received)
         self.deliver(entry, outcome.message)
 
     def _notification(self, outcome: Notification, conn: Connection | None) -> None:
@@ -136,7 +137,7 @@ class Outcomes:
         if conn is not None and not conn.live:
             return  # a rotation's replacement: the live connection reports it
         address = outcome.address
-        self.client._drifted(
+        self.ctx.drifted(
             outcome.spec.name, address if type(address) is str else brief(address), outcome.fields
         )
         self.handle(outcome.outcome, conn)
@@ -144,7 +145,7 @@ class Outcomes:
     def _ended(self, outcome: SubscriptionEnded, conn: Connection | None) -> None:
         for sink in list(outcome.entry.sinks):
             sink._close()
-        self.client._emit(
+        self.ctx.emit(
             SubscriptionStateChanged,
             address=outcome.entry.address,
             old="active",
@@ -154,24 +155,24 @@ class Outcomes:
     def _response(self, outcome: Response, conn: Connection | None) -> None:
         self.pong(outcome)
         if outcome.pending.kind == "unsubscribe":
-            self.client._requested(outcome.pending, None)
+            self.sender.requested(outcome.pending, None)
         waiter = outcome.pending.waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(outcome.result)
 
     def _event(self, outcome: Event, conn: Connection | None) -> None:
-        hook = self.client._hooks[outcome.spec.hook]
+        hook = self.ctx.hooks[outcome.spec.hook]
         if hook is not None:
-            self.client._enqueue(hook, (outcome.message,))
+            self.ctx.enqueue(hook, (outcome.message,))
 
     def _template_notification(
         self, outcome: TemplateNotification, conn: Connection | None
     ) -> None:
         if conn is not None and not conn.live:
             return
-        hook = self.client._hooks[outcome.spec.hook]
+        hook = self.ctx.hooks[outcome.spec.hook]
         if hook is not None:
-            self.client._enqueue(hook, (outcome.message, outcome.channel))
+            self.ctx.enqueue(hook, (outcome.message, outcome.channel))
 
     def _waiter_reply(self, outcome: WaiterReply, conn: Connection | None) -> None:
         future = outcome.waiter.waiter
@@ -184,58 +185,57 @@ class Outcomes:
             self.handle(outcome.event, conn)
 
     def _subscribe_ack(self, outcome: SubscribeAck, conn: Connection | None) -> None:
-        client = self.client
-        client._requested(outcome.pending, None)
+        ctx = self.ctx
+        self.sender.requested(outcome.pending, None)
         for entry in outcome.entries:
             for sink in entry.sinks:
                 sink._acked()
-            client._call_hook("on_subscribed", entry.address)
-            client._emit(
+            ctx.call_hook("on_subscribed", entry.address)
+            ctx.emit(
                 SubscriptionStateChanged, address=entry.address, old="pending", new="active"
             )
         for entry in outcome.refused:
-            client._fail_entries(
+            ctx.fail_entries(
                 [entry],
                 SubscriptionError(entry.address, "the server did not confirm the subscription"),
             )
-        client._wake_waiter(outcome.pending)
+        ctx.wake_waiter(outcome.pending)
 
     def _subscribe_failed(self, outcome: SubscribeFailed, conn: Connection | None) -> None:
-        self.client._requested(outcome.pending, outcome.error)
+        self.sender.requested(outcome.pending, outcome.error)
         for entry in outcome.entries:
             error = SubscriptionError(entry.address, str(outcome.error), cause=outcome.error)
-            self.client._fail_entries([entry], error)
-        self.client._wake_waiter(outcome.pending)
+            self.ctx.fail_entries([entry], error)
+        self.ctx.wake_waiter(outcome.pending)
 
     def _subscribe_retry(self, outcome: SubscribeRetry, conn: Connection | None) -> None:
         """A transient refusal (a ``retry`` error code): back off, then subscribe again;
         the subscriptions stay pending meanwhile, never failed for good."""
-        client = self.client
         pending = outcome.pending
-        client._requested(pending, outcome.error)
-        delay = client._throttled(pending.method)
-        client._wake_waiter(pending)  # a restore waiting for this ack goes on without it
-        client._spawn(client._retry_subscribe(outcome.addresses, delay, conn))
+        self.sender.requested(pending, outcome.error)
+        delay = self.sender.throttled(pending.method)
+        self.ctx.wake_waiter(pending)  # a restore waiting for this ack goes on without it
+        self.ctx.spawn(self.retry_subscribe(outcome.addresses, delay, conn))
 
     def _error_reply(self, outcome: ErrorReply, conn: Connection | None) -> None:
-        client = self.client
+        ctx = self.ctx
         if outcome.pending is not None and outcome.pending.waiter is not None:
-            client._fail_waiter(outcome.pending, outcome.error)
+            ctx.fail_waiter(outcome.pending, outcome.error)
             return
         if outcome.pending is None:
-            client._unexpected_frame("unknown_reply")
+            ctx.unexpected_frame("unknown_reply")
         what = outcome.pending.method if outcome.pending is not None else "an unknown request"
-        if client._error_action(outcome.error.code) == "retry":
-            client._throttled(what)
-        client._call_hook("on_error", outcome.error, f"error reply to {what}")
+        if ctx.error_action(outcome.error.code) == "retry":
+            self.sender.throttled(what)
+        ctx.call_hook("on_error", outcome.error, f"error reply to {what}")
 
     def _malformed(self, outcome: Malformed, conn: Connection | None) -> None:
         if self.pong(outcome):
             return
-        self.client._unexpected_frame("malformed")
+        self.ctx.unexpected_frame("malformed")
         if outcome.pending is not None and outcome.pending.waiter is not None:
-            self.client._fail_waiter(outcome.pending, outcome.error)
-        self.client._call_hook("on_error", outcome.error, "malformed frame")
+            self.ctx.fail_waiter(outcome.pending, outcome.error)
+        self.ctx.call_hook("on_error", outcome.error, "malformed frame")
 
     def _stray(self, outcome: StrayReply, conn: Connection | None) -> None:
         what = brief(outcome.id, 40)
@@ -246,12 +246,49 @@ class Outcomes:
             kind, reason = "duplicate_reply", f"duplicate reply to request {what}"
         else:
             kind, reason = "unknown_reply", f"reply with unknown id {what}"
-        self.client._unexpected_frame(kind)
-        self.client._call_hook("on_unknown_message", outcome.frame, reason)
+        self.ctx.unexpected_frame(kind)
+        self.ctx.call_hook("on_unknown_message", outcome.frame, reason)
 
     def _unknown(self, outcome: Unknown, conn: Connection | None) -> None:
         if self.pong(outcome):
             return
-        self.client._unexpected_frame("unknown")
-        self.client._call_hook("on_unknown_message", outcome.frame, outcome.reason)
+        self.ctx.unexpected_frame("unknown")
+        self.ctx.call_hook("on_unknown_message", outcome.frame, outcome.reason)
 
+
+    # -- a transient refusal, retried ------------------------------------------------------
+
+    async def retry_subscribe(
+        self, addresses: tuple[str, ...], delay: float, conn: Connection | None
+    ) -> None:
+        """Subscribe ``addresses`` again ``delay`` s after a transient refusal (those
+        still desired and pending), through the rate limiter, on the open connection
+        (after a restore in progress, if any). A reconnect meanwhile resubscribes them
+        anyway; its restore plan includes every pending entry."""
+        await asyncio.sleep(delay)
+        ctx, sender = self.ctx, self.sender
+        loop = ctx.loop
+        timeout = ctx.request_timeout
+        subs = ctx.session.subscriptions
+        while any((e := subs.get(a)) is not None and e.state == "pending" for a in addresses):
+            try:
+                conn = await sender.connection(loop.time() + timeout, "subscribe", timeout)
+                requests = ctx.session.resubscribe(addresses, now=loop.time(), timeout=timeout)
+                for pending, text in requests:
+                    await sender.throttle(
+                        pending.method,
+                        sender.cost_of(pending.method),
+                        pending.deadline,
+                        timeout,
+                        wait_only=True,
+                    )
+                    loop.call_at(pending.deadline, sender.expire, pending)
+                    await conn.send(text)
+                    if not ctx.session.awaits_ack(pending):
+                        entries = [e for a in pending.addresses if (e := subs.get(a)) is not None]
+                        self.handle(SubscribeAck(pending, entries, []), conn)
+                return
+            except RequestTimeout:
+                continue  # still reconnecting: wait again
+            except ConnectionLost:
+                return  # closed, or dropped: the next restore subscribes them

@@ -17,24 +17,57 @@ never fire. Two watchdogs run per connection, as timers of the
 
 Each firing is logged at WARNING and emitted as a :class:`~.telemetry.StreamStale` event.
 They read counters the receive loop keeps anyway (``Connection.frames_in``,
-``SubEntry.received``), so the hot path pays nothing for them.
+``SubEntry.received``), so the hot path pays nothing for them. They see the supervisor
+through :class:`Watched`.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import Any
+from typing import Protocol as TypingProtocol
 
+from .connection import Connection
+from .context import Context
 from .core.subscriptions import SubEntry
+from .lifecycle import ClientState
 from .options import ConnectOptions
 from .protocol import Heartbeat, Protocol
 from .telemetry import HeartbeatMissed, StaleAction, StreamStale
 
-if TYPE_CHECKING:
-    from .connection import Connection
-    from .supervisor import Supervisor
+__all__ = [
+    "Watched",
+    "idle_limit",
+    "stale_action",
+    "stale_limits",
+    "watch_idle",
+    "watch_streams",
+]
 
-__all__ = ["idle_limit", "stale_action", "stale_limits", "watch_idle", "watch_streams"]
+
+class Watched(TypingProtocol):
+    """The supervisor, as the watchdogs see it."""
+
+    @property
+    def ctx(self) -> Context: ...
+
+    @property
+    def conn(self) -> Connection | None: ...
+
+    @property
+    def state(self) -> ClientState: ...
+
+    @property
+    def stale_strikes(self) -> dict[str, tuple[int, int]]:
+        """Address -> (messages it had received, stale firings in a row since then),
+        kept across connections (see :func:`stale_action`)."""
+        ...
+
+    def force_reconnect(self, why: str) -> None:
+        """Drop the current connection; the supervisor restores on a new one."""
+
+    async def resubscribe(self, conn: Connection, entry: SubEntry) -> None:
+        """Unsubscribe ``entry``'s address and subscribe it again on ``conn``."""
 
 
 def stale_limits(protocol: Protocol, options: ConnectOptions) -> dict[str, float]:
@@ -76,7 +109,7 @@ def idle_limit(options: ConnectOptions, heartbeat: Heartbeat) -> tuple[float, bo
     return (2 * interval + 5.0, True) if interval is not None else None
 
 
-async def watch_idle(sup: Supervisor, conn: Connection, limit: float, promised: bool) -> None:
+async def watch_idle(sup: Watched, conn: Connection, limit: float, promised: bool) -> None:
     """No frame at all on ``conn`` for ``limit`` seconds: replace the connection."""
     loop = asyncio.get_running_loop()
     seen, since = conn.frames_in, loop.time()
@@ -87,17 +120,17 @@ async def watch_idle(sup: Supervisor, conn: Connection, limit: float, promised: 
             seen, since = conn.frames_in, now
         elif now - since >= limit:
             if promised:
-                sup.client._emit(HeartbeatMissed, kind="server_silence")
-            sup.client._emit(StreamStale, address=None, silent_for=now - since, action="reconnect")
+                sup.ctx.emit(HeartbeatMissed, kind="server_silence")
+            sup.ctx.emit(StreamStale, address=None, silent_for=now - since, action="reconnect")
             sup.force_reconnect(f"no frame from the server for {now - since:.1f}s")
             return
 
 
-async def watch_streams(sup: Supervisor, conn: Connection, limits: dict[str, float]) -> None:
+async def watch_streams(sup: Watched, conn: Connection, limits: dict[str, float]) -> None:
     """Per-address silence on ``conn`` (``limits`` from :func:`stale_limits`), acted on
     per :func:`stale_action`; ``sup.stale_strikes`` counts firings across connections."""
     loop = asyncio.get_running_loop()
-    subs = sup.client._session.subscriptions
+    subs = sup.ctx.session.subscriptions
     strikes = sup.stale_strikes
     tick = min(limits.values()) / 4
     seen: dict[str, tuple[int, float]] = {}
@@ -127,7 +160,7 @@ async def watch_streams(sup: Supervisor, conn: Connection, limits: dict[str, flo
             action = stale_action(strike, entry.method.unsubscribe is not None)
             if action is None:
                 if stale_action(strike - 1, entry.method.unsubscribe is not None) is not None:
-                    sup.client.log.warning(
+                    sup.ctx.log.warning(
                         "no message on %s for %.1fs, even on a new connection: leaving it"
                         " subscribed as it is until it delivers again",
                         address,
@@ -136,35 +169,20 @@ async def watch_streams(sup: Supervisor, conn: Connection, limits: dict[str, flo
                 continue
             _stale(sup, address, silent, action)
             if action == "resubscribe":
-                await _resubscribe(sup, conn, entry)
+                await sup.resubscribe(conn, entry)
             else:
                 sup.force_reconnect(f"no message on {address} for {silent:.1f}s")
                 return
 
 
-def _stale(sup: Supervisor, address: str, silent: float, action: StaleAction) -> None:
-    sup.client.log.warning(
+def _stale(sup: Watched, address: str, silent: float, action: StaleAction) -> None:
+    sup.ctx.log.warning(
         "no message on %s for %.1fs: %s",
         address,
         silent,
         "subscribing it again" if action == "resubscribe" else "replacing the connection",
     )
-    sup.client._emit(StreamStale, address=address, silent_for=silent, action=action)
-
-
-async def _resubscribe(sup: Supervisor, conn: Connection, entry: SubEntry) -> None:
-    """Unsubscribe ``entry``'s address and subscribe it again on ``conn``; a failure
-    replaces the connection."""
-    client = sup.client
-    session = client._session
-    try:
-        for request in session.unsubscribe_to_resubscribe(
-            entry, now=asyncio.get_running_loop().time(), timeout=sup._restore_timeout
-        ):
-            await client._send_unsubscribe(request)
-        await sup._restore(conn, session.subscriptions.restore_plan(only=[entry]))
-    except Exception as exc:  # noqa: BLE001 - any failure: a new connection restores it
-        sup.force_reconnect(f"resubscribing {entry.address} failed: {type(exc).__name__}: {exc}")
+    sup.ctx.emit(StreamStale, address=address, silent_for=silent, action=action)
 
 
 def _server_heartbeat_interval(reply: Any) -> float | None:

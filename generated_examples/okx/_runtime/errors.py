@@ -162,3 +162,9 @@ def brief(value: Any, limit: int = 200) -> str:
     except ValueError:
         return f"<integer of {value.bit_length()} bits>" if isinstance(value, int) else "<?>"
     return text if len(text) <= limit else text[:limit] + "…"
+
+
+def describe(error: BaseException) -> str:
+    """``"Type: text"`` (or just the type name) of an exception, for logs and reasons."""
+    text = str(error)
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__

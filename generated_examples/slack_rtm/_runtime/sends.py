@@ -2,7 +2,7 @@
 
 AsyncAPI documents describe messages the client sends without a reply (a Slack
 ``message``), and replies that carry no correlation id. The first are written and
-forgotten (:meth:`BaseClient._send_frame`: through the rate limiter, waiting for a
+forgotten (:meth:`.sender.Sender.send_frame`: through the rate limiter, waiting for a
 restore while reconnecting); for the second the call waits for the next incoming frame
 that matches the reply (``Session.add_waiter``; concurrent calls of one such method are
 answered in the order they were sent, and a frame answers only one of them).
@@ -11,25 +11,31 @@ answered in the order they were sent, and a frame answers only one of them).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from .protocol import Match, RequestSpec
-
-if TYPE_CHECKING:
-    from .client import BaseClient
+from .sender import Sender
 
 __all__ = ["request_next", "send_only"]
 
 T = TypeVar("T")
 
 
-async def send_only(client: BaseClient[Any], spec: RequestSpec[Any], params: Mapping[str, Any]) -> None:
+class _Client(Protocol):
+    """A generated client (a :class:`~.client.BaseClient`), as these functions use it."""
+
+    @property
+    def _sender(self) -> Sender: ...
+
+
+async def send_only(client: _Client, spec: RequestSpec[Any], params: Mapping[str, Any]) -> None:
     """Send ``spec``'s frame with ``params`` and return at once (no id, no reply)."""
-    await client._send_frame(client._frame_of(spec, params), method=spec.method, cost=spec.cost)
+    sender = client._sender
+    await sender.send_frame(sender.frame_of(spec, params), method=spec.method, cost=spec.cost)
 
 
 async def request_next(
-    client: BaseClient[Any],
+    client: _Client,
     spec: RequestSpec[T],
     params: Mapping[str, Any],
     reply: Match,
@@ -37,4 +43,4 @@ async def request_next(
     timeout: float | None = None,
 ) -> T:
     """Send ``spec``'s frame, then return the next incoming frame matching ``reply``, parsed."""
-    return await client._request_next(spec, params, reply, timeout=timeout)
+    return await client._sender.request_next(spec, params, reply, timeout=timeout)
