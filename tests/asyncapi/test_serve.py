@@ -10,14 +10,12 @@ import asyncio
 import importlib
 import inspect
 import json
-import signal
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from testing.served import served  # tests/testing/served.py (tests/ is on sys.path)
 from websockets.asyncio.client import connect
 
 from nova_gen.cli import main
@@ -44,28 +42,6 @@ start a Python process)."""
 
 def load(path: Path, perspective: str | None = None) -> Api:
     return load_api(path, Diagnostics(), ROOT, perspective)
-
-
-@asynccontextmanager
-async def served(spec: Path, *args: str) -> AsyncIterator[str]:
-    """``nova-gen serve SPEC --port 0 ARGS`` in a process of its own; yields its URL and
-    stops it with Ctrl-C (SIGINT), which must end it with status 0."""
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "nova_gen", "serve", str(spec), "--port", "0", "--notify-interval", "0.01", *args,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        assert proc.stdout is not None
-        line = (await proc.stdout.readline()).decode()
-        assert "ws://127.0.0.1:" in line, line + (await proc.stderr.read()).decode() if proc.stderr else line
-        yield line[line.index("ws://"):].strip()
-        proc.send_signal(signal.SIGINT)
-        assert await proc.wait() == 0
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
 
 
 def generated_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spec: Path, perspective: str) -> Any:
