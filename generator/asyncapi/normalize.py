@@ -36,6 +36,7 @@ from .common import Reader
 from .dispatch import Shape, ShapeReader, example_from
 from .model import Channel, Message, Operation
 from .overlay import Overlay, read_overlay
+from .pairs import pair_by_correlation
 from .perspective import Perspective
 from .security import Handshake
 from .validate import sequence
@@ -68,7 +69,6 @@ class AsyncApiNormalizer:
         self.refs = RefResolver(doc, diagnostics)
         self.shapes = ShapeReader(self.refs)
         self.overlay: Overlay = read_overlay(doc, diagnostics)
-        self._method_ptr: str | None = None
 
     # -- helpers ---------------------------------------------------------------------
 
@@ -189,11 +189,14 @@ class AsyncApiNormalizer:
                 security.append((op.value["security"], op.doc, join_pointer(op.pointer, "security")))
         handshake.security(security)
 
+        replies: set[tuple[str, str]] = set()
+        if self.major == 2:
+            sends, replies = pair_by_correlation(sends, receives, self.correlation_location)
         incoming: dict[tuple[str, str], Message] = {}
         for op in receives:
             for msg in op.messages:
                 incoming.setdefault(msg.identity, msg)
-        unsolicited = set(incoming)
+        unsolicited = set(incoming) - replies
         for op in sends:
             for msg in op.reply or ():
                 incoming.setdefault(msg.identity, msg)
@@ -334,6 +337,15 @@ class AsyncApiNormalizer:
 
     # -- outgoing --------------------------------------------------------------------
 
+    def correlation_location(self, msg: Message) -> str | None:
+        """The ``location`` of the message's ``correlationId``, as written; None without one."""
+        raw = msg.value.get("correlationId")
+        if raw is None:
+            return None
+        value, _, _ = self.refs.follow(raw, msg.doc, join_pointer(msg.pointer, "correlationId"))
+        location = value.get("location") if isinstance(value, dict) else None
+        return location if isinstance(location, str) else None
+
     def correlation(self, msg: Message) -> str | None:
         raw = msg.value.get("correlationId")
         if raw is None:
@@ -364,7 +376,6 @@ class AsyncApiNormalizer:
                     seen.add(msg.identity)
                     outgoing.append((op, msg, self.shape(msg)))
         method_ptr = self.method_pointer(outgoing)
-        self._method_ptr = method_ptr
         corr_ptrs: dict[str, Message] = {}
         out: list[ir.Request] = []
         id_kind: p.IdKind = "int"
@@ -518,9 +529,7 @@ class AsyncApiNormalizer:
         results: list[Any] = []
         for m in replies:
             results.extend(self.examples(m) or [example_from(self.shape(m))])
-        # The reply's own correlation value is the request's, set when answering.
-        corr = {s[1:] for s in skip if s and s.count("/") == 1 and s != self._method_ptr}
-        results = [{k: v for k, v in r.items() if k not in corr} if isinstance(r, dict) else r for r in results]
+        # A reply example keeps its correlation value: the server writes the request's over it.
         # The n-th example of the request goes with the n-th reply example (an echo's pairs).
         params_of = [{k: v for k, v in ex.items() if k not in skipped} if isinstance(ex, dict) else sample for ex in own]
         return tuple(

@@ -73,14 +73,14 @@ class Framer:
                 frame["id"] = request_id
             frame["result"] = copy.deepcopy(result)
             return frame
+        if rule.result != "" or isinstance(result, dict):
+            write_at(frame, rule.result, copy.deepcopy(result))
+        # After the result: a result merged into the frame ("") may carry its example's id.
         if has_id:
             write_at(frame, rule.id, request_id)
         where = self.envelope.request.method
         if method is not None and where is not None and where in rule.when.present:
             write_at(frame, where, method)
-        if rule.result == "" and not isinstance(result, dict):
-            return self._apply(frame, rule.when)
-        write_at(frame, rule.result, copy.deepcopy(result))
         return self._apply(frame, rule.when)
 
     def error(

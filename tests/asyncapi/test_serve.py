@@ -239,3 +239,71 @@ async def test_serve_honours_perspective() -> None:
     """Read from the client's side, the socket-mode document's events come from the server."""
     async with asyncio.timeout(TIMEOUT), served(SOCKET_MODE, "--perspective", "client") as url, connect(url) as ws:
         assert json.loads(await ws.recv()) == {"type": "hello", "num_connections": 1}
+
+
+# -- AsyncAPI 2.x request/reply: a shared correlationId location -------------------------------
+
+V2_PAIRS = """\
+asyncapi: 2.6.0
+info: {title: Ticks, version: '1'}
+servers:
+  local: {url: 'ws://127.0.0.1:8765', protocol: ws}
+channels:
+  /:
+    publish:
+      message:
+        oneOf:
+          - name: ping
+            correlationId: {location: '$message.payload#/id'}
+            payload:
+              type: object
+              required: [type, id]
+              properties: {type: {const: ping}, id: {type: integer}}
+          - name: note
+            payload: {type: object, properties: {type: {const: note}, text: {type: string}}}
+    subscribe:
+      message:
+        oneOf:
+          - name: pong
+            correlationId: {location: '$message.payload#/id'}
+            payload:
+              type: object
+              required: [type, id, time]
+              properties: {type: {const: pong}, id: {type: integer}, time: {type: integer}}
+            examples:
+              - payload: {type: pong, id: 1, time: 1700000000}
+          - name: tick
+            payload:
+              type: object
+              required: [type, price]
+              properties: {type: {const: tick}, price: {type: number}}
+            examples:
+              - payload: {type: tick, price: 1.5}
+"""
+
+
+async def test_v2_messages_sharing_a_correlation_id_are_request_and_reply(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = tmp_path / "doc" / "ticks.yml"
+    spec.parent.mkdir()
+    spec.write_text(V2_PAIRS)
+    api = load_api(spec, Diagnostics(), tmp_path)
+    assert {(r.name, r.reply, r.correlated) for r in api.requests} == {("ping", True, True), ("note", False, False)}
+    assert {e.name: e.unsolicited for e in api.events} == {"pong": False, "tick": True}
+    client_class, handlers_class = client_and_handlers(generated_package(tmp_path, monkeypatch, spec, "server"))
+    ticks: list[Any] = []
+
+    class Handlers(handlers_class):  # type: ignore[misc, valid-type]
+        async def on_tick(self, message: Any) -> None:
+            ticks.append(message)
+
+    async with asyncio.timeout(TIMEOUT), SpecServer(api, emit_events=True) as server:
+        async with client_class.connect(url=server.url, handlers=Handlers()) as client:
+            pong = await client.ping()
+            assert await client.note(text="hi") is None
+            await server.wait_for(lambda: bool(ticks) and len(server.received) == 2)
+    assert (type(pong).__name__, pong.time) == ("Pong", 1700000000)
+    sent_id = server.received[0]["id"]
+    assert pong.id == sent_id and isinstance(sent_id, int)
+    assert [t.price for t in ticks] == [1.5] and server.events_sent == 1  # pong only as the reply
