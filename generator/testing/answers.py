@@ -55,7 +55,9 @@ class RequestExamples:
     """The spec's requests by wire method, and the example that answers a call.
 
     Examples whose result contradicts the request's result schema are left out (see
-    :mod:`.valid`): the server never answers with a frame the client must reject.
+    :mod:`.valid`), so the server answers with a frame the client accepts, unless no
+    example of the request matches: it then answers as the document says, and the client
+    reports the reply as malformed.
     """
 
     def __init__(self, api: Api, check: ExampleCheck) -> None:
@@ -65,6 +67,8 @@ class RequestExamples:
             kept = tuple(
                 ex for n, ex in enumerate(r.examples) if ex.error is not None or check.ok(r.result, ex.result, what, n)
             )
+            if not any(ex.error is None for ex in kept):
+                kept = r.examples
             self.requests[r.method] = replace(r, examples=kept) if kept != r.examples else r
 
     def pick(self, method: str, params: Any) -> RequestExample | None:

@@ -3,8 +3,9 @@
 A nova spec with an example that contradicts its schema does not load (``NOVA036``), but an
 AsyncAPI document is a third party's, so there the loader only warns (the upstream Kraken
 document's ``subscriptionStatus`` examples use status values its own enum does not allow).
-The server must not send such an example: a generated client would reject the frame, and the
-test would test the document's typo. It sends the valid ones, and says which it skipped.
+The server does not send such an example when a valid one can say the same: a generated client
+would reject the frame, and the test would test the document's typo. It sends the valid ones,
+and says which it skipped.
 """
 
 from __future__ import annotations
