@@ -10,7 +10,7 @@ GANACHE_VERSION := 7.9.2
 NPM_DIR := build/npm
 GANACHE_STAMP := $(NPM_DIR)/.ganache-$(GANACHE_VERSION)
 
-.PHONY: demo test lint typecheck pytest wheel-check regen clean npm-tools mutants
+.PHONY: demo test lint typecheck pytest wheel-check regen clean npm-tools mutants corpus
 
 # Two distributions from this checkout, both editable: nova-runtime (runtime/, import package
 # nova_runtime) and nova-gen (this folder, import package nova_gen), which depends on it.
@@ -40,6 +40,10 @@ typecheck: $(STAMP)
 	cd generated_examples/asyncapi3 && ../../$(BIN)/mypy --strict gemini_market_data
 	mkdir -p build/mypypath && ln -sfn ../../generator build/mypypath/nova_gen
 	MYPYPATH=build/mypypath:generated_examples $(BIN)/mypy --strict examples
+
+# The public AsyncAPI corpus: which documents generate, pass mypy --strict and import.
+corpus: $(STAMP)
+	$(BIN)/python tests/asyncapi/corpus.py
 
 npm-tools: $(GANACHE_STAMP)
 

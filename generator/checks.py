@@ -13,6 +13,7 @@ from typing import Any
 
 import jsonschema
 
+from nova_runtime.core.match import json_equal
 from nova_runtime.protocol import Match
 from nova_runtime.template import PLACEHOLDER
 
@@ -96,13 +97,34 @@ def _check_schemas(api: ir.Api, diagnostics: Diagnostics) -> bool:
 
 
 def disjoint(a: Match, b: Match) -> bool:
-    """True when no frame can satisfy both ``a`` and ``b``."""
-    a_eq, b_eq = dict(a.equals), dict(b.equals)
-    if any(k in b_eq and b_eq[k] != v for k, v in a_eq.items()):
-        return True
-    a_has = set(a.present) | set(a_eq)
-    b_has = set(b.present) | set(b_eq)
+    """True when no frame can satisfy both ``a`` and ``b``: a pointer whose allowed values
+    (``equals``, ``one_of``) do not meet, or are all excluded by the other (``none_of``), or
+    that one needs present and the other absent."""
+    a_allowed, b_allowed = _allowed(a), _allowed(b)
+    for pointer, values in a_allowed.items():
+        other = b_allowed.get(pointer)
+        if other is not None and not any(_json_in(v, other) for v in values):
+            return True
+    for allowed, negated in ((a_allowed, b.none_of), (b_allowed, a.none_of)):
+        for pointer, excluded in negated:
+            found = allowed.get(pointer)
+            if found is not None and all(_json_in(v, excluded) for v in found):
+                return True
+    a_has = set(a.present) | set(a_allowed)
+    b_has = set(b.present) | set(b_allowed)
     return bool(a_has & set(b.absent) or b_has & set(a.absent))
+
+
+def _allowed(match: Match) -> dict[str, tuple[Any, ...]]:
+    """Pointer -> the values a frame may have there (``equals`` and ``one_of`` together)."""
+    out: dict[str, tuple[Any, ...]] = {p: tuple(vs) for p, vs in match.one_of}
+    for pointer, value in match.equals:
+        out[pointer] = (value,) if pointer not in out or _json_in(value, out[pointer]) else ()
+    return out
+
+
+def _json_in(value: Any, values: tuple[Any, ...]) -> bool:
+    return any(json_equal(value, v) for v in values)
 
 
 def template_regex(address: str) -> re.Pattern[str]:
@@ -113,7 +135,9 @@ def template_regex(address: str) -> re.Pattern[str]:
 def _check_dispatch(api: ir.Api, diagnostics: Diagnostics) -> None:
     events = list(api.events)
     for i, e in enumerate(events):
-        if not (e.when.present or e.when.absent or e.when.equals):
+        if e.by_validation:
+            continue  # told apart by validation; the front end warned once for its group
+        if not (e.when.present or e.when.absent or e.when.equals or e.when.one_of or e.when.none_of):
             diagnostics.warning(
                 "NOVA042",
                 f"event {e.name!r} has an empty `when`, so it matches every frame",
@@ -122,7 +146,7 @@ def _check_dispatch(api: ir.Api, diagnostics: Diagnostics) -> None:
             )
             continue
         for other in events[:i]:
-            if not disjoint(e.when, other.when):
+            if not other.by_validation and not disjoint(e.when, other.when):
                 diagnostics.error(
                     "NOVA032",
                     f"events {other.name!r} and {e.name!r} cannot be told apart: a frame can match both",

@@ -199,6 +199,10 @@ class Event:
     unsolicited: bool = True
     """False when the spec gives this message only as the reply to a request (an AsyncAPI
     3.x operation ``reply``): the local test server then sends it only in answer."""
+    by_validation: bool = False
+    """Its ``when`` overlaps other events' (an AsyncAPI document that pins no field apart):
+    the dispatcher tries the overlapping events in list order and delivers the first whose
+    payload validates, so the front end lists the most specific first."""
 
 
 @dataclass(frozen=True)

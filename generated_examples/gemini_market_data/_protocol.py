@@ -13,7 +13,7 @@ SPEC_FINGERPRINT = "sha256:181eaf09234f1767e5f3cb173947aab879e5ef02b2bcad63685b0
 
 MARKET_DATA_EVENT: p.EventSpec[models.Market] = p.EventSpec(
     name="market_data",
-    when=p.Match(present=("/type",)),
+    when=p.Match(one_of=(("/type", ("heartbeat", "update")),)),
     payload="",
     parse=TypeAdapter[models.Market](models.Market).validate_python,
     hook="on_market_data",

@@ -59,30 +59,6 @@ SYSTEM_STATUS_EVENT: p.EventSpec[models.SystemStatus] = p.EventSpec(
     hook="on_system_status",
 )
 
-PONG_EVENT: p.EventSpec[models.Pong] = p.EventSpec(
-    name="pong",
-    when=p.Match(equals=(("/event", "pong"),)),
-    payload="",
-    parse=TypeAdapter[models.Pong](models.Pong).validate_python,
-    hook="on_pong",
-)
-
-SUBSCRIPTION_STATUS_EVENT: p.EventSpec[models.SubscriptionStatus] = p.EventSpec(
-    name="subscription_status",
-    when=p.Match(equals=(("/event", "subscriptionStatus"),)),
-    payload="",
-    parse=TypeAdapter[models.SubscriptionStatus](models.SubscriptionStatus).validate_python,
-    hook="on_subscription_status",
-)
-
-DUMMY_CURRENCY_INFO_EVENT: p.EventSpec[models.DummyCurrencyInfo] = p.EventSpec(
-    name="dummy_currency_info",
-    when=p.Match(equals=(("/event", "currencyInfo"),)),
-    payload="",
-    parse=TypeAdapter[models.DummyCurrencyInfo](models.DummyCurrencyInfo).validate_python,
-    hook="on_dummy_currency_info",
-)
-
 PROTOCOL = p.Protocol(
     name="kraken",
     servers={},
@@ -97,9 +73,6 @@ PROTOCOL = p.Protocol(
     events=(
         HEARTBEAT_EVENT,
         SYSTEM_STATUS_EVENT,
-        PONG_EVENT,
-        SUBSCRIPTION_STATUS_EVENT,
-        DUMMY_CURRENCY_INFO_EVENT,
     ),
     heartbeat=p.Heartbeat(),
     auth=None,

@@ -27,18 +27,6 @@ class KrakenHandlers(BaseHandlers):
         """The server sent a ``system_status`` event."""
 
     @default_hook
-    async def on_pong(self, message: models.Pong) -> None:
-        """The server sent a ``pong`` event: Pong is a response to ping message"""
-
-    @default_hook
-    async def on_subscription_status(self, message: models.SubscriptionStatus) -> None:
-        """The server sent a ``subscription_status`` event."""
-
-    @default_hook
-    async def on_dummy_currency_info(self, message: models.DummyCurrencyInfo) -> None:
-        """The server sent a ``dummy_currency_info`` event: Dummy message with no real life details"""
-
-    @default_hook
     def sign(
         self, method: Literal["ping", "subscribe", "unsubscribe"], params: dict[str, Any]
     ) -> dict[str, Any]:

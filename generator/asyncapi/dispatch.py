@@ -3,9 +3,11 @@
 A message's payload schema is read for values it pins down: ``const``, a single-value
 ``enum``, the ``discriminator`` keyword (the property whose value is the schema's name),
 in nested objects too (``/data/kind``), through ``$ref``, ``allOf`` (all members count)
-and ``oneOf``/``anyOf`` (only what every branch agrees on; a property every branch pins
-to *some* value becomes a ``present`` condition). The dispatcher then tells incoming
-messages apart by these conditions.
+and ``oneOf``/``anyOf`` (only what every branch agrees on). Value sets count too: an
+``enum`` of several values, and a property every ``oneOf`` branch pins to its own value,
+become a ``one_of`` condition (the frame's value is one of these), so ``enum: [trades,
+orders]`` and ``const: ka`` on the same field tell two messages apart. The dispatcher then
+tells incoming messages apart by these conditions.
 """
 
 from __future__ import annotations
@@ -28,10 +30,25 @@ class Shape:
     """Pointer -> the only value allowed there."""
     keyed: set[str] = field(default_factory=set)
     """Pointers that are pinned to some value in every alternative."""
+    one_of: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    """Pointer -> the values allowed there (an ``enum``, or one constant per branch)."""
 
     def match(self) -> Match:
-        present = tuple(sorted(self.keyed - set(self.equals)))
-        return Match(present=present, equals=tuple(sorted(self.equals.items())))
+        sets = {k: v for k, v in self.one_of.items() if k not in self.equals}
+        present = tuple(sorted(self.keyed - set(self.equals) - set(sets)))
+        return Match(
+            present=present,
+            equals=tuple(sorted(self.equals.items())),
+            one_of=tuple(sorted(sets.items())),
+        )
+
+
+def _value_set(schema: Any) -> tuple[Any, ...] | None:
+    """The values an ``enum`` of more than one value allows, in a fixed order."""
+    enum = schema.get("enum") if isinstance(schema, dict) else None
+    if isinstance(enum, list) and len(enum) > 1:
+        return tuple(enum)
+    return None
 
 
 def _pinned(schema: Any) -> tuple[bool, Any]:
@@ -75,8 +92,12 @@ class ShapeReader:
                 target, tdoc, tptr = self.refs.follow(prop, doc, where)
                 path = join_pointer(prefix, name)
                 pinned, const = _pinned(target)
+                values = _value_set(target)
                 if pinned:
                     out.equals[path] = const
+                    out.keyed.add(path)
+                elif values is not None and name in required:
+                    out.one_of[path] = values
                     out.keyed.add(path)
                 elif name in required and isinstance(target, dict) and "properties" in target:
                     self._merge(out, self.shape(target, tdoc, tptr, path, depth + 1))
@@ -107,6 +128,13 @@ class ShapeReader:
                     if all(s.equals.get(path, object()) == const for s in shapes[1:]):
                         common.equals[path] = const
                 common.keyed = set.intersection(*(s.keyed for s in shapes))
+                for path in common.keyed - set(common.equals):
+                    allowed = [s.one_of.get(path) or ((s.equals[path],) if path in s.equals else None) for s in shapes]
+                    if all(a is not None for a in allowed):
+                        union: list[Any] = []
+                        for values in allowed:
+                            union.extend(v for v in values or () if v not in union)
+                        common.one_of[path] = tuple(union)
                 prop = _discriminator_property(value)
                 if prop is not None:
                     common.keyed.add(join_pointer(prefix, prop))
@@ -117,6 +145,8 @@ class ShapeReader:
     def _merge(into: Shape, other: Shape) -> None:
         for path, const in other.equals.items():
             into.equals.setdefault(path, const)
+        for path, values in other.one_of.items():
+            into.one_of.setdefault(path, values)
         into.keyed |= other.keyed
 
 

@@ -17,10 +17,13 @@ The reading is version-specific (:mod:`.v2`, :mod:`.v3`) and ends in the neutral
 
 from __future__ import annotations
 
+import json
 import re
+from dataclasses import replace
 from typing import Any
 
 from nova_runtime import protocol as p
+from nova_runtime.pointer import MISSING, getter
 
 from .. import ir, reserved
 from ..checks import disjoint
@@ -50,6 +53,24 @@ JSON_FORMATS = (
 GENERIC_WORDS = {"api", "apis", "websocket", "websockets", "ws", "asyncapi", "the"}
 
 
+ANNOTATIONS = frozenset({"title", "description", "examples", "example", "$comment", "summary"})
+
+
+NAMED = frozenset({"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"})
+
+
+def _without_annotations(schema: Any, names: bool = False) -> Any:
+    """A schema without the keywords that do not constrain a value, to compare two of them;
+    ``names``: ``schema`` maps names to schemas (``properties``), whose keys all stay."""
+    if isinstance(schema, dict):
+        if names:
+            return {k: _without_annotations(v) for k, v in schema.items()}
+        return {k: _without_annotations(v, k in NAMED) for k, v in schema.items() if k not in ANNOTATIONS}
+    if isinstance(schema, list):
+        return [_without_annotations(v) for v in schema]
+    return schema
+
+
 def api_name_from(title: str, fallback: str) -> str:
     words = [w for w in re.split(r"[^0-9A-Za-z]+", title) if w and w.lower() not in GENERIC_WORDS]
     name = snake_case(" ".join(words)) if words else snake_case(fallback)
@@ -69,6 +90,9 @@ class AsyncApiNormalizer:
         self.refs = RefResolver(doc, diagnostics)
         self.shapes = ShapeReader(self.refs)
         self.overlay: Overlay = read_overlay(doc, diagnostics)
+        self._framing: dict[str, tuple[Message, list[Message]]] = {}
+        """Request name -> its message and reply messages, to frame them again under an
+        overlay's envelope (:meth:`framed`)."""
 
     # -- helpers ---------------------------------------------------------------------
 
@@ -198,8 +222,11 @@ class AsyncApiNormalizer:
                 incoming.setdefault(msg.identity, msg)
         unsolicited = set(incoming) - replies
         for op in sends:
-            for msg in op.reply or ():
-                incoming.setdefault(msg.identity, msg)
+            # A correlated reply reaches its call by the correlation id, never by its shape:
+            # it is the method's result, not an event (unless an operation also receives it).
+            if not any("correlationId" in m.value for m in op.messages):
+                for msg in op.reply or ():
+                    incoming.setdefault(msg.identity, msg)
         events, shapes = self.events(list(incoming.values()), unsolicited)
         requests, envelope = self.requests(sends + perspective.answers(receives, self.diagnostics), shapes)
         api = ir.Api(
@@ -223,8 +250,6 @@ class AsyncApiNormalizer:
         return self.finish(api)
 
     def finish(self, api: ir.Api) -> ir.Api:
-        from dataclasses import replace
-
         locations = {}
         for name in self.refs.schemas:
             owner = self.refs.position_of(name)
@@ -309,21 +334,10 @@ class AsyncApiNormalizer:
         for msg in messages:
             shape = self.shape(msg)
             shapes[msg.identity] = shape
-            when = self.when(msg, shape)
-            for other in out:
-                if not disjoint(when, other.when):
-                    self.diagnostics.error(
-                        "NOVA107",
-                        f"incoming messages {other.name!r} and {snake_case(msg.key)!r} cannot be told apart: "
-                        "their payloads pin no field to different values",
-                        msg.doc.source.position(msg.pointer, key=True),
-                        hint="give each a `const` (or single-value `enum`) on a common field such as `type`, "
-                        "or add `x-nova-when: {equals: {/field: value}}` to the message",
-                    )
             out.append(
                 ir.Event(
                     name=snake_case(msg.key),
-                    when=when,
+                    when=self.when(msg, shape),
                     payload="",
                     message=self.message_schema(msg),
                     summary=str(msg.value.get("summary", "") or msg.value.get("title", "") or "").strip(),
@@ -333,7 +347,81 @@ class AsyncApiNormalizer:
                     unsolicited=msg.identity in unsolicited,
                 )
             )
-        return tuple(out), shapes
+        order = self.discriminate(messages, out, shapes)
+        return tuple(out[i] for i in order), shapes
+
+    def discriminate(
+        self, messages: list[Message], events: list[ir.Event], shapes: dict[tuple[str, str], Shape]
+    ) -> list[int]:
+        """Tell apart at run time the incoming messages whose ``when`` overlap.
+
+        Overlapping events form groups (connected by "a frame could match both"); each group
+        is marked ``by_validation`` and reordered most specific first: more required
+        properties, then more constants, then more value sets, then document order. The
+        dispatcher delivers the first of a group whose payload validates. One NOVA107
+        warning per group. Returns the new order of ``events``, which it marks in place.
+        """
+        group_of = list(range(len(events)))
+
+        def root(i: int) -> int:
+            while group_of[i] != i:
+                i = group_of[i]
+            return i
+
+        for i, event in enumerate(events):
+            for j in range(i):
+                if not disjoint(event.when, events[j].when):
+                    group_of[root(i)] = root(j)
+        groups: dict[int, list[int]] = {}
+        for i in range(len(events)):
+            groups.setdefault(root(i), []).append(i)
+        order = list(range(len(events)))
+        for members in groups.values():
+            if len(members) < 2:
+                continue
+            ranked = sorted(members, key=lambda i: self.specificity(messages[i], shapes[messages[i].identity], i))
+            for slot, i in zip(members, ranked, strict=True):
+                order[slot] = i
+                events[i] = replace(events[i], by_validation=True)
+            self.unreachable([messages[i] for i in ranked], [events[i].name for i in ranked])
+            first = messages[members[0]]
+            names = ", ".join(repr(events[i].name) for i in ranked)
+            self.diagnostics.warning(
+                "NOVA107",
+                f"incoming messages {names} cannot be told apart by their fields; the client tries "
+                "them in this order and delivers the first whose payload validates",
+                first.doc.source.position(first.pointer, key=True),
+                hint="to make it exact, give each a `const` (or `enum`) on a common field, or "
+                "`x-nova-when: {equals: {/field: value}}` (or the overlay's `messages: {name: {when: ...}}`)",
+            )
+        return order
+
+    def unreachable(self, ranked: list[Message], names: list[str]) -> None:
+        """NOVA075 for each message of a group whose payload schema is the same (annotations
+        aside) as one tried before it: every frame it accepts goes to the earlier one."""
+        seen: dict[str, str] = {}
+        for msg, name in zip(ranked, names, strict=True):
+            found = self.payload(msg)
+            value = self.refs.follow(found[0], msg.doc, found[1])[0] if found else None
+            key = json.dumps(_without_annotations(value), sort_keys=True, default=str)
+            if key in seen:
+                self.diagnostics.warning(
+                    "NOVA075",
+                    f"incoming message {name!r} is never delivered: {seen[key]!r}, tried before it, "
+                    "has the same payload schema",
+                    msg.doc.source.position(msg.pointer, key=True),
+                    hint="tell them apart with a `const` on a common field or `x-nova-when` (is one of "
+                    "them a copy left unedited?)",
+                )
+            else:
+                seen[key] = name
+
+    def specificity(self, msg: Message, shape: Shape, index: int) -> tuple[int, int, int, int]:
+        """The sort key of a message in a runtime-discriminated group: most specific first."""
+        found = self.payload(msg)
+        value = self.refs.follow(found[0], msg.doc, found[1])[0] if found and found[0] is not None else None
+        required = len(ir.required_names(value)) if isinstance(value, dict) else 0
+        return (-required, -len(shape.equals), -len(shape.one_of), index)
 
     # -- outgoing --------------------------------------------------------------------
 
@@ -378,6 +466,7 @@ class AsyncApiNormalizer:
         method_ptr = self.method_pointer(outgoing)
         corr_ptrs: dict[str, Message] = {}
         out: list[ir.Request] = []
+        self._framing = {snake_case(msg.key): (msg, op.reply or []) for op, msg, _ in outgoing}
         id_kind: p.IdKind = "int"
         for op, msg, shape in outgoing:
             name = snake_case(msg.key)
@@ -455,11 +544,13 @@ class AsyncApiNormalizer:
             )
         if len(outgoing) > 1:
             _, msg, _ = outgoing[1]
-            self.diagnostics.error(
-                "NOVA116",
-                "the messages the client sends share no constant field, so the server could not tell them apart",
+            self.diagnostics.warning(
+                "NOVA074",
+                "the messages the client sends share no constant field; each method sends its payload "
+                "as it is, and the server tells them apart as the document says",
                 msg.doc.source.position(msg.pointer, key=True),
-                hint="give each outgoing message a `const` on a common field such as `type` or `event`",
+                hint="if they share a field such as `type` or `event`, give each a `const` there: it "
+                "becomes the wire method and the methods fill it in",
             )
         return None
 
@@ -490,6 +581,13 @@ class AsyncApiNormalizer:
         if found is None or found[0] is None:
             return ()
         value, doc, pointer = self.refs.follow(found[0], msg.doc, found[1])
+        return self.params_of(msg, value, doc, pointer, skip)
+
+    def params_of(
+        self, msg: Message, value: Any, doc: Document, pointer: str, skip: set[str | None]
+    ) -> tuple[ir.Param, ...]:
+        """The keyword arguments of a method: the properties of the object schema ``value``
+        (at ``pointer`` of ``doc``), but those the envelope fills (``skip``)."""
         properties = value.get("properties") if isinstance(value, dict) else None
         if not isinstance(properties, dict):
             self.diagnostics.error(
@@ -540,8 +638,6 @@ class AsyncApiNormalizer:
     # -- overlay ---------------------------------------------------------------------
 
     def apply_overlay(self, api: ir.Api) -> ir.Api:
-        from dataclasses import replace
-
         data = self.overlay.data
         if not data:
             return api
@@ -573,4 +669,61 @@ class AsyncApiNormalizer:
             parts = {"template", "request", "response", "error", "notification"}
             given = parts if "preset" in env else parts & set(env)
             changes["envelope"] = replace(api.envelope, **{k: getattr(built, k) for k in sorted(given)})
+            changes["requests"] = tuple(self.framed(r, changes["envelope"]) for r in api.requests)
         return replace(api, **changes)
+
+    def framed(self, request: ir.Request, envelope: p.Envelope) -> ir.Request:
+        """A request framed by an overlay's envelope (a preset such as ``jsonrpc2``) rather than
+        by the document: the document's messages are whole frames, so the method's arguments
+        become the properties of the message's own ``params`` object (where the envelope puts
+        them), and its result the reply's ``result`` (where the envelope reads it); the fields
+        the envelope fills itself (template, method, id) are no arguments."""
+        msg, replies = self._framing[request.name]
+        frame = envelope.request
+        filled = {f"/{key}" for key in envelope.template} | {frame.method, frame.id}
+        params = tuple(prm for prm in request.params if f"/{prm.name}" not in filled)
+        inner = self.sub_schema(msg, frame.params) if frame.params else None
+        if inner is not None:
+            params = self.params_of(msg, *self.refs.follow(*inner), skip=set())
+        result, rule = request.result, envelope.response
+        narrow = rule is not None and bool(rule.result) and request.correlated and bool(replies)
+        if narrow and rule is not None:
+            schemas = []
+            for reply in replies:
+                found = self.sub_schema(reply, rule.result)
+                rewritten = self.refs.rewrite(*found) if found is not None else None
+                schemas.append(rewritten if isinstance(rewritten, dict) else {})
+            result = schemas[0] if len(schemas) == 1 else {"oneOf": schemas}
+
+        def example(ex: ir.RequestExample) -> ir.RequestExample:
+            sample = ex.params
+            if inner is not None and frame.params:
+                sample = self.example_at(msg, frame.params)
+            elif isinstance(sample, dict):
+                sample = {k: v for k, v in sample.items() if f"/{k}" not in filled}
+            found = getter(rule.result)(ex.result) if narrow and rule is not None else ex.result
+            return replace(ex, params=sample, result=None if found is MISSING else found)
+
+        examples = tuple(example(ex) for ex in request.examples)
+        return replace(request, params=params, result=result, examples=examples)
+
+    def example_at(self, msg: Message, pointer: str) -> Any:
+        """The value at ``pointer`` of the message's first example payload (``{}`` if none)."""
+        own = self.examples(msg)
+        found = getter(pointer)(own[0]) if own else MISSING
+        return {} if found is MISSING else found
+
+    def sub_schema(self, msg: Message, pointer: str) -> tuple[Any, Document, str] | None:
+        """The schema of the payload field at ``pointer`` (``/params``) as written (a ``$ref``
+        stays one), with its document and pointer; None when the payload has no such property."""
+        found = self.payload(msg)
+        if found is None or found[0] is None:
+            return None
+        raw, doc, where = found[0], msg.doc, found[1]
+        for token in pointer[1:].split("/"):
+            value, doc, where = self.refs.follow(raw, doc, where)
+            props = value.get("properties") if isinstance(value, dict) else None
+            if not isinstance(props, dict) or token not in props:
+                return None
+            raw, where = props[token], join_pointer(join_pointer(where, "properties"), token)
+        return raw, doc, where

@@ -30,6 +30,8 @@ def match_from(when: dict[str, Any]) -> p.Match:
         present=_pointers(when.get("present")),
         absent=_pointers(when.get("absent")),
         equals=tuple(when.get("equals", {}).items()),
+        one_of=tuple((k, tuple(v)) for k, v in when.get("in", {}).items()),
+        none_of=tuple((k, tuple(v)) for k, v in when.get("not", {}).items()),
     )
 
 

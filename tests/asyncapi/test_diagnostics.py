@@ -98,9 +98,10 @@ CASES = [
          message="{region}"),
     Case("106-parameter", sub(V3, "    address: /\n", "    address: /\n    parameters:\n      @@symbol: {}\n"),
          "NOVA106", message="missing from its address"),
-    Case("107-ambiguous", sub(V2, "- {name: b, payload: {type: object, properties: {type: {enum: [b]}}}}",
-                              "- @@{name: b, payload: {type: object, properties: {type: {enum: [a]}}}}"),
-         "NOVA107", message="cannot be told apart"),
+    Case("107-ambiguous", sub(sub(V2, "- {name: b, payload: {type: object, properties: {type: {enum: [b]}}}}",
+                                  "- {name: b, payload: {type: object, properties: {type: {enum: [a]}}}}"),
+                              "- {name: a, payload:", "- @@{name: a, payload:"),
+         "NOVA107", severity="warning", message="'a', 'b' cannot be told apart by their fields"),
     Case("108-uncorrelated-reply", sub(V3, "  sendPing:\n    action: receive\n",
                                        "  sendPing:\n    action: receive\n    @@reply: {channel: {$ref: '#/channels/root'}, "
                                        "messages: [{$ref: '#/channels/root/messages/pong'}]}\n"),
@@ -127,12 +128,22 @@ CASES = [
                               "{type: object, properties: {type: {const: c}}}}}\n  @@/a:\n    subscribe: {message: "
                               "{name: d, payload: {type: object, properties: {type: {const: d}}}}}\n"),
          "NOVA115", severity="warning"),
-    Case("116-outgoing", sub(V3, "  sendPing:\n    action: receive\n    channel: {$ref: '#/channels/root'}\n"
+    Case("074-outgoing", sub(V3, "  sendPing:\n    action: receive\n    channel: {$ref: '#/channels/root'}\n"
                              "    messages: [{$ref: '#/channels/root/messages/ping'}]\n",
                              "  sendPing:\n    action: receive\n    channel: {$ref: '#/channels/root'}\n"
                              "    messages: [{$ref: '#/channels/root/messages/ping'}, {$ref: '#/components/messages/raw'}]\n"
                              "components:\n  messages:\n    @@raw: {payload: {type: object, properties: {x: {type: string}}}}\n"),
-         "NOVA116"),
+         "NOVA074", severity="warning", message="share no constant field"),
+    Case("075-unreachable", sub(sub(V2, "- {name: b, payload: {type: object, properties: {type: {enum: [b]}}}}",
+                                    "- @@{name: b, payload: {type: object, description: a copy, properties: {type: {enum: [a]}}}}"),
+                                "- {name: a, payload:", "- {name: a, payload:"),
+         "NOVA075", severity="warning", message="'b' is never delivered: 'a', tried before it"),
+    Case("116-outgoing", sub(V3, "  sendPing:\n    action: receive\n    channel: {$ref: '#/channels/root'}\n"
+                             "    messages: [{$ref: '#/channels/root/messages/ping'}]\n",
+                             "  sendPing:\n    action: receive\n    channel: {$ref: '#/channels/root'}\n"
+                             "    messages: [{$ref: '#/channels/root/messages/ping'}, {$ref: '#/components/messages/raw'}]\n"
+                             "components:\n  messages:\n    raw: {payload: @@{type: string}}\n"),
+         "NOVA116", message="not an object"),
 ]
 
 

@@ -146,16 +146,20 @@ async def test_events_come_from_the_documents_examples_in_order_valid_ones_only(
 
 
 async def test_replies_are_sent_only_as_replies() -> None:
-    """Kraken's pong, subscriptionStatus and dummyCurrencyInfo are replies; heartbeat and
-    systemStatus are the server's own but have no examples: nothing is sent unasked."""
+    """Kraken's correlated replies (pong, subscriptionStatus, ...) reach their calls and are
+    no events; heartbeat and systemStatus are the server's own but have no examples: nothing
+    is sent unasked. The echo document's reply has examples but is only a reply: neither."""
     api = load(KRAKEN)
-    assert {e.name: e.unsolicited for e in api.events} == {
-        "heartbeat": True, "system_status": True, "pong": False, "subscription_status": False,
-        "dummy_currency_info": False,
-    }
+    assert {e.name: e.unsolicited for e in api.events} == {"heartbeat": True, "system_status": True}
     async with asyncio.timeout(TIMEOUT), SpecServer(api, emit_events=True) as server, connect(server.url) as ws:
         await ws.send(json.dumps({"event": "ping", "reqid": 7}))
         assert json.loads(await ws.recv()) == {"event": "pong", "reqid": 7}
+    assert server.events_sent == 0
+    echo = load(POSTMAN / "asyncapi-postman-no-correlation.yml", "client")
+    assert [(e.name, e.unsolicited, len(e.examples)) for e in echo.events] == [("echo_message", False, 2)]
+    async with asyncio.timeout(TIMEOUT), SpecServer(echo, emit_events=True) as server, connect(server.url) as ws:
+        await ws.send(json.dumps({"message": "test"}))
+        assert json.loads(await ws.recv())["message"] == "test"
     assert server.events_sent == 0
 
 

@@ -13,7 +13,7 @@ SPEC_FINGERPRINT = "sha256:4250e4bb1723e3df47608bb7a5282d78182fef1a1462edee1215e
 
 MARKET_DATA_EVENT: p.EventSpec[models.Market] = p.EventSpec(
     name="market_data",
-    when=p.Match(present=("/type",)),
+    when=p.Match(one_of=(("/type", ("heartbeat", "update")),)),
     payload="",
     parse=TypeAdapter[models.Market](models.Market).validate_python,
     hook="on_market_data",

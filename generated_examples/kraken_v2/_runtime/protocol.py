@@ -40,12 +40,16 @@ class Match:
     """Conditions an incoming frame must meet, all of them, to be of some kind.
 
     ``present`` and ``absent`` list pointers that must (not) resolve; ``equals`` maps a
-    pointer to the JSON value found there.
+    pointer to the JSON value found there; ``one_of`` maps a pointer to the values one of
+    which is found there (a spec's ``in``, an ``enum``); ``none_of`` maps a pointer to values
+    none of which is found there, a missing value included (a spec's ``not``).
     """
 
     present: tuple[str, ...] = ()
     absent: tuple[str, ...] = ()
     equals: tuple[tuple[str, JsonValue], ...] = ()
+    one_of: tuple[tuple[str, tuple[JsonValue, ...]], ...] = ()
+    none_of: tuple[tuple[str, tuple[JsonValue, ...]], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

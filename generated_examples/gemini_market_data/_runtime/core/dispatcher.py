@@ -1,8 +1,9 @@
 """Classifying incoming frames, in the spec's fixed order, into outcomes.
 
-Order: server pings, error replies, responses, notifications, events (as listed),
-else unknown. Each frame is decoded once (``pydantic_core.from_json``, the Rust
-parser); a notification's payload is then validated once by its channel's ``parse``.
+Order: server pings, error replies, responses, notifications, events (as listed: the
+first whose ``when`` matches and whose payload validates), else unknown. Each frame is
+decoded once (``pydantic_core.from_json``, the Rust parser); a notification's payload is
+then validated once by its channel's ``parse``.
 Nothing in here raises out of :meth:`Dispatcher.receive`: bad JSON or a payload that
 fails validation becomes a :class:`Malformed` outcome carrying the error.
 
@@ -353,16 +354,22 @@ class Dispatcher:
                     return SubscriptionEnded(entry, frame)
         if self._is_notification is not None and self._is_notification(frame):
             return self._notification(frame)
+        return self._event(frame)
+
+    def _event(self, frame: Any) -> Outcome:
+        """The first event, in the spec's order, whose ``when`` matches and whose payload
+        validates: events a spec cannot tell apart by their fields are told apart by their
+        payloads (runtime discrimination). When some match but none validates, the frame is
+        :class:`Malformed` with the first one's error."""
+        first: Malformed | None = None
         for when, payload_of, spec in self._events:
             if when(frame):
-                payload = payload_of(frame)
                 try:
-                    return Event(spec, spec.parse(payload))
+                    return Event(spec, spec.parse(payload_of(frame)))
                 except Exception as exc:  # noqa: BLE001 - user-supplied parsers may raise anything
-                    return Malformed(
-                        MalformedFrame(f"event {spec.name!r}: invalid payload: {exc}", frame)
-                    )
-        return Unknown(frame, "no rule of the spec matches this frame")
+                    if first is None:
+                        first = Malformed(MalformedFrame(f"event {spec.name!r}: invalid payload: {exc}", frame))
+        return first or Unknown(frame, "no rule of the spec matches this frame")
 
     # -- kinds -------------------------------------------------------------------
 

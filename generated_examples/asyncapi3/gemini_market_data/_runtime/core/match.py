@@ -32,7 +32,26 @@ def compile_match(match: Match) -> Predicate:
     present = tuple(getter(p) for p in match.present)
     absent = tuple(getter(p) for p in match.absent)
     equals = tuple((getter(p), v) for p, v in match.equals)
+    one_of = tuple((getter(p), vs) for p, vs in match.one_of)
+    none_of = tuple((getter(p), vs) for p, vs in match.none_of)
 
+    if one_of or none_of:
+        exact = compile_match(Match(match.present, match.absent, match.equals))
+
+        def with_sets(doc: Any) -> bool:
+            if not exact(doc):
+                return False
+            for g, values in one_of:
+                found = g(doc)
+                if found is MISSING or not any(json_equal(found, v) for v in values):
+                    return False
+            for g, values in none_of:
+                found = g(doc)
+                if found is not MISSING and any(json_equal(found, v) for v in values):
+                    return False
+            return True
+
+        return with_sets
     if not absent and not equals and len(present) <= 2:
         if not present:
             return _always
