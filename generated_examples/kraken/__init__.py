@@ -31,8 +31,6 @@ from .client import KrakenClient
 from .handlers import KrakenHandlers
 
 __all__ = [
-    "KrakenClient",
-    "KrakenHandlers",
     "ConnectFailed",
     "ConnectInfo",
     "ConnectOptions",
@@ -41,6 +39,8 @@ __all__ = [
     "DisconnectReason",
     "HookNameError",
     "InvalidArguments",
+    "KrakenClient",
+    "KrakenHandlers",
     "MissingCredential",
     "NovaError",
     "RateLimited",

@@ -20,7 +20,13 @@ from ._protocol import (
     TRADES_CHANNEL,
     UNSUBSCRIBE,
 )
-from ._runtime import BaseClient, ConnectOptions, Connector, CredentialProvider, Subscription
+from ._runtime import (
+    BaseClient,
+    ConnectOptions,
+    Connector,
+    CredentialProvider,
+    Subscription,
+)
 from ._runtime.params import dump_params
 from ._runtime.sends import send_only
 from .channels import (
@@ -51,10 +57,15 @@ class OkxClient(BaseClient[OkxHandlers]):
     def connect(
         cls,
         *,
-        server: (
-            Literal["public", "private", "business", "demo_public", "demo_private", "demo_business"]
-            | None
-        ) = None,
+        server: Literal[
+            "public",
+            "private",
+            "business",
+            "demo_public",
+            "demo_private",
+            "demo_business",
+        ]
+        | None = None,
         url: str | None = None,
         handlers: OkxHandlers | None = None,
         request_timeout: float = 10.0,
@@ -78,7 +89,11 @@ class OkxClient(BaseClient[OkxHandlers]):
             url=url,
             handlers=handlers if handlers is not None else OkxHandlers(),
             request_timeout=request_timeout,
-            credentials={"api_key": api_key, "secret_key": secret_key, "passphrase": passphrase},
+            credentials={
+                "api_key": api_key,
+                "secret_key": secret_key,
+                "passphrase": passphrase,
+            },
             options=options,
         )
 

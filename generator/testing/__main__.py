@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import cast
 
+from ..argparsing import SuggestingParser
 from ..ir import Api
 from .server import SpecServer
 
@@ -32,9 +33,9 @@ def _load(path: str, perspective: str | None) -> Api:
         raise SystemExit(2) from exc
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="python -m nova_gen.testing",
+def _parser(prog: str) -> argparse.ArgumentParser:
+    p = SuggestingParser(
+        prog=prog,
         description="Serve a nova spec on 127.0.0.1, answering from the spec's examples.",
     )
     p.add_argument("spec", help="the spec file (nova YAML or AsyncAPI)")
@@ -68,7 +69,9 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not send the spec's own events (their examples) to each new connection",
     )
-    p.add_argument("-v", "--verbose", action="store_true", help="log every frame")
+    talk = p.add_mutually_exclusive_group()
+    talk.add_argument("-v", "--verbose", action="store_true", help="log every frame")
+    talk.add_argument("-q", "--quiet", action="store_true", help="log only problems (warnings and errors)")
     return p
 
 
@@ -80,10 +83,10 @@ async def _serve(server: SpecServer) -> None:
         await server.serve_forever()
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+def main(argv: Sequence[str] | None = None, prog: str = "python -m nova_gen.testing") -> int:
+    args = _parser(prog).parse_args(argv)
     logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
+        level=logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO,
         format="%(asctime)s %(name)s %(levelname)s %(message)s",
     )
     if not args.verbose:

@@ -31,14 +31,14 @@ from .client import GeminiMarketDataClient
 from .handlers import GeminiMarketDataHandlers
 
 __all__ = [
-    "GeminiMarketDataClient",
-    "GeminiMarketDataHandlers",
     "ConnectFailed",
     "ConnectInfo",
     "ConnectOptions",
     "ConnectionLost",
     "Diagnostics",
     "DisconnectReason",
+    "GeminiMarketDataClient",
+    "GeminiMarketDataHandlers",
     "HookNameError",
     "InvalidArguments",
     "MissingCredential",
