@@ -97,7 +97,8 @@ async def baseline(url: str, n: int) -> float:
 
 async def nova(url: str, n: int) -> float:
     from deribit import DeribitClient
-    from deribit._runtime import ConnectOptions
+
+    from nova_runtime import ConnectOptions
 
     options = ConnectOptions(compression=False, subscription_buffer=n + 10)
     async with DeribitClient.connect(url=url, options=options) as client:

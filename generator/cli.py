@@ -1,10 +1,9 @@
 """The ``nova-gen`` command.
 
-    nova-gen SPEC -o DIR [--runtime-import MOD] [--templates DIR] [--check | --diff]
+    nova-gen SPEC -o DIR [--vendor-runtime] [--templates DIR] [--check | --diff]
     nova-gen [--check | --diff]          every target of [tool.nova-gen] in pyproject.toml
     nova-gen validate SPEC...            diagnostics only
     nova-gen schema                      the nova spec language's JSON Schema, for editors
-    nova-gen runtime -o DIR              a shared copy of the runtime (see --runtime-import)
     nova-gen serve SPEC [--port N]       a local server that speaks SPEC from its examples
     nova-gen check-handlers MOD:CLASS    a handlers subclass: misspelt hooks, wrong signatures
     nova-gen breaking OLD NEW            changes of NEW that break users of OLD's client
@@ -114,7 +113,11 @@ def _generate_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("spec", nargs="?", type=Path, help="the spec; without it, the targets in pyproject.toml")
     parser.add_argument("-o", "--output", type=Path, help="folder that receives the package folder <name>/")
-    parser.add_argument("--runtime-import", metavar="MODULE", help="import the runtime from MODULE instead of vendoring _runtime/")
+    parser.add_argument(
+        "--vendor-runtime",
+        action="store_true",
+        help="copy the runtime into the package as _runtime/ (no nova-runtime dependency) instead of importing nova_runtime",
+    )
     parser.add_argument("--templates", type=Path, metavar="DIR", help="templates that override the built-in ones")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true", help="write nothing; exit 1 and show a diff if files are out of date")
@@ -132,7 +135,7 @@ def _targets(args: argparse.Namespace) -> list[Target]:
             Target(
                 args.spec,
                 args.output,
-                args.runtime_import,
+                args.vendor_runtime,
                 args.templates,
                 perspective=args.perspective,
                 max_file_size=args.max_file_size,
@@ -146,6 +149,8 @@ def _targets(args: argparse.Namespace) -> list[Target]:
         targets = [replace(t, perspective=args.perspective) for t in targets]
     if args.max_file_size is not None:
         targets = [replace(t, max_file_size=args.max_file_size) for t in targets]
+    if args.vendor_runtime:
+        targets = [replace(t, vendor_runtime=True) for t in targets]
     return targets
 
 
@@ -186,7 +191,7 @@ def _run_target(target: Target, args: argparse.Namespace, report: Reporter) -> i
     try:
         generated = generate(
             target.spec,
-            RenderOptions(target.runtime_import, target.templates),
+            RenderOptions(target.vendor_runtime, target.templates),
             diagnostics,
             target.base,
             perspective=target.perspective,
@@ -273,26 +278,6 @@ def cmd_schema(argv: Sequence[str]) -> int:
     return EXIT_OK
 
 
-def cmd_runtime(argv: Sequence[str]) -> int:
-    parser = SuggestingParser(
-        prog="nova-gen runtime",
-        description="Write a shared copy of the runtime, for clients generated with --runtime-import.",
-    )
-    parser.add_argument("-o", "--output", type=Path, required=True, help="the runtime package folder to write")
-    _add_quiet(parser)
-    args = parser.parse_args(argv)
-    from .render import runtime_files
-
-    files = runtime_files()
-    for name, text in files.items():
-        path = args.output / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8", newline="\n")
-    if not args.quiet:
-        print(f"{args.output.as_posix()}: runtime {__version__}, {len(files)} files")
-    return EXIT_OK
-
-
 def cmd_check_handlers(argv: Sequence[str]) -> int:
     parser = SuggestingParser(
         prog="nova-gen check-handlers",
@@ -372,7 +357,6 @@ def cmd_serve(argv: Sequence[str]) -> int:
 COMMANDS = {
     "validate": cmd_validate,
     "schema": cmd_schema,
-    "runtime": cmd_runtime,
     "serve": cmd_serve,
     "check-handlers": cmd_check_handlers,
     "breaking": cmd_breaking,

@@ -9,7 +9,7 @@
     [[tool.nova-gen.targets]]
     spec = "specs/other.yaml"
     output = "src"
-    runtime-import = "nova_runtime"
+    vendor-runtime = true                 # copy the runtime into the package as _runtime/
     perspective = "client"                # AsyncAPI: whose side the document describes
     max-file-size = "50MB"                # raise the 2MB limit on each file read
 
@@ -35,7 +35,8 @@ class ConfigError(Exception):
 class Target:
     spec: Path
     output: Path
-    runtime_import: str | None = None
+    vendor_runtime: bool = False
+    """Copy the runtime into the package (``_runtime/``) instead of importing ``nova_runtime``."""
     templates: Path | None = None
     base: Path | None = None
     """Folder the spec path is shown relative to: the pyproject's for configured targets."""
@@ -68,7 +69,7 @@ def load_targets(pyproject: Path) -> list[Target]:
         raise ConfigError(f"{pyproject}: [tool.nova-gen] lists no targets ([[tool.nova-gen.targets]] with spec = ...)")
     out = []
     for n, t in enumerate(targets, 1):
-        unknown = set(t) - {"spec", "output", "runtime-import", "templates", "perspective", "max-file-size"}
+        unknown = set(t) - {"spec", "output", "vendor-runtime", "templates", "perspective", "max-file-size"}
         if unknown or "spec" not in t:
             raise ConfigError(
                 f"{pyproject}: target {n}: "
@@ -78,7 +79,7 @@ def load_targets(pyproject: Path) -> list[Target]:
             Target(
                 spec=root / t["spec"],
                 output=root / t.get("output", default_output),
-                runtime_import=t.get("runtime-import"),
+                vendor_runtime=_flag(t.get("vendor-runtime", False), "vendor-runtime", pyproject, n),
                 templates=root / t["templates"] if "templates" in t else None,
                 base=root,
                 perspective=_perspective(t.get("perspective"), pyproject, n),
@@ -86,6 +87,12 @@ def load_targets(pyproject: Path) -> list[Target]:
             )
         )
     return out
+
+
+def _flag(value: Any, key: str, pyproject: Path, n: int) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise ConfigError(f"{pyproject}: target {n}: {key} must be true or false, not {value!r}")
 
 
 def _perspective(value: Any, pyproject: Path, n: int) -> str | None:

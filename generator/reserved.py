@@ -60,6 +60,8 @@ MODULE_IMPORTS = frozenset(
         "MissingCredential", "NovaError", "RateLimited", "ReconnectDecision", "ReconnectPolicy",
         "RequestTimeout", "SubscriptionError", "SubscriptionOverflow", "HookNameError",
         "InvalidArguments", "not_a_hook",
+        # _runtime_check.py (and RUNTIME_REQUIREMENT in __init__.py)
+        "RUNTIME_REQUIREMENT", "require_runtime",
     }
 )
 """Names the generated modules import; the planner's own module-level names (constants,
@@ -85,7 +87,9 @@ ERRORS = frozenset({"ServerError", "NovaError"}) | KEYWORDS
 PACKAGES = (
     frozenset(sys.stdlib_module_names)
     | KEYWORDS
-    | frozenset({"nova_gen", "websockets", "pydantic", "pydantic_core", "typing_extensions", "annotated_types"})
+    | frozenset(
+        {"nova_gen", "nova_runtime", "websockets", "pydantic", "pydantic_core", "typing_extensions", "annotated_types"}
+    )
 )
 """Package names that would shadow a module generated code or its runtime imports: the
 standard library, the runtime's dependencies, and keywords (``import async`` is a syntax error)."""

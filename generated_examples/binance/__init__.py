@@ -5,8 +5,11 @@ async with BinanceClient.connect() as client:
     ...
 """
 
-from . import errors, models
-from ._runtime import (
+# First: the check that the installed nova-runtime is one this package works with.
+from ._runtime_check import RUNTIME_REQUIREMENT
+
+# isort: split
+from nova_runtime import (
     ConnectFailed,
     ConnectInfo,
     ConnectionLost,
@@ -27,6 +30,8 @@ from ._runtime import (
     SubscriptionOverflow,
     not_a_hook,
 )
+
+from . import errors, models
 from .channels import (
     AggTradeChannel,
     BookTickerChannel,
@@ -40,6 +45,7 @@ from .client import BinanceClient
 from .handlers import BinanceHandlers
 
 __all__ = [
+    "RUNTIME_REQUIREMENT",
     "AggTradeChannel",
     "BinanceClient",
     "BinanceHandlers",

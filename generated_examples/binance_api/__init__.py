@@ -5,8 +5,11 @@ async with BinanceApiClient.connect() as client:
     ...
 """
 
-from . import errors, models
-from ._runtime import (
+# First: the check that the installed nova-runtime is one this package works with.
+from ._runtime_check import RUNTIME_REQUIREMENT
+
+# isort: split
+from nova_runtime import (
     ConnectFailed,
     ConnectInfo,
     ConnectionLost,
@@ -27,10 +30,13 @@ from ._runtime import (
     SubscriptionOverflow,
     not_a_hook,
 )
+
+from . import errors, models
 from .client import BinanceApiClient
 from .handlers import BinanceApiHandlers
 
 __all__ = [
+    "RUNTIME_REQUIREMENT",
     "BinanceApiClient",
     "BinanceApiHandlers",
     "ConnectFailed",

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from nova_runtime import protocol as p
 from pydantic import TypeAdapter
 
 from . import errors, models
-from ._runtime import protocol as p
 
 SPEC_FINGERPRINT = (
     "sha256:024f1d8a58715522f0ffda17fef372c837d92978cbdd5ee86b3c080054b5be30"

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from nova_runtime import BaseClient, ConnectOptions, Connector
+from nova_runtime.params import dump_params
+
 from . import models
 from ._protocol import (
     DEPTH,
@@ -14,8 +17,6 @@ from ._protocol import (
     TICKER_PRICE,
     TIME,
 )
-from ._runtime import BaseClient, ConnectOptions, Connector
-from ._runtime.params import dump_params
 from .handlers import BinanceApiHandlers
 
 __all__ = ["BinanceApiClient"]

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from nova_runtime import protocol as p
 from pydantic import TypeAdapter
 
 from . import errors, models
-from ._runtime import protocol as p
 from .channels import (
     CandlesChannel,
     HeartbeatsChannel,

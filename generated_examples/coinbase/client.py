@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from typing import Literal
 
+from nova_runtime import BaseClient, ConnectOptions, Connector, Subscription
+from nova_runtime.params import dump_params
+from nova_runtime.sends import send_only
+
 from . import models
 from ._protocol import (
     CANDLES_CHANNEL,
@@ -19,9 +23,6 @@ from ._protocol import (
     UNSUBSCRIBE,
     USER_CHANNEL,
 )
-from ._runtime import BaseClient, ConnectOptions, Connector, Subscription
-from ._runtime.params import dump_params
-from ._runtime.sends import send_only
 from .channels import (
     CandlesChannel,
     HeartbeatsChannel,

@@ -5,8 +5,11 @@ async with DeribitClient.connect() as client:
     ...
 """
 
-from . import errors, models
-from ._runtime import (
+# First: the check that the installed nova-runtime is one this package works with.
+from ._runtime_check import RUNTIME_REQUIREMENT
+
+# isort: split
+from nova_runtime import (
     ConnectFailed,
     ConnectInfo,
     ConnectionLost,
@@ -27,6 +30,8 @@ from ._runtime import (
     SubscriptionOverflow,
     not_a_hook,
 )
+
+from . import errors, models
 from .channels import (
     BookChannel,
     PriceIndexChannel,
@@ -41,6 +46,7 @@ from .client import DeribitClient
 from .handlers import DeribitHandlers
 
 __all__ = [
+    "RUNTIME_REQUIREMENT",
     "BookChannel",
     "ConnectFailed",
     "ConnectInfo",

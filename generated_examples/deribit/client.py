@@ -5,6 +5,15 @@ from __future__ import annotations
 
 from typing import Literal
 
+from nova_runtime import (
+    BaseClient,
+    ConnectOptions,
+    Connector,
+    CredentialProvider,
+    Subscription,
+)
+from nova_runtime.params import dump_params
+
 from . import models
 from ._protocol import (
     AUTH,
@@ -35,14 +44,6 @@ from ._protocol import (
     USER_PORTFOLIO_CHANNEL,
     USER_TRADES_CHANNEL,
 )
-from ._runtime import (
-    BaseClient,
-    ConnectOptions,
-    Connector,
-    CredentialProvider,
-    Subscription,
-)
-from ._runtime.params import dump_params
 from .channels import (
     BookChannel,
     PriceIndexChannel,

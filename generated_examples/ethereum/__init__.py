@@ -5,8 +5,11 @@ async with EthereumClient.connect() as client:
     ...
 """
 
-from . import errors, models
-from ._runtime import (
+# First: the check that the installed nova-runtime is one this package works with.
+from ._runtime_check import RUNTIME_REQUIREMENT
+
+# isort: split
+from nova_runtime import (
     ConnectFailed,
     ConnectInfo,
     ConnectionLost,
@@ -27,11 +30,14 @@ from ._runtime import (
     SubscriptionOverflow,
     not_a_hook,
 )
+
+from . import errors, models
 from .channels import LogsChannel, NewHeadsChannel, NewPendingTransactionsChannel
 from .client import EthereumClient
 from .handlers import EthereumHandlers
 
 __all__ = [
+    "RUNTIME_REQUIREMENT",
     "ConnectFailed",
     "ConnectInfo",
     "ConnectOptions",

@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
+from nova_runtime import protocol as p
 from pydantic import TypeAdapter
 
 from . import errors, models
-from ._runtime import protocol as p
 from .channels import LogsChannel, NewHeadsChannel, NewPendingTransactionsChannel
 
 SPEC_FINGERPRINT = (

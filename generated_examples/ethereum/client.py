@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Literal
 
+from nova_runtime import BaseClient, ConnectOptions, Connector, Subscription
+from nova_runtime.params import dump_params
+
 from . import models
 from ._protocol import (
     BLOCK_NUMBER,
@@ -16,8 +19,6 @@ from ._protocol import (
     NEW_PENDING_TRANSACTIONS_CHANNEL,
     PROTOCOL,
 )
-from ._runtime import BaseClient, ConnectOptions, Connector, Subscription
-from ._runtime.params import dump_params
 from .channels import LogsChannel, NewHeadsChannel, NewPendingTransactionsChannel
 from .handlers import EthereumHandlers
 

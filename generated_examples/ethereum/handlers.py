@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from nova_runtime import BaseHandlers, default_hook
+
 from . import models
-from ._runtime import BaseHandlers, default_hook
 from .channels import LogsChannel, NewHeadsChannel, NewPendingTransactionsChannel
 
 __all__ = ["EthereumHandlers"]

@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
+from nova_runtime import protocol as p
 from pydantic import TypeAdapter
 
 from . import errors, models
-from ._runtime import protocol as p
 
 SPEC_FINGERPRINT = (
     "sha256:181eaf09234f1767e5f3cb173947aab879e5ef02b2bcad63685b084754f7e1d9"

@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+from nova_runtime import BaseHandlers, default_hook
+
 from . import models
-from ._runtime import BaseHandlers, default_hook
 
 __all__ = ["GeminiMarketDataHandlers"]
 

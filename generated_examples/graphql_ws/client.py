@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from nova_runtime import BaseClient, ConnectOptions, Connector, Subscription
+from nova_runtime.params import dump_params
+
 from . import models
 from ._protocol import (
     EXECUTE,
@@ -15,8 +18,6 @@ from ._protocol import (
     ROOM_HISTORY_CHANNEL,
     USER_TYPING_CHANNEL,
 )
-from ._runtime import BaseClient, ConnectOptions, Connector, Subscription
-from ._runtime.params import dump_params
 from .channels import (
     MessageAddedChannel,
     OperationChannel,

@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
+from nova_runtime import protocol as p
 from pydantic import TypeAdapter
 
 from . import errors, models
-from ._runtime import protocol as p
 
 SPEC_FINGERPRINT = (
     "sha256:faea2694f14c8463cd44e7b82a9c449a73c2b5bda6a9655222af0cdf28b56250"

@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+from nova_runtime import BaseClient, ConnectOptions, Connector
+from nova_runtime.handshake import Handshake
+from nova_runtime.params import dump_params
+
 from . import models
 from ._protocol import (
     PING,
@@ -10,9 +14,6 @@ from ._protocol import (
     SUBSCRIBE,
     UNSUBSCRIBE,
 )
-from ._runtime import BaseClient, ConnectOptions, Connector
-from ._runtime.handshake import Handshake
-from ._runtime.params import dump_params
 from .handlers import KrakenHandlers
 
 __all__ = ["KrakenClient"]

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from ._runtime import ServerError
+from nova_runtime import ServerError
 
 __all__ = [
     "KrakenError",

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Literal
 
+from nova_runtime import BaseClient, ConnectOptions, Connector, Subscription
+from nova_runtime.params import dump_params
+
 from . import models
 from ._protocol import (
     ADD_ORDER,
@@ -22,8 +25,6 @@ from ._protocol import (
     TRADE_CHANNEL,
     UNSUBSCRIBE,
 )
-from ._runtime import BaseClient, ConnectOptions, Connector, Subscription
-from ._runtime.params import dump_params
 from .channels import (
     BookChannel,
     ExecutionsChannel,

@@ -5,6 +5,16 @@ from __future__ import annotations
 
 from typing import Literal
 
+from nova_runtime import (
+    BaseClient,
+    ConnectOptions,
+    Connector,
+    CredentialProvider,
+    Subscription,
+)
+from nova_runtime.params import dump_params
+from nova_runtime.sends import send_only
+
 from . import models
 from ._protocol import (
     BOOKS5_CHANNEL,
@@ -20,15 +30,6 @@ from ._protocol import (
     TRADES_CHANNEL,
     UNSUBSCRIBE,
 )
-from ._runtime import (
-    BaseClient,
-    ConnectOptions,
-    Connector,
-    CredentialProvider,
-    Subscription,
-)
-from ._runtime.params import dump_params
-from ._runtime.sends import send_only
 from .channels import (
     Books5Channel,
     BooksChannel,

@@ -38,10 +38,16 @@ ACTIONS = {
 }
 
 
+RUNTIME_REQUIREMENT = ">=0.1,<0.2"
+"""The nova-runtime versions generated packages work with (PEP 440 specifiers): checked by
+each package at import, and nova-gen's own dependency on nova-runtime (pyproject.toml). Raise
+the lower bound when templates start using something a newer runtime added."""
+
+
 @dataclass(frozen=True)
 class RenderOptions:
-    runtime_import: str | None = None
-    """Import the runtime from this package instead of vendoring it into ``_runtime/``."""
+    vendor_runtime: bool = False
+    """Copy the runtime into the package as ``_runtime/`` instead of importing ``nova_runtime``."""
     templates: Path | None = None
     """A folder of templates that override the built-in ones by file name."""
 
@@ -131,17 +137,6 @@ def _typing_names(annotations: list[str]) -> list[Code]:
     return [Code(n) for n in _TYPING if re.search(rf"\b{n}\b", text)]
 
 
-_DOTTED = re.compile(r"\.?[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
-
-
-def runtime_module(options: RenderOptions) -> Code:
-    """The module the runtime is imported from, checked to be a dotted name."""
-    module = options.runtime_import or "._runtime"
-    if not _DOTTED.fullmatch(module) or any(part in KEYWORDS for part in module.lstrip(".").split(".")):
-        raise ConfigError(f"runtime import {module!r} is not a dotted module name")
-    return Code(module)
-
-
 def context(plan: Plan, options: RenderOptions) -> dict[str, Any]:
     """The documented template context (see docs/templates.md)."""
     channel_types = [prm.annotation for c in plan.channels for prm in c.params]
@@ -161,8 +156,16 @@ def context(plan: Plan, options: RenderOptions) -> dict[str, Any]:
     return {
         "version": TEMPLATE_CONTEXT_VERSION,
         "plan": plan,
-        "runtime": runtime_module(options),
-        "runtime_is_relative": options.runtime_import is None,
+        "runtime": Code("._runtime" if options.vendor_runtime else "nova_runtime"),
+        "runtime_is_relative": options.vendor_runtime,
+        "runtime_requirement": Code(py_str(RUNTIME_REQUIREMENT)),
+        "runtime_missing": Code(
+            py_str(
+                f"{plan.package} needs nova-runtime{RUNTIME_REQUIREMENT}, which is not installed: "
+                f"run  pip install 'nova-runtime{RUNTIME_REQUIREMENT}'"
+            )
+        ),
+        "package": Code(py_str(plan.package)),
         "credentials": credentials,
         "server_literal": Code(("Literal[" + ", ".join(py_str(s) for s in servers) + "]") if servers else "str"),
         "typing_names": sorted(
@@ -250,6 +253,8 @@ def _handshake_imports(plan: Plan) -> list[Identifier]:
 
 
 TEMPLATES = ("__init__.py", "_protocol.py", "channels.py", "client.py", "errors.py", "handlers.py")
+LIBRARY_TEMPLATES = ("_runtime_check.py",)
+"""Rendered only when the package imports the runtime (not with ``vendor_runtime``)."""
 
 
 def runtime_files() -> dict[str, str]:
@@ -278,7 +283,7 @@ def render_package(plan: Plan, options: RenderOptions, diagnostics: Diagnostics)
     env = _environment(options.templates)
     ctx = {**context(plan, options), "header": head}
     files: dict[str, str] = {}
-    for name in TEMPLATES:
+    for name in TEMPLATES if options.vendor_runtime else TEMPLATES + LIBRARY_TEMPLATES:
         try:
             text = env.get_template(name + ".jinja").render(ctx)
         except (RawTextInTemplate, jinja2.TemplateError) as exc:
@@ -289,7 +294,7 @@ def render_package(plan: Plan, options: RenderOptions, diagnostics: Diagnostics)
         files[name] = format_python(prune_unused_imports(text))
     files["models.py"] = format_python(render_models(hide_secrets(plan), head, plan.api.source, diagnostics, plan.field_names))
     files["py.typed"] = ""
-    if options.runtime_import is None:
+    if options.vendor_runtime:
         for name, text in runtime_files().items():
             files[f"_runtime/{name}"] = text
     return dict(sorted(files.items()))

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from deribit import DeribitHandlers
-from deribit._runtime import DisconnectReason, ReconnectDecision
+
+from nova_runtime import DisconnectReason, ReconnectDecision
 
 
 class Disconnects(DeribitHandlers):

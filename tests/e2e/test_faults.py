@@ -20,16 +20,16 @@ from typing import Any
 import pytest
 from deribit import ConnectFailed, ConnectionLost, DeribitClient, DeribitHandlers, errors
 from deribit._protocol import PROTOCOL
-from deribit._runtime import (
+
+from nova_gen.loader import load_api
+from nova_gen.testing import SpecServer
+from nova_runtime import (
     ConnectInfo,
     ConnectOptions,
     DisconnectReason,
     ReconnectDecision,
     ReconnectPolicy,
 )
-
-from nova_gen.loader import load_api
-from nova_gen.testing import SpecServer
 
 from .streams import fresh, reconnect_loop_ended, take
 

@@ -21,18 +21,18 @@ from typing import Any
 import pytest
 from binance import BinanceClient, BinanceHandlers
 from binance._protocol import PROTOCOL
-from binance._runtime import (
+
+from nova_gen.loader import load_api
+from nova_gen.testing import MessageLimit, SpecServer
+from nova_runtime import (
     ConnectOptions,
     Connector,
     DisconnectReason,
     ReconnectPolicy,
 )
-from binance._runtime.core import TokenBucket
-from binance._runtime.telemetry import RateLimited as RateLimitedEvent
-from binance._runtime.telemetry import Reconnecting
-
-from nova_gen.loader import load_api
-from nova_gen.testing import MessageLimit, SpecServer
+from nova_runtime.core import TokenBucket
+from nova_runtime.telemetry import RateLimited as RateLimitedEvent
+from nova_runtime.telemetry import Reconnecting
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
 SYMBOLS = [f"sym{i:02d}" for i in range(20)]

@@ -21,16 +21,16 @@ from typing import Any
 import pytest
 from deribit import DeribitClient, DeribitHandlers
 from deribit._protocol import PROTOCOL
-from deribit._runtime import (
+
+from nova_gen.loader import load_api
+from nova_gen.testing import SpecServer
+from nova_runtime import (
     ConnectionClosed,
     ConnectOptions,
     Connector,
     Heartbeat,
     ReconnectPolicy,
 )
-
-from nova_gen.loader import load_api
-from nova_gen.testing import SpecServer
 
 from .recorders import Disconnects
 from .streams import fresh, take

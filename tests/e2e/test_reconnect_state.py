@@ -16,15 +16,15 @@ from typing import Any
 
 import pytest
 from deribit import DeribitClient, DeribitHandlers
-from deribit._runtime import ConnectOptions as DeribitOptions
-from deribit._runtime import ReconnectPolicy as DeribitPolicy
-from deribit._runtime.core.ratelimit import TokenBucket as DeribitBucket
 from okx import OkxClient, OkxHandlers
-from okx._runtime import ConnectOptions as OkxOptions
-from okx._runtime import ReconnectPolicy as OkxPolicy
 
 from nova_gen.loader import load_api
 from nova_gen.testing import SpecServer
+from nova_runtime import ConnectOptions as DeribitOptions
+from nova_runtime import ConnectOptions as OkxOptions
+from nova_runtime import ReconnectPolicy as DeribitPolicy
+from nova_runtime import ReconnectPolicy as OkxPolicy
+from nova_runtime.core.ratelimit import TokenBucket as DeribitBucket
 
 from . import test_faults
 from .streams import fresh

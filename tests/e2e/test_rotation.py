@@ -16,12 +16,12 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from deribit._runtime import ConnectOptions as DeribitOptions
-from deribit._runtime.rotation import rotation_margin
 from okx import OkxClient
 
 from nova_gen.loader import load_api
 from nova_gen.testing import SpecServer
+from nova_runtime import ConnectOptions as DeribitOptions
+from nova_runtime.rotation import rotation_margin
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
 LIFETIME = 3.0
@@ -29,7 +29,7 @@ HANDSHAKE = 0.3
 
 @pytest.mark.asyncio
 async def test_three_rotations_lose_and_repeat_no_sequence_number() -> None:
-    from okx._runtime import ConnectOptions
+    from nova_runtime import ConnectOptions
 
     api = load_api(SPECS / "okx.yaml")
     options = ConnectOptions(max_lifetime=LIFETIME)

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 from deribit import DeribitClient
-from deribit._runtime import ConnectOptions, ReconnectPolicy
-from deribit._runtime.sinks import PrometheusSink
-from deribit._runtime.telemetry import ConnectionRestored, FanOut, InMemoryMetrics, Reconnecting
 from prometheus_client import CollectorRegistry
 
 from nova_gen.testing import SpecServer
+from nova_runtime import ConnectOptions, ReconnectPolicy
+from nova_runtime.sinks import PrometheusSink
+from nova_runtime.telemetry import ConnectionRestored, FanOut, InMemoryMetrics, Reconnecting
 
 from .streams import take
 

@@ -169,7 +169,6 @@ def test_serve_help_names_nova_gen_serve(capsys: pytest.CaptureFixture[str]) -> 
         (["validate"], True, True),
         (["serve"], True, True),
         (["breaking"], True, True),
-        (["runtime"], True, False),
         (["check-handlers"], True, False),
     ],
 )

@@ -27,7 +27,6 @@ from nova_gen.testing import SpecServer
 from nova_runtime.client import BaseClient
 from nova_runtime.handlers import BaseHandlers
 
-from .conftest import BASE as BASE_SPEC
 from .conftest import add_section, mutate
 
 INJECTION = '""" + str(__import__("os").system("touch MARKER")) + """'
@@ -39,7 +38,7 @@ def generated(tmp_path: Path, spec_text: str, name: str) -> tuple[Path, Diagnost
     spec = tmp_path / "spec.yaml"
     spec.write_text(mutate("name: tickers", f"name: {name}", spec_text), encoding="utf-8")
     diagnostics = Diagnostics()
-    result = generate(spec, RenderOptions(runtime_import="nova_runtime"), diagnostics, base=tmp_path)
+    result = generate(spec, RenderOptions(), diagnostics, base=tmp_path)
     write(tmp_path / "out" / result.package, result.files)
     for path, text in result.files.items():
         if path.endswith(".py"):
@@ -223,7 +222,7 @@ def test_asyncapi_messages_named_like_runtime_hooks_get_suffixed_hooks(tmp_path:
     spec = tmp_path / "hooks.yaml"
     spec.write_text(ASYNCAPI_HOOKS, encoding="utf-8")
     diagnostics = Diagnostics()
-    result = generate(spec, RenderOptions(runtime_import="nova_runtime"), diagnostics, base=tmp_path)
+    result = generate(spec, RenderOptions(), diagnostics, base=tmp_path)
     write(tmp_path / "out" / result.package, result.files)
     assert sorted(d.message.split("it is named ")[1] for d in diagnostics.items if d.code == "NOVA070") == [
         "'on_disconnect_'", "'on_error_'"]
@@ -243,18 +242,3 @@ def test_parameters_self_and_timeout_are_suffixed(tmp_path: Path) -> None:
         parameters = inspect.signature(package.PlainShadowClient.subscribe).parameters
     assert list(parameters) == ["self", "self_", "timeout_", "channels", "timeout"]
 
-
-@pytest.mark.parametrize("module", ["os; import sys", "a.b c", "x.import", ""])
-def test_a_runtime_import_that_is_not_a_module_name_is_refused(
-    tmp_path: Path, module: str, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """``--runtime-import`` is printed as ``from <module> import ...``: it must be a dotted name."""
-    spec = tmp_path / "spec.yaml"
-    spec.write_text(BASE_SPEC, encoding="utf-8")
-    status = main([str(spec), "-o", str(tmp_path / "out"), "--runtime-import", module])
-    err = capsys.readouterr().err
-    if module:
-        assert status == 2 and "is not a dotted module name" in err, err
-        assert not (tmp_path / "out").exists()
-    else:  # an empty value means "vendor the runtime"
-        assert status == 0, err

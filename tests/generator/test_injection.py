@@ -183,7 +183,7 @@ def test_nasty_text_in_free_text_slots_generates_and_compiles(tmp_path: Path) ->
     path.write_text(yaml.safe_dump(spec_for(strings), allow_unicode=True), encoding="utf-8")
     diagnostics = Diagnostics()
     planned = plan(load_api(path, diagnostics), diagnostics)
-    files = render_package(planned, RenderOptions(runtime_import="nova_runtime"), diagnostics)
+    files = render_package(planned, RenderOptions(), diagnostics)
     assert not diagnostics.has_errors
     for name, source in files.items():
         if name.endswith(".py"):
@@ -453,7 +453,7 @@ def generate_doc(folder: Path, doc: dict[str, Any]) -> dict[str, str] | None:
     path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
     diagnostics = Diagnostics()
     try:
-        return generate(path, RenderOptions(runtime_import="nova_runtime"), diagnostics, base=folder).files
+        return generate(path, RenderOptions(), diagnostics, base=folder).files
     except SpecError:
         errors = [d for d in diagnostics.items if d.severity == "error"]
         assert errors and all(d.position.line >= 1 and d.position.column >= 1 for d in errors)

@@ -79,7 +79,7 @@ async def test_request_sends_wire_names(kwds: ModuleType) -> None:
 
 def test_dump_params_uses_wire_names(kwds: ModuleType) -> None:
     models = importlib.import_module("kwds.models")
-    dump_params = importlib.import_module("kwds._runtime.params").dump_params
+    dump_params = importlib.import_module("nova_runtime.params").dump_params
     assert dump_params(models.FindParams, {"from": "x", "class": None, "type": "y"}) == {"from": "x", "type": "y"}
 
 
@@ -98,7 +98,7 @@ def test_model_fields_with_awkward_names_round_trip(kwds: ModuleType) -> None:
 def test_channel_parameters_escaped_and_address_round_trips(kwds: ModuleType) -> None:
     channels = importlib.import_module("kwds.channels")
     protocol = importlib.import_module("kwds._protocol")
-    subscriptions = importlib.import_module("kwds._runtime.core.subscriptions")
+    subscriptions = importlib.import_module("nova_runtime.core.subscriptions")
     client = importlib.import_module("kwds.client").KwdsClient
     assert list(inspect.signature(client.subscribe_trades).parameters) == ["self", "from_", "class_"]
     channel = channels.TradesChannel(from_="BTC", class_="spot")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from nova_gen.config import Target, load_targets
 from nova_gen.diagnostics import Diagnostics
 from nova_gen.output import compare
 from nova_gen.pipeline import generate
@@ -17,11 +18,15 @@ SPECS = sorted((ROOT / "specs").glob("*.yaml"))
 ASYNCAPI_SPECS = sorted((ROOT / "specs" / "asyncapi").glob("*.yml"))
 
 
-def _targets() -> dict[Path, Path]:
-    """Output folder of each configured target, by spec path."""
-    from nova_gen.config import load_targets
+def _targets() -> dict[Path, Target]:
+    """Each configured target, by spec path."""
+    return {t.spec.resolve(): t for t in load_targets(ROOT / "pyproject.toml")}
 
-    return {t.spec.resolve(): t.output for t in load_targets(ROOT / "pyproject.toml")}
+
+def _options(spec: Path) -> RenderOptions:
+    """The options its [[tool.nova-gen.targets]] entry gives ``spec`` (vendored or not)."""
+    target = _targets()[spec.resolve()]
+    return RenderOptions(vendor_runtime=target.vendor_runtime, templates=target.templates)
 
 
 def test_every_spec_has_a_committed_example() -> None:
@@ -33,7 +38,7 @@ def test_every_spec_has_a_committed_example() -> None:
 @pytest.mark.parametrize("spec", SPECS, ids=[s.stem for s in SPECS])
 def test_regenerates_byte_for_byte(spec: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)  # the header names the spec relative to the working directory
-    generated = generate(Path(os.path.relpath(spec, ROOT)), RenderOptions(), Diagnostics())
+    generated = generate(Path(os.path.relpath(spec, ROOT)), _options(spec), Diagnostics())
     folder = ROOT / "generated_examples" / generated.package
     result = compare(folder, generated.files, f"generated_examples/{generated.package}")
     assert result.clean, "regenerate with `nova-gen` and commit:\n" + result.diff[:4000]
@@ -50,9 +55,21 @@ def test_generation_is_deterministic(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_asyncapi_regenerates_byte_for_byte(spec: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each AsyncAPI document is a target in pyproject.toml and its client is committed."""
     monkeypatch.chdir(ROOT)
-    output = _targets().get(spec.resolve())
-    assert output is not None, f"{spec.name} is not a [[tool.nova-gen.targets]] entry"
-    generated = generate(Path(os.path.relpath(spec, ROOT)), RenderOptions(), Diagnostics())
-    folder = output / generated.package
+    target = _targets().get(spec.resolve())
+    assert target is not None, f"{spec.name} is not a [[tool.nova-gen.targets]] entry"
+    generated = generate(Path(os.path.relpath(spec, ROOT)), _options(spec), Diagnostics())
+    folder = target.output / generated.package
     result = compare(folder, generated.files, os.path.relpath(folder, ROOT))
     assert result.clean, "regenerate with `nova-gen` and commit:\n" + result.diff[:4000]
+
+
+def test_examples_use_the_library_and_one_is_vendored() -> None:
+    """Both runtime modes stay generated and golden-tested: every committed example imports
+    nova_runtime except the vendored one, which holds the runtime byte for byte."""
+    targets = load_targets(ROOT / "pyproject.toml")
+    vendored = [t for t in targets if t.vendor_runtime]
+    assert [t.spec.name for t in vendored] == ["slack-rtm.yml"]
+    assert len(targets) - len(vendored) >= 10
+    packages = [p.parent for p in (ROOT / "generated_examples").rglob("_protocol.py")]
+    assert sorted(p.name for p in packages if (p / "_runtime").is_dir()) == ["slack_rtm"]
+    assert all((p / "_runtime_check.py").is_file() for p in packages if p.name != "slack_rtm")

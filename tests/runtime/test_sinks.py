@@ -159,7 +159,7 @@ def _hide(monkeypatch: pytest.MonkeyPatch, module: str) -> None:
 
 def test_prometheus_missing_library_message(monkeypatch: pytest.MonkeyPatch) -> None:
     _hide(monkeypatch, "prometheus_client")
-    hint = r"pip install nova-gen\[prometheus\] \(or prometheus-client\)"
+    hint = r"pip install nova-runtime\[prometheus\] \(or prometheus-client\)"
     with pytest.raises(ImportError, match=hint):
         PrometheusSink()
 
@@ -237,7 +237,7 @@ def test_otel_sink_without_a_meter_uses_the_global_api(monkeypatch: pytest.Monke
 
 def test_otel_missing_library_message(monkeypatch: pytest.MonkeyPatch) -> None:
     _hide(monkeypatch, "opentelemetry")
-    with pytest.raises(ImportError, match=r"pip install nova-gen\[otel\] \(or opentelemetry-api\)"):
+    with pytest.raises(ImportError, match=r"pip install nova-runtime\[otel\] \(or opentelemetry-api\)"):
         OpenTelemetrySink()
 
 

@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
+from nova_runtime import protocol as p
 from pydantic import TypeAdapter
 
 from . import errors, models
-from ._runtime import protocol as p
 
 SPEC_FINGERPRINT = (
     "sha256:4250e4bb1723e3df47608bb7a5282d78182fef1a1462edee1215e5440d24ef9f"

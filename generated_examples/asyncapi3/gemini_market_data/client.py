@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Literal
 
+from nova_runtime import BaseClient, ConnectOptions, Connector
+from nova_runtime.handshake import Handshake
+
 from ._protocol import (
     PROTOCOL,
 )
-from ._runtime import BaseClient, ConnectOptions, Connector
-from ._runtime.handshake import Handshake
 from .handlers import GeminiMarketDataHandlers
 
 __all__ = ["GeminiMarketDataClient"]

@@ -47,7 +47,7 @@ __all__ = ["OpenTelemetrySink"]
 
 _HINT = (
     "OpenTelemetrySink needs opentelemetry-api: "
-    "pip install nova-gen[otel] (or opentelemetry-api)"
+    "pip install nova-runtime[otel] (or opentelemetry-api)"
 )
 
 

@@ -60,7 +60,7 @@ DEFAULT_BUCKETS: tuple[float, ...] = (
 
 _HINT = (
     "PrometheusSink needs prometheus_client: "
-    "pip install nova-gen[prometheus] (or prometheus-client)"
+    "pip install nova-runtime[prometheus] (or prometheus-client)"
 )
 
 
