@@ -10,7 +10,7 @@ GANACHE_VERSION := 7.9.2
 NPM_DIR := build/npm
 GANACHE_STAMP := $(NPM_DIR)/.ganache-$(GANACHE_VERSION)
 
-.PHONY: demo test lint typecheck pytest wheel-check regen clean npm-tools mutants corpus
+.PHONY: demo test lint typecheck pytest wheel-check regen clean npm-tools mutants corpus bench
 
 # Two distributions from this checkout, both editable: nova-runtime (runtime/, import package
 # nova_runtime) and nova-gen (this folder, import package nova_gen), which depends on it.
@@ -28,7 +28,7 @@ demo: $(STAMP)
 test: lint typecheck pytest wheel-check
 
 lint: $(STAMP)
-	$(BIN)/ruff check generator runtime tests examples
+	$(BIN)/ruff check generator runtime tests examples bench
 	# Generated code is checked as a user's project would see it: ruff's defaults, where
 	# nova_runtime is a third-party import (a vendored _runtime/ is the runtime's own source).
 	$(BIN)/ruff check --isolated --exclude _runtime generated_examples
@@ -59,6 +59,15 @@ $(GANACHE_STAMP):
 
 pytest: $(STAMP) $(GANACHE_STAMP)
 	$(BIN)/pytest -q
+
+# The benchmarks (bench/README.md): minutes, not part of `make test`, which runs each at a tiny N.
+bench: $(STAMP)
+	cd bench && ../$(BIN)/python receive.py 50000 5
+	cd bench && ../$(BIN)/python receive_raw.py 50000 5
+	cd bench && ../$(BIN)/python roundtrip.py 5000 5
+	cd bench && ../$(BIN)/python memory.py 1000 3
+	cd bench && ../$(BIN)/python import_time.py 10 5
+	cd bench && ../$(BIN)/python telemetry.py 200000 5
 
 # `pip install ./runtime .` (not editable) must give a working nova-gen, templates included,
 # whose clients import the installed nova-runtime, and which vendors the runtime on request.

@@ -23,13 +23,13 @@ from dataclasses import replace
 from typing import Any
 
 from nova_runtime import protocol as p
-from nova_runtime.pointer import MISSING, getter
+from nova_runtime.pointer import MISSING, compile_pointer, getter, join_pointer
 
 from .. import ir, reserved
 from ..checks import disjoint
 from ..diagnostics import Diagnostics
 from ..loader.refs import RefResolver
-from ..loader.source import Document, join_pointer
+from ..loader.source import Document
 from ..naming import pascal_case, snake_case
 from ..nova.common import match_from
 from ..nova.normalize import Normalizer as NovaNormalizer
@@ -559,7 +559,7 @@ class AsyncApiNormalizer:
         if found is None or not corr:
             return None
         value, doc, pointer = self.refs.follow(found[0], msg.doc, found[1])
-        for token in corr[1:].split("/"):
+        for token in compile_pointer(corr):
             props = value.get("properties") if isinstance(value, dict) else None
             if not isinstance(props, dict) or token not in props:
                 return None
@@ -720,7 +720,11 @@ class AsyncApiNormalizer:
         if found is None or found[0] is None:
             return None
         raw, doc, where = found[0], msg.doc, found[1]
-        for token in pointer[1:].split("/"):
+        try:
+            tokens = compile_pointer(pointer)
+        except ValueError:  # not a pointer: no such property
+            return None
+        for token in tokens:
             value, doc, where = self.refs.follow(raw, doc, where)
             props = value.get("properties") if isinstance(value, dict) else None
             if not isinstance(props, dict) or token not in props:

@@ -17,19 +17,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nova_runtime.pointer import MISSING, compile_pointer, get, join_pointer, unescape_token
+
 from ..diagnostics import Diagnostics
-from .source import Document, join_pointer, load_document, unescape_token
-
-
-def pascal_case(text: str) -> str:
-    words = re.split(r"[^0-9A-Za-z]+|(?<=[a-z0-9])(?=[A-Z])", text)
-    name = "".join(w[:1].upper() + w[1:] for w in words if w)
-    return name if name and not name[0].isdigit() else f"Schema{name}"
+from ..naming import pascal_case
+from .source import Document, load_document
 
 
 @dataclass
@@ -198,8 +194,7 @@ class RefResolver:
         """Replace the ``$ref`` at ``doc#at`` in the rewritten schema ``name`` by ``{}``."""
         _, base = self.position_of(name) or (doc, "")
         value: Any = self.schemas[name]
-        for token in at[len(base) + 1:].split("/") if at != base else []:
-            token = unescape_token(token)
+        for token in compile_pointer(at[len(base):]):
             value = value[int(token)] if isinstance(value, list) else value[token]
         value.pop("$ref", None)
 
@@ -292,17 +287,9 @@ class RefResolver:
         return loaded
 
     def _lookup(self, target: Target, missing: Any = ...) -> Any:
-        value = target.doc.data
-        if not target.pointer:
-            return value
-        for token in target.pointer[1:].split("/"):
-            token = unescape_token(token)
-            if isinstance(value, dict) and token in value:
-                value = value[token]
-            elif isinstance(value, list) and token.isdigit() and int(token) < len(value):
-                value = value[int(token)]
-            else:
-                return None if missing is None else {}
+        value = get(target.doc.data, compile_pointer(target.pointer))
+        if value is MISSING:
+            return None if missing is None else {}
         return value
 
     def _default_name(self, target: Target) -> str:
@@ -310,8 +297,8 @@ class RefResolver:
             data = target.doc.data
             title = data.get("title") if isinstance(data, dict) else None
             base = title if isinstance(title, str) else target.doc.path.stem.split(".")[0]
-            return pascal_case(base)
-        return pascal_case(unescape_token(target.pointer.rsplit("/", 1)[1]))
+            return pascal_case(base, prefix="Schema")
+        return pascal_case(unescape_token(target.pointer.rsplit("/", 1)[1]), prefix="Schema")
 
     def _register(self, target: Target, name: str) -> str | None:
         key = (target.doc.path, target.pointer)
@@ -336,8 +323,8 @@ class RefResolver:
     def _suggest(doc: Document, fragment: str) -> str:
         parent, _, last = fragment.rpartition("/")
         container: Any = doc.data
-        for token in parent[1:].split("/") if parent else []:
-            container = container.get(unescape_token(token)) if isinstance(container, dict) else None
+        for token in compile_pointer(parent):
+            container = container.get(token) if isinstance(container, dict) else None
         if isinstance(container, dict) and container:
             import difflib
 

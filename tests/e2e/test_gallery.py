@@ -952,7 +952,7 @@ async def test_graphql_fatal_close_codes_stop_the_client(gql_server: SpecServer,
             await client.close()
 
 
-async def test_okx_login_signs_with_the_okx_recipe(okx_server: SpecServer) -> None:
+async def test_okx_login_signs_as_its_spec_says(okx_server: SpecServer) -> None:
     """Credentials given: the client logs in first, with OKX's HMAC signature."""
     import base64
     import hashlib

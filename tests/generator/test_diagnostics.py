@@ -230,6 +230,31 @@ CASES = [
          "NOVA039"),
     Case("040-credential", BASE + 'auth:\n  request: get_time\n  credentials:\n    client_id: { env: X_ID }\n'
          '  params: { id: "{client_id}", secret: @@"{client_secret}" }\n', "NOVA040", message="{client_secret}"),
+    Case("065-signature-key", BASE + 'auth:\n  request: get_time\n  credentials:\n    key: { env: X_KEY }\n    secret: { env: X_SECRET, secret: true }\n'
+         '  params: { k: "{key}", sig: "{sig}" }\n'
+         '  signature: { into: sig, key: @@secrets, message: "{timestamp}" }\n', "NOVA065",
+         message="key 'secrets' is not a credential", hint="declared: key, secret"),
+    Case("066-signature-message", BASE + 'auth:\n  request: get_time\n  credentials:\n    key: { env: X_KEY }\n    secret: { env: X_SECRET, secret: true }\n'
+         '  params: { sig: "{sig}" }\n'
+         '  signature: { into: sig, key: secret, message: @@"{timestamp}GET{path}" }\n', "NOVA066",
+         message="{path} in the signature's message"),
+    Case("067-signature-unused", BASE + 'auth:\n  request: get_time\n  credentials:\n    key: { env: X_KEY }\n    secret: { env: X_SECRET, secret: true }\n'
+         '  params: { k: "{key}", sign: "{sign}" }\n'
+         '  signature: { into: @@sig, key: secret, message: "{nonce}" }\n', "NOVA067",
+         message='auth.params never uses "{sig}"'),
+    Case("068-signature-shadows", BASE + 'auth:\n  request: get_time\n  credentials:\n    key: { env: X_KEY }\n    secret: { env: X_SECRET, secret: true }\n'
+         '  params: { k: "{key}", t: "{timestamp}" }\n'
+         '  signature: { into: @@timestamp, key: secret, message: "{nonce}" }\n', "NOVA068",
+         message="name 'timestamp' is already"),
+    Case("069-recipe-and-signature", BASE + 'auth:\n  request: get_time\n  credentials:\n'
+         '    secret_key: { env: X_SECRET, secret: true }\n'
+         '  params: { sign: "{sign}" }\n  @@recipe: okx_login\n'
+         '  signature: { into: sign, key: secret_key, message: "{timestamp}" }\n', "NOVA069",
+         message="both a recipe and a signature"),
+    Case("065-recipe-key", BASE + 'auth:\n  request: get_time\n  credentials:\n'
+         '    api_key: { env: X_KEY }\n'
+         '  params: { sign: "{sign}", at: "{timestamp}" }\n  recipe: @@okx_login\n', "NOVA065",
+         message="key 'secret_key' is not a credential"),
     Case("042-empty-when", add_section("events:\n  @@anything:\n    when: {}\n    message: { type: object }\n"),
          "NOVA042", severity="warning", message="matches every frame"),
     Case("090-stale-after-nan", mutate("    subscription: public\n    message: { $ref: \"#/schemas/Ticker\" }",
