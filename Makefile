@@ -68,6 +68,7 @@ bench: $(STAMP)
 	cd bench && ../$(BIN)/python memory.py 1000 3
 	cd bench && ../$(BIN)/python import_time.py 10 5
 	cd bench && ../$(BIN)/python telemetry.py 200000 5
+	cd bench && ../$(BIN)/python generation.py 5 --startup
 
 # `pip install ./runtime .` (not editable) must give a working nova-gen, templates included,
 # whose clients import the installed nova-runtime, and which vendors the runtime on request.
@@ -89,12 +90,13 @@ wheel-check: $(STAMP)
 #   make mutants MUTMUT_ARGS='"nova_runtime.core.ratelimit*"'
 MUTATION := build/mutation
 MUTMUT_ARGS ?=
+MUTMUT_CHILDREN ?= 2
 mutants: $(STAMP)
 	mkdir -p $(MUTATION)/src
 	ln -sfn ../../../generator $(MUTATION)/src/nova_gen
 	ln -sfn ../../../runtime/src/nova_runtime $(MUTATION)/src/nova_runtime
 	for name in tests specs generated_examples pyproject.toml; do ln -sfn ../../$$name $(MUTATION)/$$name; done
-	cd $(MUTATION) && nice ../../$(BIN)/mutmut run --max-children 2 $(MUTMUT_ARGS) > run.log 2>&1 \
+	cd $(MUTATION) && nice ../../$(BIN)/mutmut run --max-children $(MUTMUT_CHILDREN) $(MUTMUT_ARGS) > run.log 2>&1 \
 		|| { tail -c 3000 run.log; exit 1; }
 	@echo "surviving mutants (see one with: cd $(MUTATION) && ../../$(BIN)/mutmut show NAME):"
 	@cd $(MUTATION) && ../../$(BIN)/mutmut results

@@ -106,3 +106,26 @@ def test_login_state_starts_empty_and_reset_forgets_the_connection() -> None:
     no_token = AuthState(OKX, {"api_key": Secret("k"), "secret_key": Secret("s"), "passphrase": Secret("p")})
     no_token.on_login_result({"code": "0"}, now=0.0)  # OKX: the connection itself is logged in
     assert no_token.authenticated is True and no_token.token is None and no_token.refresh_token is None
+
+
+def test_only_a_string_refresh_token_replaces_the_one_held() -> None:
+    state = AuthState(DERIBIT, {"client_id": Secret("a"), "client_secret": Secret("b")})
+    state.on_login_result({"access_token": "T", "refresh_token": "R1"}, now=0.0)
+    for odd in (12345, {"token": "x"}, ["R2"], True, ""):
+        state.on_login_result({"access_token": "T", "refresh_token": odd}, now=1.0)
+        assert state.refresh_token is not None and state.refresh_token.reveal() == "R1", odd
+
+
+def test_a_login_signature_is_a_secret_too() -> None:
+    state = AuthState(DERIBIT, {"client_id": Secret("id-1"), "client_secret": Secret("s3cr3t")})
+    signature = state.login_params(1538054050123, "abc")["signature"]
+    assert signature in state.secret_values()
+    assert state.redact(f"sig={signature}") == "sig=***"
+
+
+def test_the_tokens_held_for_redaction_are_the_last_64() -> None:
+    state = AuthState(DERIBIT, {"client_id": Secret("a"), "client_secret": Secret("b")})
+    for i in range(70):
+        state.on_login_result({"access_token": f"token-{i}"}, now=float(i))
+    held = state.secret_values()
+    assert [f"token-{i}" in held for i in (5, 6, 69)] == [False, True, True]

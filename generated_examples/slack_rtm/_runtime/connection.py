@@ -171,8 +171,9 @@ class Connection:
             self._log.debug("> #%d %s", self.number, self._ctx.secrets.preview(text))
         self.ws.send_now(text)
 
-    async def send(self, text: str) -> None:
-        """Send one text frame; a closed socket raises :class:`ConnectionLost`."""
+    async def send(self, text: str | bytes) -> None:
+        """Send one frame (``str``: a text frame, ``bytes``: a binary frame); a closed
+        socket raises :class:`ConnectionLost`."""
         self.frames_out += 1
         self.bytes_out += len(text)
         if self._log.isEnabledFor(_DEBUG):

@@ -226,6 +226,10 @@ class EventSpec(Generic[M]):
     payload: str
     parse: Callable[[Any], M]
     hook: str
+    frame: Literal["json", "text", "binary"] = "json"
+    """``text``: the event is a text frame no other rule takes (not JSON, or JSON nothing
+    matches), given to ``parse`` as the ``str`` it is; ``binary``: a binary frame, as
+    ``bytes``. ``when`` and ``payload`` then do not apply."""
 
 
 @dataclass(frozen=True, slots=True)
