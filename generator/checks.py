@@ -198,7 +198,9 @@ def _validator(api: ir.Api, schema: ir.JsonSchema) -> jsonschema.Draft202012Vali
     return jsonschema.Draft202012Validator({**schema, "$defs": api.schemas})
 
 
-def _example_errors(api: ir.Api, schema: ir.JsonSchema, value: Any) -> str | None:
+def example_errors(api: ir.Api, schema: ir.JsonSchema, value: Any) -> str | None:
+    """Why ``value`` does not match ``schema`` (with the API's named schemas as ``$defs``),
+    or None when it matches."""
     error = jsonschema.exceptions.best_match(_validator(api, schema).iter_errors(value))
     if error is None:
         return None
@@ -229,18 +231,18 @@ def _check_examples(api: ir.Api, diagnostics: Diagnostics) -> None:
         for n, ex in enumerate(r.examples):
             label = f"example {ex.name or n + 1} of request {r.name!r}"
             if ex.error is None:  # an error example may show params the server rejects
-                report(f"params of {label}", _example_errors(api, params_schema, ex.params), r.location)
-                report(f"result of {label}", _example_errors(api, r.result, ex.result), r.location)
+                report(f"params of {label}", example_errors(api, params_schema, ex.params), r.location)
+                report(f"result of {label}", example_errors(api, r.result, ex.result), r.location)
     for c in api.channels:
         params = {p.name: p.schema for p in c.parameters}
         for n, cex in enumerate(c.examples):
             label = f"example {n + 1} of channel {c.name!r}"
-            report(f"message of {label}", _example_errors(api, c.message, cex.message), c.location)
+            report(f"message of {label}", example_errors(api, c.message, cex.message), c.location)
             for name, value in cex.parameters.items():
                 if name not in params:
                     report(f"parameters of {label}", f"unknown parameter {name!r}", c.location)
                 else:
-                    report(f"parameter {name!r} of {label}", _example_errors(api, params[name], value), c.location)
+                    report(f"parameter {name!r} of {label}", example_errors(api, params[name], value), c.location)
     for e in api.events:
         for n, value in enumerate(e.examples):
-            report(f"example {n + 1} of event {e.name!r}", _example_errors(api, e.message, value), e.location)
+            report(f"example {n + 1} of event {e.name!r}", example_errors(api, e.message, value), e.location)

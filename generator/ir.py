@@ -206,6 +206,9 @@ class Event:
     description: str = ""
     examples: tuple[Any, ...] = ()
     location: Location | None = None
+    unsolicited: bool = True
+    """False when the spec gives this message only as the reply to a request (an AsyncAPI
+    3.x operation ``reply``): the local test server then sends it only in answer."""
     frame: FrameKind = "json"
     """``text``/``binary``: the event is a text frame that is not JSON (delivered as ``str``)
     or a binary frame (``bytes``)."""

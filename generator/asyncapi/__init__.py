@@ -5,7 +5,8 @@ from __future__ import annotations
 from .. import ir
 from ..diagnostics import Diagnostics
 from ..loader.source import Document
-from .normalize import DEFAULT_PERSPECTIVE, AsyncApiNormalizer, Perspective
+from .normalize import DEFAULT_PERSPECTIVE, AsyncApiNormalizer
+from .perspective import Perspective
 from .validate import validate_structure
 from .version import detect, is_asyncapi
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import replace
-from typing import Any, Literal
+from typing import Any
 
 from nova_runtime import protocol as p
 from nova_runtime.pointer import MISSING, compile_pointer, getter, join_pointer
@@ -34,16 +34,17 @@ from ..naming import pascal_case, snake_case
 from ..nova.common import match_from
 from ..nova.normalize import Normalizer as NovaNormalizer
 from ..nova.normalize import envelope_from
-from . import v2, v3
+from . import perspective, v2, v3
 from .common import Reader
 from .dispatch import Shape, ShapeReader, example_from
 from .model import Channel, Message, Operation
 from .overlay import Overlay, read_overlay
+from .pairs import pair_by_correlation
+from .perspective import Perspective
 from .pins import pin_schema
 from .security import Handshake
 from .validate import sequence
 
-Perspective = Literal["server", "client"]
 DEFAULT_PERSPECTIVE: Perspective = "server"
 JSON_FORMATS = (
     "application/vnd.aai.asyncapi",
@@ -187,11 +188,27 @@ class AsyncApiNormalizer:
         return match_from(custom) if isinstance(custom, dict) else None
 
     def examples(self, msg: Message) -> list[Any]:
+        """The message's example payloads: its ``examples[].payload``, else the payload
+        schema's own ``examples`` (JSON Schema) or ``example`` (OpenAPI style)."""
         out = []
         for ex in sequence(msg.value.get("examples"), msg.doc, join_pointer(msg.pointer, "examples"), self.diagnostics):
             if isinstance(ex, dict) and "payload" in ex:
                 out.append(ex["payload"])
-        return out
+        return out or self.payload_examples(msg)
+
+    def payload_examples(self, msg: Message) -> list[Any]:
+        value = msg.value.get("payload")
+        pointer = join_pointer(msg.pointer, "payload")
+        if isinstance(value, dict) and "schemaFormat" in value and "schema" in value and self.major >= 3:
+            value, pointer = value["schema"], join_pointer(pointer, "schema")
+        if not isinstance(value, dict):
+            return []
+        value, _, _ = self.refs.follow(value, msg.doc, pointer)
+        if not isinstance(value, dict):
+            return []
+        if isinstance(value.get("examples"), list):
+            return list(value["examples"])
+        return [value["example"]] if "example" in value else []
 
     # -- the document ----------------------------------------------------------------
 
@@ -221,34 +238,29 @@ class AsyncApiNormalizer:
             pass  # documented: connect(url=...) is then required
         sends = [op for op in parsed.operations if self.client_sends(op)]
         receives = [op for op in parsed.operations if not self.client_sends(op)]
-        self.check_perspective(sends, receives)
+        perspective.check(self.doc, self.diagnostics, self.perspective, sends, receives)
         address = self.connection(parsed.operations, handshake)
         for op in parsed.operations:
             if "security" in op.value:
                 security.append((op.value["security"], op.doc, join_pointer(op.pointer, "security")))
         handshake.security(security)
 
+        replies: set[tuple[str, str]] = set()
+        if self.major == 2:
+            sends, replies = pair_by_correlation(sends, receives, self.correlation_location)
         incoming: dict[tuple[str, str], Message] = {}
         for op in receives:
             for msg in op.messages:
                 incoming.setdefault(msg.identity, msg)
+        unsolicited = set(incoming) - replies
         for op in sends:
             # A correlated reply reaches its call by the correlation id, never by its shape:
             # it is the method's result, not an event (unless an operation also receives it).
             if not any("correlationId" in m.value for m in op.messages):
                 for msg in op.reply or ():
                     incoming.setdefault(msg.identity, msg)
-        for op in receives:
-            if op.reply:
-                self.diagnostics.warning(
-                    "NOVA103",
-                    f"operation {op.key!r} asks the client to reply to the server; nova-gen does not answer "
-                    "server requests, its reply messages become plain sends",
-                    op.doc.source.position(op.pointer, key=True),
-                    hint="if the document describes the client, generate with --perspective client",
-                )
-        events, shapes = self.events(list(incoming.values()))
-        requests, envelope = self.requests(sends, shapes)
+        events, shapes = self.events(list(incoming.values()), unsolicited)
+        requests, envelope = self.requests(sends + perspective.answers(receives, self.diagnostics), shapes)
         api = ir.Api(
             name_location=self.location(self.doc, "/info/title") if "title" in info else None,
             name=str(name),
@@ -311,20 +323,6 @@ class AsyncApiNormalizer:
             return chosen
         return servers[0].name if servers else None
 
-    # -- perspective -----------------------------------------------------------------
-
-    def check_perspective(self, sends: list[Operation], receives: list[Operation]) -> None:
-        incoming = sum(len(op.messages) for op in receives) + sum(len(op.reply or ()) for op in sends)
-        if sends and not incoming:
-            other = "client" if self.perspective == "server" else "server"
-            self.diagnostics.warning(
-                "NOVA103",
-                f"read from the {self.perspective}'s side, this document gives the client nothing to "
-                f"receive; it looks written from the {other}'s side",
-                self.doc.source.position("/asyncapi"),
-                hint=f"generate with --perspective {other} (or `perspective = \"{other}\"` in [tool.nova-gen])",
-            )
-
     # -- the connection --------------------------------------------------------------
 
     def connection(self, operations: list[Operation], handshake: Handshake) -> str:
@@ -360,7 +358,11 @@ class AsyncApiNormalizer:
 
     # -- incoming --------------------------------------------------------------------
 
-    def events(self, messages: list[Message]) -> tuple[tuple[ir.Event, ...], dict[tuple[str, str], Shape]]:
+    def events(
+        self, messages: list[Message], unsolicited: set[tuple[str, str]]
+    ) -> tuple[tuple[ir.Event, ...], dict[tuple[str, str], Shape]]:
+        """Incoming messages as events; those not in ``unsolicited`` (identities) are only
+        ever replies to requests."""
         out: list[ir.Event] = []
         shapes: dict[tuple[str, str], Shape] = {}
         for msg in messages:
@@ -381,6 +383,7 @@ class AsyncApiNormalizer:
                     description=str(msg.value.get("description", "") or "").strip(),
                     examples=tuple(self.examples(msg)),
                     location=self.location(msg.doc, msg.pointer),
+                    unsolicited=msg.identity in unsolicited,
                     frame=frame,
                 )
             )
@@ -462,6 +465,15 @@ class AsyncApiNormalizer:
         return (-required, -len(shape.equals), -len(shape.one_of), index)
 
     # -- outgoing --------------------------------------------------------------------
+
+    def correlation_location(self, msg: Message) -> str | None:
+        """The ``location`` of the message's ``correlationId``, as written; None without one."""
+        raw = msg.value.get("correlationId")
+        if raw is None:
+            return None
+        value, _, _ = self.refs.follow(raw, msg.doc, join_pointer(msg.pointer, "correlationId"))
+        location = value.get("location") if isinstance(value, dict) else None
+        return location if isinstance(location, str) else None
 
     def correlation(self, msg: Message) -> str | None:
         raw = msg.value.get("correlationId")
@@ -659,8 +671,9 @@ class AsyncApiNormalizer:
     def request_examples(
         self, msg: Message, replies: list[Message] | None, params: tuple[ir.Param, ...], skip: set[str | None]
     ) -> tuple[ir.RequestExample, ...]:
-        """Examples for the local test server: the request's own example params (if any) and
-        each reply example (or the smallest reply its constants describe)."""
+        """Examples for the local test server: each reply example (or the smallest reply its
+        constants describe), with the request's own example of the same position as its
+        params (else the first, else none)."""
         if not replies:
             return ()
         skipped = {s[1:] for s in skip if s and s.count("/") == 1}
@@ -673,11 +686,12 @@ class AsyncApiNormalizer:
         results: list[Any] = []
         for m in replies:
             results.extend(self.examples(m) or [example_from(self.shape(m))])
-        # The reply's own correlation value is the request's, set when answering.
-        corr = {s[1:] for s in skip if s and s.count("/") == 1 and s != self._method_ptr}
-        results = [{k: v for k, v in r.items() if k not in corr} if isinstance(r, dict) else r for r in results]
+        # A reply example keeps its correlation value: the server writes the request's over it.
+        # The n-th example of the request goes with the n-th reply example (an echo's pairs).
+        params_of = [{k: v for k, v in ex.items() if k not in skipped} if isinstance(ex, dict) else sample for ex in own]
         return tuple(
-            ir.RequestExample(params=sample, result=r, name=f"{msg.key} {n + 1}") for n, r in enumerate(results)
+            ir.RequestExample(params=params_of[n] if n < len(params_of) else sample, result=r, name=f"{msg.key} {n + 1}")
+            for n, r in enumerate(results)
         )
 
     # -- overlay ---------------------------------------------------------------------

@@ -16,7 +16,8 @@ from .server import SpecServer
 
 
 def _load(path: str, perspective: str | None) -> Api:
-    """Load a spec; on errors print its diagnostics and exit with status 2."""
+    """Load a spec (an AsyncAPI document read from ``perspective``'s side); on errors print
+    its diagnostics and exit with status 2."""
     # The loader is imported dynamically, here: importing the server never pulls it in,
     # and type-checking this package does not depend on the loader's modules.
     loader = importlib.import_module("nova_gen.loader")
@@ -61,7 +62,12 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     p.add_argument(
         "--perspective",
         choices=("server", "client"),
-        help="AsyncAPI: whose side the document describes (default: server)",
+        help="AsyncAPI: whose side the document describes, as for generation (default: server)",
+    )
+    p.add_argument(
+        "--no-events",
+        action="store_true",
+        help="do not send the spec's own events (their examples) to each new connection",
     )
     talk = p.add_mutually_exclusive_group()
     talk.add_argument("-v", "--verbose", action="store_true", help="log every frame")
@@ -93,6 +99,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m nova_gen.test
         max_notifications=args.max_notifications,
         server_pings=args.server_pings is not None,
         ping_interval=args.server_pings if args.server_pings is not None else 1.0,
+        emit_events=not args.no_events,
     )
     try:
         asyncio.run(_serve(server))

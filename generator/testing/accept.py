@@ -3,7 +3,7 @@
 The opening handshake is where a server refuses (a queued HTTP refusal, an ``authorize``
 check that fails with 401) or is slow (``handshake_delay``). An accepted connection is
 registered (:mod:`.sockets`), gets the spec's ``init`` gate, its maximum lifetime, the
-spec's hello and the server's pings, then every frame it sends goes to the inbox
+spec's hello, the server's pings and the spec's events (:mod:`.events`), then every frame it sends goes to the inbox
 (:mod:`.inbox`) until it closes, unless it goes over the message limit. When it ends, its
 tasks (streams, pings, timers) end with it.
 """
@@ -24,6 +24,7 @@ from websockets.http11 import Response as HttpResponse
 from nova_runtime.protocol import Hello
 
 from .connection import Connection
+from .events import EventEmitter
 from .faults import Faults
 from .framing import Framer
 from .handshake import InitGate
@@ -48,6 +49,7 @@ class Door:
     max_lifetime: float | None = None
     message_limit: MessageLimit | None = None
     server_pings: bool = False
+    emit_events: bool = False
 
 
 class Acceptor:
@@ -67,6 +69,7 @@ class Acceptor:
         init_gate: InitGate,
         pings: ServerPings,
         inbox: Inbox,
+        events: EventEmitter,
     ) -> None:
         self.door = door
         self.framer = framer
@@ -76,6 +79,7 @@ class Acceptor:
         self.init_gate = init_gate
         self.pings = pings
         self.inbox = inbox
+        self.events = events
         self.handshakes: list[HttpRequest] = []
         """Every opening handshake request (path and headers), in order, refused ones too."""
         self.unauthorized = 0
@@ -121,6 +125,8 @@ class Acceptor:
                 await self._send_hello(conn, door.hello)
             if door.server_pings and self.pings.pings:
                 conn.spawn(self.pings.run(conn))
+            if door.emit_events and self.events.frames:
+                conn.spawn(self.events.run(conn))
             async for message in ws:
                 if isinstance(message, bytes):
                     with self.inbox.lock:

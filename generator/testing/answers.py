@@ -8,9 +8,10 @@ examples in the spec: the example whose params match, its result or its error.
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..ir import Api, Request, RequestExample, SubscriptionMethod
@@ -21,6 +22,7 @@ from .framing import Framer, IncomingRequest
 from .heartbeats import Heartbeats
 from .pings import ServerPings
 from .subscriptions import Subscriptions
+from .valid import ExampleCheck
 
 __all__ = ["METHOD_NOT_FOUND", "Answers", "RequestExamples", "pick_example"]
 
@@ -50,10 +52,24 @@ def pick_example(request: Request | None, params: Any) -> RequestExample | None:
 
 
 class RequestExamples:
-    """The spec's requests by wire method, and the example that answers a call."""
+    """The spec's requests by wire method, and the example that answers a call.
 
-    def __init__(self, api: Api) -> None:
-        self.requests: dict[str, Request] = {r.method: r for r in api.requests}
+    Examples whose result contradicts the request's result schema are left out (see
+    :mod:`.valid`), so the server answers with a frame the client accepts, unless no
+    example of the request matches: it then answers as the document says, and the client
+    reports the reply as malformed.
+    """
+
+    def __init__(self, api: Api, check: ExampleCheck) -> None:
+        self.requests: dict[str, Request] = {}
+        for r in api.requests:
+            what = f"request {r.name!r}"
+            kept = tuple(
+                ex for n, ex in enumerate(r.examples) if ex.error is not None or check.ok(r.result, ex.result, what, n)
+            )
+            if not any(ex.error is None for ex in kept):
+                kept = r.examples
+            self.requests[r.method] = replace(r, examples=kept) if kept != r.examples else r
 
     def pick(self, method: str, params: Any) -> RequestExample | None:
         """The example of wire ``method`` that answers ``params`` (see :func:`pick_example`)."""
@@ -104,6 +120,14 @@ class Answers:
         request = next((r for r in self.api.requests if r.name == request_name), None)
         # A spec may name the wire method directly; accept that too.
         self._routes[request.method if request is not None else request_name] = route
+
+    def identify(self, req: IncomingRequest) -> IncomingRequest:
+        """``req`` with its wire method: a frame has none when the spec frames requests
+        without one (an AsyncAPI document whose only outgoing message pins no field); it
+        is then that one request."""
+        if req.method is None and self.api.envelope.request.method is None and len(self.examples.requests) == 1:
+            return replace(req, method=next(iter(self.examples.requests)))
+        return req
 
     async def answer(self, conn: Connection, req: IncomingRequest) -> None:
         """Log ``req`` on ``conn`` and send what the spec (or an injected fault) says."""
@@ -164,21 +188,38 @@ class Answers:
         return isinstance(token, str) and self.auth.valid(token)
 
     async def _from_examples(self, conn: Connection, req: IncomingRequest, method: str) -> None:
+        request = self.examples.requests.get(method)
+        if request is not None and not request.reply and method != self.heartbeats.ping_request:
+            logger.info("conn %d: %s is a one-way send: no answer", conn.number, method)
+            return
         example = self.examples.pick(method, req.params)
         if method == self.heartbeats.ping_request:
             result = example.result if example is not None else None
             pong = self.framer.reply(req.id, result, has_id=req.has_id)
             await conn.send(self.heartbeats.pong_reply(pong))
         elif example is None:
-            logger.warning("conn %d: no example answers %s", conn.number, method)
-            await conn.send(self._error(req, self.unknown_method_error))
+            await self._unanswerable(conn, req, method)
         elif example.error is not None:
             err = example.error
             failure = ErrorReply(err.get("code"), str(err.get("message", "")), err.get("data"))
             await conn.send(self._error(req, failure))
+        elif request is not None and not request.correlated:
+            # The reply carries no id: it is the reply message as the spec shows it.
+            result = copy.deepcopy(example.result)
+            reply = self.framer.with_match(result, request.reply_when) if isinstance(result, dict) else result
+            await conn.send(reply)
         else:
             reply = self.framer.reply(req.id, example.result, has_id=req.has_id, method=method)
             await conn.send(reply)
+
+    async def _unanswerable(self, conn: Connection, req: IncomingRequest, method: str) -> None:
+        """No example answers ``method``: the spec's error frame says so, when it has one;
+        without one (AsyncAPI documents) the server says nothing the spec does not say."""
+        if self.api.envelope.error is None:
+            logger.warning("conn %d: no example answers %s, and the spec has no error frame: no answer", conn.number, method)
+            return
+        logger.warning("conn %d: no example answers %s", conn.number, method)
+        await conn.send(self._error(req, self.unknown_method_error))
 
     def _error(self, req: IncomingRequest, err: ErrorReply) -> dict[str, Any]:
         return self.framer.error(req.id, err.code, err.message, err.data, has_id=req.has_id)

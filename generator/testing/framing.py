@@ -72,14 +72,14 @@ class Framer:
                 frame["id"] = request_id
             frame["result"] = copy.deepcopy(result)
             return frame
+        if rule.result != "" or isinstance(result, dict):
+            write_at(frame, rule.result, copy.deepcopy(result))
+        # After the result: a result merged into the frame ("") may carry its example's id.
         if has_id:
             write_at(frame, rule.id, request_id)
         where = self.envelope.request.method
         if method is not None and where is not None and where in rule.when.present:
             write_at(frame, where, method)
-        if rule.result == "" and not isinstance(result, dict):
-            return self._apply(frame, rule.when)
-        write_at(frame, rule.result, copy.deepcopy(result))
         return self._apply(frame, rule.when)
 
     def error(
@@ -123,16 +123,18 @@ class Framer:
         # Again, in case a payload merged into the frame ("") overwrote a constant.
         return self._apply(frame, rule.when)
 
-    def event(self, event: Event, payload: Any) -> dict[str, Any]:
-        """An unsolicited event frame carrying ``payload``."""
+    def event(self, event: Event, payload: Any) -> Any:
+        """An unsolicited event frame carrying ``payload``. An event whose payload is the
+        whole frame (``payload: ""``) and not an object (a string, an array) is the payload
+        itself: nothing can be merged into it."""
+        if event.payload == "" and payload is not None and not isinstance(payload, dict):
+            if not event.when.equals and not event.when.present:
+                return copy.deepcopy(payload)
+            raise ValueError(f"event {event.name!r} merges its payload into the frame: it must be an object")
         frame = self._base()
         self._apply(frame, event.when)
         if event.payload == "":
             if payload is not None:
-                if not isinstance(payload, dict):
-                    raise ValueError(
-                        f"event {event.name!r} merges its payload: it must be an object"
-                    )
                 frame.update(copy.deepcopy(payload))
                 # The constants win: the frame must still be recognised as this event.
                 self._apply(frame, event.when)

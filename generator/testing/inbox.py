@@ -77,7 +77,7 @@ class Inbox:
         if not isinstance(frame, dict):
             logger.warning("conn %d sent a frame that is not an object: %.200r", conn.number, text)
             return
-        request = self.framer.read_request(frame)
+        request = self.answers.identify(self.framer.read_request(frame))
         if await self.streams.end_by_client(conn, frame, request):
             with self.lock:
                 conn.log.append((str(request.method), request.params))

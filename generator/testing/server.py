@@ -21,7 +21,7 @@ This module builds the server from its parts, starts and stops it, and shows wha
 each job lives in a module of its own: the opening handshake and each connection's life
 (:mod:`.accept`), where a received frame goes (:mod:`.inbox`), what a request is answered
 with (:mod:`.answers`), the open sockets and the faults that act on them (:mod:`.sockets`),
-the server's pings (:mod:`.pings`), the controls tests call (:mod:`.controls`). Beyond
+the server's pings (:mod:`.pings`), the spec's own events (:mod:`.events`), the controls tests call (:mod:`.controls`). Beyond
 channel strings, everything is
 driven by the IR: structured addresses and ``subscribe_params`` (:mod:`.templates`,
 :mod:`.routing`), acks ``reply``/``match``/``none`` and subscription ids
@@ -49,6 +49,7 @@ from .accept import Acceptor, Door
 from .answers import METHOD_NOT_FOUND, Answers, RequestExamples
 from .auth import UNAUTHORIZED, AuthServer
 from .controls import ServerControls
+from .events import EventEmitter
 from .faults import ErrorReply, Faults
 from .framing import Framer
 from .handshake import InitGate
@@ -58,6 +59,7 @@ from .pings import ServerPings
 from .ratelimit import MessageLimit
 from .sockets import Sockets
 from .subscriptions import Subscriptions
+from .valid import ExampleCheck
 
 __all__ = ["ErrorReply", "SpecServer"]
 
@@ -101,6 +103,7 @@ class SpecServer(ServerControls):
         feed: bool = False,
         max_lifetime: float | None = None,
         handshake_delay: float = 0.0,
+        emit_events: bool = False,
     ) -> None:
         """
         :param api: the API to speak.
@@ -111,7 +114,8 @@ class SpecServer(ServerControls):
         :param server_pings: send every ``heartbeat.server_pings`` probe each
             ``ping_interval`` seconds.
         :param unknown_method_error: the reply to a method the spec does not know or that
-            has no examples.
+            has no examples, when the spec has an error frame (``envelope.error``); without
+            one, such a request gets no answer. A one-way send (``reply: false``) never does.
         :param ws_ping_interval: WebSocket-level pings from the server (None: off).
         :param token_lifetime: seconds a login token lives, also sent as ``expires_in``;
             None takes the login example's ``expires_in``.
@@ -137,6 +141,9 @@ class SpecServer(ServerControls):
             opening handshake request arrived, as servers with a maximum connection
             lifetime do; :attr:`expired` counts them.
         :param handshake_delay: seconds the server takes to answer each opening handshake.
+        :param emit_events: send the spec's own events (their examples) to each new
+            connection, ``notify_interval`` apart, as the server it describes would
+            (:mod:`.events`); :attr:`events_sent` counts them.
         """
         self.api = api
         self.port = port
@@ -165,7 +172,8 @@ class SpecServer(ServerControls):
         self._lock = threading.Lock()
         self.sockets = Sockets(self._lock)
         """The open connections and the faults that act on their sockets."""
-        self.examples = RequestExamples(api)
+        check = ExampleCheck(api)
+        self.examples = RequestExamples(api, check)
         self.streams = Subscriptions(
             api,
             self.framer,
@@ -202,6 +210,8 @@ class SpecServer(ServerControls):
             answers=self.answers,
         )
         """Where each received frame goes; :attr:`received`, :attr:`received_text`."""
+        self.events = EventEmitter(api, self.framer, check, self._lock, interval=notify_interval)
+        """The spec's own events, sent to each connection with ``emit_events``."""
         door = Door(
             hello=api.hello,
             hello_delay=hello_delay,
@@ -210,6 +220,7 @@ class SpecServer(ServerControls):
             max_lifetime=max_lifetime,
             message_limit=message_limit,
             server_pings=server_pings,
+            emit_events=emit_events,
         )
         self.acceptor = Acceptor(
             door,
@@ -220,6 +231,7 @@ class SpecServer(ServerControls):
             init_gate=self.init_gate,
             pings=self.pings,
             inbox=self.inbox,
+            events=self.events,
         )
         """The opening handshake and each connection's life."""
 
@@ -298,6 +310,11 @@ class SpecServer(ServerControls):
     @property
     def hellos_sent(self) -> int:
         return self.acceptor.hellos_sent
+
+    @property
+    def events_sent(self) -> int:
+        """Event frames sent by ``emit_events`` so far."""
+        return self.events.sent
 
     @property
     def connections(self) -> int:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import signal
 import sys
 from pathlib import Path
 
 import pytest
 from websockets.asyncio.client import connect
+
+from .served import served
 
 pytestmark = pytest.mark.asyncio
 
@@ -63,52 +64,15 @@ schemas:
 async def test_cli_serves_a_spec_until_interrupted(tmp_path: Path) -> None:
     spec = tmp_path / "tickers.yaml"
     spec.write_text(SPEC)
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "nova_gen.testing",
-        str(spec),
-        "--port",
-        "0",
-        "--notify-interval",
-        "0.01",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        async with asyncio.timeout(20):
-            assert proc.stdout is not None
-            line = (await proc.stdout.readline()).decode()
-            assert "ws://127.0.0.1:" in line, line
-            url = line[line.index("ws://") :].strip()
-            async with connect(url) as ws:
-                await ws.send(
-                    json.dumps({"jsonrpc": "2.0", "id": 1, "method": "public/get_time"})
-                )
-                assert json.loads(await ws.recv())["result"] == 1700000000000
-                sub = {"channels": ["ticker.BTC.100ms"]}
-                await ws.send(
-                    json.dumps(
-                        {
-                            "jsonrpc": "2.0",
-                            "id": 2,
-                            "method": "public/subscribe",
-                            "params": sub,
-                        }
-                    )
-                )
-                assert json.loads(await ws.recv())["result"] == ["ticker.BTC.100ms"]
-                note = json.loads(await ws.recv())
-                assert note["params"] == {
-                    "channel": "ticker.BTC.100ms",
-                    "data": {"symbol": "BTC", "price": 64000.5},
-                }
-            proc.send_signal(signal.SIGINT)
-            assert await proc.wait() == 0
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
+    async with asyncio.timeout(20), served(spec, module="nova_gen.testing") as url:
+        async with connect(url) as ws:
+            await ws.send(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "public/get_time"}))
+            assert json.loads(await ws.recv())["result"] == 1700000000000
+            sub = {"channels": ["ticker.BTC.100ms"]}
+            await ws.send(json.dumps({"jsonrpc": "2.0", "id": 2, "method": "public/subscribe", "params": sub}))
+            assert json.loads(await ws.recv())["result"] == ["ticker.BTC.100ms"]
+            note = json.loads(await ws.recv())
+            assert note["params"] == {"channel": "ticker.BTC.100ms", "data": {"symbol": "BTC", "price": 64000.5}}
 
 
 async def test_cli_reports_spec_errors(tmp_path: Path) -> None:

@@ -1,0 +1,138 @@
+"""Whose side an AsyncAPI document is written from, and what that makes of its operations.
+
+An AsyncAPI document describes one application: ``send`` is what *it* sends. Most public
+WebSocket documents describe the server, so nova-gen reads them from the server's side by
+default (``--perspective server``): the server's ``send`` is what the client receives. A
+document that describes the client reads the other way round, and read the wrong way it
+gives a client with every direction reversed. Nothing in AsyncAPI says which application a
+document describes, so :func:`check` looks for clues (documented in docs/asyncapi.md) and
+warns with ``NOVA095`` when the clues for the other side outnumber those for the chosen one:
+
+- the title names the other side as a word (``Slack Websocket API Client``, ``Echo Server``);
+- read this way, the client would receive nothing at all;
+- read this way, the client would *receive* messages or operations whose names are requests
+  only a client makes (``subscribe``, ``unsubscribe``, ``login``, ``auth``...), and send none;
+  the same names on the client's sending side count for the chosen side.
+
+:func:`answers` turns the replies the client owes the server (a ``receive`` operation with a
+``reply``, under the chosen perspective: Slack's ``acknowledge`` of an event) into one-way
+sends: the client gets a typed method for each reply message and calls it from the hook.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Literal
+
+from ..diagnostics import Diagnostics
+from ..loader.source import Document
+from ..naming import snake_case
+from .model import Operation
+
+Perspective = Literal["server", "client"]
+
+CLIENT_REQUEST_WORDS = frozenset(
+    {"subscribe", "unsubscribe", "login", "logon", "logout", "auth", "authenticate", "authorize"}
+)
+"""Words of a message or operation name that only a client's request carries."""
+
+
+def _words(text: str) -> set[str]:
+    """The lowercase words of a name: ``receiveSubscribeRequest`` -> receive, subscribe, request."""
+    return {w for w in snake_case(text).split("_") if w}
+
+
+def _title_side(title: str) -> Perspective | None:
+    words = {w.lower() for w in re.split(r"[^0-9A-Za-z]+", title) if w}
+    if "client" in words and "server" not in words:
+        return "client"
+    if "server" in words and "client" not in words:
+        return "server"
+    return None
+
+
+def _names(op: Operation, *, replies: bool) -> list[str]:
+    """The names an author chose for ``op`` (or its reply) and its messages. Left out: the
+    names nova-gen makes up for 2.x operations without ``operationId`` (``subscribe_/``),
+    and the messages of an operation that lists none (it has all of its channel's, so they
+    say nothing of the direction)."""
+    synthetic = f"{'subscribe' if op.action == 'send' else 'publish'}_{op.channel.address}"
+    names: list[str] = []
+    if not replies:
+        names.append(op.key)
+        if "messages" not in op.value and "message" not in op.value:
+            return [n for n in names if not n.startswith(synthetic)]
+    for msg in (op.reply or []) if replies else op.messages:
+        names += [msg.key, str(msg.value.get("title", "") or "")]
+    return [n for n in names if n and not n.startswith(synthetic)]
+
+
+def _requests(ops: list[Operation], *, replies: bool) -> list[str]:
+    """Names among ``ops`` that read as client requests (``subscribe``, ``login``...)."""
+    found: list[str] = []
+    for op in ops:
+        for name in _names(op, replies=replies):
+            if _words(name) & CLIENT_REQUEST_WORDS and name not in found:
+                found.append(name)
+    return found
+
+
+def check(
+    doc: Document,
+    diagnostics: Diagnostics,
+    perspective: Perspective,
+    sends: list[Operation],
+    receives: list[Operation],
+) -> None:
+    """Warn (``NOVA095``) when the document looks written from the other side."""
+    other: Perspective = "client" if perspective == "server" else "server"
+    info = doc.data.get("info") if isinstance(doc.data, dict) else None
+    title = str(info.get("title", "")) if isinstance(info, dict) else ""
+    against: list[str] = []
+    support = 0
+    side = _title_side(title)
+    if side == other:
+        against.append(f"its title {title!r} names the {other}")
+    elif side == perspective:
+        support += 1
+    incoming = sum(len(op.messages) for op in receives) + sum(len(op.reply or ()) for op in sends)
+    if sends and not incoming:
+        against.append("the client would receive nothing")
+    received = _requests(receives, replies=False) + _requests(sends, replies=True)
+    sent = _requests(sends, replies=False) + _requests(receives, replies=True)
+    if received and not sent:
+        shown = ", ".join(repr(n) for n in received[:4]) + (", ..." if len(received) > 4 else "")
+        against.append(f"the client would receive {shown}, which only a client sends")
+    support += len(sent) > 0
+    if not against or len(against) <= support:
+        return
+    diagnostics.warning(
+        "NOVA095",
+        f"read from the {perspective}'s side, this document looks written from the {other}'s side: "
+        + "; ".join(against),
+        doc.source.position("/info/title" if side == other else "/asyncapi"),
+        hint=f"generate with --perspective {other} (or `perspective = \"{other}\"` in [tool.nova-gen]); "
+        "the same option applies to `nova-gen validate` and `nova-gen serve`",
+    )
+
+
+def answers(receives: list[Operation], diagnostics: Diagnostics) -> list[Operation]:
+    """One-way sends for the replies the client owes the server: each ``receive`` operation
+    (under the chosen perspective) with a ``reply`` gives an operation that sends the reply
+    messages, with no reply of its own; ``NOVA103`` says the client must call them."""
+    out: list[Operation] = []
+    for op in receives:
+        if not op.reply:
+            continue
+        names = ", ".join(f"{snake_case(m.key)}()" for m in op.reply)
+        asked = ", ".join(repr(m.key) for m in op.messages) or "its messages"
+        diagnostics.warning(
+            "NOVA103",
+            f"operation {op.key!r} expects the client to answer {asked}; the client does not answer "
+            f"by itself: it gets {names} to call from the hook",
+            op.doc.source.position(op.reply_pointer or op.pointer, key=True),
+            hint="if the document describes the other side, generate with the other --perspective",
+        )
+        out.append(replace(op, messages=list(op.reply), reply=None))
+    return out
