@@ -6,9 +6,13 @@
     nova-gen schema                      the nova spec language's JSON Schema, for editors
     nova-gen serve SPEC [--port N]       a local server that speaks SPEC from its examples
     nova-gen check-handlers MOD:CLASS    a handlers subclass: misspelt hooks, wrong signatures
+    nova-gen breaking OLD NEW            changes of NEW that break users of OLD's client
 
-Exit status: 0 success, 1 ``--check`` found differences, 2 the spec or the command line
-is wrong, 3 an internal error (a bug in nova-gen: please report it).
+``--error-format text|github|json`` (generation, ``--check``, ``validate``, ``breaking``) prints
+diagnostics for people, as GitHub annotations or as JSON Lines (see :mod:`nova_gen.report`).
+
+Exit status: 0 success, 1 ``--check`` found differences (or ``breaking`` found breaks), 2 the
+spec or the command line is wrong, 3 an internal error (a bug in nova-gen: please report it).
 """
 
 from __future__ import annotations
@@ -21,24 +25,64 @@ import time
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
+from .argparsing import SuggestingParser, closest
 from .config import ConfigError, Target, find_pyproject, load_targets
-from .diagnostics import Diagnostics, SpecError
+from .diagnostics import Diagnostic, Diagnostics, Position, SpecError
 from .loader.limits import DEFAULT_LIMITS, Limits, format_size, parse_size
-from .output import NotOurFolder, compare, write
+from .output import Comparison, NotOurFolder, compare, write
 from .render import RenderOptions
+from .report import ERROR_FORMATS, Reporter
+
+if TYPE_CHECKING:
+    from .planner import Plan
 
 EXIT_OK, EXIT_CHECK, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
+STALE_OUTPUT = "NOVA200"
+"""``--check``: a generated file differs from what the spec produces, is missing, or is stale."""
 
-def _print_diagnostics(diagnostics: Diagnostics) -> None:
-    for d in diagnostics.sorted():
-        print(d.format(), file=sys.stderr)
-    errors = sum(d.severity == "error" for d in diagnostics.items)
-    warnings = len(diagnostics.items) - errors
-    if diagnostics.items:
-        print(f"{errors} error(s), {warnings} warning(s)", file=sys.stderr)
+
+def _add_error_format(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--error-format",
+        choices=ERROR_FORMATS,
+        default="text",
+        help="how problems are printed: text (default), github (workflow annotations) or json (JSON Lines on stdout)",
+    )
+
+
+def _add_perspective(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--perspective",
+        choices=("server", "client"),
+        help="AsyncAPI: whose side the document describes (default: server, so its `send` is what the client receives)",
+    )
+
+
+def _add_quiet(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+
+
+def _add_spec_options(parser: argparse.ArgumentParser) -> None:
+    """The options of every command that reads specs: --perspective, --max-file-size,
+    --error-format, -q."""
+    _add_perspective(parser)
+    _add_size_option(parser)
+    _add_error_format(parser)
+    _add_quiet(parser)
+
+
+def _plan(spec: Path, diagnostics: Diagnostics, args: argparse.Namespace, base: Path | None = None) -> Plan:
+    """Load and plan ``spec`` with the command line's perspective and size limit; raises
+    SpecError (with ``diagnostics``) on errors."""
+    from .loader import load_api
+    from .planner import plan
+
+    api = load_api(spec, diagnostics, base, args.perspective, _limits(args.max_file_size))
+    return plan(api, diagnostics)
 
 
 def _size(text: str) -> int:
@@ -62,10 +106,10 @@ def _limits(max_file_size: int | None) -> Limits:
 
 
 def _generate_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = SuggestingParser(
         prog="nova-gen",
         description="Generate a typed Python WebSocket client from a nova spec. "
-        "Other commands: validate, schema, serve, check-handlers (nova-gen COMMAND --help).",
+        f"Other commands: {', '.join(COMMANDS)} (nova-gen COMMAND --help).",
     )
     parser.add_argument("spec", nargs="?", type=Path, help="the spec; without it, the targets in pyproject.toml")
     parser.add_argument("-o", "--output", type=Path, help="folder that receives the package folder <name>/")
@@ -75,16 +119,10 @@ def _generate_parser() -> argparse.ArgumentParser:
         help="copy the runtime into the package as _runtime/ (no nova-runtime dependency) instead of importing nova_runtime",
     )
     parser.add_argument("--templates", type=Path, metavar="DIR", help="templates that override the built-in ones")
-    parser.add_argument(
-        "--perspective",
-        choices=("server", "client"),
-        help="AsyncAPI: whose side the document describes (default: server, so its `send` is what the client receives)",
-    )
-    _add_size_option(parser)
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true", help="write nothing; exit 1 and show a diff if files are out of date")
     mode.add_argument("--diff", action="store_true", help="write nothing; show what would change")
-    parser.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+    _add_spec_options(parser)
     parser.add_argument("--version", action="version", version=f"nova-gen {__version__}")
     return parser
 
@@ -123,7 +161,29 @@ def _shown(folder: Path) -> str:
         return folder.as_posix()
 
 
-def _run_target(target: Target, args: argparse.Namespace) -> int:
+def _stale_diagnostics(shown: str, result: Comparison) -> list[Diagnostic]:
+    """``--check`` findings as diagnostics that point at the generated file at fault."""
+    why = {
+        "changed": "differs from what the spec produces",
+        "missing": "is missing",
+        "stale": "is stale: the spec no longer produces it",
+    }
+    out = []
+    for kind, names in (("missing", result.missing), ("stale", result.stale), ("changed", result.changed)):
+        for name in names:
+            out.append(
+                Diagnostic(
+                    STALE_OUTPUT,
+                    "error",
+                    f"generated file {why[kind]}",
+                    Position(f"{shown}/{name}", result.first_change.get(name, 1), 1),
+                    hint="run nova-gen to regenerate, and commit the result",
+                )
+            )
+    return out
+
+
+def _run_target(target: Target, args: argparse.Namespace, report: Reporter) -> int:
     from .pipeline import generate
 
     diagnostics = Diagnostics()
@@ -138,31 +198,35 @@ def _run_target(target: Target, args: argparse.Namespace) -> int:
             limits=_limits(target.max_file_size),
         )
     except SpecError:
-        _print_diagnostics(diagnostics)
+        report.diagnostics(diagnostics.items)
         return EXIT_USAGE
-    _print_diagnostics(diagnostics)
+    report.diagnostics(diagnostics.items)
     folder = target.output / generated.package
     shown = _shown(folder)
     if args.check or args.diff:
         result = compare(folder, generated.files, shown)
         if result.clean:
             if not args.quiet:
-                print(f"{shown}: up to date ({len(generated.files)} files)")
+                report.info(f"{shown}: up to date ({len(generated.files)} files)")
             return EXIT_OK
-        sys.stdout.write(result.diff)
-        for kind, names in (("missing", result.missing), ("stale", result.stale), ("changed", result.changed)):
-            for name in names:
-                print(f"{shown}/{name}: {kind}", file=sys.stderr)
+        report.info(result.diff, end="")
+        if report.format == "text":
+            for kind, names in (("missing", result.missing), ("stale", result.stale), ("changed", result.changed)):
+                for name in names:
+                    report.note(f"{shown}/{name}: {kind}")
         if args.check:
-            print(f"{shown}: out of date; run nova-gen to regenerate", file=sys.stderr)
+            if report.format != "text":
+                report.diagnostics(_stale_diagnostics(shown, result), summary=False)
+            report.note(f"{shown}: out of date; run nova-gen to regenerate")
             return EXIT_CHECK
         return EXIT_OK
     result = write(folder, generated.files)
+    # Deleting is never silent, not even with -q: the user sees every file that went away.
+    for name in result.stale:
+        report.info(f"{shown}/{name}: removed (the spec no longer produces it)")
     if not args.quiet:
-        for name in result.stale:
-            print(f"{shown}/{name}: removed (the spec no longer produces it)")
         changed = len(result.missing) + len(result.changed) + len(result.stale)
-        print(
+        report.info(
             f"{shown}: {len(generated.files)} files, {changed} changed "
             f"({time.monotonic() - started:.1f}s)"
         )
@@ -176,10 +240,11 @@ def cmd_generate(argv: Sequence[str]) -> int:
     except ConfigError as exc:
         print(f"nova-gen: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    report = Reporter(args.error_format)
     status = EXIT_OK
     for target in targets:
         try:
-            status = max(status, _run_target(target, args))
+            status = max(status, _run_target(target, args, report))
         except (NotOurFolder, ConfigError) as exc:
             print(f"nova-gen: {exc}", file=sys.stderr)
             status = EXIT_USAGE
@@ -187,28 +252,26 @@ def cmd_generate(argv: Sequence[str]) -> int:
 
 
 def cmd_validate(argv: Sequence[str]) -> int:
-    parser = argparse.ArgumentParser(prog="nova-gen validate", description="Check specs and print diagnostics.")
+    parser = SuggestingParser(prog="nova-gen validate", description="Check specs and print diagnostics.")
     parser.add_argument("specs", nargs="+", type=Path)
-    _add_size_option(parser)
+    _add_spec_options(parser)
     args = parser.parse_args(argv)
-    from .loader import load_api
-    from .planner import plan
-
+    report = Reporter(args.error_format)
     status = EXIT_OK
     for spec in args.specs:
         diagnostics = Diagnostics()
         try:
-            plan(load_api(spec, diagnostics, limits=_limits(args.max_file_size)), diagnostics)
+            _plan(spec, diagnostics, args)
         except SpecError:
             status = EXIT_USAGE
-        _print_diagnostics(diagnostics)
-        if not diagnostics.has_errors:
-            print(f"{spec}: ok")
+        report.diagnostics(diagnostics.items)
+        if not diagnostics.has_errors and not args.quiet:
+            report.info(f"{spec}: ok")
     return status
 
 
 def cmd_schema(argv: Sequence[str]) -> int:
-    argparse.ArgumentParser(prog="nova-gen schema", description="Print the nova spec language's JSON Schema.").parse_args(argv)
+    SuggestingParser(prog="nova-gen schema", description="Print the nova spec language's JSON Schema.").parse_args(argv)
     from .nova.validate import language_schema
 
     print(json.dumps(language_schema(), indent=2))
@@ -216,12 +279,13 @@ def cmd_schema(argv: Sequence[str]) -> int:
 
 
 def cmd_check_handlers(argv: Sequence[str]) -> int:
-    parser = argparse.ArgumentParser(
+    parser = SuggestingParser(
         prog="nova-gen check-handlers",
         description="Check handlers subclasses: every on_* method is a hook, every hook override "
         "takes the arguments the runtime passes. Exit 1 with file:line for each problem.",
     )
     parser.add_argument("targets", nargs="+", metavar="MODULE:CLASS")
+    _add_quiet(parser)
     args = parser.parse_args(argv)
     from .check_handlers import check_handlers
 
@@ -234,15 +298,60 @@ def cmd_check_handlers(argv: Sequence[str]) -> int:
             status = max(status, EXIT_USAGE)
         elif lines:
             status = max(status, EXIT_CHECK)
-        else:
+        elif not args.quiet:
             print(f"{target}: ok")
     return status
+
+
+def cmd_breaking(argv: Sequence[str]) -> int:
+    parser = SuggestingParser(
+        prog="nova-gen breaking",
+        description="List the changes from OLD to NEW that break code using the generated client: "
+        "removed or renamed requests, channels, hooks, models, fields; parameters that became "
+        "required or changed type; narrowed enums; changed wire methods. Exit 1 if there are any, "
+        "0 if NEW only adds. OLD and NEW are spec files or REF:PATH (e.g. main:specs/x.yaml).",
+    )
+    parser.add_argument("old", metavar="OLD", help="the spec as users have it: a file, or REF:PATH in git")
+    parser.add_argument("new", metavar="NEW", help="the changed spec: a file, or REF:PATH in git")
+    _add_spec_options(parser)
+    args = parser.parse_args(argv)
+    import tempfile
+
+    from .breaking import breaking_changes
+    from .gitref import GitRefError, export, is_git_ref
+
+    report = Reporter(args.error_format)
+    with tempfile.TemporaryDirectory(prefix="nova-gen-breaking-") as tmp:
+        plans: list[Plan] = []
+        for index, argument in enumerate((args.old, args.new)):
+            spec, base = Path(argument), None
+            if is_git_ref(argument):
+                base = Path(tmp) / str(index)
+                try:
+                    spec = export(argument, base)
+                except GitRefError as exc:
+                    print(f"nova-gen breaking: {argument}: {exc}", file=sys.stderr)
+                    return EXIT_USAGE
+            diagnostics = Diagnostics()
+            try:
+                plans.append(_plan(spec, diagnostics, args, base))
+            except SpecError:
+                report.diagnostics(diagnostics.items)
+                return EXIT_USAGE
+        breaks = breaking_changes(plans[0], plans[1])
+    report.diagnostics(breaks, summary=False)
+    if breaks:
+        report.note(f"{args.new}: {len(breaks)} breaking change(s) from {args.old}")
+        return EXIT_CHECK
+    if not args.quiet:
+        report.info(f"{args.new}: no breaking changes from {args.old}")
+    return EXIT_OK
 
 
 def cmd_serve(argv: Sequence[str]) -> int:
     from .testing.__main__ import main as serve_main
 
-    return serve_main(list(argv))
+    return serve_main(list(argv), prog="nova-gen serve")
 
 
 COMMANDS = {
@@ -250,7 +359,15 @@ COMMANDS = {
     "schema": cmd_schema,
     "serve": cmd_serve,
     "check-handlers": cmd_check_handlers,
+    "breaking": cmd_breaking,
 }
+
+
+def _misspelt_command(word: str) -> str | None:
+    """The command ``word`` looks like a typo of, when it is not a file (a spec) either."""
+    if word.startswith("-") or Path(word).exists() or Path(word).suffix:
+        return None
+    return closest(word, list(COMMANDS))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -259,6 +376,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if command is not None:
             return command(argv[1:])
+        guess = _misspelt_command(argv[0]) if argv else None
+        if guess is not None:
+            print(f"nova-gen: unknown command {argv[0]!r}; did you mean {guess!r}?", file=sys.stderr)
+            return EXIT_USAGE
         return cmd_generate(argv)
     except KeyboardInterrupt:
         return 130

@@ -3,9 +3,8 @@
 
 from __future__ import annotations
 
-from pydantic import TypeAdapter
-
 from nova_runtime import protocol as p
+from pydantic import TypeAdapter
 
 from . import errors, models
 from .channels import (
@@ -18,7 +17,9 @@ from .channels import (
     TradeChannel,
 )
 
-SPEC_FINGERPRINT = "sha256:514d4022c986e36919a13897a6d9d753f0b20b678db4274cb91c0a3699059f41"
+SPEC_FINGERPRINT = (
+    "sha256:514d4022c986e36919a13897a6d9d753f0b20b678db4274cb91c0a3699059f41"
+)
 """The content of the spec this package was generated from (comments and layout aside)."""
 
 SUBSCRIBE: p.RequestSpec[None] = p.RequestSpec(
@@ -46,7 +47,9 @@ UNSUBSCRIBE: p.RequestSpec[None] = p.RequestSpec(
 LIST_SUBSCRIPTIONS: p.RequestSpec[list[models.StreamName]] = p.RequestSpec(
     name="list_subscriptions",
     method="LIST_SUBSCRIPTIONS",
-    parse_result=TypeAdapter[list[models.StreamName]](list[models.StreamName]).validate_python,
+    parse_result=TypeAdapter[list[models.StreamName]](
+        list[models.StreamName]
+    ).validate_python,
     cost=1.0,
     requires_auth=False,
     idempotent=True,
@@ -90,17 +93,19 @@ KLINE_CHANNEL: p.ChannelSpec[models.Kline, KlineChannel] = p.ChannelSpec(
     stale_after=10.0,
 )
 
-PARTIAL_DEPTH_CHANNEL: p.ChannelSpec[models.PartialDepth, PartialDepthChannel] = p.ChannelSpec(
-    name="partial_depth",
-    address="{symbol}@depth{levels}@100ms",
-    parameters=("symbol", "levels"),
-    fields=("symbol", "levels"),
-    parse=TypeAdapter[models.PartialDepth](models.PartialDepth).validate_python,
-    message_type=models.PartialDepth,
-    channel_type=PartialDepthChannel,
-    hook="on_partial_depth",
-    via="streams",
-    stale_after=5.0,
+PARTIAL_DEPTH_CHANNEL: p.ChannelSpec[models.PartialDepth, PartialDepthChannel] = (
+    p.ChannelSpec(
+        name="partial_depth",
+        address="{symbol}@depth{levels}@100ms",
+        parameters=("symbol", "levels"),
+        fields=("symbol", "levels"),
+        parse=TypeAdapter[models.PartialDepth](models.PartialDepth).validate_python,
+        message_type=models.PartialDepth,
+        channel_type=PartialDepthChannel,
+        hook="on_partial_depth",
+        via="streams",
+        stale_after=5.0,
+    )
 )
 
 DIFF_DEPTH_CHANNEL: p.ChannelSpec[models.DepthUpdate, DiffDepthChannel] = p.ChannelSpec(
@@ -115,16 +120,18 @@ DIFF_DEPTH_CHANNEL: p.ChannelSpec[models.DepthUpdate, DiffDepthChannel] = p.Chan
     via="streams",
 )
 
-BOOK_TICKER_CHANNEL: p.ChannelSpec[models.BookTicker, BookTickerChannel] = p.ChannelSpec(
-    name="book_ticker",
-    address="{symbol}@bookTicker",
-    parameters=("symbol",),
-    fields=("symbol",),
-    parse=TypeAdapter[models.BookTicker](models.BookTicker).validate_python,
-    message_type=models.BookTicker,
-    channel_type=BookTickerChannel,
-    hook="on_book_ticker",
-    via="streams",
+BOOK_TICKER_CHANNEL: p.ChannelSpec[models.BookTicker, BookTickerChannel] = (
+    p.ChannelSpec(
+        name="book_ticker",
+        address="{symbol}@bookTicker",
+        parameters=("symbol",),
+        fields=("symbol",),
+        parse=TypeAdapter[models.BookTicker](models.BookTicker).validate_python,
+        message_type=models.BookTicker,
+        channel_type=BookTickerChannel,
+        hook="on_book_ticker",
+        via="streams",
+    )
 )
 
 TICKER_CHANNEL: p.ChannelSpec[models.Ticker24h, TickerChannel] = p.ChannelSpec(
@@ -159,9 +166,13 @@ PROTOCOL = p.Protocol(
     default_server="production",
     envelope=p.Envelope(
         response=p.ResponseRule(when=p.Match(present=("/id",), absent=("/error",))),
-        error=p.ErrorRule(when=p.Match(present=("/id", "/error")), message="/error/msg", data=None),
+        error=p.ErrorRule(
+            when=p.Match(present=("/id", "/error")), message="/error/msg", data=None
+        ),
         notification=p.NotificationRule(
-            when=p.Match(present=("/stream", "/data")), channel="/stream", payload="/data"
+            when=p.Match(present=("/stream", "/data")),
+            channel="/stream",
+            payload="/data",
         ),
     ),
     requests={
@@ -180,13 +191,18 @@ PROTOCOL = p.Protocol(
     ),
     subscribe_methods={
         "streams": p.SubscribeMethod(
-            name="streams", subscribe="SUBSCRIBE", unsubscribe="UNSUBSCRIBE", addresses=""
+            name="streams",
+            subscribe="SUBSCRIBE",
+            unsubscribe="UNSUBSCRIBE",
+            addresses="",
         )
     },
     events=(SERVER_SHUTDOWN_EVENT,),
     heartbeat=p.Heartbeat(ws_ping_timeout=60),
     auth=None,
-    reconnect=p.ReconnectPolicy(initial_delay=1, max_delay=60, close_codes={1008: "rate_limited"}),
+    reconnect=p.ReconnectPolicy(
+        initial_delay=1, max_delay=60, close_codes={1008: "rate_limited"}
+    ),
     rate_limit=p.RateLimit(rate=5, burst=5, connect_rate=1, connect_burst=300),
     errors={
         0: p.ErrorCode(
@@ -205,14 +221,18 @@ PROTOCOL = p.Protocol(
             description="Invalid request: bad property name, bad request id, unknown method, too many parameters or missing `method`.",
         ),
         3: p.ErrorCode(
-            code=3, name="invalid_json", description="Invalid JSON: the frame has incorrect syntax."
+            code=3,
+            name="invalid_json",
+            description="Invalid JSON: the frame has incorrect syntax.",
         ),
         -1102: p.ErrorCode(
             code=-1102,
             name="mandatory_param_empty_or_malformed",
             description="A mandatory parameter was not sent, was empty/null, or malformed.",
         ),
-        -1121: p.ErrorCode(code=-1121, name="invalid_symbol", description="Invalid symbol."),
+        -1121: p.ErrorCode(
+            code=-1121, name="invalid_symbol", description="Invalid symbol."
+        ),
     },
     error_classes={
         0: errors.UnknownProperty,

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from . import models
 
 __all__ = [
-    "TradeChannel",
     "AggTradeChannel",
+    "BookTickerChannel",
+    "DiffDepthChannel",
     "KlineChannel",
     "PartialDepthChannel",
-    "DiffDepthChannel",
-    "BookTickerChannel",
     "TickerChannel",
+    "TradeChannel",
 ]
 
 

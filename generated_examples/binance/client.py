@@ -51,9 +51,8 @@ class BinanceClient(BaseClient[BinanceHandlers]):
     def connect(
         cls,
         *,
-        server: (
-            Literal["production", "production_443", "market_data_only", "testnet"] | None
-        ) = None,
+        server: Literal["production", "production_443", "market_data_only", "testnet"]
+        | None = None,
         url: str | None = None,
         handlers: BinanceHandlers | None = None,
         request_timeout: float = 10.0,

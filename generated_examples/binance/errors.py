@@ -7,12 +7,12 @@ from nova_runtime import ServerError
 
 __all__ = [
     "BinanceError",
-    "UnknownProperty",
-    "InvalidValueType",
-    "InvalidRequest",
     "InvalidJson",
-    "MandatoryParamEmptyOrMalformed",
+    "InvalidRequest",
     "InvalidSymbol",
+    "InvalidValueType",
+    "MandatoryParamEmptyOrMalformed",
+    "UnknownProperty",
 ]
 
 

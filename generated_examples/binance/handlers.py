@@ -33,7 +33,9 @@ class BinanceHandlers(BaseHandlers):
         """A message on ``{symbol}@trade``: Raw trades; each trade has a unique buyer and seller."""
 
     @default_hook
-    async def on_agg_trade(self, message: models.AggTrade, channel: AggTradeChannel) -> None:
+    async def on_agg_trade(
+        self, message: models.AggTrade, channel: AggTradeChannel
+    ) -> None:
         """A message on ``{symbol}@aggTrade``: Trades aggregated for a single taker order."""
 
     @default_hook
@@ -47,15 +49,21 @@ class BinanceHandlers(BaseHandlers):
         """A message on ``{symbol}@depth{levels}@100ms``: Top bids and asks (5, 10 or 20 levels), every 100 ms."""
 
     @default_hook
-    async def on_diff_depth(self, message: models.DepthUpdate, channel: DiffDepthChannel) -> None:
+    async def on_diff_depth(
+        self, message: models.DepthUpdate, channel: DiffDepthChannel
+    ) -> None:
         """A message on ``{symbol}@depth@100ms``: Order book price and quantity changes every 100 ms, to maintain a local book."""
 
     @default_hook
-    async def on_book_ticker(self, message: models.BookTicker, channel: BookTickerChannel) -> None:
+    async def on_book_ticker(
+        self, message: models.BookTicker, channel: BookTickerChannel
+    ) -> None:
         """A message on ``{symbol}@bookTicker``: Any update to the best bid or ask price or quantity, in real time."""
 
     @default_hook
-    async def on_ticker(self, message: models.Ticker24h, channel: TickerChannel) -> None:
+    async def on_ticker(
+        self, message: models.Ticker24h, channel: TickerChannel
+    ) -> None:
         """A message on ``{symbol}@ticker``: 24-hour rolling window ticker statistics for one symbol, every second."""
 
     @default_hook

@@ -36,9 +36,9 @@ from .client import BinanceApiClient
 from .handlers import BinanceApiHandlers
 
 __all__ = [
+    "RUNTIME_REQUIREMENT",
     "BinanceApiClient",
     "BinanceApiHandlers",
-    "RUNTIME_REQUIREMENT",
     "ConnectFailed",
     "ConnectInfo",
     "ConnectOptions",

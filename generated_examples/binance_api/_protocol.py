@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import TypeAdapter
-
 from nova_runtime import protocol as p
+from pydantic import TypeAdapter
 
 from . import errors, models
 
-SPEC_FINGERPRINT = "sha256:024f1d8a58715522f0ffda17fef372c837d92978cbdd5ee86b3c080054b5be30"
+SPEC_FINGERPRINT = (
+    "sha256:024f1d8a58715522f0ffda17fef372c837d92978cbdd5ee86b3c080054b5be30"
+)
 """The content of the spec this package was generated from (comments and layout aside)."""
 
 PING: p.RequestSpec[dict[str, Any]] = p.RequestSpec(
@@ -82,8 +83,12 @@ PROTOCOL = p.Protocol(
     default_server="production",
     envelope=p.Envelope(
         request=p.RequestFrame(id_kind="uuid"),
-        response=p.ResponseRule(when=p.Match(present=("/id", "/result"), absent=("/error",))),
-        error=p.ErrorRule(when=p.Match(present=("/id", "/error")), message="/error/msg"),
+        response=p.ResponseRule(
+            when=p.Match(present=("/id", "/result"), absent=("/error",))
+        ),
+        error=p.ErrorRule(
+            when=p.Match(present=("/id", "/error")), message="/error/msg"
+        ),
     ),
     requests={
         "ping": PING,
@@ -124,14 +129,18 @@ PROTOCOL = p.Protocol(
             description="Signature for this request is not valid.",
         ),
         -1100: p.ErrorCode(
-            code=-1100, name="illegal_chars", description="Illegal characters found in a parameter."
+            code=-1100,
+            name="illegal_chars",
+            description="Illegal characters found in a parameter.",
         ),
         -1102: p.ErrorCode(
             code=-1102,
             name="mandatory_param_empty_or_malformed",
             description="A mandatory parameter was not sent, was empty/null, or malformed.",
         ),
-        -1121: p.ErrorCode(code=-1121, name="invalid_symbol", description="Invalid symbol."),
+        -1121: p.ErrorCode(
+            code=-1121, name="invalid_symbol", description="Invalid symbol."
+        ),
         -2014: p.ErrorCode(
             code=-2014,
             name="bad_api_key_fmt",

@@ -6,16 +6,16 @@ from __future__ import annotations
 from nova_runtime import ServerError
 
 __all__ = [
-    "BinanceApiError",
-    "Unknown",
-    "TooManyRequests",
-    "InvalidTimestamp",
-    "InvalidSignature",
-    "IllegalChars",
-    "MandatoryParamEmptyOrMalformed",
-    "InvalidSymbol",
     "BadApiKeyFmt",
+    "BinanceApiError",
+    "IllegalChars",
+    "InvalidSignature",
+    "InvalidSymbol",
+    "InvalidTimestamp",
+    "MandatoryParamEmptyOrMalformed",
     "RejectedMbxKey",
+    "TooManyRequests",
+    "Unknown",
 ]
 
 

@@ -20,9 +20,9 @@ class PriceTicker(BaseModel):
 
 
 class RateLimit(BaseModel):
-    rate_limit_type: Literal["REQUEST_WEIGHT", "ORDERS", "RAW_REQUESTS", "CONNECTIONS"] = Field(
-        ..., alias="rateLimitType"
-    )
+    rate_limit_type: Literal[
+        "REQUEST_WEIGHT", "ORDERS", "RAW_REQUESTS", "CONNECTIONS"
+    ] = Field(..., alias="rateLimitType")
     interval: Literal["SECOND", "MINUTE", "HOUR", "DAY"]
     interval_num: int = Field(..., alias="intervalNum")
     limit: int
@@ -52,11 +52,15 @@ class SymbolInfo(BaseModel):
     quote_precision: int | None = Field(None, alias="quotePrecision")
     quote_asset_precision: int | None = Field(None, alias="quoteAssetPrecision")
     base_commission_precision: int | None = Field(None, alias="baseCommissionPrecision")
-    quote_commission_precision: int | None = Field(None, alias="quoteCommissionPrecision")
+    quote_commission_precision: int | None = Field(
+        None, alias="quoteCommissionPrecision"
+    )
     order_types: list[str] | None = Field(None, alias="orderTypes")
     iceberg_allowed: bool | None = Field(None, alias="icebergAllowed")
     oco_allowed: bool | None = Field(None, alias="ocoAllowed")
-    quote_order_qty_market_allowed: bool | None = Field(None, alias="quoteOrderQtyMarketAllowed")
+    quote_order_qty_market_allowed: bool | None = Field(
+        None, alias="quoteOrderQtyMarketAllowed"
+    )
     allow_trailing_stop: bool | None = Field(None, alias="allowTrailingStop")
     cancel_replace_allowed: bool | None = Field(None, alias="cancelReplaceAllowed")
     is_spot_trading_allowed: bool | None = Field(None, alias="isSpotTradingAllowed")

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import TypeAdapter
-
 from nova_runtime import protocol as p
+from pydantic import TypeAdapter
 
 from . import errors, models
 from .channels import (
@@ -21,7 +20,9 @@ from .channels import (
     UserChannel,
 )
 
-SPEC_FINGERPRINT = "sha256:3c265262edc4bdad36000752de18b1b17809b498d46834a6b05e4ab27dcea1dc"
+SPEC_FINGERPRINT = (
+    "sha256:3c265262edc4bdad36000752de18b1b17809b498d46834a6b05e4ab27dcea1dc"
+)
 """The content of the spec this package was generated from (comments and layout aside)."""
 
 SUBSCRIBE: p.RequestSpec[Any] = p.RequestSpec(
@@ -78,40 +79,47 @@ TICKER_CHANNEL: p.ChannelSpec[models.TickerMessage, TickerChannel] = p.ChannelSp
     sequence=p.Sequence(field="/sequence_num"),
 )
 
-TICKER_BATCH_CHANNEL: p.ChannelSpec[models.TickerMessage, TickerBatchChannel] = p.ChannelSpec(
-    name="ticker_batch",
-    address='{"channel":"ticker_batch","product_id":"{product_id}"}',
-    parameters=("product_id",),
-    fields=("product_id",),
-    parse=TypeAdapter[models.TickerMessage](models.TickerMessage).validate_python,
-    message_type=models.TickerMessage,
-    channel_type=TickerBatchChannel,
-    hook="on_ticker_batch",
-    via="feed",
-    structured={"channel": "ticker_batch", "product_id": "{product_id}"},
-    subscribe_params={"channel": "ticker_batch", "product_ids": ["{product_id}"]},
-    when=p.Match(equals=(("/channel", "ticker_batch"),)),
-    route=(("channel", "/channel"), ("product_id", "/events/0/tickers/0/product_id")),
-    sequence=p.Sequence(field="/sequence_num"),
-)
-
-MARKET_TRADES_CHANNEL: p.ChannelSpec[models.MarketTradesMessage, MarketTradesChannel] = (
+TICKER_BATCH_CHANNEL: p.ChannelSpec[models.TickerMessage, TickerBatchChannel] = (
     p.ChannelSpec(
-        name="market_trades",
-        address='{"channel":"market_trades","product_id":"{product_id}"}',
+        name="ticker_batch",
+        address='{"channel":"ticker_batch","product_id":"{product_id}"}',
         parameters=("product_id",),
         fields=("product_id",),
-        parse=TypeAdapter[models.MarketTradesMessage](models.MarketTradesMessage).validate_python,
-        message_type=models.MarketTradesMessage,
-        channel_type=MarketTradesChannel,
-        hook="on_market_trades",
+        parse=TypeAdapter[models.TickerMessage](models.TickerMessage).validate_python,
+        message_type=models.TickerMessage,
+        channel_type=TickerBatchChannel,
+        hook="on_ticker_batch",
         via="feed",
-        structured={"channel": "market_trades", "product_id": "{product_id}"},
-        subscribe_params={"channel": "market_trades", "product_ids": ["{product_id}"]},
-        when=p.Match(equals=(("/channel", "market_trades"),)),
-        route=(("channel", "/channel"), ("product_id", "/events/0/trades/0/product_id")),
+        structured={"channel": "ticker_batch", "product_id": "{product_id}"},
+        subscribe_params={"channel": "ticker_batch", "product_ids": ["{product_id}"]},
+        when=p.Match(equals=(("/channel", "ticker_batch"),)),
+        route=(
+            ("channel", "/channel"),
+            ("product_id", "/events/0/tickers/0/product_id"),
+        ),
         sequence=p.Sequence(field="/sequence_num"),
     )
+)
+
+MARKET_TRADES_CHANNEL: p.ChannelSpec[
+    models.MarketTradesMessage, MarketTradesChannel
+] = p.ChannelSpec(
+    name="market_trades",
+    address='{"channel":"market_trades","product_id":"{product_id}"}',
+    parameters=("product_id",),
+    fields=("product_id",),
+    parse=TypeAdapter[models.MarketTradesMessage](
+        models.MarketTradesMessage
+    ).validate_python,
+    message_type=models.MarketTradesMessage,
+    channel_type=MarketTradesChannel,
+    hook="on_market_trades",
+    via="feed",
+    structured={"channel": "market_trades", "product_id": "{product_id}"},
+    subscribe_params={"channel": "market_trades", "product_ids": ["{product_id}"]},
+    when=p.Match(equals=(("/channel", "market_trades"),)),
+    route=(("channel", "/channel"), ("product_id", "/events/0/trades/0/product_id")),
+    sequence=p.Sequence(field="/sequence_num"),
 )
 
 CANDLES_CHANNEL: p.ChannelSpec[models.CandlesMessage, CandlesChannel] = p.ChannelSpec(
@@ -149,22 +157,26 @@ STATUS_CHANNEL: p.ChannelSpec[models.StatusMessage, StatusChannel] = p.ChannelSp
     sequence=p.Sequence(field="/sequence_num"),
 )
 
-HEARTBEATS_CHANNEL: p.ChannelSpec[models.HeartbeatsMessage, HeartbeatsChannel] = p.ChannelSpec(
-    name="heartbeats",
-    address='{"channel":"heartbeats"}',
-    parameters=(),
-    fields=(),
-    parse=TypeAdapter[models.HeartbeatsMessage](models.HeartbeatsMessage).validate_python,
-    message_type=models.HeartbeatsMessage,
-    channel_type=HeartbeatsChannel,
-    hook="on_heartbeats",
-    via="feed",
-    structured={"channel": "heartbeats"},
-    subscribe_params={"channel": "heartbeats"},
-    when=p.Match(equals=(("/channel", "heartbeats"),)),
-    route=(("channel", "/channel"),),
-    sequence=p.Sequence(field="/sequence_num"),
-    stale_after=5.0,
+HEARTBEATS_CHANNEL: p.ChannelSpec[models.HeartbeatsMessage, HeartbeatsChannel] = (
+    p.ChannelSpec(
+        name="heartbeats",
+        address='{"channel":"heartbeats"}',
+        parameters=(),
+        fields=(),
+        parse=TypeAdapter[models.HeartbeatsMessage](
+            models.HeartbeatsMessage
+        ).validate_python,
+        message_type=models.HeartbeatsMessage,
+        channel_type=HeartbeatsChannel,
+        hook="on_heartbeats",
+        via="feed",
+        structured={"channel": "heartbeats"},
+        subscribe_params={"channel": "heartbeats"},
+        when=p.Match(equals=(("/channel", "heartbeats"),)),
+        route=(("channel", "/channel"),),
+        sequence=p.Sequence(field="/sequence_num"),
+        stale_after=5.0,
+    )
 )
 
 USER_CHANNEL: p.ChannelSpec[models.UserMessage, UserChannel] = p.ChannelSpec(
@@ -186,9 +198,13 @@ USER_CHANNEL: p.ChannelSpec[models.UserMessage, UserChannel] = p.ChannelSpec(
 
 SUBSCRIPTIONS_EVENT: p.EventSpec[models.SubscriptionsMessage] = p.EventSpec(
     name="subscriptions",
-    when=p.Match(present=("/events/0/subscriptions",), equals=(("/channel", "subscriptions"),)),
+    when=p.Match(
+        present=("/events/0/subscriptions",), equals=(("/channel", "subscriptions"),)
+    ),
     payload="",
-    parse=TypeAdapter[models.SubscriptionsMessage](models.SubscriptionsMessage).validate_python,
+    parse=TypeAdapter[models.SubscriptionsMessage](
+        models.SubscriptionsMessage
+    ).validate_python,
     hook="on_subscriptions",
 )
 
@@ -210,7 +226,9 @@ PROTOCOL = p.Protocol(
     envelope=p.Envelope(
         request=p.RequestFrame(method="/type", params="", id=None),
         notification=p.NotificationRule(
-            when=p.Match(present=("/channel", "/events"), absent=("/events/0/subscriptions",)),
+            when=p.Match(
+                present=("/channel", "/events"), absent=("/events/0/subscriptions",)
+            ),
             channel="/channel",
             payload="",
         ),

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from . import models
 
 __all__ = [
-    "Level2Channel",
-    "TickerChannel",
-    "TickerBatchChannel",
-    "MarketTradesChannel",
     "CandlesChannel",
-    "StatusChannel",
     "HeartbeatsChannel",
+    "Level2Channel",
+    "MarketTradesChannel",
+    "StatusChannel",
+    "TickerBatchChannel",
+    "TickerChannel",
     "UserChannel",
 ]
 
@@ -65,11 +65,7 @@ class StatusChannel:
 class HeartbeatsChannel:
     """The channel ``{"channel":"heartbeats"}``."""
 
-    pass
-
 
 @dataclass(frozen=True, slots=True)
 class UserChannel:
     """The channel ``{"channel":"user"}``."""
-
-    pass

@@ -30,11 +30,15 @@ class CoinbaseHandlers(BaseHandlers):
     """
 
     @default_hook
-    async def on_level2(self, message: models.L2DataMessage, channel: Level2Channel) -> None:
+    async def on_level2(
+        self, message: models.L2DataMessage, channel: Level2Channel
+    ) -> None:
         """A message on ``{"channel":"l2_data","product_id":"{product_id}"}``: All order book updates for a product; the easiest way to keep a book snapshot."""
 
     @default_hook
-    async def on_ticker(self, message: models.TickerMessage, channel: TickerChannel) -> None:
+    async def on_ticker(
+        self, message: models.TickerMessage, channel: TickerChannel
+    ) -> None:
         """A message on ``{"channel":"ticker","product_id":"{product_id}"}``: Real-time price updates every time a match happens."""
 
     @default_hook
@@ -50,11 +54,15 @@ class CoinbaseHandlers(BaseHandlers):
         """A message on ``{"channel":"market_trades","product_id":"{product_id}"}``: Real-time updates every time a market trade happens."""
 
     @default_hook
-    async def on_candles(self, message: models.CandlesMessage, channel: CandlesChannel) -> None:
+    async def on_candles(
+        self, message: models.CandlesMessage, channel: CandlesChannel
+    ) -> None:
         """A message on ``{"channel":"candles","product_id":"{product_id}"}``: Real-time updates on product candles (5-minute buckets, sent every second)."""
 
     @default_hook
-    async def on_status(self, message: models.StatusMessage, channel: StatusChannel) -> None:
+    async def on_status(
+        self, message: models.StatusMessage, channel: StatusChannel
+    ) -> None:
         """A message on ``{"channel":"status","product_id":"{product_id}"}``: Product and currency status, sent on a preset interval."""
 
     @default_hook
@@ -78,16 +86,14 @@ class CoinbaseHandlers(BaseHandlers):
     @default_hook
     async def on_sequence_gap(
         self,
-        channel: (
-            Level2Channel
-            | TickerChannel
-            | TickerBatchChannel
-            | MarketTradesChannel
-            | CandlesChannel
-            | StatusChannel
-            | HeartbeatsChannel
-            | UserChannel
-        ),
+        channel: Level2Channel
+        | TickerChannel
+        | TickerBatchChannel
+        | MarketTradesChannel
+        | CandlesChannel
+        | StatusChannel
+        | HeartbeatsChannel
+        | UserChannel,
         expected: int,
         received: int,
     ) -> None:

@@ -58,7 +58,9 @@ class L2Update(BaseModel):
     """
 
 
-ProductId = TypeAliasType("ProductId", Annotated[str, Field(..., pattern="^[A-Z0-9]+-[A-Z0-9]+$")])
+ProductId = TypeAliasType(
+    "ProductId", Annotated[str, Field(..., pattern="^[A-Z0-9]+-[A-Z0-9]+$")]
+)
 """
 A product id such as BTC-USD or ETH-EUR.
 """
@@ -255,7 +257,9 @@ class UserOrder(BaseModel):
     reject_reason: str | None = None
     retail_portfolio_id: str | None = None
     risk_managed_by: str | None = None
-    status: Literal["PENDING", "OPEN", "FILLED", "CANCEL_QUEUED", "CANCELLED", "EXPIRED", "FAILED"]
+    status: Literal[
+        "PENDING", "OPEN", "FILLED", "CANCEL_QUEUED", "CANCELLED", "EXPIRED", "FAILED"
+    ]
     stop_price: str | None = None
     """
     Stop price (empty unless a stop order)

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import TypeAdapter
-
 from nova_runtime import protocol as p
+from pydantic import TypeAdapter
 
 from . import errors, models
 from .channels import (
@@ -21,7 +20,9 @@ from .channels import (
     UserTradesChannel,
 )
 
-SPEC_FINGERPRINT = "sha256:3b4b726c5d60aee3d38e63751a564a4f2be02928d077449960885d31ee86fb5c"
+SPEC_FINGERPRINT = (
+    "sha256:3b4b726c5d60aee3d38e63751a564a4f2be02928d077449960885d31ee86fb5c"
+)
 """The content of the spec this package was generated from (comments and layout aside)."""
 
 AUTH: p.RequestSpec[models.AuthResult] = p.RequestSpec(
@@ -47,7 +48,9 @@ GET_TIME: p.RequestSpec[int] = p.RequestSpec(
 TEST: p.RequestSpec[models.VersionResult] = p.RequestSpec(
     name="test",
     method="public/test",
-    parse_result=TypeAdapter[models.VersionResult](models.VersionResult).validate_python,
+    parse_result=TypeAdapter[models.VersionResult](
+        models.VersionResult
+    ).validate_python,
     cost=1.0,
     requires_auth=False,
     idempotent=True,
@@ -57,7 +60,9 @@ TEST: p.RequestSpec[models.VersionResult] = p.RequestSpec(
 HELLO: p.RequestSpec[models.VersionResult] = p.RequestSpec(
     name="hello",
     method="public/hello",
-    parse_result=TypeAdapter[models.VersionResult](models.VersionResult).validate_python,
+    parse_result=TypeAdapter[models.VersionResult](
+        models.VersionResult
+    ).validate_python,
     cost=1.0,
     requires_auth=False,
     idempotent=True,
@@ -87,7 +92,9 @@ DISABLE_HEARTBEAT: p.RequestSpec[Literal["ok"]] = p.RequestSpec(
 GET_INSTRUMENTS: p.RequestSpec[list[models.Instrument]] = p.RequestSpec(
     name="get_instruments",
     method="public/get_instruments",
-    parse_result=TypeAdapter[list[models.Instrument]](list[models.Instrument]).validate_python,
+    parse_result=TypeAdapter[list[models.Instrument]](
+        list[models.Instrument]
+    ).validate_python,
     cost=1.0,
     requires_auth=False,
     idempotent=True,
@@ -157,7 +164,9 @@ PRIVATE_UNSUBSCRIBE: p.RequestSpec[models.ChannelList] = p.RequestSpec(
 GET_ACCOUNT_SUMMARY: p.RequestSpec[models.AccountSummary] = p.RequestSpec(
     name="get_account_summary",
     method="private/get_account_summary",
-    parse_result=TypeAdapter[models.AccountSummary](models.AccountSummary).validate_python,
+    parse_result=TypeAdapter[models.AccountSummary](
+        models.AccountSummary
+    ).validate_python,
     cost=1.0,
     requires_auth=True,
     idempotent=True,
@@ -240,64 +249,76 @@ TRADES_CHANNEL: p.ChannelSpec[list[models.Trade], TradesChannel] = p.ChannelSpec
     via="public",
 )
 
-PRICE_INDEX_CHANNEL: p.ChannelSpec[models.PriceIndex, PriceIndexChannel] = p.ChannelSpec(
-    name="price_index",
-    address="deribit_price_index.{index_name}",
-    parameters=("index_name",),
-    fields=("index_name",),
-    parse=TypeAdapter[models.PriceIndex](models.PriceIndex).validate_python,
-    message_type=models.PriceIndex,
-    channel_type=PriceIndexChannel,
-    hook="on_price_index",
-    via="public",
+PRICE_INDEX_CHANNEL: p.ChannelSpec[models.PriceIndex, PriceIndexChannel] = (
+    p.ChannelSpec(
+        name="price_index",
+        address="deribit_price_index.{index_name}",
+        parameters=("index_name",),
+        fields=("index_name",),
+        parse=TypeAdapter[models.PriceIndex](models.PriceIndex).validate_python,
+        message_type=models.PriceIndex,
+        channel_type=PriceIndexChannel,
+        hook="on_price_index",
+        via="public",
+    )
 )
 
-USER_ORDERS_CHANNEL: p.ChannelSpec[list[models.Order], UserOrdersChannel] = p.ChannelSpec(
-    name="user_orders",
-    address="user.orders.{instrument_name}.{interval}",
-    parameters=("instrument_name", "interval"),
-    fields=("instrument_name", "interval"),
-    parse=TypeAdapter[list[models.Order]](list[models.Order]).validate_python,
-    message_type=list[models.Order],
-    channel_type=UserOrdersChannel,
-    hook="on_user_orders",
-    via="private",
+USER_ORDERS_CHANNEL: p.ChannelSpec[list[models.Order], UserOrdersChannel] = (
+    p.ChannelSpec(
+        name="user_orders",
+        address="user.orders.{instrument_name}.{interval}",
+        parameters=("instrument_name", "interval"),
+        fields=("instrument_name", "interval"),
+        parse=TypeAdapter[list[models.Order]](list[models.Order]).validate_python,
+        message_type=list[models.Order],
+        channel_type=UserOrdersChannel,
+        hook="on_user_orders",
+        via="private",
+    )
 )
 
-USER_ORDERS_RAW_CHANNEL: p.ChannelSpec[models.Order, UserOrdersRawChannel] = p.ChannelSpec(
-    name="user_orders_raw",
-    address="user.orders.{instrument_name}.raw",
-    parameters=("instrument_name",),
-    fields=("instrument_name",),
-    parse=TypeAdapter[models.Order](models.Order).validate_python,
-    message_type=models.Order,
-    channel_type=UserOrdersRawChannel,
-    hook="on_user_orders_raw",
-    via="private",
+USER_ORDERS_RAW_CHANNEL: p.ChannelSpec[models.Order, UserOrdersRawChannel] = (
+    p.ChannelSpec(
+        name="user_orders_raw",
+        address="user.orders.{instrument_name}.raw",
+        parameters=("instrument_name",),
+        fields=("instrument_name",),
+        parse=TypeAdapter[models.Order](models.Order).validate_python,
+        message_type=models.Order,
+        channel_type=UserOrdersRawChannel,
+        hook="on_user_orders_raw",
+        via="private",
+    )
 )
 
-USER_TRADES_CHANNEL: p.ChannelSpec[list[models.UserTrade], UserTradesChannel] = p.ChannelSpec(
-    name="user_trades",
-    address="user.trades.{instrument_name}.{interval}",
-    parameters=("instrument_name", "interval"),
-    fields=("instrument_name", "interval"),
-    parse=TypeAdapter[list[models.UserTrade]](list[models.UserTrade]).validate_python,
-    message_type=list[models.UserTrade],
-    channel_type=UserTradesChannel,
-    hook="on_user_trades",
-    via="private",
+USER_TRADES_CHANNEL: p.ChannelSpec[list[models.UserTrade], UserTradesChannel] = (
+    p.ChannelSpec(
+        name="user_trades",
+        address="user.trades.{instrument_name}.{interval}",
+        parameters=("instrument_name", "interval"),
+        fields=("instrument_name", "interval"),
+        parse=TypeAdapter[list[models.UserTrade]](
+            list[models.UserTrade]
+        ).validate_python,
+        message_type=list[models.UserTrade],
+        channel_type=UserTradesChannel,
+        hook="on_user_trades",
+        via="private",
+    )
 )
 
-USER_PORTFOLIO_CHANNEL: p.ChannelSpec[models.Portfolio, UserPortfolioChannel] = p.ChannelSpec(
-    name="user_portfolio",
-    address="user.portfolio.{currency}",
-    parameters=("currency",),
-    fields=("currency",),
-    parse=TypeAdapter[models.Portfolio](models.Portfolio).validate_python,
-    message_type=models.Portfolio,
-    channel_type=UserPortfolioChannel,
-    hook="on_user_portfolio",
-    via="private",
+USER_PORTFOLIO_CHANNEL: p.ChannelSpec[models.Portfolio, UserPortfolioChannel] = (
+    p.ChannelSpec(
+        name="user_portfolio",
+        address="user.portfolio.{currency}",
+        parameters=("currency",),
+        fields=("currency",),
+        parse=TypeAdapter[models.Portfolio](models.Portfolio).validate_python,
+        message_type=models.Portfolio,
+        channel_type=UserPortfolioChannel,
+        hook="on_user_portfolio",
+        via="private",
+    )
 )
 
 HEARTBEAT_EVENT: p.EventSpec[models.Heartbeat] = p.EventSpec(
@@ -319,7 +340,9 @@ PROTOCOL = p.Protocol(
         template={"jsonrpc": "2.0"},
         response=p.ResponseRule(when=p.Match(present=("/id", "/result"))),
         error=p.ErrorRule(when=p.Match(present=("/id", "/error"))),
-        notification=p.NotificationRule(when=p.Match(equals=(("/method", "subscription"),))),
+        notification=p.NotificationRule(
+            when=p.Match(equals=(("/method", "subscription"),))
+        ),
     ),
     requests={
         "public/auth": AUTH,
@@ -353,7 +376,9 @@ PROTOCOL = p.Protocol(
     ),
     subscribe_methods={
         "public": p.SubscribeMethod(
-            name="public", subscribe="public/subscribe", unsubscribe="public/unsubscribe"
+            name="public",
+            subscribe="public/subscribe",
+            unsubscribe="public/unsubscribe",
         ),
         "private": p.SubscribeMethod(
             name="private",
@@ -367,7 +392,9 @@ PROTOCOL = p.Protocol(
         on_connect=p.Reply(request="public/set_heartbeat", params={"interval": 30}),
         server_pings=(
             p.ServerPing(
-                when=p.Match(equals=(("/method", "heartbeat"), ("/params/type", "test_request"))),
+                when=p.Match(
+                    equals=(("/method", "heartbeat"), ("/params/type", "test_request"))
+                ),
                 reply=p.Reply(request="public/test"),
             ),
         ),
@@ -381,9 +408,14 @@ PROTOCOL = p.Protocol(
         },
         credentials=(
             p.Credential(name="client_id", env="DERIBIT_CLIENT_ID"),
-            p.Credential(name="client_secret", env="DERIBIT_CLIENT_SECRET", secret=True),
+            p.Credential(
+                name="client_secret", env="DERIBIT_CLIENT_SECRET", secret=True
+            ),
         ),
-        refresh_params={"grant_type": "refresh_token", "refresh_token": "{refresh_token}"},
+        refresh_params={
+            "grant_type": "refresh_token",
+            "refresh_token": "{refresh_token}",
+        },
         recipe="deribit_client_signature",
     ),
     reconnect=p.ReconnectPolicy(initial_delay=1),
@@ -448,7 +480,9 @@ PROTOCOL = p.Protocol(
             description="Attempt to do open order operations with the not open order.",
         ),
         11050: p.ErrorCode(
-            code=11050, name="bad_request", description="Request has not been parsed properly."
+            code=11050,
+            name="bad_request",
+            description="Request has not been parsed properly.",
         ),
         11051: p.ErrorCode(
             code=11051,
@@ -475,9 +509,13 @@ PROTOCOL = p.Protocol(
             description="Wrong or expired authorization token or bad signature.",
         ),
         13010: p.ErrorCode(
-            code=13010, name="value_required", description="Invalid input, missing value."
+            code=13010,
+            name="value_required",
+            description="Invalid input, missing value.",
         ),
-        13011: p.ErrorCode(code=13011, name="value_too_short", description="Input is too short."),
+        13011: p.ErrorCode(
+            code=13011, name="value_too_short", description="Input is too short."
+        ),
         13020: p.ErrorCode(
             code=13020,
             name="not_found",
@@ -507,7 +545,9 @@ PROTOCOL = p.Protocol(
             description="Raw subscriptions are not available for unauthorized requests.",
         ),
         -32601: p.ErrorCode(
-            code=-32601, name="method_not_found", description='JSON-RPC "Method not found".'
+            code=-32601,
+            name="method_not_found",
+            description='JSON-RPC "Method not found".',
         ),
         -32602: p.ErrorCode(
             code=-32602,

@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from . import models
 
 __all__ = [
-    "TickerChannel",
     "BookChannel",
-    "TradesChannel",
     "PriceIndexChannel",
+    "TickerChannel",
+    "TradesChannel",
     "UserOrdersChannel",
     "UserOrdersRawChannel",
-    "UserTradesChannel",
     "UserPortfolioChannel",
+    "UserTradesChannel",
 ]
 
 

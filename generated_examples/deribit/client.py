@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from nova_runtime import BaseClient, ConnectOptions, Connector, CredentialProvider, Subscription
+from nova_runtime import (
+    BaseClient,
+    ConnectOptions,
+    Connector,
+    CredentialProvider,
+    Subscription,
+)
 from nova_runtime.params import dump_params
 
 from . import models
@@ -395,7 +401,11 @@ class DeribitClient(BaseClient[DeribitHandlers]):
         """
         wire_params = dump_params(
             models.GetAccountSummaryParams,
-            {"currency": currency, "subaccount_id": subaccount_id, "extended": extended},
+            {
+                "currency": currency,
+                "subaccount_id": subaccount_id,
+                "extended": extended,
+            },
         )
         return await self._request(GET_ACCOUNT_SUMMARY, wire_params, timeout=timeout)
 
@@ -405,25 +415,23 @@ class DeribitClient(BaseClient[DeribitHandlers]):
         instrument_name: str,
         amount: float | None = None,
         contracts: float | None = None,
-        type: (
-            Literal[
-                "limit",
-                "stop_limit",
-                "take_limit",
-                "market",
-                "stop_market",
-                "take_market",
-                "market_limit",
-                "trailing_stop",
-            ]
-            | None
-        ) = None,
+        type: Literal[
+            "limit",
+            "stop_limit",
+            "take_limit",
+            "market",
+            "stop_market",
+            "take_market",
+            "market_limit",
+            "trailing_stop",
+        ]
+        | None = None,
         label: str | None = None,
         price: float | None = None,
-        time_in_force: (
-            Literal["good_til_cancelled", "good_til_day", "fill_or_kill", "immediate_or_cancel"]
-            | None
-        ) = None,
+        time_in_force: Literal[
+            "good_til_cancelled", "good_til_day", "fill_or_kill", "immediate_or_cancel"
+        ]
+        | None = None,
         max_show: float | None = None,
         post_only: bool | None = None,
         reject_post_only: bool | None = None,
@@ -491,25 +499,23 @@ class DeribitClient(BaseClient[DeribitHandlers]):
         instrument_name: str,
         amount: float | None = None,
         contracts: float | None = None,
-        type: (
-            Literal[
-                "limit",
-                "stop_limit",
-                "take_limit",
-                "market",
-                "stop_market",
-                "take_market",
-                "market_limit",
-                "trailing_stop",
-            ]
-            | None
-        ) = None,
+        type: Literal[
+            "limit",
+            "stop_limit",
+            "take_limit",
+            "market",
+            "stop_market",
+            "take_market",
+            "market_limit",
+            "trailing_stop",
+        ]
+        | None = None,
         label: str | None = None,
         price: float | None = None,
-        time_in_force: (
-            Literal["good_til_cancelled", "good_til_day", "fill_or_kill", "immediate_or_cancel"]
-            | None
-        ) = None,
+        time_in_force: Literal[
+            "good_til_cancelled", "good_til_day", "fill_or_kill", "immediate_or_cancel"
+        ]
+        | None = None,
         max_show: float | None = None,
         post_only: bool | None = None,
         reject_post_only: bool | None = None,
@@ -594,22 +600,20 @@ class DeribitClient(BaseClient[DeribitHandlers]):
         self,
         *,
         instrument_name: str,
-        type: (
-            Literal[
-                "all",
-                "limit",
-                "trigger_all",
-                "stop_all",
-                "stop_limit",
-                "stop_market",
-                "take_all",
-                "take_limit",
-                "take_market",
-                "trailing_all",
-                "trailing_stop",
-            ]
-            | None
-        ) = None,
+        type: Literal[
+            "all",
+            "limit",
+            "trigger_all",
+            "stop_all",
+            "stop_limit",
+            "stop_market",
+            "take_all",
+            "take_limit",
+            "take_market",
+            "trailing_all",
+            "trailing_stop",
+        ]
+        | None = None,
         timeout: float | None = None,
     ) -> list[models.Order]:
         """Retrieves list of user's open orders within given Instrument.
@@ -624,7 +628,9 @@ class DeribitClient(BaseClient[DeribitHandlers]):
             models.GetOpenOrdersByInstrumentParams,
             {"instrument_name": instrument_name, "type": type},
         )
-        return await self._request(GET_OPEN_ORDERS_BY_INSTRUMENT, wire_params, timeout=timeout)
+        return await self._request(
+            GET_OPEN_ORDERS_BY_INSTRUMENT, wire_params, timeout=timeout
+        )
 
     def subscribe_ticker(
         self,

@@ -38,15 +38,21 @@ class DeribitHandlers(BaseHandlers):
         """A message on ``book.{instrument_name}.{interval}``: Notifies about changes to the order book for a certain instrument."""
 
     @default_hook
-    async def on_trades(self, message: list[models.Trade], channel: TradesChannel) -> None:
+    async def on_trades(
+        self, message: list[models.Trade], channel: TradesChannel
+    ) -> None:
         """A message on ``trades.{instrument_name}.{interval}``: Get notifications about trades for an instrument."""
 
     @default_hook
-    async def on_price_index(self, message: models.PriceIndex, channel: PriceIndexChannel) -> None:
+    async def on_price_index(
+        self, message: models.PriceIndex, channel: PriceIndexChannel
+    ) -> None:
         """A message on ``deribit_price_index.{index_name}``: Provides information about current value (price) for Deribit Index."""
 
     @default_hook
-    async def on_user_orders(self, message: list[models.Order], channel: UserOrdersChannel) -> None:
+    async def on_user_orders(
+        self, message: list[models.Order], channel: UserOrdersChannel
+    ) -> None:
         """A message on ``user.orders.{instrument_name}.{interval}``: Get notifications about changes in user's orders for given instrument (aggregated)."""
 
     @default_hook

@@ -14,7 +14,7 @@ An aggregating notification interval (100 milliseconds or 2 seconds)
 
 
 class AuthResult(BaseModel):
-    access_token: str
+    access_token: str = Field(..., repr=False)
     """
     OAuth access token to be used for authentication of 'private' requests
     """
@@ -26,7 +26,7 @@ class AuthResult(BaseModel):
     """
     Token lifetime in seconds
     """
-    refresh_token: str
+    refresh_token: str = Field(..., repr=False)
     """
     Can be used to request a new token (with a new lifetime)
     """
@@ -66,7 +66,9 @@ BookLevelChange = TypeAliasType(
 
 BookState = TypeAliasType(
     "BookState",
-    Literal["open", "settlement", "delivered", "inactive", "locked", "halted", "archivized"],
+    Literal[
+        "open", "settlement", "delivered", "inactive", "locked", "halted", "archivized"
+    ],
 )
 """
 The state of the order book.
@@ -99,7 +101,9 @@ The currency symbol
 """
 
 
-CurrencyOrAny = TypeAliasType("CurrencyOrAny", Literal["BTC", "ETH", "USDC", "USDT", "EURR", "any"])
+CurrencyOrAny = TypeAliasType(
+    "CurrencyOrAny", Literal["BTC", "ETH", "USDC", "USDT", "EURR", "any"]
+)
 """
 The currency symbol or `"any"` for all
 """
@@ -276,7 +280,9 @@ Frequency of notifications. Events will be aggregated over this interval. The va
 """
 
 
-Kind = TypeAliasType("Kind", Literal["future", "option", "spot", "future_combo", "option_combo"])
+Kind = TypeAliasType(
+    "Kind", Literal["future", "option", "spot", "future_combo", "option_combo"]
+)
 """
 Instrument kind, if not provided instruments of all kinds are considered
 """
@@ -330,7 +336,10 @@ class OrderParams(BaseModel):
     The order price in base currency (Only for limit and stop_limit orders)
     """
     time_in_force: (
-        Literal["good_til_cancelled", "good_til_day", "fill_or_kill", "immediate_or_cancel"] | None
+        Literal[
+            "good_til_cancelled", "good_til_day", "fill_or_kill", "immediate_or_cancel"
+        ]
+        | None
     ) = "good_til_cancelled"
     """
     Specifies how long the order remains in effect. Default `good_til_cancelled`
@@ -378,7 +387,8 @@ class OrderParams(BaseModel):
 
 
 OrderState = TypeAliasType(
-    "OrderState", Literal["open", "filled", "rejected", "cancelled", "untriggered", "triggered"]
+    "OrderState",
+    Literal["open", "filled", "rejected", "cancelled", "untriggered", "triggered"],
 )
 """
 Order state: "open", "filled", "rejected", "cancelled", "untriggered"
@@ -388,7 +398,13 @@ Order state: "open", "filled", "rejected", "cancelled", "untriggered"
 OrderType = TypeAliasType(
     "OrderType",
     Literal[
-        "market", "limit", "stop_market", "stop_limit", "take_market", "take_limit", "trailing_stop"
+        "market",
+        "limit",
+        "stop_market",
+        "stop_limit",
+        "take_market",
+        "take_limit",
+        "trailing_stop",
     ],
 )
 """
@@ -652,7 +668,9 @@ class TickerStats(BaseModel):
 
 TimeInForce = TypeAliasType(
     "TimeInForce",
-    Literal["good_til_cancelled", "good_til_day", "fill_or_kill", "immediate_or_cancel"],
+    Literal[
+        "good_til_cancelled", "good_til_day", "fill_or_kill", "immediate_or_cancel"
+    ],
 )
 """
 Order time in force
@@ -899,11 +917,11 @@ class AuthParams(BaseModel):
     """
     Required for grant type `client_credentials` and `client_signature`
     """
-    client_secret: str | None = None
+    client_secret: str | None = Field(None, repr=False)
     """
     Required for grant type `client_credentials`
     """
-    refresh_token: str | None = None
+    refresh_token: str | None = Field(None, repr=False)
     """
     Required for grant type `refresh_token`
     """
@@ -1275,7 +1293,9 @@ class Order(BaseModel):
     """
     The Ids of the orders that will be triggered if the order is filled
     """
-    trigger_fill_condition: Literal["first_hit", "complete_fill", "incremental"] | None = None
+    trigger_fill_condition: (
+        Literal["first_hit", "complete_fill", "incremental"] | None
+    ) = None
     """
     The fill condition of the linked order (Only for linked order types), default: `first_hit`.
     """

@@ -37,11 +37,6 @@ from .client import EthereumClient
 from .handlers import EthereumHandlers
 
 __all__ = [
-    "EthereumClient",
-    "EthereumHandlers",
-    "NewHeadsChannel",
-    "LogsChannel",
-    "NewPendingTransactionsChannel",
     "RUNTIME_REQUIREMENT",
     "ConnectFailed",
     "ConnectInfo",
@@ -49,9 +44,14 @@ __all__ = [
     "ConnectionLost",
     "Diagnostics",
     "DisconnectReason",
+    "EthereumClient",
+    "EthereumHandlers",
     "HookNameError",
     "InvalidArguments",
+    "LogsChannel",
     "MissingCredential",
+    "NewHeadsChannel",
+    "NewPendingTransactionsChannel",
     "NovaError",
     "RateLimited",
     "ReconnectDecision",

@@ -3,14 +3,15 @@
 
 from __future__ import annotations
 
-from pydantic import TypeAdapter
-
 from nova_runtime import protocol as p
+from pydantic import TypeAdapter
 
 from . import errors, models
 from .channels import LogsChannel, NewHeadsChannel, NewPendingTransactionsChannel
 
-SPEC_FINGERPRINT = "sha256:346de258782afdf9164795ff27e5063a5537d6f0aee0deeb4e12e272db46de68"
+SPEC_FINGERPRINT = (
+    "sha256:346de258782afdf9164795ff27e5063a5537d6f0aee0deeb4e12e272db46de68"
+)
 """The content of the spec this package was generated from (comments and layout aside)."""
 
 BLOCK_NUMBER: p.RequestSpec[models.Quantity] = p.RequestSpec(
@@ -60,7 +61,9 @@ GET_BLOCK_BY_NUMBER: p.RequestSpec[models.Block | None] = p.RequestSpec(
 ETH_SUBSCRIBE: p.RequestSpec[models.SubscriptionId] = p.RequestSpec(
     name="eth_subscribe",
     method="eth_subscribe",
-    parse_result=TypeAdapter[models.SubscriptionId](models.SubscriptionId).validate_python,
+    parse_result=TypeAdapter[models.SubscriptionId](
+        models.SubscriptionId
+    ).validate_python,
     cost=1.0,
     requires_auth=False,
     idempotent=True,
@@ -103,24 +106,27 @@ LOGS_CHANNEL: p.ChannelSpec[models.Log, LogsChannel] = p.ChannelSpec(
     structured=["logs", {"address": "{address}", "topics": "{topics}"}],
 )
 
-NEW_PENDING_TRANSACTIONS_CHANNEL: p.ChannelSpec[models.Hash, NewPendingTransactionsChannel] = (
-    p.ChannelSpec(
-        name="new_pending_transactions",
-        address='["newPendingTransactions"]',
-        parameters=(),
-        fields=(),
-        parse=TypeAdapter[models.Hash](models.Hash).validate_python,
-        message_type=models.Hash,
-        channel_type=NewPendingTransactionsChannel,
-        hook="on_new_pending_transactions",
-        via="eth",
-        structured=["newPendingTransactions"],
-    )
+NEW_PENDING_TRANSACTIONS_CHANNEL: p.ChannelSpec[
+    models.Hash, NewPendingTransactionsChannel
+] = p.ChannelSpec(
+    name="new_pending_transactions",
+    address='["newPendingTransactions"]',
+    parameters=(),
+    fields=(),
+    parse=TypeAdapter[models.Hash](models.Hash).validate_python,
+    message_type=models.Hash,
+    channel_type=NewPendingTransactionsChannel,
+    hook="on_new_pending_transactions",
+    via="eth",
+    structured=["newPendingTransactions"],
 )
 
 PROTOCOL = p.Protocol(
     name="ethereum",
-    servers={"mainnet": "wss://ethereum-rpc.publicnode.com", "local": "ws://127.0.0.1:8546"},
+    servers={
+        "mainnet": "wss://ethereum-rpc.publicnode.com",
+        "local": "ws://127.0.0.1:8546",
+    },
     default_server="mainnet",
     envelope=p.Envelope(
         template={"jsonrpc": "2.0"},
@@ -163,7 +169,9 @@ PROTOCOL = p.Protocol(
     rate_limit=None,
     errors={
         -32700: p.ErrorCode(
-            code=-32700, name="parse_error", description="Invalid JSON was received by the server."
+            code=-32700,
+            name="parse_error",
+            description="Invalid JSON was received by the server.",
         ),
         -32600: p.ErrorCode(
             code=-32600,

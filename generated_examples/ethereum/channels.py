@@ -7,18 +7,12 @@ from dataclasses import dataclass
 
 from . import models
 
-__all__ = [
-    "NewHeadsChannel",
-    "LogsChannel",
-    "NewPendingTransactionsChannel",
-]
+__all__ = ["LogsChannel", "NewHeadsChannel", "NewPendingTransactionsChannel"]
 
 
 @dataclass(frozen=True, slots=True)
 class NewHeadsChannel:
     """The channel ``["newHeads"]``."""
-
-    pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,5 +26,3 @@ class LogsChannel:
 @dataclass(frozen=True, slots=True)
 class NewPendingTransactionsChannel:
     """The channel ``["newPendingTransactions"]``."""
-
-    pass

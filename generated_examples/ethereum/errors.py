@@ -7,14 +7,14 @@ from nova_runtime import ServerError
 
 __all__ = [
     "EthereumError",
-    "ParseError",
-    "InvalidRequest",
-    "MethodNotFound",
-    "InvalidParams",
-    "InternalError",
-    "NodeError",
-    "LimitExceeded",
     "ExecutionReverted",
+    "InternalError",
+    "InvalidParams",
+    "InvalidRequest",
+    "LimitExceeded",
+    "MethodNotFound",
+    "NodeError",
+    "ParseError",
 ]
 
 

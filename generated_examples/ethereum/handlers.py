@@ -21,7 +21,9 @@ class EthereumHandlers(BaseHandlers):
     """
 
     @default_hook
-    async def on_new_heads(self, message: models.Header, channel: NewHeadsChannel) -> None:
+    async def on_new_heads(
+        self, message: models.Header, channel: NewHeadsChannel
+    ) -> None:
         """A message on ``["newHeads"]``: A header each time a block is added to the canonical chain."""
 
     @default_hook

@@ -7,7 +7,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 from typing_extensions import TypeAliasType
 
-Address = TypeAliasType("Address", Annotated[str, Field(..., pattern="^0x[0-9a-fA-F]{40}$")])
+Address = TypeAliasType(
+    "Address", Annotated[str, Field(..., pattern="^0x[0-9a-fA-F]{40}$")]
+)
 """
 A 20-byte account address (nodes send lowercase; EIP-55 mixed case is accepted as input).
 """
@@ -31,7 +33,9 @@ A 32-byte Keccak-256 hash.
 """
 
 
-Quantity = TypeAliasType("Quantity", Annotated[str, Field(..., pattern="^0x[0-9a-f]+$")])
+Quantity = TypeAliasType(
+    "Quantity", Annotated[str, Field(..., pattern="^0x[0-9a-f]+$")]
+)
 """
 An unsigned integer as hex without leading zeros ("0x0", "0x1b4").
 """

@@ -36,8 +36,6 @@ from .client import GeminiMarketDataClient
 from .handlers import GeminiMarketDataHandlers
 
 __all__ = [
-    "GeminiMarketDataClient",
-    "GeminiMarketDataHandlers",
     "RUNTIME_REQUIREMENT",
     "ConnectFailed",
     "ConnectInfo",
@@ -45,6 +43,8 @@ __all__ = [
     "ConnectionLost",
     "Diagnostics",
     "DisconnectReason",
+    "GeminiMarketDataClient",
+    "GeminiMarketDataHandlers",
     "HookNameError",
     "InvalidArguments",
     "MissingCredential",

@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-from pydantic import TypeAdapter
-
 from nova_runtime import protocol as p
+from pydantic import TypeAdapter
 
 from . import errors, models
 
-SPEC_FINGERPRINT = "sha256:181eaf09234f1767e5f3cb173947aab879e5ef02b2bcad63685b084754f7e1d9"
+SPEC_FINGERPRINT = (
+    "sha256:181eaf09234f1767e5f3cb173947aab879e5ef02b2bcad63685b084754f7e1d9"
+)
 """The content of the spec this package was generated from (comments and layout aside)."""
 
 MARKET_DATA_EVENT: p.EventSpec[models.Market] = p.EventSpec(

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import TypeAdapter
-
 from nova_runtime import protocol as p
+from pydantic import TypeAdapter
 
 from . import errors, models
 from .channels import (
@@ -18,13 +17,17 @@ from .channels import (
     UserTypingChannel,
 )
 
-SPEC_FINGERPRINT = "sha256:2b7f9d16740cde4b6c19dbc15ed75e117ba2f2753ed2e121c6e9898f7158ee4f"
+SPEC_FINGERPRINT = (
+    "sha256:2b7f9d16740cde4b6c19dbc15ed75e117ba2f2753ed2e121c6e9898f7158ee4f"
+)
 """The content of the spec this package was generated from (comments and layout aside)."""
 
 EXECUTE: p.RequestSpec[dict[str, Any] | None] = p.RequestSpec(
     name="execute",
     method="subscribe",
-    parse_result=TypeAdapter[dict[str, Any] | None](dict[str, Any] | None).validate_python,
+    parse_result=TypeAdapter[dict[str, Any] | None](
+        dict[str, Any] | None
+    ).validate_python,
     cost=1.0,
     requires_auth=False,
     idempotent=False,
@@ -41,84 +44,100 @@ COMPLETE: p.RequestSpec[Any] = p.RequestSpec(
     timeout=None,
 )
 
-OPERATION_CHANNEL: p.ChannelSpec[dict[str, Any] | None, OperationChannel] = p.ChannelSpec(
-    name="operation",
-    address='{"query":"{query}","variables":"{variables}"}',
-    parameters=("query", "variables"),
-    fields=("query", "variables"),
-    parse=TypeAdapter[dict[str, Any] | None](dict[str, Any] | None).validate_python,
-    message_type=dict[str, Any] | None,
-    channel_type=OperationChannel,
-    hook="on_operation",
-    via="graphql",
-    structured={"query": "{query}", "variables": "{variables}"},
+OPERATION_CHANNEL: p.ChannelSpec[dict[str, Any] | None, OperationChannel] = (
+    p.ChannelSpec(
+        name="operation",
+        address='{"query":"{query}","variables":"{variables}"}',
+        parameters=("query", "variables"),
+        fields=("query", "variables"),
+        parse=TypeAdapter[dict[str, Any] | None](dict[str, Any] | None).validate_python,
+        message_type=dict[str, Any] | None,
+        channel_type=OperationChannel,
+        hook="on_operation",
+        via="graphql",
+        structured={"query": "{query}", "variables": "{variables}"},
+    )
 )
 
-MESSAGE_ADDED_CHANNEL: p.ChannelSpec[models.MessageAddedData, MessageAddedChannel] = p.ChannelSpec(
-    name="message_added",
-    address='{"operationName":"OnMessageAdded","query":"subscription OnMessageAdded($roomId: ID!) { messageAdded(roomId: $roomId) { id roomId text createdAt author { id name } } }","variables":{"roomId":"{room_id}"}}',
-    parameters=("room_id",),
-    fields=("room_id",),
-    parse=TypeAdapter[models.MessageAddedData](models.MessageAddedData).validate_python,
-    message_type=models.MessageAddedData,
-    channel_type=MessageAddedChannel,
-    hook="on_message_added",
-    via="graphql",
-    structured={
-        "operationName": "OnMessageAdded",
-        "query": "subscription OnMessageAdded($roomId: ID!) { messageAdded(roomId: $roomId) { id roomId text createdAt author { id name } } }",
-        "variables": {"roomId": "{room_id}"},
-    },
+MESSAGE_ADDED_CHANNEL: p.ChannelSpec[models.MessageAddedData, MessageAddedChannel] = (
+    p.ChannelSpec(
+        name="message_added",
+        address='{"operationName":"OnMessageAdded","query":"subscription OnMessageAdded($roomId: ID!) { messageAdded(roomId: $roomId) { id roomId text createdAt author { id name } } }","variables":{"roomId":"{room_id}"}}',
+        parameters=("room_id",),
+        fields=("room_id",),
+        parse=TypeAdapter[models.MessageAddedData](
+            models.MessageAddedData
+        ).validate_python,
+        message_type=models.MessageAddedData,
+        channel_type=MessageAddedChannel,
+        hook="on_message_added",
+        via="graphql",
+        structured={
+            "operationName": "OnMessageAdded",
+            "query": "subscription OnMessageAdded($roomId: ID!) { messageAdded(roomId: $roomId) { id roomId text createdAt author { id name } } }",
+            "variables": {"roomId": "{room_id}"},
+        },
+    )
 )
 
-USER_TYPING_CHANNEL: p.ChannelSpec[models.UserTypingData, UserTypingChannel] = p.ChannelSpec(
-    name="user_typing",
-    address='{"operationName":"OnTyping","query":"subscription OnTyping($roomId: ID!) { userTyping(roomId: $roomId) { roomId isTyping user { id name } } }","variables":{"roomId":"{room_id}"}}',
-    parameters=("room_id",),
-    fields=("room_id",),
-    parse=TypeAdapter[models.UserTypingData](models.UserTypingData).validate_python,
-    message_type=models.UserTypingData,
-    channel_type=UserTypingChannel,
-    hook="on_user_typing",
-    via="graphql",
-    structured={
-        "operationName": "OnTyping",
-        "query": "subscription OnTyping($roomId: ID!) { userTyping(roomId: $roomId) { roomId isTyping user { id name } } }",
-        "variables": {"roomId": "{room_id}"},
-    },
+USER_TYPING_CHANNEL: p.ChannelSpec[models.UserTypingData, UserTypingChannel] = (
+    p.ChannelSpec(
+        name="user_typing",
+        address='{"operationName":"OnTyping","query":"subscription OnTyping($roomId: ID!) { userTyping(roomId: $roomId) { roomId isTyping user { id name } } }","variables":{"roomId":"{room_id}"}}',
+        parameters=("room_id",),
+        fields=("room_id",),
+        parse=TypeAdapter[models.UserTypingData](models.UserTypingData).validate_python,
+        message_type=models.UserTypingData,
+        channel_type=UserTypingChannel,
+        hook="on_user_typing",
+        via="graphql",
+        structured={
+            "operationName": "OnTyping",
+            "query": "subscription OnTyping($roomId: ID!) { userTyping(roomId: $roomId) { roomId isTyping user { id name } } }",
+            "variables": {"roomId": "{room_id}"},
+        },
+    )
 )
 
-ROOM_CREATED_CHANNEL: p.ChannelSpec[models.RoomCreatedData, RoomCreatedChannel] = p.ChannelSpec(
-    name="room_created",
-    address='{"operationName":"OnRoomCreated","query":"subscription OnRoomCreated { roomCreated { id name topic createdBy { id name } } }"}',
-    parameters=(),
-    fields=(),
-    parse=TypeAdapter[models.RoomCreatedData](models.RoomCreatedData).validate_python,
-    message_type=models.RoomCreatedData,
-    channel_type=RoomCreatedChannel,
-    hook="on_room_created",
-    via="graphql",
-    structured={
-        "operationName": "OnRoomCreated",
-        "query": "subscription OnRoomCreated { roomCreated { id name topic createdBy { id name } } }",
-    },
+ROOM_CREATED_CHANNEL: p.ChannelSpec[models.RoomCreatedData, RoomCreatedChannel] = (
+    p.ChannelSpec(
+        name="room_created",
+        address='{"operationName":"OnRoomCreated","query":"subscription OnRoomCreated { roomCreated { id name topic createdBy { id name } } }"}',
+        parameters=(),
+        fields=(),
+        parse=TypeAdapter[models.RoomCreatedData](
+            models.RoomCreatedData
+        ).validate_python,
+        message_type=models.RoomCreatedData,
+        channel_type=RoomCreatedChannel,
+        hook="on_room_created",
+        via="graphql",
+        structured={
+            "operationName": "OnRoomCreated",
+            "query": "subscription OnRoomCreated { roomCreated { id name topic createdBy { id name } } }",
+        },
+    )
 )
 
-ROOM_HISTORY_CHANNEL: p.ChannelSpec[models.RoomHistoryData, RoomHistoryChannel] = p.ChannelSpec(
-    name="room_history",
-    address='{"operationName":"RoomHistory","query":"query RoomHistory($roomId: ID!, $last: Int!) { room(id: $roomId) { id name messages(last: $last) { id roomId text createdAt author { id name } } } }","variables":{"last":"{last}","roomId":"{room_id}"}}',
-    parameters=("room_id", "last"),
-    fields=("room_id", "last"),
-    parse=TypeAdapter[models.RoomHistoryData](models.RoomHistoryData).validate_python,
-    message_type=models.RoomHistoryData,
-    channel_type=RoomHistoryChannel,
-    hook="on_room_history",
-    via="graphql",
-    structured={
-        "operationName": "RoomHistory",
-        "query": "query RoomHistory($roomId: ID!, $last: Int!) { room(id: $roomId) { id name messages(last: $last) { id roomId text createdAt author { id name } } } }",
-        "variables": {"roomId": "{room_id}", "last": "{last}"},
-    },
+ROOM_HISTORY_CHANNEL: p.ChannelSpec[models.RoomHistoryData, RoomHistoryChannel] = (
+    p.ChannelSpec(
+        name="room_history",
+        address='{"operationName":"RoomHistory","query":"query RoomHistory($roomId: ID!, $last: Int!) { room(id: $roomId) { id name messages(last: $last) { id roomId text createdAt author { id name } } } }","variables":{"last":"{last}","roomId":"{room_id}"}}',
+        parameters=("room_id", "last"),
+        fields=("room_id", "last"),
+        parse=TypeAdapter[models.RoomHistoryData](
+            models.RoomHistoryData
+        ).validate_python,
+        message_type=models.RoomHistoryData,
+        channel_type=RoomHistoryChannel,
+        hook="on_room_history",
+        via="graphql",
+        structured={
+            "operationName": "RoomHistory",
+            "query": "query RoomHistory($roomId: ID!, $last: Int!) { room(id: $roomId) { id name messages(last: $last) { id roomId text createdAt author { id name } } } }",
+            "variables": {"roomId": "{room_id}", "last": "{last}"},
+        },
+    )
 )
 
 OPERATION_COMPLETE_EVENT: p.EventSpec[models.Complete] = p.EventSpec(
@@ -138,7 +157,9 @@ PROTOCOL = p.Protocol(
     default_server="production",
     envelope=p.Envelope(
         request=p.RequestFrame(method="/type", params="/payload", id_kind="uuid"),
-        response=p.ResponseRule(when=p.Match(equals=(("/type", "next"),)), result="/payload/data"),
+        response=p.ResponseRule(
+            when=p.Match(equals=(("/type", "next"),)), result="/payload/data"
+        ),
         error=p.ErrorRule(
             when=p.Match(equals=(("/type", "error"),)),
             code="/payload/0/extensions/code",
@@ -152,7 +173,9 @@ PROTOCOL = p.Protocol(
             data="/payload",
         ),
         notification=p.NotificationRule(
-            when=p.Match(equals=(("/type", "next"),)), payload="/payload/data", subscription="/id"
+            when=p.Match(equals=(("/type", "next"),)),
+            payload="/payload/data",
+            subscription="/id",
         ),
     ),
     requests={"subscribe": EXECUTE, "complete": COMPLETE},
@@ -181,7 +204,8 @@ PROTOCOL = p.Protocol(
         ws_ping_timeout=None,
         server_pings=(
             p.ServerPing(
-                when=p.Match(equals=(("/type", "ping"),)), reply=p.Reply(frame={"type": "pong"})
+                when=p.Match(equals=(("/type", "ping"),)),
+                reply=p.Reply(frame={"type": "pong"}),
             ),
         ),
         client_ping=p.ClientPing(

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
-    "OperationChannel",
     "MessageAddedChannel",
-    "UserTypingChannel",
+    "OperationChannel",
     "RoomCreatedChannel",
     "RoomHistoryChannel",
+    "UserTypingChannel",
 ]
 
 
@@ -40,8 +40,6 @@ class UserTypingChannel:
 @dataclass(frozen=True, slots=True)
 class RoomCreatedChannel:
     """The channel ``{"operationName":"OnRoomCreated","query":"subscription OnRoomCreated { roomCreated { id name topic createdBy { id name } } }"}``."""
-
-    pass
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,19 +6,19 @@ from __future__ import annotations
 from nova_runtime import ServerError
 
 __all__ = [
-    "GraphqlWsError",
     "BadRequest",
-    "Unauthorized",
-    "Forbidden",
-    "SubprotocolNotAcceptable",
+    "BadUserInput",
     "ConnectionInitialisationTimeout",
-    "SubscriberAlreadyExists",
-    "TooManyInitialisationRequests",
-    "InternalServerError",
+    "Forbidden",
     "GraphqlParseFailed",
     "GraphqlValidationFailed",
-    "BadUserInput",
+    "GraphqlWsError",
+    "InternalServerError",
+    "SubprotocolNotAcceptable",
+    "SubscriberAlreadyExists",
+    "TooManyInitialisationRequests",
     "Unauthenticated",
+    "Unauthorized",
 ]
 
 

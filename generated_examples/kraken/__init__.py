@@ -36,8 +36,6 @@ from .client import KrakenClient
 from .handlers import KrakenHandlers
 
 __all__ = [
-    "KrakenClient",
-    "KrakenHandlers",
     "RUNTIME_REQUIREMENT",
     "ConnectFailed",
     "ConnectInfo",
@@ -47,6 +45,8 @@ __all__ = [
     "DisconnectReason",
     "HookNameError",
     "InvalidArguments",
+    "KrakenClient",
+    "KrakenHandlers",
     "MissingCredential",
     "NovaError",
     "RateLimited",

@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-from pydantic import TypeAdapter
-
 from nova_runtime import protocol as p
+from pydantic import TypeAdapter
 
 from . import errors, models
 
-SPEC_FINGERPRINT = "sha256:faea2694f14c8463cd44e7b82a9c449a73c2b5bda6a9655222af0cdf28b56250"
+SPEC_FINGERPRINT = (
+    "sha256:faea2694f14c8463cd44e7b82a9c449a73c2b5bda6a9655222af0cdf28b56250"
+)
 """The content of the spec this package was generated from (comments and layout aside)."""
 
 PING: p.RequestSpec[models.Pong] = p.RequestSpec(
@@ -22,22 +23,26 @@ PING: p.RequestSpec[models.Pong] = p.RequestSpec(
     timeout=None,
 )
 
-SUBSCRIBE: p.RequestSpec[models.SubscriptionStatus | models.DummyCurrencyInfo] = p.RequestSpec(
-    name="subscribe",
-    method="subscribe",
-    parse_result=TypeAdapter[models.SubscriptionStatus | models.DummyCurrencyInfo](
-        models.SubscriptionStatus | models.DummyCurrencyInfo
-    ).validate_python,
-    cost=1.0,
-    requires_auth=False,
-    idempotent=False,
-    timeout=None,
+SUBSCRIBE: p.RequestSpec[models.SubscriptionStatus | models.DummyCurrencyInfo] = (
+    p.RequestSpec(
+        name="subscribe",
+        method="subscribe",
+        parse_result=TypeAdapter[models.SubscriptionStatus | models.DummyCurrencyInfo](
+            models.SubscriptionStatus | models.DummyCurrencyInfo
+        ).validate_python,
+        cost=1.0,
+        requires_auth=False,
+        idempotent=False,
+        timeout=None,
+    )
 )
 
 UNSUBSCRIBE: p.RequestSpec[models.SubscriptionStatus] = p.RequestSpec(
     name="unsubscribe",
     method="unsubscribe",
-    parse_result=TypeAdapter[models.SubscriptionStatus](models.SubscriptionStatus).validate_python,
+    parse_result=TypeAdapter[models.SubscriptionStatus](
+        models.SubscriptionStatus
+    ).validate_python,
     cost=1.0,
     requires_auth=False,
     idempotent=False,
@@ -66,7 +71,9 @@ PROTOCOL = p.Protocol(
     default_server=None,
     envelope=p.Envelope(
         request=p.RequestFrame(method="/event", params="", id="/reqid"),
-        response=p.ResponseRule(when=p.Match(present=("/reqid",)), id="/reqid", result=""),
+        response=p.ResponseRule(
+            when=p.Match(present=("/reqid",)), id="/reqid", result=""
+        ),
     ),
     requests={"ping": PING, "subscribe": SUBSCRIBE, "unsubscribe": UNSUBSCRIBE},
     channels=(),

@@ -29,7 +29,9 @@ class KrakenHandlers(BaseHandlers):
 
     @default_hook
     def sign(
-        self, method: Literal["ping", "subscribe", "unsubscribe"], params: dict[str, Any]
+        self,
+        method: Literal["ping", "subscribe", "unsubscribe"],
+        params: dict[str, Any],
     ) -> dict[str, Any]:
         """Sign what the spec cannot describe: return the params to send instead. ``method``
         is the wire method of the request, login, subscribe or unsubscribe being framed."""

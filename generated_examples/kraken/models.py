@@ -30,14 +30,17 @@ Max rate-limit budget. Compare to the ratecounter field in the openOrders update
 
 
 Name = TypeAliasType(
-    "Name", Literal["book", "ohlc", "openOrders", "ownTrades", "spread", "ticker", "trade"]
+    "Name",
+    Literal["book", "ohlc", "openOrders", "ownTrades", "spread", "ticker", "trade"],
 )
 """
 The name of the channel you subscribe too.
 """
 
 
-PairItem = TypeAliasType("PairItem", Annotated[str, Field(..., pattern="[A-Z\\s]+\\/[A-Z\\s]+")])
+PairItem = TypeAliasType(
+    "PairItem", Annotated[str, Field(..., pattern="[A-Z\\s]+\\/[A-Z\\s]+")]
+)
 """
 Format of each pair is "A/B", where A and B are ISO 4217-A3 for standardized assets and popular unique symbol if not standardized.
 """

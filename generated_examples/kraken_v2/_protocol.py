@@ -3,9 +3,8 @@
 
 from __future__ import annotations
 
-from pydantic import TypeAdapter
-
 from nova_runtime import protocol as p
+from pydantic import TypeAdapter
 
 from . import errors, models
 from .channels import (
@@ -17,13 +16,17 @@ from .channels import (
     TradeChannel,
 )
 
-SPEC_FINGERPRINT = "sha256:981774d1492b86e59549ca2f542d43267537cb125fee950249460f2311dbb81f"
+SPEC_FINGERPRINT = (
+    "sha256:981774d1492b86e59549ca2f542d43267537cb125fee950249460f2311dbb81f"
+)
 """The content of the spec this package was generated from (comments and layout aside)."""
 
 SUBSCRIBE: p.RequestSpec[models.SubscriptionResult] = p.RequestSpec(
     name="subscribe",
     method="subscribe",
-    parse_result=TypeAdapter[models.SubscriptionResult](models.SubscriptionResult).validate_python,
+    parse_result=TypeAdapter[models.SubscriptionResult](
+        models.SubscriptionResult
+    ).validate_python,
     cost=1.0,
     requires_auth=False,
     idempotent=True,
@@ -33,7 +36,9 @@ SUBSCRIBE: p.RequestSpec[models.SubscriptionResult] = p.RequestSpec(
 UNSUBSCRIBE: p.RequestSpec[models.SubscriptionResult] = p.RequestSpec(
     name="unsubscribe",
     method="unsubscribe",
-    parse_result=TypeAdapter[models.SubscriptionResult](models.SubscriptionResult).validate_python,
+    parse_result=TypeAdapter[models.SubscriptionResult](
+        models.SubscriptionResult
+    ).validate_python,
     cost=1.0,
     requires_auth=False,
     idempotent=True,
@@ -53,7 +58,9 @@ PING: p.RequestSpec[None] = p.RequestSpec(
 ADD_ORDER: p.RequestSpec[models.AddOrderResult] = p.RequestSpec(
     name="add_order",
     method="add_order",
-    parse_result=TypeAdapter[models.AddOrderResult](models.AddOrderResult).validate_python,
+    parse_result=TypeAdapter[models.AddOrderResult](
+        models.AddOrderResult
+    ).validate_python,
     cost=1.0,
     requires_auth=False,
     idempotent=False,
@@ -63,7 +70,9 @@ ADD_ORDER: p.RequestSpec[models.AddOrderResult] = p.RequestSpec(
 CANCEL_ORDER: p.RequestSpec[models.CancelOrderResult] = p.RequestSpec(
     name="cancel_order",
     method="cancel_order",
-    parse_result=TypeAdapter[models.CancelOrderResult](models.CancelOrderResult).validate_python,
+    parse_result=TypeAdapter[models.CancelOrderResult](
+        models.CancelOrderResult
+    ).validate_python,
     cost=1.0,
     requires_auth=False,
     idempotent=False,
@@ -73,7 +82,9 @@ CANCEL_ORDER: p.RequestSpec[models.CancelOrderResult] = p.RequestSpec(
 CANCEL_ALL: p.RequestSpec[models.CancelAllResult] = p.RequestSpec(
     name="cancel_all",
     method="cancel_all",
-    parse_result=TypeAdapter[models.CancelAllResult](models.CancelAllResult).validate_python,
+    parse_result=TypeAdapter[models.CancelAllResult](
+        models.CancelAllResult
+    ).validate_python,
     cost=1.0,
     requires_auth=False,
     idempotent=True,
@@ -83,7 +94,9 @@ CANCEL_ALL: p.RequestSpec[models.CancelAllResult] = p.RequestSpec(
 CANCEL_AFTER: p.RequestSpec[models.CancelAfterResult] = p.RequestSpec(
     name="cancel_after",
     method="cancel_after",
-    parse_result=TypeAdapter[models.CancelAfterResult](models.CancelAfterResult).validate_python,
+    parse_result=TypeAdapter[models.CancelAfterResult](
+        models.CancelAfterResult
+    ).validate_python,
     cost=1.0,
     requires_auth=False,
     idempotent=True,
@@ -166,44 +179,56 @@ OHLC_CHANNEL: p.ChannelSpec[models.OhlcMessage, OhlcChannel] = p.ChannelSpec(
         "snapshot": True,
     },
     when=p.Match(equals=(("/channel", "ohlc"),)),
-    route=(("channel", "/channel"), ("symbol", "/data/0/symbol"), ("interval", "/data/0/interval")),
+    route=(
+        ("channel", "/channel"),
+        ("symbol", "/data/0/symbol"),
+        ("interval", "/data/0/interval"),
+    ),
 )
 
-INSTRUMENT_CHANNEL: p.ChannelSpec[models.InstrumentMessage, InstrumentChannel] = p.ChannelSpec(
-    name="instrument",
-    address='{"channel":"instrument"}',
-    parameters=(),
-    fields=(),
-    parse=TypeAdapter[models.InstrumentMessage](models.InstrumentMessage).validate_python,
-    message_type=models.InstrumentMessage,
-    channel_type=InstrumentChannel,
-    hook="on_instrument",
-    via="channels",
-    structured={"channel": "instrument"},
-    subscribe_params={"channel": "instrument", "snapshot": True},
-    when=p.Match(equals=(("/channel", "instrument"),)),
-    route=(("channel", "/channel"),),
+INSTRUMENT_CHANNEL: p.ChannelSpec[models.InstrumentMessage, InstrumentChannel] = (
+    p.ChannelSpec(
+        name="instrument",
+        address='{"channel":"instrument"}',
+        parameters=(),
+        fields=(),
+        parse=TypeAdapter[models.InstrumentMessage](
+            models.InstrumentMessage
+        ).validate_python,
+        message_type=models.InstrumentMessage,
+        channel_type=InstrumentChannel,
+        hook="on_instrument",
+        via="channels",
+        structured={"channel": "instrument"},
+        subscribe_params={"channel": "instrument", "snapshot": True},
+        when=p.Match(equals=(("/channel", "instrument"),)),
+        route=(("channel", "/channel"),),
+    )
 )
 
-EXECUTIONS_CHANNEL: p.ChannelSpec[models.ExecutionsMessage, ExecutionsChannel] = p.ChannelSpec(
-    name="executions",
-    address='{"channel":"executions"}',
-    parameters=("token", "snap_trades"),
-    fields=("token", "snap_trades"),
-    parse=TypeAdapter[models.ExecutionsMessage](models.ExecutionsMessage).validate_python,
-    message_type=models.ExecutionsMessage,
-    channel_type=ExecutionsChannel,
-    hook="on_executions",
-    via="channels",
-    structured={"channel": "executions"},
-    subscribe_params={
-        "channel": "executions",
-        "token": "{token}",
-        "snap_orders": True,
-        "snap_trades": "{snap_trades}",
-    },
-    when=p.Match(equals=(("/channel", "executions"),)),
-    route=(("channel", "/channel"),),
+EXECUTIONS_CHANNEL: p.ChannelSpec[models.ExecutionsMessage, ExecutionsChannel] = (
+    p.ChannelSpec(
+        name="executions",
+        address='{"channel":"executions"}',
+        parameters=("token", "snap_trades"),
+        fields=("token", "snap_trades"),
+        parse=TypeAdapter[models.ExecutionsMessage](
+            models.ExecutionsMessage
+        ).validate_python,
+        message_type=models.ExecutionsMessage,
+        channel_type=ExecutionsChannel,
+        hook="on_executions",
+        via="channels",
+        structured={"channel": "executions"},
+        subscribe_params={
+            "channel": "executions",
+            "token": "{token}",
+            "snap_orders": True,
+            "snap_trades": "{snap_trades}",
+        },
+        when=p.Match(equals=(("/channel", "executions"),)),
+        route=(("channel", "/channel"),),
+    )
 )
 
 STATUS_EVENT: p.EventSpec[models.StatusMessage] = p.EventSpec(
@@ -233,7 +258,9 @@ PROTOCOL = p.Protocol(
     default_server="production",
     envelope=p.Envelope(
         request=p.RequestFrame(id="/req_id"),
-        response=p.ResponseRule(when=p.Match(present=("/method", "/req_id")), id="/req_id"),
+        response=p.ResponseRule(
+            when=p.Match(present=("/method", "/req_id")), id="/req_id"
+        ),
         error=p.ErrorRule(
             when=p.Match(equals=(("/success", False),)),
             id="/req_id",
@@ -242,7 +269,9 @@ PROTOCOL = p.Protocol(
             data=None,
         ),
         notification=p.NotificationRule(
-            when=p.Match(present=("/channel", "/type", "/data"), absent=("/data/0/system",)),
+            when=p.Match(
+                present=("/channel", "/type", "/data"), absent=("/data/0/system",)
+            ),
             channel="/channel",
             payload="",
         ),

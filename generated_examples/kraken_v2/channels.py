@@ -10,11 +10,11 @@ from . import models
 
 __all__ = [
     "BookChannel",
+    "ExecutionsChannel",
+    "InstrumentChannel",
+    "OhlcChannel",
     "TickerChannel",
     "TradeChannel",
-    "OhlcChannel",
-    "InstrumentChannel",
-    "ExecutionsChannel",
 ]
 
 
@@ -52,8 +52,6 @@ class OhlcChannel:
 @dataclass(frozen=True, slots=True)
 class InstrumentChannel:
     """The channel ``{"channel":"instrument"}``."""
-
-    pass
 
 
 @dataclass(frozen=True, slots=True)

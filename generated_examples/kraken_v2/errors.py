@@ -6,22 +6,22 @@ from __future__ import annotations
 from nova_runtime import ServerError
 
 __all__ = [
-    "KrakenV2Error",
-    "InvalidArguments",
-    "InternalError",
-    "PermissionDenied",
-    "InvalidSession",
-    "InvalidPermissions",
+    "AlreadySubscribed",
+    "CurrencyPairNotSupported",
+    "ExceededMsgRate",
     "InsufficientFunds",
-    "UnknownOrder",
+    "InternalError",
+    "InvalidArguments",
+    "InvalidPermissions",
+    "InvalidSession",
+    "KrakenV2Error",
+    "MarketCancelOnly",
     "OrderMinimumNotMet",
     "OrderRateLimitExceeded",
+    "PermissionDenied",
     "ServiceUnavailable",
-    "MarketCancelOnly",
-    "ExceededMsgRate",
-    "CurrencyPairNotSupported",
-    "AlreadySubscribed",
     "SubscriptionNotFound",
+    "UnknownOrder",
 ]
 
 

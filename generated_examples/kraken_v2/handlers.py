@@ -32,11 +32,15 @@ class KrakenV2Handlers(BaseHandlers):
         """A message on ``{"channel":"book","symbol":"{symbol}"}``: Level 2 order book - aggregated quantity per price level."""
 
     @default_hook
-    async def on_ticker(self, message: models.TickerMessage, channel: TickerChannel) -> None:
+    async def on_ticker(
+        self, message: models.TickerMessage, channel: TickerChannel
+    ) -> None:
         """A message on ``{"channel":"ticker","symbol":"{symbol}"}``: Level 1 market data - best bid/offer and recent trade statistics."""
 
     @default_hook
-    async def on_trade(self, message: models.TradeMessage, channel: TradeChannel) -> None:
+    async def on_trade(
+        self, message: models.TradeMessage, channel: TradeChannel
+    ) -> None:
         """A message on ``{"channel":"trade","symbol":"{symbol}"}``: Trades of a currency pair; several trades of one match may arrive in one message."""
 
     @default_hook

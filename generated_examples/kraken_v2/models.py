@@ -176,7 +176,9 @@ class HeartbeatMessage(BaseModel):
     channel: Literal["heartbeat"]
 
 
-OhlcInterval = TypeAliasType("OhlcInterval", Literal[1, 5, 15, 30, 60, 240, 1440, 10080, 21600])
+OhlcInterval = TypeAliasType(
+    "OhlcInterval", Literal[1, 5, 15, 30, 60, 240, 1440, 10080, 21600]
+)
 """
 Candle interval in minutes.
 """
@@ -443,7 +445,10 @@ class Execution(BaseModel):
     post_only: bool | None = None
     reduce_only: bool | None = None
     order_status: (
-        Literal["pending_new", "new", "partially_filled", "filled", "canceled", "expired"] | None
+        Literal[
+            "pending_new", "new", "partially_filled", "filled", "canceled", "expired"
+        ]
+        | None
     ) = None
     exec_type: Literal[
         "pending_new",

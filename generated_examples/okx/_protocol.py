@@ -3,9 +3,8 @@
 
 from __future__ import annotations
 
-from pydantic import TypeAdapter
-
 from nova_runtime import protocol as p
+from pydantic import TypeAdapter
 
 from . import errors, models
 from .channels import (
@@ -17,13 +16,17 @@ from .channels import (
     TradesChannel,
 )
 
-SPEC_FINGERPRINT = "sha256:f9c65ea426ea00e8b512470b8745d3dfc395556c5a98a3320ea74a67572e1d6b"
+SPEC_FINGERPRINT = (
+    "sha256:f9c65ea426ea00e8b512470b8745d3dfc395556c5a98a3320ea74a67572e1d6b"
+)
 """The content of the spec this package was generated from (comments and layout aside)."""
 
 SUBSCRIBE: p.RequestSpec[models.SubscriptionAck] = p.RequestSpec(
     name="subscribe",
     method="subscribe",
-    parse_result=TypeAdapter[models.SubscriptionAck](models.SubscriptionAck).validate_python,
+    parse_result=TypeAdapter[models.SubscriptionAck](
+        models.SubscriptionAck
+    ).validate_python,
     cost=1.0,
     requires_auth=False,
     idempotent=True,
@@ -33,7 +36,9 @@ SUBSCRIBE: p.RequestSpec[models.SubscriptionAck] = p.RequestSpec(
 UNSUBSCRIBE: p.RequestSpec[models.SubscriptionAck] = p.RequestSpec(
     name="unsubscribe",
     method="unsubscribe",
-    parse_result=TypeAdapter[models.SubscriptionAck](models.SubscriptionAck).validate_python,
+    parse_result=TypeAdapter[models.SubscriptionAck](
+        models.SubscriptionAck
+    ).validate_python,
     cost=1.0,
     requires_auth=False,
     idempotent=True,
@@ -53,7 +58,9 @@ LOGIN: p.RequestSpec[models.LoginReply] = p.RequestSpec(
 ORDER: p.RequestSpec[models.OperationReply] = p.RequestSpec(
     name="order",
     method="order",
-    parse_result=TypeAdapter[models.OperationReply](models.OperationReply).validate_python,
+    parse_result=TypeAdapter[models.OperationReply](
+        models.OperationReply
+    ).validate_python,
     cost=0.0,
     requires_auth=True,
     idempotent=False,
@@ -63,7 +70,9 @@ ORDER: p.RequestSpec[models.OperationReply] = p.RequestSpec(
 CANCEL_ORDER: p.RequestSpec[models.OperationReply] = p.RequestSpec(
     name="cancel_order",
     method="cancel-order",
-    parse_result=TypeAdapter[models.OperationReply](models.OperationReply).validate_python,
+    parse_result=TypeAdapter[models.OperationReply](
+        models.OperationReply
+    ).validate_python,
     cost=0.0,
     requires_auth=True,
     idempotent=False,
@@ -190,7 +199,10 @@ PROTOCOL = p.Protocol(
         request=p.RequestFrame(method="/op", params="", id_kind="str"),
         response=p.ResponseRule(when=p.Match(present=("/id", "/code")), result=""),
         error=p.ErrorRule(
-            when=p.Match(equals=(("/event", "error"),)), code="/code", message="/msg", data=None
+            when=p.Match(equals=(("/event", "error"),)),
+            code="/code",
+            message="/msg",
+            data=None,
         ),
         notification=p.NotificationRule(
             when=p.Match(present=("/arg", "/data")), channel="/arg", payload="/data"
@@ -266,7 +278,10 @@ PROTOCOL = p.Protocol(
             description="Invalid timestamp (login).",
         ),
         60005: p.ErrorCode(
-            code=60005, name="invalid_api_key", action="fatal", description="Invalid apiKey."
+            code=60005,
+            name="invalid_api_key",
+            action="fatal",
+            description="Invalid apiKey.",
         ),
         60006: p.ErrorCode(
             code=60006,
@@ -291,8 +306,12 @@ PROTOCOL = p.Protocol(
             action="reauth",
             description="Please log in (private channel or operation before login).",
         ),
-        60012: p.ErrorCode(code=60012, name="invalid_request", description="Invalid request."),
-        60013: p.ErrorCode(code=60013, name="invalid_args", description="Invalid args."),
+        60012: p.ErrorCode(
+            code=60012, name="invalid_request", description="Invalid request."
+        ),
+        60013: p.ErrorCode(
+            code=60013, name="invalid_args", description="Invalid args."
+        ),
         60014: p.ErrorCode(
             code=60014,
             name="requests_too_frequent",
@@ -306,7 +325,10 @@ PROTOCOL = p.Protocol(
         ),
         60019: p.ErrorCode(code=60019, name="invalid_op", description="Invalid op."),
         60024: p.ErrorCode(
-            code=60024, name="wrong_passphrase", action="fatal", description="Wrong passphrase."
+            code=60024,
+            name="wrong_passphrase",
+            action="fatal",
+            description="Wrong passphrase.",
         ),
         60031: p.ErrorCode(
             code=60031,

@@ -9,12 +9,12 @@ from typing import Literal
 from . import models
 
 __all__ = [
-    "BooksChannel",
     "Books5Channel",
-    "TickersChannel",
-    "TradesChannel",
+    "BooksChannel",
     "CandleChannel",
     "OrdersChannel",
+    "TickersChannel",
+    "TradesChannel",
 ]
 
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from nova_runtime import BaseClient, ConnectOptions, Connector, CredentialProvider, Subscription
+from nova_runtime import (
+    BaseClient,
+    ConnectOptions,
+    Connector,
+    CredentialProvider,
+    Subscription,
+)
 from nova_runtime.params import dump_params
 from nova_runtime.sends import send_only
 
@@ -52,10 +58,15 @@ class OkxClient(BaseClient[OkxHandlers]):
     def connect(
         cls,
         *,
-        server: (
-            Literal["public", "private", "business", "demo_public", "demo_private", "demo_business"]
-            | None
-        ) = None,
+        server: Literal[
+            "public",
+            "private",
+            "business",
+            "demo_public",
+            "demo_private",
+            "demo_business",
+        ]
+        | None = None,
         url: str | None = None,
         handlers: OkxHandlers | None = None,
         request_timeout: float = 10.0,
@@ -79,7 +90,11 @@ class OkxClient(BaseClient[OkxHandlers]):
             url=url,
             handlers=handlers if handlers is not None else OkxHandlers(),
             request_timeout=request_timeout,
-            credentials={"api_key": api_key, "secret_key": secret_key, "passphrase": passphrase},
+            credentials={
+                "api_key": api_key,
+                "secret_key": secret_key,
+                "passphrase": passphrase,
+            },
             options=options,
         )
 

@@ -32,23 +32,33 @@ class OkxHandlers(BaseHandlers):
         """A message on ``{"channel":"books","instId":"{inst_id}"}``: Order book, 400 levels per side - a snapshot, then incremental updates every 100 ms."""
 
     @default_hook
-    async def on_books5(self, message: list[models.Book5], channel: Books5Channel) -> None:
+    async def on_books5(
+        self, message: list[models.Book5], channel: Books5Channel
+    ) -> None:
         """A message on ``{"channel":"books5","instId":"{inst_id}"}``: Top 5 levels per side, a full snapshot each time (every 100 ms when the book changes)."""
 
     @default_hook
-    async def on_tickers(self, message: list[models.Ticker], channel: TickersChannel) -> None:
+    async def on_tickers(
+        self, message: list[models.Ticker], channel: TickersChannel
+    ) -> None:
         """A message on ``{"channel":"tickers","instId":"{inst_id}"}``: Last traded price, best bid/ask and 24-hour statistics; pushed every 100 ms on change."""
 
     @default_hook
-    async def on_trades(self, message: list[models.Trade], channel: TradesChannel) -> None:
+    async def on_trades(
+        self, message: list[models.Trade], channel: TradesChannel
+    ) -> None:
         """A message on ``{"channel":"trades","instId":"{inst_id}"}``: Public trades; one push may aggregate several fills of one taker order (`count`)."""
 
     @default_hook
-    async def on_candle(self, message: list[models.Candle], channel: CandleChannel) -> None:
+    async def on_candle(
+        self, message: list[models.Candle], channel: CandleChannel
+    ) -> None:
         """A message on ``{"channel":"candle{bar}","instId":"{inst_id}"}``: Candlesticks; the current candle is pushed every 500 ms until it is confirmed."""
 
     @default_hook
-    async def on_orders(self, message: list[models.Order], channel: OrdersChannel) -> None:
+    async def on_orders(
+        self, message: list[models.Order], channel: OrdersChannel
+    ) -> None:
         """A message on ``{"channel":"orders","instType":"{inst_type}"}``: Order updates of the account (private endpoint, after login); no initial snapshot."""
 
     @default_hook
@@ -60,11 +70,15 @@ class OkxHandlers(BaseHandlers):
         """The server sent a ``channel_conn_count`` event: Number of connections subscribed to a private channel, sent after subscribing."""
 
     @default_hook
-    async def on_channel_conn_count_error(self, message: models.ChannelConnCount) -> None:
+    async def on_channel_conn_count_error(
+        self, message: models.ChannelConnCount
+    ) -> None:
         """The server sent a ``channel_conn_count_error`` event: The per-channel connection limit (30 per sub-account) was exceeded."""
 
     @default_hook
-    async def on_sequence_gap(self, channel: BooksChannel, expected: int, received: int) -> None:
+    async def on_sequence_gap(
+        self, channel: BooksChannel, expected: int, received: int
+    ) -> None:
         """A channel's sequence check failed (spec ``sequence``): the frame carried
         ``received`` where ``expected`` was due, so messages were missed. The messages keep
         flowing; resubscribe for a fresh snapshot if the stream needs one."""

@@ -77,7 +77,9 @@ class CancelOrderParams(BaseModel):
     args: list[Arg] = Field(..., max_length=1, min_length=1)
 
 
-Candle = TypeAliasType("Candle", Annotated[list[str], Field(..., max_length=9, min_length=9)])
+Candle = TypeAliasType(
+    "Candle", Annotated[list[str], Field(..., max_length=9, min_length=9)]
+)
 """
 [ts, o, h, l, c, vol, volCcy, volCcyQuote, confirm]
 """
@@ -96,7 +98,9 @@ class ChannelArg(BaseModel):
     """
     Instrument ID
     """
-    instType: Literal["SPOT", "MARGIN", "SWAP", "FUTURES", "OPTION", "ANY"] | None = None
+    instType: Literal["SPOT", "MARGIN", "SWAP", "FUTURES", "OPTION", "ANY"] | None = (
+        None
+    )
     instFamily: str | None = None
     """
     Instrument family (derivatives), e.g. BTC-USD
@@ -121,7 +125,9 @@ class ChannelConnCount(BaseModel):
     connId: str | None = None
 
 
-Level = TypeAliasType("Level", Annotated[list[Decimal], Field(..., max_length=4, min_length=4)])
+Level = TypeAliasType(
+    "Level", Annotated[list[Decimal], Field(..., max_length=4, min_length=4)]
+)
 """
 [price, size, "0" (deprecated liquidated orders), number of orders]
 """
@@ -129,7 +135,7 @@ Level = TypeAliasType("Level", Annotated[list[Decimal], Field(..., max_length=4,
 
 class LoginArg(BaseModel):
     apiKey: str
-    passphrase: str
+    passphrase: str = Field(..., repr=False)
     """
     API key passphrase
     """

@@ -31,8 +31,6 @@ from .client import SlackRtmClient
 from .handlers import SlackRtmHandlers
 
 __all__ = [
-    "SlackRtmClient",
-    "SlackRtmHandlers",
     "ConnectFailed",
     "ConnectInfo",
     "ConnectOptions",
@@ -48,6 +46,8 @@ __all__ = [
     "ReconnectPolicy",
     "RequestTimeout",
     "ServerError",
+    "SlackRtmClient",
+    "SlackRtmHandlers",
     "Subscription",
     "SubscriptionError",
     "SubscriptionOverflow",

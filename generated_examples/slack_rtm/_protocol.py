@@ -10,7 +10,9 @@ from pydantic import TypeAdapter
 from . import errors, models
 from ._runtime import protocol as p
 
-SPEC_FINGERPRINT = "sha256:ec09f25b7ff2d894927c1f2ede3566fe607a4d72f33bd94e2325cf4fb432b941"
+SPEC_FINGERPRINT = (
+    "sha256:ec09f25b7ff2d894927c1f2ede3566fe607a4d72f33bd94e2325cf4fb432b941"
+)
 """The content of the spec this package was generated from (comments and layout aside)."""
 
 OUTGOING_MESSAGE: p.RequestSpec[Any] = p.RequestSpec(
@@ -35,7 +37,9 @@ CONNECTION_ERROR_EVENT: p.EventSpec[models.ConnectionErrorModel] = p.EventSpec(
     name="connection_error",
     when=p.Match(equals=(("/type", "error"),)),
     payload="",
-    parse=TypeAdapter[models.ConnectionErrorModel](models.ConnectionErrorModel).validate_python,
+    parse=TypeAdapter[models.ConnectionErrorModel](
+        models.ConnectionErrorModel
+    ).validate_python,
     hook="on_connection_error",
 )
 
@@ -91,7 +95,9 @@ CHANNEL_HISTORY_CHANGED_EVENT: p.EventSpec[models.ChannelHistoryChanged] = p.Eve
     name="channel_history_changed",
     when=p.Match(equals=(("/type", "channel_history_changed"),)),
     payload="",
-    parse=TypeAdapter[models.ChannelHistoryChanged](models.ChannelHistoryChanged).validate_python,
+    parse=TypeAdapter[models.ChannelHistoryChanged](
+        models.ChannelHistoryChanged
+    ).validate_python,
     hook="on_channel_history_changed",
 )
 
@@ -163,7 +169,9 @@ EMAIL_DOMAIN_CHANGED_EVENT: p.EventSpec[models.EmailDomainChanged] = p.EventSpec
     name="email_domain_changed",
     when=p.Match(equals=(("/type", "email_domain_changed"),)),
     payload="",
-    parse=TypeAdapter[models.EmailDomainChanged](models.EmailDomainChanged).validate_python,
+    parse=TypeAdapter[models.EmailDomainChanged](
+        models.EmailDomainChanged
+    ).validate_python,
     hook="on_email_domain_changed",
 )
 
@@ -203,7 +211,9 @@ FILE_COMMENT_DELETED_EVENT: p.EventSpec[models.FileCommentDeleted] = p.EventSpec
     name="file_comment_deleted",
     when=p.Match(equals=(("/type", "file_comment_deleted"),)),
     payload="",
-    parse=TypeAdapter[models.FileCommentDeleted](models.FileCommentDeleted).validate_python,
+    parse=TypeAdapter[models.FileCommentDeleted](
+        models.FileCommentDeleted
+    ).validate_python,
     hook="on_file_comment_deleted",
 )
 
@@ -211,7 +221,9 @@ FILE_COMMENT_EDITED_EVENT: p.EventSpec[models.FileCommentEdited] = p.EventSpec(
     name="file_comment_edited",
     when=p.Match(equals=(("/type", "file_comment_edited"),)),
     payload="",
-    parse=TypeAdapter[models.FileCommentEdited](models.FileCommentEdited).validate_python,
+    parse=TypeAdapter[models.FileCommentEdited](
+        models.FileCommentEdited
+    ).validate_python,
     hook="on_file_comment_edited",
 )
 
@@ -283,7 +295,9 @@ GROUP_HISTORY_CHANGED_EVENT: p.EventSpec[models.GroupHistoryChanged] = p.EventSp
     name="group_history_changed",
     when=p.Match(equals=(("/type", "group_history_changed"),)),
     payload="",
-    parse=TypeAdapter[models.GroupHistoryChanged](models.GroupHistoryChanged).validate_python,
+    parse=TypeAdapter[models.GroupHistoryChanged](
+        models.GroupHistoryChanged
+    ).validate_python,
     hook="on_group_history_changed",
 )
 
@@ -371,7 +385,9 @@ MANUAL_PRESENCE_CHANGE_EVENT: p.EventSpec[models.ManualPresenceChange] = p.Event
     name="manual_presence_change",
     when=p.Match(equals=(("/type", "manual_presence_change"),)),
     payload="",
-    parse=TypeAdapter[models.ManualPresenceChange](models.ManualPresenceChange).validate_python,
+    parse=TypeAdapter[models.ManualPresenceChange](
+        models.ManualPresenceChange
+    ).validate_python,
     hook="on_manual_presence_change",
 )
 
@@ -379,7 +395,9 @@ MEMBER_JOINED_CHANNEL_EVENT: p.EventSpec[models.MemberJoinedChannel] = p.EventSp
     name="member_joined_channel",
     when=p.Match(equals=(("/type", "member_joined_channel"),)),
     payload="",
-    parse=TypeAdapter[models.MemberJoinedChannel](models.MemberJoinedChannel).validate_python,
+    parse=TypeAdapter[models.MemberJoinedChannel](
+        models.MemberJoinedChannel
+    ).validate_python,
     hook="on_member_joined_channel",
 )
 

@@ -51,7 +51,9 @@ class SlackRtmHandlers(BaseHandlers):
         """The server sent a ``channel_deleted`` event: A channel was deleted."""
 
     @default_hook
-    async def on_channel_history_changed(self, message: models.ChannelHistoryChanged) -> None:
+    async def on_channel_history_changed(
+        self, message: models.ChannelHistoryChanged
+    ) -> None:
         """The server sent a ``channel_history_changed`` event: Bulk updates were made to a channel's history."""
 
     @default_hook
@@ -147,7 +149,9 @@ class SlackRtmHandlers(BaseHandlers):
         """The server sent a ``group_close`` event: You closed a private channel."""
 
     @default_hook
-    async def on_group_history_changed(self, message: models.GroupHistoryChanged) -> None:
+    async def on_group_history_changed(
+        self, message: models.GroupHistoryChanged
+    ) -> None:
         """The server sent a ``group_history_changed`` event: Bulk updates were made to a private channel's history."""
 
     @default_hook
@@ -191,11 +195,15 @@ class SlackRtmHandlers(BaseHandlers):
         """The server sent a ``im_open`` event: You opened a DM."""
 
     @default_hook
-    async def on_manual_presence_change(self, message: models.ManualPresenceChange) -> None:
+    async def on_manual_presence_change(
+        self, message: models.ManualPresenceChange
+    ) -> None:
         """The server sent a ``manual_presence_change`` event: You manually updated your presence."""
 
     @default_hook
-    async def on_member_joined_channel(self, message: models.MemberJoinedChannel) -> None:
+    async def on_member_joined_channel(
+        self, message: models.MemberJoinedChannel
+    ) -> None:
         """The server sent a ``member_joined_channel`` event: A user joined a public or private channel."""
 
     @default_hook
@@ -203,7 +211,9 @@ class SlackRtmHandlers(BaseHandlers):
         """The server sent a ``message`` event: A message was sent to a channel."""
 
     @default_hook
-    def sign(self, method: Literal["message"], params: dict[str, Any]) -> dict[str, Any]:
+    def sign(
+        self, method: Literal["message"], params: dict[str, Any]
+    ) -> dict[str, Any]:
         """Sign what the spec cannot describe: return the params to send instead. ``method``
         is the wire method of the request, login, subscribe or unsubscribe being framed."""
         return params

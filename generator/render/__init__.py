@@ -1,7 +1,7 @@
 """Rendering: a :class:`~nova_gen.planner.Plan` in, the files of a package out.
 
 The result is a mapping of relative path to text, computed entirely in memory and
-formatted by black at a pinned version; writing, checking and diffing happen elsewhere.
+formatted by ruff at a pinned version (:mod:`.formatter`); writing, checking and diffing happen elsewhere.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import black
 import jinja2
 
 from nova_runtime import protocol as p
@@ -22,9 +21,11 @@ from ..config import ConfigError
 from ..diagnostics import Diagnostics
 from ..naming import KEYWORDS, Code, Identifier, comment, docstring, py_str
 from ..planner import Plan
+from .formatter import format_python
 from .imports import prune_unused_imports
 from .models import render_models
 from .pyliteral import to_source
+from .secrets import hide_secrets
 
 TEMPLATE_CONTEXT_VERSION = 1
 """Bumped whenever the template context changes incompatibly (for ``--templates``)."""
@@ -35,8 +36,6 @@ ACTIONS = {
     "reauth": "raises this exception; the connection logs in again.",
     "fatal": "raises this exception and does not reconnect.",
 }
-
-_BLACK_MODE = black.Mode(target_versions={black.mode.TargetVersion.PY311}, line_length=100)
 
 
 RUNTIME_REQUIREMENT = ">=0.1,<0.2"
@@ -278,10 +277,6 @@ def runtime_files() -> dict[str, str]:
     return out
 
 
-def format_python(source: str) -> str:
-    return black.format_str(source, mode=_BLACK_MODE)
-
-
 def render_package(plan: Plan, options: RenderOptions, diagnostics: Diagnostics) -> dict[str, str]:
     """Every file of the generated package, by path relative to the package folder."""
     head = header(plan.api.source)
@@ -297,7 +292,7 @@ def render_package(plan: Plan, options: RenderOptions, diagnostics: Diagnostics)
                 raise
             raise CustomTemplateError(f"template {custom}: {exc}") from exc
         files[name] = format_python(prune_unused_imports(text))
-    files["models.py"] = format_python(render_models(plan.models, head, plan.api.source, diagnostics, plan.field_names))
+    files["models.py"] = format_python(render_models(hide_secrets(plan), head, plan.api.source, diagnostics, plan.field_names))
     files["py.typed"] = ""
     if options.vendor_runtime:
         for name, text in runtime_files().items():

@@ -56,6 +56,7 @@ def render_models(
                 formatters=[Formatter.ISORT],
                 custom_file_header=header,
                 aliases=field_names or None,
+                field_extra_keys={"repr"},  # Field(repr=False) on secrets (see secrets.py)
             )
         except Exception as exc:  # noqa: BLE001 - a third-party failure becomes a diagnostic
             diagnostics.error(

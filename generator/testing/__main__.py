@@ -10,18 +10,19 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import cast
 
+from ..argparsing import SuggestingParser
 from ..ir import Api
 from .server import SpecServer
 
 
-def _load(path: str) -> Api:
+def _load(path: str, perspective: str | None) -> Api:
     """Load a spec; on errors print its diagnostics and exit with status 2."""
     # The loader is imported dynamically, here: importing the server never pulls it in,
     # and type-checking this package does not depend on the loader's modules.
     loader = importlib.import_module("nova_gen.loader")
-    load_api = cast(Callable[[str], Api], loader.load_api)
+    load_api = cast(Callable[..., Api], loader.load_api)
     try:
-        return load_api(path)
+        return load_api(path, perspective=perspective)
     except Exception as exc:  # SpecError carries the diagnostics to show
         diagnostics = getattr(exc, "diagnostics", None)
         if diagnostics is None:
@@ -31,9 +32,9 @@ def _load(path: str) -> Api:
         raise SystemExit(2) from exc
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="python -m nova_gen.testing",
+def _parser(prog: str) -> argparse.ArgumentParser:
+    p = SuggestingParser(
+        prog=prog,
         description="Serve a nova spec on 127.0.0.1, answering from the spec's examples.",
     )
     p.add_argument("spec", help="the spec file (nova YAML or AsyncAPI)")
@@ -57,7 +58,14 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="send the spec's server pings every SECONDS",
     )
-    p.add_argument("-v", "--verbose", action="store_true", help="log every frame")
+    p.add_argument(
+        "--perspective",
+        choices=("server", "client"),
+        help="AsyncAPI: whose side the document describes (default: server)",
+    )
+    talk = p.add_mutually_exclusive_group()
+    talk.add_argument("-v", "--verbose", action="store_true", help="log every frame")
+    talk.add_argument("-q", "--quiet", action="store_true", help="log only problems (warnings and errors)")
     return p
 
 
@@ -69,15 +77,15 @@ async def _serve(server: SpecServer) -> None:
         await server.serve_forever()
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+def main(argv: Sequence[str] | None = None, prog: str = "python -m nova_gen.testing") -> int:
+    args = _parser(prog).parse_args(argv)
     logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
+        level=logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO,
         format="%(asctime)s %(name)s %(levelname)s %(message)s",
     )
     if not args.verbose:
         logging.getLogger("nova.testing.server.ws").setLevel(logging.WARNING)
-    api = _load(args.spec)
+    api = _load(args.spec, args.perspective)
     server = SpecServer(
         api,
         port=args.port,

@@ -2,8 +2,8 @@
 client, does that client pass ``mypy --strict``, does it import?
 
 Run as a script to print the table (``make corpus``); ``test_corpus.py`` asserts the share.
-Every client is generated with ``--runtime-import`` of the installed runtime, so mypy checks the
-runtime once, not once per client; mypy runs once over all clients (in as few batches as their
+Every client is generated in library mode (it imports the installed ``nova_runtime``), so mypy
+checks the runtime once, not once per client; mypy runs once over all clients (in as few batches as their
 package names allow), with its cache in ``build/corpus/``; the imports run in one child
 interpreter. A document is one root file: a YAML or JSON file whose top level has ``asyncapi``.
 """

@@ -125,3 +125,54 @@ async def test_a_full_session_logs_and_raises_no_secret(capture: Capture) -> Non
     output = "\n".join(capture.lines + texts)
     leaked = [s for s in secrets if s in output]
     assert not leaked, [line for line in capture.lines + texts if any(s in line for s in leaked)][:5]
+
+
+async def test_the_login_reply_and_params_models_print_no_token(
+    capture: Capture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A user's own ``client.auth(...)``: the reply model (``AuthResult``) printed, repr'd,
+    logged. Its token fields are ``Field(repr=False)``: the spec's
+    ``auth.token``/``auth.refresh_token`` point at them. So are the login params that carry
+    a secret credential or the refresh token. The values stay readable as attributes."""
+    from deribit import models
+
+    api = load_api(SPECS / "deribit.yaml")
+    log = logging.getLogger("user.code")
+    async with asyncio.timeout(30):
+        async with SpecServer(api) as server:
+            async with DeribitClient.connect(url=server.url) as client:
+                reply = await client.auth(
+                    grant_type="client_credentials", client_id=CLIENT_ID, client_secret=SECRET
+                )
+                refreshed = await client.auth(
+                    grant_type="refresh_token", refresh_token=reply.refresh_token
+                )
+            issued = server.auth._issued
+    tokens = [f"tok-{n}" for n in range(1, issued + 1)] + [
+        f"refresh-{n}" for n in range(1, issued + 1)
+    ]
+    assert (
+        issued == 2 and reply.access_token == "tok-1" and refresh_token_of(refreshed) == "refresh-2"
+    )
+    params = models.AuthParams(
+        grant_type="refresh_token",
+        client_id=CLIENT_ID,
+        client_secret=SECRET,
+        refresh_token="refresh-1",
+    )
+    for shown in (reply, refreshed, params):
+        print(shown)
+        print(repr(shown), f"{shown!s} {shown!r}")
+        log.warning("auth result: %s / %r", shown, shown)
+    out = capsys.readouterr().out
+    output = "\n".join([out, *capture.lines])
+    assert "AuthResult(" in output and "scope=" in output, "the rest of the reply is still shown"
+    assert "client_id=" in output, "so are the params that are not secrets"
+    leaked = [s for s in [*tokens, SECRET] if s in output]
+    assert not leaked, [line for line in output.splitlines() if any(s in line for s in leaked)][:5]
+
+
+def refresh_token_of(reply: object) -> str:
+    value = getattr(reply, "refresh_token", None)
+    assert isinstance(value, str)
+    return value

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from nova_gen.cli import main
 from nova_gen.diagnostics import Diagnostics, SpecError
 from nova_gen.loader import load_api
 from nova_gen.planner import plan
@@ -63,3 +65,22 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Work inside tmp_path, so spec paths display as plain file names."""
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding spec.yaml (:data:`BASE`) and out/tickers/, generated once per module."""
+    root = tmp_path_factory.mktemp("cli")
+    (root / "spec.yaml").write_text(BASE, encoding="utf-8")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(root)
+        assert main(["spec.yaml", "-o", "out", "-q"]) == 0
+    return root
+
+
+@pytest.fixture
+def project(generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private copy of ``generated``, as the working directory."""
+    shutil.copytree(generated, tmp_path / "p")
+    monkeypatch.chdir(tmp_path / "p")
+    return tmp_path / "p"

@@ -3,33 +3,13 @@ and refusing to overwrite a folder nova-gen did not write."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from nova_gen.cli import main
 
-from .conftest import BASE, mutate
-
-
-@pytest.fixture(scope="module")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder holding spec.yaml and out/tickers/, generated once for the module."""
-    root = tmp_path_factory.mktemp("cli")
-    (root / "spec.yaml").write_text(BASE, encoding="utf-8")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.chdir(root)
-        assert main(["spec.yaml", "-o", "out", "-q"]) == 0
-    return root
-
-
-@pytest.fixture
-def project(generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A private copy of ``generated``, as the working directory."""
-    shutil.copytree(generated, tmp_path / "p")
-    monkeypatch.chdir(tmp_path / "p")
-    return tmp_path / "p"
+from .conftest import mutate
 
 
 def tree(folder: Path) -> dict[str, bytes]:

@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CASES = int(os.environ.get("NOVA_FUZZ_CASES", "150"))
 SEED = int(os.environ.get("NOVA_FUZZ_SEED", "0"))
 RENDERED = int(os.environ.get("NOVA_FUZZ_RENDERED", "4"))
-"""Cases that pass validation are also rendered (models, templates, black), up to this many."""
+"""Cases that pass validation are also rendered (models, templates, ruff), up to this many."""
 
 
 @dataclass(frozen=True)

@@ -99,7 +99,7 @@ def spec_for(t: dict[str, str]) -> dict[str, Any]:
 
 
 def render_templates(planned: Any) -> dict[str, str]:
-    """The template files, unformatted: black and datamodel-code-generator cost ~1 s a spec."""
+    """The template files, unformatted: ruff and datamodel-code-generator cost ~1 s a spec."""
     env = _environment(None)
     ctx = {**context(planned, RenderOptions()), "header": header(planned.api.source)}
     return {name: env.get_template(name + ".jinja").render(ctx) for name in TEMPLATES}
@@ -168,7 +168,7 @@ NASTY = "\n".join(PAYLOADS)
 
 
 def test_nasty_text_in_free_text_slots_generates_and_compiles(tmp_path: Path) -> None:
-    """One full generation (black and datamodel-code-generator included) that must succeed."""
+    """One full generation (ruff and datamodel-code-generator included) that must succeed."""
     strings = dict.fromkeys(SLOTS, NASTY)
     strings.update(
         url="example.com/ws?q='\"\\",
@@ -207,7 +207,7 @@ def test_nasty_text_in_free_text_slots_generates_and_compiles(tmp_path: Path) ->
 # -- every string slot, whole pipeline, compared with the same spec in plain text ----------------
 #
 # One drawn case fuzzes a few slots of a nova spec or an AsyncAPI document (the others keep
-# their plain text) and generates the whole package, black and datamodel-code-generator
+# their plain text) and generates the whole package, ruff and datamodel-code-generator
 # included. The result must be a diagnostic (SpecError, exit 2) or a package that compiles,
 # whose AST has no statement, call or import that the all-plain baseline lacks, and (for a
 # bounded, deterministic set of cases, in one batch) passes `mypy --strict`.

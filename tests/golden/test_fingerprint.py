@@ -29,5 +29,5 @@ def test_example_change_is_noticed_comment_is_not(
     capsys.readouterr()
     assert main(["deribit.yaml", "-o", "out", "--check"]) == 1
     captured = capsys.readouterr()
-    assert "+SPEC_FINGERPRINT" in captured.out
+    assert "\n SPEC_FINGERPRINT = (\n-    \"sha256:" in captured.out and "\n+    \"sha256:" in captured.out
     assert "out/deribit/_protocol.py: changed" in captured.err

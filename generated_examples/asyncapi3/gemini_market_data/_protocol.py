@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-from pydantic import TypeAdapter
-
 from nova_runtime import protocol as p
+from pydantic import TypeAdapter
 
 from . import errors, models
 
-SPEC_FINGERPRINT = "sha256:4250e4bb1723e3df47608bb7a5282d78182fef1a1462edee1215e5440d24ef9f"
+SPEC_FINGERPRINT = (
+    "sha256:4250e4bb1723e3df47608bb7a5282d78182fef1a1462edee1215e5440d24ef9f"
+)
 """The content of the spec this package was generated from (comments and layout aside)."""
 
 MARKET_DATA_EVENT: p.EventSpec[models.Market] = p.EventSpec(
