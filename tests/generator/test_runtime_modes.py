@@ -15,12 +15,12 @@ import sys
 import tomllib
 from pathlib import Path
 
-import pytest
-
 import nova_runtime
+import pytest
+from nova_runtime.version import release, require_runtime, satisfies
+
 from nova_gen.cli import main
 from nova_gen.render import RUNTIME_REQUIREMENT, runtime_files
-from nova_runtime.version import release, require_runtime, satisfies
 
 from .conftest import BASE
 

@@ -10,7 +10,6 @@ import pickle
 from dataclasses import dataclass
 
 import pytest
-
 from nova_runtime.core import AuthState, MissingCredential, Secret, resolve_credentials
 from nova_runtime.errors import NovaError
 from nova_runtime.protocol import Auth, Credential

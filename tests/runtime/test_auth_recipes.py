@@ -6,7 +6,6 @@ from __future__ import annotations
 import pickle
 
 import pytest
-
 from nova_runtime.core import AuthState, MissingCredential, Secret, resolve_credentials
 from nova_runtime.protocol import Auth, Credential
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import logging
 
 import pytest
-from pydantic import BaseModel, Field
-
 from nova_runtime.core.lenient import drifted_fields, lenient_parse, raw_frame
 from nova_runtime.logs import LogLimiter
+from pydantic import BaseModel, Field
 
 
 class Inner(BaseModel):

@@ -4,17 +4,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from nova_gen.ir import (
-    Api,
-    Channel,
-    ChannelExample,
-    Event,
-    Param,
-    Request,
-    RequestExample,
-    Server,
-    SubscriptionMethod,
-)
 from nova_runtime.protocol import (
     Auth,
     Envelope,
@@ -26,6 +15,18 @@ from nova_runtime.protocol import (
     RequestFrame,
     ResponseRule,
     ServerPing,
+)
+
+from nova_gen.ir import (
+    Api,
+    Channel,
+    ChannelExample,
+    Event,
+    Param,
+    Request,
+    RequestExample,
+    Server,
+    SubscriptionMethod,
 )
 
 ENVELOPE = Envelope(
