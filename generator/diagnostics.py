@@ -41,6 +41,11 @@ class Diagnostic:
         return text
 
 
+def reading_order(d: Diagnostic) -> tuple[str, int, int, str]:
+    """Sort key: by file, line, column, then code, the order a person reads them in."""
+    return (d.position.file, d.position.line, d.position.column, d.code)
+
+
 @dataclass
 class Diagnostics:
     """Collects diagnostics from every stage, in the order they were found.
@@ -71,10 +76,7 @@ class Diagnostics:
             raise SpecError(self)
 
     def sorted(self) -> list[Diagnostic]:
-        return sorted(
-            self.items,
-            key=lambda d: (d.position.file, d.position.line, d.position.column, d.code),
-        )
+        return sorted(self.items, key=reading_order)
 
 
 class SpecError(Exception):

@@ -20,7 +20,7 @@ import sys
 from collections.abc import Iterable
 from typing import Literal, TextIO
 
-from .diagnostics import Diagnostic
+from .diagnostics import Diagnostic, reading_order
 
 ErrorFormat = Literal["text", "github", "json"]
 ERROR_FORMATS: tuple[ErrorFormat, ...] = ("text", "github", "json")
@@ -82,9 +82,7 @@ class Reporter:
         print(text, file=sys.stderr)
 
     def diagnostics(self, items: Iterable[Diagnostic], *, summary: bool = True) -> None:
-        ordered = sorted(
-            items, key=lambda d: (d.position.file, d.position.line, d.position.column, d.code)
-        )
+        ordered = sorted(items, key=reading_order)
         if self.format == "text":
             for d in ordered:
                 print(d.format(), file=sys.stderr)

@@ -41,6 +41,12 @@ class Handshake:
             self._seen.add(key)
             self.params.append(param)
 
+    def own_name(self, name: str) -> str:
+        """The name of a credential argument nova-gen makes up (``token``, ``username``,
+        ``password``, ``access_token``): ``auth_<name>`` when the document already gives an
+        argument that name (a ``ws`` header called ``token``), as the document's names win."""
+        return f"auth_{name}" if any(p.name == name for p in self.params) else name
+
     def env_name(self, name: str) -> str:
         return re.sub(r"[^0-9A-Za-z]+", "_", f"{self.api_name}_{name}").upper()
 
@@ -268,8 +274,9 @@ class Handshake:
         elif kind == "http":
             http = str(scheme.get("scheme", "")).lower()
             if http == "bearer":
-                self.add(ir.ConnectParam("token", "bearer", {"type": "string"}, description=desc or "bearer token",
-                                         secret=True, env=self.env_name("token")))
+                token = self.own_name("token")
+                self.add(ir.ConnectParam(token, "bearer", {"type": "string"}, description=desc or "bearer token",
+                                         secret=True, env=self.env_name(token)))
                 return
             if http == "basic":
                 self.basic(desc)
@@ -278,14 +285,15 @@ class Handshake:
             self.basic(desc)
             return
         elif kind in ("oauth2", "openIdConnect"):
+            token = self.own_name("access_token")
             self.add(
                 ir.ConnectParam(
-                    "access_token",
+                    token,
                     "bearer",
                     {"type": "string"},
                     description=desc or f"{kind} access token, or a callable returning a fresh one",
                     secret=True,
-                    env=self.env_name("access_token"),
+                    env=self.env_name(token),
                 )
             )
             return
@@ -298,10 +306,11 @@ class Handshake:
         )
 
     def basic(self, desc: str) -> None:
-        self.add(ir.ConnectParam("username", "basic_user", {"type": "string"}, description=desc or "user name",
-                                 env=self.env_name("username")))
-        self.add(ir.ConnectParam("password", "basic_password", {"type": "string"}, description="password",
-                                 secret=True, env=self.env_name("password")))
+        user, password = self.own_name("username"), self.own_name("password")
+        self.add(ir.ConnectParam(user, "basic_user", {"type": "string"}, description=desc or "user name",
+                                 env=self.env_name(user)))
+        self.add(ir.ConnectParam(password, "basic_password", {"type": "string"}, description="password",
+                                 secret=True, env=self.env_name(password)))
 
 
 def _location(doc: Document, pointer: str) -> ir.Location:

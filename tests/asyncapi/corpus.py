@@ -2,8 +2,8 @@
 client, does that client pass ``mypy --strict``, does it import?
 
 Run as a script to print the table (``make corpus``); ``test_corpus.py`` asserts the share.
-Every client is generated in library mode (it imports the installed ``nova_runtime``), so mypy
-checks the runtime once, not once per client; mypy runs once over all clients (in as few batches as their
+Every client imports the installed runtime (the default, not vendored), so mypy checks the
+runtime once, not once per client; mypy runs once over all clients (in as few batches as their
 package names allow), with its cache in ``build/corpus/``; the imports run in one child
 interpreter. A document is one root file: a YAML or JSON file whose top level has ``asyncapi``.
 """
@@ -73,7 +73,7 @@ def _generate(path: Path, into: Path, result: Result) -> None:
     result.package = generated.package
 
 
-def _mypy(out: Path, batches: list[list[tuple[Path, Result]]]) -> None:
+def type_check(out: Path, batches: list[list[tuple[Path, Result]]]) -> None:
     """One mypy process per batch of clients with distinct package names (usually one)."""
     for number, batch in enumerate(batches):
         packages = [str(d / r.package) for d, r in batch]
@@ -104,7 +104,7 @@ for directory, package in [line.split("\\t") for line in sys.stdin.read().splitl
 """
 
 
-def _import(pairs: list[tuple[Path, Result]]) -> None:
+def import_all(pairs: list[tuple[Path, Result]]) -> None:
     if not pairs:
         return
     lines = "\n".join(f"{d}\t{r.package}" for d, r in pairs)
@@ -133,8 +133,8 @@ def measure(out: Path) -> list[Result]:
         if batch is None:
             batches.append(batch := [])
         batch.append(pair)
-    _mypy(out, batches)
-    _import([pair for pair in generated if pair[1].passed])
+    type_check(out, batches)
+    import_all([pair for pair in generated if pair[1].passed])
     return results
 
 

@@ -26,7 +26,9 @@ def ruff(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.parametrize("runtime", [[], ["--vendor-runtime"]], ids=["library", "vendored"])
+@pytest.mark.parametrize(
+    "runtime", [[], ["--vendor-runtime"]], ids=["runtime-library", "vendored"]
+)
 def test_a_fresh_package_passes_ruff_defaults(in_tmp: Path, runtime: list[str]) -> None:
     (in_tmp / "spec.yaml").write_text(BASE, encoding="utf-8")
     # A project config that would disagree: --isolated must ignore it, here and in nova-gen.
@@ -36,11 +38,10 @@ def test_a_fresh_package_passes_ruff_defaults(in_tmp: Path, runtime: list[str]) 
     assert main(["spec.yaml", "-o", "out", "-q", *runtime]) == 0
     package = in_tmp / "out" / "tickers"
     modules = sorted(p.name for p in package.glob("*.py"))
-    check = [] if runtime else ["_runtime_check.py"]  # library mode: the import-time version check
     assert modules == [
         "__init__.py",
         "_protocol.py",
-        *check,
+        *([] if runtime else ["_runtime_check.py"]),
         "channels.py",
         "client.py",
         "errors.py",
