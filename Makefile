@@ -10,7 +10,7 @@ GANACHE_VERSION := 7.9.2
 NPM_DIR := build/npm
 GANACHE_STAMP := $(NPM_DIR)/.ganache-$(GANACHE_VERSION)
 
-.PHONY: demo test lint typecheck pytest wheel-check regen clean npm-tools mutants corpus
+.PHONY: demo test lint typecheck pytest wheel-check regen clean npm-tools mutants corpus bench
 
 # Two distributions from this checkout, both editable: nova-runtime (runtime/, import package
 # nova_runtime) and nova-gen (this folder, import package nova_gen), which depends on it.
@@ -28,7 +28,7 @@ demo: $(STAMP)
 test: lint typecheck pytest wheel-check
 
 lint: $(STAMP)
-	$(BIN)/ruff check generator runtime tests examples
+	$(BIN)/ruff check generator runtime tests examples bench
 	# Generated code is checked as a user's project would see it: ruff's defaults, where
 	# nova_runtime is a third-party import (a vendored _runtime/ is the runtime's own source).
 	$(BIN)/ruff check --isolated --exclude _runtime generated_examples
@@ -60,6 +60,16 @@ $(GANACHE_STAMP):
 pytest: $(STAMP) $(GANACHE_STAMP)
 	$(BIN)/pytest -q
 
+# The benchmarks (bench/README.md): minutes, not part of `make test`, which runs each at a tiny N.
+bench: $(STAMP)
+	cd bench && ../$(BIN)/python receive.py 50000 5
+	cd bench && ../$(BIN)/python receive_raw.py 50000 5
+	cd bench && ../$(BIN)/python roundtrip.py 5000 5
+	cd bench && ../$(BIN)/python memory.py 1000 3
+	cd bench && ../$(BIN)/python import_time.py 10 5
+	cd bench && ../$(BIN)/python telemetry.py 200000 5
+	cd bench && ../$(BIN)/python generation.py 5 --startup
+
 # `pip install ./runtime .` (not editable) must give a working nova-gen, templates included,
 # whose clients import the installed nova-runtime, and which vendors the runtime on request.
 wheel-check: $(STAMP)
@@ -80,12 +90,13 @@ wheel-check: $(STAMP)
 #   make mutants MUTMUT_ARGS='"nova_runtime.core.ratelimit*"'
 MUTATION := build/mutation
 MUTMUT_ARGS ?=
+MUTMUT_CHILDREN ?= 2
 mutants: $(STAMP)
 	mkdir -p $(MUTATION)/src
 	ln -sfn ../../../generator $(MUTATION)/src/nova_gen
 	ln -sfn ../../../runtime/src/nova_runtime $(MUTATION)/src/nova_runtime
 	for name in tests specs generated_examples pyproject.toml; do ln -sfn ../../$$name $(MUTATION)/$$name; done
-	cd $(MUTATION) && nice ../../$(BIN)/mutmut run --max-children 2 $(MUTMUT_ARGS) > run.log 2>&1 \
+	cd $(MUTATION) && nice ../../$(BIN)/mutmut run --max-children $(MUTMUT_CHILDREN) $(MUTMUT_ARGS) > run.log 2>&1 \
 		|| { tail -c 3000 run.log; exit 1; }
 	@echo "surviving mutants (see one with: cd $(MUTATION) && ../../$(BIN)/mutmut show NAME):"
 	@cd $(MUTATION) && ../../$(BIN)/mutmut results

@@ -7,6 +7,7 @@ contradict their own schemas.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -76,10 +77,20 @@ def _schemas(api: ir.Api) -> Iterator[tuple[str, ir.JsonSchema, ir.Location | No
 
 def _check_schemas(api: ir.Api, diagnostics: Diagnostics) -> bool:
     ok = True
+    # The same schema text is often written many times (a $ref, a list of strings); checking
+    # against the 2020-12 meta-schema is the slowest step of generation, so each distinct
+    # text is checked once and its outcome reported at every place it is written.
+    outcomes: dict[str, jsonschema.SchemaError | None] = {}
     for what, schema, location in _schemas(api):
-        try:
-            jsonschema.Draft202012Validator.check_schema(schema)
-        except jsonschema.SchemaError as exc:
+        text = json.dumps(schema, default=repr)
+        if text not in outcomes:
+            try:
+                jsonschema.Draft202012Validator.check_schema(schema)
+                outcomes[text] = None
+            except jsonschema.SchemaError as error:
+                outcomes[text] = error
+        exc = outcomes[text]
+        if exc is not None:
             ok = False
             path = "/".join(str(t) for t in exc.absolute_path)
             diagnostics.error(
@@ -132,7 +143,8 @@ def template_regex(address: str) -> re.Pattern[str]:
 
 
 def _check_dispatch(api: ir.Api, diagnostics: Diagnostics) -> None:
-    events = list(api.events)
+    # Text and binary events take frames as they are (no `when`); only JSON ones are matched.
+    events = [e for e in api.events if e.frame == "json"]
     for i, e in enumerate(events):
         if e.by_validation:
             continue  # told apart by validation; the front end warned once for its group

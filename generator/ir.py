@@ -105,6 +105,16 @@ class Request:
     the params model instead of a hoisted ``<Name>Params`` class."""
     public: bool = True
     """False for protocol plumbing only the runtime sends (spec key ``public``): no method."""
+    body: FrameKind | None = None
+    """None: the params go into the envelope. Otherwise the frame *is* the value of the one
+    parameter ``payload`` (an AsyncAPI payload that is not an object: an array, a union,
+    text or bytes), sent as JSON, as a text frame or as a binary frame."""
+
+
+FrameKind = Literal["json", "text", "binary"]
+"""How a message travels: a JSON text frame, a text frame taken as it is (an AsyncAPI
+``type: string`` payload: an echo server's text), or a binary frame (``format: binary``,
+``contentType: application/octet-stream``)."""
 
 
 ConnectParamKind = Literal[
@@ -196,6 +206,9 @@ class Event:
     description: str = ""
     examples: tuple[Any, ...] = ()
     location: Location | None = None
+    frame: FrameKind = "json"
+    """``text``/``binary``: the event is a text frame that is not JSON (delivered as ``str``)
+    or a binary frame (``bytes``)."""
     by_validation: bool = False
     """Its ``when`` overlaps other events' (an AsyncAPI document that pins no field apart):
     the dispatcher tries the overlapping events in list order and delivers the first whose

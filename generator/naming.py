@@ -71,10 +71,12 @@ def snake_case(text: str) -> str:
     return name
 
 
-def pascal_case(text: str) -> str:
+def pascal_case(text: str, prefix: str = "N") -> str:
+    """``text`` as a PascalCase identifier; ``prefix`` goes before one that would be
+    empty or start with a digit."""
     name = "".join(w[:1].upper() + w[1:] for w in words(text))
     if not name or name[0].isdigit():
-        name = "N" + name
+        name = prefix + name
     return name
 
 

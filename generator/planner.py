@@ -11,13 +11,14 @@ diagnostic; a name that lands on a reserved one gets a trailing ``_`` and a warn
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from nova_runtime import protocol as p
 
 from . import ir, reserved
 from .diagnostics import Diagnostics
+from .lifting import Lifter, structure_key
 from .namecheck import NameChecks, Taken
 from .naming import (
     KEYWORDS,
@@ -135,6 +136,10 @@ class Planner(NameChecks):
         self.renames: dict[str, str] = {}
         self.model_locations: dict[str, ir.Location | None] = {}
         self.params_models: set[str] = set()
+        self.types: Taken = {}
+        self.structures: dict[str, str] = {}
+        """Class name by :func:`~nova_gen.lifting.structure_key`: one class per schema."""
+        self.lifter = Lifter(self.lifted_class)
 
     # -- names ---------------------------------------------------------------------------
 
@@ -149,7 +154,27 @@ class Planner(NameChecks):
         for raw in self.api.schemas:
             self.renames[raw] = self.class_name(raw, self.api.schema_locations.get(raw), taken, f"schema {raw!r}")
         for raw, schema in self.api.schemas.items():
-            self.models[self.renames[raw]] = self.rename_refs(schema)
+            name = self.renames[raw]
+            self.model_locations.setdefault(name, self.api.schema_locations.get(raw))
+            self.models[name] = self.lifter.lift(self.rename_refs(schema), name)
+            self.structures.setdefault(structure_key(self.models[name]), name)
+
+    def lifted_class(self, name: str, schema: ir.JsonSchema) -> str:
+        """The class of a nested inline object (see :mod:`nova_gen.lifting`): the class of an
+        equal schema if there is one, else a new one named ``name`` (numbered only when two
+        paths give one name to different schemas)."""
+        known = self.structures.get(structure_key(schema))
+        if known is not None:
+            return known
+        base = self.reserve(name, RESERVED_CLASS_NAMES, f"the inline schema {name}", None, warn=False, suffix="Model")
+        unique, n = base, 1
+        while unique in self.types or unique in self.models:
+            n += 1
+            unique = Identifier(f"{base}{n}")
+        self.claim(self.types, unique, f"the inline schema {unique}", None)
+        self.models[unique] = schema
+        self.structures[structure_key(schema)] = unique
+        return unique
 
     def rename_refs(self, value: Any) -> Any:
         if isinstance(value, list):
@@ -162,16 +187,24 @@ class Planner(NameChecks):
             out["$ref"] = "#/$defs/" + self.renames.get(ref[8:], ref[8:])
         return out
 
-    def hoist(self, name: str, schema: ir.JsonSchema, taken: Taken, owner: str, location: ir.Location | None) -> Code:
+    def hoist(
+        self, name: str, schema: ir.JsonSchema, taken: Taken, owner: str, location: ir.Location | None, share: bool = True
+    ) -> Code:
+        """The class of an inline object a signature names: an equal schema's class when
+        ``share``, else a new class ``name`` (a request's params model is always its own)."""
+        known = self.structures.get(structure_key(schema)) if share else None
+        if known is not None:
+            return Code(f"models.{known}")
         name = self.reserve(name, RESERVED_CLASS_NAMES, owner, location, suffix="Model")
         self.claim(taken, name, owner, location)
         self.models[name] = schema
+        self.structures.setdefault(structure_key(schema), name)
         self.model_locations.setdefault(name, location)
         return Code(f"models.{name}")
 
     def annotate(self, schema: Any, hoist_as: str, taken: Taken, location: ir.Location | None) -> Code:
         """The Python type for ``schema``; inline objects become hoisted classes."""
-        return Code(self._annotate(self.rename_refs(schema), hoist_as, taken, location))
+        return Code(self._annotate(self.lifter.lift(self.rename_refs(schema), hoist_as), hoist_as, taken, location))
 
     def _annotate(self, schema: Any, hoist_as: str, taken: Taken, location: ir.Location | None) -> str:
         if not isinstance(schema, dict) or not schema:
@@ -252,7 +285,7 @@ class Planner(NameChecks):
     def run(self) -> Plan:
         api = self.api
         self.check_package()
-        types: Taken = {}
+        types = self.types
         self.plan_models(types)
         methods: Taken = {}
         hooks: Taken = {}
@@ -297,24 +330,32 @@ class Planner(NameChecks):
         for r, (name, const) in zip(api.requests, request_names, strict=True):
             base = pascal_case(name)
             params = self.plan_params(r.params, f"request {r.name!r}", r.location, types, base, module)
+            if r.body == "binary":  # the one `payload` parameter is the frame's bytes
+                params = tuple(replace(prm, annotation=Code("bytes")) for prm in params)
             params_model = None
-            if r.params_ref is not None:
+            if r.body is not None:
+                pass  # the frame is the `payload` argument itself: no params model
+            elif r.params_ref is not None:
                 params_model = Identifier(self.renames.get(r.params_ref, r.params_ref))
             elif r.params:
                 self.params_models.add(base + "Params")
                 params_model = Identifier(
                     self.hoist(
                         base + "Params",
-                        self.rename_refs(
-                            {
-                                "type": "object",
-                                "properties": {p.name: p.schema for p in r.params},
-                                "required": [p.name for p in r.params if p.required],
-                            }
+                        self.lifter.lift(
+                            self.rename_refs(
+                                {
+                                    "type": "object",
+                                    "properties": {p.name: p.schema for p in r.params},
+                                    "required": [p.name for p in r.params if p.required],
+                                }
+                            ),
+                            base + "Params",
                         ),
                         types,
                         f"the params of request {r.name!r}",
                         r.location,
+                        share=False,
                     ).removeprefix("models.")
                 )
             result = self.annotate(r.result, base + "Result", types, r.location)
@@ -329,7 +370,10 @@ class Planner(NameChecks):
             channels.append(PlannedChannel(c, const, class_name, sub, unsub, hook, params, message))
         events = []
         for e, (name, hook, const) in zip(api.events, event_names, strict=True):
-            message = self.annotate(e.message, pascal_case(name) + "Message", types, e.location)
+            if e.frame == "binary":
+                message = Code("bytes")
+            else:
+                message = self.annotate(e.message, pascal_case(name) + "Message", types, e.location)
             events.append(PlannedEvent(e, const, hook, message))
         base_error = self.reserve(
             Identifier(client_class.removesuffix("Client").rstrip("_") + "Error"), reserved.ERRORS, "base error class", None
@@ -388,7 +432,19 @@ class Planner(NameChecks):
         """Python names and types of the handshake arguments of ``connect()`` (AsyncAPI)."""
         out = []
         for cp in self.api.connect_params:
-            name = self.argument(cp.name, f"the {cp.kind} argument {cp.name!r} of connect()", cp.location, taken, module)
+            wire = cp.name
+            if identifier(wire) in taken:
+                # A header and a security scheme may share a name (`token`); the later one
+                # takes its kind as a suffix rather than fail generation.
+                wire = f"{cp.name}_{cp.kind}"
+                self.diagnostics.warning(
+                    "NOVA083",
+                    f"the {cp.kind} argument {cp.name!r} of connect() has the Python name of another "
+                    f"argument ({taken[identifier(cp.name)][0]}); it is named {identifier(wire)!r}",
+                    self.at(cp.location),
+                    hint="rename one of them in the document to choose the names",
+                )
+            name = self.argument(wire, f"the {cp.kind} argument {cp.name!r} of connect()", cp.location, taken, module)
             if cp.secret or cp.kind in ("basic_user", "basic_password", "bearer"):
                 base = "str | CredentialProvider"  # asked again before every attempt
             else:

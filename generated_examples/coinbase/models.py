@@ -206,7 +206,7 @@ class TickerMessage(BaseModel):
     events: list[TickerEvent]
 
 
-class Positions(BaseModel):
+class UserEventPositions(BaseModel):
     """
     Futures positions (snapshot only).
     """
@@ -360,10 +360,7 @@ class MarketTradesMessage(BaseModel):
 class UserEvent(BaseModel):
     type: EventType
     orders: list[UserOrder]
-    positions: Positions | None = None
-    """
-    Futures positions (snapshot only).
-    """
+    positions: UserEventPositions | None = None
 
 
 class UserMessage(BaseModel):

@@ -21,7 +21,7 @@ from .channels import (
 )
 
 SPEC_FINGERPRINT = (
-    "sha256:3b4b726c5d60aee3d38e63751a564a4f2be02928d077449960885d31ee86fb5c"
+    "sha256:4610d043ef67cd1b2bd146fec25864a3b3f10b6e7cbb698c74cf7c35b27a2f10"
 )
 """The content of the spec this package was generated from (comments and layout aside)."""
 
@@ -402,9 +402,12 @@ PROTOCOL = p.Protocol(
     auth=p.Auth(
         request="public/auth",
         params={
-            "grant_type": "client_credentials",
+            "grant_type": "client_signature",
             "client_id": "{client_id}",
-            "client_secret": "{client_secret}",
+            "timestamp": "{timestamp}",
+            "nonce": "{nonce}",
+            "data": "",
+            "signature": "{signature}",
         },
         credentials=(
             p.Credential(name="client_id", env="DERIBIT_CLIENT_ID"),
@@ -416,7 +419,9 @@ PROTOCOL = p.Protocol(
             "grant_type": "refresh_token",
             "refresh_token": "{refresh_token}",
         },
-        recipe="deribit_client_signature",
+        signature=p.Signature(
+            into="signature", key="client_secret", message="{timestamp}\n{nonce}\n"
+        ),
     ),
     reconnect=p.ReconnectPolicy(initial_delay=1),
     rate_limit=p.RateLimit(rate=20, burst=100),

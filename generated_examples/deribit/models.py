@@ -929,7 +929,7 @@ class AuthParams(BaseModel):
     """
     Required for grant type `client_signature`, provides time when request has been generated (milliseconds since the UNIX epoch)
     """
-    signature: str | None = None
+    signature: str | None = Field(None, repr=False)
     """
     Required for grant type `client_signature`; it's a cryptographic signature calculated over provided fields using user secret key. The signature should be calculated as an HMAC (Hash-based Message Authentication Code) with SHA256 hash algorithm
     """

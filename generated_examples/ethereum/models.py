@@ -57,50 +57,9 @@ Topic filter by position: a hash matches exactly, null matches anything, a list 
 """
 
 
-class AccessListItem(BaseModel):
+class TransactionAccessListItem(BaseModel):
     address: Address
     storageKeys: list[Hash]
-
-
-class Transaction(BaseModel):
-    """
-    A transaction inside a block (legacy, EIP-2930, EIP-1559, EIP-4844 or EIP-7702 by `type`).
-    """
-
-    blockHash: Hash
-    blockNumber: Quantity
-    transactionIndex: Quantity
-    hash: Hash
-    type: Quantity
-    """
-    0x0 legacy, 0x1 access list, 0x2 EIP-1559, 0x3 blob, 0x4 set-code
-    """
-    chainId: Quantity | None = None
-    from_: Address = Field(..., alias="from")
-    to: Address | None = None
-    """
-    Recipient; null for contract creation.
-    """
-    nonce: Quantity
-    gas: Quantity
-    gasPrice: Quantity | None = None
-    """
-    Effective gas price for 1559 transactions in a block
-    """
-    maxFeePerGas: Quantity | None = None
-    maxPriorityFeePerGas: Quantity | None = None
-    maxFeePerBlobGas: Quantity | None = None
-    blobVersionedHashes: list[Hash] | None = None
-    value: Quantity
-    """
-    Wei transferred
-    """
-    input: Data
-    accessList: list[AccessListItem] | None = None
-    v: Quantity
-    r: Quantity
-    s: Quantity
-    yParity: Quantity | None = None
 
 
 class Withdrawal(BaseModel):
@@ -242,6 +201,47 @@ class Log(BaseModel):
     """
     true when the log was dropped by a chain reorganisation
     """
+
+
+class Transaction(BaseModel):
+    """
+    A transaction inside a block (legacy, EIP-2930, EIP-1559, EIP-4844 or EIP-7702 by `type`).
+    """
+
+    blockHash: Hash
+    blockNumber: Quantity
+    transactionIndex: Quantity
+    hash: Hash
+    type: Quantity
+    """
+    0x0 legacy, 0x1 access list, 0x2 EIP-1559, 0x3 blob, 0x4 set-code
+    """
+    chainId: Quantity | None = None
+    from_: Address = Field(..., alias="from")
+    to: Address | None = None
+    """
+    Recipient; null for contract creation.
+    """
+    nonce: Quantity
+    gas: Quantity
+    gasPrice: Quantity | None = None
+    """
+    Effective gas price for 1559 transactions in a block
+    """
+    maxFeePerGas: Quantity | None = None
+    maxPriorityFeePerGas: Quantity | None = None
+    maxFeePerBlobGas: Quantity | None = None
+    blobVersionedHashes: list[Hash] | None = None
+    value: Quantity
+    """
+    Wei transferred
+    """
+    input: Data
+    accessList: list[TransactionAccessListItem] | None = None
+    v: Quantity
+    r: Quantity
+    s: Quantity
+    yParity: Quantity | None = None
 
 
 class Block(Header):

@@ -19,7 +19,7 @@ class Default(BaseModel):
     """
 
 
-class Event(BaseModel):
+class EventsItem(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -43,14 +43,14 @@ class Event(BaseModel):
     """
 
 
-Events = TypeAliasType("Events", list[Event])
+class Heartbeat(Default):
+    type: Literal["heartbeat"]
+
+
+Events = TypeAliasType("Events", list[EventsItem])
 """
 Either a change to the order book, or the indication that a trade has occurred.
 """
-
-
-class Heartbeat(Default):
-    type: Literal["heartbeat"]
 
 
 class Update(Default):

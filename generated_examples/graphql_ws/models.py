@@ -19,20 +19,9 @@ class Complete(BaseModel):
     type: Literal["complete"]
 
 
-class Location(BaseModel):
+class GraphQLErrorLocationsItem(BaseModel):
     line: int
     column: int
-
-
-class GraphQLError(BaseModel):
-    """
-    One entry of an `error` message's payload (GraphQL spec error format).
-    """
-
-    message: str
-    locations: list[Location] | None = None
-    path: list[str | int] | None = None
-    extensions: dict[str, Any] | None = None
 
 
 class SubscribePayload(BaseModel):
@@ -63,18 +52,21 @@ class User(BaseModel):
     name: str
 
 
-class UserTyping(BaseModel):
+class UserTypingDataUserTyping(BaseModel):
     roomId: str
     isTyping: bool
     user: User
 
 
-class UserTypingData(BaseModel):
+class GraphQLError(BaseModel):
     """
-    `data` of a userTyping result.
+    One entry of an `error` message's payload (GraphQL spec error format).
     """
 
-    userTyping: UserTyping
+    message: str
+    locations: list[GraphQLErrorLocationsItem] | None = None
+    path: list[str | int] | None = None
+    extensions: dict[str, Any] | None = None
 
 
 class Message(BaseModel):
@@ -93,11 +85,25 @@ class MessageAddedData(BaseModel):
     messageAdded: Message
 
 
-class RoomCreated(BaseModel):
+class RoomCreatedDataRoomCreated(BaseModel):
     id: str
     name: str
     topic: str | None = None
     createdBy: User
+
+
+class RoomHistoryDataRoom(BaseModel):
+    id: str
+    name: str
+    messages: list[Message]
+
+
+class UserTypingData(BaseModel):
+    """
+    `data` of a userTyping result.
+    """
+
+    userTyping: UserTypingDataUserTyping
 
 
 class RoomCreatedData(BaseModel):
@@ -105,13 +111,7 @@ class RoomCreatedData(BaseModel):
     `data` of a roomCreated result.
     """
 
-    roomCreated: RoomCreated
-
-
-class Room(BaseModel):
-    id: str
-    name: str
-    messages: list[Message]
+    roomCreated: RoomCreatedDataRoomCreated
 
 
 class RoomHistoryData(BaseModel):
@@ -119,4 +119,4 @@ class RoomHistoryData(BaseModel):
     `data` of the RoomHistory query; `room` is null for an unknown id.
     """
 
-    room: Room | None
+    room: RoomHistoryDataRoom | None

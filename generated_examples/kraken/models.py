@@ -91,18 +91,6 @@ base64-encoded authentication token for private-data endpoints.
 """
 
 
-class Subscription2(BaseModel):
-    depth: Depth | None = 10
-    interval: Interval | None = 1
-    name: Name
-    token: Token | None = None
-
-
-class UnsubscribeParams(BaseModel):
-    pair: Pair | None = None
-    subscription: Subscription2 | None = None
-
-
 class UnsubscribeSubscription(BaseModel):
     depth: Depth | None = 10
     interval: Interval | None = 1
@@ -121,20 +109,6 @@ class Pong(BaseModel):
     reqid: Reqid | None = None
 
 
-class Subscription(BaseModel):
-    depth: Depth | None = 10
-    interval: Interval | None = 1
-    name: Name
-    ratecounter: Ratecounter | None = False
-    snapshot: Snapshot | None = True
-    token: Token | None = None
-
-
-class SubscribeParams(BaseModel):
-    pair: Pair | None = None
-    subscription: Subscription | None = None
-
-
 class SubscribeSubscription(BaseModel):
     depth: Depth | None = 10
     interval: Interval | None = 1
@@ -144,7 +118,7 @@ class SubscribeSubscription(BaseModel):
     token: Token | None = None
 
 
-class Subscription1(BaseModel):
+class SubscriptionStatusCommonSubscription(BaseModel):
     depth: Depth | None = 10
     interval: Interval | None = 1
     maxratecount: Maxratecount | None = None
@@ -152,12 +126,22 @@ class Subscription1(BaseModel):
     token: Token | None = None
 
 
+class UnsubscribeParams(BaseModel):
+    pair: Pair | None = None
+    subscription: UnsubscribeSubscription | None = None
+
+
+class SubscribeParams(BaseModel):
+    pair: Pair | None = None
+    subscription: SubscribeSubscription | None = None
+
+
 class SubscriptionStatusCommon(BaseModel):
     event: Literal["subscriptionStatus"]
     reqid: Reqid | None = None
     pair: Pair | None = None
     status: Status | None = None
-    subscription: Subscription1 | None = None
+    subscription: SubscriptionStatusCommonSubscription | None = None
 
 
 class SubscriptionStatusError(SubscriptionStatusCommon):

@@ -221,7 +221,7 @@ class PriceLevel(BaseModel):
     """
 
 
-class Datum(BaseModel):
+class StatusMessageDataItem(BaseModel):
     api_version: str
     """
     WebSocket API version, v2
@@ -238,12 +238,6 @@ class Datum(BaseModel):
     """
     WebSocket service version
     """
-
-
-class StatusMessage(BaseModel):
-    channel: Literal["status"]
-    type: Literal["update"]
-    data: list[Datum] = Field(..., min_length=1)
 
 
 class SubscriptionParams(BaseModel):
@@ -489,15 +483,9 @@ class ExecutionsMessage(BaseModel):
     data: list[Execution]
 
 
-class Data(BaseModel):
+class InstrumentMessageData(BaseModel):
     assets: list[Asset]
     pairs: list[Pair]
-
-
-class InstrumentMessage(BaseModel):
-    channel: Literal["instrument"]
-    type: UpdateType
-    data: Data
 
 
 class OhlcMessage(BaseModel):
@@ -505,6 +493,12 @@ class OhlcMessage(BaseModel):
     type: UpdateType
     timestamp: AwareDatetime | None = None
     data: list[Candle]
+
+
+class StatusMessage(BaseModel):
+    channel: Literal["status"]
+    type: Literal["update"]
+    data: list[StatusMessageDataItem] = Field(..., min_length=1)
 
 
 class TickerMessage(BaseModel):
@@ -517,3 +511,9 @@ class TradeMessage(BaseModel):
     channel: Literal["trade"]
     type: UpdateType
     data: list[Trade]
+
+
+class InstrumentMessage(BaseModel):
+    channel: Literal["instrument"]
+    type: UpdateType
+    data: InstrumentMessageData

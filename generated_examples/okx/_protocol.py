@@ -17,7 +17,7 @@ from .channels import (
 )
 
 SPEC_FINGERPRINT = (
-    "sha256:f9c65ea426ea00e8b512470b8745d3dfc395556c5a98a3320ea74a67572e1d6b"
+    "sha256:8b0cfd4bfa063a73c79b811639789de4fc693277eb48289b061e2485033ceb86"
 )
 """The content of the spec this package was generated from (comments and layout aside)."""
 
@@ -266,7 +266,14 @@ PROTOCOL = p.Protocol(
         token=None,
         expires_in=None,
         refresh_token=None,
-        recipe="okx_login",
+        signature=p.Signature(
+            into="sign",
+            key="secret_key",
+            message="{timestamp}GET/users/self/verify",
+            encoding="base64",
+            timestamp_unit="s",
+            timestamp_type="string",
+        ),
     ),
     reconnect=p.ReconnectPolicy(),
     rate_limit=p.RateLimit(rate=0.1333, burst=480, connect_rate=3, connect_burst=3),

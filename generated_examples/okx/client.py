@@ -160,7 +160,7 @@ class OkxClient(BaseClient[OkxHandlers]):
     async def order(
         self,
         *,
-        args: list[models.OrderArgsItem],
+        args: list[models.PlaceOrderParamsArgsItem],
         expTime: str | None = None,
         timeout: float | None = None,
     ) -> models.OperationReply:

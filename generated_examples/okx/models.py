@@ -58,23 +58,8 @@ class CancelOrderArgsItem(BaseModel):
     """
 
 
-class Arg(BaseModel):
-    instId: str
-    """
-    Instrument ID, e.g. BTC-USDT
-    """
-    ordId: str | None = None
-    """
-    Order ID; either ordId or clOrdId is required
-    """
-    clOrdId: str | None = None
-    """
-    Client order ID
-    """
-
-
 class CancelOrderParams(BaseModel):
-    args: list[Arg] = Field(..., max_length=1, min_length=1)
+    args: list[CancelOrderArgsItem] = Field(..., max_length=1, min_length=1)
 
 
 Candle = TypeAliasType(
@@ -241,7 +226,7 @@ class Order(BaseModel):
     msg: str | None = None
 
 
-class OrderArgsItem(BaseModel):
+class PlaceOrderParamsArgsItem(BaseModel):
     instId: str
     tdMode: Literal["cash", "cross", "isolated", "spot_isolated"]
     """
@@ -280,56 +265,6 @@ class OrderArgsItem(BaseModel):
     tgtCcy: Literal["base_ccy", "quote_ccy"] | None = None
     """
     Unit of sz for spot market orders
-    """
-
-
-class Arg1(BaseModel):
-    instId: str
-    tdMode: Literal["cash", "cross", "isolated", "spot_isolated"]
-    """
-    Trade mode
-    """
-    side: Literal["buy", "sell"]
-    posSide: Literal["net", "long", "short"] | None = None
-    ordType: Literal[
-        "market",
-        "limit",
-        "post_only",
-        "fok",
-        "ioc",
-        "optimal_limit_ioc",
-        "mmp",
-        "mmp_and_post_only",
-    ]
-    sz: Decimal
-    """
-    Quantity
-    """
-    px: Decimal | None = None
-    """
-    Price (limit orders)
-    """
-    ccy: str | None = None
-    """
-    Margin currency
-    """
-    clOrdId: str | None = None
-    """
-    Client order ID, up to 32 alphanumerics
-    """
-    tag: str | None = None
-    reduceOnly: bool | None = None
-    tgtCcy: Literal["base_ccy", "quote_ccy"] | None = None
-    """
-    Unit of sz for spot market orders
-    """
-
-
-class PlaceOrderParams(BaseModel):
-    args: list[Arg1] = Field(..., max_length=1, min_length=1)
-    expTime: str | None = None
-    """
-    Request validity deadline, Unix ms
     """
 
 
@@ -449,4 +384,12 @@ class OperationReply(BaseModel):
     outTime: str | None = None
     """
     Gateway send time, Unix microseconds
+    """
+
+
+class PlaceOrderParams(BaseModel):
+    args: list[PlaceOrderParamsArgsItem] = Field(..., max_length=1, min_length=1)
+    expTime: str | None = None
+    """
+    Request validity deadline, Unix ms
     """

@@ -11,45 +11,22 @@ class AccountsChanged(BaseModel):
     type: Literal["accounts_changed"] | None = None
 
 
-class Field(BaseModel):
+class AttachmentFieldsItem(BaseModel):
     title: str | None = None
     value: str | None = None
     short: bool | None = None
 
 
-class Attachment(BaseModel):
-    fallback: str | None = None
-    color: str | None = None
-    pretext: str | None = None
-    author_name: str | None = None
-    author_link: AnyUrl | None = None
-    author_icon: AnyUrl | None = None
-    title: str | None = None
-    title_link: AnyUrl | None = None
-    text: str | None = None
-    fields: list[Field] | None = None
-    image_url: AnyUrl | None = None
-    thumb_url: AnyUrl | None = None
-    footer: str | None = None
-    footer_icon: AnyUrl | None = None
-    ts: float | None = None
-
-
-class Bot(BaseModel):
+class BotAddedBot(BaseModel):
     id: str | None = None
     app_id: str | None = None
     name: str | None = None
     icons: dict[str, str] | None = None
 
 
-class BotAdded(BaseModel):
-    type: Literal["bot_added"] | None = None
-    bot: Bot | None = None
-
-
 class BotChanged(BaseModel):
-    type: Literal["bot_added"] | None = None
-    bot: Bot | None = None
+    type: Literal["bot_changed"] | None = None
+    bot: BotAddedBot | None = None
 
 
 class ChannelArchive(BaseModel):
@@ -58,16 +35,11 @@ class ChannelArchive(BaseModel):
     user: str | None = None
 
 
-class Channel(BaseModel):
+class ChannelCreatedChannel(BaseModel):
     id: str | None = None
     name: str | None = None
     created: float | None = None
     creator: str | None = None
-
-
-class ChannelCreated(BaseModel):
-    type: Literal["channel_created"] | None = None
-    channel: Channel | None = None
 
 
 class ChannelDeleted(BaseModel):
@@ -84,7 +56,7 @@ class ChannelHistoryChanged(BaseModel):
 
 class ChannelJoined(BaseModel):
     type: Literal["channel_joined"] | None = None
-    channel: Channel | None = None
+    channel: ChannelCreatedChannel | None = None
 
 
 class ChannelLeft(BaseModel):
@@ -98,15 +70,10 @@ class ChannelMarked(BaseModel):
     ts: str | None = None
 
 
-class Channel2(BaseModel):
+class ChannelRenameChannel(BaseModel):
     id: str | None = None
     name: str | None = None
     created: float | None = None
-
-
-class ChannelRename(BaseModel):
-    type: Literal["channel_rename"] | None = None
-    channel: Channel2 | None = None
 
 
 class ChannelUnarchive(BaseModel):
@@ -120,17 +87,12 @@ class CommandsChanged(BaseModel):
     event_ts: str | None = None
 
 
-class Error(BaseModel):
+class ConnectionErrorModelError(BaseModel):
     code: float | None = None
     msg: str | None = None
 
 
-class ConnectionErrorModel(BaseModel):
-    type: Literal["error"] | None = None
-    error: Error | None = None
-
-
-class DndStatus(BaseModel):
+class DndUpdatedDndStatus(BaseModel):
     dnd_enabled: bool | None = None
     next_dnd_start_ts: float | None = None
     next_dnd_end_ts: float | None = None
@@ -138,22 +100,10 @@ class DndStatus(BaseModel):
     snooze_endtime: float | None = None
 
 
-class DndUpdated(BaseModel):
-    type: Literal["dnd_updated"] | None = None
-    user: str | None = None
-    dnd_status: DndStatus | None = None
-
-
-class DndStatus1(BaseModel):
+class DndUpdatedUserDndStatus(BaseModel):
     dnd_enabled: bool | None = None
     next_dnd_start_ts: float | None = None
     next_dnd_end_ts: float | None = None
-
-
-class DndUpdatedUser(BaseModel):
-    type: Literal["dnd_updated_user"] | None = None
-    user: str | None = None
-    dnd_status: DndStatus1 | None = None
 
 
 class EmailDomainChanged(BaseModel):
@@ -177,41 +127,35 @@ class EmojiRemoved(BaseModel):
     event_ts: str | None = None
 
 
-class File(BaseModel):
+class FileChangeFile(BaseModel):
     id: str | None = None
-
-
-class FileChange(BaseModel):
-    type: Literal["file_change"] | None = None
-    file_id: str | None = None
-    file: File | None = None
 
 
 class FileCommentAdded(BaseModel):
     type: Literal["file_comment_added"] | None = None
     comment: Any | None = None
     file_id: str | None = None
-    file: File | None = None
+    file: FileChangeFile | None = None
 
 
 class FileCommentDeleted(BaseModel):
     type: Literal["file_comment_deleted"] | None = None
     comment: str | None = None
     file_id: str | None = None
-    file: File | None = None
+    file: FileChangeFile | None = None
 
 
 class FileCommentEdited(BaseModel):
     type: Literal["file_comment_edited"] | None = None
     comment: Any | None = None
     file_id: str | None = None
-    file: File | None = None
+    file: FileChangeFile | None = None
 
 
 class FileCreated(BaseModel):
     type: Literal["file_created"] | None = None
     file_id: str | None = None
-    file: File | None = None
+    file: FileChangeFile | None = None
 
 
 class FileDeleted(BaseModel):
@@ -223,19 +167,19 @@ class FileDeleted(BaseModel):
 class FilePublic(BaseModel):
     type: Literal["file_public"] | None = None
     file_id: str | None = None
-    file: File | None = None
+    file: FileChangeFile | None = None
 
 
 class FileShared(BaseModel):
     type: Literal["file_shared"] | None = None
     file_id: str | None = None
-    file: File | None = None
+    file: FileChangeFile | None = None
 
 
 class FileUnshared(BaseModel):
     type: Literal["file_unshared"] | None = None
     file_id: str | None = None
-    file: File | None = None
+    file: FileChangeFile | None = None
 
 
 class Goodbye(BaseModel):
@@ -260,16 +204,9 @@ class GroupHistoryChanged(BaseModel):
     event_ts: str | None = None
 
 
-class Channel3(BaseModel):
-    id: str | None = None
-    name: str | None = None
-    created: float | None = None
-    creator: str | None = None
-
-
 class GroupJoined(BaseModel):
     type: Literal["group_joined"] | None = None
-    channel: Channel3 | None = None
+    channel: ChannelCreatedChannel | None = None
 
 
 class GroupLeft(BaseModel):
@@ -289,15 +226,9 @@ class GroupOpen(BaseModel):
     channel: str | None = None
 
 
-class Channel4(BaseModel):
-    id: str | None = None
-    name: str | None = None
-    created: float | None = None
-
-
 class GroupRename(BaseModel):
     type: Literal["group_rename"] | None = None
-    channel: Channel4 | None = None
+    channel: ChannelRenameChannel | None = None
 
 
 class GroupUnarchive(BaseModel):
@@ -316,16 +247,9 @@ class ImClose(BaseModel):
     user: str | None = None
 
 
-class Channel5(BaseModel):
-    id: str | None = None
-    name: str | None = None
-    created: float | None = None
-    creator: str | None = None
-
-
 class ImCreated(BaseModel):
     type: Literal["im_created"] | None = None
-    channel: Channel5 | None = None
+    channel: ChannelCreatedChannel | None = None
     user: str | None = None
 
 
@@ -355,9 +279,71 @@ class MemberJoinedChannel(BaseModel):
     inviter: str | None = None
 
 
-class Edited(BaseModel):
+class MessageEdited(BaseModel):
     user: str | None = None
     ts: str | None = None
+
+
+class OutgoingMessageParams(BaseModel):
+    id: float | None = None
+    channel: str | None = None
+    text: str | None = None
+
+
+class Attachment(BaseModel):
+    fallback: str | None = None
+    color: str | None = None
+    pretext: str | None = None
+    author_name: str | None = None
+    author_link: AnyUrl | None = None
+    author_icon: AnyUrl | None = None
+    title: str | None = None
+    title_link: AnyUrl | None = None
+    text: str | None = None
+    fields: list[AttachmentFieldsItem] | None = None
+    image_url: AnyUrl | None = None
+    thumb_url: AnyUrl | None = None
+    footer: str | None = None
+    footer_icon: AnyUrl | None = None
+    ts: float | None = None
+
+
+class BotAdded(BaseModel):
+    type: Literal["bot_added"] | None = None
+    bot: BotAddedBot | None = None
+
+
+class ChannelCreated(BaseModel):
+    type: Literal["channel_created"] | None = None
+    channel: ChannelCreatedChannel | None = None
+
+
+class ChannelRename(BaseModel):
+    type: Literal["channel_rename"] | None = None
+    channel: ChannelRenameChannel | None = None
+
+
+class ConnectionErrorModel(BaseModel):
+    type: Literal["error"] | None = None
+    error: ConnectionErrorModelError | None = None
+
+
+class DndUpdated(BaseModel):
+    type: Literal["dnd_updated"] | None = None
+    user: str | None = None
+    dnd_status: DndUpdatedDndStatus | None = None
+
+
+class DndUpdatedUser(BaseModel):
+    type: Literal["dnd_updated_user"] | None = None
+    user: str | None = None
+    dnd_status: DndUpdatedUserDndStatus | None = None
+
+
+class FileChange(BaseModel):
+    type: Literal["file_change"] | None = None
+    file_id: str | None = None
+    file: FileChangeFile | None = None
 
 
 class Message(BaseModel):
@@ -367,10 +353,4 @@ class Message(BaseModel):
     text: str | None = None
     ts: str | None = None
     attachments: list[Attachment] | None = None
-    edited: Edited | None = None
-
-
-class OutgoingMessageParams(BaseModel):
-    id: float | None = None
-    channel: str | None = None
-    text: str | None = None
+    edited: MessageEdited | None = None

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from nova_runtime.pointer import join_pointer, unescape_token
+
 from ..diagnostics import Diagnostics
 from ..loader.refs import RefResolver
-from ..loader.source import Document, join_pointer, unescape_token
+from ..loader.source import Document
 from .model import Message
 from .traits import apply_traits
 

@@ -15,11 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from nova_runtime.pointer import compile_pointer, join_pointer, unescape_token
 from nova_runtime.protocol import Match
 
 from .. import ir
 from ..loader.refs import RefResolver
-from ..loader.source import Document, join_pointer, unescape_token
+from ..loader.source import Document
 
 MAX_DEPTH = 3
 
@@ -154,7 +155,9 @@ def example_from(shape: Shape) -> dict[str, Any]:
     """The smallest frame a shape describes (its constants), for a local test server."""
     frame: dict[str, Any] = {}
     for pointer, value in sorted(shape.equals.items()):
-        tokens = [unescape_token(t) for t in pointer[1:].split("/")]
+        tokens = compile_pointer(pointer)
+        if not tokens:
+            continue
         node = frame
         for token in tokens[:-1]:
             node = node.setdefault(token, {})

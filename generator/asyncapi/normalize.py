@@ -23,13 +23,13 @@ from dataclasses import replace
 from typing import Any, Literal
 
 from nova_runtime import protocol as p
-from nova_runtime.pointer import MISSING, getter
+from nova_runtime.pointer import MISSING, compile_pointer, getter, join_pointer
 
 from .. import ir, reserved
 from ..checks import disjoint
 from ..diagnostics import Diagnostics
 from ..loader.refs import RefResolver
-from ..loader.source import Document, join_pointer
+from ..loader.source import Document
 from ..naming import pascal_case, snake_case
 from ..nova.common import match_from
 from ..nova.normalize import Normalizer as NovaNormalizer
@@ -39,6 +39,7 @@ from .common import Reader
 from .dispatch import Shape, ShapeReader, example_from
 from .model import Channel, Message, Operation
 from .overlay import Overlay, read_overlay
+from .pins import pin_schema
 from .security import Handshake
 from .validate import sequence
 
@@ -49,6 +50,7 @@ JSON_FORMATS = (
     "application/schema+json",
     "application/schema+yaml",
 )
+BINARY_CONTENT = ("application/octet-stream", "application/x-binary")
 GENERIC_WORDS = {"api", "apis", "websocket", "websockets", "ws", "asyncapi", "the"}
 
 
@@ -90,6 +92,11 @@ class AsyncApiNormalizer:
         self.shapes = ShapeReader(self.refs)
         self.overlay: Overlay = read_overlay(doc, diagnostics)
         self._method_ptr: str | None = None
+        self.own_payloads: set[str] = set()
+        """Named schemas that are a message's inline payload (no other message has them)."""
+        self.pins: list[tuple[Message, ir.JsonSchema, p.Match]] = []
+        """Incoming messages whose recognition a human wrote, with their payload schema:
+        :func:`.pins.apply` makes the models accept what that recognition requires."""
         self._framing: dict[str, tuple[Message, list[Message]]] = {}
         """Request name -> its message and reply messages, to frame them again under an
         overlay's envelope (:meth:`framed`)."""
@@ -132,13 +139,34 @@ class AsyncApiNormalizer:
         if value is None:
             return {}
         if isinstance(value, dict) and "$ref" not in value and (
-            "properties" in value or value.get("type") == "object" or "oneOf" in value or "allOf" in value
+            "properties" in value
+            or value.get("type") in ("object", "array")
+            or any(k in value for k in ("oneOf", "anyOf", "allOf"))
         ):
             # A reserved class name is suffixed by the planner, like every other name.
             name = self.refs.name_target(msg.doc, pointer, pascal_case(msg.key))
+            if name:
+                self.own_payloads.add(name)
             return {"$ref": f"#/$defs/{name}"} if name else {}
         rewritten = self.refs.rewrite(value, msg.doc, pointer)
         return rewritten if isinstance(rewritten, dict) else {}
+
+    def frame_kind(self, msg: Message) -> ir.FrameKind:
+        """How ``msg`` travels: ``binary`` for ``contentType: application/octet-stream`` or a
+        ``format: binary`` string, ``text`` for any other ``type: string`` payload (a text
+        frame as it is, as echo servers send; unless the message's own ``contentType`` says
+        JSON), else ``json``."""
+        content = msg.value.get("contentType")
+        media = content.split(";")[0].strip().lower() if isinstance(content, str) else ""
+        if media in BINARY_CONTENT:
+            return "binary"
+        found = self.payload(msg)
+        value = self.refs.follow(found[0], msg.doc, found[1])[0] if found is not None else None
+        if not isinstance(value, dict) or value.get("type") != "string":
+            return "json"
+        if value.get("format") == "binary" or value.get("contentEncoding") == "binary":
+            return "binary"
+        return "json" if media.endswith(("/json", "+json")) else "text"
 
     def shape(self, msg: Message) -> Shape:
         found = self.payload(msg)
@@ -147,13 +175,16 @@ class AsyncApiNormalizer:
         return self.shapes.shape(found[0], msg.doc, found[1])
 
     def when(self, msg: Message, shape: Shape) -> p.Match:
+        return self.override(msg) or shape.match()
+
+    def override(self, msg: Message) -> p.Match | None:
+        """How a human said ``msg`` is recognised: the overlay's ``messages.<key>.when``, else
+        the message's ``x-nova-when``; None when neither says."""
         overrides = self.overlay.data.get("messages") or {}
         if msg.key in overrides:
             return match_from(overrides[msg.key]["when"])
         custom = msg.value.get("x-nova-when")
-        if isinstance(custom, dict):
-            return match_from(custom)
-        return shape.match()
+        return match_from(custom) if isinstance(custom, dict) else None
 
     def examples(self, msg: Message) -> list[Any]:
         out = []
@@ -236,6 +267,8 @@ class AsyncApiNormalizer:
         )
         api = self.apply_overlay(api)
         self.refs.finish()
+        for msg, message, override in self.pins:
+            pin_schema(self.refs.schemas, self.own_payloads, msg, message, override, self.diagnostics)
         return self.finish(api)
 
     def finish(self, api: ir.Api) -> ir.Api:
@@ -333,16 +366,22 @@ class AsyncApiNormalizer:
         for msg in messages:
             shape = self.shape(msg)
             shapes[msg.identity] = shape
+            frame = self.frame_kind(msg)
+            message = self.message_schema(msg)
+            override = self.override(msg)
+            if override is not None:
+                self.pins.append((msg, message, override))
             out.append(
                 ir.Event(
                     name=snake_case(msg.key),
-                    when=self.when(msg, shape),
+                    when=self.when(msg, shape) if frame == "json" else p.Match(),
                     payload="",
-                    message=self.message_schema(msg),
+                    message=message,
                     summary=str(msg.value.get("summary", "") or msg.value.get("title", "") or "").strip(),
                     description=str(msg.value.get("description", "") or "").strip(),
                     examples=tuple(self.examples(msg)),
                     location=self.location(msg.doc, msg.pointer),
+                    frame=frame,
                 )
             )
         order = self.discriminate(messages, out, shapes)
@@ -368,7 +407,8 @@ class AsyncApiNormalizer:
 
         for i, event in enumerate(events):
             for j in range(i):
-                if not disjoint(event.when, events[j].when):
+                # Text and binary events are told apart by the frame itself.
+                if event.frame == events[j].frame == "json" and not disjoint(event.when, events[j].when):
                     group_of[root(i)] = root(j)
         groups: dict[int, list[int]] = {}
         for i in range(len(events)):
@@ -452,7 +492,8 @@ class AsyncApiNormalizer:
                 if msg.identity not in seen:
                     seen.add(msg.identity)
                     outgoing.append((op, msg, self.shape(msg)))
-        method_ptr = self.method_pointer(outgoing)
+        bodies = {msg.identity: self.body(msg) for _, msg, _ in outgoing}
+        method_ptr = self.method_pointer([o for o in outgoing if bodies[o[1].identity] is None])
         self._method_ptr = method_ptr
         corr_ptrs: dict[str, Message] = {}
         out: list[ir.Request] = []
@@ -460,14 +501,19 @@ class AsyncApiNormalizer:
         id_kind: p.IdKind = "int"
         for op, msg, shape in outgoing:
             name = snake_case(msg.key)
-            method = shape.equals.get(method_ptr) if method_ptr else None
+            body = bodies[msg.identity]
+            method = shape.equals.get(method_ptr) if method_ptr and body is None else None
             wire = str(method) if method is not None else msg.key
-            corr = self.correlation(msg)
+            corr = self.correlation(msg) if body is None else None
             replies = op.reply
             if corr is not None and replies is not None:
                 corr_ptrs.setdefault(corr, msg)
                 id_kind = self.id_kind(msg, corr) or id_kind
-            params = self.params(msg, {method_ptr, corr} - {None})
+            params = (
+                self.params(msg, {method_ptr, corr} - {None})
+                if body is None
+                else (ir.Param("payload", self.message_schema(msg), True, "The whole frame."),)
+            )
             result: ir.JsonSchema = {}
             reply_when: p.Match | None = None
             if replies:
@@ -486,7 +532,7 @@ class AsyncApiNormalizer:
                     reply_when = self.when(replies[0], shapes[0]) if len(replies) == 1 else p.Match(
                         present=tuple(sorted(set.intersection(*(s.keyed for s in shapes))))
                     )
-            examples = self.request_examples(msg, replies, params, {method_ptr, corr} - {None})
+            examples = self.request_examples(msg, replies, params, {method_ptr, corr} - {None}) if body is None else ()
             out.append(
                 ir.Request(
                     name=name,
@@ -500,6 +546,7 @@ class AsyncApiNormalizer:
                     reply=replies is not None and bool(replies),
                     correlated=corr is not None,
                     reply_when=reply_when,
+                    body=body,
                 )
             )
         if len(corr_ptrs) > 1:
@@ -521,6 +568,16 @@ class AsyncApiNormalizer:
             ),
         )
         return tuple(out), envelope
+
+    def body(self, msg: Message) -> ir.FrameKind | None:
+        """None for a payload that is an object with ``properties`` (its properties become
+        keyword arguments); otherwise the frame is the payload itself, one argument
+        ``payload``, sent as JSON, text or bytes (:meth:`frame_kind`)."""
+        found = self.payload(msg)
+        value = self.refs.follow(found[0], msg.doc, found[1])[0] if found is not None else None
+        if isinstance(value, dict) and isinstance(value.get("properties"), dict) and value["properties"]:
+            return None
+        return self.frame_kind(msg)
 
     def method_pointer(self, outgoing: list[tuple[Operation, Message, Shape]]) -> str | None:
         if not outgoing:
@@ -549,7 +606,7 @@ class AsyncApiNormalizer:
         if found is None or not corr:
             return None
         value, doc, pointer = self.refs.follow(found[0], msg.doc, found[1])
-        for token in corr[1:].split("/"):
+        for token in compile_pointer(corr):
             props = value.get("properties") if isinstance(value, dict) else None
             if not isinstance(props, dict) or token not in props:
                 return None
@@ -657,7 +714,9 @@ class AsyncApiNormalizer:
             parts = {"template", "request", "response", "error", "notification"}
             given = parts if "preset" in env else parts & set(env)
             changes["envelope"] = replace(api.envelope, **{k: getattr(built, k) for k in sorted(given)})
-            changes["requests"] = tuple(self.framed(r, changes["envelope"]) for r in api.requests)
+            changes["requests"] = tuple(
+                self.framed(r, changes["envelope"]) if r.body is None else r for r in api.requests
+            )
         return replace(api, **changes)
 
     def framed(self, request: ir.Request, envelope: p.Envelope) -> ir.Request:
@@ -708,7 +767,11 @@ class AsyncApiNormalizer:
         if found is None or found[0] is None:
             return None
         raw, doc, where = found[0], msg.doc, found[1]
-        for token in pointer[1:].split("/"):
+        try:
+            tokens = compile_pointer(pointer)
+        except ValueError:  # not a pointer: no such property
+            return None
+        for token in tokens:
             value, doc, where = self.refs.follow(raw, doc, where)
             props = value.get("properties") if isinstance(value, dict) else None
             if not isinstance(props, dict) or token not in props:

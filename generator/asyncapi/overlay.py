@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+from nova_runtime.pointer import join_pointer
 
 from ..diagnostics import Diagnostics
-from ..loader.source import Document, join_pointer, load_document
+from ..loader.source import Document, load_document
 from ..nova.validate import language_schema
 
 KEYS = (

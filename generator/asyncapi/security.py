@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from nova_runtime.pointer import join_pointer
 from nova_runtime.template import PLACEHOLDER
 
 from .. import ir
 from ..diagnostics import Diagnostics
 from ..loader.refs import RefResolver
-from ..loader.source import Document, join_pointer
+from ..loader.source import Document
 from .model import Channel
 from .validate import mapping
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..loader.source import join_pointer
+from nova_runtime.pointer import join_pointer
+
 from .common import Reader
 from .model import Action, Channel, Operation, Parsed
 

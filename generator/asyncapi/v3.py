@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..loader.source import Document, join_pointer, unescape_token
+from nova_runtime.pointer import join_pointer, unescape_token
+
+from ..loader.source import Document
 from .common import Reader
 from .model import Channel, Message, Operation, Parsed
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from nova_runtime.pointer import join_pointer
+
 from ..diagnostics import Diagnostics
-from ..loader.source import Document, join_pointer
+from ..loader.source import Document
 
 SECTIONS_2 = {"info": dict, "servers": dict, "channels": dict, "components": dict}
 SECTIONS_3 = {"info": dict, "servers": dict, "channels": dict, "operations": dict, "components": dict}

@@ -17,19 +17,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
+import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nova_runtime.pointer import MISSING, compile_pointer, get, join_pointer, unescape_token
+
 from ..diagnostics import Diagnostics
-from .source import Document, join_pointer, load_document, unescape_token
-
-
-def pascal_case(text: str) -> str:
-    words = re.split(r"[^0-9A-Za-z]+|(?<=[a-z0-9])(?=[A-Z])", text)
-    name = "".join(w[:1].upper() + w[1:] for w in words if w)
-    return name if name and not name[0].isdigit() else f"Schema{name}"
+from ..naming import pascal_case
+from .source import Document, load_document
 
 
 @dataclass
@@ -198,8 +195,7 @@ class RefResolver:
         """Replace the ``$ref`` at ``doc#at`` in the rewritten schema ``name`` by ``{}``."""
         _, base = self.position_of(name) or (doc, "")
         value: Any = self.schemas[name]
-        for token in at[len(base) + 1:].split("/") if at != base else []:
-            token = unescape_token(token)
+        for token in compile_pointer(at[len(base):]):
             value = value[int(token)] if isinstance(value, list) else value[token]
         value.pop("$ref", None)
 
@@ -234,7 +230,7 @@ class RefResolver:
         )
         return False
 
-    def _target(self, ref: str, doc: Document, where: str) -> Target | None:
+    def _target(self, ref: str, doc: Document, where: str, depth: int = 0) -> Target | None:
         file_part, _, fragment = ref.partition("#")
         if file_part.startswith(("http://", "https://")):
             self.diagnostics.error(
@@ -258,16 +254,52 @@ class RefResolver:
                 hint='write "#/schemas/Name"',
             )
             return None
-        target = Target(target_doc, fragment)
-        if self._lookup(target, missing=None) is None:
-            self.diagnostics.error(
-                "NOVA010",
-                f"$ref {ref!r} points to nothing",
-                doc.source.position(where),
-                hint=self._suggest(target_doc, fragment),
-            )
+        target, reached = self._locate(Target(target_doc, fragment), doc, where, depth)
+        if target is None:
+            if reached is not None:
+                self.diagnostics.error(
+                    "NOVA010",
+                    f"$ref {ref!r} points to nothing",
+                    doc.source.position(where),
+                    hint=self._suggest(*reached),
+                )
             return None
         return target
+
+    def _locate(
+        self, target: Target, site: Document, where: str, depth: int
+    ) -> tuple[Target | None, tuple[Document, str, str] | None]:
+        """Where ``target`` really is: a ``$ref`` met on the way is followed and the rest of
+        the pointer read from its target (``#/channels/echo/messages/tick`` when the
+        channel ``echo`` is itself a ``$ref`` into another file, as split 3.x documents are).
+        Returns the place, or None and what was reached (file, the pointer that exists,
+        the rest) for the hint; None and None when a reference on the way was reported."""
+        if depth > _MAX_HOPS:
+            self.diagnostics.error(
+                "NOVA064",
+                f"$ref chain longer than {_MAX_HOPS} references on the way to {target.pointer!r}",
+                site.source.position(where),
+                hint="a $ref on this path leads through itself; make one of them the definition",
+            )
+            return None, None
+        doc, value, done = target.doc, target.doc.data, ""
+        tokens = target.pointer[1:].split("/") if target.pointer else []
+        for n, raw in enumerate(tokens):
+            token = unescape_token(raw)
+            if isinstance(value, dict) and token not in value and isinstance(value.get("$ref"), str):
+                via = self._target(value["$ref"], doc, join_pointer(done, "$ref"), depth + 1)
+                if via is None:
+                    return None, None
+                rest = "".join("/" + t for t in tokens[n:])
+                return self._locate(Target(via.doc, via.pointer + rest), site, where, depth + 1)
+            if isinstance(value, dict) and token in value:
+                value = value[token]
+            elif isinstance(value, list) and token.isdigit() and int(token) < len(value):
+                value = value[int(token)]
+            else:
+                return None, (doc, done, "".join("/" + t for t in tokens[n:]))
+            done = join_pointer(done, token)
+        return target, None
 
     def _load(self, doc: Document, file_part: str, where: str) -> Document | None:
         try:
@@ -285,24 +317,18 @@ class RefResolver:
             return None
         if path in self._docs:
             return self._docs[path]
-        display = str(Path(doc.display).parent / file_part).replace("\\", "/")
+        # Normalised, so diagnostics say `commons/schemas.yml`, not `commons/../commons/schemas.yml`.
+        here = posixpath.dirname(doc.display.replace("\\", "/"))
+        display = posixpath.normpath(posixpath.join(here, file_part.replace("\\", "/")))
         loaded = load_document(path, display, self.diagnostics, doc.limits)
         if loaded is not None:
             self._docs[path] = loaded
         return loaded
 
     def _lookup(self, target: Target, missing: Any = ...) -> Any:
-        value = target.doc.data
-        if not target.pointer:
-            return value
-        for token in target.pointer[1:].split("/"):
-            token = unescape_token(token)
-            if isinstance(value, dict) and token in value:
-                value = value[token]
-            elif isinstance(value, list) and token.isdigit() and int(token) < len(value):
-                value = value[int(token)]
-            else:
-                return None if missing is None else {}
+        value = get(target.doc.data, compile_pointer(target.pointer))
+        if value is MISSING:
+            return None if missing is None else {}
         return value
 
     def _default_name(self, target: Target) -> str:
@@ -310,8 +336,8 @@ class RefResolver:
             data = target.doc.data
             title = data.get("title") if isinstance(data, dict) else None
             base = title if isinstance(title, str) else target.doc.path.stem.split(".")[0]
-            return pascal_case(base)
-        return pascal_case(unescape_token(target.pointer.rsplit("/", 1)[1]))
+            return pascal_case(base, prefix="Schema")
+        return pascal_case(unescape_token(target.pointer.rsplit("/", 1)[1]), prefix="Schema")
 
     def _register(self, target: Target, name: str) -> str | None:
         key = (target.doc.path, target.pointer)
@@ -332,22 +358,24 @@ class RefResolver:
         self._queue.append((name, target))
         return name
 
-    @staticmethod
-    def _suggest(doc: Document, fragment: str) -> str:
-        parent, _, last = fragment.rpartition("/")
-        container: Any = doc.data
-        for token in parent[1:].split("/") if parent else []:
-            container = container.get(unescape_token(token)) if isinstance(container, dict) else None
+    def _suggest(self, doc: Document, found: str, rest: str) -> str:
+        """The hint for a pointer that exists up to ``found`` in ``doc`` (after following any
+        ``$ref`` on the way) and misses at the first token of ``rest``."""
+        missing = unescape_token(rest[1:].split("/", 1)[0])
+        container = self._lookup(Target(doc, found))
+        where = doc.display + "#" + found if doc is not self.root else "#" + found
         if isinstance(container, dict) and container:
             import difflib
 
-            close = difflib.get_close_matches(unescape_token(last), [str(k) for k in container], 1)
+            close = difflib.get_close_matches(missing, [str(k) for k in container], 1)
             if close:
-                return f"did you mean {parent}/{close[0]}?"
-            return "known names here: " + ", ".join(sorted(str(k) for k in container)[:8])
-        return f"nothing exists at {parent or '/'} in {doc.display}"
+                return f"did you mean {where.rstrip('/')}/{close[0]}?"
+            return f"known names at {where}: " + ", ".join(sorted(str(k) for k in container)[:8])
+        return f"nothing named {missing!r} exists at {where}"
 
 
+_MAX_HOPS = 64
+"""References followed through on the way to one target, at most (a chain, not a cycle)."""
 _SAME_VALUE_LISTS = ("allOf", "anyOf", "oneOf")
 """Keywords whose subschemas describe the very value their schema describes."""
 _SAME_VALUE_ONE = ("not", "if", "then", "else")

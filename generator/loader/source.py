@@ -17,21 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from nova_runtime.pointer import join_pointer
 
 from ..diagnostics import Diagnostics, Position
 from .limits import DEFAULT_LIMITS, LimitExceeded, Limits, compose, format_size
-
-
-def escape_token(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
-
-
-def unescape_token(token: str) -> str:
-    return token.replace("~1", "/").replace("~0", "~")
-
-
-def join_pointer(base: str, token: str | int) -> str:
-    return f"{base}/{escape_token(str(token))}"
 
 
 @dataclass

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from nova_runtime import protocol as p
 from nova_runtime.core.subscriptions import canonical
+from nova_runtime.pointer import join_pointer
 from nova_runtime.template import placeholders
 
 from .. import ir
-from ..loader.source import join_pointer
 from .common import match_from
 
 if TYPE_CHECKING:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from nova_runtime import protocol as p
-
-from ..loader.source import join_pointer
+from nova_runtime.pointer import join_pointer
 
 
 def strings_in(value: Any, pointer: str) -> list[tuple[str, str]]:

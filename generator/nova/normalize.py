@@ -11,15 +11,17 @@ import re
 from typing import Any
 
 from nova_runtime import protocol as p
+from nova_runtime.pointer import join_pointer
 from nova_runtime.template import PLACEHOLDER
 
 from .. import ir
 from ..diagnostics import Diagnostics
 from ..loader.refs import RefResolver
-from ..loader.source import Document, join_pointer
+from ..loader.source import Document
 from ..naming import nfkc, snake_case
 from .channels import read_channel
 from .common import match_from, strings_in
+from .signing import read_signature
 
 """Keyword arguments the generated ``connect()`` has besides one per credential."""
 
@@ -291,7 +293,10 @@ class Normalizer:
         credentials = tuple(
             p.Credential(name, c.get("env"), c.get("secret", False)) for name, c in a.get("credentials", {}).items()
         )
-        known = {c.name for c in credentials} | {"refresh_token"} | RECIPE_VALUES.get(a.get("recipe"), set())
+        params, signature = read_signature(self, a, {c.name for c in credentials})
+        known = {c.name for c in credentials} | {"refresh_token"}
+        if signature is not None:
+            known |= {"timestamp", "nonce", "method", signature.into}
         for name in a.get("credentials", {}):
             if not nfkc(name).isidentifier():
                 self.diagnostics.error(
@@ -300,8 +305,8 @@ class Normalizer:
                     self.pos(join_pointer("/auth/credentials", name), key=True),
                     hint=f"use a snake_case identifier such as {snake_case(name).lstrip('_') or 'token'!r}",
                 )
-        for key in ("params", "refresh"):
-            for pointer, text in strings_in(a.get(key, {}), f"/auth/{key}"):
+        for key, value in (("params", params), ("refresh", a.get("refresh", {}))):
+            for pointer, text in strings_in(value, f"/auth/{key}"):
                 for name in PLACEHOLDER.findall(text):
                     if name not in known:
                         self.diagnostics.error(
@@ -313,13 +318,13 @@ class Normalizer:
         return (
             p.Auth(
                 request=method,
-                params=a.get("params", {}),
+                params=params,
                 credentials=credentials,
                 token=a.get("token", "/access_token"),
                 expires_in=a.get("expires_in", "/expires_in"),
                 refresh_token=a.get("refresh_token", "/refresh_token"),
                 refresh_params=a.get("refresh"),
-                recipe=a.get("recipe"),
+                signature=signature,
             ),
             a["request"],
         )
@@ -399,10 +404,6 @@ class Normalizer:
             )
             for code, e in self.data.get("errors", {}).items()
         )
-
-
-RECIPE_VALUES: dict[Any, set[str]] = {"okx_login": {"timestamp", "sign"}}
-"""Placeholders a built-in signing recipe fills in the login params, beside the credentials."""
 
 
 def _is_array(value: Any, n: Normalizer) -> bool:

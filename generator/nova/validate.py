@@ -14,9 +14,10 @@ from importlib import resources
 from typing import Any
 
 import jsonschema
+from nova_runtime.pointer import join_pointer
 
 from ..diagnostics import Diagnostics
-from ..loader.source import Document, join_pointer
+from ..loader.source import Document
 
 
 @cache

@@ -6,6 +6,7 @@ formatted by ruff at a pinned version (:mod:`.formatter`); writing, checking and
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from importlib import resources
@@ -20,7 +21,7 @@ from ..config import ConfigError
 from ..diagnostics import Diagnostics
 from ..naming import KEYWORDS, Code, Identifier, comment, docstring, py_str
 from ..planner import Plan
-from .formatter import format_python
+from .formatter import format_files
 from .imports import prune_unused_imports
 from .models import render_models
 from .pyliteral import to_source
@@ -86,7 +87,14 @@ def _indent(text: Code, width: int = 4) -> Code:
     return Code(jinja2.filters.do_indent(_finalize(text), width))
 
 
+@functools.lru_cache(maxsize=8)
 def _environment(overlay: Path | None) -> jinja2.Environment:
+    """The template environment for ``overlay`` (or the built-in templates alone).
+
+    Kept per overlay folder, so each template is compiled once per process: compiling was a
+    sixth of the time to generate Deribit, paid again for every target of a ``--check``. An
+    edited template file is still seen (jinja2 checks each file's modification time).
+    """
     builtin = jinja2.FileSystemLoader(str(resources.files("nova_gen.templates")))
     loader: jinja2.BaseLoader = (
         jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(overlay)), builtin]) if overlay else builtin
@@ -220,14 +228,23 @@ def context(plan: Plan, options: RenderOptions) -> dict[str, Any]:
         "sends_imports": [
             Code(n)
             for n in sorted(
-                {"send_only" for r in methods if not r.awaits_reply}
+                {"send_only" for r in methods if not r.awaits_reply and not r.source.body}
+                | {"send_frame" for r in methods if not r.awaits_reply and r.source.body}
                 | {"request_next" for r in methods if r.awaits_reply and not r.source.correlated}
             )
         ],
         "reply_consts": [
             Identifier(r.const + "_REPLY") for r in methods if r.awaits_reply and not r.source.correlated
         ],
-        "uses_dump_params": any(r.params_model for r in methods),
+        "uses_dump_params": any(r.params_model or r.source.body == "json" for r in methods),
+        "params_imports": [
+            Code(n)
+            for n in sorted(
+                {"dump_params" for r in methods if r.params_model}
+                | {"dump_payload" for r in methods if r.source.body == "json"}
+            )
+        ],
+        "uses_type_adapter": any(r.source.body == "json" for r in methods),
     }
 
 
@@ -290,8 +307,9 @@ def render_package(plan: Plan, options: RenderOptions, diagnostics: Diagnostics)
             if custom is None or not custom.is_file():
                 raise
             raise CustomTemplateError(f"template {custom}: {exc}") from exc
-        files[name] = format_python(prune_unused_imports(text))
-    files["models.py"] = format_python(render_models(hide_secrets(plan), head, plan.api.source, diagnostics, plan.field_names))
+        files[name] = prune_unused_imports(text)
+    files["models.py"] = render_models(hide_secrets(plan), head, plan.api.source, diagnostics, plan.field_names)
+    files = format_files(files)
     files["py.typed"] = ""
     if options.vendor_runtime:
         for name, text in runtime_files().items():

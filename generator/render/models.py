@@ -14,10 +14,36 @@ import warnings
 from typing import Any
 
 from ..diagnostics import Diagnostics, Position
+from .formats import portable
 
 
 class ModelGenerationError(Exception):
     pass
+
+
+def datamodel_options() -> dict[str, Any]:
+    """The options ``models.py`` is built with: one JSON Schema document in, pydantic v2 models
+    for Python 3.11 out, enums as ``Literal``, constraints on fields, descriptions as docstrings
+    (keyword arguments of ``datamodel_code_generator.generate``)."""
+    from datamodel_code_generator.enums import DataModelType, InputFileType
+    from datamodel_code_generator.format import Formatter, PythonVersion
+    from datamodel_code_generator.parser import LiteralType
+
+    return {
+        "input_file_type": InputFileType.JsonSchema,
+        "output_model_type": DataModelType.PydanticV2BaseModel,
+        "target_python_version": PythonVersion.PY_311,
+        "enum_field_as_literal": LiteralType.All,
+        "use_standard_collections": True,
+        "use_union_operator": True,
+        "use_type_alias": True,
+        "field_constraints": True,
+        "use_schema_description": True,
+        "use_field_description": True,
+        "disable_timestamp": True,
+        "skip_root_model": True,
+        "formatters": [Formatter.ISORT],
+    }
 
 
 def render_models(
@@ -29,31 +55,16 @@ def render_models(
 ) -> str:
     # Imported here: datamodel-code-generator is slow to import and only this stage needs it.
     from datamodel_code_generator import generate
-    from datamodel_code_generator.enums import DataModelType, InputFileType
-    from datamodel_code_generator.format import Formatter, PythonVersion
-    from datamodel_code_generator.parser import LiteralType
 
     if not models:
         return f'{header}\n"""No payload models."""\n'
-    document = {"$defs": dict(sorted(models.items()))}
+    document = {"$defs": {name: portable(schema) for name, schema in sorted(models.items())}}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
             out = generate(
                 json.dumps(document),
-                input_file_type=InputFileType.JsonSchema,
-                output_model_type=DataModelType.PydanticV2BaseModel,
-                target_python_version=PythonVersion.PY_311,
-                enum_field_as_literal=LiteralType.All,
-                use_standard_collections=True,
-                use_union_operator=True,
-                use_type_alias=True,
-                field_constraints=True,
-                use_schema_description=True,
-                use_field_description=True,
-                disable_timestamp=True,
-                skip_root_model=True,
-                formatters=[Formatter.ISORT],
+                **datamodel_options(),
                 custom_file_header=header,
                 aliases=field_names or None,
                 field_extra_keys={"repr"},  # Field(repr=False) on secrets (see secrets.py)

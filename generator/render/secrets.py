@@ -9,7 +9,10 @@ which fields are secrets:
   and nested objects);
 - in the login request's params, the keys whose template value is a secret credential
   (``client_secret: "{client_secret}"``, also inside arrays) or the refresh token
-  (``"{refresh_token}"``), in ``auth.params`` and ``auth.refresh``.
+  (``"{refresh_token}"``), in ``auth.params`` and ``auth.refresh``; the key that receives
+  the login signature (``auth.signature.into``); and a key named like a secret credential
+  (``client_secret``), which holds that secret whenever a caller fills it in, even when the
+  spec's own login signs with it rather than sending it.
 
 The field's schema gets ``repr: false``, which datamodel-code-generator prints as a ``Field``
 argument (its ``field_extra_keys``). A ``repr`` keyword written in the spec itself is dropped
@@ -105,6 +108,9 @@ def hide_secrets(plan: Plan) -> dict[str, Any]:
         for template in (auth.params, auth.refresh_params):
             for path in _secret_params(template, secrets):
                 marked.append(_field(models, params, path))
+        named = secrets | ({auth.signature.into} if auth.signature is not None else set())
+        for name in sorted(named):
+            marked.append(_field(models, params, (name,)))
     for schema in marked:
         if schema is not None:
             schema[REPR] = False

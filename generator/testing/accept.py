@@ -121,6 +121,9 @@ class Acceptor:
             if door.server_pings and self.pings.pings:
                 conn.spawn(self.pings.run(conn))
             async for message in ws:
+                if isinstance(message, bytes):
+                    with self.inbox.lock:
+                        self.inbox.received_binary.append(message)
                 text = message if isinstance(message, str) else message.decode("utf-8", "replace")
                 logger.debug("conn %d -> %s", conn.number, text)
                 limit = door.message_limit

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
-from nova_runtime.pointer import MISSING, Tokens, compile_pointer, get, set_at
+from nova_runtime.pointer import MISSING, compile_pointer, get, set_at
 from nova_runtime.protocol import Envelope, Match, ServerPing
 
 from ..ir import Event
@@ -169,7 +168,7 @@ class Framer:
             skip = set(self.envelope.template)
             for pointer in (spec.method, spec.id):
                 if pointer is not None:
-                    keys = _tokens(pointer)
+                    keys = compile_pointer(pointer)
                     if len(keys) == 1:
                         skip.add(keys[0])
             params = (
@@ -187,32 +186,28 @@ class Framer:
         )
 
 
-# -- JSON pointers: the runtime's own helpers (nova_runtime.pointer), by string --------
+# -- JSON pointers: the runtime's own helpers (nova_runtime.pointer), by string ----------
 
-
-@lru_cache(maxsize=256)
-def _tokens(pointer: str) -> Tokens:
-    return compile_pointer(pointer)
 
 
 def read_at(doc: Any, pointer: str, default: Any = None) -> Any:
     """The value at ``pointer``, or ``default`` when it does not resolve."""
-    value = get(doc, _tokens(pointer))
+    value = get(doc, compile_pointer(pointer))
     return default if value is MISSING else value
 
 
 def has_at(doc: Any, pointer: str) -> bool:
-    return get(doc, _tokens(pointer)) is not MISSING
+    return get(doc, compile_pointer(pointer)) is not MISSING
 
 
 def write_at(doc: dict[str, Any], pointer: str, value: Any) -> None:
     """Write ``value`` at ``pointer`` (``""`` merges an object into the frame)."""
-    set_at(doc, _tokens(pointer), value)
+    set_at(doc, compile_pointer(pointer), value)
 
 
 def remove_at(doc: Any, pointer: str) -> None:
     """Remove the member at ``pointer`` if it exists."""
-    tokens = _tokens(pointer)
+    tokens = compile_pointer(pointer)
     if not tokens:
         return
     parent = get(doc, tokens[:-1])

@@ -53,6 +53,8 @@ class Inbox:
         """Every decoded JSON frame clients sent, in order (all connections)."""
         self.received_text: list[str] = []
         """Text frames that were not JSON (e.g. ``pong`` answers, garbage)."""
+        self.received_binary: list[bytes] = []
+        """Binary frames as they came (:meth:`take` then gets them decoded)."""
 
     async def take(self, conn: Connection, text: str) -> None:
         """Route one text frame (binary frames arrive here decoded as UTF-8)."""

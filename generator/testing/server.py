@@ -319,6 +319,11 @@ class SpecServer(ServerControls):
         return self.inbox.received_text
 
     @property
+    def received_binary(self) -> list[bytes]:
+        """Binary frames as they came (then also handled as text, decoded)."""
+        return self.inbox.received_binary
+
+    @property
     def pings_sent(self) -> int:
         """Server pings sent so far (each probe of ``heartbeat.server_pings`` counts)."""
         return self.pings.sent

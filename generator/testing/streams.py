@@ -21,10 +21,9 @@ import math
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
-from nova_runtime.pointer import Tokens, compile_pointer
+from nova_runtime.pointer import compile_pointer
 from nova_runtime.protocol import Envelope, Match
 
 from ..ir import Channel, ChannelExample
@@ -99,15 +98,11 @@ class PayloadDrift:
         return message
 
 
-@lru_cache(maxsize=256)
-def _tokens(pointer: str) -> Tokens:
-    return compile_pointer(pointer)
-
 
 def put(doc: dict[str, Any], pointer: str, value: Any) -> None:
     """Write ``value`` at ``pointer``, stepping into existing lists by index and creating
     objects where nothing is; ``""`` merges an object into ``doc``."""
-    tokens = _tokens(pointer)
+    tokens = compile_pointer(pointer)
     if not tokens:
         if isinstance(value, dict):
             doc.update(value)

@@ -2,17 +2,18 @@
 generate a client which passes ``mypy --strict`` and imports may only go up.
 
 ``MEASURED`` is the count measured when it was last raised; raise it whenever a change makes
-more documents pass (``make corpus`` prints the table). The goal is nine in ten.
+more documents pass (``make corpus`` prints the table). At least nine in ten must pass.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
 from .corpus import ROOT, Result, documents, import_all, measure, table, type_check
 
-MEASURED = 18
+MEASURED = 26
 
 
 def test_the_corpus_has_at_least_twenty_public_documents() -> None:
@@ -25,6 +26,16 @@ def test_the_share_of_the_corpus_that_generates_type_checks_and_imports() -> Non
     results = measure(out)
     passed = sum(r.passed for r in results)
     assert passed >= MEASURED, table(results)
+    assert passed * 10 >= len(results) * 9, table(results)
+    # Class names stay meaningful on real documents: named by path, never numbered (Event1).
+    names = [
+        f"{path.parent.name}.{name}"
+        for path in (out / "clients").rglob("models.py")
+        for name in re.findall(r"^(?:class )?(\w+)(?:\(BaseModel| = TypeAliasType)", path.read_text("utf-8"), re.M)
+    ]
+    assert len(names) > 50
+    numbered = [n for n in names if re.search(r"[a-z]\d+$", n)]
+    assert numbered == []
 
 
 def test_the_measurement_sees_type_errors_and_import_errors(tmp_path: Path) -> None:

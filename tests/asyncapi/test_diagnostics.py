@@ -1,5 +1,5 @@
-"""Every AsyncAPI diagnostic (NOVA1xx): a small broken document, the code, severity,
-line and column (marked ``@@`` in the document)."""
+"""Every AsyncAPI diagnostic (NOVA1xx, and the NOVA08x that only AsyncAPI documents give): a
+small broken document, the code, severity, line and column (marked ``@@`` in the document)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 from nova_gen.cli import main
 from nova_gen.diagnostics import Diagnostics, SpecError
 from nova_gen.loader import load_api
+from nova_gen.planner import plan
 
 V3 = """asyncapi: 3.0.0
 info: {title: Test, version: '1'}
@@ -134,8 +135,26 @@ CASES = [
                              "    messages: [{$ref: '#/channels/root/messages/ping'}]\n",
                              "  sendPing:\n    action: receive\n    channel: {$ref: '#/channels/root'}\n"
                              "    messages: [{$ref: '#/channels/root/messages/ping'}, {$ref: '#/components/messages/raw'}]\n"
-                             "components:\n  messages:\n    raw: {payload: @@{type: string}}\n"),
+                             "components:\n  messages:\n    raw: {payload: {type: object, properties: "
+                             "{jsonrpc: {const: '2.0'}, method: {const: raw}, params: @@{type: string}}}}\n"
+                             "x-nova-envelope: {preset: jsonrpc2}\n"),
          "NOVA116", message="not an object"),
+    Case("082-pinned-in-place", sub(V2, "- {name: b, payload: {type: object, properties: {type: {enum: [b]}}}}",
+                                    "- @@{name: b, x-nova-when: {equals: {/type: c}},\n"
+                                    "             payload: {type: object, properties: {type: {enum: [b]}}}}"),
+         "NOVA082", severity="warning", message="the model takes the recognised value"),
+    Case("082-shared", sub(V2, "- {name: b, payload: {type: object, properties: {type: {enum: [b]}}}}",
+                           "- @@{name: b, x-nova-when: {equals: {/type: c}}, payload: {$ref: '#/components/schemas/B'}}\n"
+                           "components: {schemas: {B: {type: object, properties: {type: {enum: [b]}}}}}"),
+         "NOVA082", severity="warning", message="that schema is shared"),
+    # A planner warning: a ws header and an API key in the query, both `token`.
+    Case("083-connect-names", sub(sub(V3, "  prod: {host: example.com, protocol: wss}",
+                                      "  prod: {host: example.com, protocol: wss, "
+                                      "security: [{$ref: '#/components/securitySchemes/t'}]}"),
+                                  "    address: /\n", "    address: /\n    bindings: {ws: {headers: "
+                                  "{type: object, properties: {token: {type: string}}}}}\n")
+         + "components: {securitySchemes: {t: {type: httpApiKey, in: query, @@name: token}}}\n",
+         "NOVA083", severity="warning", message="it is named 'token_query'"),
 ]
 
 
@@ -157,7 +176,7 @@ def test_asyncapi_diagnostic(case: Case, tmp_path: Path, monkeypatch: pytest.Mon
     spec, file, line, column = _write(case, tmp_path)
     diagnostics = Diagnostics()
     try:
-        load_api(spec, diagnostics, tmp_path, case.perspective)
+        plan(load_api(spec, diagnostics, tmp_path, case.perspective), diagnostics)
     except SpecError:
         pass
     hits = [d for d in diagnostics.sorted() if d.code == case.code]
@@ -188,3 +207,4 @@ def test_cli_validate_prints_position(tmp_path: Path, capsys: pytest.CaptureFixt
     assert main(["validate", "spec.yml"]) == 2
     err = capsys.readouterr().err
     assert f"spec.yml:{line}:{column}: error NOVA101: " in err
+

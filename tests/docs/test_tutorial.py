@@ -5,7 +5,8 @@ order are the spec; ```python title="X"``` and ```toml title="X"``` blocks are f
 blocks are commands run from the spec's folder; ```text title="output of CMD"``` is exactly what
 CMD prints. ``nova-gen`` commands run in process (``nova_gen.cli.main``); ``nova-gen serve`` is
 replaced by :class:`nova_gen.testing.SpecServer` on 127.0.0.1, whose URL the programs get from
-``NOVA_URL``; ``python`` commands run in a subprocess with a timeout.
+``NOVA_URL``; ``python`` commands run in a subprocess with a timeout, and the whole tutorial
+within a bound of its own.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ TUTORIAL = ROOT / "docs" / "tutorial.md"
 PROTOCOLS = ROOT / "docs" / "protocols.md"
 SPEC_NAME = "tickers.yaml"
 PROGRAM_TIMEOUT = 60.0
+TUTORIAL_TIMEOUT = 180.0
+"""Seconds for every command of the tutorial together (the server included)."""
 
 FENCE = re.compile(r"^```(?P<lang>[\w-]+)(?P<info>[^\n]*)\n(?P<body>.*?)^```[ \t]*$", re.M | re.S)
 TITLE = re.compile(r'title="(?P<title>[^"]+)"')
@@ -83,11 +86,13 @@ async def _run(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[int, st
     try:
         out, err = await asyncio.wait_for(proc.communicate(), PROGRAM_TIMEOUT)
     except TimeoutError:
-        proc.kill()
-        await proc.wait()
         raise AssertionError(
             f"{shlex.join(argv)} did not finish within {PROGRAM_TIMEOUT}s"
         ) from None
+    finally:  # also when the tutorial's own bound cancels the wait
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
     return proc.returncode or 0, out.decode(), err.decode()
 
 
@@ -106,7 +111,10 @@ async def test_tutorial_runs(
 
     outputs: dict[str, str] = {}
     served = False
-    async with SpecServer(load_api(tmp_path / SPEC_NAME), notify_interval=0.01) as server:
+    async with (
+        asyncio.timeout(TUTORIAL_TIMEOUT),
+        SpecServer(load_api(tmp_path / SPEC_NAME), notify_interval=0.01) as server,
+    ):
         for b in found:
             if b.lang != "sh":
                 continue

@@ -952,7 +952,7 @@ async def test_graphql_fatal_close_codes_stop_the_client(gql_server: SpecServer,
             await client.close()
 
 
-async def test_okx_login_signs_with_the_okx_recipe(okx_server: SpecServer) -> None:
+async def test_okx_login_signs_as_its_spec_says(okx_server: SpecServer) -> None:
     """Credentials given: the client logs in first, with OKX's HMAC signature."""
     import base64
     import hashlib
@@ -997,3 +997,21 @@ async def test_graphql_error_for_an_operation_fails_its_subscription(gql_server:
             assert typing.state == "failed"
             assert len(await take(added, 2)) == 2  # the other operation goes on
             assert client.state == "open"
+
+
+async def test_okx_order_and_cancel_take_the_typed_models_their_params_hold(okx_server: SpecServer) -> None:
+    # Issue 11, kind 6: the signature's item class is the one the params model holds, so a
+    # typed call validates (it used to name a twin class that the params model rejected).
+    order = okx_models.PlaceOrderParamsArgsItem(
+        instId="BTC-USDT", tdMode="cash", side="buy", ordType="limit", px="60000", sz="0.01", clOrdId="b15"
+    )
+    cancel = okx_models.CancelOrderArgsItem(instId="BTC-USDT", ordId="312269865356374016")
+    async with asyncio.timeout(TIMEOUT):
+        async with OkxClient.connect(
+            url=okx_server.url, api_key="key", secret_key="secret", passphrase="phrase"
+        ) as client:
+            placed = await client.order(args=[order])
+            cancelled = await client.cancel_order(args=[cancel])
+    assert okx_models.PlaceOrderParams.model_fields["args"].annotation == list[okx_models.PlaceOrderParamsArgsItem]
+    assert (placed.op, placed.data[0].sMsg) == ("order", "Order placed")
+    assert (cancelled.op, cancelled.data[0].ordId) == ("cancel-order", "312269865356374016")

@@ -222,20 +222,20 @@ async def test_invalid_utf8_and_oversized_frames_close_with_our_code_and_reconne
     assert all("closed by the client" in r.reason for r in handlers.reasons if not r.by_client)
 
 
-async def test_a_receive_loop_that_dies_closes_its_socket(server: SpecServer) -> None:
+async def test_a_receive_path_that_fails_closes_its_socket(server: SpecServer) -> None:
     async with asyncio.timeout(20):
         async with connect(server) as client:
             sup = client._sup
             assert sup is not None and sup.conn is not None
             ws = sup.conn.ws
-            recv = ws.recv
+            handler = ws.on_batch
 
-            async def broken(*args: Any, **kwargs: Any) -> Any:
-                ws.recv = recv  # type: ignore[method-assign]
+            def broken(batch: Any) -> None:
+                ws.on_batch = handler
                 raise RuntimeError("a bug in the receive path")
 
-            ws.recv = broken  # type: ignore[method-assign]  # fault injection: one failing recv
-            await server.send_raw("{}")  # wake the loop (its pending recv returns first)
+            ws.on_batch = broken  # fault injection: one failing delivery of a socket read
+            await server.send_raw("{}")
             await server.wait_for(lambda: server.connections == 2)
             await server.wait_for(lambda: server.open_connections == 1)  # the old one closed
             assert isinstance(await client.get_time(), int)

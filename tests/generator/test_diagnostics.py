@@ -76,9 +76,9 @@ CASES = [
     Case("101-asyncapi-version", "asyncapi: @@'9.0.0'\ninfo: { title: x, version: '1' }\n", "NOVA101"),
     # -- references and schemas -------------------------------------------------------------
     Case("010-local", mutate(TICKER_MSG, 'message: { $ref: @@"#/schemas/Tickr" }'), "NOVA010",
-         message="points to nothing", hint="did you mean /schemas/Ticker?"),
+         message="points to nothing", hint="did you mean #/schemas/Ticker?"),
     Case("010-other-file", mutate(TICKER_MSG, 'message: { $ref: @@"common.yaml#/schemas/Nope" }'),
-         "NOVA010", hint="known names here: Other",
+         "NOVA010", hint="known names at common.yaml#/schemas: Other",
          extra={"common.yaml": "schemas:\n  Other: { type: string }\n"}),
     Case("010-not-a-string", mutate(TICKER_MSG, "message: { $ref: @@5 }"), "NOVA010",
          message="$ref must be a string"),
@@ -230,6 +230,31 @@ CASES = [
          "NOVA039"),
     Case("040-credential", BASE + 'auth:\n  request: get_time\n  credentials:\n    client_id: { env: X_ID }\n'
          '  params: { id: "{client_id}", secret: @@"{client_secret}" }\n', "NOVA040", message="{client_secret}"),
+    Case("065-signature-key", BASE + 'auth:\n  request: get_time\n  credentials:\n    key: { env: X_KEY }\n    secret: { env: X_SECRET, secret: true }\n'
+         '  params: { k: "{key}", sig: "{sig}" }\n'
+         '  signature: { into: sig, key: @@secrets, message: "{timestamp}" }\n', "NOVA065",
+         message="key 'secrets' is not a credential", hint="declared: key, secret"),
+    Case("066-signature-message", BASE + 'auth:\n  request: get_time\n  credentials:\n    key: { env: X_KEY }\n    secret: { env: X_SECRET, secret: true }\n'
+         '  params: { sig: "{sig}" }\n'
+         '  signature: { into: sig, key: secret, message: @@"{timestamp}GET{path}" }\n', "NOVA066",
+         message="{path} in the signature's message"),
+    Case("067-signature-unused", BASE + 'auth:\n  request: get_time\n  credentials:\n    key: { env: X_KEY }\n    secret: { env: X_SECRET, secret: true }\n'
+         '  params: { k: "{key}", sign: "{sign}" }\n'
+         '  signature: { into: @@sig, key: secret, message: "{nonce}" }\n', "NOVA067",
+         message='auth.params never uses "{sig}"'),
+    Case("068-signature-shadows", BASE + 'auth:\n  request: get_time\n  credentials:\n    key: { env: X_KEY }\n    secret: { env: X_SECRET, secret: true }\n'
+         '  params: { k: "{key}", t: "{timestamp}" }\n'
+         '  signature: { into: @@timestamp, key: secret, message: "{nonce}" }\n', "NOVA068",
+         message="name 'timestamp' is already"),
+    Case("069-recipe-and-signature", BASE + 'auth:\n  request: get_time\n  credentials:\n'
+         '    secret_key: { env: X_SECRET, secret: true }\n'
+         '  params: { sign: "{sign}" }\n  @@recipe: okx_login\n'
+         '  signature: { into: sign, key: secret_key, message: "{timestamp}" }\n', "NOVA069",
+         message="both a recipe and a signature"),
+    Case("065-recipe-key", BASE + 'auth:\n  request: get_time\n  credentials:\n'
+         '    api_key: { env: X_KEY }\n'
+         '  params: { sign: "{sign}", at: "{timestamp}" }\n  recipe: @@okx_login\n', "NOVA065",
+         message="key 'secret_key' is not a credential"),
     Case("042-empty-when", add_section("events:\n  @@anything:\n    when: {}\n    message: { type: object }\n"),
          "NOVA042", severity="warning", message="matches every frame"),
     Case("090-stale-after-nan", mutate("    subscription: public\n    message: { $ref: \"#/schemas/Ticker\" }",
@@ -308,7 +333,8 @@ def test_every_code_is_covered_and_documented() -> None:
     emitted = {
         m for f in (root / "generator").rglob("*.py") for m in re.findall(r'"(NOVA\d{3})"', f.read_text("utf-8"))
     }
-    # AsyncAPI codes (NOVA1xx, and NOVA074) have one case each in tests/asyncapi/test_diagnostics.py.
+    # AsyncAPI codes (NOVA1xx, and NOVA074, NOVA082, NOVA083) have their cases in
+    # tests/asyncapi/test_diagnostics.py.
     asyncapi_cases = (root / "tests" / "asyncapi" / "test_diagnostics.py").read_text("utf-8")
     covered = {c.code for c in CASES} | set(re.findall(r'Case\("\d+-[^"]*", .*?"(NOVA\d{3})"', asyncapi_cases, re.S))
     # NOVA2xx (--check) and NOVA3xx (breaking changes) are asserted by the tests of those commands.

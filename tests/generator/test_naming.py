@@ -134,6 +134,7 @@ def test_case_helpers() -> None:
     assert snake_case("getInstrumentsV2") == "get_instruments_v2"
     assert pascal_case("ticker_data") == pascal_case("TickerData") == "TickerData"
     assert pascal_case("1x") == "N1x"
+    assert pascal_case("1x", prefix="Schema") == "Schema1x" and pascal_case("", prefix="Schema") == "Schema"
     assert constant_case("ticker") == "TICKER"
     assert escape_keyword("None") == "None_"
     assert docstring('a """b""" c\\') == 'a \\"\\"\\"b\\"\\"\\" c\\\\'

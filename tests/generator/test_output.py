@@ -115,3 +115,79 @@ def test_an_empty_folder_is_ours(tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
     assert write(empty, FILES).missing == list(FILES)
+
+
+ASCII_LOCALE_SCRIPT = """
+import sys
+from pathlib import Path
+from nova_gen.output import MARKER, compare, write
+
+assert sys.flags.utf8_mode == 0
+out = Path(sys.argv[1])
+files = {"__init__.py": MARKER + "\\u00e9\\n", "m.py": "x = '\\u00e9 \\u20ac'\\n"}
+assert write(out, files).missing == sorted(files)
+assert compare(out, files, "pkg").clean
+(out / "m.py").write_bytes("x = '\\u00e8'\\n".encode())
+print(compare(out, files, "pkg").diff, end="")
+"""
+
+
+def test_generated_files_are_utf8_under_a_c_locale(tmp_path: Path) -> None:
+    """Generated files are UTF-8 whatever the machine's locale (a CI container often runs
+    with the C locale): the folder header, the comparison and the written bytes."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"}
+    env.pop("PYTHONIOENCODING", None)
+    probe = subprocess.run(
+        [sys.executable, "-c", "import locale; print(locale.getpreferredencoding(False))"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert probe.stdout.strip() != "UTF-8", "the locale could not be made non-UTF-8"
+    # The same files written here (a UTF-8 locale) are the reference; the subprocess imports
+    # the same nova_gen (the one this test imported, first on its path).
+    import nova_gen
+
+    reference = tmp_path / "reference"
+    write(reference, {"__init__.py": MARKER + "é\n", "m.py": "x = 'é €'\n"})
+    env["PYTHONPATH"] = str(Path(nova_gen.__file__).resolve().parents[1])
+    out = tmp_path / "pkg"
+    done = subprocess.run(
+        [sys.executable, "-c", ASCII_LOCALE_SCRIPT, str(out)],
+        env={**env, "PYTHONIOENCODING": "utf-8"},
+        capture_output=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    assert (out / "__init__.py").read_bytes() == (reference / "__init__.py").read_bytes()
+    assert (out / "__init__.py").read_bytes() == (MARKER + "é\n").encode()
+    assert done.stdout.decode() == (
+        "--- pkg/m.py\n+++ pkg/m.py (generated)\n@@ -1 +1 @@\n-x = 'è'\n+x = 'é €'\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("on_disk", "line"),
+    [
+        ("one\nTWO\nthree\n", 2),  # the first line that differs
+        ("one\ntwo\nthree\nfour\n", 4),  # a line the generated file lacks
+        ("one\ntwo\nthree\nfour\nfive\n", 4),  # the first of them
+        ("one\ntwo\n", 2),  # lines missing at the end: the last line the file has
+        ("one\ntwo\nthree", 3),  # only the final newline differs
+        ("", 1),  # an empty file
+        ("ONE\n", 1),
+    ],
+)
+def test_the_first_changed_line_is_one_the_file_on_disk_has(
+    folder: Path, on_disk: str, line: int
+) -> None:
+    """``first_change`` is where ``--check`` annotations point (1-based, in the file on disk)."""
+    (folder / "a.py").write_text(on_disk, encoding="utf-8")
+    result = compare(folder, FILES, "pkg")
+    assert result.changed == ["a.py"] and result.first_change == {"a.py": line}

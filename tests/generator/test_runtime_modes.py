@@ -67,7 +67,9 @@ def test_the_range_is_nova_gens_dependency_and_holds_this_runtime() -> None:
     runtime = tomllib.loads((ROOT / "runtime" / "pyproject.toml").read_text("utf-8"))
     assert runtime["project"]["dynamic"] == ["version"]
     assert runtime["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "nova_runtime.version.__version__"}
-    assert set(runtime["project"]["dependencies"]) == {"pydantic>=2.7,<3", "websockets>=13,<18"}
+    # websockets and pydantic only, in the ranges nova-gen itself declares
+    same = {d for d in project["dependencies"] if d.startswith(("pydantic", "websockets"))}
+    assert set(runtime["project"]["dependencies"]) == same and len(same) == 2
 
 
 @pytest.mark.parametrize(

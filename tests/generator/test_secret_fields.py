@@ -85,3 +85,23 @@ def test_a_repr_keyword_in_the_spec_is_ignored(in_tmp: Path) -> None:
             in_tmp, mutate("token: { type: string }", "token: { type: string, repr: true }", SPEC)
         )
     ) >= {"Session.token"}
+
+
+def test_a_signed_login_hides_the_signature_and_a_param_named_like_a_secret(in_tmp: Path) -> None:
+    """A login signed as ``auth.signature`` sends the HMAC, not the secret: the param
+    that receives it is hidden, and so is a param named like the secret credential
+    (a caller may still fill it in by hand, as Deribit's ``client_secret``)."""
+    spec = mutate(
+        "        key: { type: string }\n",
+        "        key: { type: string }\n        secret: { type: string }\n        mac: { type: string }\n",
+        SPEC,
+    )
+    spec = mutate(
+        '  params: { key: "{api_key}", sig: [{ secret: "{secret}" }] }',
+        '  params: { key: "{api_key}", mac: "{mac}" }\n'
+        '  signature: { into: mac, key: secret, message: "{timestamp}{nonce}" }',
+        spec,
+    )
+    hidden = hidden_fields(generate(in_tmp, spec))
+    assert {"LoginParams.mac", "LoginParams.secret", "Session.token"} <= hidden
+    assert "LoginParams.key" not in hidden

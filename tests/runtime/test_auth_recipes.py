@@ -1,5 +1,6 @@
-"""Login signing recipes against known answers (computed independently with
-``openssl dgst -sha256 -hmac``), credential errors, and token bookkeeping details."""
+"""Login signatures (``auth.signature``, and the old recipe names the normaliser expands)
+against known answers (computed independently with ``openssl dgst -sha256 -hmac``),
+credential errors, and token bookkeeping details."""
 
 from __future__ import annotations
 
@@ -9,15 +10,17 @@ import pytest
 from nova_runtime.core import AuthState, MissingCredential, Secret, resolve_credentials
 from nova_runtime.protocol import Auth, Credential
 
-from .test_auth import CREDS, DERIBIT
+from nova_gen.nova.signing import expand_recipe
 
+from .test_auth import DERIBIT
+
+_OKX_PARAMS, _OKX_SIGNATURE = expand_recipe(
+    "okx_login",
+    {"args": [{"apiKey": "{api_key}", "passphrase": "{passphrase}", "timestamp": "{timestamp}", "sign": "{sign}"}]},
+)
 OKX = Auth(
     request="login",
-    params={
-        "args": [
-            {"apiKey": "{api_key}", "passphrase": "{passphrase}", "timestamp": "{timestamp}", "sign": "{sign}"}
-        ]
-    },
+    params=_OKX_PARAMS,
     credentials=(
         Credential("api_key", env="NOVA_TEST_OKX_KEY"),
         Credential("secret_key", env="NOVA_TEST_OKX_SECRET", secret=True),
@@ -26,7 +29,7 @@ OKX = Auth(
     token=None,
     expires_in=None,
     refresh_token=None,
-    recipe="okx_login",
+    signature=_OKX_SIGNATURE,
 )
 
 
@@ -60,15 +63,6 @@ def test_deribit_signature_known_answer() -> None:
         "signature": "f10fb02d67180e283a6d2eb0e38156d5890d9b281424ce2c6cc3d3d714a5cb25",
         "scope": "session:x",
     }
-
-
-def test_an_unknown_recipe_is_an_error() -> None:
-    state = AuthState(
-        Auth(request="login", params={}, credentials=CREDS, recipe="nope"),
-        {"client_id": Secret("a"), "client_secret": Secret("b")},
-    )
-    with pytest.raises(ValueError, match="^unknown auth recipe 'nope'$"):
-        state.login_params(0, "n")
 
 
 def test_a_recipe_names_the_missing_credential_and_its_variable() -> None:
@@ -112,3 +106,26 @@ def test_login_state_starts_empty_and_reset_forgets_the_connection() -> None:
     no_token = AuthState(OKX, {"api_key": Secret("k"), "secret_key": Secret("s"), "passphrase": Secret("p")})
     no_token.on_login_result({"code": "0"}, now=0.0)  # OKX: the connection itself is logged in
     assert no_token.authenticated is True and no_token.token is None and no_token.refresh_token is None
+
+
+def test_only_a_string_refresh_token_replaces_the_one_held() -> None:
+    state = AuthState(DERIBIT, {"client_id": Secret("a"), "client_secret": Secret("b")})
+    state.on_login_result({"access_token": "T", "refresh_token": "R1"}, now=0.0)
+    for odd in (12345, {"token": "x"}, ["R2"], True, ""):
+        state.on_login_result({"access_token": "T", "refresh_token": odd}, now=1.0)
+        assert state.refresh_token is not None and state.refresh_token.reveal() == "R1", odd
+
+
+def test_a_login_signature_is_a_secret_too() -> None:
+    state = AuthState(DERIBIT, {"client_id": Secret("id-1"), "client_secret": Secret("s3cr3t")})
+    signature = state.login_params(1538054050123, "abc")["signature"]
+    assert signature in state.secret_values()
+    assert state.redact(f"sig={signature}") == "sig=***"
+
+
+def test_the_tokens_held_for_redaction_are_the_last_64() -> None:
+    state = AuthState(DERIBIT, {"client_id": Secret("a"), "client_secret": Secret("b")})
+    for i in range(70):
+        state.on_login_result({"access_token": f"token-{i}"}, now=float(i))
+    held = state.secret_values()
+    assert [f"token-{i}" in held for i in (5, 6, 69)] == [False, True, True]

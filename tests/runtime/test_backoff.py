@@ -113,6 +113,7 @@ def test_short_lived_connections_keep_delays_low_on_a_fake_clock() -> None:
             now += delay + 0.05  # the delay, then open + login + resubscribe
         assert worst <= 2.0
         assert b.attempts == 1
+        assert repr(b) == "<Backoff attempts=1 short_lived=40>"  # every early drop counted
 
 
 def test_failed_attempts_still_back_off_exponentially() -> None:
@@ -203,3 +204,11 @@ def test_the_given_random_source_draws_the_delays() -> None:
     b = Backoff(POLICY, rng=random.Random(7))
     reference = random.Random(7)
     assert [b.next_delay() for _ in range(3)] == [reference.uniform(0.0, cap) for cap in (0.5, 1.0, 2.0)]
+
+
+def test_after_an_early_drop_the_first_delay_is_drawn_one_step_up() -> None:
+    b = Backoff(POLICY, random.Random(7))
+    b.connected(0.0)
+    b.disconnected(1.0)  # restored, then dropped early
+    expected = random.Random(7).uniform(*b.bounds(1))
+    assert b.next_delay() == expected

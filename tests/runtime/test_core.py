@@ -23,7 +23,16 @@ from nova_runtime.core import (
     compile_match,
 )
 from nova_runtime.errors import MalformedFrame, ServerError, SubscriptionError
-from nova_runtime.pointer import MISSING, compile_pointer, get, getter, set_at
+from nova_runtime.pointer import (
+    MISSING,
+    compile_pointer,
+    escape_token,
+    get,
+    getter,
+    join_pointer,
+    set_at,
+    unescape_token,
+)
 from nova_runtime.protocol import Match
 
 from .nova_fake_api import (
@@ -73,6 +82,16 @@ def test_pointer_compile_escape_and_get() -> None:
     assert getter("/a/b/0")(doc) == 10
     assert getter("")(doc) is doc
     assert getter("/a")([1]) is MISSING
+
+
+def test_pointer_tokens_escape_join_and_round_trip() -> None:
+    """RFC 6901 escaping, the one implementation the generator uses too."""
+    for name in ("a/b", "c~d", "~1", "/~0/", "", "plain"):
+        assert unescape_token(escape_token(name)) == name
+        assert compile_pointer(join_pointer("/x", name)) == ("x", name)
+    assert escape_token("a/b~c") == "a~1b~0c"
+    assert join_pointer("", 3) == "/3"
+    assert join_pointer("/schemas", "T/U") == "/schemas/T~1U"
 
 
 def test_pointer_set_creates_objects_and_merges() -> None:

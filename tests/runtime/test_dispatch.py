@@ -478,3 +478,82 @@ def test_match_acks_only_for_match_methods_and_the_whole_frame_without_an_addres
     assert receive(d, frame) == ("MatchAck", '{"arg":"x","event":"subscribed"}', frame)
     reply = Session(_proto(ack="reply", ack_when=when))  # not a match method: no match acks
     assert receive(reply.dispatcher, frame)[0] == "Unknown"
+
+
+class ByText(ServerError):
+    pass
+
+
+class ByLongerText(ServerError):
+    pass
+
+
+class Base(ServerError):
+    pass
+
+
+def text_dispatcher(**classes: Any) -> Dispatcher:
+    table = {"EOrder": ByText, "EOrder:Unknown order": ByLongerText, "Exceeded msg rate": ByText}
+    proto = dataclasses.replace(make_protocol(), error_classes={**table, **classes}, base_error=Base)
+    return Session(proto).dispatcher
+
+
+@pytest.mark.parametrize(
+    ("code", "message", "expected"),
+    [
+        ("Exceeded msg rate", "m", ByText),  # equals a key
+        ("EOrder", "m", ByText),
+        ("EOrder:Unknown order", "m", ByLongerText),  # equals the longer key
+        ("EOrder:Unknown order:id 7", "m", ByLongerText),  # the longest key it starts with
+        ("EOrder : no funds", "m", ByText),  # spaces before the colon
+        ("EOrder:Insufficient funds:need 3:more", "m", ByText),
+        (" EOrder:x", "m", Base),  # does not start with the key
+        ("EOrderX:x", "m", Base),
+        ("Unknown order:EOrder", "m", Base),  # the key later in the text
+        (None, "EOrder:Unknown order: 7", ByLongerText),  # no code: the message decides
+        (None, "Exceeded msg rate", ByText),  # a message equal to a key (Bybit's ret_msg)
+        (None, "", Base),
+        (5, "EOrder:Unknown order", Base),  # a code that is not text: the message is not used
+        ("EOrder" + ":x" * 8, "m", ByText),  # at most 8 parts are stripped
+        ("EOrder" + ":x" * 9, "m", Base),
+    ],
+)
+def test_error_classes_by_text_key(code: Any, message: str, expected: type) -> None:
+    error = text_dispatcher().error_for(code, message, None)
+    assert type(error) is expected
+    assert (error.code, error.message) == (code, message)
+
+
+def test_error_class_text_keys_are_bounded_and_must_be_server_errors() -> None:
+    long_key = "E" * 257
+    d = text_dispatcher(**{long_key: ByText, "NotAnError": dict, "NotAType": 7})
+    assert type(d.error_for(long_key, "m", None)) is ByText  # equal: looked up as a code
+    assert type(d.error_for(long_key + ":x", "m", None)) is Base  # only 256 characters read
+    assert type(d.error_for("NotAnError:x", "m", None)) is Base
+    assert type(d.error_for("NotAType:x", "m", None)) is Base
+    proto = dataclasses.replace(make_protocol(), error_classes={}, base_error=dict)  # type: ignore[arg-type]
+    assert type(Session(proto).dispatcher.error_for("x", "m", None)) is ServerError
+
+
+def test_an_error_carries_the_whole_reply() -> None:
+    s = Session(make_protocol())
+    pending, _ = s.build_request(GET_TIME, {}, now=0, timeout=1)
+    frame = {"id": pending.id, "error": {"code": 1, "message": "bad"}, "usIn": 7}
+    out = s.receive(json.dumps(frame))
+    assert isinstance(out, ErrorReply) and out.error.reply == frame
+
+
+@pytest.mark.parametrize(
+    ("code", "matches"),
+    [
+        (-32602, True),  # JSON-RPC codes below zero, keyed as text
+        (10**18 - 1, True),
+        (-(10**18) + 1, True),
+        (10**18, False),  # beyond: never turned into text (a 5000-digit code costs nothing)
+        (-(10**18), False),
+    ],
+)
+def test_an_int_code_matches_its_decimal_text_key_within_bounds(code: int, matches: bool) -> None:
+    proto = dataclasses.replace(make_protocol(), error_classes={str(code): ByText})
+    error = Session(proto).dispatcher.error_for(code, "m", None)
+    assert (type(error) is ByText) is matches

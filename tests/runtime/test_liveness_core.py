@@ -70,6 +70,55 @@ def test_overlap_hands_over_once_and_in_order(arrivals: list[tuple[int, int]]) -
     delivered = deliveries(overlap, entry, arrivals)
     assert delivered == sorted(set(delivered)) == list(range(10, max(delivered) + 1))
     assert delivered[-1] == max(seq for _, seq in arrivals)
+    assert overlap.duplicates == len(arrivals) - len(delivered)  # logged when it ends
+
+
+def test_copies_are_told_by_the_sequence_value_not_the_text() -> None:
+    s = sequenced_session()
+    entry = active(s)
+    overlap = s.begin_overlap(OLD)
+    got = []
+    for source, seq in [(OLD, 10), (OLD, 11), (NEW, 11), (OLD, 12), (NEW, 12)]:
+        price = 1.0 if source == OLD else 2.0  # each connection's copy reads differently
+        got.extend(overlap.offer(source, entry, frame(seq, price), (source, seq)))
+    assert got == [(OLD, 10), (OLD, 11), (NEW, 12)] and overlap.duplicates == 2
+
+
+def _sequenced_text(seq: Any) -> str:
+    return json.dumps({"method": "subscription", "params": {"channel": ADDR, "data": {"seq": seq}}})
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        [b"\x00a", b"\x00b", b"\x00c"],  # not JSON (an undecoded binary frame)
+        [_sequenced_text([n]) for n in range(3)],  # a sequence value that cannot be hashed
+    ],
+    ids=["not-json", "unhashable-sequence"],
+)
+def test_without_a_usable_sequence_value_copies_are_told_by_the_text(texts: list[Any]) -> None:
+    s = sequenced_session()
+    entry = active(s)
+    overlap = s.begin_overlap(OLD)
+    a, b, c = texts
+    got = []
+    for source, data in [(OLD, a), (NEW, b), (OLD, b), (NEW, c)]:
+        got.extend(overlap.offer(source, entry, data, (source, data)))
+    assert got == [(OLD, a), (OLD, b), (NEW, c)] and overlap.duplicates == 1
+
+
+def test_copies_are_counted_across_addresses() -> None:
+    s = sequenced_session()
+    btc = active(s)
+    eth, sol = (
+        s.subscribe(TICKER, TickerChannel(instrument_name=n, interval="100ms"), "x", now=0, timeout=1)[0]
+        for n in ("ETH-PERPETUAL", "SOL-PERPETUAL")
+    )
+    overlap = s.begin_overlap(OLD)
+    assert deliveries(overlap, btc, [(OLD, 1), (NEW, 1)]) == [1]  # the new one caught up
+    assert deliveries(overlap, eth, [(OLD, 1), (NEW, 2), (OLD, 2)]) == [1, 2]  # it was ahead
+    assert deliveries(overlap, sol, [(OLD, 1), (NEW, 1)]) == [1]
+    assert overlap.duplicates == 3
 
 
 def test_what_the_new_connection_held_is_delivered_when_the_overlap_ends() -> None:
@@ -131,7 +180,10 @@ def test_unsubscribe_to_resubscribe_keeps_the_address_desired() -> None:
     assert json.loads(frames[0][1])["params"] == {"channels": [ADDR]}
     assert entry.state == "pending" and entry.seq_last is None
     assert s.subscriptions.get(ADDR) is entry and s.subscriptions.routes[ADDR] is entry
+    other = TickerChannel(instrument_name="ETH-PERPETUAL", interval="100ms")
+    s.subscribe(TICKER, other, "sink", now=0, timeout=1)  # another address: not in the plan
     (step,) = s.subscriptions.restore_plan(only=[entry])
+    assert step.addresses == (ADDR,)
     pending, text = s.restore_request(step, now=0, timeout=1)
     assert json.loads(text)["method"] == "public/subscribe"
     s.receive(json.dumps({"id": frames[0][0].id, "result": [ADDR]}))  # the unsubscribe reply

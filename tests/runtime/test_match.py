@@ -32,3 +32,39 @@ CASES: list[tuple[Match, Any, bool]] = [
 @pytest.mark.parametrize(("match", "frame", "expected"), CASES)
 def test_every_condition_holds(match: Match, frame: Any, expected: bool) -> None:
     assert compile_match(match)(frame) is expected
+
+
+@pytest.mark.parametrize(
+    ("doc", "expected"),
+    [
+        ({"type": "a", "id": 1, "side": "buy"}, True),
+        ({"type": "b", "id": 1, "side": "sell"}, True),
+        ({"type": "c", "id": 1, "side": "buy"}, False),  # not one of the values
+        ({"id": 1, "side": "buy"}, False),  # one_of needs the key
+        ({"type": True, "id": 1, "side": "buy"}, False),  # true is not 1 (JSON equality)
+        ({"type": 1, "id": 1, "side": "buy"}, True),
+        ({"type": "a", "id": 1, "side": "cancel"}, False),  # one of the excluded values
+        ({"type": "a", "id": 1}, True),  # none_of: an absent key excludes nothing
+        ({"type": "a", "id": 1, "side": 0}, True),  # false is not 0
+        ({"type": "a", "id": 1, "side": False}, False),
+        ({"type": "a", "side": "buy"}, False),  # the plain conditions still hold: present
+        ({"type": "a", "id": 1, "side": "buy", "error": 1}, False),  # absent
+        ({"type": "a", "id": 1, "side": "buy", "v": 3}, False),  # equals
+    ],
+)
+def test_value_sets_one_of_and_none_of(doc: dict[str, object], expected: bool) -> None:
+    match = Match(
+        present=("/id",),
+        absent=("/error",),
+        equals=(("/v", 2),) if "v" in doc else (),
+        one_of=(("/type", ("a", "b", 1)),),
+        none_of=(("/side", ("cancel", False)),),
+    )
+    assert compile_match(match)(doc) is expected
+
+
+def test_value_sets_alone() -> None:
+    only_in = compile_match(Match(one_of=(("/k", ("x",)),)))
+    assert [only_in(d) for d in ({"k": "x"}, {"k": "y"}, {})] == [True, False, False]
+    only_not = compile_match(Match(none_of=(("/k", ("x",)),)))
+    assert [only_not(d) for d in ({"k": "x"}, {"k": "y"}, {})] == [False, True, True]

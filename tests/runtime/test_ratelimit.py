@@ -74,10 +74,14 @@ def test_window_cost_above_limit_goes_alone() -> None:
 
 
 def test_window_invalid_parameters() -> None:
-    with pytest.raises(ValueError):
-        SlidingWindow(limit=0.0, window=1.0)
-    with pytest.raises(ValueError):
-        window_for(rate=1.0, burst=0.0)
+    for limit, window in ((0.0, 1.0), (1.0, 0.0), (-1.0, 1.0), (1.0, -1.0)):
+        with pytest.raises(ValueError) as bad:
+            SlidingWindow(limit=limit, window=window)
+        assert str(bad.value) == f"limit and window must be positive (limit={limit}, window={window})"
+    for rate, burst in ((1.0, 0.0), (0.0, 1.0), (1.0, -1.0), (-1.0, 1.0)):
+        with pytest.raises(ValueError) as bad:
+            window_for(rate=rate, burst=burst)
+        assert str(bad.value) == f"rate and burst must be positive (rate={rate}, burst={burst})"
 
 
 def test_burst_then_rate() -> None:

@@ -169,3 +169,40 @@ def test_exception_text_keeps_the_message_exactly(message: str) -> None:
         info = sys.exc_info()
     rec = filtered(record("x", exc_info=info))
     assert rec.exc_text is not None and rec.exc_text.endswith(f"ValueError: *** {message}")
+
+
+def preview(data: str | bytes) -> str:
+    return frame_preview(data, limit=5, secrets=SECRETS)
+
+
+def test_websockets_frames_are_rendered_by_the_frames_callable_redacted_before_shortening() -> None:
+    from websockets.frames import Close, Frame, Opcode
+
+    text = Frame(Opcode.TEXT, f"{KEY}:{KEY}".encode())
+    binary = Frame(Opcode.BINARY, KEY.encode() + b"\x00")
+    cont = Frame(Opcode.CONT, KEY.encode())
+    ping = Frame(Opcode.PING, b"hb")
+    close = Frame(Opcode.CLOSE, Close(1000, "bye").serialize())
+    rec = record("> %s | %s | %s | %s | %s | %s", text, binary, cont, ping, close, "plain")
+    assert RedactingFilter(lambda: SECRETS, frames=preview).filter(rec)
+    text_len = 2 * len(KEY) + 1
+    assert rec.getMessage() == (
+        f"> TEXT [{text_len} chars] ***:*… | BINARY [{len(KEY) + 1} bytes] {b'***'.hex()}00"
+        f" | CONT [{len(KEY)} bytes] {b'***'.hex()} | PING 'hb' [text, 2 bytes]"
+        " | CLOSE 1000 (OK) bye [5 bytes] | plain"
+    )
+
+
+def test_without_a_frames_callable_a_frame_is_formatted_by_websockets_then_redacted() -> None:
+    from websockets.frames import Frame, Opcode
+
+    rec = filtered(record("> %s", Frame(Opcode.TEXT, f"{KEY} x".encode())))
+    assert rec.getMessage() == f"> TEXT '*** x' [{len(KEY) + 2} bytes]"
+
+
+def test_a_text_frame_that_is_not_utf8_is_previewed_with_replacement_characters() -> None:
+    from websockets.frames import Frame, Opcode
+
+    rec = record("> %s", Frame(Opcode.TEXT, b"ok \xff\xfe"))
+    assert RedactingFilter(lambda: SECRETS, frames=preview).filter(rec)
+    assert rec.getMessage() == "> TEXT [5 chars] ok \ufffd\ufffd"

@@ -303,3 +303,12 @@ def test_an_ack_after_the_unsubscribe_completes_nothing() -> None:
     s.unsubscribe(entry, None, now=0, timeout=5)
     late = s.receive(acked("BTC"))
     assert isinstance(late, SubscribeAck) and late.pending is not req[0] and late.entries == []
+
+
+def test_a_request_id_subscription_restarted_in_place_has_no_id_until_resubscribed() -> None:
+    s = Session(_proto(subscription_id="request", ack="none"))
+    entry, _ = s.subscribe(s.protocol.channels[0], Book("X", 1), "x", now=0, timeout=5)
+    ((_, text),) = s.unsubscribe_to_resubscribe(entry, now=0, timeout=5)
+    assert json.loads(text) == {"method": "unsubscribe", "req_id": 1}
+    unsub = s.unsubscribe(entry, "x", now=0, timeout=5)  # before the new subscribe is sent
+    assert unsub is not None and json.loads(unsub[1]) == {"method": "unsubscribe"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -114,3 +115,19 @@ def test_positional_and_params_array() -> None:
     assert wire_params(spec, {"a": 1, "b": True}) == [1, True]
     arr = p.RequestSpec(name="s", method="s", parse_result=lambda x: x, params_array=True)
     assert wire_params(arr, {"params": ["x@trade"]}) == ["x@trade"]
+
+
+def test_a_route_family_routes_only_the_frames_its_when_accepts() -> None:
+    proto = _proto(ack="none")
+    book = dataclasses.replace(
+        proto.channels[0], sequence=None, when=p.Match(equals=(("/type", "update"),))
+    )
+    s = Session(dataclasses.replace(proto, channels=(book,)))
+    entry, _ = s.subscribe(book, Book("X", 10), "sink", now=0, timeout=1)
+
+    def note(kind: str) -> str:
+        return json.dumps({"type": kind, "channel": "book", "data": [{"symbol": "X"}]})
+
+    routed = s.receive(note("update"))
+    assert isinstance(routed, Notification) and routed.entry is entry
+    assert not isinstance(s.receive(note("snapshot")), Notification)  # same fields, other kind

@@ -207,6 +207,17 @@ def test_structured_wires_and_string_items_of_known_entries() -> None:
     assert entry.wire == {"channel": "ticker", "pair": "BTC"}  # no subscribe_params: the object
     one = method(addresses="", batch=False)
     assert s.params_for(one, [entry.address]) == [((entry.address,), {"channel": "ticker", "pair": "BTC"})]
+    assert entry.received == 0  # messages delivered so far (the stale watchdog reads it)
+
+
+def test_an_array_shaped_structured_address_is_the_params_as_it_is() -> None:
+    proto = make_protocol()
+    arrayed = dataclasses.replace(TICKER, structured=["ticker", "{instrument_name}"])
+    s = Subscriptions(dataclasses.replace(proto, channels=(arrayed,)))
+    entry, _ = s.add(arrayed, BTC, "a")
+    assert entry.wire == ["ticker", "BTC"]
+    one = method(addresses="", batch=False)
+    assert s.params_for(one, [entry.address]) == [((entry.address,), ["ticker", "BTC"])]
 
 
 def test_failing_or_forgetting_what_is_not_there() -> None:

@@ -28,6 +28,13 @@ from nova_gen.ir import (
     Server,
     SubscriptionMethod,
 )
+from nova_gen.nova.signing import expand_recipe
+
+LOGIN_PARAMS, LOGIN_SIGNATURE = expand_recipe(
+    "deribit_client_signature",
+    {"grant_type": "client_credentials", "client_id": "{client_id}", "client_secret": "{client_secret}"},
+)
+"""Deribit's client_signature login, as the old recipe name expands."""
 
 ENVELOPE = Envelope(
     template={"jsonrpc": "2.0"},
@@ -277,16 +284,12 @@ def deribit_auth_api(*, error_example: bool = True) -> Api:
         channels=(*base.channels, orders),
         auth=Auth(
             request="public/auth",
-            params={
-                "grant_type": "client_credentials",
-                "client_id": "{client_id}",
-                "client_secret": "{client_secret}",
-            },
+            params=LOGIN_PARAMS,
             refresh_params={
                 "grant_type": "refresh_token",
                 "refresh_token": "{refresh_token}",
             },
-            recipe="deribit_client_signature",
+            signature=LOGIN_SIGNATURE,
         ),
         auth_request="auth",
     )

@@ -226,6 +226,10 @@ class EventSpec(Generic[M]):
     payload: str
     parse: Callable[[Any], M]
     hook: str
+    frame: Literal["json", "text", "binary"] = "json"
+    """``text``: the event is a text frame no other rule takes (not JSON, or JSON nothing
+    matches), given to ``parse`` as the ``str`` it is; ``binary``: a binary frame, as
+    ``bytes``. ``when`` and ``payload`` then do not apply."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,8 +295,32 @@ class Auth:
     expires_in: str | None = "/expires_in"
     refresh_token: str | None = "/refresh_token"
     refresh_params: Mapping[str, JsonValue] | None = None
-    recipe: str | None = None
-    """A built-in signing recipe, e.g. ``deribit_client_signature``."""
+    signature: Signature | None = None
+    """An HMAC the login params carry (spec ``auth.signature``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    """An HMAC signature of the login (spec ``auth.signature``): ``hmac`` (RFC 2104) with
+    the credential ``key`` over ``message``, encoded, and filled in where the login params
+    say ``"{into}"``.
+
+    ``message`` and the params are templates of named values: the credentials,
+    ``{timestamp}`` (wall-clock time in ``timestamp_unit``, an integer or, with
+    ``timestamp_type == "string"``, its decimal text), ``{nonce}`` (16 random hex
+    digits) and ``{method}`` (the login's wire method).
+    """
+
+    into: str
+    """The placeholder the signature fills, e.g. ``signature`` for ``"{signature}"``."""
+    key: str
+    """The credential that keys the HMAC."""
+    message: str
+    """The signed text, a template, e.g. ``"{timestamp}GET/users/self/verify"``."""
+    hmac: Literal["sha256", "sha512"] = "sha256"
+    encoding: Literal["hex", "base64"] = "hex"
+    timestamp_unit: Literal["s", "ms"] = "ms"
+    timestamp_type: Literal["integer", "string"] = "integer"
 
 
 @dataclass(frozen=True, slots=True)

@@ -349,7 +349,7 @@ class Sender:
 
     async def send_frame(
         self,
-        text: str,
+        text: str | bytes,
         *,
         method: str | None = None,
         cost: float = 1.0,
@@ -373,8 +373,10 @@ class Sender:
         reply: Match,
         *,
         timeout: float | None = None,
+        frame: str | bytes | None = None,
     ) -> T:
-        """Send ``spec``'s frame and return the next received frame that satisfies
+        """Send ``spec``'s frame (``frame`` when given: a whole-payload frame, sent as it
+        is) and return the next received frame that satisfies
         ``reply``, parsed with ``spec.parse_result`` (a reply without correlation id).
 
         Concurrent calls are answered in the order they were sent. The timeout
@@ -394,7 +396,7 @@ class Sender:
         timer: asyncio.TimerHandle | None = None
         try:
             conn = await self.ready(spec.method, spec.cost, deadline, t)
-            text = self.frame_of(spec, params)
+            text = frame if frame is not None else self.frame_of(spec, params)
             now = loop.time()
             waiter = ctx.session.add_waiter(
                 reply, spec.parse_result, method=spec.method, now=now, timeout=deadline - now

@@ -14,7 +14,7 @@ from typing import Any
 
 __all__ = ["PLACEHOLDER", "fill", "placeholders"]
 
-PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_-]*)\}")
 
 
 def placeholders(template: Any) -> list[str]:

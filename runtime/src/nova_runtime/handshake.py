@@ -163,7 +163,10 @@ class Handshake:
         parts = urlsplit(filled)
         path = parts.path
         if self.address and self.address != "/":
-            path = path.rstrip("/") + _fill(self.address, self.path, "address parameter", path=True)
+            # Exactly one "/" between the server's path and the address, however either is written
+            # (AsyncAPI 3.x addresses often have no leading slash: `events`).
+            address = _fill(self.address, self.path, "address parameter", path=True)
+            path = path.rstrip("/") + "/" + address.lstrip("/")
         query = [(k, encode_value(v)) for k, v in self.query.items() if v is not None]
         joined = "&".join(x for x in (parts.query, urlencode(query)) if x)
         return urlunsplit((parts.scheme, parts.netloc, path, joined, parts.fragment))

@@ -77,16 +77,13 @@ class Outcomes:
                 self.ctx.secrets.redact_error(error)  # server text may echo a secret
             handler(outcome, conn)
 
-    async def answer_ping(self, outcome: PingReceived, conn: Connection) -> None:
-        """Answer a server ping inline in the receive loop (never behind a user hook)."""
+    def answer_ping(self, outcome: PingReceived, conn: Connection) -> None:
+        """Answer a server ping at once from the receive path (never behind a user hook)."""
         pending, text = self.ctx.session.build_reply(outcome.reply, now=self.ctx.loop.time())
         if pending is not None:
             self.sender.track_internal(pending)
         if text is not None:
-            try:
-                await conn.send(text)
-            except ConnectionLost:
-                pass  # the receive loop sees the close next
+            conn.send_now(text)  # a closed socket: the transport reports the close next
 
     def deliver(self, entry: SubEntry, message: Any) -> None:
         entry.received += 1

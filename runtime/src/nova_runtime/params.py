@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from .errors import InvalidArguments
 
@@ -23,3 +23,14 @@ def dump_params(model: type[BaseModel], values: dict[str, Any]) -> dict[str, Any
     except ValidationError as exc:
         raise InvalidArguments(model.__name__, exc.errors(include_url=False)) from exc
     return validated.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+
+def dump_payload(adapter: TypeAdapter[Any], method: str, value: Any) -> str:
+    """The JSON text of a frame that is one payload (an AsyncAPI payload that is not an
+    object: an array, a union), validated first like :func:`dump_params`: a wrong value is
+    :class:`InvalidArguments` naming ``method``, and nothing is sent."""
+    try:
+        validated = adapter.validate_python(value)
+    except ValidationError as exc:
+        raise InvalidArguments(method, exc.errors(include_url=False)) from exc
+    return adapter.dump_json(validated, by_alias=True, exclude_unset=True).decode()

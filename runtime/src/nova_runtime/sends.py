@@ -16,7 +16,7 @@ from typing import Any, Protocol, TypeVar
 from .protocol import Match, RequestSpec
 from .sender import Sender
 
-__all__ = ["request_next", "send_only"]
+__all__ = ["request_next", "send_frame", "send_only"]
 
 T = TypeVar("T")
 
@@ -34,6 +34,13 @@ async def send_only(client: _Client, spec: RequestSpec[Any], params: Mapping[str
     await sender.send_frame(sender.frame_of(spec, params), method=spec.method, cost=spec.cost)
 
 
+async def send_frame(client: _Client, spec: RequestSpec[Any], frame: str | bytes) -> None:
+    """Send ``frame`` as it is and return at once: a message whose payload is the whole
+    frame (JSON text from :func:`~.params.dump_payload`, a text frame, or bytes: a binary
+    frame), not params in an envelope."""
+    await client._sender.send_frame(frame, method=spec.method, cost=spec.cost)
+
+
 async def request_next(
     client: _Client,
     spec: RequestSpec[T],
@@ -41,6 +48,8 @@ async def request_next(
     reply: Match,
     *,
     timeout: float | None = None,
+    frame: str | bytes | None = None,
 ) -> T:
-    """Send ``spec``'s frame, then return the next incoming frame matching ``reply``, parsed."""
-    return await client._sender.request_next(spec, params, reply, timeout=timeout)
+    """Send ``spec``'s frame (or ``frame`` as it is, see :func:`send_frame`), then return
+    the next incoming frame matching ``reply``, parsed."""
+    return await client._sender.request_next(spec, params, reply, timeout=timeout, frame=frame)

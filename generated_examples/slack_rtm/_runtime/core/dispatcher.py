@@ -310,7 +310,11 @@ class Dispatcher:
         ]
         self._ends = [compile_match(m.end_when) for m in methods if m.end_when is not None]
 
-        self._events = [(compile_match(e.when), getter(e.payload), e) for e in protocol.events]
+        self._events = [
+            (compile_match(e.when), getter(e.payload), e) for e in protocol.events if e.frame == "json"
+        ]
+        self._raw = {e.frame: e for e in reversed(protocol.events) if e.frame != "json"}
+        """The first text and the first binary event: frames taken as they are."""
 
     def receive(self, data: str | bytes) -> Outcome:
         """Classify one frame. Never raises."""
@@ -318,9 +322,14 @@ class Dispatcher:
             reply = self._ping_texts.get(data)
             if reply is not None:
                 return PingReceived(reply)
+        raw = self._raw.get("text" if type(data) is str else "binary")
+        if raw is not None and raw.frame == "binary":
+            return self._raw_event(raw, data)
         try:
             frame = from_json(data)
         except ValueError as exc:
+            if raw is not None:
+                return self._raw_event(raw, data)
             return Malformed(MalformedFrame(f"frame is not JSON: {exc}", data))
 
         for when, reply in self._pings:
@@ -354,7 +363,10 @@ class Dispatcher:
                     return SubscriptionEnded(entry, frame)
         if self._is_notification is not None and self._is_notification(frame):
             return self._notification(frame)
-        return self._event(frame)
+        outcome = self._event(frame)
+        if raw is not None and type(outcome) is Unknown:
+            return self._raw_event(raw, data)  # text no JSON rule takes, as it is
+        return outcome
 
     def _event(self, frame: Any) -> Outcome:
         """The first event, in the spec's order, whose ``when`` matches and whose payload
@@ -370,6 +382,14 @@ class Dispatcher:
                     if first is None:
                         first = Malformed(MalformedFrame(f"event {spec.name!r}: invalid payload: {exc}", frame))
         return first or Unknown(frame, "no rule of the spec matches this frame")
+
+    @staticmethod
+    def _raw_event(spec: EventSpec[Any], data: str | bytes) -> Outcome:
+        """A text or binary frame delivered as it is to the event that takes such frames."""
+        try:
+            return Event(spec, spec.parse(data))
+        except Exception as exc:  # noqa: BLE001 - user-supplied parsers may raise anything
+            return Malformed(MalformedFrame(f"event {spec.name!r}: invalid payload: {exc}", data))
 
     # -- kinds -------------------------------------------------------------------
 

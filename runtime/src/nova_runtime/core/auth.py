@@ -102,7 +102,8 @@ SignHook = Callable[[str, dict[str, Any]], dict[str, Any]]
 
 Called with the params about to be sent (credentials already substituted) and returns
 the params to send instead, e.g. with a timestamp and an HMAC added. Use it for
-signature schemes that no built-in ``recipe`` covers; it must not do I/O.
+signature schemes the spec's ``auth.signature`` cannot describe (a JWT per message, an
+asymmetric key); it must not do I/O.
 """
 
 
@@ -186,50 +187,31 @@ class AuthState:
         return secret
 
     def login_params(self, now_ms: int, nonce: str) -> dict[str, Any]:
-        """The params of the login request, credentials substituted into ``auth.params``.
-
-        With ``auth.recipe == "deribit_client_signature"`` the client secret is not sent:
-        the params carry ``grant_type="client_signature"``, ``client_id``, ``timestamp``
-        (``now_ms``, wall-clock milliseconds), ``nonce``, ``data=""`` and ``signature``,
-        the hex HMAC-SHA256 of ``f"{timestamp}\\n{nonce}\\n{data}"`` keyed by the client
-        secret, as Deribit documents. ``now_ms`` and ``nonce`` are unused otherwise.
-        The result holds revealed values: log it only through :meth:`redact`.
+        """The params of the login request: ``auth.params`` with the credentials, and with
+        an ``auth.signature`` also ``{timestamp}`` (from ``now_ms``, wall-clock
+        milliseconds, in the signature's unit), ``{nonce}``, ``{method}`` and the
+        signature itself (see :class:`~..protocol.Signature`). Raises
+        :class:`MissingCredential` when the signing key was not given. The result holds
+        revealed values: log it only through :meth:`redact`.
         """
-        params: dict[str, Any] = _substitute(self.auth.params, self.credentials)
-        recipe = self.auth.recipe
-        if recipe is None:
+        spec = self.auth.signature
+        if spec is None:
+            params: dict[str, Any] = _substitute(self.auth.params, self.credentials)
             return params
-        if recipe == "okx_login":
-            # OKX: sign = Base64(HMAC-SHA256(secret, timestamp + "GET" + "/users/self/verify")),
-            # timestamp in seconds; both go wherever the template says ("{timestamp}", "{sign}").
-            timestamp = str(now_ms // 1000)
-            key = self._credential("secret_key").reveal()
-            digest = hmac.new(key.encode(), f"{timestamp}GET/users/self/verify".encode(), hashlib.sha256)
-            signed: dict[str, Secret | str] = {
-                **self.credentials,
-                "timestamp": timestamp,
-                "sign": self._hold(base64.b64encode(digest.digest()).decode()),
-            }
-            result: dict[str, Any] = _substitute(self.auth.params, signed)
-            return result
-        if recipe == "deribit_client_signature":
-            client_id = self._credential("client_id").reveal()
-            key = self._credential("client_secret").reveal()
-            data = ""
-            to_sign = f"{now_ms}\n{nonce}\n{data}"
-            signature = hmac.new(key.encode(), to_sign.encode(), hashlib.sha256).hexdigest()
-            self._hold(signature)
-            params.pop("client_secret", None)
-            params.update(
-                grant_type="client_signature",
-                client_id=client_id,
-                timestamp=now_ms,
-                nonce=nonce,
-                data=data,
-                signature=signature,
-            )
-            return params
-        raise ValueError(f"unknown auth recipe {recipe!r}")
+        stamp = now_ms // 1000 if spec.timestamp_unit == "s" else now_ms
+        values: dict[str, Any] = {
+            **self.credentials,
+            "timestamp": str(stamp) if spec.timestamp_type == "string" else stamp,
+            "nonce": nonce,
+            "method": self.auth.request,
+        }
+        key = self._credential(spec.key).reveal()
+        message = str(_substitute(spec.message, values))
+        digest = hmac.new(key.encode(), message.encode(), getattr(hashlib, spec.hmac)).digest()
+        text = digest.hex() if spec.encoding == "hex" else base64.b64encode(digest).decode()
+        values[spec.into] = self._hold(text)
+        signed: dict[str, Any] = _substitute(self.auth.params, values)
+        return signed
 
     def refresh_params(self) -> dict[str, Any] | None:
         """The params of a token refresh (``auth.refresh_params`` with ``{refresh_token}``

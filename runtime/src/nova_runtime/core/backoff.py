@@ -30,6 +30,9 @@ from ..protocol import CloseAction, ReconnectPolicy
 
 __all__ = ["DEFAULT_CLOSE_CODES", "Backoff", "CloseAction", "classify_close"]
 
+_JITTER = random.Random()
+"""One generator for every client's jitter (a ``Random`` holds 2.5 KB of state)."""
+
 
 class Backoff:
     """Exponential backoff with full jitter (AWS style):
@@ -52,7 +55,7 @@ class Backoff:
         """Attempts since the last restored connection (what ``max_attempts`` limits)."""
         self.short_lived = 0
         """Restored connections in a row that lived less than ``reset_after`` seconds."""
-        self._rng = rng if rng is not None else random.Random()
+        self._rng = rng if rng is not None else _JITTER
         self._connected_at: float | None = None
 
     def bounds(self, attempt: int) -> tuple[float, float]:

@@ -1,0 +1,156 @@
+"""What every benchmark shares: a stub JSON-RPC server in a child process, interleaved
+rounds, and one report format.
+
+The rule every bench follows: the baseline does exactly the work the product does
+(receive, parse, validate into an equivalent pydantic model, route by channel, hand over,
+drop), written the way a competent engineer would write it by hand; both sides run in the
+same process run, alternating, several rounds; the report prints both sides with median
+and min-max, and the ratio of the medians. Ratios, not absolutes, mean something on a
+shared machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import multiprocessing
+import statistics
+import sys
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+GENERATED = ROOT / "generated_examples"
+if str(GENERATED) not in sys.path:
+    sys.path.insert(0, str(GENERATED))
+
+CHANNEL = "ticker.BTC-PERPETUAL.100ms"
+"""The Deribit channel every receive bench streams."""
+
+
+def argv(default_n: int, default_rounds: int) -> tuple[int, int]:
+    """``[N] [ROUNDS]`` from the command line."""
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else default_n
+    rounds = int(sys.argv[2]) if len(sys.argv) > 2 else default_rounds
+    return n, rounds
+
+
+def ticker_frame(channel: str = CHANNEL) -> str:
+    """One Deribit ``subscription`` notification around the spec's own ticker example."""
+    from nova_gen.loader import load_api
+
+    api = load_api(ROOT / "specs" / "deribit.yaml")
+    ticker = next(c for c in api.channels if c.name == "ticker")
+    data: dict[str, Any] = ticker.examples[0].message
+    params = {"channel": channel, "data": data}
+    return json.dumps({"jsonrpc": "2.0", "method": "subscription", "params": params})
+
+
+def _serve(port_queue: Any, burst: int, frame: str) -> None:
+    """The server process: JSON-RPC replies (``public/subscribe`` acks its channels,
+    ``public/get_time`` answers an int, anything else ``"ok"``); after a subscribe it
+    writes ``burst`` pre-encoded copies of ``frame`` straight to the socket, so the server
+    is never the bottleneck: the clients are what is measured."""
+    from websockets.asyncio.server import ServerConnection, serve
+
+    payload = frame.encode()
+    assert 125 < len(payload) < 65536 or not burst
+    encoded = bytes([0x81, 126]) + len(payload).to_bytes(2, "big") + payload  # unmasked text
+
+    async def handler(ws: ServerConnection) -> None:
+        async for text in ws:
+            request = json.loads(text)
+            if "id" not in request:
+                continue
+            method = request.get("method")
+            if method == "public/subscribe":
+                result: Any = request["params"]["channels"]
+            elif method == "public/get_time":
+                result = 1_700_000_000_000
+            else:
+                result = "ok"
+            await ws.send(json.dumps({"jsonrpc": "2.0", "id": request["id"], "result": result}))
+            if method == "public/subscribe" and burst and ws.transport is not None:
+                ws.transport.write(encoded * burst)
+
+    async def main() -> None:
+        async with serve(
+            handler, "127.0.0.1", 0, compression=None, max_queue=None, ping_interval=None
+        ) as server:
+            port_queue.put(server.sockets[0].getsockname()[1])
+            await asyncio.Future()
+
+    asyncio.run(main())
+
+
+@contextmanager
+def server(burst: int = 0, frame: str = "") -> Iterator[str]:
+    """Run the stub server in a child process for the ``with`` block; yields its URL.
+    ``frame`` (sent ``burst`` times after each subscribe) must fit a 16-bit length."""
+    ports: Any = multiprocessing.Queue()
+    child = multiprocessing.Process(target=_serve, args=(ports, burst, frame), daemon=True)
+    child.start()
+    try:
+        yield f"ws://127.0.0.1:{ports.get(timeout=60)}"
+    finally:
+        child.terminate()
+        child.join(10)
+
+
+def interleave(rounds: int, sides: dict[str, Callable[[], float]], unit: str) -> dict[str, list[float]]:
+    """Run every side once per round, alternating, and print each sample as it comes."""
+    samples: dict[str, list[float]] = {name: [] for name in sides}
+    for r in range(rounds):
+        for name, run in sides.items():
+            value = run()
+            samples[name].append(value)
+            print(f"round {r + 1}/{rounds} {name:>10}: {value:>12,.2f} {unit}", flush=True)
+    return samples
+
+
+def report(
+    title: str,
+    samples: dict[str, list[float]],
+    labels: dict[str, str],
+    unit: str,
+    *,
+    ours: str,
+    base: str,
+    goal: str,
+) -> float:
+    """Print median and min-max per side and the ratio ``ours/base`` of the medians
+    (with the goal it is held against); return the ratio."""
+    print(f"== {title}")
+    for name, label in labels.items():
+        values = samples[name]
+        print(
+            f"{label:<52} median {statistics.median(values):>12,.2f} {unit}"
+            f"  (min-max {min(values):,.2f}-{max(values):,.2f}, {len(values)} rounds)"
+        )
+    ratio = statistics.median(samples[ours]) / statistics.median(samples[base])
+    print(f"ratio {ours}/{base}: {ratio:.3f}  (goal {goal})", flush=True)
+    return ratio
+
+
+async def rate(messages: AsyncIterator[Any], n: int) -> float:
+    """Messages per second of the next ``n`` items of ``messages`` (each dropped at once)."""
+    count = 0
+    started = time.perf_counter()
+    async for _message in messages:
+        count += 1
+        if count == n:
+            break
+    return n / (time.perf_counter() - started)
+
+
+def run(coro: Any, timeout: float = 300) -> Any:
+    """``asyncio.run`` bounded in time: a hung side fails the bench instead of hanging it."""
+
+    async def bounded() -> Any:
+        async with asyncio.timeout(timeout):
+            return await coro
+
+    return asyncio.run(bounded())

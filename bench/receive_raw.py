@@ -1,0 +1,53 @@
+"""Typed receive against ``websockets`` raw receive, which does no parsing at all.
+
+The stub server (a child process) streams N Deribit ticker notifications after a subscribe.
+Two clients consume them in this same process run, alternating, R rounds each:
+
+- raw: ``websockets``' own receive loop (``async for text in ws``), counting frames: no JSON
+  parsing, no validation, no routing. The floor of what any client on ``websockets`` pays;
+- nova: ``DeribitClient.subscribe_ticker(...)`` iterated for N fully validated ``Ticker``
+  messages.
+
+Prints the rates (messages per second, median and min-max) and nova/raw (goal >= 1.0: typed
+receive at least as fast as raw ``websockets`` receive).
+
+    python bench/receive_raw.py [N] [ROUNDS]
+"""
+
+from __future__ import annotations
+
+import json
+
+from _common import argv, interleave, rate, report, run, server, ticker_frame
+from receive import SUBSCRIBE, nova
+
+
+async def raw(url: str, n: int) -> float:
+    from websockets.asyncio.client import connect
+
+    async with connect(url, compression=None, max_size=2**24) as ws:
+        await ws.send(json.dumps(SUBSCRIBE))
+        await ws.recv()  # the ack
+        return await rate(aiter(ws), n)
+
+
+def main() -> None:
+    n, rounds = argv(50_000, 5)
+    frame = ticker_frame()
+    with server(burst=n, frame=frame) as url:
+        samples = interleave(
+            rounds, {"raw": lambda: run(raw(url, n)), "nova": lambda: run(nova(url, n))}, "msg/s"
+        )
+    report(
+        f"typed receive vs raw receive, frame {len(frame)} B, N={n}",
+        samples,
+        {"raw": "websockets raw receive (no parsing)", "nova": "nova-gen Deribit client (typed iterator)"},
+        "msg/s",
+        ours="nova",
+        base="raw",
+        goal=">= 1.0",
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,128 @@
+"""Request round trip: the generated client's typed method against a hand-written one.
+
+The stub server (a child process) answers ``public/get_time`` with an int. Two clients call
+it in this same process run, alternating, R rounds each, every round on a fresh connection:
+
+- baseline: what a competent engineer writes by hand: ``websockets``, a reader task that
+  validates every reply with pydantic (``{jsonrpc, id, result: int}``) and resolves the
+  future waiting under its id, and a ``call`` that sends the request and awaits the future;
+- nova: ``DeribitClient.get_time()``, which returns the validated ``int``. The spec's rate
+  limit (20 requests/s) would make nova wait where the baseline does not, so nova gets a
+  limiter as wide as the load: it still pays for every limiter call, never for a wait.
+
+Two loads: N calls one after another (sequential), and N calls in waves of 100 in flight.
+Prints the p50 latency per call (microseconds, median and min-max over rounds) and
+nova/baseline for each (goal <= 1.05).
+
+    python bench/roundtrip.py [N] [ROUNDS]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+
+from _common import argv, interleave, report, run, server
+
+IN_FLIGHT = 100
+
+Call = Callable[[], Awaitable[int]]
+
+
+async def _latencies(call: Call, n: int, in_flight: int) -> list[float]:
+    latencies: list[float] = []
+
+    async def one() -> None:
+        started = time.perf_counter()
+        result = await call()
+        latencies.append(time.perf_counter() - started)
+        assert isinstance(result, int)
+
+    for _ in range(max(1, n // in_flight)):
+        if in_flight == 1:
+            await one()
+        else:
+            await asyncio.gather(*(one() for _ in range(in_flight)))
+    return latencies
+
+
+async def baseline(url: str, n: int, in_flight: int) -> float:
+    from pydantic import BaseModel
+    from websockets.asyncio.client import connect
+
+    class Reply(BaseModel):
+        jsonrpc: str
+        id: int
+        result: int
+
+    validate = Reply.model_validate_json
+    pending: dict[int, asyncio.Future[int]] = {}
+    ids = iter(range(1, 2**62))
+
+    async with connect(url, compression=None) as ws:
+
+        async def reader() -> None:
+            async for text in ws:
+                reply = validate(text)
+                future = pending.pop(reply.id, None)
+                if future is not None and not future.done():
+                    future.set_result(reply.result)
+
+        async def get_time() -> int:
+            request_id = next(ids)
+            future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+            pending[request_id] = future
+            request = {"jsonrpc": "2.0", "id": request_id, "method": "public/get_time", "params": {}}
+            await ws.send(json.dumps(request))
+            return await future
+
+        task = asyncio.create_task(reader())
+        try:
+            latencies = await _latencies(get_time, n, in_flight)
+        finally:
+            task.cancel()
+    return statistics.median(latencies) * 1e6
+
+
+async def nova(url: str, n: int, in_flight: int) -> float:
+    from deribit import DeribitClient
+
+    from nova_runtime import ConnectOptions
+    from nova_runtime.core.ratelimit import SlidingWindow
+
+    options = ConnectOptions(compression=False, limiter=SlidingWindow(limit=10 * n + 10, window=1.0))
+    async with DeribitClient.connect(url=url, options=options) as client:
+        return statistics.median(await _latencies(client.get_time, n, in_flight)) * 1e6
+
+
+def main() -> None:
+    n, rounds = argv(5_000, 5)
+    with server() as url:
+        for label, in_flight in (("sequential", 1), (f"{IN_FLIGHT} in flight", IN_FLIGHT)):
+            samples = interleave(
+                rounds,
+                {
+                    "baseline": lambda f=in_flight: run(baseline(url, n, f)),
+                    "nova": lambda f=in_flight: run(nova(url, n, f)),
+                },
+                "us p50",
+            )
+            report(
+                f"request round trip p50, {label}, N={n}",
+                samples,
+                {
+                    "baseline": "baseline (websockets + futures by id + validate)",
+                    "nova": "nova-gen Deribit client (client.get_time())",
+                },
+                "us",
+                ours="nova",
+                base="baseline",
+                goal="<= 1.05",
+            )
+
+
+if __name__ == "__main__":
+    main()

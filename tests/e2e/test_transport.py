@@ -1,0 +1,105 @@
+"""The receive transport against a real ``websockets`` server on 127.0.0.1 that writes
+frames straight to its socket: many messages in one read, fragmented messages, and
+control frames between fragments all arrive complete, validated and in order.
+
+The server sends the Deribit ticker example with ``timestamp`` set to a running number, so
+the order the typed iterator yields is checked exactly. Bounded by ``asyncio.timeout``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from deribit import DeribitClient
+from nova_runtime import ConnectOptions
+from websockets.asyncio.server import ServerConnection, serve
+
+from nova_gen.loader import load_api
+
+ADDRESS = "ticker.BTC-PERPETUAL.100ms"
+SPEC = Path(__file__).resolve().parents[2] / "specs" / "deribit.yaml"
+
+
+@cache
+def _example() -> dict[str, Any]:
+    channel = next(c for c in load_api(SPEC).channels if c.name == "ticker")
+    message: dict[str, Any] = channel.examples[0].message
+    return message
+
+
+def _ticker(n: int) -> bytes:
+    data = {**_example(), "timestamp": n}
+    note = {"jsonrpc": "2.0", "method": "subscription", "params": {"channel": ADDRESS, "data": data}}
+    return json.dumps(note).encode()
+
+
+def _frame(opcode: int, payload: bytes, fin: bool = True) -> bytes:
+    """One unmasked server frame (RFC 6455 section 5.2)."""
+    head = bytes([(0x80 if fin else 0) | opcode])
+    size = len(payload)
+    if size < 126:
+        return head + bytes([size]) + payload
+    if size < 65536:
+        return head + bytes([126]) + size.to_bytes(2, "big") + payload
+    return head + bytes([127]) + size.to_bytes(8, "big") + payload
+
+
+@asynccontextmanager
+async def _server(after_subscribe: bytes) -> AsyncIterator[str]:
+    """Answers JSON-RPC requests; after the subscribe ack writes ``after_subscribe`` raw."""
+
+    async def handler(ws: ServerConnection) -> None:
+        async for text in ws:
+            request = json.loads(text)
+            if "id" not in request:
+                continue
+            subscribe = request.get("method") == "public/subscribe"
+            result: Any = request["params"]["channels"] if subscribe else "ok"
+            await ws.send(json.dumps({"jsonrpc": "2.0", "id": request["id"], "result": result}))
+            if subscribe and ws.transport is not None:
+                ws.transport.write(after_subscribe)
+
+    async with serve(handler, "127.0.0.1", 0, compression=None) as server:
+        yield f"ws://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+
+
+async def _timestamps(url: str, count: int) -> list[int]:
+    options = ConnectOptions(compression=False, subscription_buffer=count + 10)
+    async with DeribitClient.connect(url=url, options=options) as client:
+        sub = await client.subscribe_ticker(instrument_name="BTC-PERPETUAL", interval="100ms")
+        seen: list[int] = []
+        async for tick in sub:
+            seen.append(tick.timestamp)
+            if len(seen) == count:
+                break
+        assert client.state == "open"
+        return seen
+
+
+async def test_a_burst_of_many_messages_in_one_write_arrives_whole_and_in_order() -> None:
+    count = 1000  # far more than one hand-over chunk
+    burst = b"".join(_frame(0x1, _ticker(i)) for i in range(count))
+    async with asyncio.timeout(30):
+        async with _server(burst) as url:
+            assert await _timestamps(url, count) == list(range(count))
+
+
+async def test_fragmented_messages_with_pings_between_are_reassembled_in_order() -> None:
+    whole = [_ticker(i) for i in range(3)]
+    frames = [
+        _frame(0x1, whole[0]),
+        _frame(0x1, whole[1][:10], fin=False),
+        _frame(0x9, b"between"),  # a ping between fragments (RFC 6455 section 5.4)
+        _frame(0x0, whole[1][10:200], fin=False),
+        _frame(0x0, whole[1][200:], fin=True),
+        _frame(0x1, whole[2]),
+    ]
+    async with asyncio.timeout(30):
+        async with _server(b"".join(frames)) as url:
+            assert await _timestamps(url, 3) == [0, 1, 2]
