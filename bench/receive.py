@@ -62,7 +62,6 @@ async def baseline(url: str, n: int) -> float:
 
 async def nova(url: str, n: int) -> float:
     from deribit import DeribitClient
-
     from nova_runtime import ConnectOptions
 
     options = ConnectOptions(compression=False, subscription_buffer=n + 10)

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import jsonschema
-
 from nova_runtime.core.match import json_equal
 from nova_runtime.protocol import Match
 from nova_runtime.template import PLACEHOLDER

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-
 from nova_runtime.pointer import join_pointer
 
 from ..diagnostics import Diagnostics

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
 from nova_runtime.pointer import join_pointer
 
 from ..diagnostics import Diagnostics, Position

@@ -14,7 +14,6 @@ from importlib import resources
 from typing import Any
 
 import jsonschema
-
 from nova_runtime.pointer import join_pointer
 
 from ..diagnostics import Diagnostics

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-
 from nova_runtime import protocol as p
 
 from .. import __version__

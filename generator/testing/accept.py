@@ -16,12 +16,11 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from nova_runtime.protocol import Hello
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request as HttpRequest
 from websockets.http11 import Response as HttpResponse
-
-from nova_runtime.protocol import Hello
 
 from .connection import Connection
 from .events import EventEmitter

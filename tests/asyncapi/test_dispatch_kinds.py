@@ -21,6 +21,12 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from nova_runtime import protocol as p
+from nova_runtime.core import Event, Malformed
+from nova_runtime.core.correlator import Correlator
+from nova_runtime.core.dispatcher import Dispatcher
+from nova_runtime.core.match import compile_match
+from nova_runtime.core.subscriptions import Subscriptions
 from pydantic import TypeAdapter
 
 from nova_gen import ir
@@ -31,12 +37,6 @@ from nova_gen.nova.common import match_from
 from nova_gen.pipeline import generate
 from nova_gen.render import RenderOptions
 from nova_gen.testing import SpecServer
-from nova_runtime import protocol as p
-from nova_runtime.core import Event, Malformed
-from nova_runtime.core.correlator import Correlator
-from nova_runtime.core.dispatcher import Dispatcher
-from nova_runtime.core.match import compile_match
-from nova_runtime.core.subscriptions import Subscriptions
 
 DOCS = Path(__file__).parent / "docs"
 

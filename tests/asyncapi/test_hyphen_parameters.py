@@ -7,10 +7,11 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from nova_runtime.template import fill, placeholders
+
 from nova_gen.diagnostics import Diagnostics
 from nova_gen.loader import load_api
 from nova_gen.testing import SpecServer
-from nova_runtime.template import fill, placeholders
 
 from .building import build, write
 

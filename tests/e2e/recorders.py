@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from deribit import DeribitHandlers
-
 from nova_runtime import DisconnectReason, ReconnectDecision
 
 

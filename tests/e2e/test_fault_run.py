@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 from deribit import ConnectionLost, DeribitClient, errors
+from nova_runtime import NovaError
 
 from nova_gen.loader import load_api
 from nova_gen.testing import SpecServer
-from nova_runtime import NovaError
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
 CLIENT_ID = "client-id-123"

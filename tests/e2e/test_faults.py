@@ -20,9 +20,6 @@ from typing import Any
 import pytest
 from deribit import ConnectFailed, ConnectionLost, DeribitClient, DeribitHandlers, errors
 from deribit._protocol import PROTOCOL
-
-from nova_gen.loader import load_api
-from nova_gen.testing import SpecServer
 from nova_runtime import (
     ConnectInfo,
     ConnectOptions,
@@ -30,6 +27,9 @@ from nova_runtime import (
     ReconnectDecision,
     ReconnectPolicy,
 )
+
+from nova_gen.loader import load_api
+from nova_gen.testing import SpecServer
 
 from .streams import fresh, reconnect_loop_ended, take
 

@@ -19,14 +19,14 @@ from typing import Any
 
 import pytest
 from deribit import DeribitClient, DeribitHandlers, errors
-
-from nova_gen.testing import SpecServer
 from nova_runtime import (
     ConnectOptions,
     ReconnectPolicy,
     RequestTimeout,
     ServerError,
 )
+
+from nova_gen.testing import SpecServer
 
 from .recorders import Disconnects
 from .streams import fresh, take

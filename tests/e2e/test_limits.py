@@ -21,9 +21,6 @@ from typing import Any
 import pytest
 from binance import BinanceClient, BinanceHandlers
 from binance._protocol import PROTOCOL
-
-from nova_gen.loader import load_api
-from nova_gen.testing import MessageLimit, SpecServer
 from nova_runtime import (
     ConnectOptions,
     Connector,
@@ -33,6 +30,9 @@ from nova_runtime import (
 from nova_runtime.core import TokenBucket
 from nova_runtime.telemetry import RateLimited as RateLimitedEvent
 from nova_runtime.telemetry import Reconnecting
+
+from nova_gen.loader import load_api
+from nova_gen.testing import MessageLimit, SpecServer
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
 SYMBOLS = [f"sym{i:02d}" for i in range(20)]

@@ -21,9 +21,6 @@ from typing import Any
 import pytest
 from deribit import DeribitClient, DeribitHandlers
 from deribit._protocol import PROTOCOL
-
-from nova_gen.loader import load_api
-from nova_gen.testing import SpecServer
 from nova_runtime import (
     ConnectionClosed,
     ConnectOptions,
@@ -31,6 +28,9 @@ from nova_runtime import (
     Heartbeat,
     ReconnectPolicy,
 )
+
+from nova_gen.loader import load_api
+from nova_gen.testing import SpecServer
 
 from .recorders import Disconnects
 from .streams import fresh, take

@@ -16,15 +16,15 @@ from typing import Any
 
 import pytest
 from deribit import DeribitClient, DeribitHandlers
-from okx import OkxClient, OkxHandlers
-
-from nova_gen.loader import load_api
-from nova_gen.testing import SpecServer
 from nova_runtime import ConnectOptions as DeribitOptions
 from nova_runtime import ConnectOptions as OkxOptions
 from nova_runtime import ReconnectPolicy as DeribitPolicy
 from nova_runtime import ReconnectPolicy as OkxPolicy
 from nova_runtime.core.ratelimit import TokenBucket as DeribitBucket
+from okx import OkxClient, OkxHandlers
+
+from nova_gen.loader import load_api
+from nova_gen.testing import SpecServer
 
 from . import test_faults
 from .streams import fresh

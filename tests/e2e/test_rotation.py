@@ -16,12 +16,12 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from nova_runtime import ConnectOptions as DeribitOptions
+from nova_runtime.rotation import rotation_margin
 from okx import OkxClient
 
 from nova_gen.loader import load_api
 from nova_gen.testing import SpecServer
-from nova_runtime import ConnectOptions as DeribitOptions
-from nova_runtime.rotation import rotation_margin
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
 LIFETIME = 3.0

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 from deribit import DeribitClient, DeribitHandlers, models
+from nova_runtime import ConnectOptions, ValidationPolicy, drifted_fields, raw_frame
 
 from nova_gen.testing import SpecServer
-from nova_runtime import ConnectOptions, ValidationPolicy, drifted_fields, raw_frame
 
 from .streams import fresh, take
 

@@ -18,14 +18,14 @@ from pathlib import Path
 
 import pytest
 from deribit import DeribitClient
-
-from nova_gen.loader import load_api
-from nova_gen.testing import SpecServer
 from nova_runtime import (
     ConnectOptions,
     ReconnectPolicy,
     ServerError,
 )
+
+from nova_gen.loader import load_api
+from nova_gen.testing import SpecServer
 
 from .recorders import Disconnects
 

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 import trustme
 from deribit import ConnectFailed, DeribitClient
+from nova_runtime import ConnectOptions
 
 from nova_gen.loader import load_api
 from nova_gen.testing import SpecServer
-from nova_runtime import ConnectOptions
 
 SPEC = Path(__file__).resolve().parents[2] / "specs" / "deribit.yaml"
 TIMEOUT = 10.0

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from deribit import DeribitClient
+from nova_runtime import ConnectOptions
 from websockets.asyncio.server import ServerConnection, serve
 
 from nova_gen.loader import load_api
-from nova_runtime import ConnectOptions
 
 ADDRESS = "ticker.BTC-PERPETUAL.100ms"
 SPEC = Path(__file__).resolve().parents[2] / "specs" / "deribit.yaml"

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 from deribit import DeribitClient
-from prometheus_client import CollectorRegistry
-
-from nova_gen.testing import SpecServer
 from nova_runtime import ConnectOptions, ReconnectPolicy
 from nova_runtime.sinks import PrometheusSink
 from nova_runtime.telemetry import ConnectionRestored, FanOut, InMemoryMetrics, Reconnecting
+from prometheus_client import CollectorRegistry
+
+from nova_gen.testing import SpecServer
 
 from .streams import take
 

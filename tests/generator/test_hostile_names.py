@@ -16,6 +16,8 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from nova_runtime.client import BaseClient
+from nova_runtime.handlers import BaseHandlers
 
 from nova_gen.cli import main
 from nova_gen.diagnostics import Diagnostics
@@ -24,8 +26,6 @@ from nova_gen.output import write
 from nova_gen.pipeline import generate
 from nova_gen.render import RenderOptions
 from nova_gen.testing import SpecServer
-from nova_runtime.client import BaseClient
-from nova_runtime.handlers import BaseHandlers
 
 from .conftest import add_section, mutate
 

@@ -11,10 +11,10 @@ import builtins
 from pathlib import Path
 
 import pytest
-
-from nova_gen import reserved
 from nova_runtime.client import BaseClient
 from nova_runtime.handlers import BaseHandlers
+
+from nova_gen import reserved
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = sorted(p.parent for p in (ROOT / "generated_examples").rglob("client.py") if "_runtime" not in p.parts)

@@ -15,12 +15,12 @@ import sys
 import tomllib
 from pathlib import Path
 
-import pytest
-
 import nova_runtime
+import pytest
+from nova_runtime.version import release, require_runtime, satisfies
+
 from nova_gen.cli import main
 from nova_gen.render import RUNTIME_REQUIREMENT, runtime_files
-from nova_runtime.version import release, require_runtime, satisfies
 
 from .conftest import BASE
 
@@ -67,7 +67,9 @@ def test_the_range_is_nova_gens_dependency_and_holds_this_runtime() -> None:
     runtime = tomllib.loads((ROOT / "runtime" / "pyproject.toml").read_text("utf-8"))
     assert runtime["project"]["dynamic"] == ["version"]
     assert runtime["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "nova_runtime.version.__version__"}
-    assert set(runtime["project"]["dependencies"]) == {"pydantic>=2.7,<3", "websockets>=13,<18"}
+    # websockets and pydantic only, in the ranges nova-gen itself declares
+    same = {d for d in project["dependencies"] if d.startswith(("pydantic", "websockets"))}
+    assert set(runtime["project"]["dependencies"]) == same and len(same) == 2
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel, TypeAdapter
-
 from nova_runtime import (
     BaseClient,
     BaseHandlers,
@@ -36,6 +34,7 @@ from nova_runtime.protocol import (
     ServerPing,
     SubscribeMethod,
 )
+from pydantic import BaseModel, TypeAdapter
 
 
 class Ticker(BaseModel):

@@ -10,11 +10,11 @@ import pickle
 from dataclasses import dataclass
 
 import pytest
-
-from nova_gen.nova.signing import expand_recipe
 from nova_runtime.core import AuthState, MissingCredential, Secret, resolve_credentials
 from nova_runtime.errors import NovaError
 from nova_runtime.protocol import Auth, Credential
+
+from nova_gen.nova.signing import expand_recipe
 
 VALUE = "s3cr3t-VALUE-xyz"
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 import pickle
 
 import pytest
-
-from nova_gen.nova.signing import expand_recipe
 from nova_runtime.core import AuthState, MissingCredential, Secret, resolve_credentials
 from nova_runtime.protocol import Auth, Credential
+
+from nova_gen.nova.signing import expand_recipe
 
 from .test_auth import DERIBIT
 

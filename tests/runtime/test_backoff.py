@@ -7,7 +7,6 @@ import random
 from statistics import mean
 
 import pytest
-
 from nova_runtime.core import DEFAULT_CLOSE_CODES, Backoff, classify_close
 from nova_runtime.protocol import ReconnectPolicy
 

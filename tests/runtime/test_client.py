@@ -8,9 +8,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from websockets.asyncio.server import ServerConnection, serve
-from websockets.exceptions import ConnectionClosedError
-
 from nova_runtime import (
     ConnectInfo,
     ConnectionClosed,
@@ -24,6 +21,8 @@ from nova_runtime import (
     SubscriptionError,
 )
 from nova_runtime.options import ConnectOptions, resolve_url, websockets_kwargs
+from websockets.asyncio.server import ServerConnection, serve
+from websockets.exceptions import ConnectionClosedError
 
 from .nova_fake_api import (
     PROTOCOL,

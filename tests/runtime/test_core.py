@@ -7,7 +7,6 @@ import uuid
 from typing import Any
 
 import pytest
-
 from nova_runtime.core import (
     ErrorReply,
     Event,

@@ -7,7 +7,6 @@ import json
 from typing import Any
 
 import pytest
-
 from nova_runtime.core import ErrorReply, Response, Session, StrayReply
 from nova_runtime.core.correlator import Correlator
 

@@ -9,7 +9,6 @@ import json
 from typing import Any
 
 import pytest
-
 from nova_runtime import protocol as p
 from nova_runtime.core import (
     ErrorReply,

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from kraken_v2 import errors as kraken_errors
 from kraken_v2._protocol import PROTOCOL as KRAKEN
+from nova_runtime.core.correlator import Correlator
+from nova_runtime.core.dispatcher import Dispatcher
+from nova_runtime.core.subscriptions import Subscriptions
 
 from nova_gen.diagnostics import Diagnostics
 from nova_gen.loader import load_api
 from nova_gen.testing.framing import Framer
-from nova_runtime.core.correlator import Correlator
-from nova_runtime.core.dispatcher import Dispatcher
-from nova_runtime.core.subscriptions import Subscriptions
 
 BASE = (Path(__file__).resolve().parents[1] / "generator" / "base_spec.yaml").read_text("utf-8")
 

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from deribit import TickerChannel, models
 from deribit._protocol import PROTOCOL, TICKER_CHANNEL
-
 from nova_runtime.core import Malformed, Notification, Session, StrayReply
 from nova_runtime.core.fastpath import FastPath
 

@@ -13,8 +13,6 @@ import json
 from typing import Any
 
 import pytest
-from pydantic import BaseModel
-
 from nova_runtime.core import Notification, Session
 from nova_runtime.protocol import (
     ChannelSpec,
@@ -27,6 +25,7 @@ from nova_runtime.protocol import (
     ResponseRule,
     ServerPing,
 )
+from pydantic import BaseModel
 
 from .nova_fake_api import TICKER, Ticker, TickerChannel, make_protocol
 

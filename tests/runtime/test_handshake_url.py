@@ -4,7 +4,6 @@ however either side is written (AsyncAPI 3.x addresses often lack the leading sl
 from __future__ import annotations
 
 import pytest
-
 from nova_runtime.handshake import Handshake
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pydantic
 import pytest
 from deribit import DeribitClient, InvalidArguments, NovaError, models
+from nova_runtime.params import dump_params
 
 from nova_gen.loader import load_api
 from nova_gen.testing import SpecServer
-from nova_runtime.params import dump_params
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
 

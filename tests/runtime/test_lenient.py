@@ -6,10 +6,9 @@ import logging
 import typing
 
 import pytest
-from pydantic import BaseModel, Field, PrivateAttr
-
 from nova_runtime.core.lenient import drifted_fields, lenient_parse, raw_frame
 from nova_runtime.logs import LogLimiter
+from pydantic import BaseModel, Field, PrivateAttr
 
 
 class Inner(BaseModel):

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from nova_runtime.core import compile_match
 from nova_runtime.protocol import Match
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from nova_runtime.core import PingTracker
 from nova_runtime.protocol import ClientPing, Match, Reply
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 
 import pytest
-
 from nova_runtime.core import (
     SlidingWindow,
     TokenBucket,

@@ -9,7 +9,6 @@ import logging
 import sys
 
 import pytest
-
 from nova_runtime.core.auth import AuthState
 from nova_runtime.logs import RedactingFilter, frame_preview, redact
 

@@ -12,10 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from websockets.asyncio.server import ServerConnection, serve
-
-from nova_gen.loader import load_api
-from nova_gen.testing import SpecServer
 from nova_runtime import (
     ConnectFailed,
     ConnectOptions,
@@ -27,6 +23,10 @@ from nova_runtime import (
 from nova_runtime.connector import Connector
 from nova_runtime.core.ratelimit import TokenBucket
 from nova_runtime.protocol import ClientPing, Heartbeat, Hello, Match, Reply
+from websockets.asyncio.server import ServerConnection, serve
+
+from nova_gen.loader import load_api
+from nova_gen.testing import SpecServer
 
 from .limiting import RecordingBucket
 from .nova_fake_api import PROTOCOL, FakeClient, FakeHandlers

@@ -11,10 +11,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from websockets.asyncio.server import ServerConnection, serve
-from websockets.exceptions import ConnectionClosedError
-from websockets.http11 import Request as HttpRequest
-
 from nova_runtime import (
     ConnectFailed,
     ConnectInfo,
@@ -31,6 +27,9 @@ from nova_runtime.handshake import Handshake
 from nova_runtime.options import ConnectOptions
 from nova_runtime.protocol import Match, RequestSpec
 from nova_runtime.sends import request_next, send_only
+from websockets.asyncio.server import ServerConnection, serve
+from websockets.exceptions import ConnectionClosedError
+from websockets.http11 import Request as HttpRequest
 
 from .limiting import RecordingBucket
 from .nova_fake_api import PROTOCOL, FakeClient, FakeHandlers

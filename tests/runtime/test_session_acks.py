@@ -7,12 +7,11 @@ from __future__ import annotations
 import dataclasses
 import json
 
-from pydantic import TypeAdapter
-
 from nova_runtime import protocol as p
 from nova_runtime.core import ErrorReply, Event, Malformed, Response, Session, SubscribeAck
 from nova_runtime.core.session import SubscribeFailed, WaiterReply
 from nova_runtime.errors import SubscriptionError
+from pydantic import TypeAdapter
 
 from .nova_fake_api import GET_TIME, TICKER, TickerChannel, make_protocol
 from .test_structured import Book, _proto

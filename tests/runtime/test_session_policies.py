@@ -9,7 +9,6 @@ import json
 from typing import Any
 
 import pytest
-
 from nova_runtime.core import Notification, Session, TemplateNotification
 from nova_runtime.core.dispatcher import Drifted
 from nova_runtime.core.lenient import raw_frame

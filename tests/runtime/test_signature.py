@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 import yaml
-
-from nova_gen.loader import load_api
 from nova_runtime.core import AuthState, Secret
 from nova_runtime.protocol import Auth, Credential, Signature
+
+from nova_gen.loader import load_api
 
 SPECS = Path(__file__).parents[2] / "specs"
 

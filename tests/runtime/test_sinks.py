@@ -7,7 +7,6 @@ import sys
 from typing import Any
 
 import pytest
-
 from nova_runtime.sinks import OpenTelemetrySink, PrometheusSink
 from nova_runtime.telemetry import (
     AuthCompleted,

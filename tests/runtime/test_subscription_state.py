@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-
 from nova_runtime import protocol as p
 from nova_runtime.core.subscriptions import Subscriptions
 from nova_runtime.core.waiters import Waiters

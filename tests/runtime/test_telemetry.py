@@ -9,7 +9,6 @@ import time
 from collections.abc import Iterator
 
 import pytest
-
 from nova_runtime.diagnostics import Diagnostics, SubscriptionInfo
 from nova_runtime.logs import RedactingFilter, frame_preview, get_logger, redact
 from nova_runtime.telemetry import (

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pydantic import TypeAdapter
-
 from nova_runtime.core import (
     Event,
     Notification,
@@ -18,6 +16,7 @@ from nova_runtime.core import (
 )
 from nova_runtime.errors import MalformedFrame
 from nova_runtime.protocol import Match
+from pydantic import TypeAdapter
 
 from .nova_fake_api import GET_TIME, TICKER, TickerChannel, make_protocol
 

@@ -4,18 +4,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from nova_gen.ir import (
-    Api,
-    Channel,
-    ChannelExample,
-    Event,
-    Param,
-    Request,
-    RequestExample,
-    Server,
-    SubscriptionMethod,
-)
-from nova_gen.nova.signing import expand_recipe
 from nova_runtime.protocol import (
     Auth,
     Envelope,
@@ -28,6 +16,19 @@ from nova_runtime.protocol import (
     ResponseRule,
     ServerPing,
 )
+
+from nova_gen.ir import (
+    Api,
+    Channel,
+    ChannelExample,
+    Event,
+    Param,
+    Request,
+    RequestExample,
+    Server,
+    SubscriptionMethod,
+)
+from nova_gen.nova.signing import expand_recipe
 
 LOGIN_PARAMS, LOGIN_SIGNATURE = expand_recipe(
     "deribit_client_signature",

@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from nova_runtime.protocol import Match
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
@@ -21,7 +22,6 @@ from nova_gen.ir import Api
 from nova_gen.testing import SpecServer
 from nova_gen.testing.streams import chain_next
 from nova_gen.testing.templates import fill
-from nova_runtime.protocol import Match
 
 from .families import collect, load_spec, recv_json, recv_until
 

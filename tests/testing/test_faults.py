@@ -7,13 +7,13 @@ import json
 from dataclasses import dataclass, replace
 
 import pytest
+from nova_runtime.protocol import Hello, Match
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.http11 import Request
 
 from nova_gen.ir import Api
 from nova_gen.testing import MessageLimit, SpecServer
-from nova_runtime.protocol import Hello, Match
 
 from .deribit_like import deribit_like_api
 from .test_server import TICKER_BTC, call, is_note, notes, recv_until, send

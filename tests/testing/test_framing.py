@@ -5,11 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
-from nova_gen.ir import Channel, Event, Param
-from nova_gen.testing import Framer
-from nova_gen.testing import framing as ptr
-from nova_gen.testing.addresses import AddressTemplate, same_parameters
 from nova_runtime.protocol import (
     Envelope,
     ErrorRule,
@@ -19,6 +14,11 @@ from nova_runtime.protocol import (
     ResponseRule,
     ServerPing,
 )
+
+from nova_gen.ir import Channel, Event, Param
+from nova_gen.testing import Framer
+from nova_gen.testing import framing as ptr
+from nova_gen.testing.addresses import AddressTemplate, same_parameters
 
 from .deribit_like import ENVELOPE, deribit_like_api
 
