@@ -557,3 +557,81 @@ def test_an_int_code_matches_its_decimal_text_key_within_bounds(code: int, match
     proto = dataclasses.replace(make_protocol(), error_classes={str(code): ByText})
     error = Session(proto).dispatcher.error_for(code, "m", None)
     assert (type(error) is ByText) is matches
+
+
+# -- raw text and binary events (payloads that are not JSON objects) --------------------------
+
+
+def _text(payload: Any) -> str:
+    if not isinstance(payload, str) or payload.startswith("bad"):
+        raise ValueError(f"not a text payload: {payload!r}")
+    return payload
+
+
+def _binary(payload: Any) -> bytes:
+    if not isinstance(payload, bytes):
+        raise ValueError("not bytes")
+    return payload
+
+
+TEXT = p.EventSpec(name="text", when=p.Match(), payload="", parse=_text, hook="on_text", frame="text")
+TEXT_2 = p.EventSpec(name="text_2", when=p.Match(), payload="", parse=str, hook="on_text_2", frame="text")
+BINARY = p.EventSpec(name="blob", when=p.Match(), payload="", parse=_binary, hook="on_blob", frame="binary")
+
+
+def raw_session(*events: p.EventSpec[Any]) -> Session:
+    proto = make_protocol()
+    return Session(dataclasses.replace(proto, events=(HEARTBEAT, *events)))
+
+
+def test_a_text_event_takes_text_no_json_rule_takes_as_it_is() -> None:
+    s = raw_session(TEXT, TEXT_2, BINARY)
+    assert receive(s, "hello world") == ("Event", "hello world", ("spec", "text"))
+    # JSON that no rule matches is still text, delivered as written (not re-encoded)
+    assert receive(s, '{"x": 1}') == ("Event", '{"x": 1}', ("spec", "text"))
+    # JSON rules come first: a heartbeat stays a heartbeat, an invalid one stays malformed
+    ok = {"method": "heartbeat", "params": {"type": "heartbeat"}}
+    assert receive(s, ok) == ("Event", Heartbeat_(type="heartbeat"), ("spec", HEARTBEAT.name))
+    assert receive(s, {"method": "heartbeat", "params": {"kind": 1}})[0] == "Malformed"
+    # the first text event of the spec takes the frame; its parser's error makes it malformed
+    (kind, (_, reason, frame), _) = receive(s, "bad text")
+    assert (kind, frame) == ("Malformed", "bad text")
+    assert reason.startswith("event 'text': invalid payload: not a text payload")
+
+
+def test_a_binary_event_takes_every_binary_frame_before_json() -> None:
+    s = raw_session(BINARY, TEXT)
+    heartbeat = json.dumps({"method": "heartbeat", "params": {"type": "heartbeat"}}).encode()
+    assert receive(s, b"\x00\x01") == ("Event", b"\x00\x01", ("spec", "blob"))
+    assert receive(s, heartbeat) == ("Event", heartbeat, ("spec", "blob"))
+    assert receive(s, "plain") == ("Event", "plain", ("spec", "text"))
+
+
+def test_without_an_event_for_its_kind_a_raw_frame_is_what_it_was() -> None:
+    only_text = raw_session(TEXT)
+    (kind, (_, reason, frame), _) = receive(only_text, b"\xff")
+    assert (kind, frame) == ("Malformed", b"\xff") and reason.startswith("frame is not JSON: ")
+    only_binary = raw_session(BINARY)
+    (kind, (_, reason, frame), _) = receive(only_binary, "plain")
+    assert (kind, frame) == ("Malformed", "plain") and reason.startswith("frame is not JSON: ")
+    unmatched = {"jsonrpc": "2.0", "method": "something_else"}
+    assert receive(only_binary, unmatched)[0] == "Unknown"
+
+
+def test_a_text_ping_is_answered_before_a_text_event_sees_it() -> None:
+    proto = make_protocol()
+    pong = p.Reply(text="pong")
+    text_ping = p.ServerPing(when=p.Match(), reply=pong, text="ping")
+    s = Session(
+        dataclasses.replace(
+            proto, events=(HEARTBEAT, TEXT), heartbeat=p.Heartbeat(server_pings=(text_ping,))
+        )
+    )
+    assert receive(s, "ping") == ("PingReceived", pong)
+    assert receive(s, "pong") == ("Event", "pong", ("spec", "text"))
+
+
+def test_notifications_on_subscribed_addresses_are_not_text_events() -> None:
+    s = raw_session(TEXT)
+    s.subscribe(TICKER, TickerChannel(instrument_name="BTC-PERPETUAL", interval="100ms"), "sink", now=0, timeout=1)
+    assert receive(s, note(ADDR))[0] == "Notification"
