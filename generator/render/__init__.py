@@ -274,11 +274,20 @@ LIBRARY_TEMPLATES = ("_runtime_check.py",)
 
 
 def runtime_files() -> dict[str, str]:
-    """The runtime's own source files, relative to the runtime package, byte for byte.
+    """The runtime's files as a vendored ``_runtime/`` holds them, relative to the runtime
+    package: its own source, laid out by ``ruff format`` with ruff's defaults like every
+    generated file (so the package passes the user's ``ruff format --check``); the code is
+    unchanged (no fixes are applied; the source itself passes ``ruff check --isolated``).
 
     Python sources only: the distribution's ``py.typed`` marker is not needed inside a
     generated package, which has its own.
     """
+    return dict(_vendored_runtime())
+
+
+@functools.cache
+def _vendored_runtime() -> tuple[tuple[str, str], ...]:
+    """Formatted once per process: the runtime is the same for every package."""
     root = resources.files("nova_runtime")
     out: dict[str, str] = {}
 
@@ -290,7 +299,7 @@ def runtime_files() -> dict[str, str]:
                 out[prefix + child.name] = child.read_text("utf-8")
 
     walk(root, "")
-    return out
+    return tuple(format_files(out, fix=False).items())
 
 
 def render_package(plan: Plan, options: RenderOptions, diagnostics: Diagnostics) -> dict[str, str]:

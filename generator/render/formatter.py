@@ -46,8 +46,10 @@ def _run(command: str, *arguments: str) -> None:
         raise FormatError(proc.stderr.decode("utf-8", "replace").strip())
 
 
-def format_files(sources: dict[str, str]) -> dict[str, str]:
-    """Each source (by name) with ruff's safe fixes applied, then as ``ruff format`` prints it.
+def format_files(sources: dict[str, str], *, fix: bool = True) -> dict[str, str]:
+    """Each source (by name) with ruff's safe fixes applied (unless ``fix`` is false: the
+    vendored runtime is hand-written code that only needs ruff's layout), then as
+    ``ruff format`` prints it.
 
     All files go through one ``ruff check`` and one ``ruff format`` process, in a temporary
     folder, under neutral names (``m0.py``, ...): a file's name never changes its output
@@ -59,7 +61,8 @@ def format_files(sources: dict[str, str]) -> dict[str, str]:
         for name, path in paths.items():
             path.write_bytes(sources[name].encode("utf-8"))
         try:
-            _run("check", "--fix", "--exit-zero", "--quiet", folder)
+            if fix:
+                _run("check", "--fix", "--exit-zero", "--quiet", folder)
             _run("format", folder)
         except FormatError as exc:
             message = str(exc)

@@ -2,7 +2,7 @@
 
 A library-mode package records the nova-runtime range it was generated for and fails at
 import, saying what to install, when the runtime it finds is outside it; a vendored package
-holds the runtime byte for byte, and ``--check`` names every edited, missing or extra file
+holds the runtime's source (laid out by ruff format), and ``--check`` names every edited, missing or extra file
 of that copy. Switching a package from one mode to the other names every file it removes.
 """
 

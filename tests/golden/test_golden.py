@@ -65,7 +65,7 @@ def test_asyncapi_regenerates_byte_for_byte(spec: Path, monkeypatch: pytest.Monk
 
 def test_examples_use_the_library_and_one_is_vendored() -> None:
     """Both runtime modes stay generated and golden-tested: every committed example imports
-    nova_runtime except the vendored one, which holds the runtime byte for byte."""
+    nova_runtime except the vendored one, which holds the runtime's source (laid out by ruff format)."""
     targets = load_targets(ROOT / "pyproject.toml")
     vendored = [t for t in targets if t.vendor_runtime]
     assert [t.spec.name for t in vendored] == ["slack-rtm.yml"]

@@ -82,6 +82,6 @@ __all__ = [
     "ValidationPolicy",
     "default_hook",
     "drifted_fields",
-    "raw_frame",
     "not_a_hook",
+    "raw_frame",
 ]

@@ -135,9 +135,13 @@ class BaseClient(Generic[H]):
         hook_limiter = resolve_hook(self.handlers, "limiter")
         custom = hook_limiter() if hook_limiter is not None else None
         self._sender.limiter = (
-            custom or self.options.limiter or limiter_for(self.protocol.rate_limit, loop.time())
+            custom
+            or self.options.limiter
+            or limiter_for(self.protocol.rate_limit, loop.time())
         )
-        self._sup = Supervisor(ctx, self._sender, self._outcomes, self._outbox, self._auth)
+        self._sup = Supervisor(
+            ctx, self._sender, self._outcomes, self._outbox, self._auth
+        )
         self._sender.link = self._sup
         self._runner = loop.create_task(
             ctx.runner.run(), name=f"nova.{self.protocol.name}.handlers"
@@ -164,7 +168,11 @@ class BaseClient(Generic[H]):
         if conn is not None:
             await conn.close(1000)
             ctx.emit(
-                ClosedEvent, url=conn.url, code=1000, reason="closed by the client", clean=True
+                ClosedEvent,
+                url=conn.url,
+                code=1000,
+                reason="closed by the client",
+                clean=True,
             )
         await ctx.decide_disconnect(
             DisconnectReason(
@@ -215,22 +223,31 @@ class BaseClient(Generic[H]):
         self._last_error = f"{context}: {type(error).__name__}: {error}"
         self._last_error_at = ctx.loop.time()
         ctx.emit(
-            ErrorOccurred, error_type=type(error).__name__, message=str(error), context=context
+            ErrorOccurred,
+            error_type=type(error).__name__,
+            message=str(error),
+            context=context,
         )
         hook = self._error_hook
         if hook is None:
-            ctx.log_limits.warning(ctx.log, ("on_error", context), "%s: %s", context, error)
+            ctx.log_limits.warning(
+                ctx.log, ("on_error", context), "%s: %s", context, error
+            )
             return
         # Through the handler queue like every hook: bounded, drop-oldest.
         ctx.enqueue(self._decide_error, (hook, error, context))
 
-    async def _decide_error(self, hook: Callable[..., Any], error: Exception, context: str) -> None:
+    async def _decide_error(
+        self, hook: Callable[..., Any], error: Exception, context: str
+    ) -> None:
         try:
             await self._act_on_error(hook, error, context)
-        except Exception:  # noqa: BLE001 - must not feed back into on_error
+        except Exception:
             self.log.exception("acting on the answer of on_error failed")
 
-    async def _act_on_error(self, hook: Callable[..., Any], error: Exception, context: str) -> None:
+    async def _act_on_error(
+        self, hook: Callable[..., Any], error: Exception, context: str
+    ) -> None:
         action = await self._ctx.await_hook(hook, "on_error", error, context)
         sup = self._sup
         if action == "reconnect" and sup is not None:
@@ -264,15 +281,23 @@ class BaseClient(Generic[H]):
                     queue_depth=sum(s.queue_depth for s in sinks),
                     dropped=sum(s.dropped for s in sinks),
                     consumers=len(sinks),
-                    unread=any(2 * s.queue_depth >= s.maxsize and not s.waiting for s in sinks),
+                    unread=any(
+                        2 * s.queue_depth >= s.maxsize and not s.waiting for s in sinks
+                    ),
                 )
             )
         last_error, recovered = self._last_error, False
-        if sup is not None and sup.last_error is not None:
+        if sup is not None and sup.last_error is not None:  # noqa: SIM102 - the comment says why
             # The connection's error, unless it was recovered from and a newer one came.
-            if not sup.recovered or last_error is None or self._last_error_at < sup.recovered_at:
+            if (
+                not sup.recovered
+                or last_error is None
+                or self._last_error_at < sup.recovered_at
+            ):
                 last_error, recovered = sup.last_error, sup.recovered
-        server = next((n for n, u in self.protocol.servers.items() if u == self.url), None)
+        server = next(
+            (n for n, u in self.protocol.servers.items() if u == self.url), None
+        )
         limiter = self._sender.limiter
         loop_time = ctx.loop.time() if sup is not None else 0.0
         auth = self._auth
@@ -303,7 +328,11 @@ class BaseClient(Generic[H]):
     # -- what generated code calls ---------------------------------------------------------
 
     async def _request(
-        self, spec: RequestSpec[T], params: Mapping[str, Any], *, timeout: float | None = None
+        self,
+        spec: RequestSpec[T],
+        params: Mapping[str, Any],
+        *,
+        timeout: float | None = None,
     ) -> T:
         """Send a request and return its parsed result (see :meth:`.sender.Sender.request`)."""
         return await self._sender.request(spec, params, timeout=timeout)

@@ -79,7 +79,12 @@ class Connection:
     )
 
     def __init__(
-        self, ws: BatchConnection, url: str, number: int, ctx: Context, receiver: Receiver
+        self,
+        ws: BatchConnection,
+        url: str,
+        number: int,
+        ctx: Context,
+        receiver: Receiver,
     ) -> None:
         self.ws = ws
         self.url = url
@@ -208,7 +213,11 @@ class Connection:
             return None, f"{type(self.error).__name__}: {self.error}"
         if self.closed_by_client:
             sent = getattr(self.error, "sent", None)
-            what = f"{sent.code} {sent.reason}".strip() if sent is not None else "a close frame"
+            what = (
+                f"{sent.code} {sent.reason}".strip()
+                if sent is not None
+                else "a close frame"
+            )
             return self.close_code, f"closed by the client ({what})"
         return self.close_code, self.close_reason or "connection closed"
 
@@ -272,12 +281,17 @@ class Connection:
     def _unhandled(self, data: str | bytes, exc: Exception) -> None:
         """A frame whose handling raised (a bug, or a frame nothing foresaw): it ends as
         a :class:`Malformed` outcome on this same connection, which goes on."""
-        error = MalformedFrame(f"frame could not be handled: {type(exc).__name__}: {exc}", data)
+        error = MalformedFrame(
+            f"frame could not be handled: {type(exc).__name__}: {exc}", data
+        )
         try:
             self._receiver.handle(Malformed(error), self)
-        except Exception:  # noqa: BLE001 - reporting must not end the connection either
+        except Exception:
             self._ctx.log_limits.warning(
-                self._log, "unhandled frame", "a frame could not be handled", exc_info=True
+                self._log,
+                "unhandled frame",
+                "a frame could not be handled",
+                exc_info=True,
             )
 
     def _lost(self) -> None:
@@ -295,7 +309,9 @@ class Connection:
                 self.close_code, self.close_reason = frame.code, frame.reason
             else:
                 self.close_code = None
-                self.close_reason = "connection closed without a close frame (reset or timeout)"
+                self.close_reason = (
+                    "connection closed without a close frame (reset or timeout)"
+                )
         elif self.close_code is None and not self.close_reason:
             self.close_code = self.ws.close_code
             self.close_reason = self.ws.close_reason or ""

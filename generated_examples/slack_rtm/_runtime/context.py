@@ -70,7 +70,9 @@ class Context:
         self._filter = RedactingFilter(secrets.values)
         self._ws_filter = RedactingFilter(secrets.values, frames=secrets.preview)
         self.session = Session(
-            protocol, validation=options.validation, channel_validation=options.channel_validation
+            protocol,
+            validation=options.validation,
+            channel_validation=options.channel_validation,
         )
         # The sign hook runs on every request frame the session builds (see Session.frame).
         self.session.sign = resolve_hook(handlers, "sign")
@@ -79,7 +81,11 @@ class Context:
         """Rate limits of repeated warnings (bad frames, dropped messages, hook errors)."""
         names = [s.hook for s in protocol.channels] + [e.hook for e in protocol.events]
         self.runner = HookRunner(
-            handlers, names, self.log, options.handler_queue_size, limits=self.log_limits
+            handlers,
+            names,
+            self.log,
+            options.handler_queue_size,
+            limits=self.log_limits,
         )
         self.hooks = self.runner.hooks
         self.enqueue = self.runner.enqueue
@@ -122,7 +128,7 @@ class Context:
         """Emit one telemetry event (``api`` filled in); a failing sink is logged, never raised."""
         try:
             self._telemetry.emit(event(api=self.protocol.name, **fields))
-        except Exception:  # noqa: BLE001 - telemetry must never break the client
+        except Exception:
             self.log.debug("telemetry sink failed", exc_info=True)
 
     def unexpected_frame(self, kind: UnexpectedKind) -> None:
@@ -139,7 +145,9 @@ class Context:
         new = [f for f in fields if f not in counts]
         counts.update(fields)
         policy = self.options.channel_validation.get(channel, self.options.validation)
-        self.emit(SchemaDrift, channel=channel, address=address, fields=fields, policy=policy)
+        self.emit(
+            SchemaDrift, channel=channel, address=address, fields=fields, policy=policy
+        )
         for name in new:
             self.log.warning(
                 "%s: field %r missing or invalid in a message on %s (schema drift); messages"
@@ -176,7 +184,12 @@ class Context:
             for sink in entry.sinks:
                 sink._fail(error)
             self.call_hook("on_subscription_error", entry.address, error)
-            self.emit(SubscriptionStateChanged, address=entry.address, old="pending", new="failed")
+            self.emit(
+                SubscriptionStateChanged,
+                address=entry.address,
+                old="pending",
+                new="failed",
+            )
 
     def connection_lost(self, error: ConnectionLost) -> None:
         """A connection dropped (a reconnect follows): requests waiting on it fail;
@@ -204,14 +217,18 @@ class Context:
             async with asyncio.timeout(self.options.hook_timeout):
                 return await hook(*args)
         except TimeoutError:
-            self.log.warning("%s did not return within %gs", name, self.options.hook_timeout)
+            self.log.warning(
+                "%s did not return within %gs", name, self.options.hook_timeout
+            )
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - user hooks may raise anything
             self.log.warning("%s failed: %r", name, exc)
         return None
 
-    async def decide_disconnect(self, reason: DisconnectReason) -> ReconnectDecision | None:
+    async def decide_disconnect(
+        self, reason: DisconnectReason
+    ) -> ReconnectDecision | None:
         """Ask ``on_disconnect`` what to do after a drop (None: the policy decides)."""
         hook = resolve_hook(self.handlers, "on_disconnect")
         if hook is None:

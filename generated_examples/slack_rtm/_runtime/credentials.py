@@ -19,7 +19,12 @@ import inspect
 from collections.abc import Awaitable, Callable
 from typing import TypeAlias
 
-__all__ = ["CredentialProvider", "CredentialSource", "check_credential", "resolve_credential"]
+__all__ = [
+    "CredentialProvider",
+    "CredentialSource",
+    "check_credential",
+    "resolve_credential",
+]
 
 CredentialProvider: TypeAlias = Callable[[], str | Awaitable[str]]
 """Returns a credential (``str``), directly or awaitable; called before every connection

@@ -87,15 +87,21 @@ class Diagnostics:
             out.append(f"connection is {self.state}")
         if self.authenticated is False:
             out.append("not authenticated")
-        inactive = [s for s in self.subscriptions if s.state not in ("active", "subscribed")]
+        inactive = [
+            s for s in self.subscriptions if s.state not in ("active", "subscribed")
+        ]
         if inactive:
             shown = ", ".join(f"{s.address} ({s.state})" for s in inactive[:5])
             more = f" and {len(inactive) - 5} more" if len(inactive) > 5 else ""
             out.append(f"{len(inactive)} subscription(s) not active: {shown}{more}")
         unread = [s for s in self.subscriptions if s.unread]
         if unread:
-            shown = ", ".join(f"{s.address} ({s.queue_depth} buffered)" for s in unread[:5])
-            out.append(f"{len(unread)} subscription(s) piling up with no consumer: {shown}")
+            shown = ", ".join(
+                f"{s.address} ({s.queue_depth} buffered)" for s in unread[:5]
+            )
+            out.append(
+                f"{len(unread)} subscription(s) piling up with no consumer: {shown}"
+            )
         dropped = [s for s in self.subscriptions if s.dropped]
         if dropped:
             shown = ", ".join(f"{s.address} ({s.dropped})" for s in dropped[:5])
@@ -119,8 +125,13 @@ class Diagnostics:
             lines.append(f"  {label:<16}{value}")
 
         if self.connected_since is not None:
-            since = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(self.connected_since))
-            row("state", f"{self.state} since {since} ({_ago(now - self.connected_since)})")
+            since = time.strftime(
+                "%Y-%m-%d %H:%M:%S UTC", time.gmtime(self.connected_since)
+            )
+            row(
+                "state",
+                f"{self.state} since {since} ({_ago(now - self.connected_since)})",
+            )
         else:
             row("state", self.state)
         row("server", f"{self.server} ({self.url})" if self.server else self.url)
@@ -134,13 +145,19 @@ class Diagnostics:
             f"{self.pending_requests} pending, latency p50 {_ms(self.latency_p50)}"
             f" p99 {_ms(self.latency_p99)}",
         )
-        tokens = "unlimited" if self.limiter_tokens is None else f"{self.limiter_tokens:.2f} tokens"
+        tokens = (
+            "unlimited"
+            if self.limiter_tokens is None
+            else f"{self.limiter_tokens:.2f} tokens"
+        )
         row("rate limiter", tokens)
         row("handler queue", str(self.handler_queue_depth))
         row("frames in/out", f"{self.frames_in} / {self.frames_out}")
         row("bytes in/out", f"{_size(self.bytes_in)} / {_size(self.bytes_out)}")
         if self.unexpected_frames:
-            kinds = ", ".join(f"{k} {n}" for k, n in sorted(self.unexpected_frames.items()))
+            kinds = ", ".join(
+                f"{k} {n}" for k, n in sorted(self.unexpected_frames.items())
+            )
             row("unexpected", kinds)
         lines.append(f"  subscriptions ({len(self.subscriptions)})")
         if self.subscriptions:

@@ -37,7 +37,9 @@ class ConnectionLost(NovaError, ConnectionError):
     ``code`` and ``reason`` are the WebSocket close code and reason when known.
     """
 
-    def __init__(self, message: str, *, code: int | None = None, reason: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, code: int | None = None, reason: str | None = None
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.reason = reason
@@ -70,7 +72,9 @@ class InvalidArguments(NovaError, ValueError):
         first = errors[0] if errors else {}
         where = ".".join(str(part) for part in first.get("loc", ())) or model
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        super().__init__(f"invalid arguments for {model}: {where}: {first.get('msg', 'invalid')}{more}")
+        super().__init__(
+            f"invalid arguments for {model}: {where}: {first.get('msg', 'invalid')}{more}"
+        )
         self.model = model
         self.errors = errors
 
@@ -105,7 +109,9 @@ class ServerError(NovaError):
 class SubscriptionError(NovaError):
     """A subscription could not be made; ``cause`` is the server's error if it sent one."""
 
-    def __init__(self, address: str, message: str, cause: BaseException | None = None) -> None:
+    def __init__(
+        self, address: str, message: str, cause: BaseException | None = None
+    ) -> None:
         super().__init__(f"{address}: {message}")
         self.address = address
         self.cause = cause
@@ -160,7 +166,11 @@ def brief(value: Any, limit: int = 200) -> str:
     try:
         text = value if isinstance(value, str) else repr(value)
     except ValueError:
-        return f"<integer of {value.bit_length()} bits>" if isinstance(value, int) else "<?>"
+        return (
+            f"<integer of {value.bit_length()} bits>"
+            if isinstance(value, int)
+            else "<?>"
+        )
     return text if len(text) <= limit else text[:limit] + "…"
 
 

@@ -76,7 +76,9 @@ class Establisher:
         """Seconds a login or a restore may take (``ConnectOptions.restore_timeout``)."""
         self.connect_limiter: Limiter | None = ctx.options.connect_limiter
         if self.connect_limiter is None:
-            self.connect_limiter = connect_limiter_for(ctx.protocol.rate_limit, ctx.loop.time())
+            self.connect_limiter = connect_limiter_for(
+                ctx.protocol.rate_limit, ctx.loop.time()
+            )
         self.hello_interval: float | None = None
         """The heartbeat interval the server's hello announced (seconds), if any."""
         self._numbers = 0
@@ -109,7 +111,10 @@ class Establisher:
             raise FatalError(exc) from None
         kwargs = websockets_kwargs(ctx.protocol, ctx.options, url)
         if headers:
-            kwargs["additional_headers"] = {**headers, **dict(ctx.options.extra_headers)}
+            kwargs["additional_headers"] = {
+                **headers,
+                **dict(ctx.options.extra_headers),
+            }
         # WebSocket pings are sent by our own timer (see keepalive.ws_pings): a missed pong
         # then drops the socket at once instead of waiting for a closing handshake.
         kwargs["ping_interval"] = kwargs["ping_timeout"] = None
@@ -157,7 +162,9 @@ class Establisher:
         while True:
             remaining = deadline - loop.time()
             if remaining <= 0:
-                raise TimeoutError(f"no hello from the server within {hello.timeout:g}s")
+                raise TimeoutError(
+                    f"no hello from the server within {hello.timeout:g}s"
+                )
             data = await conn.recv(remaining)
             try:
                 frame = json.loads(data)
@@ -167,7 +174,11 @@ class Establisher:
                 break
         if self._hello_interval_at is not None:
             value = self._hello_interval_at(frame)
-            if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+            if (
+                isinstance(value, (int, float))
+                and not isinstance(value, bool)
+                and value > 0
+            ):
                 self.hello_interval = float(value) * hello.interval_scale
 
     async def _init(self, conn: Connection) -> None:
@@ -228,7 +239,11 @@ class Establisher:
                 wait_only=True,
             )
         pending, text = ctx.session.build_request(
-            method, params, now=loop.time(), timeout=self.restore_timeout, kind="internal"
+            method,
+            params,
+            now=loop.time(),
+            timeout=self.restore_timeout,
+            kind="internal",
         )
         try:
             result = await sender.roundtrip(pending, text, conn)
@@ -237,7 +252,9 @@ class Establisher:
                 raise FatalError(exc) from None
             raise
         auth.on_login_result(result, loop.time())
-        expires_in = auth.expires_at - loop.time() if auth.expires_at is not None else None
+        expires_in = (
+            auth.expires_at - loop.time() if auth.expires_at is not None else None
+        )
         ctx.emit(AuthCompleted, refreshed=refresh, expires_in=expires_in)
         ctx.log.info(
             "%s (expires in %s s)",
@@ -247,7 +264,9 @@ class Establisher:
 
     # -- restoring subscriptions ---------------------------------------------------------
 
-    async def restore(self, conn: Connection, plan: list[RestoreStep] | None = None) -> None:
+    async def restore(
+        self, conn: Connection, plan: list[RestoreStep] | None = None
+    ) -> None:
         """Resubscribe the desired set on ``conn`` (or only ``plan``'s steps, on the
         same connection) and wait for the acks."""
         ctx, sender = self.ctx, self.sender
@@ -266,14 +285,19 @@ class Establisher:
         for step in plan:
             if step.method.requires_auth and not authenticated:
                 error = SubscriptionError(
-                    step.addresses[0], "requires authentication: pass the API credentials"
+                    step.addresses[0],
+                    "requires authentication: pass the API credentials",
                 )
                 ctx.fail_entries(subs.mark_failed(step.addresses, error), error)
                 continue
             wire = step.method.subscribe
             if limited:  # resubscribe requests count against the rate limit too
                 await sender.throttle(
-                    wire, sender.cost_of(wire), deadline, self.restore_timeout, wait_only=True
+                    wire,
+                    sender.cost_of(wire),
+                    deadline,
+                    self.restore_timeout,
+                    wait_only=True,
                 )
             pending, text = session.restore_request(
                 step, now=loop.time(), timeout=self.restore_timeout
@@ -286,7 +310,9 @@ class Establisher:
                 self.outcomes.handle(SubscribeAck(pending, entries, []), conn)
                 continue
             waiter: asyncio.Future[Any] = loop.create_future()
-            waiter.add_done_callback(_retrieve)  # an attempt given up midway leaves it unread
+            waiter.add_done_callback(
+                _retrieve
+            )  # an attempt given up midway leaves it unread
             pending.waiter = waiter
             waits.append(waiter)
             pendings.append(pending)

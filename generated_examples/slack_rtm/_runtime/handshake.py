@@ -67,7 +67,9 @@ def _fill(template: str, values: Mapping[str, Any], what: str, *, path: bool) ->
         name = match.group(1)
         value = values.get(name)
         if value is None:
-            raise ValueError(f"{what} {{{name}}} needs a value: pass {name}=... to connect()")
+            raise ValueError(
+                f"{what} {{{name}}} needs a value: pass {name}=... to connect()"
+            )
         text = encode_value(value)
         return quote(text, safe="") if path else text
 
@@ -86,7 +88,9 @@ class Handshake:
     headers: Mapping[str, Any] = field(default_factory=dict)
     cookies: Mapping[str, Any] = field(default_factory=dict)
     bearer: str | CredentialProvider | None = None
-    basic: tuple[str | CredentialProvider | None, str | CredentialProvider | None] | None = None
+    basic: (
+        tuple[str | CredentialProvider | None, str | CredentialProvider | None] | None
+    ) = None
     secrets: tuple[str, ...] = ()
     """Names in ``query``, ``headers`` and ``cookies`` whose values are credentials (API
     keys): a provider may stand for them, and they are masked wherever the URL is shown.
@@ -174,7 +178,9 @@ class Handshake:
     def header_values(self) -> dict[str, str]:
         """Handshake headers: declared headers, cookies, and ``Authorization``."""
         out = {k: encode_value(v) for k, v in self.headers.items() if v is not None}
-        cookies = [f"{k}={encode_value(v)}" for k, v in self.cookies.items() if v is not None]
+        cookies = [
+            f"{k}={encode_value(v)}" for k, v in self.cookies.items() if v is not None
+        ]
         if cookies:
             out["Cookie"] = "; ".join(cookies)
         token = self.bearer
@@ -209,7 +215,9 @@ class Handshake:
 
 def _plain(value: object) -> str:
     if callable(value):
-        raise TypeError("a credential provider must be resolved first (Handshake.resolved)")
+        raise TypeError(
+            "a credential provider must be resolved first (Handshake.resolved)"
+        )
     return str(value)
 
 

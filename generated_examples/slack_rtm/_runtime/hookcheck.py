@@ -17,7 +17,13 @@ from typing import Any, TypeVar
 
 from .errors import NovaError
 
-__all__ = ["HookNameError", "check_class", "declared_hooks", "not_a_hook", "signature_problems"]
+__all__ = [
+    "HookNameError",
+    "check_class",
+    "declared_hooks",
+    "not_a_hook",
+    "signature_problems",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,7 +38,9 @@ class HookNameError(NovaError, TypeError):
     ``line`` where the method is written.
     """
 
-    def __init__(self, cls: type, name: str, suggestion: str | None, file: str, line: int) -> None:
+    def __init__(
+        self, cls: type, name: str, suggestion: str | None, file: str, line: int
+    ) -> None:
         hint = f"; did you mean {suggestion!r}?" if suggestion else ""
         super().__init__(
             f"{cls.__qualname__}.{name} is not a hook of {_base_names(cls)}, so it would never be "
@@ -55,7 +63,11 @@ def declared_hooks(cls: type) -> dict[str, Callable[..., Any]]:
     hooks: dict[str, Callable[..., Any]] = {}
     for base in reversed(cls.__mro__[1:]):
         for name, value in vars(base).items():
-            if (_is_hook_name(name) or name == "sign") and callable(value) and not getattr(value, _HELPER, False):
+            if (
+                (_is_hook_name(name) or name == "sign")
+                and callable(value)
+                and not getattr(value, _HELPER, False)
+            ):
                 hooks[name] = value
     return hooks
 
@@ -102,7 +114,12 @@ def signature_problems(cls: type) -> list[tuple[str, int, str]]:
             continue
         for name, value in vars(klass).items():
             base = hooks.get(name)
-            if base is None or base is value or getattr(value, _DECLARED, False) or not callable(value):
+            if (
+                base is None
+                or base is value
+                or getattr(value, _DECLARED, False)
+                or not callable(value)
+            ):
                 continue
             message = _incompatible(name, value, base)
             if message is not None:
@@ -118,7 +135,11 @@ def _incompatible(name: str, override: Any, hook: Any) -> str | None:
         return None
     if inspect.iscoroutinefunction(hook) and not inspect.iscoroutinefunction(override):
         return f"{name} must be `async def`: the runtime awaits it"
-    args = [p for p in want.parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    args = [
+        p
+        for p in want.parameters.values()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
     try:
         got.bind(*args)  # the runtime passes every argument positionally
     except TypeError as exc:

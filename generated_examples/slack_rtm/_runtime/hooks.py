@@ -68,7 +68,9 @@ class HookRunner:
         if hook is not None:
             self.enqueue(hook, args)
         elif name == "on_error":
-            self.limits.warning(self._log, ("on_error", args[1]), "%s: %s", args[1], args[0])
+            self.limits.warning(
+                self._log, ("on_error", args[1]), "%s: %s", args[1], args[0]
+            )
         elif name == "on_sequence_gap":
             self.limits.warning(
                 self._log,
@@ -114,7 +116,9 @@ class HookRunner:
             except Exception as exc:  # noqa: BLE001 - user hooks may raise anything
                 name = getattr(hook, "__name__", repr(hook))
                 if name == "on_error":
-                    self.limits.warning(self._log, "on_error", "the on_error hook failed: %r", exc)
+                    self.limits.warning(
+                        self._log, "on_error", "the on_error hook failed: %r", exc
+                    )
                 else:
                     self.call("on_error", exc, f"handler {name}")
 

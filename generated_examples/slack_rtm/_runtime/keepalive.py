@@ -91,7 +91,9 @@ async def app_pings(
         now = loop.time()
         if tracker.overdue(now):
             ctx.emit(HeartbeatMissed, kind="app_ping")
-            keeper.force_reconnect(f"no answer to the application ping within {ping.timeout:g}s")
+            keeper.force_reconnect(
+                f"no answer to the application ping within {ping.timeout:g}s"
+            )
             return
         if tracker.due(now):
             pending, text = ctx.session.build_reply(ping.send, now=now)
@@ -125,7 +127,9 @@ async def refresh_token(keeper: Keeper, conn: Connection, auth: AuthState) -> No
             await conn.close(1000, "authentication refused")
             return
         except Exception as exc:  # noqa: BLE001 - any failure: try a fresh login instead
-            keeper.ctx.log.warning("token refresh failed (%s); logging in again", describe(exc))
+            keeper.ctx.log.warning(
+                "token refresh failed (%s); logging in again", describe(exc)
+            )
             try:
                 await keeper.login(conn, refresh=False)
             except Exception as exc2:  # noqa: BLE001

@@ -16,7 +16,14 @@ from collections.abc import Callable, Hashable, Iterable
 
 from websockets.frames import Frame, Opcode
 
-__all__ = ["REDACTED", "LogLimiter", "RedactingFilter", "frame_preview", "get_logger", "redact"]
+__all__ = [
+    "REDACTED",
+    "LogLimiter",
+    "RedactingFilter",
+    "frame_preview",
+    "get_logger",
+    "redact",
+]
 
 REDACTED = "***"
 
@@ -43,7 +50,9 @@ def _usable(secrets: Iterable[str | None]) -> list[str]:
     return sorted(forms, key=len, reverse=True)
 
 
-def redact(text: str, secrets: Iterable[str | None], replacement: str = REDACTED) -> str:
+def redact(
+    text: str, secrets: Iterable[str | None], replacement: str = REDACTED
+) -> str:
     """``text`` with every occurrence of every non-empty secret (raw, JSON-escaped or as
     ``repr`` shows it) replaced."""
     for secret in _usable(secrets):
@@ -85,16 +94,20 @@ class RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             secrets = _usable(self._secrets())
-        except Exception:  # a broken secrets callable must not break logging
+        except Exception:  # noqa: BLE001 - a broken secrets callable must not break logging
             secrets = []
         if self._frames is not None and isinstance(record.args, tuple):
-            record.args = tuple(self._frame(a) if isinstance(a, Frame) else a for a in record.args)
+            record.args = tuple(
+                self._frame(a) if isinstance(a, Frame) else a for a in record.args
+            )
         message = record.getMessage()
         record.msg = redact(message, secrets, self.replacement)
         record.args = ()
-        if record.exc_info is not None and record.exc_info[0] is not None:
+        if record.exc_info is not None and record.exc_info[0] is not None:  # noqa: SIM102
             if not record.exc_text:
-                record.exc_text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
+                record.exc_text = "".join(
+                    traceback.format_exception(*record.exc_info)
+                ).rstrip("\n")
         if record.exc_text:
             redacted = redact(record.exc_text, secrets, self.replacement)
             if redacted != record.exc_text:
@@ -109,7 +122,9 @@ class RedactingFilter(logging.Filter):
         if frame.opcode not in (Opcode.TEXT, Opcode.BINARY, Opcode.CONT):
             return str(frame)  # control frames: a close code and reason, ping payloads
         raw = bytes(frame.data)
-        data: str | bytes = raw.decode("utf-8", "replace") if frame.opcode is Opcode.TEXT else raw
+        data: str | bytes = (
+            raw.decode("utf-8", "replace") if frame.opcode is Opcode.TEXT else raw
+        )
         return f"{frame.opcode.name} {self._frames(data)}"
 
 
@@ -148,7 +163,10 @@ class LogLimiter:
     """
 
     def __init__(
-        self, period: float = 10.0, burst: int = 5, clock: Callable[[], float] = time.monotonic
+        self,
+        period: float = 10.0,
+        burst: int = 5,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.period = period
         self.burst = burst
@@ -172,7 +190,12 @@ class LogLimiter:
         return held
 
     def warning(
-        self, log: logging.Logger, key: Hashable, msg: str, *args: object, exc_info: bool = False
+        self,
+        log: logging.Logger,
+        key: Hashable,
+        msg: str,
+        *args: object,
+        exc_info: bool = False,
     ) -> None:
         """``log.warning(msg, *args)`` within the limit of ``key``."""
         held = self.allow(key)
@@ -181,6 +204,6 @@ class LogLimiter:
         if held:
             msg, args = msg + " (%d similar line(s) suppressed)", (*args, held)
         if exc_info:
-            log.warning(msg, *args, exc_info=True)
+            log.warning(msg, *args, exc_info=True)  # noqa: LOG014 - callers pass it from a handler
         else:
             log.warning(msg, *args)

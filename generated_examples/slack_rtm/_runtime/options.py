@@ -106,7 +106,9 @@ class ConnectOptions:
     """Seconds to wait for hello, login and resubscribe acks on a new connection
     (None: the client's request timeout)."""
     handshake: (
-        Callable[[], tuple[str, Mapping[str, str]] | Awaitable[tuple[str, Mapping[str, str]]]]
+        Callable[
+            [], tuple[str, Mapping[str, str]] | Awaitable[tuple[str, Mapping[str, str]]]
+        ]
         | None
     ) = None
     """Called (and awaited, when it returns an awaitable) before every connection attempt
@@ -134,7 +136,9 @@ def resolve_url(protocol: Protocol, server: str | None, url: str | None) -> str:
         ) from None
 
 
-def websockets_kwargs(protocol: Protocol, options: ConnectOptions, url: str) -> dict[str, Any]:
+def websockets_kwargs(
+    protocol: Protocol, options: ConnectOptions, url: str
+) -> dict[str, Any]:
     """Keyword arguments for ``websockets.asyncio.client.connect``."""
     hb = options.heartbeat or protocol.heartbeat
     kwargs: dict[str, Any] = {

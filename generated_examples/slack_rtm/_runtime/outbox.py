@@ -69,11 +69,15 @@ class Outbox:
             while waiting:
                 take = size or len(waiting)
                 try:
-                    conn = await sender.ready(wire, cost, loop.time() + timeout, timeout)
+                    conn = await sender.ready(
+                        wire, cost, loop.time() + timeout, timeout
+                    )
                 except (ConnectionLost, RequestTimeout, RateLimited) as exc:
                     failed = [e.address for e in waiting[:take]]
                     del waiting[:take]
-                    ctx.fail_entries(session.subscriptions.mark_failed(failed, exc), exc)
+                    ctx.fail_entries(
+                        session.subscriptions.mark_failed(failed, exc), exc
+                    )
                     continue
                 entries = [e for e in waiting[:take] if e.state == "pending"]
                 del waiting[:take]
@@ -94,10 +98,14 @@ class Outbox:
                     if not pending.correlated:
                         # Active once sent (ack none, or the request id is the subscription id).
                         active = [
-                            e for e in entries if e.address in pending.addresses and e.state == "active"
+                            e
+                            for e in entries
+                            if e.address in pending.addresses and e.state == "active"
                         ]
                         if active:
-                            self.outcomes.handle(SubscribeAck(pending, active, []), conn)
+                            self.outcomes.handle(
+                                SubscribeAck(pending, active, []), conn
+                            )
         finally:
             if self._senders.get(method.name) is asyncio.current_task():
                 del self._senders[method.name]

@@ -79,7 +79,9 @@ class Outcomes:
 
     def answer_ping(self, outcome: PingReceived, conn: Connection) -> None:
         """Answer a server ping at once from the receive path (never behind a user hook)."""
-        pending, text = self.ctx.session.build_reply(outcome.reply, now=self.ctx.loop.time())
+        pending, text = self.ctx.session.build_reply(
+            outcome.reply, now=self.ctx.loop.time()
+        )
         if pending is not None:
             self.sender.track_internal(pending)
         if text is not None:
@@ -107,7 +109,10 @@ class Outcomes:
             hit = tracker.is_pong(frame if isinstance(frame, str) else "", frame)
         elif isinstance(outcome, Response):
             pending = outcome.pending
-            hit = pending.kind == "internal" and pending.method == tracker.ping.send.request
+            hit = (
+                pending.kind == "internal"
+                and pending.method == tracker.ping.send.request
+            )
         if hit:
             tracker.answered(self.ctx.loop.time())
         return hit and not isinstance(outcome, Response)
@@ -119,9 +124,14 @@ class Outcomes:
             return
         entry = outcome.entry
         self.ctx.emit(
-            SequenceGap, address=entry.address, expected=outcome.expected, received=outcome.received
+            SequenceGap,
+            address=entry.address,
+            expected=outcome.expected,
+            received=outcome.received,
         )
-        self.ctx.call_hook("on_sequence_gap", entry.channel, outcome.expected, outcome.received)
+        self.ctx.call_hook(
+            "on_sequence_gap", entry.channel, outcome.expected, outcome.received
+        )
         self.deliver(entry, outcome.message)
 
     def _notification(self, outcome: Notification, conn: Connection | None) -> None:
@@ -135,7 +145,9 @@ class Outcomes:
             return  # a rotation's replacement: the live connection reports it
         address = outcome.address
         self.ctx.drifted(
-            outcome.spec.name, address if type(address) is str else brief(address), outcome.fields
+            outcome.spec.name,
+            address if type(address) is str else brief(address),
+            outcome.fields,
         )
         self.handle(outcome.outcome, conn)
 
@@ -189,29 +201,42 @@ class Outcomes:
                 sink._acked()
             ctx.call_hook("on_subscribed", entry.address)
             ctx.emit(
-                SubscriptionStateChanged, address=entry.address, old="pending", new="active"
+                SubscriptionStateChanged,
+                address=entry.address,
+                old="pending",
+                new="active",
             )
         for entry in outcome.refused:
             ctx.fail_entries(
                 [entry],
-                SubscriptionError(entry.address, "the server did not confirm the subscription"),
+                SubscriptionError(
+                    entry.address, "the server did not confirm the subscription"
+                ),
             )
         ctx.wake_waiter(outcome.pending)
 
-    def _subscribe_failed(self, outcome: SubscribeFailed, conn: Connection | None) -> None:
+    def _subscribe_failed(
+        self, outcome: SubscribeFailed, conn: Connection | None
+    ) -> None:
         self.sender.requested(outcome.pending, outcome.error)
         for entry in outcome.entries:
-            error = SubscriptionError(entry.address, str(outcome.error), cause=outcome.error)
+            error = SubscriptionError(
+                entry.address, str(outcome.error), cause=outcome.error
+            )
             self.ctx.fail_entries([entry], error)
         self.ctx.wake_waiter(outcome.pending)
 
-    def _subscribe_retry(self, outcome: SubscribeRetry, conn: Connection | None) -> None:
+    def _subscribe_retry(
+        self, outcome: SubscribeRetry, conn: Connection | None
+    ) -> None:
         """A transient refusal (a ``retry`` error code): back off, then subscribe again;
         the subscriptions stay pending meanwhile, never failed for good."""
         pending = outcome.pending
         self.sender.requested(pending, outcome.error)
         delay = self.sender.throttled(pending.method)
-        self.ctx.wake_waiter(pending)  # a restore waiting for this ack goes on without it
+        self.ctx.wake_waiter(
+            pending
+        )  # a restore waiting for this ack goes on without it
         self.ctx.spawn(self.retry_subscribe(outcome.addresses, delay, conn))
 
     def _error_reply(self, outcome: ErrorReply, conn: Connection | None) -> None:
@@ -221,7 +246,11 @@ class Outcomes:
             return
         if outcome.pending is None:
             ctx.unexpected_frame("unknown_reply")
-        what = outcome.pending.method if outcome.pending is not None else "an unknown request"
+        what = (
+            outcome.pending.method
+            if outcome.pending is not None
+            else "an unknown request"
+        )
         if ctx.error_action(outcome.error.code) == "retry":
             self.sender.throttled(what)
         ctx.call_hook("on_error", outcome.error, f"error reply to {what}")
@@ -252,7 +281,6 @@ class Outcomes:
         self.ctx.unexpected_frame("unknown")
         self.ctx.call_hook("on_unknown_message", outcome.frame, outcome.reason)
 
-
     # -- a transient refusal, retried ------------------------------------------------------
 
     async def retry_subscribe(
@@ -267,10 +295,16 @@ class Outcomes:
         loop = ctx.loop
         timeout = ctx.request_timeout
         subs = ctx.session.subscriptions
-        while any((e := subs.get(a)) is not None and e.state == "pending" for a in addresses):
+        while any(
+            (e := subs.get(a)) is not None and e.state == "pending" for a in addresses
+        ):
             try:
-                conn = await sender.connection(loop.time() + timeout, "subscribe", timeout)
-                requests = ctx.session.resubscribe(addresses, now=loop.time(), timeout=timeout)
+                conn = await sender.connection(
+                    loop.time() + timeout, "subscribe", timeout
+                )
+                requests = ctx.session.resubscribe(
+                    addresses, now=loop.time(), timeout=timeout
+                )
                 for pending, text in requests:
                     await sender.throttle(
                         pending.method,
@@ -282,7 +316,11 @@ class Outcomes:
                     loop.call_at(pending.deadline, sender.expire, pending)
                     await conn.send(text)
                     if not ctx.session.awaits_ack(pending):
-                        entries = [e for a in pending.addresses if (e := subs.get(a)) is not None]
+                        entries = [
+                            e
+                            for a in pending.addresses
+                            if (e := subs.get(a)) is not None
+                        ]
                         self.handle(SubscribeAck(pending, entries, []), conn)
                 return
             except RequestTimeout:

@@ -110,7 +110,9 @@ class Secrets:
         secrets = self.values()
         if not secrets:
             return
-        error.args = tuple(redact(a, secrets) if isinstance(a, str) else a for a in error.args)
+        error.args = tuple(
+            redact(a, secrets) if isinstance(a, str) else a for a in error.args
+        )
         for name in ("message", "reason"):
             value = getattr(error, name, None)
             if isinstance(value, str):

@@ -105,7 +105,10 @@ async def rotate(sup: Rotated, conn: Connection, lifetime: float) -> None:
                     sup.outcomes.deliver(entry, message)
                 ctx.log.debug("rotation: %d copies dropped", overlap.duplicates)
 
-def rotation_margin(lifetime: float, options: ConnectOptions, restore_timeout: float) -> float:
+
+def rotation_margin(
+    lifetime: float, options: ConnectOptions, restore_timeout: float
+) -> float:
     """Seconds before the end of a connection's ``lifetime`` at which its rotation
     starts: ``options.rotation_margin``, else the longest an establishment may take
     (``open_timeout + restore_timeout``), at most a quarter of the lifetime. Binance's

@@ -53,7 +53,9 @@ class Link(Protocol):
     @property
     def policy(self) -> ReconnectPolicy: ...
 
-    async def connection(self, deadline: float, method: str, timeout: float) -> Connection:
+    async def connection(
+        self, deadline: float, method: str, timeout: float
+    ) -> Connection:
         """The open connection; while reconnecting, wait for the restore until ``deadline``."""
         ...
 
@@ -95,7 +97,9 @@ class Sender:
         link = self.link
         return link is not None and link.state in ("closing", "closed")
 
-    async def connection(self, deadline: float, method: str, timeout: float) -> Connection:
+    async def connection(
+        self, deadline: float, method: str, timeout: float
+    ) -> Connection:
         conn = self.connection_now()
         if conn is not None:
             return conn
@@ -103,7 +107,9 @@ class Sender:
             raise ConnectionClosed("the client is not connected")
         return await self.link.connection(deadline, method, timeout)
 
-    async def ready(self, method: str, cost: float, deadline: float, timeout: float) -> Connection:
+    async def ready(
+        self, method: str, cost: float, deadline: float, timeout: float
+    ) -> Connection:
         """The connection to send on, once the rate limiter lets ``cost`` through; while
         reconnecting, after the restore. Raises :class:`RequestTimeout` past ``deadline``."""
         conn = await self.connection(deadline, method, timeout)
@@ -125,7 +131,13 @@ class Sender:
         return self.limiter is not None or bool(self.hold_until)
 
     async def throttle(
-        self, method: str, cost: float, deadline: float, timeout: float, *, wait_only: bool = False
+        self,
+        method: str,
+        cost: float,
+        deadline: float,
+        timeout: float,
+        *,
+        wait_only: bool = False,
     ) -> None:
         """Wait for the rate limiter (or raise :class:`RateLimited`; never with
         ``wait_only``), and for a server back-off in force after a rate-limit error reply."""
@@ -179,13 +191,19 @@ class Sender:
         self.throttled_at = now
         self.hold_until = max(self.hold_until, self.throttled_at + delay)
         ctx.emit(RateLimitedEvent, method=method, wait=delay, raised=False)
-        ctx.log.warning("%s: the server is rate limiting; backing off %.3fs", method, delay)
+        ctx.log.warning(
+            "%s: the server is rate limiting; backing off %.3fs", method, delay
+        )
         return delay
 
     # -- correlated requests ---------------------------------------------------------------
 
     async def request(
-        self, spec: RequestSpec[T], params: Mapping[str, Any], *, timeout: float | None = None
+        self,
+        spec: RequestSpec[T],
+        params: Mapping[str, Any],
+        *,
+        timeout: float | None = None,
     ) -> T:
         """Send a request and return its parsed result.
 
@@ -278,9 +296,13 @@ class Sender:
         if not ctx.session.settle(pending):
             return
         if pending.kind == "subscribe":
-            error = SubscriptionError(pending.addresses[0], f"no ack within {pending.timeout:g}s")
+            error = SubscriptionError(
+                pending.addresses[0], f"no ack within {pending.timeout:g}s"
+            )
             self.requested(pending, RequestTimeout(pending.method, pending.timeout))
-            ctx.fail_entries(ctx.session.subscriptions.mark_failed(pending.addresses, error), error)
+            ctx.fail_entries(
+                ctx.session.subscriptions.mark_failed(pending.addresses, error), error
+            )
         else:
             ctx.fail_waiter(pending, RequestTimeout(pending.method, pending.timeout))
 
@@ -399,7 +421,11 @@ class Sender:
             text = frame if frame is not None else self.frame_of(spec, params)
             now = loop.time()
             waiter = ctx.session.add_waiter(
-                reply, spec.parse_result, method=spec.method, now=now, timeout=deadline - now
+                reply,
+                spec.parse_result,
+                method=spec.method,
+                now=now,
+                timeout=deadline - now,
             )
             future: asyncio.Future[T] = loop.create_future()
             waiter.waiter = future

@@ -28,13 +28,19 @@ class _Client(Protocol):
     def _sender(self) -> Sender: ...
 
 
-async def send_only(client: _Client, spec: RequestSpec[Any], params: Mapping[str, Any]) -> None:
+async def send_only(
+    client: _Client, spec: RequestSpec[Any], params: Mapping[str, Any]
+) -> None:
     """Send ``spec``'s frame with ``params`` and return at once (no id, no reply)."""
     sender = client._sender
-    await sender.send_frame(sender.frame_of(spec, params), method=spec.method, cost=spec.cost)
+    await sender.send_frame(
+        sender.frame_of(spec, params), method=spec.method, cost=spec.cost
+    )
 
 
-async def send_frame(client: _Client, spec: RequestSpec[Any], frame: str | bytes) -> None:
+async def send_frame(
+    client: _Client, spec: RequestSpec[Any], frame: str | bytes
+) -> None:
     """Send ``frame`` as it is and return at once: a message whose payload is the whole
     frame (JSON text from :func:`~.params.dump_payload`, a text frame, or bytes: a binary
     frame), not params in an envelope."""
@@ -52,4 +58,6 @@ async def request_next(
 ) -> T:
     """Send ``spec``'s frame (or ``frame`` as it is, see :func:`send_frame`), then return
     the next incoming frame matching ``reply``, parsed."""
-    return await client._sender.request_next(spec, params, reply, timeout=timeout, frame=frame)
+    return await client._sender.request_next(
+        spec, params, reply, timeout=timeout, frame=frame
+    )

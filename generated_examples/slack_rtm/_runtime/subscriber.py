@@ -68,7 +68,9 @@ class Subscriber:
 
     async def unsubscribe(self, spec: ChannelSpec[Any, C], channel: C) -> None:
         """Unsubscribe ``channel`` entirely: every subscription to its address ends."""
-        entry = self.ctx.session.subscriptions.get(Subscriptions.address_of(spec, channel))
+        entry = self.ctx.session.subscriptions.get(
+            Subscriptions.address_of(spec, channel)
+        )
         if entry is None:
             return
         sinks = list(entry.sinks)
@@ -146,10 +148,15 @@ class Subscriber:
             feed.dropped,
         )
         ctx.emit(
-            FrameDropped, address=feed.address, policy=feed.overflow, dropped_total=feed.dropped
+            FrameDropped,
+            address=feed.address,
+            policy=feed.overflow,
+            dropped_total=feed.dropped,
         )
 
-    def _drop(self, entry: SubEntry, feed: Feed[Any, Any] | None) -> tuple[Pending, str] | None:
+    def _drop(
+        self, entry: SubEntry, feed: Feed[Any, Any] | None
+    ) -> tuple[Pending, str] | None:
         """Drop ``feed`` (None: every consumer) from ``entry``; the unsubscribe frame to
         send when the address left the desired set, unless its subscribe frame is still
         waiting in the outbox (then it is simply never sent)."""

@@ -149,7 +149,9 @@ class Feed(Generic[M, C]):
         if keep:
             self._buffer.popleft()
         elif policy == "raise" and self._end is None:
-            self._owner.overflowed(self, SubscriptionOverflow(self.address, self.maxsize))
+            self._owner.overflowed(
+                self, SubscriptionOverflow(self.address, self.maxsize)
+            )
         self._owner.dropped(self)
         return keep
 

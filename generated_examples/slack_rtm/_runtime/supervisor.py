@@ -71,7 +71,9 @@ class Supervisor:
         self.policy = options.reconnect or protocol.reconnect
         self.heartbeat = options.heartbeat or protocol.heartbeat
         self.max_lifetime = (
-            options.max_lifetime if options.max_lifetime is not None else protocol.max_lifetime
+            options.max_lifetime
+            if options.max_lifetime is not None
+            else protocol.max_lifetime
         )
         self.backoff = (options.backoff or Backoff)(self.policy)
         self.auth = auth
@@ -95,7 +97,9 @@ class Supervisor:
         """Set while a rotation establishes a replacement: resolves to it when the old
         connection died meanwhile (the loop then switches to it), else to None."""
         self.restore_timeout = (
-            options.restore_timeout if options.restore_timeout is not None else ctx.request_timeout
+            options.restore_timeout
+            if options.restore_timeout is not None
+            else ctx.request_timeout
         )
         self.establisher = Establisher(
             ctx,
@@ -129,7 +133,9 @@ class Supervisor:
 
     # -- what the client asks ----------------------------------------------------------
 
-    async def connection(self, deadline: float, method: str, timeout: float) -> Connection:
+    async def connection(
+        self, deadline: float, method: str, timeout: float
+    ) -> Connection:
         """The open connection; while reconnecting, wait for the restore until ``deadline``."""
         while True:
             conn = self.conn
@@ -164,7 +170,11 @@ class Supervisor:
                 raise exc.error from None
             except Exception as exc:
                 self.last_error = describe(exc)
-                delay = self.backoff.next_delay() if self.policy.retry_first_connect else None
+                delay = (
+                    self.backoff.next_delay()
+                    if self.policy.retry_first_connect
+                    else None
+                )
                 if delay is None:
                     self.state = "closed"
                     raise ConnectFailed(self.ctx.secrets.url, exc) from exc
@@ -249,9 +259,13 @@ class Supervisor:
                 entry, now=self._loop.time(), timeout=self.restore_timeout
             ):
                 await self.sender.send_unsubscribe(request)
-            await self.establisher.restore(conn, session.subscriptions.restore_plan(only=[entry]))
+            await self.establisher.restore(
+                conn, session.subscriptions.restore_plan(only=[entry])
+            )
         except Exception as exc:  # noqa: BLE001 - any failure: a new connection restores it
-            self.force_reconnect(f"resubscribing {entry.address} failed: {describe(exc)}")
+            self.force_reconnect(
+                f"resubscribing {entry.address} failed: {describe(exc)}"
+            )
 
     # -- the loop ----------------------------------------------------------------------
 
@@ -286,9 +300,17 @@ class Supervisor:
         self._stop_timers(conn)
         self.backoff.disconnected(self._loop.time())
         self.connected_since = None
-        error_text = ctx.secrets.redact(describe(conn.error)) if conn.error is not None else None
+        error_text = (
+            ctx.secrets.redact(describe(conn.error)) if conn.error is not None else None
+        )
         self.last_error = f"{text}" + (f" (code {code})" if code is not None else "")
-        ctx.emit(ClosedEvent, url=conn.url, code=code, reason=text, clean=code in (1000, 1001))
+        ctx.emit(
+            ClosedEvent,
+            url=conn.url,
+            code=code,
+            reason=text,
+            clean=code in (1000, 1001),
+        )
         message = f"connection lost: {self.last_error}"
         ctx.log.warning("%s", message)
         action = classify_close(code, self.policy)
@@ -302,7 +324,12 @@ class Supervisor:
         if self.auth is not None:
             self.auth.reset()
         throttled = self._loop.time() - sender.throttled_at < 5.0
-        if action == "fatal" and code == 1008 and throttled and code not in self.policy.close_codes:
+        if (
+            action == "fatal"
+            and code == 1008
+            and throttled
+            and code not in self.policy.close_codes
+        ):
             # A policy-violation close right after a rate-limit error reply (Deribit ends
             # the session after 10028): the server is rate limiting, do not give up.
             action = "rate_limited"
@@ -310,7 +337,11 @@ class Supervisor:
             # Never fatal; every send (and the reconnect below) waits out a longer delay.
             sender.throttled(f"close code {code}", closed=True)
         reason = DisconnectReason(
-            code=code, reason=text, action=action, error=error_text, attempt=self.backoff.attempts
+            code=code,
+            reason=text,
+            action=action,
+            error=error_text,
+            attempt=self.backoff.attempts,
         )
         decision = await ctx.decide_disconnect(reason)
         if self.state in ("closing", "closed"):
@@ -318,7 +349,9 @@ class Supervisor:
         delay_override, self._delay_once = self._delay_once, None
         if decision is not None:
             if decision.action == "stop":
-                self.give_up(f"on_disconnect stopped reconnecting after: {reason}", code, text)
+                self.give_up(
+                    f"on_disconnect stopped reconnecting after: {reason}", code, text
+                )
                 return False
             if decision.delay is not None:
                 delay_override = decision.delay
@@ -340,17 +373,23 @@ class Supervisor:
                 delay, delay_override = delay_override, None
             delay = max(delay, sender.hold_until - self._loop.time())
             attempt += 1
-            ctx.emit(Reconnecting, attempt=attempt, delay=delay, reason=self.last_error or "")
+            ctx.emit(
+                Reconnecting, attempt=attempt, delay=delay, reason=self.last_error or ""
+            )
             ctx.log.info("reconnect attempt %d in %.3fs", attempt, delay)
             await asyncio.sleep(delay)
             try:
                 new = await self.establisher.establish(attempt)
             except FatalError as exc:
-                self.give_up(f"fatal error while reconnecting: {describe(exc.error)}", None, "")
+                self.give_up(
+                    f"fatal error while reconnecting: {describe(exc.error)}", None, ""
+                )
                 return False
             except Exception as exc:  # noqa: BLE001 - every failed attempt is retried per policy
                 self.last_error = describe(exc)
-                ctx.log.warning("reconnect attempt %d failed: %s", attempt, self.last_error)
+                ctx.log.warning(
+                    "reconnect attempt %d failed: %s", attempt, self.last_error
+                )
                 continue
             if self.state in ("closing", "closed"):
                 await new.close()
@@ -383,15 +422,23 @@ class Supervisor:
         self.reconnects += 1
         self.go_live(new, 1, reconnect=True, rotation=True)
 
-    def _reject_last_subscribe(self, conn: Connection, code: int | None, reason: str) -> None:
+    def _reject_last_subscribe(
+        self, conn: Connection, code: int | None, reason: str
+    ) -> None:
         """A ``reject`` close: what was in flight caused it. Requests pending at the close
         fail with ConnectionLost (code and reason) as at any drop; when none was pending,
         the subscription sent last fails and is not restored."""
         ctx = self.ctx
-        if not conn.last_subscribe or any(p.kind == "request" for p in ctx.session.correlator):
+        if not conn.last_subscribe or any(
+            p.kind == "request" for p in ctx.session.correlator
+        ):
             return
-        cause = ConnectionLost(f"the server closed the connection: {reason}", code=code, reason=reason)
-        error = SubscriptionError(conn.last_subscribe[0], f"rejected by the server: {reason}", cause)
+        cause = ConnectionLost(
+            f"the server closed the connection: {reason}", code=code, reason=reason
+        )
+        error = SubscriptionError(
+            conn.last_subscribe[0], f"rejected by the server: {reason}", cause
+        )
         failed = ctx.session.subscriptions.mark_failed(conn.last_subscribe, error)
         ctx.fail_entries(failed, error)
 
@@ -462,7 +509,9 @@ class Supervisor:
         tasks = []
         name = f"nova.{self.ctx.protocol.name}"
         if self.heartbeat.ws_ping_interval:
-            tasks.append(self._spawn(ws_pings(self, conn, self.heartbeat), f"{name}.ws_ping"))
+            tasks.append(
+                self._spawn(ws_pings(self, conn, self.heartbeat), f"{name}.ws_ping")
+            )
         if self.heartbeat.client_ping is not None:
             interval = self.establisher.hello_interval
             pings = app_pings(self, conn, self.heartbeat, self.sender, interval)
@@ -472,12 +521,18 @@ class Supervisor:
             tasks.append(self._spawn(watch_idle(self, conn, *idle), f"{name}.idle"))
         if self._stale_limits:
             tasks.append(
-                self._spawn(watch_streams(self, conn, self._stale_limits), f"{name}.stale")
+                self._spawn(
+                    watch_streams(self, conn, self._stale_limits), f"{name}.stale"
+                )
             )
         if self.auth is not None and self.auth.authenticated:
-            tasks.append(self._spawn(refresh_token(self, conn, self.auth), f"{name}.refresh"))
+            tasks.append(
+                self._spawn(refresh_token(self, conn, self.auth), f"{name}.refresh")
+            )
         if self.max_lifetime is not None and self.max_lifetime > 0:
-            tasks.append(self._spawn(rotate(self, conn, self.max_lifetime), f"{name}.rotate"))
+            tasks.append(
+                self._spawn(rotate(self, conn, self.max_lifetime), f"{name}.rotate")
+            )
         self._timers[conn.number] = tasks
 
     def _stop_timers(self, conn: Connection) -> None:

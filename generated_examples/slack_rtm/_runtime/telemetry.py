@@ -27,12 +27,12 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Protocol
 
 __all__ = [
+    "EVENT_TYPES",
     "AuthCompleted",
     "ConnectionClosed",
     "ConnectionOpened",
     "ConnectionRestored",
     "ErrorOccurred",
-    "EVENT_TYPES",
     "FanOut",
     "FrameDropped",
     "HeartbeatMissed",
@@ -225,7 +225,9 @@ class AuthCompleted(TelemetryEvent):
     expires_in: float | None = None
 
 
-UnexpectedKind = Literal["malformed", "unknown", "late_reply", "duplicate_reply", "unknown_reply"]
+UnexpectedKind = Literal[
+    "malformed", "unknown", "late_reply", "duplicate_reply", "unknown_reply"
+]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -309,7 +311,7 @@ class FanOut(TelemetrySink):
         for sink in self.sinks:
             try:
                 sink.emit(event)
-            except Exception:
+            except Exception:  # noqa: BLE001 - a failing sink must not break the client
                 if id(sink) not in self._complained:
                     self._complained.add(id(sink))
                     _log.warning(
@@ -363,7 +365,9 @@ class InMemoryMetrics(TelemetrySink):
         self._latency: deque[float] = deque(maxlen=window)
         self._latency_by_method: dict[str, deque[float]] = {}
         self._dropped: dict[str, int] = {}  # address -> last dropped_total seen
-        self._dropped_sum: Counter[str] = Counter()  # address -> frames dropped (sum of deltas)
+        self._dropped_sum: Counter[str] = (
+            Counter()
+        )  # address -> frames dropped (sum of deltas)
         self._lock = threading.Lock()
         self.connected: bool | None = None
         self.last_error: ErrorOccurred | None = None
@@ -382,7 +386,9 @@ class InMemoryMetrics(TelemetrySink):
                 self._latency.append(event.latency)
                 per = self._latency_by_method.get(event.method)
                 if per is None:
-                    per = self._latency_by_method[event.method] = deque(maxlen=self.window)
+                    per = self._latency_by_method[event.method] = deque(
+                        maxlen=self.window
+                    )
                 per.append(event.latency)
             elif isinstance(event, ConnectionOpened):
                 self.connected = True
@@ -477,7 +483,9 @@ class InMemoryMetrics(TelemetrySink):
             for (kind, key), n in sorted(self.keyed.items()):
                 keyed.setdefault(kind, {})[key] = n
             overall = sorted(self._latency)
-            by_method = {m: sorted(v) for m, v in sorted(self._latency_by_method.items())}
+            by_method = {
+                m: sorted(v) for m, v in sorted(self._latency_by_method.items())
+            }
             recent = [e.to_dict() for e in self.recent]
             dropped = dict(self._dropped_sum)
             connected = self.connected

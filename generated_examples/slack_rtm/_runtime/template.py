@@ -42,7 +42,8 @@ def fill(template: Any, values: Mapping[str, Any]) -> Any:
         if whole is not None and whole.group(1) in values:
             return values[whole.group(1)]
         return PLACEHOLDER.sub(
-            lambda m: str(values[m.group(1)]) if m.group(1) in values else m.group(0), template
+            lambda m: str(values[m.group(1)]) if m.group(1) in values else m.group(0),
+            template,
         )
     if isinstance(template, Mapping):
         return {key: fill(item, values) for key, item in template.items()}

@@ -30,7 +30,7 @@ from websockets.asyncio.client import ClientConnection
 from websockets.frames import CloseCode, Frame, Opcode
 from websockets.protocol import State
 
-__all__ = ["BatchConnection", "Batch"]
+__all__ = ["Batch", "BatchConnection"]
 
 CHUNK = 64
 """Most messages handed over in one call. A socket read can hold hundreds of messages;
@@ -73,7 +73,7 @@ class BatchConnection(ClientConnection):
             self.send_data()  # pongs and close frames the protocol answered with
         except Exception as exc:  # noqa: BLE001 - as websockets: the connection ends
             self.set_connection_exc(exc)
-        if protocol.close_expected() and self.close_deadline is None:
+        if protocol.close_expected() and self.close_deadline is None:  # noqa: SIM102 - as websockets
             if self.close_timeout is not None:
                 self.close_deadline = self.loop.time() + self.close_timeout
         batch: Batch = []
@@ -92,7 +92,9 @@ class BatchConnection(ClientConnection):
                     batch.append(message)
                 elif self._failed:
                     break  # invalid UTF-8: the connection failed with 1007
-            elif opcode is Opcode.PONG:  # control frames: the protocol answered pings already
+            elif (
+                opcode is Opcode.PONG
+            ):  # control frames: the protocol answered pings already
                 self.acknowledge_pings(bytes(event.data))
         if batch:
             self._hand_over(batch)
@@ -118,7 +120,9 @@ class BatchConnection(ClientConnection):
         except UnicodeDecodeError as exc:
             self._failed = True
             self.set_connection_exc(exc)
-            self.protocol.fail(CloseCode.INVALID_DATA, f"{exc.reason} at position {exc.start}")
+            self.protocol.fail(
+                CloseCode.INVALID_DATA, f"{exc.reason} at position {exc.start}"
+            )
             self.send_data()
             return None
 
@@ -178,7 +182,9 @@ class BatchConnection(ClientConnection):
                 raise self.close_exc
             waiter = self._early_waiter = self.loop.create_future()
             try:
-                await asyncio.wait([waiter, self.connection_lost_waiter], return_when="FIRST_COMPLETED")
+                await asyncio.wait(
+                    [waiter, self.connection_lost_waiter], return_when="FIRST_COMPLETED"
+                )
             finally:
                 self._early_waiter = None
         message = pending.popleft()
@@ -203,7 +209,9 @@ class BatchConnection(ClientConnection):
     def connection_lost(self, exc: Exception | None) -> None:
         super().connection_lost(exc)
         handler = self.on_batch
-        if handler is not None and self._pending:  # what was read before the end goes first
+        if (
+            handler is not None and self._pending
+        ):  # what was read before the end goes first
             rest = list(self._pending)
             self._pending.clear()
             try:

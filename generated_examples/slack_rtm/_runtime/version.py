@@ -55,7 +55,9 @@ def satisfies(version: str, requirement: str) -> bool:
     for clause in requirement.split(","):
         match = _CLAUSE.fullmatch(clause)
         if match is None:
-            raise ValueError(f"{clause.strip()!r} of {requirement!r} is not a version clause")
+            raise ValueError(
+                f"{clause.strip()!r} of {requirement!r} is not a version clause"
+            )
         bound = tuple(int(part) for part in match.group(2).split("."))
         width = max(len(have), len(bound))
         padded = have + (0,) * (width - len(have)), bound + (0,) * (width - len(bound))

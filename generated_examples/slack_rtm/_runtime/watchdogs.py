@@ -98,7 +98,9 @@ def stale_action(strike: int, can_resubscribe: bool) -> StaleAction | None:
     return steps[strike - 1] if 1 <= strike <= len(steps) else None
 
 
-def idle_limit(options: ConnectOptions, heartbeat: Heartbeat) -> tuple[float, bool] | None:
+def idle_limit(
+    options: ConnectOptions, heartbeat: Heartbeat
+) -> tuple[float, bool] | None:
     """Seconds of silence that mean a dead connection, and whether they come from a
     heartbeat the server promised: ``options.idle_timeout`` (0: none), else twice the
     interval the spec's on-connect request asks the server to heartbeat at, plus 5 s."""
@@ -109,7 +111,9 @@ def idle_limit(options: ConnectOptions, heartbeat: Heartbeat) -> tuple[float, bo
     return (2 * interval + 5.0, True) if interval is not None else None
 
 
-async def watch_idle(sup: Watched, conn: Connection, limit: float, promised: bool) -> None:
+async def watch_idle(
+    sup: Watched, conn: Connection, limit: float, promised: bool
+) -> None:
     """No frame at all on ``conn`` for ``limit`` seconds: replace the connection."""
     loop = asyncio.get_running_loop()
     seen, since = conn.frames_in, loop.time()
@@ -121,12 +125,16 @@ async def watch_idle(sup: Watched, conn: Connection, limit: float, promised: boo
         elif now - since >= limit:
             if promised:
                 sup.ctx.emit(HeartbeatMissed, kind="server_silence")
-            sup.ctx.emit(StreamStale, address=None, silent_for=now - since, action="reconnect")
+            sup.ctx.emit(
+                StreamStale, address=None, silent_for=now - since, action="reconnect"
+            )
             sup.force_reconnect(f"no frame from the server for {now - since:.1f}s")
             return
 
 
-async def watch_streams(sup: Watched, conn: Connection, limits: dict[str, float]) -> None:
+async def watch_streams(
+    sup: Watched, conn: Connection, limits: dict[str, float]
+) -> None:
     """Per-address silence on ``conn`` (``limits`` from :func:`stale_limits`), acted on
     per :func:`stale_action`; ``sup.stale_strikes`` counts firings across connections."""
     loop = asyncio.get_running_loop()
@@ -155,11 +163,16 @@ async def watch_streams(sup: Watched, conn: Connection, limits: dict[str, float]
                 continue
             seen.pop(address, None)  # measure again from now
             previous = strikes.get(address)
-            strike = previous[1] + 1 if previous and previous[0] == entry.received else 1
+            strike = (
+                previous[1] + 1 if previous and previous[0] == entry.received else 1
+            )
             strikes[address] = (entry.received, strike)
             action = stale_action(strike, entry.method.unsubscribe is not None)
             if action is None:
-                if stale_action(strike - 1, entry.method.unsubscribe is not None) is not None:
+                if (
+                    stale_action(strike - 1, entry.method.unsubscribe is not None)
+                    is not None
+                ):
                     sup.ctx.log.warning(
                         "no message on %s for %.1fs, even on a new connection: leaving it"
                         " subscribed as it is until it delivers again",
@@ -180,7 +193,9 @@ def _stale(sup: Watched, address: str, silent: float, action: StaleAction) -> No
         "no message on %s for %.1fs: %s",
         address,
         silent,
-        "subscribing it again" if action == "resubscribe" else "replacing the connection",
+        "subscribing it again"
+        if action == "resubscribe"
+        else "replacing the connection",
     )
     sup.ctx.emit(StreamStale, address=address, silent_for=silent, action=action)
 

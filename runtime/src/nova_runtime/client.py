@@ -227,7 +227,7 @@ class BaseClient(Generic[H]):
     async def _decide_error(self, hook: Callable[..., Any], error: Exception, context: str) -> None:
         try:
             await self._act_on_error(hook, error, context)
-        except Exception:  # noqa: BLE001 - must not feed back into on_error
+        except Exception:
             self.log.exception("acting on the answer of on_error failed")
 
     async def _act_on_error(self, hook: Callable[..., Any], error: Exception, context: str) -> None:
@@ -268,7 +268,7 @@ class BaseClient(Generic[H]):
                 )
             )
         last_error, recovered = self._last_error, False
-        if sup is not None and sup.last_error is not None:
+        if sup is not None and sup.last_error is not None:  # noqa: SIM102 - the comment says why
             # The connection's error, unless it was recovered from and a newer one came.
             if not sup.recovered or last_error is None or self._last_error_at < sup.recovered_at:
                 last_error, recovered = sup.last_error, sup.recovered

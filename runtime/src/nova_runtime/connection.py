@@ -275,7 +275,7 @@ class Connection:
         error = MalformedFrame(f"frame could not be handled: {type(exc).__name__}: {exc}", data)
         try:
             self._receiver.handle(Malformed(error), self)
-        except Exception:  # noqa: BLE001 - reporting must not end the connection either
+        except Exception:
             self._ctx.log_limits.warning(
                 self._log, "unhandled frame", "a frame could not be handled", exc_info=True
             )

@@ -122,7 +122,7 @@ class Context:
         """Emit one telemetry event (``api`` filled in); a failing sink is logged, never raised."""
         try:
             self._telemetry.emit(event(api=self.protocol.name, **fields))
-        except Exception:  # noqa: BLE001 - telemetry must never break the client
+        except Exception:
             self.log.debug("telemetry sink failed", exc_info=True)
 
     def unexpected_frame(self, kind: UnexpectedKind) -> None:

@@ -85,14 +85,14 @@ class RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             secrets = _usable(self._secrets())
-        except Exception:  # a broken secrets callable must not break logging
+        except Exception:  # noqa: BLE001 - a broken secrets callable must not break logging
             secrets = []
         if self._frames is not None and isinstance(record.args, tuple):
             record.args = tuple(self._frame(a) if isinstance(a, Frame) else a for a in record.args)
         message = record.getMessage()
         record.msg = redact(message, secrets, self.replacement)
         record.args = ()
-        if record.exc_info is not None and record.exc_info[0] is not None:
+        if record.exc_info is not None and record.exc_info[0] is not None:  # noqa: SIM102
             if not record.exc_text:
                 record.exc_text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
         if record.exc_text:
@@ -181,6 +181,6 @@ class LogLimiter:
         if held:
             msg, args = msg + " (%d similar line(s) suppressed)", (*args, held)
         if exc_info:
-            log.warning(msg, *args, exc_info=True)
+            log.warning(msg, *args, exc_info=True)  # noqa: LOG014 - callers pass it from a handler
         else:
             log.warning(msg, *args)

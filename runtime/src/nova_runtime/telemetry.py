@@ -27,12 +27,12 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Protocol
 
 __all__ = [
+    "EVENT_TYPES",
     "AuthCompleted",
     "ConnectionClosed",
     "ConnectionOpened",
     "ConnectionRestored",
     "ErrorOccurred",
-    "EVENT_TYPES",
     "FanOut",
     "FrameDropped",
     "HeartbeatMissed",
@@ -309,7 +309,7 @@ class FanOut(TelemetrySink):
         for sink in self.sinks:
             try:
                 sink.emit(event)
-            except Exception:
+            except Exception:  # noqa: BLE001 - a failing sink must not break the client
                 if id(sink) not in self._complained:
                     self._complained.add(id(sink))
                     _log.warning(

@@ -30,7 +30,7 @@ from websockets.asyncio.client import ClientConnection
 from websockets.frames import CloseCode, Frame, Opcode
 from websockets.protocol import State
 
-__all__ = ["BatchConnection", "Batch"]
+__all__ = ["Batch", "BatchConnection"]
 
 CHUNK = 64
 """Most messages handed over in one call. A socket read can hold hundreds of messages;
@@ -73,7 +73,7 @@ class BatchConnection(ClientConnection):
             self.send_data()  # pongs and close frames the protocol answered with
         except Exception as exc:  # noqa: BLE001 - as websockets: the connection ends
             self.set_connection_exc(exc)
-        if protocol.close_expected() and self.close_deadline is None:
+        if protocol.close_expected() and self.close_deadline is None:  # noqa: SIM102 - as websockets
             if self.close_timeout is not None:
                 self.close_deadline = self.loop.time() + self.close_timeout
         batch: Batch = []

@@ -132,12 +132,12 @@ def resolve_credentials(
     return found
 
 
-
-
 def _substitute(template: Any, values: Mapping[str, Secret | str]) -> Any:
     """A copy of ``template`` with ``{name}`` placeholders replaced by revealed values
     (the one template mechanism, :func:`..template.fill`); unknown names stay."""
-    revealed = {k: v.reveal() if isinstance(v, Secret) else v for k, v in values.items()}
+    revealed = {
+        k: v.reveal() if isinstance(v, Secret) else v for k, v in values.items()
+    }
     return fill(template, revealed)
 
 
@@ -207,8 +207,14 @@ class AuthState:
         }
         key = self._credential(spec.key).reveal()
         message = str(_substitute(spec.message, values))
-        digest = hmac.new(key.encode(), message.encode(), getattr(hashlib, spec.hmac)).digest()
-        text = digest.hex() if spec.encoding == "hex" else base64.b64encode(digest).decode()
+        digest = hmac.new(
+            key.encode(), message.encode(), getattr(hashlib, spec.hmac)
+        ).digest()
+        text = (
+            digest.hex()
+            if spec.encoding == "hex"
+            else base64.b64encode(digest).decode()
+        )
         values[spec.into] = self._hold(text)
         signed: dict[str, Any] = _substitute(self.auth.params, values)
         return signed
@@ -228,7 +234,11 @@ class AuthState:
         refresh reply received at ``now``. A reply without a new refresh token keeps
         the old one."""
         token = self._get_token(result)
-        self.token = self._hold(str(token)) if token is not MISSING and token is not None else None
+        self.token = (
+            self._hold(str(token))
+            if token is not MISSING and token is not None
+            else None
+        )
         expires_in = self._get_expires_in(result)
         if isinstance(expires_in, (int, float)) and not isinstance(expires_in, bool):
             self._expires_in = float(expires_in)

@@ -49,7 +49,9 @@ class Backoff:
     """How far early drops of restored connections raise the cap (1: at most
     ``initial_delay * multiplier`` before the first retry)."""
 
-    def __init__(self, policy: ReconnectPolicy, rng: random.Random | None = None) -> None:
+    def __init__(
+        self, policy: ReconnectPolicy, rng: random.Random | None = None
+    ) -> None:
         self.policy = policy
         self.attempts = 0
         """Attempts since the last restored connection (what ``max_attempts`` limits)."""
@@ -75,7 +77,9 @@ class Backoff:
         limit = self.policy.max_attempts
         if limit is not None and self.attempts >= limit:
             return None
-        low, cap = self.bounds(self.attempts + min(self.short_lived, self.short_lived_steps))
+        low, cap = self.bounds(
+            self.attempts + min(self.short_lived, self.short_lived_steps)
+        )
         self.attempts += 1
         return self._rng.uniform(low, cap)
 

@@ -114,7 +114,9 @@ class Correlator:
         addresses: tuple[str, ...] = (),
     ) -> Pending:
         """Register a new request with a fresh id and deadline ``now + timeout``."""
-        pending = Pending(self.next_id(), method, spec, kind, now + timeout, timeout, addresses)
+        pending = Pending(
+            self.next_id(), method, spec, kind, now + timeout, timeout, addresses
+        )
         self._pending[pending.id] = pending
         return pending
 
@@ -208,4 +210,9 @@ def _is_id(id: Any) -> bool:
 def _is_counter(text: str) -> bool:
     """A numeric id exactly as our int counter writes it: ASCII digits without a leading
     zero, at most 18 of them (``"07"``, ``"²"``, a 5000-digit string are not)."""
-    return text.isascii() and text.isdigit() and len(text) <= 18 and not text.startswith("0")
+    return (
+        text.isascii()
+        and text.isdigit()
+        and len(text) <= 18
+        and not text.startswith("0")
+    )

@@ -29,7 +29,6 @@ from .subscriptions import SubEntry, Subscriptions, canonical
 __all__ = [
     "Dispatcher",
     "Drifted",
-    "lookup_code",
     "ErrorReply",
     "Event",
     "GapNotification",
@@ -43,6 +42,7 @@ __all__ = [
     "SubscriptionEnded",
     "TemplateNotification",
     "Unknown",
+    "lookup_code",
 ]
 
 
@@ -73,7 +73,9 @@ class GapNotification(Outcome):
 
     __slots__ = ("entry", "expected", "message", "received")
 
-    def __init__(self, entry: SubEntry, message: Any, expected: Any, received: Any) -> None:
+    def __init__(
+        self, entry: SubEntry, message: Any, expected: Any, received: Any
+    ) -> None:
         self.entry = entry
         self.message = message
         self.expected = expected
@@ -126,7 +128,9 @@ class ErrorReply(Outcome):
 
     __slots__ = ("error", "frame", "id", "pending")
 
-    def __init__(self, pending: Pending | None, error: ServerError, frame: Any, id: Any = None) -> None:
+    def __init__(
+        self, pending: Pending | None, error: ServerError, frame: Any, id: Any = None
+    ) -> None:
         self.pending = pending
         self.error = error
         self.frame = frame
@@ -140,7 +144,9 @@ class StrayReply(Outcome):
 
     __slots__ = ("duplicate", "frame", "id", "late")
 
-    def __init__(self, id: Any, late: bool, frame: Any, duplicate: bool = False) -> None:
+    def __init__(
+        self, id: Any, late: bool, frame: Any, duplicate: bool = False
+    ) -> None:
         self.id = id
         self.late = late
         self.frame = frame
@@ -176,7 +182,11 @@ class Drifted(Outcome):
     __slots__ = ("address", "fields", "outcome", "spec")
 
     def __init__(
-        self, outcome: Outcome, spec: ChannelSpec[Any, Any], address: Any, fields: tuple[str, ...]
+        self,
+        outcome: Outcome,
+        spec: ChannelSpec[Any, Any],
+        address: Any,
+        fields: tuple[str, ...],
     ) -> None:
         self.outcome = outcome
         self.spec = spec
@@ -297,7 +307,9 @@ class Dispatcher:
         self._sequences = {
             spec.name: (
                 getter(spec.sequence.field),
-                getter(spec.sequence.previous) if spec.sequence.previous is not None else None,
+                getter(spec.sequence.previous)
+                if spec.sequence.previous is not None
+                else None,
             )
             for spec in protocol.channels
             if spec.sequence is not None
@@ -308,10 +320,14 @@ class Dispatcher:
             for m in methods
             if m.ack == "match" and m.ack_when is not None
         ]
-        self._ends = [compile_match(m.end_when) for m in methods if m.end_when is not None]
+        self._ends = [
+            compile_match(m.end_when) for m in methods if m.end_when is not None
+        ]
 
         self._events = [
-            (compile_match(e.when), getter(e.payload), e) for e in protocol.events if e.frame == "json"
+            (compile_match(e.when), getter(e.payload), e)
+            for e in protocol.events
+            if e.frame == "json"
         ]
         self._raw = {e.frame: e for e in reversed(protocol.events) if e.frame != "json"}
         """The first text and the first binary event: frames taken as they are."""
@@ -380,7 +396,11 @@ class Dispatcher:
                     return Event(spec, spec.parse(payload_of(frame)))
                 except Exception as exc:  # noqa: BLE001 - user-supplied parsers may raise anything
                     if first is None:
-                        first = Malformed(MalformedFrame(f"event {spec.name!r}: invalid payload: {exc}", frame))
+                        first = Malformed(
+                            MalformedFrame(
+                                f"event {spec.name!r}: invalid payload: {exc}", frame
+                            )
+                        )
         return first or Unknown(frame, "no rule of the spec matches this frame")
 
     @staticmethod
@@ -389,7 +409,9 @@ class Dispatcher:
         try:
             return Event(spec, spec.parse(data))
         except Exception as exc:  # noqa: BLE001 - user-supplied parsers may raise anything
-            return Malformed(MalformedFrame(f"event {spec.name!r}: invalid payload: {exc}", data))
+            return Malformed(
+                MalformedFrame(f"event {spec.name!r}: invalid payload: {exc}", data)
+            )
 
     # -- kinds -------------------------------------------------------------------
 
@@ -422,9 +444,13 @@ class Dispatcher:
                     unset = ()
                 if unset:
                     return message, unset
-            return Malformed(MalformedFrame(f"channel {address!r}: invalid message: {exc}", frame))
+            return Malformed(
+                MalformedFrame(f"channel {address!r}: invalid message: {exc}", frame)
+            )
 
-    def _deliver(self, entry: SubEntry, frame: Any, payload: Any, address: Any) -> Outcome:
+    def _deliver(
+        self, entry: SubEntry, frame: Any, payload: Any, address: Any
+    ) -> Outcome:
         parsed = self._parse(entry.spec, payload, frame, address)
         if type(parsed) is Malformed:
             return parsed
@@ -493,7 +519,9 @@ class Dispatcher:
             hit = self._subs.match_template(address)
         except Exception as exc:  # noqa: BLE001 - user-supplied parsers may raise anything
             return Malformed(
-                MalformedFrame(f"channel {address!r}: invalid address parameters: {exc}", frame)
+                MalformedFrame(
+                    f"channel {address!r}: invalid address parameters: {exc}", frame
+                )
             )
         if hit is None:
             return Unknown(frame, f"notification on unknown channel {address!r}")
@@ -508,10 +536,14 @@ class Dispatcher:
     def _response(self, frame: Any) -> Outcome:
         assert self._resp_id is not None and self._resp_result is not None
         id = self._resp_id(frame)
-        pending = self._correlator.resolve(id)  # None for a missing id (MISSING) or null
+        pending = self._correlator.resolve(
+            id
+        )  # None for a missing id (MISSING) or null
         if pending is None:
             correlator = self._correlator
-            return StrayReply(id, correlator.is_late(id), frame, correlator.is_duplicate(id))
+            return StrayReply(
+                id, correlator.is_late(id), frame, correlator.is_duplicate(id)
+            )
         result = self._resp_result(frame)
         if result is MISSING:
             return Malformed(
@@ -529,7 +561,9 @@ class Dispatcher:
         error = self.error_for(code, message, None if data is MISSING else data)
         error.reply = frame
         id = id_of(frame)
-        pending = self._correlator.resolve(id)  # None for a missing id (MISSING) or null
+        pending = self._correlator.resolve(
+            id
+        )  # None for a missing id (MISSING) or null
         return ErrorReply(pending, error, frame, id)
 
     def error_for(self, code: Any, message: str, data: Any) -> ServerError:
@@ -542,7 +576,10 @@ class Dispatcher:
         """
         cls: Any = lookup_code(self._error_classes, code)
         if cls is None and self._error_classes:
-            cls = _by_text(self._error_classes, code if type(code) is str else message if code is None else None)
+            cls = _by_text(
+                self._error_classes,
+                code if type(code) is str else message if code is None else None,
+            )
         if cls is None or not (isinstance(cls, type) and issubclass(cls, ServerError)):
             cls = self._base_error
         if cls is None or not (isinstance(cls, type) and issubclass(cls, ServerError)):

@@ -72,7 +72,9 @@ class _Shape:
                 key: typed(value, f"{name}_{key}") if isinstance(value, dict) else value
                 for key, value in node.items()
             }
-            fields = {k: (message_type if v is _MESSAGE else v) for k, v in fields.items()}
+            fields = {
+                k: (message_type if v is _MESSAGE else v) for k, v in fields.items()
+            }
             return TypedDict(name, fields)  # type: ignore[operator]
 
         return typed(self.root, "Frame")
@@ -130,11 +132,16 @@ class FastPath:
             return None
         env = protocol.envelope
         earlier = [p.when for p in protocol.heartbeat.server_pings if p.text is None]
-        earlier += [r.when for r in (env.error, env.result_error, env.response) if r is not None]
+        earlier += [
+            r.when for r in (env.error, env.result_error, env.response) if r is not None
+        ]
         for other in earlier:
             if _disjoint(when, other):
                 continue
-            required = [compile_pointer(p) for p in (*other.present, *(k for k, _ in other.equals))]
+            required = [
+                compile_pointer(p)
+                for p in (*other.present, *(k for k, _ in other.equals))
+            ]
             keys = [t[0] for t in required if len(t) == 1 and t[0] not in shape.root]
             if not keys:
                 return None  # cannot exclude this rule by shape: no fast path
@@ -154,7 +161,9 @@ class FastPath:
                 and spec.structured is None
             ):
                 try:
-                    adapter = TypeAdapter(self._shape.build(spec.message_type)).validate_json
+                    adapter = TypeAdapter(
+                        self._shape.build(spec.message_type)
+                    ).validate_json
                 except Exception:  # noqa: BLE001 - a type pydantic cannot build: general path
                     adapter = None
             self._adapters[spec.name] = adapter

@@ -43,7 +43,9 @@ def drifted_fields(message: Any) -> tuple[str, ...]:
     return tuple(private.get(_DRIFT, ())) if isinstance(private, dict) else ()
 
 
-def lenient_parse(message_type: Any, payload: Any, frame: Any) -> tuple[Any, tuple[str, ...]]:
+def lenient_parse(
+    message_type: Any, payload: Any, frame: Any
+) -> tuple[Any, tuple[str, ...]]:
     """``payload`` as ``message_type`` with the fields that fail validation unset, and
     the dotted paths of those fields (sorted, without list indexes). Raises
     :class:`ValueError` (or the :class:`~pydantic.ValidationError`) when the type or the
@@ -51,7 +53,9 @@ def lenient_parse(message_type: Any, payload: Any, frame: Any) -> tuple[Any, tup
     bad: list[str] = []
     if _is_model(message_type):
         message = _model(message_type, payload, "", bad, frame)
-    elif typing.get_origin(message_type) is list and _is_model(_item_type(message_type)):
+    elif typing.get_origin(message_type) is list and _is_model(
+        _item_type(message_type)
+    ):
         if not isinstance(payload, list):
             raise ValueError("the payload is not a list")
         item = _item_type(message_type)
@@ -70,10 +74,12 @@ def _is_model(tp: Any) -> bool:
     return isinstance(tp, type) and issubclass(tp, BaseModel)
 
 
-def _model(model: type[BaseModel], data: Any, prefix: str, bad: list[str], frame: Any) -> Any:
+def _model(
+    model: type[BaseModel], data: Any, prefix: str, bad: list[str], frame: Any
+) -> Any:
     """``data`` as ``model``, leniently; the paths of unset fields are added to ``bad``."""
     if not isinstance(data, dict):
-        raise ValueError(f"{prefix or 'the payload'} is not an object")
+        raise ValueError(f"{prefix or 'the payload'} is not an object")  # noqa: TRY004 - one error type per invalid payload
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -84,10 +90,16 @@ def _model(model: type[BaseModel], data: Any, prefix: str, bad: list[str], frame
     unset: dict[str, Any] = {}
     drift: set[str] = set()
     for name, info in model.model_fields.items():
-        key = info.validation_alias if isinstance(info.validation_alias, str) else info.alias
+        key = (
+            info.validation_alias
+            if isinstance(info.validation_alias, str)
+            else info.alias
+        )
         key = key or name
         path = f"{prefix}{name}"
-        default = None if info.is_required() else info.get_default(call_default_factory=True)
+        default = (
+            None if info.is_required() else info.get_default(call_default_factory=True)
+        )
         if key not in failed and name not in failed:
             if key in data:
                 values[name] = data[key]
@@ -104,7 +116,9 @@ def _model(model: type[BaseModel], data: Any, prefix: str, bad: list[str], frame
         bad.append(path)
         drift.add(path)
         unset[name] = default
-    validated = _validate_fields(model, {k: v for k, v in values.items() if k not in built})
+    validated = _validate_fields(
+        model, {k: v for k, v in values.items() if k not in built}
+    )
     validated.update({k: v for k, v in values.items() if k in built})
     instance = model.model_construct(_fields_set=set(validated), **validated, **unset)
     object.__setattr__(
@@ -116,7 +130,10 @@ def _model(model: type[BaseModel], data: Any, prefix: str, bad: list[str], frame
 def _validate_fields(model: type[BaseModel], values: dict[str, Any]) -> dict[str, Any]:
     """Each field that passed within the whole model, validated on its own (the
     conversions of a normal validation: nested models, enums, dates)."""
-    return {name: _adapter(model, name).validate_python(value) for name, value in values.items()}
+    return {
+        name: _adapter(model, name).validate_python(value)
+        for name, value in values.items()
+    }
 
 
 @lru_cache(maxsize=1024)

@@ -60,7 +60,12 @@ def compile_match(match: Match) -> Predicate:
             return lambda doc: g1(doc) is not MISSING
         g1, g2 = present
         return lambda doc: g1(doc) is not MISSING and g2(doc) is not MISSING
-    if not present and not absent and len(equals) == 1 and isinstance(equals[0][1], str):
+    if (
+        not present
+        and not absent
+        and len(equals) == 1
+        and isinstance(equals[0][1], str)
+    ):
         ((g, value),) = equals
         return lambda doc: g(doc) == value
 

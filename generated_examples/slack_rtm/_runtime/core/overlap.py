@@ -72,7 +72,9 @@ class Overlap:
         self.duplicates = 0
         """Copies dropped so far."""
 
-    def offer(self, source: int, entry: SubEntry, data: str | bytes, message: Any) -> list[Any]:
+    def offer(
+        self, source: int, entry: SubEntry, data: str | bytes, message: Any
+    ) -> list[Any]:
         """The messages of ``entry`` to deliver now, in order, for ``message`` (decoded
         from ``data``) received on connection number ``source``: none (a copy, or held
         back), the message itself, or held messages that are due."""
@@ -90,7 +92,11 @@ class Overlap:
             h.delivered[key] = None
             for i, (held_key, _) in enumerate(h.held):
                 if held_key == key:  # the new connection was ahead: it takes over here
-                    due = [m for _, m in h.held[:i]] + [message] + [m for _, m in h.held[i + 1 :]]
+                    due = (
+                        [m for _, m in h.held[:i]]
+                        + [message]
+                        + [m for _, m in h.held[i + 1 :]]
+                    )
                     self.duplicates += 1
                     h.held.clear()
                     h.new_leads = True
@@ -101,7 +107,9 @@ class Overlap:
                 self.duplicates += 1
                 return []
             return [message]
-        if key in h.delivered:  # caught up: the new connection takes over after this one
+        if (
+            key in h.delivered
+        ):  # caught up: the new connection takes over after this one
             self.duplicates += 1
             due = [m for _, m in h.held]
             h.held.clear()

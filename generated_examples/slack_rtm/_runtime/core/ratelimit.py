@@ -70,11 +70,13 @@ class SlidingWindow:
     them for costs of at least 1).
     """
 
-    __slots__ = ("limit", "window", "_sent", "_used")
+    __slots__ = ("_sent", "_used", "limit", "window")
 
     def __init__(self, limit: float, window: float) -> None:
         if limit <= 0 or window <= 0:
-            raise ValueError(f"limit and window must be positive (limit={limit}, window={window})")
+            raise ValueError(
+                f"limit and window must be positive (limit={limit}, window={window})"
+            )
         self.limit = limit
         self.window = window
         self._sent: deque[tuple[float, float]] = deque()
@@ -124,14 +126,18 @@ class SlidingWindow:
         return self.limit - self._used
 
     def __repr__(self) -> str:
-        return f"<SlidingWindow {self.limit:g} per {self.window:g}s used={self._used:g}>"
+        return (
+            f"<SlidingWindow {self.limit:g} per {self.window:g}s used={self._used:g}>"
+        )
 
 
 def window_for(rate: float, burst: float) -> SlidingWindow:
     """The limiter for a spec's ``rate``/``burst``: ``burst`` units in any window of
     ``burst / rate`` seconds, lengthened by :data:`MARGIN`."""
     if rate <= 0 or burst <= 0:
-        raise ValueError(f"rate and burst must be positive (rate={rate}, burst={burst})")
+        raise ValueError(
+            f"rate and burst must be positive (rate={rate}, burst={burst})"
+        )
     return SlidingWindow(burst, burst / rate * (1.0 + MARGIN))
 
 
@@ -145,11 +151,13 @@ class TokenBucket:
     wait for that debt to be repaid, so the average rate still holds.
     """
 
-    __slots__ = ("burst", "rate", "_tokens", "_updated")
+    __slots__ = ("_tokens", "_updated", "burst", "rate")
 
     def __init__(self, rate: float, burst: float, now: float = 0.0) -> None:
         if rate <= 0 or burst <= 0:
-            raise ValueError(f"rate and burst must be positive (rate={rate}, burst={burst})")
+            raise ValueError(
+                f"rate and burst must be positive (rate={rate}, burst={burst})"
+            )
         self.rate = rate
         self.burst = burst
         self._tokens = burst
@@ -157,7 +165,9 @@ class TokenBucket:
 
     def _refill(self, now: float) -> float:
         if now > self._updated:
-            self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate)
+            self._tokens = min(
+                self.burst, self._tokens + (now - self._updated) * self.rate
+            )
             self._updated = now
         return self._tokens
 

@@ -82,7 +82,9 @@ class SubscribeAck(Outcome):
 
     __slots__ = ("entries", "pending", "refused")
 
-    def __init__(self, pending: Pending, entries: list[SubEntry], refused: list[SubEntry]) -> None:
+    def __init__(
+        self, pending: Pending, entries: list[SubEntry], refused: list[SubEntry]
+    ) -> None:
         self.pending = pending
         self.entries = entries
         self.refused = refused
@@ -93,7 +95,9 @@ class SubscribeFailed(Outcome):
 
     __slots__ = ("entries", "error", "pending")
 
-    def __init__(self, pending: Pending, entries: list[SubEntry], error: ServerError) -> None:
+    def __init__(
+        self, pending: Pending, entries: list[SubEntry], error: ServerError
+    ) -> None:
         self.pending = pending
         self.entries = entries
         self.error = error
@@ -106,7 +110,9 @@ class SubscribeRetry(Outcome):
 
     __slots__ = ("addresses", "error", "pending")
 
-    def __init__(self, pending: Pending, addresses: tuple[str, ...], error: ServerError) -> None:
+    def __init__(
+        self, pending: Pending, addresses: tuple[str, ...], error: ServerError
+    ) -> None:
         self.pending = pending
         self.addresses = addresses
         self.error = error
@@ -180,14 +186,20 @@ class Session:
             )
         for policy in (validation, *policies.values()):
             if policy not in ("strict", "lenient", "raw"):
-                raise ValueError(f"validation policy {policy!r}: use strict, lenient or raw")
+                raise ValueError(
+                    f"validation policy {policy!r}: use strict, lenient or raw"
+                )
         self.protocol = protocol
         self.sign: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None
         """Rewrites the params of every request frame (the handlers' ``sign`` hook)."""
         env = protocol.envelope
         self.correlator = Correlator(env.request.id_kind)
         self.subscriptions = Subscriptions(protocol)
-        raw = {c.name for c in protocol.channels if policies.get(c.name, validation) == "raw"}
+        raw = {
+            c.name
+            for c in protocol.channels
+            if policies.get(c.name, validation) == "raw"
+        }
         fast = FastPath(protocol, self.subscriptions.routes, unvalidated=raw)
         self.fast: Callable[[str], tuple[SubEntry, Any] | None] | None = (
             fast.receive if fast.enabled else None
@@ -204,12 +216,18 @@ class Session:
         self._template = dict(env.template)
         self._nested = any(isinstance(v, (dict, list)) for v in self._template.values())
         self._method_at = (
-            compile_pointer(env.request.method) if env.request.method is not None else None
+            compile_pointer(env.request.method)
+            if env.request.method is not None
+            else None
         )
         self._params_at = (
-            compile_pointer(env.request.params) if env.request.params is not None else None
+            compile_pointer(env.request.params)
+            if env.request.params is not None
+            else None
         )
-        self._id_at = compile_pointer(env.request.id) if env.request.id is not None else None
+        self._id_at = (
+            compile_pointer(env.request.id) if env.request.id is not None else None
+        )
         self._awaiting_match: dict[str, Pending] = {}
         """Routing key -> the subscribe request an ``ack: match`` frame will confirm."""
         self.overlap: Overlap | None = None
@@ -255,7 +273,11 @@ class Session:
         if self._method_at is not None:
             set_at(frame, self._method_at, method)
         if self._params_at is not None and params is not None:
-            set_at(frame, self._params_at, dict(params) if isinstance(params, Mapping) else params)
+            set_at(
+                frame,
+                self._params_at,
+                dict(params) if isinstance(params, Mapping) else params,
+            )
         if self._id_at is not None and id is not None:
             set_at(frame, self._id_at, id)
         return _dumps(frame)
@@ -285,12 +307,16 @@ class Session:
         if self._id_at is None:
             # No request ids (Coinbase): nothing can correlate a reply; the entry is
             # detached and only times out.
-            pending = self.correlator.detached(method, rspec, kind, now, timeout, addresses)
+            pending = self.correlator.detached(
+                method, rspec, kind, now, timeout, addresses
+            )
             return pending, self.frame(method, params)
         pending = self.correlator.add(method, rspec, kind, now, timeout, addresses)
         return pending, self.frame(method, params, pending.id)
 
-    def build_reply(self, reply: Reply, *, now: float) -> tuple[Pending | None, str | None]:
+    def build_reply(
+        self, reply: Reply, *, now: float
+    ) -> tuple[Pending | None, str | None]:
         """The frame answering a server ping or sent on connect (a ``Reply``).
 
         A reply that is a request registers an ``internal`` pending entry (returned so
@@ -303,18 +329,30 @@ class Session:
         if reply.request is None:
             return None, None
         pending, text = self.build_request(
-            reply.request, reply.params, now=now, timeout=self.internal_timeout, kind="internal"
+            reply.request,
+            reply.params,
+            now=now,
+            timeout=self.internal_timeout,
+            kind="internal",
         )
         return pending, text
 
     def subscribe(
-        self, spec: ChannelSpec[Any, Any], channel: Any, sink: Any, *, now: float, timeout: float
+        self,
+        spec: ChannelSpec[Any, Any],
+        channel: Any,
+        sink: Any,
+        *,
+        now: float,
+        timeout: float,
     ) -> tuple[SubEntry, tuple[Pending, str] | None]:
         """Add ``sink`` as a consumer of ``channel``; the subscribe frame if the address is new."""
         entry, new = self.subscriptions.add(spec, channel, sink)
         if not new:
             return entry, None
-        return entry, self._sub_request(entry.method, (entry,), now=now, timeout=timeout)[0]
+        return entry, self._sub_request(
+            entry.method, (entry,), now=now, timeout=timeout
+        )[0]
 
     def subscribe_requests(
         self, entries: tuple[SubEntry, ...], *, now: float, timeout: float
@@ -374,10 +412,14 @@ class Session:
                 groups.setdefault(entry.method.name, []).append(entry)
         out: list[tuple[Pending, str]] = []
         for entries in groups.values():
-            out += self._sub_request(entries[0].method, tuple(entries), now=now, timeout=timeout)
+            out += self._sub_request(
+                entries[0].method, tuple(entries), now=now, timeout=timeout
+            )
         return out
 
-    def restore_requests(self, *, now: float, timeout: float) -> list[tuple[Pending, str]]:
+    def restore_requests(
+        self, *, now: float, timeout: float
+    ) -> list[tuple[Pending, str]]:
         """After a reconnect: the subscribe frames that re-establish the desired set."""
         self.subscriptions.reset_for_reconnect()
         self._awaiting_match.clear()
@@ -391,7 +433,12 @@ class Session:
     ) -> tuple[Pending, str]:
         """The subscribe frame of one :class:`RestoreStep`."""
         return self._sub_frame(
-            step.method, step.addresses, step.params, now=now, timeout=timeout, unsubscribe=False
+            step.method,
+            step.addresses,
+            step.params,
+            now=now,
+            timeout=timeout,
+            unsubscribe=False,
         )
 
     def _sub_request(
@@ -452,7 +499,9 @@ class Session:
                 if entry is not None:
                     subs.set_id(entry, sub_id)
             rspec = self.protocol.requests.get(wire)
-            pending = self.correlator.detached(wire, rspec, kind, now, timeout, addresses, sub_id)
+            pending = self.correlator.detached(
+                wire, rspec, kind, now, timeout, addresses, sub_id
+            )
             if not unsubscribe:
                 subs.mark_active(addresses)
             return pending, self.frame(wire, params, sub_id)
@@ -532,7 +581,9 @@ class Session:
                 # An error for an operation routed by id (GraphQL {"type": "error", "id": ...}).
                 entry = self.subscriptions.by_id.get(outcome.id)
                 if entry is not None:
-                    failed = self.subscriptions.mark_failed((entry.address,), outcome.error)
+                    failed = self.subscriptions.mark_failed(
+                        (entry.address,), outcome.error
+                    )
                     return SubscribeFailed(_no_request(), failed, outcome.error)
             if pending is not None and pending.kind == "subscribe":
                 for address in pending.addresses:
@@ -540,7 +591,9 @@ class Session:
                         del self._awaiting_match[address]
                 if self.error_action(outcome.error.code) == "retry":
                     return SubscribeRetry(pending, pending.addresses, outcome.error)
-                failed = self.subscriptions.mark_failed(pending.addresses, outcome.error)
+                failed = self.subscriptions.mark_failed(
+                    pending.addresses, outcome.error
+                )
                 return SubscribeFailed(pending, failed, outcome.error)
             return outcome
         return outcome
@@ -570,7 +623,9 @@ class Session:
         return self.waiters.expire(now)
 
     def _offer(self, data: str | bytes, outcome: Outcome) -> WaiterReply | None:
-        if type(outcome) in (ErrorReply, Malformed) and getattr(outcome, "pending", None):
+        if type(outcome) in (ErrorReply, Malformed) and getattr(
+            outcome, "pending", None
+        ):
             return None
         frame = getattr(outcome, "frame", None)
         if frame is None or isinstance(frame, (str, bytes)):
@@ -601,7 +656,9 @@ class Session:
         ):
             done = pending
             if pending.correlated:
-                self.correlator.resolve(pending.id)  # acked by the match; no reply is due
+                self.correlator.resolve(
+                    pending.id
+                )  # acked by the match; no reply is due
         return SubscribeAck(done if done is not None else _no_request(), entries, [])
 
     def _on_response(self, outcome: Response) -> Outcome:
@@ -613,7 +670,9 @@ class Session:
                     outcome.result = spec.parse_result(outcome.result)
                 except Exception as exc:  # noqa: BLE001 - user-supplied parsers may raise anything
                     return Malformed(
-                        MalformedFrame(f"{pending.method}: invalid result: {exc}", outcome.result),
+                        MalformedFrame(
+                            f"{pending.method}: invalid result: {exc}", outcome.result
+                        ),
                         pending,
                     )
             return outcome

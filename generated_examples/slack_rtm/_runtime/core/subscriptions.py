@@ -152,7 +152,9 @@ class Subscriptions:
         self.routes: dict[str, SubEntry] = {}
         """Address -> entry, for every entry that is pending or active."""
         self._entries: dict[str, SubEntry] = {}
-        self._templates = [_Template(spec) for spec in protocol.channels if spec.structured is None]
+        self._templates = [
+            _Template(spec) for spec in protocol.channels if spec.structured is None
+        ]
         self.by_id: dict[Any, SubEntry] = {}
         """Server-assigned subscription id -> entry, for the current connection."""
         self._address_tokens = {
@@ -185,7 +187,11 @@ class Subscriptions:
     def wire_of(spec: ChannelSpec[Any, Any], channel: Any, address: str) -> Any:
         """What a subscribe request carries for ``channel``: its ``subscribe_params`` or
         structured address filled with typed values, else the address string."""
-        template = spec.subscribe_params if spec.subscribe_params is not None else spec.structured
+        template = (
+            spec.subscribe_params
+            if spec.subscribe_params is not None
+            else spec.structured
+        )
         if template is None:
             return address
         return fill(template, Subscriptions.values_of(spec, channel))
@@ -200,7 +206,9 @@ class Subscriptions:
 
     # -- the desired set ---------------------------------------------------------
 
-    def add(self, spec: ChannelSpec[Any, Any], channel: Any, sink: Any) -> tuple[SubEntry, bool]:
+    def add(
+        self, spec: ChannelSpec[Any, Any], channel: Any, sink: Any
+    ) -> tuple[SubEntry, bool]:
         """Add ``sink`` as a consumer of ``channel``; True if the address is new (subscribe it)."""
         address = self.address_of(spec, channel)
         entry = self.routes.get(address)
@@ -213,7 +221,9 @@ class Subscriptions:
             raise ValueError(
                 f"channel {spec.name!r} uses unknown subscribe method {spec.via!r}"
             ) from None
-        entry = SubEntry(address, spec, channel, method, self.wire_of(spec, channel, address))
+        entry = SubEntry(
+            address, spec, channel, method, self.wire_of(spec, channel, address)
+        )
         entry.sinks.append(sink)
         self._entries[address] = entry
         self.routes[address] = entry
@@ -236,7 +246,9 @@ class Subscriptions:
                 changed.append(entry)
         return changed
 
-    def mark_failed(self, addresses: Iterable[str], error: BaseException) -> list[SubEntry]:
+    def mark_failed(
+        self, addresses: Iterable[str], error: BaseException
+    ) -> list[SubEntry]:
         """The server refused these addresses: they leave the desired set."""
         changed = []
         for address in addresses:
@@ -332,7 +344,10 @@ class Subscriptions:
         if unsubscribe and method.unsubscribe_params is not None:
             for address, _, sub_id in items:
                 out.append(
-                    ((address,), fill(method.unsubscribe_params, {"subscription_id": sub_id}))
+                    (
+                        (address,),
+                        fill(method.unsubscribe_params, {"subscription_id": sub_id}),
+                    )
                 )
             return out
         if unsubscribe and method.subscription_id == "request":

@@ -67,16 +67,22 @@ class OpenTelemetrySink(TelemetrySink):
             meter = _import().get_meter("nova")
         self.meter = meter
         c = meter.create_counter
-        self.requests = c("nova.requests", unit="{request}", description="Requests completed")
+        self.requests = c(
+            "nova.requests", unit="{request}", description="Requests completed"
+        )
         self.duration = meter.create_histogram(
             "nova.request.duration", unit="s", description="Request latency"
         )
         self.opened = c("nova.connections.opened", unit="{connection}")
         self.closed = c("nova.connections.closed", unit="{connection}")
-        self.active = meter.create_up_down_counter("nova.connections.active", unit="{connection}")
+        self.active = meter.create_up_down_counter(
+            "nova.connections.active", unit="{connection}"
+        )
         self.reconnects = c("nova.reconnects", unit="{attempt}")
         self.restore = meter.create_histogram(
-            "nova.reconnect.duration", unit="s", description="Seconds from a drop to restored"
+            "nova.reconnect.duration",
+            unit="s",
+            description="Seconds from a drop to restored",
         )
         self.transitions = c("nova.subscriptions.transitions", unit="{transition}")
         self.dropped = c("nova.frames.dropped", unit="{frame}")
@@ -132,7 +138,9 @@ class OpenTelemetrySink(TelemetrySink):
             if delta > 0:
                 self.dropped.add(delta, {**attrs, "address": event.address})
         elif isinstance(event, RateLimited):
-            self.rate_limited.add(1, {**attrs, "method": event.method, "raised": event.raised})
+            self.rate_limited.add(
+                1, {**attrs, "method": event.method, "raised": event.raised}
+            )
         elif isinstance(event, HeartbeatMissed):
             self.heartbeat.add(1, {**attrs, "kind": event.kind})
         elif isinstance(event, StreamStale):

@@ -55,7 +55,20 @@ from ..telemetry import (
 __all__ = ["DEFAULT_BUCKETS", "PrometheusSink"]
 
 DEFAULT_BUCKETS: tuple[float, ...] = (
-    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+    0.001,
+    0.0025,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+    2.5,
+    5.0,
+    10.0,
+    30.0,
 )
 
 _HINT = (
@@ -72,15 +85,25 @@ def _import() -> Any:
 
 
 class _Metrics:
-    def __init__(self, prom: Any, registry: Any, ns: str, buckets: tuple[float, ...]) -> None:
+    def __init__(
+        self, prom: Any, registry: Any, ns: str, buckets: tuple[float, ...]
+    ) -> None:
         c, h, g = prom.Counter, prom.Histogram, prom.Gauge
         kw: dict[str, Any] = {"namespace": ns, "registry": registry}
-        self.requests = c("requests_total", "Requests completed", ["api", "method", "ok"], **kw)
+        self.requests = c(
+            "requests_total", "Requests completed", ["api", "method", "ok"], **kw
+        )
         self.latency = h(
-            "request_latency_seconds", "Request latency", ["api", "method"], buckets=buckets, **kw
+            "request_latency_seconds",
+            "Request latency",
+            ["api", "method"],
+            buckets=buckets,
+            **kw,
         )
         self.opened = c("connections_opened_total", "Connections opened", ["api"], **kw)
-        self.closed = c("connections_closed_total", "Connections closed", ["api", "clean"], **kw)
+        self.closed = c(
+            "connections_closed_total", "Connections closed", ["api", "clean"], **kw
+        )
         self.connected = g("connected", "1 while the connection is open", ["api"], **kw)
         self.reconnects = c("reconnects_total", "Reconnect attempts", ["api"], **kw)
         self.restore = h(
@@ -90,28 +113,45 @@ class _Metrics:
             buckets=(0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0),
             **kw,
         )
-        self.subscriptions = g("subscriptions", "Subscriptions by state", ["api", "state"], **kw)
+        self.subscriptions = g(
+            "subscriptions", "Subscriptions by state", ["api", "state"], **kw
+        )
         self.dropped = c(
-            "frames_dropped_total", "Frames dropped by overflow policies", ["api", "address"], **kw
+            "frames_dropped_total",
+            "Frames dropped by overflow policies",
+            ["api", "address"],
+            **kw,
         )
         self.rate_limited = c(
-            "rate_limited_total", "Sends delayed or refused by the rate limiter",
-            ["api", "method", "raised"], **kw,
+            "rate_limited_total",
+            "Sends delayed or refused by the rate limiter",
+            ["api", "method", "raised"],
+            **kw,
         )
-        self.heartbeat = c("heartbeat_missed_total", "Missed heartbeats", ["api", "kind"], **kw)
+        self.heartbeat = c(
+            "heartbeat_missed_total", "Missed heartbeats", ["api", "kind"], **kw
+        )
         self.stale = c(
-            "streams_stale_total", "Streams that went quiet (no-data watchdogs)",
-            ["api", "action"], **kw,
+            "streams_stale_total",
+            "Streams that went quiet (no-data watchdogs)",
+            ["api", "action"],
+            **kw,
         )
         self.errors = c("errors_total", "Errors", ["api", "error_type"], **kw)
-        self.auth = c("auth_total", "Logins and token refreshes", ["api", "refreshed"], **kw)
+        self.auth = c(
+            "auth_total", "Logins and token refreshes", ["api", "refreshed"], **kw
+        )
         self.unexpected = c(
-            "unexpected_frames_total", "Malformed, unknown, late and duplicate frames",
-            ["api", "kind"], **kw,
+            "unexpected_frames_total",
+            "Malformed, unknown, late and duplicate frames",
+            ["api", "kind"],
+            **kw,
         )
         self.drift = c(
-            "schema_drift_total", "Messages delivered despite missing or invalid fields",
-            ["api", "channel", "field"], **kw,
+            "schema_drift_total",
+            "Messages delivered despite missing or invalid fields",
+            ["api", "channel", "field"],
+            **kw,
         )
 
 
@@ -136,7 +176,10 @@ class PrometheusSink(TelemetrySink):
             key = (id(self.registry), namespace)
             shared = _SHARED.get(key)
             if shared is None or shared[0] is not self.registry:
-                shared = (self.registry, _Metrics(prom, self.registry, namespace, buckets))
+                shared = (
+                    self.registry,
+                    _Metrics(prom, self.registry, namespace, buckets),
+                )
                 _SHARED[key] = shared
         self.metrics = shared[1]
         self._dropped: dict[tuple[str, str], int] = {}

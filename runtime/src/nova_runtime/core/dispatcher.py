@@ -29,7 +29,6 @@ from .subscriptions import SubEntry, Subscriptions, canonical
 __all__ = [
     "Dispatcher",
     "Drifted",
-    "lookup_code",
     "ErrorReply",
     "Event",
     "GapNotification",
@@ -43,6 +42,7 @@ __all__ = [
     "SubscriptionEnded",
     "TemplateNotification",
     "Unknown",
+    "lookup_code",
 ]
 
 

@@ -73,7 +73,7 @@ def _is_model(tp: Any) -> bool:
 def _model(model: type[BaseModel], data: Any, prefix: str, bad: list[str], frame: Any) -> Any:
     """``data`` as ``model``, leniently; the paths of unset fields are added to ``bad``."""
     if not isinstance(data, dict):
-        raise ValueError(f"{prefix or 'the payload'} is not an object")
+        raise ValueError(f"{prefix or 'the payload'} is not an object")  # noqa: TRY004 - one error type per invalid payload
     try:
         return model.model_validate(data)
     except ValidationError as exc:

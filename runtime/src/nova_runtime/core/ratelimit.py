@@ -70,7 +70,7 @@ class SlidingWindow:
     them for costs of at least 1).
     """
 
-    __slots__ = ("limit", "window", "_sent", "_used")
+    __slots__ = ("_sent", "_used", "limit", "window")
 
     def __init__(self, limit: float, window: float) -> None:
         if limit <= 0 or window <= 0:
@@ -145,7 +145,7 @@ class TokenBucket:
     wait for that debt to be repaid, so the average rate still holds.
     """
 
-    __slots__ = ("burst", "rate", "_tokens", "_updated")
+    __slots__ = ("_tokens", "_updated", "burst", "rate")
 
     def __init__(self, rate: float, burst: float, now: float = 0.0) -> None:
         if rate <= 0 or burst <= 0:
