@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nova_runtime.pointer import join_pointer, unescape_token
+from nova_runtime.pointer import compile_pointer, join_pointer, unescape_token
 
 from ..diagnostics import Diagnostics
 from ..loader.refs import RefResolver
@@ -39,8 +39,8 @@ class Reader:
         if isinstance(ref, str) and "/messages/" in ref:
             # `#/channels/room/messages/hello` names the message `hello`, wherever it lives.
             fallback = unescape_token(ref.rsplit("/", 1)[-1])
-        elif pointer.rsplit("/", 2)[-2:-1] == ["messages"]:
-            fallback = unescape_token(pointer.rsplit("/", 1)[-1])
+        elif (name := _message_member(pointer)) is not None:
+            fallback = name
         target, mdoc, mptr = self.follow(value, doc, pointer)
         if not isinstance(target, dict):
             self.diagnostics.error(
@@ -58,9 +58,14 @@ def message_key(value: dict[str, Any], pointer: str, fallback: str, major: int) 
     for field in ("name",) + (("messageId",) if major == 2 else ()):
         if isinstance(value.get(field), str) and value[field]:
             return str(value[field])
-    parts = pointer.split("/")
-    if len(parts) >= 2 and parts[-2] == "messages":
-        return unescape_token(parts[-1])
+    if (name := _message_member(pointer)) is not None:
+        return name
     if isinstance(value.get("title"), str) and value["title"]:
         return str(value["title"])
     return fallback
+
+
+def _message_member(pointer: str) -> str | None:
+    """The member name when the JSON Pointer ``pointer`` ends in ``/messages/<name>``."""
+    tokens = compile_pointer(pointer) if pointer.startswith("/") else ()
+    return tokens[-1] if len(tokens) >= 2 and tokens[-2] == "messages" else None
