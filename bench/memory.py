@@ -106,7 +106,6 @@ async def baseline(url: str, n: int) -> float:
 
 async def nova(url: str, n: int) -> float:
     from deribit import DeribitClient
-
     from nova_runtime import ConnectOptions
 
     options = ConnectOptions(compression=False)

@@ -89,7 +89,6 @@ async def baseline(url: str, n: int, in_flight: int) -> float:
 
 async def nova(url: str, n: int, in_flight: int) -> float:
     from deribit import DeribitClient
-
     from nova_runtime import ConnectOptions
     from nova_runtime.core.ratelimit import SlidingWindow
 
