@@ -56,3 +56,17 @@ def test_the_pages_are_found_and_have_links() -> None:
     """The check above runs over real pages with real links (it cannot pass vacuously)."""
     assert ROOT / "README.md" in PAGES and len(PAGES) > 5
     assert sum(len(links(p)) for p in PAGES) > 100
+
+
+def test_no_file_points_outside_the_checkout() -> None:
+    """Specs, code and docs cite their public sources, never a file that only exists beside
+    the checkout (an absolute path of some machine, or notes kept outside the repository)."""
+    outside = re.compile(r"(?<![\w.])/(?:work|home|Users|tmp)/\w|\.\./shared/")
+    offenders = []
+    for folder in ("specs", "docs", "generator", "runtime", "templates", "examples", "bench"):
+        for path in sorted((ROOT / folder).rglob("*")):
+            if path.suffix in {".py", ".md", ".yaml", ".yml", ".jinja", ".toml"} and path.is_file():
+                for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                    if outside.search(line):
+                        offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert not offenders, "\n".join(offenders)
