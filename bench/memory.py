@@ -80,7 +80,6 @@ async def baseline(url: str, n: int) -> float:
     from websockets.asyncio.client import connect
 
     class Reply(BaseModel):
-        jsonrpc: str
         id: int
         result: list[str]
 
@@ -89,7 +88,6 @@ async def baseline(url: str, n: int) -> float:
         data: models.Ticker
 
     class Notification(BaseModel):
-        jsonrpc: str
         method: str
         params: Params
 

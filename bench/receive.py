@@ -36,7 +36,6 @@ async def baseline(url: str, n: int) -> float:
         data: models.Ticker
 
     class Notification(BaseModel):
-        jsonrpc: str
         method: str
         params: Params
 

@@ -54,7 +54,6 @@ async def baseline(url: str, n: int, in_flight: int) -> float:
     from websockets.asyncio.client import connect
 
     class Reply(BaseModel):
-        jsonrpc: str
         id: int
         result: int
 
