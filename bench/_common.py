@@ -117,12 +117,13 @@ def report(
     labels: dict[str, str],
     unit: str,
     *,
-    ours: str,
+    ours: str | tuple[str, ...],
     base: str,
     goal: str,
 ) -> float:
     """Print median and min-max per side and the ratio ``ours/base`` of the medians
-    (with the goal it is held against); return the ratio."""
+    (with the goal it is held against), one line per side of ``ours``; return the
+    first ratio."""
     print(f"== {title}")
     for name, label in labels.items():
         values = samples[name]
@@ -130,9 +131,27 @@ def report(
             f"{label:<52} median {statistics.median(values):>12,.2f} {unit}"
             f"  (min-max {min(values):,.2f}-{max(values):,.2f}, {len(values)} rounds)"
         )
-    ratio = statistics.median(samples[ours]) / statistics.median(samples[base])
-    print(f"ratio {ours}/{base}: {ratio:.3f}  (goal {goal})", flush=True)
-    return ratio
+    ratios = []
+    for side in (ours,) if isinstance(ours, str) else ours:
+        ratio = statistics.median(samples[side]) / statistics.median(samples[base])
+        print(f"ratio {side}/{base}: {ratio:.3f}  (goal {goal})", flush=True)
+        ratios.append(ratio)
+    return ratios[0]
+
+
+def transports() -> tuple[str, ...]:
+    """The receive transports installed here: ``websockets`` always, ``picows`` with the
+    extra ``nova-runtime[picows]``."""
+    try:
+        import picows  # noqa: F401
+    except ImportError:
+        return ("websockets",)
+    return ("websockets", "picows")
+
+
+def nova_side(transport: str) -> str:
+    """The name of the nova side on ``transport`` in a report (``nova``, ``nova_picows``)."""
+    return "nova" if transport == "websockets" else f"nova_{transport}"
 
 
 async def rate(messages: AsyncIterator[Any], n: int) -> float:
