@@ -14,16 +14,19 @@ Two clients consume them in this same process run, alternating, R rounds each:
 Every side validates every frame fully into the same ``Ticker`` model. Prints the rates
 (messages per second, median and min-max) and each nova side / baseline (goal >= 1.2).
 
-    python bench/receive.py [N] [ROUNDS]
+    python bench/receive.py [N] [ROUNDS] [--cpu]
+
+``--cpu`` times each side by this process's CPU time instead of the wall clock: on a shared
+machine, where the wall clock also counts the time other jobs held the CPU.
 """
 
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from functools import partial
 
+import _common
 from _common import (
     CHANNEL,
     argv,
@@ -64,13 +67,13 @@ async def baseline(url: str, n: int) -> float:
     async with connect(url, compression=None, max_size=2**24) as ws:
         await ws.send(json.dumps(SUBSCRIBE))
         await ws.recv()  # the ack
-        started = time.perf_counter()
+        started = _common.clock()
         async for text in ws:
             note = validate(text)
             routes[note.params.channel](note.params.data)
             if received == n:
                 break
-        return n / (time.perf_counter() - started)
+        return n / (_common.clock() - started)
 
 
 async def nova(url: str, n: int, transport: str = "websockets") -> float:
@@ -97,12 +100,12 @@ def main() -> None:
         sides: dict[str, Callable[[], float]] = {"baseline": lambda: run(baseline(url, n))}
         for transport in transports():
             sides[nova_side(transport)] = partial(lambda t: run(nova(url, n, t)), transport)
-        samples = interleave(rounds, sides, "msg/s")
+        samples = interleave(rounds, sides, _common.rate_unit())
     report(
         f"typed receive, frame {len(frame)} B, N={n}",
         samples,
         labels,
-        "msg/s",
+        _common.rate_unit(),
         ours=tuple(nova_side(t) for t in transports()),
         base="baseline",
         goal=">= 1.2",

@@ -12,7 +12,9 @@ Two clients consume them in this same process run, alternating, R rounds each:
 Prints the rates (messages per second, median and min-max) and each nova side / raw (goal
 >= 1.0: typed receive at least as fast as raw ``websockets`` receive).
 
-    python bench/receive_raw.py [N] [ROUNDS]
+    python bench/receive_raw.py [N] [ROUNDS] [--cpu]
+
+``--cpu``: CPU time of this process instead of the wall clock (see ``receive.py``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import json
 from collections.abc import Callable
 from functools import partial
 
+import _common
 from _common import argv, interleave, nova_side, rate, report, run, server, ticker_frame, transports
 from receive import SUBSCRIBE, nova
 
@@ -44,12 +47,12 @@ def main() -> None:
         sides: dict[str, Callable[[], float]] = {"raw": lambda: run(raw(url, n))}
         for transport in transports():
             sides[nova_side(transport)] = partial(lambda t: run(nova(url, n, t)), transport)
-        samples = interleave(rounds, sides, "msg/s")
+        samples = interleave(rounds, sides, _common.rate_unit())
     report(
         f"typed receive vs raw receive, frame {len(frame)} B, N={n}",
         samples,
         labels,
-        "msg/s",
+        _common.rate_unit(),
         ours=tuple(nova_side(t) for t in transports()),
         base="raw",
         goal=">= 1.0",
