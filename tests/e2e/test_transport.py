@@ -190,3 +190,20 @@ async def test_an_unknown_transport_fails_the_connect() -> None:
     async with asyncio.timeout(20), _server(b"") as url:
         with pytest.raises(ConnectFailed, match="unknown transport 'carrier-pigeon'"):
             await DeribitClient.connect(url=url, options=options)
+
+
+async def test_compression_is_offered_on_websockets_and_never_on_picows(transport: str) -> None:
+    negotiated: list[list[str]] = []
+
+    async def handler(ws: ServerConnection) -> None:
+        negotiated.append([type(e).__name__ for e in ws.protocol.extensions])
+        async for text in ws:
+            request = json.loads(text)
+            await ws.send(json.dumps({"jsonrpc": "2.0", "id": request["id"], "result": 1}))
+
+    async with asyncio.timeout(20), serve(handler, "127.0.0.1", 0, compression="deflate") as server:
+        url = f"ws://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+        async with DeribitClient.connect(url=url, options=ConnectOptions(compression=True)) as client:
+            assert await client.get_time() == 1
+    expected = ["PerMessageDeflate"] if transport == "websockets" else []
+    assert negotiated == [expected]
