@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import cache
@@ -207,3 +208,14 @@ async def test_compression_is_offered_on_websockets_and_never_on_picows(transpor
             assert await client.get_time() == 1
     expected = ["PerMessageDeflate"] if transport == "websockets" else []
     assert negotiated == [expected]
+
+
+async def test_picows_not_installed_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "picows", None)  # what an import of a missing package does
+    monkeypatch.delitem(sys.modules, "nova_runtime.picows_transport", raising=False)
+    options = ConnectOptions(transport="picows")
+    async with asyncio.timeout(20), _server(b"") as url:
+        with pytest.raises(ConnectFailed) as caught:
+            await DeribitClient.connect(url=url, options=options)
+    assert isinstance(caught.value.__cause__, ImportError)
+    assert "pip install 'nova-runtime[picows]'" in str(caught.value.__cause__)
