@@ -160,7 +160,9 @@ class _Builder:
                 "quote it if it is meant as text",
             )
         try:
-            return _SAFE.construct_object(node, deep=True)
+            # The safe constructor's function for the tag, called directly: construct_object
+            # would also remember every node it ever built, for the life of the process.
+            return _SAFE.yaml_constructors[tag](_SAFE, node)
         except (ValueError, KeyError, OverflowError) as exc:
             raise yaml.constructor.ConstructorError(
                 None, None, f"{node.value[:40]!r} is not a valid {tag.rsplit(':', 1)[-1]}", node.start_mark
