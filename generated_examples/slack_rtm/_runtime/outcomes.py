@@ -72,6 +72,9 @@ class Outcomes:
         """Everything but notifications on subscribed addresses and pings."""
         handler = self._handlers.get(type(outcome))
         if handler is not None:
+            pending = getattr(outcome, "pending", None)
+            if pending is not None:
+                self.sender.answered(pending)
             error = getattr(outcome, "error", None)
             if isinstance(error, BaseException):
                 self.ctx.secrets.redact_error(error)  # server text may echo a secret
@@ -83,7 +86,7 @@ class Outcomes:
             outcome.reply, now=self.ctx.loop.time()
         )
         if pending is not None:
-            self.sender.track_internal(pending)
+            self.sender.track(pending)
         if text is not None:
             conn.send_now(text)  # a closed socket: the transport reports the close next
 
@@ -313,7 +316,7 @@ class Outcomes:
                         timeout,
                         wait_only=True,
                     )
-                    loop.call_at(pending.deadline, sender.expire, pending)
+                    sender.track(pending)
                     await conn.send(text)
                     if not ctx.session.awaits_ack(pending):
                         entries = [

@@ -268,9 +268,19 @@ class Sender:
         finally:
             timer.cancel()
 
-    def track_internal(self, pending: Pending) -> None:
-        """A request the runtime sent itself: forget it at its deadline."""
-        self.ctx.loop.call_at(pending.deadline, self.expire, pending)
+    def track(self, pending: Pending) -> None:
+        """A request the runtime sent itself (a subscribe, a heartbeat answer): expire it
+        at its deadline unless its reply comes first (:meth:`answered`)."""
+        pending.timer = self.ctx.loop.call_at(pending.deadline, self.expire, pending)
+
+    @staticmethod
+    def answered(pending: Pending) -> None:
+        """``pending``'s reply came: its deadline timer (:meth:`track`) is not needed,
+        and no longer holds it."""
+        timer = pending.timer
+        if timer is not None:
+            pending.timer = None
+            timer.cancel()
 
     def expire(self, pending: Pending) -> None:
         """A deadline passed: if still pending, the request times out (its reply will be late)."""
