@@ -94,7 +94,6 @@ class BaseClient(Generic[H]):
         self._subscriber = Subscriber(ctx, self._sender, self._outbox)
         self._sup: Supervisor | None = None
         self._closed_state: ClientState | None = None
-        self._runner: asyncio.Task[None] | None = None
         self._error_hook = resolve_hook(handlers, "on_error")
         ctx.runner.error_handler = self._on_error
         self._last_error: str | None = None
@@ -143,14 +142,11 @@ class BaseClient(Generic[H]):
             ctx, self._sender, self._outcomes, self._outbox, self._auth
         )
         self._sender.link = self._sup
-        self._runner = loop.create_task(
-            ctx.runner.run(), name=f"nova.{self.protocol.name}.handlers"
-        )
+        ctx.runner.start(loop, f"nova.{self.protocol.name}.handlers")
         try:
             await self._sup.start()
         except BaseException:
-            self._runner.cancel()
-            await asyncio.gather(self._runner, return_exceptions=True)
+            await ctx.runner.stop()
             ctx.stop()
             raise
 
@@ -179,10 +175,10 @@ class BaseClient(Generic[H]):
                 code=1000, reason="closed by the client", action="retry", by_client=True
             )
         )
-        if self._runner is not None:  # let queued hooks run, within bounds
-            await ctx.runner.drain(self.options.close_timeout)
-            self._runner.cancel()
-            await asyncio.gather(self._runner, return_exceptions=True)
+        await ctx.runner.drain(
+            self.options.close_timeout
+        )  # queued hooks run, within bounds
+        await ctx.runner.stop()
         for task in list(ctx.tasks):
             task.cancel()
         sup.state = "closed"

@@ -88,7 +88,9 @@ class Supervisor:
         self.connected_since: float | None = None
         self.final_error: ConnectionLost | None = None
         self._loop = ctx.loop
-        self._wake = asyncio.Event()
+        self._wake: asyncio.Event | None = None
+        """Set when the connection goes live or the client stops; made by the first
+        request that waits for a restore (most clients never need one)."""
         self._task: asyncio.Task[None] | None = None
         self._timers: dict[int, list[asyncio.Task[None]]] = {}
         self.rotating: asyncio.Future[Connection | None] | None = None
@@ -142,6 +144,8 @@ class Supervisor:
             remaining = deadline - self._loop.time()
             if remaining <= 0:
                 raise RequestTimeout(method, timeout)
+            if self._wake is None:
+                self._wake = asyncio.Event()
             try:
                 async with asyncio.timeout(remaining):
                     await self._wake.wait()
@@ -186,7 +190,7 @@ class Supervisor:
     async def close(self) -> None:
         """Stop supervising: no more reconnects or timers; the caller closes the socket."""
         self.state = "closing"
-        self._wake.set()
+        self._signal()
         tasks = [t for ts in self._timers.values() for t in ts]
         if self._task is not None:
             tasks.append(self._task)
@@ -221,6 +225,11 @@ class Supervisor:
             self.force_reconnect(f"reconnect requested: {reason}")
         # else: already reconnecting; the next live connection answers too.
         await live
+
+    def _signal(self) -> None:
+        """Wake the requests waiting in :meth:`connection` (the state changed)."""
+        if self._wake is not None:
+            self._wake.set()
 
     def _wake_live(self, error: BaseException | None) -> None:
         waiters, self._live_waiters = self._live_waiters, []
@@ -282,7 +291,8 @@ class Supervisor:
         text = ctx.secrets.redact(text)  # a close reason is server text
         self.outage_started = self._loop.time()
         self.state = "reconnecting"
-        self._wake.clear()
+        if self._wake is not None:
+            self._wake.clear()
         self._stop_timers(conn)
         self.backoff.disconnected(self._loop.time())
         self.connected_since = None
@@ -400,7 +410,7 @@ class Supervisor:
         self.last_error = message
         self.state = "closed"
         self.final_error = ConnectionLost(message, code=code, reason=reason or None)
-        self._wake.set()
+        self._signal()
         self._wake_live(self.final_error)
         self.ctx.final_teardown(self.final_error, clean=False)
 
@@ -421,7 +431,7 @@ class Supervisor:
         self.connected_since = time.time()
         self.backoff.connected(self._loop.time())
         self._delay_once = None
-        self._wake.set()
+        self._signal()
         self._wake_live(None)
         self._start_timers(conn)
         restored = len(ctx.session.subscriptions.routes)
