@@ -40,7 +40,7 @@ from .errors import (
     describe,
 )
 from .establish import Establisher, FatalError
-from .keepalive import app_pings, refresh_token, ws_pings
+from .keepalive import WsPinger, app_pings, refresh_token
 from .lifecycle import ClientState, ConnectInfo, DisconnectReason
 from .outbox import Outbox
 from .outcomes import Outcomes
@@ -48,9 +48,13 @@ from .rotation import rotate
 from .sender import Sender
 from .telemetry import ConnectionClosed as ClosedEvent
 from .telemetry import ConnectionRestored, Reconnecting
-from .watchdogs import idle_limit, stale_limits, watch_idle, watch_streams
+from .watchdogs import IdleWatch, idle_limit, stale_limits, watch_streams
 
-__all__ = ["Supervisor"]
+__all__ = ["Supervisor", "Timer"]
+
+Timer = asyncio.Task[None] | WsPinger | IdleWatch
+"""A per-connection timer: a task, or a loop timer for those that only read counters
+and send (:class:`~.keepalive.WsPinger`, :class:`~.watchdogs.IdleWatch`)."""
 
 
 class Supervisor:
@@ -92,7 +96,8 @@ class Supervisor:
         """Set when the connection goes live or the client stops; made by the first
         request that waits for a restore (most clients never need one)."""
         self._task: asyncio.Task[None] | None = None
-        self._timers: dict[int, list[asyncio.Task[None]]] = {}
+        self._timers: dict[int, list[Timer]] = {}
+        """Connection number -> its timers (tasks, or loop timers: :data:`Timer`)."""
         self.rotating: asyncio.Future[Connection | None] | None = None
         """Set while a rotation establishes a replacement: resolves to it when the old
         connection died meanwhile (the loop then switches to it), else to None."""
@@ -191,7 +196,10 @@ class Supervisor:
         """Stop supervising: no more reconnects or timers; the caller closes the socket."""
         self.state = "closing"
         self._signal()
-        tasks = [t for ts in self._timers.values() for t in ts]
+        timers = [t for ts in self._timers.values() for t in ts]
+        for timer in timers:
+            timer.cancel()
+        tasks = [t for t in timers if isinstance(t, asyncio.Task)]
         if self._task is not None:
             tasks.append(self._task)
         current = asyncio.current_task()
@@ -469,17 +477,17 @@ class Supervisor:
     # -- timers of one connection -------------------------------------------------------
 
     def _start_timers(self, conn: Connection) -> None:
-        tasks = []
+        tasks: list[Timer] = []
         name = f"nova.{self.ctx.protocol.name}"
         if self.heartbeat.ws_ping_interval:
-            tasks.append(self._spawn(ws_pings(self, conn, self.heartbeat), f"{name}.ws_ping"))
+            tasks.append(WsPinger(self, conn, self.heartbeat))
         if self.heartbeat.client_ping is not None:
             interval = self.establisher.hello_interval
             pings = app_pings(self, conn, self.heartbeat, self.sender, interval)
             tasks.append(self._spawn(pings, f"{name}.ping"))
         idle = idle_limit(self.ctx.options, self.heartbeat)
         if idle is not None:
-            tasks.append(self._spawn(watch_idle(self, conn, *idle), f"{name}.idle"))
+            tasks.append(IdleWatch(self, conn, *idle))
         if self._stale_limits:
             tasks.append(
                 self._spawn(watch_streams(self, conn, self._stale_limits), f"{name}.stale")
