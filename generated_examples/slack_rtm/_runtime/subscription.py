@@ -33,12 +33,14 @@ import weakref
 from collections import deque
 from collections.abc import Generator
 from types import TracebackType
-from typing import Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
-from .core.subscriptions import SubEntry, SubState
 from .errors import SubscriptionError, SubscriptionOverflow
 from .lifecycle import OverflowPolicy
 from .protocol import ChannelSpec
+
+if TYPE_CHECKING:
+    from .core.subscriptions import SubEntry, SubState
 
 __all__ = ["Feed", "FeedOwner", "Subscription"]
 

@@ -17,29 +17,22 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from .context import Context
-from .core import Session
-from .core.auth import AuthState
-from .core.ratelimit import limiter_for
-from .credentials import CredentialSource
 from .diagnostics import Diagnostics, SubscriptionInfo
 from .errors import ConnectionClosed
 from .handlers import BaseHandlers, resolve_hook
-from .handshake import BoundHandshake, HandshakeFactory
 from .lifecycle import ClientState, DisconnectReason
 from .options import ConnectOptions
-from .outbox import Outbox
-from .outcomes import Outcomes
-from .protocol import ChannelSpec, Match, Protocol, RequestSpec
-from .redaction import Secrets
-from .sender import Sender
-from .subscriber import Subscriber
 from .subscription import Feed, Subscription
-from .supervisor import Supervisor
-from .telemetry import ConnectionClosed as ClosedEvent
-from .telemetry import ErrorOccurred
+
+if TYPE_CHECKING:
+    from .core import Session
+    from .core.auth import AuthState
+    from .credentials import CredentialSource
+    from .handshake import BoundHandshake, HandshakeFactory
+    from .protocol import ChannelSpec, Match, Protocol, RequestSpec
+    from .supervisor import Supervisor
 
 __all__ = ["BaseClient", "ConnectOptions"]
 
@@ -63,6 +56,15 @@ class BaseClient(Generic[H]):
         options: ConnectOptions | None = None,
         handshake: BoundHandshake | HandshakeFactory | None = None,
     ) -> None:
+        # The parts are imported here, not with this module: importing a generated
+        # package loads neither the asyncio machinery nor websockets until a client is made.
+        from .context import Context
+        from .outbox import Outbox
+        from .outcomes import Outcomes
+        from .redaction import Secrets
+        from .sender import Sender
+        from .subscriber import Subscriber
+
         self.protocol = protocol
         self.handlers = handlers
         self.request_timeout = request_timeout
@@ -128,6 +130,9 @@ class BaseClient(Generic[H]):
 
     async def _open(self) -> None:
         """Connect (per the policy), log in, start the handler task; ``on_connect`` queued."""
+        from .core.ratelimit import limiter_for
+        from .supervisor import Supervisor
+
         ctx = self._ctx
         loop = asyncio.get_running_loop()
         ctx.start(loop)
@@ -148,6 +153,8 @@ class BaseClient(Generic[H]):
 
     async def close(self) -> None:
         """Close cleanly: pending requests fail, iterators end, the socket closes with 1000."""
+        from .telemetry import ConnectionClosed as ClosedEvent
+
         ctx = self._ctx
         sup = self._sup
         if sup is None or sup.state in ("closing", "closed"):
@@ -205,6 +212,8 @@ class BaseClient(Generic[H]):
 
     def _on_error(self, error: Exception, context: str) -> None:
         """Every error no caller sees: telemetry, then ``on_error`` (awaited, bounded)."""
+        from .telemetry import ErrorOccurred
+
         ctx = self._ctx
         self._last_error = f"{context}: {type(error).__name__}: {error}"
         self._last_error_at = ctx.loop.time()
