@@ -8,10 +8,10 @@ this same process run, alternating, R rounds each, all connections closed betwee
 
 - baseline: what a competent engineer writes by hand for the same behaviour
   (:class:`HandWritten`): a ``websockets`` connection with its pings, a reader task
-  validating replies and notifications with pydantic, routing notifications through a dict
-  of 10 channel handlers, answering the server's heartbeat requests, with a no-data timeout,
-  reconnecting and resubscribing; ``set_heartbeat`` and 10 subscribe requests awaited for
-  their acks, each within a request timeout;
+  validating replies and notifications with pydantic, routing notifications through a
+  dict of 10 channel handlers, answering the server's heartbeat requests, with a no-data
+  timeout and the spec's rate limit, reconnecting and resubscribing; ``set_heartbeat``
+  and 10 subscribe requests awaited for their acks, each within a request timeout;
 - nova: ``DeribitClient.connect()`` and 10 awaited ``subscribe_ticker(...)``.
 
 Prints KB per connection (median and min-max) and nova/baseline (goal <= 2).
@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import time
 import tracemalloc
 from typing import Any
 
@@ -32,6 +33,8 @@ from _common import argv, interleave, report, run, server
 SUBSCRIPTIONS = 10
 HEARTBEAT = 30
 """Seconds: the interval Deribit's spec asks the server to heartbeat at (``set_heartbeat``)."""
+RATE, BURST = 20, 100
+"""The spec's ``rate_limit``: requests per second, and how many may go at once."""
 REQUEST_TIMEOUT = 10.0
 """Seconds: the generated client's default request timeout."""
 OPENING = 50
@@ -42,12 +45,30 @@ def _channels() -> list[str]:
     return [f"ticker.I{j}.100ms" for j in range(SUBSCRIPTIONS)]
 
 
+class TokenBucket:
+    """The spec's rate limit (20 requests/s, bursts of 100) as a hand-written client
+    keeps it: two floats."""
+
+    __slots__ = ("stamp", "tokens")
+
+    def __init__(self) -> None:
+        self.tokens = float(BURST)
+        self.stamp = time.monotonic()
+
+    def wait(self) -> float:
+        """Take one token; the seconds to wait before sending."""
+        now = time.monotonic()
+        self.tokens = min(BURST, self.tokens + (now - self.stamp) * RATE) - 1
+        self.stamp = now
+        return max(0.0, -self.tokens / RATE)
+
+
 class HandWritten:
     """One hand-written client with the behaviour the generated one has when idle: the
     spec's heartbeats (websockets' pings every 20 s, ``public/set_heartbeat`` on connect,
     ``test_request`` answered with ``public/test``), a no-data watchdog of twice the
-    heartbeat interval plus 5 s, a request timeout, and a reader that reconnects and
-    resubscribes what ``routes`` holds (its only state beyond the socket)."""
+    heartbeat interval plus 5 s, its rate limit, a request timeout, and a reader that
+    reconnects and resubscribes what ``routes`` holds (its only state beyond the socket)."""
 
     def __init__(self, url: str, validate_reply: Any, validate_note: Any) -> None:
         self.url = url
@@ -59,6 +80,7 @@ class HandWritten:
         self._reply = validate_reply
         self._note = validate_note
         self.reader: asyncio.Task[None] | None = None
+        self.limit = TokenBucket()
 
     async def open(self) -> None:
         from websockets.asyncio.client import connect
@@ -111,6 +133,8 @@ class HandWritten:
         self.pending[self.last_id] = future
         frame = {"jsonrpc": "2.0", "id": self.last_id, "method": method, "params": params}
         async with asyncio.timeout(REQUEST_TIMEOUT):
+            if wait := self.limit.wait():
+                await asyncio.sleep(wait)
             await self.ws.send(json.dumps(frame))
             return await future
 

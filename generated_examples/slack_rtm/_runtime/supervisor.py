@@ -98,6 +98,7 @@ class Supervisor:
         """Set when the connection goes live or the client stops; made by the first
         request that waits for a restore (most clients never need one)."""
         self._task: asyncio.Task[None] | None = None
+        """The restore loop (:meth:`_run`), started by a loss."""
         self._timers: dict[int, list[Timer]] = {}
         """Connection number -> its timers (tasks, or loop timers: :data:`Timer`)."""
         self.rotating: asyncio.Future[Connection | None] | None = None
@@ -198,9 +199,6 @@ class Supervisor:
                 )
                 await asyncio.sleep(delay)
         self.go_live(conn, attempt, reconnect=False)
-        self._task = self._loop.create_task(
-            self._run(), name=f"nova.{self.ctx.protocol.name}.supervisor"
-        )
 
     async def close(self) -> None:
         """Stop supervising: no more reconnects or timers; the caller closes the socket."""
@@ -286,15 +284,26 @@ class Supervisor:
 
     # -- the loop ----------------------------------------------------------------------
 
+    def _gone(self, conn: Connection) -> None:
+        """``conn`` is gone: if it was the live one, restore (:meth:`_run`)."""
+        if self.state in ("closing", "closed") or conn is not self.conn:
+            return  # closed, or rotated away: the old connection ended as planned
+        task = self._task
+        if task is None or task.done():
+            self._task = self._loop.create_task(
+                self._run(), name=f"nova.{self.ctx.protocol.name}.supervisor"
+            )
+        # else: the running loop sees the loss when it looks at the live connection next
+
     async def _run(self) -> None:
+        """Restore a live connection after a loss. The task runs only while there is
+        none: an idle client has no task waiting for the drop, which starts it
+        (:meth:`_gone`, on every connection that goes live)."""
         while True:
             conn = self.conn
             assert conn is not None
-            await conn.wait()
-            if self.state in ("closing", "closed"):
+            if self.state in ("closing", "closed") or not conn.done:
                 return
-            if conn is not self.conn:
-                continue  # rotated away: the old connection ended as planned
             rotating = self.rotating
             if rotating is not None:
                 new = await rotating
@@ -483,6 +492,7 @@ class Supervisor:
         conn.live = True
         self.conn = conn
         self.state = "open"
+        conn.when_gone(lambda: self._gone(conn))
         self.connected_since = time.time()
         self.backoff.connected(self._loop.time())
         self._delay_once = None
