@@ -32,9 +32,10 @@ CHANNEL = "ticker.BTC-PERPETUAL.100ms"
 
 
 def argv(default_n: int, default_rounds: int) -> tuple[int, int]:
-    """``[N] [ROUNDS]`` from the command line."""
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else default_n
-    rounds = int(sys.argv[2]) if len(sys.argv) > 2 else default_rounds
+    """``[N] [ROUNDS]`` from the command line (options starting with ``--`` aside)."""
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    n = int(args[0]) if args else default_n
+    rounds = int(args[1]) if len(args) > 1 else default_rounds
     return n, rounds
 
 
