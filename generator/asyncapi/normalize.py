@@ -36,7 +36,7 @@ from ..nova.normalize import Normalizer as NovaNormalizer
 from ..nova.normalize import envelope_from
 from . import perspective, v2, v3
 from .common import Reader
-from .dispatch import Shape, ShapeReader, example_from
+from .dispatch import Shape, ShapeReader
 from .model import Channel, Message, Operation
 from .overlay import Overlay, read_overlay
 from .pairs import pair_by_correlation
@@ -671,9 +671,10 @@ class AsyncApiNormalizer:
     def request_examples(
         self, msg: Message, replies: list[Message] | None, params: tuple[ir.Param, ...], skip: set[str | None]
     ) -> tuple[ir.RequestExample, ...]:
-        """Examples for the local test server: each reply example (or the smallest reply its
-        constants describe), with the request's own example of the same position as its
-        params (else the first, else none)."""
+        """Examples for the local test server: each reply example, with the request's own
+        example of the same position as its params (else the first, else none). A reply
+        without examples has none here: the server builds one from the reply's schema
+        (:mod:`nova_gen.testing.synth`)."""
         if not replies:
             return ()
         skipped = {s[1:] for s in skip if s and s.count("/") == 1}
@@ -685,7 +686,7 @@ class AsyncApiNormalizer:
             sample = {}
         results: list[Any] = []
         for m in replies:
-            results.extend(self.examples(m) or [example_from(self.shape(m))])
+            results.extend(self.examples(m))
         # A reply example keeps its correlation value: the server writes the request's over it.
         # The n-th example of the request goes with the n-th reply example (an echo's pairs).
         params_of = [{k: v for k, v in ex.items() if k not in skipped} if isinstance(ex, dict) else sample for ex in own]
