@@ -425,6 +425,11 @@ class AsyncApiNormalizer:
                 order[slot] = i
                 events[i] = replace(events[i], by_validation=True)
             self.unreachable([messages[i] for i in ranked], [events[i].name for i in ranked])
+            self.catch_all(
+                [messages[i] for i in ranked],
+                [events[i].name for i in ranked],
+                [self.specificity(messages[i], shapes[messages[i].identity], i) for i in ranked],
+            )
             first = messages[members[0]]
             names = ", ".join(repr(events[i].name) for i in ranked)
             self.diagnostics.warning(
@@ -456,6 +461,24 @@ class AsyncApiNormalizer:
                 )
             else:
                 seen[key] = name
+
+    def catch_all(self, ranked: list[Message], names: list[str], keys: list[tuple[int, int, int, int]]) -> None:
+        """NOVA117 for the first message of a group that requires and pins nothing (its
+        specificity is all zeros) and is tried before others: it validates every frame of
+        theirs whose fields have the types it declares, so it takes their frames (the
+        Slack Socket Mode client document: ``hello`` gets every frame)."""
+        for n, (msg, key) in enumerate(zip(ranked, keys, strict=True)):
+            if key[:3] == (0, 0, 0) and n < len(ranked) - 1:
+                later = ", ".join(repr(name) for name in names[n + 1 :])
+                self.diagnostics.warning(
+                    "NOVA117",
+                    f"incoming message {names[n]!r} requires and pins no field: tried before {later}, it "
+                    "also takes their frames, unless a field it declares has another type there",
+                    msg.doc.source.position(msg.pointer, key=True),
+                    hint="say how each is recognised: `x-nova-when: {equals: {/type: ...}}` on the message "
+                    "(or the overlay's `messages: {name: {when: ...}}`), or a `const` on a common field",
+                )
+                return
 
     def specificity(self, msg: Message, shape: Shape, index: int) -> tuple[int, int, int, int]:
         """The sort key of a message in a runtime-discriminated group: most specific first."""

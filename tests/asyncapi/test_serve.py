@@ -80,9 +80,10 @@ class Received:
         self.messages.setdefault(hook, []).append(message)
         self.changed.set()
 
-    async def wait_for(self, *hooks: str) -> None:
-        """Until every hook in ``hooks`` has received a message (the caller bounds the time)."""
-        while not all(self.messages.get(h) for h in hooks):
+    async def wait_for(self, *hooks: str, count: int = 1) -> None:
+        """Until every hook in ``hooks`` has received a message, and all hooks together
+        ``count`` (the caller bounds the time)."""
+        while not all(self.messages.get(h) for h in hooks) or sum(map(len, self.messages.values())) < count:
             self.changed.clear()
             await self.changed.wait()
 
@@ -489,3 +490,50 @@ async def test_valid_examples_are_sent_verbatim_broken_or_missing_ones_are_built
         "event 'note': the document has no example; sending one built from the schema: "
         "{'type': 'note', 'lines': ['aa']}",
     ]
+
+
+# -- a message that requires and pins nothing takes the frames of those after it --------------
+
+SLACK_CLIENT = CORPUS / "asyncapi-generator" / "asyncapi-slack-client.yml"
+SLACK_CLIENT_OVERLAY = """\
+messages:
+  hello: {when: {equals: {/type: hello}}}
+  reaction: {when: {equals: {/type: events_api}}}
+  disconnect: {when: {equals: {/type: disconnect}}}
+"""
+SLACK_HOOKS = ("on_hello", "on_reaction", "on_disconnect_")  # on_disconnect is the connection's hook
+
+
+@pytest.mark.parametrize("overlay", [False, True], ids=["as-published", "with-overlay"])
+async def test_a_catch_all_message_is_warned_and_an_overlay_tells_the_messages_apart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, overlay: bool
+) -> None:
+    """The AsyncAPI generator's Slack Socket Mode client document pins no field of hello,
+    reaction or disconnect (disconnect's ``cont: disconnect`` is a typo for ``const``) and
+    requires none: every frame validates against hello, tried first, so hello takes them
+    all, and generation warns NOVA117. The overlay's ``when`` makes dispatch exact: each of
+    the server's five example events reaches its own hook."""
+    spec = tmp_path / "doc" / SLACK_CLIENT.name
+    spec.parent.mkdir()
+    spec.write_bytes(SLACK_CLIENT.read_bytes())
+    if overlay:
+        spec.with_suffix(".nova.yaml").write_text(SLACK_CLIENT_OVERLAY)
+    d = Diagnostics()
+    api = load_api(spec, d, tmp_path, "client")
+    assert [x.code for x in d.items if x.code == "NOVA117"] == ([] if overlay else ["NOVA117"])
+    client_class, handlers_class = client_and_handlers(generated_package(tmp_path, monkeypatch, spec, "client"))
+    received = Received()
+    handlers = recording(handlers_class, received, *SLACK_HOOKS)
+    async with asyncio.timeout(TIMEOUT), SpecServer(api, emit_events=True) as server:
+        async with client_class.connect(url=server.url, handlers=handlers):
+            await received.wait_for(count=5)
+    assert server.events_sent == 5
+    got = {hook: [m.type for m in messages] for hook, messages in received.messages.items()}
+    if overlay:
+        assert got == {
+            "on_hello": ["hello"],
+            "on_reaction": ["events_api", "events_api"],
+            "on_disconnect_": ["disconnect", "disconnect"],
+        }
+    else:
+        assert got == {"on_hello": ["hello", "events_api", "events_api", "disconnect", "disconnect"]}
