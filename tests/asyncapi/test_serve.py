@@ -135,25 +135,25 @@ async def test_a_second_document_completes_a_request_and_a_subscription(
 ) -> None:
     """The other Kraken 3.0 document of the AsyncAPI examples, written differently: one
     channel for every message, and ``subscribe``'s reply filtered to subscriptionStatus and
-    dummyCurrencyInfo. Its events share the subscription's channel. Generated, then served
-    by ``SpecServer`` in this process."""
+    dummyCurrencyInfo, so its events are literally on the subscription's channel. No other
+    corpus document has both a request and a subscription (the Gemini documents have no
+    requests, the echo and chat documents no subscriptions).
+    Generated into a temporary directory, served by ``nova-gen serve`` in a process."""
     package = generated_package(tmp_path, monkeypatch, KRAKEN_ONE_CHANNEL, "server")
     client_class, handlers_class = client_and_handlers(package)
     models = package.models
     received = Received()
-    api = load(KRAKEN_ONE_CHANNEL)
-    async with asyncio.timeout(TIMEOUT), SpecServer(api, emit_events=True) as server:
+    async with asyncio.timeout(TIMEOUT), served(KRAKEN_ONE_CHANNEL) as url:
         handlers = recording(handlers_class, received, *KRAKEN_EVENTS)
-        async with client_class.connect(url=server.url, handlers=handlers) as client:
+        async with client_class.connect(url=url, handlers=handlers) as client:
             pong = await client.ping()
             ack = await client.subscribe(pair=["XBT/EUR"], subscription={"name": "ohlc"})
             await received.wait_for(*KRAKEN_EVENTS)
     assert isinstance(pong, models.Pong) and pong.event == "pong"
     assert isinstance(ack, models.SubscriptionStatusSuccess)
-    assert (ack.status, ack.channelID, ack.channelName) == ("online", 10001, "ohlc-5")
+    assert (ack.status, ack.channelID, ack.channelName, ack.pair) == ("online", 10001, "ohlc-5", ["XBT/EUR"])
     assert [type(m).__name__ for m in received.messages["on_heartbeat"]] == ["Heartbeat"]
     assert [m.event for m in received.messages["on_system_status"]] == ["systemStatus"]
-    assert server.events_sent == 2
 
 
 async def test_gemini_subscription_streams_the_documents_examples_from_nova_gen_serve() -> None:
