@@ -30,8 +30,11 @@ deterministic, minimal value. The result is validated against the whole schema;
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Mapping
 from typing import Any
+
+import jsonschema
 
 from ..checks import schema_problem
 from ..ir import JsonSchema
@@ -89,17 +92,27 @@ def instance(schema: JsonSchema, defs: Mapping[str, JsonSchema], hint: Any = MIS
 
 
 class _Builder:
+    """Builds one value, schema node by schema node; ``depth`` bounds every path."""
+
     def __init__(self, defs: Mapping[str, JsonSchema]) -> None:
         self.defs = defs
 
     def problem(self, schema: Any, value: Any) -> str | None:
-        """Why ``value`` does not match ``schema``, or None."""
-        return schema_problem(schema, self.defs, value)
+        """Why ``value`` does not match ``schema``, or None.
+
+        :raises Unsatisfiable: the schema itself is broken (a ``pattern`` that is no
+            regular expression, an unknown ``type``, a bound that is not a number)."""
+        try:
+            return schema_problem(schema, self.defs, value)
+        except (TypeError, ValueError, re.error, jsonschema.exceptions.UnknownType) as e:
+            raise Unsatisfiable(f"the schema cannot be checked: {e}") from e
 
     def fits(self, schema: Any, value: Any) -> bool:
         return value is not MISSING and self.problem(schema, value) is None
 
     def resolve(self, schema: Any, depth: int) -> Any:
+        """``schema`` with its ``$ref`` (``#/$defs/<name>``, the IR's only kind) followed;
+        keywords beside the ``$ref`` apply too."""
         while isinstance(schema, dict) and isinstance(schema.get("$ref"), str):
             if depth > MAX_DEPTH:
                 raise Unsatisfiable(f"$ref cycle through {schema['$ref']}")

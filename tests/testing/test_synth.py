@@ -139,6 +139,8 @@ def test_items_of_a_broken_list_are_repaired_one_by_one() -> None:
         ({"$ref": "#/$defs/Nowhere"}, "cannot follow"),
         ({"$ref": "#/$defs/Loop"}, "cycle"),
         (False, "false"),
+        ({"type": "string", "pattern": "("}, "cannot be checked"),
+        ({"type": "integer", "minimum": "x"}, "cannot be checked"),
     ],
 )
 def test_what_cannot_be_built_says_why(schema: Any, why: str) -> None:
