@@ -108,7 +108,8 @@ async def test_kraken_request_and_subscription_complete_against_nova_gen_serve()
     correlated). The subscription: ``subscribe`` returns the document's ack,
     ``subscriptionStatus``, whose two examples contradict its schema (``status`` not in its
     enum): the server repairs the first (status ``online``, the enum's first value) and keeps
-    the rest of it; and the events the server sends on the same address (``/``, one
+    the rest of it (``unsubscribe``, whose only reply is that message, gets the same); and
+    the events the server sends on the same address (``/``, one
     WebSocket channel), heartbeat and systemStatus, reach their typed hooks (no examples:
     built from their schemas). All through the CLI, ``nova-gen serve`` in a process."""
     from kraken import KrakenClient, KrakenHandlers, models
@@ -119,11 +120,13 @@ async def test_kraken_request_and_subscription_complete_against_nova_gen_serve()
             pong = await client.ping()
             ack = await client.subscribe(pair=["XBT/EUR"], subscription=models.SubscribeSubscription(name="ohlc"))
             await received.wait_for(*KRAKEN_EVENTS)
+            done = await client.unsubscribe(pair=["XBT/EUR"], subscription=models.UnsubscribeSubscription(name="ohlc"))
     assert isinstance(pong, models.Pong) and pong.event == "pong" and pong.reqid is not None
     assert isinstance(ack, models.SubscriptionStatusSuccess)
     assert (ack.event, ack.status, ack.channelID, ack.channelName) == ("subscriptionStatus", "online", 10001, "ohlc-5")
     assert ack.pair == ["XBT/EUR"] and ack.subscription is not None and ack.subscription.name == "ohlc"
     assert ack.reqid != pong.reqid  # each call's own correlation id, not the example's 42
+    assert isinstance(done, models.SubscriptionStatusSuccess) and done.reqid not in (ack.reqid, 42)
     (heartbeat,) = received.messages["on_heartbeat"]
     (status,) = received.messages["on_system_status"]
     assert isinstance(heartbeat, models.Heartbeat) and heartbeat.event == "heartbeat"
