@@ -120,21 +120,14 @@ def test_the_bound_cases_are_on_both_sides() -> None:
     assert all(isinstance(checked(t, SMALL), str) for t in OVER)
 
 
-def test_a_file_with_something_to_report_is_read_the_checked_way() -> None:
+def test_a_file_with_something_to_report_is_read_the_checked_way(tmp_path: Path) -> None:
     assert _build_unchecked("a: 1\na: 2\n", "t", DEFAULT_LIMITS) is None  # duplicate key
     assert _build_unchecked("a: !!binary aGk=\n", "t", DEFAULT_LIMITS) is None
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("a: 1\na: 2\n", encoding="utf-8")
     diagnostics = Diagnostics()
-    assert load_document_text("a: 1\na: 2\n", diagnostics) is not None
+    assert load_document(spec, "spec.yaml", diagnostics) is not None
     assert [d.code for d in diagnostics.items] == ["NOVA002"]
-
-
-def load_document_text(text: str, diagnostics: Diagnostics) -> Any:
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "spec.yaml"
-        path.write_text(text, encoding="utf-8")
-        return load_document(path, "spec.yaml", diagnostics)
 
 
 def flow(draw: st.DrawFn, depth: int, anchors: list[str]) -> str:
