@@ -32,6 +32,7 @@ from .argparsing import SuggestingParser, closest
 from .config import ConfigError, Target, find_pyproject, load_targets
 from .diagnostics import Diagnostic, Diagnostics, Position, SpecError
 from .loader.limits import DEFAULT_LIMITS, Limits, format_size, parse_size
+from .oserrors import describe, folder_problem
 from .output import Comparison, NotOurFolder, compare, write
 from .render import RenderOptions
 from .report import ERROR_FORMATS, Reporter
@@ -186,6 +187,9 @@ def _stale_diagnostics(shown: str, result: Comparison) -> list[Diagnostic]:
 def _run_target(target: Target, args: argparse.Namespace, report: Reporter) -> int:
     from .pipeline import generate
 
+    if target.templates is not None and not target.templates.is_dir():
+        state = "is not a folder" if target.templates.exists() else "does not exist"
+        raise ConfigError(f"templates folder {target.templates.as_posix()!r} {state}")
     diagnostics = Diagnostics()
     started = time.monotonic()
     try:
@@ -220,7 +224,13 @@ def _run_target(target: Target, args: argparse.Namespace, report: Reporter) -> i
             report.note(f"{shown}: out of date; run nova-gen to regenerate")
             return EXIT_CHECK
         return EXIT_OK
-    result = write(folder, generated.files)
+    problem = folder_problem(folder)
+    if problem is not None:
+        raise ConfigError(f"cannot write the package to {shown}: {problem}")
+    try:
+        result = write(folder, generated.files)
+    except OSError as exc:
+        raise ConfigError(f"cannot write the package to {shown}: {describe(exc)}") from None
     # Deleting is never silent, not even with -q: the user sees every file that went away.
     for name in result.stale:
         report.info(f"{shown}/{name}: removed (the spec no longer produces it)")
@@ -383,6 +393,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_generate(argv)
     except KeyboardInterrupt:
         return 130
+    except OSError as exc:
+        # The machine's answer to what the user asked for (a file where a folder must be, a
+        # permission, a port in use): the user's to fix, not a bug of nova-gen.
+        if os.environ.get("NOVA_GEN_DEBUG"):
+            raise
+        print(f"nova-gen: {describe(exc)}", file=sys.stderr)
+        return EXIT_USAGE
     except Exception as exc:  # noqa: BLE001 - the last line of defence: never a bare traceback
         if os.environ.get("NOVA_GEN_DEBUG"):
             raise

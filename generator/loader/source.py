@@ -20,6 +20,7 @@ import yaml
 from nova_runtime.pointer import join_pointer
 
 from ..diagnostics import Diagnostics, Position
+from ..oserrors import reason
 from .limits import DEFAULT_LIMITS, LimitExceeded, Limits, compose, format_size
 
 
@@ -149,7 +150,7 @@ def _read(path: Path, display: str, diagnostics: Diagnostics, limits: Limits) ->
             raw = file.read(limits.max_file_size + 1)
             size = max(len(raw), os.fstat(file.fileno()).st_size)
     except OSError as exc:
-        diagnostics.error("NOVA011", f"cannot read {display}: {exc.__class__.__name__}", where)
+        diagnostics.error("NOVA011", f"cannot read {display}: {reason(exc)}", where)
         return None
     if len(raw) > limits.max_file_size:
         diagnostics.error(
@@ -162,7 +163,13 @@ def _read(path: Path, display: str, diagnostics: Diagnostics, limits: Limits) ->
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        diagnostics.error("NOVA011", f"cannot read {display}: {exc.__class__.__name__}", where)
+        line = raw.count(b"\n", 0, exc.start) + 1
+        diagnostics.error(
+            "NOVA011",
+            f"cannot read {display}: the byte 0x{raw[exc.start]:02X} is not UTF-8 text",
+            Position(display, line, exc.start - raw.rfind(b"\n", 0, exc.start)),
+            hint="a spec is UTF-8 text (YAML or JSON); save it as UTF-8",
+        )
         return None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import importlib
 import logging
 import sys
@@ -12,6 +13,7 @@ from typing import cast
 
 from ..argparsing import SuggestingParser
 from ..ir import Api
+from ..oserrors import describe
 from .server import SpecServer
 
 
@@ -105,6 +107,11 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m nova_gen.test
         asyncio.run(_serve(server))
     except KeyboardInterrupt:
         print("stopped", file=sys.stderr)
+    except OSError as exc:  # the port is taken, or not ours to listen on
+        print(f"{prog}: cannot listen on 127.0.0.1:{args.port}: {describe(exc)}", file=sys.stderr)
+        if exc.errno == errno.EADDRINUSE:
+            print("  hint: choose another port with --port N (0: any free port)", file=sys.stderr)
+        return 2
     return 0
 
 
