@@ -213,8 +213,12 @@ def _run_target(target: Target, args: argparse.Namespace, report: Reporter) -> i
             if not args.quiet:
                 report.info(f"{shown}: up to date ({len(generated.files)} files)")
             return EXIT_OK
-        report.info(result.diff, end="")
-        if report.format == "text":
+        if not folder.exists():
+            # Never generated: the list of its files says it all (not thousands of "+" lines).
+            report.note(f"{shown}: does not exist; the spec produces {len(generated.files)} files in it")
+        else:
+            report.info(result.diff, end="")
+        if report.format == "text" and folder.exists():
             for kind, names in (("missing", result.missing), ("stale", result.stale), ("changed", result.changed)):
                 for name in names:
                     report.note(f"{shown}/{name}: {kind}")

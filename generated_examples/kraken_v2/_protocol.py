@@ -17,7 +17,7 @@ from .channels import (
 )
 
 SPEC_FINGERPRINT = (
-    "sha256:981774d1492b86e59549ca2f542d43267537cb125fee950249460f2311dbb81f"
+    "sha256:b6e9401f6d24cd57229b8ffb50a0b95e24678200ecbd49e662915d4e1e8f26bc"
 )
 """The content of the spec this package was generated from (comments and layout aside)."""
 

@@ -115,3 +115,22 @@ def test_bad_spec_writes_nothing(project: Path, capsys: pytest.CaptureFixture[st
     assert main(["spec.yaml", "-o", "out"]) == 2
     assert "spec.yaml:1:7: error NOVA004" in capsys.readouterr().err
     assert tree(project / "out") == before
+
+
+def test_check_of_a_package_never_generated_is_one_line(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Not a diff of every line of every file: the folder does not exist, and that is the news."""
+    assert main(["spec.yaml", "-o", "elsewhere", "--check"]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.splitlines()[0].startswith("elsewhere/tickers: does not exist; the spec produces ")
+    assert len(err.splitlines()) == 2 and "out of date" in err
+
+
+def test_check_summarises_a_missing_file(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    models = (project / "out" / "tickers" / "models.py").read_text("utf-8")
+    (project / "out" / "tickers" / "models.py").unlink()
+    assert main(["spec.yaml", "-o", "out", "--check"]) == 1
+    out, err = capsys.readouterr()
+    lines = models.count("\n")
+    assert out == f"--- /dev/null\n+++ out/tickers/models.py (generated)\n@@ missing: {lines} lines @@\n"
+    assert "out/tickers/models.py: missing" in err
