@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 from . import __version__
 from .argparsing import SuggestingParser, closest
-from .config import ConfigError, Target, find_pyproject, load_targets
+from .config import ConfigError, Target, find_pyproject, header_source, load_targets
 from .diagnostics import Diagnostic, Diagnostics, Position, SpecError
 from .loader.limits import DEFAULT_LIMITS, Limits, format_size, parse_size
 from .oserrors import describe, folder_problem
@@ -195,7 +195,7 @@ def _run_target(target: Target, args: argparse.Namespace, report: Reporter) -> i
     try:
         generated = generate(
             target.spec,
-            RenderOptions(target.vendor_runtime, target.templates),
+            RenderOptions(target.vendor_runtime, target.templates, header_source(target.spec, target.output)),
             diagnostics,
             target.base,
             perspective=target.perspective,

@@ -55,6 +55,21 @@ def find_pyproject(start: Path) -> Path | None:
     return None
 
 
+def header_source(spec: Path, output: Path) -> str:
+    """The spec's path as generated headers name it: relative to the project root (the folder
+    of the nearest pyproject.toml at or above ``output``) when the spec is inside it, else the
+    spec's file name. Never relative to the working directory, so ``--check`` gives the same
+    answer wherever it runs. E.g. ``specs/deribit.yaml``."""
+    resolved = spec.resolve()
+    pyproject = find_pyproject(output.resolve())
+    if pyproject is not None:
+        try:
+            return resolved.relative_to(pyproject.parent.resolve()).as_posix()
+        except ValueError:
+            pass
+    return resolved.name
+
+
 def load_targets(pyproject: Path) -> list[Target]:
     try:
         data = tomllib.loads(pyproject.read_text("utf-8"))

@@ -50,6 +50,9 @@ class RenderOptions:
     """Copy the runtime into the package as ``_runtime/`` instead of importing ``nova_runtime``."""
     templates: Path | None = None
     """A folder of templates that override the built-in ones by file name."""
+    source: str | None = None
+    """The spec path the generated header names (see :func:`nova_gen.config.header_source`);
+    None for the path the spec was loaded as."""
 
 
 def header(source: str) -> Code:
@@ -304,7 +307,7 @@ def _vendored_runtime() -> tuple[tuple[str, str], ...]:
 
 def render_package(plan: Plan, options: RenderOptions, diagnostics: Diagnostics) -> dict[str, str]:
     """Every file of the generated package, by path relative to the package folder."""
-    head = header(plan.api.source)
+    head = header(options.source or plan.api.source)
     env = _environment(options.templates)
     ctx = {**context(plan, options), "header": head}
     files: dict[str, str] = {}

@@ -134,3 +134,41 @@ def test_check_summarises_a_missing_file(project: Path, capsys: pytest.CaptureFi
     lines = models.count("\n")
     assert out == f"--- /dev/null\n+++ out/tickers/models.py (generated)\n@@ missing: {lines} lines @@\n"
     assert "out/tickers/models.py: missing" in err
+
+
+def header(path: Path) -> str:
+    return path.read_text("utf-8").splitlines()[0]
+
+
+def test_the_header_names_the_spec_from_the_project_root_wherever_nova_gen_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The header is part of what --check compares: it must not depend on the working directory."""
+    from .conftest import BASE
+
+    project = tmp_path / "newuser"
+    (project / "docs").mkdir(parents=True)
+    (project / "pyproject.toml").write_text("[project]\nname = 'x'\n", encoding="utf-8")
+    (project / "docs" / "x.yml").write_text(BASE, encoding="utf-8")
+    monkeypatch.chdir(project)
+    assert main(["docs/x.yml", "-o", "out", "-q"]) == 0
+    assert header(project / "out" / "tickers" / "client.py").endswith(" from docs/x.yml. DO NOT EDIT.")
+    for cwd, argv in [
+        (tmp_path, [str(project / "docs" / "x.yml"), "-o", str(project / "out")]),
+        (project / "docs", ["x.yml", "-o", "../out"]),
+        (project / "out", ["../docs/x.yml", "-o", "."]),
+    ]:
+        monkeypatch.chdir(cwd)
+        assert main([*argv, "--check"]) == 0, capsys.readouterr()
+
+
+def test_without_a_project_root_the_header_names_the_spec_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nova_gen.config import header_source
+
+    monkeypatch.chdir(tmp_path)
+    assert header_source(Path("/nowhere/specs/x.yml"), tmp_path / "out") == "x.yml"
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    assert header_source(tmp_path / "specs" / "x.yml", tmp_path / "out" / "deep") == "specs/x.yml"
+    assert header_source(Path("/nowhere/specs/x.yml"), tmp_path / "out") == "x.yml"
