@@ -9,6 +9,7 @@ from pathlib import Path
 from .. import ir
 from ..checks import check_api
 from ..diagnostics import Diagnostics, Position, SpecError
+from .detect import detect
 from .limits import DEFAULT_LIMITS, Limits
 from .source import load_document
 
@@ -79,8 +80,11 @@ def load_api(
     doc = load_document(path.resolve(), display, diagnostics, limits)
     if doc is None:
         raise SpecError(diagnostics)
+    language = detect(doc, diagnostics)
+    if language is None:
+        raise SpecError(diagnostics)
     api: ir.Api | None
-    if isinstance(doc.data, dict) and "asyncapi" in doc.data:
+    if language == "asyncapi":
         from ..asyncapi import load_asyncapi
 
         if perspective not in (None, "server", "client"):

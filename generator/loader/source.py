@@ -22,6 +22,7 @@ from nova_runtime.pointer import join_pointer
 from ..diagnostics import Diagnostics, Position
 from ..oserrors import reason
 from .limits import DEFAULT_LIMITS, LimitExceeded, Limits, compose, format_size
+from .wording import json_error, plain_yaml, untabbed_json, written_as_json
 
 
 @dataclass
@@ -181,6 +182,7 @@ def load_document(
     text = _read(path, display, diagnostics, limits)
     if text is None:
         return None
+    text = untabbed_json(text)
     try:
         node = compose(text, limits)
         data = None if node is None else _Builder(source, diagnostics, limits).build(node, "")
@@ -191,12 +193,17 @@ def load_document(
         diagnostics.error("NOVA001", f"unsupported YAML: {exc.problem}", _position(display, exc))
         return None
     except yaml.MarkedYAMLError as exc:
-        diagnostics.error(
-            "NOVA001",
-            f"invalid YAML: {exc.problem or 'invalid YAML'}",
-            _position(display, exc),
-            hint=exc.context or "check indentation and quoting around this position",
-        )
+        broken = json_error(text) if written_as_json(text, path.suffix) else None
+        if broken is not None:
+            diagnostics.error(
+                "NOVA001",
+                f"invalid JSON: {broken.msg}",
+                Position(display, broken.lineno, broken.colno),
+                hint="the file is read as JSON (by its extension or its first character)",
+            )
+        else:
+            message, hint = plain_yaml(exc)
+            diagnostics.error("NOVA001", message, _position(display, exc), hint=hint)
         return None
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow (NUL, other controls)
         before = text[: exc.position]

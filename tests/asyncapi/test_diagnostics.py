@@ -57,6 +57,7 @@ class Case:
     message: str = ""
     extra: dict[str, str] = field(default_factory=dict)
     perspective: str | None = None
+    hint: str = ""
 
 
 def sub(text: str, old: str, new: str) -> str:
@@ -68,6 +69,8 @@ CASES = [
     Case("101-version", sub(V3, "asyncapi: 3.0.0", "asyncapi: @@4.0.0"), "NOVA101"),
     Case("102-info", sub(V3, "info: {title: Test, version: '1'}", "@@info: {title: Test}"), "NOVA102",
          message="no `version`"),
+    Case("102-info-misspelt", sub(V3, "info: {title: Test, version: '1'}", "info: {@@titel: Test, version: '1'}"),
+         "NOVA102", message="info has no `title`", hint="did you mean 'title'?"),
     Case("102-channels", sub(V2, "channels:\n  /:", "channels: @@[]\nx:\n  /:"), "NOVA102", message="mapping"),
     # Objects of the wrong shape deep in the document (found by tests/generator/test_fuzz_structure.py).
     Case("102-variables", sub(V2, "prod: {url: example.com, protocol: wss}",
@@ -194,6 +197,7 @@ def test_asyncapi_diagnostic(case: Case, tmp_path: Path, monkeypatch: pytest.Mon
         case.severity, file, line, column,
     ), d.format()
     assert case.message in d.message, d.message
+    assert case.hint in d.hint, d.hint
     assert d.hint or case.code in ("NOVA102",)
     if case.severity == "warning":
         assert not diagnostics.has_errors, [x.format() for x in diagnostics.items]
