@@ -16,7 +16,7 @@ from typing import Any
 import jinja2
 from nova_runtime import protocol as p
 
-from .. import __version__
+from .. import __version__, reserved
 from ..config import ConfigError
 from ..diagnostics import Diagnostics
 from ..naming import KEYWORDS, Code, Identifier, comment, docstring, py_str
@@ -168,6 +168,7 @@ def context(plan: Plan, options: RenderOptions) -> dict[str, Any]:
         "plan": plan,
         "runtime": Code("._runtime" if options.vendor_runtime else "nova_runtime"),
         "runtime_is_relative": options.vendor_runtime,
+        "runtime_exports": [Identifier(name) for name in reserved.RUNTIME_EXPORTS],
         "runtime_requirement": Code(py_str(RUNTIME_REQUIREMENT)),
         "runtime_missing": Code(
             py_str(
@@ -185,7 +186,8 @@ def context(plan: Plan, options: RenderOptions) -> dict[str, Any]:
             set(_typing_names(message_types)) | ({Code("Any"), Code("Literal")} if plan.requests else set())
         ),
         "sequenced_channels": [c.class_name for c in plan.channels if c.source.sequence is not None],
-        "wire_methods": sorted({r.source.method for r in plan.requests}),
+        # sign() sees the params of enveloped frames; a whole-frame payload never passes it.
+        "wire_methods": sorted({r.source.method for r in plan.requests if not r.source.body}),
         "channel_typing_names": _typing_names(channel_types),
         "protocol_typing_names": _typing_names(result_types + message_types),
         "channels_use_models": any("models." in t for t in channel_types),

@@ -150,6 +150,13 @@ CASES = [
                              "{jsonrpc: {const: '2.0'}, method: {const: raw}, params: @@{type: string}}}}\n"
                              "x-nova-envelope: {preset: jsonrpc2}\n"),
          "NOVA116", message="not an object"),
+    Case("125-generic-title", sub(sub(V3, "info: {title: Test", "info: {title: @@REST API"), "host: example.com",
+                                  "host: api.deepgram.com"),
+         "NOVA125", severity="warning", message="the package is named 'deepgram', from the server host 'api.deepgram.com'",
+         hint="set `name:` in the nova overlay"),
+    Case("125-generic-title-no-host", sub(sub(V3, "info: {title: Test", "info: {title: @@WebSocket API"),
+                                          "host: example.com", "host: 127.0.0.1"),
+         "NOVA125", severity="warning", message="the package is named 'spec', from the file name 'spec.yml'"),
     Case("082-pinned-in-place", sub(V2, "- {name: b, payload: {type: object, properties: {type: {enum: [b]}}}}",
                                     "- @@{name: b, x-nova-when: {equals: {/type: c}},\n"
                                     "             payload: {type: object, properties: {type: {enum: [b]}}}}"),
