@@ -99,6 +99,24 @@ def test_serve_on_a_port_in_use(spec: Path, capsys: pytest.CaptureFixture[str]) 
     assert "hint: choose another port with --port N (0: any free port)" in err
 
 
+@pytest.mark.parametrize("port", ["70000", "-1", "http"])
+def test_serve_on_a_port_that_is_none(spec: Path, capsys: pytest.CaptureFixture[str], port: str) -> None:
+    with pytest.raises(SystemExit) as exited:
+        serve_main(["spec.yaml", "--port", port], prog="nova-gen serve")
+    assert exited.value.code == EXIT_USAGE
+    assert "is not a port number" in capsys.readouterr().err
+
+
+def test_check_handlers_of_a_module_that_fails_to_import(
+    in_tmp: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    Path("broken_handlers_mod.py").write_text("def oops(:\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(in_tmp))
+    status, err = run(["check-handlers", "broken_handlers_mod:Handlers"], capsys)
+    assert status == EXIT_USAGE
+    assert "importing 'broken_handlers_mod' raised SyntaxError" in err
+
+
 def test_check_handlers_of_a_missing_module(capsys: pytest.CaptureFixture[str]) -> None:
     status, err = run(["check-handlers", "no_such_module_here:Handlers"], capsys)
     assert status == EXIT_USAGE and "cannot import 'no_such_module_here'" in err
