@@ -50,6 +50,21 @@ def test_an_output_the_system_cannot_create(spec: Path, capsys: pytest.CaptureFi
     assert "cannot write the package to /proc/nova-gen-nope/tickers: '/proc/nova-gen-nope'" in err
 
 
+def test_an_output_under_a_folder_that_cannot_be_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What os.access says decides (root may write anywhere, so the answer is set here)."""
+    from nova_gen import oserrors
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    monkeypatch.setattr(oserrors.os, "access", lambda path, mode: Path(path) != locked)
+    assert oserrors.folder_problem(locked / "out" / "pkg") == (
+        f"{str(locked / 'out' / 'pkg')!r} cannot be created: {str(locked)!r} is not writable"
+    )
+    assert oserrors.folder_problem(locked) is None  # it exists: writing into it reports its own error
+
+
 def test_a_file_in_the_way_of_the_package_folder(spec: Path, capsys: pytest.CaptureFixture[str]) -> None:
     Path("out").mkdir()
     Path("out/tickers").write_text("", encoding="utf-8")
