@@ -5,11 +5,19 @@ Small documents of our own, and the real ones in ``corpus/`` they stand for."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
 from pathlib import Path
+from typing import Any
+
+import pytest
+from websockets.asyncio.client import connect
 
 from nova_gen.diagnostics import Diagnostics, SpecError
 from nova_gen.loader import load_api
 from nova_gen.planner import plan
+from nova_gen.testing import SpecServer
 
 CORPUS = Path(__file__).parent / "corpus"
 
@@ -154,3 +162,34 @@ channels:
     v3 = "asyncapi: 3.0.0\ninfo: {title: T, version: '1'}\nchanels: {}\noperashuns: {}\n"
     diagnostics, _ = run(write(tmp_path, v3))
     assert [d.hint for d in diagnostics.items] == ["did you mean 'channels'?", "did you mean 'operations'?"]
+
+
+SENT = [
+    # The frames of the trial: messages that share no pinned field, and binary audio.
+    ("assemblyai/asyncapi.yml", None, [b"\x00\x01", {"force_end_utterance": True}, {"terminate_session": True}],
+     ["sendAudio", "forceEndUtterance", "terminateSession"]),
+    ("assemblyai/usm-streaming.yml", "client", [b"\x00\x01", {"type": "ForceEndpoint"}],
+     ["AudioChunk", "ForceEndpoint"]),
+    ("deepgram/asyncapi.yml", "client", [{"type": "KeepAlive"}, b"\x00\x01", {"type": "Settings"}],
+     ["AgentV1KeepAlive", "AgentV1Media", None]),
+]
+
+
+@pytest.mark.parametrize(("doc", "perspective", "frames", "methods"), SENT, ids=[s[0] for s in SENT])
+async def test_serve_recognises_what_the_client_sends(
+    doc: str, perspective: str | None, frames: list[Any], methods: list[str | None], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Each frame is the request it is built as (``None``: a frame the document does not
+    describe, `Settings` without its required fields, is logged and dropped)."""
+    api = load_api(CORPUS / doc, Diagnostics(), CORPUS, perspective)
+    with caplog.at_level(logging.WARNING, logger="nova.testing.server"):
+        async with asyncio.timeout(10), SpecServer(api) as server, connect(server.url + api.address) as ws:
+            for frame in frames:
+                await ws.send(frame if isinstance(frame, bytes) else json.dumps(frame))
+            expected = [m for m in methods if m is not None]
+            await server.wait_for(lambda: len(server.connection_log(1)) == len(expected))
+            await ws.send("[0]")  # then a frame no document describes: all above were taken
+            await server.wait_for(lambda: len(server.received) + len(server.received_binary) > len(frames))
+    assert [m for m, _ in server.connection_log(1)] == expected
+    unknown = [r.getMessage() for r in caplog.records if "sent a" in r.getMessage()]
+    assert len(unknown) == 1 + methods.count(None), unknown
