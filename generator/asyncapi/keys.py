@@ -62,13 +62,20 @@ FIELDS: dict[str, dict[int, tuple[str, ...]]] = {
             "parameters", "correlationIds", "replies", "replyAddresses", "externalDocs", "tags", "operationTraits",
             "messageTraits", "serverBindings", "channelBindings", "operationBindings", "messageBindings"),
     },
+    "security-scheme": {
+        2: ("type", "description", "name", "in", "scheme", "bearerFormat", "flows", "openIdConnectUrl"),
+        3: ("type", "description", "name", "in", "scheme", "bearerFormat", "flows", "openIdConnectUrl", "scopes"),
+    },
+    "correlation-id": {2: ("description", "location"), 3: ("description", "location")},
+    "example": {2: ("headers", "payload", "name", "summary"), 3: ("headers", "payload", "name", "summary")},
     "ws-channel": {2: ("method", "query", "headers", "bindingVersion"), 3: ("method", "query", "headers",
                                                                            "bindingVersion")},
 }
 """The fixed fields of each object, by AsyncAPI major version (2.0-2.6, 3.0-3.1)."""
 
 _MEMBERS = {"servers": "server", "channels": "channel", "operations": "operation", "messages": "message",
-            "parameters": "parameter", "serverVariables": "variable", "replies": "reply"}
+            "parameters": "parameter", "serverVariables": "variable", "replies": "reply",
+            "securitySchemes": "security-scheme", "correlationIds": "correlation-id"}
 """Component sections (and root sections) whose members are the named objects."""
 
 
@@ -108,7 +115,8 @@ def check_keys(doc: Document, major: int, diagnostics: Diagnostics) -> None:
 _NAMES = {"root": "the document", "info": "info", "server": "a server", "variable": "a server variable",
           "channel": "a channel", "operation": "an operation", "reply": "an operation's reply",
           "message": "a message", "parameter": "a channel parameter", "components": "components",
-          "ws-channel": "the channel's ws binding"}
+          "security-scheme": "a security scheme", "correlation-id": "a correlationId",
+          "example": "a message example", "ws-channel": "the channel's ws binding"}
 
 
 def _objects(data: Any, major: int) -> Iterator[tuple[str, dict[str, Any], str]]:
@@ -153,6 +161,11 @@ def _object(kind: str, value: Any, pointer: str, major: int) -> Iterator[tuple[s
         if isinstance(bindings, dict):
             yield from _object("ws-channel", bindings.get("ws"), join_pointer(join_pointer(pointer, "bindings"), "ws"),
                                major)
+    elif kind == "message":
+        yield from _object("correlation-id", value.get("correlationId"), join_pointer(pointer, "correlationId"), major)
+        examples = value.get("examples")
+        for i, example in enumerate(examples if isinstance(examples, list) else ()):
+            yield from _object("example", example, join_pointer(join_pointer(pointer, "examples"), i), major)
     elif kind == "operation":
         if major == 2:
             yield from _object("message", value.get("message"), join_pointer(pointer, "message"), major)

@@ -193,3 +193,23 @@ async def test_serve_recognises_what_the_client_sends(
     assert [m for m, _ in server.connection_log(1)] == expected
     unknown = [r.getMessage() for r in caplog.records if "sent a" in r.getMessage()]
     assert len(unknown) == 1 + methods.count(None), unknown
+
+
+def test_typos_deep_in_the_objects_nova_gen_reads(tmp_path: Path) -> None:
+    text = HEAD.replace("agent/v1-", "") + """components:
+  securitySchemes:
+    key: {type: httpApiKey, in: query, nme: token}
+  messages:
+    a:
+      correlationId: {locaton: '$message.payload#/id'}
+      examples: [{paylaod: {type: a}}]
+      payload: {type: object, properties: {type: {const: a}}}
+    b: {payload: {type: object, properties: {type: {const: b}}}}
+"""
+    diagnostics, _ = run(write(tmp_path, text))
+    found = [(d.code, d.message, d.hint) for d in diagnostics.items if d.code == "NOVA117"]
+    assert sorted(found) == [
+        ("NOVA117", "unknown key 'locaton' in a correlationId", "did you mean 'location'?"),
+        ("NOVA117", "unknown key 'nme' in a security scheme", "did you mean 'name'?"),
+        ("NOVA117", "unknown key 'paylaod' in a message example", "did you mean 'payload'?"),
+    ]
