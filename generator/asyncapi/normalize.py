@@ -236,7 +236,7 @@ class AsyncApiNormalizer:
         servers, security = handshake.servers()
         if not servers and "servers" not in self.data:
             pass  # documented: connect(url=...) is then required
-        if not any(op.messages or op.reply for op in parsed.operations):
+        if not self.refs.failures and not any(op.messages or op.reply for op in parsed.operations):
             section = "/operations" if self.major >= 3 else "/channels"
             self.diagnostics.warning(
                 "NOVA119",

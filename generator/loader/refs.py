@@ -320,7 +320,9 @@ class RefResolver:
             n += 1
         return Target(doc, done), None
 
-    def _slash_key(self, container: dict[Any, Any], tokens: list[str], n: int, site: Document, where: str) -> tuple[str, int]:
+    def _slash_key(
+        self, container: dict[Any, Any], tokens: list[str], n: int, site: Document, where: str
+    ) -> tuple[str, int]:
         """The key of ``container`` that ``tokens[n:]`` spell with a raw ``/`` in it, and the
         index of the last token it takes; ``(tokens[n], n)`` (unescaped) when none does.
 

@@ -213,3 +213,8 @@ def test_typos_deep_in_the_objects_nova_gen_reads(tmp_path: Path) -> None:
         ("NOVA117", "unknown key 'nme' in a security scheme", "did you mean 'name'?"),
         ("NOVA117", "unknown key 'paylaod' in a message example", "did you mean 'payload'?"),
     ]
+
+
+def test_messages_lost_to_a_failed_ref_do_not_make_an_empty_document(tmp_path: Path) -> None:
+    diagnostics, _ = run(write(tmp_path, HEAD.replace("agent/v1-b", "agent/v1-a")))
+    assert codes(diagnostics) == ["NOVA010"], [d.format() for d in diagnostics.items]
