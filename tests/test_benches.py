@@ -22,7 +22,7 @@ TINY = {
     "memory.py": ["4", "1"],
     "import_time.py": ["1", "1"],
     "telemetry.py": ["2000", "1"],
-    "generation.py": ["1", "--sizes", "2,4"],
+    "generation.py": ["1", "--sizes", "2,4", "--startup"],
 }
 
 
