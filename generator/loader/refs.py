@@ -340,7 +340,7 @@ class RefResolver:
                         "key (here and in every other $ref of this file written so)",
                         site.source.position(where),
                         hint="a JSON Pointer (RFC 6901) writes '/' inside a key as '~1': "
-                        f"#.../{key.replace('~', '~0').replace('/', '~1')}",
+                        + "#/" + "/".join([*tokens[:n], key.replace("~", "~0").replace("/", "~1"), *tokens[end:]]),
                     )
                 return key, end - 1
         return unescape_token(tokens[n]), n
