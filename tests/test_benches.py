@@ -17,7 +17,7 @@ BENCH = Path(__file__).resolve().parent.parent / "bench"
 
 TINY = {
     "receive.py": ["300", "1"],
-    "receive_raw.py": ["300", "1"],
+    "receive_raw.py": ["300", "1", "--cpu"],
     "roundtrip.py": ["200", "1"],
     "memory.py": ["4", "1"],
     "import_time.py": ["1", "1"],
