@@ -2,9 +2,9 @@
 
 The AsyncAPI JSON Schema allows only an object's fixed fields and ``x-`` extensions. A typo
 (``chanels``, ``subscibe``, ``paylod``) would otherwise drop what it holds without a word,
-so a key close to a fixed field is an error with "did you mean" (``NOVA117``). Vendors also
+so a key close to a fixed field is an error with "did you mean" (``NOVA118``). Vendors also
 publish keys of their own or of the other major version (a 2.x ``schema`` in a 3.0
-Parameter Object); those are warnings (``NOVA118``): nova-gen reads around them. Only the
+Parameter Object); those are warnings (``NOVA119``): nova-gen reads around them. Only the
 root document is walked, object by object as the specification nests them; a ``$ref``
 object is left to what it points at.
 """
@@ -80,7 +80,7 @@ _MEMBERS = {"servers": "server", "channels": "channel", "operations": "operation
 
 
 def check_keys(doc: Document, major: int, diagnostics: Diagnostics) -> None:
-    """``NOVA117`` (a typo of a fixed field, at each place) or ``NOVA118`` (a key nova-gen
+    """``NOVA118`` (a typo of a fixed field, at each place) or ``NOVA119`` (a key nova-gen
     ignores, once per key and kind of object, at its first place) for every key of the
     document's objects that is neither a fixed field nor an ``x-`` extension."""
     ignored: dict[tuple[str, str], list[str]] = {}
@@ -92,7 +92,7 @@ def check_keys(doc: Document, major: int, diagnostics: Diagnostics) -> None:
             close = difflib.get_close_matches(key, allowed, 1)
             if close:
                 diagnostics.error(
-                    "NOVA117",
+                    "NOVA118",
                     f"unknown key {key!r} in {_NAMES[kind]}",
                     doc.source.position(join_pointer(pointer, key), key=True),
                     hint=f"did you mean {close[0]!r}?",
@@ -105,7 +105,7 @@ def check_keys(doc: Document, major: int, diagnostics: Diagnostics) -> None:
         version = f" (a field of AsyncAPI {other}.x)" if key in FIELDS[kind].get(other, ()) else ""
         more = f" (here and in {len(places) - 1} more)" if len(places) > 1 else ""
         diagnostics.warning(
-            "NOVA118",
+            "NOVA119",
             f"unknown key {key!r} in {_NAMES[kind]}{version}{more}; nova-gen ignores it",
             doc.source.position(places[0], key=True),
             hint="allowed here: " + ", ".join(allowed) + ", and `x-` extensions",

@@ -239,7 +239,7 @@ class AsyncApiNormalizer:
         if not self.refs.failures and not any(op.messages or op.reply for op in parsed.operations):
             section = "/operations" if self.major >= 3 else "/channels"
             self.diagnostics.warning(
-                "NOVA119",
+                "NOVA120",
                 "the document describes no operation with a message: the client has no methods and no hooks",
                 self.doc.source.position(section if section[1:] in self.data else "/asyncapi", key=True),
                 hint="2.x: give a channel `publish`/`subscribe` with a `message`; 3.x: list `operations` with "

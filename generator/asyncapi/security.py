@@ -165,7 +165,7 @@ class Handshake:
             more = f" and {len(located) - 4} more" if len(located) > 4 else ""
             shown = ", ".join(repr(n) for n in located[:4]) + more
             self.diagnostics.warning(
-                "NOVA120",
+                "NOVA121",
                 f"channel {channel.key!r} declares parameters its address {address!r} does not use ({shown}); "
                 "they say where their value lives (`location`), so nova-gen ignores them",
                 channel.doc.source.position(join_pointer(pbase, located[0]), key=True),

@@ -113,11 +113,11 @@ def test_deepgram_generates_with_one_warning_for_its_unescaped_keys() -> None:
 def test_usm_streaming_parameters_are_ignored_with_one_warning_and_its_side_is_detected() -> None:
     """assemblyai's usm-streaming: 16 parameters describe query settings (`location:
     $message.payload#/x`), its messages say "Client message ..." / "Server message ...":
-    one NOVA120, and NOVA095 read from the server's side, none from the client's."""
+    one NOVA121, and NOVA095 read from the server's side, none from the client's."""
     doc = CORPUS / "assemblyai" / "usm-streaming.yml"
     diagnostics, generated = run(doc)
     assert generated
-    assert codes(diagnostics).count("NOVA120") == 1
+    assert codes(diagnostics).count("NOVA121") == 1
     assert "NOVA106" not in codes(diagnostics)
     assert "NOVA095" in codes(diagnostics)
     diagnostics, generated = run(doc, "client")
@@ -158,7 +158,7 @@ channels:
 """
     diagnostics, generated = run(write(tmp_path, v2))
     assert not generated
-    assert [(d.code, d.hint) for d in diagnostics.items] == [("NOVA117", "did you mean 'payload'?")]
+    assert [(d.code, d.hint) for d in diagnostics.items] == [("NOVA118", "did you mean 'payload'?")]
     v3 = "asyncapi: 3.0.0\ninfo: {title: T, version: '1'}\nchanels: {}\noperashuns: {}\n"
     diagnostics, _ = run(write(tmp_path, v3))
     assert [d.hint for d in diagnostics.items] == ["did you mean 'channels'?", "did you mean 'operations'?"]
@@ -207,11 +207,11 @@ def test_typos_deep_in_the_objects_nova_gen_reads(tmp_path: Path) -> None:
     b: {payload: {type: object, properties: {type: {const: b}}}}
 """
     diagnostics, _ = run(write(tmp_path, text))
-    found = [(d.code, d.message, d.hint) for d in diagnostics.items if d.code == "NOVA117"]
+    found = [(d.code, d.message, d.hint) for d in diagnostics.items if d.code == "NOVA118"]
     assert sorted(found) == [
-        ("NOVA117", "unknown key 'locaton' in a correlationId", "did you mean 'location'?"),
-        ("NOVA117", "unknown key 'nme' in a security scheme", "did you mean 'name'?"),
-        ("NOVA117", "unknown key 'paylaod' in a message example", "did you mean 'payload'?"),
+        ("NOVA118", "unknown key 'locaton' in a correlationId", "did you mean 'location'?"),
+        ("NOVA118", "unknown key 'nme' in a security scheme", "did you mean 'name'?"),
+        ("NOVA118", "unknown key 'paylaod' in a message example", "did you mean 'payload'?"),
     ]
 
 
