@@ -36,7 +36,7 @@ from ..nova.normalize import Normalizer as NovaNormalizer
 from ..nova.normalize import envelope_from
 from . import perspective, v2, v3
 from .common import Reader, own_name
-from .dispatch import Shape, ShapeReader, example_from
+from .dispatch import Shape, ShapeReader
 from .model import Channel, Message, Operation
 from .overlay import Overlay, read_overlay
 from .pairs import pair_by_correlation
@@ -449,6 +449,11 @@ class AsyncApiNormalizer:
                 order[slot] = i
                 events[i] = replace(events[i], by_validation=True)
             self.unreachable([messages[i] for i in ranked], [events[i].name for i in ranked])
+            self.catch_all(
+                [messages[i] for i in ranked],
+                [events[i].name for i in ranked],
+                [self.specificity(messages[i], shapes[messages[i].identity], i) for i in ranked],
+            )
             first = messages[members[0]]
             names = ", ".join(repr(events[i].name) for i in ranked)
             self.diagnostics.warning(
@@ -480,6 +485,24 @@ class AsyncApiNormalizer:
                 )
             else:
                 seen[key] = name
+
+    def catch_all(self, ranked: list[Message], names: list[str], keys: list[tuple[int, int, int, int]]) -> None:
+        """NOVA117 for the first message of a group that requires and pins nothing (its
+        specificity is all zeros) and is tried before others: it validates every frame of
+        theirs whose fields have the types it declares, so it takes their frames (the
+        Slack Socket Mode client document: ``hello`` gets every frame)."""
+        for n, (msg, key) in enumerate(zip(ranked, keys, strict=True)):
+            if key[:3] == (0, 0, 0) and n < len(ranked) - 1:
+                later = ", ".join(repr(name) for name in names[n + 1 :])
+                self.diagnostics.warning(
+                    "NOVA117",
+                    f"incoming message {names[n]!r} requires and pins no field: tried before {later}, it "
+                    "also takes their frames, unless a field it declares has another type there",
+                    msg.doc.source.position(msg.pointer, key=True),
+                    hint="say how each is recognised: `x-nova-when: {equals: {/type: ...}}` on the message "
+                    "(or the overlay's `messages: {name: {when: ...}}`), or a `const` on a common field",
+                )
+                return
 
     def specificity(self, msg: Message, shape: Shape, index: int) -> tuple[int, int, int, int]:
         """The sort key of a message in a runtime-discriminated group: most specific first."""
@@ -695,9 +718,10 @@ class AsyncApiNormalizer:
     def request_examples(
         self, msg: Message, replies: list[Message] | None, params: tuple[ir.Param, ...], skip: set[str | None]
     ) -> tuple[ir.RequestExample, ...]:
-        """Examples for the local test server: each reply example (or the smallest reply its
-        constants describe), with the request's own example of the same position as its
-        params (else the first, else none)."""
+        """Examples for the local test server: each reply example, with the request's own
+        example of the same position as its params (else the first, else none). A reply
+        without examples has none here: the server builds one from the reply's schema
+        (:mod:`nova_gen.testing.synth`)."""
         if not replies:
             return ()
         skipped = {s[1:] for s in skip if s and s.count("/") == 1}
@@ -709,7 +733,7 @@ class AsyncApiNormalizer:
             sample = {}
         results: list[Any] = []
         for m in replies:
-            results.extend(self.examples(m) or [example_from(self.shape(m))])
+            results.extend(self.examples(m))
         # A reply example keeps its correlation value: the server writes the request's over it.
         # The n-th example of the request goes with the n-th reply example (an echo's pairs).
         params_of = [{k: v for k, v in ex.items() if k not in skipped} if isinstance(ex, dict) else sample for ex in own]

@@ -160,6 +160,11 @@ CASES = [
                                     "- @@{name: b, payload: {type: object, description: a copy, properties: {type: {enum: [a]}}}}"),
                                 "- {name: a, payload:", "- {name: a, payload:"),
          "NOVA075", severity="warning", message="'b' is never delivered: 'a', tried before it"),
+    Case("117-catch-all", sub(V2, "- {name: a, payload: {type: object, properties: {type: {enum: [a]}}}}\n"
+                                  "          - {name: b, payload: {type: object, properties: {type: {enum: [b]}}}}",
+                              "- @@{name: a, payload: {type: object, properties: {type: {type: string}}}}\n"
+                              "          - {name: b, payload: {type: object, properties: {kind: {type: string}}}}"),
+         "NOVA117", severity="warning", message="'a' requires and pins no field: tried before 'b'"),
     Case("116-outgoing", sub(V3, "  sendPing:\n    action: receive\n    channel: {$ref: '#/channels/root'}\n"
                              "    messages: [{$ref: '#/channels/root/messages/ping'}]\n",
                              "  sendPing:\n    action: receive\n    channel: {$ref: '#/channels/root'}\n"
