@@ -19,17 +19,11 @@ from nova_gen.loader import load_api
 from nova_gen.planner import plan
 from nova_gen.testing import SpecServer
 
+from .building import one_channel
+
 CORPUS = Path(__file__).parent / "corpus"
 
-HEAD = """asyncapi: 3.0.0
-info: {title: Test, version: '1'}
-servers:
-  prod: {host: example.com, protocol: wss}
-channels:
-  root:
-    address: /
-    messages:
-      a: {$ref: '#/components/messages/agent/v1-a'}
+HEAD = one_channel("Test") + """      a: {$ref: '#/components/messages/agent/v1-a'}
       b: {$ref: '#/components/messages/agent/v1-b'}
 operations:
   getA:
