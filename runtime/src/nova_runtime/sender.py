@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections import deque
 from collections.abc import Mapping
 from typing import Any, Protocol, TypeVar
 
@@ -39,6 +40,9 @@ from .telemetry import RequestCompleted
 __all__ = ["Link", "Sender"]
 
 T = TypeVar("T")
+
+LATENCY_WINDOW = 1000
+"""Requests whose latency :attr:`Sender.latencies` keeps."""
 
 
 class Link(Protocol):
@@ -80,6 +84,9 @@ class Sender:
         self.throttled_at = float("-inf")
         """Loop time of the last rate-limit error reply or close."""
         self._throttles = 0
+        self.latencies: deque[float] = deque(maxlen=LATENCY_WINDOW)
+        """Seconds from call to outcome of the last :data:`LATENCY_WINDOW` requests
+        (``diagnostics()``'s percentiles), kept whether or not a telemetry sink listens."""
 
     # -- the connection ------------------------------------------------------------------
 
@@ -285,12 +292,18 @@ class Sender:
             ctx.fail_waiter(pending, RequestTimeout(pending.method, pending.timeout))
 
     def completed(self, method: str, start: float, error: BaseException | None) -> None:
-        """Count and time one request (``RequestCompleted``)."""
+        """Time one request into :attr:`latencies` and, when a sink listens, emit
+        ``RequestCompleted``."""
+        ctx = self.ctx
+        latency = ctx.loop.time() - start
+        self.latencies.append(latency)
+        if ctx.telemetry is None:
+            return
         code = error.code if isinstance(error, ServerError) else None
-        self.ctx.emit(
+        ctx.emit(
             RequestCompleted,
             method=method,
-            latency=self.ctx.loop.time() - start,
+            latency=latency,
             ok=error is None,
             error_code=code if isinstance(code, (int, str)) else None,
         )

@@ -9,9 +9,10 @@ plain integers on the client, read through ``client.diagnostics()``.
 Events never carry secrets: no credentials, tokens, signatures, headers or payloads.
 ``ErrorOccurred.message`` is redacted by the caller (see :func:`.logs.redact`).
 
-Sinks: :class:`InMemoryMetrics` (the default), :class:`FanOut` (several sinks, and
-isolation from a sink that raises), :class:`NullSink`; Prometheus and OpenTelemetry in
-:mod:`.sinks` (optional extras).
+Sinks (none by default, and then no event is built): :class:`InMemoryMetrics` (what
+``client.metrics`` returns), :class:`FanOut` (several sinks, and isolation from a sink
+that raises), :class:`NullSink`; Prometheus and OpenTelemetry in :mod:`.sinks`
+(optional extras).
 """
 
 from __future__ import annotations
@@ -336,7 +337,7 @@ def percentile(values: Iterable[float], p: float) -> float | None:
 
 
 class InMemoryMetrics(TelemetrySink):
-    """The default sink: counters, a bounded latency window, the last events.
+    """The in-memory sink (``client.metrics``): counters, a bounded latency window, the last events.
 
     * ``count(kind)``: events of a type (``"request_completed"`` or the class);
       ``count(kind, key)``: by key, where the key is
