@@ -103,3 +103,52 @@ async def test_fragmented_messages_with_pings_between_are_reassembled_in_order()
     async with asyncio.timeout(30):
         async with _server(b"".join(frames)) as url:
             assert await _timestamps(url, 3) == [0, 1, 2]
+
+
+async def test_sends_wait_for_a_full_write_buffer_and_fail_once_closed() -> None:
+    """``BatchConnection.send`` writes a whole message at once and waits only while the
+    write buffer is over its limit (the server stops reading until told); text and binary
+    frames arrive as sent; a send after the server closed raises ``ConnectionClosed``."""
+    from nova_runtime.transport import BatchConnection
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import ConnectionClosed
+
+    reading = asyncio.Event()
+    received: list[str | bytes] = []
+
+    async def handler(ws: ServerConnection) -> None:
+        async with asyncio.timeout(20):  # bounded even when the test fails before set()
+            await reading.wait()
+        async for message in ws:
+            received.append(message)
+            if message == "last":
+                await ws.close()
+
+    big = b"x" * 65536
+    async with asyncio.timeout(30), serve(handler, "127.0.0.1", 0, max_queue=1) as server:
+        url = f"ws://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+        ws = await connect(url, create_connection=BatchConnection, compression=None)
+        assert isinstance(ws, BatchConnection)
+        ws.transport.set_write_buffer_limits(high=65536)
+        sent = 0
+        while sent < 2000:  # the kernel's buffers fill first, then ours
+            blocked = asyncio.create_task(ws.send(big))
+            sent += 1
+            for _ in range(5):
+                await asyncio.sleep(0)
+            if not blocked.done():
+                break
+            await blocked
+        assert not blocked.done() and ws.paused  # written, held until the server reads
+        reading.set()
+        await blocked
+        await ws.send("text")
+        await ws.send("last")
+        await ws.wait_closed()
+        try:
+            await ws.send("after")
+        except ConnectionClosed:
+            pass
+        else:
+            raise AssertionError("a send on a closed connection must raise")
+    assert received == [big] * sent + ["text", "last"]

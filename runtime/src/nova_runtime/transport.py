@@ -186,13 +186,43 @@ class BatchConnection(ClientConnection):
             self.transport.resume_reading()
         return message
 
-    def send_now(self, text: str) -> bool:
-        """Write one text message without waiting for the write buffer to drain (small
-        protocol answers from inside the receive callback); False when not open."""
+    # -- sending -----------------------------------------------------------------------
+
+    async def send(self, message: Any, text: bool | None = None) -> None:
+        """websockets' ``send``, shortened for the common case: one whole ``str`` (a text
+        frame) or ``bytes`` (binary) while the connection is open and no fragmented send
+        is under way is framed by the protocol and written at once, and only a write
+        buffer over its high-water mark is waited for (websockets' ``drain``). That is
+        what websockets' ``send_context`` does in that case, without the async context
+        manager around it. Everything else goes to websockets' own ``send``."""
+        kind = type(message)
+        if (
+            text is None
+            and (kind is str or kind is bytes)
+            and self.send_in_progress is None
+            and self.protocol.state is State.OPEN
+        ):
+            if self.send_now(message):
+                if self.paused:
+                    await self.drain()
+                return
+            # Writing failed: as websockets, wait for the end and raise why it ended.
+            await asyncio.shield(self.connection_lost_waiter)
+            raise self.close_exc
+        await super().send(message, text=text)
+
+    def send_now(self, message: str | bytes) -> bool:
+        """Write one whole message (``str``: text, ``bytes``: binary) without waiting for
+        the write buffer to drain (small protocol answers from inside the receive
+        callback, and :meth:`send`); False when not open or when writing failed (the
+        connection is aborted then)."""
         if self.protocol.state is not State.OPEN:
             return False
-        self.protocol.send_text(text.encode())
         try:
+            if isinstance(message, str):
+                self.protocol.send_text(message.encode())
+            else:
+                self.protocol.send_binary(message)
             self.send_data()
         except Exception as exc:  # noqa: BLE001 - as websockets: the connection ends
             self.set_connection_exc(exc)
