@@ -19,7 +19,9 @@ from .test_server import TICKER_BTC, call, is_note, notes
 
 pytestmark = pytest.mark.asyncio
 
-TIMEOUT = 5.0
+TIMEOUT = 20.0
+"""Seconds before a test fails as hung: a guard, not a timing assertion (the feed tests run a
+10 ms clock, and on a loaded machine closing two connections against it takes seconds)."""
 
 
 async def test_mute_stops_the_streams_but_pings_and_requests_are_answered() -> None:
@@ -65,14 +67,20 @@ async def test_feed_sends_the_same_ticks_on_every_connection() -> None:
         asyncio.timeout(TIMEOUT),
         SpecServer(api, notify_interval=0.01, feed=True) as server,
     ):
-        async with connect(server.url) as a, connect(server.url) as b:
+        # max_queue=None: a connection that stops reading keeps reading the socket, so its
+        # closing handshake is not stuck behind a feed it paused (websockets' flow control).
+        async with (
+            connect(server.url, max_queue=None) as a,
+            connect(server.url, max_queue=None) as b,
+        ):
             await call(a, 1, "public/subscribe", {"channels": [TICKER_BTC]})
             await call(b, 1, "public/subscribe", {"channels": [TICKER_BTC]})
-            first_a = [json.dumps(f, sort_keys=True) for f in await notes(a, 20)]
+            first_a = [json.dumps(f, sort_keys=True) for f in await notes(a, 40)]
             first_b = [json.dumps(f, sort_keys=True) for f in await notes(b, 20)]
-    # b subscribed a little later: its frames are a's, from some tick on.
+    # b subscribed one round trip later: its frames are a's, from some tick on (how many
+    # ticks later depends on the machine's load, so only "one of a's first 40" is asserted).
     start = first_a.index(first_b[0]) if first_b[0] in first_a else None
-    assert start is not None and start <= 5
-    overlap = first_a[start:]
-    assert first_b[: len(overlap)] == overlap
+    assert start is not None
+    overlap = first_a[start : start + len(first_b)]
+    assert first_b[: len(overlap)] == overlap and len(overlap) > 1
     assert all(is_note(json.loads(f)) for f in first_a + first_b)
