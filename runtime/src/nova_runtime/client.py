@@ -15,7 +15,7 @@ logical connection alive (with :mod:`.establish`, :mod:`.keepalive`, :mod:`.watc
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
@@ -307,11 +307,12 @@ class BaseClient(Generic[H]):
 
     # -- what generated code calls ---------------------------------------------------------
 
-    async def _request(
+    def _request(
         self, spec: RequestSpec[T], params: Mapping[str, Any], *, timeout: float | None = None
-    ) -> T:
-        """Send a request and return its parsed result (see :meth:`.sender.Sender.request`)."""
-        return await self._sender.request(spec, params, timeout=timeout)
+    ) -> Coroutine[Any, Any, T]:
+        """Send a request; awaited, its parsed result (see :meth:`.sender.Sender.request`,
+        whose coroutine this is: no frame of its own on every resumption)."""
+        return self._sender.request(spec, params, timeout=timeout)
 
     async def _send_frame(
         self,
