@@ -284,10 +284,10 @@ class Sender:
         """Send ``text`` on ``conn`` and wait for ``pending``'s reply (or its deadline)."""
         waiter: asyncio.Future[Any] = self.ctx.loop.create_future()
         pending.waiter = waiter
-        self.watch(pending)
         conn.last_subscribe = ()
         try:
             await conn.send(text)
+            self.watch(pending)  # after the send: while the server answers, off the latency
             return await waiter
         except BaseException:
             self.ctx.session.abandon(pending)
