@@ -58,8 +58,13 @@ $(GANACHE_STAMP):
 	npm install --prefix $(NPM_DIR) --no-audit --no-fund --no-save --loglevel=error ganache@$(GANACHE_VERSION)
 	@touch $@
 
+# Every test on the default transport, then the ones that depend on the transport (every
+# end-to-end test against a real server) again on picows (docs/contributing.md).
+PICOWS_TESTS := tests/e2e tests/realservers tests/runtime/test_client.py \
+	tests/runtime/test_resilience.py tests/runtime/test_sends.py
 pytest: $(STAMP) $(GANACHE_STAMP)
 	$(BIN)/pytest -q
+	$(BIN)/pytest -q --transport=picows $(PICOWS_TESTS)
 
 # The benchmarks (bench/README.md): minutes, not part of `make test`, which runs each at a tiny N.
 bench: $(STAMP)

@@ -32,10 +32,26 @@ CHANNEL = "ticker.BTC-PERPETUAL.100ms"
 
 
 def argv(default_n: int, default_rounds: int) -> tuple[int, int]:
-    """``[N] [ROUNDS]`` from the command line."""
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else default_n
-    rounds = int(sys.argv[2]) if len(sys.argv) > 2 else default_rounds
+    """``[N] [ROUNDS]`` from the command line; ``--cpu`` anywhere makes :func:`clock` the
+    process's CPU time."""
+    global clock
+    args = [a for a in sys.argv[1:] if a != "--cpu"]
+    if len(args) < len(sys.argv) - 1:
+        clock = time.process_time
+    n = int(args[0]) if args else default_n
+    rounds = int(args[1]) if len(args) > 1 else default_rounds
     return n, rounds
+
+
+clock: Callable[[], float] = time.perf_counter
+"""What the receive benches time with: wall-clock seconds, or with ``--cpu`` the CPU seconds
+of this process (the client's own work, whatever else the machine runs; the server is a
+child process and not counted). Rates are then messages per CPU-second."""
+
+
+def rate_unit() -> str:
+    """The unit of :func:`rate`'s numbers under the chosen :data:`clock`."""
+    return "msg/CPU-s" if clock is time.process_time else "msg/s"
 
 
 def ticker_frame(channel: str = CHANNEL) -> str:
@@ -117,12 +133,13 @@ def report(
     labels: dict[str, str],
     unit: str,
     *,
-    ours: str,
+    ours: str | tuple[str, ...],
     base: str,
     goal: str,
 ) -> float:
     """Print median and min-max per side and the ratio ``ours/base`` of the medians
-    (with the goal it is held against); return the ratio."""
+    (with the goal it is held against), one line per side of ``ours``; return the
+    first ratio."""
     print(f"== {title}")
     for name, label in labels.items():
         values = samples[name]
@@ -130,20 +147,38 @@ def report(
             f"{label:<52} median {statistics.median(values):>12,.2f} {unit}"
             f"  (min-max {min(values):,.2f}-{max(values):,.2f}, {len(values)} rounds)"
         )
-    ratio = statistics.median(samples[ours]) / statistics.median(samples[base])
-    print(f"ratio {ours}/{base}: {ratio:.3f}  (goal {goal})", flush=True)
-    return ratio
+    ratios = []
+    for side in (ours,) if isinstance(ours, str) else ours:
+        ratio = statistics.median(samples[side]) / statistics.median(samples[base])
+        print(f"ratio {side}/{base}: {ratio:.3f}  (goal {goal})", flush=True)
+        ratios.append(ratio)
+    return ratios[0]
+
+
+def transports() -> tuple[str, ...]:
+    """The receive transports installed here: ``websockets`` always, ``picows`` with the
+    extra ``nova-runtime[picows]``."""
+    try:
+        import picows  # noqa: F401
+    except ImportError:
+        return ("websockets",)
+    return ("websockets", "picows")
+
+
+def nova_side(transport: str) -> str:
+    """The name of the nova side on ``transport`` in a report (``nova``, ``nova_picows``)."""
+    return "nova" if transport == "websockets" else f"nova_{transport}"
 
 
 async def rate(messages: AsyncIterator[Any], n: int) -> float:
     """Messages per second of the next ``n`` items of ``messages`` (each dropped at once)."""
     count = 0
-    started = time.perf_counter()
+    started = clock()
     async for _message in messages:
         count += 1
         if count == n:
             break
-    return n / (time.perf_counter() - started)
+    return n / (clock() - started)
 
 
 def run(coro: Any, timeout: float = 300) -> Any:

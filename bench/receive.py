@@ -8,20 +8,37 @@ Two clients consume them in this same process run, alternating, R rounds each:
   around the generated ``Ticker``, a dict lookup by channel, and a call of the channel's
   handler, which counts the message and drops it;
 - nova: ``DeribitClient.subscribe_ticker(...)`` iterated for N typed ``Ticker`` messages,
-  each dropped after it is counted.
+  each dropped after it is counted, on the default transport (``websockets``);
+- nova_picows: the same on ``ConnectOptions(transport="picows")``, when picows is installed.
 
-Both sides validate every frame fully into the same ``Ticker`` model. Prints the rates
-(messages per second, median and min-max) and nova/baseline (goal >= 1.2).
+Every side validates every frame fully into the same ``Ticker`` model. Prints the rates
+(messages per second, median and min-max) and each nova side / baseline (goal >= 1.2).
 
-    python bench/receive.py [N] [ROUNDS]
+    python bench/receive.py [N] [ROUNDS] [--cpu]
+
+``--cpu`` times each side by this process's CPU time instead of the wall clock: on a shared
+machine, where the wall clock also counts the time other jobs held the CPU.
 """
 
 from __future__ import annotations
 
 import json
-import time
+from collections.abc import Callable
+from functools import partial
 
-from _common import CHANNEL, argv, interleave, rate, report, run, server, ticker_frame
+import _common
+from _common import (
+    CHANNEL,
+    argv,
+    interleave,
+    nova_side,
+    rate,
+    report,
+    run,
+    server,
+    ticker_frame,
+    transports,
+)
 
 SUBSCRIBE = {"jsonrpc": "2.0", "id": 1, "method": "public/subscribe", "params": {"channels": [CHANNEL]}}
 
@@ -50,20 +67,24 @@ async def baseline(url: str, n: int) -> float:
     async with connect(url, compression=None, max_size=2**24) as ws:
         await ws.send(json.dumps(SUBSCRIBE))
         await ws.recv()  # the ack
-        started = time.perf_counter()
+        started = _common.clock()
         async for text in ws:
             note = validate(text)
             routes[note.params.channel](note.params.data)
             if received == n:
                 break
-        return n / (time.perf_counter() - started)
+        return n / (_common.clock() - started)
 
 
-async def nova(url: str, n: int) -> float:
+async def nova(url: str, n: int, transport: str = "websockets") -> float:
     from deribit import DeribitClient
     from nova_runtime import ConnectOptions
 
-    options = ConnectOptions(compression=False, subscription_buffer=n + 10)
+    options = ConnectOptions(
+        compression=False,
+        subscription_buffer=n + 10,
+        transport="picows" if transport == "picows" else "websockets",
+    )
     async with DeribitClient.connect(url=url, options=options) as client:
         sub = await client.subscribe_ticker(instrument_name="BTC-PERPETUAL", interval="100ms")
         return await rate(aiter(sub), n)
@@ -72,21 +93,20 @@ async def nova(url: str, n: int) -> float:
 def main() -> None:
     n, rounds = argv(50_000, 5)
     frame = ticker_frame()
+    labels = {"baseline": "baseline (websockets + validate_json + route)"}
+    for transport in transports():
+        labels[nova_side(transport)] = f"nova-gen Deribit client, {transport} (typed iterator)"
     with server(burst=n, frame=frame) as url:
-        samples = interleave(
-            rounds,
-            {"baseline": lambda: run(baseline(url, n)), "nova": lambda: run(nova(url, n))},
-            "msg/s",
-        )
+        sides: dict[str, Callable[[], float]] = {"baseline": lambda: run(baseline(url, n))}
+        for transport in transports():
+            sides[nova_side(transport)] = partial(lambda t: run(nova(url, n, t)), transport)
+        samples = interleave(rounds, sides, _common.rate_unit())
     report(
         f"typed receive, frame {len(frame)} B, N={n}",
         samples,
-        {
-            "baseline": "baseline (websockets + validate_json + route)",
-            "nova": "nova-gen Deribit client (typed iterator)",
-        },
-        "msg/s",
-        ours="nova",
+        labels,
+        _common.rate_unit(),
+        ours=tuple(nova_side(t) for t in transports()),
         base="baseline",
         goal=">= 1.2",
     )

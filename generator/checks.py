@@ -20,6 +20,7 @@ from nova_runtime.template import PLACEHOLDER
 from . import ir
 from .diagnostics import Diagnostics, Position
 from .plumbing import awaits_reply, plumbing_reason
+from .schemavalid import meta_schema_validator
 
 
 def check_api(api: ir.Api, diagnostics: Diagnostics) -> None:
@@ -78,17 +79,19 @@ def _schemas(api: ir.Api) -> Iterator[tuple[str, ir.JsonSchema, ir.Location | No
 def _check_schemas(api: ir.Api, diagnostics: Diagnostics) -> bool:
     ok = True
     # The same schema text is often written many times (a $ref, a list of strings); checking
-    # against the 2020-12 meta-schema is the slowest step of generation, so each distinct
-    # text is checked once and its outcome reported at every place it is written.
+    # against the 2020-12 meta-schema was the slowest step of generation, so each distinct
+    # text is checked once (by jsonschema-rs; python-jsonschema for the message of a schema
+    # it refuses: see schemavalid.py) and its outcome reported at every place it is written.
     outcomes: dict[str, jsonschema.SchemaError | None] = {}
     for what, schema, location in _schemas(api):
         text = json.dumps(schema, default=repr)
         if text not in outcomes:
-            try:
-                jsonschema.Draft202012Validator.check_schema(schema)
-                outcomes[text] = None
-            except jsonschema.SchemaError as error:
-                outcomes[text] = error
+            outcomes[text] = None
+            if not meta_schema_validator().is_valid(schema):  # the slow check only explains
+                try:
+                    jsonschema.Draft202012Validator.check_schema(schema)
+                except jsonschema.SchemaError as error:
+                    outcomes[text] = error
         exc = outcomes[text]
         if exc is not None:
             ok = False

@@ -17,12 +17,12 @@ BENCH = Path(__file__).resolve().parent.parent / "bench"
 
 TINY = {
     "receive.py": ["300", "1"],
-    "receive_raw.py": ["300", "1"],
+    "receive_raw.py": ["300", "1", "--cpu"],
     "roundtrip.py": ["200", "1"],
     "memory.py": ["4", "1"],
     "import_time.py": ["1", "1"],
     "telemetry.py": ["2000", "1"],
-    "generation.py": ["1", "--sizes", "2,4"],
+    "generation.py": ["1", "--sizes", "2,4", "--startup"],
 }
 
 

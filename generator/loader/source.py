@@ -20,7 +20,15 @@ import yaml
 from nova_runtime.pointer import join_pointer
 
 from ..diagnostics import Diagnostics, Position
-from .limits import DEFAULT_LIMITS, LimitExceeded, Limits, compose, format_size
+from .limits import (
+    DEFAULT_LIMITS,
+    LimitExceeded,
+    Limits,
+    OverLimits,
+    compose,
+    compose_unchecked,
+    format_size,
+)
 
 
 @dataclass
@@ -58,19 +66,43 @@ class Document:
 
 
 class _Builder:
-    def __init__(self, source: SourceMap, diagnostics: Diagnostics, limits: Limits) -> None:
+    """Plain values and positions from a node graph, aliases expanded.
+
+    ``bounded``: the graph comes from :func:`~.limits.compose_unchecked`, so the bounds the
+    checked composer enforces are enforced here, as the graph is expanded: a collection
+    deeper than ``max_depth`` (an alias inside its own anchor is one: it never ends), or more
+    than ``max_alias_nodes`` visits of nodes already built (each one a node an alias
+    repeats), raises :class:`~.limits.OverLimits` after bounded work.
+    """
+
+    def __init__(self, source: SourceMap, diagnostics: Diagnostics, limits: Limits, *, bounded: bool = False) -> None:
         self.source = source
         self.diagnostics = diagnostics
         self.limits = limits
+        self.bounded = bounded
+        self._seen: set[int] = set()
+        self._repeats = 0
 
-    def build(self, node: yaml.Node, pointer: str) -> Any:
+    def build(self, node: yaml.Node, pointer: str, depth: int = 0) -> Any:
+        if self.bounded:
+            self._count(node, depth)
         mark = node.start_mark
         self.source.positions[pointer] = (mark.line + 1, mark.column + 1)
         if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, pointer)
+            return self._mapping(node, pointer, depth + 1)
         if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, join_pointer(pointer, i)) for i, item in enumerate(node.value)]
+            return [self.build(item, join_pointer(pointer, i), depth + 1) for i, item in enumerate(node.value)]
         return self._text(self._scalar(node), node)
+
+    def _count(self, node: yaml.Node, depth: int) -> None:
+        if id(node) in self._seen:
+            self._repeats += 1
+            if self._repeats > self.limits.max_alias_nodes:
+                raise OverLimits
+        else:
+            self._seen.add(id(node))
+        if depth >= self.limits.max_depth and isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+            raise OverLimits
 
     def _text(self, value: Any, node: yaml.Node) -> Any:
         """``value``, or the text with U+FFFD for each lone surrogate (``"\\ud800"``), which no
@@ -86,7 +118,7 @@ class _Builder:
             return _SURROGATE.sub("\ufffd", value)
         return value
 
-    def _mapping(self, node: yaml.MappingNode, pointer: str) -> dict[Any, Any]:
+    def _mapping(self, node: yaml.MappingNode, pointer: str, depth: int) -> dict[Any, Any]:
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             mark = key_node.start_mark
@@ -105,7 +137,9 @@ class _Builder:
                     hint="YAML keeps only the last value; remove or rename one of them",
                 )
             self.source.key_positions[child] = (mark.line + 1, mark.column + 1)
-            result[key] = self.build(value_node, child)
+            if self.bounded:
+                self._count(key_node, depth)
+            result[key] = self.build(value_node, child, depth)
         return result
 
     def _scalar(self, node: yaml.Node) -> Any:
@@ -126,7 +160,9 @@ class _Builder:
                 "quote it if it is meant as text",
             )
         try:
-            return _SAFE.construct_object(node, deep=True)
+            # The safe constructor's function for the tag, called directly: construct_object
+            # would also remember every node it ever built, for the life of the process.
+            return _SAFE.yaml_constructors[tag](_SAFE, node)
         except (ValueError, KeyError, OverflowError) as exc:
             raise yaml.constructor.ConstructorError(
                 None, None, f"{node.value[:40]!r} is not a valid {tag.rsplit(':', 1)[-1]}", node.start_mark
@@ -175,8 +211,12 @@ def load_document(
     if text is None:
         return None
     try:
-        node = compose(text, limits)
-        data = None if node is None else _Builder(source, diagnostics, limits).build(node, "")
+        fast = _build_unchecked(text, display, limits)
+        if fast is not None:
+            data, source = fast
+        else:
+            node = compose(text, limits)
+            data = {} if node is None else _Builder(source, diagnostics, limits).build(node, "")
     except LimitExceeded as exc:
         diagnostics.error(exc.code, exc.problem or "", _position(display, exc), hint=exc.hint)
         return None
@@ -200,7 +240,24 @@ def load_document(
     except yaml.YAMLError as exc:
         diagnostics.error("NOVA001", f"invalid YAML: {exc}", Position(display, 1, 1))
         return None
-    return Document(path, display, {} if node is None else data, source, limits)
+    return Document(path, display, data, source, limits)
+
+
+def _build_unchecked(text: str, display: str, limits: Limits) -> tuple[Any, SourceMap] | None:
+    """The value (``{}`` for an empty file) and source map of ``text`` read the fast way
+    (libyaml's C composer, the bounds checked while building), or None when the file needs
+    the checked reading: it crosses a bound, libyaml refuses it, or it has anything to report. The checked reading
+    (:func:`~.limits.compose`) is the reference for every diagnostic and its position, so a
+    file that is not plainly fine is read again by it; a plainly fine file gives the same
+    nodes either way (``tests/loader/test_libyaml.py``)."""
+    source = SourceMap(display)
+    found = Diagnostics()
+    try:
+        node = compose_unchecked(text)
+        data = {} if node is None else _Builder(source, found, limits, bounded=True).build(node, "")
+    except (yaml.YAMLError, UnicodeEncodeError, OverLimits, RuntimeError):
+        return None
+    return None if found.items else (data, source)
 
 
 def _position(display: str, exc: yaml.MarkedYAMLError) -> Position:

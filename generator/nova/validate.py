@@ -18,6 +18,7 @@ from nova_runtime.pointer import join_pointer
 
 from ..diagnostics import Diagnostics
 from ..loader.source import Document
+from ..schemavalid import FastValidator
 
 
 @cache
@@ -25,6 +26,11 @@ def language_schema() -> dict[str, Any]:
     text = resources.files("nova_gen.nova").joinpath("nova-spec.schema.json").read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
+
+
+@cache
+def _language_validator() -> FastValidator:
+    return FastValidator(language_schema())
 
 
 def validate_structure(doc: Document, diagnostics: Diagnostics) -> None:
@@ -42,6 +48,8 @@ def validate_structure(doc: Document, diagnostics: Diagnostics) -> None:
             doc.source.position("/nova"),
             hint="this nova-gen reads version 1; write `nova: 1`",
         )
+    if _language_validator().is_valid(data):
+        return  # python-jsonschema below only explains what jsonschema-rs refuses
     validator = jsonschema.Draft202012Validator(language_schema())
     for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
         _report(error, doc, diagnostics)

@@ -14,8 +14,8 @@ import yaml
 
 from nova_gen.diagnostics import Diagnostics
 from nova_gen.loader import limits
-from nova_gen.loader.limits import DEFAULT_LIMITS, LimitedLoader, PythonLimitedLoader
-from nova_gen.loader.source import load_document
+from nova_gen.loader.limits import DEFAULT_LIMITS, LimitedLoader, Limits, PythonLimitedLoader
+from nova_gen.loader.source import SourceMap, _build_unchecked, _Builder, load_document
 
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = sorted((ROOT / "specs").rglob("*.yaml"))
@@ -63,8 +63,73 @@ def test_same_nodes_and_marks(text: str) -> None:
 @pytest.mark.parametrize("spec", SPECS, ids=lambda p: p.name)
 def test_every_spec_loads_the_same(spec: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     fast = load_document(spec, spec.name, Diagnostics())
+    unchecked = _build_unchecked(spec.read_text(encoding="utf-8"), spec.name, DEFAULT_LIMITS)
     monkeypatch.setattr(limits.yaml, "__with_libyaml__", False)
     reference = load_document(spec, spec.name, Diagnostics())
     assert fast is not None and reference is not None
     assert fast.data == reference.data
     assert fast.source == reference.source
+    assert unchecked is not None, "every spec of the repository takes the fast reading"
+    assert unchecked == (reference.data, reference.source)
+
+
+# -- the unchecked composer: the bounds checked while building ---------------------------
+
+SMALL = Limits(max_depth=3, max_alias_nodes=6)
+WITHIN = [
+    "a: [[1]]\n",  # three collections deep (the document's mapping is one): the limit
+    "a: &x [1]\nb: *x\nc: *x\nd: *x\n",  # 3 aliases of 2 nodes: 6 repeated nodes, the limit
+    "a: &x {k: 1}\nb: *x\nc: *x\n",  # each alias repeats the mapping, its key and its value
+]
+OVER = [
+    "a: [[[1]]]\n",  # four deep
+    "a: &x [1]\nb: [[*x]]\n",  # four deep once the alias is expanded
+    "a: &x [1]\nb: *x\nc: *x\nd: *x\ne: *x\n",  # 4 aliases of 2 nodes
+    "a: &x [1, *x]\n",  # an alias inside its own anchor
+    "a: &a [1, 1]\nb: &b [*a, *a]\nc: [*b, *b]\n",  # aliases of aliases
+]
+
+
+def checked(text: str, limits_: Limits) -> tuple[Any, Any] | str:
+    """What the checked composer makes of ``text``: (value, positions), or the limit crossed,
+    or the code of what the builder reports."""
+    try:
+        node = PythonLimitedLoader(text, limits_).get_single_node()
+    except limits.LimitExceeded as exc:
+        return exc.code
+    source, diagnostics = SourceMap("t"), Diagnostics()
+    value = _Builder(source, diagnostics, limits_).build(node, "")
+    return diagnostics.items[0].code if diagnostics.items else (value, source.positions)
+
+
+@pytest.mark.parametrize("text", WITHIN + OVER + TEXTS)
+def test_unchecked_reading_keeps_the_bounds_of_the_checked_one(text: str) -> None:
+    for limits_ in (SMALL, DEFAULT_LIMITS):
+        reference = checked(text, limits_)
+        fast = _build_unchecked(text, "t", limits_)
+        if isinstance(reference, str):
+            assert fast is None, f"{text!r} has {reference} but was read"
+        else:
+            assert fast is not None and (fast[0], fast[1].positions) == reference
+
+
+def test_the_bound_cases_are_on_both_sides() -> None:
+    assert all(not isinstance(checked(t, SMALL), str) for t in WITHIN)
+    assert all(isinstance(checked(t, SMALL), str) for t in OVER)
+
+
+def test_a_file_with_something_to_report_is_read_the_checked_way() -> None:
+    assert _build_unchecked("a: 1\na: 2\n", "t", DEFAULT_LIMITS) is None  # duplicate key
+    assert _build_unchecked("a: !!binary aGk=\n", "t", DEFAULT_LIMITS) is None
+    diagnostics = Diagnostics()
+    assert load_document_text("a: 1\na: 2\n", diagnostics) is not None
+    assert [d.code for d in diagnostics.items] == ["NOVA002"]
+
+
+def load_document_text(text: str, diagnostics: Diagnostics) -> Any:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "spec.yaml"
+        path.write_text(text, encoding="utf-8")
+        return load_document(path, "spec.yaml", diagnostics)

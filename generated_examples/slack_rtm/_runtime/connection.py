@@ -5,9 +5,10 @@ why (``close_code``, ``close_reason``, ``error``); the supervisor awaits
 :meth:`Connection.wait` and decides what happens next. Counters are plain ints on the
 object, added to once per batch of messages.
 
-The receive path is the hot path and has no task of its own: the transport
-(:class:`~.transport.BatchConnection`, websockets' own protocol) calls
-:meth:`Connection._receive_batch` with the complete messages of a socket read. Each goes
+The receive path is the hot path and has no task of its own: the transport (a
+:class:`~.transport.Socket`: websockets' own protocol by default, picows with
+``ConnectOptions(transport="picows")``) calls :meth:`Connection._receive_batch` with the
+complete messages of a socket read. Each goes
 through ``Session.receive`` (pydantic's Rust path), and a notification into each
 consumer's buffer, which wakes a waiting consumer once per batch. Everything else
 (replies, events, errors) goes to the :class:`Receiver` (the client's
@@ -25,17 +26,36 @@ import logging
 import time
 from typing import Any, Protocol
 
-from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed as WsConnectionClosed
-
 from .context import Context
 from .core import Malformed, Notification, PingReceived, SubEntry
-from .errors import ConnectionLost, MalformedFrame
-from .transport import Batch, BatchConnection
+from .errors import MalformedFrame
+from .transport import Batch, Closing, Socket
+from .ws_transport import open_websockets
 
-__all__ = ["Connection", "Receiver"]
+__all__ = ["TRANSPORTS", "Connection", "Receiver", "open_socket"]
+
+TRANSPORTS = ("websockets", "picows")
+"""The receive transports ``ConnectOptions.transport`` names."""
 
 _DEBUG = logging.DEBUG
+
+
+async def open_socket(transport: str, url: str, kwargs: dict[str, Any]) -> Socket:
+    """Open ``url`` on the named transport (:data:`TRANSPORTS`). picows is imported only
+    when asked for; missing, it is an ``ImportError`` naming the extra to install."""
+    if transport == "websockets":
+        return await open_websockets(url, kwargs)
+    if transport != "picows":
+        raise ValueError(
+            f"unknown transport {transport!r}; known: {', '.join(TRANSPORTS)}"
+        )
+    try:
+        from .picows_transport import open_picows
+    except ImportError as exc:
+        raise ImportError(
+            "transport='picows' needs picows: pip install 'nova-runtime[picows]'"
+        ) from exc
+    return await open_picows(url, kwargs)
 
 
 class Receiver(Protocol):
@@ -65,6 +85,7 @@ class Connection:
         "close_code",
         "close_reason",
         "closed_by_client",
+        "closing",
         "error",
         "frames_in",
         "frames_out",
@@ -79,12 +100,7 @@ class Connection:
     )
 
     def __init__(
-        self,
-        ws: BatchConnection,
-        url: str,
-        number: int,
-        ctx: Context,
-        receiver: Receiver,
+        self, ws: Socket, url: str, number: int, ctx: Context, receiver: Receiver
     ) -> None:
         self.ws = ws
         self.url = url
@@ -107,6 +123,8 @@ class Connection:
         self.closed_by_client = False
         """True when this side started the closing handshake (e.g. 1009 for a frame over
         ``max_size``, 1007 for invalid UTF-8): the code is ours, not the server's verdict."""
+        self.closing: Closing | None = None
+        """The closing handshake as it happened, once the socket is gone."""
         self.aborted: str | None = None
         """Set when the client dropped the connection on purpose (missed heartbeat...)."""
         self.last_subscribe: tuple[str, ...] = ()
@@ -124,17 +142,18 @@ class Connection:
         cls,
         url: str,
         kwargs: dict[str, Any],
+        transport: str,
         number: int,
         ctx: Context,
         receiver: Receiver,
         *,
         shown: str | None = None,
     ) -> Connection:
-        """Open the socket (raises what ``websockets.connect`` raises); ``shown`` is the
-        URL with credentials masked, kept as :attr:`url` for logs and telemetry."""
+        """Open the socket on ``transport`` with ``kwargs`` (``websockets.connect``'s
+        names; raises what the transport's connect raises); ``shown`` is the URL with
+        credentials masked, kept as :attr:`url` for logs and telemetry."""
         started = asyncio.get_running_loop().time()
-        ws = await connect(url, create_connection=BatchConnection, **kwargs)
-        assert isinstance(ws, BatchConnection)
+        ws = await open_socket(transport, url, kwargs)
         conn = cls(ws, url if shown is None else shown, number, ctx, receiver)
         conn.started_mono = started
         return conn
@@ -151,11 +170,11 @@ class Connection:
     async def wait(self, timeout: float | None = None) -> None:
         """Until the socket is gone (once started), or ``timeout`` seconds."""
         if self._started:
-            await asyncio.wait([self.ws.connection_lost_waiter], timeout=timeout)
+            await asyncio.wait([self.ws.lost], timeout=timeout)
 
     @property
     def done(self) -> bool:
-        return self._started and self.ws.connection_lost_waiter.done()
+        return self._started and self.ws.lost.done()
 
     async def recv(self, timeout: float | None) -> str | bytes:
         """One message, before :meth:`start` (the server's hello, an init ack)."""
@@ -183,20 +202,13 @@ class Connection:
         self.bytes_out += len(text)
         if self._log.isEnabledFor(_DEBUG):
             self._log.debug("> #%d %s", self.number, self._ctx.secrets.preview(text))
-        try:
-            await self.ws.send(text)
-        except WsConnectionClosed as exc:
-            raise ConnectionLost(
-                f"connection lost while sending: {exc}",
-                code=exc.rcvd.code if exc.rcvd is not None else None,
-                reason=exc.rcvd.reason if exc.rcvd is not None else None,
-            ) from exc
+        await self.ws.send_message(text)
 
     def abort(self, why: str) -> None:
         """Drop the connection now, without a closing handshake (e.g. a missed heartbeat)."""
         if self.aborted is None:
             self.aborted = why
-        self.ws.transport.abort()
+        self.ws.abort()
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
         """Close with a handshake (bounded by the close timeout)."""
@@ -212,11 +224,9 @@ class Connection:
         if self.error is not None and self.close_code is None:
             return None, f"{type(self.error).__name__}: {self.error}"
         if self.closed_by_client:
-            sent = getattr(self.error, "sent", None)
+            sent = self.closing.sent if self.closing is not None else None
             what = (
-                f"{sent.code} {sent.reason}".strip()
-                if sent is not None
-                else "a close frame"
+                f"{sent[0]} {sent[1]}".strip() if sent is not None else "a close frame"
             )
             return self.close_code, f"closed by the client ({what})"
         return self.close_code, self.close_reason or "connection closed"
@@ -295,26 +305,20 @@ class Connection:
             )
 
     def _lost(self) -> None:
-        """The socket is gone (called once by the transport): record why."""
-        self._closed(None if self.error is not None else self.ws.close_exc)
-
-    def _closed(self, exc: WsConnectionClosed | None) -> None:
-        if exc is not None:
-            self.error = exc
-            self.closed_by_client = exc.sent is not None and (
-                exc.rcvd is None or exc.rcvd_then_sent is False
+        """The socket is gone (called once by the transport): record why. A receive
+        path that failed keeps its error (:meth:`_failed`)."""
+        closing = self.closing = self.ws.closing()
+        if self.error is None:
+            self.error = closing.error
+        self.closed_by_client = closing.by_client
+        frame = closing.rcvd if closing.rcvd is not None else closing.sent
+        if frame is not None:
+            self.close_code, self.close_reason = frame
+        else:
+            self.close_code = None
+            self.close_reason = (
+                "connection closed without a close frame (reset or timeout)"
             )
-            frame = exc.rcvd if exc.rcvd is not None else exc.sent
-            if frame is not None:
-                self.close_code, self.close_reason = frame.code, frame.reason
-            else:
-                self.close_code = None
-                self.close_reason = (
-                    "connection closed without a close frame (reset or timeout)"
-                )
-        elif self.close_code is None and not self.close_reason:
-            self.close_code = self.ws.close_code
-            self.close_reason = self.ws.close_reason or ""
 
     def __repr__(self) -> str:
         return f"<Connection #{self.number} {self.url} in={self.frames_in} out={self.frames_out}>"

@@ -30,7 +30,7 @@ from .core.ratelimit import Limiter, connect_limiter_for
 from .core.session import SubscribeAck
 from .core.subscriptions import RestoreStep
 from .errors import ConnectionLost, ServerError, SubscriptionError
-from .options import websockets_kwargs
+from .options import transport_for, websockets_kwargs
 from .outbox import Outbox
 from .outcomes import Outcomes
 from .pointer import getter
@@ -122,7 +122,13 @@ class Establisher:
         if ctx.log.isEnabledFor(20):
             ctx.log.info("connecting to %s (attempt %d)", secrets_.url, attempt)
         conn = await Connection.open(
-            url, kwargs, self._numbers, ctx, self.outcomes, shown=secrets_.url
+            url,
+            kwargs,
+            transport_for(ctx.options),
+            self._numbers,
+            ctx,
+            self.outcomes,
+            shown=secrets_.url,
         )
         ctx.emit(ConnectionOpened, url=secrets_.url, attempt=attempt)
         try:

@@ -296,6 +296,9 @@ class Subscription(Generic[M, C]):
     async def __anext__(self) -> M:
         feed = self._feed
         feed.iterated = True  # also when read with anext() rather than async for
+        buffer = feed._buffer
+        if buffer:  # the common case under load: no second coroutine per message
+            return buffer.popleft()
         return await feed.next()
 
     def __repr__(self) -> str:

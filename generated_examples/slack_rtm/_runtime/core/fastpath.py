@@ -83,6 +83,24 @@ class _Shape:
 _MESSAGE = object()
 """Placeholder in a shape for the channel's message type."""
 
+_UNPLANNED: Any = object()
+"""A channel whose validator was not looked for yet."""
+
+
+def _pick(channel: Tokens, payload: Tokens) -> Callable[[Any], tuple[Any, Any]]:
+    """``(channel, payload)`` of a frame the shape validated (so both are there). The
+    usual envelope, both under one key (``params.channel``, ``params.data``), in one call."""
+    if len(channel) == len(payload) == 2 and channel[0] == payload[0]:
+        outer, key, data = channel[0], channel[1], payload[1]
+
+        def pick(frame: Any) -> tuple[Any, Any]:
+            inner = frame[outer]
+            return inner[key], inner[data]
+
+        return pick
+    channel_of, payload_of = getter(channel), getter(payload)
+    return lambda frame: (channel_of(frame), payload_of(frame))
+
 
 class FastPath:
     """Validates notification frames on subscribed addresses in one pass, when it can."""
@@ -109,8 +127,7 @@ class FastPath:
         key = self._channel[-1]
         self._needles = [f'"{key}":"', f'"{key}": "']
         """Compact and spaced JSON; the one that last matched is tried first."""
-        self._channel_of = getter(self._channel)
-        self._payload_of = getter(self._payload)
+        self._pick = _pick(self._channel, self._payload)
         self._shape = self._plan(protocol, rule.when)
 
     @property
@@ -161,9 +178,11 @@ class FastPath:
                 and spec.structured is None
             ):
                 try:
+                    # pydantic-core's validator itself: TypeAdapter.validate_json adds a
+                    # Python call per frame for nothing this path uses.
                     adapter = TypeAdapter(
                         self._shape.build(spec.message_type)
-                    ).validate_json
+                    ).validator.validate_json
                 except Exception:  # noqa: BLE001 - a type pydantic cannot build: general path
                     adapter = None
             self._adapters[spec.name] = adapter
@@ -185,13 +204,16 @@ class FastPath:
         entry = self._routes.get(address)
         if entry is None:
             return None
-        validate = self._adapter(entry.spec)
+        validate = self._adapters.get(entry.spec.name, _UNPLANNED)
+        if validate is _UNPLANNED:
+            validate = self._adapter(entry.spec)
         if validate is None:
             return None
         try:
             frame = validate(text)
         except ValidationError:
             return None
-        if self._channel_of(frame) != address:
+        channel, message = self._pick(frame)
+        if channel != address:
             return None
-        return entry, self._payload_of(frame)
+        return entry, message
