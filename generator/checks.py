@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import jsonschema
@@ -196,14 +196,17 @@ def _check_dispatch(api: ir.Api, diagnostics: Diagnostics) -> None:
 # -- examples ----------------------------------------------------------------------------
 
 
-def _validator(api: ir.Api, schema: ir.JsonSchema) -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator({**schema, "$defs": api.schemas})
-
-
 def example_errors(api: ir.Api, schema: ir.JsonSchema, value: Any) -> str | None:
     """Why ``value`` does not match ``schema`` (with the API's named schemas as ``$defs``),
     or None when it matches."""
-    error = jsonschema.exceptions.best_match(_validator(api, schema).iter_errors(value))
+    return schema_problem(schema, api.schemas, value)
+
+
+def schema_problem(schema: ir.JsonSchema | bool, defs: Mapping[str, ir.JsonSchema], value: Any) -> str | None:
+    """Why ``value`` does not match ``schema`` (draft 2020-12, ``defs`` as its ``$defs``):
+    the best error's message and instance path; None when it matches."""
+    root = {**schema, "$defs": dict(defs)} if isinstance(schema, dict) else schema
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(root).iter_errors(value))
     if error is None:
         return None
     path = "/".join(str(t) for t in error.absolute_path)

@@ -22,6 +22,7 @@ from .framing import Framer, IncomingRequest
 from .heartbeats import Heartbeats
 from .pings import ServerPings
 from .subscriptions import Subscriptions
+from .synth import MISSING
 from .valid import ExampleCheck
 
 __all__ = ["METHOD_NOT_FOUND", "Answers", "RequestExamples", "pick_example"]
@@ -55,9 +56,11 @@ class RequestExamples:
     """The spec's requests by wire method, and the example that answers a call.
 
     Examples whose result contradicts the request's result schema are left out (see
-    :mod:`.valid`), so the server answers with a frame the client accepts, unless no
-    example of the request matches: it then answers as the document says, and the client
-    reports the reply as malformed.
+    :mod:`.valid`), so the server answers with a frame the client accepts. A request that
+    has a reply but no valid result example (none at all, or only broken ones) is answered
+    with a result built from its result schema, repairing its first example (logged once);
+    only when no value matches the schema does the server answer as the document says,
+    and the client reports the reply as malformed.
     """
 
     def __init__(self, api: Api, check: ExampleCheck) -> None:
@@ -67,9 +70,22 @@ class RequestExamples:
             kept = tuple(
                 ex for n, ex in enumerate(r.examples) if ex.error is not None or check.ok(r.result, ex.result, what, n)
             )
-            if not any(ex.error is None for ex in kept):
-                kept = r.examples
+            if r.reply and not any(ex.error is None for ex in kept):
+                kept = self._built(r, kept, check, what)
             self.requests[r.method] = replace(r, examples=kept) if kept != r.examples else r
+
+    @staticmethod
+    def _built(
+        r: Request, kept: tuple[RequestExample, ...], check: ExampleCheck, what: str
+    ) -> tuple[RequestExample, ...]:
+        """``kept`` (error examples only) and a success example whose result is built from
+        the request's result schema; the document's examples when none can be built."""
+        first = next((ex for ex in r.examples if ex.error is None), None)
+        result = check.build(r.result, first.result if first is not None else MISSING, what=f"the reply to {what}")
+        if result is MISSING:
+            return r.examples
+        params = first.params if first is not None else {}
+        return (*kept, RequestExample(params=params, result=result, name="built from the schema"))
 
     def pick(self, method: str, params: Any) -> RequestExample | None:
         """The example of wire ``method`` that answers ``params`` (see :func:`pick_example`)."""
