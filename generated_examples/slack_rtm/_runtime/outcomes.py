@@ -69,7 +69,7 @@ class Outcomes:
             outcome.reply, now=self.ctx.loop.time()
         )
         if pending is not None:
-            self.sender.track(pending)
+            self.sender.watch(pending)
         if text is not None:
             conn.send_now(text)  # a closed socket: the transport reports the close next
 
@@ -299,7 +299,7 @@ class Outcomes:
                         timeout,
                         wait_only=True,
                     )
-                    sender.track(pending)
+                    sender.watch(pending)
                     await conn.send(text)
                     if not ctx.session.awaits_ack(pending):
                         entries = [

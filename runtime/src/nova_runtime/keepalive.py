@@ -124,7 +124,7 @@ async def app_pings(
         if tracker.due(now):
             pending, text = ctx.session.build_reply(ping.send, now=now)
             if pending is not None:
-                sender.track(pending)
+                sender.watch(pending)
             if text is not None:
                 try:
                     await conn.send(text)

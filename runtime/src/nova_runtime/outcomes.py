@@ -67,7 +67,7 @@ class Outcomes:
         """Answer a server ping at once from the receive path (never behind a user hook)."""
         pending, text = self.ctx.session.build_reply(outcome.reply, now=self.ctx.loop.time())
         if pending is not None:
-            self.sender.track(pending)
+            self.sender.watch(pending)
         if text is not None:
             conn.send_now(text)  # a closed socket: the transport reports the close next
 
@@ -265,7 +265,7 @@ class Outcomes:
                         timeout,
                         wait_only=True,
                     )
-                    sender.track(pending)
+                    sender.watch(pending)
                     await conn.send(text)
                     if not ctx.session.awaits_ack(pending):
                         entries = [e for a in pending.addresses if (e := subs.get(a)) is not None]

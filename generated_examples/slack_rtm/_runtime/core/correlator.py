@@ -7,8 +7,8 @@ is *stray*: either *late* (the request expired or was abandoned; we remember a b
 number of those ids) or *unknown* (never sent by us). Strays are reported, never
 delivered to another request.
 
-The I/O layer hangs whatever it waits on (an ``asyncio.Future``) on ``Pending.waiter``
-and its deadline timer on ``Pending.timer``; the core never looks at them.
+The I/O layer hangs whatever it waits on (an ``asyncio.Future``) on ``Pending.waiter``;
+the core never looks at it.
 """
 
 from __future__ import annotations
@@ -38,7 +38,6 @@ class Pending:
         "method",
         "spec",
         "timeout",
-        "timer",
         "waiter",
     )
 
@@ -61,9 +60,6 @@ class Pending:
         self.addresses = addresses
         """For subscribe and unsubscribe requests: the channel addresses they carry."""
         self.waiter: Any = None
-        self.timer: Any = None
-        """The I/O layer's timer for the deadline, cancelled when the reply comes (the
-        core never looks at it either)."""
         self.correlated = True
         """False for a request no correlated reply answers (not in the correlator): a
         subscribe acked by an uncorrelated frame or not at all, a frame without an id."""
