@@ -52,7 +52,11 @@ JSON_FORMATS = (
     "application/schema+yaml",
 )
 BINARY_CONTENT = ("application/octet-stream", "application/x-binary")
-GENERIC_WORDS = {"api", "apis", "websocket", "websockets", "ws", "asyncapi", "the"}
+GENERIC_WORDS = {
+    "api", "apis", "websocket", "websockets", "ws", "asyncapi", "the",
+    "rest", "http", "https", "openapi", "spec", "specification", "service", "server",
+}
+"""Words of a title that name no API: "REST API" says nothing about whose API it is."""
 
 
 ANNOTATIONS = frozenset({"title", "description", "examples", "example", "$comment", "summary"})
@@ -74,12 +78,48 @@ def _without_annotations(schema: Any, names: bool = False) -> Any:
 
 
 def api_name_from(title: str, fallback: str) -> str:
-    words = [w for w in re.split(r"[^0-9A-Za-z]+", title) if w and w.lower() not in GENERIC_WORDS]
-    name = snake_case(" ".join(words)) if words else snake_case(fallback)
-    name = name.strip("_")
+    name = _distinctive(title) or snake_case(fallback).strip("_")
     if not name or not name[0].isalpha():
         name = "api_" + name
     return name
+
+
+def _distinctive(text: str) -> str:
+    """``text`` as snake_case without its generic words; empty when nothing else is left."""
+    words = [w for w in re.split(r"[^0-9A-Za-z]+", text) if w and w.lower() not in GENERIC_WORDS]
+    return snake_case(" ".join(words)).strip("_") if words else ""
+
+
+def host_name(servers: Any) -> tuple[str, str] | None:
+    """The name a server host gives an API, with the host: ``api.deepgram.com`` ->
+    ``deepgram`` (the label before the top-level domain). None for IP addresses, localhost,
+    or no server. ``servers`` is the document's ``servers`` mapping (2.x ``url``, 3.x ``host``)."""
+    if not isinstance(servers, dict):
+        return None
+    for server in servers.values():
+        if not isinstance(server, dict):
+            continue
+        host = server.get("host") or server.get("url")
+        if not isinstance(host, str):
+            continue
+        host = re.sub(r"^[a-z][a-z0-9+.-]*://", "", host).split("/")[0].split(":")[0]
+        labels = host.split(".")
+        if len(labels) < 2 or all(label.isdigit() for label in labels):
+            continue
+        name = _distinctive(labels[-2])
+        if name and name[0].isalpha():
+            return name, host
+    return None
+
+
+
+def _text(op: Operation, msg: Message, key: str, fallback: str | None = None) -> str:
+    """A method's ``key`` (summary or description): the operation's when it sends only this
+    message, else the message's own ``key`` (or ``fallback``, e.g. its title). An operation
+    that sends many messages ("Client messages") describes none of them."""
+    candidates = [op.value.get(key)] if len(op.messages) == 1 else []
+    candidates += [msg.value.get(key), msg.value.get(fallback) if fallback else None]
+    return next((c.strip() for c in candidates if isinstance(c, str) and c.strip()), "")
 
 
 class AsyncApiNormalizer:
@@ -214,8 +254,21 @@ class AsyncApiNormalizer:
 
     def derived_name(self, title: str) -> str:
         """The package name from ``info.title``; one that would shadow a module (``JSON API``
-        gives ``json``) takes the suffix ``_api`` and a warning, as the user did not choose it."""
+        gives ``json``) takes the suffix ``_api`` and a warning, as the user did not choose it.
+        A title of generic words only ("REST API") names no API: the server's host does
+        (``api.deepgram.com`` -> ``deepgram``), else the file name, with a warning."""
         name = api_name_from(title, self.doc.path.stem)
+        if not _distinctive(title):
+            found = host_name(self.data.get("servers"))
+            name = found[0] if found else name
+            source = f"the server host {found[1]!r}" if found else f"the file name {self.doc.path.name!r}"
+            self.diagnostics.warning(
+                "NOVA125",
+                f"the title {title!r} has only generic words; the package is named {name!r}, from {source}",
+                self.doc.source.position("/info/title"),
+                hint=f"set `name:` in the nova overlay ({self.doc.path.stem}.nova.yaml next to the document) "
+                "to choose the package name",
+            )
         if name in reserved.PACKAGES and len(name) <= reserved.PACKAGE_MAX_LENGTH:
             self.diagnostics.warning(
                 "NOVA070",
@@ -574,8 +627,8 @@ class AsyncApiNormalizer:
                     method=wire,
                     params=params,
                     result=result,
-                    summary=str(op.value.get("summary", "") or msg.value.get("summary", "") or "").strip(),
-                    description=str(op.value.get("description", "") or msg.value.get("description", "") or "").strip(),
+                    summary=_text(op, msg, "summary", "title"),
+                    description=_text(op, msg, "description"),
                     examples=examples,
                     location=self.location(msg.doc, msg.pointer),
                     reply=replies is not None and bool(replies),

@@ -57,6 +57,7 @@ class Case:
     message: str = ""
     extra: dict[str, str] = field(default_factory=dict)
     perspective: str | None = None
+    hint: str = ""
 
 
 def sub(text: str, old: str, new: str) -> str:
@@ -68,6 +69,8 @@ CASES = [
     Case("101-version", sub(V3, "asyncapi: 3.0.0", "asyncapi: @@4.0.0"), "NOVA101"),
     Case("102-info", sub(V3, "info: {title: Test, version: '1'}", "@@info: {title: Test}"), "NOVA102",
          message="no `version`"),
+    Case("102-info-misspelt", sub(V3, "info: {title: Test, version: '1'}", "info: {@@titel: Test, version: '1'}"),
+         "NOVA102", message="info has no `title`", hint="did you mean 'title'?"),
     Case("102-channels", sub(V2, "channels:\n  /:", "channels: @@[]\nx:\n  /:"), "NOVA102", message="mapping"),
     # Objects of the wrong shape deep in the document (found by tests/generator/test_fuzz_structure.py).
     Case("102-variables", sub(V2, "prod: {url: example.com, protocol: wss}",
@@ -152,6 +155,13 @@ CASES = [
                              "{jsonrpc: {const: '2.0'}, method: {const: raw}, params: @@{type: string}}}}\n"
                              "x-nova-envelope: {preset: jsonrpc2}\n"),
          "NOVA116", message="not an object"),
+    Case("125-generic-title", sub(sub(V3, "info: {title: Test", "info: {title: @@REST API"), "host: example.com",
+                                  "host: api.deepgram.com"),
+         "NOVA125", severity="warning", message="the package is named 'deepgram', from the server host 'api.deepgram.com'",
+         hint="set `name:` in the nova overlay"),
+    Case("125-generic-title-no-host", sub(sub(V3, "info: {title: Test", "info: {title: @@WebSocket API"),
+                                          "host: example.com", "host: 127.0.0.1"),
+         "NOVA125", severity="warning", message="the package is named 'spec', from the file name 'spec.yml'"),
     Case("082-pinned-in-place", sub(V2, "- {name: b, payload: {type: object, properties: {type: {enum: [b]}}}}",
                                     "- @@{name: b, x-nova-when: {equals: {/type: c}},\n"
                                     "             payload: {type: object, properties: {type: {enum: [b]}}}}"),
@@ -199,6 +209,7 @@ def test_asyncapi_diagnostic(case: Case, tmp_path: Path, monkeypatch: pytest.Mon
         case.severity, file, line, column,
     ), d.format()
     assert case.message in d.message, d.message
+    assert case.hint in d.hint, d.hint
     assert d.hint or case.code in ("NOVA102",)
     if case.severity == "warning":
         assert not diagnostics.has_errors, [x.format() for x in diagnostics.items]
