@@ -152,12 +152,23 @@ def _check_dispatch(api: ir.Api, diagnostics: Diagnostics) -> None:
         if e.by_validation:
             continue  # told apart by validation; the front end warned once for its group
         if not (e.when.present or e.when.absent or e.when.equals or e.when.one_of or e.when.none_of):
-            diagnostics.warning(
-                "NOVA042",
-                f"event {e.name!r} has an empty `when`, so it matches every frame",
-                _at(e.location, api),
-                hint="add a condition such as `equals: {/type: ...}`",
-            )
+            if api.source_format == "asyncapi":
+                diagnostics.warning(
+                    "NOVA042",
+                    f"message {e.source_name or repr(e.name)} (hook on_{e.name}) pins no field, so it "
+                    "matches every JSON frame",
+                    _at(e.location, api),
+                    hint="give its payload a required field with a `const` (`type: {const: tick}`), or "
+                    "add `x-nova-when: {equals: {/type: tick}}` to the message; keep it only if a "
+                    "catch-all is really meant",
+                )
+            else:
+                diagnostics.warning(
+                    "NOVA042",
+                    f"event {e.name!r} has an empty `when`, so it matches every frame",
+                    _at(e.location, api),
+                    hint="add a condition such as `equals: {/type: ...}`",
+                )
             continue
         for other in events[:i]:
             if not other.by_validation and not disjoint(e.when, other.when):

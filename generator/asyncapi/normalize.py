@@ -35,7 +35,7 @@ from ..nova.common import match_from
 from ..nova.normalize import Normalizer as NovaNormalizer
 from ..nova.normalize import envelope_from
 from . import perspective, v2, v3
-from .common import Reader
+from .common import Reader, own_name
 from .dispatch import Shape, ShapeReader
 from .model import Channel, Message, Operation
 from .overlay import Overlay, read_overlay
@@ -289,9 +289,19 @@ class AsyncApiNormalizer:
         servers, security = handshake.servers()
         if not servers and "servers" not in self.data:
             pass  # documented: connect(url=...) is then required
+        if not self.refs.failures and not any(op.messages or op.reply for op in parsed.operations):
+            section = "/operations" if self.major >= 3 else "/channels"
+            self.diagnostics.warning(
+                "NOVA120",
+                "the document describes no operation with a message: the client has no methods and no hooks",
+                self.doc.source.position(section if section[1:] in self.data else "/asyncapi", key=True),
+                hint="2.x: give a channel `publish`/`subscribe` with a `message`; 3.x: list `operations` with "
+                "`action`, `channel` and the channel's `messages`",
+            )
         sends = [op for op in parsed.operations if self.client_sends(op)]
         receives = [op for op in parsed.operations if not self.client_sends(op)]
-        perspective.check(self.doc, self.diagnostics, self.perspective, sends, receives)
+        if not self.refs.failures:  # guessing from a part of the messages would mislead
+            perspective.check(self.doc, self.diagnostics, self.perspective, sends, receives)
         address = self.connection(parsed.operations, handshake)
         for op in parsed.operations:
             if "security" in op.value:
@@ -418,11 +428,15 @@ class AsyncApiNormalizer:
         ever replies to requests."""
         out: list[ir.Event] = []
         shapes: dict[tuple[str, str], Shape] = {}
+        broken: set[int] = set()
         for msg in messages:
+            failures = self.refs.failures
             shape = self.shape(msg)
             shapes[msg.identity] = shape
             frame = self.frame_kind(msg)
             message = self.message_schema(msg)
+            if self.refs.failures > failures:
+                broken.add(len(out))  # its $ref was reported: no dispatch warnings about it
             override = self.override(msg)
             if override is not None:
                 self.pins.append((msg, message, override))
@@ -438,13 +452,19 @@ class AsyncApiNormalizer:
                     location=self.location(msg.doc, msg.pointer),
                     unsolicited=msg.identity in unsolicited,
                     frame=frame,
+                    source_name=repr(msg.key) if own_name(msg.value, msg.pointer, self.major) else
+                    f"at #{msg.pointer}",
                 )
             )
-        order = self.discriminate(messages, out, shapes)
+        order = self.discriminate(messages, out, shapes, broken)
         return tuple(out[i] for i in order), shapes
 
     def discriminate(
-        self, messages: list[Message], events: list[ir.Event], shapes: dict[tuple[str, str], Shape]
+        self,
+        messages: list[Message],
+        events: list[ir.Event],
+        shapes: dict[tuple[str, str], Shape],
+        broken: set[int],
     ) -> list[int]:
         """Tell apart at run time the incoming messages whose ``when`` overlap.
 
@@ -452,7 +472,8 @@ class AsyncApiNormalizer:
         is marked ``by_validation`` and reordered most specific first: more required
         properties, then more constants, then more value sets, then document order. The
         dispatcher delivers the first of a group whose payload validates. One NOVA107
-        warning per group. Returns the new order of ``events``, which it marks in place.
+        warning per group. ``broken`` (indexes) are messages whose schema did not resolve:
+        they join no group. Returns the new order of ``events``, which it marks in place.
         """
         group_of = list(range(len(events)))
 
@@ -463,7 +484,10 @@ class AsyncApiNormalizer:
 
         for i, event in enumerate(events):
             for j in range(i):
-                # Text and binary events are told apart by the frame itself.
+                # Text and binary events are told apart by the frame itself; a message whose
+                # schema did not resolve (reported) is compared with none.
+                if i in broken or j in broken:
+                    continue
                 if event.frame == events[j].frame == "json" and not disjoint(event.when, events[j].when):
                     group_of[root(i)] = root(j)
         groups: dict[int, list[int]] = {}

@@ -10,6 +10,7 @@ from nova_runtime.pointer import join_pointer
 from ..argparsing import closest
 from ..diagnostics import Diagnostics
 from ..loader.source import Document
+from .keys import check_keys
 
 SECTIONS_2 = {"info": dict, "servers": dict, "channels": dict, "components": dict}
 SECTIONS_3 = {"info": dict, "servers": dict, "channels": dict, "operations": dict, "components": dict}
@@ -51,6 +52,7 @@ def _wrong_shape(value: Any, wanted: str, doc: Document, pointer: str, diagnosti
 
 def validate_structure(doc: Document, major: int, diagnostics: Diagnostics) -> None:
     data = doc.data
+    check_keys(doc, major, diagnostics)
     info = data.get("info")
     if not isinstance(info, dict):
         diagnostics.error(

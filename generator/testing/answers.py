@@ -14,13 +14,14 @@ import threading
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..ir import Api, Request, RequestExample, SubscriptionMethod
+from ..ir import Api, FrameKind, Request, RequestExample, SubscriptionMethod
 from .auth import AuthServer
 from .connection import Connection
 from .faults import ErrorReply, Faults
 from .framing import Framer, IncomingRequest
 from .heartbeats import Heartbeats
 from .pings import ServerPings
+from .recognise import Recogniser
 from .subscriptions import Subscriptions
 from .synth import MISSING
 from .valid import ExampleCheck
@@ -126,6 +127,7 @@ class Answers:
         self.heartbeats = heartbeats
         self.pings = pings
         self.unknown_method_error = unknown_method_error
+        self.recogniser = Recogniser(api)
         self._routes: dict[str, _SubscribeRoute] = {}
         for sub in api.subscriptions:
             self._add_route(sub.subscribe, _SubscribeRoute(sub, True))
@@ -137,13 +139,17 @@ class Answers:
         # A spec may name the wire method directly; accept that too.
         self._routes[request.method if request is not None else request_name] = route
 
-    def identify(self, req: IncomingRequest) -> IncomingRequest:
-        """``req`` with its wire method: a frame has none when the spec frames requests
-        without one (an AsyncAPI document whose only outgoing message pins no field); it
-        is then that one request."""
-        if req.method is None and self.api.envelope.request.method is None and len(self.examples.requests) == 1:
-            return replace(req, method=next(iter(self.examples.requests)))
-        return req
+    def identify(self, req: IncomingRequest, frame: Any, kind: FrameKind = "json") -> IncomingRequest:
+        """``req`` (read from ``frame``, a frame of ``kind``) with its wire method: a frame has
+        none when the spec frames requests without one (AsyncAPI messages that pin no common
+        field, string or binary payloads); it is then the request it is built as
+        (:mod:`.recognise`), else, when the spec has one request only, that one."""
+        if req.method is not None:
+            return req
+        method = self.recogniser.method_of(frame, kind)
+        if method is None and kind == "json" and self.api.envelope.request.method is None and len(self.examples.requests) == 1:
+            method = next(iter(self.examples.requests))
+        return replace(req, method=method) if method is not None else req
 
     async def answer(self, conn: Connection, req: IncomingRequest) -> None:
         """Log ``req`` on ``conn`` and send what the spec (or an injected fault) says."""

@@ -102,6 +102,27 @@ CASES = [
          message="{region}"),
     Case("106-parameter", sub(V3, "    address: /\n", "    address: /\n    parameters:\n      @@symbol: {}\n"),
          "NOVA106", message="missing from its address"),
+    Case("106-parameter-located", sub(V3, "    address: /\n", "    address: /\n    parameters:\n      @@rate: "
+                                      "{location: '$message.payload#/rate'}\n      depth: {location: '$message.payload#/d'}\n"),
+         "NOVA121", severity="warning", message="does not use ('rate', 'depth')"),
+    Case("117-typo-root", sub(V3, "channels:", "@@chanels:"), "NOVA118", message="unknown key 'chanels' in the document"),
+    Case("117-typo-2x", sub(V2, "    subscribe:\n", "    @@subscibe:\n"), "NOVA118", message="in a channel"),
+    Case("117-typo-payload", sub(V3, "pong: {payload:", "pong: {@@paylod:"), "NOVA118", message="'paylod' in a message"),
+    Case("118-vendor-key", sub(V3, "    address: /\n", "    address: /\n    parameters:\n      rate: "
+                               "{location: '$message.payload#/rate', @@schema: {type: integer}}\n"),
+         "NOVA119", severity="warning", message="'schema' in a channel parameter (a field of AsyncAPI 2.x)"),
+    Case("119-nothing", "asyncapi: 3.0.0\ninfo: {title: T, version: '1'}\nchannels: {}\n@@operations: {}\n",
+         "NOVA120", severity="warning", message="describes no operation"),
+    Case("013-slash-key", sub(V3, "messages: [{$ref: '#/channels/root/messages/ping'}]",
+                              "messages: [{$ref: @@'#/components/messages/a/ping'}]")
+         + "components: {messages: {a/ping: {payload: {type: object, properties: {type: {const: ping}}}}}}\n",
+         "NOVA013", severity="warning", message="names the key 'a/ping', which contains '/'"),
+    Case("042-one-message", "asyncapi: 2.6.0\ninfo: {title: T, version: '1'}\nchannels:\n  /:\n    subscribe:\n"
+         "      @@message: {payload: {type: object, properties: {x: {type: string}}}}\n", "NOVA042", severity="warning",
+         message="message at #/channels/~1/subscribe/message (hook on_subscribe) pins no field"),
+    Case("042-named", "asyncapi: 2.6.0\ninfo: {title: T, version: '1'}\nchannels:\n  /:\n    subscribe:\n"
+         "      @@message: {name: Tick, payload: {type: object, properties: {x: {type: string}}}}\n", "NOVA042",
+         severity="warning", message="message 'Tick' (hook on_tick)"),
     Case("107-ambiguous", sub(sub(V2, "- {name: b, payload: {type: object, properties: {type: {enum: [b]}}}}",
                                   "- {name: b, payload: {type: object, properties: {type: {enum: [a]}}}}"),
                               "- {name: a, payload:", "- @@{name: a, payload:"),

@@ -15,7 +15,7 @@ logical connection alive (with :mod:`.establish`, :mod:`.keepalive`, :mod:`.watc
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
@@ -39,7 +39,7 @@ from .subscriber import Subscriber
 from .subscription import Feed, Subscription
 from .supervisor import Supervisor
 from .telemetry import ConnectionClosed as ClosedEvent
-from .telemetry import ErrorOccurred
+from .telemetry import ErrorOccurred, InMemoryMetrics, percentile
 
 __all__ = ["BaseClient", "ConnectOptions"]
 
@@ -86,8 +86,6 @@ class BaseClient(Generic[H]):
         """The logger handed to ``websockets`` for this client's sockets (redacted)."""
         self.log_limits = ctx.log_limits
         """Rate limits of repeated warnings (bad frames, dropped messages, hook errors)."""
-        self.metrics = ctx.metrics
-        """Counters and latencies of this client (the default telemetry sink)."""
         self._sender = Sender(ctx)
         self._outcomes = Outcomes(ctx, self._sender)
         self._outbox = Outbox(ctx, self._sender, self._outcomes)
@@ -114,6 +112,13 @@ class BaseClient(Generic[H]):
         return self._ctx.secrets.auth
 
     # -- life cycle ----------------------------------------------------------------
+
+    @property
+    def metrics(self) -> InMemoryMetrics:
+        """Counters, latencies and recent events of this client (:class:`InMemoryMetrics`):
+        the one given as ``ConnectOptions.telemetry``, else one created by this first
+        use, which counts from then on. No telemetry is built while no sink listens."""
+        return self._ctx.metrics
 
     @property
     def state(self) -> ClientState:
@@ -320,22 +325,23 @@ class BaseClient(Generic[H]):
             frames_out=conn.frames_out if conn is not None else 0,
             bytes_in=conn.bytes_in if conn is not None else 0,
             bytes_out=conn.bytes_out if conn is not None else 0,
-            latency_p50=self.metrics.percentile(50),
-            latency_p99=self.metrics.percentile(99),
+            latency_p50=percentile(self._sender.latencies, 50),
+            latency_p99=percentile(self._sender.latencies, 99),
             authenticated=auth.authenticated if auth is not None else None,
         )
 
     # -- what generated code calls ---------------------------------------------------------
 
-    async def _request(
+    def _request(
         self,
         spec: RequestSpec[T],
         params: Mapping[str, Any],
         *,
         timeout: float | None = None,
-    ) -> T:
-        """Send a request and return its parsed result (see :meth:`.sender.Sender.request`)."""
-        return await self._sender.request(spec, params, timeout=timeout)
+    ) -> Coroutine[Any, Any, T]:
+        """Send a request; awaited, its parsed result (see :meth:`.sender.Sender.request`,
+        whose coroutine this is: no frame of its own on every resumption)."""
+        return self._sender.request(spec, params, timeout=timeout)
 
     async def _send_frame(
         self,

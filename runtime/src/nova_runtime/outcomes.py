@@ -279,7 +279,7 @@ class Outcomes:
                         timeout,
                         wait_only=True,
                     )
-                    loop.call_at(pending.deadline, sender.expire, pending)
+                    sender.watch(pending)
                     await conn.send(text)
                     if not ctx.session.awaits_ack(pending):
                         entries = [e for a in pending.addresses if (e := subs.get(a)) is not None]
