@@ -11,12 +11,12 @@ object is left to what it points at.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 from typing import Any
 
 from nova_runtime.pointer import join_pointer
 
+from ..argparsing import closest
 from ..diagnostics import Diagnostics
 from ..loader.source import Document
 
@@ -79,23 +79,26 @@ _MEMBERS = {"servers": "server", "channels": "channel", "operations": "operation
 """Component sections (and root sections) whose members are the named objects."""
 
 
-def check_keys(doc: Document, major: int, diagnostics: Diagnostics) -> None:
+def check_keys(doc: Document, major: int, diagnostics: Diagnostics) -> set[tuple[str, str]]:
     """``NOVA118`` (a typo of a fixed field, at each place) or ``NOVA119`` (a key nova-gen
     ignores, once per key and kind of object, at its first place) for every key of the
-    document's objects that is neither a fixed field nor an ``x-`` extension."""
+    document's objects that is neither a fixed field nor an ``x-`` extension. Returns the
+    (object pointer, fixed field) of each typo, so that the field is not also reported missing."""
     ignored: dict[tuple[str, str], list[str]] = {}
+    typos: set[tuple[str, str]] = set()
     for kind, value, pointer in _objects(doc.data, major):
         allowed = FIELDS[kind].get(major, ())
         for key in value:
             if not isinstance(key, str) or key in allowed or key.startswith("x-"):
                 continue
-            close = difflib.get_close_matches(key, allowed, 1)
+            close = closest(key, list(allowed))
             if close:
+                typos.add((pointer, close))
                 diagnostics.error(
                     "NOVA118",
                     f"unknown key {key!r} in {_NAMES[kind]}",
                     doc.source.position(join_pointer(pointer, key), key=True),
-                    hint=f"did you mean {close[0]!r}?",
+                    hint=f"did you mean {close!r}?",
                 )
             else:
                 ignored.setdefault((kind, key), []).append(join_pointer(pointer, key))
@@ -110,6 +113,7 @@ def check_keys(doc: Document, major: int, diagnostics: Diagnostics) -> None:
             doc.source.position(places[0], key=True),
             hint="allowed here: " + ", ".join(allowed) + ", and `x-` extensions",
         )
+    return typos
 
 
 _NAMES = {"root": "the document", "info": "info", "server": "a server", "variable": "a server variable",

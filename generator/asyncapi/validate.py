@@ -7,7 +7,6 @@ from typing import Any
 
 from nova_runtime.pointer import join_pointer
 
-from ..argparsing import closest
 from ..diagnostics import Diagnostics
 from ..loader.source import Document
 from .keys import check_keys
@@ -52,7 +51,7 @@ def _wrong_shape(value: Any, wanted: str, doc: Document, pointer: str, diagnosti
 
 def validate_structure(doc: Document, major: int, diagnostics: Diagnostics) -> None:
     data = doc.data
-    check_keys(doc, major, diagnostics)
+    typos = check_keys(doc, major, diagnostics)
     info = data.get("info")
     if not isinstance(info, dict):
         diagnostics.error(
@@ -63,14 +62,13 @@ def validate_structure(doc: Document, major: int, diagnostics: Diagnostics) -> N
         )
     else:
         for key in ("title", "version"):
-            if key not in info:
-                # `titel: X` is the title misspelt: point at it and say so.
-                typo = next((k for k in info if isinstance(k, str) and closest(k, [key])), None)
+            # `titel: X` is the title misspelt: NOVA118 says so at the typo, once.
+            if key not in info and ("/info", key) not in typos:
                 diagnostics.error(
                     "NOVA102",
                     f"info has no `{key}`",
-                    doc.source.position(join_pointer("/info", typo) if typo else "/info", key=True),
-                    hint=f"did you mean {key!r}? ({typo!r} is not a field of info)" if typo else f"add `{key}:` under info",
+                    doc.source.position("/info", key=True),
+                    hint=f"add `{key}:` under info",
                 )
     for section, kind in (SECTIONS_2 if major == 2 else SECTIONS_3).items():
         if section == "info" or section not in data or data[section] is None:

@@ -8,7 +8,9 @@ the document describes, and a generated client accepts it. The value is small an
 for the same schema (no randomness, no clock):
 
 - ``const``, else the example's value when it fits (``hint``), else ``default``, else the
-  schema's own first ``examples`` entry, else the first ``enum`` value, else by ``type``:
+  schema's own first ``examples`` entry, else its ``example`` (OpenAPI's singular keyword,
+  common in AsyncAPI documents: Binance's streams give one per property), else the first
+  ``enum`` value, else by ``type``:
   ``0`` (moved into ``minimum``/``maximum``), ``false``, ``null``, a string of
   ``minLength`` (a fixed value for the common ``format``s; for a ``pattern``, the first of a
   few fixed strings that matches);
@@ -307,9 +309,12 @@ def _single_enum(schema: dict[str, Any]) -> bool:
 
 
 def _documented(schema: dict[str, Any]) -> list[Any]:
-    """The values the schema itself offers: its ``default``, its first ``examples`` entry."""
+    """The values the schema itself offers: its ``default``, its first ``examples`` entry, its
+    ``example`` (the OpenAPI-style keyword many AsyncAPI documents give per property)."""
     out = [schema["default"]] if "default" in schema else []
     examples = schema.get("examples")
     if isinstance(examples, list) and examples:
         out.append(examples[0])
+    if "example" in schema:
+        out.append(schema["example"])
     return out

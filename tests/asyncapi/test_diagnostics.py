@@ -69,8 +69,9 @@ CASES = [
     Case("101-version", sub(V3, "asyncapi: 3.0.0", "asyncapi: @@4.0.0"), "NOVA101"),
     Case("102-info", sub(V3, "info: {title: Test, version: '1'}", "@@info: {title: Test}"), "NOVA102",
          message="no `version`"),
-    Case("102-info-misspelt", sub(V3, "info: {title: Test, version: '1'}", "info: {@@titel: Test, version: '1'}"),
-         "NOVA102", message="info has no `title`", hint="did you mean 'title'?"),
+    # A misspelt title is one diagnostic (NOVA118 at the typo), not also "info has no `title`".
+    Case("118-info-misspelt", sub(V3, "info: {title: Test, version: '1'}", "info: {@@titel: Test, version: '1'}"),
+         "NOVA118", message="unknown key 'titel' in info", hint="did you mean 'title'?"),
     Case("102-channels", sub(V2, "channels:\n  /:", "channels: @@[]\nx:\n  /:"), "NOVA102", message="mapping"),
     # Objects of the wrong shape deep in the document (found by tests/generator/test_fuzz_structure.py).
     Case("102-variables", sub(V2, "prod: {url: example.com, protocol: wss}",

@@ -34,6 +34,7 @@ SLACK = ASYNCAPI / "slack-rtm.yml"
 CORPUS = Path(__file__).parent / "corpus"
 POSTMAN = CORPUS / "asyncapi-generator" / "reply"
 KRAKEN_ONE_CHANNEL = CORPUS / "asyncapi-spec" / "kraken-websocket-request-reply-message-filter-in-reply-asyncapi.yml"
+BINANCE_STREAMS = CORPUS / "openxapi" / "binance" / "spot-streams.yaml"
 DOCS = Path(__file__).parent / "docs"
 SOCKET_MODE = DOCS / "socket-mode-client.yml"
 TIMEOUT = 20.0
@@ -138,9 +139,7 @@ async def test_a_second_document_completes_a_request_and_a_subscription(
 ) -> None:
     """The other Kraken 3.0 document of the AsyncAPI examples, written differently: one
     channel for every message, and ``subscribe``'s reply filtered to subscriptionStatus and
-    dummyCurrencyInfo, so its events are literally on the subscription's channel. No other
-    corpus document has both a request and a subscription (the Gemini documents have no
-    requests, the echo and chat documents no subscriptions).
+    dummyCurrencyInfo, so its events are literally on the subscription's channel.
     Generated into a temporary directory, served by ``nova-gen serve`` in a process."""
     package = generated_package(tmp_path, monkeypatch, KRAKEN_ONE_CHANNEL, "server")
     client_class, handlers_class = client_and_handlers(package)
@@ -157,6 +156,39 @@ async def test_a_second_document_completes_a_request_and_a_subscription(
     assert (ack.status, ack.channelID, ack.channelName, ack.pair) == ("online", 10001, "ohlc-5", ["XBT/EUR"])
     assert [type(m).__name__ for m in received.messages["on_heartbeat"]] == ["Heartbeat"]
     assert [m.event for m in received.messages["on_system_status"]] == ["systemStatus"]
+
+
+BINANCE_EVENTS = ("on_diff_depth_event", "on_aggregate_trade_event")
+
+
+async def test_a_different_api_binance_streams_completes_a_request_and_a_subscription(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another API than Kraken: Binance's spot market streams as described by a third party
+    (openxapi, MIT), written from the client's side. The request: ``LIST_SUBSCRIPTIONS`` gets
+    its typed reply; the subscription: ``SUBSCRIBE`` returns its typed ack (``result: null``),
+    each correlated on its own ``id``, and events of the subscription's channel
+    (``/ws/{streamName}``) reach their typed hooks. The document gives examples per property
+    (``example:``), not per message: the server builds its frames from them.
+    Generated into a temporary directory, served by ``nova-gen serve`` in a process."""
+    package = generated_package(tmp_path, monkeypatch, BINANCE_STREAMS, "client")
+    client_class, handlers_class = client_and_handlers(package)
+    models = package.models
+    received = Received()
+    async with asyncio.timeout(TIMEOUT), served(BINANCE_STREAMS, "--perspective", "client") as url:
+        handlers = recording(handlers_class, received, *BINANCE_EVENTS)
+        async with client_class.connect(url=url, streamName="btcusdt@depth", handlers=handlers) as client:
+            listed = await client.list_subscriptions_request()
+            ack = await client.subscribe_request(params=["btcusdt@depth"])
+            await received.wait_for(*BINANCE_EVENTS)
+    assert isinstance(listed, models.ListSubscriptionsResponse)
+    assert isinstance(ack, models.SubscriptionResponse) and ack.result is None
+    assert listed.id is not None and ack.id is not None and listed.id != ack.id
+    (depth,) = received.messages["on_diff_depth_event"]
+    (trade,) = received.messages["on_aggregate_trade_event"]
+    assert isinstance(depth, models.DiffDepthEvent) and (depth.e, depth.s) == ("depthUpdate", "BTCUSDT")
+    assert isinstance(trade, models.AggregateTradeEvent)
+    assert (trade.e, trade.s, trade.p, trade.q) == ("aggTrade", "BTCUSDT", "16800.50000000", "0.01234000")
 
 
 async def test_gemini_subscription_streams_the_documents_examples_from_nova_gen_serve() -> None:
@@ -296,6 +328,9 @@ async def test_a_reply_the_client_owes_is_a_typed_send(tmp_path: Path, monkeypat
         (CORPUS / "asyncapi-glee" / "crypto-websockets" / "client" / "asyncapi.yaml", "client"),
         # No title clue: read from the server's side the client would receive subscribe/unsubscribe.
         (CORPUS / "asyncapi-spec" / "kraken-websocket-request-reply-message-filter-in-reply.yml", "client"),
+        # Read from the server's side, the client would receive 'subscribe' requests and send
+        # their answers ('subscribeResponse'), which only a server sends.
+        (BINANCE_STREAMS, "client"),
     ],
     ids=lambda v: v if isinstance(v, str) else v.name,
 )

@@ -212,3 +212,8 @@ def test_typos_deep_in_the_objects_nova_gen_reads(tmp_path: Path) -> None:
 def test_messages_lost_to_a_failed_ref_do_not_make_an_empty_document(tmp_path: Path) -> None:
     diagnostics, _ = run(write(tmp_path, HEAD.replace("agent/v1-b", "agent/v1-a")))
     assert codes(diagnostics) == ["NOVA010"], [d.format() for d in diagnostics.items]
+
+
+def test_a_misspelt_info_title_is_one_diagnostic(tmp_path: Path) -> None:
+    diagnostics, _ = run(write(tmp_path, "asyncapi: 3.0.0\ninfo: {titel: X, version: '1'}\n"))
+    assert [(d.code, d.hint) for d in diagnostics.items] == [("NOVA118", "did you mean 'title'?")]

@@ -59,6 +59,10 @@ def valid(schema: Any, value: Any) -> bool:
         ({"type": ["null", "string"]}, ""),
         ({"type": "integer", "default": 10, "enum": [1, 10]}, 10),
         ({"type": "string", "examples": ["BTC-USD"]}, "BTC-USD"),
+        # OpenAPI's singular `example`, as AsyncAPI documents give it per property; one that
+        # does not fit is passed over
+        ({"type": "string", "example": "BTCUSDT"}, "BTCUSDT"),
+        ({"type": "integer", "minimum": 1, "example": "soon"}, 1),
         ({"type": "array", "items": {"type": "integer"}, "minItems": 2}, [0, 0]),
         ({"type": "array", "prefixItems": [{"const": "a"}, {"type": "integer"}], "minItems": 2}, ["a", 0]),
         # required properties, and the optional ones pinned to a constant; nothing else
