@@ -392,6 +392,7 @@ def test_channel_fields_map_wire_parameters_to_attributes() -> None:
     )
     s = Session(make_protocol())
     assert s.subscriptions.address_of(spec, FromChannel(from_="x")) == "trades.x"
-    s.subscriptions._templates.append(type(s.subscriptions._templates[0])(spec))
+    templates = s.subscriptions._templates  # shared by every client of the protocol: not mutated
+    s.subscriptions._templates = (*templates, type(templates[0])(spec))
     hit = s.subscriptions.match_template("trades.y")
     assert hit is not None and hit[1] == FromChannel(from_="y")

@@ -321,11 +321,12 @@ class Sender:
         finally:
             self._watched.pop(pending, None)
 
-    def track_internal(self, pending: Pending) -> None:
-        """A request the runtime sent itself: forget it at its deadline."""
-        self.watch(pending)
-
     # -- deadlines -------------------------------------------------------------------------
+
+    def answered(self, pending: Pending) -> None:
+        """``pending``'s reply came: it is no longer watched (:meth:`watch`), so nothing
+        holds it until its deadline."""
+        self._watched.pop(pending, None)
 
     def watch(self, pending: Pending) -> None:
         """Time ``pending`` out at its deadline (:meth:`expire`) unless it is removed from

@@ -17,29 +17,23 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Coroutine, Mapping
 from types import TracebackType
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from .context import Context
-from .core import Session
-from .core.auth import AuthState
-from .core.ratelimit import limiter_for
-from .credentials import CredentialSource
 from .diagnostics import Diagnostics, SubscriptionInfo
 from .errors import ConnectionClosed
 from .handlers import BaseHandlers, resolve_hook
-from .handshake import BoundHandshake, HandshakeFactory
 from .lifecycle import ClientState, DisconnectReason
 from .options import ConnectOptions
-from .outbox import Outbox
-from .outcomes import Outcomes
-from .protocol import ChannelSpec, Match, Protocol, RequestSpec
-from .redaction import Secrets
-from .sender import Sender
-from .subscriber import Subscriber
 from .subscription import Feed, Subscription
-from .supervisor import Supervisor
-from .telemetry import ConnectionClosed as ClosedEvent
-from .telemetry import ErrorOccurred, InMemoryMetrics, percentile
+
+if TYPE_CHECKING:
+    from .core import Session
+    from .core.auth import AuthState
+    from .credentials import CredentialSource
+    from .handshake import BoundHandshake, HandshakeFactory
+    from .protocol import ChannelSpec, Match, Protocol, RequestSpec
+    from .supervisor import Supervisor
+    from .telemetry import InMemoryMetrics
 
 __all__ = ["BaseClient", "ConnectOptions"]
 
@@ -63,6 +57,15 @@ class BaseClient(Generic[H]):
         options: ConnectOptions | None = None,
         handshake: BoundHandshake | HandshakeFactory | None = None,
     ) -> None:
+        # The parts are imported here, not with this module: importing a generated
+        # package loads neither the asyncio machinery nor websockets until a client is made.
+        from .context import Context
+        from .outbox import Outbox
+        from .outcomes import Outcomes
+        from .redaction import Secrets
+        from .sender import Sender
+        from .subscriber import Subscriber
+
         self.protocol = protocol
         self.handlers = handlers
         self.request_timeout = request_timeout
@@ -92,7 +95,6 @@ class BaseClient(Generic[H]):
         self._subscriber = Subscriber(ctx, self._sender, self._outbox)
         self._sup: Supervisor | None = None
         self._closed_state: ClientState | None = None
-        self._runner: asyncio.Task[None] | None = None
         self._error_hook = resolve_hook(handlers, "on_error")
         ctx.runner.error_handler = self._on_error
         self._last_error: str | None = None
@@ -134,6 +136,9 @@ class BaseClient(Generic[H]):
 
     async def _open(self) -> None:
         """Connect (per the policy), log in, start the handler task; ``on_connect`` queued."""
+        from .core.ratelimit import limiter_for
+        from .supervisor import Supervisor
+
         ctx = self._ctx
         loop = asyncio.get_running_loop()
         ctx.start(loop)
@@ -144,19 +149,18 @@ class BaseClient(Generic[H]):
         )
         self._sup = Supervisor(ctx, self._sender, self._outcomes, self._outbox, self._auth)
         self._sender.link = self._sup
-        self._runner = loop.create_task(
-            ctx.runner.run(), name=f"nova.{self.protocol.name}.handlers"
-        )
+        ctx.runner.start(loop, f"nova.{self.protocol.name}.handlers")
         try:
             await self._sup.start()
         except BaseException:
-            self._runner.cancel()
-            await asyncio.gather(self._runner, return_exceptions=True)
+            await ctx.runner.stop()
             ctx.stop()
             raise
 
     async def close(self) -> None:
         """Close cleanly: pending requests fail, iterators end, the socket closes with 1000."""
+        from .telemetry import ConnectionClosed as ClosedEvent
+
         ctx = self._ctx
         sup = self._sup
         if sup is None or sup.state in ("closing", "closed"):
@@ -176,10 +180,8 @@ class BaseClient(Generic[H]):
                 code=1000, reason="closed by the client", action="retry", by_client=True
             )
         )
-        if self._runner is not None:  # let queued hooks run, within bounds
-            await ctx.runner.drain(self.options.close_timeout)
-            self._runner.cancel()
-            await asyncio.gather(self._runner, return_exceptions=True)
+        await ctx.runner.drain(self.options.close_timeout)  # queued hooks run, within bounds
+        await ctx.runner.stop()
         for task in list(ctx.tasks):
             task.cancel()
         sup.state = "closed"
@@ -216,6 +218,8 @@ class BaseClient(Generic[H]):
 
     def _on_error(self, error: Exception, context: str) -> None:
         """Every error no caller sees: telemetry, then ``on_error`` (awaited, bounded)."""
+        from .telemetry import ErrorOccurred
+
         ctx = self._ctx
         self._last_error = f"{context}: {type(error).__name__}: {error}"
         self._last_error_at = ctx.loop.time()
@@ -255,6 +259,8 @@ class BaseClient(Generic[H]):
 
     def diagnostics(self) -> Diagnostics:
         """A snapshot of this client: state, server, counters, subscriptions, latencies."""
+        from .telemetry import percentile
+
         ctx = self._ctx
         sup = self._sup
         conn = sup.conn if sup is not None else None
