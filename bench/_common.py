@@ -32,11 +32,11 @@ CHANNEL = "ticker.BTC-PERPETUAL.100ms"
 
 
 def argv(default_n: int, default_rounds: int) -> tuple[int, int]:
-    """``[N] [ROUNDS]`` from the command line; ``--cpu`` anywhere makes :func:`clock` the
-    process's CPU time."""
+    """``[N] [ROUNDS]`` from the command line (options starting with ``--`` aside);
+    ``--cpu`` anywhere makes :func:`clock` the process's CPU time."""
     global clock
-    args = [a for a in sys.argv[1:] if a != "--cpu"]
-    if len(args) < len(sys.argv) - 1:
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    if "--cpu" in sys.argv[1:]:
         clock = time.process_time
     n = int(args[0]) if args else default_n
     rounds = int(args[1]) if len(args) > 1 else default_rounds

@@ -8,24 +8,41 @@ it in this same process run, alternating, R rounds each, every round on a fresh 
   future waiting under its id, and a ``call`` that sends the request and awaits the future;
 - nova: ``DeribitClient.get_time()``, which returns the validated ``int``. The spec's rate
   limit (20 requests/s) would make nova wait where the baseline does not, so nova gets a
-  limiter as wide as the load: it still pays for every limiter call, never for a wait.
+  limiter as wide as the load: it still pays for every limiter call, never for a wait;
+- nova_picows: the same on ``ConnectOptions(transport="picows")``, when picows is installed.
+
+The baseline does the work the product does for a reply, no more and no less: build the
+JSON-RPC request, send it, correlate the reply by id, validate it into a pydantic model,
+hand the result over. What the product does besides (a deadline per request, the rate
+limiter, late and duplicate reply detection) nova pays for inside the ratio.
 
 Two loads: N calls one after another (sequential), and N calls in waves of 100 in flight.
 Prints the p50 latency per call (microseconds, median and min-max over rounds) and
 nova/baseline for each (goal <= 1.05).
 
     python bench/roundtrip.py [N] [ROUNDS]
+    python bench/roundtrip.py --instructions [IN_FLIGHT]
+
+``--instructions`` counts CPU instructions per request instead, with valgrind's callgrind
+(which must be installed): each side runs in a child process under callgrind for 300 and
+for 1300 requests, and the difference of the two totals over 1000 is printed. Unlike
+latencies on a shared machine, these counts repeat within about 1%.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from functools import partial
 
-from _common import argv, interleave, report, run, server
+from _common import argv, interleave, nova_side, report, run, server, transports
 
 IN_FLIGHT = 100
 
@@ -86,37 +103,73 @@ async def baseline(url: str, n: int, in_flight: int) -> float:
     return statistics.median(latencies) * 1e6
 
 
-async def nova(url: str, n: int, in_flight: int) -> float:
+async def nova(url: str, n: int, in_flight: int, transport: str = "websockets") -> float:
     from deribit import DeribitClient
     from nova_runtime import ConnectOptions
     from nova_runtime.core.ratelimit import SlidingWindow
 
-    options = ConnectOptions(compression=False, limiter=SlidingWindow(limit=10 * n + 10, window=1.0))
+    options = ConnectOptions(
+        compression=False,
+        limiter=SlidingWindow(limit=10 * n + 10, window=1.0),
+        transport="picows" if transport == "picows" else "websockets",
+    )
     async with DeribitClient.connect(url=url, options=options) as client:
         return statistics.median(await _latencies(client.get_time, n, in_flight)) * 1e6
 
 
+def instructions(in_flight: int) -> None:
+    """Callgrind's instruction count per request of each side (see the module docstring)."""
+    counts: dict[str, float] = {}
+    with server() as url:
+        for side in ("baseline", *(nova_side(t) for t in transports())):
+            totals = []
+            for n in (300, 1300):
+                with tempfile.TemporaryDirectory() as tmp:
+                    out = subprocess.run(
+                        ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/out"]
+                        + [sys.executable, __file__, "--child", side, str(n), url, str(in_flight)],
+                        capture_output=True,
+                        text=True,
+                        check=True,
+                    )
+                found = re.search(r"Collected : (\d+)", out.stderr)
+                assert found is not None, out.stderr[-2000:]
+                totals.append(int(found.group(1)))
+            counts[side] = (totals[1] - totals[0]) / 1000
+            print(f"{side:>10}: {counts[side]:,.0f} instructions per request", flush=True)
+    for side in (nova_side(t) for t in transports()):
+        ratio = counts[side] / counts["baseline"]
+        print(f"ratio {side}/baseline: {ratio:.3f}  ({in_flight} in flight)", flush=True)
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--child"]:  # one side, once, under callgrind
+        side, n, url, in_flight = sys.argv[2], int(sys.argv[3]), sys.argv[4], int(sys.argv[5])
+        transport = "picows" if side == nova_side("picows") else "websockets"
+        asyncio.run(baseline(url, n, in_flight) if side == "baseline" else nova(url, n, in_flight, transport))
+        return
+    if sys.argv[1:2] == ["--instructions"]:
+        instructions(int(sys.argv[2]) if len(sys.argv) > 2 else 1)
+        return
     n, rounds = argv(5_000, 5)
+    labels = {"baseline": "baseline (websockets + futures by id + validate)"}
+    for transport in transports():
+        labels[nova_side(transport)] = f"nova-gen Deribit client, {transport} (get_time())"
     with server() as url:
         for label, in_flight in (("sequential", 1), (f"{IN_FLIGHT} in flight", IN_FLIGHT)):
-            samples = interleave(
-                rounds,
-                {
-                    "baseline": lambda f=in_flight: run(baseline(url, n, f)),
-                    "nova": lambda f=in_flight: run(nova(url, n, f)),
-                },
-                "us p50",
-            )
+            sides: dict[str, Callable[[], float]] = {
+                "baseline": partial(lambda f: run(baseline(url, n, f)), in_flight)
+            }
+            for transport in transports():
+                sides[nova_side(transport)] = partial(
+                    lambda f, t: run(nova(url, n, f, t)), in_flight, transport
+                )
             report(
                 f"request round trip p50, {label}, N={n}",
-                samples,
-                {
-                    "baseline": "baseline (websockets + futures by id + validate)",
-                    "nova": "nova-gen Deribit client (client.get_time())",
-                },
+                interleave(rounds, sides, "us p50"),
+                labels,
                 "us",
-                ours="nova",
+                ours=tuple(nova_side(t) for t in transports()),
                 base="baseline",
                 goal="<= 1.05",
             )

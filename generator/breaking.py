@@ -398,7 +398,8 @@ class _Comparison:
 def _params(planned: tuple[PlannedParam, ...], source: tuple[ir.Param, ...]) -> list[_Param]:
     """The keyword arguments of a method, each with the schema of its wire parameter."""
     schemas = {p.name: p.schema for p in source}
-    return [_Param(p.name, p.annotation, p.required, schemas.get(p.wire, {})) for p in planned]
+    # A parameter the method fills in itself (its one allowed value) is no argument of it.
+    return [_Param(p.name, p.annotation, p.required, schemas.get(p.wire, {})) for p in planned if p.fixed is None]
 
 
 def _properties(schema: Any) -> dict[str, Any] | None:

@@ -31,6 +31,11 @@ def _load(target: str) -> type:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
         raise UsageError(f"cannot import {module_name!r}: {exc}") from exc
+    except Exception as exc:
+        if type(exc).__name__ == "HookNameError":
+            raise  # a misspelt hook, found while the class was created: reported as such
+        # The user's module is broken (a syntax error, a failing import of its own): theirs to fix.
+        raise UsageError(f"importing {module_name!r} raised {exc.__class__.__name__}: {exc}") from exc
     cls: object = module
     for part in class_name.split("."):
         cls = getattr(cls, part, None)

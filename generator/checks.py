@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import jsonschema
@@ -152,12 +152,23 @@ def _check_dispatch(api: ir.Api, diagnostics: Diagnostics) -> None:
         if e.by_validation:
             continue  # told apart by validation; the front end warned once for its group
         if not (e.when.present or e.when.absent or e.when.equals or e.when.one_of or e.when.none_of):
-            diagnostics.warning(
-                "NOVA042",
-                f"event {e.name!r} has an empty `when`, so it matches every frame",
-                _at(e.location, api),
-                hint="add a condition such as `equals: {/type: ...}`",
-            )
+            if api.source_format == "asyncapi":
+                diagnostics.warning(
+                    "NOVA042",
+                    f"message {e.source_name or repr(e.name)} (hook on_{e.name}) pins no field, so it "
+                    "matches every JSON frame",
+                    _at(e.location, api),
+                    hint="give its payload a required field with a `const` (`type: {const: tick}`), or "
+                    "add `x-nova-when: {equals: {/type: tick}}` to the message; keep it only if a "
+                    "catch-all is really meant",
+                )
+            else:
+                diagnostics.warning(
+                    "NOVA042",
+                    f"event {e.name!r} has an empty `when`, so it matches every frame",
+                    _at(e.location, api),
+                    hint="add a condition such as `equals: {/type: ...}`",
+                )
             continue
         for other in events[:i]:
             if not other.by_validation and not disjoint(e.when, other.when):
@@ -196,14 +207,17 @@ def _check_dispatch(api: ir.Api, diagnostics: Diagnostics) -> None:
 # -- examples ----------------------------------------------------------------------------
 
 
-def _validator(api: ir.Api, schema: ir.JsonSchema) -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator({**schema, "$defs": api.schemas})
-
-
 def example_errors(api: ir.Api, schema: ir.JsonSchema, value: Any) -> str | None:
     """Why ``value`` does not match ``schema`` (with the API's named schemas as ``$defs``),
     or None when it matches."""
-    error = jsonschema.exceptions.best_match(_validator(api, schema).iter_errors(value))
+    return schema_problem(schema, api.schemas, value)
+
+
+def schema_problem(schema: ir.JsonSchema | bool, defs: Mapping[str, ir.JsonSchema], value: Any) -> str | None:
+    """Why ``value`` does not match ``schema`` (draft 2020-12, ``defs`` as its ``$defs``):
+    the best error's message and instance path; None when it matches."""
+    root = {**schema, "$defs": dict(defs)} if isinstance(schema, dict) else schema
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(root).iter_errors(value))
     if error is None:
         return None
     path = "/".join(str(t) for t in error.absolute_path)

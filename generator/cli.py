@@ -29,9 +29,10 @@ from typing import TYPE_CHECKING
 
 from . import __version__
 from .argparsing import SuggestingParser, closest
-from .config import ConfigError, Target, find_pyproject, load_targets
+from .config import ConfigError, Target, find_pyproject, header_source, load_targets
 from .diagnostics import Diagnostic, Diagnostics, Position, SpecError
 from .loader.limits import DEFAULT_LIMITS, Limits, format_size, parse_size
+from .oserrors import describe, folder_problem
 from .output import Comparison, NotOurFolder, compare, write
 from .render import RenderOptions
 from .report import ERROR_FORMATS, Reporter
@@ -186,12 +187,15 @@ def _stale_diagnostics(shown: str, result: Comparison) -> list[Diagnostic]:
 def _run_target(target: Target, args: argparse.Namespace, report: Reporter) -> int:
     from .pipeline import generate
 
+    if target.templates is not None and not target.templates.is_dir():
+        state = "is not a folder" if target.templates.exists() else "does not exist"
+        raise ConfigError(f"templates folder {target.templates.as_posix()!r} {state}")
     diagnostics = Diagnostics()
     started = time.monotonic()
     try:
         generated = generate(
             target.spec,
-            RenderOptions(target.vendor_runtime, target.templates),
+            RenderOptions(target.vendor_runtime, target.templates, header_source(target.spec, target.output)),
             diagnostics,
             target.base,
             perspective=target.perspective,
@@ -209,8 +213,12 @@ def _run_target(target: Target, args: argparse.Namespace, report: Reporter) -> i
             if not args.quiet:
                 report.info(f"{shown}: up to date ({len(generated.files)} files)")
             return EXIT_OK
-        report.info(result.diff, end="")
-        if report.format == "text":
+        if not folder.exists():
+            # Never generated: the list of its files says it all (not thousands of "+" lines).
+            report.note(f"{shown}: does not exist; the spec produces {len(generated.files)} files in it")
+        else:
+            report.info(result.diff, end="")
+        if report.format == "text" and folder.exists():
             for kind, names in (("missing", result.missing), ("stale", result.stale), ("changed", result.changed)):
                 for name in names:
                     report.note(f"{shown}/{name}: {kind}")
@@ -220,7 +228,13 @@ def _run_target(target: Target, args: argparse.Namespace, report: Reporter) -> i
             report.note(f"{shown}: out of date; run nova-gen to regenerate")
             return EXIT_CHECK
         return EXIT_OK
-    result = write(folder, generated.files)
+    problem = folder_problem(folder)
+    if problem is not None:
+        raise ConfigError(f"cannot write the package to {shown}: {problem}")
+    try:
+        result = write(folder, generated.files)
+    except OSError as exc:
+        raise ConfigError(f"cannot write the package to {shown}: {describe(exc)}") from None
     # Deleting is never silent, not even with -q: the user sees every file that went away.
     for name in result.stale:
         report.info(f"{shown}/{name}: removed (the spec no longer produces it)")
@@ -383,6 +397,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_generate(argv)
     except KeyboardInterrupt:
         return 130
+    except OSError as exc:
+        # The machine's answer to what the user asked for (a file where a folder must be, a
+        # permission, a port in use): the user's to fix, not a bug of nova-gen.
+        if os.environ.get("NOVA_GEN_DEBUG"):
+            raise
+        print(f"nova-gen: {describe(exc)}", file=sys.stderr)
+        return EXIT_USAGE
     except Exception as exc:  # noqa: BLE001 - the last line of defence: never a bare traceback
         if os.environ.get("NOVA_GEN_DEBUG"):
             raise

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .argparsing import closest
 from .loader.limits import parse_size
 
 
@@ -54,6 +55,21 @@ def find_pyproject(start: Path) -> Path | None:
     return None
 
 
+def header_source(spec: Path, output: Path) -> str:
+    """The spec's path as generated headers name it: relative to the project root (the folder
+    of the nearest pyproject.toml at or above ``output``) when the spec is inside it, else the
+    spec's file name. Never relative to the working directory, so ``--check`` gives the same
+    answer wherever it runs. E.g. ``specs/deribit.yaml``."""
+    resolved = spec.resolve()
+    pyproject = find_pyproject(output.resolve())
+    if pyproject is not None:
+        try:
+            return resolved.relative_to(pyproject.parent.resolve()).as_posix()
+        except ValueError:
+            pass
+    return resolved.name
+
+
 def load_targets(pyproject: Path) -> list[Target]:
     try:
         data = tomllib.loads(pyproject.read_text("utf-8"))
@@ -63,30 +79,59 @@ def load_targets(pyproject: Path) -> list[Target]:
     if table is None:
         raise ConfigError(f"{pyproject} has no [tool.nova-gen] table; name a spec: nova-gen SPEC -o DIR")
     root = pyproject.parent
-    default_output = table.get("output", ".")
+    if not isinstance(table, dict):
+        raise ConfigError(f"{pyproject}: [tool.nova-gen] must be a table")
+    _known(table, TOP_KEYS, f"{pyproject}: [tool.nova-gen]")
+    default_output = _path(table.get("output", "."), f"{pyproject}: [tool.nova-gen] output")
     targets = table.get("targets", [])
     if not isinstance(targets, list) or not targets:
         raise ConfigError(f"{pyproject}: [tool.nova-gen] lists no targets ([[tool.nova-gen.targets]] with spec = ...)")
     out = []
     for n, t in enumerate(targets, 1):
-        unknown = set(t) - {"spec", "output", "vendor-runtime", "templates", "perspective", "max-file-size"}
-        if unknown or "spec" not in t:
-            raise ConfigError(
-                f"{pyproject}: target {n}: "
-                + (f"unknown keys {sorted(unknown)}" if unknown else "needs spec = \"path\"")
-            )
+        if not isinstance(t, dict):
+            raise ConfigError(f"{pyproject}: target {n} must be a table ([[tool.nova-gen.targets]])")
+        _known(t, TARGET_KEYS, f"{pyproject}: target {n}")
+        if "spec" not in t:
+            raise ConfigError(f"{pyproject}: target {n}: needs spec = \"path\"")
         out.append(
             Target(
-                spec=root / t["spec"],
-                output=root / t.get("output", default_output),
+                spec=root / _path(t["spec"], f"{pyproject}: target {n}: spec"),
+                output=root / _path(t.get("output", default_output), f"{pyproject}: target {n}: output"),
                 vendor_runtime=_flag(t.get("vendor-runtime", False), "vendor-runtime", pyproject, n),
-                templates=root / t["templates"] if "templates" in t else None,
+                templates=root / _path(t["templates"], f"{pyproject}: target {n}: templates")
+                if "templates" in t
+                else None,
                 base=root,
                 perspective=_perspective(t.get("perspective"), pyproject, n),
                 max_file_size=_size(t.get("max-file-size"), pyproject, n),
             )
         )
     return out
+
+
+TARGET_KEYS = ("spec", "output", "vendor-runtime", "templates", "perspective", "max-file-size")
+"""The keys of one ``[[tool.nova-gen.targets]]`` table."""
+TOP_KEYS = ("output", "targets")
+"""The keys of ``[tool.nova-gen]`` itself."""
+
+
+def _known(table: dict[str, Any], keys: tuple[str, ...], where: str) -> None:
+    """Raise ConfigError naming every key of ``table`` not in ``keys``, with the closest
+    known key for each (``outptu`` -> ``output``): a misspelt key is never ignored."""
+    unknown = [key for key in table if key not in keys]
+    if not unknown:
+        return
+    problems = []
+    for key in unknown:
+        guess = closest(key, list(keys))
+        problems.append(f"{key!r}" + (f" (did you mean {guess!r}?)" if guess else ""))
+    raise ConfigError(f"{where}: unknown key{'s' if len(unknown) > 1 else ''} {', '.join(problems)}; known: {', '.join(keys)}")
+
+
+def _path(value: Any, where: str) -> str:
+    if isinstance(value, str) and value:
+        return value
+    raise ConfigError(f"{where} must be a path in quotes, not {value!r}")
 
 
 def _flag(value: Any, key: str, pyproject: Path, n: int) -> bool:

@@ -216,6 +216,10 @@ class Event:
     """Its ``when`` overlaps other events' (an AsyncAPI document that pins no field apart):
     the dispatcher tries the overlapping events in list order and delivers the first whose
     payload validates, so the front end lists the most specific first."""
+    source_name: str = ""
+    """How the source document names the message, for diagnostics (AsyncAPI: ``'tick'``, or
+    ``the message at #/channels/~1/subscribe/message`` when it names none and :attr:`name`
+    was made up); empty for nova specs, whose names are the event names."""
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,12 @@ where a method signature needs it (``SubscribeSubscription``): two classes for o
 so a mypy-clean call failed at run time. Here every nested inline object is lifted out as
 ``#/$defs/<Name>`` before either sees it, named by where it sits (``<Owner><Property>``,
 ``…Item`` for array items, ``…Value`` for ``additionalProperties``, a union member by its
-``title`` or the constant it pins, else its position; the only object of a union needs none) and interned by structure: a schema
+``title`` or the constant it pins, else its ``type`` when it is the only member of that type,
+else its position; the only object of a union needs none) and interned by structure: a schema
 equal to one already named (a spec schema or another inline one) reuses that class.
-The result is a pure function of the schemas and their order.
+A constrained scalar member of a union (``oneOf: [{type: integer}, {type: string,
+maxLength: 36}]``) is named the same way (``IdString``); datamodel-code-generator would
+alias it as ``Id1``. The result is a pure function of the schemas and their order.
 """
 
 from __future__ import annotations
@@ -35,6 +38,24 @@ def is_inline_object(schema: Any) -> bool:
         return False
     return bool(schema.get("properties")) or (
         isinstance(schema.get("allOf"), list) and (len(schema["allOf"]) > 1 or len(schema) > 1)
+    )
+
+
+_SCALAR_CONSTRAINTS = frozenset(
+    {"minLength", "maxLength", "pattern", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"}
+)
+
+
+def is_constrained_scalar(schema: Any) -> bool:
+    """A string or number schema written in place with a constraint (``maxLength``,
+    ``minimum``, ...): in a union, datamodel-code-generator needs a named alias for it."""
+    return (
+        isinstance(schema, dict)
+        and "$ref" not in schema
+        and schema.get("type") in ("string", "integer", "number")
+        and "enum" not in schema
+        and "const" not in schema
+        and not _SCALAR_CONSTRAINTS.isdisjoint(schema)
     )
 
 
@@ -66,10 +87,21 @@ class Lifter:
             elif key in _SCHEMA_LISTS and isinstance(value, list):
                 # The one object of a union with null (or scalars) needs no tag of its own.
                 alone = sum(is_inline_object(v) for v in value) == 1
-                out[key] = [self.nested(v, name + ("" if alone else _member_tag(v, n))) for n, v in enumerate(value)]
+                out[key] = [
+                    self.member(v, name, "" if alone and is_inline_object(v) else _member_tag(v, n, value))
+                    for n, v in enumerate(value)
+                ]
             else:  # allOf parts merge into the class itself; other keywords are kept as written
                 out[key] = self.lift(value, name)
         return out
+
+    def member(self, schema: Any, name: str, tag: str) -> Any:
+        """A union member: an inline object, or a constrained scalar (which
+        datamodel-code-generator would otherwise alias as ``<Union>1``), gets its class or
+        alias named ``<name><tag>``."""
+        if is_constrained_scalar(schema):
+            return {"$ref": "#/$defs/" + self.name_class(name + tag, self.lift(schema, name + tag))}
+        return self.nested(schema, name + tag)
 
     def nested(self, schema: Any, name: str) -> Any:
         if not is_inline_object(schema):
@@ -78,9 +110,10 @@ class Lifter:
         return {"$ref": "#/$defs/" + self.name_class(name, lifted)}
 
 
-def _member_tag(schema: Any, index: int) -> str:
+def _member_tag(schema: Any, index: int, members: list[Any]) -> str:
     """The name part of a ``oneOf``/``anyOf`` member: its title, else the one constant it
-    pins (``event: {const: subscribe}`` → ``Subscribe``), else its position."""
+    pins (``event: {const: subscribe}`` → ``Subscribe``), else its ``type`` when no other
+    member that gets a name has that type (``IdString``), else its position."""
     if isinstance(schema, dict):
         title = schema.get("title")
         if isinstance(title, str) and pascal_case(title):
@@ -92,4 +125,9 @@ def _member_tag(schema: Any, index: int) -> str:
         ]
         if len(consts) == 1 and pascal_case(consts[0]):
             return pascal_case(consts[0])
+        kind = schema.get("type")
+        named = [m for m in members if is_constrained_scalar(m) or is_inline_object(m)]
+        same = [m for m in named if m.get("type") == kind]
+        if isinstance(kind, str) and len(same) == 1:
+            return pascal_case(kind)
     return str(index + 1)

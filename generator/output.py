@@ -1,5 +1,8 @@
 """Writing generated files, or comparing them with what is on disk (``--check``, ``--diff``).
 
+The diff shows each changed file as a unified diff; a missing file and a stale one as a
+header with a one-line summary, not their text.
+
 A package folder is owned by nova-gen: files in it that the spec no longer produces are
 stale and removed on write (and reported by check). To avoid deleting a user's files
 when ``-o`` points somewhere unexpected, an existing folder is only touched when its
@@ -67,19 +70,21 @@ def compare(folder: Path, files: dict[str, str], label: str) -> Comparison:
     for name, text in files.items():
         path = folder / name
         if name not in existing:
+            # Not its text: a package never generated would be thousands of lines of "+".
             result.missing.append(name)
-            old = ""
-        else:
-            old = path.read_text("utf-8", errors="replace")
-            if old == text:
-                continue
-            result.changed.append(name)
-            result.first_change[name] = _first_difference(old, text)
+            lines = text.count("\n") + (not text.endswith("\n"))
+            chunks.append(f"--- /dev/null\n+++ {label}/{name} (generated)\n@@ missing: {lines} lines @@\n")
+            continue
+        old = path.read_text("utf-8", errors="replace")
+        if old == text:
+            continue
+        result.changed.append(name)
+        result.first_change[name] = _first_difference(old, text)
         chunks.extend(
             difflib.unified_diff(
                 old.splitlines(keepends=True),
                 text.splitlines(keepends=True),
-                fromfile=f"{label}/{name}" if name in existing else "/dev/null",
+                fromfile=f"{label}/{name}",
                 tofile=f"{label}/{name} (generated)",
             )
         )

@@ -29,8 +29,9 @@ def generate(
 ) -> Generated:
     """Generate the package for ``spec``; raises SpecError with diagnostics on bad input.
 
-    ``base`` is the folder the spec's path is shown relative to (default: the working
-    directory); it appears in every generated header. ``limits`` bound every file read.
+    ``base`` is the folder the spec's path is shown relative to in diagnostics (default: the
+    working directory); the generated header shows it so too unless ``options.source`` names
+    it (the CLI does: :func:`~nova_gen.config.header_source`). ``limits`` bound every file read.
     """
     api = load_api(spec, diagnostics, base, perspective, limits)
     planned = plan(api, diagnostics)

@@ -31,6 +31,7 @@ from .naming import (
     nfkc,
     pascal_case,
     py_str,
+    snake_case,
 )
 from .plumbing import awaits_reply, is_public
 
@@ -44,6 +45,9 @@ class PlannedParam:
     description: str
     default: str | None = None
     """Python source of the default of an optional channel parameter (its schema's ``default``)."""
+    fixed: str | None = None
+    """Python source of the one value a required request parameter can take (``const``, or an
+    ``enum`` of one): the method sends it and does not ask for it."""
 
 
 @dataclass(frozen=True)
@@ -268,7 +272,10 @@ class Planner(NameChecks):
         taken_types: Taken,
         prefix: str,
         module: frozenset[str],
+        fill_constants: bool = False,
     ) -> tuple[PlannedParam, ...]:
+        """The keyword arguments for ``params``; with ``fill_constants``, a required one that
+        can take only one value is marked :attr:`PlannedParam.fixed`."""
         taken: Taken = {}
         out = []
         for param in params:
@@ -277,7 +284,8 @@ class Planner(NameChecks):
             name = self.argument(python, f"parameter {param.name!r} of {owner}", location, taken, module)
             annotation = self.annotate(param.schema, prefix + pascal_case(param.name), taken_types, location)
             default = _default_source(param) if not param.required else None
-            out.append(PlannedParam(param.name, name, annotation, param.required, param.description, default))
+            fixed = _only_value_source(param) if fill_constants else None
+            out.append(PlannedParam(param.name, name, annotation, param.required, param.description, default, fixed))
         return tuple(out)
 
     # -- the API -------------------------------------------------------------------------
@@ -329,7 +337,9 @@ class Planner(NameChecks):
         requests = []
         for r, (name, const) in zip(api.requests, request_names, strict=True):
             base = pascal_case(name)
-            params = self.plan_params(r.params, f"request {r.name!r}", r.location, types, base, module)
+            params = self.plan_params(
+                r.params, f"request {r.name!r}", r.location, types, base, module, fill_constants=not r.body
+            )
             if r.body == "binary":  # the one `payload` parameter is the frame's bytes
                 params = tuple(replace(prm, annotation=Code("bytes")) for prm in params)
             params_model = None
@@ -432,15 +442,18 @@ class Planner(NameChecks):
         """Python names and types of the handshake arguments of ``connect()`` (AsyncAPI)."""
         out = []
         for cp in self.api.connect_params:
-            wire = cp.name
-            if identifier(wire) in taken:
+            # Header, cookie and query names are spelt for HTTP (`Authorization`, `X-Api-Key`,
+            # `sampleRate`); the argument is snake_case and the value still goes to `cp.name`.
+            python = snake_case(cp.name) if cp.kind in ("header", "cookie", "query") else cp.name
+            wire = python
+            if identifier(python) in taken:
                 # A header and a security scheme may share a name (`token`); the later one
                 # takes its kind as a suffix rather than fail generation.
-                wire = f"{cp.name}_{cp.kind}"
+                wire = f"{python}_{cp.kind}"
                 self.diagnostics.warning(
                     "NOVA083",
                     f"the {cp.kind} argument {cp.name!r} of connect() has the Python name of another "
-                    f"argument ({taken[identifier(cp.name)][0]}); it is named {identifier(wire)!r}",
+                    f"argument ({taken[identifier(python)][0]}); it is named {identifier(wire)!r}",
                     self.at(cp.location),
                     hint="rename one of them in the document to choose the names",
                 )
@@ -514,6 +527,25 @@ def plan(api: ir.Api, diagnostics: Diagnostics) -> Plan:
     result = Planner(api, diagnostics).run()
     diagnostics.raise_if_errors()
     return result
+
+
+def _only_value_source(param: ir.Param) -> Code | None:
+    """The Python source of the one value a required parameter can take, or None.
+
+    ``type: {const: Settings}`` (or ``enum: [Settings]``) leaves the caller nothing to choose:
+    asking for ``type="Settings"`` in every call is noise. JSON scalars only."""
+    schema = param.schema
+    if not param.required:
+        return None
+    if "const" in schema:
+        value = schema["const"]
+    elif isinstance(schema.get("enum"), list) and len(schema["enum"]) == 1:
+        value = schema["enum"][0]
+    else:
+        return None
+    if value is None or isinstance(value, (bool, int)) or (isinstance(value, float) and is_literal(value)):
+        return Code(repr(value))
+    return py_str(value) if isinstance(value, str) else None
 
 
 def _default_source(param: ir.Param) -> Code | None:

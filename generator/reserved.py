@@ -81,8 +81,34 @@ ARGUMENTS = LOCALS | MODULE_IMPORTS | MODULE_CONSTANTS | KEYWORDS
 """Names a keyword argument (request or channel parameter, handshake argument, credential)
 or a channel field cannot take; the spec's constants and classes are added per spec."""
 
-ERRORS = frozenset({"ServerError", "NovaError"}) | KEYWORDS
-"""Names an exception class in errors.py cannot take (besides the API's base error)."""
+RUNTIME_EXPORTS = (
+    "ConnectFailed",
+    "ConnectInfo",
+    "ConnectionLost",
+    "ConnectOptions",
+    "Diagnostics",
+    "DisconnectReason",
+    "HookNameError",
+    "InvalidArguments",
+    "MissingCredential",
+    "NovaError",
+    "RateLimited",
+    "ReconnectDecision",
+    "ReconnectPolicy",
+    "RequestTimeout",
+    "ServerError",
+    "Subscription",
+    "SubscriptionError",
+    "SubscriptionOverflow",
+    "not_a_hook",
+)
+"""The runtime's names a generated package re-exports (``from deribit import RequestTimeout``),
+in import order."""
+
+ERRORS = frozenset(RUNTIME_EXPORTS) | KEYWORDS
+"""Names an exception class in errors.py cannot take (besides the API's base error): an error
+``errors.RequestTimeout`` next to the package's ``RequestTimeout`` (the runtime's) would be two
+classes of one name, caught one for the other."""
 
 PACKAGES = (
     frozenset(sys.stdlib_module_names)

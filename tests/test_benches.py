@@ -43,3 +43,16 @@ def test_bench_runs_at_tiny_n_and_reports_a_ratio(script: str) -> None:
     assert out.returncode == 0, out.stderr[-3000:]
     assert re.search(r"^ratio \w+/\w+: \d+\.\d+", out.stdout, re.MULTILINE), out.stdout
     assert "median" in out.stdout and "min-max" in out.stdout, out.stdout
+
+
+def test_import_bench_measures_with_importtime_too() -> None:
+    out = subprocess.run(
+        [sys.executable, str(BENCH / "import_time.py"), "1", "1", "--importtime"],
+        cwd=BENCH,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    ratios = re.findall(r"^ratio (\w+)/(\w+): \d+\.\d+", out.stdout, re.MULTILINE)
+    assert ratios == [("nova", "baseline"), ("nova_ws", "baseline_ws")], out.stdout

@@ -68,7 +68,7 @@ class BinanceHandlers(BaseHandlers):
 
     @default_hook
     async def on_server_shutdown(self, message: models.ServerShutdown) -> None:
-        """The server sent a ``server_shutdown`` event: The server is about to shut down; reconnect as soon as possible."""
+        """The server sent the event ``server_shutdown``: The server is about to shut down; reconnect as soon as possible."""
 
     @default_hook
     def sign(

@@ -77,11 +77,11 @@ class CoinbaseHandlers(BaseHandlers):
 
     @default_hook
     async def on_subscriptions(self, message: models.SubscriptionsMessage) -> None:
-        """The server sent a ``subscriptions`` event: The current subscriptions of this connection (after each subscribe/unsubscribe)."""
+        """The server sent the event ``subscriptions``: The current subscriptions of this connection (after each subscribe/unsubscribe)."""
 
     @default_hook
     async def on_error_message(self, message: models.ErrorMessage) -> None:
-        """The server sent a ``error_message`` event: An error the server reports (e.g. a subscribe it refused)."""
+        """The server sent the event ``error_message``: An error the server reports (e.g. a subscribe it refused)."""
 
     @default_hook
     async def on_sequence_gap(

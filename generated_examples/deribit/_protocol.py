@@ -21,7 +21,7 @@ from .channels import (
 )
 
 SPEC_FINGERPRINT = (
-    "sha256:4610d043ef67cd1b2bd146fec25864a3b3f10b6e7cbb698c74cf7c35b27a2f10"
+    "sha256:459b660face557ed1750ca9b08e5011017b467e9607cc68cf246626f02e6b053"
 )
 """The content of the spec this package was generated from (comments and layout aside)."""
 
@@ -476,7 +476,7 @@ PROTOCOL = p.Protocol(
         ),
         11029: p.ErrorCode(
             code=11029,
-            name="invalid_arguments",
+            name="invalid_arguments_error",
             description="Some invalid input has been detected.",
         ),
         11044: p.ErrorCode(
@@ -570,7 +570,7 @@ PROTOCOL = p.Protocol(
         10040: errors.Retry,
         10047: errors.MatchingEngineQueueFull,
         10066: errors.TooManyConcurrentRequests,
-        11029: errors.InvalidArguments,
+        11029: errors.InvalidArgumentsError,
         11044: errors.NotOpenOrder,
         11050: errors.BadRequest,
         11051: errors.SystemMaintenance,

@@ -10,7 +10,7 @@ __all__ = [
     "BadRequest",
     "DeribitError",
     "Forbidden",
-    "InvalidArguments",
+    "InvalidArgumentsError",
     "InvalidCredentials",
     "InvalidOrUnsupportedInstrument",
     "InvalidParams",
@@ -102,8 +102,8 @@ class TooManyConcurrentRequests(DeribitError):
     """
 
 
-class InvalidArguments(DeribitError):
-    """Code 11029, ``invalid_arguments``: Some invalid input has been detected.
+class InvalidArgumentsError(DeribitError):
+    """Code 11029, ``invalid_arguments_error``: Some invalid input has been detected.
 
     What the client does: raises this exception from the request.
     """

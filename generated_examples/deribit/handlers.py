@@ -75,7 +75,7 @@ class DeribitHandlers(BaseHandlers):
 
     @default_hook
     async def on_heartbeat(self, message: models.Heartbeat) -> None:
-        """The server sent a ``heartbeat`` event."""
+        """The server sent the event ``heartbeat``."""
 
     @default_hook
     def sign(

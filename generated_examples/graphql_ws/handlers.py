@@ -58,7 +58,7 @@ class GraphqlWsHandlers(BaseHandlers):
 
     @default_hook
     async def on_operation_complete(self, message: models.Complete) -> None:
-        """The server sent a ``operation_complete`` event: The server ended an operation (a finished subscription stream, or after a query's result)."""
+        """The server sent the event ``operation_complete``: The server ended an operation (a finished subscription stream, or after a query's result)."""
 
     @default_hook
     def sign(

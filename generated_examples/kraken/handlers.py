@@ -21,11 +21,11 @@ class KrakenHandlers(BaseHandlers):
 
     @default_hook
     async def on_heartbeat(self, message: models.Heartbeat) -> None:
-        """The server sent a ``heartbeat`` event."""
+        """The server sent the event ``heartbeat``."""
 
     @default_hook
     async def on_system_status(self, message: models.SystemStatus) -> None:
-        """The server sent a ``system_status`` event."""
+        """The server sent the event ``system_status``."""
 
     @default_hook
     def sign(

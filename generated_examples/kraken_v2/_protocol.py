@@ -17,7 +17,7 @@ from .channels import (
 )
 
 SPEC_FINGERPRINT = (
-    "sha256:981774d1492b86e59549ca2f542d43267537cb125fee950249460f2311dbb81f"
+    "sha256:d601c3f0bccbb876a7acf1c607768d3bda3055ab41d7e243e707e7c74e2f9e98"
 )
 """The content of the spec this package was generated from (comments and layout aside)."""
 
@@ -320,7 +320,7 @@ PROTOCOL = p.Protocol(
     errors={
         "EGeneral:Invalid arguments": p.ErrorCode(
             code="EGeneral:Invalid arguments",
-            name="invalid_arguments",
+            name="invalid_arguments_error",
             description="The request payload is malformed, incorrect or ambiguous.",
         ),
         "EGeneral:Internal error": p.ErrorCode(
@@ -402,7 +402,7 @@ PROTOCOL = p.Protocol(
         ),
     },
     error_classes={
-        "EGeneral:Invalid arguments": errors.InvalidArguments,
+        "EGeneral:Invalid arguments": errors.InvalidArgumentsError,
         "EGeneral:Internal error": errors.InternalError,
         "EGeneral:Permission denied": errors.PermissionDenied,
         "ESession:Invalid session": errors.InvalidSession,

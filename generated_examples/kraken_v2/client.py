@@ -301,7 +301,7 @@ class KrakenV2Client(BaseClient[KrakenV2Handlers]):
     async def cancel_after(
         self,
         *,
-        timeout_: int,
+        seconds: int,
         token: str,
         timeout: float | None = None,
     ) -> models.CancelAfterResult:
@@ -312,12 +312,12 @@ class KrakenV2Client(BaseClient[KrakenV2Handlers]):
         Wire method ``cancel_after``.
 
         Args:
-            timeout_: Seconds until all orders are cancelled; 0 disables
+            seconds: Seconds until all orders are cancelled; 0 disables
             token: Session token from GetWebSocketsToken
         """
         wire_params = dump_params(
             models.CancelAfterParams,
-            {"timeout": timeout_, "token": token},
+            {"timeout": seconds, "token": token},
         )
         return await self._request(CANCEL_AFTER, wire_params, timeout=timeout)
 

@@ -11,7 +11,7 @@ __all__ = [
     "ExceededMsgRate",
     "InsufficientFunds",
     "InternalError",
-    "InvalidArguments",
+    "InvalidArgumentsError",
     "InvalidPermissions",
     "InvalidSession",
     "KrakenV2Error",
@@ -29,8 +29,8 @@ class KrakenV2Error(ServerError):
     """An error reply from Kraken Spot WebSocket API v2; ``code``, ``message`` and ``data`` say which."""
 
 
-class InvalidArguments(KrakenV2Error):
-    """Code 'EGeneral:Invalid arguments', ``invalid_arguments``: The request payload is malformed, incorrect or ambiguous.
+class InvalidArgumentsError(KrakenV2Error):
+    """Code 'EGeneral:Invalid arguments', ``invalid_arguments_error``: The request payload is malformed, incorrect or ambiguous.
 
     What the client does: raises this exception from the request.
     """

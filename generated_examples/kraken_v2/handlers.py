@@ -61,11 +61,11 @@ class KrakenV2Handlers(BaseHandlers):
 
     @default_hook
     async def on_status(self, message: models.StatusMessage) -> None:
-        """The server sent a ``status`` event: Trading engine status (online, maintenance, cancel_only, post_only)."""
+        """The server sent the event ``status``: Trading engine status (online, maintenance, cancel_only, post_only)."""
 
     @default_hook
     async def on_heartbeat(self, message: models.HeartbeatMessage) -> None:
-        """The server sent a ``heartbeat`` event: Liveness message sent when subscribed and otherwise idle."""
+        """The server sent the event ``heartbeat``: Liveness message sent when subscribed and otherwise idle."""
 
     @default_hook
     def sign(

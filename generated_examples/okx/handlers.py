@@ -63,17 +63,17 @@ class OkxHandlers(BaseHandlers):
 
     @default_hook
     async def on_notice(self, message: models.Notice) -> None:
-        """The server sent a ``notice`` event: Service notice, e.g. 64008 - the connection will soon be closed for an upgrade."""
+        """The server sent the event ``notice``: Service notice, e.g. 64008 - the connection will soon be closed for an upgrade."""
 
     @default_hook
     async def on_channel_conn_count(self, message: models.ChannelConnCount) -> None:
-        """The server sent a ``channel_conn_count`` event: Number of connections subscribed to a private channel, sent after subscribing."""
+        """The server sent the event ``channel_conn_count``: Number of connections subscribed to a private channel, sent after subscribing."""
 
     @default_hook
     async def on_channel_conn_count_error(
         self, message: models.ChannelConnCount
     ) -> None:
-        """The server sent a ``channel_conn_count_error`` event: The per-channel connection limit (30 per sub-account) was exceeded."""
+        """The server sent the event ``channel_conn_count_error``: The per-channel connection limit (30 per sub-account) was exceeded."""
 
     @default_hook
     async def on_sequence_gap(

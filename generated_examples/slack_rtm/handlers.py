@@ -20,195 +20,195 @@ class SlackRtmHandlers(BaseHandlers):
 
     @default_hook
     async def on_hello(self, message: models.Hello) -> None:
-        """The server sent a ``hello`` event: First event received upon connection."""
+        """The server sent the event ``hello``: First event received upon connection."""
 
     @default_hook
     async def on_connection_error(self, message: models.ConnectionErrorModel) -> None:
-        """The server sent a ``connection_error`` event: Event received when a connection error happens."""
+        """The server sent the event ``connection_error``: Event received when a connection error happens."""
 
     @default_hook
     async def on_accounts_changed(self, message: models.AccountsChanged) -> None:
-        """The server sent a ``accounts_changed`` event: The list of accounts a user is signed into has changed."""
+        """The server sent the event ``accounts_changed``: The list of accounts a user is signed into has changed."""
 
     @default_hook
     async def on_bot_added(self, message: models.BotAdded) -> None:
-        """The server sent a ``bot_added`` event: A bot user was added."""
+        """The server sent the event ``bot_added``: A bot user was added."""
 
     @default_hook
     async def on_bot_changed(self, message: models.BotChanged) -> None:
-        """The server sent a ``bot_changed`` event: A bot user was changed."""
+        """The server sent the event ``bot_changed``: A bot user was changed."""
 
     @default_hook
     async def on_channel_archive(self, message: models.ChannelArchive) -> None:
-        """The server sent a ``channel_archive`` event: A channel was archived."""
+        """The server sent the event ``channel_archive``: A channel was archived."""
 
     @default_hook
     async def on_channel_created(self, message: models.ChannelCreated) -> None:
-        """The server sent a ``channel_created`` event: A channel was created."""
+        """The server sent the event ``channel_created``: A channel was created."""
 
     @default_hook
     async def on_channel_deleted(self, message: models.ChannelDeleted) -> None:
-        """The server sent a ``channel_deleted`` event: A channel was deleted."""
+        """The server sent the event ``channel_deleted``: A channel was deleted."""
 
     @default_hook
     async def on_channel_history_changed(
         self, message: models.ChannelHistoryChanged
     ) -> None:
-        """The server sent a ``channel_history_changed`` event: Bulk updates were made to a channel's history."""
+        """The server sent the event ``channel_history_changed``: Bulk updates were made to a channel's history."""
 
     @default_hook
     async def on_channel_joined(self, message: models.ChannelJoined) -> None:
-        """The server sent a ``channel_joined`` event: You joined a channel."""
+        """The server sent the event ``channel_joined``: You joined a channel."""
 
     @default_hook
     async def on_channel_left(self, message: models.ChannelLeft) -> None:
-        """The server sent a ``channel_left`` event: You left a channel."""
+        """The server sent the event ``channel_left``: You left a channel."""
 
     @default_hook
     async def on_channel_marked(self, message: models.ChannelMarked) -> None:
-        """The server sent a ``channel_marked`` event: Your channel read marker was updated."""
+        """The server sent the event ``channel_marked``: Your channel read marker was updated."""
 
     @default_hook
     async def on_channel_rename(self, message: models.ChannelRename) -> None:
-        """The server sent a ``channel_rename`` event: A channel was renamed."""
+        """The server sent the event ``channel_rename``: A channel was renamed."""
 
     @default_hook
     async def on_channel_unarchive(self, message: models.ChannelUnarchive) -> None:
-        """The server sent a ``channel_unarchive`` event: A channel was unarchived."""
+        """The server sent the event ``channel_unarchive``: A channel was unarchived."""
 
     @default_hook
     async def on_commands_changed(self, message: models.CommandsChanged) -> None:
-        """The server sent a ``commands_changed`` event: A slash command has been added or changed."""
+        """The server sent the event ``commands_changed``: A slash command has been added or changed."""
 
     @default_hook
     async def on_dnd_updated(self, message: models.DndUpdated) -> None:
-        """The server sent a ``dnd_updated`` event: Do not Disturb settings changed for the current user."""
+        """The server sent the event ``dnd_updated``: Do not Disturb settings changed for the current user."""
 
     @default_hook
     async def on_dnd_updated_user(self, message: models.DndUpdatedUser) -> None:
-        """The server sent a ``dnd_updated_user`` event: Do not Disturb settings changed for a member."""
+        """The server sent the event ``dnd_updated_user``: Do not Disturb settings changed for a member."""
 
     @default_hook
     async def on_email_domain_changed(self, message: models.EmailDomainChanged) -> None:
-        """The server sent a ``email_domain_changed`` event: The workspace email domain has changed."""
+        """The server sent the event ``email_domain_changed``: The workspace email domain has changed."""
 
     @default_hook
     async def on_emoji_removed(self, message: models.EmojiRemoved) -> None:
-        """The server sent a ``emoji_removed`` event: A custom emoji has been removed."""
+        """The server sent the event ``emoji_removed``: A custom emoji has been removed."""
 
     @default_hook
     async def on_emoji_added(self, message: models.EmojiAdded) -> None:
-        """The server sent a ``emoji_added`` event: A custom emoji has been added."""
+        """The server sent the event ``emoji_added``: A custom emoji has been added."""
 
     @default_hook
     async def on_file_change(self, message: models.FileChange) -> None:
-        """The server sent a ``file_change`` event: A file was changed."""
+        """The server sent the event ``file_change``: A file was changed."""
 
     @default_hook
     async def on_file_comment_added(self, message: models.FileCommentAdded) -> None:
-        """The server sent a ``file_comment_added`` event: A file comment was added."""
+        """The server sent the event ``file_comment_added``: A file comment was added."""
 
     @default_hook
     async def on_file_comment_deleted(self, message: models.FileCommentDeleted) -> None:
-        """The server sent a ``file_comment_deleted`` event: A file comment was deleted."""
+        """The server sent the event ``file_comment_deleted``: A file comment was deleted."""
 
     @default_hook
     async def on_file_comment_edited(self, message: models.FileCommentEdited) -> None:
-        """The server sent a ``file_comment_edited`` event: A file comment was edited."""
+        """The server sent the event ``file_comment_edited``: A file comment was edited."""
 
     @default_hook
     async def on_file_created(self, message: models.FileCreated) -> None:
-        """The server sent a ``file_created`` event: A file was created."""
+        """The server sent the event ``file_created``: A file was created."""
 
     @default_hook
     async def on_file_deleted(self, message: models.FileDeleted) -> None:
-        """The server sent a ``file_deleted`` event: A file was deleted."""
+        """The server sent the event ``file_deleted``: A file was deleted."""
 
     @default_hook
     async def on_file_public(self, message: models.FilePublic) -> None:
-        """The server sent a ``file_public`` event: A file was made public."""
+        """The server sent the event ``file_public``: A file was made public."""
 
     @default_hook
     async def on_file_shared(self, message: models.FileShared) -> None:
-        """The server sent a ``file_shared`` event: A file was shared."""
+        """The server sent the event ``file_shared``: A file was shared."""
 
     @default_hook
     async def on_file_unshared(self, message: models.FileUnshared) -> None:
-        """The server sent a ``file_unshared`` event: A file was unshared."""
+        """The server sent the event ``file_unshared``: A file was unshared."""
 
     @default_hook
     async def on_goodbye(self, message: models.Goodbye) -> None:
-        """The server sent a ``goodbye`` event: The server intends to close the connection soon."""
+        """The server sent the event ``goodbye``: The server intends to close the connection soon."""
 
     @default_hook
     async def on_group_archive(self, message: models.GroupArchive) -> None:
-        """The server sent a ``group_archive`` event: A private channel was archived."""
+        """The server sent the event ``group_archive``: A private channel was archived."""
 
     @default_hook
     async def on_group_close(self, message: models.GroupClose) -> None:
-        """The server sent a ``group_close`` event: You closed a private channel."""
+        """The server sent the event ``group_close``: You closed a private channel."""
 
     @default_hook
     async def on_group_history_changed(
         self, message: models.GroupHistoryChanged
     ) -> None:
-        """The server sent a ``group_history_changed`` event: Bulk updates were made to a private channel's history."""
+        """The server sent the event ``group_history_changed``: Bulk updates were made to a private channel's history."""
 
     @default_hook
     async def on_group_joined(self, message: models.GroupJoined) -> None:
-        """The server sent a ``group_joined`` event: You joined a private channel."""
+        """The server sent the event ``group_joined``: You joined a private channel."""
 
     @default_hook
     async def on_group_left(self, message: models.GroupLeft) -> None:
-        """The server sent a ``group_left`` event: You left a private channel."""
+        """The server sent the event ``group_left``: You left a private channel."""
 
     @default_hook
     async def on_group_marked(self, message: models.GroupMarked) -> None:
-        """The server sent a ``group_marked`` event: A private channel read marker was updated."""
+        """The server sent the event ``group_marked``: A private channel read marker was updated."""
 
     @default_hook
     async def on_group_open(self, message: models.GroupOpen) -> None:
-        """The server sent a ``group_open`` event: You opened a private channel."""
+        """The server sent the event ``group_open``: You opened a private channel."""
 
     @default_hook
     async def on_group_rename(self, message: models.GroupRename) -> None:
-        """The server sent a ``group_rename`` event: A private channel was renamed."""
+        """The server sent the event ``group_rename``: A private channel was renamed."""
 
     @default_hook
     async def on_group_unarchive(self, message: models.GroupUnarchive) -> None:
-        """The server sent a ``group_unarchive`` event: A private channel was unarchived."""
+        """The server sent the event ``group_unarchive``: A private channel was unarchived."""
 
     @default_hook
     async def on_im_close(self, message: models.ImClose) -> None:
-        """The server sent a ``im_close`` event: You closed a DM."""
+        """The server sent the event ``im_close``: You closed a DM."""
 
     @default_hook
     async def on_im_created(self, message: models.ImCreated) -> None:
-        """The server sent a ``im_created`` event: A DM was created."""
+        """The server sent the event ``im_created``: A DM was created."""
 
     @default_hook
     async def on_im_marked(self, message: models.ImMarked) -> None:
-        """The server sent a ``im_marked`` event: A direct message read marker was updated."""
+        """The server sent the event ``im_marked``: A direct message read marker was updated."""
 
     @default_hook
     async def on_im_open(self, message: models.ImOpen) -> None:
-        """The server sent a ``im_open`` event: You opened a DM."""
+        """The server sent the event ``im_open``: You opened a DM."""
 
     @default_hook
     async def on_manual_presence_change(
         self, message: models.ManualPresenceChange
     ) -> None:
-        """The server sent a ``manual_presence_change`` event: You manually updated your presence."""
+        """The server sent the event ``manual_presence_change``: You manually updated your presence."""
 
     @default_hook
     async def on_member_joined_channel(
         self, message: models.MemberJoinedChannel
     ) -> None:
-        """The server sent a ``member_joined_channel`` event: A user joined a public or private channel."""
+        """The server sent the event ``member_joined_channel``: A user joined a public or private channel."""
 
     @default_hook
     async def on_message(self, message: models.Message) -> None:
-        """The server sent a ``message`` event: A message was sent to a channel."""
+        """The server sent the event ``message``: A message was sent to a channel."""
 
     @default_hook
     def sign(

@@ -41,7 +41,10 @@ class Reader:
             fallback = unescape_token(ref.rsplit("/", 1)[-1])
         elif (name := _message_member(pointer)) is not None:
             fallback = name
+        failures = self.refs.failures
         target, mdoc, mptr = self.follow(value, doc, pointer)
+        if self.refs.failures > failures:
+            return None  # its $ref was reported; an empty message would only add follow-on warnings
         if not isinstance(target, dict):
             self.diagnostics.error(
                 "NOVA102",
@@ -55,6 +58,12 @@ class Reader:
 
 
 def message_key(value: dict[str, Any], pointer: str, fallback: str, major: int) -> str:
+    return own_name(value, pointer, major) or fallback
+
+
+def own_name(value: dict[str, Any], pointer: str, major: int) -> str | None:
+    """The name the document gives a message: ``name``, else 2.x ``messageId``, else its key
+    under ``messages``, else ``title``; None when it gives none."""
     for field in ("name",) + (("messageId",) if major == 2 else ()):
         if isinstance(value.get(field), str) and value[field]:
             return str(value[field])
@@ -62,7 +71,7 @@ def message_key(value: dict[str, Any], pointer: str, fallback: str, major: int) 
         return name
     if isinstance(value.get("title"), str) and value["title"]:
         return str(value["title"])
-    return fallback
+    return None
 
 
 def _message_member(pointer: str) -> str | None:

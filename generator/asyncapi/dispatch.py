@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from nova_runtime.pointer import compile_pointer, join_pointer, unescape_token
+from nova_runtime.pointer import join_pointer, unescape_token
 from nova_runtime.protocol import Match
 
 from .. import ir
@@ -149,17 +149,3 @@ class ShapeReader:
         for path, values in other.one_of.items():
             into.one_of.setdefault(path, values)
         into.keyed |= other.keyed
-
-
-def example_from(shape: Shape) -> dict[str, Any]:
-    """The smallest frame a shape describes (its constants), for a local test server."""
-    frame: dict[str, Any] = {}
-    for pointer, value in sorted(shape.equals.items()):
-        tokens = compile_pointer(pointer)
-        if not tokens:
-            continue
-        node = frame
-        for token in tokens[:-1]:
-            node = node.setdefault(token, {})
-        node[tokens[-1]] = value
-    return frame

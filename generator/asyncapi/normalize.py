@@ -35,8 +35,8 @@ from ..nova.common import match_from
 from ..nova.normalize import Normalizer as NovaNormalizer
 from ..nova.normalize import envelope_from
 from . import perspective, v2, v3
-from .common import Reader
-from .dispatch import Shape, ShapeReader, example_from
+from .common import Reader, own_name
+from .dispatch import Shape, ShapeReader
 from .model import Channel, Message, Operation
 from .overlay import Overlay, read_overlay
 from .pairs import pair_by_correlation
@@ -52,7 +52,11 @@ JSON_FORMATS = (
     "application/schema+yaml",
 )
 BINARY_CONTENT = ("application/octet-stream", "application/x-binary")
-GENERIC_WORDS = {"api", "apis", "websocket", "websockets", "ws", "asyncapi", "the"}
+GENERIC_WORDS = {
+    "api", "apis", "websocket", "websockets", "ws", "asyncapi", "the",
+    "rest", "http", "https", "openapi", "spec", "specification", "service", "server",
+}
+"""Words of a title that name no API: "REST API" says nothing about whose API it is."""
 
 
 ANNOTATIONS = frozenset({"title", "description", "examples", "example", "$comment", "summary"})
@@ -74,12 +78,48 @@ def _without_annotations(schema: Any, names: bool = False) -> Any:
 
 
 def api_name_from(title: str, fallback: str) -> str:
-    words = [w for w in re.split(r"[^0-9A-Za-z]+", title) if w and w.lower() not in GENERIC_WORDS]
-    name = snake_case(" ".join(words)) if words else snake_case(fallback)
-    name = name.strip("_")
+    name = _distinctive(title) or snake_case(fallback).strip("_")
     if not name or not name[0].isalpha():
         name = "api_" + name
     return name
+
+
+def _distinctive(text: str) -> str:
+    """``text`` as snake_case without its generic words; empty when nothing else is left."""
+    words = [w for w in re.split(r"[^0-9A-Za-z]+", text) if w and w.lower() not in GENERIC_WORDS]
+    return snake_case(" ".join(words)).strip("_") if words else ""
+
+
+def host_name(servers: Any) -> tuple[str, str] | None:
+    """The name a server host gives an API, with the host: ``api.deepgram.com`` ->
+    ``deepgram`` (the label before the top-level domain). None for IP addresses, localhost,
+    or no server. ``servers`` is the document's ``servers`` mapping (2.x ``url``, 3.x ``host``)."""
+    if not isinstance(servers, dict):
+        return None
+    for server in servers.values():
+        if not isinstance(server, dict):
+            continue
+        host = server.get("host") or server.get("url")
+        if not isinstance(host, str):
+            continue
+        host = re.sub(r"^[a-z][a-z0-9+.-]*://", "", host).split("/")[0].split(":")[0]
+        labels = host.split(".")
+        if len(labels) < 2 or all(label.isdigit() for label in labels):
+            continue
+        name = _distinctive(labels[-2])
+        if name and name[0].isalpha():
+            return name, host
+    return None
+
+
+
+def _text(op: Operation, msg: Message, key: str, fallback: str | None = None) -> str:
+    """A method's ``key`` (summary or description): the operation's when it sends only this
+    message, else the message's own ``key`` (or ``fallback``, e.g. its title). An operation
+    that sends many messages ("Client messages") describes none of them."""
+    candidates = [op.value.get(key)] if len(op.messages) == 1 else []
+    candidates += [msg.value.get(key), msg.value.get(fallback) if fallback else None]
+    return next((c.strip() for c in candidates if isinstance(c, str) and c.strip()), "")
 
 
 class AsyncApiNormalizer:
@@ -214,8 +254,21 @@ class AsyncApiNormalizer:
 
     def derived_name(self, title: str) -> str:
         """The package name from ``info.title``; one that would shadow a module (``JSON API``
-        gives ``json``) takes the suffix ``_api`` and a warning, as the user did not choose it."""
+        gives ``json``) takes the suffix ``_api`` and a warning, as the user did not choose it.
+        A title of generic words only ("REST API") names no API: the server's host does
+        (``api.deepgram.com`` -> ``deepgram``), else the file name, with a warning."""
         name = api_name_from(title, self.doc.path.stem)
+        if not _distinctive(title):
+            found = host_name(self.data.get("servers"))
+            name = found[0] if found else name
+            source = f"the server host {found[1]!r}" if found else f"the file name {self.doc.path.name!r}"
+            self.diagnostics.warning(
+                "NOVA125",
+                f"the title {title!r} has only generic words; the package is named {name!r}, from {source}",
+                self.doc.source.position("/info/title"),
+                hint=f"set `name:` in the nova overlay ({self.doc.path.stem}.nova.yaml next to the document) "
+                "to choose the package name",
+            )
         if name in reserved.PACKAGES and len(name) <= reserved.PACKAGE_MAX_LENGTH:
             self.diagnostics.warning(
                 "NOVA070",
@@ -236,9 +289,19 @@ class AsyncApiNormalizer:
         servers, security = handshake.servers()
         if not servers and "servers" not in self.data:
             pass  # documented: connect(url=...) is then required
+        if not self.refs.failures and not any(op.messages or op.reply for op in parsed.operations):
+            section = "/operations" if self.major >= 3 else "/channels"
+            self.diagnostics.warning(
+                "NOVA120",
+                "the document describes no operation with a message: the client has no methods and no hooks",
+                self.doc.source.position(section if section[1:] in self.data else "/asyncapi", key=True),
+                hint="2.x: give a channel `publish`/`subscribe` with a `message`; 3.x: list `operations` with "
+                "`action`, `channel` and the channel's `messages`",
+            )
         sends = [op for op in parsed.operations if self.client_sends(op)]
         receives = [op for op in parsed.operations if not self.client_sends(op)]
-        perspective.check(self.doc, self.diagnostics, self.perspective, sends, receives)
+        if not self.refs.failures:  # guessing from a part of the messages would mislead
+            perspective.check(self.doc, self.diagnostics, self.perspective, sends, receives)
         address = self.connection(parsed.operations, handshake)
         for op in parsed.operations:
             if "security" in op.value:
@@ -365,11 +428,15 @@ class AsyncApiNormalizer:
         ever replies to requests."""
         out: list[ir.Event] = []
         shapes: dict[tuple[str, str], Shape] = {}
+        broken: set[int] = set()
         for msg in messages:
+            failures = self.refs.failures
             shape = self.shape(msg)
             shapes[msg.identity] = shape
             frame = self.frame_kind(msg)
             message = self.message_schema(msg)
+            if self.refs.failures > failures:
+                broken.add(len(out))  # its $ref was reported: no dispatch warnings about it
             override = self.override(msg)
             if override is not None:
                 self.pins.append((msg, message, override))
@@ -385,13 +452,19 @@ class AsyncApiNormalizer:
                     location=self.location(msg.doc, msg.pointer),
                     unsolicited=msg.identity in unsolicited,
                     frame=frame,
+                    source_name=repr(msg.key) if own_name(msg.value, msg.pointer, self.major) else
+                    f"at #{msg.pointer}",
                 )
             )
-        order = self.discriminate(messages, out, shapes)
+        order = self.discriminate(messages, out, shapes, broken)
         return tuple(out[i] for i in order), shapes
 
     def discriminate(
-        self, messages: list[Message], events: list[ir.Event], shapes: dict[tuple[str, str], Shape]
+        self,
+        messages: list[Message],
+        events: list[ir.Event],
+        shapes: dict[tuple[str, str], Shape],
+        broken: set[int],
     ) -> list[int]:
         """Tell apart at run time the incoming messages whose ``when`` overlap.
 
@@ -399,7 +472,8 @@ class AsyncApiNormalizer:
         is marked ``by_validation`` and reordered most specific first: more required
         properties, then more constants, then more value sets, then document order. The
         dispatcher delivers the first of a group whose payload validates. One NOVA107
-        warning per group. Returns the new order of ``events``, which it marks in place.
+        warning per group. ``broken`` (indexes) are messages whose schema did not resolve:
+        they join no group. Returns the new order of ``events``, which it marks in place.
         """
         group_of = list(range(len(events)))
 
@@ -410,7 +484,10 @@ class AsyncApiNormalizer:
 
         for i, event in enumerate(events):
             for j in range(i):
-                # Text and binary events are told apart by the frame itself.
+                # Text and binary events are told apart by the frame itself; a message whose
+                # schema did not resolve (reported) is compared with none.
+                if i in broken or j in broken:
+                    continue
                 if event.frame == events[j].frame == "json" and not disjoint(event.when, events[j].when):
                     group_of[root(i)] = root(j)
         groups: dict[int, list[int]] = {}
@@ -425,6 +502,11 @@ class AsyncApiNormalizer:
                 order[slot] = i
                 events[i] = replace(events[i], by_validation=True)
             self.unreachable([messages[i] for i in ranked], [events[i].name for i in ranked])
+            self.catch_all(
+                [messages[i] for i in ranked],
+                [events[i].name for i in ranked],
+                [self.specificity(messages[i], shapes[messages[i].identity], i) for i in ranked],
+            )
             first = messages[members[0]]
             names = ", ".join(repr(events[i].name) for i in ranked)
             self.diagnostics.warning(
@@ -456,6 +538,24 @@ class AsyncApiNormalizer:
                 )
             else:
                 seen[key] = name
+
+    def catch_all(self, ranked: list[Message], names: list[str], keys: list[tuple[int, int, int, int]]) -> None:
+        """NOVA117 for the first message of a group that requires and pins nothing (its
+        specificity is all zeros) and is tried before others: it validates every frame of
+        theirs whose fields have the types it declares, so it takes their frames (the
+        Slack Socket Mode client document: ``hello`` gets every frame)."""
+        for n, (msg, key) in enumerate(zip(ranked, keys, strict=True)):
+            if key[:3] == (0, 0, 0) and n < len(ranked) - 1:
+                later = ", ".join(repr(name) for name in names[n + 1 :])
+                self.diagnostics.warning(
+                    "NOVA117",
+                    f"incoming message {names[n]!r} requires and pins no field: tried before {later}, it "
+                    "also takes their frames, unless a field it declares has another type there",
+                    msg.doc.source.position(msg.pointer, key=True),
+                    hint="say how each is recognised: `x-nova-when: {equals: {/type: ...}}` on the message "
+                    "(or the overlay's `messages: {name: {when: ...}}`), or a `const` on a common field",
+                )
+                return
 
     def specificity(self, msg: Message, shape: Shape, index: int) -> tuple[int, int, int, int]:
         """The sort key of a message in a runtime-discriminated group: most specific first."""
@@ -551,8 +651,8 @@ class AsyncApiNormalizer:
                     method=wire,
                     params=params,
                     result=result,
-                    summary=str(op.value.get("summary", "") or msg.value.get("summary", "") or "").strip(),
-                    description=str(op.value.get("description", "") or msg.value.get("description", "") or "").strip(),
+                    summary=_text(op, msg, "summary", "title"),
+                    description=_text(op, msg, "description"),
                     examples=examples,
                     location=self.location(msg.doc, msg.pointer),
                     reply=replies is not None and bool(replies),
@@ -671,9 +771,10 @@ class AsyncApiNormalizer:
     def request_examples(
         self, msg: Message, replies: list[Message] | None, params: tuple[ir.Param, ...], skip: set[str | None]
     ) -> tuple[ir.RequestExample, ...]:
-        """Examples for the local test server: each reply example (or the smallest reply its
-        constants describe), with the request's own example of the same position as its
-        params (else the first, else none)."""
+        """Examples for the local test server: each reply example, with the request's own
+        example of the same position as its params (else the first, else none). A reply
+        without examples has none here: the server builds one from the reply's schema
+        (:mod:`nova_gen.testing.synth`)."""
         if not replies:
             return ()
         skipped = {s[1:] for s in skip if s and s.count("/") == 1}
@@ -685,7 +786,7 @@ class AsyncApiNormalizer:
             sample = {}
         results: list[Any] = []
         for m in replies:
-            results.extend(self.examples(m) or [example_from(self.shape(m))])
+            results.extend(self.examples(m))
         # A reply example keeps its correlation value: the server writes the request's over it.
         # The n-th example of the request goes with the n-th reply example (an echo's pairs).
         params_of = [{k: v for k, v in ex.items() if k not in skipped} if isinstance(ex, dict) else sample for ex in own]

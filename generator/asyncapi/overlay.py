@@ -106,7 +106,7 @@ def _check(key: str, value: Any, doc: Document, pointer: str, diagnostics: Diagn
             "NOVA114",
             f"{key}: {error.message[:160]}",
             doc.source.position(where),
-            hint="the keys mean what they mean in the nova spec language (docs/spec-language.md)",
+            hint="the keys mean what they mean in the nova spec language (`nova-gen schema` prints it)",
         )
     return not errors
 

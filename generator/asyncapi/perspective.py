@@ -12,7 +12,15 @@ warns with ``NOVA095`` when the clues for the other side outnumber those for the
 - read this way, the client would receive nothing at all;
 - read this way, the client would *receive* messages or operations whose names are requests
   only a client makes (``subscribe``, ``unsubscribe``, ``login``, ``auth``...), and send none;
-  the same names on the client's sending side count for the chosen side.
+  the same names on the client's sending side count for the chosen side;
+- read this way, the client would *send* the answers to such requests (a name with a request
+  word and an answer word: ``subscribeResponse``, ``Login Reply``, ``authAck``), which only a
+  server sends, and receive none; received, they count for the chosen side (an answer's name
+  is never counted as a request);
+- messages whose title or summary names their sender (``Client message to update ...``,
+  ``Server message confirming ...``, ``sent by the server``, ``sent to Server``): more of
+  them say the other side sends what the client would send (or receives what it would
+  receive) than agree.
 
 :func:`answers` turns the replies the client owes the server (a ``receive`` operation with a
 ``reply``, under the chosen perspective: Slack's ``acknowledge`` of an event) into one-way
@@ -36,6 +44,9 @@ CLIENT_REQUEST_WORDS = frozenset(
     {"subscribe", "unsubscribe", "login", "logon", "logout", "auth", "authenticate", "authorize"}
 )
 """Words of a message or operation name that only a client's request carries."""
+
+ANSWER_WORDS = frozenset({"response", "reply", "ack", "acknowledgement", "result", "confirmation"})
+"""Words that make a name with a request word the server's answer to it (``subscribeResponse``)."""
 
 
 def _words(text: str) -> set[str]:
@@ -68,14 +79,57 @@ def _names(op: Operation, *, replies: bool) -> list[str]:
     return [n for n in names if n and not n.startswith(synthetic)]
 
 
-def _requests(ops: list[Operation], *, replies: bool) -> list[str]:
-    """Names among ``ops`` that read as client requests (``subscribe``, ``login``...)."""
+def _requests(ops: list[Operation], *, replies: bool, answers: bool = False) -> list[str]:
+    """Names among ``ops`` that read as client requests (``subscribe``, ``login``...), or with
+    ``answers`` as the server's answers to them (``subscribeResponse``)."""
     found: list[str] = []
     for op in ops:
         for name in _names(op, replies=replies):
-            if _words(name) & CLIENT_REQUEST_WORDS and name not in found:
+            words = _words(name)
+            if words & CLIENT_REQUEST_WORDS and bool(words & ANSWER_WORDS) == answers and name not in found:
                 found.append(name)
     return found
+
+
+def _shown(names: list[str]) -> str:
+    return ", ".join(repr(n) for n in names[:4]) + (", ..." if len(names) > 4 else "")
+
+
+_SENDER = (
+    (re.compile(r"^(client|server)\b"), False),  # "Client message to ...", "Server sends ..."
+    (re.compile(r"\b(?:from|by) (?:the )?(client|server)\b(?!')"), False),  # "sent by the server"
+    (re.compile(r"\bsent to (?:the )?(client|server)\b"), True),  # "response sent to Server"
+)
+"""Phrases of a message's title or summary that name its sender (or, ``True``, its receiver)."""
+
+
+def _sender(msg_value: dict[str, object]) -> Perspective | None:
+    """The side a message's ``title`` and ``summary`` name as its sender, if exactly one:
+    ``Client message to ...`` and ``Acknowledgement sent to Server`` are the client's."""
+    sides: set[Perspective] = set()
+    for key in ("title", "summary"):
+        text = str(msg_value.get(key) or "").strip().lower()
+        for pattern, receiver in _SENDER:
+            for side in pattern.findall(text):
+                sides.add(("server" if side == "client" else "client") if receiver else side)
+    return sides.pop() if len(sides) == 1 else None
+
+
+def _senders(sends: list[Operation], receives: list[Operation]) -> tuple[int, list[str]]:
+    """How many messages' own words agree with reading the document the chosen way (what
+    the client sends is the client's, what it receives the server's), and the titles or
+    summaries of those that disagree."""
+    agree, disagree = 0, []
+    for ops, side, replies in ((sends, "client", False), (receives, "server", False),
+                               (sends, "server", True), (receives, "client", True)):
+        for op in ops:
+            for msg in (op.reply or []) if replies else op.messages:
+                sender = _sender(msg.value)
+                if sender == side:
+                    agree += 1
+                elif sender is not None:
+                    disagree.append(str(msg.value.get("summary") or msg.value.get("title")))
+    return agree, disagree
 
 
 def check(
@@ -102,9 +156,20 @@ def check(
     received = _requests(receives, replies=False) + _requests(sends, replies=True)
     sent = _requests(sends, replies=False) + _requests(receives, replies=True)
     if received and not sent:
-        shown = ", ".join(repr(n) for n in received[:4]) + (", ..." if len(received) > 4 else "")
-        against.append(f"the client would receive {shown}, which only a client sends")
+        against.append(f"the client would receive {_shown(received)}, which only a client sends")
     support += len(sent) > 0
+    answered = _requests(receives, replies=False, answers=True) + _requests(sends, replies=True, answers=True)
+    answering = _requests(sends, replies=False, answers=True) + _requests(receives, replies=True, answers=True)
+    if answering and not answered:
+        against.append(f"the client would send {_shown(answering)}, which only a server sends")
+    support += len(answered) > 0
+    agree, disagree = _senders(sends, receives)
+    if len(disagree) > agree:
+        against.append(
+            f"{len(disagree)} of its messages name as their sender the side that would receive them "
+            f"(such as {disagree[0][:60]!r})"
+        )
+    support += agree > len(disagree)
     if not against or len(against) <= support:
         return
     diagnostics.warning(

@@ -145,14 +145,33 @@ class Handshake:
                     channel.doc.source.position(channel.pointer, key=True),
                     hint=f"add `{name}` under the channel's parameters",
                 )
-        for name in declared:
-            if name not in used:
+        unused = [name for name in declared if name not in used]
+        located = [
+            name
+            for name in unused
+            if _has_location(self.refs.follow(declared[name], channel.doc, join_pointer(pbase, name))[0])
+        ]
+        for name in unused:
+            if name not in located:
                 self.diagnostics.error(
                     "NOVA106",
                     f"parameter {name!r} of channel {channel.key!r} is missing from its address {address!r}",
                     channel.doc.source.position(join_pointer(pbase, name), key=True),
                     hint=f"write {{{name}}} in the address, or remove the parameter",
                 )
+        if located:
+            # Vendors describe query settings so (`location: $message.payload#/x`); a parameter
+            # only ever fills the address, so these fill nothing: one warning for them all.
+            more = f" and {len(located) - 4} more" if len(located) > 4 else ""
+            shown = ", ".join(repr(n) for n in located[:4]) + more
+            self.diagnostics.warning(
+                "NOVA121",
+                f"channel {channel.key!r} declares parameters its address {address!r} does not use ({shown}); "
+                "they say where their value lives (`location`), so nova-gen ignores them",
+                channel.doc.source.position(join_pointer(pbase, located[0]), key=True),
+                hint="if the server reads them from the URL's query string, declare them under the channel's "
+                "`bindings: {ws: {query: {type: object, properties: {...}}}}`: each becomes a connect() argument",
+            )
         for name in dict.fromkeys(used):
             if name not in declared:
                 continue
@@ -317,3 +336,8 @@ class Handshake:
 def _location(doc: Document, pointer: str) -> ir.Location:
     position = doc.source.position(pointer, key=True)
     return ir.Location(position.file, position.line, position.column)
+
+
+def _has_location(parameter: Any) -> bool:
+    """Whether a Parameter Object says where its value lives (``location``: a runtime expression)."""
+    return isinstance(parameter, dict) and isinstance(parameter.get("location"), str)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from pathlib import Path
 
 from .. import ir
 from ..checks import check_api
 from ..diagnostics import Diagnostics, Position, SpecError
+from .detect import detect
 from .limits import DEFAULT_LIMITS, Limits
 from .source import load_document
 
@@ -25,6 +27,20 @@ def display_path(path: Path, base: Path | None = None) -> str:
     except ValueError:
         shown = Path(resolved.name)
     return shown.as_posix()
+
+
+def _specs_in(folder: Path) -> str:
+    """A hint naming the YAML and JSON files of ``folder`` (at most a few), the likely specs."""
+    try:
+        names = sorted(
+            p.name for p in itertools.islice(folder.iterdir(), 1000) if p.suffix in (".yaml", ".yml", ".json")
+        )
+    except OSError:
+        names = []
+    if not names:
+        return "name the spec file itself (a .yaml, .yml or .json file)"
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    return f"name the spec file itself; this folder has {shown}"
 
 
 def load_api(
@@ -47,17 +63,28 @@ def load_api(
     path = Path(path)
     try:
         display = display_path(path, base)
-        found = path.is_file()
+        found, folder = path.is_file(), path.is_dir()
     except (OSError, ValueError, RuntimeError):  # a name too long, a NUL byte, a symlink loop
-        display, found = path.name[:200], False
+        display, found, folder = path.name[:200], False, False
+    if folder:
+        diagnostics.error(
+            "NOVA011",
+            f"{os.fspath(path)[:200]!r} is a folder, not a spec file",
+            Position(display, 1, 1),
+            hint=_specs_in(path),
+        )
+        raise SpecError(diagnostics)
     if not found:
         diagnostics.error("NOVA011", f"spec file {os.fspath(path)[:200]!r} not found", Position(display, 1, 1))
         raise SpecError(diagnostics)
     doc = load_document(path.resolve(), display, diagnostics, limits)
     if doc is None:
         raise SpecError(diagnostics)
+    language = detect(doc, diagnostics)
+    if language is None:
+        raise SpecError(diagnostics)
     api: ir.Api | None
-    if isinstance(doc.data, dict) and "asyncapi" in doc.data:
+    if language == "asyncapi":
         from ..asyncapi import load_asyncapi
 
         if perspective not in (None, "server", "client"):

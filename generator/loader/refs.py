@@ -51,6 +51,14 @@ class RefResolver:
     """The named schema each rewritten ``$ref`` object leads to, by (file, pointer)."""
     _cycles: set[frozenset[tuple[Path, str]]] = field(default_factory=set)
     """Cycles of ``follow`` already reported."""
+    _slash_warned: set[Path] = field(default_factory=set)
+    """Files whose unescaped ``/`` in a ``$ref`` key was reported (``NOVA013``, once a file)."""
+    _missing: set[tuple[Path, str]] = field(default_factory=set)
+    """``$ref`` targets reported as pointing to nothing (``NOVA010``, once a target)."""
+    failures: int = 0
+    """References that led nowhere so far (each reported, or its target already was): a
+    reader compares it before and after reading a value to know that the value is broken,
+    and says nothing more about it (no follow-on warnings about an empty schema)."""
 
     def __post_init__(self) -> None:
         self._docs[self.root.path] = self.root
@@ -77,14 +85,17 @@ class RefResolver:
         while isinstance(value, dict) and "$ref" in value:
             where = join_pointer(pointer, "$ref")
             if not self._is_ref(value["$ref"], doc, where):
+                self.failures += 1
                 return {}, doc, pointer
             target = self._target(value["$ref"], doc, where)
             if target is None:
+                self.failures += 1
                 return {}, doc, pointer
             key = (target.doc.path, target.pointer)
             if key in seen:
                 loop = list(seen)[list(seen).index(key):]
                 self._report_cycle([seen[k] for k in [*loop, key]], loop, doc, where)
+                self.failures += 1
                 return {}, doc, pointer
             shown = f"#{target.pointer}"
             seen[key] = shown if target.doc is self.root else target.doc.display + shown
@@ -205,9 +216,11 @@ class RefResolver:
         ref = value["$ref"]
         where = join_pointer(pointer, "$ref")
         if not self._is_ref(ref, doc, where):
+            self.failures += 1
             return {}
         target = self._target(ref, doc, where)
         if target is None:
+            self.failures += 1
             return {}
         name = self._register(target, self._default_name(target))
         if name is None:
@@ -256,7 +269,9 @@ class RefResolver:
             return None
         target, reached = self._locate(Target(target_doc, fragment), doc, where, depth)
         if target is None:
-            if reached is not None:
+            if reached is not None and (target_doc.path, fragment) not in self._missing:
+                # One error per missing target, however many $refs name it.
+                self._missing.add((target_doc.path, fragment))
                 self.diagnostics.error(
                     "NOVA010",
                     f"$ref {ref!r} points to nothing",
@@ -284,14 +299,17 @@ class RefResolver:
             return None, None
         doc, value, done = target.doc, target.doc.data, ""
         tokens = target.pointer[1:].split("/") if target.pointer else []
-        for n, raw in enumerate(tokens):
-            token = unescape_token(raw)
+        n = 0
+        while n < len(tokens):
+            token = unescape_token(tokens[n])
             if isinstance(value, dict) and token not in value and isinstance(value.get("$ref"), str):
                 via = self._target(value["$ref"], doc, join_pointer(done, "$ref"), depth + 1)
                 if via is None:
                     return None, None
                 rest = "".join("/" + t for t in tokens[n:])
                 return self._locate(Target(via.doc, via.pointer + rest), site, where, depth + 1)
+            if isinstance(value, dict) and token not in value:
+                token, n = self._slash_key(value, tokens, n, site, where)
             if isinstance(value, dict) and token in value:
                 value = value[token]
             elif isinstance(value, list) and token.isdigit() and int(token) < len(value):
@@ -299,7 +317,33 @@ class RefResolver:
             else:
                 return None, (doc, done, "".join("/" + t for t in tokens[n:]))
             done = join_pointer(done, token)
-        return target, None
+            n += 1
+        return Target(doc, done), None
+
+    def _slash_key(
+        self, container: dict[Any, Any], tokens: list[str], n: int, site: Document, where: str
+    ) -> tuple[str, int]:
+        """The key of ``container`` that ``tokens[n:]`` spell with a raw ``/`` in it, and the
+        index of the last token it takes; ``(tokens[n], n)`` (unescaped) when none does.
+
+        RFC 6901 writes ``/`` inside a key as ``~1``; vendors publish ``#/components/messages/
+        a/b`` for the key ``a/b`` all the same. Such a pointer is read leniently (the shortest
+        key that matches), with one ``NOVA013`` warning per file naming the fix."""
+        for end in range(n + 2, len(tokens) + 1):
+            key = "/".join(unescape_token(t) for t in tokens[n:end])
+            if key in container:
+                if site.path not in self._slash_warned:
+                    self._slash_warned.add(site.path)
+                    self.diagnostics.warning(
+                        "NOVA013",
+                        f"$ref names the key {key!r}, which contains '/', without escaping it; read as that "
+                        "key (here and in every other $ref of this file written so)",
+                        site.source.position(where),
+                        hint="a JSON Pointer (RFC 6901) writes '/' inside a key as '~1': "
+                        + "#/" + "/".join([*tokens[:n], key.replace("~", "~0").replace("/", "~1"), *tokens[end:]]),
+                    )
+                return key, end - 1
+        return unescape_token(tokens[n]), n
 
     def _load(self, doc: Document, file_part: str, where: str) -> Document | None:
         try:
@@ -370,7 +414,9 @@ class RefResolver:
             close = difflib.get_close_matches(missing, [str(k) for k in container], 1)
             if close:
                 return f"did you mean {where.rstrip('/')}/{close[0]}?"
-            return f"known names at {where}: " + ", ".join(sorted(str(k) for k in container)[:8])
+            known = sorted(str(k) for k in container)
+            shown = ", ".join(known[:8])
+            return f"known names at {where}: {shown}" + (f" (8 of {len(known)} shown)" if len(known) > 8 else "")
         return f"nothing named {missing!r} exists at {where}"
 
 

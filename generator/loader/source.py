@@ -20,6 +20,7 @@ import yaml
 from nova_runtime.pointer import join_pointer
 
 from ..diagnostics import Diagnostics, Position
+from ..oserrors import reason
 from .limits import (
     DEFAULT_LIMITS,
     LimitExceeded,
@@ -29,6 +30,7 @@ from .limits import (
     compose_unchecked,
     format_size,
 )
+from .wording import json_error, plain_yaml, untabbed_json, written_as_json
 
 
 @dataclass
@@ -185,7 +187,7 @@ def _read(path: Path, display: str, diagnostics: Diagnostics, limits: Limits) ->
             raw = file.read(limits.max_file_size + 1)
             size = max(len(raw), os.fstat(file.fileno()).st_size)
     except OSError as exc:
-        diagnostics.error("NOVA011", f"cannot read {display}: {exc.__class__.__name__}", where)
+        diagnostics.error("NOVA011", f"cannot read {display}: {reason(exc)}", where)
         return None
     if len(raw) > limits.max_file_size:
         diagnostics.error(
@@ -198,7 +200,13 @@ def _read(path: Path, display: str, diagnostics: Diagnostics, limits: Limits) ->
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        diagnostics.error("NOVA011", f"cannot read {display}: {exc.__class__.__name__}", where)
+        line = raw.count(b"\n", 0, exc.start) + 1
+        diagnostics.error(
+            "NOVA011",
+            f"cannot read {display}: the byte 0x{raw[exc.start]:02X} is not UTF-8 text",
+            Position(display, line, exc.start - raw.rfind(b"\n", 0, exc.start)),
+            hint="a spec is UTF-8 text (YAML or JSON); save it as UTF-8",
+        )
         return None
 
 
@@ -210,6 +218,7 @@ def load_document(
     text = _read(path, display, diagnostics, limits)
     if text is None:
         return None
+    text = untabbed_json(text)
     try:
         fast = _build_unchecked(text, display, limits)
         if fast is not None:
@@ -224,12 +233,17 @@ def load_document(
         diagnostics.error("NOVA001", f"unsupported YAML: {exc.problem}", _position(display, exc))
         return None
     except yaml.MarkedYAMLError as exc:
-        diagnostics.error(
-            "NOVA001",
-            f"invalid YAML: {exc.problem or 'invalid YAML'}",
-            _position(display, exc),
-            hint=exc.context or "check indentation and quoting around this position",
-        )
+        broken = json_error(text) if written_as_json(text, path.suffix) else None
+        if broken is not None:
+            diagnostics.error(
+                "NOVA001",
+                f"invalid JSON: {broken.msg}",
+                Position(display, broken.lineno, broken.colno),
+                hint="the file is read as JSON (by its extension or its first character)",
+            )
+        else:
+            message, hint = plain_yaml(exc)
+            diagnostics.error("NOVA001", message, _position(display, exc), hint=hint)
         return None
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow (NUL, other controls)
         before = text[: exc.position]

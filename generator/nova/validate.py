@@ -86,8 +86,10 @@ def _report(error: jsonschema.ValidationError, doc: Document, diagnostics: Diagn
     if len(message) > 160:
         message = message[:157] + "..."
     hint = ""
-    if error.validator == "required":
-        hint = "see docs/spec-language.md for what this section needs"
+    if error.validator == "required" and isinstance(error.schema, dict):
+        # The text itself, not a page a user of the installed tool may not have.
+        needed = ", ".join(map(str, error.schema.get("required", ())))
+        hint = f"{where} needs {needed}; `nova-gen schema` prints what every section takes"
     elif error.validator == "pattern" and error.absolute_path and error.absolute_path[-1] == "name":
         hint = "use a lowercase identifier such as `deribit`"
     # A missing key is reported at the key of the mapping that lacks it, not at its first child.

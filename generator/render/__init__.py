@@ -16,7 +16,7 @@ from typing import Any
 import jinja2
 from nova_runtime import protocol as p
 
-from .. import __version__
+from .. import __version__, reserved
 from ..config import ConfigError
 from ..diagnostics import Diagnostics
 from ..naming import KEYWORDS, Code, Identifier, comment, docstring, py_str
@@ -50,6 +50,9 @@ class RenderOptions:
     """Copy the runtime into the package as ``_runtime/`` instead of importing ``nova_runtime``."""
     templates: Path | None = None
     """A folder of templates that override the built-in ones by file name."""
+    source: str | None = None
+    """The spec path the generated header names (see :func:`nova_gen.config.header_source`);
+    None for the path the spec was loaded as."""
 
 
 def header(source: str) -> Code:
@@ -165,6 +168,7 @@ def context(plan: Plan, options: RenderOptions) -> dict[str, Any]:
         "plan": plan,
         "runtime": Code("._runtime" if options.vendor_runtime else "nova_runtime"),
         "runtime_is_relative": options.vendor_runtime,
+        "runtime_exports": [Identifier(name) for name in reserved.RUNTIME_EXPORTS],
         "runtime_requirement": Code(py_str(RUNTIME_REQUIREMENT)),
         "runtime_missing": Code(
             py_str(
@@ -182,7 +186,8 @@ def context(plan: Plan, options: RenderOptions) -> dict[str, Any]:
             set(_typing_names(message_types)) | ({Code("Any"), Code("Literal")} if plan.requests else set())
         ),
         "sequenced_channels": [c.class_name for c in plan.channels if c.source.sequence is not None],
-        "wire_methods": sorted({r.source.method for r in plan.requests}),
+        # sign() sees the params of enveloped frames; a whole-frame payload never passes it.
+        "wire_methods": sorted({r.source.method for r in plan.requests if not r.source.body}),
         "channel_typing_names": _typing_names(channel_types),
         "protocol_typing_names": _typing_names(result_types + message_types),
         "channels_use_models": any("models." in t for t in channel_types),
@@ -304,7 +309,7 @@ def _vendored_runtime() -> tuple[tuple[str, str], ...]:
 
 def render_package(plan: Plan, options: RenderOptions, diagnostics: Diagnostics) -> dict[str, str]:
     """Every file of the generated package, by path relative to the package folder."""
-    head = header(plan.api.source)
+    head = header(options.source or plan.api.source)
     env = _environment(options.templates)
     ctx = {**context(plan, options), "header": head}
     files: dict[str, str] = {}

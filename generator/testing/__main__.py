@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import importlib
 import logging
 import sys
@@ -12,6 +13,7 @@ from typing import cast
 
 from ..argparsing import SuggestingParser
 from ..ir import Api
+from ..oserrors import describe
 from .server import SpecServer
 
 
@@ -33,13 +35,24 @@ def _load(path: str, perspective: str | None) -> Api:
         raise SystemExit(2) from exc
 
 
+def _port(text: str) -> int:
+    """A TCP port number, 0 to 65535 (argparse reports anything else as a usage error)."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (0 to 65535)")
+    return port
+
+
 def _parser(prog: str) -> argparse.ArgumentParser:
     p = SuggestingParser(
         prog=prog,
         description="Serve a nova spec on 127.0.0.1, answering from the spec's examples.",
     )
     p.add_argument("spec", help="the spec file (nova YAML or AsyncAPI)")
-    p.add_argument("--port", type=int, default=8765, help="TCP port (0: any free port)")
+    p.add_argument("--port", type=_port, default=8765, help="TCP port (0: any free port)")
     p.add_argument(
         "--notify-interval",
         type=float,
@@ -105,6 +118,11 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m nova_gen.test
         asyncio.run(_serve(server))
     except KeyboardInterrupt:
         print("stopped", file=sys.stderr)
+    except OSError as exc:  # the port is taken, or not ours to listen on
+        print(f"{prog}: cannot listen on 127.0.0.1:{args.port}: {describe(exc)}", file=sys.stderr)
+        if exc.errno == errno.EADDRINUSE:
+            print("  hint: choose another port with --port N (0: any free port)", file=sys.stderr)
+        return 2
     return 0
 
 

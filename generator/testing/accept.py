@@ -137,7 +137,7 @@ class Acceptor:
                     logger.info("conn %d: over the message limit", conn.number)
                     await ws.close(limit.code, limit.reason)
                     break
-                await self.inbox.take(conn, text)
+                await self.inbox.take(conn, text, binary=isinstance(message, bytes))
                 # A stalled connection takes no further message, even one already read.
                 await conn.running.wait()
         except ConnectionClosed:

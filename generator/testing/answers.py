@@ -14,14 +14,16 @@ import threading
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..ir import Api, Request, RequestExample, SubscriptionMethod
+from ..ir import Api, FrameKind, Request, RequestExample, SubscriptionMethod
 from .auth import AuthServer
 from .connection import Connection
 from .faults import ErrorReply, Faults
 from .framing import Framer, IncomingRequest
 from .heartbeats import Heartbeats
 from .pings import ServerPings
+from .recognise import Recogniser
 from .subscriptions import Subscriptions
+from .synth import MISSING
 from .valid import ExampleCheck
 
 __all__ = ["METHOD_NOT_FOUND", "Answers", "RequestExamples", "pick_example"]
@@ -55,9 +57,11 @@ class RequestExamples:
     """The spec's requests by wire method, and the example that answers a call.
 
     Examples whose result contradicts the request's result schema are left out (see
-    :mod:`.valid`), so the server answers with a frame the client accepts, unless no
-    example of the request matches: it then answers as the document says, and the client
-    reports the reply as malformed.
+    :mod:`.valid`), so the server answers with a frame the client accepts. A request that
+    has a reply but no valid result example (none at all, or only broken ones) is answered
+    with a result built from its result schema, repairing its first example (logged once);
+    only when no value matches the schema does the server answer as the document says,
+    and the client reports the reply as malformed.
     """
 
     def __init__(self, api: Api, check: ExampleCheck) -> None:
@@ -67,9 +71,22 @@ class RequestExamples:
             kept = tuple(
                 ex for n, ex in enumerate(r.examples) if ex.error is not None or check.ok(r.result, ex.result, what, n)
             )
-            if not any(ex.error is None for ex in kept):
-                kept = r.examples
+            if r.reply and not any(ex.error is None for ex in kept):
+                kept = self._built(r, kept, check, what)
             self.requests[r.method] = replace(r, examples=kept) if kept != r.examples else r
+
+    @staticmethod
+    def _built(
+        r: Request, kept: tuple[RequestExample, ...], check: ExampleCheck, what: str
+    ) -> tuple[RequestExample, ...]:
+        """``kept`` (error examples only) and a success example whose result is built from
+        the request's result schema; the document's examples when none can be built."""
+        first = next((ex for ex in r.examples if ex.error is None), None)
+        result = check.build(r.result, first.result if first is not None else MISSING, what=f"the reply to {what}")
+        if result is MISSING:
+            return r.examples
+        params = first.params if first is not None else {}
+        return (*kept, RequestExample(params=params, result=result, name="built from the schema"))
 
     def pick(self, method: str, params: Any) -> RequestExample | None:
         """The example of wire ``method`` that answers ``params`` (see :func:`pick_example`)."""
@@ -110,6 +127,7 @@ class Answers:
         self.heartbeats = heartbeats
         self.pings = pings
         self.unknown_method_error = unknown_method_error
+        self.recogniser = Recogniser(api)
         self._routes: dict[str, _SubscribeRoute] = {}
         for sub in api.subscriptions:
             self._add_route(sub.subscribe, _SubscribeRoute(sub, True))
@@ -121,13 +139,17 @@ class Answers:
         # A spec may name the wire method directly; accept that too.
         self._routes[request.method if request is not None else request_name] = route
 
-    def identify(self, req: IncomingRequest) -> IncomingRequest:
-        """``req`` with its wire method: a frame has none when the spec frames requests
-        without one (an AsyncAPI document whose only outgoing message pins no field); it
-        is then that one request."""
-        if req.method is None and self.api.envelope.request.method is None and len(self.examples.requests) == 1:
-            return replace(req, method=next(iter(self.examples.requests)))
-        return req
+    def identify(self, req: IncomingRequest, frame: Any, kind: FrameKind = "json") -> IncomingRequest:
+        """``req`` (read from ``frame``, a frame of ``kind``) with its wire method: a frame has
+        none when the spec frames requests without one (AsyncAPI messages that pin no common
+        field, string or binary payloads); it is then the request it is built as
+        (:mod:`.recognise`), else, when the spec has one request only, that one."""
+        if req.method is not None:
+            return req
+        method = self.recogniser.method_of(frame, kind)
+        if method is None and kind == "json" and self.api.envelope.request.method is None and len(self.examples.requests) == 1:
+            method = next(iter(self.examples.requests))
+        return replace(req, method=method) if method is not None else req
 
     async def answer(self, conn: Connection, req: IncomingRequest) -> None:
         """Log ``req`` on ``conn`` and send what the spec (or an injected fault) says."""

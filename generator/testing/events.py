@@ -5,12 +5,12 @@ own: Slack's ``hello`` and ``reaction`` events, Kraken's ``systemStatus`` and
 ``heartbeat``. With ``emit_events`` the test server sends each such event's examples to
 every new connection, once, in the order of the document, ``interval`` seconds apart, after
 the hello: a generated client then sees the traffic the document describes, typed hooks and
-all. Only examples are sent (message ``examples``, and the payload schema's own
-``examples``/``example``, which the front end collects), never a payload made up from the
-schema, and never an example that contradicts its schema (AsyncAPI documents have such
-examples; the loader warns with ``NOVA036``). Events that the document gives only as the
-reply to a request (``Event.unsolicited`` False) are sent only as that reply
-(:mod:`.answers`).
+all. The examples are sent (message ``examples``, and the payload schema's own
+``examples``/``example``, which the front end collects), never one that contradicts its
+schema (AsyncAPI documents have such examples; the loader warns with ``NOVA036``); an event
+with no valid example is sent once, as a frame built from its schema (:mod:`.valid`, with a
+warning). Events that the document gives only as the reply to a request
+(``Event.unsolicited`` False) are sent only as that reply (:mod:`.answers`).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ class EventEmitter:
             (event, example)
             for event in api.events
             if event.unsolicited
-            for example in check.valid(event.message, event.examples, what=f"event {event.name!r}")
+            for example in check.usable(event.message, event.examples, what=f"event {event.name!r}")
         ]
         """(event, payload) in the order they are sent."""
         self.sent = 0

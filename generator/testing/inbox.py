@@ -15,9 +15,10 @@ import logging
 import threading
 from typing import Any
 
+from ..ir import FrameKind
 from .answers import Answers
 from .connection import Connection
-from .framing import Framer
+from .framing import Framer, IncomingRequest
 from .handshake import InitGate
 from .heartbeats import Heartbeats
 from .pings import ServerPings
@@ -56,12 +57,12 @@ class Inbox:
         self.received_binary: list[bytes] = []
         """Binary frames as they came (:meth:`take` then gets them decoded)."""
 
-    async def take(self, conn: Connection, text: str) -> None:
-        """Route one text frame (binary frames arrive here decoded as UTF-8)."""
+    async def take(self, conn: Connection, text: str, *, binary: bool = False) -> None:
+        """Route one frame (a ``binary`` one arrives here decoded as UTF-8)."""
         try:
             frame = json.loads(text)
         except ValueError:
-            await self._plain_text(conn, text)
+            await self._plain_text(conn, text, "binary" if binary else "text")
             return
         with self.lock:
             self.received.append(frame)
@@ -75,9 +76,14 @@ class Inbox:
             await conn.send(pong)
             return
         if not isinstance(frame, dict):
-            logger.warning("conn %d sent a frame that is not an object: %.200r", conn.number, text)
+            # Only a request whose payload is the whole frame (an array, a number) sends one.
+            request = self.answers.identify(IncomingRequest(method=None, id=None, has_id=False, params=frame), frame)
+            if request.method is not None:
+                await self.answers.answer(conn, request)
+            else:
+                logger.warning("conn %d sent a frame that is not an object: %.200r", conn.number, text)
             return
-        request = self.answers.identify(self.framer.read_request(frame))
+        request = self.answers.identify(self.framer.read_request(frame), frame)
         if await self.streams.end_by_client(conn, frame, request):
             with self.lock:
                 conn.log.append((str(request.method), request.params))
@@ -87,7 +93,7 @@ class Inbox:
             return
         await self.answers.answer(conn, request)
 
-    async def _plain_text(self, conn: Connection, text: str) -> None:
+    async def _plain_text(self, conn: Connection, text: str, kind: FrameKind) -> None:
         with self.lock:
             self.received_text.append(text)
         if await self.init_gate.consume(conn, text):
@@ -98,4 +104,8 @@ class Inbox:
         if pong is not None:
             await conn.send(pong)
             return
-        logger.warning("conn %d sent a frame that is not JSON: %.200r", conn.number, text)
+        request = self.answers.identify(IncomingRequest(method=None, id=None, has_id=False, params=text), text, kind)
+        if request.method is not None:  # a request whose frame is a string or bytes
+            await self.answers.answer(conn, request)
+            return
+        logger.warning("conn %d sent a %s frame that is not JSON: %.200r", conn.number, kind, text)

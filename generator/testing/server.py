@@ -8,7 +8,8 @@ End-to-end tests and the README demo run generated clients against it over real 
             ...
 
 It answers each request from the request's examples, acknowledges subscriptions and streams
-each subscribed channel's example messages, sends the spec's server pings when asked to, and
+each subscribed channel's example messages (a message without a valid example gets one
+built from its schema, :mod:`.valid`), sends the spec's server pings when asked to, and
 plays the spec's login (``api.auth``: fresh tokens, refresh, expiry, ``requires_auth``;
 see :mod:`.auth`), sends the spec's hello first when it has one, and offers fault controls
 (:meth:`SpecServer.fail_next`, :meth:`SpecServer.never_answer`, :meth:`SpecServer.throttle`,
@@ -178,6 +179,7 @@ class SpecServer(ServerControls):
             api,
             self.framer,
             self.examples.pick,
+            check,
             interval=notify_interval,
             limit=max_notifications,
             lock=self._lock,

@@ -1,7 +1,8 @@
 """Notification streams: what one subscription sends, framed the way the spec routes it.
 
-Each frame is the channel's example message placed at the envelope notification's payload
-pointer, plus the rule's constants, plus what routes it to the subscription:
+Each frame is the channel's example message (one built from its schema when it has none,
+:mod:`.valid`) placed at the envelope notification's payload pointer, plus the rule's
+constants, plus what routes it to the subscription:
 
 - the subscription id at the rule's ``subscription`` pointer (Ethereum, GraphQL);
 - else, for a channel with ``route``, each address field's value at its pointer (Kraken v2

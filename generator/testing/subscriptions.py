@@ -3,7 +3,8 @@ streams that follow.
 
 Acks follow ``SubscriptionMethod.ack``: ``reply`` answers the request (the addresses for a
 method whose addresses travel as a list and whose example result is a list, as Deribit
-does; else the subscription id, the request's example result, or ``null``/``true``);
+does; else the subscription id, the request's example result (built from its result schema
+when it has no valid one, :mod:`.answers`), or ``null``/``true``);
 ``match`` sends one uncorrelated frame per address, built from ``ack_when``'s constants with
 the address at ``ack_address`` (for an unsubscribe, constants equal to the subscribe method's
 wire name take the unsubscribe's); ``none`` sends nothing.
@@ -19,7 +20,7 @@ from typing import Any
 
 from websockets.exceptions import ConnectionClosed
 
-from ..ir import Api, RequestExample, SubscriptionMethod
+from ..ir import Api, ChannelExample, RequestExample, SubscriptionMethod
 from .connection import Connection
 from .framing import Framer, IncomingRequest, read_at
 from .routing import IdMaker, Router, Target, id_in_unsubscribe
@@ -31,6 +32,7 @@ from .streams import (
     put,
     stream,
 )
+from .valid import ExampleCheck
 
 logger = logging.getLogger("nova.testing.server")
 
@@ -49,6 +51,7 @@ class Subscriptions:
         api: Api,
         framer: Framer,
         pick_example: PickExample,
+        check: ExampleCheck,
         *,
         interval: float,
         limit: int | None,
@@ -70,6 +73,12 @@ class Subscriptions:
         self.origin: float | None = None
         """Set (a loop time) to stream every address on one clock (``stream(origin=)``)."""
         self._ids = {m.name: IdMaker(self._example_id(m)) for m in api.subscriptions}
+        self._built: dict[str, list[ChannelExample]] = {
+            c.name: [ChannelExample({}, m) for m in check.usable(c.message, (), what=f"channel {c.name!r}")]
+            for c in api.channels
+            if not c.examples
+        }
+        """A message built from the schema of each channel that has no example (:mod:`.valid`)."""
 
     def wire(self, request_name: str | None) -> str | None:
         """The wire method of a request named in a subscription method."""
@@ -276,7 +285,7 @@ class Subscriptions:
             logger.warning("the envelope has no notification rule: nothing to stream")
             return
         channel = sub.target.channel
-        examples = examples_for(channel, sub.target.params)
+        examples = examples_for(channel, sub.target.params) or self._built.get(channel.name, [])
         if not examples:
             logger.info("channel %s has no examples: nothing to stream", channel.name)
 

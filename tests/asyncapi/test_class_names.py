@@ -9,6 +9,8 @@ import asyncio
 import re
 from pathlib import Path
 
+import pytest
+
 from nova_gen.diagnostics import Diagnostics
 from nova_gen.loader import load_api
 from nova_gen.testing import SpecServer
@@ -89,6 +91,48 @@ def test_classes_are_named_by_path_and_equal_schemas_share_one(tmp_path: Path) -
         "SubscribeParams", "SubscribeSubscription",
     ]
     assert "    channel: JoinedChannel | None = None" in source.split("class Left(")[1]  # one class, two paths
+
+
+# Binance's `id` (openxapi's streams document): a union whose string member has a constraint.
+UNIONS = one_channel("Unions") + """      tick:
+        payload:
+          type: object
+          properties:
+            type: {const: tick}
+            id: {$ref: '#/components/schemas/id'}
+            size:
+              anyOf:
+                - {type: integer, minimum: 1}
+                - {type: string, pattern: '^[0-9]+$'}
+                - {type: string, enum: [all, none]}
+operations:
+  onTick: {action: send, channel: {$ref: '#/channels/root'}}
+components:
+  schemas:
+    id:
+      oneOf:
+        - {type: integer, format: int64}
+        - {type: string, maxLength: 36}
+        - {type: 'null'}
+"""
+
+
+def aliases(source: str) -> list[str]:
+    return re.findall(r"^(\w+) = TypeAliasType\(", source, re.MULTILINE)
+
+
+def test_constrained_scalars_of_a_union_are_named_by_their_type(tmp_path: Path) -> None:
+    """datamodel-code-generator aliases a constrained member of a union as ``Id1``; it is
+    named by its type instead (the enum member stays a ``Literal``), and still validates."""
+    spec = write(tmp_path, {"unions.yaml": UNIONS})
+    with build(spec, tmp_path / "out") as package:
+        source = Path(package.models.__file__).read_text(encoding="utf-8")
+        assert sorted(aliases(source)) == ["Id", "IdString", "TickSizeInteger", "TickSizeString"]
+        assert "Id = TypeAliasType(\"Id\", int | IdString | None)" in source
+        tick = package.models.Tick.model_validate({"type": "tick", "id": "abc", "size": "12"})
+        assert (tick.id, tick.size) == ("abc", "12")
+        with pytest.raises(ValueError):
+            package.models.Tick.model_validate({"type": "tick", "id": "x" * 37})
 
 
 def test_committed_examples_have_no_numbered_inline_classes() -> None:

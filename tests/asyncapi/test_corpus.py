@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .corpus import ROOT, Result, documents, import_all, measure, table, type_check
 
-MEASURED = 26
+MEASURED = 31
 
 
 def test_the_corpus_has_at_least_twenty_public_documents() -> None:
@@ -34,7 +34,9 @@ def test_the_share_of_the_corpus_that_generates_type_checks_and_imports() -> Non
         for name in re.findall(r"^(?:class )?(\w+)(?:\(BaseModel| = TypeAliasType)", path.read_text("utf-8"), re.M)
     ]
     assert len(names) > 50
-    numbered = [n for n in names if re.search(r"[a-z]\d+$", n)]
+    # A number the document's author wrote (deepgram's schema `SpeakSettingsV1Provider1`) stays.
+    written = {w for d in documents() for w in re.findall(r"\w+", d.read_text("utf-8"))}
+    numbered = [n for n in names if re.search(r"[a-z]\d+$", n) and n.split(".", 1)[1] not in written]
     assert numbered == []
 
 

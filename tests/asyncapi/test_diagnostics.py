@@ -57,6 +57,7 @@ class Case:
     message: str = ""
     extra: dict[str, str] = field(default_factory=dict)
     perspective: str | None = None
+    hint: str = ""
 
 
 def sub(text: str, old: str, new: str) -> str:
@@ -68,6 +69,9 @@ CASES = [
     Case("101-version", sub(V3, "asyncapi: 3.0.0", "asyncapi: @@4.0.0"), "NOVA101"),
     Case("102-info", sub(V3, "info: {title: Test, version: '1'}", "@@info: {title: Test}"), "NOVA102",
          message="no `version`"),
+    # A misspelt title is one diagnostic (NOVA118 at the typo), not also "info has no `title`".
+    Case("118-info-misspelt", sub(V3, "info: {title: Test, version: '1'}", "info: {@@titel: Test, version: '1'}"),
+         "NOVA118", message="unknown key 'titel' in info", hint="did you mean 'title'?"),
     Case("102-channels", sub(V2, "channels:\n  /:", "channels: @@[]\nx:\n  /:"), "NOVA102", message="mapping"),
     # Objects of the wrong shape deep in the document (found by tests/generator/test_fuzz_structure.py).
     Case("102-variables", sub(V2, "prod: {url: example.com, protocol: wss}",
@@ -99,6 +103,27 @@ CASES = [
          message="{region}"),
     Case("106-parameter", sub(V3, "    address: /\n", "    address: /\n    parameters:\n      @@symbol: {}\n"),
          "NOVA106", message="missing from its address"),
+    Case("106-parameter-located", sub(V3, "    address: /\n", "    address: /\n    parameters:\n      @@rate: "
+                                      "{location: '$message.payload#/rate'}\n      depth: {location: '$message.payload#/d'}\n"),
+         "NOVA121", severity="warning", message="does not use ('rate', 'depth')"),
+    Case("117-typo-root", sub(V3, "channels:", "@@chanels:"), "NOVA118", message="unknown key 'chanels' in the document"),
+    Case("117-typo-2x", sub(V2, "    subscribe:\n", "    @@subscibe:\n"), "NOVA118", message="in a channel"),
+    Case("117-typo-payload", sub(V3, "pong: {payload:", "pong: {@@paylod:"), "NOVA118", message="'paylod' in a message"),
+    Case("118-vendor-key", sub(V3, "    address: /\n", "    address: /\n    parameters:\n      rate: "
+                               "{location: '$message.payload#/rate', @@schema: {type: integer}}\n"),
+         "NOVA119", severity="warning", message="'schema' in a channel parameter (a field of AsyncAPI 2.x)"),
+    Case("119-nothing", "asyncapi: 3.0.0\ninfo: {title: T, version: '1'}\nchannels: {}\n@@operations: {}\n",
+         "NOVA120", severity="warning", message="describes no operation"),
+    Case("013-slash-key", sub(V3, "messages: [{$ref: '#/channels/root/messages/ping'}]",
+                              "messages: [{$ref: @@'#/components/messages/a/ping'}]")
+         + "components: {messages: {a/ping: {payload: {type: object, properties: {type: {const: ping}}}}}}\n",
+         "NOVA013", severity="warning", message="names the key 'a/ping', which contains '/'"),
+    Case("042-one-message", "asyncapi: 2.6.0\ninfo: {title: T, version: '1'}\nchannels:\n  /:\n    subscribe:\n"
+         "      @@message: {payload: {type: object, properties: {x: {type: string}}}}\n", "NOVA042", severity="warning",
+         message="message at #/channels/~1/subscribe/message (hook on_subscribe) pins no field"),
+    Case("042-named", "asyncapi: 2.6.0\ninfo: {title: T, version: '1'}\nchannels:\n  /:\n    subscribe:\n"
+         "      @@message: {name: Tick, payload: {type: object, properties: {x: {type: string}}}}\n", "NOVA042",
+         severity="warning", message="message 'Tick' (hook on_tick)"),
     Case("107-ambiguous", sub(sub(V2, "- {name: b, payload: {type: object, properties: {type: {enum: [b]}}}}",
                                   "- {name: b, payload: {type: object, properties: {type: {enum: [a]}}}}"),
                               "- {name: a, payload:", "- @@{name: a, payload:"),
@@ -139,6 +164,11 @@ CASES = [
                                     "- @@{name: b, payload: {type: object, description: a copy, properties: {type: {enum: [a]}}}}"),
                                 "- {name: a, payload:", "- {name: a, payload:"),
          "NOVA075", severity="warning", message="'b' is never delivered: 'a', tried before it"),
+    Case("117-catch-all", sub(V2, "- {name: a, payload: {type: object, properties: {type: {enum: [a]}}}}\n"
+                                  "          - {name: b, payload: {type: object, properties: {type: {enum: [b]}}}}",
+                              "- @@{name: a, payload: {type: object, properties: {type: {type: string}}}}\n"
+                              "          - {name: b, payload: {type: object, properties: {kind: {type: string}}}}"),
+         "NOVA117", severity="warning", message="'a' requires and pins no field: tried before 'b'"),
     Case("116-outgoing", sub(V3, "  sendPing:\n    action: receive\n    channel: {$ref: '#/channels/root'}\n"
                              "    messages: [{$ref: '#/channels/root/messages/ping'}]\n",
                              "  sendPing:\n    action: receive\n    channel: {$ref: '#/channels/root'}\n"
@@ -147,6 +177,13 @@ CASES = [
                              "{jsonrpc: {const: '2.0'}, method: {const: raw}, params: @@{type: string}}}}\n"
                              "x-nova-envelope: {preset: jsonrpc2}\n"),
          "NOVA116", message="not an object"),
+    Case("125-generic-title", sub(sub(V3, "info: {title: Test", "info: {title: @@REST API"), "host: example.com",
+                                  "host: api.deepgram.com"),
+         "NOVA125", severity="warning", message="the package is named 'deepgram', from the server host 'api.deepgram.com'",
+         hint="set `name:` in the nova overlay"),
+    Case("125-generic-title-no-host", sub(sub(V3, "info: {title: Test", "info: {title: @@WebSocket API"),
+                                          "host: example.com", "host: 127.0.0.1"),
+         "NOVA125", severity="warning", message="the package is named 'spec', from the file name 'spec.yml'"),
     Case("082-pinned-in-place", sub(V2, "- {name: b, payload: {type: object, properties: {type: {enum: [b]}}}}",
                                     "- @@{name: b, x-nova-when: {equals: {/type: c}},\n"
                                     "             payload: {type: object, properties: {type: {enum: [b]}}}}"),
@@ -194,6 +231,7 @@ def test_asyncapi_diagnostic(case: Case, tmp_path: Path, monkeypatch: pytest.Mon
         case.severity, file, line, column,
     ), d.format()
     assert case.message in d.message, d.message
+    assert case.hint in d.hint, d.hint
     assert d.hint or case.code in ("NOVA102",)
     if case.severity == "warning":
         assert not diagnostics.has_errors, [x.format() for x in diagnostics.items]

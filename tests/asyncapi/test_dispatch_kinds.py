@@ -303,7 +303,7 @@ async def test_alike_replies_reach_their_calls_by_id(client_of: Any) -> None:
     api, _ = load("jsonrpc-replies.yml")
     async with asyncio.timeout(10), SpecServer(api) as server:
         async with module.JsonRpcRepliesClient.connect(url=server.url) as client:
-            time, name = await asyncio.gather(client.get_time(jsonrpc="2.0"), client.get_name(jsonrpc="2.0"))
+            time, name = await asyncio.gather(client.get_time(), client.get_name())
     assert (type(time).__name__, time.result, type(name).__name__, name.result) == ("Time", 1700000000, "Name", "nova")
 
 

@@ -135,3 +135,10 @@ async def test_every_kind_of_payload_is_received_and_sent(spec: Path, tmp_path: 
     assert server.received_text[0] == "hi, as it is"  # (the binary frame follows, decoded)
     assert server.received_binary == [b"\x00\x01\x02"]
     assert server.received == [[{"id": 1}, {"id": 2}], {"kind": "stop", "after": 5}]
+    # The server recognises each frame as the request the client built it as, binary included.
+    assert server.connection_log(1) == [
+        ("say", "hi, as it is"),
+        ("upload", "\x00\x01\x02"),
+        ("orders", [{"id": 1}, {"id": 2}]),
+        ("signal", {"kind": "stop", "after": 5}),
+    ]

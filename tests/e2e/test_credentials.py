@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -23,6 +24,7 @@ from slack_rtm import SlackRtmClient, SlackRtmHandlers
 from slack_rtm._protocol import PROTOCOL as SLACK_PROTOCOL
 from slack_rtm._runtime import ConnectOptions, Connector, ReconnectPolicy
 from slack_rtm._runtime.handshake import Handshake
+from slack_rtm._runtime.telemetry import InMemoryMetrics
 from websockets.http11 import Request
 
 from nova_gen.diagnostics import Diagnostics
@@ -91,8 +93,9 @@ async def test_a_query_token_valid_once_is_fresh_on_every_attempt(
         slack_api(), authorize=lambda request: tokens.accept(query_token(request))
     ) as server:
         async with asyncio.timeout(20):
+            options = replace(FAST, telemetry=InMemoryMetrics())
             async with SlackRtmClient.connect(
-                url=server.url, token=provider, options=FAST
+                url=server.url, token=provider, options=options
             ) as client:
                 assert client.url == f"{server.url}?token=%2A%2A%2A"  # masked, never a repr
                 await reconnect_twice(server, client)

@@ -27,6 +27,7 @@ from nova_runtime import (
     ReconnectDecision,
     ReconnectPolicy,
 )
+from nova_runtime.telemetry import InMemoryMetrics
 
 from nova_gen.loader import load_api
 from nova_gen.testing import SpecServer
@@ -288,8 +289,9 @@ async def test_wrong_secret_is_fatal(server: SpecServer, caplog: pytest.LogCaptu
 
 async def test_rate_limit_error_backs_off(server: SpecServer) -> None:
     policy = dataclasses.replace(FAST, initial_delay=0.2, max_delay=0.2)
+    options = ConnectOptions(reconnect=policy, telemetry=InMemoryMetrics())
     async with asyncio.timeout(20):
-        async with connect(server, options=ConnectOptions(reconnect=policy)) as client:
+        async with connect(server, options=options) as client:
             server.throttle(1)
             with pytest.raises(errors.TooManyRequests):
                 await client.get_time()

@@ -25,6 +25,7 @@ from nova_runtime import (
     RequestTimeout,
     ServerError,
 )
+from nova_runtime.telemetry import InMemoryMetrics
 
 from nova_gen.testing import SpecServer
 
@@ -140,7 +141,7 @@ async def test_junk_in_every_field_of_every_envelope_keeps_the_connection(
     frames = hostile_frames()
     assert len(frames) > 1000
     async with asyncio.timeout(60):
-        async with connect(server, handler_queue_size=100) as client:
+        async with connect(server, handler_queue_size=100, telemetry=InMemoryMetrics()) as client:
             ticker = await client.subscribe_ticker(instrument_name="BTC-PERPETUAL", interval="100ms")
             assert len(await take(ticker, 3)) == 3
             for frame in frames:
@@ -181,7 +182,7 @@ async def test_error_replies_with_hostile_codes_are_typed_errors(server: SpecSer
 
 async def test_late_and_duplicate_replies_are_counted(server: SpecServer) -> None:
     async with asyncio.timeout(20):
-        async with connect(server) as client:
+        async with connect(server, telemetry=InMemoryMetrics()) as client:
             assert isinstance(await client.get_time(), int)
             answered = server.requests_of("public/get_time")
             assert answered
@@ -245,7 +246,7 @@ async def test_a_transient_refusal_of_a_resubscribe_backs_off_and_retries(
     server: SpecServer,
 ) -> None:
     async with asyncio.timeout(20):
-        async with connect(server, restore_timeout=3.0) as client:
+        async with connect(server, restore_timeout=3.0, telemetry=InMemoryMetrics()) as client:
             ticker = await client.subscribe_ticker(instrument_name="BTC-PERPETUAL", interval="100ms")
             assert len(await take(ticker, 2)) == 2
             server.fail_next("public/subscribe", 10028, "too_many_requests")  # action: retry

@@ -28,8 +28,8 @@ from nova_runtime import (
     ReconnectPolicy,
 )
 from nova_runtime.core import TokenBucket
+from nova_runtime.telemetry import InMemoryMetrics, Reconnecting
 from nova_runtime.telemetry import RateLimited as RateLimitedEvent
-from nova_runtime.telemetry import Reconnecting
 
 from nova_gen.loader import load_api
 from nova_gen.testing import MessageLimit, SpecServer
@@ -136,8 +136,9 @@ async def test_a_1008_close_is_a_rate_limit_retried_after_a_longer_backoff(
 ) -> None:
     handlers = Closes()
     async with asyncio.timeout(20):
+        options = dataclasses.replace(OPTIONS, telemetry=InMemoryMetrics())
         async with BinanceClient.connect(
-            url=server.url, handlers=handlers, options=OPTIONS
+            url=server.url, handlers=handlers, options=options
         ) as client:
             sub = await client.subscribe_book_ticker(symbol="btcusdt")
             await server.close_connections(1008, "Too many requests")
@@ -196,7 +197,9 @@ async def test_a_client_that_trips_the_limit_backs_off_longer_each_time(
     rate limit (never fatal) and each wait is at least as long as the one before."""
     handlers = Closes()
     policy = dataclasses.replace(PROTOCOL.reconnect, initial_delay=0.05, max_delay=60.0)
-    options = ConnectOptions(reconnect=policy, limiter=TokenBucket(rate=5.0, burst=5.0))
+    options = ConnectOptions(
+        reconnect=policy, limiter=TokenBucket(rate=5.0, burst=5.0), telemetry=InMemoryMetrics()
+    )
     limit = limit_of(server)
     async with asyncio.timeout(30):
         client = await connect_with(server, with_method(batch=False), handlers, options)

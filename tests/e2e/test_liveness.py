@@ -28,6 +28,7 @@ from nova_runtime import (
     Heartbeat,
     ReconnectPolicy,
 )
+from nova_runtime.telemetry import InMemoryMetrics
 
 from nova_gen.loader import load_api
 from nova_gen.testing import SpecServer
@@ -82,7 +83,7 @@ def subscribes_of(server: SpecServer, n: int, method: str = "public/subscribe") 
 async def test_idle_timeout_replaces_a_connection_that_answers_pings_but_sends_nothing(
     server: SpecServer,
 ) -> None:
-    options = ConnectOptions(reconnect=FAST, heartbeat=PINGS, idle_timeout=1.0)
+    options = ConnectOptions(reconnect=FAST, heartbeat=PINGS, idle_timeout=1.0, telemetry=InMemoryMetrics())
     async with asyncio.timeout(15):
         async with DeribitClient.connect(url=server.url, options=options) as client:
             ticker = await client.subscribe_ticker(
@@ -106,7 +107,9 @@ async def test_idle_timeout_replaces_a_connection_that_answers_pings_but_sends_n
 async def test_a_stale_channel_is_resubscribed_on_the_same_connection(
     server: SpecServer,
 ) -> None:
-    options = ConnectOptions(reconnect=FAST, heartbeat=PINGS, stale_after={"ticker": 1.0})
+    options = ConnectOptions(
+        reconnect=FAST, heartbeat=PINGS, stale_after={"ticker": 1.0}, telemetry=InMemoryMetrics()
+    )
     async with asyncio.timeout(15):
         async with DeribitClient.connect(url=server.url, options=options) as client:
             ticker, trades = await ticker_and_trades(client)
@@ -127,7 +130,9 @@ async def test_a_channel_silent_on_a_new_connection_too_is_left_alone(
 ) -> None:
     """Resubscribed, then the connection replaced, then no more: a symbol that stopped
     trading must not make the client reconnect for ever."""
-    options = ConnectOptions(reconnect=FAST, heartbeat=PINGS, stale_after={"ticker": 1.0})
+    options = ConnectOptions(
+        reconnect=FAST, heartbeat=PINGS, stale_after={"ticker": 1.0}, telemetry=InMemoryMetrics()
+    )
     async with asyncio.timeout(20):
         async with DeribitClient.connect(url=server.url, options=options) as client:
             ticker, trades = await ticker_and_trades(client)
@@ -149,7 +154,9 @@ async def test_a_stale_channel_whose_method_cannot_unsubscribe_replaces_the_conn
         for name, method in PROTOCOL.subscribe_methods.items()
     }
     protocol = dataclasses.replace(PROTOCOL, subscribe_methods=methods)
-    options = ConnectOptions(reconnect=FAST, heartbeat=PINGS, stale_after={"ticker": 1.0})
+    options = ConnectOptions(
+        reconnect=FAST, heartbeat=PINGS, stale_after={"ticker": 1.0}, telemetry=InMemoryMetrics()
+    )
     async with asyncio.timeout(15):
         async with connect_with(protocol, server, options) as client:
             await muted_ticker_resumes(client, server)
@@ -164,7 +171,7 @@ async def test_a_stale_channel_from_the_spec_is_watched_without_options() -> Non
     protocol = dataclasses.replace(PROTOCOL, channels=(stale, *PROTOCOL.channels[1:]))
     assert stale.name == "ticker"
     api = load_api(SPECS / "deribit.yaml")
-    options = ConnectOptions(reconnect=FAST, heartbeat=PINGS)
+    options = ConnectOptions(reconnect=FAST, heartbeat=PINGS, telemetry=InMemoryMetrics())
     async with SpecServer(api, notify_interval=0.01) as server, asyncio.timeout(15):
         async with connect_with(protocol, server, options) as client:
             await muted_ticker_resumes(client, server)

@@ -21,6 +21,7 @@ from nova_runtime import ConnectOptions as OkxOptions
 from nova_runtime import ReconnectPolicy as DeribitPolicy
 from nova_runtime import ReconnectPolicy as OkxPolicy
 from nova_runtime.core.ratelimit import TokenBucket as DeribitBucket
+from nova_runtime.telemetry import InMemoryMetrics
 from okx import OkxClient, OkxHandlers
 
 from nova_gen.loader import load_api
@@ -60,7 +61,7 @@ async def test_a_reconnect_sets_a_new_sequence_baseline() -> None:
     123456), so after a drop the first frame is far below the last one seen: that is a new
     baseline, not a gap. A gap the server then makes on purpose is still reported."""
     api = load_api(SPECS / "okx.yaml")
-    options = OkxOptions(reconnect=OkxPolicy(initial_delay=0.01, max_delay=0.05))
+    options = OkxOptions(reconnect=OkxPolicy(initial_delay=0.01, max_delay=0.05), telemetry=InMemoryMetrics())
     handlers = Gaps()
     async with asyncio.timeout(TIMEOUT), SpecServer(api, notify_interval=0.005) as server:
         async with OkxClient.connect(url=server.url, handlers=handlers, options=options) as client:

@@ -30,9 +30,10 @@ HANDSHAKE = 0.3
 @pytest.mark.asyncio
 async def test_three_rotations_lose_and_repeat_no_sequence_number() -> None:
     from nova_runtime import ConnectOptions
+    from nova_runtime.telemetry import InMemoryMetrics
 
     api = load_api(SPECS / "okx.yaml")
-    options = ConnectOptions(max_lifetime=LIFETIME)
+    options = ConnectOptions(max_lifetime=LIFETIME, telemetry=InMemoryMetrics())
     seen: list[int] = []
     links: list[tuple[int | None, int]] = []
     """(prevSeqId, seqId) of each message: OKX chains its sequence values."""

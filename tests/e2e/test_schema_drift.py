@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from deribit import DeribitClient, DeribitHandlers, models
 from nova_runtime import ConnectOptions, ValidationPolicy, drifted_fields, raw_frame
+from nova_runtime.telemetry import InMemoryMetrics
 
 from nova_gen.testing import SpecServer
 
@@ -32,7 +33,7 @@ async def test_lenient_by_default_delivers_the_model_without_the_missing_field(
     assert ConnectOptions().validation == "lenient"
     async with asyncio.timeout(20):
         with caplog.at_level(logging.WARNING, logger="nova"):
-            async with connect(server) as client:
+            async with connect(server, telemetry=InMemoryMetrics()) as client:
                 ticker = await client.subscribe_ticker(
                     instrument_name="BTC-PERPETUAL", interval="100ms"
                 )

@@ -219,3 +219,49 @@ async def test_picows_not_installed_names_the_extra(monkeypatch: pytest.MonkeyPa
             await DeribitClient.connect(url=url, options=options)
     assert isinstance(caught.value.__cause__, ImportError)
     assert "pip install 'nova-runtime[picows]'" in str(caught.value.__cause__)
+
+
+async def test_sends_wait_for_a_full_write_buffer_and_fail_once_closed() -> None:
+    """The websockets transport's ``send_message`` writes a whole message at once and
+    waits only while the write buffer is over its limit (the server stops reading until
+    told); text and binary frames arrive as sent; a send after the server closed raises
+    ``ConnectionLost``."""
+    from nova_runtime.errors import ConnectionLost
+    from nova_runtime.ws_transport import BatchConnection
+    from websockets.asyncio.client import connect
+
+    reading = asyncio.Event()
+    received: list[str | bytes] = []
+
+    async def handler(ws: ServerConnection) -> None:
+        async with asyncio.timeout(20):  # bounded even when the test fails before set()
+            await reading.wait()
+        async for message in ws:
+            received.append(message)
+            if message == "last":
+                await ws.close()
+
+    big = b"x" * 65536
+    async with asyncio.timeout(30), serve(handler, "127.0.0.1", 0, max_queue=1) as server:
+        url = f"ws://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+        ws = await connect(url, create_connection=BatchConnection, compression=None)
+        assert isinstance(ws, BatchConnection)
+        ws.transport.set_write_buffer_limits(high=65536)
+        sent = 0
+        while sent < 2000:  # the kernel's buffers fill first, then ours
+            blocked = asyncio.create_task(ws.send_message(big))
+            sent += 1
+            for _ in range(5):
+                await asyncio.sleep(0)
+            if not blocked.done():
+                break
+            await blocked
+        assert not blocked.done() and ws.paused  # written, held until the server reads
+        reading.set()
+        await blocked
+        await ws.send_message("text")
+        await ws.send_message("last")
+        await ws.wait_closed()
+        with pytest.raises(ConnectionLost):
+            await ws.send_message("after")
+    assert received == [big] * sent + ["text", "last"]

@@ -11,12 +11,19 @@ import asyncio
 import logging
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from deribit import DeribitClient
-from nova_runtime import ConnectOptions, ReconnectPolicy
+from nova_runtime import ConnectOptions, ReconnectPolicy, sender
 from nova_runtime.sinks import PrometheusSink
-from nova_runtime.telemetry import ConnectionRestored, FanOut, InMemoryMetrics, Reconnecting
+from nova_runtime.telemetry import (
+    ConnectionRestored,
+    FanOut,
+    InMemoryMetrics,
+    Reconnecting,
+    RequestCompleted,
+)
 from prometheus_client import CollectorRegistry
 
 from nova_gen.testing import SpecServer
@@ -27,8 +34,38 @@ ROOT = Path(__file__).resolve().parents[2]
 FAST = ReconnectPolicy(initial_delay=0.05, multiplier=2.0, max_delay=0.2, reset_after=60.0)
 
 
+async def test_no_event_is_built_while_no_sink_listens(
+    server: SpecServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The default is no sink: requests build no event (diagnostics still time them);
+    ``client.metrics`` listens from its first use; a sink given as an option from the start."""
+    built: list[str] = []
+
+    def spy(**fields: Any) -> RequestCompleted:
+        built.append(fields["method"])
+        return RequestCompleted(**fields)
+
+    monkeypatch.setattr(sender, "RequestCompleted", spy)
+    async with asyncio.timeout(20):
+        async with DeribitClient.connect(url=server.url) as client:
+            for _ in range(3):
+                await client.get_time()
+            assert built == [] and client.diagnostics().latency_p50 is not None
+            metrics = client.metrics  # first use: it listens from now on
+            assert metrics.count("request_completed") == 0
+            await client.get_time()
+            assert client.metrics is metrics and metrics.count("request_completed", "public/get_time:ok") == 1
+            assert built == ["public/get_time"]
+        memory = InMemoryMetrics()
+        options = ConnectOptions(telemetry=memory)
+        async with DeribitClient.connect(url=server.url, options=options) as client:
+            await client.get_time()
+            assert client.metrics is memory
+            assert memory.count("connection_opened") == 1 and memory.count("request_completed") == 1
+
+
 async def test_restore_duration_counts_from_the_drop(server: SpecServer) -> None:
-    options = ConnectOptions(reconnect=FAST)
+    options = ConnectOptions(reconnect=FAST, telemetry=InMemoryMetrics())
     async with asyncio.timeout(20):
         async with DeribitClient.connect(url=server.url, options=options) as client:
             await client.subscribe_ticker(instrument_name="BTC-PERPETUAL", interval="100ms")

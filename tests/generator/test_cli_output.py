@@ -115,3 +115,60 @@ def test_bad_spec_writes_nothing(project: Path, capsys: pytest.CaptureFixture[st
     assert main(["spec.yaml", "-o", "out"]) == 2
     assert "spec.yaml:1:7: error NOVA004" in capsys.readouterr().err
     assert tree(project / "out") == before
+
+
+def test_check_of_a_package_never_generated_is_one_line(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Not a diff of every line of every file: the folder does not exist, and that is the news."""
+    assert main(["spec.yaml", "-o", "elsewhere", "--check"]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.splitlines()[0].startswith("elsewhere/tickers: does not exist; the spec produces ")
+    assert len(err.splitlines()) == 2 and "out of date" in err
+
+
+def test_check_summarises_a_missing_file(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    models = (project / "out" / "tickers" / "models.py").read_text("utf-8")
+    (project / "out" / "tickers" / "models.py").unlink()
+    assert main(["spec.yaml", "-o", "out", "--check"]) == 1
+    out, err = capsys.readouterr()
+    lines = models.count("\n")
+    assert out == f"--- /dev/null\n+++ out/tickers/models.py (generated)\n@@ missing: {lines} lines @@\n"
+    assert "out/tickers/models.py: missing" in err
+
+
+def header(path: Path) -> str:
+    return path.read_text("utf-8").splitlines()[0]
+
+
+def test_the_header_names_the_spec_from_the_project_root_wherever_nova_gen_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The header is part of what --check compares: it must not depend on the working directory."""
+    from .conftest import BASE
+
+    project = tmp_path / "newuser"
+    (project / "docs").mkdir(parents=True)
+    (project / "pyproject.toml").write_text("[project]\nname = 'x'\n", encoding="utf-8")
+    (project / "docs" / "x.yml").write_text(BASE, encoding="utf-8")
+    monkeypatch.chdir(project)
+    assert main(["docs/x.yml", "-o", "out", "-q"]) == 0
+    assert header(project / "out" / "tickers" / "client.py").endswith(" from docs/x.yml. DO NOT EDIT.")
+    for cwd, argv in [
+        (tmp_path, [str(project / "docs" / "x.yml"), "-o", str(project / "out")]),
+        (project / "docs", ["x.yml", "-o", "../out"]),
+        (project / "out", ["../docs/x.yml", "-o", "."]),
+    ]:
+        monkeypatch.chdir(cwd)
+        assert main([*argv, "--check"]) == 0, capsys.readouterr()
+
+
+def test_without_a_project_root_the_header_names_the_spec_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nova_gen.config import header_source
+
+    monkeypatch.chdir(tmp_path)
+    assert header_source(Path("/nowhere/specs/x.yml"), tmp_path / "out") == "x.yml"
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    assert header_source(tmp_path / "specs" / "x.yml", tmp_path / "out" / "deep") == "specs/x.yml"
+    assert header_source(Path("/nowhere/specs/x.yml"), tmp_path / "out") == "x.yml"

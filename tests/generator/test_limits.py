@@ -245,7 +245,8 @@ def test_limits_apply_to_the_asyncapi_overlay(in_tmp: Path) -> None:
             "api.nova.yaml": "heartbeat: {interval: @@" + "1" * 101 + "}\n",
         },
     )
-    found = [(d.code, str(d.position)) for d in diagnose(in_tmp / "api.yaml").items]
+    # NOVA120 says the document describes no operation; the limit is what is tested here.
+    found = [(d.code, str(d.position)) for d in diagnose(in_tmp / "api.yaml").items if d.code != "NOVA120"]
     assert found == [("NOVA063", f"api.nova.yaml:1:{where.column if where else 0}")]
 
 

@@ -35,11 +35,11 @@ def test_one_changed_line_is_one_changed_line(folder: Path) -> None:
     )
 
 
-def test_a_missing_file_diffs_from_nothing(folder: Path) -> None:
+def test_a_missing_file_is_summarised_not_dumped(folder: Path) -> None:
     (folder / "sub" / "b.py").unlink()
     result = compare(folder, FILES, "pkg")
     assert result.missing == ["sub/b.py"] and not result.clean
-    assert result.diff == "--- /dev/null\n+++ pkg/sub/b.py (generated)\n@@ -0,0 +1 @@\n+bee\n"
+    assert result.diff == "--- /dev/null\n+++ pkg/sub/b.py (generated)\n@@ missing: 1 lines @@\n"
 
 
 def test_stale_files_alone_are_not_clean_and_are_listed_in_order(folder: Path) -> None:

@@ -64,7 +64,7 @@ def test_runtime_attributes_are_found_by_introspection() -> None:
     """Instance attributes set in ``__init__`` are reserved, not only what ``dir`` shows."""
     for name in ("close", "metrics", "log", "options", "url", "handlers", "request_timeout", "protocol", "_request"):
         assert name in reserved.CLIENT_ATTRIBUTES
-    assert "metrics" not in dir(BaseClient)  # set in __init__: found in the source, not by dir()
+    assert "log" not in dir(BaseClient)  # set in __init__: found in the source, not by dir()
     assert {"on_error", "on_disconnect", "on_connect", "on_unknown_message"} <= reserved.HANDLER_ATTRIBUTES
     assert set(dir(BaseHandlers)) <= reserved.HANDLER_ATTRIBUTES
 

@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from nova_gen.diagnostics import Diagnostics
 from nova_gen.loader import limits
@@ -118,18 +120,45 @@ def test_the_bound_cases_are_on_both_sides() -> None:
     assert all(isinstance(checked(t, SMALL), str) for t in OVER)
 
 
-def test_a_file_with_something_to_report_is_read_the_checked_way() -> None:
+def test_a_file_with_something_to_report_is_read_the_checked_way(tmp_path: Path) -> None:
     assert _build_unchecked("a: 1\na: 2\n", "t", DEFAULT_LIMITS) is None  # duplicate key
     assert _build_unchecked("a: !!binary aGk=\n", "t", DEFAULT_LIMITS) is None
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("a: 1\na: 2\n", encoding="utf-8")
     diagnostics = Diagnostics()
-    assert load_document_text("a: 1\na: 2\n", diagnostics) is not None
+    assert load_document(spec, "spec.yaml", diagnostics) is not None
     assert [d.code for d in diagnostics.items] == ["NOVA002"]
 
 
-def load_document_text(text: str, diagnostics: Diagnostics) -> Any:
-    import tempfile
+def flow(draw: st.DrawFn, depth: int, anchors: list[str]) -> str:
+    """A random YAML flow value: scalars, lists, mappings, anchors and aliases (some of them
+    dangling or inside their own anchor)."""
+    kind = draw(st.sampled_from(["scalar", "scalar", "list", "map", "anchor", "alias"] if depth < 6 else ["scalar"]))
+    if kind == "scalar":
+        return draw(st.sampled_from(["1", "x", "~", "yes", "0x1F", "'q'", "1.5", "a b"]))
+    if kind == "alias":
+        return "*" + draw(st.sampled_from(anchors or ["nowhere"]))
+    if kind == "anchor":
+        name = f"a{len(anchors)}"
+        anchors.append(name)
+        return f"&{name} " + flow(draw, depth + 1, anchors)
+    items = [flow(draw, depth + 1, anchors) for _ in range(draw(st.integers(0, 3)))]
+    if kind == "list":
+        return "[" + ", ".join(items) + "]"
+    return "{" + ", ".join(f"k{i}: {item}" for i, item in enumerate(items)) + "}"
 
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "spec.yaml"
-        path.write_text(text, encoding="utf-8")
-        return load_document(path, "spec.yaml", diagnostics)
+
+@settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_unchecked_reading_agrees_on_random_documents(data: st.DataObject) -> None:
+    anchors: list[str] = []
+    text = "a: " + flow(data.draw, 0, anchors) + "\n"
+    try:
+        reference: Any = checked(text, SMALL)
+    except yaml.YAMLError:
+        reference = "yaml error"
+    fast = _build_unchecked(text, "t", SMALL)
+    if isinstance(reference, str):
+        assert fast is None, text
+    else:
+        assert fast is not None and (fast[0], fast[1].positions) == reference, text

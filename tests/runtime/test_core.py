@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import types
 import uuid
 from typing import Any
 
@@ -127,6 +128,13 @@ def test_build_request_frame() -> None:
     assert pending.deadline == 105.0 and pending.kind == "request" and pending.spec is GET_TIME
     pending2, _ = s.build_request(GET_TIME, {}, now=100.0, timeout=5.0)
     assert pending2.id == 2
+
+
+def test_params_of_any_mapping_go_on_the_wire_as_an_object() -> None:
+    # A read-only mapping is no dict: the frame holds a dict copy, which JSON can encode.
+    params = types.MappingProxyType({"a": 1})
+    _, text = Session(make_protocol()).build_request(GET_TIME, params, now=0, timeout=1)
+    assert json.loads(text)["params"] == {"a": 1}
 
 
 @pytest.mark.parametrize("kind", ["int", "str", "uuid"])
@@ -384,6 +392,7 @@ def test_channel_fields_map_wire_parameters_to_attributes() -> None:
     )
     s = Session(make_protocol())
     assert s.subscriptions.address_of(spec, FromChannel(from_="x")) == "trades.x"
-    s.subscriptions._templates.append(type(s.subscriptions._templates[0])(spec))
+    templates = s.subscriptions._templates  # shared by every client of the protocol: not mutated
+    s.subscriptions._templates = (*templates, type(templates[0])(spec))
     hit = s.subscriptions.match_template("trades.y")
     assert hit is not None and hit[1] == FromChannel(from_="y")

@@ -77,7 +77,7 @@ def test_late_ids_are_remembered_up_to_the_bound() -> None:
     assert correlator.expire(1.0) == pendings[1:]
     # The three most recent late ids (3, 4, 5) are remembered; 1 and 2 are forgotten.
     assert [correlator.is_late(p.id) for p in pendings] == [False, False, True, True, True]
-    assert len(correlator._late) == len(correlator._late_order) == 3
+    assert len(correlator._late) == 3
     # More late ids push the oldest out, in the order they became late.
     more = [correlator.add("m", None, "request", 0.0, 1.0) for _ in range(2)]
     for p in more:

@@ -26,7 +26,7 @@ def dispatcher(protocol: object = KRAKEN) -> Dispatcher:
 def test_a_text_code_with_detail_after_a_colon_gets_its_class() -> None:
     d = dispatcher()
     error = d.error_for("EGeneral:Invalid arguments:volume minimum not met", "x", None)
-    assert type(error) is kraken_errors.InvalidArguments
+    assert type(error) is kraken_errors.InvalidArgumentsError
     assert error.code == "EGeneral:Invalid arguments:volume minimum not met"  # as sent
     assert type(d.error_for("EOrder:Unknown order", "x", None)) is kraken_errors.UnknownOrder
     assert type(d.error_for("Exceeded msg rate", "x", None)) is kraken_errors.ExceededMsgRate

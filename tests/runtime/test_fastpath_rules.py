@@ -174,3 +174,31 @@ def test_the_address_is_the_first_channel_key_in_either_json_style() -> None:
     data = {"instrument_name": "BTC", "channel": "zzz"}  # a later "channel" in the message
     styles = [True, False, False, True, True]  # compact, spaced (tried first next), ...
     assert [taken(s, frame(compact=c, data=data)) for c in styles] == [True] * len(styles)
+
+
+def _nested(tokens: list[str], value: Any, into: dict[str, Any]) -> None:
+    for token in tokens[:-1]:
+        into = into.setdefault(token, {})
+    into[tokens[-1]] = value
+
+
+@pytest.mark.parametrize(
+    ("channel", "payload"),
+    [
+        ("/params/channel", "/params/data"),  # the usual envelope: one key holds both
+        ("/params/meta/channel", "/params/data"),
+        ("/params/meta/channel", "/params/meta/data"),
+        ("/a/b", "/b/c"),  # the channel's key names the payload's outer key
+        ("/params/channel", "/result/data"),
+        ("/data/channel", "/params/data"),  # the channel's outer key names the payload's key
+    ],
+)
+def test_the_address_and_message_are_read_wherever_the_rule_puts_them(
+    channel: str, payload: str
+) -> None:
+    rule = NotificationRule(when=UPDATE, channel=channel, payload=payload)
+    s = subscribed(protocol(rule))
+    body: dict[str, Any] = {"type": "update"}
+    _nested(channel.split("/")[1:], ADDRESS, body)
+    _nested(payload.split("/")[1:], DATA, body)
+    assert taken(s, json.dumps(body, separators=(",", ":")))

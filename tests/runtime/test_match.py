@@ -68,3 +68,18 @@ def test_value_sets_alone() -> None:
     assert [only_in(d) for d in ({"k": "x"}, {"k": "y"}, {})] == [True, False, False]
     only_not = compile_match(Match(none_of=(("/k", ("x",)),)))
     assert [only_not(d) for d in ({"k": "x"}, {"k": "y"}, {})] == [False, True, True]
+
+
+def test_a_match_is_compiled_once_and_json_values_stay_apart() -> None:
+    """Every client of a protocol shares the predicates of its rules; matches that Python
+    finds equal but JSON does not (``true`` and ``1``), or that cannot be hashed (an
+    object in ``equals``), still get their own."""
+    one, true = Match(equals=(("/n", 1),)), Match(equals=(("/n", True),))
+    assert one == true  # as Python compares them
+    assert compile_match(one) is compile_match(Match(equals=(("/n", 1),)))
+    assert compile_match(one) is not compile_match(true)
+    assert compile_match(one)({"n": 1}) and not compile_match(true)({"n": 1})
+    assert compile_match(true)({"n": True}) and not compile_match(one)({"n": True})
+    obj = Match(equals=(("/o", {"a": [1]}),))
+    assert compile_match(obj) is compile_match(Match(equals=(("/o", {"a": [1]}),)))
+    assert compile_match(obj)({"o": {"a": [1]}}) and not compile_match(obj)({"o": {"a": [2]}})

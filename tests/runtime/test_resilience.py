@@ -23,6 +23,7 @@ from nova_runtime import (
 from nova_runtime.connector import Connector
 from nova_runtime.core.ratelimit import TokenBucket
 from nova_runtime.protocol import ClientPing, Heartbeat, Hello, Match, Reply
+from nova_runtime.telemetry import InMemoryMetrics
 from websockets.asyncio.server import ServerConnection, serve
 
 from nova_gen.loader import load_api
@@ -67,7 +68,7 @@ async def server() -> AsyncIterator[tuple[MutableServer, str]]:
 async def test_drop_newest_keeps_the_first_messages(server: tuple[MutableServer, str]) -> None:
     fake, url = server
     fake.ticks = 50
-    options = ConnectOptions(subscription_buffer=10, overflow="drop_newest")
+    options = ConnectOptions(subscription_buffer=10, overflow="drop_newest", telemetry=InMemoryMetrics())
     async with asyncio.timeout(5):
         async with FakeClient.connect(url=url, options=options) as client:
             sub = await client.subscribe_ticker(instrument_name="BTC", interval="raw")
@@ -109,7 +110,7 @@ async def test_limiter_waits_or_raises(server: tuple[MutableServer, str]) -> Non
     fake, url = server
     async with asyncio.timeout(5):
         limiter = RecordingBucket(rate=20, burst=1)
-        options = ConnectOptions(limiter=limiter)
+        options = ConnectOptions(limiter=limiter, telemetry=InMemoryMetrics())
         async with FakeClient.connect(url=url, options=options) as client:
             before = len(limiter.reservations)
             assert await asyncio.gather(*(client.get_time() for _ in range(5))) == [TIME] * 5
@@ -172,7 +173,7 @@ async def test_unanswered_app_ping_reconnects(server: tuple[MutableServer, str])
     fake, url = server
     ping = ClientPing(send=Reply(request="public/test"), interval=0.05, timeout=0.2)
     heartbeat = Heartbeat(ws_ping_interval=None, client_ping=ping)
-    options = ConnectOptions(heartbeat=heartbeat, reconnect=FAST)
+    options = ConnectOptions(heartbeat=heartbeat, reconnect=FAST, telemetry=InMemoryMetrics())
     async with asyncio.timeout(10):
         async with FakeClient.connect(url=url, options=options) as client:
             await until(lambda: sum(m.get("method") == "public/test" for m in fake.received) >= 3)
@@ -236,7 +237,7 @@ async def test_lifetime_rotation_is_make_before_break() -> None:
     api = load_api(SPECS / "deribit.yaml")
     from deribit import DeribitClient
 
-    options = ConnectOptions(max_lifetime=0.4, reconnect=FAST)
+    options = ConnectOptions(max_lifetime=0.4, reconnect=FAST, telemetry=InMemoryMetrics())
     async with asyncio.timeout(15), SpecServer(api, notify_interval=0.005) as server:
         async with DeribitClient.connect(url=server.url, options=options) as client:
             ticker = await client.subscribe_ticker(

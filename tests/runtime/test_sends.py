@@ -28,7 +28,7 @@ from nova_runtime.options import ConnectOptions
 from nova_runtime.protocol import Match, RequestSpec
 from nova_runtime.sends import request_next, send_only
 from websockets.asyncio.server import ServerConnection, serve
-from websockets.exceptions import ConnectionClosedError
+from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request as HttpRequest
 
 from .limiting import RecordingBucket
@@ -70,8 +70,8 @@ class Server:
         try:
             async for raw in ws:
                 await self.answer(ws, number, json.loads(raw))
-        except ConnectionClosedError:
-            pass  # the client went away (or a test dropped it) mid-answer: not a server error
+        except ConnectionClosed:
+            pass  # the client went away (closed, or a test dropped it) mid-answer: not a server error
 
     async def answer(self, ws: ServerConnection, number: int, msg: dict[str, Any]) -> None:
         self.received.append((number, msg))

@@ -107,7 +107,7 @@ def deribit_like_api() -> Api:
                 method="private/buy",
                 params=(Param("amount", {"type": "number"}),),
                 result={"type": "object"},
-                # no examples: the server answers -32601 so tests notice
+                # no examples: the server answers with a result built from the schema
             ),
             Request(
                 name="public_subscribe",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -110,10 +111,13 @@ async def test_error_example_unknown_method_and_string_ids() -> None:
             "id": 1,
             "error": {"code": 10020, "message": "invalid_currency", "data": {"p": 1}},
         }
-        # a request with no examples, and a method the spec does not know
-        for rid, method in ((2, "private/buy"), (3, "public/nope")):
-            reply = await call(ws, rid, method, {"amount": 1})
-            assert reply["error"]["code"] == -32601 and "result" not in reply
+        # a request with no examples is answered with a result built from its schema
+        # (``{"type": "object"}``: the smallest object); a method the spec does not know
+        # gets the spec's error frame
+        reply = await call(ws, 2, "private/buy", {"amount": 1})
+        assert reply == {"jsonrpc": "2.0", "id": 2, "result": {}}
+        reply = await call(ws, 3, "public/nope", {"amount": 1})
+        assert reply["error"]["code"] == -32601 and "result" not in reply
         await ws.send(
             json.dumps({"jsonrpc": "2.0", "id": "abc", "method": "public/get_time"})
         )
@@ -189,6 +193,33 @@ async def test_subscribe_ack_and_notifications() -> None:
         )
         assert all(d == TICK_ETH for d in eth)
         assert server.subscriptions == {1: frozenset({TICKER_BTC, TICKER_ETH})}
+
+
+async def test_a_channel_without_examples_streams_a_message_built_from_its_schema() -> None:
+    base = deribit_like_api()
+    (ticker,) = base.channels[:1]
+    schema = {
+        "type": "object",
+        "required": ["instrument_name", "mark_price", "state"],
+        "properties": {
+            "instrument_name": {"type": "string"},
+            "mark_price": {"type": "number", "exclusiveMinimum": 0},
+            "state": {"enum": ["open", "closed"]},
+            "note": {"type": "string"},
+        },
+    }
+    bare = replace(ticker, message=schema, examples=())
+    api = replace(base, channels=(bare, *base.channels[1:]))
+    async with (
+        asyncio.timeout(TIMEOUT),
+        SpecServer(api, notify_interval=0.001, max_notifications=2) as server,
+        connect(server.url) as ws,
+    ):
+        ack = await call(ws, 1, "public/subscribe", {"channels": [TICKER_BTC]})
+        assert ack["result"] == [TICKER_BTC]
+        got = [f["params"] for f in await notes(ws, 2)]
+    built = {"instrument_name": "", "mark_price": 1, "state": "open"}
+    assert got == [{"channel": TICKER_BTC, "data": built}] * 2
 
 
 async def test_address_without_matching_example_cycles_all_examples() -> None:

@@ -19,4 +19,4 @@ class GeminiMarketDataHandlers(BaseHandlers):
 
     @default_hook
     async def on_market_data(self, message: models.Market) -> None:
-        """The server sent a ``market_data`` event: Message with marked data information."""
+        """The server sent the event ``market_data``: Message with marked data information."""

@@ -5,43 +5,98 @@ version is inside the range the package was generated for (:mod:`.version`); wit
 ``--vendor-runtime`` these files are copied into the package as ``_runtime`` instead.
 Only relative imports and only the stdlib, ``websockets`` and ``pydantic``: neither form
 needs nova-gen installed.
+
+Every public name is imported when first used (PEP 562 ``__getattr__``): ``import
+nova_runtime`` or a generated package's import loads the classes it names, not the
+asyncio machinery and ``websockets``, which a client loads when it connects.
 """
 
-from .client import BaseClient
-from .connector import Connector
-from .core.auth import MissingCredential, Secret
-from .core.lenient import ValidationPolicy, drifted_fields, raw_frame
-from .credentials import CredentialProvider, CredentialSource
-from .diagnostics import Diagnostics, SubscriptionInfo
-from .errors import (
-    ConnectFailed,
-    ConnectionClosed,
-    ConnectionLost,
-    InvalidArguments,
-    MalformedFrame,
-    NovaError,
-    ProtocolError,
-    RateLimited,
-    RequestTimeout,
-    ServerError,
-    SubscriptionError,
-    SubscriptionOverflow,
-)
-from .handlers import BaseHandlers, default_hook
-from .hookcheck import HookNameError, not_a_hook
-from .lifecycle import (
-    ClientState,
-    ConnectInfo,
-    DisconnectReason,
-    ErrorAction,
-    OverflowPolicy,
-    ReconnectDecision,
-)
-from .options import ConnectOptions
-from .protocol import Heartbeat, ReconnectPolicy
-from .subscription import Subscription
-from .telemetry import InMemoryMetrics, TelemetryEvent, TelemetrySink
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from .version import __version__ as __version__
+
+if TYPE_CHECKING:
+    from .client import BaseClient
+    from .connector import Connector
+    from .core.auth import Secret
+    from .core.lenient import ValidationPolicy, drifted_fields, raw_frame
+    from .credentials import CredentialProvider, CredentialSource
+    from .diagnostics import Diagnostics, SubscriptionInfo
+    from .errors import (
+        ConnectFailed,
+        ConnectionClosed,
+        ConnectionLost,
+        InvalidArguments,
+        MalformedFrame,
+        MissingCredential,
+        NovaError,
+        ProtocolError,
+        RateLimited,
+        RequestTimeout,
+        ServerError,
+        SubscriptionError,
+        SubscriptionOverflow,
+    )
+    from .handlers import BaseHandlers, default_hook
+    from .hookcheck import HookNameError, not_a_hook
+    from .lifecycle import (
+        ClientState,
+        ConnectInfo,
+        DisconnectReason,
+        ErrorAction,
+        OverflowPolicy,
+        ReconnectDecision,
+    )
+    from .options import ConnectOptions
+    from .protocol import Heartbeat, ReconnectPolicy
+    from .subscription import Subscription
+    from .telemetry import InMemoryMetrics, TelemetryEvent, TelemetrySink
+
+_MODULES: dict[str, str] = {
+    "BaseClient": ".client",
+    "BaseHandlers": ".handlers",
+    "ClientState": ".lifecycle",
+    "ConnectFailed": ".errors",
+    "ConnectInfo": ".lifecycle",
+    "ConnectOptions": ".options",
+    "ConnectionClosed": ".errors",
+    "ConnectionLost": ".errors",
+    "Connector": ".connector",
+    "CredentialProvider": ".credentials",
+    "CredentialSource": ".credentials",
+    "Diagnostics": ".diagnostics",
+    "DisconnectReason": ".lifecycle",
+    "ErrorAction": ".lifecycle",
+    "Heartbeat": ".protocol",
+    "HookNameError": ".hookcheck",
+    "InMemoryMetrics": ".telemetry",
+    "InvalidArguments": ".errors",
+    "MalformedFrame": ".errors",
+    "MissingCredential": ".errors",
+    "NovaError": ".errors",
+    "OverflowPolicy": ".lifecycle",
+    "ProtocolError": ".errors",
+    "RateLimited": ".errors",
+    "ReconnectDecision": ".lifecycle",
+    "ReconnectPolicy": ".protocol",
+    "RequestTimeout": ".errors",
+    "Secret": ".core.auth",
+    "ServerError": ".errors",
+    "Subscription": ".subscription",
+    "SubscriptionError": ".errors",
+    "SubscriptionInfo": ".diagnostics",
+    "SubscriptionOverflow": ".errors",
+    "TelemetryEvent": ".telemetry",
+    "TelemetrySink": ".telemetry",
+    "ValidationPolicy": ".core.lenient",
+    "default_hook": ".handlers",
+    "drifted_fields": ".core.lenient",
+    "not_a_hook": ".hookcheck",
+    "raw_frame": ".core.lenient",
+}
+"""Public name -> the module that defines it, imported on first use."""
 
 __all__ = [
     "BaseClient",
@@ -85,3 +140,18 @@ __all__ = [
     "not_a_hook",
     "raw_frame",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    # __import__ rather than importlib.import_module: the same import, and one that
+    # ``python -X importtime`` reports.
+    value = getattr(__import__(f"{__name__}{module}", fromlist=[name]), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_MODULES))

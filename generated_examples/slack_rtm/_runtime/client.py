@@ -15,31 +15,25 @@ logical connection alive (with :mod:`.establish`, :mod:`.keepalive`, :mod:`.watc
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from types import TracebackType
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from .context import Context
-from .core import Session
-from .core.auth import AuthState
-from .core.ratelimit import limiter_for
-from .credentials import CredentialSource
 from .diagnostics import Diagnostics, SubscriptionInfo
 from .errors import ConnectionClosed
 from .handlers import BaseHandlers, resolve_hook
-from .handshake import BoundHandshake, HandshakeFactory
 from .lifecycle import ClientState, DisconnectReason
 from .options import ConnectOptions
-from .outbox import Outbox
-from .outcomes import Outcomes
-from .protocol import ChannelSpec, Match, Protocol, RequestSpec
-from .redaction import Secrets
-from .sender import Sender
-from .subscriber import Subscriber
 from .subscription import Feed, Subscription
-from .supervisor import Supervisor
-from .telemetry import ConnectionClosed as ClosedEvent
-from .telemetry import ErrorOccurred
+
+if TYPE_CHECKING:
+    from .core import Session
+    from .core.auth import AuthState
+    from .credentials import CredentialSource
+    from .handshake import BoundHandshake, HandshakeFactory
+    from .protocol import ChannelSpec, Match, Protocol, RequestSpec
+    from .supervisor import Supervisor
+    from .telemetry import InMemoryMetrics
 
 __all__ = ["BaseClient", "ConnectOptions"]
 
@@ -63,6 +57,15 @@ class BaseClient(Generic[H]):
         options: ConnectOptions | None = None,
         handshake: BoundHandshake | HandshakeFactory | None = None,
     ) -> None:
+        # The parts are imported here, not with this module: importing a generated
+        # package loads neither the asyncio machinery nor websockets until a client is made.
+        from .context import Context
+        from .outbox import Outbox
+        from .outcomes import Outcomes
+        from .redaction import Secrets
+        from .sender import Sender
+        from .subscriber import Subscriber
+
         self.protocol = protocol
         self.handlers = handlers
         self.request_timeout = request_timeout
@@ -86,15 +89,12 @@ class BaseClient(Generic[H]):
         """The logger handed to ``websockets`` for this client's sockets (redacted)."""
         self.log_limits = ctx.log_limits
         """Rate limits of repeated warnings (bad frames, dropped messages, hook errors)."""
-        self.metrics = ctx.metrics
-        """Counters and latencies of this client (the default telemetry sink)."""
         self._sender = Sender(ctx)
         self._outcomes = Outcomes(ctx, self._sender)
         self._outbox = Outbox(ctx, self._sender, self._outcomes)
         self._subscriber = Subscriber(ctx, self._sender, self._outbox)
         self._sup: Supervisor | None = None
         self._closed_state: ClientState | None = None
-        self._runner: asyncio.Task[None] | None = None
         self._error_hook = resolve_hook(handlers, "on_error")
         ctx.runner.error_handler = self._on_error
         self._last_error: str | None = None
@@ -116,6 +116,13 @@ class BaseClient(Generic[H]):
     # -- life cycle ----------------------------------------------------------------
 
     @property
+    def metrics(self) -> InMemoryMetrics:
+        """Counters, latencies and recent events of this client (:class:`InMemoryMetrics`):
+        the one given as ``ConnectOptions.telemetry``, else one created by this first
+        use, which counts from then on. No telemetry is built while no sink listens."""
+        return self._ctx.metrics
+
+    @property
     def state(self) -> ClientState:
         """``new``, ``connecting``, ``open``, ``reconnecting``, ``closing`` or ``closed``."""
         if self._sup is None:
@@ -129,6 +136,9 @@ class BaseClient(Generic[H]):
 
     async def _open(self) -> None:
         """Connect (per the policy), log in, start the handler task; ``on_connect`` queued."""
+        from .core.ratelimit import limiter_for
+        from .supervisor import Supervisor
+
         ctx = self._ctx
         loop = asyncio.get_running_loop()
         ctx.start(loop)
@@ -143,19 +153,18 @@ class BaseClient(Generic[H]):
             ctx, self._sender, self._outcomes, self._outbox, self._auth
         )
         self._sender.link = self._sup
-        self._runner = loop.create_task(
-            ctx.runner.run(), name=f"nova.{self.protocol.name}.handlers"
-        )
+        ctx.runner.start(loop, f"nova.{self.protocol.name}.handlers")
         try:
             await self._sup.start()
         except BaseException:
-            self._runner.cancel()
-            await asyncio.gather(self._runner, return_exceptions=True)
+            await ctx.runner.stop()
             ctx.stop()
             raise
 
     async def close(self) -> None:
         """Close cleanly: pending requests fail, iterators end, the socket closes with 1000."""
+        from .telemetry import ConnectionClosed as ClosedEvent
+
         ctx = self._ctx
         sup = self._sup
         if sup is None or sup.state in ("closing", "closed"):
@@ -179,10 +188,10 @@ class BaseClient(Generic[H]):
                 code=1000, reason="closed by the client", action="retry", by_client=True
             )
         )
-        if self._runner is not None:  # let queued hooks run, within bounds
-            await ctx.runner.drain(self.options.close_timeout)
-            self._runner.cancel()
-            await asyncio.gather(self._runner, return_exceptions=True)
+        await ctx.runner.drain(
+            self.options.close_timeout
+        )  # queued hooks run, within bounds
+        await ctx.runner.stop()
         for task in list(ctx.tasks):
             task.cancel()
         sup.state = "closed"
@@ -219,6 +228,8 @@ class BaseClient(Generic[H]):
 
     def _on_error(self, error: Exception, context: str) -> None:
         """Every error no caller sees: telemetry, then ``on_error`` (awaited, bounded)."""
+        from .telemetry import ErrorOccurred
+
         ctx = self._ctx
         self._last_error = f"{context}: {type(error).__name__}: {error}"
         self._last_error_at = ctx.loop.time()
@@ -267,6 +278,8 @@ class BaseClient(Generic[H]):
 
     def diagnostics(self) -> Diagnostics:
         """A snapshot of this client: state, server, counters, subscriptions, latencies."""
+        from .telemetry import percentile
+
         ctx = self._ctx
         sup = self._sup
         conn = sup.conn if sup is not None else None
@@ -320,22 +333,23 @@ class BaseClient(Generic[H]):
             frames_out=conn.frames_out if conn is not None else 0,
             bytes_in=conn.bytes_in if conn is not None else 0,
             bytes_out=conn.bytes_out if conn is not None else 0,
-            latency_p50=self.metrics.percentile(50),
-            latency_p99=self.metrics.percentile(99),
+            latency_p50=percentile(self._sender.latencies, 50),
+            latency_p99=percentile(self._sender.latencies, 99),
             authenticated=auth.authenticated if auth is not None else None,
         )
 
     # -- what generated code calls ---------------------------------------------------------
 
-    async def _request(
+    def _request(
         self,
         spec: RequestSpec[T],
         params: Mapping[str, Any],
         *,
         timeout: float | None = None,
-    ) -> T:
-        """Send a request and return its parsed result (see :meth:`.sender.Sender.request`)."""
-        return await self._sender.request(spec, params, timeout=timeout)
+    ) -> Coroutine[Any, Any, T]:
+        """Send a request; awaited, its parsed result (see :meth:`.sender.Sender.request`,
+        whose coroutine this is: no frame of its own on every resumption)."""
+        return self._sender.request(spec, params, timeout=timeout)
 
     async def _send_frame(
         self,

@@ -36,7 +36,6 @@ from .telemetry import (
     SchemaDrift,
     SubscriptionStateChanged,
     TelemetryEvent,
-    TelemetrySink,
     UnexpectedFrame,
     UnexpectedKind,
 )
@@ -90,12 +89,13 @@ class Context:
         self.hooks = self.runner.hooks
         self.enqueue = self.runner.enqueue
         self.call_hook = self.runner.call
-        self.metrics = InMemoryMetrics()
-        """Counters and latencies of this client (the default telemetry sink)."""
-        user_sink = options.telemetry
-        self._telemetry: TelemetrySink = (
-            FanOut(self.metrics, user_sink) if user_sink is not None else self.metrics
+        sink = options.telemetry
+        self._memory: InMemoryMetrics | None = (
+            sink if isinstance(sink, InMemoryMetrics) else None
         )
+        self.telemetry: FanOut | None = FanOut(sink) if sink is not None else None
+        """Where events go, or None while no sink listens: then no event is even built
+        (:meth:`emit` returns at once; hot paths test this before gathering fields)."""
         self.tracker: PingTracker | None = None
         """The application ping tracker of the live connection (set by its pinger)."""
         self.tasks: set[asyncio.Task[Any]] = set()
@@ -124,10 +124,28 @@ class Context:
 
     # -- telemetry ---------------------------------------------------------------------
 
+    @property
+    def metrics(self) -> InMemoryMetrics:
+        """The client's in-memory sink: the :class:`InMemoryMetrics` given as
+        ``ConnectOptions.telemetry``, else one created by this first use, which listens
+        from now on (events before it are not counted)."""
+        memory = self._memory
+        if memory is None:
+            memory = self._memory = InMemoryMetrics()
+            if self.telemetry is None:
+                self.telemetry = FanOut(memory)
+            else:
+                self.telemetry.add(memory)
+        return memory
+
     def emit(self, event: type[TelemetryEvent], **fields: Any) -> None:
-        """Emit one telemetry event (``api`` filled in); a failing sink is logged, never raised."""
+        """Emit one telemetry event (``api`` filled in) if a sink listens; a failing sink
+        is logged, never raised."""
+        sink = self.telemetry
+        if sink is None:
+            return
         try:
-            self._telemetry.emit(event(api=self.protocol.name, **fields))
+            sink.emit(event(api=self.protocol.name, **fields))
         except Exception:
             self.log.debug("telemetry sink failed", exc_info=True)
 

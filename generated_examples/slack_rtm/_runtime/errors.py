@@ -17,6 +17,7 @@ __all__ = [
     "ConnectionLost",
     "InvalidArguments",
     "MalformedFrame",
+    "MissingCredential",
     "NovaError",
     "ProtocolError",
     "RateLimited",
@@ -178,3 +179,16 @@ def describe(error: BaseException) -> str:
     """``"Type: text"`` (or just the type name) of an exception, for logs and reasons."""
     text = str(error)
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+class MissingCredential(NovaError):
+    """A credential the spec's auth needs was neither passed nor in the environment.
+
+    The message names the credential and its environment variable, never a value.
+    """
+
+    def __init__(self, name: str, env: str | None = None) -> None:
+        where = f" or set the environment variable {env}" if env else ""
+        super().__init__(f"missing credential {name!r}: pass {name}=...{where}")
+        self.name = name
+        self.env = env

@@ -141,7 +141,7 @@ class Establisher:
             if reply is not None:
                 pending, text = ctx.session.build_reply(reply, now=loop.time())
                 if pending is not None:
-                    self.sender.track_internal(pending)
+                    self.sender.watch(pending)
                 if text is not None:
                     await conn.send(text)
             if self.auth is not None:

@@ -144,6 +144,9 @@ def set_at(doc: dict[str, Any], tokens: Tokens, value: Any) -> None:
     intermediate containers are always objects. ``()`` (the whole document) merges a
     dict value into ``doc``.
     """
+    if len(tokens) == 1:  # nearly every envelope field: no intermediate object
+        doc[tokens[0]] = value
+        return
     if not tokens:
         if not isinstance(value, dict):
             raise TypeError("only an object can be merged into the whole frame")

@@ -15,7 +15,9 @@ knows only by that interface.
 from __future__ import annotations
 
 import asyncio
+import math
 import random
+from collections import deque
 from collections.abc import Mapping
 from typing import Any, Protocol, TypeVar
 
@@ -39,6 +41,9 @@ from .telemetry import RequestCompleted
 __all__ = ["Link", "Sender"]
 
 T = TypeVar("T")
+
+LATENCY_WINDOW = 1000
+"""Requests whose latency :attr:`Sender.latencies` keeps."""
 
 
 class Link(Protocol):
@@ -82,6 +87,13 @@ class Sender:
         self.throttled_at = float("-inf")
         """Loop time of the last rate-limit error reply or close."""
         self._throttles = 0
+        self._watched: dict[Pending, None] = {}
+        """Requests that time out at their deadline unless removed first (:meth:`watch`)."""
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_at = math.inf
+        self.latencies: deque[float] = deque(maxlen=LATENCY_WINDOW)
+        """Seconds from call to outcome of the last :data:`LATENCY_WINDOW` requests
+        (``diagnostics()``'s percentiles), kept whether or not a telemetry sink listens."""
 
     # -- the connection ------------------------------------------------------------------
 
@@ -111,11 +123,14 @@ class Sender:
         self, method: str, cost: float, deadline: float, timeout: float
     ) -> Connection:
         """The connection to send on, once the rate limiter lets ``cost`` through; while
-        reconnecting, after the restore. Raises :class:`RequestTimeout` past ``deadline``."""
-        conn = await self.connection(deadline, method, timeout)
+        reconnecting, after the restore. Raises :class:`RequestTimeout` past ``deadline``.
+        Nothing is awaited when the connection is open and the limiter lets it through."""
+        conn = self.connection_now() or await self.connection(deadline, method, timeout)
         if self.limiter is not None or self.hold_until:
-            await self.throttle(method, cost, deadline, timeout)
-            conn = await self.connection(deadline, method, timeout)
+            wait = self.admit(method, cost, deadline, timeout)
+            if wait > 0:
+                await asyncio.sleep(wait)
+                conn = await self.connection(deadline, method, timeout)
         return conn
 
     def cost_of(self, wire: str) -> float:
@@ -141,6 +156,23 @@ class Sender:
     ) -> None:
         """Wait for the rate limiter (or raise :class:`RateLimited`; never with
         ``wait_only``), and for a server back-off in force after a rate-limit error reply."""
+        wait = self.admit(method, cost, deadline, timeout, wait_only=wait_only)
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+    def admit(
+        self,
+        method: str,
+        cost: float,
+        deadline: float,
+        timeout: float,
+        *,
+        wait_only: bool = False,
+    ) -> float:
+        """Take ``cost`` from the rate limiter now; the seconds to wait before sending (the
+        limiter's answer, or what is left of a server back-off), 0.0 to send at once.
+        Raises :class:`RateLimited` instead of waiting with ``on_limit="raise"`` (never
+        with ``wait_only``), :class:`RequestTimeout` when the wait would pass ``deadline``."""
         ctx = self.ctx
         now = ctx.loop.time()
         wait = self.hold_until - now if self.hold_until > now else 0.0
@@ -153,7 +185,7 @@ class Sender:
                 raise RateLimited(method, wait)
             if limiter is not None:
                 limiter.reserve(cost, now)
-            return
+            return 0.0
         if limiter is not None:
             wait = max(wait, limiter.reserve(cost, now))
         if wait > 0:
@@ -162,7 +194,7 @@ class Sender:
                 ctx.log.debug("%s: rate limited, waiting %.3fs", method, wait)
             if now + wait > deadline:
                 raise RequestTimeout(method, timeout)
-            await asyncio.sleep(wait)
+        return wait
 
     def throttled(self, method: str, *, closed: bool = False) -> float:
         """The server said "too many requests": hold every send, and a reconnect, for a
@@ -223,7 +255,9 @@ class Sender:
         deadline = start + t
         reauthed = False
         while True:
-            conn = await self.ready(spec.method, spec.cost, deadline, t)
+            conn = self.connection_now()
+            if conn is None or self.limiter is not None or self.hold_until:
+                conn = await self.ready(spec.method, spec.cost, deadline, t)
             token = auth.token if auth is not None else None
             now = loop.time()
             pending, text = ctx.session.build_request(
@@ -272,23 +306,57 @@ class Sender:
 
     async def roundtrip(self, pending: Pending, text: str, conn: Connection) -> Any:
         """Send ``text`` on ``conn`` and wait for ``pending``'s reply (or its deadline)."""
-        loop = self.ctx.loop
-        waiter: asyncio.Future[Any] = loop.create_future()
+        waiter: asyncio.Future[Any] = self.ctx.loop.create_future()
         pending.waiter = waiter
-        timer = loop.call_at(pending.deadline, self.expire, pending)
         conn.last_subscribe = ()
         try:
             await conn.send(text)
+            self.watch(
+                pending
+            )  # after the send: while the server answers, off the latency
             return await waiter
         except BaseException:
             self.ctx.session.abandon(pending)
             raise
         finally:
-            timer.cancel()
+            self._watched.pop(pending, None)
 
-    def track_internal(self, pending: Pending) -> None:
-        """A request the runtime sent itself: forget it at its deadline."""
-        self.ctx.loop.call_at(pending.deadline, self.expire, pending)
+    # -- deadlines -------------------------------------------------------------------------
+
+    def answered(self, pending: Pending) -> None:
+        """``pending``'s reply came: it is no longer watched (:meth:`watch`), so nothing
+        holds it until its deadline."""
+        self._watched.pop(pending, None)
+
+    def watch(self, pending: Pending) -> None:
+        """Time ``pending`` out at its deadline (:meth:`expire`) unless it is removed from
+        :attr:`_watched` first. One loop timer serves every watched request, at the
+        earliest deadline: a request that gets its reply costs a dict insert and delete,
+        not a timer of its own (a timer handle, a heap push, a cancel)."""
+        self._watched[pending] = None
+        if pending.deadline < self._timer_at:
+            self._arm(pending.deadline)
+
+    def _arm(self, at: float) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer_at = at
+        self._timer = self.ctx.loop.call_at(at, self._deadline_passed)
+
+    def _deadline_passed(self) -> None:
+        """The earliest deadline passed: expire every request due, then wait for the next."""
+        now = max(self.ctx.loop.time(), self._timer_at)
+        self._timer, self._timer_at = None, math.inf
+        watched = self._watched
+        due = [p for p in watched if p.deadline <= now]
+        for pending in due:
+            del watched[pending]
+        for pending in due:
+            self.expire(pending)
+        if watched:
+            earliest = min(p.deadline for p in watched)
+            if earliest < self._timer_at:
+                self._arm(earliest)
 
     def expire(self, pending: Pending) -> None:
         """A deadline passed: if still pending, the request times out (its reply will be late)."""
@@ -307,12 +375,18 @@ class Sender:
             ctx.fail_waiter(pending, RequestTimeout(pending.method, pending.timeout))
 
     def completed(self, method: str, start: float, error: BaseException | None) -> None:
-        """Count and time one request (``RequestCompleted``)."""
+        """Time one request into :attr:`latencies` and, when a sink listens, emit
+        ``RequestCompleted``."""
+        ctx = self.ctx
+        latency = ctx.loop.time() - start
+        self.latencies.append(latency)
+        if ctx.telemetry is None:
+            return
         code = error.code if isinstance(error, ServerError) else None
-        self.ctx.emit(
+        ctx.emit(
             RequestCompleted,
             method=method,
-            latency=self.ctx.loop.time() - start,
+            latency=latency,
             ok=error is None,
             error_code=code if isinstance(code, (int, str)) else None,
         )

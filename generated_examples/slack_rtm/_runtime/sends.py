@@ -11,10 +11,12 @@ answered in the order they were sent, and a frame answers only one of them).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from .protocol import Match, RequestSpec
-from .sender import Sender
+
+if TYPE_CHECKING:
+    from .sender import Sender
 
 __all__ = ["request_next", "send_frame", "send_only"]
 

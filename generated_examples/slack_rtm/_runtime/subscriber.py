@@ -37,7 +37,8 @@ class Subscriber:
         self.outbox = outbox
 
     def subscribe(self, spec: ChannelSpec[M, C], channel: C) -> Subscription[M, C]:
-        """A new subscription to ``channel``; the subscribe request goes out in a task."""
+        """A new subscription to ``channel``; a task adds it to the registry once the
+        client is connected (bounded by the request timeout)."""
         options = self.ctx.options
         address = Subscriptions.address_of(spec, channel)
         feed: Feed[M, C] = Feed(
@@ -47,16 +48,29 @@ class Subscriber:
         return Subscription(feed)
 
     async def _start(self, feed: Feed[Any, Any]) -> None:
-        """Add ``feed`` as a consumer of its address; a new address joins the outbox of
-        its subscribe method (:class:`~.outbox.Outbox`)."""
+        """Wait for the connection, then add ``feed`` (:meth:`_add`); the feed forgets
+        the task when it ends (a done task would stay alive with every idle feed)."""
         ctx = self.ctx
         timeout = ctx.request_timeout
         method = ctx.protocol.subscribe_methods.get(feed.spec.via)
         wire = method.subscribe if method is not None else "subscribe"
         try:
             await self.sender.connection(ctx.loop.time() + timeout, wire, timeout)
-            entry, new = ctx.session.subscriptions.add(feed.spec, feed.channel, feed)
-        except (ConnectionLost, ValueError, RequestTimeout) as exc:
+        except (ConnectionLost, RequestTimeout) as exc:
+            feed._fail(exc)
+            return
+        finally:
+            feed._task = None
+        self._add(feed)
+
+    def _add(self, feed: Feed[Any, Any]) -> None:
+        """Add ``feed`` as a consumer of its address; a new address joins the outbox of
+        its subscribe method (:class:`~.outbox.Outbox`)."""
+        try:
+            entry, new = self.ctx.session.subscriptions.add(
+                feed.spec, feed.channel, feed
+            )
+        except ValueError as exc:
             feed._fail(exc)
             return
         feed._entry = entry

@@ -33,12 +33,14 @@ import weakref
 from collections import deque
 from collections.abc import Generator
 from types import TracebackType
-from typing import Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
-from .core.subscriptions import SubEntry, SubState
 from .errors import SubscriptionError, SubscriptionOverflow
 from .lifecycle import OverflowPolicy
 from .protocol import ChannelSpec
+
+if TYPE_CHECKING:
+    from .core.subscriptions import SubEntry, SubState
 
 __all__ = ["Feed", "FeedOwner", "Subscription"]
 
@@ -46,6 +48,7 @@ M = TypeVar("M")
 C = TypeVar("C")
 
 _END = object()
+_UNDECIDED = object()
 
 
 class FeedOwner(Protocol):
@@ -69,8 +72,31 @@ class Feed(Generic[M, C]):
 
     Kept apart from the user's :class:`Subscription` so that the registry never keeps
     the user's object alive: when that object is collected, the client learns that the
-    consumer left (see the module docstring).
+    consumer left (see the module docstring). A client holds one per subscription, most
+    of them idle, so it is slotted and allocates lazily: the buffer on the first message,
+    the ack future only when someone awaits the ack before it is decided.
     """
+
+    __slots__ = (
+        "_ack",
+        "_ack_outcome",
+        "_buffer",
+        "_end",
+        "_entry",
+        "_error",
+        "_owner",
+        "_state",
+        "_task",
+        "_waiter",
+        "address",
+        "channel",
+        "detached",
+        "dropped",
+        "iterated",
+        "maxsize",
+        "overflow",
+        "spec",
+    )
 
     def __init__(
         self,
@@ -93,19 +119,26 @@ class Feed(Generic[M, C]):
         """Its Subscription was collected without ever being iterated (handler style):
         the address stays subscribed for the hooks, nothing is buffered."""
         self._owner = owner
-        self._buffer: deque[M] = deque()
+        self._buffer: deque[M] | None = None
+        """Messages not taken yet; created by the first one (None: none came yet, or detached)."""
         self._waiter: asyncio.Future[None] | None = None
-        self._ack: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._ack_outcome: BaseException | object | None = _UNDECIDED
+        """``_UNDECIDED`` until the ack is decided; then None (acked, or ended cleanly
+        first) or the exception the ack raises."""
+        self._ack: asyncio.Future[None] | None = None
+        """What :meth:`wait_ack` awaits while the ack is undecided (made by the first waiter)."""
         self._end: BaseException | object | None = None
         """None while live; ``_END`` for a clean end; else the exception to raise."""
         self._state: SubState = "pending"
         self._error: BaseException | None = None
         self._entry: SubEntry | None = None
         self._task: asyncio.Task[None] | None = None
+        """The task adding this feed to the registry, until it is done."""
 
     @property
     def queue_depth(self) -> int:
-        return len(self._buffer)
+        buffer = self._buffer
+        return len(buffer) if buffer is not None else 0
 
     @property
     def waiting(self) -> bool:
@@ -113,8 +146,10 @@ class Feed(Generic[M, C]):
         return self._waiter is not None
 
     async def next(self) -> M:
-        buffer = self._buffer
-        while not buffer:
+        while True:
+            buffer = self._buffer
+            if buffer:
+                return buffer.popleft()
             end = self._end
             if end is not None:
                 if end is _END:
@@ -127,27 +162,42 @@ class Feed(Generic[M, C]):
                 await waiter
             finally:
                 self._waiter = None
-        return buffer.popleft()
+
+    async def wait_ack(self) -> None:
+        """Until the server acknowledged the subscription; raises what refused or ended
+        it first (a :class:`SubscriptionError`, ``ConnectionLost``)."""
+        outcome = self._ack_outcome
+        if outcome is _UNDECIDED:
+            ack = self._ack
+            if ack is None:
+                ack = self._ack = asyncio.get_running_loop().create_future()
+            await asyncio.shield(ack)
+        elif isinstance(outcome, BaseException):
+            raise outcome
 
     # -- fed by the client ---------------------------------------------------------
 
     def _push(self, message: M) -> None:
         """Hot path: buffer one message and wake the consumer if it waits."""
         buffer = self._buffer
-        if self.detached or (len(buffer) >= self.maxsize and not self._overflowed()):
+        if buffer is None:
+            if self.detached:
+                return
+            buffer = self._buffer = deque()
+        elif len(buffer) >= self.maxsize and not self._overflowed(buffer):
             return
         buffer.append(message)
         waiter = self._waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
-    def _overflowed(self) -> bool:
-        """The buffer is full: apply the policy; True if the new message goes in."""
+    def _overflowed(self, buffer: deque[M]) -> bool:
+        """``buffer`` is full: apply the policy; True if the new message goes in."""
         self.dropped += 1
         policy = self.overflow
         keep = policy == "drop_oldest"
         if keep:
-            self._buffer.popleft()
+            buffer.popleft()
         elif policy == "raise" and self._end is None:
             self._owner.overflowed(
                 self, SubscriptionOverflow(self.address, self.maxsize)
@@ -155,26 +205,36 @@ class Feed(Generic[M, C]):
         self._owner.dropped(self)
         return keep
 
+    def _decide_ack(self, error: BaseException | None) -> None:
+        """The ack's outcome, once (the first of ack, refusal, end wins)."""
+        if self._ack_outcome is not _UNDECIDED:
+            return
+        self._ack_outcome = error
+        ack, self._ack = self._ack, None
+        if ack is None or ack.done():
+            return
+        if error is None:
+            ack.set_result(None)
+        else:
+            ack.set_exception(error)
+            ack.exception()  # mark retrieved: the waiter may have been cancelled meanwhile
+
     def _acked(self) -> None:
         if self._state == "pending":
             self._state = "active"
-        if not self._ack.done():
-            self._ack.set_result(None)
+        self._decide_ack(None)
 
     def _fail(self, error: BaseException, state: SubState = "failed") -> None:
-        """End with ``error``: the ack (if still awaited) and the iterator raise it."""
+        """End with ``error``: the ack (if still undecided) and the iterator raise it."""
         self._state = state
         self._error = error
-        if not self._ack.done():
-            self._ack.set_exception(error)
-            self._ack.exception()  # mark retrieved: nobody may ever await the ack
+        self._decide_ack(error)
         self._finish(error)
 
     def _close(self) -> None:
         """End cleanly: iteration stops after the buffered messages."""
         self._state = "unsubscribed"
-        if not self._ack.done():
-            self._ack.set_result(None)
+        self._decide_ack(None)
         self._finish(_END)
 
     def _finish(self, end: BaseException | object) -> None:
@@ -191,7 +251,7 @@ class Feed(Generic[M, C]):
     def _detach(self) -> None:
         """Never iterated and dropped (handler style): keep the address, buffer nothing."""
         self.detached = True
-        self._buffer.clear()
+        self._buffer = None
 
 
 class Subscription(Generic[M, C]):
@@ -275,7 +335,7 @@ class Subscription(Generic[M, C]):
 
     async def _wait_ack(self) -> Subscription[M, C]:
         feed = self._feed
-        await asyncio.shield(feed._ack)
+        await feed.wait_ack()
         if isinstance(feed._error, SubscriptionError):
             raise feed._error  # refused after the ack (an `error` frame for an operation)
         return self

@@ -141,6 +141,10 @@ class Delivery:
 
     # Delivery.
     def _hand_over(self, batch: Batch) -> None:
+        handler = self.on_batch
+        if handler is not None and not self._pending and len(batch) <= CHUNK:
+            self._deliver(handler, batch)  # the common case: nothing waits, one chunk
+            return
         self._pending.extend(batch)
         if not self._draining:
             self._drain()
@@ -165,13 +169,7 @@ class Delivery:
             pending.clear()
         else:
             chunk = [pending.popleft() for _ in range(CHUNK)]
-        try:
-            handler(chunk)
-        except Exception as exc:  # noqa: BLE001 - a bug must end this connection, not hang it
-            pending.clear()
-            if self.on_error is not None:
-                self.on_error(exc)
-            self._abort()
+        self._deliver(handler, chunk)
         if pending:
             if not self._draining:
                 self._draining = True
@@ -180,6 +178,16 @@ class Delivery:
         elif self._draining:
             self._draining = False
             self._resume_reading()
+
+    def _deliver(self, handler: Callable[[Batch], None], chunk: Batch) -> None:
+        """Hand ``chunk`` to ``handler``; one that raises ends the connection."""
+        try:
+            handler(chunk)
+        except Exception as exc:  # noqa: BLE001 - a bug must end this connection, not hang it
+            self._pending.clear()
+            if self.on_error is not None:
+                self.on_error(exc)
+            self._abort()
 
     def start(self, on_batch: Callable[[Batch], None]) -> None:
         """Deliver from now on to ``on_batch``; messages read before it go first."""

@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from typing import Any, Protocol, get_args
 
 from .context import Context
@@ -172,6 +173,10 @@ class Connection:
     @property
     def done(self) -> bool:
         return self._started and self.ws.lost.done()
+
+    def when_gone(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` on the loop once the socket is gone (soon, if it is already)."""
+        self.ws.lost.add_done_callback(lambda _: callback())
 
     async def recv(self, timeout: float | None) -> str | bytes:
         """One message, before :meth:`start` (the server's hello, an init ack)."""

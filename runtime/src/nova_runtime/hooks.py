@@ -1,7 +1,8 @@
 """Running user hooks off the receive loop.
 
 The receive loop must never wait for user code (a later layer answers heartbeats from
-it), so every hook call is queued here and awaited by a separate task, in order. The
+it), so every hook call is queued here and awaited by a separate task, in order (started
+by the first call: a client whose hooks are all defaults never has one). The
 queue is bounded (drop-oldest, counted in ``dropped``) and every hook goes through it,
 ``on_error`` included, so no burst of bad frames can pile up tasks. Which hooks the user
 overrode is resolved once; a default hook is never queued at all, and the defaults of
@@ -54,8 +55,12 @@ class HookRunner:
         self._log = log
         self.limits = limits if limits is not None else LogLimiter()
         """Rate limits of the warnings written for default hooks."""
-        self._queue: deque[tuple[Callable[..., Any], tuple[Any, ...]]] = deque()
+        self._queue: deque[tuple[Callable[..., Any], tuple[Any, ...]]] | None = None
+        """Calls not run yet; made by the first one."""
         self._waiter: asyncio.Future[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._name = "hooks"
+        self._task: asyncio.Task[None] | None = None
         self.error_handler: Callable[[Exception, str], None] | None = None
         """Where ``on_error`` goes (the client decides what a returned action means)."""
 
@@ -81,23 +86,47 @@ class HookRunner:
         elif name == "on_unknown_message" and self._log.isEnabledFor(logging.DEBUG):
             self._log.debug("unknown message (%s): %s", args[1], brief(args[0]))
 
+    def start(self, loop: asyncio.AbstractEventLoop, name: str) -> None:
+        """Run queued hooks on ``loop`` from now on, in a task called ``name`` (made by
+        the first call, or now if calls are queued already)."""
+        self._loop, self._name = loop, name
+        if self._queue:
+            self._run_task(loop)
+
+    async def stop(self) -> None:
+        """Stop running hooks (what is still queued is dropped; :meth:`drain` first)."""
+        task, self._task, self._loop = self._task, None, None
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
     def enqueue(self, hook: Callable[..., Any], args: tuple[Any, ...]) -> None:
         """Queue one call (hot path for overridden message hooks)."""
         queue = self._queue
+        if queue is None:
+            queue = self._queue = deque()
         if len(queue) >= self.maxsize:
             queue.popleft()
             self.dropped += 1
         queue.append((hook, args))
         waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+        if waiter is not None:
+            if not waiter.done():
+                waiter.set_result(None)
+        elif self._task is None and self._loop is not None:
+            self._run_task(self._loop)
+
+    def _run_task(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._task = loop.create_task(self.run(), name=self._name)
 
     def __len__(self) -> int:
-        return len(self._queue)
+        return len(self._queue) if self._queue is not None else 0
 
     async def run(self) -> None:
         """Await queued hooks forever; an exception in one goes to ``on_error``."""
         queue = self._queue
+        if queue is None:
+            queue = self._queue = deque()
         loop = asyncio.get_running_loop()
         while True:
             while not queue:
@@ -122,7 +151,7 @@ class HookRunner:
         """Wait (bounded) until the queue is empty, e.g. for ``on_disconnect`` at close."""
         try:
             async with asyncio.timeout(timeout):
-                while self._queue:
+                while self._queue and self._task is not None:
                     await asyncio.sleep(0.005)
         except TimeoutError:
             pass

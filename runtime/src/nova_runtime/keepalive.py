@@ -1,11 +1,12 @@
 """Keeping one connection alive: WebSocket pings, application pings, token refresh.
 
 Three timers the :class:`~.supervisor.Supervisor` runs per connection (beside the
-no-data watchdogs of :mod:`.watchdogs`). A missed pong or an unanswered application
+no-data watchdogs of :mod:`.watchdogs`): WebSocket pings on a loop timer
+(:class:`WsPinger`), the others as tasks. A missed pong or an unanswered application
 ping drops the connection at once (the supervisor reconnects); a token is refreshed
 before it expires, and a failed refresh logs in afresh. Deadlines are decided by the
-sans-I/O :class:`~.core.pings.PingTracker` and :class:`~.core.auth.AuthState`; these
-coroutines only sleep, send and await. They see the supervisor through :class:`Keeper`.
+sans-I/O :class:`~.core.pings.PingTracker` and :class:`~.core.auth.AuthState`; this
+module only waits, sends and awaits. They see the supervisor through :class:`Keeper`.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from .protocol import Heartbeat
 from .sender import Sender
 from .telemetry import HeartbeatMissed
 
-__all__ = ["Keeper", "app_pings", "refresh_token", "ws_pings"]
+__all__ = ["Keeper", "WsPinger", "app_pings", "refresh_token"]
 
 
 class Keeper(Protocol):
@@ -45,29 +46,56 @@ class Keeper(Protocol):
         """Log in on ``conn`` (refresh the token when ``refresh``)."""
 
 
-async def ws_pings(keeper: Keeper, conn: Connection, heartbeat: Heartbeat) -> None:
+class WsPinger:
     """WebSocket pings every ``ws_ping_interval``; no pong within ``ws_ping_timeout``
-    drops the connection (the server or the path to it is gone)."""
-    interval = heartbeat.ws_ping_interval
-    timeout = heartbeat.ws_ping_timeout
-    assert interval is not None
-    while not conn.done:
-        await asyncio.sleep(interval)
+    drops the connection (the server or the path to it is gone).
+
+    A loop timer between pings, not a sleeping task: an idle client holds a timer
+    handle, and a task exists only while a ping waits for its pong. :meth:`cancel`
+    stops it."""
+
+    __slots__ = ("_conn", "_handle", "_heartbeat", "_keeper", "_task")
+
+    def __init__(self, keeper: Keeper, conn: Connection, heartbeat: Heartbeat) -> None:
+        assert heartbeat.ws_ping_interval is not None
+        self._keeper = keeper
+        self._conn = conn
+        self._heartbeat = heartbeat
+        self._task: asyncio.Task[None] | None = None
+        self._handle = keeper.ctx.loop.call_later(heartbeat.ws_ping_interval, self._due)
+
+    def cancel(self) -> None:
+        self._handle.cancel()
+        task = self._task
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+
+    def _due(self) -> None:
+        if not self._conn.done:
+            self._task = self._keeper.ctx.spawn(self._ping())
+
+    async def _ping(self) -> None:
+        keeper, conn = self._keeper, self._conn
+        timeout = self._heartbeat.ws_ping_timeout
         try:
             pong = await conn.ws.ping()
         except Exception:  # noqa: BLE001 - closed: the receive loop reports it
             return
-        if timeout is None:
-            continue
-        try:
-            async with asyncio.timeout(timeout):
-                await pong
-        except TimeoutError:
-            keeper.ctx.emit(HeartbeatMissed, kind="ws_ping")
-            keeper.force_reconnect(f"no pong to a WebSocket ping within {timeout:g}s")
-            return
-        except Exception:  # noqa: BLE001 - closed while waiting
-            return
+        if timeout is not None:
+            try:
+                async with asyncio.timeout(timeout):
+                    await pong
+            except TimeoutError:
+                keeper.ctx.emit(HeartbeatMissed, kind="ws_ping")
+                keeper.force_reconnect(f"no pong to a WebSocket ping within {timeout:g}s")
+                return
+            except Exception:  # noqa: BLE001 - closed while waiting
+                return
+        self._task = None
+        if not conn.done:
+            interval = self._heartbeat.ws_ping_interval
+            assert interval is not None
+            self._handle = keeper.ctx.loop.call_later(interval, self._due)
 
 
 async def app_pings(
@@ -96,7 +124,7 @@ async def app_pings(
         if tracker.due(now):
             pending, text = ctx.session.build_reply(ping.send, now=now)
             if pending is not None:
-                sender.track_internal(pending)
+                sender.watch(pending)
             if text is not None:
                 try:
                     await conn.send(text)

@@ -118,7 +118,8 @@ class ConnectOptions:
     backoff: Callable[[ReconnectPolicy], Backoff] | None = None
     """Factory of the reconnect backoff (default: exponential with full jitter)."""
     telemetry: TelemetrySink | None = None
-    """Where typed telemetry events go (default: an ``InMemoryMetrics`` per client)."""
+    """Where typed telemetry events go. None (the default): no sink, and no event is built;
+    ``client.metrics`` then attaches an ``InMemoryMetrics`` at its first use."""
     hook_timeout: float = 5.0
     """Seconds the supervisor waits for ``on_disconnect``/``on_error`` decisions."""
     restore_timeout: float | None = None

@@ -85,7 +85,7 @@ class Outbox:
                         await sender.throttle(
                             wire, cost, pending.deadline, timeout, wait_only=True
                         )
-                    loop.call_at(pending.deadline, sender.expire, pending)
+                    sender.watch(pending)
                     conn.last_subscribe = pending.addresses  # for a `reject` close
                     try:
                         await conn.send(text)

@@ -50,38 +50,24 @@ class Outcomes:
     def __init__(self, ctx: Context, sender: Sender) -> None:
         self.ctx = ctx
         self.sender = sender
-        self._handlers: dict[type, Callable[[Any, Connection | None], None]] = {
-            GapNotification: self._gap,
-            Drifted: self._drifted,
-            Notification: self._notification,
-            SubscriptionEnded: self._ended,
-            Response: self._response,
-            Event: self._event,
-            TemplateNotification: self._template_notification,
-            WaiterReply: self._waiter_reply,
-            SubscribeAck: self._subscribe_ack,
-            SubscribeFailed: self._subscribe_failed,
-            SubscribeRetry: self._subscribe_retry,
-            ErrorReply: self._error_reply,
-            Malformed: self._malformed,
-            StrayReply: self._stray,
-            Unknown: self._unknown,
-        }
 
     def handle(self, outcome: object, conn: Connection | None = None) -> None:
         """Everything but notifications on subscribed addresses and pings."""
-        handler = self._handlers.get(type(outcome))
+        handler = _HANDLERS.get(type(outcome))
         if handler is not None:
+            pending = getattr(outcome, "pending", None)
+            if pending is not None:
+                self.sender.answered(pending)
             error = getattr(outcome, "error", None)
             if isinstance(error, BaseException):
                 self.ctx.secrets.redact_error(error)  # server text may echo a secret
-            handler(outcome, conn)
+            handler(self, outcome, conn)
 
     def answer_ping(self, outcome: PingReceived, conn: Connection) -> None:
         """Answer a server ping at once from the receive path (never behind a user hook)."""
         pending, text = self.ctx.session.build_reply(outcome.reply, now=self.ctx.loop.time())
         if pending is not None:
-            self.sender.track_internal(pending)
+            self.sender.watch(pending)
         if text is not None:
             conn.send_now(text)  # a closed socket: the transport reports the close next
 
@@ -279,7 +265,7 @@ class Outcomes:
                         timeout,
                         wait_only=True,
                     )
-                    loop.call_at(pending.deadline, sender.expire, pending)
+                    sender.watch(pending)
                     await conn.send(text)
                     if not ctx.session.awaits_ack(pending):
                         entries = [e for a in pending.addresses if (e := subs.get(a)) is not None]
@@ -289,3 +275,23 @@ class Outcomes:
                 continue  # still reconnecting: wait again
             except ConnectionLost:
                 return  # closed, or dropped: the next restore subscribes them
+
+
+_HANDLERS: dict[type, Callable[[Outcomes, Any, Connection | None], None]] = {
+    GapNotification: Outcomes._gap,
+    Drifted: Outcomes._drifted,
+    Notification: Outcomes._notification,
+    SubscriptionEnded: Outcomes._ended,
+    Response: Outcomes._response,
+    Event: Outcomes._event,
+    TemplateNotification: Outcomes._template_notification,
+    WaiterReply: Outcomes._waiter_reply,
+    SubscribeAck: Outcomes._subscribe_ack,
+    SubscribeFailed: Outcomes._subscribe_failed,
+    SubscribeRetry: Outcomes._subscribe_retry,
+    ErrorReply: Outcomes._error_reply,
+    Malformed: Outcomes._malformed,
+    StrayReply: Outcomes._stray,
+    Unknown: Outcomes._unknown,
+}
+"""Outcome type -> the :class:`Outcomes` method that acts on it (one table for every client)."""

@@ -49,8 +49,9 @@ class Secrets:
         """Credentials asked for again before every connection attempt."""
         self.credentials = {k: v for k, v in sources.items() if isinstance(v, str)}
         """The current values, for the spec's ``init`` frame."""
-        self._held: deque[str] = deque(maxlen=64)
-        """Credentials sent in handshakes and values from providers, to redact."""
+        self._held: deque[str] | None = None
+        """Credentials sent in handshakes and values from providers, to redact (the last
+        64; made by the first)."""
         self._masked_fields = _token_fields(protocol)
         self.hold_headers(extra_headers)
 
@@ -63,7 +64,7 @@ class Secrets:
         for name, source in self.providers.items():
             value = await resolve_credential(name, source)
             self.credentials[name] = value
-            self._held.append(value)
+            self._hold(value)
             if self.auth is not None:
                 self.auth.credentials[name] = Secret(value)
         handshake = self.handshake
@@ -71,7 +72,7 @@ class Secrets:
             return self.url, None
         if isinstance(handshake, BoundHandshake):
             url, headers, self.url, found = await handshake.build()
-            self._held.extend(found)
+            self._hold(*found)
         else:
             built = handshake()
             if inspect.isawaitable(built):
@@ -85,7 +86,15 @@ class Secrets:
         """Every secret value known now (credentials, tokens, handshake secrets)."""
         auth = self.auth
         values = auth.secret_values() if auth is not None else []
-        return values + list(self._held)
+        return values + list(self._held) if self._held is not None else values
+
+    def _hold(self, *values: str) -> None:
+        if not values:
+            return
+        held = self._held
+        if held is None:
+            held = self._held = deque(maxlen=64)
+        held.extend(values)
 
     def hold_headers(self, headers: Mapping[str, str]) -> None:
         """The credentials of a handshake's headers (RFC 9110 ``Authorization``: the
@@ -94,15 +103,15 @@ class Secrets:
         for name, value in headers.items():
             lower = name.lower()
             if lower == "authorization":
-                self._held.append(value)
+                self._hold(value)
                 _, _, token = value.partition(" ")
                 if token:
-                    self._held.append(token.strip())
+                    self._hold(token.strip())
             elif lower == "cookie":
                 for pair in value.split(";"):
                     cookie = pair.partition("=")[2].strip()
                     if cookie:
-                        self._held.append(cookie)
+                        self._hold(cookie)
 
     def redact_error(self, error: BaseException) -> None:
         """Remove secret values from an exception's text, in place, before anyone sees

@@ -40,7 +40,7 @@ from .errors import (
     describe,
 )
 from .establish import Establisher, FatalError
-from .keepalive import app_pings, refresh_token, ws_pings
+from .keepalive import WsPinger, app_pings, refresh_token
 from .lifecycle import ClientState, ConnectInfo, DisconnectReason
 from .outbox import Outbox
 from .outcomes import Outcomes
@@ -48,9 +48,13 @@ from .rotation import rotate
 from .sender import Sender
 from .telemetry import ConnectionClosed as ClosedEvent
 from .telemetry import ConnectionRestored, Reconnecting
-from .watchdogs import idle_limit, stale_limits, watch_idle, watch_streams
+from .watchdogs import IdleWatch, idle_limit, stale_limits, watch_streams
 
-__all__ = ["Supervisor"]
+__all__ = ["Supervisor", "Timer"]
+
+Timer = asyncio.Task[None] | WsPinger | IdleWatch
+"""A per-connection timer: a task, or a loop timer for those that only read counters
+and send (:class:`~.keepalive.WsPinger`, :class:`~.watchdogs.IdleWatch`)."""
 
 
 class Supervisor:
@@ -88,9 +92,13 @@ class Supervisor:
         self.connected_since: float | None = None
         self.final_error: ConnectionLost | None = None
         self._loop = ctx.loop
-        self._wake = asyncio.Event()
+        self._wake: asyncio.Event | None = None
+        """Set when the connection goes live or the client stops; made by the first
+        request that waits for a restore (most clients never need one)."""
         self._task: asyncio.Task[None] | None = None
-        self._timers: dict[int, list[asyncio.Task[None]]] = {}
+        """The restore loop (:meth:`_run`), started by a loss."""
+        self._timers: dict[int, list[Timer]] = {}
+        """Connection number -> its timers (tasks, or loop timers: :data:`Timer`)."""
         self.rotating: asyncio.Future[Connection | None] | None = None
         """Set while a rotation establishes a replacement: resolves to it when the old
         connection died meanwhile (the loop then switches to it), else to None."""
@@ -142,6 +150,8 @@ class Supervisor:
             remaining = deadline - self._loop.time()
             if remaining <= 0:
                 raise RequestTimeout(method, timeout)
+            if self._wake is None:
+                self._wake = asyncio.Event()
             try:
                 async with asyncio.timeout(remaining):
                     await self._wake.wait()
@@ -179,15 +189,15 @@ class Supervisor:
                 )
                 await asyncio.sleep(delay)
         self.go_live(conn, attempt, reconnect=False)
-        self._task = self._loop.create_task(
-            self._run(), name=f"nova.{self.ctx.protocol.name}.supervisor"
-        )
 
     async def close(self) -> None:
         """Stop supervising: no more reconnects or timers; the caller closes the socket."""
         self.state = "closing"
-        self._wake.set()
-        tasks = [t for ts in self._timers.values() for t in ts]
+        self._signal()
+        timers = [t for ts in self._timers.values() for t in ts]
+        for timer in timers:
+            timer.cancel()
+        tasks = [t for t in timers if isinstance(t, asyncio.Task)]
         if self._task is not None:
             tasks.append(self._task)
         current = asyncio.current_task()
@@ -222,6 +232,11 @@ class Supervisor:
         # else: already reconnecting; the next live connection answers too.
         await live
 
+    def _signal(self) -> None:
+        """Wake the requests waiting in :meth:`connection` (the state changed)."""
+        if self._wake is not None:
+            self._wake.set()
+
     def _wake_live(self, error: BaseException | None) -> None:
         waiters, self._live_waiters = self._live_waiters, []
         for waiter in waiters:
@@ -255,15 +270,26 @@ class Supervisor:
 
     # -- the loop ----------------------------------------------------------------------
 
+    def _gone(self, conn: Connection) -> None:
+        """``conn`` is gone: if it was the live one, restore (:meth:`_run`)."""
+        if self.state in ("closing", "closed") or conn is not self.conn:
+            return  # closed, or rotated away: the old connection ended as planned
+        task = self._task
+        if task is None or task.done():
+            self._task = self._loop.create_task(
+                self._run(), name=f"nova.{self.ctx.protocol.name}.supervisor"
+            )
+        # else: the running loop sees the loss when it looks at the live connection next
+
     async def _run(self) -> None:
+        """Restore a live connection after a loss. The task runs only while there is
+        none: an idle client has no task waiting for the drop, which starts it
+        (:meth:`_gone`, on every connection that goes live)."""
         while True:
             conn = self.conn
             assert conn is not None
-            await conn.wait()
-            if self.state in ("closing", "closed"):
+            if self.state in ("closing", "closed") or not conn.done:
                 return
-            if conn is not self.conn:
-                continue  # rotated away: the old connection ended as planned
             rotating = self.rotating
             if rotating is not None:
                 new = await rotating
@@ -282,7 +308,8 @@ class Supervisor:
         text = ctx.secrets.redact(text)  # a close reason is server text
         self.outage_started = self._loop.time()
         self.state = "reconnecting"
-        self._wake.clear()
+        if self._wake is not None:
+            self._wake.clear()
         self._stop_timers(conn)
         self.backoff.disconnected(self._loop.time())
         self.connected_since = None
@@ -400,7 +427,7 @@ class Supervisor:
         self.last_error = message
         self.state = "closed"
         self.final_error = ConnectionLost(message, code=code, reason=reason or None)
-        self._wake.set()
+        self._signal()
         self._wake_live(self.final_error)
         self.ctx.final_teardown(self.final_error, clean=False)
 
@@ -418,10 +445,11 @@ class Supervisor:
         conn.live = True
         self.conn = conn
         self.state = "open"
+        conn.when_gone(lambda: self._gone(conn))
         self.connected_since = time.time()
         self.backoff.connected(self._loop.time())
         self._delay_once = None
-        self._wake.set()
+        self._signal()
         self._wake_live(None)
         self._start_timers(conn)
         restored = len(ctx.session.subscriptions.routes)
@@ -459,17 +487,17 @@ class Supervisor:
     # -- timers of one connection -------------------------------------------------------
 
     def _start_timers(self, conn: Connection) -> None:
-        tasks = []
+        tasks: list[Timer] = []
         name = f"nova.{self.ctx.protocol.name}"
         if self.heartbeat.ws_ping_interval:
-            tasks.append(self._spawn(ws_pings(self, conn, self.heartbeat), f"{name}.ws_ping"))
+            tasks.append(WsPinger(self, conn, self.heartbeat))
         if self.heartbeat.client_ping is not None:
             interval = self.establisher.hello_interval
             pings = app_pings(self, conn, self.heartbeat, self.sender, interval)
             tasks.append(self._spawn(pings, f"{name}.ping"))
         idle = idle_limit(self.ctx.options, self.heartbeat)
         if idle is not None:
-            tasks.append(self._spawn(watch_idle(self, conn, *idle), f"{name}.idle"))
+            tasks.append(IdleWatch(self, conn, *idle))
         if self._stale_limits:
             tasks.append(
                 self._spawn(watch_streams(self, conn, self._stale_limits), f"{name}.stale")

@@ -4,7 +4,7 @@ Some gateways keep answering WebSocket pings but stop sending data, so ping time
 never fire. Two watchdogs run per connection, as timers of the
 :class:`~.supervisor.Supervisor`:
 
-- :func:`watch_idle`: no frame at all for ``ConnectOptions.idle_timeout`` seconds (or,
+- :class:`IdleWatch`: no frame at all for ``ConnectOptions.idle_timeout`` seconds (or,
   when the spec turns the server's heartbeat on, twice its interval plus 5 s) replaces
   the connection;
 - :func:`watch_streams`: an active address without a message for its channel's
@@ -36,11 +36,11 @@ from .protocol import Heartbeat, Protocol
 from .telemetry import HeartbeatMissed, StaleAction, StreamStale
 
 __all__ = [
+    "IdleWatch",
     "Watched",
     "idle_limit",
     "stale_action",
     "stale_limits",
-    "watch_idle",
     "watch_streams",
 ]
 
@@ -109,21 +109,42 @@ def idle_limit(options: ConnectOptions, heartbeat: Heartbeat) -> tuple[float, bo
     return (2 * interval + 5.0, True) if interval is not None else None
 
 
-async def watch_idle(sup: Watched, conn: Connection, limit: float, promised: bool) -> None:
-    """No frame at all on ``conn`` for ``limit`` seconds: replace the connection."""
-    loop = asyncio.get_running_loop()
-    seen, since = conn.frames_in, loop.time()
-    while not conn.done:
-        await asyncio.sleep(limit / 4)
-        now = loop.time()
-        if conn.frames_in != seen:
-            seen, since = conn.frames_in, now
-        elif now - since >= limit:
-            if promised:
-                sup.ctx.emit(HeartbeatMissed, kind="server_silence")
-            sup.ctx.emit(StreamStale, address=None, silent_for=now - since, action="reconnect")
-            sup.force_reconnect(f"no frame from the server for {now - since:.1f}s")
+class IdleWatch:
+    """No frame at all on ``conn`` for ``limit`` seconds: replace the connection.
+
+    It only reads a counter, so it runs as a loop timer every ``limit / 4`` seconds
+    rather than as a sleeping task; :meth:`cancel` stops it."""
+
+    __slots__ = ("_conn", "_handle", "_limit", "_promised", "_seen", "_since", "_sup")
+
+    def __init__(self, sup: Watched, conn: Connection, limit: float, promised: bool) -> None:
+        loop = sup.ctx.loop
+        self._sup = sup
+        self._conn = conn
+        self._limit = limit
+        self._promised = promised
+        self._seen, self._since = conn.frames_in, loop.time()
+        self._handle = loop.call_later(limit / 4, self._check)
+
+    def cancel(self) -> None:
+        self._handle.cancel()
+
+    def _check(self) -> None:
+        conn, sup = self._conn, self._sup
+        if conn.done:
             return
+        loop = sup.ctx.loop
+        now = loop.time()
+        if conn.frames_in != self._seen:
+            self._seen, self._since = conn.frames_in, now
+        elif now - self._since >= self._limit:
+            if self._promised:
+                sup.ctx.emit(HeartbeatMissed, kind="server_silence")
+            silent = now - self._since
+            sup.ctx.emit(StreamStale, address=None, silent_for=silent, action="reconnect")
+            sup.force_reconnect(f"no frame from the server for {silent:.1f}s")
+            return
+        self._handle = loop.call_later(self._limit / 4, self._check)
 
 
 async def watch_streams(sup: Watched, conn: Connection, limits: dict[str, float]) -> None:

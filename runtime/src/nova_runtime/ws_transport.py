@@ -149,26 +149,44 @@ class BatchConnection(ClientConnection, Delivery):
     # -- the rest of Socket ----------------------------------------------------------------
 
     def send_now(self, text: str) -> bool:
-        if self.protocol.state is not State.OPEN:
-            return False
-        self.protocol.send_text(text.encode())
-        try:
-            self.send_data()
-        except Exception as exc:  # noqa: BLE001 - as websockets: the connection ends
-            self.set_connection_exc(exc)
-            self.transport.abort()
-            return False
-        return True
+        return self.protocol.state is State.OPEN and self._write(text)
 
     async def send_message(self, data: str | bytes) -> None:
+        """One whole message. While the connection is open and no fragmented send is
+        under way (the common case) it is framed and written at once, and only a write
+        buffer over its high-water mark is waited for (websockets' ``drain``): what
+        websockets' ``send_context`` does then, without the async context manager around
+        it. Otherwise websockets' own ``send``, which waits its turn or raises why the
+        connection ended."""
         try:
-            await self.send(data)
+            if self.send_in_progress is not None or self.protocol.state is not State.OPEN:
+                await self.send(data)
+            elif not self._write(data):
+                await asyncio.shield(self.connection_lost_waiter)  # as websockets' send
+                raise self.close_exc
+            elif self.paused:
+                await self.drain()
         except ConnectionClosed as exc:
             raise ConnectionLost(
                 f"connection lost while sending: {exc}",
                 code=exc.rcvd.code if exc.rcvd is not None else None,
                 reason=exc.rcvd.reason if exc.rcvd is not None else None,
             ) from exc
+
+    def _write(self, data: str | bytes) -> bool:
+        """Frame one whole message and write it (the connection is open); False when
+        writing failed (the connection is aborted then, as websockets does)."""
+        try:
+            if isinstance(data, str):
+                self.protocol.send_text(data.encode())
+            else:
+                self.protocol.send_binary(data)
+            self.send_data()
+        except Exception as exc:  # noqa: BLE001 - as websockets: the connection ends
+            self.set_connection_exc(exc)
+            self.transport.abort()
+            return False
+        return True
 
     def abort(self) -> None:
         self.transport.abort()

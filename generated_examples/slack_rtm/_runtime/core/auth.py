@@ -20,7 +20,7 @@ from collections import deque
 from collections.abc import Callable, Collection, Mapping
 from typing import Any, NoReturn
 
-from ..errors import NovaError
+from ..errors import MissingCredential
 from ..logs import redact
 from ..pointer import MISSING, getter
 from ..protocol import Auth
@@ -82,19 +82,6 @@ class Secret:
 
     def __deepcopy__(self, memo: object) -> Secret:
         return self
-
-
-class MissingCredential(NovaError):
-    """A credential the spec's auth needs was neither passed nor in the environment.
-
-    The message names the credential and its environment variable, never a value.
-    """
-
-    def __init__(self, name: str, env: str | None = None) -> None:
-        where = f" or set the environment variable {env}" if env else ""
-        super().__init__(f"missing credential {name!r}: pass {name}=...{where}")
-        self.name = name
-        self.env = env
 
 
 SignHook = Callable[[str, dict[str, Any]], dict[str, Any]]

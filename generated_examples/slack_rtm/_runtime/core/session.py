@@ -65,7 +65,9 @@ def wire_params(spec: RequestSpec[Any] | None, params: Any) -> Any:
     """The params as they go on the wire: a JSON array for ``positional`` specs (in that
     order, trailing ones not given left out), the value of the single ``params`` key
     for ``params_array`` specs, else as given."""
-    if spec is None or not isinstance(params, Mapping):
+    if spec is None or (not spec.params_array and spec.positional is None):
+        return params
+    if not isinstance(params, Mapping):
         return params
     if spec.params_array:
         return params.get("params", [])
@@ -273,11 +275,9 @@ class Session:
         if self._method_at is not None:
             set_at(frame, self._method_at, method)
         if self._params_at is not None and params is not None:
-            set_at(
-                frame,
-                self._params_at,
-                dict(params) if isinstance(params, Mapping) else params,
-            )
+            if type(params) is dict or isinstance(params, Mapping):
+                params = dict(params)
+            set_at(frame, self._params_at, params)
         if self._id_at is not None and id is not None:
             set_at(frame, self._id_at, id)
         return _dumps(frame)

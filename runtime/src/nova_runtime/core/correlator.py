@@ -14,7 +14,6 @@ the core never looks at it.
 from __future__ import annotations
 
 import uuid
-from collections import deque
 from collections.abc import Iterator
 from typing import Any, Literal
 
@@ -76,11 +75,11 @@ class Correlator:
         self.id_kind: IdKind = id_kind
         self._counter = 0
         self._pending: dict[Any, Pending] = {}
-        self._late: set[Any] = set()
-        self._late_order: deque[Any] = deque()
+        self._late: dict[Any, None] = {}
+        """Ids of expired or abandoned requests, oldest first (an ordered set)."""
         self._remember_late = remember_late
-        self._answered: set[Any] = set()
-        self._answered_order: deque[Any] = deque()
+        self._answered: dict[Any, None] = {}
+        """Ids of answered requests, oldest first."""
 
     def next_id(self) -> Any:
         """A fresh request id: an int, a numeric string, or a uuid4 string."""
@@ -134,7 +133,7 @@ class Correlator:
             if alt is not None:
                 pending = self._pending.pop(alt, None)
         if pending is not None:
-            self._remember(self._answered, self._answered_order, pending.id)
+            self._remember(self._answered, pending.id)
         return pending
 
     def _other_form(self, id: Any) -> Any:
@@ -154,7 +153,7 @@ class Correlator:
         """True if ``id`` (in either form) belonged to a request that was already answered."""
         return self._seen(self._answered, id)
 
-    def _seen(self, ids: set[Any], id: Any) -> bool:
+    def _seen(self, ids: dict[Any, None], id: Any) -> bool:
         if _is_id(id) and id in ids:
             return True
         alt = self._other_form(id)
@@ -164,7 +163,7 @@ class Correlator:
         """Forget a request nobody waits for any more; its reply will be *late*."""
         pending = self._pending.pop(id, None)
         if pending is not None:
-            self._remember(self._late, self._late_order, id)
+            self._remember(self._late, id)
         return pending
 
     def expire(self, now: float) -> list[Pending]:
@@ -172,7 +171,7 @@ class Correlator:
         expired = [p for p in self._pending.values() if p.deadline <= now]
         for pending in expired:
             del self._pending[pending.id]
-            self._remember(self._late, self._late_order, pending.id)
+            self._remember(self._late, pending.id)
         return expired
 
     def next_deadline(self) -> float | None:
@@ -191,12 +190,13 @@ class Correlator:
     def __iter__(self) -> Iterator[Pending]:
         return iter(list(self._pending.values()))
 
-    def _remember(self, ids: set[Any], order: deque[Any], id: Any) -> None:
-        """Keep the last ``remember_late`` ids of one kind (late or answered)."""
-        ids.add(id)
-        order.append(id)
-        if len(order) > self._remember_late:
-            ids.discard(order.popleft())
+    def _remember(self, ids: dict[Any, None], id: Any) -> None:
+        """Keep the last ``remember_late`` ids of one kind (late or answered): one
+        insertion-ordered dict per kind, the oldest dropped first (a set and a queue of
+        the same ids cost twice the memory of every client)."""
+        ids[id] = None
+        if len(ids) > self._remember_late:
+            del ids[next(iter(ids))]
 
 
 def _is_id(id: Any) -> bool:

@@ -24,11 +24,29 @@ def json_equal(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
+_COMPILED: dict[str, Predicate] = {}
+"""``repr(match)`` -> its predicate, for the first :data:`_COMPILED_MAX` distinct matches."""
+_COMPILED_MAX = 1024
+
+
 def compile_match(match: Match) -> Predicate:
     """A predicate that is true when a decoded frame meets every condition of ``match``.
 
-    A match with no conditions at all accepts every frame.
+    A match with no conditions at all accepts every frame. Each distinct match is
+    compiled once and its predicate shared (every client of a protocol compiles the same
+    rules). The key is the match's ``repr``, not the match: ``==`` would take ``true``
+    for ``1``, which JSON tells apart, and a JSON object in ``equals`` is unhashable.
     """
+    key = repr(match)
+    predicate = _COMPILED.get(key)
+    if predicate is None:
+        predicate = _compile(match)
+        if len(_COMPILED) < _COMPILED_MAX:
+            _COMPILED[key] = predicate
+    return predicate
+
+
+def _compile(match: Match) -> Predicate:
     present = tuple(getter(p) for p in match.present)
     absent = tuple(getter(p) for p in match.absent)
     equals = tuple((getter(p), v) for p, v in match.equals)

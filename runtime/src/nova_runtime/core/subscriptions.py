@@ -144,6 +144,24 @@ class _Template:
         return self._build(values)
 
 
+_SHARED_MAX = 256
+_TEMPLATES: dict[int, tuple[Protocol, tuple[_Template, ...]]] = {}
+"""``id(protocol)`` -> the protocol and its compiled templates, for the first
+:data:`_SHARED_MAX` protocols (held with them, so that the id is not reused)."""
+
+
+def _templates_of(protocol: Protocol) -> tuple[_Template, ...]:
+    """The address templates of ``protocol``'s channels, compiled once per protocol:
+    every client of it shares them (they hold no client state)."""
+    hit = _TEMPLATES.get(id(protocol))
+    if hit is not None and hit[0] is protocol:
+        return hit[1]
+    templates = tuple(_Template(spec) for spec in protocol.channels if spec.structured is None)
+    if len(_TEMPLATES) < _SHARED_MAX:
+        _TEMPLATES[id(protocol)] = (protocol, templates)
+    return templates
+
+
 class Subscriptions:
     """Desired subscriptions by address, their states, and the requests that make them."""
 
@@ -152,7 +170,7 @@ class Subscriptions:
         self.routes: dict[str, SubEntry] = {}
         """Address -> entry, for every entry that is pending or active."""
         self._entries: dict[str, SubEntry] = {}
-        self._templates = [_Template(spec) for spec in protocol.channels if spec.structured is None]
+        self._templates = _templates_of(protocol)
         self.by_id: dict[Any, SubEntry] = {}
         """Server-assigned subscription id -> entry, for the current connection."""
         self._address_tokens = {
