@@ -202,12 +202,14 @@ def test_check_names_every_edited_missing_and_extra_file_of_the_vendored_copy(
     client.write_text(client.read_text("utf-8").replace("def ", "def  ", 1), encoding="utf-8")
     (runtime / "version.py").unlink()
     (runtime / "patch.py").write_text("# a local fix\n", encoding="utf-8")
+    (runtime / "gone.py").write_text(runtime_files()["version.py"], encoding="utf-8")
     capsys.readouterr()
     assert main(["spec.yaml", "-o", "out", "--check", "--vendor-runtime"]) == 1
     out, err = capsys.readouterr()
     assert "out/tickers/_runtime/core/session.py: changed" in err
     assert "out/tickers/_runtime/version.py: missing" in err
-    assert "out/tickers/_runtime/patch.py: stale" in err
+    assert "out/tickers/_runtime/gone.py: stale" in err  # it has the generated header
+    assert "out/tickers/_runtime/patch.py: not written by nova-gen, kept" in err
     assert "--- out/tickers/_runtime/core/session.py\n+++ out/tickers/_runtime/core/session.py (generated)" in out
     # regenerating restores the copy
     assert main(["spec.yaml", "-o", "out", "-q", "--vendor-runtime"]) == 0
