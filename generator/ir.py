@@ -107,8 +107,10 @@ class Request:
     params_ref: str | None = None
     """The named schema the params are, when the spec wrote them as a ``$ref``: it is then
     the params model instead of a hoisted ``<Name>Params`` class."""
-    public: bool = True
-    """False for protocol plumbing only the runtime sends (spec key ``public``): no method."""
+    public: bool | None = None
+    """The spec key ``public``: False for protocol plumbing only the runtime sends (no method),
+    True to ask for a method where the default gives none, None when not written (the default,
+    :func:`nova_gen.plumbing.is_public`, decides)."""
     body: FrameKind | None = None
     """None: the params go into the envelope. Otherwise the frame *is* the value of the one
     parameter ``payload`` (an AsyncAPI payload that is not an object: an array, a union,

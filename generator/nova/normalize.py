@@ -177,7 +177,7 @@ class Normalizer:
                     params_array=_is_array(r.get("params"), self),
                     params_ref=self.params_ref(r.get("params"), join_pointer(base, "params")),
                     reply=r.get("reply", True),
-                    public=r.get("public", True),
+                    public=r.get("public"),
                     examples=tuple(
                         ir.RequestExample(
                             params=e.get("params", {}),

@@ -183,11 +183,11 @@ BREAKS = [
     Break(
         "param-new-required",
         change(
-            "        channels: { type: array, items: { type: string } }",
-            "        channels: { type: array, items: { type: string } }\n        token: { type: string }",
-        ).replace("required: [channels]", "required: [channels, @@token]"),
+            "        side: { enum: [buy, sell, both] }",
+            "        side: { enum: [buy, sell, both] }\n        token: { type: string }",
+        ).replace("required: [symbol]", "required: [symbol, @@token]"),
         "NOVA306",
-        "request subscribe() has a new required parameter 'token'",
+        "request get_book() has a new required parameter 'token'",
     ),
     Break(
         "param-removed",
