@@ -123,13 +123,20 @@ def _text(op: Operation, msg: Message, key: str, fallback: str | None = None) ->
 
 
 class AsyncApiNormalizer:
-    def __init__(self, doc: Document, diagnostics: Diagnostics, major: int, perspective: Perspective) -> None:
+    def __init__(
+        self,
+        doc: Document,
+        diagnostics: Diagnostics,
+        major: int,
+        perspective: Perspective,
+        refs: RefResolver | None = None,
+    ) -> None:
         self.doc = doc
         self.data: dict[str, Any] = doc.data
         self.diagnostics = diagnostics
         self.major = major
         self.perspective = perspective
-        self.refs = RefResolver(doc, diagnostics)
+        self.refs = refs or RefResolver(doc, diagnostics)
         self.shapes = ShapeReader(self.refs)
         self.overlay: Overlay = read_overlay(doc, diagnostics)
         self._method_ptr: str | None = None
