@@ -35,7 +35,7 @@ from ..nova.common import match_from
 from ..nova.normalize import Normalizer as NovaNormalizer
 from ..nova.normalize import envelope_from
 from . import perspective, v2, v3
-from .common import Reader, own_name
+from .common import Reader, distinct_keys, own_name
 from .dispatch import Shape, ShapeReader
 from .model import Channel, Message, Operation
 from .overlay import Overlay, read_overlay
@@ -292,6 +292,7 @@ class AsyncApiNormalizer:
         name = self.overlay.data.get("name") or self.derived_name(title)
         reader = Reader(self.doc, self.refs, self.diagnostics, self.major)
         parsed = v2.read(reader) if self.major == 2 else v3.read(reader)
+        distinct_keys(parsed)
         handshake = Handshake(self.doc, self.refs, self.diagnostics, self.major, name)
         servers, security = handshake.servers()
         if not servers and "servers" not in self.data:
