@@ -85,7 +85,7 @@ def distinct_keys(parsed: Parsed) -> None:
     """Give different messages different keys, which name their methods, hooks and classes.
 
     Keys are unique within a channel only: an exchange document declares an ``ErrorResponse``
-    message in each of its 47 channels, and a key shared by different messages (by identity,
+    message in each of its channels (52 of them), and a key shared by different messages (by identity,
     compared as Python names) would define one Python name many times. Each of those messages
     takes as a prefix its channel's key (``Positions_ErrorResponse``, the method
     ``positions_error_response``), else its operation's key, the first that leaves no two
