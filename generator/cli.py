@@ -34,7 +34,6 @@ from .diagnostics import Diagnostic, Diagnostics, Position, SpecError
 from .loader.limits import DEFAULT_LIMITS, Limits, format_size, parse_size
 from .oserrors import describe, folder_problem
 from .output import Comparison, NotOurFolder, compare, write
-from .render import RenderOptions
 from .report import ERROR_FORMATS, Reporter
 
 if TYPE_CHECKING:
@@ -208,6 +207,7 @@ def _report_kept(shown: str, result: Comparison, report: Reporter) -> None:
 
 def _run_target(target: Target, args: argparse.Namespace, report: Reporter) -> int:
     from .pipeline import generate
+    from .render import RenderOptions
 
     if target.templates is not None and not target.templates.is_dir():
         state = "is not a folder" if target.templates.exists() else "does not exist"

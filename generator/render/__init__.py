@@ -22,6 +22,7 @@ from ..config import ConfigError
 from ..diagnostics import Diagnostics
 from ..naming import KEYWORDS, Code, Identifier, comment, docstring, py_str
 from ..plan import Plan
+from . import precompiled
 from .formatter import format_files
 from .imports import prune_unused_imports
 from .models import render_models
@@ -95,14 +96,29 @@ def _indent(text: Code, width: int = 4) -> Code:
 def _environment(overlay: Path | None) -> jinja2.Environment:
     """The template environment for ``overlay`` (or the built-in templates alone).
 
-    Kept per overlay folder, so each template is compiled once per process: compiling was a
-    sixth of the time to generate Deribit, paid again for every target of a ``--check``. An
-    edited template file is still seen (jinja2 checks each file's modification time).
+    Kept per overlay folder, so each template is loaded once per process. The built-in
+    templates come compiled ahead of time when those modules are current
+    (:mod:`.precompiled`), else from source, compiled here (an edited template file is
+    still seen: jinja2 checks each file's modification time); ``overlay`` templates are
+    always compiled from source.
     """
-    builtin = jinja2.FileSystemLoader(str(resources.files("nova_gen.templates")))
-    loader: jinja2.BaseLoader = (
-        jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(overlay)), builtin]) if overlay else builtin
-    )
+    env = _configured(None)
+    builtin = precompiled.loader(env, _builtin_folder()) or _source_loader()
+    env.loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(overlay)), builtin]) if overlay else builtin
+    return env
+
+
+def _builtin_folder() -> Path:
+    return Path(str(resources.files("nova_gen.templates")))
+
+
+def _source_loader() -> jinja2.FileSystemLoader:
+    return jinja2.FileSystemLoader(str(_builtin_folder()))
+
+
+def _configured(loader: jinja2.BaseLoader | None) -> jinja2.Environment:
+    """An environment with nova-gen's settings and filters (which the compiled templates
+    were made with: see :func:`.precompiled.manifest`)."""
     env = jinja2.Environment(
         loader=loader,
         undefined=jinja2.StrictUndefined,
@@ -121,6 +137,11 @@ def _environment(overlay: Path | None) -> jinja2.Environment:
     env.filters["indent"] = _indent
     env.filters["importorder"] = import_order
     return env
+
+
+def write_compiled_templates() -> None:
+    """Compile the built-in templates into ``templates/compiled/`` (``make regen``)."""
+    precompiled.write(_configured(_source_loader()), _builtin_folder())
 
 
 def import_order(names: Any) -> list[Identifier]:
