@@ -168,12 +168,12 @@ class Context:
             times.append(self.loop.time())
         self.emit(UnexpectedFrame, kind=kind)
 
-    def timed_out(self, method: str, timeout: float) -> RequestTimeout:
-        """The error of a request that got no reply within ``timeout`` seconds, saying how
-        many frames the client could not match or read arrived meanwhile: often the reply
-        itself, in a shape the spec does not describe."""
+    def timed_out(self, method: str, timeout: float, deadline: float) -> RequestTimeout:
+        """The error of a request that got no reply within ``timeout`` seconds (until loop
+        time ``deadline``), saying how many frames the client could not match or read
+        arrived meanwhile: often the reply itself, in a shape the spec does not describe."""
         times = self._unread_at
-        since = self.loop.time() - timeout
+        since = deadline - timeout
         unread = sum(1 for t in times if t >= since) if times is not None else 0
         return RequestTimeout(method, timeout, unread=unread, logger=self.log.name)
 

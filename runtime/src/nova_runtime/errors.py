@@ -87,7 +87,7 @@ class RequestTimeout(NovaError, TimeoutError):
     def __init__(
         self, method: str, timeout: float, *, unread: int = 0, logger: str = "nova.<api>"
     ) -> None:
-        text = f"{method}: no reply within {timeout:g}s"
+        text = f"{method}: no reply within {timeout:.3g}s"  # 9.99999 (what was left) -> 10
         if unread:
             text += (
                 f"; {unread} frame(s) arrived meanwhile that no rule of the spec matched or"

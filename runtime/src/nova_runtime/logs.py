@@ -32,7 +32,7 @@ __all__ = [
 
 REDACTED = "***"
 
-SHORTEST_FREE_TEXT_SECRET = 6
+SHORTEST_FREE_TEXT_SECRET = 4
 """A client searches free text only for secret values at least this long: replacing every
 ``x`` of a one-letter token would mangle each line (``e***pires``) and reveal the secret
 anyway. Where a secret is known to be (:func:`secret_fields`) it is masked whatever its length."""

@@ -33,9 +33,9 @@ from .core.auth import AuthState, Secret, resolve_credentials
 from .credentials import CredentialSource, resolve_credential
 from .handshake import BoundHandshake, HandshakeFactory
 from .logs import SHORTEST_FREE_TEXT_SECRET, frame_preview, mask_fields, redact, secret_fields
-from .protocol import Protocol
+from .protocol import Auth, Init, Protocol
 
-__all__ = ["Secrets"]
+__all__ = ["Secrets", "secret_names"]
 
 
 class Secrets:
@@ -53,7 +53,7 @@ class Secrets:
         sources = {k: v for k, v in (credentials or {}).items() if v is not None}
         self.auth = _auth_state(protocol, sources)
         """Login state (spec ``auth``), None for public use."""
-        names = _secret_names(protocol)
+        names = secret_names(protocol.auth, protocol.init)
         if isinstance(handshake, BoundHandshake):
             names.update(handshake.handshake.secrets)
         self.fields = secret_fields(names)
@@ -170,11 +170,11 @@ class Secrets:
         return frame_preview(data, secrets=self.values())
 
 
-def _secret_names(protocol: Protocol) -> set[str]:
-    """Names whose values are secret in this protocol: the token fields of the login
-    reply (last step of ``auth.token``/``auth.refresh_token``), the secret credentials,
-    and the members of the login params and ``init`` frame filled from one."""
-    auth = protocol.auth
+def secret_names(auth: Auth | None, init: Init | None = None) -> set[str]:
+    """Names whose values are secret in a protocol (spec ``auth`` and ``init``): the
+    token fields of the login reply (last step of ``auth.token``/``auth.refresh_token``),
+    the secret credentials, and the members of the login params and of the ``init``
+    frame filled from one. The local test server masks them in its logs too."""
     if auth is None:
         return set()
     names = {p.rsplit("/", 1)[-1] for p in (auth.token, auth.refresh_token) if p}
@@ -182,8 +182,8 @@ def _secret_names(protocol: Protocol) -> set[str]:
     names |= secret
     placeholders = tuple(f"{{{n}}}" for n in secret)
     templates: list[Any] = [auth.params, auth.refresh_params]
-    if protocol.init is not None:
-        templates.append(protocol.init.send)
+    if init is not None:
+        templates.append(init.send)
     while templates:  # the members a secret credential is filled into, at any depth
         node = templates.pop()
         if isinstance(node, Mapping):
