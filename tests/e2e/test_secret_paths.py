@@ -44,6 +44,7 @@ REFRESH = "refresh-TOKEN-never-shown-2"
 RAW_SERVER = "tests.raw_server"
 """The raw server's logger: its lines are the server's output, not the client's."""
 ONCE = ReconnectPolicy(max_attempts=1)
+QUICK = ConnectOptions(reconnect=ReconnectPolicy(initial_delay=0.01, max_delay=0.05))
 
 
 def texts_of(error: BaseException) -> list[str]:
@@ -315,12 +316,8 @@ async def test_an_error_reply_echoing_a_token_is_redacted_in_telemetry_and_diagn
 async def test_diagnostics_counts_traffic_since_the_client_was_created() -> None:
     """frames/bytes in and out go on across a reconnect (docs: since the client was
     created), never back to the new connection's own numbers."""
-    api = load_api(SPECS / "deribit.yaml")
-    policy = ReconnectPolicy(initial_delay=0.01, max_delay=0.05)
-    async with asyncio.timeout(30), SpecServer(api) as server:
-        async with DeribitClient.connect(
-            url=server.url, options=ConnectOptions(reconnect=policy)
-        ) as client:
+    async with asyncio.timeout(30), SpecServer(load_api(SPECS / "deribit.yaml")) as server:
+        async with DeribitClient.connect(url=server.url, options=QUICK) as client:
             for _ in range(3):
                 await client.get_time()
             before = client.diagnostics()
@@ -339,12 +336,8 @@ async def test_a_requested_reconnect_is_no_error(caplog: pytest.LogCaptureFixtur
     """``client.reconnect(reason=...)`` is logged at INFO, not as "connection lost", and
     is not the client's last error; a real drop afterwards is, as ``Type: message``."""
     caplog.set_level(logging.INFO)
-    api = load_api(SPECS / "deribit.yaml")
-    policy = ReconnectPolicy(initial_delay=0.01, max_delay=0.05)
-    async with asyncio.timeout(30), SpecServer(api) as server:
-        async with DeribitClient.connect(
-            url=server.url, options=ConnectOptions(reconnect=policy)
-        ) as client:
+    async with asyncio.timeout(30), SpecServer(load_api(SPECS / "deribit.yaml")) as server:
+        async with DeribitClient.connect(url=server.url, options=QUICK) as client:
             await client.reconnect(reason="rotating on purpose")
             planned = client.diagnostics()
             server.drop_connections()

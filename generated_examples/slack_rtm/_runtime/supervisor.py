@@ -298,25 +298,14 @@ class Supervisor:
     def traffic(self) -> tuple[int, int, int, int]:
         """Frames in, frames out, bytes in, bytes out since the client was created: the
         connections that ended, and the live one (``diagnostics()``)."""
-        conn, past = self.conn, self._past_traffic
+        conn = self.conn
         if conn is None or conn is self._counted:
-            return past
-        return (
-            past[0] + conn.frames_in,
-            past[1] + conn.frames_out,
-            past[2] + conn.bytes_in,
-            past[3] + conn.bytes_out,
-        )
+            return self._past_traffic
+        return _with_traffic(self._past_traffic, conn)
 
     def _gone(self, conn: Connection) -> None:
         """``conn`` is gone: count its traffic; if it was the live one, restore (:meth:`_run`)."""
-        past = self._past_traffic
-        self._past_traffic = (
-            past[0] + conn.frames_in,
-            past[1] + conn.frames_out,
-            past[2] + conn.bytes_in,
-            past[3] + conn.bytes_out,
-        )
+        self._past_traffic = _with_traffic(self._past_traffic, conn)
         self._counted = conn
         if self.state in ("closing", "closed") or conn is not self.conn:
             return  # closed, or rotated away: the old connection ended as planned
@@ -607,3 +596,15 @@ class Supervisor:
 
     def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
         return self._loop.create_task(coro, name=name)
+
+
+def _with_traffic(
+    past: tuple[int, int, int, int], conn: Connection
+) -> tuple[int, int, int, int]:
+    """``past`` (frames in/out, bytes in/out) plus ``conn``'s."""
+    return (
+        past[0] + conn.frames_in,
+        past[1] + conn.frames_out,
+        past[2] + conn.bytes_in,
+        past[3] + conn.bytes_out,
+    )

@@ -32,7 +32,13 @@ from typing import Any
 from .core.auth import AuthState, Secret, resolve_credentials
 from .credentials import CredentialSource, resolve_credential
 from .handshake import BoundHandshake, HandshakeFactory
-from .logs import SHORTEST_FREE_TEXT_SECRET, frame_preview, mask_fields, redact, secret_fields
+from .logs import (
+    SHORTEST_FREE_TEXT_SECRET,
+    frame_preview,
+    mask_fields,
+    redact,
+    secret_fields,
+)
 from .protocol import Auth, Init, Protocol
 
 __all__ = ["Secrets", "secret_names"]
