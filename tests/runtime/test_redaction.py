@@ -287,3 +287,29 @@ def test_malformed_frame_texts_carry_no_input_values() -> None:
         "1 validation error for Reply: expires_in: Field required [type=missing]"
     )
     assert explain(ValueError("plain")) == "plain"
+
+
+def test_an_error_and_its_cause_chain_are_redacted_in_place() -> None:
+    """What ``ConnectFailed`` chains: an OSError (``str`` shows ``strerror``), an error with
+    a ``uri`` attribute, an exception group, a cycle (bounded)."""
+    protocol = Protocol(
+        name="t", servers={}, default_server=None, envelope=Envelope(), requests={}
+    )
+    secrets = Secrets(protocol, {}, url="ws://h/", handshake=None, extra_headers={})
+    inner = OSError(111, "refused ws://h/?api_key=K3Y-VALUE")
+
+    class WithUri(Exception):
+        def __init__(self, uri: str) -> None:
+            super().__init__(f"bad {uri}")
+            self.uri = uri
+
+    middle = WithUri("ws://h/?token=T0KEN-VALUE")
+    middle.__cause__ = inner
+    group = ExceptionGroup("attempts", [middle])
+    outer = RuntimeError("outer")
+    outer.__context__ = group
+    inner.__context__ = outer  # a cycle
+    secrets.redact_error(outer)
+    texts = [str(inner), repr(inner), str(middle), middle.uri, str(group), str(outer)]
+    assert not any("K3Y-VALUE" in t or "T0KEN-VALUE" in t for t in texts), texts
+    assert "api_key=***" in str(inner) and middle.uri == "ws://h/?token=***"

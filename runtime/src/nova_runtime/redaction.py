@@ -152,13 +152,17 @@ class Secrets:
                 continue
             seen.add(id(exc))
             exc.args = tuple(self.redact(a) if isinstance(a, str) else a for a in exc.args)
-            for name in ("message", "reason", "url", "uri", "strerror", "filename"):
-                value = getattr(exc, name, None)
+            # Instance attributes only: a property may be deprecated or computed.
+            fields = getattr(exc, "__dict__", {})
+            for name in ("message", "reason", "url", "uri"):
+                value = fields.get(name)
                 if isinstance(value, str):
-                    try:
+                    fields[name] = self.redact(value)
+            if isinstance(exc, OSError):  # str() shows these, not args
+                for name in ("strerror", "filename"):
+                    value = getattr(exc, name)
+                    if isinstance(value, str):
                         setattr(exc, name, self.redact(value))
-                    except AttributeError:  # a read-only property
-                        pass
             todo.extend(e for e in (exc.__cause__, exc.__context__) if e is not None)
             if isinstance(exc, BaseExceptionGroup):
                 todo.extend(exc.exceptions)
