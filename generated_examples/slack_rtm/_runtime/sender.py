@@ -368,12 +368,18 @@ class Sender:
             error = SubscriptionError(
                 pending.addresses[0], f"no ack within {pending.timeout:g}s"
             )
-            self.requested(pending, RequestTimeout(pending.method, pending.timeout))
+            self.requested(
+                pending,
+                ctx.timed_out(pending.method, pending.timeout, pending.deadline),
+            )
             ctx.fail_entries(
                 ctx.session.subscriptions.mark_failed(pending.addresses, error), error
             )
         else:
-            ctx.fail_waiter(pending, RequestTimeout(pending.method, pending.timeout))
+            ctx.fail_waiter(
+                pending,
+                ctx.timed_out(pending.method, pending.timeout, pending.deadline),
+            )
 
     def completed(self, method: str, start: float, error: BaseException | None) -> None:
         """Time one request into :attr:`latencies` and, when a sink listens, emit
@@ -521,4 +527,7 @@ class Sender:
 
     def _expire_waiter(self, waiter: Waiter) -> None:
         if self.ctx.session.waiters.remove(waiter):
-            self.ctx.fail_waiter(waiter, RequestTimeout(waiter.method, waiter.timeout))
+            self.ctx.fail_waiter(
+                waiter,
+                self.ctx.timed_out(waiter.method, waiter.timeout, waiter.deadline),
+            )

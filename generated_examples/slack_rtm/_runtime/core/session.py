@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic_core import from_json
 
-from ..errors import MalformedFrame, ServerError, SubscriptionError
+from ..errors import MalformedFrame, ServerError, SubscriptionError, explain
 from ..pointer import MISSING, compile_pointer, get, set_at
 from ..protocol import (
     ChannelSpec,
@@ -642,7 +642,9 @@ class Session:
         try:
             return WaiterReply(waiter, waiter.parse(frame), event=event)
         except Exception as exc:  # noqa: BLE001 - user-supplied parsers may raise anything
-            error = MalformedFrame(f"{waiter.method}: invalid reply: {exc}", frame)
+            error = MalformedFrame(
+                f"{waiter.method}: invalid reply: {explain(exc)}", frame
+            )
             return WaiterReply(waiter, None, error, event)
 
     def _on_match_ack(self, outcome: MatchAck) -> SubscribeAck:
@@ -672,7 +674,8 @@ class Session:
                 except Exception as exc:  # noqa: BLE001 - user-supplied parsers may raise anything
                     return Malformed(
                         MalformedFrame(
-                            f"{pending.method}: invalid result: {exc}", outcome.result
+                            f"{pending.method}: invalid result: {explain(exc)}",
+                            outcome.result,
                         ),
                         pending,
                     )
