@@ -1,0 +1,80 @@
+"""Every condition kind of the envelope's rules, end to end: the generated client of a Home
+Assistant-shaped spec (``in:`` and ``not:`` in its ``response`` and ``error`` rules, a
+login whose example result is ``null``, subscriptions acked by a reply and routed by the
+subscribe request's id) against the local test server on 127.0.0.1. Bounded by
+``asyncio.timeout``."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import inspect
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from nova_gen.diagnostics import Diagnostics
+from nova_gen.loader import load_api
+from nova_gen.output import write
+from nova_gen.pipeline import generate
+from nova_gen.render import RenderOptions
+from nova_gen.testing import SpecServer
+
+SPEC = Path(__file__).parent / "homeassistant.yaml"
+
+
+@pytest.fixture(scope="module")
+def homeassistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
+    """The generated package for homeassistant.yaml, imported."""
+    out = tmp_path_factory.mktemp("ha")
+    diagnostics = Diagnostics()
+    generated = generate(SPEC, RenderOptions(), diagnostics)
+    assert not diagnostics.items, [str(d) for d in diagnostics.items]
+    write(out / generated.package, generated.files)
+    sys.path.insert(0, str(out))
+    try:
+        yield importlib.import_module(generated.package)
+    finally:
+        sys.path.remove(str(out))
+        for name in [m for m in sys.modules if m == generated.package or m.startswith(generated.package + ".")]:
+            del sys.modules[name]
+
+
+def client_class(module: ModuleType) -> Any:
+    return next(v for k, v in vars(module).items() if k.endswith("Client") and inspect.isclass(v))
+
+
+async def test_replies_meet_in_and_not_conditions(homeassistant: ModuleType) -> None:
+    client_cls = client_class(homeassistant)
+    async with asyncio.timeout(20), SpecServer(load_api(SPEC), notify_interval=0.01) as server:
+        async with client_cls.connect(url=server.url, access_token="abc.def.ghi") as client:
+            states = await client.get_states()
+            assert [s.entity_id for s in states] == ["light.kitchen", "sensor.outside_temperature"]
+            with pytest.raises(Exception) as failed:
+                await client.call_service(domain="light", service="explode")
+            assert "Service light.explode not found." in str(failed.value)
+            # The login example says `result: null`: the server answers exactly that.
+            assert await client.auth(access_token="abc.def.ghi") is None
+            assert await client.ping() is None
+            unexpected = dict(client.diagnostics().unexpected_frames)
+    assert unexpected == {}
+
+
+async def test_reply_acked_subscription_routed_by_request_id(homeassistant: ModuleType) -> None:
+    client_cls = client_class(homeassistant)
+    async with asyncio.timeout(20), SpecServer(load_api(SPEC), notify_interval=0.01) as server:
+        async with client_cls.connect(url=server.url, access_token="abc.def.ghi") as client:
+            changes = await client.subscribe_state_changed()
+            got = []
+            async for change in changes:
+                got.append(change)
+                if len(got) == 3:
+                    break
+            assert all(c.event_type == "state_changed" for c in got)
+            diag = client.diagnostics()
+            # The subscribe's ack reply is consumed by the subscription, not counted as unknown.
+            assert dict(diag.unexpected_frames) == {}
