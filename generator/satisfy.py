@@ -20,9 +20,9 @@ from typing import Any
 
 from nova_runtime.core.match import compile_match, json_equal
 from nova_runtime.pointer import MISSING, compile_pointer, get, set_at
-from nova_runtime.protocol import Match
+from nova_runtime.protocol import Envelope, Match
 
-__all__ = ["Unsatisfiable", "satisfy"]
+__all__ = ["Unsatisfiable", "describe", "earlier_rules", "satisfy"]
 
 _MAX_CHOICES = 256
 """How many combinations of ``in`` values are tried before giving up on ``avoid``."""
@@ -60,6 +60,24 @@ def satisfy(frame: Any, when: Match | None, avoid: Sequence[Match] = ()) -> Any:
     if first is None:
         raise Unsatisfiable(f"no frame can meet {describe(when)}")
     return _replace(frame, first)
+
+
+def earlier_rules(envelope: Envelope) -> dict[str, tuple[Match, ...]]:
+    """Frame kind (``response``, ``notification``, ``event``) -> the envelope rules the
+    client's dispatcher tries before that kind's own rule (errors, then replies, then
+    notifications, then events; see ``nova_runtime.core.dispatcher``): a frame of that
+    kind must meet none of them, or the client reads it as something else."""
+    errors = tuple(r.when for r in (envelope.error, envelope.result_error) if r is not None)
+    response = (envelope.response.when,) if envelope.response is not None else ()
+    notification = (envelope.notification.when,) if envelope.notification is not None else ()
+    # Routed by subscription id (GraphQL `next`), a frame with the shape of a reply whose
+    # id no request waits for is a notification: the response rule does not take it.
+    by_id = envelope.notification is not None and envelope.notification.subscription is not None
+    return {
+        "response": errors,
+        "notification": errors + (() if by_id else response),
+        "event": errors + response + notification,
+    }
 
 
 def describe(when: Match) -> str:

@@ -18,21 +18,7 @@ from nova_runtime.pointer import MISSING, compile_pointer, get, set_at
 from nova_runtime.protocol import Envelope, Match, ServerPing
 
 from ..ir import Event
-from ..satisfy import satisfy
-
-
-def earlier_rules(envelope: Envelope) -> dict[str, tuple[Match, ...]]:
-    """Frame kind -> the envelope rules the client's dispatcher tries before that kind's
-    own rule (errors, then replies, then notifications, then events): a frame the server
-    builds must meet none of them, or the client reads it as something else."""
-    errors = tuple(r.when for r in (envelope.error, envelope.result_error) if r is not None)
-    response = (envelope.response.when,) if envelope.response is not None else ()
-    notification = (envelope.notification.when,) if envelope.notification is not None else ()
-    return {
-        "response": errors,
-        "notification": errors + response,
-        "event": errors + response + notification,
-    }
+from ..satisfy import earlier_rules, satisfy
 
 
 @dataclass(frozen=True, slots=True)
