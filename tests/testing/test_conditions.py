@@ -78,3 +78,15 @@ async def test_reply_acked_subscription_routed_by_request_id(homeassistant: Modu
             diag = client.diagnostics()
             # The subscribe's ack reply is consumed by the subscription, not counted as unknown.
             assert dict(diag.unexpected_frames) == {}
+
+
+async def test_timeout_text_gives_the_budget_in_seconds(homeassistant: ModuleType) -> None:
+    """The deadline is measured on the clock (what is left of the budget when the frame goes
+    out), but the error names the budget: `0.2s`, never `0.19999s`."""
+    client_cls = client_class(homeassistant)
+    async with asyncio.timeout(20), SpecServer(load_api(SPEC)) as server:
+        async with client_cls.connect(url=server.url, access_token="abc.def.ghi") as client:
+            server.never_answer("get_config")
+            with pytest.raises(TimeoutError) as timed_out:
+                await client.get_config(timeout=0.2)
+    assert str(timed_out.value) == "get_config: no reply within 0.2s"
