@@ -80,11 +80,17 @@ class InvalidArguments(NovaError, ValueError):
         self.errors = errors
 
 
+def seconds(value: float) -> str:
+    """``value`` seconds for a message, to the millisecond: ``10s``, ``0.25s``. A budget
+    measured on the clock (``9.99999``, what was left of 10 s) reads as what was meant."""
+    return f"{round(value, 3):g}s"
+
+
 class RequestTimeout(NovaError, TimeoutError):
-    """No reply came before the request's deadline."""
+    """No reply came before the request's deadline (``timeout``, seconds)."""
 
     def __init__(self, method: str, timeout: float) -> None:
-        super().__init__(f"{method}: no reply within {timeout:g}s")
+        super().__init__(f"{method}: no reply within {seconds(timeout)}")
         self.method = method
         self.timeout = timeout
 
