@@ -55,6 +55,21 @@ def validate_structure(doc: Document, diagnostics: Diagnostics) -> None:
         _report(error, doc, diagnostics)
 
 
+def unknown_keys(error: jsonschema.ValidationError) -> list[tuple[str, str]]:
+    """For an ``additionalProperties`` error: each key the schema does not allow, with a
+    hint (the closest allowed key, or the allowed keys); otherwise ``[]``."""
+    if error.validator != "additionalProperties" or not isinstance(error.instance, dict):
+        return []
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    allowed = list(schema.get("properties", {}))
+    known = set(allowed)
+    out = []
+    for key in sorted(str(k) for k in error.instance if k not in known):
+        close = difflib.get_close_matches(key, allowed, 1)
+        out.append((key, f"did you mean {close[0]!r}?" if close else "allowed here: " + ", ".join(allowed)))
+    return out
+
+
 def _report(error: jsonschema.ValidationError, doc: Document, diagnostics: Diagnostics) -> None:
     if error.validator == "const" and list(error.absolute_path) == ["nova"]:
         return  # reported as NOVA004
@@ -67,13 +82,9 @@ def _report(error: jsonschema.ValidationError, doc: Document, diagnostics: Diagn
     pointer = ""
     for token in error.absolute_path:
         pointer = join_pointer(pointer, token)
-    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        schema = error.schema if isinstance(error.schema, dict) else {}
-        allowed = list(schema.get("properties", {}))
-        known = set(allowed)
-        for key in sorted(k for k in error.instance if k not in known):
-            close = difflib.get_close_matches(key, allowed, 1)
-            hint = f"did you mean {close[0]!r}?" if close else "allowed here: " + ", ".join(allowed)
+    unknown = unknown_keys(error)
+    if unknown:
+        for key, hint in unknown:
             diagnostics.error(
                 "NOVA003",
                 f"unknown key {key!r}",

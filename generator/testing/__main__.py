@@ -98,11 +98,15 @@ async def _serve(server: SpecServer) -> None:
 
 def main(argv: Sequence[str] | None = None, prog: str = "python -m nova_gen.testing") -> int:
     args = _parser(prog).parse_args(argv)
+    # -v is about this server's own frames: the "nova" loggers go to DEBUG, the rest of the
+    # process (asyncio's "Using selector", libraries) stays at INFO.
     logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO,
+        level=logging.WARNING if args.quiet else logging.INFO,
         format="%(asctime)s %(name)s %(levelname)s %(message)s",
     )
-    if not args.verbose:
+    if args.verbose:
+        logging.getLogger("nova").setLevel(logging.DEBUG)
+    else:
         logging.getLogger("nova.testing.server.ws").setLevel(logging.WARNING)
     api = _load(args.spec, args.perspective)
     server = SpecServer(

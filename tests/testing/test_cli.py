@@ -75,6 +75,20 @@ async def test_cli_serves_a_spec_until_interrupted(tmp_path: Path) -> None:
             assert note["params"] == {"channel": "ticker.BTC.100ms", "data": {"symbol": "BTC", "price": 64000.5}}
 
 
+async def test_verbose_logs_frames_not_asyncio_internals(tmp_path: Path) -> None:
+    spec = tmp_path / "tickers.yaml"
+    spec.write_text(SPEC)
+    log: list[str] = []
+    async with asyncio.timeout(20), served(spec, "-v", module="nova_gen.testing", stderr=log) as url:
+        async with connect(url) as ws:
+            await ws.send(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "public/get_time"}))
+            assert json.loads(await ws.recv())["result"] == 1700000000000
+    (text,) = log
+    assert "public/get_time" in text  # -v logs every frame
+    debug = [line for line in text.splitlines() if " DEBUG " in line]
+    assert debug and all(line.split()[2].startswith("nova") for line in debug), debug
+
+
 async def test_cli_reports_spec_errors(tmp_path: Path) -> None:
     spec = tmp_path / "bad.yaml"
     spec.write_text("nova: 1\nname: [\n")
