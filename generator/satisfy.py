@@ -28,6 +28,10 @@ _MAX_CHOICES = 256
 """How many combinations of ``in`` values are tried before giving up on ``avoid``."""
 
 
+_KEEP = object()
+"""In a combination of ``in`` values: keep the frame's own value where the rule allows it."""
+
+
 class Unsatisfiable(ValueError):
     """No frame meets the rule (or, with ``avoid``, none meets it without an earlier rule)."""
 
@@ -39,7 +43,7 @@ def satisfy(frame: Any, when: Match | None, avoid: Sequence[Match] = ()) -> Any:
     an ``in`` the first value that works is taken; with ``avoid`` (the rules the client
     tries first), combinations are tried until the frame meets ``when`` and none of
     ``avoid``. When every combination meets an earlier rule, the first frame that meets
-    ``when`` is returned all the same (``validate`` warns about such a spec: NOVA084).
+    ``when`` is returned all the same (``validate`` warns about such a spec: NOVA085).
 
     Raises :class:`Unsatisfiable` when no frame can meet ``when`` (``equals: {/a: 1}``
     with ``not: {/a: [1]}``, or a pointer both ``present`` and ``absent``).
@@ -116,9 +120,9 @@ def _allowed(when: Match, pointer: str, values: tuple[Any, ...]) -> list[Any]:
 
 
 def _choices(when: Match) -> itertools.product[tuple[Any, ...]]:
-    """Every combination of one value per ``in`` pointer, in the spec's order; ``None``
+    """Every combination of one value per ``in`` pointer, in the spec's order; :data:`_KEEP`
     for a pointer stands for "keep what the frame has if it is allowed"."""
-    options = [[None, *_allowed(when, p, vs)] for p, vs in when.one_of]
+    options = [[_KEEP, *_allowed(when, p, vs)] for p, vs in when.one_of]
     return itertools.product(*options)
 
 
@@ -134,12 +138,13 @@ def _write(frame: Any, when: Match, choice: tuple[Any, ...]) -> Any:
         tokens = compile_pointer(pointer)
         current = get(frame, tokens)
         allowed = _allowed(when, pointer, values)
-        if picked is None and current is not MISSING and any(json_equal(current, v) for v in allowed):
-            continue
-        if picked is None and allowed:
+        if picked is _KEEP:
+            if current is not MISSING and any(json_equal(current, v) for v in allowed):
+                continue
+            if not allowed:
+                continue  # every value excluded: the check of the whole frame fails
             picked = allowed[0]
-        if picked is not None:
-            set_at(frame, tokens, copy.deepcopy(picked))
+        set_at(frame, tokens, copy.deepcopy(picked))
     for pointer, excluded in when.none_of:
         tokens = compile_pointer(pointer)
         current = get(frame, tokens)
