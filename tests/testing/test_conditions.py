@@ -75,9 +75,14 @@ async def test_reply_acked_subscription_routed_by_request_id(homeassistant: Modu
                 if len(got) == 3:
                     break
             assert all(c.event_type == "state_changed" for c in got)
+            await changes.unsubscribe()
             diag = client.diagnostics()
             # The subscribe's ack reply is consumed by the subscription, not counted as unknown.
             assert dict(diag.unexpected_frames) == {}
+    (subscribe,) = server.requests_of("subscribe_events")
+    (unsubscribe,) = server.requests_of("unsubscribe_events")
+    # The unsubscribe is a request of its own, naming the subscription by the subscribe's id.
+    assert unsubscribe["subscription"] == subscribe["id"] and unsubscribe["id"] > subscribe["id"]
 
 
 async def test_timeout_text_gives_the_budget_in_seconds(homeassistant: ModuleType) -> None:
