@@ -7,21 +7,17 @@ subscribe request's id) against the local test server on 127.0.0.1. Bounded by
 from __future__ import annotations
 
 import asyncio
-import importlib
 import inspect
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
+from asyncapi.building import build
 
 from nova_gen.diagnostics import Diagnostics
 from nova_gen.loader import load_api
-from nova_gen.output import write
-from nova_gen.pipeline import generate
-from nova_gen.render import RenderOptions
 from nova_gen.testing import SpecServer
 
 SPEC = Path(__file__).parent / "homeassistant.yaml"
@@ -29,19 +25,11 @@ SPEC = Path(__file__).parent / "homeassistant.yaml"
 
 @pytest.fixture(scope="module")
 def homeassistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
-    """The generated package for homeassistant.yaml, imported."""
-    out = tmp_path_factory.mktemp("ha")
+    """The generated package for homeassistant.yaml, imported; it draws no diagnostic."""
     diagnostics = Diagnostics()
-    generated = generate(SPEC, RenderOptions(), diagnostics)
-    assert not diagnostics.items, [str(d) for d in diagnostics.items]
-    write(out / generated.package, generated.files)
-    sys.path.insert(0, str(out))
-    try:
-        yield importlib.import_module(generated.package)
-    finally:
-        sys.path.remove(str(out))
-        for name in [m for m in sys.modules if m == generated.package or m.startswith(generated.package + ".")]:
-            del sys.modules[name]
+    with build(SPEC, tmp_path_factory.mktemp("ha"), diagnostics) as package:
+        assert not diagnostics.items, [d.format() for d in diagnostics.items]
+        yield package
 
 
 def client_class(module: ModuleType) -> Any:
