@@ -24,7 +24,7 @@ from nova_runtime.pointer import join_pointer
 
 from ..diagnostics import Diagnostics
 from ..loader.source import Document, load_document
-from ..nova.validate import language_schema, unknown_keys
+from ..nova.validate import language_schema, report_unknown_keys
 
 KEYS = (
     "name",
@@ -102,15 +102,7 @@ def _check(key: str, value: Any, doc: Document, pointer: str, diagnostics: Diagn
         where = pointer
         for token in path[path_offset:]:
             where = join_pointer(where, token)
-        unknown = unknown_keys(error)
-        for name, hint in unknown:
-            diagnostics.error(
-                "NOVA114",
-                f"{key}: unknown key {name!r}",
-                doc.source.position(join_pointer(where, name), key=True),
-                hint=hint,
-            )
-        if unknown:
+        if report_unknown_keys(error, doc, where, diagnostics, "NOVA114", f"{key}: "):
             continue
         diagnostics.error(
             "NOVA114",

@@ -55,19 +55,31 @@ def validate_structure(doc: Document, diagnostics: Diagnostics) -> None:
         _report(error, doc, diagnostics)
 
 
-def unknown_keys(error: jsonschema.ValidationError) -> list[tuple[str, str]]:
-    """For an ``additionalProperties`` error: each key the schema does not allow, with a
-    hint (the closest allowed key, or the allowed keys); otherwise ``[]``."""
+def report_unknown_keys(
+    error: jsonschema.ValidationError,
+    doc: Document,
+    pointer: str,
+    diagnostics: Diagnostics,
+    code: str = "NOVA003",
+    prefix: str = "",
+) -> bool:
+    """For an ``additionalProperties`` error at ``pointer``: report each key the schema does
+    not allow, at the key, with the closest allowed key as the hint (or the allowed keys);
+    True when it was such an error."""
     if error.validator != "additionalProperties" or not isinstance(error.instance, dict):
-        return []
+        return False
     schema = error.schema if isinstance(error.schema, dict) else {}
     allowed = list(schema.get("properties", {}))
     known = set(allowed)
-    out = []
     for key in sorted(str(k) for k in error.instance if k not in known):
         close = difflib.get_close_matches(key, allowed, 1)
-        out.append((key, f"did you mean {close[0]!r}?" if close else "allowed here: " + ", ".join(allowed)))
-    return out
+        diagnostics.error(
+            code,
+            f"{prefix}unknown key {key!r}",
+            doc.source.position(join_pointer(pointer, key), key=True),
+            hint=f"did you mean {close[0]!r}?" if close else "allowed here: " + ", ".join(allowed),
+        )
+    return True
 
 
 def _report(error: jsonschema.ValidationError, doc: Document, diagnostics: Diagnostics) -> None:
@@ -82,15 +94,7 @@ def _report(error: jsonschema.ValidationError, doc: Document, diagnostics: Diagn
     pointer = ""
     for token in error.absolute_path:
         pointer = join_pointer(pointer, token)
-    unknown = unknown_keys(error)
-    if unknown:
-        for key, hint in unknown:
-            diagnostics.error(
-                "NOVA003",
-                f"unknown key {key!r}",
-                doc.source.position(join_pointer(pointer, key), key=True),
-                hint=hint,
-            )
+    if report_unknown_keys(error, doc, pointer, diagnostics):
         return
     where = "/".join(str(t) for t in error.absolute_path) or "the document"
     message = error.message
