@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -85,14 +86,17 @@ def earlier_rules(envelope: Envelope) -> dict[str, tuple[Match, ...]]:
 
 
 def describe(when: Match) -> str:
-    """``when`` in the spec's words, for messages."""
+    """``when`` in the spec's words, values as JSON (``true``, ``"result"``), for messages."""
+    def text(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, default=repr)
+
     parts: list[str] = []
     if when.equals:
-        parts.append("equals " + ", ".join(f"{p}={v!r}" for p, v in when.equals))
+        parts.append("equals " + ", ".join(f"{p}={text(v)}" for p, v in when.equals))
     if when.one_of:
-        parts.append("in " + ", ".join(f"{p}={list(vs)!r}" for p, vs in when.one_of))
+        parts.append("in " + ", ".join(f"{p}={text(list(vs))}" for p, vs in when.one_of))
     if when.none_of:
-        parts.append("not " + ", ".join(f"{p}={list(vs)!r}" for p, vs in when.none_of))
+        parts.append("not " + ", ".join(f"{p}={text(list(vs))}" for p, vs in when.none_of))
     if when.present:
         parts.append("present " + ", ".join(when.present))
     if when.absent:
