@@ -7,6 +7,7 @@ contradict their own schemas.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -163,7 +164,7 @@ def _check_rules(api: ir.Api, diagnostics: Diagnostics) -> None:
     rules += [("event", f"event {e.name!r}", e.when, e.location) for e in api.events if e.frame == "json"]
     for kind, what, when, location in rules:
         try:
-            frame = satisfy(dict(env.template), when, earlier.get(kind, ()))
+            frame = satisfy(copy.deepcopy(dict(env.template)), when, earlier.get(kind, ()))
         except Unsatisfiable:
             diagnostics.error(
                 "NOVA084",
@@ -196,7 +197,7 @@ def _check_ping_request(api: ir.Api, diagnostics: Diagnostics) -> None:
     request = api.request_by_method(ping.send.request)
     if request is None or not request.reply or not request.correlated:
         return
-    pong: dict[str, Any] = dict(api.envelope.template)
+    pong: dict[str, Any] = copy.deepcopy(dict(api.envelope.template))
     set_at(pong, compile_pointer(response.id), 1)  # the pong echoes the ping's id
     try:
         pong = satisfy(pong, ping.pong)

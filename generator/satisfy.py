@@ -53,18 +53,20 @@ def satisfy(frame: Any, when: Match | None, avoid: Sequence[Match] = ()) -> Any:
         return frame
     recognised = compile_match(when)
     earlier = [compile_match(m) for m in avoid]
-    first: Any = None
+    # Written in place, no copy (the hot path of the server's streams): a combination only
+    # changes the places of the rule, so each one overwrites what the last one wrote.
+    fallback: tuple[Any, ...] | None = None
     for choice in itertools.islice(_choices(when), _MAX_CHOICES):
-        candidate = _write(copy.deepcopy(frame), when, choice)
-        if not isinstance(candidate, dict) or not recognised(candidate):
+        _write(frame, when, choice)
+        if not isinstance(frame, dict) or not recognised(frame):
             continue
-        if first is None:
-            first = candidate
-        if not any(p(candidate) for p in earlier):
-            return _replace(frame, candidate)
-    if first is None:
+        if not any(p(frame) for p in earlier):
+            return frame
+        if fallback is None:
+            fallback = choice
+    if fallback is None:
         raise Unsatisfiable(f"no frame can meet {describe(when)}")
-    return _replace(frame, first)
+    return _write(frame, when, fallback)
 
 
 def earlier_rules(envelope: Envelope) -> dict[str, tuple[Match, ...]]:
@@ -102,14 +104,6 @@ def describe(when: Match) -> str:
     if when.absent:
         parts.append("absent " + ", ".join(when.absent))
     return "{" + "; ".join(parts) + "}"
-
-
-def _replace(frame: Any, built: Any) -> Any:
-    if isinstance(frame, dict) and isinstance(built, dict):
-        frame.clear()
-        frame.update(built)
-        return frame
-    return built
 
 
 def _allowed(when: Match, pointer: str, values: tuple[Any, ...]) -> list[Any]:
