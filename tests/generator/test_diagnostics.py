@@ -287,7 +287,8 @@ CASES = [
                 mutate("  get_time:\n", "  @@get_time:\n")),
          "NOVA080", severity="warning", message="nothing recognises one", hint="reply: false"),
     Case("081-plumbing", mutate("    addresses: /channels", '    addresses: /channels\n    subscription_id: ""',
-                                mutate("  subscribe:\n    method: public/subscribe", "  @@subscribe:\n    method: public/subscribe")),
+                                mutate("  subscribe:\n    method: public/subscribe",
+                                       "  @@subscribe:\n    method: public/subscribe\n    public: true")),
          "NOVA081", severity="warning", message="cannot be called on its own", hint="public: false"),
     Case("084-contradiction",
          mutate("  preset: jsonrpc2", "  request: { id: /id, method: /type, params: \"\" }\n"
