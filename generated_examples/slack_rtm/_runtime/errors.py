@@ -81,6 +81,12 @@ class InvalidArguments(NovaError, ValueError):
         self.errors = errors
 
 
+def seconds(value: float) -> str:
+    """``value`` seconds for a message, to the millisecond: ``10s``, ``0.25s``. A budget
+    measured on the clock (``9.99999``, what was left of 10 s) reads as what was meant."""
+    return f"{round(value, 3):g}s"
+
+
 class RequestTimeout(NovaError, TimeoutError):
     """No reply came before the request's deadline (``timeout``, seconds).
 
@@ -97,9 +103,7 @@ class RequestTimeout(NovaError, TimeoutError):
         unread: int = 0,
         logger: str = "nova.<api>",
     ) -> None:
-        text = (
-            f"{method}: no reply within {timeout:.3g}s"  # 9.99999 (what was left) -> 10
-        )
+        text = f"{method}: no reply within {seconds(timeout)}"
         if unread:
             text += (
                 f"; {unread} frame(s) arrived meanwhile that no rule of the spec matched or"

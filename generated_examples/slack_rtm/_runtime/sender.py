@@ -33,6 +33,7 @@ from .errors import (
     RequestTimeout,
     ServerError,
     SubscriptionError,
+    seconds,
 )
 from .lifecycle import ClientState
 from .protocol import Match, ReconnectPolicy, RequestSpec
@@ -366,7 +367,7 @@ class Sender:
             return
         if pending.kind == "subscribe":
             error = SubscriptionError(
-                pending.addresses[0], f"no ack within {pending.timeout:g}s"
+                pending.addresses[0], f"no ack within {seconds(pending.timeout)}"
             )
             self.requested(
                 pending,

@@ -32,6 +32,7 @@ from .errors import (
     RequestTimeout,
     ServerError,
     SubscriptionError,
+    seconds,
 )
 from .lifecycle import ClientState
 from .protocol import Match, ReconnectPolicy, RequestSpec
@@ -338,7 +339,7 @@ class Sender:
         if not ctx.session.settle(pending):
             return
         if pending.kind == "subscribe":
-            error = SubscriptionError(pending.addresses[0], f"no ack within {pending.timeout:g}s")
+            error = SubscriptionError(pending.addresses[0], f"no ack within {seconds(pending.timeout)}")
             self.requested(pending, ctx.timed_out(pending.method, pending.timeout, pending.deadline))
             ctx.fail_entries(ctx.session.subscriptions.mark_failed(pending.addresses, error), error)
         else:
