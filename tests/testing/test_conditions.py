@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -36,7 +37,10 @@ def client_class(module: ModuleType) -> Any:
     return next(v for k, v in vars(module).items() if k.endswith("Client") and inspect.isclass(v))
 
 
-async def test_replies_meet_in_and_not_conditions(homeassistant: ModuleType) -> None:
+async def test_replies_meet_in_and_not_conditions(
+    homeassistant: ModuleType, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="nova")
     client_cls = client_class(homeassistant)
     async with asyncio.timeout(20), SpecServer(load_api(SPEC), notify_interval=0.01) as server:
         async with client_cls.connect(url=server.url, access_token="abc.def.ghi") as client:
@@ -50,6 +54,9 @@ async def test_replies_meet_in_and_not_conditions(homeassistant: ModuleType) -> 
             assert await client.ping() is None
             unexpected = dict(client.diagnostics().unexpected_frames)
     assert unexpected == {}
+    # A login reply without a lifetime is said in words, not as "expires in never s".
+    logins = [r.getMessage() for r in caplog.records if r.getMessage().startswith("logged in")]
+    assert logins == ["logged in (the reply gives no expiry)"]
 
 
 async def test_reply_acked_subscription_routed_by_request_id(homeassistant: ModuleType) -> None:
