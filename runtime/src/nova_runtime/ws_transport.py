@@ -33,6 +33,7 @@ from websockets.protocol import State
 
 from .errors import ConnectionLost
 from .transport import Batch, Closing, Delivery
+from .ws_frames import FrameReader
 
 __all__ = ["BatchConnection", "open_websockets"]
 
@@ -59,24 +60,33 @@ class BatchConnection(ClientConnection, Delivery):
         self._fragments: list[bytes] = []
         self._fragment_text = False
         self._failed = False
+        self._reader = FrameReader(self.protocol)
 
     # -- receiving ---------------------------------------------------------------------
 
     def data_received(self, data: bytes) -> None:
-        protocol = self.protocol
-        protocol.receive_data(data)
-        events = protocol.events_received()
-        try:
-            self.send_data()  # pongs and close frames the protocol answered with
-        except Exception as exc:  # noqa: BLE001 - as websockets: the connection ends
-            self.set_connection_exc(exc)
-        if protocol.close_expected() and self.close_deadline is None:  # noqa: SIM102 - as websockets
-            if self.close_timeout is not None:
-                self.close_deadline = self.loop.time() + self.close_timeout
+        reader = self._reader
+        items = reader.feed(data)
+        if reader.fed:
+            protocol = self.protocol
+            try:
+                self.send_data()  # pongs and close frames the protocol answered with
+            except Exception as exc:  # noqa: BLE001 - as websockets: the connection ends
+                self.set_connection_exc(exc)
+            if protocol.close_expected() and self.close_deadline is None:  # noqa: SIM102 - as websockets
+                if self.close_timeout is not None:
+                    self.close_deadline = self.loop.time() + self.close_timeout
+        elif items:  # whole messages only (the common case)
+            self._hand_over(items)
+            return
         batch: Batch = []
         text, binary, cont = Opcode.TEXT, Opcode.BINARY, Opcode.CONT
-        for event in events:
-            if type(event) is not Frame:  # the handshake response comes first
+        for event in items:
+            kind = type(event)
+            if kind is str or kind is bytes:  # a whole message the reader took out
+                batch.append(event)
+                continue
+            if kind is not Frame:  # the handshake response comes first
                 self.process_event(event)
                 continue
             opcode = event.opcode
@@ -93,6 +103,10 @@ class BatchConnection(ClientConnection, Delivery):
                 self.acknowledge_pings(bytes(event.data))
         if batch:
             self._hand_over(batch)
+
+    def eof_received(self) -> None:
+        self._reader.flush()
+        super().eof_received()
 
     def _assemble(self, opcode: Opcode, data: bytes, fin: bool) -> str | bytes | None:
         """A complete message, or None while fragments are outstanding (or on bad UTF-8)."""
@@ -120,6 +134,7 @@ class BatchConnection(ClientConnection, Delivery):
             return None
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self._reader.flush()
         super().connection_lost(exc)
         self._deliver_rest()
         if self.on_lost is not None:
