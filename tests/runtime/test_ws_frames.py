@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from nova_runtime.ws_frames import FrameReader
 from websockets.client import ClientProtocol
+from websockets.extensions.permessage_deflate import PerMessageDeflate
 from websockets.frames import Frame, Opcode
 from websockets.http11 import Response
 from websockets.protocol import CLIENT, SERVER, Protocol, State
@@ -142,9 +143,15 @@ def run(protocol: Protocol, chunks: list[bytes], reader: FrameReader | None) -> 
     events: list[Any] = []
     sent: list[bytes] = []
     taken = 0
+    buffer = bytearray(4096)  # one read buffer for every read, as the transport has
     for chunk in chunks:
         if reader is not None:
-            items = reader.feed(chunk)
+            if len(chunk) <= len(buffer):
+                buffer[: len(chunk)] = chunk
+                items = reader.feed(memoryview(buffer)[: len(chunk)])
+                buffer[:] = b"\xee" * len(buffer)  # nothing may keep a view of it
+            else:
+                items = reader.feed(chunk)
             taken += sum(type(item) in (str, bytes) for item in items)
             events += items
         else:
@@ -262,3 +269,39 @@ def test_a_failed_handshake_leaves_everything_to_the_protocol() -> None:
     assert reader.direct
     assert [type(e) for e in events] == [Response]
     assert protocol.handshake_exc is not None
+
+
+def deflate_stream(rng: random.Random) -> tuple[bytes, int]:
+    """Messages a server sends on a permessage-deflate connection: some compressed (RSV1
+    set; one context for the whole stream), some not, some fragmented; and how many are
+    whole frames sent as they are."""
+    server = [PerMessageDeflate(False, False, 15, 15)]
+    out = []
+    plain = 0
+    for _ in range(rng.randrange(1, 30)):
+        data = ("compressible " * rng.randrange(1, 40)).encode()
+        if rng.random() < 0.5:
+            out.append(frame(0x81, data))  # sent as it is
+            plain += 1
+        elif rng.random() < 0.7:
+            out.append(Frame(Opcode.TEXT, data).serialize(mask=False, extensions=server))
+        else:
+            out.append(Frame(Opcode.TEXT, data[:5], fin=False).serialize(mask=False, extensions=server))
+            out.append(Frame(Opcode.CONT, data[5:]).serialize(mask=False, extensions=server))
+    return b"".join(out), plain
+
+
+@pytest.mark.parametrize("seed", range(100))
+def test_permessage_deflate_streams_read_the_same(seed: int) -> None:
+    rng = random.Random(seed)
+    stream, plain_frames = deflate_stream(rng)
+    sizes = [len(c) for c in cut(rng, stream)]
+    results = []
+    for reader in (False, True):
+        protocol = Protocol(CLIENT, state=State.OPEN, max_size=None)
+        protocol.extensions = [PerMessageDeflate(False, False, 15, 15)]
+        chunks = split(stream, sizes)
+        results.append(run(protocol, chunks, FrameReader(protocol) if reader else None))
+    plain, read = results
+    assert {**read, "taken": 0} == plain
+    assert read["taken"] == plain_frames  # the compressed ones went to the protocol

@@ -23,6 +23,7 @@ It relies on members of websockets' asyncio ``Connection`` that are not document
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -45,7 +46,22 @@ async def open_websockets(url: str, kwargs: dict[str, Any]) -> BatchConnection:
     return ws
 
 
-class BatchConnection(ClientConnection, Delivery):
+READ_SIZE = 256 * 1024
+"""Bytes one socket read may bring (asyncio's own read size)."""
+
+_reads = threading.local()
+
+
+def _read_buffer() -> memoryview:
+    """This thread's read buffer, shared by its connections: a read is handed over and
+    done with (:meth:`BatchConnection.buffer_updated`) before the next one starts."""
+    view: memoryview | None = getattr(_reads, "view", None)
+    if view is None:
+        view = _reads.view = memoryview(bytearray(READ_SIZE))
+    return view
+
+
+class BatchConnection(ClientConnection, Delivery, asyncio.BufferedProtocol):
     """websockets' client connection with messages delivered by callback, a batch per read.
 
     ``on_batch(messages)`` runs inside ``data_received``: it must not block, and what it
@@ -64,7 +80,16 @@ class BatchConnection(ClientConnection, Delivery):
 
     # -- receiving ---------------------------------------------------------------------
 
-    def data_received(self, data: bytes) -> None:
+    # asyncio reads into a buffer of ours (``BufferedProtocol``) instead of allocating a
+    # new 256 KiB ``bytes`` per read, which glibc maps and unmaps each time: three system
+    # calls per read, more than the rest of receiving a small reply costs.
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return _read_buffer()
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self.data_received(_read_buffer()[:nbytes])
+
+    def data_received(self, data: bytes | memoryview) -> None:
         reader = self._reader
         items = reader.feed(data)
         if reader.fed:
