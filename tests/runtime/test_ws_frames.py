@@ -16,7 +16,7 @@ import random
 from typing import Any
 
 import pytest
-from nova_runtime.ws_frames import FrameReader
+from nova_runtime.ws_frames import FrameReader, client_frame
 from websockets.client import ClientProtocol
 from websockets.extensions.permessage_deflate import PerMessageDeflate
 from websockets.frames import Frame, Opcode
@@ -305,3 +305,21 @@ def test_permessage_deflate_streams_read_the_same(seed: int) -> None:
     plain, read = results
     assert {**read, "taken": 0} == plain
     assert read["taken"] == plain_frames  # the compressed ones went to the protocol
+
+
+@pytest.mark.parametrize("size", [0, 1, 125, 126, 65535, 65536, 70000])
+def test_a_client_frame_reads_back_as_websockets_writes_it(size: int) -> None:
+    payload = random.Random(size).randbytes(size)
+    for first, opcode in ((0x81, Opcode.TEXT), (0x82, Opcode.BINARY)):
+        ours = client_frame(first, payload)
+        theirs = Frame(opcode, payload).serialize(mask=True)
+        assert len(ours) == len(theirs) and ours[:2] == theirs[:2]
+        server = Protocol(SERVER, state=State.OPEN, max_size=None)
+        server.receive_data(ours)
+        (got,) = server.events_received()
+        assert (got.opcode, bytes(got.data), got.fin) == (opcode, payload, True)
+
+
+def test_masking_keys_differ_from_frame_to_frame() -> None:
+    keys = {client_frame(0x81, b"x")[2:6] for _ in range(3000)}  # across pool refills
+    assert len(keys) > 2990

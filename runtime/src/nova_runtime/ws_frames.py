@@ -27,12 +27,18 @@ the protocol.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from websockets.extensions.permessage_deflate import PerMessageDeflate
 from websockets.protocol import CLIENT, Protocol, State
 
-__all__ = ["FrameReader"]
+try:  # as websockets.frames does: its C function, else the Python one
+    from websockets.speedups import apply_mask
+except ImportError:  # pragma: no cover - a build without the C extension
+    from websockets.utils import apply_mask
+
+__all__ = ["FrameReader", "client_frame"]
 
 _TEXT = 0x81
 """First header byte of a whole text message: FIN, no RSV bits, opcode 1."""
@@ -221,3 +227,49 @@ class FrameReader:
                 self.protocol.receive_data(waiting)
             except EOFError:  # the protocol saw the end already
                 pass
+
+
+class _Masks:
+    """Masking keys for client frames (RFC 6455 section 5.3: from a strong source of
+    entropy), four bytes at a time from ``os.urandom`` read 4 KiB at once: websockets
+    reads four bytes per frame, a system call per message sent. A child process made by
+    ``fork`` draws its own (its parent's are not its to reuse)."""
+
+    __slots__ = ("_at", "_pool")
+
+    SIZE = 4096
+
+    def __init__(self) -> None:
+        self._pool = b""
+        self._at = self.SIZE
+
+    def reset(self) -> None:
+        self._pool = b""
+        self._at = self.SIZE
+
+    def next(self) -> bytes:
+        at = self._at
+        if at >= len(self._pool):
+            self._pool = os.urandom(self.SIZE)
+            at = 0
+        self._at = at + 4
+        return self._pool[at : at + 4]
+
+
+_masks = _Masks()
+os.register_at_fork(after_in_child=_masks.reset)
+
+
+def client_frame(first: int, payload: bytes) -> bytes:
+    """One masked client frame (RFC 6455 section 5.2): ``first`` is the header's first
+    byte (0x81: a whole text message, 0x82: binary), ``payload`` the unmasked data.
+    What websockets' ``Frame.serialize(mask=True)`` writes, with a key from a pool."""
+    length = len(payload)
+    if length < 126:
+        head = bytes((first, 0x80 | length))
+    elif length < 65536:
+        head = bytes((first, 0xFE)) + length.to_bytes(2, "big")
+    else:
+        head = bytes((first, 0xFF)) + length.to_bytes(8, "big")
+    mask = _masks.next()
+    return head + mask + apply_mask(payload, mask)

@@ -34,7 +34,7 @@ from websockets.protocol import State
 
 from .errors import ConnectionLost
 from .transport import Batch, Closing, Delivery
-from .ws_frames import FrameReader
+from .ws_frames import FrameReader, client_frame
 
 __all__ = ["BatchConnection", "open_websockets"]
 
@@ -215,13 +215,21 @@ class BatchConnection(ClientConnection, Delivery, asyncio.BufferedProtocol):
 
     def _write(self, data: str | bytes) -> bool:
         """Frame one whole message and write it (the connection is open); False when
-        writing failed (the connection is aborted then, as websockets does)."""
+        writing failed (the connection is aborted then, as websockets does). With no
+        extension to encode it and no fragmented message under way, the frame is made
+        here (:func:`~.ws_frames.client_frame`), as websockets' protocol would make it."""
+        protocol = self.protocol
         try:
-            if isinstance(data, str):
-                self.protocol.send_text(data.encode())
+            if protocol.extensions or protocol.expect_continuation_frame or protocol.debug:
+                if isinstance(data, str):
+                    protocol.send_text(data.encode())
+                else:
+                    protocol.send_binary(data)
+                self.send_data()
+            elif isinstance(data, str):
+                self.transport.write(client_frame(0x81, data.encode()))
             else:
-                self.protocol.send_binary(data)
-            self.send_data()
+                self.transport.write(client_frame(0x82, data))
         except Exception as exc:  # noqa: BLE001 - as websockets: the connection ends
             self.set_connection_exc(exc)
             self.transport.abort()
