@@ -4,20 +4,30 @@
 environment or given, redirects, ``open_timeout``, the opening handshake) and builds the
 connection object with ``create_connection=``: :class:`BatchConnection` is that object. It
 is websockets' asyncio connection, an ``asyncio.Protocol`` driving the sans-I/O
-``websockets.client.ClientProtocol``, so framing, fragmentation, ``max_size``,
-permessage-deflate, pings and pongs, the closing handshake and close codes stay the
-library's, and so do ``send``, ``ping`` and ``close``.
+``websockets.client.ClientProtocol``, so fragmentation, ``max_size``, permessage-deflate,
+pings and pongs, the closing handshake and close codes stay the library's, and so do
+``ping`` and ``close``.
 
-What it drops is the per-message receive machinery (a frame queue, a future per ``recv``,
-a task looping on it): :meth:`BatchConnection.data_received` feeds one socket read to the
-protocol and hands every complete message of it over through :class:`~.transport.Delivery`.
+What it drops is the per-message machinery around it:
+
+- receiving: no frame queue, future per ``recv`` or task looping on it.
+  :meth:`BatchConnection.data_received` gives one socket read to a
+  :class:`~.ws_frames.FrameReader`, which takes whole text and binary messages out of the
+  bytes itself and feeds every other frame to the protocol, and hands every complete
+  message of the read over through :class:`~.transport.Delivery`. asyncio reads into one
+  buffer per thread (``BufferedProtocol``) instead of a new 256 KiB ``bytes`` per read;
+- sending: a whole message on an open connection is framed and written at once
+  (:func:`~.ws_frames.client_frame`), waiting only when the write buffer is full;
+  anything else is websockets' ``send``.
 
 Invalid UTF-8 in a text message fails the connection with 1007, as websockets' own
 ``recv`` does; a message over ``max_size`` is the protocol's 1009.
 
 It relies on members of websockets' asyncio ``Connection`` that are not documented API
 (``send_data``, ``set_connection_exc``, ``close_deadline``, ``acknowledge_pings``,
-``connection_lost_waiter``): the dependency range in ``pyproject.toml`` is narrow for that.
+``connection_lost_waiter``) and of its sans-I/O protocol (``current_size``,
+``max_message_size``, ``max_fragment_size``, ``expect_continuation_frame``,
+``extensions``, ``debug``): the dependency range in ``pyproject.toml`` is narrow for that.
 """
 
 from __future__ import annotations
