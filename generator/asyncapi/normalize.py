@@ -33,7 +33,7 @@ from ..naming import snake_case
 from ..nova.normalize import Normalizer as NovaNormalizer
 from ..nova.normalize import envelope_from
 from . import perspective, v2, v3
-from .common import Reader
+from .common import Reader, distinct_keys
 from .incoming import Incoming
 from .model import Channel, Message, Operation
 from .outgoing import Outgoing
@@ -124,6 +124,7 @@ class AsyncApiNormalizer(Incoming, Outgoing):
         name = self.overlay.data.get("name") or self.derived_name(title)
         reader = Reader(self.doc, self.refs, self.diagnostics, self.major)
         parsed = v2.read(reader) if self.major == 2 else v3.read(reader)
+        distinct_keys(parsed)
         handshake = Handshake(self.doc, self.refs, self.diagnostics, self.major, name)
         servers, security = handshake.servers()
         if not servers and "servers" not in self.data:
@@ -186,16 +187,11 @@ class AsyncApiNormalizer(Incoming, Outgoing):
         return self.finish(api)
 
     def finish(self, api: ir.Api) -> ir.Api:
-        locations = {}
-        for name in self.refs.schemas:
-            owner = self.refs.position_of(name)
-            if owner is not None:
-                position = owner[0].source.position(owner[1], key=True)
-                locations[name] = ir.Location(position.file, position.line, position.column)
         return replace(
             api,
             schemas=dict(self.refs.schemas),
-            schema_locations=locations,
+            schema_locations=self.refs.schema_locations(),
+            schema_nodes=self.refs.schema_nodes(),
             fingerprint=self.fingerprint(),
         )
 
