@@ -29,6 +29,7 @@ the protocol.
 from __future__ import annotations
 
 import os
+from collections import deque
 from typing import Any
 
 from websockets.extensions.permessage_deflate import PerMessageDeflate
@@ -230,35 +231,26 @@ class FrameReader:
                 pass
 
 
-class _Masks:
-    """Masking keys for client frames (RFC 6455 section 5.3: from a strong source of
-    entropy), four bytes at a time from ``os.urandom`` read 4 KiB at once: websockets
-    reads four bytes per frame, a system call per message sent. A child process made by
-    ``fork`` draws its own (its parent's are not its to reuse)."""
-
-    __slots__ = ("_at", "_pool")
-
-    SIZE = 4096
-
-    def __init__(self) -> None:
-        self._pool = b""
-        self._at = self.SIZE
-
-    def reset(self) -> None:
-        self._pool = b""
-        self._at = self.SIZE
-
-    def next(self) -> bytes:
-        at = self._at
-        if at >= len(self._pool):
-            self._pool = os.urandom(self.SIZE)
-            at = 0
-        self._at = at + 4
-        return self._pool[at : at + 4]
+_KEYS: deque[bytes] = deque()
+"""Masking keys not used yet. ``popleft`` is one atomic step, so threads sending at once
+never take the same key."""
+_POOL = 4096
 
 
-_masks = _Masks()
-os.register_at_fork(after_in_child=_masks.reset)
+def _mask() -> bytes:
+    """A masking key for one client frame (RFC 6455 section 5.3: from a strong source of
+    entropy, none predictable from the others): four bytes of ``os.urandom`` read 4 KiB at
+    a time (websockets reads four bytes per frame, a system call per message sent)."""
+    try:
+        return _KEYS.popleft()
+    except IndexError:
+        pool = os.urandom(_POOL)
+        _KEYS.extend(pool[i : i + 4] for i in range(4, _POOL, 4))
+        return pool[:4]
+
+
+# A child made by fork draws its own keys: its parent's are not its to use again.
+os.register_at_fork(after_in_child=_KEYS.clear)
 
 
 def client_frame(first: int, payload: bytes) -> bytes:
@@ -272,5 +264,5 @@ def client_frame(first: int, payload: bytes) -> bytes:
         head = bytes((first, 0xFE)) + length.to_bytes(2, "big")
     else:
         head = bytes((first, 0xFF)) + length.to_bytes(8, "big")
-    mask = _masks.next()
+    mask = _mask()
     return head + mask + apply_mask(payload, mask)
