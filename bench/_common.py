@@ -14,8 +14,11 @@ from __future__ import annotations
 import asyncio
 import json
 import multiprocessing
+import re
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
@@ -189,3 +192,19 @@ def run(coro: Any, timeout: float = 300) -> Any:
             return await coro
 
     return asyncio.run(bounded())
+
+
+def callgrind_total(args: list[str]) -> int:
+    """CPU instructions of ``python args...`` run under valgrind's callgrind (which must
+    be installed). Unlike time on a shared machine, the count repeats within about 1%;
+    benches take the difference of two runs of different sizes, so start-up cancels."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = subprocess.run(
+            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/out", sys.executable, *args],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    found = re.search(r"Collected : (\d+)", out.stderr)
+    assert found is not None, out.stderr[-2000:]
+    return int(found.group(1))

@@ -15,14 +15,20 @@ Every side validates every frame fully into the same ``Ticker`` model. Prints th
 (messages per second, median and min-max) and each nova side / baseline (goal >= 1.2).
 
     python bench/receive.py [N] [ROUNDS] [--cpu]
+    python bench/receive.py --instructions
 
 ``--cpu`` times each side by this process's CPU time instead of the wall clock: on a shared
 machine, where the wall clock also counts the time other jobs held the CPU.
+
+``--instructions`` counts CPU instructions per message instead, with valgrind's callgrind:
+each side runs in a child process under callgrind for 2 000 and for 12 000 messages, and the
+difference of the two totals over 10 000 is printed (repeatable within about 1%).
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from functools import partial
 
@@ -30,6 +36,7 @@ import _common
 from _common import (
     CHANNEL,
     argv,
+    callgrind_total,
     interleave,
     nova_side,
     rate,
@@ -90,7 +97,30 @@ async def nova(url: str, n: int, transport: str = "websockets") -> float:
         return await rate(aiter(sub), n)
 
 
+def instructions() -> None:
+    """Callgrind's instruction count per message of each side (see the module docstring)."""
+    frame = ticker_frame()
+    counts: dict[str, float] = {}
+    for side in ("baseline", *transports()):
+        totals = []
+        for n in (2_000, 12_000):
+            with server(burst=n, frame=frame) as url:
+                totals.append(callgrind_total([__file__, "--child", side, str(n), url]))
+        counts[side] = (totals[1] - totals[0]) / 10_000
+        print(f"{side:>10}: {counts[side]:,.0f} instructions per message", flush=True)
+    for transport in transports():
+        ratio = counts["baseline"] / counts[transport]
+        print(f"ratio baseline/{nova_side(transport)} (higher: nova faster): {ratio:.3f}", flush=True)
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--child"]:  # one side, once, under callgrind
+        side, n, url = sys.argv[2], int(sys.argv[3]), sys.argv[4]
+        run(baseline(url, n) if side == "baseline" else nova(url, n, side))
+        return
+    if sys.argv[1:2] == ["--instructions"]:
+        instructions()
+        return
     n, rounds = argv(50_000, 5)
     frame = ticker_frame()
     labels = {"baseline": "baseline (websockets + validate_json + route)"}

@@ -33,16 +33,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from functools import partial
 
-from _common import argv, interleave, nova_side, report, run, server, transports
+from _common import argv, callgrind_total, interleave, nova_side, report, run, server, transports
 
 IN_FLIGHT = 100
 
@@ -122,19 +119,10 @@ def instructions(in_flight: int) -> None:
     counts: dict[str, float] = {}
     with server() as url:
         for side in ("baseline", *(nova_side(t) for t in transports())):
-            totals = []
-            for n in (300, 1300):
-                with tempfile.TemporaryDirectory() as tmp:
-                    out = subprocess.run(
-                        ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/out"]
-                        + [sys.executable, __file__, "--child", side, str(n), url, str(in_flight)],
-                        capture_output=True,
-                        text=True,
-                        check=True,
-                    )
-                found = re.search(r"Collected : (\d+)", out.stderr)
-                assert found is not None, out.stderr[-2000:]
-                totals.append(int(found.group(1)))
+            totals = [
+                callgrind_total([__file__, "--child", side, str(n), url, str(in_flight)])
+                for n in (300, 1300)
+            ]
             counts[side] = (totals[1] - totals[0]) / 1000
             print(f"{side:>10}: {counts[side]:,.0f} instructions per request", flush=True)
     for side in (nova_side(t) for t in transports()):

@@ -99,3 +99,21 @@ def test_an_envelope_without_method_or_params_pointers() -> None:
     assert json.loads(Session(dataclasses.replace(proto, envelope=no_params)).frame("m", {"a": 1}, 3)) == {
         "op": "m", "id": 3
     }
+
+
+def test_frame_text_is_what_the_stdlib_encoder_writes() -> None:
+    """Frames are encoded by pydantic-core; the text is json.dumps' compact form for the
+    values a request carries (numbers, non-ASCII text, escapes, nesting, NaN)."""
+    s = Session(make_protocol())
+    params = {
+        "amount": 0.1,
+        "big": 2**70,
+        "huge": 1e16,
+        "neg": -0.0,
+        "name": "é€\U0001f600 \"quoted\" \\ \n\t\u2028\x00",
+        "list": [1, 2.5, None, True, False, {"k": []}],
+        "nan": float("nan"),
+        "inf": float("-inf"),
+    }
+    expected = {"jsonrpc": "2.0", "method": "m", "params": params, "id": 7}
+    assert s.frame("m", params, 7) == json.dumps(expected, ensure_ascii=False, separators=(",", ":"))

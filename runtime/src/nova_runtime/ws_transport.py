@@ -4,25 +4,36 @@
 environment or given, redirects, ``open_timeout``, the opening handshake) and builds the
 connection object with ``create_connection=``: :class:`BatchConnection` is that object. It
 is websockets' asyncio connection, an ``asyncio.Protocol`` driving the sans-I/O
-``websockets.client.ClientProtocol``, so framing, fragmentation, ``max_size``,
-permessage-deflate, pings and pongs, the closing handshake and close codes stay the
-library's, and so do ``send``, ``ping`` and ``close``.
+``websockets.client.ClientProtocol``, so fragmentation, ``max_size``, permessage-deflate,
+pings and pongs, the closing handshake and close codes stay the library's, and so do
+``ping`` and ``close``.
 
-What it drops is the per-message receive machinery (a frame queue, a future per ``recv``,
-a task looping on it): :meth:`BatchConnection.data_received` feeds one socket read to the
-protocol and hands every complete message of it over through :class:`~.transport.Delivery`.
+What it drops is the per-message machinery around it:
+
+- receiving: no frame queue, future per ``recv`` or task looping on it.
+  :meth:`BatchConnection.data_received` gives one socket read to a
+  :class:`~.ws_frames.FrameReader`, which takes whole text and binary messages out of the
+  bytes itself and feeds every other frame to the protocol, and hands every complete
+  message of the read over through :class:`~.transport.Delivery`. asyncio reads into one
+  buffer per thread (``BufferedProtocol``) instead of a new 256 KiB ``bytes`` per read;
+- sending: a whole message on an open connection is framed and written at once
+  (:func:`~.ws_frames.client_frame`), waiting only when the write buffer is full;
+  anything else is websockets' ``send``.
 
 Invalid UTF-8 in a text message fails the connection with 1007, as websockets' own
 ``recv`` does; a message over ``max_size`` is the protocol's 1009.
 
 It relies on members of websockets' asyncio ``Connection`` that are not documented API
 (``send_data``, ``set_connection_exc``, ``close_deadline``, ``acknowledge_pings``,
-``connection_lost_waiter``): the dependency range in ``pyproject.toml`` is narrow for that.
+``connection_lost_waiter``) and of its sans-I/O protocol (``current_size``,
+``max_message_size``, ``max_fragment_size``, ``expect_continuation_frame``,
+``extensions``, ``debug``): the dependency range in ``pyproject.toml`` is narrow for that.
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -33,6 +44,7 @@ from websockets.protocol import State
 
 from .errors import ConnectionLost
 from .transport import Batch, Closing, Delivery
+from .ws_frames import FrameReader, client_frame
 
 __all__ = ["BatchConnection", "open_websockets"]
 
@@ -44,7 +56,22 @@ async def open_websockets(url: str, kwargs: dict[str, Any]) -> BatchConnection:
     return ws
 
 
-class BatchConnection(ClientConnection, Delivery):
+READ_SIZE = 256 * 1024
+"""Bytes one socket read may bring (asyncio's own read size)."""
+
+_reads = threading.local()
+
+
+def _read_buffer() -> memoryview:
+    """This thread's read buffer, shared by its connections: a read is handed over and
+    done with (:meth:`BatchConnection.buffer_updated`) before the next one starts."""
+    view: memoryview | None = getattr(_reads, "view", None)
+    if view is None:
+        view = _reads.view = memoryview(bytearray(READ_SIZE))
+    return view
+
+
+class BatchConnection(ClientConnection, Delivery, asyncio.BufferedProtocol):
     """websockets' client connection with messages delivered by callback, a batch per read.
 
     ``on_batch(messages)`` runs inside ``data_received``: it must not block, and what it
@@ -59,24 +86,42 @@ class BatchConnection(ClientConnection, Delivery):
         self._fragments: list[bytes] = []
         self._fragment_text = False
         self._failed = False
+        self._reader = FrameReader(self.protocol)
 
     # -- receiving ---------------------------------------------------------------------
 
-    def data_received(self, data: bytes) -> None:
-        protocol = self.protocol
-        protocol.receive_data(data)
-        events = protocol.events_received()
-        try:
-            self.send_data()  # pongs and close frames the protocol answered with
-        except Exception as exc:  # noqa: BLE001 - as websockets: the connection ends
-            self.set_connection_exc(exc)
-        if protocol.close_expected() and self.close_deadline is None:  # noqa: SIM102 - as websockets
-            if self.close_timeout is not None:
-                self.close_deadline = self.loop.time() + self.close_timeout
+    # asyncio reads into a buffer of ours (``BufferedProtocol``) instead of allocating a
+    # new 256 KiB ``bytes`` per read, which glibc maps and unmaps each time: three system
+    # calls per read, more than the rest of receiving a small reply costs.
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return _read_buffer()
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self.data_received(_read_buffer()[:nbytes])
+
+    def data_received(self, data: bytes | memoryview) -> None:
+        reader = self._reader
+        items = reader.feed(data)
+        if reader.fed:
+            protocol = self.protocol
+            try:
+                self.send_data()  # pongs and close frames the protocol answered with
+            except Exception as exc:  # noqa: BLE001 - as websockets: the connection ends
+                self.set_connection_exc(exc)
+            if protocol.close_expected() and self.close_deadline is None:  # noqa: SIM102 - as websockets
+                if self.close_timeout is not None:
+                    self.close_deadline = self.loop.time() + self.close_timeout
+        elif items:  # whole messages only (the common case)
+            self._hand_over(items)
+            return
         batch: Batch = []
         text, binary, cont = Opcode.TEXT, Opcode.BINARY, Opcode.CONT
-        for event in events:
-            if type(event) is not Frame:  # the handshake response comes first
+        for event in items:
+            kind = type(event)
+            if kind is str or kind is bytes:  # a whole message the reader took out
+                batch.append(event)
+                continue
+            if kind is not Frame:  # the handshake response comes first
                 self.process_event(event)
                 continue
             opcode = event.opcode
@@ -93,6 +138,10 @@ class BatchConnection(ClientConnection, Delivery):
                 self.acknowledge_pings(bytes(event.data))
         if batch:
             self._hand_over(batch)
+
+    def eof_received(self) -> None:
+        self._reader.flush()
+        super().eof_received()
 
     def _assemble(self, opcode: Opcode, data: bytes, fin: bool) -> str | bytes | None:
         """A complete message, or None while fragments are outstanding (or on bad UTF-8)."""
@@ -120,6 +169,7 @@ class BatchConnection(ClientConnection, Delivery):
             return None
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self._reader.flush()
         super().connection_lost(exc)
         self._deliver_rest()
         if self.on_lost is not None:
@@ -175,13 +225,21 @@ class BatchConnection(ClientConnection, Delivery):
 
     def _write(self, data: str | bytes) -> bool:
         """Frame one whole message and write it (the connection is open); False when
-        writing failed (the connection is aborted then, as websockets does)."""
+        writing failed (the connection is aborted then, as websockets does). With no
+        extension to encode it and no fragmented message under way, the frame is made
+        here (:func:`~.ws_frames.client_frame`), as websockets' protocol would make it."""
+        protocol = self.protocol
         try:
-            if isinstance(data, str):
-                self.protocol.send_text(data.encode())
+            if protocol.extensions or protocol.expect_continuation_frame or protocol.debug:
+                if isinstance(data, str):
+                    protocol.send_text(data.encode())
+                else:
+                    protocol.send_binary(data)
+                self.send_data()
+            elif isinstance(data, str):
+                self.transport.write(client_frame(0x81, data.encode()))
             else:
-                self.protocol.send_binary(data)
-            self.send_data()
+                self.transport.write(client_frame(0x82, data))
         except Exception as exc:  # noqa: BLE001 - as websockets: the connection ends
             self.set_connection_exc(exc)
             self.transport.abort()

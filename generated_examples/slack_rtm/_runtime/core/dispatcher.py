@@ -25,6 +25,7 @@ from ..protocol import ChannelSpec, EventSpec, Protocol, Reply
 from .correlator import Correlator, Pending
 from .lenient import ValidationPolicy, lenient_parse
 from .match import compile_match
+from .replies import compile_reply
 from .subscriptions import SubEntry, Subscriptions, canonical
 
 __all__ = [
@@ -278,6 +279,7 @@ class Dispatcher:
         ]
         self._base_error = protocol.base_error
 
+        self._reply = compile_reply(protocol, correlator)
         self._is_response = self._resp_id = self._resp_result = None
         if env.response is not None:
             self._is_response = compile_match(env.response.when)
@@ -349,6 +351,10 @@ class Dispatcher:
                 return self._raw_event(raw, data)
             return Malformed(MalformedFrame(f"frame is not JSON: {exc}", data))
 
+        if self._reply is not None:  # a correlated reply, in one step (:mod:`.replies`)
+            resolved = self._reply(frame)
+            if resolved is not None:
+                return Response(*resolved)
         for when, reply in self._pings:
             if when(frame):
                 return PingReceived(reply)
