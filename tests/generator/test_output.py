@@ -42,6 +42,17 @@ def test_a_missing_file_is_summarised_not_dumped(folder: Path) -> None:
     assert result.diff == "--- /dev/null\n+++ pkg/sub/b.py (generated)\n@@ missing: 1 lines @@\n"
 
 
+def test_a_missing_file_counts_a_last_line_without_newline_and_none_when_empty(tmp_path: Path) -> None:
+    # As a unified diff counts them: a last line without "\n" is a line, an empty file
+    # (the py.typed marker) has none.
+    result = compare(tmp_path / "pkg", {"py.typed": "", "a.txt": "one\ntwo"}, "pkg")
+    assert result.missing == ["py.typed", "a.txt"]
+    assert result.diff == (
+        "--- /dev/null\n+++ pkg/py.typed (generated)\n@@ missing: 0 lines @@\n"
+        "--- /dev/null\n+++ pkg/a.txt (generated)\n@@ missing: 2 lines @@\n"
+    )
+
+
 def test_stale_files_alone_are_not_clean_and_are_listed_in_order(folder: Path) -> None:
     (folder / "z.txt").write_text("z", encoding="utf-8")
     (folder / "sub" / "old.py").write_text("x", encoding="utf-8")
