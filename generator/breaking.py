@@ -30,7 +30,7 @@ from typing import Any
 from . import ir
 from .diagnostics import Diagnostic, Position
 from .naming import pascal_case
-from .planner import Plan, PlannedParam
+from .plan import Plan, PlannedParam
 
 REQUEST_REMOVED = "NOVA301"
 CHANNEL_REMOVED = "NOVA302"

@@ -38,7 +38,7 @@ from .render import RenderOptions
 from .report import ERROR_FORMATS, Reporter
 
 if TYPE_CHECKING:
-    from .planner import Plan
+    from .plan import Plan
 
 EXIT_OK, EXIT_CHECK, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 

@@ -1,4 +1,4 @@
-"""Rendering: a :class:`~nova_gen.planner.Plan` in, the files of a package out.
+"""Rendering: a :class:`~nova_gen.plan.Plan` in, the files of a package out.
 
 The result is a mapping of relative path to text, computed entirely in memory and
 formatted by ruff at a pinned version (:mod:`.formatter`); writing, checking and diffing happen elsewhere.
@@ -20,7 +20,7 @@ from .. import __version__, reserved
 from ..config import ConfigError
 from ..diagnostics import Diagnostics
 from ..naming import KEYWORDS, Code, Identifier, comment, docstring, py_str
-from ..planner import Plan
+from ..plan import Plan
 from .formatter import format_files
 from .imports import prune_unused_imports
 from .models import render_models

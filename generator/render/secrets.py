@@ -26,7 +26,7 @@ from typing import Any
 
 from nova_runtime.pointer import compile_pointer
 
-from ..planner import Plan
+from ..plan import Plan
 
 REPR = "repr"
 ITEMS = "[]"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import cache
@@ -190,6 +191,34 @@ async def test_an_unknown_transport_fails_the_connect() -> None:
     async with asyncio.timeout(20), _server(b"") as url:
         with pytest.raises(ConnectFailed, match="unknown transport 'carrier-pigeon'"):
             await DeribitClient.connect(url=url, options=options)
+
+
+async def test_compression_is_offered_on_websockets_and_never_on_picows(transport: str) -> None:
+    negotiated: list[list[str]] = []
+
+    async def handler(ws: ServerConnection) -> None:
+        negotiated.append([type(e).__name__ for e in ws.protocol.extensions])
+        async for text in ws:
+            request = json.loads(text)
+            await ws.send(json.dumps({"jsonrpc": "2.0", "id": request["id"], "result": 1}))
+
+    async with asyncio.timeout(20), serve(handler, "127.0.0.1", 0, compression="deflate") as server:
+        url = f"ws://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+        async with DeribitClient.connect(url=url, options=ConnectOptions(compression=True)) as client:
+            assert await client.get_time() == 1
+    expected = ["PerMessageDeflate"] if transport == "websockets" else []
+    assert negotiated == [expected]
+
+
+async def test_picows_not_installed_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "picows", None)  # what an import of a missing package does
+    monkeypatch.delitem(sys.modules, "nova_runtime.picows_transport", raising=False)
+    options = ConnectOptions(transport="picows")
+    async with asyncio.timeout(20), _server(b"") as url:
+        with pytest.raises(ConnectFailed) as caught:
+            await DeribitClient.connect(url=url, options=options)
+    assert isinstance(caught.value.__cause__, ImportError)
+    assert "pip install 'nova-runtime[picows]'" in str(caught.value.__cause__)
 
 
 async def test_sends_wait_for_a_full_write_buffer_and_fail_once_closed() -> None:

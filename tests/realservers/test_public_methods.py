@@ -27,7 +27,8 @@ from e2e.streams import take
 
 from nova_gen.diagnostics import Diagnostics
 from nova_gen.loader import load_api
-from nova_gen.planner import Plan, PlannedParam, plan
+from nova_gen.plan import Plan, PlannedParam
+from nova_gen.planner import plan
 from nova_gen.testing import SpecServer
 
 from .graphql import execute, post

@@ -25,17 +25,18 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, get_args
 
 from .context import Context
 from .core import Malformed, Notification, PingReceived, SubEntry
 from .errors import MalformedFrame
+from .options import Transport
 from .transport import Batch, Closing, Socket
 from .ws_transport import open_websockets
 
 __all__ = ["TRANSPORTS", "Connection", "Receiver", "open_socket"]
 
-TRANSPORTS = ("websockets", "picows")
+TRANSPORTS: tuple[str, ...] = get_args(Transport)
 """The receive transports ``ConnectOptions.transport`` names."""
 
 _DEBUG = logging.DEBUG
