@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .. import ir
 from ..diagnostics import Diagnostics
+from ..loader.refs import RefResolver
 from ..loader.source import Document
 from .normalize import DEFAULT_PERSPECTIVE, AsyncApiNormalizer
 from .perspective import Perspective
@@ -18,9 +19,10 @@ def load_asyncapi(doc: Document, diagnostics: Diagnostics, perspective: Perspect
     major = detect(doc, diagnostics)
     if major is None:
         return None
-    validate_structure(doc, major, diagnostics)
+    refs = RefResolver(doc, diagnostics)  # one for both: each file is parsed once
+    validate_structure(doc, major, diagnostics, refs)
     if diagnostics.has_errors:
         return None
-    normalizer = AsyncApiNormalizer(doc, diagnostics, major, perspective or DEFAULT_PERSPECTIVE)
+    normalizer = AsyncApiNormalizer(doc, diagnostics, major, perspective or DEFAULT_PERSPECTIVE, refs)
     api = normalizer.run(doc.display)
     return None if diagnostics.has_errors else api

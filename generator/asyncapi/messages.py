@@ -37,13 +37,20 @@ BINARY_CONTENT = ("application/octet-stream", "application/x-binary")
 class MessageReader:
     """Reads messages of one AsyncAPI document (``major``: 2 or 3) for one perspective."""
 
-    def __init__(self, doc: Document, diagnostics: Diagnostics, major: int, perspective: Perspective) -> None:
+    def __init__(
+        self,
+        doc: Document,
+        diagnostics: Diagnostics,
+        major: int,
+        perspective: Perspective,
+        refs: RefResolver | None = None,
+    ) -> None:
         self.doc = doc
         self.data: dict[str, Any] = doc.data
         self.diagnostics = diagnostics
         self.major = major
         self.perspective = perspective
-        self.refs = RefResolver(doc, diagnostics)
+        self.refs = refs or RefResolver(doc, diagnostics)
         self.shapes = ShapeReader(self.refs)
         self.overlay: Overlay = read_overlay(doc, diagnostics)
         self.own_payloads: set[str] = set()

@@ -33,7 +33,7 @@ from ..naming import snake_case
 from ..nova.normalize import Normalizer as NovaNormalizer
 from ..nova.normalize import envelope_from
 from . import perspective, v2, v3
-from .common import Reader
+from .common import Reader, distinct_keys
 from .incoming import Incoming
 from .model import Channel, Message, Operation
 from .outgoing import Outgoing
@@ -124,6 +124,7 @@ class AsyncApiNormalizer(Incoming, Outgoing):
         name = self.overlay.data.get("name") or self.derived_name(title)
         reader = Reader(self.doc, self.refs, self.diagnostics, self.major)
         parsed = v2.read(reader) if self.major == 2 else v3.read(reader)
+        distinct_keys(parsed)
         handshake = Handshake(self.doc, self.refs, self.diagnostics, self.major, name)
         servers, security = handshake.servers()
         if not servers and "servers" not in self.data:

@@ -10,13 +10,14 @@ warns with ``NOVA095`` when the clues for the other side outnumber those for the
 
 - the title names the other side as a word (``Slack Websocket API Client``, ``Echo Server``);
 - read this way, the client would receive nothing at all;
-- read this way, the client would *receive* messages or operations whose names are requests
-  only a client makes (``subscribe``, ``unsubscribe``, ``login``, ``auth``...), and send none;
-  the same names on the client's sending side count for the chosen side;
-- read this way, the client would *send* the answers to such requests (a name with a request
-  word and an answer word: ``subscribeResponse``, ``Login Reply``, ``authAck``), which only a
-  server sends, and receive none; received, they count for the chosen side (an answer's name
-  is never counted as a request);
+- read this way, the client would *receive* more messages or operations whose names are a
+  client's requests (``subscribe``, ``unsubscribe``, ``login``, ``auth``, ``request``...) than
+  it sends; more on the client's sending side count for the chosen side (a majority, as APIs
+  send a few requests of their own: deepgram's ``FunctionCallRequest``);
+- read this way, the client would *send* more answers to such requests (a name with a request
+  word and an answer word: ``subscribeResponse``, ``Login Reply``, ``authAck``), which a server
+  sends, than it receives; more received count for the chosen side (an answer's name is never
+  counted as a request);
 - messages whose title or summary names their sender (``Client message to update ...``,
   ``Server message confirming ...``, ``sent by the server``, ``sent to Server``): more of
   them say the other side sends what the client would send (or receives what it would
@@ -41,9 +42,11 @@ from .model import Operation
 Perspective = Literal["server", "client"]
 
 CLIENT_REQUEST_WORDS = frozenset(
-    {"subscribe", "unsubscribe", "login", "logon", "logout", "auth", "authenticate", "authorize"}
+    {"subscribe", "unsubscribe", "login", "logon", "logout", "auth", "authenticate", "authorize", "request"}
 )
-"""Words of a message or operation name that only a client's request carries."""
+"""Words of a message or operation name that a client's request carries (``request`` too:
+an API's own requests to the client, such as deepgram's ``FunctionCallRequest``, are few
+beside the client's, which is why the clue counts a majority)."""
 
 ANSWER_WORDS = frozenset({"response", "reply", "ack", "acknowledgement", "result", "confirmation"})
 """Words that make a name with a request word the server's answer to it (``subscribeResponse``)."""
@@ -155,14 +158,14 @@ def check(
         against.append("the client would receive nothing")
     received = _requests(receives, replies=False) + _requests(sends, replies=True)
     sent = _requests(sends, replies=False) + _requests(receives, replies=True)
-    if received and not sent:
-        against.append(f"the client would receive {_shown(received)}, which only a client sends")
-    support += len(sent) > 0
+    if len(received) > len(sent):
+        against.append(f"the client would receive {_shown(received)}, which a client sends")
+    support += len(sent) > len(received)
     answered = _requests(receives, replies=False, answers=True) + _requests(sends, replies=True, answers=True)
     answering = _requests(sends, replies=False, answers=True) + _requests(receives, replies=True, answers=True)
-    if answering and not answered:
-        against.append(f"the client would send {_shown(answering)}, which only a server sends")
-    support += len(answered) > 0
+    if len(answering) > len(answered):
+        against.append(f"the client would send {_shown(answering)}, which a server sends")
+    support += len(answered) > len(answering)
     agree, disagree = _senders(sends, receives)
     if len(disagree) > agree:
         against.append(

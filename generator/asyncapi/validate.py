@@ -8,6 +8,7 @@ from typing import Any
 from nova_runtime.pointer import join_pointer
 
 from ..diagnostics import Diagnostics
+from ..loader.refs import RefResolver
 from ..loader.source import Document
 from .keys import check_keys
 
@@ -49,9 +50,11 @@ def _wrong_shape(value: Any, wanted: str, doc: Document, pointer: str, diagnosti
     )
 
 
-def validate_structure(doc: Document, major: int, diagnostics: Diagnostics) -> None:
+def validate_structure(doc: Document, major: int, diagnostics: Diagnostics, refs: RefResolver) -> None:
+    """The shapes nova-gen reads, and the keys of every object (``refs`` follows ``$ref``s
+    into the files they name; see :func:`.keys.check_keys`)."""
     data = doc.data
-    typos = check_keys(doc, major, diagnostics)
+    typos = check_keys(doc, major, diagnostics, refs.quiet())
     info = data.get("info")
     if not isinstance(info, dict):
         diagnostics.error(

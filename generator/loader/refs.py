@@ -46,6 +46,9 @@ class RefResolver:
     _names: dict[tuple[Path, str], str] = field(default_factory=dict)
     _owners: dict[str, tuple[Path, str]] = field(default_factory=dict)
     _docs: dict[Path, Document] = field(default_factory=dict)
+    """The files this resolver read (the fingerprint covers them)."""
+    _loaded: dict[Path, Document] = field(default_factory=dict)
+    """Every file parsed so far, shared with :meth:`quiet` views: each file is parsed once."""
     _queue: list[tuple[str, Target]] = field(default_factory=list)
     _sites: dict[tuple[Path, str], str] = field(default_factory=dict)
     """The named schema each rewritten ``$ref`` object leads to, by (file, pointer)."""
@@ -64,6 +67,13 @@ class RefResolver:
         self._docs[self.root.path] = self.root
 
     # -- public -----------------------------------------------------------------------
+
+    def quiet(self) -> RefResolver:
+        """A resolver over the same files that reports nothing: to look where a ``$ref``
+        leads (the key check walks every object) without a word about a broken one, which
+        the reader that needs it reports. Files it parses are shared, its reads are not
+        this resolver's (they do not enter :meth:`fingerprint`)."""
+        return RefResolver(self.root, Diagnostics(), _loaded=self._loaded)
 
     def name_target(self, doc: Document, pointer: str, name: str) -> str | None:
         """Register ``doc#pointer`` as the named schema ``name`` (e.g. the spec's own ``schemas``)."""
@@ -361,12 +371,15 @@ class RefResolver:
             return None
         if path in self._docs:
             return self._docs[path]
+        if path in self._loaded:
+            self._docs[path] = self._loaded[path]
+            return self._loaded[path]
         # Normalised, so diagnostics say `commons/schemas.yml`, not `commons/../commons/schemas.yml`.
         here = posixpath.dirname(doc.display.replace("\\", "/"))
         display = posixpath.normpath(posixpath.join(here, file_part.replace("\\", "/")))
         loaded = load_document(path, display, self.diagnostics, doc.limits)
         if loaded is not None:
-            self._docs[path] = loaded
+            self._docs[path] = self._loaded[path] = loaded
         return loaded
 
     def _lookup(self, target: Target, missing: Any = ...) -> Any:

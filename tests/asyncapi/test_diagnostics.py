@@ -91,7 +91,7 @@ CASES = [
     Case("095-title", sub(V3, "info: {title: Test,", "info: {title: @@Test Client,"), "NOVA095", severity="warning",
          message="its title 'Test Client' names the client"),
     Case("095-client-requests", sub(sub(V3, "asyncapi: 3.0.0", "asyncapi: @@3.0.0"), "getPong:", "subscribe:"),
-         "NOVA095", severity="warning", message="the client would receive 'subscribe', which only a client sends"),
+         "NOVA095", severity="warning", message="the client would receive 'subscribe', which a client sends"),
     Case("103-reply-owed", sub(V3, "  getPong:\n    action: send\n",
                                "  getPong:\n    action: send\n    @@reply: {channel: {$ref: '#/channels/root'}, "
                                "messages: [{$ref: '#/channels/root/messages/ping'}]}\n"),

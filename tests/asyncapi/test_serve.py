@@ -329,7 +329,7 @@ async def test_a_reply_the_client_owes_is_a_typed_send(tmp_path: Path, monkeypat
         # No title clue: read from the server's side the client would receive subscribe/unsubscribe.
         (CORPUS / "asyncapi-spec" / "kraken-websocket-request-reply-message-filter-in-reply.yml", "client"),
         # Read from the server's side, the client would receive 'subscribe' requests and send
-        # their answers ('subscribeResponse'), which only a server sends.
+        # their answers ('subscribeResponse'), which a server sends.
         (BINANCE_STREAMS, "client"),
     ],
     ids=lambda v: v if isinstance(v, str) else v.name,

@@ -30,6 +30,7 @@ ILLUSTRATIONS = {
     "on_maintenance": "a removed hook in the NOVA303 example (diagnostics.md)",
     "on_login_result": "a line of a mutation-testing report (contributing.md)",
     "on_reaction": "a Slack Socket Mode hook in an illustration of reply messages (asyncapi.md)",
+    "on_positions_error_response": "an OKX message named after its channel (asyncapi.md, what maps to what)",
     "on_subscribe": "the hook of an unnamed 2.x `subscribe` message in the NOVA042 example (diagnostics.md)",
 }
 
