@@ -116,6 +116,7 @@ mutants: $(STAMP)
 		n[m, "survived"], n[m, "no tests"] }' | sort
 
 regen: $(STAMP)
+	$(BIN)/python -c 'from nova_gen.render import write_compiled_templates; write_compiled_templates()'
 	$(BIN)/nova-gen
 
 clean:

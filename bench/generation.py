@@ -19,6 +19,18 @@ and followed by the same two ruff commands):
   linear growth gives 8.
 
     python bench/generation.py [ROUNDS] [--sizes 20,40,80,160] [--startup]
+    python bench/generation.py --instructions
+
+Fresh processes (``--startup``, ``--instructions``) run with Python's bytecode cache on, as
+an installed nova-gen and datamodel-code-generator have it (pip compiles both when it
+installs them), even where ``PYTHONDONTWRITEBYTECODE`` is set: without it, every module of
+an editable nova-gen is compiled from source in every process, which no user pays.
+
+``--instructions`` counts CPU instructions with valgrind's callgrind (which must be
+installed; several minutes), repeatable to well under 1 % on a loaded machine where the
+wall clock is not: in-process per run (a child that warms up and runs three times, minus one
+that only warms up, over three) and each CLI in a fresh process. Only the Python process is
+counted: the two ruff processes each side starts are not.
 """
 
 from __future__ import annotations
@@ -26,6 +38,8 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -177,37 +191,51 @@ def scaling_row(rounds: int, sizes: list[int]) -> float:
     return report("generation scaling", samples, labels, "ms", ours=last, base=first, goal=goal)
 
 
+BYTECODE_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+"""The environment of fresh processes: bytecode cached, as installed packages have it."""
+
+
 def run(command: list[str]) -> None:
-    subprocess.run(command, check=True, capture_output=True, timeout=300)
+    subprocess.run(command, check=True, capture_output=True, timeout=300, env=BYTECODE_ENV)
+
+
+def cli_commands(folder: Path) -> tuple[list[str], list[list[str]]]:
+    """The nova-gen command line for Deribit, and what a user would run by hand for its
+    models alone: ``datamodel-codegen`` on the same schemas with nova-gen's options, then
+    ``ruff check --fix`` and ``ruff format`` (the steps nova-gen's models go through). Every
+    command runs its script with this Python (so callgrind counts Python, not a shebang)."""
+    bindir = Path(sys.executable).parent
+    schemas = folder / "schemas.json"
+    schemas.write_text(
+        json.dumps({"$defs": dict(sorted(deribit_schemas().items()))}), encoding="utf-8"
+    )
+    models = str(folder / "models.py")
+    nova_cli = [sys.executable, str(bindir / "nova-gen"), str(DERIBIT), "-o", str(folder / "out")]
+    baseline_cli = [
+        sys.executable, str(bindir / "datamodel-codegen"), "--input", str(schemas), "--input-file-type", "jsonschema",
+        "--output-model-type", "pydantic_v2.BaseModel", "--target-python-version", "3.11",
+        "--enum-field-as-literal", "all", "--use-standard-collections", "--use-union-operator",
+        "--use-type-alias", "--field-constraints", "--use-schema-description",
+        "--use-field-description", "--disable-timestamp", "--skip-root-model",
+        "--formatters", "isort", "--output", models,
+    ]  # fmt: skip
+    ruff = [str(bindir / "ruff")]
+    ruff_check = [*ruff, "check", "--isolated", "--fix", "--exit-zero", "--quiet", models]
+    ruff_format = [*ruff, "format", "--isolated", "--quiet", models]
+    return nova_cli, [baseline_cli, ruff_check, ruff_format]
 
 
 def startup_row(rounds: int) -> float:
-    """The CLI end to end: a fresh ``nova-gen`` process generating Deribit, against what a
-    user would run by hand for the models alone: a fresh ``datamodel-codegen`` process on the
-    same schemas with nova-gen's options, then ``ruff check --fix`` and ``ruff format`` (the
-    steps nova-gen's models go through)."""
-    bindir = Path(sys.executable).parent
+    """The CLI end to end: a fresh ``nova-gen`` process generating Deribit, against the same
+    models by hand (:func:`cli_commands`)."""
     with tempfile.TemporaryDirectory() as folder:
-        schemas = Path(folder) / "schemas.json"
-        schemas.write_text(json.dumps({"$defs": dict(sorted(deribit_schemas().items()))}), encoding="utf-8")
-        models = str(Path(folder) / "models.py")
-        nova_cli = [str(bindir / "nova-gen"), str(DERIBIT), "-o", str(Path(folder) / "out")]
-        baseline_cli = [
-            str(bindir / "datamodel-codegen"), "--input", str(schemas), "--input-file-type", "jsonschema",
-            "--output-model-type", "pydantic_v2.BaseModel", "--target-python-version", "3.11",
-            "--enum-field-as-literal", "all", "--use-standard-collections", "--use-union-operator",
-            "--use-type-alias", "--field-constraints", "--use-schema-description",
-            "--use-field-description", "--disable-timestamp", "--skip-root-model",
-            "--formatters", "isort", "--output", models,
-        ]  # fmt: skip
-        ruff = [str(bindir / "ruff")]
-        ruff_check = [*ruff, "check", "--isolated", "--fix", "--exit-zero", "--quiet", models]
-        ruff_format = [*ruff, "format", "--isolated", "--quiet", models]
+        nova_cli, by_hand_commands = cli_commands(Path(folder))
 
         def by_hand() -> None:
-            for command in (baseline_cli, ruff_check, ruff_format):
+            for command in by_hand_commands:
                 run(command)
 
+        run(nova_cli), by_hand()  # warm-up: bytecode caches written, files in the page cache
         samples = interleave(
             rounds,
             {"nova": lambda: ms(run, nova_cli), "baseline": lambda: ms(by_hand)},
@@ -228,7 +256,61 @@ def startup_row(rounds: int) -> float:
     )
 
 
+def callgrind(command: list[str]) -> int:
+    """Instructions the process ``command`` executes (its children, ruff, not counted)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = subprocess.run(
+            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/out", *command],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=1800,
+            env=BYTECODE_ENV,
+        )
+    found = re.search(r"Collected : (\d+)", out.stderr)
+    assert found is not None, out.stderr[-2000:]
+    return int(found.group(1))
+
+
+def instructions() -> None:
+    """Both rows in instructions (see the module docstring)."""
+    child = [sys.executable, __file__, "--child"]
+    counts: dict[str, float] = {}
+    for side in ("nova", "baseline"):
+        once, four = (callgrind([*child, side, str(runs)]) for runs in (0, 3))
+        counts[side] = (four - once) / 3
+        print(f"in-process {side:>8}: {counts[side] / 1e9:.3f} G instructions per run", flush=True)
+    print(
+        f"ratio nova/baseline: {counts['nova'] / counts['baseline']:.3f}  (in-process)", flush=True
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        nova_cli, by_hand_commands = cli_commands(Path(folder))
+        run(nova_cli), run(by_hand_commands[0])  # bytecode caches written
+        cli = {"nova": callgrind(nova_cli), "baseline": callgrind(by_hand_commands[0])}
+    for side, count in cli.items():
+        print(f"CLI {side:>8}: {count / 1e9:.3f} G instructions, fresh process", flush=True)
+    print(f"ratio nova/baseline: {cli['nova'] / cli['baseline']:.3f}  (CLI)", flush=True)
+
+
+def child(side: str, runs: int) -> None:
+    """One side under callgrind: a warm-up, then ``runs`` more runs."""
+    if side == "nova":
+        for _ in range(runs + 1):
+            nova(DERIBIT)
+    else:
+        schemas = deribit_schemas()
+        for _ in range(runs + 1):
+            baseline(schemas)
+
+
 def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--child"]:
+        child(argv[1], int(argv[2]))
+        return
+    if argv[:1] == ["--instructions"]:
+        instructions()
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("rounds", nargs="?", type=int, default=5)
     parser.add_argument(

@@ -16,9 +16,11 @@ an import, a hook override, a field access, or ``mypy`` on them):
 - a request keeps its Python name but sends another wire method.
 
 Additions (requests, channels, optional parameters, fields, enum values) are not breaks. Each
-break is a :class:`~nova_gen.diagnostics.Diagnostic` positioned in NEW: at the request,
-channel, event or schema that changed; something removed from NEW is reported at the top of
-NEW's file, the message naming what was there.
+break is a :class:`~nova_gen.diagnostics.Diagnostic` positioned in NEW at the node that
+changed: a field's or a parameter's own key, the ``required`` entry that makes a parameter
+required, the ``required`` list a field left, the ``properties`` a field was removed from;
+else the request, channel, event or schema. Something removed from NEW entirely is reported at
+the top of NEW's file, the message naming what was there.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import Any
+
+from nova_runtime.pointer import join_pointer
 
 from . import ir
 from .diagnostics import Diagnostic, Position
@@ -91,6 +95,8 @@ class _Param:
     annotation: str
     required: bool
     schema: Any
+    location: ir.Location | None = None
+    required_location: ir.Location | None = None
 
 
 class _Comparison:
@@ -254,7 +260,9 @@ class _Comparison:
                 continue
             if p.required and not was.required:
                 self.add(
-                    PARAMETER_BREAK, f"parameter {was.name!r} of {owner} is now required", where
+                    PARAMETER_BREAK,
+                    f"parameter {was.name!r} of {owner} is now required",
+                    self.at(p.required_location or p.location) if p.location else where,
                 )
             if p.annotation != was.annotation:
                 self.type_change(
@@ -263,7 +271,7 @@ class _Comparison:
                     p.schema,
                     was.annotation,
                     p.annotation,
-                    where,
+                    self.at(p.location) if p.location else where,
                     self.old.api.schemas,
                     self.new.api.schemas,
                 )
@@ -273,7 +281,7 @@ class _Comparison:
                 self.add(
                     PARAMETER_BREAK,
                     f"{owner} has a new required parameter {p.name!r}",
-                    where,
+                    self.at(p.required_location or p.location) if p.location else where,
                     hint="give it a default, or make it optional, so existing calls keep working",
                 )
 
@@ -323,15 +331,25 @@ class _Comparison:
             self.model(name, schema, now)
 
     def model(self, name: str, old: Any, new: Any) -> None:
-        self.schema(name, old, new, self.at(self.model_location(name)), top=name)
+        self.schema(name, old, new, self.at(self.model_location(name)), top=name, model=name)
 
     def schema(
-        self, label: str, old: Any, new: Any, where: Position, top: str | None = None
+        self,
+        label: str,
+        old: Any,
+        new: Any,
+        where: Position,
+        top: str | None = None,
+        model: str | None = None,
+        pointer: str = "",
     ) -> None:
         """Compare two schemas of one model, part by part: fields of objects (by their Python
-        names at the top of a model), items of arrays; whatever else differs is a type change."""
+        names at the top of a model), items of arrays; whatever else differs is a type change.
+        ``pointer`` is where this part is in NEW's schema of ``model``: a break is reported at
+        its node (:meth:`node`), ``where`` when that is not known."""
         if canonical(old) == canonical(new):
             return
+        where = self.node(model, pointer, where)
         old_props, new_props = _properties(old), _properties(new)
         if old_props is not None and new_props is not None:
             old_required, new_required = ir.required_names(old), ir.required_names(new)
@@ -344,16 +362,22 @@ class _Comparison:
                 field = f"{label}.{python(self.old, wire)}"
                 now = new_fields.get(python(self.old, wire))
                 if now is None:
-                    self.add(FIELD_REMOVED, f"field {field} is removed or renamed", where)
+                    self.add(
+                        FIELD_REMOVED,
+                        f"field {field} is removed or renamed",
+                        self.node(model, pointer + "/properties", where),
+                    )
                     continue
+                at_field = join_pointer(pointer + "/properties", now)
                 if wire in old_required and now not in new_required:
+                    listed = pointer + "/required"
                     self.add(
                         FIELD_REMOVED,
                         f"field {field} may now be absent (it is no longer required)",
-                        where,
+                        self.node(model, listed if isinstance(new.get("required"), list) else at_field, where),
                         hint="code that reads it gets None",
                     )
-                self.schema(field, schema, new_props[now], where)
+                self.schema(field, schema, new_props[now], where, model=model, pointer=at_field)
             if _rest(old, "properties", "required") != _rest(new, "properties", "required"):
                 self.add(TYPE_CHANGED, f"{_what(label)} is {_short(new)}, not {_short(old)}", where)
             return
@@ -363,7 +387,7 @@ class _Comparison:
             and new_items is not None
             and _rest(old, "items") == _rest(new, "items")
         ):
-            self.schema(f"{label}[]", old_items, new_items, where)
+            self.schema(f"{label}[]", old_items, new_items, where, model=model, pointer=pointer + "/items")
             return
         self.type_change(
             _what(label),
@@ -381,9 +405,24 @@ class _Comparison:
         return plan.field_names.get(f"{model}.{wire}", wire)
 
     def model_location(self, class_name: str) -> ir.Location | None:
-        locations = self.new.api.schema_locations
-        raw = next((r for r in locations if r == class_name or pascal_case(r) == class_name), None)
-        return locations.get(raw) if raw is not None else None
+        raw = self.schema_name(class_name)
+        return self.new.api.schema_locations.get(raw) if raw is not None else None
+
+    def schema_name(self, class_name: str) -> str | None:
+        """The name NEW gives the schema of model ``class_name`` (None: not a named schema)."""
+        names = self.new.api.schema_locations
+        return next((r for r in names if r == class_name or pascal_case(r) == class_name), None)
+
+    def node(self, model: str | None, pointer: str, fallback: Position) -> Position:
+        """Where ``pointer`` (relative to NEW's schema of ``model``) is written, else its
+        nearest ancestor that is; ``fallback`` for a model that is no named schema."""
+        raw = self.schema_name(model) if model is not None else None
+        nodes = self.new.api.schema_nodes.get(raw, {}) if raw is not None else {}
+        while pointer not in nodes:
+            if not pointer:
+                return fallback
+            pointer = pointer.rsplit("/", 1)[0]
+        return self.at(nodes[pointer])
 
     def run(self) -> list[Diagnostic]:
         self.requests()
@@ -396,10 +435,17 @@ class _Comparison:
 
 
 def _params(planned: tuple[PlannedParam, ...], source: tuple[ir.Param, ...]) -> list[_Param]:
-    """The keyword arguments of a method, each with the schema of its wire parameter."""
-    schemas = {p.name: p.schema for p in source}
+    """The keyword arguments of a method, each with the schema of its wire parameter and
+    where that is written."""
+    wire = {p.name: p for p in source}
     # A parameter the method fills in itself (its one allowed value) is no argument of it.
-    return [_Param(p.name, p.annotation, p.required, schemas.get(p.wire, {})) for p in planned if p.fixed is None]
+    return [
+        _Param(p.name, p.annotation, p.required, s.schema, s.location, s.required_location)
+        if (s := wire.get(p.wire)) is not None
+        else _Param(p.name, p.annotation, p.required, {})
+        for p in planned
+        if p.fixed is None
+    ]
 
 
 def _properties(schema: Any) -> dict[str, Any] | None:

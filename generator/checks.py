@@ -55,7 +55,7 @@ def _check_methods(api: ir.Api, diagnostics: Diagnostics) -> None:
                 f"request {r.name!r} cannot be called on its own ({reason}); the client gets no "
                 "method for it",
                 _at(r.location, api),
-                hint="write `public: false` to say it is plumbing only the runtime sends",
+                hint="remove `public: true` (or write `public: false`): it is plumbing only the runtime sends",
             )
 
 

@@ -34,7 +34,6 @@ from .diagnostics import Diagnostic, Diagnostics, Position, SpecError
 from .loader.limits import DEFAULT_LIMITS, Limits, format_size, parse_size
 from .oserrors import describe, folder_problem
 from .output import Comparison, NotOurFolder, compare, write
-from .render import RenderOptions
 from .report import ERROR_FORMATS, Reporter
 
 if TYPE_CHECKING:
@@ -165,27 +164,50 @@ def _shown(folder: Path) -> str:
 def _stale_diagnostics(shown: str, result: Comparison) -> list[Diagnostic]:
     """``--check`` findings as diagnostics that point at the generated file at fault."""
     why = {
-        "changed": "differs from what the spec produces",
-        "missing": "is missing",
-        "stale": "is stale: the spec no longer produces it",
+        "changed": "generated file differs from what the spec produces",
+        "missing": "generated file is missing",
+        "stale": "generated file is stale: the spec no longer produces it",
     }
     out = []
-    for kind, names in (("missing", result.missing), ("stale", result.stale), ("changed", result.changed)):
+    for kind, names in _findings(result):
         for name in names:
+            if kind == "shadows":
+                message = f"file shadows the generated module {result.shadowing[name]}: imports would read it instead"
+                hint = "remove or rename it: nova-gen never deletes a file it did not write"
+            else:
+                message, hint = why[kind], "run nova-gen to regenerate, and commit the result"
             out.append(
                 Diagnostic(
                     STALE_OUTPUT,
                     "error",
-                    f"generated file {why[kind]}",
+                    message,
                     Position(f"{shown}/{name}", result.first_change.get(name, 1), 1),
-                    hint="run nova-gen to regenerate, and commit the result",
+                    hint=hint,
                 )
             )
     return out
 
 
+def _findings(result: Comparison) -> tuple[tuple[str, list[str]], ...]:
+    """What makes a package out of date, by kind, in the order they are reported."""
+    return (
+        ("missing", result.missing),
+        ("stale", result.stale),
+        ("changed", result.changed),
+        ("shadows", list(result.shadowing)),
+    )
+
+
+def _report_kept(shown: str, result: Comparison, report: Reporter) -> None:
+    """The user's files in the package folder that shadow nothing: kept, each named once."""
+    for name in result.kept:
+        if name not in result.shadowing:
+            report.note(f"{shown}/{name}: not written by nova-gen, kept")
+
+
 def _run_target(target: Target, args: argparse.Namespace, report: Reporter) -> int:
     from .pipeline import generate
+    from .render import RenderOptions
 
     if target.templates is not None and not target.templates.is_dir():
         state = "is not a folder" if target.templates.exists() else "does not exist"
@@ -209,6 +231,8 @@ def _run_target(target: Target, args: argparse.Namespace, report: Reporter) -> i
     shown = _shown(folder)
     if args.check or args.diff:
         result = compare(folder, generated.files, shown)
+        if not args.quiet:
+            _report_kept(shown, result, report)
         if result.clean:
             if not args.quiet:
                 report.info(f"{shown}: up to date ({len(generated.files)} files)")
@@ -219,9 +243,9 @@ def _run_target(target: Target, args: argparse.Namespace, report: Reporter) -> i
         else:
             report.info(result.diff, end="")
         if report.format == "text" and folder.exists():
-            for kind, names in (("missing", result.missing), ("stale", result.stale), ("changed", result.changed)):
+            for kind, names in _findings(result):
                 for name in names:
-                    report.note(f"{shown}/{name}: {kind}")
+                    report.note(f"{shown}/{name}: {kind} {result.shadowing.get(name, '')}".rstrip())
         if args.check:
             if report.format != "text":
                 report.diagnostics(_stale_diagnostics(shown, result), summary=False)
@@ -238,13 +262,19 @@ def _run_target(target: Target, args: argparse.Namespace, report: Reporter) -> i
     # Deleting is never silent, not even with -q: the user sees every file that went away.
     for name in result.stale:
         report.info(f"{shown}/{name}: removed (the spec no longer produces it)")
+    for name, module in result.shadowing.items():  # even with -q: the package may not import
+        report.note(f"{shown}/{name}: warning: not written by nova-gen, kept; it shadows {module}")
     if not args.quiet:
-        changed = len(result.missing) + len(result.changed) + len(result.stale)
-        report.info(
-            f"{shown}: {len(generated.files)} files, {changed} changed "
-            f"({time.monotonic() - started:.1f}s)"
-        )
+        _report_kept(shown, result, report)
+        report.info(f"{shown}: {_write_summary(len(generated.files), result)} ({time.monotonic() - started:.1f}s)")
     return EXIT_OK
+
+
+def _write_summary(total: int, result: Comparison) -> str:
+    """``9 files, 9 new`` (a first generation), ``9 files, 1 changed, 1 removed``,
+    ``9 files, none changed``."""
+    counts = ((len(result.missing), "new"), (len(result.changed), "changed"), (len(result.stale), "removed"))
+    return f"{total} files, " + (", ".join(f"{n} {what}" for n, what in counts if n) or "none changed")
 
 
 def cmd_generate(argv: Sequence[str]) -> int:

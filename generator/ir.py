@@ -61,6 +61,10 @@ class Param:
     schema: JsonSchema
     required: bool = True
     description: str = ""
+    location: Location | None = field(default=None, compare=False)
+    """Where it is written (its key under ``properties``), for diagnostics; None when unknown."""
+    required_location: Location | None = field(default=None, compare=False)
+    """Where its entry in the object's ``required`` list is written, when it has one."""
 
 
 @dataclass(frozen=True)
@@ -103,8 +107,10 @@ class Request:
     params_ref: str | None = None
     """The named schema the params are, when the spec wrote them as a ``$ref``: it is then
     the params model instead of a hoisted ``<Name>Params`` class."""
-    public: bool = True
-    """False for protocol plumbing only the runtime sends (spec key ``public``): no method."""
+    public: bool | None = None
+    """The spec key ``public``: False for protocol plumbing only the runtime sends (no method),
+    True to ask for a method where the default gives none, None when not written (the default,
+    :func:`nova_gen.plumbing.is_public`, decides)."""
     body: FrameKind | None = None
     """None: the params go into the envelope. Otherwise the frame *is* the value of the one
     parameter ``payload`` (an AsyncAPI payload that is not an object: an array, a union,
@@ -251,6 +257,10 @@ class Api:
     schemas: dict[str, JsonSchema] = field(default_factory=dict)
     """Named schemas, by name; every ``$ref`` in the IR is ``#/$defs/<name>``."""
     schema_locations: dict[str, Location] = field(default_factory=dict)
+    schema_nodes: dict[str, dict[str, Location]] = field(default_factory=dict)
+    """For each named schema, where each node under it is written, by JSON Pointer relative
+    to the schema (``/properties/price``, ``/required/0``; a member at its key): so a
+    diagnostic about one field points at that field (``nova-gen breaking``)."""
     fingerprint: str = ""
     """A hash of the spec's content (every file it reaches), blind to comments and layout:
     the generated package records it, so ``--check`` notices any change to the spec."""

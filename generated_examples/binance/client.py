@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Literal
 
 from nova_runtime import BaseClient, ConnectOptions, Connector, Subscription
-from nova_runtime.params import dump_params
 
 from . import models
 from ._protocol import (
@@ -17,10 +16,8 @@ from ._protocol import (
     LIST_SUBSCRIPTIONS,
     PARTIAL_DEPTH_CHANNEL,
     PROTOCOL,
-    SUBSCRIBE,
     TICKER_CHANNEL,
     TRADE_CHANNEL,
-    UNSUBSCRIBE,
 )
 from .channels import (
     AggTradeChannel,
@@ -72,42 +69,6 @@ class BinanceClient(BaseClient[BinanceHandlers]):
             credentials={},
             options=options,
         )
-
-    async def subscribe(
-        self,
-        *,
-        params: list[models.StreamName],
-        timeout: float | None = None,
-    ) -> None:
-        """Subscribe to one or more streams.
-
-        The params are the list of stream names. A success reply has `result: null`. A single connection can listen to at most 1024 streams.
-
-        Wire method ``SUBSCRIBE``.
-
-        """
-        wire_params = dump_params(
-            models.SubscribeParams,
-            {"params": params},
-        )
-        return await self._request(SUBSCRIBE, wire_params, timeout=timeout)
-
-    async def unsubscribe(
-        self,
-        *,
-        params: list[models.StreamName],
-        timeout: float | None = None,
-    ) -> None:
-        """Unsubscribe from one or more streams.
-
-        Wire method ``UNSUBSCRIBE``.
-
-        """
-        wire_params = dump_params(
-            models.UnsubscribeParams,
-            {"params": params},
-        )
-        return await self._request(UNSUBSCRIBE, wire_params, timeout=timeout)
 
     async def list_subscriptions(
         self,

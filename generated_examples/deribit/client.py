@@ -28,11 +28,7 @@ from ._protocol import (
     GET_TIME,
     HELLO,
     PRICE_INDEX_CHANNEL,
-    PRIVATE_SUBSCRIBE,
-    PRIVATE_UNSUBSCRIBE,
     PROTOCOL,
-    PUBLIC_SUBSCRIBE,
-    PUBLIC_UNSUBSCRIBE,
     SELL,
     SET_HEARTBEAT,
     TEST,
@@ -304,84 +300,6 @@ class DeribitClient(BaseClient[DeribitHandlers]):
             {"instrument_name": instrument_name},
         )
         return await self._request(TICKER, wire_params, timeout=timeout)
-
-    async def public_subscribe(
-        self,
-        *,
-        channels: list[str],
-        timeout: float | None = None,
-    ) -> models.ChannelList:
-        """Subscribe to one or more channels.
-
-        `raw` intervals need an authorised connection; on an unauthorised one Deribit rejects them (13778 raw_subscriptions_not_available_for_unauthorized).
-
-        Wire method ``public/subscribe``.
-
-        Args:
-            channels: A list of channels to subscribe to / unsubscribe from.
-        """
-        wire_params = dump_params(
-            models.ChannelsParams,
-            {"channels": channels},
-        )
-        return await self._request(PUBLIC_SUBSCRIBE, wire_params, timeout=timeout)
-
-    async def public_unsubscribe(
-        self,
-        *,
-        channels: list[str],
-        timeout: float | None = None,
-    ) -> models.ChannelList:
-        """Unsubscribe from one or more channels.
-
-        Wire method ``public/unsubscribe``.
-
-        Args:
-            channels: A list of channels to subscribe to / unsubscribe from.
-        """
-        wire_params = dump_params(
-            models.ChannelsParams,
-            {"channels": channels},
-        )
-        return await self._request(PUBLIC_UNSUBSCRIBE, wire_params, timeout=timeout)
-
-    async def private_subscribe(
-        self,
-        *,
-        channels: list[str],
-        timeout: float | None = None,
-    ) -> models.ChannelList:
-        """Subscribe to one or more channels, including private user.* channels.
-
-        Wire method ``private/subscribe``. Needs an authenticated connection.
-
-        Args:
-            channels: A list of channels to subscribe to / unsubscribe from.
-        """
-        wire_params = dump_params(
-            models.ChannelsParams,
-            {"channels": channels},
-        )
-        return await self._request(PRIVATE_SUBSCRIBE, wire_params, timeout=timeout)
-
-    async def private_unsubscribe(
-        self,
-        *,
-        channels: list[str],
-        timeout: float | None = None,
-    ) -> models.ChannelList:
-        """Unsubscribe from one or more channels.
-
-        Wire method ``private/unsubscribe``. Needs an authenticated connection.
-
-        Args:
-            channels: A list of channels to subscribe to / unsubscribe from.
-        """
-        wire_params = dump_params(
-            models.ChannelsParams,
-            {"channels": channels},
-        )
-        return await self._request(PRIVATE_UNSUBSCRIBE, wire_params, timeout=timeout)
 
     async def get_account_summary(
         self,

@@ -18,7 +18,7 @@ from .channels import (
 )
 
 SPEC_FINGERPRINT = (
-    "sha256:2b7f9d16740cde4b6c19dbc15ed75e117ba2f2753ed2e121c6e9898f7158ee4f"
+    "sha256:0a780bc8c88263233552dd3dcd957e1938d4960c83f00b83d34c5b51ef982cf2"
 )
 """The content of the spec this package was generated from (comments and layout aside)."""
 

@@ -20,10 +20,8 @@ from ._protocol import (
     OHLC_CHANNEL,
     PING,
     PROTOCOL,
-    SUBSCRIBE,
     TICKER_CHANNEL,
     TRADE_CHANNEL,
-    UNSUBSCRIBE,
 )
 from .channels import (
     BookChannel,
@@ -73,96 +71,6 @@ class KrakenV2Client(BaseClient[KrakenV2Handlers]):
             credentials={},
             options=options,
         )
-
-    async def subscribe(
-        self,
-        *,
-        channel: models.ChannelName,
-        symbol: list[str] | None = None,
-        depth: Literal[10, 25, 100, 500, 1000] | None = None,
-        snapshot: bool | None = None,
-        event_trigger: Literal["bbo", "trades"] | None = None,
-        interval: models.OhlcInterval | None = None,
-        snap_orders: bool | None = None,
-        snap_trades: bool | None = None,
-        token: str | None = None,
-        timeout: float | None = None,
-    ) -> models.SubscriptionResult:
-        """Subscribe to a channel for one or more symbols.
-
-        One acknowledgement per symbol, each with the request's req_id. Private channels (executions, balances, level3) need `token` and the authenticated endpoint.
-
-        Wire method ``subscribe``.
-
-        Args:
-            symbol: Currency pairs, e.g. ["BTC/USD", "MATIC/GBP"]
-            depth: book/level3: price levels per side
-            snapshot: Request a snapshot after subscribing (default true)
-            event_trigger: ticker: what publishes an update
-            snap_orders: executions: include open orders in the snapshot
-            snap_trades: executions: include the last 50 fills in the snapshot
-            token: Session token; required for private channels
-        """
-        wire_params = dump_params(
-            models.SubscriptionParams,
-            {
-                "channel": channel,
-                "symbol": symbol,
-                "depth": depth,
-                "snapshot": snapshot,
-                "event_trigger": event_trigger,
-                "interval": interval,
-                "snap_orders": snap_orders,
-                "snap_trades": snap_trades,
-                "token": token,
-            },
-        )
-        return await self._request(SUBSCRIBE, wire_params, timeout=timeout)
-
-    async def unsubscribe(
-        self,
-        *,
-        channel: models.ChannelName,
-        symbol: list[str] | None = None,
-        depth: Literal[10, 25, 100, 500, 1000] | None = None,
-        snapshot: bool | None = None,
-        event_trigger: Literal["bbo", "trades"] | None = None,
-        interval: models.OhlcInterval | None = None,
-        snap_orders: bool | None = None,
-        snap_trades: bool | None = None,
-        token: str | None = None,
-        timeout: float | None = None,
-    ) -> models.SubscriptionResult:
-        """Unsubscribe from a channel for one or more symbols.
-
-        Takes the same parameters as the subscription (channel, symbol, depth, event_trigger, interval, token).
-
-        Wire method ``unsubscribe``.
-
-        Args:
-            symbol: Currency pairs, e.g. ["BTC/USD", "MATIC/GBP"]
-            depth: book/level3: price levels per side
-            snapshot: Request a snapshot after subscribing (default true)
-            event_trigger: ticker: what publishes an update
-            snap_orders: executions: include open orders in the snapshot
-            snap_trades: executions: include the last 50 fills in the snapshot
-            token: Session token; required for private channels
-        """
-        wire_params = dump_params(
-            models.SubscriptionParams,
-            {
-                "channel": channel,
-                "symbol": symbol,
-                "depth": depth,
-                "snapshot": snapshot,
-                "event_trigger": event_trigger,
-                "interval": interval,
-                "snap_orders": snap_orders,
-                "snap_trades": snap_trades,
-                "token": token,
-            },
-        )
-        return await self._request(UNSUBSCRIBE, wire_params, timeout=timeout)
 
     async def ping(
         self,

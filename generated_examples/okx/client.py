@@ -13,7 +13,6 @@ from nova_runtime import (
     Subscription,
 )
 from nova_runtime.params import dump_params
-from nova_runtime.sends import send_only
 
 from . import models
 from ._protocol import (
@@ -25,10 +24,8 @@ from ._protocol import (
     ORDER,
     ORDERS_CHANNEL,
     PROTOCOL,
-    SUBSCRIBE,
     TICKERS_CHANNEL,
     TRADES_CHANNEL,
-    UNSUBSCRIBE,
 )
 from .channels import (
     Books5Channel,
@@ -97,46 +94,6 @@ class OkxClient(BaseClient[OkxHandlers]):
             },
             options=options,
         )
-
-    async def subscribe(
-        self,
-        *,
-        args: list[models.ChannelArg],
-    ) -> None:
-        """Subscribe to one or more channels.
-
-        One ack per argument ({"event":"subscribe","arg":{...}}) or an error event. The total length of `args` must not exceed 64 KB.
-
-        Wire method ``subscribe``.
-        Sent without waiting: the API does not reply to it.
-
-        Args:
-            args: The channels, one object per channel (channel name and its arguments)
-        """
-        wire_params = dump_params(
-            models.ChannelArgs,
-            {"args": args},
-        )
-        await send_only(self, SUBSCRIBE, wire_params)
-
-    async def unsubscribe(
-        self,
-        *,
-        args: list[models.ChannelArg],
-    ) -> None:
-        """Unsubscribe from one or more channels.
-
-        Wire method ``unsubscribe``.
-        Sent without waiting: the API does not reply to it.
-
-        Args:
-            args: The channels, one object per channel (channel name and its arguments)
-        """
-        wire_params = dump_params(
-            models.ChannelArgs,
-            {"args": args},
-        )
-        await send_only(self, UNSUBSCRIBE, wire_params)
 
     async def login(
         self,

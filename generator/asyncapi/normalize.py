@@ -187,16 +187,11 @@ class AsyncApiNormalizer(Incoming, Outgoing):
         return self.finish(api)
 
     def finish(self, api: ir.Api) -> ir.Api:
-        locations = {}
-        for name in self.refs.schemas:
-            owner = self.refs.position_of(name)
-            if owner is not None:
-                position = owner[0].source.position(owner[1], key=True)
-                locations[name] = ir.Location(position.file, position.line, position.column)
         return replace(
             api,
             schemas=dict(self.refs.schemas),
-            schema_locations=locations,
+            schema_locations=self.refs.schema_locations(),
+            schema_nodes=self.refs.schema_nodes(),
             fingerprint=self.fingerprint(),
         )
 

@@ -11,6 +11,7 @@ from nova_runtime import protocol as p
 from nova_runtime.pointer import MISSING, compile_pointer, getter, join_pointer
 
 from .. import ir
+from ..loader.refs import property_locations
 from ..loader.source import Document
 from ..naming import snake_case
 from .dispatch import Shape
@@ -200,7 +201,13 @@ class Outgoing(MessageReader):
                 continue
             schema = self.refs.rewrite(prop, doc, join_pointer(base, name))
             description = str(prop.get("description", "")) if isinstance(prop, dict) else ""
-            out.append(ir.Param(str(name), schema if isinstance(schema, dict) else {}, name in required, description))
+            location, required_location = property_locations(doc, pointer, value, name)
+            out.append(
+                ir.Param(
+                    str(name), schema if isinstance(schema, dict) else {}, name in required, description,
+                    location, required_location,
+                )
+            )
         return tuple(out)
 
     def request_examples(

@@ -1,17 +1,22 @@
-"""Loading specs: files with positions, ``$ref`` resolution, format detection."""
+"""Loading specs: files with positions, ``$ref`` resolution, format detection.
+
+The reading machinery (YAML, the checks and their JSON Schema validators) is imported by
+:func:`load_api`, not with this package: the command line imports :mod:`.limits` for its
+options, and ``nova-gen --help`` should not load what only reading a spec needs.
+"""
 
 from __future__ import annotations
 
 import itertools
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .. import ir
-from ..checks import check_api
 from ..diagnostics import Diagnostics, Position, SpecError
-from .detect import detect
 from .limits import DEFAULT_LIMITS, Limits
-from .source import load_document
+
+if TYPE_CHECKING:
+    from .. import ir
 
 
 def display_path(path: Path, base: Path | None = None) -> str:
@@ -59,6 +64,10 @@ def load_api(
     Raises :class:`SpecError` with every diagnostic found; warnings are left in
     ``diagnostics`` for the caller to show.
     """
+    from ..checks import check_api
+    from .detect import detect
+    from .source import load_document
+
     diagnostics = diagnostics if diagnostics is not None else Diagnostics()
     path = Path(path)
     try:

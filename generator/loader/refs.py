@@ -24,6 +24,7 @@ from typing import Any
 
 from nova_runtime.pointer import MISSING, compile_pointer, get, join_pointer, unescape_token
 
+from .. import ir
 from ..diagnostics import Diagnostics
 from ..naming import pascal_case
 from .source import Document, load_document
@@ -136,6 +137,34 @@ class RefResolver:
         if owner is None:
             return None
         return self._docs[owner[0]], owner[1]
+
+    def schema_locations(self) -> dict[str, ir.Location]:
+        """Where each named schema is written (its key)."""
+        out = {}
+        for name in self.schemas:
+            owner = self.position_of(name)
+            if owner is not None:
+                out[name] = _location(owner[0], owner[1], key=True)
+        return out
+
+    def schema_nodes(self) -> dict[str, dict[str, ir.Location]]:
+        """:attr:`ir.Api.schema_nodes`: one pass over each document's positions, each node
+        given to the named schema that is its nearest ancestor."""
+        owners: dict[Path, tuple[Document, dict[str, str]]] = {}
+        for name in self.schemas:
+            owner = self.position_of(name)
+            if owner is not None:
+                owners.setdefault(owner[0].path, (owner[0], {}))[1][owner[1]] = name
+        out: dict[str, dict[str, ir.Location]] = {}
+        for doc, names in owners.values():
+            for pointer in doc.source.positions.keys() | doc.source.key_positions.keys():
+                probe = pointer
+                while probe not in names and probe:
+                    probe = probe.rsplit("/", 1)[0]
+                if probe in names:
+                    nodes = out.setdefault(names[probe], {})
+                    nodes[pointer[len(probe):]] = _location(doc, pointer, key=True)
+        return out
 
     # -- cycles -------------------------------------------------------------------------
 
@@ -438,3 +467,21 @@ _MAX_HOPS = 64
 _SAME_VALUE_LISTS = ("allOf", "anyOf", "oneOf")
 """Keywords whose subschemas describe the very value their schema describes."""
 _SAME_VALUE_ONE = ("not", "if", "then", "else")
+
+
+def _location(doc: Document, pointer: str, *, key: bool = False) -> ir.Location:
+    position = doc.source.position(pointer, key=key)
+    return ir.Location(position.file, position.line, position.column)
+
+
+def property_locations(
+    doc: Document, pointer: str, schema: dict[str, Any], name: str
+) -> tuple[ir.Location, ir.Location | None]:
+    """Where property ``name`` of the object schema ``schema`` (at ``pointer`` of ``doc``) is
+    written, and its entry in the schema's ``required`` list (None when not listed): the
+    :attr:`ir.Param.location` and :attr:`ir.Param.required_location` of a parameter."""
+    where = _location(doc, join_pointer(join_pointer(pointer, "properties"), name), key=True)
+    listed = schema.get("required")
+    if not (isinstance(listed, list) and name in listed):
+        return where, None
+    return where, _location(doc, join_pointer(join_pointer(pointer, "required"), listed.index(name)))

@@ -124,9 +124,8 @@ class _Builder:
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             mark = key_node.start_mark
-            key_position = Position(self.source.file, mark.line + 1, mark.column + 1)
             if not isinstance(key_node, yaml.ScalarNode):
-                self.diagnostics.error("NOVA002", "mapping keys must be scalars", key_position)
+                self.diagnostics.error("NOVA002", "mapping keys must be scalars", self._at(mark))
                 continue
             # Numeric keys (error codes, close codes) are kept as their text.
             key = self._text(key_node.value, key_node)
@@ -135,7 +134,7 @@ class _Builder:
                 self.diagnostics.error(
                     "NOVA002",
                     f"duplicate key {key!r}",
-                    key_position,
+                    self._at(mark),
                     hint="YAML keeps only the last value; remove or rename one of them",
                 )
             self.source.key_positions[child] = (mark.line + 1, mark.column + 1)
@@ -144,9 +143,14 @@ class _Builder:
             result[key] = self.build(value_node, child, depth)
         return result
 
+    def _at(self, mark: yaml.Mark) -> Position:
+        return Position(self.source.file, mark.line + 1, mark.column + 1)
+
     def _scalar(self, node: yaml.Node) -> Any:
         """A scalar node as None/bool/int/float/str, by YAML's safe resolution rules."""
         tag = node.tag
+        if tag == _STR:  # most scalars: the safe constructor returns the text as it is
+            return node.value
         if tag == _TIMESTAMP:
             return node.value  # JSON has no dates: keep the text
         if tag not in _JSON_TAGS:
@@ -173,8 +177,9 @@ class _Builder:
 
 _SAFE = yaml.SafeLoader("")
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_STR = "tag:yaml.org,2002:str"
 _NUMBER_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
-_JSON_TAGS = _NUMBER_TAGS | {"tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:str"}
+_JSON_TAGS = _NUMBER_TAGS | {"tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", _STR}
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 

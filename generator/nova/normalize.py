@@ -16,7 +16,7 @@ from nova_runtime.template import PLACEHOLDER
 
 from .. import ir
 from ..diagnostics import Diagnostics
-from ..loader.refs import RefResolver
+from ..loader.refs import RefResolver, property_locations
 from ..loader.source import Document
 from ..naming import nfkc, snake_case
 from .channels import read_channel
@@ -107,7 +107,8 @@ class Normalizer:
             init=self.init(),
             errors=self.errors(),
             schemas=dict(self.refs.schemas),
-            schema_locations=self.schema_locations(),
+            schema_locations=self.refs.schema_locations(),
+            schema_nodes=self.refs.schema_nodes(),
             credential_locations={
                 name: self.location(join_pointer("/auth/credentials", name))
                 for name in (d.get("auth") or {}).get("credentials", {})
@@ -117,15 +118,6 @@ class Normalizer:
             },
             fingerprint=self.refs.fingerprint(),
         )
-
-    def schema_locations(self) -> dict[str, ir.Location]:
-        out = {}
-        for name in self.refs.schemas:
-            owner = self.refs.position_of(name)
-            if owner is not None:
-                position = owner[0].source.position(owner[1], key=True)
-                out[name] = ir.Location(position.file, position.line, position.column)
-        return out
 
     def servers(self) -> tuple[ir.Server, ...]:
         out = []
@@ -185,7 +177,7 @@ class Normalizer:
                     params_array=_is_array(r.get("params"), self),
                     params_ref=self.params_ref(r.get("params"), join_pointer(base, "params")),
                     reply=r.get("reply", True),
-                    public=r.get("public", True),
+                    public=r.get("public"),
                     examples=tuple(
                         ir.RequestExample(
                             params=e.get("params", {}),
@@ -230,7 +222,13 @@ class Normalizer:
         for name, prop in properties.items():
             schema = self.refs.rewrite(prop, doc, join_pointer(base, name))
             description = prop.get("description", "") if isinstance(prop, dict) else ""
-            out.append(ir.Param(name, schema if isinstance(schema, dict) else {}, name in required, description))
+            location, required_location = property_locations(doc, pointer, value, name)
+            out.append(
+                ir.Param(
+                    name, schema if isinstance(schema, dict) else {}, name in required, description,
+                    location, required_location,
+                )
+            )
         return tuple(out)
 
     def subscriptions(self) -> tuple[ir.SubscriptionMethod, ...]:

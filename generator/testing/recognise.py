@@ -37,7 +37,7 @@ class Recogniser:
         self.api = api
         # A request framed by the envelope carries its method, unless the envelope has none.
         methodless = api.envelope.request.method is None
-        self.requests = [r for r in api.requests if r.public and (r.body is not None or methodless)]
+        self.requests = [r for r in api.requests if r.public is not False and (r.body is not None or methodless)]
 
     def method_of(self, frame: Any, kind: FrameKind) -> str | None:
         """The wire method of the first request whose frame ``frame`` (of ``kind``) is; None

@@ -184,9 +184,9 @@ async def test_binance_subscribe_sends_stream_names_and_is_acked_by_id(
             assert str(ticker.bid_price) == "25.35190000"
             assert str(ticker.ask_quantity) == "40.66000000"
 
-            # The plain request takes the params list as it is.
-            assert await client.subscribe(params=["btcusdt@aggTrade"]) is None
-            assert frames(server, method="SUBSCRIBE")[-1]["params"] == ["btcusdt@aggTrade"]
+            # The SUBSCRIBE request itself is plumbing: no method (called directly it would
+            # subscribe with nothing to route the trades to).
+            assert not hasattr(client, "subscribe") and not hasattr(client, "unsubscribe")
 
 
 async def test_binance_unsubscribe_sends_the_stream_name_and_ends_the_iterator(
@@ -518,16 +518,7 @@ async def test_okx_error_event_raises_the_typed_error(okx_server: SpecServer) ->
     handlers = OkxRecorder()
     async with asyncio.timeout(TIMEOUT):
         async with OkxClient.connect(url=server.url, request_timeout=3.0, handlers=handlers) as client:
-            # The plain request is a send (its answer is an uncorrelated ack): the refusal
-            # reaches on_error as the typed error.
-            assert await client.subscribe(args=[okx_models.ChannelArg(**bad)]) is None
-            await handlers.error.wait()
-            (caught,) = handlers.errors
-            assert isinstance(caught, okx_errors.ChannelNotFound) and caught.code == "60018"
-            assert "BTC-XYZ" in caught.message
-            assert isinstance(caught, okx_errors.OkxError)
-
-            # Through the channel method: the subscription fails with the same typed error.
+            # The channel method: the subscription fails with the server's typed error.
             sub = client.subscribe_books(inst_id="BTC-XYZ")
             with pytest.raises(SubscriptionError) as failed:
                 await sub
@@ -535,13 +526,15 @@ async def test_okx_error_event_raises_the_typed_error(okx_server: SpecServer) ->
             assert failed.value.address == sub.address
             typed = failed.value.cause  # the server's error, typed
             assert isinstance(typed, okx_errors.ChannelNotFound) and typed.code == "60018"
+            assert "BTC-XYZ" in typed.message
+            assert isinstance(typed, okx_errors.OkxError)
 
             # The connection goes on.
             good = await client.subscribe_books(inst_id="BTC-USDT")
             (book,) = await take(good, 1)
             assert isinstance(book[0], okx_models.Book)
     errors_sent = [f for f in frames(server, op="subscribe") if f["args"] == [bad]]
-    assert len(errors_sent) == 2
+    assert len(errors_sent) == 1
 
 
 # =============================================================================================

@@ -139,29 +139,43 @@ BREAKS = [
     ),
     Break(
         "field-removed",
-        change("      price: { type: number }\n", ""),
+        change("      price: { type: number }\n", "").replace(
+            "required: [symbol, price]\n    properties:", "required: [symbol, price]\n    @@properties:"
+        ),
         "NOVA305",
         "field Ticker.price is removed or renamed",
     ),
     Break(
         "field-renamed",
         change("      price: { type: number }", "      last_price: { type: number }")
-        .replace("required: [symbol, price]", "required: [symbol, last_price]")
+        .replace("required: [symbol, price]\n    properties:", "required: [symbol, last_price]\n    @@properties:")
         .replace("price: 64000.5", "last_price: 64000.5"),
         "NOVA305",
         "field Ticker.price is removed or renamed",
     ),
     Break(
         "field-optional",
-        change("required: [symbol, price]", "required: [symbol]"),
+        change("required: [symbol, price]", "@@required: [symbol]"),
         "NOVA305",
         "field Ticker.price may now be absent (it is no longer required)",
+    ),
+    Break(
+        "field-optional-no-required-list",
+        change("    required: [symbol, price]\n    properties:\n      symbol:", "    properties:\n      @@symbol:"),
+        "NOVA305",
+        "field Ticker.symbol may now be absent (it is no longer required)",
+    ),
+    Break(
+        "nested-field-type",
+        change("      bids: { type: array, items: { type: number } }", "      bids: { type: array, @@items: { type: string } }"),
+        "NOVA307",
+        'field Book.bids[] is {"type": "string"}, not {"type": "number"}',
     ),
     Break(
         "param-required",
         change(
             "required: [symbol]\n      properties:\n        symbol: { type: string }\n        depth",
-            "required: [symbol, depth]\n      properties:\n        symbol: { type: string }\n        depth",
+            "required: [symbol, @@depth]\n      properties:\n        symbol: { type: string }\n        depth",
         ),
         "NOVA306",
         "parameter 'depth' of request get_book() is now required",
@@ -169,11 +183,11 @@ BREAKS = [
     Break(
         "param-new-required",
         change(
-            "        channels: { type: array, items: { type: string } }",
-            "        channels: { type: array, items: { type: string } }\n        token: { type: string }",
-        ).replace("required: [channels]", "required: [channels, token]"),
+            "        side: { enum: [buy, sell, both] }",
+            "        side: { enum: [buy, sell, both] }\n        token: { type: string }",
+        ).replace("required: [symbol]", "required: [symbol, @@token]"),
         "NOVA306",
-        "request subscribe() has a new required parameter 'token'",
+        "request get_book() has a new required parameter 'token'",
     ),
     Break(
         "param-removed",
@@ -183,7 +197,7 @@ BREAKS = [
     ),
     Break(
         "param-type",
-        change("        depth: { type: integer }", "        depth: { type: string }"),
+        change("        depth: { type: integer }", "        @@depth: { type: string }"),
         "NOVA307",
         "parameter 'depth' of request get_book() is str, not int",
     ),
@@ -204,7 +218,7 @@ BREAKS = [
     ),
     Break(
         "field-type",
-        change("      price: { type: number }", "      price: { type: string }").replace(
+        change("      price: { type: number }", "      @@price: { type: string }").replace(
             "price: 64000.5", 'price: "64000.5"'
         ),
         "NOVA307",
@@ -212,7 +226,7 @@ BREAKS = [
     ),
     Break(
         "enum-param",
-        change("side: { enum: [buy, sell, both] }", "side: { enum: [buy, sell] }"),
+        change("side: { enum: [buy, sell, both] }", "@@side: { enum: [buy, sell] }"),
         "NOVA308",
         "parameter 'side' of request get_book() no longer allows \"both\"",
     ),

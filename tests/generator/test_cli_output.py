@@ -9,7 +9,7 @@ import pytest
 
 from nova_gen.cli import main
 
-from .conftest import mutate
+from .conftest import GENERATED, mutate
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -23,7 +23,7 @@ def test_check_clean(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_writing_twice_is_byte_identical(project: Path, generated: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["spec.yaml", "-o", "out"]) == 0
-    assert "0 changed" in capsys.readouterr().out
+    assert "out/tickers: 9 files, none changed" in capsys.readouterr().out
     assert tree(project / "out") == tree(generated / "out")
     assert "__pycache__" not in str(list(tree(project / "out")))
 
@@ -54,7 +54,7 @@ def test_diff_exits_zero(project: Path, capsys: pytest.CaptureFixture[str]) -> N
 
 def test_stale_and_missing_files(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     package = project / "out" / "tickers"
-    (package / "extra.py").write_text("x = 1\n", encoding="utf-8")
+    (package / "extra.py").write_text(GENERATED + "x = 1\n", encoding="utf-8")
     (package / "errors.py").unlink()
     assert main(["spec.yaml", "-o", "out", "--check"]) == 1
     out, err = capsys.readouterr()
@@ -75,7 +75,7 @@ def test_a_stale_file_alone_fails_the_check(
     """Nothing else differs: the one file the spec does not produce is enough."""
     stale = project / "out" / "tickers" / extra
     stale.parent.mkdir(parents=True, exist_ok=True)
-    stale.write_text("x = 1\n", encoding="utf-8")
+    stale.write_text(GENERATED + "x = 1\n", encoding="utf-8")
     before = tree(project / "out")
     assert main(["spec.yaml", "-o", "out", "--check"]) == 1
     out, err = capsys.readouterr()
@@ -88,6 +88,56 @@ def test_a_stale_file_alone_fails_the_check(
     assert tree(project / "out") == before, "--check writes nothing"
     assert main(["spec.yaml", "-o", "out", "--diff"]) == 0  # shown, not a failure
     assert f"--- out/tickers/{extra}\n+++ /dev/null\n" in capsys.readouterr().out
+
+
+def test_first_generation_says_new_files(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["spec.yaml", "-o", "fresh"]) == 0
+    assert capsys.readouterr().out.startswith("fresh/tickers: 9 files, 9 new (")
+
+
+USER_FILES = {"my_helpers.py": "def helper() -> int:\n    return 1\n", "NOTES.md": "notes\n", "sub/a.py": "a = 1\n"}
+
+
+def test_user_files_in_the_package_are_kept_and_named(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The trial's data loss: files the user put in the package folder survive regeneration
+    (named, not removed) and do not fail --check; a stale generated file beside them goes."""
+    package = project / "out" / "tickers"
+    for name, text in USER_FILES.items():
+        (package / name).parent.mkdir(parents=True, exist_ok=True)
+        (package / name).write_text(text, encoding="utf-8")
+    (package / "old.py").write_text(GENERATED, encoding="utf-8")
+    capsys.readouterr()
+    assert main(["spec.yaml", "-o", "out"]) == 0
+    out, err = capsys.readouterr()
+    assert out.splitlines()[0] == "out/tickers/old.py: removed (the spec no longer produces it)"
+    assert out.splitlines()[1].startswith("out/tickers: 9 files, 1 removed (")
+    assert err.splitlines() == [f"out/tickers/{name}: not written by nova-gen, kept" for name in sorted(USER_FILES)]
+    assert {name: (package / name).read_text(encoding="utf-8") for name in USER_FILES} == USER_FILES
+    assert not (package / "old.py").exists()
+    assert main(["spec.yaml", "-o", "out", "--check"]) == 0
+    out, err = capsys.readouterr()
+    assert "out/tickers: up to date" in out and "out/tickers/NOTES.md: not written by nova-gen, kept" in err
+    assert main(["spec.yaml", "-o", "out", "--check", "-q"]) == 0
+    assert capsys.readouterr() == ("", "")
+
+
+def test_a_user_file_that_shadows_a_generated_module_fails_the_check(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    package = project / "out" / "tickers"
+    (package / "client").mkdir()
+    (package / "client" / "__init__.py").write_text("mine = 1\n", encoding="utf-8")
+    assert main(["spec.yaml", "-o", "out", "--check"]) == 1
+    out, err = capsys.readouterr()
+    assert "@@ shadows client.py: remove or rename it @@" in out
+    assert "out/tickers/client/__init__.py: shadows client.py" in err.splitlines()
+    assert main(["spec.yaml", "-o", "out", "-q"]) == 0  # kept, with a warning even when quiet
+    assert capsys.readouterr().err == (
+        "out/tickers/client/__init__.py: warning: not written by nova-gen, kept; it shadows client.py\n"
+    )
+    assert (package / "client" / "__init__.py").read_text(encoding="utf-8") == "mine = 1\n"
+    assert main(["spec.yaml", "-o", "out", "--check", "--error-format", "json"]) == 1
+    assert '"message": "file shadows the generated module client.py' in capsys.readouterr().out
 
 
 def test_bytecode_caches_are_not_stale(project: Path, capsys: pytest.CaptureFixture[str]) -> None:

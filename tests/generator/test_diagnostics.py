@@ -287,7 +287,8 @@ CASES = [
                 mutate("  get_time:\n", "  @@get_time:\n")),
          "NOVA080", severity="warning", message="nothing recognises one", hint="reply: false"),
     Case("081-plumbing", mutate("    addresses: /channels", '    addresses: /channels\n    subscription_id: ""',
-                                mutate("  subscribe:\n    method: public/subscribe", "  @@subscribe:\n    method: public/subscribe")),
+                                mutate("  subscribe:\n    method: public/subscribe",
+                                       "  @@subscribe:\n    method: public/subscribe\n    public: true")),
          "NOVA081", severity="warning", message="cannot be called on its own", hint="public: false"),
     Case("094-max-batch", mutate("    addresses: /channels\n", "    addresses: /channels\n"
                                   "    batch: false\n    max_batch: @@10\n"),

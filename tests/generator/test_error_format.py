@@ -12,7 +12,7 @@ from nova_gen.cli import main
 from nova_gen.diagnostics import Diagnostic, Position
 from nova_gen.report import github_annotation
 
-from .conftest import BASE, mutate
+from .conftest import BASE, GENERATED, mutate
 
 ROOT = Path(__file__).parents[2]
 BROKEN = mutate("nova: 1", "nova: 3")  # NOVA004 at 1:7
@@ -86,7 +86,7 @@ def test_check_annotations_point_at_the_stale_files(
         mutate("Current server time in milliseconds.", "Server time, in ms."), encoding="utf-8"
     )
     package = project / "out" / "tickers"
-    (package / "extra.py").write_text("x = 1\n", encoding="utf-8")
+    (package / "extra.py").write_text(GENERATED + "x = 1\n", encoding="utf-8")
     (package / "errors.py").unlink()
     client = (package / "client.py").read_text("utf-8").splitlines()
     first = next(
@@ -137,9 +137,9 @@ def test_regeneration_names_every_removed_file(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     package = project / "out" / "tickers"
-    (package / "old_module.py").write_text("x = 1\n", encoding="utf-8")
+    (package / "old_module.py").write_text(GENERATED + "x = 1\n", encoding="utf-8")
     (package / "sub").mkdir()
-    (package / "sub" / "notes.txt").write_text("n\n", encoding="utf-8")
+    (package / "sub" / "notes.txt").write_text(GENERATED, encoding="utf-8")
     assert main(["spec.yaml", "-o", "out", "-q"]) == 0  # even when quiet
     lines = capsys.readouterr().out.splitlines()
     assert lines == [

@@ -80,6 +80,7 @@ def test_nfkc_lookalikes_of_generated_names_are_suffixed(tmp_path: Path) -> None
     duplicate argument (a SyntaxError in client.py) with exit 0."""
     spec = mutate("        channels: {", "        \uff53elf: { type: string }\n        \uff54imeout: { type: string }\n"
                   "        channels: {")
+    spec = mutate("    method: public/subscribe\n", "    method: public/subscribe\n    public: true\n", spec)
     out, diagnostics = generated(tmp_path, spec, "lookalike")
     assert [d.code for d in diagnostics.items] == ["NOVA070", "NOVA070"]
     with imported(out, "lookalike") as package:
@@ -236,6 +237,7 @@ def test_asyncapi_messages_named_like_runtime_hooks_get_suffixed_hooks(tmp_path:
 
 def test_parameters_self_and_timeout_are_suffixed(tmp_path: Path) -> None:
     spec = mutate("        channels: {", "        self: { type: string }\n        timeout: { type: number }\n        channels: {")
+    spec = mutate("    method: public/subscribe\n", "    method: public/subscribe\n    public: true\n", spec)
     out, diagnostics = generated(tmp_path, spec, "plain_shadow")
     assert [d.message.split("it is named ")[1] for d in diagnostics.items] == ["'self_'", "'timeout_'"]
     with imported(out, "plain_shadow") as package:

@@ -74,6 +74,7 @@ def spec_for(t: dict[str, str]) -> dict[str, Any]:
             },
             "subscribe": {
                 "method": "public/subscribe" if t["method"] != "public/subscribe" else "sub",
+                "public": True,  # a method too, not only the channels' plumbing
                 "params": {"type": "object", "properties": {"channels": {"type": "array", "items": {"type": "string"}}}},
             },
         },
@@ -283,6 +284,7 @@ def nova_doc(t: dict[str, str], name: str) -> dict[str, Any]:
             },
             "subscribe": {
                 "method": "public/subscribe" if t["method"] != "public/subscribe" else "sub",
+                "public": True,  # a method too, not only the channels' plumbing
                 "params": {"type": "object", "properties": {"channels": {"type": "array", "items": {"type": "string"}}}},
             },
             "login": {"method": "public/login" if t["method"] != "public/login" else "login", "result": {}},

@@ -9,14 +9,19 @@ of that copy. Switching a package from one mode to the other names every file it
 from __future__ import annotations
 
 import ast
+import os
+import re
 import shutil
 import subprocess
 import sys
 import tomllib
+import venv
+from importlib import metadata
 from pathlib import Path
 
 import nova_runtime
 import pytest
+from mypy import api as mypy_api
 from nova_runtime.version import release, require_runtime, satisfies
 
 from nova_gen.cli import main
@@ -193,6 +198,52 @@ def test_vendored_mode_copies_the_runtime_and_never_imports_nova_runtime(project
     assert proc.stdout.split() == ["tickers._runtime.options", "False"]
 
 
+def environment_of(folder: Path, requirements: list[str]) -> Path:
+    """A Python environment at ``folder`` (a venv without pip) holding exactly the distributions
+    ``requirements`` name and what they require (no extras), linked from this interpreter's
+    site-packages: what ``pip install`` of them alone would give. Returns its python."""
+    venv.EnvBuilder(with_pip=False).create(folder)
+    site = next(folder.glob("lib/python*/site-packages"))
+    seen: set[str] = set()
+    def name(requirement: str) -> str:  # PEP 508: the name comes first
+        return re.split(r"[\s\[<>=!~;]", requirement, maxsplit=1)[0]
+
+    todo = [name(r) for r in requirements]
+    while todo:
+        dist = metadata.distribution(todo.pop())
+        if dist.metadata["Name"].lower() in seen:
+            continue
+        seen.add(dist.metadata["Name"].lower())
+        todo += [name(r) for r in dist.requires or [] if "extra ==" not in r]
+        for top in {f.parts[0] for f in dist.files or [] if f.parts[0] != ".." and not f.name.endswith(".pth")}:
+            if Path(dist.locate_file(top)).exists() and not (site / top).exists():
+                (site / top).symlink_to(Path(dist.locate_file(top)))
+    return folder / "bin" / "python"
+
+
+def test_a_vendored_package_type_checks_with_or_without_the_optional_picows(project: Path) -> None:
+    """The vendored copy holds the optional picows transport: ``mypy --strict`` passes with only
+    the runtime's dependencies installed (websockets, pydantic), and with picows installed too;
+    without picows the package imports, with it the transport module imports."""
+    assert main(["spec.yaml", "-o", "out", "-q", "--vendor-runtime"]) == 0
+    runtime = tomllib.loads((ROOT / "runtime" / "pyproject.toml").read_text("utf-8"))
+    bare = environment_of(project / "env", runtime["project"]["dependencies"])
+    probe = "import importlib.util as u; print([u.find_spec(m) is not None for m in ('websockets', 'pydantic', 'picows')])"
+    assert subprocess.run([bare, "-c", probe], capture_output=True, text=True, timeout=60).stdout == "[True, True, False]\n"
+    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60).stdout == "[True, True, True]\n"
+    for interpreter in (bare, Path(sys.executable)):
+        stdout, stderr, status = mypy_api.run(
+            ["--strict", "--no-incremental", "--cache-dir", os.devnull, "--python-executable", str(interpreter),
+             str(project / "out" / "tickers")]
+        )
+        assert status == 0, (interpreter, stdout + stderr)
+    proc = subprocess.run([bare, "-c", "import tickers"], cwd=project / "out", capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    proc = python(["-c", "import tickers._runtime.picows_transport as t; print(t.PicowsSocket.__mro__[1].__module__)"],
+                  [project / "out"], project / "out")
+    assert proc.stdout.split()[0].startswith("picows"), proc.stderr
+
+
 def test_check_names_every_edited_missing_and_extra_file_of_the_vendored_copy(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -202,12 +253,14 @@ def test_check_names_every_edited_missing_and_extra_file_of_the_vendored_copy(
     client.write_text(client.read_text("utf-8").replace("def ", "def  ", 1), encoding="utf-8")
     (runtime / "version.py").unlink()
     (runtime / "patch.py").write_text("# a local fix\n", encoding="utf-8")
+    (runtime / "gone.py").write_text(runtime_files()["version.py"], encoding="utf-8")
     capsys.readouterr()
     assert main(["spec.yaml", "-o", "out", "--check", "--vendor-runtime"]) == 1
     out, err = capsys.readouterr()
     assert "out/tickers/_runtime/core/session.py: changed" in err
     assert "out/tickers/_runtime/version.py: missing" in err
-    assert "out/tickers/_runtime/patch.py: stale" in err
+    assert "out/tickers/_runtime/gone.py: stale" in err  # it has the generated header
+    assert "out/tickers/_runtime/patch.py: not written by nova-gen, kept" in err
     assert "--- out/tickers/_runtime/core/session.py\n+++ out/tickers/_runtime/core/session.py (generated)" in out
     # regenerating restores the copy
     assert main(["spec.yaml", "-o", "out", "-q", "--vendor-runtime"]) == 0

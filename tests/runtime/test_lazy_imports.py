@@ -63,3 +63,20 @@ def test_every_public_name_resolves() -> None:
     assert set(nova_runtime.__all__) <= set(dir(nova_runtime))
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         nova_runtime.nope  # noqa: B018
+
+
+def test_one_module_of_the_core_loads_only_what_it_imports() -> None:
+    """nova-gen reads ``json_equal`` and ``canonical`` from the core: importing them loads
+    neither the rest of the core nor ``websockets`` (the core's names load on first use)."""
+    loaded = loaded_after("import nova_runtime.core.match, nova_runtime.core.subscriptions")
+    assert loaded == ["nova_runtime.core", "nova_runtime.core.match", "nova_runtime.core.subscriptions"]
+
+
+def test_every_core_name_resolves() -> None:
+    import nova_runtime.core as core
+
+    for name in core.__all__:
+        assert getattr(core, name) is not None, name
+    assert set(core.__all__) <= set(dir(core))
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        core.nope  # noqa: B018

@@ -13,8 +13,9 @@ asyncio machinery and ``websockets``, which a client loads when it connects.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from .lazy import lazy_names
 from .version import __version__ as __version__
 
 if TYPE_CHECKING:
@@ -142,16 +143,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _MODULES.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    # __import__ rather than importlib.import_module: the same import, and one that
-    # ``python -X importtime`` reports.
-    value = getattr(__import__(f"{__name__}{module}", fromlist=[name]), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_MODULES))
+__getattr__, __dir__ = lazy_names(__name__, _MODULES, globals())

@@ -37,7 +37,18 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from picows import WSCloseCode, WSFrame, WSListener, WSMsgType, WSTransport, ws_connect
+# picows is an optional extra: this module is imported only when the transport is chosen, and
+# a package that vendors the runtime must pass `mypy --strict` without picows installed. Where
+# it is missing its names are Any (so the two ignores below); where it is installed they are
+# typed and the ignores unused ("unused-ignore" keeps --strict quiet about that).
+from picows import (  # type: ignore[import-not-found, unused-ignore]
+    WSCloseCode,
+    WSFrame,
+    WSListener,
+    WSMsgType,
+    WSTransport,
+    ws_connect,
+)
 from websockets.proxy import get_proxy
 from websockets.uri import parse_uri
 
@@ -110,7 +121,7 @@ def _headers(kwargs: Mapping[str, Any], offered: tuple[str, ...]) -> dict[str, s
     return headers
 
 
-class PicowsSocket(WSListener, Delivery):
+class PicowsSocket(WSListener, Delivery):  # type: ignore[misc, unused-ignore]
     """One picows connection as a :class:`~.transport.Socket`; picows calls the ``on_ws_*``
     methods (inside its ``buffer_updated``, so they must not block)."""
 

@@ -2,42 +2,119 @@
 
 Time is passed in by the caller (``now``), and the core answers with frames to send and
 outcomes to act on, so every rule can be unit-tested without a server.
+
+Every name is imported from its module when first used (PEP 562 ``__getattr__``), as in
+``nova_runtime`` itself: importing one module of the core (``nova_runtime.core.match``, say)
+loads that module, not all of the core with ``websockets``.
 """
 
-from .auth import AuthState, MissingCredential, Secret, SignHook, resolve_credentials
-from .backoff import DEFAULT_CLOSE_CODES, Backoff, CloseAction, classify_close
-from .correlator import Correlator, Pending, PendingKind
-from .dispatcher import (
-    Dispatcher,
-    Drifted,
-    ErrorReply,
-    Event,
-    GapNotification,
-    Malformed,
-    MatchAck,
-    Notification,
-    Outcome,
-    PingReceived,
-    Response,
-    StrayReply,
-    SubscriptionEnded,
-    TemplateNotification,
-    Unknown,
-)
-from .lenient import ValidationPolicy, drifted_fields, lenient_parse, raw_frame
-from .match import compile_match
-from .pings import PingTracker
-from .ratelimit import (
-    Limiter,
-    SlidingWindow,
-    TokenBucket,
-    connect_limiter_for,
-    limiter_for,
-    window_for,
-)
-from .session import Session, SubscribeAck, SubscribeFailed, SubscribeRetry, WaiterReply
-from .subscriptions import RestoreStep, SubEntry, Subscriptions, SubState
-from .waiters import Waiter, Waiters
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..lazy import lazy_names
+
+if TYPE_CHECKING:
+    from .auth import (
+        AuthState,
+        MissingCredential,
+        Secret,
+        SignHook,
+        resolve_credentials,
+    )
+    from .backoff import DEFAULT_CLOSE_CODES, Backoff, CloseAction, classify_close
+    from .correlator import Correlator, Pending, PendingKind
+    from .dispatcher import (
+        Dispatcher,
+        Drifted,
+        ErrorReply,
+        Event,
+        GapNotification,
+        Malformed,
+        MatchAck,
+        Notification,
+        Outcome,
+        PingReceived,
+        Response,
+        StrayReply,
+        SubscriptionEnded,
+        TemplateNotification,
+        Unknown,
+    )
+    from .lenient import ValidationPolicy, drifted_fields, lenient_parse, raw_frame
+    from .match import compile_match
+    from .pings import PingTracker
+    from .ratelimit import (
+        Limiter,
+        SlidingWindow,
+        TokenBucket,
+        connect_limiter_for,
+        limiter_for,
+        window_for,
+    )
+    from .session import (
+        Session,
+        SubscribeAck,
+        SubscribeFailed,
+        SubscribeRetry,
+        WaiterReply,
+    )
+    from .subscriptions import RestoreStep, SubEntry, Subscriptions, SubState
+    from .waiters import Waiter, Waiters
+
+_MODULES: dict[str, str] = {
+    "AuthState": ".auth",
+    "Backoff": ".backoff",
+    "CloseAction": ".backoff",
+    "Correlator": ".correlator",
+    "DEFAULT_CLOSE_CODES": ".backoff",
+    "Dispatcher": ".dispatcher",
+    "Drifted": ".dispatcher",
+    "ErrorReply": ".dispatcher",
+    "Event": ".dispatcher",
+    "GapNotification": ".dispatcher",
+    "Limiter": ".ratelimit",
+    "Malformed": ".dispatcher",
+    "MatchAck": ".dispatcher",
+    "MissingCredential": ".auth",
+    "Notification": ".dispatcher",
+    "Outcome": ".dispatcher",
+    "Pending": ".correlator",
+    "PendingKind": ".correlator",
+    "PingReceived": ".dispatcher",
+    "PingTracker": ".pings",
+    "Response": ".dispatcher",
+    "RestoreStep": ".subscriptions",
+    "Secret": ".auth",
+    "Session": ".session",
+    "SignHook": ".auth",
+    "SlidingWindow": ".ratelimit",
+    "StrayReply": ".dispatcher",
+    "SubEntry": ".subscriptions",
+    "SubState": ".subscriptions",
+    "SubscribeAck": ".session",
+    "SubscribeFailed": ".session",
+    "SubscribeRetry": ".session",
+    "SubscriptionEnded": ".dispatcher",
+    "Subscriptions": ".subscriptions",
+    "TemplateNotification": ".dispatcher",
+    "TokenBucket": ".ratelimit",
+    "Unknown": ".dispatcher",
+    "ValidationPolicy": ".lenient",
+    "Waiter": ".waiters",
+    "WaiterReply": ".session",
+    "Waiters": ".waiters",
+    "classify_close": ".backoff",
+    "compile_match": ".match",
+    "connect_limiter_for": ".ratelimit",
+    "drifted_fields": ".lenient",
+    "lenient_parse": ".lenient",
+    "limiter_for": ".ratelimit",
+    "raw_frame": ".lenient",
+    "resolve_credentials": ".auth",
+    "window_for": ".ratelimit",
+}
+"""Public name -> the module that defines it, imported on first use."""
 
 __all__ = [
     "DEFAULT_CLOSE_CODES",
@@ -91,3 +168,6 @@ __all__ = [
     "resolve_credentials",
     "window_for",
 ]
+
+
+__getattr__, __dir__ = lazy_names(__name__, _MODULES, globals())
