@@ -7,25 +7,30 @@ contradict their own schemas.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 import jsonschema
-from nova_runtime.core.match import json_equal
+from nova_runtime.core.match import compile_match, json_equal
+from nova_runtime.pointer import compile_pointer, set_at
 from nova_runtime.protocol import Match
 from nova_runtime.template import PLACEHOLDER
 
 from . import ir
 from .diagnostics import Diagnostics, Position
 from .plumbing import awaits_reply, plumbing_reason
+from .satisfy import Unsatisfiable, describe, earlier_rules, satisfy
 from .schemavalid import meta_schema_validator
 
 
 def check_api(api: ir.Api, diagnostics: Diagnostics) -> None:
     schemas_ok = _check_schemas(api, diagnostics)
     _check_dispatch(api, diagnostics)
+    _check_rules(api, diagnostics)
+    _check_auth_pointers(api, diagnostics)
     _check_methods(api, diagnostics)
     if schemas_ok:  # examples cannot be checked against schemas jsonschema rejects
         _check_examples(api, diagnostics)
@@ -138,6 +143,125 @@ def _allowed(match: Match) -> dict[str, tuple[Any, ...]]:
 
 def _json_in(value: Any, values: tuple[Any, ...]) -> bool:
     return any(json_equal(value, v) for v in values)
+
+
+def _check_rules(api: ir.Api, diagnostics: Diagnostics) -> None:
+    """Rules no frame can meet (NOVA084), rules whose frames the client reads as another
+    kind first (NOVA085), and a heartbeat ping request whose pong is no reply (NOVA086):
+    each found by building the frame as the local test server would (:mod:`.satisfy`)."""
+    env = api.envelope
+    earlier = earlier_rules(env)
+    rules: list[tuple[str, str, Match, ir.Location | None]] = [
+        (kind, f"the envelope's `{kind}` rule", rule.when, api.envelope_locations.get(kind))
+        for kind, rule in (
+            ("error", env.error),
+            ("result_error", env.result_error),
+            ("response", env.response),
+            ("notification", env.notification),
+        )
+        if rule is not None
+    ]
+    rules += [("event", f"event {e.name!r}", e.when, e.location) for e in api.events if e.frame == "json"]
+    for kind, what, when, location in rules:
+        try:
+            frame = satisfy(copy.deepcopy(dict(env.template)), when, earlier.get(kind, ()))
+        except Unsatisfiable:
+            diagnostics.error(
+                "NOVA084",
+                f"no frame can meet {what}: {describe(when)} contradicts itself",
+                _at(location, api),
+                hint="a pointer cannot both equal a value and be `not` that value, nor be both "
+                "present and absent; drop one of the two conditions",
+            )
+            continue
+        shadow = next((m for m in earlier.get(kind, ()) if compile_match(m)(frame)), None)
+        if shadow is not None:
+            diagnostics.warning(
+                "NOVA085",
+                f"frames that meet {what} also meet the rule {describe(shadow)}, which the "
+                "client tries first: they would be read as that kind",
+                _at(location, api),
+                hint="make the rules exclude each other, e.g. `not: {/success: [true]}` on the error "
+                "rule and `not: {/success: [false]}` on the response rule, with a value that tells them apart",
+            )
+    _check_ping_request(api, diagnostics)
+
+
+def _check_ping_request(api: ir.Api, diagnostics: Diagnostics) -> None:
+    """A request that is also the heartbeat's client ping: its generated method waits for a
+    reply, so the pong must be one (meet the `response` rule)."""
+    ping = api.heartbeat.client_ping
+    response = api.envelope.response
+    if ping is None or ping.pong is None or ping.send.request is None or response is None:
+        return
+    request = api.request_by_method(ping.send.request)
+    if request is None or not request.reply or not request.correlated:
+        return
+    pong: dict[str, Any] = copy.deepcopy(dict(api.envelope.template))
+    set_at(pong, compile_pointer(response.id), 1)  # the pong echoes the ping's id
+    try:
+        pong = satisfy(pong, ping.pong)
+    except Unsatisfiable:
+        return  # the pong rule itself is reported where rules are checked
+    if compile_match(response.when)(pong):
+        return
+    diagnostics.warning(
+        "NOVA086",
+        f"request {request.name!r} is the heartbeat ping, but its pong {describe(ping.pong)} does not "
+        f"meet the envelope's `response` rule {describe(response.when)}: its method would wait for a "
+        "reply that never comes",
+        _at(request.location, api),
+        hint="let the `response` rule accept the pong (e.g. `in: {/type: [result, pong]}`), or write "
+        "`reply: false` on the request",
+    )
+
+
+def _check_auth_pointers(api: ir.Api, diagnostics: Diagnostics) -> None:
+    """An ``auth.token`` / ``expires_in`` / ``refresh_token`` written in the spec that
+    names a member the login result's schema cannot have: the client would never find a
+    token there (NOVA087). Pointers left to their defaults are ignored where the reply has
+    no such member (docs/spec-language.md, Auth)."""
+    auth = api.auth
+    login = api.request_by_method(auth.request) if auth is not None else None
+    if auth is None or login is None:
+        return
+    for key, location in api.auth_pointer_locations.items():
+        pointer = getattr(auth, key)
+        if pointer and not _may_have(api, login.result, compile_pointer(pointer)):
+            diagnostics.warning(
+                "NOVA087",
+                f"auth.{key} {pointer!r} names a member the result of the login request "
+                f"{login.name!r} cannot have: the client never finds one there",
+                _at(location, api),
+                hint="point it at a member of the login result's schema, or leave the key out",
+            )
+
+
+def _may_have(api: ir.Api, schema: Any, tokens: tuple[str, ...]) -> bool:
+    """Whether a value valid against ``schema`` may have a member at ``tokens`` (an
+    approximation that errs towards yes: combinators and open objects may)."""
+    for _ in range(64):  # a $ref chain is followed this far at most
+        if not tokens:
+            return True
+        if not isinstance(schema, dict):
+            return schema is not False
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            schema = api.schemas.get(ref.removeprefix("#/$defs/"), {})
+            continue
+        if any(k in schema for k in ("oneOf", "anyOf", "allOf", "if", "$ref")):
+            return True
+        types = schema.get("type")
+        types = [types] if isinstance(types, str) else types
+        if isinstance(types, list) and "object" not in types and "array" not in types:
+            return False
+        props = schema.get("properties")
+        if isinstance(props, dict) and tokens[0] in props:
+            schema, tokens = props[tokens[0]], tokens[1:]
+            continue
+        closed = schema.get("additionalProperties") is False or "const" in schema or "enum" in schema
+        return not closed and not isinstance(props, dict)
+    return True
 
 
 def template_regex(address: str) -> re.Pattern[str]:

@@ -277,6 +277,12 @@ class Api:
     """Where each error code is written, by the code's text."""
     name_location: Location | None = None
     """Where the package name comes from (``name``, or the AsyncAPI ``info.title``)."""
+    auth_pointer_locations: dict[str, Location] = field(default_factory=dict)
+    """Where ``auth.token``, ``auth.expires_in`` and ``auth.refresh_token`` are written, by
+    key; a pointer left to its default has none."""
+    envelope_locations: dict[str, Location] = field(default_factory=dict)
+    """Where each envelope rule's ``when`` is written, by rule (``response``, ``error``,
+    ``result_error``, ``notification``); a rule from a preset has none."""
 
     def request(self, name: str) -> Request:
         return next(r for r in self.requests if r.name == name)

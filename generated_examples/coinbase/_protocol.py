@@ -21,7 +21,7 @@ from .channels import (
 )
 
 SPEC_FINGERPRINT = (
-    "sha256:3c265262edc4bdad36000752de18b1b17809b498d46834a6b05e4ab27dcea1dc"
+    "sha256:6ded59a15ca3e3f4e2dc4f8d3099dacc69f3442e447e8745a378810310028040"
 )
 """The content of the spec this package was generated from (comments and layout aside)."""
 
@@ -198,9 +198,7 @@ USER_CHANNEL: p.ChannelSpec[models.UserMessage, UserChannel] = p.ChannelSpec(
 
 SUBSCRIPTIONS_EVENT: p.EventSpec[models.SubscriptionsMessage] = p.EventSpec(
     name="subscriptions",
-    when=p.Match(
-        present=("/events/0/subscriptions",), equals=(("/channel", "subscriptions"),)
-    ),
+    when=p.Match(equals=(("/channel", "subscriptions"),)),
     payload="",
     parse=TypeAdapter[models.SubscriptionsMessage](
         models.SubscriptionsMessage
@@ -227,7 +225,8 @@ PROTOCOL = p.Protocol(
         request=p.RequestFrame(method="/type", params="", id=None),
         notification=p.NotificationRule(
             when=p.Match(
-                present=("/channel", "/events"), absent=("/events/0/subscriptions",)
+                present=("/channel", "/events"),
+                none_of=(("/channel", ("subscriptions",)),),
             ),
             channel="/channel",
             payload="",

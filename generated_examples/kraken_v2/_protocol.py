@@ -17,7 +17,7 @@ from .channels import (
 )
 
 SPEC_FINGERPRINT = (
-    "sha256:d601c3f0bccbb876a7acf1c607768d3bda3055ab41d7e243e707e7c74e2f9e98"
+    "sha256:ca7393f3c2bd8a25f62735c45cce32a2fd56799e2df5560c838d7fe30cb0a464"
 )
 """The content of the spec this package was generated from (comments and layout aside)."""
 
@@ -233,7 +233,7 @@ EXECUTIONS_CHANNEL: p.ChannelSpec[models.ExecutionsMessage, ExecutionsChannel] =
 
 STATUS_EVENT: p.EventSpec[models.StatusMessage] = p.EventSpec(
     name="status",
-    when=p.Match(present=("/data/0/system",), equals=(("/channel", "status"),)),
+    when=p.Match(equals=(("/channel", "status"),)),
     payload="",
     parse=TypeAdapter[models.StatusMessage](models.StatusMessage).validate_python,
     hook="on_status",
@@ -270,7 +270,8 @@ PROTOCOL = p.Protocol(
         ),
         notification=p.NotificationRule(
             when=p.Match(
-                present=("/channel", "/type", "/data"), absent=("/data/0/system",)
+                present=("/channel", "/type", "/data"),
+                none_of=(("/channel", ("status",)),),
             ),
             channel="/channel",
             payload="",

@@ -24,7 +24,7 @@ from nova_runtime.pointer import join_pointer
 
 from ..diagnostics import Diagnostics
 from ..loader.source import Document, load_document
-from ..nova.validate import language_schema
+from ..nova.validate import language_schema, report_unknown_keys
 
 KEYS = (
     "name",
@@ -102,6 +102,8 @@ def _check(key: str, value: Any, doc: Document, pointer: str, diagnostics: Diagn
         where = pointer
         for token in path[path_offset:]:
             where = join_pointer(where, token)
+        if report_unknown_keys(error, doc, where, diagnostics, "NOVA114", f"{key}: "):
+            continue
         diagnostics.error(
             "NOVA114",
             f"{key}: {error.message[:160]}",

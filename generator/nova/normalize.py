@@ -116,6 +116,16 @@ class Normalizer:
             error_locations={
                 str(code): self.location(join_pointer("/errors", str(code))) for code in d.get("errors", {})
             },
+            auth_pointer_locations={
+                key: self.location(f"/auth/{key}")
+                for key in ("token", "expires_in", "refresh_token")
+                if isinstance(d.get("auth"), dict) and key in d["auth"]
+            },
+            envelope_locations={
+                kind: self.location(f"/envelope/{kind}/when" if "when" in rule else f"/envelope/{kind}")
+                for kind, rule in (d.get("envelope") or {}).items()
+                if isinstance(rule, dict) and kind in ("response", "error", "result_error", "notification")
+            },
             fingerprint=self.refs.fingerprint(),
         )
 

@@ -55,6 +55,33 @@ def validate_structure(doc: Document, diagnostics: Diagnostics) -> None:
         _report(error, doc, diagnostics)
 
 
+def report_unknown_keys(
+    error: jsonschema.ValidationError,
+    doc: Document,
+    pointer: str,
+    diagnostics: Diagnostics,
+    code: str = "NOVA003",
+    prefix: str = "",
+) -> bool:
+    """For an ``additionalProperties`` error at ``pointer``: report each key the schema does
+    not allow, at the key, with the closest allowed key as the hint (or the allowed keys);
+    True when it was such an error."""
+    if error.validator != "additionalProperties" or not isinstance(error.instance, dict):
+        return False
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    allowed = list(schema.get("properties", {}))
+    known = set(allowed)
+    for key in sorted(str(k) for k in error.instance if k not in known):
+        close = difflib.get_close_matches(key, allowed, 1)
+        diagnostics.error(
+            code,
+            f"{prefix}unknown key {key!r}",
+            doc.source.position(join_pointer(pointer, key), key=True),
+            hint=f"did you mean {close[0]!r}?" if close else "allowed here: " + ", ".join(allowed),
+        )
+    return True
+
+
 def _report(error: jsonschema.ValidationError, doc: Document, diagnostics: Diagnostics) -> None:
     if error.validator == "const" and list(error.absolute_path) == ["nova"]:
         return  # reported as NOVA004
@@ -67,19 +94,7 @@ def _report(error: jsonschema.ValidationError, doc: Document, diagnostics: Diagn
     pointer = ""
     for token in error.absolute_path:
         pointer = join_pointer(pointer, token)
-    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        schema = error.schema if isinstance(error.schema, dict) else {}
-        allowed = list(schema.get("properties", {}))
-        known = set(allowed)
-        for key in sorted(k for k in error.instance if k not in known):
-            close = difflib.get_close_matches(key, allowed, 1)
-            hint = f"did you mean {close[0]!r}?" if close else "allowed here: " + ", ".join(allowed)
-            diagnostics.error(
-                "NOVA003",
-                f"unknown key {key!r}",
-                doc.source.position(join_pointer(pointer, key), key=True),
-                hint=hint,
-            )
+    if report_unknown_keys(error, doc, pointer, diagnostics):
         return
     where = "/".join(str(t) for t in error.absolute_path) or "the document"
     message = error.message

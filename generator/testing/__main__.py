@@ -18,14 +18,19 @@ from .server import SpecServer
 
 
 def _load(path: str, perspective: str | None) -> Api:
-    """Load a spec (an AsyncAPI document read from ``perspective``'s side); on errors print
-    its diagnostics and exit with status 2."""
+    """Load a spec (an AsyncAPI document read from ``perspective``'s side); print its
+    warnings (a rule whose frames the client would read as another kind, NOVA085, is one);
+    on errors print its diagnostics and exit with status 2."""
     # The loader is imported dynamically, here: importing the server never pulls it in,
     # and type-checking this package does not depend on the loader's modules.
     loader = importlib.import_module("nova_gen.loader")
     load_api = cast(Callable[..., Api], loader.load_api)
+    found = importlib.import_module("nova_gen.diagnostics").Diagnostics()
     try:
-        return load_api(path, perspective=perspective)
+        api = load_api(path, found, perspective=perspective)
+        for item in getattr(found, "items", ()):
+            print(item.format(), file=sys.stderr)
+        return api
     except Exception as exc:  # SpecError carries the diagnostics to show
         diagnostics = getattr(exc, "diagnostics", None)
         if diagnostics is None:
@@ -98,11 +103,15 @@ async def _serve(server: SpecServer) -> None:
 
 def main(argv: Sequence[str] | None = None, prog: str = "python -m nova_gen.testing") -> int:
     args = _parser(prog).parse_args(argv)
+    # -v is about this server's own frames: the "nova" loggers go to DEBUG, the rest of the
+    # process (asyncio's "Using selector", libraries) stays at INFO.
     logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO,
+        level=logging.WARNING if args.quiet else logging.INFO,
         format="%(asctime)s %(name)s %(levelname)s %(message)s",
     )
-    if not args.verbose:
+    if args.verbose:
+        logging.getLogger("nova").setLevel(logging.DEBUG)
+    else:
         logging.getLogger("nova.testing.server.ws").setLevel(logging.WARNING)
     api = _load(args.spec, args.perspective)
     server = SpecServer(

@@ -2,8 +2,9 @@
 
 When the spec's login request (``api.auth.request``) arrives, :class:`AuthServer` checks the
 credentials (if the test gave any), mints a fresh token pair ``tok-<n>`` /
-``refresh-<n>`` and builds the reply from the login example with the token, refresh token
-and lifetime written at the spec's pointers. It also tells which wire methods need an
+``refresh-<n>`` and answers with the login example's result, the token, refresh token and
+lifetime written at the spec's pointers where the example has them (nothing invented: an
+example that answers ``null`` is answered ``null``, and the connection is authorised). It also tells which wire methods need an
 authorised connection (``requires_auth`` on requests and subscription methods).
 
 Deribit's ``client_signature`` grant is verified for real when the expected credentials
@@ -25,7 +26,7 @@ from typing import Any
 
 from ..ir import Api, Request
 from .faults import ErrorReply
-from .framing import read_at, write_at
+from .framing import has_at, read_at, write_at
 
 __all__ = ["AuthServer", "LoginResult", "client_signature"]
 
@@ -161,15 +162,15 @@ class AuthServer:
             token, refresh = f"tok-{n}", f"refresh-{n}"
             self._tokens[token] = self._clock() + self.token_lifetime
             self._last_refresh = refresh
+        # The example's own reply, with the fresh values at the places it already has: a
+        # login whose example answers `null` (Home Assistant) is answered `null`.
         result = copy.deepcopy(self._example_result(params))
-        if not isinstance(result, dict):
-            result = {}
         for pointer, value in (
             (self.auth.token, token),
             (self.auth.refresh_token, refresh),
             (self.auth.expires_in, self._wire_lifetime()),
         ):
-            if pointer is not None:
+            if pointer is not None and isinstance(result, dict) and has_at(result, pointer):
                 write_at(result, pointer, value)
         return LoginResult(result=result, token=token)
 

@@ -2,9 +2,10 @@
 
 The client recognises a frame by a :class:`~nova_runtime.protocol.Match` and reads its
 parts at JSON pointers; the server does the reverse: it starts from the envelope template,
-writes every ``equals`` constant of the rule, puts each part at its pointer, and makes sure
-every ``present`` pointer resolves and no ``absent`` one does. A frame built here is
-therefore recognised by the very rule it was built from.
+puts each part at its pointer, and makes the frame meet every condition of the rule
+(:mod:`nova_gen.satisfy`: ``equals``, ``present``, ``absent``, ``in``, ``not``). A frame
+built here is therefore recognised by the very rule it was built from, and, where the
+spec allows it, by no rule the client tries first.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from nova_runtime.pointer import MISSING, compile_pointer, get, set_at
 from nova_runtime.protocol import Envelope, Match, ServerPing
 
 from ..ir import Event
+from ..satisfy import earlier_rules, satisfy
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,24 +37,19 @@ class Framer:
 
     def __init__(self, envelope: Envelope) -> None:
         self.envelope = envelope
+        self._earlier = earlier_rules(envelope)
 
     # -- building ---------------------------------------------------------------------
 
     def _base(self) -> dict[str, Any]:
         return copy.deepcopy(dict(self.envelope.template))
 
-    @staticmethod
-    def _apply(frame: dict[str, Any], when: Match | None) -> dict[str, Any]:
-        if when is None:
-            return frame
-        for pointer, value in when.equals:
-            write_at(frame, pointer, copy.deepcopy(value))
-        for pointer in when.present:
-            if not has_at(frame, pointer):
-                write_at(frame, pointer, None)
-        for pointer in when.absent:
-            remove_at(frame, pointer)
-        return frame
+    def _apply(self, frame: dict[str, Any], when: Match | None, kind: str = "") -> dict[str, Any]:
+        """``frame`` made to meet ``when`` and, for a frame of ``kind`` (a key of
+        :data:`EARLIER`), none of the rules the client tries before it (see
+        :func:`~nova_gen.satisfy.satisfy`; raises :class:`~nova_gen.satisfy.Unsatisfiable`)."""
+        result: dict[str, Any] = satisfy(frame, when, self._earlier.get(kind, ()))
+        return result
 
     def reply(
         self,
@@ -80,7 +77,7 @@ class Framer:
         where = self.envelope.request.method
         if method is not None and where is not None and where in rule.when.present:
             write_at(frame, where, method)
-        return self._apply(frame, rule.when)
+        return self._apply(frame, rule.when, "response")
 
     def error(
         self,
@@ -117,27 +114,27 @@ class Framer:
         if rule is None:
             raise ValueError("the envelope has no notification rule")
         frame = self._base()
-        self._apply(frame, rule.when)
+        self._apply(frame, rule.when, "notification")
         write_at(frame, rule.payload, copy.deepcopy(payload))
         write_at(frame, rule.channel, address)
         # Again, in case a payload merged into the frame ("") overwrote a constant.
-        return self._apply(frame, rule.when)
+        return self._apply(frame, rule.when, "notification")
 
     def event(self, event: Event, payload: Any) -> Any:
         """An unsolicited event frame carrying ``payload``. An event whose payload is the
         whole frame (``payload: ""``) and not an object (a string, an array) is the payload
         itself: nothing can be merged into it."""
         if event.payload == "" and payload is not None and not isinstance(payload, dict):
-            if not event.when.equals and not event.when.present:
+            if event.when == Match():
                 return copy.deepcopy(payload)
             raise ValueError(f"event {event.name!r} merges its payload into the frame: it must be an object")
         frame = self._base()
-        self._apply(frame, event.when)
+        self._apply(frame, event.when, "event")
         if event.payload == "":
             if payload is not None:
                 frame.update(copy.deepcopy(payload))
                 # The constants win: the frame must still be recognised as this event.
-                self._apply(frame, event.when)
+                self._apply(frame, event.when, "event")
         else:
             write_at(frame, event.payload, copy.deepcopy(payload))
         return frame

@@ -41,6 +41,8 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Self
 
+from nova_runtime.logs import RedactingFilter, frame_preview, mask_fields, secret_fields
+from nova_runtime.redaction import secret_names
 from websockets.asyncio.server import Server, serve
 from websockets.http11 import Request as HttpRequest
 from websockets.typing import Subprotocol
@@ -65,6 +67,20 @@ from .valid import ExampleCheck
 __all__ = ["ErrorReply", "SpecServer"]
 
 logger = logging.getLogger("nova.testing.server")
+
+_LOGGERS = ("nova.testing.server", "nova.testing.server.ws")
+"""The loggers of a server (its own, and the one it hands ``websockets``)."""
+
+
+def _log_filter(api: Api) -> RedactingFilter:
+    """Masks the values the spec marks secret, by place (:func:`secret_fields`)."""
+    names = secret_names(api.auth, api.init) | {p.name for p in api.connect_params if p.secret}
+    fields = secret_fields(names)
+
+    def frames(data: str | bytes) -> str:
+        return frame_preview(mask_fields(data, fields) if isinstance(data, str) else data)
+
+    return RedactingFilter(tuple, frames=frames, fields=fields)
 
 HOST = "127.0.0.1"
 
@@ -147,6 +163,7 @@ class SpecServer(ServerControls):
             (:mod:`.events`); :attr:`events_sent` counts them.
         """
         self.api = api
+        self._log_filter = _log_filter(api)
         self.port = port
         self.notify_interval = notify_interval
         self.max_notifications = max_notifications
@@ -253,6 +270,7 @@ class SpecServer(ServerControls):
     async def start(self) -> Self:
         if self._server is not None:
             raise RuntimeError("the server is already started")
+        self._redacting(True)
         self._loop = asyncio.get_running_loop()
         if self.feed:
             self.streams.origin = self._loop.time()
@@ -270,6 +288,14 @@ class SpecServer(ServerControls):
         logger.info("serving %s on %s", self.api.name, self.url)
         return self
 
+    def _redacting(self, on: bool) -> None:
+        """Mask what the spec marks secret (credentials, the login params and reply's
+        token fields, secret handshake parameters) in this server's logs and those of
+        ``websockets`` for it: ``serve -v`` logs every frame, a client's token included."""
+        for name in _LOGGERS:
+            log = logging.getLogger(name)
+            (log.addFilter if on else log.removeFilter)(self._log_filter)
+
     async def stop(self) -> None:
         server, self._server = self._server, None
         if server is None:
@@ -278,6 +304,7 @@ class SpecServer(ServerControls):
         server.close()
         await server.wait_closed()
         logger.info("stopped serving %s", self.api.name)
+        self._redacting(False)
 
     async def __aenter__(self) -> Self:
         return await self.start()

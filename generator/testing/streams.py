@@ -28,6 +28,7 @@ from nova_runtime.pointer import compile_pointer
 from nova_runtime.protocol import Envelope, Match
 
 from ..ir import Channel, ChannelExample
+from ..satisfy import earlier_rules, satisfy
 from .addresses import value_text
 from .framing import read_at, remove_at
 from .routing import Target
@@ -137,17 +138,12 @@ class NotificationFramer:
     def __init__(self, envelope: Envelope) -> None:
         self.envelope = envelope
         self.drift = PayloadDrift()
+        self._earlier = earlier_rules(envelope)["notification"]
 
     def _constants(self, frame: dict[str, Any], when: Match | None) -> None:
-        if when is None:
-            return
-        for pointer, value in when.equals:
-            put(frame, pointer, copy.deepcopy(value))
-        for pointer in when.present:
-            if read_at(frame, pointer, _ABSENT) is _ABSENT:
-                put(frame, pointer, None)
-        for pointer in when.absent:
-            remove_at(frame, pointer)
+        """Make ``frame`` meet every condition of ``when`` and no rule the client tries
+        before notifications (:func:`~nova_gen.satisfy.satisfy`)."""
+        satisfy(frame, when, self._earlier)
 
     def frame(self, sub: Subscription, message: Any, skip: int = 0) -> dict[str, Any]:
         rule = self.envelope.notification

@@ -16,11 +16,14 @@ import copy
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
+from nova_runtime.core.match import compile_match
 from websockets.exceptions import ConnectionClosed
 
 from ..ir import Api, ChannelExample, RequestExample, SubscriptionMethod
+from ..satisfy import satisfy
 from .connection import Connection
 from .framing import Framer, IncomingRequest, read_at
 from .routing import IdMaker, Router, Target, id_in_unsubscribe
@@ -172,7 +175,7 @@ class Subscriptions:
             if method.subscription_id != "request" or not req.has_id:
                 continue
             if end is not None:
-                ends = all(read_at(frame, p, _NONE) == v for p, v in end.equals)
+                ends = compile_match(end)(frame)
             else:
                 # No end_when: a frame that reuses an active operation id and is no known
                 # request ends the operation (GraphQL ``complete``).
@@ -251,13 +254,12 @@ class Subscriptions:
         if example is not None and isinstance(example.result, dict):
             frame.update(copy.deepcopy(example.result))  # e.g. OKX ``connId``
         when = method.ack_when
-        for pointer, value in when.equals if when is not None else ():
-            if not subscribe and unsub_wire is not None and value == sub_wire:
-                value = unsub_wire
-            put(frame, pointer, copy.deepcopy(value))
-        for pointer in when.present if when is not None else ():
-            if read_at(frame, pointer) is None:
-                put(frame, pointer, None)
+        if when is not None and not subscribe and unsub_wire is not None:
+            # The unsubscribe's ack names the unsubscribe where the subscribe's names it.
+            when = replace(when, equals=tuple(
+                (p, unsub_wire if v == sub_wire else v) for p, v in when.equals
+            ))
+        satisfy(frame, when)
         if method.ack_address is not None:
             put(frame, method.ack_address, copy.deepcopy(address))
         return frame

@@ -150,6 +150,8 @@ CASES = [
          "NOVA113"),
     Case("114-extension", V3 + "@@x-nova-heartbeet: {}\n", "NOVA114", message="unknown nova extension"),
     Case("114-overlay-file", V3, "NOVA114", extra={"spec.nova.yaml": "reconnect:\n  initial_delay: @@soon\n"}),
+    Case("114-overlay-typo", V3, "NOVA114", extra={"spec.nova.yaml": "reconnect:\n  @@initial_dealy: 0.2\n"},
+         message="reconnect: unknown key 'initial_dealy'", hint="did you mean 'initial_delay'?"),
     Case("115-addresses", sub(V2, "channels:\n", "channels:\n  /b:\n    subscribe: {message: {name: c, payload: "
                               "{type: object, properties: {type: {const: c}}}}}\n  @@/a:\n    subscribe: {message: "
                               "{name: d, payload: {type: object, properties: {type: {const: d}}}}}\n"),

@@ -257,7 +257,8 @@ async def test_max_attempts_gives_up_with_connection_lost(server: SpecServer) ->
         await client.close()
 
 
-async def test_expired_token_reauth_and_refresh() -> None:
+async def test_expired_token_reauth_and_refresh(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="nova")
     api = load_api(SPECS / "deribit.yaml")
     async with asyncio.timeout(20), SpecServer(api, notify_interval=0.005, token_lifetime=600.0) as server:
         async with connect(server) as client:
@@ -266,6 +267,8 @@ async def test_expired_token_reauth_and_refresh() -> None:
             server.expire_tokens()
             await client.get_account_summary(currency="BTC")  # 13009 -> login -> retry
             assert server.logins == 2
+    logins = [r.getMessage() for r in caplog.records if r.getMessage().startswith("logged in")]
+    assert logins == ["logged in (expires in 600 s)"] * 2
     async with asyncio.timeout(20), SpecServer(api, notify_interval=0.005, token_lifetime=1.0) as server:
         async with connect(server) as client:
             await server.wait_for(lambda: server.refreshes >= 1, timeout=5)

@@ -63,6 +63,9 @@ class Wrong(DeribitHandlers):
 
     def on_connect(self, info: Any) -> None:
         pass
+
+    def on_book(self, message: Any) -> None:
+        pass
 '''
 
 MISSPELT = '''
@@ -97,6 +100,9 @@ def test_check_handlers_reports_signatures_with_file_and_line(
     path = str(tmp_path / "wrong_handlers.py")
     assert f"{path}:6: error: Wrong.on_ticker" in out and "(self, message, channel)" in out
     assert f"{path}:9: error: Wrong.on_connect must be `async def`" in out
+    # Both of on_book's problems in one run, not one per fix.
+    assert f"{path}:12: error: Wrong.on_book must be `async def`" in out
+    assert f"{path}:12: error: Wrong.on_book(self, message: Any) -> None cannot take" in out
 
 
 def test_check_handlers_reports_a_misspelt_hook(

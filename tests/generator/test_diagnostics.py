@@ -290,6 +290,30 @@ CASES = [
                                 mutate("  subscribe:\n    method: public/subscribe",
                                        "  @@subscribe:\n    method: public/subscribe\n    public: true")),
          "NOVA081", severity="warning", message="cannot be called on its own", hint="public: false"),
+    Case("084-contradiction",
+         mutate("  preset: jsonrpc2", "  request: { id: /id, method: /type, params: \"\" }\n"
+                "  response:\n    @@when: { equals: { /type: result }, not: { /type: [result] } }\n"
+                "    id: /id\n    result: /result"),
+         "NOVA084", message="contradicts itself", hint="drop one of the two conditions"),
+    Case("085-shadowed",
+         mutate("  preset: jsonrpc2", "  request: { id: /id, method: /type, params: \"\" }\n"
+                "  error:\n    when: { in: { /type: [result, failed] }, not: { /success: [true] } }\n"
+                "  response:\n    @@when: { in: { /type: [result] } }\n    id: /id\n    result: /result"),
+         "NOVA085", severity="warning", message="which the client tries first", hint="exclude each other"),
+    Case("086-ping-pong-no-reply",
+         add_section("heartbeat:\n  client_ping:\n    send: { request: get_time }\n"
+                     "    pong: { equals: { /result: pong } }\n    interval: 20\n    timeout: 5\n",
+                     mutate("  preset: jsonrpc2", "  request: { id: /id, method: /type, params: \"\" }\n"
+                            "  response:\n    when: { equals: { /type: result } }\n    id: /id\n"
+                            "    result: /result",
+                            mutate("  get_time:\n", "  @@get_time:\n"))),
+         "NOVA086", severity="warning", message="its method would wait for a reply that never comes",
+         hint="reply: false"),
+    Case("087-auth-token-pointer",
+         add_section("auth:\n  request: get_time\n  credentials:\n    key: { env: X_KEY, secret: true }\n"
+                     "  params: { key: \"{key}\" }\n  @@token: /access_token\n"),
+         "NOVA087", severity="warning", message="cannot have: the client never finds one there",
+         hint="leave the key out"),
     Case("094-max-batch", mutate("    addresses: /channels\n", "    addresses: /channels\n"
                                   "    batch: false\n    max_batch: @@10\n"),
          "NOVA094", severity="warning", message="max_batch has no effect"),

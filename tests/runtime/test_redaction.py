@@ -10,7 +10,17 @@ import sys
 
 import pytest
 from nova_runtime.core.auth import AuthState
-from nova_runtime.logs import RedactingFilter, frame_preview, redact
+from nova_runtime.errors import explain
+from nova_runtime.logs import (
+    SHORTEST_FREE_TEXT_SECRET,
+    RedactingFilter,
+    frame_preview,
+    mask_fields,
+    redact,
+    secret_fields,
+)
+from nova_runtime.protocol import Auth, Credential, Envelope, Protocol
+from nova_runtime.redaction import Secrets
 
 from .test_auth import PLAIN, creds
 
@@ -206,3 +216,100 @@ def test_a_text_frame_that_is_not_utf8_is_previewed_with_replacement_characters(
     rec = record("> %s", Frame(Opcode.TEXT, b"ok \xff\xfe"))
     assert RedactingFilter(lambda: SECRETS, frames=preview).filter(rec)
     assert rec.getMessage() == "> TEXT [5 chars] ok \ufffd\ufffd"
+
+
+def test_secret_fields_mask_by_place_whatever_the_value() -> None:
+    fields = secret_fields(["api_pass"])
+    text = (
+        "{'access_token': 'x', 'expires_in': 900, \"api_pass\": \"p\\\"q\", \"name\": \"x\"}"
+        " GET /ws?v=2&token=abc&key=k#frag"
+    )
+    assert mask_fields(text, fields) == (
+        "{'access_token': '***', 'expires_in': 900, \"api_pass\": \"***\", \"name\": \"x\"}"
+        " GET /ws?v=2&token=***&key=k#frag"
+    )
+    headers = "> authorization: Bearer x\n> Host: h\n> Cookie: s=1"
+    assert mask_fields(headers, fields) == "> authorization: ***\n> Host: h\n> Cookie: ***"
+    assert mask_fields("no secrets: token in prose", fields) == "no secrets: token in prose"
+
+
+def test_the_filter_masks_fields_in_messages_and_exception_text() -> None:
+    try:
+        raise ValueError("{'refresh_token': 'r'}")
+    except ValueError:
+        info = sys.exc_info()
+    rec = record("reply %r", {"access_token": "t"}, exc_info=info)
+    assert RedactingFilter(lambda: [], fields=secret_fields(())).filter(rec)
+    assert rec.getMessage() == "reply {'access_token': '***'}"
+    assert rec.exc_text is not None and rec.exc_text.endswith("{'refresh_token': '***'}")
+
+
+def test_a_short_secret_is_not_searched_in_free_text_but_masked_in_place() -> None:
+    """Item: with access_token="x" the log read "e***pires"."""
+    protocol = Protocol(
+        name="t",
+        servers={},
+        default_server=None,
+        envelope=Envelope(),
+        requests={},
+        auth=Auth(
+            request="login",
+            params={"token": "{access_token}", "user": "{user}"},
+            credentials=(Credential("access_token", secret=True), Credential("user")),
+        ),
+    )
+    short = "x" * (SHORTEST_FREE_TEXT_SECRET - 1)
+    secrets = Secrets(
+        protocol,
+        {"access_token": short, "user": "some-user"},
+        url="ws://h/?access_token=" + short,
+        handshake=None,
+        extra_headers={},
+    )
+    assert short not in secrets.values() and "some-user" in secrets.values()
+    assert secrets.url == "ws://h/?access_token=***"
+    text = f'logged in (expires in 900 s) {{"token": "{short}", "user": "some-user"}}'
+    assert secrets.redact(text) == 'logged in (expires in 900 s) {"token": "***", "user": "***"}'
+
+
+def test_malformed_frame_texts_carry_no_input_values() -> None:
+    from pydantic import BaseModel, ValidationError
+
+    class Reply(BaseModel):
+        access_token: str
+        expires_in: int
+
+    with pytest.raises(ValidationError) as info:
+        Reply.model_validate({"access_token": "tok-secret"})
+    assert "tok-secret" in str(info.value), "pydantic's own text shows the input"
+    text = explain(info.value)
+    assert text == (
+        "1 validation error for Reply: expires_in: Field required [type=missing]"
+    )
+    assert explain(ValueError("plain")) == "plain"
+
+
+def test_an_error_and_its_cause_chain_are_redacted_in_place() -> None:
+    """What ``ConnectFailed`` chains: an OSError (``str`` shows ``strerror``), an error with
+    a ``uri`` attribute, an exception group, a cycle (bounded)."""
+    protocol = Protocol(
+        name="t", servers={}, default_server=None, envelope=Envelope(), requests={}
+    )
+    secrets = Secrets(protocol, {}, url="ws://h/", handshake=None, extra_headers={})
+    inner = OSError(111, "refused ws://h/?api_key=K3Y-VALUE")
+
+    class WithUri(Exception):
+        def __init__(self, uri: str) -> None:
+            super().__init__(f"bad {uri}")
+            self.uri = uri
+
+    middle = WithUri("ws://h/?token=T0KEN-VALUE")
+    middle.__cause__ = inner
+    group = ExceptionGroup("attempts", [middle])
+    outer = RuntimeError("outer")
+    outer.__context__ = group
+    inner.__context__ = outer  # a cycle
+    secrets.redact_error(outer)
+    texts = [str(inner), repr(inner), str(middle), middle.uri, str(group), str(outer)]
+    assert not any("K3Y-VALUE" in t or "T0KEN-VALUE" in t for t in texts), texts
+    assert "api_key=***" in str(inner) and middle.uri == "ws://h/?token=***"

@@ -11,10 +11,13 @@ from pathlib import Path
 
 
 @asynccontextmanager
-async def served(spec: Path, *args: str, module: str = "nova_gen") -> AsyncIterator[str]:
+async def served(
+    spec: Path, *args: str, module: str = "nova_gen", stderr: list[str] | None = None
+) -> AsyncIterator[str]:
     """Run ``python -m MODULE serve SPEC --port 0 --notify-interval 0.01 ARGS`` (``module``
     ``nova_gen.testing`` runs the server's own entry point, which takes no ``serve``); yield
-    the URL it prints, then stop it with Ctrl-C (SIGINT), which must end it with status 0.
+    the URL it prints, then stop it with Ctrl-C (SIGINT), which must end it with status 0;
+    what it wrote to stderr is appended to ``stderr`` when given.
     Bound the caller with a timeout: reading the URL waits for the process."""
     command = ["serve"] if module == "nova_gen" else []
     proc = await asyncio.create_subprocess_exec(
@@ -29,7 +32,10 @@ async def served(spec: Path, *args: str, module: str = "nova_gen") -> AsyncItera
             raise AssertionError(line + (await proc.stderr.read()).decode())
         yield line[line.index("ws://"):].strip()
         proc.send_signal(signal.SIGINT)
-        assert await proc.wait() == 0
+        _, err = await proc.communicate()
+        assert proc.returncode == 0
+        if stderr is not None:
+            stderr.append(err.decode())
     finally:
         if proc.returncode is None:
             proc.kill()

@@ -75,6 +75,38 @@ async def test_cli_serves_a_spec_until_interrupted(tmp_path: Path) -> None:
             assert note["params"] == {"channel": "ticker.BTC.100ms", "data": {"symbol": "BTC", "price": 64000.5}}
 
 
+async def test_verbose_logs_frames_not_asyncio_internals(tmp_path: Path) -> None:
+    spec = tmp_path / "tickers.yaml"
+    spec.write_text(SPEC)
+    log: list[str] = []
+    async with asyncio.timeout(20), served(spec, "-v", module="nova_gen.testing", stderr=log) as url:
+        async with connect(url) as ws:
+            await ws.send(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "public/get_time"}))
+            assert json.loads(await ws.recv())["result"] == 1700000000000
+    (text,) = log
+    assert "public/get_time" in text  # -v logs every frame
+    debug = [line for line in text.splitlines() if " DEBUG " in line]
+    assert debug and all(line.split()[2].startswith("nova") for line in debug), debug
+
+
+async def test_cli_warns_when_replies_would_be_read_as_errors(tmp_path: Path) -> None:
+    """A reply rule whose frames the error rule takes first (no `success` tells them apart):
+    the server says so when it starts, as `validate` does."""
+    spec = tmp_path / "shadowed.yaml"
+    spec.write_text(SPEC.replace(
+        "envelope:\n  preset: jsonrpc2\n",
+        "envelope:\n  request: { id: /id, method: /type, params: \"\" }\n"
+        "  error:\n    when: { in: { /type: [result, failed] }, not: { /success: [true] } }\n"
+        "  response:\n    when: { in: { /type: [result] } }\n    id: /id\n    result: /result\n"
+        "  notification:\n    when: { equals: { /type: event } }\n    channel: /channel\n    payload: /data\n",
+    ))
+    log: list[str] = []
+    async with asyncio.timeout(20), served(spec, module="nova_gen.testing", stderr=log):
+        pass
+    (text,) = log
+    assert "shadowed.yaml:" in text and "warning NOVA085" in text, text
+
+
 async def test_cli_reports_spec_errors(tmp_path: Path) -> None:
     spec = tmp_path / "bad.yaml"
     spec.write_text("nova: 1\nname: [\n")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from nova_runtime.core.match import compile_match
 from nova_runtime.protocol import (
     Envelope,
     ErrorRule,
@@ -16,6 +17,7 @@ from nova_runtime.protocol import (
 )
 
 from nova_gen.ir import Channel, Event, Param
+from nova_gen.satisfy import Unsatisfiable, satisfy
 from nova_gen.testing import Framer
 from nova_gen.testing import framing as ptr
 from nova_gen.testing.addresses import AddressTemplate, same_parameters
@@ -160,3 +162,26 @@ def test_pointer_helpers_wrap_the_runtime() -> None:
         ptr.write_at(doc, "", [1])
     with pytest.raises(ValueError):
         ptr.read_at(doc, "no-slash")
+
+
+def test_in_and_not_conditions_are_met_without_an_earlier_rule() -> None:
+    """Home Assistant: `result` replies and errors share `type`; only `success` tells them
+    apart, so the reply takes the first `in` value the error rule does not accept."""
+    error = Match(one_of=(("/type", ("result", "auth_invalid")),), none_of=(("/success", (True,)),))
+    response = Match(one_of=(("/type", ("result", "auth_ok", "pong")),), none_of=(("/success", (False,)),))
+    env = Envelope(
+        request=RequestFrame(method="/type", params="", id="/id"),
+        response=ResponseRule(when=response, id="/id", result="/result"),
+        error=ErrorRule(when=error, id="/id", code="/error/code", message="/error/message", data=None),
+    )
+    f = Framer(env)
+    reply = f.reply(5, [1])
+    assert reply == {"id": 5, "result": [1], "type": "auth_ok"}
+    assert compile_match(response)(reply) and not compile_match(error)(reply)
+    failed = f.error(6, "not_found", "no")
+    assert failed["type"] == "result" and compile_match(error)(failed)
+    # A value a `not` excludes is removed (a missing member meets `not`), a null `in` value kept.
+    when = Match(none_of=(("/success", (False,)),), one_of=(("/x", (None, 1)),))
+    assert satisfy({"success": False, "x": None}, when) == {"x": None}
+    with pytest.raises(Unsatisfiable, match="no frame can meet"):
+        satisfy({}, Match(equals=(("/type", "a"),), none_of=(("/type", ("a",)),)))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from nova_runtime.core.match import compile_match
+
 from nova_gen.ir import SubscriptionMethod
 from nova_gen.testing.routing import IdMaker, Router, id_in_unsubscribe
 from nova_gen.testing.streams import NotificationFramer, Subscription, put
@@ -91,3 +93,18 @@ def test_put_steps_into_lists() -> None:
     put(doc, "/arg/channel", "x")
     put(doc, "/data/5/symbol", "C")  # out of range: nothing
     assert doc == {"data": [{"symbol": "B"}], "arg": {"channel": "x"}}
+
+
+def test_notification_frames_meet_in_and_not() -> None:
+    """Every condition kind of the notification rule holds in a streamed frame: an `in`
+    the example does not meet gets the first listed value, a `not` value is removed."""
+    api = load_spec("coinbase")
+    rule = api.envelope.notification
+    assert rule is not None
+    when = replace(rule.when, one_of=(("/kind", ("update", "snapshot")),), none_of=(*rule.when.none_of, ("/stale", (True,))))
+    envelope = replace(api.envelope, notification=replace(rule, when=when))
+    (target,) = Router(api.channels).targets(api.subscriptions[0], {"channel": "level2", "product_ids": ["ETH-USD"]})[0]
+    message = {**api.channels[0].examples[0].message, "kind": "other", "stale": True}
+    frame = NotificationFramer(envelope).frame(Subscription(target), message)
+    assert compile_match(when)(frame)
+    assert frame["kind"] == "update" and "stale" not in frame and frame["channel"] == "l2_data"

@@ -21,7 +21,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from .diagnostics import Diagnostics, SubscriptionInfo
-from .errors import ConnectionClosed
+from .errors import ConnectionClosed, describe
 from .handlers import BaseHandlers, resolve_hook
 from .lifecycle import ClientState, DisconnectReason
 from .options import ConnectOptions
@@ -232,12 +232,13 @@ class BaseClient(Generic[H]):
         from .telemetry import ErrorOccurred
 
         ctx = self._ctx
-        self._last_error = f"{context}: {type(error).__name__}: {error}"
+        ctx.secrets.redact_error(error)  # a server's text, a frame's: may echo a secret
+        self._last_error = f"{describe(error)} (in {context})"
         self._last_error_at = ctx.loop.time()
         ctx.emit(
             ErrorOccurred,
             error_type=type(error).__name__,
-            message=str(error),
+            message=ctx.secrets.redact(str(error)),
             context=context,
         )
         hook = self._error_hook
@@ -283,7 +284,6 @@ class BaseClient(Generic[H]):
 
         ctx = self._ctx
         sup = self._sup
-        conn = sup.conn if sup is not None else None
         subs = []
         for entry in ctx.session.subscriptions.entries():
             sinks: list[Feed[Any, Any]] = entry.sinks
@@ -315,6 +315,7 @@ class BaseClient(Generic[H]):
         limiter = self._sender.limiter
         loop_time = ctx.loop.time() if sup is not None else 0.0
         auth = self._auth
+        traffic = sup.traffic() if sup is not None else (0, 0, 0, 0)
         return Diagnostics(
             api=self.protocol.name,
             state=self.state,
@@ -330,10 +331,10 @@ class BaseClient(Generic[H]):
             subscriptions=tuple(subs),
             handler_queue_depth=len(ctx.runner),
             limiter_tokens=limiter.tokens(loop_time) if limiter is not None else None,
-            frames_in=conn.frames_in if conn is not None else 0,
-            frames_out=conn.frames_out if conn is not None else 0,
-            bytes_in=conn.bytes_in if conn is not None else 0,
-            bytes_out=conn.bytes_out if conn is not None else 0,
+            frames_in=traffic[0],
+            frames_out=traffic[1],
+            bytes_in=traffic[2],
+            bytes_out=traffic[3],
             latency_p50=percentile(self._sender.latencies, 50),
             latency_p99=percentile(self._sender.latencies, 99),
             authenticated=auth.authenticated if auth is not None else None,

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from .core import Pending, Session, SubEntry, Waiter
 from .core.pings import PingTracker
-from .errors import ConnectionLost
+from .errors import ConnectionLost, RequestTimeout
 from .handlers import BaseHandlers, resolve_hook
 from .hooks import HookRunner
 from .lifecycle import DisconnectReason, ReconnectDecision
@@ -42,6 +42,10 @@ from .telemetry import (
 )
 
 __all__ = ["Context"]
+
+
+_UNREAD = frozenset({"malformed", "unknown", "unknown_reply"})
+"""The kinds of unexpected frames a timed-out request mentions (its reply may be one)."""
 
 
 class Context:
@@ -67,8 +71,10 @@ class Context:
         self.ws_log = logging.getLogger(f"{self.log.name}.websockets")
         """The logger handed to ``websockets`` for this client's sockets (its DEBUG lines
         show whole frames): redacted like ``nova.<api>``, frames before shortening."""
-        self._filter = RedactingFilter(secrets.values)
-        self._ws_filter = RedactingFilter(secrets.values, frames=secrets.preview)
+        self._filter = RedactingFilter(secrets.values, fields=secrets.fields)
+        self._ws_filter = RedactingFilter(
+            secrets.values, frames=secrets.preview, fields=secrets.fields
+        )
         self.session = Session(
             protocol,
             validation=options.validation,
@@ -102,6 +108,9 @@ class Context:
         self.tasks: set[asyncio.Task[Any]] = set()
         self.unexpected: Counter[str] = Counter()
         """Frames by UnexpectedFrame kind (malformed, unknown, late/duplicate/unknown reply)."""
+        self._unread_at: deque[float] | None = None
+        """Loop times of the last frames no rule matched or that failed validation
+        (:meth:`timed_out`); made by the first."""
         self.drift: dict[str, Counter[str]] = {}
         """Channel -> field -> messages delivered without it (schema drift)."""
 
@@ -153,7 +162,21 @@ class Context:
     def unexpected_frame(self, kind: UnexpectedKind) -> None:
         """Count a frame the client did not expect (diagnostics and telemetry)."""
         self.unexpected[kind] += 1
+        if kind in _UNREAD:
+            times = self._unread_at
+            if times is None:
+                times = self._unread_at = deque(maxlen=1000)
+            times.append(self.loop.time())
         self.emit(UnexpectedFrame, kind=kind)
+
+    def timed_out(self, method: str, timeout: float, deadline: float) -> RequestTimeout:
+        """The error of a request that got no reply within ``timeout`` seconds (until loop
+        time ``deadline``), saying how many frames the client could not match or read
+        arrived meanwhile: often the reply itself, in a shape the spec does not describe."""
+        times = self._unread_at
+        since = deadline - timeout
+        unread = sum(1 for t in times if t >= since) if times is not None else 0
+        return RequestTimeout(method, timeout, unread=unread, logger=self.log.name)
 
     def drifted(self, channel: str, address: str, fields: tuple[str, ...]) -> None:
         """A message of ``channel`` was delivered without ``fields``: count it, emit

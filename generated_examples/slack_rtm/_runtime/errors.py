@@ -81,13 +81,39 @@ class InvalidArguments(NovaError, ValueError):
         self.errors = errors
 
 
-class RequestTimeout(NovaError, TimeoutError):
-    """No reply came before the request's deadline."""
+def seconds(value: float) -> str:
+    """``value`` seconds for a message, to the millisecond: ``10s``, ``0.25s``. A budget
+    measured on the clock (``9.99999``, what was left of 10 s) reads as what was meant."""
+    return f"{round(value, 3):g}s"
 
-    def __init__(self, method: str, timeout: float) -> None:
-        super().__init__(f"{method}: no reply within {timeout:g}s")
+
+class RequestTimeout(NovaError, TimeoutError):
+    """No reply came before the request's deadline (``timeout``, seconds).
+
+    ``unread`` counts the frames that arrived meanwhile which no rule of the spec matched
+    or which failed validation (often the awaited reply, in a shape the spec does not
+    describe); the message then says so, and where to see them (``logger``'s DEBUG lines).
+    """
+
+    def __init__(
+        self,
+        method: str,
+        timeout: float,
+        *,
+        unread: int = 0,
+        logger: str = "nova.<api>",
+    ) -> None:
+        text = f"{method}: no reply within {seconds(timeout)}"
+        if unread:
+            text += (
+                f"; {unread} frame(s) arrived meanwhile that no rule of the spec matched or"
+                f" that failed validation (counted in diagnostics().unexpected_frames;"
+                f" logged at DEBUG by {logger!r})"
+            )
+        super().__init__(text)
         self.method = method
         self.timeout = timeout
+        self.unread = unread
 
 
 class ServerError(NovaError):
@@ -174,6 +200,28 @@ def brief(value: Any, limit: int = 200) -> str:
             else "<?>"
         )
     return text if len(text) <= limit else text[:limit] + "…"
+
+
+def explain(error: BaseException) -> str:
+    """The text of an error raised while parsing a frame, for a :class:`MalformedFrame`:
+    a pydantic ``ValidationError`` without the offending input values (its own text shows
+    ``input_value=...``, which can be a login reply's token), as ``N validation error(s)
+    for Model: loc: msg [type=...]; ...``; any other error as ``str``."""
+    from pydantic import ValidationError  # the models import it already
+
+    if not isinstance(error, ValidationError):
+        return str(error)
+    details = error.errors(
+        include_url=False, include_input=False, include_context=False
+    )
+    shown = "; ".join(
+        f"{'.'.join(str(p) for p in d['loc']) or '(root)'}: {d['msg']} [type={d['type']}]"
+        for d in details[:3]
+    )
+    more = f"; and {len(details) - 3} more" if len(details) > 3 else ""
+    count = error.error_count()
+    plural = "s" if count != 1 else ""
+    return f"{count} validation error{plural} for {error.title}: {shown}{more}"
 
 
 def describe(error: BaseException) -> str:

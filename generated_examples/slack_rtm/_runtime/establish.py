@@ -264,9 +264,11 @@ class Establisher:
         )
         ctx.emit(AuthCompleted, refreshed=refresh, expires_in=expires_in)
         ctx.log.info(
-            "%s (expires in %s s)",
+            "%s (%s)",
             "token refreshed" if refresh else "logged in",
-            f"{expires_in:.0f}" if expires_in is not None else "never",
+            f"expires in {expires_in:.0f} s"
+            if expires_in is not None
+            else "the reply gives no expiry",
         )
 
     # -- restoring subscriptions ---------------------------------------------------------

@@ -122,20 +122,22 @@ def signature_problems(cls: type) -> list[tuple[str, int, str]]:
                 or not callable(value)
             ):
                 continue
-            message = _incompatible(name, value, base)
-            if message is not None:
+            for message in _incompatible(name, value, base):
                 problems.append((*_where(value), f"{klass.__qualname__}.{message}"))
     return problems
 
 
-def _incompatible(name: str, override: Any, hook: Any) -> str | None:
+def _incompatible(name: str, override: Any, hook: Any) -> list[str]:
+    """Every way ``override`` cannot stand for ``hook`` (all of them, so one run of
+    ``check-handlers`` shows what to fix)."""
     try:
         want = inspect.signature(hook)
         got = inspect.signature(override)
     except (TypeError, ValueError):
-        return None
+        return []
+    found = []
     if inspect.iscoroutinefunction(hook) and not inspect.iscoroutinefunction(override):
-        return f"{name} must be `async def`: the runtime awaits it"
+        found.append(f"{name} must be `async def`: the runtime awaits it")
     args = [
         p
         for p in want.parameters.values()
@@ -145,5 +147,5 @@ def _incompatible(name: str, override: Any, hook: Any) -> str | None:
         got.bind(*args)  # the runtime passes every argument positionally
     except TypeError as exc:
         wanted = ", ".join(p.name for p in args)
-        return f"{name}{got} cannot take the hook's arguments ({wanted}): {exc}"
-    return None
+        found.append(f"{name}{got} cannot take the hook's arguments ({wanted}): {exc}")
+    return found

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 import traceback
 from collections.abc import Callable, Hashable, Iterable
@@ -19,14 +20,41 @@ from websockets.frames import Frame, Opcode
 
 __all__ = [
     "REDACTED",
+    "SECRET_NAMES",
+    "SHORTEST_FREE_TEXT_SECRET",
     "LogLimiter",
     "RedactingFilter",
     "frame_preview",
     "get_logger",
+    "mask_fields",
     "redact",
+    "secret_fields",
 ]
 
 REDACTED = "***"
+
+SHORTEST_FREE_TEXT_SECRET = 4
+"""A client searches free text only for secret values at least this long: replacing every
+``x`` of a one-letter token would mangle each line (``e***pires``) and reveal the secret
+anyway. Where a secret is known to be (:func:`secret_fields`) it is masked whatever its length."""
+
+SECRET_NAMES = frozenset(
+    {
+        "access_token",
+        "api_key",
+        "apikey",
+        "client_secret",
+        "id_token",
+        "passphrase",
+        "password",
+        "refresh_token",
+        "secret",
+        "signature",
+        "token",
+    }
+)
+"""Names whose value is a credential in any API (OAuth 2.0, RFC 6749 ``access_token``...):
+masked by :func:`secret_fields` as members, ``repr`` keys and URL query parameters."""
 
 # Control characters escaped in previews, so one frame stays one log line.
 _CONTROL = {i: repr(chr(i))[1:-1] for i in (*range(32), 127)}
@@ -49,6 +77,37 @@ def _usable(secrets: Iterable[str | None]) -> list[str]:
             forms.add(json.dumps(s)[1:-1])
             forms.add(repr(s)[1:-1])
     return sorted(forms, key=len, reverse=True)
+
+
+def secret_fields(names: Iterable[str]) -> re.Pattern[str]:
+    """A pattern of the places a value is secret by name, whatever the value: a JSON member
+    or a ``repr`` dict item ``"name": "value"`` / ``'name': 'value'``, a URL query
+    parameter ``name=value`` (RFC 3986), and the ``Authorization``, ``Proxy-Authorization``
+    and ``Cookie`` lines of a handshake as ``websockets`` logs them (``> Cookie: ...``).
+    Used with :func:`mask_fields`; names compare case-sensitively, header names not."""
+    keys = "|".join(
+        re.escape(n)
+        for n in sorted(set(names) | SECRET_NAMES, key=len, reverse=True)
+        if n
+    )
+    return re.compile(
+        rf"""(?P<k>(?P<q>["'])(?:{keys})(?P=q)\s*:\s*)(?P<v>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')"""
+        rf"|(?P<p>[?&;](?:{keys})=)[^&;#\s'\"]*"
+        r"|(?P<h>^[<>] (?i:authorization|proxy-authorization|cookie): ).*$",
+        re.MULTILINE,
+    )
+
+
+def _mask(match: re.Match[str]) -> str:
+    if match["k"] is not None:
+        quote = match["v"][0]
+        return f"{match['k']}{quote}{REDACTED}{quote}"
+    return f"{match['p'] or match['h']}{REDACTED}"
+
+
+def mask_fields(text: str, fields: re.Pattern[str] | None) -> str:
+    """``text`` with the value of every place :func:`secret_fields` matches masked as ``***``."""
+    return fields.sub(_mask, text) if fields is not None else text
 
 
 def redact(
@@ -83,9 +142,13 @@ class RedactingFilter(logging.Filter):
         name: str = "",
         *,
         frames: Callable[[str | bytes], str] | None = None,
+        fields: re.Pattern[str] | None = None,
     ) -> None:
         super().__init__(name)
         self._secrets = secrets
+        self._fields = fields
+        """Where values are secret by name (:func:`secret_fields`), masked before the
+        values are searched for."""
         self.replacement = replacement
         self._frames = frames
         """Renders the payload of a ``websockets`` frame logged as an argument (the
@@ -101,7 +164,8 @@ class RedactingFilter(logging.Filter):
             record.args = tuple(
                 self._frame(a) if isinstance(a, Frame) else a for a in record.args
             )
-        message = record.getMessage()
+        fields = self._fields
+        message = mask_fields(record.getMessage(), fields)
         record.msg = redact(message, secrets, self.replacement)
         record.args = ()
         if record.exc_info is not None and record.exc_info[0] is not None:  # noqa: SIM102
@@ -110,7 +174,9 @@ class RedactingFilter(logging.Filter):
                     traceback.format_exception(*record.exc_info)
                 ).rstrip("\n")
         if record.exc_text:
-            redacted = redact(record.exc_text, secrets, self.replacement)
+            redacted = redact(
+                mask_fields(record.exc_text, fields), secrets, self.replacement
+            )
             if redacted != record.exc_text:
                 record.exc_text = redacted
                 record.exc_info = None

@@ -8,23 +8,41 @@ A credential is a string or a provider asked again before every attempt
 the token fields of the auth reply are redacted: from the ``nova.<api>`` and
 ``websockets`` loggers (DEBUG frame logs included), and from the text of every error a
 caller or hook sees.
+
+Two rules, applied where a text is made (a log record, an exception, a telemetry event,
+a shown URL), never per frame:
+
+* by place: the value of a member, ``repr`` item or URL query parameter named like a
+  secret (the spec's secret credentials, the login params filled from them, the token
+  fields of the login reply, the handshake's secret names, :data:`.logs.SECRET_NAMES`)
+  and the ``Authorization``/``Cookie`` handshake lines, whatever the value, known or not
+  (a login reply the client could not read still has its tokens masked);
+* by value: every secret value the client holds, wherever it appears, when it is at least
+  :data:`.logs.SHORTEST_FREE_TEXT_SECRET` characters long (a shorter one would mangle
+  the text it is searched in).
 """
 
 from __future__ import annotations
 
 import inspect
 import os
-import re
 from collections import deque
 from collections.abc import Mapping
+from typing import Any
 
 from .core.auth import AuthState, Secret, resolve_credentials
 from .credentials import CredentialSource, resolve_credential
 from .handshake import BoundHandshake, HandshakeFactory
-from .logs import frame_preview, redact
-from .protocol import Protocol
+from .logs import (
+    SHORTEST_FREE_TEXT_SECRET,
+    frame_preview,
+    mask_fields,
+    redact,
+    secret_fields,
+)
+from .protocol import Auth, Init, Protocol
 
-__all__ = ["Secrets"]
+__all__ = ["Secrets", "secret_names"]
 
 
 class Secrets:
@@ -42,8 +60,12 @@ class Secrets:
         sources = {k: v for k, v in (credentials or {}).items() if v is not None}
         self.auth = _auth_state(protocol, sources)
         """Login state (spec ``auth``), None for public use."""
-        self.url = url
-        """The URL of the current (or last) connection attempt, credentials masked."""
+        names = secret_names(protocol.auth, protocol.init)
+        if isinstance(handshake, BoundHandshake):
+            names.update(handshake.handshake.secrets)
+        self.fields = secret_fields(names)
+        """Where a value is secret by its name (:func:`.logs.secret_fields`)."""
+        self._open_url = url
         self.handshake = handshake
         """URL and headers, asked for again before every connection attempt."""
         self.providers = {k: v for k, v in sources.items() if not isinstance(v, str)}
@@ -53,8 +75,9 @@ class Secrets:
         self._held: deque[str] | None = None
         """Credentials sent in handshakes and values from providers, to redact (the last
         64; made by the first)."""
-        self._masked_fields = _token_fields(protocol)
         self.hold_headers(extra_headers)
+        self.url = self.redact(url)
+        """The URL of the current (or last) connection attempt, credentials masked."""
 
     async def attempt_handshake(self) -> tuple[str, Mapping[str, str] | None]:
         """Before a connection attempt: ask every credential provider again, build the
@@ -70,7 +93,7 @@ class Secrets:
                 self.auth.credentials[name] = Secret(value)
         handshake = self.handshake
         if handshake is None:
-            return self.url, None
+            return self._open_url, None
         if isinstance(handshake, BoundHandshake):
             url, headers, self.url, found = await handshake.build()
             self._hold(*found)
@@ -79,15 +102,18 @@ class Secrets:
             if inspect.isawaitable(built):
                 built = await built
             url, headers = built
-            self.url = url
+            self.url = self.redact(url)
         self.hold_headers(headers)
         return url, headers
 
     def values(self) -> list[str]:
-        """Every secret value known now (credentials, tokens, handshake secrets)."""
+        """Every secret value known now (credentials, tokens, handshake secrets) long
+        enough to be searched for in free text (:data:`.logs.SHORTEST_FREE_TEXT_SECRET`)."""
         auth = self.auth
         values = auth.secret_values() if auth is not None else []
-        return values + list(self._held) if self._held is not None else values
+        if self._held is not None:
+            values = values + list(self._held)
+        return [v for v in values if len(v) >= SHORTEST_FREE_TEXT_SECRET]
 
     def _hold(self, *values: str) -> None:
         if not values:
@@ -115,44 +141,72 @@ class Secrets:
                         self._hold(cookie)
 
     def redact_error(self, error: BaseException) -> None:
-        """Remove secret values from an exception's text, in place, before anyone sees
-        it (a server error message may echo the token it refuses)."""
-        secrets = self.values()
-        if not secrets:
-            return
-        error.args = tuple(
-            redact(a, secrets) if isinstance(a, str) else a for a in error.args
-        )
-        for name in ("message", "reason"):
-            value = getattr(error, name, None)
-            if isinstance(value, str):
-                setattr(error, name, redact(value, secrets))
+        """Remove secrets from an exception's text and from those of its causes and
+        contexts (``__cause__``, ``__context__``, an exception group's members), in place,
+        before anyone sees it: a server error message may echo the token it refuses, an
+        ``InvalidURI`` holds the URL with its query."""
+        seen: set[int] = set()
+        todo = [error]
+        while todo and len(seen) < 64:  # bounded: a chain can be long or cyclic
+            exc = todo.pop()
+            if id(exc) in seen:
+                continue
+            seen.add(id(exc))
+            exc.args = tuple(
+                self.redact(a) if isinstance(a, str) else a for a in exc.args
+            )
+            # Instance attributes only: a property may be deprecated or computed.
+            fields = getattr(exc, "__dict__", {})
+            for name in ("message", "reason", "url", "uri"):
+                value = fields.get(name)
+                if isinstance(value, str):
+                    fields[name] = self.redact(value)
+            if isinstance(exc, OSError):  # str() shows these, not args
+                for name in ("strerror", "filename"):
+                    value = getattr(exc, name)
+                    if isinstance(value, str):
+                        setattr(exc, name, self.redact(value))
+            todo.extend(e for e in (exc.__cause__, exc.__context__) if e is not None)
+            if isinstance(exc, BaseExceptionGroup):
+                todo.extend(exc.exceptions)
 
     def redact(self, text: str) -> str:
-        """``text`` with every secret value replaced."""
-        return redact(text, self.values())
+        """``text`` with secrets masked by place, then by value (see the module's rules)."""
+        return redact(mask_fields(text, self.fields), self.values())
 
     def preview(self, data: str | bytes) -> str:
-        """A redacted one-line preview of a frame, for DEBUG logs: known secret values,
-        and the values of the auth reply's token fields (not known yet when the login
-        reply itself is logged)."""
-        masked = self._masked_fields
-        if masked is not None and isinstance(data, str):
-            data = masked.sub(r'\1"***"', data)
+        """A redacted one-line preview of a frame, for DEBUG logs: secrets by place (the
+        login reply's token fields, not known yet when that reply itself is logged), then
+        by value."""
+        if isinstance(data, str):
+            data = mask_fields(data, self.fields)
         return frame_preview(data, secrets=self.values())
 
 
-def _token_fields(protocol: Protocol) -> re.Pattern[str] | None:
-    """A regex matching ``"name": "value"`` for the token fields of the auth reply and
-    the secret credentials, so DEBUG frame logs never show them."""
-    auth = protocol.auth
+def secret_names(auth: Auth | None, init: Init | None = None) -> set[str]:
+    """Names whose values are secret in a protocol (spec ``auth`` and ``init``): the
+    token fields of the login reply (last step of ``auth.token``/``auth.refresh_token``),
+    the secret credentials, and the members of the login params and of the ``init``
+    frame filled from one. The local test server masks them in its logs too."""
     if auth is None:
-        return None
+        return set()
     names = {p.rsplit("/", 1)[-1] for p in (auth.token, auth.refresh_token) if p}
-    names |= {c.name for c in auth.credentials if c.secret}
-    names |= {"access_token", "refresh_token"}
-    alternatives = "|".join(re.escape(n) for n in sorted(names) if n)
-    return re.compile(rf'("(?:{alternatives})"\s*:\s*)"(?:[^"\\]|\\.)*"')
+    secret = {c.name for c in auth.credentials if c.secret}
+    names |= secret
+    placeholders = tuple(f"{{{n}}}" for n in secret)
+    templates: list[Any] = [auth.params, auth.refresh_params]
+    if init is not None:
+        templates.append(init.send)
+    while templates:  # the members a secret credential is filled into, at any depth
+        node = templates.pop()
+        if isinstance(node, Mapping):
+            for key, value in node.items():
+                if isinstance(value, str) and any(p in value for p in placeholders):
+                    names.add(str(key))
+                templates.append(value)
+        elif isinstance(node, list | tuple):
+            templates.extend(node)
+    return names
 
 
 def _auth_state(

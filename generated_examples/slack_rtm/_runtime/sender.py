@@ -33,6 +33,7 @@ from .errors import (
     RequestTimeout,
     ServerError,
     SubscriptionError,
+    seconds,
 )
 from .lifecycle import ClientState
 from .protocol import Match, ReconnectPolicy, RequestSpec
@@ -366,14 +367,20 @@ class Sender:
             return
         if pending.kind == "subscribe":
             error = SubscriptionError(
-                pending.addresses[0], f"no ack within {pending.timeout:g}s"
+                pending.addresses[0], f"no ack within {seconds(pending.timeout)}"
             )
-            self.requested(pending, RequestTimeout(pending.method, pending.timeout))
+            self.requested(
+                pending,
+                ctx.timed_out(pending.method, pending.timeout, pending.deadline),
+            )
             ctx.fail_entries(
                 ctx.session.subscriptions.mark_failed(pending.addresses, error), error
             )
         else:
-            ctx.fail_waiter(pending, RequestTimeout(pending.method, pending.timeout))
+            ctx.fail_waiter(
+                pending,
+                ctx.timed_out(pending.method, pending.timeout, pending.deadline),
+            )
 
     def completed(self, method: str, start: float, error: BaseException | None) -> None:
         """Time one request into :attr:`latencies` and, when a sink listens, emit
@@ -521,4 +528,7 @@ class Sender:
 
     def _expire_waiter(self, waiter: Waiter) -> None:
         if self.ctx.session.waiters.remove(waiter):
-            self.ctx.fail_waiter(waiter, RequestTimeout(waiter.method, waiter.timeout))
+            self.ctx.fail_waiter(
+                waiter,
+                self.ctx.timed_out(waiter.method, waiter.timeout, waiter.deadline),
+            )

@@ -129,6 +129,13 @@ class Supervisor:
         """The delay of the next reconnect instead of the backoff's (``reconnect()``: 0)."""
         self._live_waiters: list[asyncio.Future[None]] = []
         """``reconnect()`` callers waiting for the next connection to go live."""
+        self._past_traffic = (0, 0, 0, 0)
+        """Frames in/out, bytes in/out of the connections that ended (:meth:`traffic`)."""
+        self._counted: Connection | None = None
+        """The last connection whose traffic :attr:`_past_traffic` holds."""
+        self._requested_drop: Connection | None = None
+        """The connection ``reconnect()`` dropped on purpose: its end is no error (logged
+        at INFO, not kept as ``last_error``)."""
 
     @property
     def last_error(self) -> str | None:
@@ -180,6 +187,7 @@ class Supervisor:
                 self.state = "closed"
                 raise exc.error from None
             except Exception as exc:
+                self.ctx.secrets.redact_error(exc)  # the cause chain a caller may print
                 self.last_error = describe(exc)
                 delay = (
                     self.backoff.next_delay()
@@ -236,10 +244,13 @@ class Supervisor:
             raise ConnectionClosed(f"the client is {self.state}")
         live: asyncio.Future[None] = self._loop.create_future()
         self._live_waiters.append(live)
-        if self.state == "open":
+        conn = self.conn
+        if self.state == "open" and conn is not None:
             self.backoff.reset()
             self._delay_once = 0.0
-            self.force_reconnect(f"reconnect requested: {reason}")
+            self._requested_drop = conn
+            self.ctx.log.info("reconnecting as requested: %s", reason)
+            conn.abort(f"reconnect requested: {reason}")
         # else: already reconnecting; the next live connection answers too.
         await live
 
@@ -285,8 +296,18 @@ class Supervisor:
 
     # -- the loop ----------------------------------------------------------------------
 
+    def traffic(self) -> tuple[int, int, int, int]:
+        """Frames in, frames out, bytes in, bytes out since the client was created: the
+        connections that ended, and the live one (``diagnostics()``)."""
+        conn = self.conn
+        if conn is None or conn is self._counted:
+            return self._past_traffic
+        return _with_traffic(self._past_traffic, conn)
+
     def _gone(self, conn: Connection) -> None:
-        """``conn`` is gone: if it was the live one, restore (:meth:`_run`)."""
+        """``conn`` is gone: count its traffic; if it was the live one, restore (:meth:`_run`)."""
+        self._past_traffic = _with_traffic(self._past_traffic, conn)
+        self._counted = conn
         if self.state in ("closing", "closed") or conn is not self.conn:
             return  # closed, or rotated away: the old connection ended as planned
         task = self._task
@@ -331,7 +352,7 @@ class Supervisor:
         error_text = (
             ctx.secrets.redact(describe(conn.error)) if conn.error is not None else None
         )
-        self.last_error = f"{text}" + (f" (code {code})" if code is not None else "")
+        why = f"{text}" + (f" (code {code})" if code is not None else "")
         ctx.emit(
             ClosedEvent,
             url=conn.url,
@@ -339,8 +360,13 @@ class Supervisor:
             reason=text,
             clean=code in (1000, 1001),
         )
-        message = f"connection lost: {self.last_error}"
-        ctx.log.warning("%s", message)
+        message = f"connection lost: {why}"
+        if conn is self._requested_drop:  # reconnect(): planned, not an error
+            self._requested_drop = None
+            ctx.log.info("connection closed: %s", why)
+        else:
+            self.last_error = f"{ConnectionLost.__name__}: {why}"
+            ctx.log.warning("%s", message)
         action = classify_close(code, self.policy)
         if conn.closed_by_client and action == "fatal":
             # Our own close code (1007 for invalid UTF-8, 1009 for a frame over max_size)
@@ -387,6 +413,7 @@ class Supervisor:
             self.give_up(f"fatal close, not reconnecting: {reason}", code, text)
             return False
         attempt = 0
+        last = why  # the reason of each Reconnecting event: the drop, then the failed attempt
         while True:
             delay = self.backoff.next_delay()
             if delay is None:
@@ -401,20 +428,20 @@ class Supervisor:
                 delay, delay_override = delay_override, None
             delay = max(delay, sender.hold_until - self._loop.time())
             attempt += 1
-            ctx.emit(
-                Reconnecting, attempt=attempt, delay=delay, reason=self.last_error or ""
-            )
+            ctx.emit(Reconnecting, attempt=attempt, delay=delay, reason=last)
             ctx.log.info("reconnect attempt %d in %.3fs", attempt, delay)
             await asyncio.sleep(delay)
             try:
                 new = await self.establisher.establish(attempt)
             except FatalError as exc:
+                ctx.secrets.redact_error(exc.error)
                 self.give_up(
                     f"fatal error while reconnecting: {describe(exc.error)}", None, ""
                 )
                 return False
             except Exception as exc:  # noqa: BLE001 - every failed attempt is retried per policy
-                self.last_error = describe(exc)
+                ctx.secrets.redact_error(exc)
+                self.last_error = last = describe(exc)
                 ctx.log.warning(
                     "reconnect attempt %d failed: %s", attempt, self.last_error
                 )
@@ -472,9 +499,9 @@ class Supervisor:
 
     def give_up(self, message: str, code: int | None, reason: str) -> None:
         self.ctx.log.error("%s", message)
-        self.last_error = message
         self.state = "closed"
         self.final_error = ConnectionLost(message, code=code, reason=reason or None)
+        self.last_error = describe(self.final_error)
         self._signal()
         self._wake_live(self.final_error)
         self.ctx.final_teardown(self.final_error, clean=False)
@@ -570,3 +597,15 @@ class Supervisor:
 
     def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
         return self._loop.create_task(coro, name=name)
+
+
+def _with_traffic(
+    past: tuple[int, int, int, int], conn: Connection
+) -> tuple[int, int, int, int]:
+    """``past`` (frames in/out, bytes in/out) plus ``conn``'s."""
+    return (
+        past[0] + conn.frames_in,
+        past[1] + conn.frames_out,
+        past[2] + conn.bytes_in,
+        past[3] + conn.bytes_out,
+    )

@@ -15,7 +15,6 @@ from .options import ConnectOptions, resolve_url
 from .protocol import Protocol
 
 __all__ = ["Connector"]
-
 ClientT_co = TypeVar("ClientT_co", bound="BaseClient[Any]", covariant=True)
 
 
@@ -63,7 +62,17 @@ class Connector(Generic[ClientT_co]):
         self._client: BaseClient[Any] | None = None
 
     def __repr__(self) -> str:
-        return f"<Connector {self._protocol.name} {self.url}>"
+        # Credentials in the URL's query (``?access_token=...``) are masked; imported
+        # here: importing a generated package loads no websockets (logs.py does).
+        from .logs import SHORTEST_FREE_TEXT_SECRET, mask_fields, redact, secret_fields
+
+        values = [
+            v
+            for v in (self._credentials or {}).values()
+            if isinstance(v, str) and len(v) >= SHORTEST_FREE_TEXT_SECRET
+        ]
+        shown = redact(mask_fields(self.url, secret_fields(())), values)
+        return f"<Connector {self._protocol.name} {shown}>"
 
     async def _connect(self) -> ClientT_co:
         client = self._client_type(

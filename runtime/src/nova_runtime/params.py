@@ -21,7 +21,7 @@ def dump_params(model: type[BaseModel], values: dict[str, Any]) -> dict[str, Any
     try:
         validated = model.model_validate(given)
     except ValidationError as exc:
-        raise InvalidArguments(model.__name__, exc.errors(include_url=False)) from exc
+        raise InvalidArguments(model.__name__, exc.errors(include_url=False)) from None
     return validated.model_dump(mode="json", by_alias=True, exclude_unset=True)
 
 
@@ -32,5 +32,5 @@ def dump_payload(adapter: TypeAdapter[Any], method: str, value: Any) -> str:
     try:
         validated = adapter.validate_python(value)
     except ValidationError as exc:
-        raise InvalidArguments(method, exc.errors(include_url=False)) from exc
+        raise InvalidArguments(method, exc.errors(include_url=False)) from None
     return adapter.dump_json(validated, by_alias=True, exclude_unset=True).decode()

@@ -172,8 +172,10 @@ class SubscribeMethod:
     (``""``: the result itself), or ``"request"``: the subscribe request's own id."""
     unsubscribe_params: JsonValue = None
     """Params of the unsubscribe request; ``"{subscription_id}"`` is replaced by the id.
-    With ``subscription_id="request"`` the unsubscribe request also reuses the id as its
-    own request id (GraphQL ``{"id": ..., "type": "complete"}``)."""
+    With ``subscription_id="request"`` and no reply ack (``ack`` ``none`` or ``match``) the
+    unsubscribe request also reuses the id as its own request id (GraphQL ``{"id": ...,
+    "type": "complete"}``); with ``ack="reply"`` it is a request of its own (Home Assistant
+    ``unsubscribe_events``)."""
     end_when: Match | None = None
     """Frames that end a subscription from the server's side (GraphQL ``complete``),
     routed to it like notifications."""

@@ -32,6 +32,7 @@ from .errors import (
     RequestTimeout,
     ServerError,
     SubscriptionError,
+    seconds,
 )
 from .lifecycle import ClientState
 from .protocol import Match, ReconnectPolicy, RequestSpec
@@ -338,11 +339,11 @@ class Sender:
         if not ctx.session.settle(pending):
             return
         if pending.kind == "subscribe":
-            error = SubscriptionError(pending.addresses[0], f"no ack within {pending.timeout:g}s")
-            self.requested(pending, RequestTimeout(pending.method, pending.timeout))
+            error = SubscriptionError(pending.addresses[0], f"no ack within {seconds(pending.timeout)}")
+            self.requested(pending, ctx.timed_out(pending.method, pending.timeout, pending.deadline))
             ctx.fail_entries(ctx.session.subscriptions.mark_failed(pending.addresses, error), error)
         else:
-            ctx.fail_waiter(pending, RequestTimeout(pending.method, pending.timeout))
+            ctx.fail_waiter(pending, ctx.timed_out(pending.method, pending.timeout, pending.deadline))
 
     def completed(self, method: str, start: float, error: BaseException | None) -> None:
         """Time one request into :attr:`latencies` and, when a sink listens, emit
@@ -486,4 +487,4 @@ class Sender:
 
     def _expire_waiter(self, waiter: Waiter) -> None:
         if self.ctx.session.waiters.remove(waiter):
-            self.ctx.fail_waiter(waiter, RequestTimeout(waiter.method, waiter.timeout))
+            self.ctx.fail_waiter(waiter, self.ctx.timed_out(waiter.method, waiter.timeout, waiter.deadline))

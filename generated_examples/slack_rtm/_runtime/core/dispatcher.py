@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from pydantic_core import from_json
 
-from ..errors import MalformedFrame, ServerError, brief
+from ..errors import MalformedFrame, ServerError, brief, explain
 from ..pointer import MISSING, getter
 from ..protocol import ChannelSpec, EventSpec, Protocol, Reply
 from .correlator import Correlator, Pending
@@ -399,7 +399,8 @@ class Dispatcher:
                     if first is None:
                         first = Malformed(
                             MalformedFrame(
-                                f"event {spec.name!r}: invalid payload: {exc}", frame
+                                f"event {spec.name!r}: invalid payload: {explain(exc)}",
+                                frame,
                             )
                         )
         return first or Unknown(frame, "no rule of the spec matches this frame")
@@ -411,7 +412,9 @@ class Dispatcher:
             return Event(spec, spec.parse(data))
         except Exception as exc:  # noqa: BLE001 - user-supplied parsers may raise anything
             return Malformed(
-                MalformedFrame(f"event {spec.name!r}: invalid payload: {exc}", data)
+                MalformedFrame(
+                    f"event {spec.name!r}: invalid payload: {explain(exc)}", data
+                )
             )
 
     # -- kinds -------------------------------------------------------------------
@@ -446,7 +449,9 @@ class Dispatcher:
                 if unset:
                     return message, unset
             return Malformed(
-                MalformedFrame(f"channel {address!r}: invalid message: {exc}", frame)
+                MalformedFrame(
+                    f"channel {address!r}: invalid message: {explain(exc)}", frame
+                )
             )
 
     def _deliver(
@@ -521,7 +526,8 @@ class Dispatcher:
         except Exception as exc:  # noqa: BLE001 - user-supplied parsers may raise anything
             return Malformed(
                 MalformedFrame(
-                    f"channel {address!r}: invalid address parameters: {exc}", frame
+                    f"channel {address!r}: invalid address parameters: {explain(exc)}",
+                    frame,
                 )
             )
         if hit is None:

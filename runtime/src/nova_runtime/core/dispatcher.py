@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from pydantic_core import from_json
 
-from ..errors import MalformedFrame, ServerError, brief
+from ..errors import MalformedFrame, ServerError, brief, explain
 from ..pointer import MISSING, getter
 from ..protocol import ChannelSpec, EventSpec, Protocol, Reply
 from .correlator import Correlator, Pending
@@ -380,7 +380,7 @@ class Dispatcher:
                     return Event(spec, spec.parse(payload_of(frame)))
                 except Exception as exc:  # noqa: BLE001 - user-supplied parsers may raise anything
                     if first is None:
-                        first = Malformed(MalformedFrame(f"event {spec.name!r}: invalid payload: {exc}", frame))
+                        first = Malformed(MalformedFrame(f"event {spec.name!r}: invalid payload: {explain(exc)}", frame))
         return first or Unknown(frame, "no rule of the spec matches this frame")
 
     @staticmethod
@@ -389,7 +389,7 @@ class Dispatcher:
         try:
             return Event(spec, spec.parse(data))
         except Exception as exc:  # noqa: BLE001 - user-supplied parsers may raise anything
-            return Malformed(MalformedFrame(f"event {spec.name!r}: invalid payload: {exc}", data))
+            return Malformed(MalformedFrame(f"event {spec.name!r}: invalid payload: {explain(exc)}", data))
 
     # -- kinds -------------------------------------------------------------------
 
@@ -422,7 +422,7 @@ class Dispatcher:
                     unset = ()
                 if unset:
                     return message, unset
-            return Malformed(MalformedFrame(f"channel {address!r}: invalid message: {exc}", frame))
+            return Malformed(MalformedFrame(f"channel {address!r}: invalid message: {explain(exc)}", frame))
 
     def _deliver(self, entry: SubEntry, frame: Any, payload: Any, address: Any) -> Outcome:
         parsed = self._parse(entry.spec, payload, frame, address)
@@ -493,7 +493,7 @@ class Dispatcher:
             hit = self._subs.match_template(address)
         except Exception as exc:  # noqa: BLE001 - user-supplied parsers may raise anything
             return Malformed(
-                MalformedFrame(f"channel {address!r}: invalid address parameters: {exc}", frame)
+                MalformedFrame(f"channel {address!r}: invalid address parameters: {explain(exc)}", frame)
             )
         if hit is None:
             return Unknown(frame, f"notification on unknown channel {address!r}")

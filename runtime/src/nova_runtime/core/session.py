@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic_core import from_json
 
-from ..errors import MalformedFrame, ServerError, SubscriptionError
+from ..errors import MalformedFrame, ServerError, SubscriptionError, explain
 from ..pointer import MISSING, compile_pointer, get, set_at
 from ..protocol import (
     ChannelSpec,
@@ -435,9 +435,11 @@ class Session:
     ) -> tuple[Pending, str]:
         """One (un)subscribe frame, and how it is acked.
 
-        ``ack: reply`` (with request ids): a correlated pending entry, as any request.
-        ``subscription_id: request``: the request id is the subscription id; no reply
-        is awaited (the entry is active once sent) and the unsubscribe reuses the id.
+        ``ack: reply`` (with request ids): a correlated pending entry, as any request;
+        with ``subscription_id: request`` its id is also the subscription id, and the
+        entry is active once the reply acks it (Home Assistant ``subscribe_events``).
+        ``subscription_id: request`` without a reply ack: no reply is awaited (the entry
+        is active once sent) and the unsubscribe reuses the id (GraphQL ``complete``).
         ``ack: none``: detached, the entries are active once sent. ``ack: match``:
         detached; the uncorrelated ack frame (:class:`MatchAck`) confirms each address.
         """
@@ -445,7 +447,14 @@ class Session:
         assert wire is not None
         kind: PendingKind = "unsubscribe" if unsubscribe else "subscribe"
         subs = self.subscriptions
-        if method.subscription_id == "request" and self._id_at is not None:
+        by_request_id = method.subscription_id == "request" and self._id_at is not None
+        if by_request_id and method.ack == "reply" and not unsubscribe:
+            pending = self.correlator.add(wire, self.protocol.requests.get(wire), kind, now, timeout, addresses)
+            acked = next((e for e in entries if e.address == addresses[0]), None) or subs.get(addresses[0])
+            if acked is not None:
+                subs.set_id(acked, pending.id)
+            return pending, self.frame(wire, params, pending.id)
+        if by_request_id and method.ack != "reply":
             entry = next((e for e in entries if e.address == addresses[0]), None)
             if entry is None:
                 entry = subs.get(addresses[0])
@@ -590,7 +599,7 @@ class Session:
         try:
             return WaiterReply(waiter, waiter.parse(frame), event=event)
         except Exception as exc:  # noqa: BLE001 - user-supplied parsers may raise anything
-            error = MalformedFrame(f"{waiter.method}: invalid reply: {exc}", frame)
+            error = MalformedFrame(f"{waiter.method}: invalid reply: {explain(exc)}", frame)
             return WaiterReply(waiter, None, error, event)
 
     def _on_match_ack(self, outcome: MatchAck) -> SubscribeAck:
@@ -617,7 +626,7 @@ class Session:
                     outcome.result = spec.parse_result(outcome.result)
                 except Exception as exc:  # noqa: BLE001 - user-supplied parsers may raise anything
                     return Malformed(
-                        MalformedFrame(f"{pending.method}: invalid result: {exc}", outcome.result),
+                        MalformedFrame(f"{pending.method}: invalid result: {explain(exc)}", outcome.result),
                         pending,
                     )
             return outcome
