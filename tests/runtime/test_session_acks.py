@@ -322,8 +322,19 @@ def test_request_id_subscriptions_acked_by_their_reply() -> None:
     entry, req = s.subscribe(spec, Book("X", 1), "sink", now=0, timeout=5)
     assert req is not None
     pending, text = req
-    assert json.loads(text)["req_id"] == 1 == pending.id == entry.sub_id
+    assert json.loads(text) == {
+        "method": "subscribe",
+        "params": {"channel": "book", "symbol": ["X"], "depth": 1},
+        "req_id": 1,
+    }
+    assert pending.id == 1 == entry.sub_id
     assert (pending.correlated, pending.kind, pending.method) == (True, "subscribe", "subscribe")
     assert (pending.addresses, pending.deadline) == ((entry.address,), 5)
     assert list(s.correlator) == [pending]  # awaited like any request
     assert entry.state == "pending" and s.subscriptions.by_id == {1: entry}
+    # Its unsubscribe is a correlated request of its own (a new id), not a detached one.
+    unsub = s.unsubscribe(entry, "sink", now=0, timeout=5)
+    assert unsub is not None
+    upending, utext = unsub
+    assert json.loads(utext) == {"method": "unsubscribe", "req_id": 2}
+    assert (upending.id, upending.correlated, upending.kind) == (2, True, "unsubscribe")
