@@ -332,6 +332,9 @@ def test_request_id_subscriptions_acked_by_their_reply() -> None:
     assert (pending.addresses, pending.deadline) == ((entry.address,), 5)
     assert list(s.correlator) == [pending]  # awaited like any request
     assert entry.state == "pending" and s.subscriptions.by_id == {1: entry}
+    # The reply acks it; the subscription keeps the request id (no pointer into the result).
+    assert isinstance(s.receive(json.dumps({"req_id": 1, "result": None})), SubscribeAck)
+    assert entry.state == "active" and s.subscriptions.by_id == {1: entry}
     # Its unsubscribe is a correlated request of its own (a new id), not a detached one.
     unsub = s.unsubscribe(entry, "sink", now=0, timeout=5)
     assert unsub is not None
