@@ -112,7 +112,7 @@ def compare(folder: Path, files: dict[str, str], label: str) -> Comparison:
         if name not in existing:
             # Not its text: a package never generated would be thousands of lines of "+".
             result.missing.append(name)
-            lines = text.count("\n") + (not text.endswith("\n"))
+            lines = text.count("\n") + bool(text and not text.endswith("\n"))
             chunks.append(f"--- /dev/null\n+++ {label}/{name} (generated)\n@@ missing: {lines} lines @@\n")
             continue
         old = path.read_text("utf-8", errors="replace")

@@ -4,6 +4,7 @@ well-formed unified diff) and what writing leaves on disk."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -40,6 +41,17 @@ def test_a_missing_file_is_summarised_not_dumped(folder: Path) -> None:
     result = compare(folder, FILES, "pkg")
     assert result.missing == ["sub/b.py"] and not result.clean
     assert result.diff == "--- /dev/null\n+++ pkg/sub/b.py (generated)\n@@ missing: 1 lines @@\n"
+
+
+def test_a_missing_file_counts_a_last_line_without_newline_and_none_when_empty(tmp_path: Path) -> None:
+    # As a unified diff counts them: a last line without "\n" is a line, an empty file
+    # (the py.typed marker) has none.
+    result = compare(tmp_path / "pkg", {"py.typed": "", "a.txt": "one\ntwo"}, "pkg")
+    assert result.missing == ["py.typed", "a.txt"]
+    assert result.diff == (
+        "--- /dev/null\n+++ pkg/py.typed (generated)\n@@ missing: 0 lines @@\n"
+        "--- /dev/null\n+++ pkg/a.txt (generated)\n@@ missing: 2 lines @@\n"
+    )
 
 
 def test_stale_files_alone_are_not_clean_and_are_listed_in_order(folder: Path) -> None:
@@ -80,12 +92,15 @@ def test_writing_removes_stale_files_and_emptied_folders(folder: Path) -> None:
     (deep / "old.py").write_text(HEADER + "x", encoding="utf-8")
     cache = folder / "__pycache__"
     cache.mkdir()
+    (cache / "a.cpython-311.pyc").write_bytes(b"\xa7\r\r\n")
     (folder / "a.py").write_text("changed", encoding="utf-8")
     result = write(folder, {k: v for k, v in FILES.items() if k != "sub/b.py"})
     assert (result.changed, result.stale) == (["a.py"], ["gone/deeper/old.py", "sub/b.py"])
+    assert result.kept == []  # Python's cache is neither ours nor the user's to list
     assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")) == [
         "__init__.py",
         "__pycache__",  # kept: Python's, not ours
+        "__pycache__/a.cpython-311.pyc",
         "a.py",
     ]
     assert (folder / "a.py").read_bytes() == b"one\ntwo\nthree\n"
@@ -135,6 +150,7 @@ def test_stale_generated_files_go_user_files_beside_them_stay(folder: Path) -> N
     ("name", "module"),
     [
         ("a.pyi", "a.py"),
+        ("__init__.pyi", "__init__.py"),
         ("a/__init__.py", "a.py"),
         ("sub/b/__init__.pyi", "sub/b.py"),
         ("a.cpython-311-x86_64-linux-gnu.so", "a.py"),
@@ -151,6 +167,25 @@ def test_a_kept_file_that_shadows_a_generated_module_is_not_clean(folder: Path, 
     assert result.diff == f"--- pkg/{name}\n+++ pkg/{name}\n@@ shadows {module}: remove or rename it @@\n"
     assert write(folder, FILES).shadowing == {name: module}
     assert (folder / name).read_text(encoding="utf-8") == "shadow\n"  # still kept
+
+
+def test_a_file_that_cannot_be_read_is_kept_not_removed(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file whose header cannot be read is not known to be nova-gen's: it is left alone
+    as the user's. The permission error is raised here, since root may read any file."""
+    locked = folder / "locked.py"
+    locked.write_text(HEADER, encoding="utf-8")
+    real_open = Path.open
+
+    def open_(self: Path, *args: Any, **kwargs: Any) -> Any:
+        if self == locked:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", open_)
+    result = write(folder, FILES)
+    assert (result.kept, result.stale) == (["locked.py"], [])
+    monkeypatch.undo()
+    assert locked.read_text(encoding="utf-8") == HEADER
 
 
 @pytest.mark.parametrize("name", ["b.pyi", "sub/a.pyi", "other.so", "a_helpers/__init__.py", "a.py.bak"])

@@ -6,6 +6,7 @@ import copy
 import hashlib
 import hmac
 import logging
+import os
 import pickle
 from dataclasses import dataclass
 
@@ -150,6 +151,14 @@ def test_missing_credential_without_env() -> None:
     auth = Auth(request="login", params={}, credentials=(Credential("key"),))
     with pytest.raises(MissingCredential, match="'key'"):
         resolve_credentials(auth, {}, {"key": "not an env var name"})
+
+
+def test_missing_credential_without_env_from_the_process_environment() -> None:
+    # The client passes os.environ itself, whose get() raises TypeError for a key that is
+    # not a string: a credential without a variable name must not be looked up there.
+    auth = Auth(request="login", params={}, credentials=(Credential("key"),))
+    with pytest.raises(MissingCredential, match="^missing credential 'key': pass key=...$"):
+        resolve_credentials(auth, {}, os.environ)
 
 
 # --- login params -----------------------------------------------------------------------

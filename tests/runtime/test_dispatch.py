@@ -178,7 +178,8 @@ def test_events_valid_and_invalid() -> None:
     bad = {"method": "heartbeat", "params": {"kind": 1}}
     (kind, (_, reason, frame), _) = receive(s, bad)
     assert (kind, frame) == ("Malformed", bad)
-    assert reason.startswith("event 'heartbeat': invalid payload: ")
+    assert reason.startswith("event 'heartbeat': invalid payload: 1 validation error for ")
+    assert reason.endswith("[type=missing]")  # the explanation of the model's error
 
 
 def test_a_frame_no_rule_claims() -> None:
@@ -214,7 +215,8 @@ def test_notification_on_a_template_address() -> None:
     bad_params = note("ticker.ETH.1s")
     (kind, (_, reason, frame), _) = receive(s, bad_params)
     assert (kind, frame) == ("Malformed", bad_params)
-    assert reason.startswith("channel 'ticker.ETH.1s': invalid address parameters: ")
+    assert reason.startswith("channel 'ticker.ETH.1s': invalid address parameters: 1 validation error")
+    assert "interval" in reason.removeprefix("channel 'ticker.ETH.1s'")  # names the bad parameter
     bad_message = note("ticker.ETH.raw", {"nope": 1})
     (kind, (_, reason, frame), _) = receive(s, bad_message)
     assert (kind, frame) == ("Malformed", bad_message)

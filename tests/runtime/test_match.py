@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from nova_runtime.core import compile_match
+from nova_runtime.core import match as match_module
 from nova_runtime.protocol import Match
 
 CASES: list[tuple[Match, Any, bool]] = [
@@ -83,3 +84,14 @@ def test_a_match_is_compiled_once_and_json_values_stay_apart() -> None:
     obj = Match(equals=(("/o", {"a": [1]}),))
     assert compile_match(obj) is compile_match(Match(equals=(("/o", {"a": [1]}),)))
     assert compile_match(obj)({"o": {"a": [1]}}) and not compile_match(obj)({"o": {"a": [2]}})
+
+
+def test_the_shared_predicates_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past ``_COMPILED_MAX`` distinct matches (a process that loads many protocols),
+    a match is compiled for its caller and not kept: the shared table stops growing."""
+    monkeypatch.setattr(match_module, "_COMPILED_MAX", 2)
+    matches = [Match(equals=(("/k", f"v{i}"),)) for i in range(3)]
+    kept = [compile_match(m) for m in matches]
+    assert len(match_module._COMPILED) == 2
+    assert [compile_match(m) is p for m, p in zip(matches, kept, strict=True)] == [True, True, False]
+    assert kept[2]({"k": "v2"}) and not kept[2]({"k": "v1"})

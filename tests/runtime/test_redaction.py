@@ -231,6 +231,7 @@ def test_secret_fields_mask_by_place_whatever_the_value() -> None:
     headers = "> authorization: Bearer x\n> Host: h\n> Cookie: s=1"
     assert mask_fields(headers, fields) == "> authorization: ***\n> Host: h\n> Cookie: ***"
     assert mask_fields("no secrets: token in prose", fields) == "no secrets: token in prose"
+    assert mask_fields('{"token": "t"}', None) == '{"token": "t"}'  # no pattern: no masking
 
 
 def test_the_filter_masks_fields_in_messages_and_exception_text() -> None:

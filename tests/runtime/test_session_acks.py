@@ -105,7 +105,7 @@ def test_an_invalid_result_is_malformed_with_the_result_as_frame() -> None:
     pending, _ = s.build_request(GET_TIME, {}, now=0, timeout=1)
     out = s.receive(json.dumps({"id": pending.id, "result": {"not": "an int"}}))
     assert isinstance(out, Malformed) and out.pending is pending
-    assert out.error.reason.startswith("public/get_time: invalid result: ")
+    assert out.error.reason.startswith("public/get_time: invalid result: 1 validation error for ")
     assert out.error.frame == {"not": "an int"}
 
 
@@ -151,7 +151,7 @@ def test_waiters_get_the_frame_parsed_or_the_parse_error() -> None:
     assert (out.result, out.error, out.event) == ({"op": "pong", "n": 1}, None, None)
     out = s.receive(json.dumps({"op": "x"}))
     assert isinstance(out, WaiterReply) and out.waiter is bad and out.result is None
-    assert out.error is not None and out.error.reason.startswith("x: invalid reply: ")
+    assert out.error is not None and out.error.reason.startswith("x: invalid reply: 1 validation error for ")
     assert out.error.frame == {"op": "x"}
     # A frame that is also an event reaches the waiter and keeps its event.
     beat = s.add_waiter(p.Match(equals=(("/method", "heartbeat"),)), lambda f: f, method="hb", now=0, timeout=5)
@@ -312,3 +312,32 @@ def test_a_request_id_subscription_restarted_in_place_has_no_id_until_resubscrib
     assert json.loads(text) == {"method": "unsubscribe", "req_id": 1}
     unsub = s.unsubscribe(entry, "x", now=0, timeout=5)  # before the new subscribe is sent
     assert unsub is not None and json.loads(unsub[1]) == {"method": "unsubscribe"}
+
+
+def test_request_id_subscriptions_acked_by_their_reply() -> None:
+    """``subscription_id: request`` with ``ack: reply`` (Home Assistant ``subscribe_events``):
+    the subscribe is a correlated request whose id is also the subscription id."""
+    s = Session(_proto(subscription_id="request", ack="reply"))
+    spec = s.protocol.channels[0]
+    entry, req = s.subscribe(spec, Book("X", 1), "sink", now=0, timeout=5)
+    assert req is not None
+    pending, text = req
+    assert json.loads(text) == {
+        "method": "subscribe",
+        "params": {"channel": "book", "symbol": ["X"], "depth": 1},
+        "req_id": 1,
+    }
+    assert pending.id == 1 == entry.sub_id
+    assert (pending.correlated, pending.kind, pending.method) == (True, "subscribe", "subscribe")
+    assert (pending.addresses, pending.deadline) == ((entry.address,), 5)
+    assert list(s.correlator) == [pending]  # awaited like any request
+    assert entry.state == "pending" and s.subscriptions.by_id == {1: entry}
+    # The reply acks it; the subscription keeps the request id (no pointer into the result).
+    assert isinstance(s.receive(json.dumps({"req_id": 1, "result": None})), SubscribeAck)
+    assert entry.state == "active" and s.subscriptions.by_id == {1: entry}
+    # Its unsubscribe is a correlated request of its own (a new id), not a detached one.
+    unsub = s.unsubscribe(entry, "sink", now=0, timeout=5)
+    assert unsub is not None
+    upending, utext = unsub
+    assert json.loads(utext) == {"method": "unsubscribe", "req_id": 2}
+    assert (upending.id, upending.correlated, upending.kind) == (2, True, "unsubscribe")

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from nova_runtime import protocol as p
+from nova_runtime.core import subscriptions
 from nova_runtime.core.subscriptions import Subscriptions
 from nova_runtime.core.waiters import Waiters
 
@@ -227,3 +228,30 @@ def test_failing_or_forgetting_what_is_not_there() -> None:
     btc.sub_id = {"unhashable": [1]}  # never registered
     s.forget_id(btc)
     assert s.by_id == {}
+
+
+def test_clients_of_one_protocol_share_its_compiled_address_templates(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The templates are compiled once per protocol object, kept with that object (a
+    protocol collected and another given its id gets its own), for at most
+    ``_SHARED_MAX`` protocols."""
+    one, other = make_protocol(), make_protocol()
+    first = Subscriptions(one)._templates
+    assert first and Subscriptions(one)._templates is first
+    assert Subscriptions(other)._templates is not first
+    assert Subscriptions(other)._templates is Subscriptions(other)._templates
+    # An entry left by a collected protocol whose id the new one reuses is not taken.
+    monkeypatch.setitem(subscriptions._TEMPLATES, id(other), (one, first))
+    replaced = Subscriptions(other)._templates
+    assert replaced is not first and subscriptions._TEMPLATES[id(other)][0] is other
+    assert Subscriptions(other)._templates is replaced
+
+    subscriptions._TEMPLATES.clear()
+    monkeypatch.setattr(subscriptions, "_SHARED_MAX", 1)
+    first = Subscriptions(one)._templates
+    assert Subscriptions(other)._templates is not Subscriptions(other)._templates
+    assert list(subscriptions._TEMPLATES) == [id(one)]
+    assert Subscriptions(one)._templates is first
+    hit = Subscriptions(other).match_template("ticker.BTC.raw")  # unshared, still compiled
+    assert hit is not None and hit[1] == BTC
