@@ -110,6 +110,13 @@ def _with_envelope(**changes: Any) -> p.Protocol:
     return dataclasses.replace(protocol, envelope=dataclasses.replace(protocol.envelope, **changes))
 
 
+def _with_ack(**changes: Any) -> p.Protocol:
+    """The fake API with its subscribe method's ``ack``/``ack_when`` changed."""
+    protocol = make_protocol()
+    public = dataclasses.replace(protocol.subscribe_methods["public"], **changes)
+    return dataclasses.replace(protocol, subscribe_methods={"public": public})
+
+
 @pytest.mark.parametrize(
     "protocol",
     [
@@ -120,9 +127,50 @@ def _with_envelope(**changes: Any) -> p.Protocol:
         # An error rule that asks for nothing a reply lacks: it may claim any reply.
         _with_envelope(error=p.ErrorRule(when=p.Match(present=("/id", "/result")))),
         _with_envelope(error=p.ErrorRule(when=p.Match(absent=("/result",)))),
+        # A response rule with a condition on values: more than key presence to compile.
+        _with_envelope(response=p.ResponseRule(when=p.Match(one_of=(("/type", ("r",)),)))),
+        _with_envelope(response=p.ResponseRule(when=p.Match(none_of=(("/type", ("e",)),)))),
+        # A subscribe ack by match (tried before replies) that asks for nothing a reply lacks.
+        _with_ack(ack="match", ack_when=p.Match(present=("/id", "/result"))),
     ],
 )
 def test_no_compiled_rule_where_it_could_decide_otherwise(protocol: p.Protocol) -> None:
     session = Session(protocol)
     assert compile_reply(protocol, session.correlator) is None
     assert session.dispatcher._reply is None
+
+
+def test_a_frame_a_match_ack_may_claim_is_left_to_the_general_path() -> None:
+    protocol = _with_ack(ack="match", ack_when=p.Match(present=("/id", "/result", "/type")))
+    compiled, _ = sessions(protocol)
+    pending, _ = compiled.build_request(GET_TIME, {}, now=0.0, timeout=10.0)
+    rule = compiled.dispatcher._reply
+    assert rule is not None
+    ack = {"id": pending.id, "result": 1, "type": "subscribed"}
+    assert rule(ack) is None
+    assert type(compiled.receive(json.dumps(ack))).__name__ == "SubscribeAck"
+    assert pending.id in compiled.correlator._pending  # the ack did not answer the request
+    assert rule({"id": pending.id, "result": 1}) == (pending, 1)
+
+
+@pytest.mark.parametrize(
+    "protocol",
+    [
+        # ``ack_when`` is read only with ``ack="match"``: the dispatcher never tries these.
+        _with_ack(ack="reply", ack_when=p.Match(present=("/id", "/result"))),
+        _with_ack(ack="none", ack_when=p.Match(present=("/id", "/result"))),
+        _with_ack(ack="match", ack_when=None),
+    ],
+)
+def test_an_ack_rule_the_dispatcher_never_tries_does_not_block_the_compiled_rule(
+    protocol: p.Protocol,
+) -> None:
+    compiled, general = sessions(protocol)
+    pending, _ = compiled.build_request(GET_TIME, {}, now=0.0, timeout=10.0)
+    general.build_request(GET_TIME, {}, now=0.0, timeout=10.0)
+    rule = compiled.dispatcher._reply
+    assert rule is not None
+    reply = json.dumps({"id": pending.id, "result": 1})
+    seen = describe(compiled.receive(reply))
+    assert seen == describe(general.receive(reply))
+    assert seen[0] == "Response"

@@ -341,3 +341,33 @@ def test_request_id_subscriptions_acked_by_their_reply() -> None:
     upending, utext = unsub
     assert json.loads(utext) == {"method": "unsubscribe", "req_id": 2}
     assert (upending.id, upending.correlated, upending.kind) == (2, True, "unsubscribe")
+
+
+def test_a_reply_acked_request_id_subscription_restored_is_named_by_its_new_request() -> None:
+    """After a reconnect the restore plan passes no entries: the request names the entry
+    of the table at its address, and the new reply acks it under the new id."""
+    s = Session(_proto(subscription_id="request", ack="reply"))
+    entry, _ = s.subscribe(s.protocol.channels[0], Book("X", 1), "x", now=0, timeout=5)
+    s.receive(json.dumps({"req_id": 1, "result": None}))
+    assert entry.state == "active" and entry.sub_id == 1
+    s.connection_lost()
+    assert entry.sub_id is None and s.subscriptions.by_id == {}
+    ((pending, text),) = s.restore_requests(now=1, timeout=5)
+    assert json.loads(text)["req_id"] == 2 == pending.id == entry.sub_id
+    assert s.subscriptions.by_id == {2: entry} and entry.state == "pending"
+    assert isinstance(s.receive(json.dumps({"req_id": 2, "result": None})), SubscribeAck)
+    assert entry.state == "active" and s.subscriptions.by_id == {2: entry}
+
+
+def test_reply_acked_request_id_subscriptions_sent_together_each_get_their_own_id() -> None:
+    """Entries subscribed again together (after a retry): each request's id names the
+    entry at its own address, never another entry passed along with it."""
+    s = Session(_proto(subscription_id="request", ack="reply"))
+    spec = s.protocol.channels[0]
+    x, _ = s.subscribe(spec, Book("X", 1), "x", now=0, timeout=5)
+    y, _ = s.subscribe(spec, Book("Y", 1), "y", now=0, timeout=5)
+    frames = s.resubscribe((x.address, y.address), now=1, timeout=5)
+    ids = {pending.addresses: pending.id for pending, _ in frames}
+    assert ids == {(x.address,): 3, (y.address,): 4}
+    assert (x.sub_id, y.sub_id) == (3, 4)
+    assert s.subscriptions.by_id == {3: x, 4: y}  # the ids of the first requests are gone
