@@ -195,21 +195,28 @@ class MessageReader:
             raw, where = props[token], join_pointer(join_pointer(where, "properties"), token)
         return raw, doc, where
 
-    def correlation_location(self, msg: Message) -> str | None:
-        """The ``location`` of the message's ``correlationId``, as written; None without one."""
-        raw = msg.value.get("correlationId")
-        if raw is None:
-            return None
-        value, _, _ = self.refs.follow(raw, msg.doc, join_pointer(msg.pointer, "correlationId"))
-        location = value.get("location") if isinstance(value, dict) else None
-        return location if isinstance(location, str) else None
-
-    def correlation(self, msg: Message) -> str | None:
+    def _correlation_id(self, msg: Message) -> tuple[Any, Document, str] | None:
+        """The ``location`` of the message's ``correlationId`` as written (any value), with
+        the document and pointer of the Correlation ID Object; None without one."""
         raw = msg.value.get("correlationId")
         if raw is None:
             return None
         value, cdoc, cptr = self.refs.follow(raw, msg.doc, join_pointer(msg.pointer, "correlationId"))
-        location = value.get("location") if isinstance(value, dict) else None
+        return (value.get("location") if isinstance(value, dict) else None), cdoc, cptr
+
+    def correlation_location(self, msg: Message) -> str | None:
+        """The ``location`` of the message's ``correlationId``, as written; None without one."""
+        found = self._correlation_id(msg)
+        return found[0] if found is not None and isinstance(found[0], str) else None
+
+    def correlation(self, msg: Message) -> str | None:
+        """The JSON Pointer into the payload that the ``correlationId`` names
+        (``$message.payload#/id`` -> ``/id``); None without one, or NOVA109 for another kind
+        of location (a WebSocket frame has no headers)."""
+        found = self._correlation_id(msg)
+        if found is None:
+            return None
+        location, cdoc, cptr = found
         if isinstance(location, str) and location.startswith("$message.payload#"):
             pointer = location.split("#", 1)[1]
             if pointer.startswith("/") or pointer == "":
