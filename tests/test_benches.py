@@ -56,3 +56,17 @@ def test_import_bench_measures_with_importtime_too() -> None:
     assert out.returncode == 0, out.stderr[-3000:]
     ratios = re.findall(r"^ratio (\w+)/(\w+): \d+\.\d+", out.stdout, re.MULTILINE)
     assert ratios == [("nova", "baseline"), ("nova_ws", "baseline_ws")], out.stdout
+
+
+def test_receive_floor_child_validates_with_the_fast_paths_own_validator() -> None:
+    """The child ``receive_raw.py --instructions`` counts for the validation alone: it must
+    find the fast path's validator for the ticker channel and run it (asserted inside)."""
+    out = subprocess.run(
+        [sys.executable, str(BENCH / "receive_raw.py"), "--child", "validate", "5"],
+        cwd=BENCH,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "validated 5 notifications, each into a Ticker" in out.stdout, out.stdout
