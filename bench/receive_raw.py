@@ -35,6 +35,7 @@ from _common import (
     CHANNEL,
     argv,
     callgrind_total,
+    instructions_per_message,
     interleave,
     nova_side,
     rate,
@@ -76,15 +77,7 @@ def validate_only(calls: int) -> None:
 
 def instructions() -> None:
     """Callgrind's instruction count per message of each side and of the validation alone."""
-    frame = ticker_frame()
-    counts: dict[str, float] = {}
-    for side in ("raw", *transports()):
-        totals = []
-        for n in (2_000, 12_000):
-            with server(burst=n, frame=frame) as url:
-                totals.append(callgrind_total([__file__, "--child", side, str(n), url]))
-        counts[side] = (totals[1] - totals[0]) / 10_000
-        print(f"{side:>10}: {counts[side]:,.0f} instructions per message", flush=True)
+    counts = instructions_per_message(__file__, ("raw", *transports()), ticker_frame())
     totals = [callgrind_total([__file__, "--child", "validate", str(n)]) for n in (1_000, 11_000)]
     floor = (totals[1] - totals[0]) / 10_000
     print(f"validation alone: {floor:,.0f} instructions per message", flush=True)
