@@ -32,7 +32,13 @@ from .core.match import compile_match
 from .core.outcomes import SubscribeAck
 from .core.ratelimit import Limiter, connect_limiter_for
 from .core.subscriptions import RestoreStep
-from .errors import ConnectionLost, MalformedFrame, ServerError, SubscriptionError, explain
+from .errors import (
+    ConnectionLost,
+    MalformedFrame,
+    ServerError,
+    SubscriptionError,
+    explain,
+)
 from .options import transport_for, websockets_kwargs
 from .outbox import Outbox
 from .outcomes import Outcomes
