@@ -72,7 +72,7 @@ class Outgoing(MessageReader):
                         "NOVA108",
                         f"the reply to {msg.key!r} has no correlationId: {name}() takes the next frame that is "
                         "one of its reply messages",
-                        op.doc.source.position(op.reply_pointer or op.pointer, key=True),
+                        (op.reply_doc or op.doc).source.position(op.reply_pointer or op.pointer, key=True),
                         hint="concurrent calls of this method may get each other's replies; add "
                         "`correlationId: {location: '$message.payload#/id'}` to the message",
                     )

@@ -94,6 +94,10 @@ def _requests(ops: list[Operation], *, replies: bool, answers: bool = False) -> 
     return found
 
 
+def _unique(names: list[str]) -> list[str]:
+    return list(dict.fromkeys(names))
+
+
 def _shown(names: list[str]) -> str:
     return ", ".join(repr(n) for n in names[:4]) + (", ..." if len(names) > 4 else "")
 
@@ -156,13 +160,18 @@ def check(
     incoming = sum(len(op.messages) for op in receives) + sum(len(op.reply or ()) for op in sends)
     if sends and not incoming:
         against.append("the client would receive nothing")
-    received = _requests(receives, replies=False) + _requests(sends, replies=True)
-    sent = _requests(sends, replies=False) + _requests(receives, replies=True)
+    # A name counts once: a 2.x reply is often listed among the received messages too.
+    received = _unique(_requests(receives, replies=False) + _requests(sends, replies=True))
+    sent = _unique(_requests(sends, replies=False) + _requests(receives, replies=True))
     if len(received) > len(sent):
         against.append(f"the client would receive {_shown(received)}, which a client sends")
     support += len(sent) > len(received)
-    answered = _requests(receives, replies=False, answers=True) + _requests(sends, replies=True, answers=True)
-    answering = _requests(sends, replies=False, answers=True) + _requests(receives, replies=True, answers=True)
+    answered = _unique(
+        _requests(receives, replies=False, answers=True) + _requests(sends, replies=True, answers=True)
+    )
+    answering = _unique(
+        _requests(sends, replies=False, answers=True) + _requests(receives, replies=True, answers=True)
+    )
     if len(answering) > len(answered):
         against.append(f"the client would send {_shown(answering)}, which a server sends")
     support += len(answered) > len(answering)
@@ -199,7 +208,7 @@ def answers(receives: list[Operation], diagnostics: Diagnostics) -> list[Operati
             "NOVA103",
             f"operation {op.key!r} expects the client to answer {asked}; the client does not answer "
             f"by itself: it gets {names} to call from the hook",
-            op.doc.source.position(op.reply_pointer or op.pointer, key=True),
+            (op.reply_doc or op.doc).source.position(op.reply_pointer or op.pointer, key=True),
             hint="if the document describes the other side, generate with the other --perspective",
         )
         out.append(replace(op, messages=list(op.reply), reply=None))
