@@ -59,6 +59,9 @@ class Operation:
     reply_pointer: str = ""
     reply_doc: Document | None = None
     """The document of ``reply_pointer`` when it is not ``doc`` (a message in another file)."""
+    shared: bool = False
+    """Split from an operation that lists other messages too (:func:`.pairs.split`): the
+    operation's summary and description describe none of them alone."""
 
 
 @dataclass

@@ -22,8 +22,9 @@ from .model import Message, Operation
 def _text(op: Operation, msg: Message, key: str, fallback: str | None = None) -> str:
     """A method's ``key`` (summary or description): the operation's when it sends only this
     message, else the message's own ``key`` (or ``fallback``, e.g. its title). An operation
-    that sends many messages ("Client messages") describes none of them."""
-    candidates = [op.value.get(key)] if len(op.messages) == 1 else []
+    that sends many messages ("Client messages") describes none of them, also when one of them
+    is split from it as a request of its own."""
+    candidates = [op.value.get(key)] if len(op.messages) == 1 and not op.shared else []
     candidates += [msg.value.get(key), msg.value.get(fallback) if fallback else None]
     return next((c.strip() for c in candidates if isinstance(c, str) and c.strip()), "")
 

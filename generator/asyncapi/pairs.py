@@ -39,7 +39,9 @@ def split(op: Operation, replies_of: Replies) -> list[Operation]:
         found = replies_of(msg)
         if found is not None:
             answers, doc, pointer = found
-            out.append(replace(op, messages=[msg], reply=answers, reply_doc=doc, reply_pointer=pointer))
+            out.append(replace(
+                op, messages=[msg], reply=answers, reply_doc=doc, reply_pointer=pointer, shared=len(op.messages) > 1
+            ))
         else:
             plain.append(msg)
     if plain or not op.messages:
