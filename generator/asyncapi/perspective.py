@@ -71,7 +71,8 @@ def _names(op: Operation, *, replies: bool) -> list[str]:
     names nova-gen makes up for 2.x operations without ``operationId`` (``subscribe_/``),
     and the messages of an operation that lists none (it has all of its channel's, so they
     say nothing of the direction)."""
-    synthetic = f"{'subscribe' if op.action == 'send' else 'publish'}_{op.channel.address}"
+    # A 2.x reply may be a message of the channel's other operation, named after that one.
+    synthetic = tuple(f"{verb}_{op.channel.address}" for verb in ("subscribe", "publish"))
     names: list[str] = []
     if not replies:
         names.append(op.key)

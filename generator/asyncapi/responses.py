@@ -6,9 +6,12 @@ reply with keys of their own, read here into the same :attr:`.model.Operation.re
 3.0 ``reply`` fills, so these replies get all that 3.0 replies get (a typed request/reply
 method, reply matching, the local server's answers and examples):
 
-- ``x-response`` on a message the application receives: a ``$ref`` to the reply message, or
-  ``oneOf`` a list of such references (its siblings ``description`` and ``x-required`` are
-  not read);
+- ``x-response`` on a message the application receives (listed under ``publish``; where the
+  same message is listed under ``subscribe``, the application sends it and the key does not
+  apply): the reply message, a ``$ref`` or written in place, or ``oneOf`` a list of them (a
+  reply written in place that repeats a message of the channel's ``subscribe``, as Ballerina
+  writes replies of built-in types, is that message: :func:`same_messages`); its siblings
+  ``description`` and ``x-required`` are not read;
 - ``x-response-type`` beside it: ``simple-rpc``, one reply (also without the key: Ballerina's
   client then returns one reply), or ``server-streaming``, a stream of replies (GraphQL over
   WebSocket's ``next`` ... ``complete``). The 3.0 mapping has no stream of replies to a send
@@ -24,9 +27,9 @@ method, reply matching, the local server's answers and examples):
   have one, and :mod:`.dispatch` finds those by itself; a message that leaves it open (any
   string) says nothing of its values.
 
-A malformed ``x-response`` (not a mapping, no ``$ref``/``oneOf``, a reference to something
-that is not a message) or an unknown ``x-response-type`` is the error ``NOVA126``; a
-reference to nothing is ``NOVA010``, reported by the resolver.
+A malformed ``x-response`` (not a mapping, a ``oneOf`` that is not a list of mappings, a
+reference to something that is not a message) or an unknown ``x-response-type`` is the error
+``NOVA126``; a reference to nothing is ``NOVA010``, reported by the resolver.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from nova_runtime.pointer import compile_pointer, join_pointer
 
 from ..loader.source import Document
 from .common import Reader
-from .model import Message
+from .model import Message, Operation
 
 RESPONSE_TYPES = ("simple-rpc", "server-streaming")
 """The values of ``x-response-type`` Ballerina's specification defines."""
@@ -58,8 +61,10 @@ def replies_of(r: Reader, msg: Message) -> tuple[list[Message], Document, str] |
         )
         return None
     found = []
-    for value, where in _references(r, msg, raw, pointer) or ():
-        reply = _reply(r, msg, value, where)
+    listed = _references(r, msg, raw, pointer) or []
+    for n, (value, where) in enumerate(listed):
+        name = f"{msg.key}Response" + (str(n + 1) if len(listed) > 1 else "")
+        reply = _reply(r, msg, value, where, name)
         if reply is None:
             return None
         found.append(reply)
@@ -82,34 +87,42 @@ def replies_of(r: Reader, msg: Message) -> tuple[list[Message], Document, str] |
 
 
 def _references(r: Reader, msg: Message, raw: Any, pointer: str) -> list[tuple[Any, str]] | None:
-    """The references an ``x-response`` holds, with their pointers; None (reported) for another shape."""
-    if isinstance(raw, dict) and "$ref" in raw:
-        return [(raw, pointer)]
-    branches = raw.get("oneOf") if isinstance(raw, dict) else None
-    if isinstance(branches, list) and branches:
+    """The messages an ``x-response`` holds (references or inline), with their pointers; None
+    (reported) when it is not a mapping."""
+    if not isinstance(raw, dict):
+        _malformed(r, msg, pointer, f"x-response of message {msg.key!r} is not a mapping")
+        return None
+    if "oneOf" in raw:
+        branches = raw["oneOf"]
+        if not isinstance(branches, list) or not branches:
+            _malformed(r, msg, join_pointer(pointer, "oneOf"), f"x-response of message {msg.key!r} has a `oneOf` "
+                       "that is not a list of messages")
+            return None
         where = join_pointer(pointer, "oneOf")
         return [(b, join_pointer(where, i)) for i, b in enumerate(branches)]
-    _malformed(r, msg, pointer, f"x-response of message {msg.key!r} is not a `$ref` to a message nor `oneOf` a list of them")
-    return None
+    return [(raw, pointer)]
 
 
-def _reply(r: Reader, msg: Message, value: Any, pointer: str) -> Message | None:
-    """The message the reference ``value`` names; None when it names nothing (``NOVA010``,
-    from the resolver) or something that is not a message (``NOVA126``)."""
-    if not isinstance(value, dict) or "$ref" not in value:
-        _malformed(r, msg, pointer, f"x-response of message {msg.key!r} lists a reply that is not a `$ref` to a message")
+def _reply(r: Reader, msg: Message, value: Any, pointer: str, fallback: str) -> Message | None:
+    """The reply message ``value``: a reference to a message or a message written in place
+    (named ``fallback`` unless it names itself); None when it is not a mapping (``NOVA126``),
+    a reference to nothing (``NOVA010``, from the resolver) or to something that is not a
+    message (``NOVA126``)."""
+    if not isinstance(value, dict):
+        _malformed(r, msg, pointer, f"x-response of message {msg.key!r} lists a reply that is not a message")
         return None
-    failures = r.refs.failures
-    target, _, tptr = r.follow(value, msg.doc, pointer)
-    if r.refs.failures > failures:
-        return None
-    if not isinstance(target, dict) or not _is_message(tptr):
-        _malformed(
-            r, msg, join_pointer(pointer, "$ref"), f"x-response of message {msg.key!r} names {value['$ref']!r}, "
-            "which is not a message",
-        )
-        return None
-    return r.message(value, msg.doc, pointer, "reply")
+    if "$ref" in value:
+        failures = r.refs.failures
+        target, _, tptr = r.follow(value, msg.doc, pointer)
+        if r.refs.failures > failures:
+            return None
+        if not isinstance(target, dict) or not _is_message(tptr):
+            _malformed(
+                r, msg, join_pointer(pointer, "$ref"), f"x-response of message {msg.key!r} names {value['$ref']!r}, "
+                "which is not a message",
+            )
+            return None
+    return r.message(value, msg.doc, pointer, fallback)
 
 
 def _is_message(pointer: str) -> bool:
@@ -175,3 +188,24 @@ def _declares(r: Reader, msg: Message, name: str) -> bool:
         return False
 
     return walk(msg.value.get("payload"), msg.doc, join_pointer(msg.pointer, "payload"))
+
+
+def same_messages(operations: list[Operation]) -> None:
+    """A reply written in place in ``x-response`` that repeats a message the channel's
+    operation of the other direction lists (annotations aside: :func:`_essence`) is that message: one event and one
+    model, not two alike. Ballerina writes a reply of a built-in type (``payload: {type:
+    integer}``) so, in the message's ``x-response`` and again in the channel's ``subscribe``."""
+    for op in operations:
+        others = [
+            m for other in operations if other.channel is op.channel and other.action != op.action
+            for m in other.messages
+        ]
+        for n, reply in enumerate(op.reply or ()):
+            if "/x-response" in reply.pointer and op.reply is not None:
+                op.reply[n] = next((m for m in others if _essence(m.value) == _essence(reply.value)), reply)
+
+
+def _essence(value: dict[str, Any]) -> dict[str, Any]:
+    """A message without what only annotates it (``description``, ``summary``, ``x-...``:
+    Ballerina adds ``x-required`` to the reply)."""
+    return {k: v for k, v in value.items() if k not in ("description", "summary") and not k.startswith("x-")}

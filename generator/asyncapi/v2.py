@@ -10,7 +10,7 @@ from nova_runtime.pointer import join_pointer
 from .common import Reader
 from .model import Action, Channel, Operation, Parsed
 from .pairs import split
-from .responses import replies_of
+from .responses import replies_of, same_messages
 
 ACTIONS: dict[str, Action] = {"publish": "receive", "subscribe": "send"}
 """2.x verbs, as the converter maps them: ``publish`` is what the application receives."""
@@ -46,6 +46,11 @@ def read(r: Reader) -> Parsed:
                 if msg is not None:
                     messages.append(msg)
             operation = Operation(key, action, channel, messages, op, cdoc, optr)
-            # A message with Ballerina's `x-response` is a request of its own, with that reply.
-            out.operations.extend(split(operation, lambda msg: replies_of(r, msg)))
+            if verb == "publish":
+                # A message the application receives with Ballerina's `x-response` is a request
+                # of its own, with that reply (listed under `subscribe` too, it is only sent).
+                out.operations.extend(split(operation, lambda msg: replies_of(r, msg)))
+            else:
+                out.operations.append(operation)
+    same_messages(out.operations)
     return out

@@ -212,6 +212,59 @@ def test_a_correlation_id_of_its_own_wins_over_the_stream_id(tmp_path: Path) -> 
     assert api.envelope.request.id == "/name"
 
 
+INLINE = """asyncapi: 2.5.0
+info: {title: Rooms, version: '1'}
+channels:
+  /:
+    subscribe:
+      message:
+        oneOf:
+          - payload: {type: integer, format: int64}
+          - $ref: '#/components/messages/Echo'
+    publish:
+      message:
+        oneOf:
+          - $ref: '#/components/messages/Count'
+          - $ref: '#/components/messages/Name'
+          - $ref: '#/components/messages/Echo'
+components:
+  messages:
+    Count:
+      payload: {type: object, properties: {event: {const: Count}}}
+      x-response:
+        payload: {type: integer, format: int64}
+        description: the count
+        x-required: false
+    Name:
+      payload: {type: object, properties: {event: {const: Name}}}
+      x-response:
+        payload: {type: string}
+    Echo:
+      payload: {type: object, properties: {event: {const: Echo}}}
+      x-response: {$ref: '#/components/messages/Echo'}
+x-dispatcherKey: event
+"""
+"""Replies as Ballerina's service-to-AsyncAPI generator writes them: of a built-in type,
+written in place, and repeated in `subscribe` (annotations aside); and an echo, whose message
+is listed under both operations."""
+
+
+def test_replies_written_in_place(tmp_path: Path) -> None:
+    spec = tmp_path / "rooms.yaml"
+    spec.write_text(INLINE)
+    api, diagnostics = load(spec)
+    requests = by_name(api)
+    # `Count`'s reply repeats the first message of `subscribe`: it is that message, one event.
+    assert requests["count"].result == {"type": "integer", "format": "int64"}
+    # `Name`'s reply is written only in place: a message of its own, named after the request.
+    assert requests["name"].result == {"type": "string"}
+    assert {e.name: e.unsolicited for e in api.events} == {"subscribe_1": False, "echo": False, "name_response": False}
+    # `Echo` is listed under `subscribe` too: there the server sends it and its x-response does
+    # not apply (no NOVA103: the client owes no answer).
+    assert requests["echo"].reply and not warnings(diagnostics, "NOVA103")
+    assert not diagnostics.has_errors
+
+
 def test_a_malformed_x_response_exits_2_with_its_position(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -220,7 +273,7 @@ def test_a_malformed_x_response_exits_2_with_its_position(
                                                    "x-response: [Farewell]"))
     assert main(["validate", "chat.yaml"]) == 2
     err = capsys.readouterr().err
-    assert "chat.yaml:44:19: error NOVA126: x-response of message 'Bye' is not a `$ref`" in err
+    assert "chat.yaml:44:19: error NOVA126: x-response of message 'Bye' is not a mapping" in err
     assert "Traceback" not in err
 
 
