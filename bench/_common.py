@@ -194,6 +194,21 @@ def run(coro: Any, timeout: float = 300) -> Any:
     return asyncio.run(bounded())
 
 
+def instructions_per_message(script: str, sides: tuple[str, ...], frame: str) -> dict[str, float]:
+    """Callgrind's instructions per message of each side of a receive bench: ``script
+    --child SIDE N URL`` run for 2 000 and for 12 000 messages of ``frame``, the difference
+    over 10 000 (start-up cancels); each count is printed as it comes."""
+    counts: dict[str, float] = {}
+    for side in sides:
+        totals = []
+        for n in (2_000, 12_000):
+            with server(burst=n, frame=frame) as url:
+                totals.append(callgrind_total([script, "--child", side, str(n), url]))
+        counts[side] = (totals[1] - totals[0]) / 10_000
+        print(f"{side:>10}: {counts[side]:,.0f} instructions per message", flush=True)
+    return counts
+
+
 def callgrind_total(args: list[str]) -> int:
     """CPU instructions of ``python args...`` run under valgrind's callgrind (which must
     be installed). Unlike time on a shared machine, the count repeats within about 1%;

@@ -36,7 +36,7 @@ import _common
 from _common import (
     CHANNEL,
     argv,
-    callgrind_total,
+    instructions_per_message,
     interleave,
     nova_side,
     rate,
@@ -99,15 +99,7 @@ async def nova(url: str, n: int, transport: str = "websockets") -> float:
 
 def instructions() -> None:
     """Callgrind's instruction count per message of each side (see the module docstring)."""
-    frame = ticker_frame()
-    counts: dict[str, float] = {}
-    for side in ("baseline", *transports()):
-        totals = []
-        for n in (2_000, 12_000):
-            with server(burst=n, frame=frame) as url:
-                totals.append(callgrind_total([__file__, "--child", side, str(n), url]))
-        counts[side] = (totals[1] - totals[0]) / 10_000
-        print(f"{side:>10}: {counts[side]:,.0f} instructions per message", flush=True)
+    counts = instructions_per_message(__file__, ("baseline", *transports()), ticker_frame())
     for transport in transports():
         ratio = counts["baseline"] / counts[transport]
         print(f"ratio baseline/{nova_side(transport)} (higher: nova faster): {ratio:.3f}", flush=True)

@@ -162,7 +162,7 @@ class Answers:
         if await self._fault(conn, req, method):
             return
         if self.auth.is_login(method):
-            await self._login(conn, req)
+            await self._login(conn, req, method)
             return
         if self.auth.requires_auth(method) and not self._authorised(conn, req):
             logger.info("conn %d: %s needs auth", conn.number, method)
@@ -193,13 +193,14 @@ class Answers:
             return True
         return False
 
-    async def _login(self, conn: Connection, req: IncomingRequest) -> None:
+    async def _login(self, conn: Connection, req: IncomingRequest, method: str) -> None:
         login = self.auth.login(req.params)
         if login.error is not None:
             await conn.send(self._error(req, login.error))
             return
         conn.token = login.token
-        await conn.send(self.framer.reply(req.id, login.result, has_id=req.has_id))
+        result = self.faults.drifted(method, login.result)
+        await conn.send(self.framer.reply(req.id, result, has_id=req.has_id))
 
     def _authorised(self, conn: Connection, req: IncomingRequest) -> bool:
         """The connection's token, or an ``access_token`` param, is valid (Deribit-like)."""
@@ -227,11 +228,12 @@ class Answers:
             await conn.send(self._error(req, failure))
         elif request is not None and not request.correlated:
             # The reply carries no id: it is the reply message as the spec shows it.
-            result = copy.deepcopy(example.result)
+            result = self.faults.drifted(method, copy.deepcopy(example.result))
             reply = self.framer.with_match(result, request.reply_when) if isinstance(result, dict) else result
             await conn.send(reply)
         else:
-            reply = self.framer.reply(req.id, example.result, has_id=req.has_id, method=method)
+            result = self.faults.drifted(method, example.result)
+            reply = self.framer.reply(req.id, result, has_id=req.has_id, method=method)
             await conn.send(reply)
 
     async def _unanswerable(self, conn: Connection, req: IncomingRequest, method: str) -> None:

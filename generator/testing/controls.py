@@ -131,6 +131,16 @@ class ServerControls:
         with no arguments stops it."""
         self.streams.notifier.drift.set(remove, replace)
 
+    def drift_results(
+        self, method: str, remove: tuple[str, ...] = (), replace: dict[str, Any] | None = None
+    ) -> None:
+        """Schema drift from now on in the results of wire ``method``'s requests (the login
+        included) answered from the spec: members removed at the ``remove`` pointers and
+        the ``replace`` values written (pointers relative to the result, e.g.
+        ``{"/expires_in": "900"}``); ``drift_results(method)`` stops it. Subscribe
+        requests' results are the server's own bookkeeping and never drift."""
+        self.faults.drift_results(method, remove, replace)
+
     def expire_tokens(self) -> None:
         """Expire every login token now: requests that require auth get
         ``unauthorized_error`` until the client logs in (or refreshes) again."""

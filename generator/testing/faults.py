@@ -9,10 +9,13 @@ the server, which owns the sockets.
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
+
+from .drift import PayloadDrift
 
 __all__ = ["ErrorReply", "Faults", "Throttle"]
 
@@ -49,6 +52,7 @@ class Faults:
         """Connection attempts refused during the handshake so far."""
         self.throttled = 0
         """Requests answered with the throttle error so far."""
+        self._result_drift: dict[str, PayloadDrift] = {}
 
     # -- setting ----------------------------------------------------------------------
 
@@ -78,6 +82,17 @@ class Faults:
             self._throttle = n
             self._throttle_with = Throttle(error, close_after)
 
+    def drift_results(
+        self, method: str, remove: tuple[str, ...] = (), replace: dict[str, Any] | None = None
+    ) -> None:
+        drift = PayloadDrift()
+        drift.set(remove, replace)
+        with self._lock:
+            if remove or replace:
+                self._result_drift[method] = drift
+            else:
+                self._result_drift.pop(method, None)
+
     def clear(self) -> None:
         """Forget every pending failure, silence, refusal and throttle."""
         with self._lock:
@@ -87,6 +102,14 @@ class Faults:
             self._throttle = 0
 
     # -- consulting (the server) --------------------------------------------------------
+
+    def drifted(self, method: str, result: Any) -> Any:
+        """``result``, a reply to wire ``method``, with that method's drift applied (a copy)."""
+        with self._lock:
+            drift = self._result_drift.get(method)
+        if drift is None or not isinstance(result, dict | list):
+            return result
+        return drift.apply(copy.deepcopy(result))
 
     def take_refusal(self) -> int | None:
         """The HTTP status to refuse this connection attempt with, or None to accept it."""

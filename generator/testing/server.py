@@ -15,7 +15,9 @@ see :mod:`.auth`), sends the spec's hello first when it has one, and offers faul
 (:meth:`SpecServer.fail_next`, :meth:`SpecServer.never_answer`, :meth:`SpecServer.throttle`,
 :meth:`SpecServer.refuse_connections`, :meth:`SpecServer.stall`, :meth:`SpecServer.mute`,
 :meth:`SpecServer.drop_connections`, :meth:`SpecServer.drop_every`,
-:meth:`SpecServer.close_connections`, :meth:`SpecServer.send_raw`). Everything it receives
+:meth:`SpecServer.close_connections`, :meth:`SpecServer.send_raw`, schema drift in
+notifications and results: :meth:`SpecServer.drift`, :meth:`SpecServer.drift_results`,
+:mod:`.drift`). Everything it receives
 is recorded, per connection and in order (:meth:`SpecServer.connection_log`).
 
 This module builds the server from its parts, starts and stops it, and shows what it saw;

@@ -24,13 +24,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from nova_runtime.pointer import compile_pointer
 from nova_runtime.protocol import Envelope, Match
 
 from ..ir import Channel, ChannelExample
 from ..satisfy import earlier_rules, satisfy
 from .addresses import value_text
-from .framing import read_at, remove_at
+from .drift import PayloadDrift, put
+from .framing import read_at
 from .routing import Target
 
 
@@ -72,64 +72,6 @@ class SequenceSkips:
             n, self._pending = self._pending, 0
             self.skipped += n
             return n
-
-
-class PayloadDrift:
-    """Schema drift to apply to every notification payload from now on (thread-safe):
-    members removed at ``remove`` pointers and values replaced at ``replace`` pointers,
-    both relative to the payload (``/mark_price``, ``/stats/volume``, ``/0/price``), as a
-    server that stops sending a documented field or changes its type."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._remove: tuple[str, ...] = ()
-        self._replace: dict[str, Any] = {}
-
-    def set(self, remove: tuple[str, ...] = (), replace: dict[str, Any] | None = None) -> None:
-        with self._lock:
-            self._remove = tuple(remove)
-            self._replace = dict(replace or {})
-
-    def apply(self, message: Any) -> Any:
-        with self._lock:
-            remove, replace = self._remove, self._replace
-        for pointer in remove:
-            remove_at(message, pointer)
-        for pointer, value in replace.items():
-            put(message, pointer, copy.deepcopy(value))
-        return message
-
-
-
-def put(doc: dict[str, Any], pointer: str, value: Any) -> None:
-    """Write ``value`` at ``pointer``, stepping into existing lists by index and creating
-    objects where nothing is; ``""`` merges an object into ``doc``."""
-    tokens = compile_pointer(pointer)
-    if not tokens:
-        if isinstance(value, dict):
-            doc.update(value)
-        return
-    node: Any = doc
-    for token in tokens[:-1]:
-        if isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            nxt = node[int(token)]
-            if not isinstance(nxt, dict | list):
-                nxt = {}
-                node[int(token)] = nxt
-        elif isinstance(node, dict):
-            nxt = node.get(token)
-            if not isinstance(nxt, dict | list):
-                nxt = {}
-                node[token] = nxt
-        else:
-            return
-        node = nxt
-    last = tokens[-1]
-    if isinstance(node, list):
-        if last.isdigit() and int(last) < len(node):
-            node[int(last)] = value
-    else:
-        node[last] = value
 
 
 class NotificationFramer:

@@ -25,6 +25,7 @@ from websockets.exceptions import ConnectionClosed
 from ..ir import Api, ChannelExample, RequestExample, SubscriptionMethod
 from ..satisfy import satisfy
 from .connection import Connection
+from .drift import put
 from .framing import Framer, IncomingRequest, read_at
 from .routing import IdMaker, Router, Target, id_in_unsubscribe
 from .streams import (
@@ -32,7 +33,6 @@ from .streams import (
     SequenceSkips,
     Subscription,
     examples_for,
-    put,
     stream,
 )
 from .valid import ExampleCheck

@@ -1008,3 +1008,21 @@ async def test_okx_order_and_cancel_take_the_typed_models_their_params_hold(okx_
     assert okx_models.PlaceOrderParams.model_fields["args"].annotation == list[okx_models.PlaceOrderParamsArgsItem]
     assert (placed.op, placed.data[0].sMsg) == ("order", "Order placed")
     assert (cancelled.op, cancelled.data[0].ordId) == ("cancel-order", "312269865356374016")
+
+
+async def test_okx_error_event_without_an_id_reaches_on_error(okx_server: SpecServer) -> None:
+    """An error event that names no request (`{"event":"error",...}` without `id`) goes to
+    `on_error` as the spec's typed error; the connection and its subscriptions go on."""
+    server = okx_server
+    handlers = OkxRecorder()
+    async with asyncio.timeout(TIMEOUT):
+        async with OkxClient.connect(url=server.url, handlers=handlers) as client:
+            good = await client.subscribe_tickers(inst_id="BTC-USDT")
+            await server.send_raw('{"event":"error","code":"60012","msg":"Invalid request"}')
+            await asyncio.wait_for(handlers.error.wait(), TIMEOUT)
+            assert good.state == "active"
+            assert len(await take(good, 2)) == 2
+            assert server.connections == 1  # the same connection went on
+    (error,) = handlers.errors
+    assert isinstance(error, okx_errors.InvalidRequest)  # the spec's class for code 60012
+    assert str(error) == "[60012] Invalid request"

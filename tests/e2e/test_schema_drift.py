@@ -13,7 +13,14 @@ from typing import Any
 
 import pytest
 from deribit import DeribitClient, DeribitHandlers, models
-from nova_runtime import ConnectOptions, ValidationPolicy, drifted_fields, raw_frame
+from nova_runtime import (
+    ConnectFailed,
+    ConnectOptions,
+    MalformedFrame,
+    ValidationPolicy,
+    drifted_fields,
+    raw_frame,
+)
 from nova_runtime.telemetry import InMemoryMetrics
 
 from nova_gen.testing import SpecServer
@@ -109,3 +116,53 @@ async def test_a_policy_for_a_channel_the_spec_does_not_have_is_an_error(
     async with asyncio.timeout(20):
         with pytest.raises(ValueError, match="tickers"):
             await connect(server, channel_validation={"tickers": "strict"})
+
+
+# -- the login reply: checked against its result model -----------------------------------
+
+
+def connect_with_credentials(server: SpecServer, **options: Any) -> Any:
+    return DeribitClient.connect(
+        url=server.url,
+        client_id="id-1",
+        client_secret="secret-1",
+        options=ConnectOptions(**options),
+    )
+
+
+async def test_a_login_expiry_sent_as_text_is_read_as_the_model_converts_it(
+    server: SpecServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`expires_in: "900"` where the login result's model says integer: the model converts
+    it, so the client still knows when to refresh (it used to see no expiry at all)."""
+    server.drift_results("public/auth", replace={"/expires_in": "900"})
+    async with asyncio.timeout(20):
+        with caplog.at_level(logging.INFO, logger="nova"):
+            async with connect_with_credentials(server) as client:
+                assert client.diagnostics().authenticated
+    assert server.logins == 1
+    logins = [r.getMessage() for r in caplog.records if r.getMessage().startswith("logged in")]
+    assert logins == ["logged in (expires in 900 s)"]
+
+
+async def test_a_login_reply_without_its_token_fails_the_connect_naming_the_field(
+    server: SpecServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The login result's model requires `access_token`: a reply without it fails the login
+    with a MalformedFrame that names the field (never a value of the reply), instead of a
+    client that believes it is logged in with no token."""
+    server.drift_results("public/auth", remove=("/access_token",))
+    with caplog.at_level(logging.DEBUG, logger="nova"):
+        async with asyncio.timeout(20):
+            with pytest.raises(ConnectFailed) as failed:
+                async with connect_with_credentials(server):
+                    pass
+    assert server.logins >= 1
+    text = str(failed.value)
+    assert "public/auth: invalid login result" in text, text
+    assert "access_token: Field required" in text, text
+    cause = failed.value.__cause__
+    assert isinstance(cause, MalformedFrame) and cause.frame is None
+    for leak in ("refresh-1", "secret-1"):  # the reply's other secrets, the credential
+        assert leak not in text
+        assert all(leak not in r.getMessage() for r in caplog.records)

@@ -255,3 +255,23 @@ async def test_authorize_refuses_handshakes_with_401() -> None:
         async with connect(server.url + "/?token=b") as ws:
             assert (await call(ws, 1, "public/get_time"))["result"] == 1700000000000
     assert seen == ["/?token=a", "/?token=b"] and server.unauthorized == 1
+
+
+async def test_drift_results_changes_one_methods_results_until_stopped() -> None:
+    async with asyncio.timeout(TIMEOUT), SpecServer(deribit_like_api()) as server:
+        async with connect(server.url) as ws:
+            assert (await call(ws, 1, "public/get_time"))["result"] == 1700000000000
+            server.drift_results("public/get_time", replace={"": {"ignored": 1}})
+            # A scalar result has no members: nothing to remove or replace in it.
+            assert (await call(ws, 2, "public/get_time"))["result"] == 1700000000000
+            server.drift_results("public/get_time")  # stops it
+            version = (await call(ws, 3, "public/test"))["result"]
+            assert isinstance(version, dict) and version
+            member = next(iter(version))
+            server.drift_results("public/test", remove=(f"/{member}",), replace={"/extra": "x"})
+            drifted = (await call(ws, 4, "public/test"))["result"]
+            assert drifted == {**{k: v for k, v in version.items() if k != member}, "extra": "x"}
+            # Only that method's results, and the spec's example itself is left as it was.
+            assert (await call(ws, 5, "public/get_time"))["result"] == 1700000000000
+            server.drift_results("public/test")
+            assert (await call(ws, 6, "public/test"))["result"] == version

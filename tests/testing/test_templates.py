@@ -7,8 +7,9 @@ from dataclasses import replace
 from nova_runtime.core.match import compile_match
 
 from nova_gen.ir import SubscriptionMethod
+from nova_gen.testing.drift import put
 from nova_gen.testing.routing import IdMaker, Router, id_in_unsubscribe
-from nova_gen.testing.streams import NotificationFramer, Subscription, put
+from nova_gen.testing.streams import NotificationFramer, Subscription
 from nova_gen.testing.templates import fill, key_of, match
 
 from .deribit_like import deribit_like_api

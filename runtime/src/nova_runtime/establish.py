@@ -21,6 +21,9 @@ import secrets
 import time
 from typing import Any
 
+from pydantic import BaseModel
+from pydantic_core import to_jsonable_python
+
 from .connection import Connection
 from .context import Context
 from .core.auth import AuthState
@@ -29,7 +32,7 @@ from .core.match import compile_match
 from .core.ratelimit import Limiter, connect_limiter_for
 from .core.session import SubscribeAck
 from .core.subscriptions import RestoreStep
-from .errors import ConnectionLost, ServerError, SubscriptionError
+from .errors import ConnectionLost, MalformedFrame, ServerError, SubscriptionError, explain
 from .options import transport_for, websockets_kwargs
 from .outbox import Outbox
 from .outcomes import Outcomes
@@ -242,14 +245,37 @@ class Establisher:
             if ctx.error_action(exc.code) == "fatal":
                 raise FatalError(exc) from None
             raise
-        auth.on_login_result(result, loop.time())
+        auth.on_login_result(self._login_result(method, result), loop.time())
         expires_in = auth.expires_at - loop.time() if auth.expires_at is not None else None
         ctx.emit(AuthCompleted, refreshed=refresh, expires_in=expires_in)
         ctx.log.info(
             "%s (%s)",
             "token refreshed" if refresh else "logged in",
-            f"expires in {expires_in:.0f} s" if expires_in is not None else "the reply gives no expiry",
+            f"expires in {expires_in:.0f} s"
+            if expires_in is not None
+            else "the reply gives no expiry",
         )
+
+    def _login_result(self, method: str, result: Any) -> Any:
+        """The login reply checked against the login request's result model (its spec
+        ``result``), as JSON again for the token pointers (``auth.token``,
+        ``auth.expires_in``, ``auth.refresh_token``).
+
+        Raises :class:`MalformedFrame` when the model refuses it: a reply without the
+        token, or with an expiry that is no number, would otherwise leave the client
+        logged in without a token, or never refreshing one. What the model converts (an
+        ``expires_in`` of ``"900"`` for an integer field) is read converted. The error
+        names the fields, never their values (the reply holds the token)."""
+        spec = self.ctx.session.protocol.requests.get(method)
+        if spec is None:
+            return result
+        try:
+            parsed = spec.parse_result(result)
+        except Exception as exc:  # noqa: BLE001 - user-supplied parsers may raise anything
+            raise MalformedFrame(f"{method}: invalid login result: {explain(exc)}") from None
+        if isinstance(parsed, BaseModel):  # what the server sent, not the model's defaults
+            return parsed.model_dump(mode="json", by_alias=True, exclude_unset=True)
+        return to_jsonable_python(parsed, by_alias=True)
 
     # -- restoring subscriptions ---------------------------------------------------------
 
