@@ -45,7 +45,7 @@ def split(op: Operation, replies_of: Replies) -> list[Operation]:
         else:
             plain.append(msg)
     if plain or not op.messages:
-        out.append(replace(op, messages=plain))
+        out.append(replace(op, messages=plain, shared=op.shared or len(plain) < len(op.messages)))
     return out
 
 
