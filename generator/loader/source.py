@@ -21,15 +21,8 @@ from nova_runtime.pointer import join_pointer
 
 from ..diagnostics import Diagnostics, Position
 from ..oserrors import reason
-from .limits import (
-    DEFAULT_LIMITS,
-    LimitExceeded,
-    Limits,
-    OverLimits,
-    compose,
-    compose_unchecked,
-    format_size,
-)
+from .compose import LimitExceeded, OverLimits, compose, compose_unchecked
+from .limits import DEFAULT_LIMITS, Limits, format_size
 from .wording import json_error, plain_yaml, untabbed_json, written_as_json
 
 
@@ -70,11 +63,11 @@ class Document:
 class _Builder:
     """Plain values and positions from a node graph, aliases expanded.
 
-    ``bounded``: the graph comes from :func:`~.limits.compose_unchecked`, so the bounds the
+    ``bounded``: the graph comes from :func:`~.compose.compose_unchecked`, so the bounds the
     checked composer enforces are enforced here, as the graph is expanded: a collection
     deeper than ``max_depth`` (an alias inside its own anchor is one: it never ends), or more
     than ``max_alias_nodes`` visits of nodes already built (each one a node an alias
-    repeats), raises :class:`~.limits.OverLimits` after bounded work.
+    repeats), raises :class:`~.compose.OverLimits` after bounded work.
     """
 
     def __init__(self, source: SourceMap, diagnostics: Diagnostics, limits: Limits, *, bounded: bool = False) -> None:
@@ -266,7 +259,7 @@ def _build_unchecked(text: str, display: str, limits: Limits) -> tuple[Any, Sour
     """The value (``{}`` for an empty file) and source map of ``text`` read the fast way
     (libyaml's C composer, the bounds checked while building), or None when the file needs
     the checked reading: it crosses a bound, libyaml refuses it, or it has anything to report. The checked reading
-    (:func:`~.limits.compose`) is the reference for every diagnostic and its position, so a
+    (:func:`~.compose.compose`) is the reference for every diagnostic and its position, so a
     file that is not plainly fine is read again by it; a plainly fine file gives the same
     nodes either way (``tests/loader/test_libyaml.py``)."""
     source = SourceMap(display)

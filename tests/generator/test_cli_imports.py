@@ -1,6 +1,6 @@
 """Each ``nova-gen`` command imports what it uses, not what other commands or the client use.
 
-A fresh process per command, as a user runs it: ``--help`` reads no spec (no YAML checks,
+A fresh process per command, as a user runs it: ``--help`` reads no spec (no YAML, no checks,
 JSON Schema validators, templates or model generator); ``validate`` renders nothing (no
 jinja2, no datamodel-code-generator); generating loads no client machinery (``websockets``,
 the runtime's sans-I/O core beyond the two helpers the checks read, its asyncio layer)."""
@@ -27,7 +27,7 @@ with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.St
 print(json.dumps(sorted(sys.modules)))
 """
 
-READING = ("jsonschema", "jsonschema_rs", "nova_gen.checks", "nova_gen.planner", "nova_runtime.protocol")
+READING = ("yaml", "jsonschema", "jsonschema_rs", "nova_gen.checks", "nova_gen.planner", "nova_runtime.protocol")
 RENDERING = ("jinja2", "datamodel_code_generator", "isort", "nova_gen.render")
 CLIENT = (
     "websockets",
