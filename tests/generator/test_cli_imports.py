@@ -2,8 +2,9 @@
 
 A fresh process per command, as a user runs it: ``--help`` reads no spec (no YAML, no checks,
 JSON Schema validators, templates or model generator); ``validate`` renders nothing (no
-jinja2, no datamodel-code-generator); generating loads no client machinery (``websockets``,
-the runtime's sans-I/O core beyond the two helpers the checks read, its asyncio layer)."""
+jinja2, no datamodel-code-generator); generating loads no client machinery (asyncio, ``websockets``,
+the runtime's sans-I/O core beyond the two helpers the checks read, its client classes,
+whose attributes are read from their source)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,10 @@ print(json.dumps(sorted(sys.modules)))
 READING = ("yaml", "jsonschema", "jsonschema_rs", "nova_gen.checks", "nova_gen.planner", "nova_runtime.protocol")
 RENDERING = ("jinja2", "datamodel_code_generator", "isort", "nova_gen.render")
 CLIENT = (
+    "asyncio",
     "websockets",
+    "nova_runtime.client",
+    "nova_runtime.handlers",
     "nova_runtime.core.session",
     "nova_runtime.core.dispatcher",
     "nova_runtime.core.auth",
