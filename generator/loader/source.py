@@ -70,13 +70,18 @@ class _Builder:
     repeats), raises :class:`~.compose.OverLimits` after bounded work.
     """
 
-    def __init__(self, source: SourceMap, diagnostics: Diagnostics, limits: Limits, *, bounded: bool = False) -> None:
+    def __init__(
+        self, source: SourceMap, diagnostics: Diagnostics, limits: Limits, *, bounded: bool = False, text: str | None = None
+    ) -> None:
         self.source = source
         self.diagnostics = diagnostics
         self.limits = limits
         self.bounded = bounded
         self._seen: set[int] = set()
         self._repeats = 0
+        self._surrogates = text is None or _may_hold_surrogates(text)
+        """False when ``text``, the document read, can give no scalar a lone surrogate: then
+        :meth:`_text` need not look at each one."""
 
     def build(self, node: yaml.Node, pointer: str, depth: int = 0) -> Any:
         if self.bounded:
@@ -86,8 +91,9 @@ class _Builder:
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, pointer, depth + 1)
         if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, join_pointer(pointer, i), depth + 1) for i, item in enumerate(node.value)]
-        return self._text(self._scalar(node), node)
+            return [self.build(item, f"{pointer}/{i}", depth + 1) for i, item in enumerate(node.value)]
+        value = self._scalar(node)
+        return self._text(value, node) if self._surrogates else value
 
     def _count(self, node: yaml.Node, depth: int) -> None:
         if id(node) in self._seen:
@@ -121,8 +127,8 @@ class _Builder:
                 self.diagnostics.error("NOVA002", "mapping keys must be scalars", self._at(mark))
                 continue
             # Numeric keys (error codes, close codes) are kept as their text.
-            key = self._text(key_node.value, key_node)
-            child = join_pointer(pointer, key)
+            key = self._text(key_node.value, key_node) if self._surrogates else key_node.value
+            child = f"{pointer}/{key}" if "~" not in key and "/" not in key else join_pointer(pointer, key)
             if key in result:
                 self.diagnostics.error(
                     "NOVA002",
@@ -176,6 +182,12 @@ _JSON_TAGS = _NUMBER_TAGS | {"tag:yaml.org,2002:null", "tag:yaml.org,2002:bool",
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+def _may_hold_surrogates(text: str) -> bool:
+    """Whether a scalar read from ``text`` can hold a lone surrogate: only one the text
+    holds, or a ``\\u``/``\\U`` escape of a double-quoted scalar, can give it one."""
+    return "\\u" in text or "\\U" in text or _SURROGATE.search(text) is not None
+
+
 def _read(path: Path, display: str, diagnostics: Diagnostics, limits: Limits) -> str | None:
     """The file's text, or None (with a diagnostic) if it cannot be read or is too large."""
     where = Position(display, 1, 1)
@@ -223,7 +235,7 @@ def load_document(
             data, source = fast
         else:
             node = compose(text, limits)
-            data = {} if node is None else _Builder(source, diagnostics, limits).build(node, "")
+            data = {} if node is None else _Builder(source, diagnostics, limits, text=text).build(node, "")
     except LimitExceeded as exc:
         diagnostics.error(exc.code, exc.problem or "", _position(display, exc), hint=exc.hint)
         return None
@@ -266,7 +278,7 @@ def _build_unchecked(text: str, display: str, limits: Limits) -> tuple[Any, Sour
     found = Diagnostics()
     try:
         node = compose_unchecked(text)
-        data = {} if node is None else _Builder(source, found, limits, bounded=True).build(node, "")
+        data = {} if node is None else _Builder(source, found, limits, bounded=True, text=text).build(node, "")
     except (yaml.YAMLError, UnicodeEncodeError, OverLimits, RuntimeError):
         return None
     return None if found.items else (data, source)
