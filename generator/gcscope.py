@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import threading
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
@@ -24,21 +25,35 @@ collections while a scope runs; CPython's default is 700."""
 P = ParamSpec("P")
 R = TypeVar("R")
 
+_lock = threading.Lock()
+_depth = 0
+"""Scopes running now, in any thread: the threshold is process-wide, so only the outermost
+one sets it and the last one to end restores it."""
+_saved: tuple[int, ...] | None = None
+"""The threshold found by the outermost scope; None when the collector was disabled."""
+
 
 def fewer_collections(function: Callable[P, R]) -> Callable[P, R]:
     """``function`` run with the young-generation threshold at :data:`YOUNG_THRESHOLD`
-    (or higher, if the process set it higher), restored when it returns or raises. A
-    process that disabled the collector is left alone. Calls nest."""
+    (or higher, if the process set it higher), restored when the last running scope returns
+    or raises. A process that disabled the collector is left alone. Calls nest, also
+    across threads."""
 
     @functools.wraps(function)
     def scoped(*args: P.args, **kwargs: P.kwargs) -> R:
-        if not gc.isenabled():
-            return function(*args, **kwargs)
-        saved = gc.get_threshold()
-        gc.set_threshold(max(saved[0], YOUNG_THRESHOLD), *saved[1:])
+        global _depth, _saved
+        with _lock:
+            if _depth == 0:
+                _saved = gc.get_threshold() if gc.isenabled() else None
+                if _saved is not None:
+                    gc.set_threshold(max(_saved[0], YOUNG_THRESHOLD), *_saved[1:])
+            _depth += 1
         try:
             return function(*args, **kwargs)
         finally:
-            gc.set_threshold(*saved)
+            with _lock:
+                _depth -= 1
+                if _depth == 0 and _saved is not None:
+                    gc.set_threshold(*_saved)
 
     return scoped

@@ -4,6 +4,7 @@ collector as they found it (``nova_gen.gcscope``)."""
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -66,4 +67,28 @@ def test_loading_a_spec_restores_the_threshold_also_on_errors(tmp_path: Path) ->
     broken.write_text("nova: 1\nname: [\n", encoding="utf-8")
     with pytest.raises(SpecError):
         load_api(broken, Diagnostics())
+    assert gc.get_threshold() == (700, 10, 10)
+
+
+def test_scopes_in_two_threads_restore_the_threshold_when_the_last_ends() -> None:
+    gc.set_threshold(700, 10, 10)
+    first_inside, release = threading.Event(), threading.Event()
+
+    @fewer_collections
+    def first() -> None:
+        first_inside.set()
+        assert release.wait(30)
+
+    @fewer_collections
+    def second() -> None:
+        pass
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    assert first_inside.wait(30)
+    second()  # starts and ends while the first scope runs: the threshold stays raised
+    assert gc.get_threshold() == (YOUNG_THRESHOLD, 10, 10)
+    release.set()
+    thread.join(30)
+    assert not thread.is_alive()
     assert gc.get_threshold() == (700, 10, 10)
