@@ -11,9 +11,8 @@ import copy
 import json
 import re
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 from nova_runtime.core.match import compile_match, json_equal
 from nova_runtime.pointer import compile_pointer, set_at
 from nova_runtime.protocol import Match
@@ -23,7 +22,10 @@ from . import ir
 from .diagnostics import Diagnostics, Position
 from .plumbing import awaits_reply, plumbing_reason
 from .satisfy import Unsatisfiable, describe, earlier_rules, satisfy
-from .schemavalid import meta_schema_validator
+from .schemavalid import known_valid, meta_schema_validator
+
+if TYPE_CHECKING:
+    import jsonschema
 
 
 def check_api(api: ir.Api, diagnostics: Diagnostics) -> None:
@@ -93,6 +95,8 @@ def _check_schemas(api: ir.Api, diagnostics: Diagnostics) -> bool:
         if text not in outcomes:
             outcomes[text] = None
             if not meta_schema_validator().is_valid(schema):  # the slow check only explains
+                import jsonschema
+
                 try:
                     jsonschema.Draft202012Validator.check_schema(schema)
                 except jsonschema.SchemaError as error:
@@ -340,6 +344,8 @@ def example_errors(api: ir.Api, schema: ir.JsonSchema, value: Any) -> str | None
 def schema_problem(schema: ir.JsonSchema | bool, defs: Mapping[str, ir.JsonSchema], value: Any) -> str | None:
     """Why ``value`` does not match ``schema`` (draft 2020-12, ``defs`` as its ``$defs``):
     the best error's message and instance path; None when it matches."""
+    import jsonschema  # imported only for a value jsonschema-rs does not call valid
+
     root = {**schema, "$defs": dict(defs)} if isinstance(schema, dict) else schema
     error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(root).iter_errors(value))
     if error is None:
@@ -348,16 +354,10 @@ def schema_problem(schema: ir.JsonSchema | bool, defs: Mapping[str, ir.JsonSchem
     return f"{error.message}" + (f" (at /{path})" if path else "")
 
 
-def _check_examples(api: ir.Api, diagnostics: Diagnostics) -> None:
-    def report(what: str, problem: str | None, location: ir.Location | None) -> None:
-        if problem is not None:
-            diagnostics.error(
-                "NOVA036",
-                f"{what} does not match its schema: {problem}",
-                _at(location, api),
-                hint="fix the example or the schema; the local test server answers from examples",
-            )
-
+def _examples(api: ir.Api) -> Iterator[tuple[str, ir.JsonSchema | None, Any, ir.Location | None]]:
+    """Every example of the API: (what it is, the schema it must match, the value, where);
+    the schema None for a channel example's parameter the channel does not have (its name
+    as the value)."""
     for r in api.requests:
         params_schema: ir.JsonSchema = (
             r.params[0].schema
@@ -371,18 +371,40 @@ def _check_examples(api: ir.Api, diagnostics: Diagnostics) -> None:
         for n, ex in enumerate(r.examples):
             label = f"example {ex.name or n + 1} of request {r.name!r}"
             if ex.error is None:  # an error example may show params the server rejects
-                report(f"params of {label}", example_errors(api, params_schema, ex.params), r.location)
-                report(f"result of {label}", example_errors(api, r.result, ex.result), r.location)
+                yield f"params of {label}", params_schema, ex.params, r.location
+                yield f"result of {label}", r.result, ex.result, r.location
     for c in api.channels:
         params = {p.name: p.schema for p in c.parameters}
         for n, cex in enumerate(c.examples):
             label = f"example {n + 1} of channel {c.name!r}"
-            report(f"message of {label}", example_errors(api, c.message, cex.message), c.location)
+            yield f"message of {label}", c.message, cex.message, c.location
             for name, value in cex.parameters.items():
                 if name not in params:
-                    report(f"parameters of {label}", f"unknown parameter {name!r}", c.location)
+                    yield f"parameters of {label}", None, name, c.location
                 else:
-                    report(f"parameter {name!r} of {label}", example_errors(api, params[name], value), c.location)
+                    yield f"parameter {name!r} of {label}", params[name], value, c.location
     for e in api.events:
         for n, value in enumerate(e.examples):
-            report(f"example {n + 1} of event {e.name!r}", example_errors(api, e.message, value), e.location)
+            yield f"example {n + 1} of event {e.name!r}", e.message, value, e.location
+
+
+def _check_examples(api: ir.Api, diagnostics: Diagnostics) -> None:
+    def report(what: str, problem: str | None, location: ir.Location | None) -> None:
+        if problem is not None:
+            diagnostics.error(
+                "NOVA036",
+                f"{what} does not match its schema: {problem}",
+                _at(location, api),
+                hint="fix the example or the schema; the local test server answers from examples",
+            )
+
+    # jsonschema-rs decides for all examples at once where it reads the schemas as
+    # python-jsonschema does; python-jsonschema decides the rest, and explains every failure.
+    cases = list(_examples(api))
+    valid = known_valid(api.schemas, [(schema, value) for _, schema, value, _ in cases if schema is not None])
+    verdicts = iter(valid)
+    for what, schema, value, location in cases:
+        if schema is None:
+            report(what, f"unknown parameter {value!r}", location)
+        elif not next(verdicts):
+            report(what, example_errors(api, schema, value), location)

@@ -10,8 +10,9 @@ what they mean. Payload types are JSON Schemas whose references all point into
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 from nova_runtime.protocol import (
     Auth,
@@ -27,6 +28,38 @@ from nova_runtime.protocol import (
 )
 
 JsonSchema = dict[str, Any]
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class LazyMapping(Mapping[K, V], Generic[K, V]):
+    """A read-only mapping built by ``build()`` when it is first read, for what only some
+    commands read (:attr:`Api.schema_nodes`: ``nova-gen breaking``), so generating a
+    package does not pay for it. Equal to any mapping with the same items."""
+
+    __slots__ = ("_build", "_data")
+
+    def __init__(self, build: Callable[[], Mapping[K, V]]) -> None:
+        self._build: Callable[[], Mapping[K, V]] | None = build
+        self._data: Mapping[K, V] = {}
+
+    def _items(self) -> Mapping[K, V]:
+        if self._build is not None:
+            self._data, self._build = self._build(), None
+        return self._data
+
+    def __getitem__(self, key: K) -> V:
+        return self._items()[key]
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._items())
+
+    def __len__(self) -> int:
+        return len(self._items())
+
+    def __repr__(self) -> str:
+        return repr(dict(self._items()))
 
 
 def required_names(schema: Any) -> frozenset[str]:
@@ -257,10 +290,11 @@ class Api:
     schemas: dict[str, JsonSchema] = field(default_factory=dict)
     """Named schemas, by name; every ``$ref`` in the IR is ``#/$defs/<name>``."""
     schema_locations: dict[str, Location] = field(default_factory=dict)
-    schema_nodes: dict[str, dict[str, Location]] = field(default_factory=dict)
+    schema_nodes: Mapping[str, Mapping[str, Location]] = field(default_factory=dict)
     """For each named schema, where each node under it is written, by JSON Pointer relative
     to the schema (``/properties/price``, ``/required/0``; a member at its key): so a
-    diagnostic about one field points at that field (``nova-gen breaking``)."""
+    diagnostic about one field points at that field (``nova-gen breaking``). Built when
+    first read (a :class:`LazyMapping`): generating never reads it."""
     fingerprint: str = ""
     """A hash of the spec's content (every file it reaches), blind to comments and layout:
     the generated package records it, so ``--check`` notices any change to the spec."""

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .diagnostics import Diagnostics
+from .gcscope import fewer_collections
 from .loader import load_api
 from .loader.limits import DEFAULT_LIMITS, Limits
 from .planner import plan
@@ -19,6 +20,7 @@ class Generated:
     """File text by path relative to the package folder."""
 
 
+@fewer_collections
 def generate(
     spec: Path,
     options: RenderOptions,

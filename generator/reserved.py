@@ -1,56 +1,120 @@
 """The names generated code reserves, per namespace; a spec name landing on one is suffixed.
 
-Attributes of the runtime classes the generated ones subclass are found by introspection
-(``dir`` plus every ``self.<name> =`` in their source), so a new runtime attribute is
-reserved without anyone remembering to list it. Module names are those the templates
-import; ``tests/generator/test_reserved.py`` checks every generated example against them.
+Attributes of the runtime classes the generated ones subclass are read from the runtime's
+source (every name a class body binds, every ``self.<name> =`` in it, the same for its
+runtime base classes, and ``dir`` of the classes outside the runtime it derives from), so a
+new runtime attribute is reserved without anyone remembering to list it. The source is
+parsed, not imported: importing ``nova_runtime.client`` loads asyncio and the client's
+machinery, about a tenth of a fresh ``nova-gen`` process, for two sets of names.
+``tests/generator/test_reserved.py`` checks the result against ``dir`` of the imported
+classes, and every generated example against the module names.
 """
 
 from __future__ import annotations
 
 import ast
-import inspect
+import builtins
+import importlib
+import importlib.util
 import sys
-
-from nova_runtime.client import BaseClient
-from nova_runtime.handlers import BaseHandlers
 
 from .naming import KEYWORDS
 
 
-def attributes(cls: type) -> frozenset[str]:
-    """Every attribute an instance of ``cls`` can have: class attributes and methods
-    (``dir``), and instance attributes assigned as ``self.<name>`` in the runtime's classes."""
-    names = set(dir(cls))
-    for base in cls.__mro__:
-        if base.__module__.partition(".")[0] != "nova_runtime":
-            continue
-        for node in ast.walk(_class_tree(base.__module__, base.__qualname__)):
-            targets: list[ast.expr] = []
-            if isinstance(node, ast.Assign):
-                targets = list(node.targets)
-            elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
-                targets = [node.target]
-            for target in targets:
+def attributes(module: str, qualname: str) -> frozenset[str]:
+    """Every attribute an instance of the top-level class ``qualname`` of the runtime
+    module ``module`` (``nova_runtime.client``) can have, read from the source: what ``dir``
+    of the class shows but for the names ``type`` itself adds to a class (``__dict__``,
+    ``__weakref__``, ``__module__``, ``__orig_bases__``, ``__parameters__``; no planned name
+    starts with ``__``), and instance attributes assigned as ``self.<name>``.
+
+    Raises LookupError when the class, or a runtime class it derives from, is not defined
+    at the top level of its module."""
+    names: set[str] = set(dir(object))
+    pending = [(module, qualname)]
+    while pending:
+        module, qualname = pending.pop()
+        tree = _module_tree(module)
+        cls = next((n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == qualname), None)
+        if cls is None:
+            raise LookupError(f"class {qualname} not found at the top level of {module}")
+        names |= _bound_in_class(cls.body)
+        for node in ast.walk(cls):
+            for target in _targets(node):
                 for t in ast.walk(target):
                     if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self":
                         names.add(t.attr)
+        for base in cls.bases:
+            found = _base(tree, module, base.value if isinstance(base, ast.Subscript) else base)
+            if isinstance(found, tuple):
+                pending.append(found)
+            else:
+                names |= set(dir(found))
     return frozenset(names)
 
 
-def _class_tree(module: str, qualname: str) -> ast.ClassDef:
-    """The syntax tree of a top-level class, from its module's source parsed whole (in C;
-    ``inspect.getsource`` finds a class by tokenizing in Python, several times slower)."""
-    source = inspect.getsource(sys.modules[module])
-    for node in ast.parse(source).body:
-        if isinstance(node, ast.ClassDef) and node.name == qualname:
-            return node
-    raise LookupError(f"class {qualname} not found at the top level of {module}")
+def _targets(node: ast.AST) -> list[ast.expr]:
+    if isinstance(node, ast.Assign):
+        return list(node.targets)
+    if isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor)):
+        return [node.target]
+    return []
 
 
-CLIENT_ATTRIBUTES = attributes(BaseClient) | {"connect"}
+def _bound_in_class(body: list[ast.stmt]) -> set[str]:
+    """The names a class body binds: functions, classes, assignments, also inside the
+    ``if``/``try``/``with``/``for`` statements of the body (not inside functions)."""
+    names: set[str] = set()
+    stack = list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+            continue
+        for target in _targets(node):
+            names.update(t.id for t in ast.walk(target) if isinstance(t, ast.Name))
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).partition(".")[0] for a in node.names)
+        for field in ("body", "orelse", "finalbody", "handlers"):
+            stack.extend(getattr(node, field, ()))
+    return names
+
+
+def _base(tree: ast.Module, module: str, node: ast.expr) -> tuple[str, str] | object:
+    """A base class named in ``module``: (module, name) for a class of the same package (the
+    runtime), read from its source in turn; the class object for a builtin or one imported
+    from elsewhere (``typing.Generic``)."""
+    if isinstance(node, ast.Name):
+        if any(isinstance(n, ast.ClassDef) and n.name == node.id for n in tree.body):
+            return (module, node.id)
+        for n in tree.body:
+            if not isinstance(n, ast.ImportFrom):
+                continue
+            for alias in n.names:
+                if (alias.asname or alias.name) == node.id:
+                    source = importlib.util.resolve_name("." * n.level + (n.module or ""), module.rpartition(".")[0])
+                    if source.partition(".")[0] == module.partition(".")[0]:
+                        return (source, alias.name)
+                    imported: object = getattr(importlib.import_module(source), alias.name)
+                    return imported
+        builtin: object = getattr(builtins, node.id, None)
+        if isinstance(builtin, type):
+            return builtin
+    raise LookupError(f"base class {ast.unparse(node)} of a class in {module} not found")
+
+
+def _module_tree(module: str) -> ast.Module:
+    """The syntax tree of a runtime module, parsed from its file without importing it."""
+    spec = importlib.util.find_spec(module)
+    if spec is None or spec.origin is None:
+        raise LookupError(f"no source for {module}")
+    with open(spec.origin, encoding="utf-8") as file:
+        return ast.parse(file.read(), spec.origin)
+
+
+CLIENT_ATTRIBUTES = attributes("nova_runtime.client", "BaseClient") | {"connect"}
 """Attributes of ``BaseClient`` and ``connect``, which the generated client class defines."""
-HANDLER_ATTRIBUTES = attributes(BaseHandlers)
+HANDLER_ATTRIBUTES = attributes("nova_runtime.handlers", "BaseHandlers")
 
 METHODS = CLIENT_ATTRIBUTES | KEYWORDS
 """Names a request or channel method of the generated client cannot take."""

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 from nova_runtime.pointer import join_pointer
 
 from ..diagnostics import Diagnostics
@@ -64,6 +63,8 @@ def _schema_for(keys: list[str]) -> dict[str, Any]:
 
 
 def _check(key: str, value: Any, doc: Document, pointer: str, diagnostics: Diagnostics) -> bool:
+    import jsonschema  # only a document with nova extensions needs it
+
     if key not in KEYS:
         close = difflib.get_close_matches(key, KEYS, 1)
         diagnostics.error(

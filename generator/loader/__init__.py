@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..diagnostics import Diagnostics, Position, SpecError
+from ..gcscope import fewer_collections
 from .limits import DEFAULT_LIMITS, Limits
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ def _specs_in(folder: Path) -> str:
     return f"name the spec file itself; this folder has {shown}"
 
 
+@fewer_collections
 def load_api(
     path: Path | str,
     diagnostics: Diagnostics | None = None,

@@ -15,9 +15,11 @@ file is named by its ``title`` or its file name; anything else by its last point
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import posixpath
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -147,24 +149,16 @@ class RefResolver:
                 out[name] = _location(owner[0], owner[1], key=True)
         return out
 
-    def schema_nodes(self) -> dict[str, dict[str, ir.Location]]:
-        """:attr:`ir.Api.schema_nodes`: one pass over each document's positions, each node
-        given to the named schema that is its nearest ancestor."""
+    def schema_nodes(self) -> ir.LazyMapping[str, Mapping[str, ir.Location]]:
+        """:attr:`ir.Api.schema_nodes`, for the schemas named now: one pass over each
+        document's positions when first read, each node given to the named schema that is its
+        nearest ancestor."""
         owners: dict[Path, tuple[Document, dict[str, str]]] = {}
         for name in self.schemas:
             owner = self.position_of(name)
             if owner is not None:
                 owners.setdefault(owner[0].path, (owner[0], {}))[1][owner[1]] = name
-        out: dict[str, dict[str, ir.Location]] = {}
-        for doc, names in owners.values():
-            for pointer in doc.source.positions.keys() | doc.source.key_positions.keys():
-                probe = pointer
-                while probe not in names and probe:
-                    probe = probe.rsplit("/", 1)[0]
-                if probe in names:
-                    nodes = out.setdefault(names[probe], {})
-                    nodes[pointer[len(probe):]] = _location(doc, pointer, key=True)
-        return out
+        return ir.LazyMapping(functools.partial(_nodes_under, list(owners.values())))
 
     # -- cycles -------------------------------------------------------------------------
 
@@ -467,6 +461,21 @@ _MAX_HOPS = 64
 _SAME_VALUE_LISTS = ("allOf", "anyOf", "oneOf")
 """Keywords whose subschemas describe the very value their schema describes."""
 _SAME_VALUE_ONE = ("not", "if", "then", "else")
+
+
+def _nodes_under(owners: list[tuple[Document, dict[str, str]]]) -> Mapping[str, Mapping[str, ir.Location]]:
+    """For each document and its named schemas (by pointer), the location of every node
+    under each schema, by pointer relative to it (:meth:`RefResolver.schema_nodes`)."""
+    out: dict[str, dict[str, ir.Location]] = {}
+    for doc, names in owners:
+        for pointer in doc.source.positions.keys() | doc.source.key_positions.keys():
+            probe = pointer
+            while probe not in names and probe:
+                probe = probe.rsplit("/", 1)[0]
+            if probe in names:
+                nodes = out.setdefault(names[probe], {})
+                nodes[pointer[len(probe) :]] = _location(doc, pointer, key=True)
+    return out
 
 
 def _location(doc: Document, pointer: str, *, key: bool = False) -> ir.Location:

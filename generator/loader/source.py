@@ -21,15 +21,8 @@ from nova_runtime.pointer import join_pointer
 
 from ..diagnostics import Diagnostics, Position
 from ..oserrors import reason
-from .limits import (
-    DEFAULT_LIMITS,
-    LimitExceeded,
-    Limits,
-    OverLimits,
-    compose,
-    compose_unchecked,
-    format_size,
-)
+from .compose import LimitExceeded, OverLimits, compose, compose_unchecked
+from .limits import DEFAULT_LIMITS, Limits, format_size
 from .wording import json_error, plain_yaml, untabbed_json, written_as_json
 
 
@@ -70,20 +63,25 @@ class Document:
 class _Builder:
     """Plain values and positions from a node graph, aliases expanded.
 
-    ``bounded``: the graph comes from :func:`~.limits.compose_unchecked`, so the bounds the
+    ``bounded``: the graph comes from :func:`~.compose.compose_unchecked`, so the bounds the
     checked composer enforces are enforced here, as the graph is expanded: a collection
     deeper than ``max_depth`` (an alias inside its own anchor is one: it never ends), or more
     than ``max_alias_nodes`` visits of nodes already built (each one a node an alias
-    repeats), raises :class:`~.limits.OverLimits` after bounded work.
+    repeats), raises :class:`~.compose.OverLimits` after bounded work.
     """
 
-    def __init__(self, source: SourceMap, diagnostics: Diagnostics, limits: Limits, *, bounded: bool = False) -> None:
+    def __init__(
+        self, source: SourceMap, diagnostics: Diagnostics, limits: Limits, *, bounded: bool = False, text: str | None = None
+    ) -> None:
         self.source = source
         self.diagnostics = diagnostics
         self.limits = limits
         self.bounded = bounded
         self._seen: set[int] = set()
         self._repeats = 0
+        self._surrogates = text is None or _may_hold_surrogates(text)
+        """False when ``text``, the document read, can give no scalar a lone surrogate: then
+        :meth:`_text` need not look at each one."""
 
     def build(self, node: yaml.Node, pointer: str, depth: int = 0) -> Any:
         if self.bounded:
@@ -93,8 +91,9 @@ class _Builder:
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, pointer, depth + 1)
         if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, join_pointer(pointer, i), depth + 1) for i, item in enumerate(node.value)]
-        return self._text(self._scalar(node), node)
+            return [self.build(item, f"{pointer}/{i}", depth + 1) for i, item in enumerate(node.value)]
+        value = self._scalar(node)
+        return self._text(value, node) if self._surrogates else value
 
     def _count(self, node: yaml.Node, depth: int) -> None:
         if id(node) in self._seen:
@@ -128,8 +127,8 @@ class _Builder:
                 self.diagnostics.error("NOVA002", "mapping keys must be scalars", self._at(mark))
                 continue
             # Numeric keys (error codes, close codes) are kept as their text.
-            key = self._text(key_node.value, key_node)
-            child = join_pointer(pointer, key)
+            key = self._text(key_node.value, key_node) if self._surrogates else key_node.value
+            child = f"{pointer}/{key}" if "~" not in key and "/" not in key else join_pointer(pointer, key)
             if key in result:
                 self.diagnostics.error(
                     "NOVA002",
@@ -183,6 +182,12 @@ _JSON_TAGS = _NUMBER_TAGS | {"tag:yaml.org,2002:null", "tag:yaml.org,2002:bool",
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+def _may_hold_surrogates(text: str) -> bool:
+    """Whether a scalar read from ``text`` can hold a lone surrogate: only one the text
+    holds, or a ``\\u``/``\\U`` escape of a double-quoted scalar, can give it one."""
+    return "\\u" in text or "\\U" in text or _SURROGATE.search(text) is not None
+
+
 def _read(path: Path, display: str, diagnostics: Diagnostics, limits: Limits) -> str | None:
     """The file's text, or None (with a diagnostic) if it cannot be read or is too large."""
     where = Position(display, 1, 1)
@@ -230,7 +235,7 @@ def load_document(
             data, source = fast
         else:
             node = compose(text, limits)
-            data = {} if node is None else _Builder(source, diagnostics, limits).build(node, "")
+            data = {} if node is None else _Builder(source, diagnostics, limits, text=text).build(node, "")
     except LimitExceeded as exc:
         diagnostics.error(exc.code, exc.problem or "", _position(display, exc), hint=exc.hint)
         return None
@@ -266,14 +271,14 @@ def _build_unchecked(text: str, display: str, limits: Limits) -> tuple[Any, Sour
     """The value (``{}`` for an empty file) and source map of ``text`` read the fast way
     (libyaml's C composer, the bounds checked while building), or None when the file needs
     the checked reading: it crosses a bound, libyaml refuses it, or it has anything to report. The checked reading
-    (:func:`~.limits.compose`) is the reference for every diagnostic and its position, so a
+    (:func:`~.compose.compose`) is the reference for every diagnostic and its position, so a
     file that is not plainly fine is read again by it; a plainly fine file gives the same
     nodes either way (``tests/loader/test_libyaml.py``)."""
     source = SourceMap(display)
     found = Diagnostics()
     try:
         node = compose_unchecked(text)
-        data = {} if node is None else _Builder(source, found, limits, bounded=True).build(node, "")
+        data = {} if node is None else _Builder(source, found, limits, bounded=True, text=text).build(node, "")
     except (yaml.YAMLError, UnicodeEncodeError, OverLimits, RuntimeError):
         return None
     return None if found.items else (data, source)

@@ -11,14 +11,16 @@ import difflib
 import json
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 from nova_runtime.pointer import join_pointer
 
 from ..diagnostics import Diagnostics
 from ..loader.source import Document
 from ..schemavalid import FastValidator
+
+if TYPE_CHECKING:
+    import jsonschema
 
 
 @cache
@@ -50,6 +52,8 @@ def validate_structure(doc: Document, diagnostics: Diagnostics) -> None:
         )
     if _language_validator().is_valid(data):
         return  # python-jsonschema below only explains what jsonschema-rs refuses
+    import jsonschema
+
     validator = jsonschema.Draft202012Validator(language_schema())
     for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
         _report(error, doc, diagnostics)

@@ -11,7 +11,8 @@ import pytest
 
 from nova_gen.cli import main
 from nova_gen.diagnostics import Diagnostics
-from nova_gen.loader.limits import DEFAULT_LIMITS, LimitedLoader, Limits, parse_size
+from nova_gen.loader.compose import LimitedLoader
+from nova_gen.loader.limits import DEFAULT_LIMITS, Limits, parse_size
 from nova_gen.loader.source import load_document
 
 from .conftest import BASE, diagnose, mutate, write_files

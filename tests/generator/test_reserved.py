@@ -66,7 +66,38 @@ def test_runtime_attributes_are_found_by_introspection() -> None:
         assert name in reserved.CLIENT_ATTRIBUTES
     assert "log" not in dir(BaseClient)  # set in __init__: found in the source, not by dir()
     assert {"on_error", "on_disconnect", "on_connect", "on_unknown_message"} <= reserved.HANDLER_ATTRIBUTES
-    assert set(dir(BaseHandlers)) <= reserved.HANDLER_ATTRIBUTES
+
+
+@pytest.mark.parametrize(
+    ("cls", "found"),
+    [(BaseClient, reserved.CLIENT_ATTRIBUTES), (BaseHandlers, reserved.HANDLER_ATTRIBUTES)],
+    ids=["client", "handlers"],
+)
+def test_attributes_read_from_source_are_what_the_imported_class_has(cls: type, found: frozenset[str]) -> None:
+    """The source is parsed instead of imported; ``dir`` of the imported class finds nothing
+    more but the names ``type`` adds to every class, which no planned name can be."""
+    missed = set(dir(cls)) - found
+    assert missed <= {"__dict__", "__weakref__", "__module__", "__orig_bases__", "__parameters__"}, missed
+
+
+def test_a_runtime_base_class_is_followed_into_its_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    package = tmp_path / "nova_runtime_probe"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "base.py").write_text(
+        "import typing\nT = typing.TypeVar('T')\n"
+        "class Root:\n    root_attr = 1\n    def __init__(self):\n        self.from_root = 1\n"
+    )
+    (package / "child.py").write_text(
+        "from typing import Generic, TypeVar\nfrom .base import Root\nH = TypeVar('H')\n"
+        "class Child(Root, Generic[H]):\n    if True:\n        def method(self):\n            self.made, x = 1, 2\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    names = reserved.attributes("nova_runtime_probe.child", "Child")
+    assert {"root_attr", "from_root", "method", "made", "__class_getitem__"} <= names
+    assert "x" not in names
+    with pytest.raises(LookupError):
+        reserved.attributes("nova_runtime_probe.child", "Missing")
 
 
 def test_package_names_that_shadow_dependencies_are_reserved() -> None:

@@ -15,8 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nova_gen.diagnostics import Diagnostics
-from nova_gen.loader import limits
-from nova_gen.loader.limits import DEFAULT_LIMITS, LimitedLoader, Limits, PythonLimitedLoader
+from nova_gen.loader import compose
+from nova_gen.loader.compose import LimitedLoader, PythonLimitedLoader
+from nova_gen.loader.limits import DEFAULT_LIMITS, Limits
 from nova_gen.loader.source import SourceMap, _build_unchecked, _Builder, load_document
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,7 +67,7 @@ def test_same_nodes_and_marks(text: str) -> None:
 def test_every_spec_loads_the_same(spec: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     fast = load_document(spec, spec.name, Diagnostics())
     unchecked = _build_unchecked(spec.read_text(encoding="utf-8"), spec.name, DEFAULT_LIMITS)
-    monkeypatch.setattr(limits.yaml, "__with_libyaml__", False)
+    monkeypatch.setattr(compose.yaml, "__with_libyaml__", False)
     reference = load_document(spec, spec.name, Diagnostics())
     assert fast is not None and reference is not None
     assert fast.data == reference.data
@@ -97,7 +98,7 @@ def checked(text: str, limits_: Limits) -> tuple[Any, Any] | str:
     or the code of what the builder reports."""
     try:
         node = PythonLimitedLoader(text, limits_).get_single_node()
-    except limits.LimitExceeded as exc:
+    except compose.LimitExceeded as exc:
         return exc.code
     source, diagnostics = SourceMap("t"), Diagnostics()
     value = _Builder(source, diagnostics, limits_).build(node, "")
