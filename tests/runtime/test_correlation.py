@@ -100,7 +100,8 @@ def test_answered_ids_are_remembered_up_to_the_bound() -> None:
     s, pendings = session_with(3000)
     for p in pendings:
         assert isinstance(s.receive(reply(p.id)), Response)
-    again = [s.receive(reply(p.id)) for p in (pendings[0], pendings[1975], pendings[1976], pendings[-1])]
+    asked = (pendings[0], pendings[1975], pendings[1976], pendings[-1])
+    again = [s.receive(reply(p.id)) for p in asked]
     assert all(isinstance(o, StrayReply) and not o.late for o in again)
     assert [o.duplicate for o in again if isinstance(o, StrayReply)] == [False, False, True, True]
     assert list(s.correlator._answered) == [p.id for p in pendings[-1024:]]
