@@ -119,6 +119,26 @@ def server(burst: int = 0, frame: str = "") -> Iterator[str]:
         child.join(10)
 
 
+@contextmanager
+def node_server() -> Iterator[str]:
+    """Run ``stub_server.js`` (Node.js, no dependencies) for the ``with`` block; yields its
+    URL. It answers JSON-RPC like :func:`server` (without bursts) and shares no
+    user-space code with any Python client, so its cost per request does not depend on
+    which client ran before it on the same core."""
+    child = subprocess.Popen(
+        ["node", str(Path(__file__).with_name("stub_server.js"))],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None
+        port = int(child.stdout.readline())
+        yield f"ws://127.0.0.1:{port}"
+    finally:
+        child.terminate()
+        child.wait(10)
+
+
 def interleave(rounds: int, sides: dict[str, Callable[[], float]], unit: str) -> dict[str, list[float]]:
     """Run every side once per round, alternating, and print each sample as it comes."""
     samples: dict[str, list[float]] = {name: [] for name in sides}
