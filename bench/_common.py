@@ -127,6 +127,7 @@ def node_server() -> Iterator[str]:
     which client ran before it on the same core."""
     child = subprocess.Popen(
         ["node", str(Path(__file__).with_name("stub_server.js"))],
+        stdin=subprocess.PIPE,  # closed when this process ends: the server exits then
         stdout=subprocess.PIPE,
         text=True,
     )

@@ -11,7 +11,8 @@
 // unmasked frames out, fragments, ping -> pong, close -> close with the same code. Each
 // text message is a JSON-RPC request: `public/get_time` answers an int,
 // `public/subscribe` its channels, any other method "ok"; one without an id gets nothing.
-// It prints its port on the first line of stdout and runs until killed.
+// It prints its port on the first line of stdout and runs until its stdin closes (the
+// bench that started it ended, however it ended) or it is killed.
 "use strict";
 
 const crypto = require("crypto");
@@ -128,3 +129,5 @@ const server = net.createServer(serve);
 server.listen(0, "127.0.0.1", () => {
   process.stdout.write(`${server.address().port}\n`);
 });
+process.stdin.on("end", () => process.exit(0));
+process.stdin.resume();
