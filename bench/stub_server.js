@@ -11,7 +11,8 @@
 // unmasked frames out, fragments, ping -> pong, close -> close with the same code. Each
 // text message is a JSON-RPC request: `public/get_time` answers an int,
 // `public/subscribe` its channels, any other method "ok"; one without an id gets nothing.
-// It prints its port on the first line of stdout and runs until its stdin closes (the
+// It prints its port on the first line of stdout, then `cost SECONDS REPLIES` for each
+// connection that ends (its CPU time meanwhile), and runs until its stdin closes (the
 // bench that started it ended, however it ended) or it is killed.
 "use strict";
 
@@ -47,6 +48,13 @@ function answer(text) {
 
 function serve(socket) {
   socket.setNoDelay(true);
+  const started = process.cpuUsage();
+  let replies = 0;
+  socket.on("close", () => {
+    // The server's CPU time while this connection lasted, per the bench's server_cost.py.
+    const used = process.cpuUsage(started);
+    process.stdout.write(`cost ${(used.user + used.system) / 1e6} ${replies}\n`);
+  });
   let buffer = Buffer.alloc(0);
   let open = false;
   let fragments = [];
@@ -74,7 +82,10 @@ function serve(socket) {
   function message(opcode, payload) {
     if (opcode === 1) {
       const reply = answer(payload.toString("utf8"));
-      if (reply !== null) socket.write(frame(1, Buffer.from(reply)));
+      if (reply !== null) {
+        replies += 1;
+        socket.write(frame(1, Buffer.from(reply)));
+      }
     } else if (opcode === 8) {
       socket.end(frame(8, payload.subarray(0, 2)));
     } else if (opcode === 9) {
