@@ -190,7 +190,7 @@ class Sender:
             return 0.0
         if limiter is not None:
             reserved = limiter.reserve(cost, now)
-            if reserved > wait:  # not max(): see SlidingWindow._slot
+            if reserved > wait:  # noqa: PLR1730 - not max(): see SlidingWindow._slot
                 wait = reserved
         if wait > 0:
             ctx.emit(RateLimitedEvent, method=method, wait=wait, raised=False)
@@ -266,7 +266,10 @@ class Sender:
             now = loop.time()
             left = deadline - now
             pending, text = ctx.session.build_request(
-                spec, params, now=now, timeout=left if left > 0.001 else 0.001
+                spec,
+                params,
+                now=now,
+                timeout=left if left > 0.001 else 0.001,  # noqa: FURB136
             )
             try:
                 result: T = await self.roundtrip(pending, text, conn)
