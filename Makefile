@@ -73,6 +73,7 @@ bench: $(STAMP)
 	cd bench && ../$(BIN)/python receive.py 50000 5
 	cd bench && ../$(BIN)/python receive_raw.py 50000 5
 	cd bench && ../$(BIN)/python roundtrip.py 5000 5
+	cd bench && ../$(BIN)/python server_cost.py 5000 5
 	cd bench && ../$(BIN)/python memory.py 1000 3
 	cd bench && ../$(BIN)/python import_time.py 10 5
 	cd bench && ../$(BIN)/python telemetry.py 200000 5

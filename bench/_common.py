@@ -19,6 +19,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
@@ -68,11 +69,12 @@ def ticker_frame(channel: str = CHANNEL) -> str:
     return json.dumps({"jsonrpc": "2.0", "method": "subscription", "params": params})
 
 
-def _serve(port_queue: Any, burst: int, frame: str) -> None:
+def _serve(port_queue: Any, burst: int, frame: str, costs: Any = None) -> None:
     """The server process: JSON-RPC replies (``public/subscribe`` acks its channels,
     ``public/get_time`` answers an int, anything else ``"ok"``); after a subscribe it
     writes ``burst`` pre-encoded copies of ``frame`` straight to the socket, so the server
-    is never the bottleneck: the clients are what is measured."""
+    is never the bottleneck: the clients are what is measured. With ``costs`` (a queue),
+    each connection that ends puts ``(CPU seconds of this process meanwhile, replies)``."""
     from websockets.asyncio.server import ServerConnection, serve
 
     payload = frame.encode()
@@ -80,20 +82,27 @@ def _serve(port_queue: Any, burst: int, frame: str) -> None:
     encoded = bytes([0x81, 126]) + len(payload).to_bytes(2, "big") + payload  # unmasked text
 
     async def handler(ws: ServerConnection) -> None:
-        async for text in ws:
-            request = json.loads(text)
-            if "id" not in request:
-                continue
-            method = request.get("method")
-            if method == "public/subscribe":
-                result: Any = request["params"]["channels"]
-            elif method == "public/get_time":
-                result = 1_700_000_000_000
-            else:
-                result = "ok"
-            await ws.send(json.dumps({"jsonrpc": "2.0", "id": request["id"], "result": result}))
-            if method == "public/subscribe" and burst and ws.transport is not None:
-                ws.transport.write(encoded * burst)
+        started, replies = time.process_time(), 0
+        try:
+            async for text in ws:
+                request = json.loads(text)
+                if "id" not in request:
+                    continue
+                replies += 1
+                method = request.get("method")
+                if method == "public/subscribe":
+                    result: Any = request["params"]["channels"]
+                elif method == "public/get_time":
+                    result = 1_700_000_000_000
+                else:
+                    result = "ok"
+                reply = {"jsonrpc": "2.0", "id": request["id"], "result": result}
+                await ws.send(json.dumps(reply))
+                if method == "public/subscribe" and burst and ws.transport is not None:
+                    ws.transport.write(encoded * burst)
+        finally:
+            if costs is not None:
+                costs.put((time.process_time() - started, replies))
 
     async def main() -> None:
         async with serve(
@@ -106,17 +115,49 @@ def _serve(port_queue: Any, burst: int, frame: str) -> None:
 
 
 @contextmanager
-def server(burst: int = 0, frame: str = "") -> Iterator[str]:
+def server(burst: int = 0, frame: str = "", costs: Any = None) -> Iterator[str]:
     """Run the stub server in a child process for the ``with`` block; yields its URL.
-    ``frame`` (sent ``burst`` times after each subscribe) must fit a 16-bit length."""
+    ``frame`` (sent ``burst`` times after each subscribe) must fit a 16-bit length;
+    ``costs``: a ``multiprocessing.Queue`` for the server's cost of each connection."""
     ports: Any = multiprocessing.Queue()
-    child = multiprocessing.Process(target=_serve, args=(ports, burst, frame), daemon=True)
+    child = multiprocessing.Process(target=_serve, args=(ports, burst, frame, costs), daemon=True)
     child.start()
     try:
         yield f"ws://127.0.0.1:{ports.get(timeout=60)}"
     finally:
         child.terminate()
         child.join(10)
+
+
+@contextmanager
+def node_server(costs: Any = None) -> Iterator[str]:
+    """Run ``stub_server.js`` (Node.js, no dependencies) for the ``with`` block; yields its
+    URL. It answers JSON-RPC like :func:`server` (without bursts) and shares no
+    user-space code with any Python client, so its cost per request does not depend on
+    which client ran before it on the same core. ``costs``: a queue that gets
+    ``(CPU seconds of the server meanwhile, replies)`` for each connection that ends."""
+    child = subprocess.Popen(
+        ["node", str(Path(__file__).with_name("stub_server.js"))],
+        stdin=subprocess.PIPE,  # closed when this process ends: the server exits then
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None
+        port = int(child.stdout.readline())
+        lines = child.stdout
+
+        def relay() -> None:  # "cost SECONDS REPLIES" per connection; read, or the pipe fills
+            for line in lines:
+                seconds, replies = line.split()[1:]
+                if costs is not None:
+                    costs.put((float(seconds), int(replies)))
+
+        threading.Thread(target=relay, daemon=True).start()
+        yield f"ws://127.0.0.1:{port}"
+    finally:
+        child.terminate()
+        child.wait(10)
 
 
 def interleave(rounds: int, sides: dict[str, Callable[[], float]], unit: str) -> dict[str, list[float]]:

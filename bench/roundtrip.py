@@ -1,7 +1,11 @@
 """Request round trip: the generated client's typed method against a hand-written one.
 
-The stub server (a child process) answers ``public/get_time`` with an int. Two clients call
-it in this same process run, alternating, R rounds each, every round on a fresh connection:
+The stub server (a child process) answers ``public/get_time`` with an int: by default
+``stub_server.js`` on Node.js, which shares no code with either client;
+``--server=websockets`` uses the Python stub of the other benches instead, built on ``websockets`` like
+the baseline, which on a shared core makes the server's own cost depend on which client ran
+(docs/performance.md). Two clients call it in this same process run, alternating, R
+rounds each, every round on a fresh connection:
 
 - baseline: what a competent engineer writes by hand: ``websockets``, a reader task that
   validates every reply with pydantic (``{jsonrpc, id, result: int}``) and resolves the
@@ -20,8 +24,8 @@ Two loads: N calls one after another (sequential), and N calls in waves of 100 i
 Prints the p50 latency per call (microseconds, median and min-max over rounds) and
 nova/baseline for each (goal <= 1.05).
 
-    python bench/roundtrip.py [N] [ROUNDS]
-    python bench/roundtrip.py --instructions [IN_FLIGHT]
+    python bench/roundtrip.py [N] [ROUNDS] [--server=node|websockets]
+    python bench/roundtrip.py --instructions [IN_FLIGHT] [--server=node|websockets]
 
 ``--instructions`` counts CPU instructions per request instead, with valgrind's callgrind
 (which must be installed): each side runs in a child process under callgrind for 300 and
@@ -37,9 +41,20 @@ import statistics
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager
 from functools import partial
 
-from _common import argv, callgrind_total, interleave, nova_side, report, run, server, transports
+from _common import (
+    argv,
+    callgrind_total,
+    interleave,
+    node_server,
+    nova_side,
+    report,
+    run,
+    server,
+    transports,
+)
 
 IN_FLIGHT = 100
 
@@ -114,10 +129,19 @@ async def nova(url: str, n: int, in_flight: int, transport: str = "websockets") 
         return statistics.median(await _latencies(client.get_time, n, in_flight)) * 1e6
 
 
+def stub() -> AbstractContextManager[str]:
+    """The stub server ``--server=NAME`` names (default: the Node.js one)."""
+    names = [a.removeprefix("--server=") for a in sys.argv[1:] if a.startswith("--server=")]
+    name = names[-1] if names else "node"
+    if name not in ("node", "websockets"):
+        raise SystemExit(f"--server= takes node or websockets, not {name!r}")
+    return node_server() if name == "node" else server()
+
+
 def instructions(in_flight: int) -> None:
     """Callgrind's instruction count per request of each side (see the module docstring)."""
     counts: dict[str, float] = {}
-    with server() as url:
+    with stub() as url:
         for side in ("baseline", *(nova_side(t) for t in transports())):
             totals = [
                 callgrind_total([__file__, "--child", side, str(n), url, str(in_flight)])
@@ -137,13 +161,13 @@ def main() -> None:
         asyncio.run(baseline(url, n, in_flight) if side == "baseline" else nova(url, n, in_flight, transport))
         return
     if sys.argv[1:2] == ["--instructions"]:
-        instructions(int(sys.argv[2]) if len(sys.argv) > 2 else 1)
+        instructions(int(sys.argv[2]) if sys.argv[2:3] and sys.argv[2].isdigit() else 1)
         return
     n, rounds = argv(5_000, 5)
     labels = {"baseline": "baseline (websockets + futures by id + validate)"}
     for transport in transports():
         labels[nova_side(transport)] = f"nova-gen Deribit client, {transport} (get_time())"
-    with server() as url:
+    with stub() as url:
         for label, in_flight in (("sequential", 1), (f"{IN_FLIGHT} in flight", IN_FLIGHT)):
             sides: dict[str, Callable[[], float]] = {
                 "baseline": partial(lambda f: run(baseline(url, n, f)), in_flight)

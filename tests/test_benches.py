@@ -19,6 +19,7 @@ TINY = {
     "receive.py": ["300", "1"],
     "receive_raw.py": ["300", "1", "--cpu"],
     "roundtrip.py": ["200", "1"],
+    "server_cost.py": ["200", "1"],
     "memory.py": ["4", "1"],
     "import_time.py": ["1", "1"],
     "telemetry.py": ["2000", "1"],

@@ -94,6 +94,19 @@ def test_session_remembers_1024_late_ids() -> None:
     assert len(s.correlator._late) == 1024
 
 
+def test_answered_ids_are_remembered_up_to_the_bound() -> None:
+    # Thousands of answers: a reply repeated for one of the last 1024 answered ids is a
+    # duplicate, an older one is not; the record stays at the bound, oldest out first.
+    s, pendings = session_with(3000)
+    for p in pendings:
+        assert isinstance(s.receive(reply(p.id)), Response)
+    asked = (pendings[0], pendings[1975], pendings[1976], pendings[-1])
+    again = [s.receive(reply(p.id)) for p in asked]
+    assert all(isinstance(o, StrayReply) and not o.late for o in again)
+    assert [o.duplicate for o in again if isinstance(o, StrayReply)] == [False, False, True, True]
+    assert list(s.correlator._answered) == [p.id for p in pendings[-1024:]]
+
+
 def test_detached_requests_are_not_registered() -> None:
     correlator = Correlator("int")
     detached = correlator.detached("sub", None, "subscribe", 10.0, 2.5, ("a", "b"), id="op-1")

@@ -149,7 +149,8 @@ class Outcomes:
         )
 
     def _response(self, outcome: Response, conn: Connection | None) -> None:
-        self.pong(outcome)
+        if self.ctx.tracker is not None:  # application pings: this may answer one
+            self.pong(outcome)
         if outcome.pending.kind == "unsubscribe":
             self.sender.requested(outcome.pending, None)
         waiter = outcome.pending.waiter

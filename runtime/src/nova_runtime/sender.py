@@ -170,7 +170,9 @@ class Sender:
                 limiter.reserve(cost, now)
             return 0.0
         if limiter is not None:
-            wait = max(wait, limiter.reserve(cost, now))
+            reserved = limiter.reserve(cost, now)
+            if reserved > wait:  # noqa: PLR1730 - not max(): see SlidingWindow._slot
+                wait = reserved
         if wait > 0:
             ctx.emit(RateLimitedEvent, method=method, wait=wait, raised=False)
             if ctx.log.isEnabledFor(10):
@@ -237,8 +239,9 @@ class Sender:
                 conn = await self.ready(spec.method, spec.cost, deadline, t)
             token = auth.token if auth is not None else None
             now = loop.time()
+            left = deadline - now
             pending, text = ctx.session.build_request(
-                spec, params, now=now, timeout=max(deadline - now, 0.001)
+                spec, params, now=now, timeout=left if left > 0.001 else 0.001  # noqa: FURB136
             )
             try:
                 result: T = await self.roundtrip(pending, text, conn)
