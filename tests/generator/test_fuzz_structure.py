@@ -9,7 +9,8 @@ as a tag or an alias dropped into the text), and runs it through the generator.
 The only acceptable outcomes are success or :class:`SpecError` (exit 0 or 2); anything else
 is a bug, reported with the seed and the mutations that found it. The seeds and the number
 of cases are fixed, so a run is the same everywhere and takes a few seconds;
-``NOVA_FUZZ_CASES=2000 NOVA_FUZZ_SEED=7`` explores further.
+``NOVA_FUZZ_CASES=2000 NOVA_FUZZ_SEED=7`` explores further, and ``NOVA_FUZZ_WILD=all`` takes
+every document of the public corpus (``tests/asyncapi/corpus``) instead of a few.
 """
 
 from __future__ import annotations
@@ -66,6 +67,65 @@ ASYNCAPI = [
     Corpus(ROOT / "specs" / "asyncapi", "slack-rtm.yml", ("slack-rtm.nova.yaml",)),
     Corpus(ROOT / "tests" / "asyncapi" / "docs", "client-side.yml", ("common/messages.yaml", "common/schemas.yaml")),
 ]
+
+# The test's own reading and writing uses libyaml when it is there, only for speed.
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_DUMPER: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+@functools.cache
+def parsed(path: Path) -> Any:
+    return yaml.load(path.read_text("utf-8"), Loader=_LOADER)
+
+
+WILD = ROOT / "tests" / "asyncapi" / "corpus"
+
+
+def refs(value: Any) -> Iterator[str]:
+    """Every string ``$ref`` in a parsed document."""
+    if isinstance(value, dict):
+        if isinstance(value.get("$ref"), str):
+            yield value["$ref"]
+        for v in value.values():
+            yield from refs(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from refs(v)
+
+
+def referenced(folder: Path, name: str, found: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The files ``name`` ``$ref``s, directly or through each other, relative to ``folder``."""
+    for target in refs(parsed(folder / name)):
+        file = target.split("#")[0]
+        other = (folder / name).parent.joinpath(file).resolve().relative_to(folder).as_posix() if file else name
+        if other not in found and other != name:
+            found = referenced(folder, other, (*found, other))
+    return found
+
+
+def wild(document: str) -> Corpus:
+    """A public document of ``tests/asyncapi/corpus`` (a path under it), with the files it refers to."""
+    folder = WILD / document.split("/")[0]
+    spec = document.split("/", 1)[1]
+    return Corpus(folder, spec, referenced(folder, spec))
+
+
+WILD_FEW = [
+    wild("asyncapi-generator/asyncapi-hoppscotch-client.yml"),  # 3.0, $refs across three files
+    wild("asyncapi-rust-ws-template/v2.yaml"),  # 2.1, CRLF, bindings on every channel
+    wild("ballerina-asyncapi-tools/graphqloverwebsocket.yaml"),  # 2.5, x- extensions
+    wild("chanx/client_generation/multiplex_schema.json"),  # 3.0 in JSON
+]
+
+
+def wild_corpora() -> list[Corpus]:
+    """``WILD_FEW``, or with ``NOVA_FUZZ_WILD=all`` every root document of the public corpus."""
+    if os.environ.get("NOVA_FUZZ_WILD") != "all":
+        return WILD_FEW
+    files = [p for p in sorted(WILD.rglob("*")) if p.suffix in (".yml", ".yaml", ".json")]
+    roots = [p for p in files if isinstance(parsed(p), dict) and "asyncapi" in parsed(p)]
+    return [wild(p.relative_to(WILD).as_posix()) for p in roots]
+
 
 REFS = [
     "#", "#/", "#/schemas", "#/nope", "#/components/schemas", "#/channels", "#/requests/x/result",
@@ -149,16 +209,6 @@ def break_once(rng: random.Random, doc: Any) -> tuple[Any, str]:
     return doc, f"replaced {where} with {json.dumps(parent[last], default=str)[:80]}"
 
 
-# The test's own reading and writing uses libyaml when it is there, only for speed.
-_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_DUMPER: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-
-
-@functools.cache
-def parsed(path: Path) -> Any:
-    return yaml.load(path.read_text("utf-8"), Loader=_LOADER)
-
-
 TOKENS = [
     "!!binary ", "!!int ", "!!float ", "!!bool ", "!!timestamp ", "!!str ", "!!set ", "!!python/name:os.system ",
     "!local ", "&x ", "*x ", "*nowhere ", "<<: *x\n", "? ", "- ", ": ", "{", "}", "[", "]", "'", '"', "\t", "#",
@@ -226,9 +276,10 @@ def fuzz(corpora: list[Corpus], seed: int, tmp: Path) -> dict[int, int]:
     return outcomes
 
 
-@pytest.mark.parametrize(("corpora", "seed"), [(NOVA, 1), (ASYNCAPI, 2)], ids=["nova", "asyncapi"])
-def test_broken_structure_is_a_diagnostic_never_a_crash(corpora: list[Corpus], seed: int, tmp_path: Path) -> None:
-    outcomes = fuzz(corpora, SEED * 1000 + seed, tmp_path)
+@pytest.mark.parametrize(("corpora", "seed"), [("nova", 1), ("asyncapi", 2), ("wild", 3)])
+def test_broken_structure_is_a_diagnostic_never_a_crash(corpora: str, seed: int, tmp_path: Path) -> None:
+    chosen = {"nova": NOVA, "asyncapi": ASYNCAPI, "wild": wild_corpora()}[corpora]
+    outcomes = fuzz(chosen, SEED * 1000 + seed, tmp_path)
     # Both outcomes occur: the mutations are neither all harmless nor all fatal.
     assert outcomes[0] > 0 and outcomes[2] > 0, outcomes
 
