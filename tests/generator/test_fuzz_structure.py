@@ -33,6 +33,7 @@ import yaml
 from nova_gen.cli import main
 from nova_gen.diagnostics import Diagnostics, SpecError
 from nova_gen.loader import load_api
+from nova_gen.loader.refs import RefResolver
 from nova_gen.planner import plan
 from nova_gen.render import RenderOptions, render_package
 
@@ -350,3 +351,48 @@ def test_found_ref_files_that_cannot_be_opened(in_tmp: Path, written: str, name:
     found = [(d.code, d.message) for d in diagnose(in_tmp / "spec.yaml").items]
     assert found == [("NOVA011", f"$ref file {name[:200]!r} not found")], found
     assert main(["validate", name]) == 2  # the same name as the spec itself
+
+
+def chained(member: str, n: int, sides: str = "receive") -> str:
+    """An AsyncAPI 3.0 document whose payload ``S0`` is ``member`` of ``S1``, which is of ``S2``,
+    ... ``S{n}``, an object with a constant (``REF`` in ``member`` is the ``$ref`` to the next)."""
+    lines = [
+        "asyncapi: 3.0.0",
+        "info: {title: chain, version: '1'}",
+        "servers: {local: {host: 'localhost:1', protocol: ws}}",
+        "channels: {c: {address: /, messages: {m: {payload: {$ref: '#/components/schemas/S0'}}}}}",
+        f"operations: {{o: {{action: {sides}, channel: {{$ref: '#/channels/c'}}}}}}",
+        "components:",
+        "  schemas:",
+    ]
+    for i in range(n):
+        lines.append(f"    S{i}: " + member.replace("REF", f"{{$ref: '#/components/schemas/S{i + 1}'}}"))
+    lines.append(f"    S{n}: {{type: object, required: [type], properties: {{type: {{const: x}}}}}}")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("keyword", ["allOf", "anyOf", "oneOf"])
+@pytest.mark.parametrize("sides", ["receive", "send"])
+def test_found_a_long_chain_of_schema_members_is_no_recursion_error(in_tmp: Path, keyword: str, sides: str) -> None:
+    """``S0: {anyOf: [S1, ...]}``, ``S1: {anyOf: [S2, ...]}``, ... a thousand deep: reading
+    which fields tell the messages apart stopped only at the stack's end."""
+    (in_tmp / "api.yml").write_text(chained(f"{{{keyword}: [REF, {{type: string}}]}}", 1000, sides), "utf-8")
+    assert run(in_tmp / "api.yml", render=False) in (0, 2)
+
+
+def test_found_schemas_named_twice_by_the_one_before_are_read_once(in_tmp: Path) -> None:
+    """``S0: {anyOf: [S1, S1]}``, ``S1: {anyOf: [S2, S2]}``, ...: read as a tree, the
+    schemas of a chain of 40 (a 4 kB document) were 2**40 readings, a hang."""
+    (in_tmp / "api.yml").write_text(chained("{anyOf: [REF, REF]}", 16), "utf-8")
+    calls = 0
+    follow = RefResolver.follow
+
+    def counted(self: RefResolver, *args: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        return follow(self, *args)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(RefResolver, "follow", counted)
+        assert run(in_tmp / "api.yml", render=False) == 0
+    assert calls < 1000, calls  # read as a tree: 2**16 readings of S16
