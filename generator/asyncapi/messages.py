@@ -197,10 +197,11 @@ class MessageReader:
 
     def _correlation_id(self, msg: Message) -> tuple[Any, Document, str] | None:
         """The ``location`` of the message's ``correlationId`` as written (any value), with
-        the document and pointer of the Correlation ID Object; None without one."""
+        the document and pointer of the Correlation ID Object; else the location the document
+        gives elsewhere (:attr:`.model.Message.correlation`), at the message; None without one."""
         raw = msg.value.get("correlationId")
         if raw is None:
-            return None
+            return (msg.correlation, msg.doc, msg.pointer) if msg.correlation is not None else None
         value, cdoc, cptr = self.refs.follow(raw, msg.doc, join_pointer(msg.pointer, "correlationId"))
         return (value.get("location") if isinstance(value, dict) else None), cdoc, cptr
 

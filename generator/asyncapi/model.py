@@ -25,6 +25,10 @@ class Message:
     doc: Document
     pointer: str
     """Where the message object is (after following references): its identity."""
+    correlation: str | None = None
+    """A ``correlationId`` location (``$message.payload#/id``) the document gives outside the
+    message's own ``correlationId``: Ballerina's root ``x-dispatcherStreamId``
+    (:mod:`.responses`). The message's own ``correlationId`` wins."""
 
     @property
     def identity(self) -> tuple[str, str]:
@@ -50,8 +54,14 @@ class Operation:
     doc: Document
     pointer: str
     reply: list[Message] | None = None
-    """Messages of the 3.0 ``reply``; None without a reply."""
+    """Messages of the 3.0 ``reply`` (2.x: of a message's ``x-response``, :mod:`.responses`, or
+    those sharing its ``correlationId``, :mod:`.pairs`); None without a reply."""
     reply_pointer: str = ""
+    reply_doc: Document | None = None
+    """The document of ``reply_pointer`` when it is not ``doc`` (a message in another file)."""
+    shared: bool = False
+    """Split from an operation that lists other messages too (:func:`.pairs.split`): the
+    operation's summary and description describe none of them alone."""
 
 
 @dataclass

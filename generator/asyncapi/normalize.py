@@ -150,7 +150,10 @@ class AsyncApiNormalizer(Incoming, Outgoing):
 
         replies: set[tuple[str, str]] = set()
         if self.major == 2:
-            sends, replies = pair_by_correlation(sends, receives, self.correlation_location)
+            # 2.x has no `reply`: what answers a request (`x-response`, a shared correlationId)
+            # is only ever a reply, never sent unasked.
+            sends = pair_by_correlation(sends, receives, self.correlation_location)
+            replies = {m.identity for op in sends for m in op.reply or ()}
         incoming: dict[tuple[str, str], Message] = {}
         for op in receives:
             for msg in op.messages:
@@ -159,7 +162,7 @@ class AsyncApiNormalizer(Incoming, Outgoing):
         for op in sends:
             # A correlated reply reaches its call by the correlation id, never by its shape:
             # it is the method's result, not an event (unless an operation also receives it).
-            if not any("correlationId" in m.value for m in op.messages):
+            if not any("correlationId" in m.value or m.correlation is not None for m in op.messages):
                 for msg in op.reply or ():
                     incoming.setdefault(msg.identity, msg)
         events, shapes = self.events(list(incoming.values()), unsolicited)

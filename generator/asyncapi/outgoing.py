@@ -22,8 +22,9 @@ from .model import Message, Operation
 def _text(op: Operation, msg: Message, key: str, fallback: str | None = None) -> str:
     """A method's ``key`` (summary or description): the operation's when it sends only this
     message, else the message's own ``key`` (or ``fallback``, e.g. its title). An operation
-    that sends many messages ("Client messages") describes none of them."""
-    candidates = [op.value.get(key)] if len(op.messages) == 1 else []
+    that sends many messages ("Client messages") describes none of them, also when one of them
+    is split from it as a request of its own."""
+    candidates = [op.value.get(key)] if len(op.messages) == 1 and not op.shared else []
     candidates += [msg.value.get(key), msg.value.get(fallback) if fallback else None]
     return next((c.strip() for c in candidates if isinstance(c, str) and c.strip()), "")
 
@@ -72,7 +73,7 @@ class Outgoing(MessageReader):
                         "NOVA108",
                         f"the reply to {msg.key!r} has no correlationId: {name}() takes the next frame that is "
                         "one of its reply messages",
-                        op.doc.source.position(op.reply_pointer or op.pointer, key=True),
+                        (op.reply_doc or op.doc).source.position(op.reply_pointer or op.pointer, key=True),
                         hint="concurrent calls of this method may get each other's replies; add "
                         "`correlationId: {location: '$message.payload#/id'}` to the message",
                     )

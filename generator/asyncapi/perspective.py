@@ -71,7 +71,8 @@ def _names(op: Operation, *, replies: bool) -> list[str]:
     names nova-gen makes up for 2.x operations without ``operationId`` (``subscribe_/``),
     and the messages of an operation that lists none (it has all of its channel's, so they
     say nothing of the direction)."""
-    synthetic = f"{'subscribe' if op.action == 'send' else 'publish'}_{op.channel.address}"
+    # A 2.x reply may be a message of the channel's other operation, named after that one.
+    synthetic = tuple(f"{verb}_{op.channel.address}" for verb in ("subscribe", "publish"))
     names: list[str] = []
     if not replies:
         names.append(op.key)
@@ -92,6 +93,10 @@ def _requests(ops: list[Operation], *, replies: bool, answers: bool = False) -> 
             if words & CLIENT_REQUEST_WORDS and bool(words & ANSWER_WORDS) == answers and name not in found:
                 found.append(name)
     return found
+
+
+def _unique(names: list[str]) -> list[str]:
+    return list(dict.fromkeys(names))
 
 
 def _shown(names: list[str]) -> str:
@@ -156,13 +161,18 @@ def check(
     incoming = sum(len(op.messages) for op in receives) + sum(len(op.reply or ()) for op in sends)
     if sends and not incoming:
         against.append("the client would receive nothing")
-    received = _requests(receives, replies=False) + _requests(sends, replies=True)
-    sent = _requests(sends, replies=False) + _requests(receives, replies=True)
+    # A name counts once: a 2.x reply is often listed among the received messages too.
+    received = _unique(_requests(receives, replies=False) + _requests(sends, replies=True))
+    sent = _unique(_requests(sends, replies=False) + _requests(receives, replies=True))
     if len(received) > len(sent):
         against.append(f"the client would receive {_shown(received)}, which a client sends")
     support += len(sent) > len(received)
-    answered = _requests(receives, replies=False, answers=True) + _requests(sends, replies=True, answers=True)
-    answering = _requests(sends, replies=False, answers=True) + _requests(receives, replies=True, answers=True)
+    answered = _unique(
+        _requests(receives, replies=False, answers=True) + _requests(sends, replies=True, answers=True)
+    )
+    answering = _unique(
+        _requests(sends, replies=False, answers=True) + _requests(receives, replies=True, answers=True)
+    )
     if len(answering) > len(answered):
         against.append(f"the client would send {_shown(answering)}, which a server sends")
     support += len(answered) > len(answering)
@@ -199,7 +209,7 @@ def answers(receives: list[Operation], diagnostics: Diagnostics) -> list[Operati
             "NOVA103",
             f"operation {op.key!r} expects the client to answer {asked}; the client does not answer "
             f"by itself: it gets {names} to call from the hook",
-            op.doc.source.position(op.reply_pointer or op.pointer, key=True),
+            (op.reply_doc or op.doc).source.position(op.reply_pointer or op.pointer, key=True),
             hint="if the document describes the other side, generate with the other --perspective",
         )
         out.append(replace(op, messages=list(op.reply), reply=None))

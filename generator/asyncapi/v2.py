@@ -1,4 +1,5 @@
-"""AsyncAPI 2.0-2.6: channels keyed by address, each with ``publish``/``subscribe``."""
+"""AsyncAPI 2.0-2.6: channels keyed by address, each with ``publish``/``subscribe``; a
+message's reply from Ballerina's ``x-response`` (:mod:`.responses`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from nova_runtime.pointer import join_pointer
 
 from .common import Reader
 from .model import Action, Channel, Operation, Parsed
+from .pairs import split
+from .responses import replies_of, same_messages
 
 ACTIONS: dict[str, Action] = {"publish": "receive", "subscribe": "send"}
 """2.x verbs, as the converter maps them: ``publish`` is what the application receives."""
@@ -42,5 +45,12 @@ def read(r: Reader) -> Parsed:
                 msg = r.message(raw, cdoc, join_pointer(optr, "message"), key)
                 if msg is not None:
                     messages.append(msg)
-            out.operations.append(Operation(key, action, channel, messages, op, cdoc, optr))
+            operation = Operation(key, action, channel, messages, op, cdoc, optr)
+            if verb == "publish":
+                # A message the application receives with Ballerina's `x-response` is a request
+                # of its own, with that reply (listed under `subscribe` too, it is only sent).
+                out.operations.extend(split(operation, lambda msg: replies_of(r, msg)))
+            else:
+                out.operations.append(operation)
+    same_messages(out.operations)
     return out

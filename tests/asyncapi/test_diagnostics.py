@@ -47,6 +47,29 @@ channels:
           - {name: b, payload: {type: object, properties: {type: {enum: [b]}}}}
 """
 
+V2_REPLY = """asyncapi: 2.5.0
+info: {title: Test, version: '1'}
+servers:
+  prod: {url: example.com, protocol: wss}
+channels:
+  /:
+    publish:
+      message: {$ref: '#/components/messages/ping'}
+    subscribe:
+      message: {$ref: '#/components/messages/pong'}
+components:
+  messages:
+    ping:
+      payload: {type: object, properties: {type: {const: ping}}}
+      x-response: {$ref: '#/components/messages/pong'}
+    pong:
+      payload: {type: object, properties: {type: {const: pong}}}
+  schemas:
+    pong: {type: object, properties: {type: {const: pong}}}
+"""
+"""A 2.x document whose request has its reply in Ballerina's `x-response`."""
+X_RESPONSE = "x-response: {$ref: '#/components/messages/pong'}"
+
 
 @dataclass(frozen=True)
 class Case:
@@ -202,6 +225,21 @@ CASES = [
                                   "{type: object, properties: {token: {type: string}}}}}\n")
          + "components: {securitySchemes: {t: {type: httpApiKey, in: query, @@name: token}}}\n",
          "NOVA083", severity="warning", message="it is named 'token_query'"),
+    # Ballerina's x-response (2.x): malformed, a reference to nothing, a stream of replies.
+    Case("126-x-response-scalar", sub(V2_REPLY, X_RESPONSE, "x-response: @@pong"), "NOVA126",
+         message="x-response of message 'ping' is not a mapping", hint="Ballerina's form"),
+    Case("126-x-response-one-of", sub(V2_REPLY, X_RESPONSE, "x-response: {oneOf: @@pong}"), "NOVA126",
+         message="has a `oneOf` that is not a list of messages"),
+    Case("126-x-response-list-item", sub(V2_REPLY, X_RESPONSE, "x-response: {oneOf: [@@pong]}"), "NOVA126",
+         message="lists a reply that is not a message"),
+    Case("126-x-response-schema", sub(V2_REPLY, X_RESPONSE, "x-response: {$ref: @@'#/components/schemas/pong'}"),
+         "NOVA126", message="names '#/components/schemas/pong', which is not a message"),
+    Case("126-x-response-type", sub(V2_REPLY, X_RESPONSE, X_RESPONSE + "\n      x-response-type: @@bidi"), "NOVA126",
+         message="x-response-type of message 'ping' is 'bidi'"),
+    Case("010-x-response-nowhere", sub(V2_REPLY, X_RESPONSE, "x-response: {$ref: @@'#/components/messages/pongg'}"),
+         "NOVA010", message="points to nothing"),
+    Case("127-server-streaming", sub(V2_REPLY, X_RESPONSE, X_RESPONSE + "\n      x-response-type: @@server-streaming"),
+         "NOVA127", severity="warning", message="message 'ping' is answered by a stream of 'pong'"),
 ]
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from nova_runtime import protocol as p
 from nova_runtime.core import Session
-from nova_runtime.core.session import wire_params
+from nova_runtime.core.frames import wire_params
 
 from .nova_fake_api import GET_TIME, make_protocol
 
@@ -23,8 +23,8 @@ def test_nested_templates_are_not_shared_between_frames() -> None:
         request=p.RequestFrame(method="/meta/op", params="/meta/args", id="/meta/id"),
     )
     s = Session(dataclasses.replace(proto, envelope=env))
-    first = json.loads(s.frame("a", {"x": 1}, 1))
-    second = json.loads(s.frame("b", None, None))
+    first = json.loads(s.frames.build("a", {"x": 1}, 1))
+    second = json.loads(s.frames.build("b", None, None))
     assert first == {"v": "2", "meta": {"tags": [], "op": "a", "args": {"x": 1}, "id": 1}}
     assert second == {"v": "2", "meta": {"tags": [], "op": "b"}}  # no params, no id
 
@@ -37,12 +37,12 @@ def test_sign_sees_each_requests_method_and_params() -> None:
         seen.append((method, params))
         return {**params, "sig": f"{method}:{len(params)}"}
 
-    s.sign = sign
+    s.frames.sign = sign
     original = {"a": 1}
     _, text = s.build_request(GET_TIME, original, now=0, timeout=1)
     assert json.loads(text)["params"] == {"a": 1, "sig": "public/get_time:1"}
     assert seen == [("public/get_time", {"a": 1})] and original == {"a": 1}
-    assert json.loads(s.frame("m", ["list"]))["params"] == ["list"]  # only objects are signed
+    assert json.loads(s.frames.build("m", ["list"]))["params"] == ["list"]  # only objects are signed
 
 
 def test_params_on_the_wire() -> None:
@@ -92,11 +92,11 @@ def test_replies_to_pings_and_on_connect() -> None:
 def test_an_envelope_without_method_or_params_pointers() -> None:
     proto = make_protocol()
     no_method = dataclasses.replace(proto.envelope, template={"op": "x"}, request=p.RequestFrame(method=None, params="/args", id="/id"))
-    assert json.loads(Session(dataclasses.replace(proto, envelope=no_method)).frame("m", {"a": 1}, 3)) == {
+    assert json.loads(Session(dataclasses.replace(proto, envelope=no_method)).frames.build("m", {"a": 1}, 3)) == {
         "op": "x", "args": {"a": 1}, "id": 3
     }
     no_params = dataclasses.replace(proto.envelope, template={}, request=p.RequestFrame(method="/op", params=None, id="/id"))
-    assert json.loads(Session(dataclasses.replace(proto, envelope=no_params)).frame("m", {"a": 1}, 3)) == {
+    assert json.loads(Session(dataclasses.replace(proto, envelope=no_params)).frames.build("m", {"a": 1}, 3)) == {
         "op": "m", "id": 3
     }
 
@@ -116,4 +116,4 @@ def test_frame_text_is_what_the_stdlib_encoder_writes() -> None:
         "inf": float("-inf"),
     }
     expected = {"jsonrpc": "2.0", "method": "m", "params": params, "id": 7}
-    assert s.frame("m", params, 7) == json.dumps(expected, ensure_ascii=False, separators=(",", ":"))
+    assert s.frames.build("m", params, 7) == json.dumps(expected, ensure_ascii=False, separators=(",", ":"))

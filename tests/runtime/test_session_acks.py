@@ -9,7 +9,7 @@ import json
 
 from nova_runtime import protocol as p
 from nova_runtime.core import ErrorReply, Event, Malformed, Response, Session, SubscribeAck
-from nova_runtime.core.session import SubscribeFailed, WaiterReply
+from nova_runtime.core.outcomes import SubscribeFailed, WaiterReply
 from nova_runtime.errors import SubscriptionError
 from pydantic import TypeAdapter
 

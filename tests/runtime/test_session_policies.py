@@ -10,9 +10,8 @@ from typing import Any
 
 import pytest
 from nova_runtime.core import Notification, Session, TemplateNotification
-from nova_runtime.core.dispatcher import Drifted
 from nova_runtime.core.lenient import raw_frame
-from nova_runtime.core.session import SubscribeFailed, SubscribeRetry
+from nova_runtime.core.outcomes import Drifted, SubscribeFailed, SubscribeRetry
 from nova_runtime.protocol import ErrorCode, Protocol, SubscribeMethod
 
 from .nova_fake_api import TICKER, Ticker, TickerChannel, make_protocol

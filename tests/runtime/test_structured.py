@@ -109,7 +109,7 @@ def test_subscription_id_from_reply_routes_notifications() -> None:
 
 
 def test_positional_and_params_array() -> None:
-    from nova_runtime.core.session import wire_params
+    from nova_runtime.core.frames import wire_params
 
     spec = p.RequestSpec(name="g", method="g", parse_result=lambda x: x, positional=("a", "b", "c"))
     assert wire_params(spec, {"a": 1, "b": True}) == [1, True]

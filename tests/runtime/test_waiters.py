@@ -113,7 +113,7 @@ def test_remove_and_predicates() -> None:
 
 def test_frame_without_id() -> None:
     session = Session(make_protocol())
-    assert json.loads(session.frame("public/hello", {"a": 1})) == {
+    assert json.loads(session.frames.build("public/hello", {"a": 1})) == {
         "jsonrpc": "2.0", "method": "public/hello", "params": {"a": 1}}
 
 

@@ -81,7 +81,7 @@ class Context:
             channel_validation=options.channel_validation,
         )
         # The sign hook runs on every request frame the session builds (see Session.frame).
-        self.session.sign = resolve_hook(handlers, "sign")
+        self.session.frames.sign = resolve_hook(handlers, "sign")
         self.handlers = handlers
         self.log_limits = LogLimiter()
         """Rate limits of repeated warnings (bad frames, dropped messages, hook errors)."""

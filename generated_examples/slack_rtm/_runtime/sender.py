@@ -449,7 +449,7 @@ class Sender:
 
     def frame_of(self, spec: RequestSpec[Any], params: Mapping[str, Any]) -> str:
         """The frame of ``spec`` with ``params`` and no id."""
-        return self.ctx.session.frame(spec.method, params)
+        return self.ctx.session.frames.build(spec.method, params)
 
     async def send_frame(
         self,

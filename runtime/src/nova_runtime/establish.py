@@ -29,10 +29,16 @@ from .context import Context
 from .core.auth import AuthState
 from .core.backoff import classify_close
 from .core.match import compile_match
+from .core.outcomes import SubscribeAck
 from .core.ratelimit import Limiter, connect_limiter_for
-from .core.session import SubscribeAck
 from .core.subscriptions import RestoreStep
-from .errors import ConnectionLost, MalformedFrame, ServerError, SubscriptionError, explain
+from .errors import (
+    ConnectionLost,
+    MalformedFrame,
+    ServerError,
+    SubscriptionError,
+    explain,
+)
 from .options import transport_for, websockets_kwargs
 from .outbox import Outbox
 from .outcomes import Outcomes

@@ -25,8 +25,10 @@ if TYPE_CHECKING:
     )
     from .backoff import DEFAULT_CLOSE_CODES, Backoff, CloseAction, classify_close
     from .correlator import Correlator, Pending, PendingKind
-    from .dispatcher import (
-        Dispatcher,
+    from .dispatcher import Dispatcher
+    from .lenient import ValidationPolicy, drifted_fields, lenient_parse, raw_frame
+    from .match import compile_match
+    from .outcomes import (
         Drifted,
         ErrorReply,
         Event,
@@ -38,12 +40,14 @@ if TYPE_CHECKING:
         PingReceived,
         Response,
         StrayReply,
+        SubscribeAck,
+        SubscribeFailed,
+        SubscribeRetry,
         SubscriptionEnded,
         TemplateNotification,
         Unknown,
+        WaiterReply,
     )
-    from .lenient import ValidationPolicy, drifted_fields, lenient_parse, raw_frame
-    from .match import compile_match
     from .pings import PingTracker
     from .ratelimit import (
         Limiter,
@@ -53,13 +57,7 @@ if TYPE_CHECKING:
         limiter_for,
         window_for,
     )
-    from .session import (
-        Session,
-        SubscribeAck,
-        SubscribeFailed,
-        SubscribeRetry,
-        WaiterReply,
-    )
+    from .session import Session
     from .subscriptions import RestoreStep, SubEntry, Subscriptions, SubState
     from .waiters import Waiter, Waiters
 
@@ -70,40 +68,40 @@ _MODULES: dict[str, str] = {
     "Correlator": ".correlator",
     "DEFAULT_CLOSE_CODES": ".backoff",
     "Dispatcher": ".dispatcher",
-    "Drifted": ".dispatcher",
-    "ErrorReply": ".dispatcher",
-    "Event": ".dispatcher",
-    "GapNotification": ".dispatcher",
+    "Drifted": ".outcomes",
+    "ErrorReply": ".outcomes",
+    "Event": ".outcomes",
+    "GapNotification": ".outcomes",
     "Limiter": ".ratelimit",
-    "Malformed": ".dispatcher",
-    "MatchAck": ".dispatcher",
+    "Malformed": ".outcomes",
+    "MatchAck": ".outcomes",
     "MissingCredential": ".auth",
-    "Notification": ".dispatcher",
-    "Outcome": ".dispatcher",
+    "Notification": ".outcomes",
+    "Outcome": ".outcomes",
     "Pending": ".correlator",
     "PendingKind": ".correlator",
-    "PingReceived": ".dispatcher",
+    "PingReceived": ".outcomes",
     "PingTracker": ".pings",
-    "Response": ".dispatcher",
+    "Response": ".outcomes",
     "RestoreStep": ".subscriptions",
     "Secret": ".auth",
     "Session": ".session",
     "SignHook": ".auth",
     "SlidingWindow": ".ratelimit",
-    "StrayReply": ".dispatcher",
+    "StrayReply": ".outcomes",
     "SubEntry": ".subscriptions",
     "SubState": ".subscriptions",
-    "SubscribeAck": ".session",
-    "SubscribeFailed": ".session",
-    "SubscribeRetry": ".session",
-    "SubscriptionEnded": ".dispatcher",
+    "SubscribeAck": ".outcomes",
+    "SubscribeFailed": ".outcomes",
+    "SubscribeRetry": ".outcomes",
+    "SubscriptionEnded": ".outcomes",
     "Subscriptions": ".subscriptions",
-    "TemplateNotification": ".dispatcher",
+    "TemplateNotification": ".outcomes",
     "TokenBucket": ".ratelimit",
-    "Unknown": ".dispatcher",
+    "Unknown": ".outcomes",
     "ValidationPolicy": ".lenient",
     "Waiter": ".waiters",
-    "WaiterReply": ".session",
+    "WaiterReply": ".outcomes",
     "Waiters": ".waiters",
     "classify_close": ".backoff",
     "compile_match": ".match",

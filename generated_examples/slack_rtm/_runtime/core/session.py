@@ -10,14 +10,13 @@ same clock.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from pydantic_core import from_json, to_json
+from pydantic_core import from_json
 
-from ..errors import MalformedFrame, ServerError, SubscriptionError, explain
-from ..pointer import MISSING, compile_pointer, get, set_at
+from ..errors import MalformedFrame, SubscriptionError, explain
+from ..pointer import MISSING, compile_pointer, get
 from ..protocol import (
     ChannelSpec,
     ErrorAction,
@@ -28,8 +27,12 @@ from ..protocol import (
     SubscribeMethod,
 )
 from .correlator import Correlator, Pending, PendingKind
-from .dispatcher import (
-    Dispatcher,
+from .dispatcher import Dispatcher, lookup_code
+from .fastpath import FastPath
+from .frames import RequestFrames, dumps, wire_params
+from .lenient import ValidationPolicy
+from .match import Predicate
+from .outcomes import (
     ErrorReply,
     Event,
     GapNotification,
@@ -39,114 +42,17 @@ from .dispatcher import (
     Outcome,
     PingReceived,
     Response,
+    SubscribeAck,
+    SubscribeFailed,
+    SubscribeRetry,
     SubscriptionEnded,
-    lookup_code,
+    WaiterReply,
 )
-from .fastpath import FastPath
-from .lenient import ValidationPolicy
-from .match import Predicate
 from .overlap import Overlap
 from .subscriptions import RestoreStep, SubEntry, Subscriptions
 from .waiters import Waiter, Waiters
 
-__all__ = [
-    "Session",
-    "SubscribeAck",
-    "SubscribeFailed",
-    "SubscribeRetry",
-    "WaiterReply",
-    "wire_params",
-]
-
-
-def _dumps(value: Any) -> str:
-    """Compact JSON text of a frame (UTF-8, no spaces), by pydantic-core's encoder: a third
-    of the stdlib encoder's time for a request frame, which builds its C encoder anew on
-    every call. Numbers, strings and ``NaN``/``Infinity`` come out as ``json.dumps``
-    writes them (an exponent may lose a leading zero: ``1e-7``, valid JSON all the same)."""
-    return to_json(value).decode()
-
-
-def wire_params(spec: RequestSpec[Any] | None, params: Any) -> Any:
-    """The params as they go on the wire: a JSON array for ``positional`` specs (in that
-    order, trailing ones not given left out), the value of the single ``params`` key
-    for ``params_array`` specs, else as given."""
-    if spec is None or (not spec.params_array and spec.positional is None):
-        return params
-    if not isinstance(params, Mapping):
-        return params
-    if spec.params_array:
-        return params.get("params", [])
-    if spec.positional is not None:
-        values = [params.get(name, MISSING) for name in spec.positional]
-        while values and values[-1] is MISSING:
-            values.pop()
-        return [None if v is MISSING else v for v in values]
-    return params
-
-
-class SubscribeAck(Outcome):
-    """The reply to a subscribe request: ``entries`` became active, ``refused`` failed."""
-
-    __slots__ = ("entries", "pending", "refused")
-
-    def __init__(
-        self, pending: Pending, entries: list[SubEntry], refused: list[SubEntry]
-    ) -> None:
-        self.pending = pending
-        self.entries = entries
-        self.refused = refused
-
-
-class SubscribeFailed(Outcome):
-    """An error reply to a subscribe request: every entry it carried failed."""
-
-    __slots__ = ("entries", "error", "pending")
-
-    def __init__(
-        self, pending: Pending, entries: list[SubEntry], error: ServerError
-    ) -> None:
-        self.pending = pending
-        self.entries = entries
-        self.error = error
-
-
-class SubscribeRetry(Outcome):
-    """An error reply to a subscribe request whose code the spec marks ``retry`` (the
-    server is busy or rate limiting): the entries stay desired and pending; send
-    :meth:`Session.resubscribe` for ``addresses`` after a back-off."""
-
-    __slots__ = ("addresses", "error", "pending")
-
-    def __init__(
-        self, pending: Pending, addresses: tuple[str, ...], error: ServerError
-    ) -> None:
-        self.pending = pending
-        self.addresses = addresses
-        self.error = error
-
-
-class WaiterReply(Outcome):
-    """A frame that answered the oldest matching :class:`~.waiters.Waiter`.
-
-    ``result`` is the waiter's ``parse`` of the frame, or ``error`` is set when parsing
-    failed (deliver it to the waiter as the failure). ``event`` is the :class:`Event`
-    the frame also is, if any: its hook is still called.
-    """
-
-    __slots__ = ("error", "event", "result", "waiter")
-
-    def __init__(
-        self,
-        waiter: Waiter,
-        result: Any,
-        error: MalformedFrame | None = None,
-        event: Event | None = None,
-    ) -> None:
-        self.waiter = waiter
-        self.result = result
-        self.error = error
-        self.event = event
+__all__ = ["Session"]
 
 
 def _no_request() -> Pending:
@@ -198,8 +104,6 @@ class Session:
                     f"validation policy {policy!r}: use strict, lenient or raw"
                 )
         self.protocol = protocol
-        self.sign: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None
-        """Rewrites the params of every request frame (the handlers' ``sign`` hook)."""
         env = protocol.envelope
         self.correlator = Correlator(env.request.id_kind)
         self.subscriptions = Subscriptions(protocol)
@@ -221,21 +125,9 @@ class Session:
         self.waiters = Waiters()
         """Callers waiting for an uncorrelated reply (:meth:`add_waiter`)."""
         self.internal_timeout = internal_timeout
-        self._template = dict(env.template)
-        self._nested = any(isinstance(v, (dict, list)) for v in self._template.values())
-        self._method_at = (
-            compile_pointer(env.request.method)
-            if env.request.method is not None
-            else None
-        )
-        self._params_at = (
-            compile_pointer(env.request.params)
-            if env.request.params is not None
-            else None
-        )
-        self._id_at = (
-            compile_pointer(env.request.id) if env.request.id is not None else None
-        )
+        self.frames = RequestFrames(env)
+        """Builds every request frame (and holds the handlers' ``sign`` hook)."""
+        self._id_at = self.frames.id_at
         self._awaiting_match: dict[str, Pending] = {}
         """Routing key -> the subscribe request an ``ack: match`` frame will confirm."""
         self.overlap: Overlap | None = None
@@ -265,29 +157,6 @@ class Session:
 
     # -- outgoing ----------------------------------------------------------------
 
-    def frame(self, method: str, params: Any, id: Any = None) -> str:
-        """The text of a request frame: the envelope template with method, params and id
-        set (no id: a fire-and-forget frame, or one whose reply is uncorrelated).
-
-        Every request frame is built here, so :attr:`sign` (the handlers' ``sign`` hook,
-        when overridden) sees the params object of each one: requests, logins,
-        subscribes and unsubscribes alike.
-        """
-        if self.sign is not None and isinstance(params, Mapping):
-            params = self.sign(method, dict(params))
-        frame: dict[str, Any] = (
-            copy.deepcopy(self._template) if self._nested else dict(self._template)
-        )
-        if self._method_at is not None:
-            set_at(frame, self._method_at, method)
-        if self._params_at is not None and params is not None:
-            if type(params) is dict or isinstance(params, Mapping):
-                params = dict(params)
-            set_at(frame, self._params_at, params)
-        if self._id_at is not None and id is not None:
-            set_at(frame, self._id_at, id)
-        return _dumps(frame)
-
     def build_request(
         self,
         spec: RequestSpec[Any] | str,
@@ -316,9 +185,9 @@ class Session:
             pending = self.correlator.detached(
                 method, rspec, kind, now, timeout, addresses
             )
-            return pending, self.frame(method, params)
+            return pending, self.frames.build(method, params)
         pending = self.correlator.add(method, rspec, kind, now, timeout, addresses)
-        return pending, self.frame(method, params, pending.id)
+        return pending, self.frames.build(method, params, pending.id)
 
     def build_reply(
         self, reply: Reply, *, now: float
@@ -331,7 +200,7 @@ class Session:
         if reply.text is not None:
             return None, reply.text
         if reply.frame is not None:
-            return None, _dumps(dict(reply.frame))
+            return None, dumps(dict(reply.frame))
         if reply.request is None:
             return None, None
         pending, text = self.build_request(
@@ -506,7 +375,7 @@ class Session:
             ) or subs.get(addresses[0])
             if acked is not None:
                 subs.set_id(acked, pending.id)
-            return pending, self.frame(wire, params, pending.id)
+            return pending, self.frames.build(wire, params, pending.id)
         if by_request_id and method.ack != "reply":
             entry = next((e for e in entries if e.address == addresses[0]), None)
             if entry is None:
@@ -523,7 +392,7 @@ class Session:
             )
             if not unsubscribe:
                 subs.mark_active(addresses)
-            return pending, self.frame(wire, params, sub_id)
+            return pending, self.frames.build(wire, params, sub_id)
         if method.ack == "reply":
             return self.build_request(
                 wire, params, now=now, timeout=timeout, kind=kind, addresses=addresses
@@ -535,7 +404,7 @@ class Session:
             pending = self.correlator.add(wire, rspec, kind, now, timeout, addresses)
             for address in addresses:
                 self._awaiting_match[address] = pending
-            return pending, self.frame(wire, params, pending.id)
+            return pending, self.frames.build(wire, params, pending.id)
         pending = self.correlator.detached(wire, rspec, kind, now, timeout, addresses)
         if not unsubscribe:
             if method.ack == "none":
@@ -543,7 +412,7 @@ class Session:
             else:
                 for address in addresses:
                     self._awaiting_match[address] = pending
-        return pending, self.frame(wire, params)
+        return pending, self.frames.build(wire, params)
 
     def settle(self, pending: Pending) -> bool:
         """``pending``'s deadline passed: True if it still waited for its reply or ack
