@@ -215,9 +215,11 @@ class RefResolver:
         return out
 
     def _break_empty_cycles(self) -> None:
-        """Report each cycle of same-value references and cut it, so no later stage loops."""
+        """Report each cycle of same-value references and cut it, so no later stage loops;
+        then refuse a chain of them longer than ``_MAX_HOPS`` (:meth:`_refuse_long_chain`)."""
         edges = {name: self._same_value_refs(name) for name in sorted(self.schemas)}
         state: dict[str, int] = {}  # 1: on the current path, 2: done
+        height: dict[str, int] = {}  # schemas in the longest chain from here, this one included
         for start in edges:
             if start in state:
                 continue
@@ -227,7 +229,9 @@ class RefResolver:
             while todo:
                 step = next(todo[-1], None)
                 if step is None:
-                    state[path.pop()] = 2
+                    done = path.pop()
+                    height[done] = 1 + max((height.get(t, 0) for t, _, _ in edges[done]), default=0)
+                    state[done] = 2
                     todo.pop()
                     continue
                 target, doc, at = step
@@ -240,6 +244,32 @@ class RefResolver:
                     state[target] = 1
                     path.append(target)
                     todo.append(iter(edges[target]))
+        self._refuse_long_chain(edges, height)
+
+    def _refuse_long_chain(self, edges: dict[str, list[tuple[str, Document, str]]], height: dict[str, int]) -> None:
+        """One NOVA064 for the longest chain of schemas each "the same value as" the next,
+        when it is longer than ``_MAX_HOPS``: real documents chain a few; a thousand
+        (``S0: {allOf: [S1]}``, ``S1: {allOf: [S2]}``, ...) cost the model generator time
+        that grows with the cube of the length, and every reader of the chain a stack frame."""
+        top = max(edges, key=lambda name: height.get(name, 0), default=None)
+        if top is None or height.get(top, 0) <= _MAX_HOPS:
+            return
+
+        def longest(name: str) -> tuple[str, Document, str]:
+            return max(edges[name], key=lambda step: height.get(step[0], 0))
+
+        chain = [top]
+        while edges[chain[-1]] and height.get(longest(chain[-1])[0], 0) < height.get(chain[-1], 0):
+            chain.append(longest(chain[-1])[0])  # (a cut cycle does not lead down)
+        _, doc, at = longest(top)
+        shown = " -> ".join(chain[:3]) + " -> ... -> " + chain[-1]
+        self.diagnostics.error(
+            "NOVA064",
+            f"$ref chain of {height[top]} schemas, each the same value as the next, is longer than "
+            f"the limit of {_MAX_HOPS}: {shown}",
+            doc.source.position(join_pointer(at, "$ref")),
+            hint="write the schema at the end of the chain where it is used, or $ref it directly",
+        )
 
     def _cut(self, name: str, doc: Document, at: str) -> None:
         """Replace the ``$ref`` at ``doc#at`` in the rewritten schema ``name`` by ``{}``."""

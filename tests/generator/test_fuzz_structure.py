@@ -353,14 +353,14 @@ def test_found_ref_files_that_cannot_be_opened(in_tmp: Path, written: str, name:
     assert main(["validate", name]) == 2  # the same name as the spec itself
 
 
-def chained(member: str, n: int, sides: str = "receive") -> str:
+def chained(member: str, n: int, sides: str = "receive", payload: str = "{$ref: '#/components/schemas/S0'}") -> str:
     """An AsyncAPI 3.0 document whose payload ``S0`` is ``member`` of ``S1``, which is of ``S2``,
     ... ``S{n}``, an object with a constant (``REF`` in ``member`` is the ``$ref`` to the next)."""
     lines = [
         "asyncapi: 3.0.0",
         "info: {title: chain, version: '1'}",
         "servers: {local: {host: 'localhost:1', protocol: ws}}",
-        "channels: {c: {address: /, messages: {m: {payload: {$ref: '#/components/schemas/S0'}}}}}",
+        f"channels: {{c: {{address: /, messages: {{m: {{payload: {payload}}}}}}}}}",
         f"operations: {{o: {{action: {sides}, channel: {{$ref: '#/channels/c'}}}}}}",
         "components:",
         "  schemas:",
@@ -396,3 +396,33 @@ def test_found_schemas_named_twice_by_the_one_before_are_read_once(in_tmp: Path)
         patch.setattr(RefResolver, "follow", counted)
         assert run(in_tmp / "api.yml", render=False) == 0
     assert calls < 1000, calls  # read as a tree: 2**16 readings of S16
+
+
+@pytest.mark.parametrize(
+    ("member", "payload"),
+    [
+        ("{allOf: [REF, {type: object, properties: {b: {type: string}}}]}", "{$ref: '#/components/schemas/S0'}"),
+        ("{anyOf: [REF, {type: 'null'}]}", "{$ref: '#/components/schemas/S0'}"),
+        ("REF", "{type: object, properties: {a: {$ref: '#/components/schemas/S0'}}}"),
+    ],
+    ids=["allOf", "anyOf", "ref"],
+)
+def test_found_a_chain_of_same_value_schemas_past_the_limit_is_refused(in_tmp: Path, member: str, payload: str) -> None:
+    """65 schemas, each the same value as the next: NOVA064 at the chain's first ``$ref``. A
+    thousand took the model generator minutes (an ``allOf`` chain's class hierarchy) or
+    most of one (a chain of aliases); 64 still generate."""
+    (in_tmp / "api.yml").write_text(chained(member, 63, payload=payload), "utf-8")
+    assert run(in_tmp / "api.yml", render=False) == 0
+    text = chained(member, 64, payload=payload)
+    (in_tmp / "api.yml").write_text(text, "utf-8")
+    line = text.splitlines().index(next(t for t in text.splitlines() if t.startswith("    S0:")))
+    found = [(d.code, str(d.position), d.message) for d in diagnose(in_tmp / "api.yml").items if d.severity == "error"]
+    column = text.splitlines()[line].index("'#/components/schemas/S1'") + 1  # the $ref's value
+    assert found == [
+        (
+            "NOVA064",
+            f"api.yml:{line + 1}:{column}",
+            "$ref chain of 65 schemas, each the same value as the next, is longer than the limit of 64: "
+            "S0 -> S1 -> S2 -> ... -> S64",
+        )
+    ]
