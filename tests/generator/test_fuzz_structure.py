@@ -184,6 +184,36 @@ def pointers(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]
             yield from pointers(v, (*path, i))
 
 
+LINKS = [
+    "REF", "{allOf: [REF]}", "{anyOf: [REF, REF]}", "{oneOf: [REF, {type: string}]}", "{not: REF}",
+    "{type: object, required: [a, b], properties: {a: REF, b: REF}}", "{type: array, items: REF}",
+]
+"""How one schema of a chain names the next (``REF``): the same value, twice, or under a property."""
+
+
+def add_chain(rng: random.Random, doc: Any) -> str | None:
+    """Named schemas ``Z0``, ``Z1``, ... each naming the next, and a ``$ref`` of ``doc`` sent to
+    ``Z0`` (one of the chain's own, sometimes: a cycle); None when ``doc`` has no named schemas."""
+    if isinstance(doc, dict) and isinstance(doc.get("schemas"), dict):
+        schemas, base = doc["schemas"], "#/schemas/"
+    elif isinstance(doc, dict) and isinstance(doc.get("components"), dict) and isinstance(
+        doc["components"].get("schemas"), dict
+    ):
+        schemas, base = doc["components"]["schemas"], "#/components/schemas/"
+    else:
+        return None
+    link, n = rng.choice(LINKS), rng.choice([10, 64, 65, 300])
+    for i in range(n):
+        schemas[f"Z{i}"] = yaml.safe_load(link.replace("REF", f"{{$ref: '{base}Z{i + 1}'}}"))
+    schemas[f"Z{n}"] = {"type": "object", "required": ["type"], "properties": {"type": {"const": "z"}}}
+    site = rng.choice([p for p in pointers(doc) if p and p[-1] == "$ref"])  # in the chain: a cycle
+    parent = doc
+    for token in site[:-1]:
+        parent = parent[token]
+    parent["$ref"] = base + "Z0"
+    return f"sent /{'/'.join(map(str, site))} down a chain of {n} schemas, each {link}"
+
+
 def break_once(rng: random.Random, doc: Any) -> tuple[Any, str]:
     """One structural change somewhere in ``doc``; returns the new document and what changed."""
     paths = list(pointers(doc))
@@ -195,7 +225,9 @@ def break_once(rng: random.Random, doc: Any) -> tuple[Any, str]:
         parent = parent[token]
     last = path[-1]
     where = "/" + "/".join(str(t) for t in path)
-    action = rng.randrange(10)
+    action = rng.randrange(11)
+    if action == 10 and (chained := add_chain(rng, doc)) is not None:
+        return doc, chained
     if action == 0 and isinstance(parent, dict):
         del parent[last]
         return doc, f"removed {where}"
@@ -223,10 +255,13 @@ def write(path: Path, data: Any, rng: random.Random) -> None:
         text = json.dumps(data, default=str)
     else:
         text = yaml.dump(data, Dumper=_DUMPER, sort_keys=False, allow_unicode=True)
+    at = rng.randrange(len(text) + 1)
     if rng.random() < 0.25:
-        at = rng.randrange(len(text) + 1)
         text = text[:at] + rng.choice(TOKENS) + text[at:]
-    path.write_text(text, encoding="utf-8")
+    data = text.encode("utf-8")
+    if rng.random() < 0.05:  # cut short, or a byte that is no UTF-8
+        data = data[:at] if rng.random() < 0.5 else data[:at] + rng.choice([b"\xff", b"\xc3", b"\x80"]) + data[at:]
+    path.write_bytes(data)
 
 
 def run(spec: Path, render: bool) -> int:
