@@ -461,3 +461,13 @@ def test_found_a_chain_of_same_value_schemas_past_the_limit_is_refused(in_tmp: P
             "S0 -> S1 -> S2 -> ... -> S64",
         )
     ]
+
+
+@pytest.mark.parametrize("tag", ["!!int", "!!float", "!!bool"])
+def test_found_a_number_tag_on_nothing_is_not_valid_yaml(in_tmp: Path, tag: str) -> None:
+    """``[!!float ]``: the empty text is no float (YAML's own constructor failed on it with an
+    IndexError, exit 3)."""
+    where = write_files(in_tmp, {"spec.yaml": mutate("title: Example ticker API", f"title: [@@{tag} ]")})
+    assert where is not None
+    found = [(d.code, str(d.position)) for d in diagnose(in_tmp / "spec.yaml").items]
+    assert found == [("NOVA001", f"spec.yaml:{where.line}:{where.column}")], found
