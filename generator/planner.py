@@ -23,6 +23,7 @@ from .naming import (
     RESERVED_CLASS_NAMES,
     Code,
     Identifier,
+    allowed_by,
     constant_case,
     identifier,
     is_literal,
@@ -376,7 +377,7 @@ class Planner(NameChecks):
             default: Code | None
             if cp.required:
                 annotation, default = base, None
-            elif cp.default is not None and not cp.secret and is_literal(cp.default):
+            elif cp.default is not None and not cp.secret and is_literal(cp.default) and allowed_by(cp.schema, cp.default):
                 annotation, default = base, py_str(cp.default)
             else:
                 annotation, default = f"{base} | None", Code("None")
@@ -464,6 +465,8 @@ def _default_source(param: ir.Param) -> Code | None:
     if "default" not in param.schema:
         return None
     value = param.schema["default"]
+    if not allowed_by(param.schema, value):
+        return None  # a default its own schema rules out: no typed default
     if value is None or isinstance(value, (bool, int, float)):
         return Code(repr(value))
     if isinstance(value, str):

@@ -29,6 +29,7 @@ from typing import Any
 
 import pytest
 import yaml
+from mypy import api as mypy_api
 
 from nova_gen.cli import main
 from nova_gen.diagnostics import Diagnostics, SpecError
@@ -471,3 +472,30 @@ def test_found_a_number_tag_on_nothing_is_not_valid_yaml(in_tmp: Path, tag: str)
     assert where is not None
     found = [(d.code, str(d.position)) for d in diagnose(in_tmp / "spec.yaml").items]
     assert found == [("NOVA001", f"spec.yaml:{where.line}:{where.column}")], found
+
+
+def test_found_defaults_and_enums_no_typed_code_can_hold_are_left_out(
+    in_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Gemini with a default its schema rules out (a channel parameter's, an argument of
+    ``connect()``; a model field's) and an enum holding an integer past 64 bits: each made
+    ``mypy --strict`` fail on a package generated with exit status 0."""
+    text = (ROOT / "specs" / "asyncapi" / "websocket-gemini.yml").read_text("utf-8")
+    for old, new in [
+        ("enum: ['btcusd',", "default: xrpusd\n          enum: ['btcusd',"),
+        ("enum: ['bid', 'side']", "enum: [900000000000000000000, 'side']"),
+        ("enum: ['trade', 'change', 'auction, block_trade']", "enum: [trade, change]\n            title: Kind\n            default: 5"),
+    ]:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    (in_tmp / "api.yml").write_text(text, "utf-8")
+    diagnostics = Diagnostics()
+    files = render_package(plan(load_api(in_tmp / "api.yml", diagnostics), diagnostics), RenderOptions(), diagnostics)
+    package = in_tmp / "out" / "gemini"
+    package.mkdir(parents=True)
+    for name, source in files.items():
+        (package / name).write_text(source, "utf-8")
+    monkeypatch.chdir(in_tmp / "out")
+    out, err, status = mypy_api.run(["--strict", "--no-incremental", "--cache-dir", os.devnull, "gemini"])
+    assert status == 0, out + err
+    assert "900000000000000000000" not in files["models.py"]
