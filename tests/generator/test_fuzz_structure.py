@@ -418,8 +418,9 @@ def test_found_a_long_chain_of_schema_members_is_no_recursion_error(in_tmp: Path
 
 def test_found_schemas_named_twice_by_the_one_before_are_read_once(in_tmp: Path) -> None:
     """``S0: {anyOf: [S1, S1]}``, ``S1: {anyOf: [S2, S2]}``, ...: read as a tree, the
-    schemas of a chain of 40 (a 4 kB document) were 2**40 readings, a hang."""
-    (in_tmp / "api.yml").write_text(chained("{anyOf: [REF, REF]}", 16), "utf-8")
+    schemas of a chain of 40 (a 4 kB document) were 2**40 readings, a hang. (12 steps stay
+    under the loader's limit of 10000 schemas counted once per path.)"""
+    (in_tmp / "api.yml").write_text(chained("{anyOf: [REF, REF]}", 12), "utf-8")
     calls = 0
     follow = RefResolver.follow
 
@@ -431,7 +432,7 @@ def test_found_schemas_named_twice_by_the_one_before_are_read_once(in_tmp: Path)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(RefResolver, "follow", counted)
         assert run(in_tmp / "api.yml", render=False) == 0
-    assert calls < 1000, calls  # read as a tree: 2**16 readings of S16
+    assert calls < 1000, calls  # read as a tree: 2**12 readings of S12 alone
 
 
 @pytest.mark.parametrize(
@@ -499,3 +500,30 @@ def test_found_defaults_and_enums_no_typed_code_can_hold_are_left_out(
     out, err, status = mypy_api.run(["--strict", "--no-incremental", "--cache-dir", os.devnull, "gemini"])
     assert status == 0, out + err
     assert "900000000000000000000" not in files["models.py"]
+
+
+def test_found_a_schema_that_expands_past_the_limit_is_refused(in_tmp: Path) -> None:
+    """``D0: {anyOf: [D1, D1]}``, ... 40 deep (a 4 kB nova spec) as an event's message: its
+    example's check ran past a minute and 4 GB. 8191 schemas counted once per path generate,
+    16383 are NOVA064 at the first ``$ref``."""
+    def spec(n: int) -> str:
+        text = mutate('message: { $ref: "#/schemas/Ticker" }', 'message: { $ref: "#/schemas/D0" }')
+        for i in range(n):
+            text += f"  D{i}: {{ anyOf: [{{ $ref: '#/schemas/D{i + 1}' }}, {{ $ref: '#/schemas/D{i + 1}' }}] }}\n"
+        return text + f"  D{n}: {{ type: object }}\n"
+
+    (in_tmp / "spec.yaml").write_text(spec(12), "utf-8")
+    assert [d.code for d in diagnose(in_tmp / "spec.yaml").items if d.severity == "error"] == []
+    text = spec(13)
+    (in_tmp / "spec.yaml").write_text(text, "utf-8")
+    line = text.splitlines().index(next(t for t in text.splitlines() if t.startswith("  D0:")))
+    column = text.splitlines()[line].index("'#/schemas/D1'") + 1
+    found = [(d.code, str(d.position), d.message) for d in diagnose(in_tmp / "spec.yaml").items]
+    assert found == [
+        (
+            "NOVA064",
+            f"spec.yaml:{line + 1}:{column}",
+            "schema 'D0' is the same value as more than 10000 schemas through its $refs "
+            "(counted once per path: members that name the same schema again and again)",
+        )
+    ]
