@@ -134,6 +134,12 @@ def is_literal(value: object) -> bool:
     return value is None or isinstance(value, (bool, str))
 
 
+def in_literal(value: object) -> bool:
+    """True for a value ``Literal[...]`` may hold (PEP 586): a :func:`is_literal` value that is
+    not a float (``Literal[1.5]`` fails ``mypy``)."""
+    return is_literal(value) and not isinstance(value, float)
+
+
 _JSON_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,),
     "null": (type(None),), "object": (dict,), "array": (list,),

@@ -26,6 +26,7 @@ from .naming import (
     allowed_by,
     constant_case,
     identifier,
+    in_literal,
     is_literal,
     nfkc,
     pascal_case,
@@ -130,10 +131,10 @@ class Planner(NameChecks):
             if name not in self.models:  # the IR's contract: every reference is a named schema
                 raise ValueError(f"reference {schema['$ref']!r} is not a planned model class")
             return f"models.{name}"
-        if "const" in schema and is_literal(schema["const"]):
+        if "const" in schema and in_literal(schema["const"]):
             return f"Literal[{py_str(schema['const'])}]"
         enum = schema.get("enum")
-        if isinstance(enum, list) and enum and all(is_literal(v) for v in enum):
+        if isinstance(enum, list) and enum and all(in_literal(v) for v in enum):
             values = [v for v in enum if v is not None]
             literal = f"Literal[{', '.join(py_str(v) for v in values)}]" if values else "None"
             return f"{literal} | None" if None in enum and values else literal

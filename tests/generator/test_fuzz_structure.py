@@ -479,12 +479,15 @@ def test_found_defaults_and_enums_no_typed_code_can_hold_are_left_out(
     in_tmp: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Gemini with a default its schema rules out (a channel parameter's, an argument of
-    ``connect()``; a model field's) and an enum holding an integer past 64 bits: each made
-    ``mypy --strict`` fail on a package generated with exit status 0."""
+    ``connect()``; a model field's) and enums holding an integer past 64 bits or a float (no
+    ``Literal[...]`` holds either): each made ``mypy --strict`` fail on a package generated
+    with exit status 0."""
     text = (ROOT / "specs" / "asyncapi" / "websocket-gemini.yml").read_text("utf-8")
     for old, new in [
         ("enum: ['btcusd',", "default: xrpusd\n          enum: ['btcusd',"),
         ("enum: ['bid', 'side']", "enum: [900000000000000000000, 'side']"),
+        ("enum: ['place', 'trade', 'cancel', 'initial']", "enum: [1.5, 'trade']"),
+        ("'oxteth', ", "1.5, "),
         ("enum: ['trade', 'change', 'auction, block_trade']", "enum: [trade, change]\n            title: Kind\n            default: 5"),
     ]:
         assert old in text, old
