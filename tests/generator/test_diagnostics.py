@@ -92,6 +92,9 @@ CASES = [
          + "".join(f"  C{i}: {{ allOf: [{{ $ref: '#/schemas/C{i + 1}' }}] }}\n" for i in range(1, 65))
          + "  C65: { type: object }\n", "NOVA064",
          message="$ref chain of 66 schemas, each the same value as the next, is longer than the limit of 64"),
+    Case("091-allof", BASE + "  @@A: { allOf: [{ $ref: '#/schemas/B' }, { properties: { type: { const: a } } }] }\n"
+         + "  B: { type: object, properties: { type: { const: b } } }\n", "NOVA091",
+         message="the allOf of schema 'A' gives property 'type' the constant \"b\" (in B) and the constant \"a\""),
     Case("064-expansion", BASE + "  E0: { anyOf: [{ $ref: @@'#/schemas/E1' }, { $ref: '#/schemas/E1' }] }\n"
          + "".join(f"  E{i}: {{ anyOf: [{{ $ref: '#/schemas/E{i + 1}' }}, {{ $ref: '#/schemas/E{i + 1}' }}] }}\n"
                    for i in range(1, 20))

@@ -530,3 +530,16 @@ def test_found_a_schema_that_expands_past_the_limit_is_refused(in_tmp: Path) -> 
             "(counted once per path: members that name the same schema again and again)",
         )
     ]
+
+
+def test_found_allof_members_that_contradict_are_refused(in_tmp: Path) -> None:
+    """``A: {allOf: [B, {type: {const: a}}]}`` where ``B`` pins ``type`` to ``b`` generated
+    (exit 0) a subclass overriding ``Literal["b"]`` with ``Literal["a"]``: mypy --strict
+    failed. Members that only narrow (a string, then one of its values) still generate."""
+    head = (ROOT / "tests" / "generator" / "base_spec.yaml").read_text("utf-8")
+    narrow = "  A: { allOf: [{ $ref: '#/schemas/B' }, { properties: { type: { const: a } } }] }\n"
+    (in_tmp / "spec.yaml").write_text(head + narrow + "  B: { type: object, properties: { type: { type: string } } }\n")
+    assert [d.code for d in diagnose(in_tmp / "spec.yaml").items] == []
+    for other in ["{ const: b }", "{ enum: [b, c] }", "{ type: integer }"]:
+        (in_tmp / "spec.yaml").write_text(head + narrow + f"  B: {{ type: object, properties: {{ type: {other} }} }}\n")
+        assert [d.code for d in diagnose(in_tmp / "spec.yaml").items] == ["NOVA091"], other
