@@ -19,6 +19,7 @@ from nova_runtime.protocol import Match
 from nova_runtime.template import PLACEHOLDER
 
 from . import ir
+from .contradictions import contradictions
 from .diagnostics import Diagnostics, Position
 from .plumbing import awaits_reply, plumbing_reason
 from .satisfy import Unsatisfiable, describe, earlier_rules, satisfy
@@ -34,6 +35,11 @@ def check_api(api: ir.Api, diagnostics: Diagnostics) -> None:
     _check_rules(api, diagnostics)
     _check_auth_pointers(api, diagnostics)
     _check_methods(api, diagnostics)
+    for name, message in contradictions(api):
+        diagnostics.error(
+            "NOVA091", message, _at(api.schema_locations.get(name), api),
+            hint="make the members agree, or drop the one that is wrong from the allOf",
+        )
     if schemas_ok:  # examples cannot be checked against schemas jsonschema rejects
         _check_examples(api, diagnostics)
 

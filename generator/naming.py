@@ -23,6 +23,7 @@ import keyword
 import math
 import re
 import unicodedata
+from typing import Any
 
 
 class Code(str):
@@ -128,7 +129,41 @@ def is_literal(value: object) -> bool:
     """
     if isinstance(value, float):
         return math.isfinite(value)
-    return value is None or isinstance(value, (bool, int, str))
+    if isinstance(value, int) and not isinstance(value, bool):
+        return abs(value) < 2**63  # mypy reads no larger integer inside Literal[...]
+    return value is None or isinstance(value, (bool, str))
+
+
+def in_literal(value: object) -> bool:
+    """True for a value ``Literal[...]`` may hold (PEP 586): a :func:`is_literal` value that is
+    not a float (``Literal[1.5]`` fails ``mypy``)."""
+    return is_literal(value) and not isinstance(value, float)
+
+
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,),
+    "null": (type(None),), "object": (dict,), "array": (list,),
+}
+
+
+def allowed_by(schema: Any, value: object) -> bool:
+    """False when ``schema``'s own ``const``, ``enum`` or ``type`` rule ``value`` out: a
+    ``default`` written beside them that typed code cannot hold (``Literal[0] = "x"`` fails
+    ``mypy``). Other keywords and ``$ref`` are not followed (True when only they would say)."""
+    if not isinstance(schema, dict):
+        return True
+    if "const" in schema and (schema["const"] != value or type(schema["const"]) is not type(value)):
+        return False
+    enum = schema.get("enum")
+    if isinstance(enum, list) and not any(v == value and type(v) is type(value) for v in enum):
+        return False
+    kinds = schema.get("type")
+    kinds = [kinds] if isinstance(kinds, str) else kinds
+    if isinstance(kinds, list) and all(isinstance(k, str) for k in kinds):
+        if isinstance(value, bool):
+            return "boolean" in kinds
+        return any(isinstance(value, _JSON_TYPES.get(k, ())) for k in kinds)
+    return True
 
 
 def py_str(value: object) -> Code:

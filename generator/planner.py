@@ -23,8 +23,10 @@ from .naming import (
     RESERVED_CLASS_NAMES,
     Code,
     Identifier,
+    allowed_by,
     constant_case,
     identifier,
+    in_literal,
     is_literal,
     nfkc,
     pascal_case,
@@ -129,10 +131,10 @@ class Planner(NameChecks):
             if name not in self.models:  # the IR's contract: every reference is a named schema
                 raise ValueError(f"reference {schema['$ref']!r} is not a planned model class")
             return f"models.{name}"
-        if "const" in schema and is_literal(schema["const"]):
+        if "const" in schema and in_literal(schema["const"]):
             return f"Literal[{py_str(schema['const'])}]"
         enum = schema.get("enum")
-        if isinstance(enum, list) and enum and all(is_literal(v) for v in enum):
+        if isinstance(enum, list) and enum and all(in_literal(v) for v in enum):
             values = [v for v in enum if v is not None]
             literal = f"Literal[{', '.join(py_str(v) for v in values)}]" if values else "None"
             return f"{literal} | None" if None in enum and values else literal
@@ -376,7 +378,7 @@ class Planner(NameChecks):
             default: Code | None
             if cp.required:
                 annotation, default = base, None
-            elif cp.default is not None and not cp.secret and is_literal(cp.default):
+            elif cp.default is not None and not cp.secret and is_literal(cp.default) and allowed_by(cp.schema, cp.default):
                 annotation, default = base, py_str(cp.default)
             else:
                 annotation, default = f"{base} | None", Code("None")
@@ -464,6 +466,8 @@ def _default_source(param: ir.Param) -> Code | None:
     if "default" not in param.schema:
         return None
     value = param.schema["default"]
+    if not allowed_by(param.schema, value):
+        return None  # a default its own schema rules out: no typed default
     if value is None or isinstance(value, (bool, int, float)):
         return Code(repr(value))
     if isinstance(value, str):

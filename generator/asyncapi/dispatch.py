@@ -13,6 +13,7 @@ tells incoming messages apart by these conditions.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from nova_runtime.pointer import join_pointer, unescape_token
@@ -23,6 +24,11 @@ from ..loader.refs import RefResolver
 from ..loader.source import Document
 
 MAX_DEPTH = 3
+"""Objects inside objects (required properties) whose fields can tell a frame apart, at most."""
+MAX_NESTED = 64
+"""``allOf``/``anyOf``/``oneOf`` members read inside one another, at most: a longer chain of
+schemas that are each a member of the next is refused by the loader (``NOVA064``), and
+reading it first must not exhaust the stack."""
 
 
 @dataclass
@@ -79,11 +85,26 @@ def _schema_name(pointer: str) -> str:
 class ShapeReader:
     def __init__(self, refs: RefResolver) -> None:
         self.refs = refs
+        self._seen: dict[tuple[Path, str, str, int, int], Shape] = {}
 
-    def shape(self, value: Any, doc: Document, pointer: str, prefix: str = "", depth: int = 0) -> Shape:
+    def shape(self, value: Any, doc: Document, pointer: str) -> Shape:
+        """What the payload ``value`` (at ``doc#pointer``) pins, as far as frames can tell."""
+        self._seen = {}
+        return self._shape(value, doc, pointer, "", 0, 0)
+
+    def _shape(self, value: Any, doc: Document, pointer: str, prefix: str, depth: int, nested: int) -> Shape:
+        """One schema read once per place, prefix and level: a schema that two members of
+        the one before it name (``anyOf: [S, S]``, chained) is not read twice as often at
+        every step."""
+        key = (doc.path, pointer, prefix, depth, nested)
+        if key not in self._seen:
+            self._seen[key] = self._read(value, doc, pointer, prefix, depth, nested)
+        return self._seen[key]
+
+    def _read(self, value: Any, doc: Document, pointer: str, prefix: str, depth: int, nested: int) -> Shape:
         value, doc, pointer = self.refs.follow(value, doc, pointer)
         out = Shape()
-        if not isinstance(value, dict) or depth > MAX_DEPTH:
+        if not isinstance(value, dict) or depth > MAX_DEPTH or nested > MAX_NESTED:
             return out
         properties = value.get("properties")
         required = ir.required_names(value)
@@ -101,7 +122,7 @@ class ShapeReader:
                     out.one_of[path] = values
                     out.keyed.add(path)
                 elif name in required and isinstance(target, dict) and "properties" in target:
-                    self._merge(out, self.shape(target, tdoc, tptr, path, depth + 1))
+                    self._merge(out, self._shape(target, tdoc, tptr, path, depth + 1, nested))
         members = value.get("allOf")
         for i, member in enumerate(members if isinstance(members, list) else ()):
             where = join_pointer(join_pointer(pointer, "allOf"), i)
@@ -115,12 +136,12 @@ class ShapeReader:
                 path = join_pointer(prefix, prop)
                 out.equals.setdefault(path, value_for)
                 out.keyed.add(path)
-            self._merge(out, self.shape(target, tdoc, tptr, prefix, depth))
+            self._merge(out, self._shape(target, tdoc, tptr, prefix, depth, nested + 1))
         for key in ("oneOf", "anyOf"):
             branches = value.get(key)
             if isinstance(branches, list) and branches:
                 shapes = [
-                    self.shape(b, doc, join_pointer(join_pointer(pointer, key), i), prefix, depth)
+                    self._shape(b, doc, join_pointer(join_pointer(pointer, key), i), prefix, depth, nested + 1)
                     for i, b in enumerate(branches)
                 ]
                 common = Shape()

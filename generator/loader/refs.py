@@ -209,9 +209,12 @@ class RefResolver:
         return out
 
     def _break_empty_cycles(self) -> None:
-        """Report each cycle of same-value references and cut it, so no later stage loops."""
+        """Report each cycle of same-value references and cut it, so no later stage loops;
+        then refuse a chain of them longer than ``_MAX_HOPS`` (:meth:`_refuse_long_chain`)."""
         edges = {name: self._same_value_refs(name) for name in sorted(self.schemas)}
         state: dict[str, int] = {}  # 1: on the current path, 2: done
+        height: dict[str, int] = {}  # schemas in the longest chain from here, this one included
+        ways: dict[str, int] = {}  # schemas reached from here, each counted once per path
         for start in edges:
             if start in state:
                 continue
@@ -221,7 +224,10 @@ class RefResolver:
             while todo:
                 step = next(todo[-1], None)
                 if step is None:
-                    state[path.pop()] = 2
+                    done = path.pop()
+                    height[done] = 1 + max((height.get(t, 0) for t, _, _ in edges[done]), default=0)
+                    ways[done] = 1 + sum(ways.get(t, 0) for t, _, _ in edges[done])
+                    state[done] = 2
                     todo.pop()
                     continue
                 target, doc, at = step
@@ -234,6 +240,51 @@ class RefResolver:
                     state[target] = 1
                     path.append(target)
                     todo.append(iter(edges[target]))
+        if not self._refuse_long_chain(edges, height):
+            self._refuse_expansion(edges, ways)
+
+    def _refuse_expansion(self, edges: dict[str, list[tuple[str, Document, str]]], ways: dict[str, int]) -> None:
+        """One NOVA064 when a schema is the same value as more than ``_MAX_EXPANSION``
+        schemas, counted once per path: ``S0: {anyOf: [S1, S1]}``, ``S1: {anyOf: [S2, S2]}``,
+        ... doubles at every step, and a validator that reads the schema as a tree (the
+        examples' check) takes time and memory that double with it (40 steps: 4 GB)."""
+        top = max(edges, key=lambda name: ways.get(name, 0), default=None)
+        if top is None or ways.get(top, 0) <= _MAX_EXPANSION:
+            return
+        _, doc, at = edges[top][0]
+        self.diagnostics.error(
+            "NOVA064",
+            f"schema {top!r} is the same value as more than {_MAX_EXPANSION} schemas through its "
+            "$refs (counted once per path: members that name the same schema again and again)",
+            doc.source.position(join_pointer(at, "$ref")),
+            hint="name each schema once in an allOf/anyOf/oneOf, or give the shared part a property",
+        )
+
+    def _refuse_long_chain(self, edges: dict[str, list[tuple[str, Document, str]]], height: dict[str, int]) -> bool:
+        """One NOVA064 for the longest chain of schemas each "the same value as" the next,
+        when it is longer than ``_MAX_HOPS`` (True then): real documents chain a few; a
+        thousand (``S0: {allOf: [S1]}``, ``S1: {allOf: [S2]}``, ...) cost the model generator
+        time that grows with the cube of the length, and every reader of the chain a stack frame."""
+        top = max(edges, key=lambda name: height.get(name, 0), default=None)
+        if top is None or height.get(top, 0) <= _MAX_HOPS:
+            return False
+
+        def longest(name: str) -> tuple[str, Document, str]:
+            return max(edges[name], key=lambda step: height.get(step[0], 0))
+
+        chain = [top]
+        while edges[chain[-1]] and height.get(longest(chain[-1])[0], 0) < height.get(chain[-1], 0):
+            chain.append(longest(chain[-1])[0])  # (a cut cycle does not lead down)
+        _, doc, at = longest(top)
+        shown = " -> ".join(chain[:3]) + " -> ... -> " + chain[-1]
+        self.diagnostics.error(
+            "NOVA064",
+            f"$ref chain of {height[top]} schemas, each the same value as the next, is longer than "
+            f"the limit of {_MAX_HOPS}: {shown}",
+            doc.source.position(join_pointer(at, "$ref")),
+            hint="write the schema at the end of the chain where it is used, or $ref it directly",
+        )
+        return True
 
     def _cut(self, name: str, doc: Document, at: str) -> None:
         """Replace the ``$ref`` at ``doc#at`` in the rewritten schema ``name`` by ``{}``."""
@@ -458,6 +509,8 @@ class RefResolver:
 
 _MAX_HOPS = 64
 """References followed through on the way to one target, at most (a chain, not a cycle)."""
+_MAX_EXPANSION = 10_000
+"""Schemas one schema may be the same value as, counted once per path (real documents: tens)."""
 _SAME_VALUE_LISTS = ("allOf", "anyOf", "oneOf")
 """Keywords whose subschemas describe the very value their schema describes."""
 _SAME_VALUE_ONE = ("not", "if", "then", "else")

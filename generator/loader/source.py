@@ -168,7 +168,7 @@ class _Builder:
             # The safe constructor's function for the tag, called directly: construct_object
             # would also remember every node it ever built, for the life of the process.
             return _SAFE.yaml_constructors[tag](_SAFE, node)
-        except (ValueError, KeyError, OverflowError) as exc:
+        except (ValueError, KeyError, IndexError, OverflowError) as exc:  # IndexError: `!!int` of ''
             raise yaml.constructor.ConstructorError(
                 None, None, f"{node.value[:40]!r} is not a valid {tag.rsplit(':', 1)[-1]}", node.start_mark
             ) from exc

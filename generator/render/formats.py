@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..naming import allowed_by, is_literal
+
 VALIDATED: dict[tuple[str, str], str] = {
     ("string", "date-time"): "AwareDatetime",
     ("string", "date-time-local"): "NaiveDatetime",
@@ -45,7 +47,9 @@ VALIDATED: dict[tuple[str, str], str] = {
 
 def portable(schema: Any) -> Any:
     """A copy of ``schema`` with every ``format`` outside :data:`VALIDATED` removed and noted
-    in the description (``format `email` is not checked``); everything else unchanged."""
+    in the description (``format `email` is not checked``), and without what no typed
+    field can hold: a ``default`` the schema's own ``const``/``enum``/``type`` rule out, a
+    ``const``/``enum`` with an integer past 64 bits; everything else unchanged."""
     if isinstance(schema, list):
         return [portable(v) for v in schema]
     if not isinstance(schema, dict):
@@ -54,6 +58,10 @@ def portable(schema: Any) -> Any:
     for key, value in schema.items():
         if key in ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas"):
             out[key] = {k: portable(v) for k, v in value.items()} if isinstance(value, dict) else value
+        elif key in ("const", "enum") and any(_unwritable(v) for v in (value if key == "enum" else [value])):
+            continue  # no Literal[...] holds it: the field keeps its plain type
+        elif key == "default" and not allowed_by(schema, value):
+            continue  # the schema's own const, enum or type rules it out: no typed default
         elif key in ("const", "enum", "default", "examples", "example"):
             out[key] = value  # data, not schemas
         else:
@@ -65,6 +73,11 @@ def portable(schema: Any) -> Any:
         description = out.get("description")
         out["description"] = f"{description} ({note})" if isinstance(description, str) and description else note
     return out
+
+
+def _unwritable(value: Any) -> bool:
+    """An integer mypy cannot read inside ``Literal[...]`` (past 64 bits)."""
+    return isinstance(value, int) and not isinstance(value, bool) and not is_literal(value)
 
 
 def _validated(kind: Any, fmt: str) -> bool:

@@ -88,6 +88,18 @@ CASES = [
          message="a number of 100001 characters"),
     Case("064-ref-cycle", BASE + "  A: { $ref: '#/schemas/B' }\n  B: { allOf: [{ $ref: @@'#/schemas/A' }] }\n",
          "NOVA064", message="$ref cycle with no property or item in between: A -> B -> A", hint="describes no value"),
+    Case("064-chain", BASE + "  C0: { allOf: [{ $ref: @@'#/schemas/C1' }] }\n"
+         + "".join(f"  C{i}: {{ allOf: [{{ $ref: '#/schemas/C{i + 1}' }}] }}\n" for i in range(1, 65))
+         + "  C65: { type: object }\n", "NOVA064",
+         message="$ref chain of 66 schemas, each the same value as the next, is longer than the limit of 64"),
+    Case("091-allof", BASE + "  @@A: { allOf: [{ $ref: '#/schemas/B' }, { properties: { type: { const: a } } }] }\n"
+         + "  B: { type: object, properties: { type: { const: b } } }\n", "NOVA091",
+         message="the allOf of schema 'A' gives property 'type' the constant \"b\" (in B) and the constant \"a\""),
+    Case("064-expansion", BASE + "  E0: { anyOf: [{ $ref: @@'#/schemas/E1' }, { $ref: '#/schemas/E1' }] }\n"
+         + "".join(f"  E{i}: {{ anyOf: [{{ $ref: '#/schemas/E{i + 1}' }}, {{ $ref: '#/schemas/E{i + 1}' }}] }}\n"
+                   for i in range(1, 20))
+         + "  E20: { type: object }\n", "NOVA064",
+         message="schema 'E0' is the same value as more than 10000 schemas through its $refs"),
     Case("101-asyncapi-version", "asyncapi: @@'9.0.0'\ninfo: { title: x, version: '1' }\n", "NOVA101"),
     # -- references and schemas -------------------------------------------------------------
     Case("010-local", mutate(TICKER_MSG, 'message: { $ref: @@"#/schemas/Tickr" }'), "NOVA010",

@@ -9,7 +9,8 @@ as a tag or an alias dropped into the text), and runs it through the generator.
 The only acceptable outcomes are success or :class:`SpecError` (exit 0 or 2); anything else
 is a bug, reported with the seed and the mutations that found it. The seeds and the number
 of cases are fixed, so a run is the same everywhere and takes a few seconds;
-``NOVA_FUZZ_CASES=2000 NOVA_FUZZ_SEED=7`` explores further.
+``NOVA_FUZZ_CASES=2000 NOVA_FUZZ_SEED=7`` explores further, and ``NOVA_FUZZ_WILD=all`` takes
+every document of the public corpus (``tests/asyncapi/corpus``) instead of a few.
 """
 
 from __future__ import annotations
@@ -28,10 +29,12 @@ from typing import Any
 
 import pytest
 import yaml
+from mypy import api as mypy_api
 
 from nova_gen.cli import main
 from nova_gen.diagnostics import Diagnostics, SpecError
 from nova_gen.loader import load_api
+from nova_gen.loader.refs import RefResolver
 from nova_gen.planner import plan
 from nova_gen.render import RenderOptions, render_package
 
@@ -66,6 +69,65 @@ ASYNCAPI = [
     Corpus(ROOT / "specs" / "asyncapi", "slack-rtm.yml", ("slack-rtm.nova.yaml",)),
     Corpus(ROOT / "tests" / "asyncapi" / "docs", "client-side.yml", ("common/messages.yaml", "common/schemas.yaml")),
 ]
+
+# The test's own reading and writing uses libyaml when it is there, only for speed.
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_DUMPER: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+@functools.cache
+def parsed(path: Path) -> Any:
+    return yaml.load(path.read_text("utf-8"), Loader=_LOADER)
+
+
+WILD = ROOT / "tests" / "asyncapi" / "corpus"
+
+
+def refs(value: Any) -> Iterator[str]:
+    """Every string ``$ref`` in a parsed document."""
+    if isinstance(value, dict):
+        if isinstance(value.get("$ref"), str):
+            yield value["$ref"]
+        for v in value.values():
+            yield from refs(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from refs(v)
+
+
+def referenced(folder: Path, name: str, found: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The files ``name`` ``$ref``s, directly or through each other, relative to ``folder``."""
+    for target in refs(parsed(folder / name)):
+        file = target.split("#")[0]
+        other = (folder / name).parent.joinpath(file).resolve().relative_to(folder).as_posix() if file else name
+        if other not in found and other != name:
+            found = referenced(folder, other, (*found, other))
+    return found
+
+
+def wild(document: str) -> Corpus:
+    """A public document of ``tests/asyncapi/corpus`` (a path under it), with the files it refers to."""
+    folder = WILD / document.split("/")[0]
+    spec = document.split("/", 1)[1]
+    return Corpus(folder, spec, referenced(folder, spec))
+
+
+WILD_FEW = [
+    wild("asyncapi-generator/asyncapi-hoppscotch-client.yml"),  # 3.0, $refs across three files
+    wild("asyncapi-rust-ws-template/v2.yaml"),  # 2.1, CRLF, bindings on every channel
+    wild("ballerina-asyncapi-tools/graphqloverwebsocket.yaml"),  # 2.5, x- extensions
+    wild("chanx/client_generation/multiplex_schema.json"),  # 3.0 in JSON
+]
+
+
+def wild_corpora() -> list[Corpus]:
+    """``WILD_FEW``, or with ``NOVA_FUZZ_WILD=all`` every root document of the public corpus."""
+    if os.environ.get("NOVA_FUZZ_WILD") != "all":
+        return WILD_FEW
+    files = [p for p in sorted(WILD.rglob("*")) if p.suffix in (".yml", ".yaml", ".json")]
+    roots = [p for p in files if isinstance(parsed(p), dict) and "asyncapi" in parsed(p)]
+    return [wild(p.relative_to(WILD).as_posix()) for p in roots]
+
 
 REFS = [
     "#", "#/", "#/schemas", "#/nope", "#/components/schemas", "#/channels", "#/requests/x/result",
@@ -123,6 +185,36 @@ def pointers(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]
             yield from pointers(v, (*path, i))
 
 
+LINKS = [
+    "REF", "{allOf: [REF]}", "{anyOf: [REF, REF]}", "{oneOf: [REF, {type: string}]}", "{not: REF}",
+    "{type: object, required: [a, b], properties: {a: REF, b: REF}}", "{type: array, items: REF}",
+]
+"""How one schema of a chain names the next (``REF``): the same value, twice, or under a property."""
+
+
+def add_chain(rng: random.Random, doc: Any) -> str | None:
+    """Named schemas ``Z0``, ``Z1``, ... each naming the next, and a ``$ref`` of ``doc`` sent to
+    ``Z0`` (one of the chain's own, sometimes: a cycle); None when ``doc`` has no named schemas."""
+    if isinstance(doc, dict) and isinstance(doc.get("schemas"), dict):
+        schemas, base = doc["schemas"], "#/schemas/"
+    elif isinstance(doc, dict) and isinstance(doc.get("components"), dict) and isinstance(
+        doc["components"].get("schemas"), dict
+    ):
+        schemas, base = doc["components"]["schemas"], "#/components/schemas/"
+    else:
+        return None
+    link, n = rng.choice(LINKS), rng.choice([10, 64, 65, 300])
+    for i in range(n):
+        schemas[f"Z{i}"] = yaml.safe_load(link.replace("REF", f"{{$ref: '{base}Z{i + 1}'}}"))
+    schemas[f"Z{n}"] = {"type": "object", "required": ["type"], "properties": {"type": {"const": "z"}}}
+    site = rng.choice([p for p in pointers(doc) if p and p[-1] == "$ref"])  # in the chain: a cycle
+    parent = doc
+    for token in site[:-1]:
+        parent = parent[token]
+    parent["$ref"] = base + "Z0"
+    return f"sent /{'/'.join(map(str, site))} down a chain of {n} schemas, each {link}"
+
+
 def break_once(rng: random.Random, doc: Any) -> tuple[Any, str]:
     """One structural change somewhere in ``doc``; returns the new document and what changed."""
     paths = list(pointers(doc))
@@ -134,7 +226,9 @@ def break_once(rng: random.Random, doc: Any) -> tuple[Any, str]:
         parent = parent[token]
     last = path[-1]
     where = "/" + "/".join(str(t) for t in path)
-    action = rng.randrange(10)
+    action = rng.randrange(11)
+    if action == 10 and (chained := add_chain(rng, doc)) is not None:
+        return doc, chained
     if action == 0 and isinstance(parent, dict):
         del parent[last]
         return doc, f"removed {where}"
@@ -147,16 +241,6 @@ def break_once(rng: random.Random, doc: Any) -> tuple[Any, str]:
         return doc, f"renamed {where}"
     parent[last] = replacement(rng, parent[last])
     return doc, f"replaced {where} with {json.dumps(parent[last], default=str)[:80]}"
-
-
-# The test's own reading and writing uses libyaml when it is there, only for speed.
-_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_DUMPER: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-
-
-@functools.cache
-def parsed(path: Path) -> Any:
-    return yaml.load(path.read_text("utf-8"), Loader=_LOADER)
 
 
 TOKENS = [
@@ -172,10 +256,13 @@ def write(path: Path, data: Any, rng: random.Random) -> None:
         text = json.dumps(data, default=str)
     else:
         text = yaml.dump(data, Dumper=_DUMPER, sort_keys=False, allow_unicode=True)
+    at = rng.randrange(len(text) + 1)
     if rng.random() < 0.25:
-        at = rng.randrange(len(text) + 1)
         text = text[:at] + rng.choice(TOKENS) + text[at:]
-    path.write_text(text, encoding="utf-8")
+    data = text.encode("utf-8")
+    if rng.random() < 0.05:  # cut short, or a byte that is no UTF-8
+        data = data[:at] if rng.random() < 0.5 else data[:at] + rng.choice([b"\xff", b"\xc3", b"\x80"]) + data[at:]
+    path.write_bytes(data)
 
 
 def run(spec: Path, render: bool) -> int:
@@ -226,9 +313,10 @@ def fuzz(corpora: list[Corpus], seed: int, tmp: Path) -> dict[int, int]:
     return outcomes
 
 
-@pytest.mark.parametrize(("corpora", "seed"), [(NOVA, 1), (ASYNCAPI, 2)], ids=["nova", "asyncapi"])
-def test_broken_structure_is_a_diagnostic_never_a_crash(corpora: list[Corpus], seed: int, tmp_path: Path) -> None:
-    outcomes = fuzz(corpora, SEED * 1000 + seed, tmp_path)
+@pytest.mark.parametrize(("corpora", "seed"), [("nova", 1), ("asyncapi", 2), ("wild", 3)])
+def test_broken_structure_is_a_diagnostic_never_a_crash(corpora: str, seed: int, tmp_path: Path) -> None:
+    chosen = {"nova": NOVA, "asyncapi": ASYNCAPI, "wild": wild_corpora()}[corpora]
+    outcomes = fuzz(chosen, SEED * 1000 + seed, tmp_path)
     # Both outcomes occur: the mutations are neither all harmless nor all fatal.
     assert outcomes[0] > 0 and outcomes[2] > 0, outcomes
 
@@ -299,3 +387,159 @@ def test_found_ref_files_that_cannot_be_opened(in_tmp: Path, written: str, name:
     found = [(d.code, d.message) for d in diagnose(in_tmp / "spec.yaml").items]
     assert found == [("NOVA011", f"$ref file {name[:200]!r} not found")], found
     assert main(["validate", name]) == 2  # the same name as the spec itself
+
+
+def chained(member: str, n: int, sides: str = "receive", payload: str = "{$ref: '#/components/schemas/S0'}") -> str:
+    """An AsyncAPI 3.0 document whose payload ``S0`` is ``member`` of ``S1``, which is of ``S2``,
+    ... ``S{n}``, an object with a constant (``REF`` in ``member`` is the ``$ref`` to the next)."""
+    lines = [
+        "asyncapi: 3.0.0",
+        "info: {title: chain, version: '1'}",
+        "servers: {local: {host: 'localhost:1', protocol: ws}}",
+        f"channels: {{c: {{address: /, messages: {{m: {{payload: {payload}}}}}}}}}",
+        f"operations: {{o: {{action: {sides}, channel: {{$ref: '#/channels/c'}}}}}}",
+        "components:",
+        "  schemas:",
+    ]
+    for i in range(n):
+        lines.append(f"    S{i}: " + member.replace("REF", f"{{$ref: '#/components/schemas/S{i + 1}'}}"))
+    lines.append(f"    S{n}: {{type: object, required: [type], properties: {{type: {{const: x}}}}}}")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("keyword", ["allOf", "anyOf", "oneOf"])
+@pytest.mark.parametrize("sides", ["receive", "send"])
+def test_found_a_long_chain_of_schema_members_is_no_recursion_error(in_tmp: Path, keyword: str, sides: str) -> None:
+    """``S0: {anyOf: [S1, ...]}``, ``S1: {anyOf: [S2, ...]}``, ... a thousand deep: reading
+    which fields tell the messages apart stopped only at the stack's end."""
+    (in_tmp / "api.yml").write_text(chained(f"{{{keyword}: [REF, {{type: string}}]}}", 1000, sides), "utf-8")
+    assert run(in_tmp / "api.yml", render=False) in (0, 2)
+
+
+def test_found_schemas_named_twice_by_the_one_before_are_read_once(in_tmp: Path) -> None:
+    """``S0: {anyOf: [S1, S1]}``, ``S1: {anyOf: [S2, S2]}``, ...: read as a tree, the
+    schemas of a chain of 40 (a 4 kB document) were 2**40 readings, a hang. (12 steps stay
+    under the loader's limit of 10000 schemas counted once per path.)"""
+    (in_tmp / "api.yml").write_text(chained("{anyOf: [REF, REF]}", 12), "utf-8")
+    calls = 0
+    follow = RefResolver.follow
+
+    def counted(self: RefResolver, *args: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        return follow(self, *args)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(RefResolver, "follow", counted)
+        assert run(in_tmp / "api.yml", render=False) == 0
+    assert calls < 1000, calls  # read as a tree: 2**12 readings of S12 alone
+
+
+@pytest.mark.parametrize(
+    ("member", "payload"),
+    [
+        ("{allOf: [REF, {type: object, properties: {b: {type: string}}}]}", "{$ref: '#/components/schemas/S0'}"),
+        ("{anyOf: [REF, {type: 'null'}]}", "{$ref: '#/components/schemas/S0'}"),
+        ("REF", "{type: object, properties: {a: {$ref: '#/components/schemas/S0'}}}"),
+    ],
+    ids=["allOf", "anyOf", "ref"],
+)
+def test_found_a_chain_of_same_value_schemas_past_the_limit_is_refused(in_tmp: Path, member: str, payload: str) -> None:
+    """65 schemas, each the same value as the next: NOVA064 at the chain's first ``$ref``. A
+    thousand took the model generator minutes (an ``allOf`` chain's class hierarchy) or
+    most of one (a chain of aliases); 64 still generate."""
+    (in_tmp / "api.yml").write_text(chained(member, 63, payload=payload), "utf-8")
+    assert run(in_tmp / "api.yml", render=False) == 0
+    text = chained(member, 64, payload=payload)
+    (in_tmp / "api.yml").write_text(text, "utf-8")
+    line = text.splitlines().index(next(t for t in text.splitlines() if t.startswith("    S0:")))
+    found = [(d.code, str(d.position), d.message) for d in diagnose(in_tmp / "api.yml").items if d.severity == "error"]
+    column = text.splitlines()[line].index("'#/components/schemas/S1'") + 1  # the $ref's value
+    assert found == [
+        (
+            "NOVA064",
+            f"api.yml:{line + 1}:{column}",
+            "$ref chain of 65 schemas, each the same value as the next, is longer than the limit of 64: "
+            "S0 -> S1 -> S2 -> ... -> S64",
+        )
+    ]
+
+
+@pytest.mark.parametrize("tag", ["!!int", "!!float", "!!bool"])
+def test_found_a_number_tag_on_nothing_is_not_valid_yaml(in_tmp: Path, tag: str) -> None:
+    """``[!!float ]``: the empty text is no float (YAML's own constructor failed on it with an
+    IndexError, exit 3)."""
+    where = write_files(in_tmp, {"spec.yaml": mutate("title: Example ticker API", f"title: [@@{tag} ]")})
+    assert where is not None
+    found = [(d.code, str(d.position)) for d in diagnose(in_tmp / "spec.yaml").items]
+    assert found == [("NOVA001", f"spec.yaml:{where.line}:{where.column}")], found
+
+
+def test_found_defaults_and_enums_no_typed_code_can_hold_are_left_out(
+    in_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Gemini with a default its schema rules out (a channel parameter's, an argument of
+    ``connect()``; a model field's) and enums holding an integer past 64 bits or a float (no
+    ``Literal[...]`` holds either): each made ``mypy --strict`` fail on a package generated
+    with exit status 0."""
+    text = (ROOT / "specs" / "asyncapi" / "websocket-gemini.yml").read_text("utf-8")
+    for old, new in [
+        ("enum: ['btcusd',", "default: xrpusd\n          enum: ['btcusd',"),
+        ("enum: ['bid', 'side']", "enum: [900000000000000000000, 'side']"),
+        ("enum: ['place', 'trade', 'cancel', 'initial']", "enum: [1.5, 'trade']"),
+        ("'oxteth', ", "1.5, "),
+        ("enum: ['trade', 'change', 'auction, block_trade']", "enum: [trade, change]\n            title: Kind\n            default: 5"),
+    ]:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    (in_tmp / "api.yml").write_text(text, "utf-8")
+    diagnostics = Diagnostics()
+    files = render_package(plan(load_api(in_tmp / "api.yml", diagnostics), diagnostics), RenderOptions(), diagnostics)
+    package = in_tmp / "out" / "gemini"
+    package.mkdir(parents=True)
+    for name, source in files.items():
+        (package / name).write_text(source, "utf-8")
+    monkeypatch.chdir(in_tmp / "out")
+    out, err, status = mypy_api.run(["--strict", "--no-incremental", "--cache-dir", os.devnull, "gemini"])
+    assert status == 0, out + err
+    assert "900000000000000000000" not in files["models.py"]
+
+
+def test_found_a_schema_that_expands_past_the_limit_is_refused(in_tmp: Path) -> None:
+    """``D0: {anyOf: [D1, D1]}``, ... 40 deep (a 4 kB nova spec) as an event's message: its
+    example's check ran past a minute and 4 GB. 8191 schemas counted once per path generate,
+    16383 are NOVA064 at the first ``$ref``."""
+    def spec(n: int) -> str:
+        text = mutate('message: { $ref: "#/schemas/Ticker" }', 'message: { $ref: "#/schemas/D0" }')
+        for i in range(n):
+            text += f"  D{i}: {{ anyOf: [{{ $ref: '#/schemas/D{i + 1}' }}, {{ $ref: '#/schemas/D{i + 1}' }}] }}\n"
+        return text + f"  D{n}: {{ type: object }}\n"
+
+    (in_tmp / "spec.yaml").write_text(spec(12), "utf-8")
+    assert [d.code for d in diagnose(in_tmp / "spec.yaml").items if d.severity == "error"] == []
+    text = spec(13)
+    (in_tmp / "spec.yaml").write_text(text, "utf-8")
+    line = text.splitlines().index(next(t for t in text.splitlines() if t.startswith("  D0:")))
+    column = text.splitlines()[line].index("'#/schemas/D1'") + 1
+    found = [(d.code, str(d.position), d.message) for d in diagnose(in_tmp / "spec.yaml").items]
+    assert found == [
+        (
+            "NOVA064",
+            f"spec.yaml:{line + 1}:{column}",
+            "schema 'D0' is the same value as more than 10000 schemas through its $refs "
+            "(counted once per path: members that name the same schema again and again)",
+        )
+    ]
+
+
+def test_found_allof_members_that_contradict_are_refused(in_tmp: Path) -> None:
+    """``A: {allOf: [B, {type: {const: a}}]}`` where ``B`` pins ``type`` to ``b`` generated
+    (exit 0) a subclass overriding ``Literal["b"]`` with ``Literal["a"]``: mypy --strict
+    failed. Members that only narrow (a string, then one of its values) still generate."""
+    head = (ROOT / "tests" / "generator" / "base_spec.yaml").read_text("utf-8")
+    narrow = "  A: { allOf: [{ $ref: '#/schemas/B' }, { properties: { type: { const: a } } }] }\n"
+    (in_tmp / "spec.yaml").write_text(head + narrow + "  B: { type: object, properties: { type: { type: string } } }\n")
+    assert [d.code for d in diagnose(in_tmp / "spec.yaml").items] == []
+    for other in ["{ const: b }", "{ enum: [b, c] }", "{ type: integer }"]:
+        (in_tmp / "spec.yaml").write_text(head + narrow + f"  B: {{ type: object, properties: {{ type: {other} }} }}\n")
+        assert [d.code for d in diagnose(in_tmp / "spec.yaml").items] == ["NOVA091"], other
