@@ -45,6 +45,9 @@ CASES = int(os.environ.get("NOVA_FUZZ_CASES", "150"))
 SEED = int(os.environ.get("NOVA_FUZZ_SEED", "0"))
 RENDERED = int(os.environ.get("NOVA_FUZZ_RENDERED", "4"))
 """Cases that pass validation are also rendered (models, templates, ruff), up to this many."""
+TYPECHECK = os.environ.get("NOVA_FUZZ_MYPY") == "1"
+"""Each rendered package is also checked with ``mypy --strict`` (exploration: seconds per
+package): a spec nova-gen generates with exit status 0 must give code that type-checks."""
 
 
 @dataclass(frozen=True)
@@ -266,16 +269,36 @@ def write(path: Path, data: Any, rng: random.Random) -> None:
 
 
 def run(spec: Path, render: bool) -> int:
-    """0 or 2, as the CLI would exit; any other exception escapes."""
+    """0 or 2, as the CLI would exit; any other exception escapes. With :data:`TYPECHECK`
+    a rendered package that ``mypy --strict`` refuses fails the test."""
     diagnostics = Diagnostics()
     try:
         planned = plan(load_api(spec, diagnostics, base=spec.parent), diagnostics)
         if render:
-            render_package(planned, RenderOptions(), diagnostics)
+            files = render_package(planned, RenderOptions(), diagnostics)
             diagnostics.raise_if_errors()
+            if TYPECHECK:
+                problems = mypy_strict(files, spec.parent / "out")
+                assert not problems, f"exit 0, and mypy --strict refuses the package:\n{problems}"
     except SpecError:
         return 2
     return 0
+
+
+def mypy_strict(files: dict[str, str], folder: Path, package: str = "generated") -> str:
+    """Write the package ``files`` under ``folder`` and run ``mypy --strict`` on it there;
+    its report when it refuses the package, else ``""``."""
+    root = folder / package
+    for name, source in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(source, "utf-8")
+    cwd = Path.cwd()
+    os.chdir(folder)
+    try:
+        out, err, status = mypy_api.run(["--strict", "--no-incremental", "--cache-dir", os.devnull, package])
+    finally:
+        os.chdir(cwd)
+    return "" if status == 0 else out + err
 
 
 def make_case(rng: random.Random, corpora: list[Corpus], folder: Path) -> tuple[Path, str]:
@@ -319,6 +342,13 @@ def test_broken_structure_is_a_diagnostic_never_a_crash(corpora: str, seed: int,
     outcomes = fuzz(chosen, SEED * 1000 + seed, tmp_path)
     # Both outcomes occur: the mutations are neither all harmless nor all fatal.
     assert outcomes[0] > 0 and outcomes[2] > 0, outcomes
+
+
+def test_the_typecheck_of_rendered_cases_reports_what_mypy_refuses(in_tmp: Path) -> None:
+    """``NOVA_FUZZ_MYPY=1`` relies on :func:`mypy_strict` telling a refused package apart."""
+    assert mypy_strict({"__init__.py": "", "ok.py": "x: int = 1\n"}, in_tmp / "a") == ""
+    report = mypy_strict({"__init__.py": "", "bad.py": "x: int = 'a'\n"}, in_tmp / "b")
+    assert "bad.py:1: error: Incompatible types in assignment" in report, report
 
 
 # -- what it found, one case each -------------------------------------------------------------
@@ -475,9 +505,7 @@ def test_found_a_number_tag_on_nothing_is_not_valid_yaml(in_tmp: Path, tag: str)
     assert found == [("NOVA001", f"spec.yaml:{where.line}:{where.column}")], found
 
 
-def test_found_defaults_and_enums_no_typed_code_can_hold_are_left_out(
-    in_tmp: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_found_defaults_and_enums_no_typed_code_can_hold_are_left_out(in_tmp: Path) -> None:
     """Gemini with a default its schema rules out (a channel parameter's, an argument of
     ``connect()``; a model field's) and enums holding an integer past 64 bits or a float (no
     ``Literal[...]`` holds either): each made ``mypy --strict`` fail on a package generated
@@ -495,13 +523,7 @@ def test_found_defaults_and_enums_no_typed_code_can_hold_are_left_out(
     (in_tmp / "api.yml").write_text(text, "utf-8")
     diagnostics = Diagnostics()
     files = render_package(plan(load_api(in_tmp / "api.yml", diagnostics), diagnostics), RenderOptions(), diagnostics)
-    package = in_tmp / "out" / "gemini"
-    package.mkdir(parents=True)
-    for name, source in files.items():
-        (package / name).write_text(source, "utf-8")
-    monkeypatch.chdir(in_tmp / "out")
-    out, err, status = mypy_api.run(["--strict", "--no-incremental", "--cache-dir", os.devnull, "gemini"])
-    assert status == 0, out + err
+    assert mypy_strict(files, in_tmp / "out", "gemini") == ""
     assert "900000000000000000000" not in files["models.py"]
 
 
