@@ -120,7 +120,6 @@ class Session:
         self.internal_timeout = internal_timeout
         self.frames = RequestFrames(env)
         """Builds every request frame (and holds the handlers' ``sign`` hook)."""
-        self._id_at = self.frames.id_at
         self._awaiting_match: dict[str, Pending] = {}
         """Routing key -> the subscribe request an ``ack: match`` frame will confirm."""
         self.overlap: Overlap | None = None
@@ -172,7 +171,7 @@ class Session:
             params = wire_params(spec, params)
         if rspec is not None and rspec.timeout is not None and kind == "request":
             timeout = rspec.timeout
-        if self._id_at is None:
+        if self.frames.id_at is None:
             # No request ids (Coinbase): nothing can correlate a reply; the entry is
             # detached and only times out.
             pending = self.correlator.detached(method, rspec, kind, now, timeout, addresses)
@@ -333,7 +332,7 @@ class Session:
         assert wire is not None
         kind: PendingKind = "unsubscribe" if unsubscribe else "subscribe"
         subs = self.subscriptions
-        by_request_id = method.subscription_id == "request" and self._id_at is not None
+        by_request_id = method.subscription_id == "request" and self.frames.id_at is not None
         if by_request_id and method.ack == "reply" and not unsubscribe:
             pending = self.correlator.add(
                 wire, self.protocol.requests.get(wire), kind, now, timeout, addresses
@@ -364,7 +363,7 @@ class Session:
                 wire, params, now=now, timeout=timeout, kind=kind, addresses=addresses
             )
         rspec = self.protocol.requests.get(wire)
-        if method.ack == "match" and not unsubscribe and self._id_at is not None:
+        if method.ack == "match" and not unsubscribe and self.frames.id_at is not None:
             # The ack is an uncorrelated frame, but a refusal may well carry our id
             # (OKX {"event": "error", "id": ...}): send one so it fails this subscribe.
             pending = self.correlator.add(wire, rspec, kind, now, timeout, addresses)
